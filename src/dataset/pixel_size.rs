@@ -1,0 +1,95 @@
+//! Pixel size files: `input-features/NAME.txt`, first line `pixel_size: <float>` in µm/px.
+//!
+//! The study's loader reads the first line and takes the float after the colon. We accept
+//! what real folders contain besides: a UTF-8 BOM, CRLF line ends, extra spaces, any case of
+//! the key, `=` instead of `:`, and a trailing unit `um`/`µm` or `µm/px`. We reject anything
+//! that is not a finite number above zero.
+
+/// Why a pixel-size file could not give a pixel size.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PixelSizeError {
+    #[error("file is empty: its first line must be 'pixel_size: <µm per pixel>'")]
+    Empty,
+    #[error("first line '{0}' is not 'pixel_size: <µm per pixel>'")]
+    NoKey(String),
+    #[error("pixel size '{0}' is not a number: write it in µm per pixel, e.g. 'pixel_size: 2.381'")]
+    NotANumber(String),
+    #[error("pixel size {0} must be a finite number above 0 µm per pixel")]
+    OutOfRange(f64),
+}
+
+/// Parses the contents of a pixel-size file into µm/px.
+pub fn parse_pixel_size(text: &str) -> Result<f64, PixelSizeError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let line = text
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
+        .find(|l| !l.is_empty())
+        .ok_or(PixelSizeError::Empty)?;
+    let (key, value) = line
+        .split_once(':')
+        .or_else(|| line.split_once('='))
+        .ok_or_else(|| PixelSizeError::NoKey(clip(line)))?;
+    let key = key.trim().to_ascii_lowercase().replace([' ', '-'], "_");
+    if key != "pixel_size" && key != "pixelsize" {
+        return Err(PixelSizeError::NoKey(clip(line)));
+    }
+    let value = strip_unit(value.trim());
+    let number: f64 = value
+        .parse()
+        .map_err(|_| PixelSizeError::NotANumber(clip(value)))?;
+    if !number.is_finite() || number <= 0.0 {
+        return Err(PixelSizeError::OutOfRange(number));
+    }
+    Ok(number)
+}
+
+fn strip_unit(value: &str) -> &str {
+    for unit in ["µm/px", "um/px", "µm", "um"] {
+        if let Some(v) = value.strip_suffix(unit) {
+            return v.trim_end();
+        }
+    }
+    value
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 60;
+    if s.chars().count() > MAX {
+        let head: String = s.chars().take(MAX).collect();
+        format!("{head}…")
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn study_format_and_real_world_variants() {
+        assert_eq!(parse_pixel_size("pixel_size: 2.3810\n"), Ok(2.381));
+        assert_eq!(parse_pixel_size("pixel_size:2.3810"), Ok(2.381));
+        assert_eq!(parse_pixel_size("  pixel_size :   0.25  \r\nnext: 1\r\n"), Ok(0.25));
+        assert_eq!(parse_pixel_size("\u{feff}pixel_size: 19.6\r\n"), Ok(19.6));
+        assert_eq!(parse_pixel_size("\n\nPixel_Size: 1e-1 µm"), Ok(0.1));
+        assert_eq!(parse_pixel_size("pixel_size = 0.02"), Ok(0.02));
+    }
+
+    #[test]
+    fn bad_values_say_what_is_wrong() {
+        assert_eq!(parse_pixel_size(""), Err(PixelSizeError::Empty));
+        assert_eq!(parse_pixel_size(" \r\n"), Err(PixelSizeError::Empty));
+        assert!(matches!(parse_pixel_size("scale: 2"), Err(PixelSizeError::NoKey(_))));
+        assert!(matches!(parse_pixel_size("2.38"), Err(PixelSizeError::NoKey(_))));
+        assert_eq!(
+            parse_pixel_size("pixel_size: abc"),
+            Err(PixelSizeError::NotANumber("abc".into()))
+        );
+        assert_eq!(parse_pixel_size("pixel_size: 0"), Err(PixelSizeError::OutOfRange(0.0)));
+        assert_eq!(parse_pixel_size("pixel_size: -1.5"), Err(PixelSizeError::OutOfRange(-1.5)));
+        assert!(matches!(parse_pixel_size("pixel_size: NaN"), Err(PixelSizeError::OutOfRange(_))));
+        assert!(matches!(parse_pixel_size("pixel_size: inf"), Err(PixelSizeError::OutOfRange(_))));
+    }
+}

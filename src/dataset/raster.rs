@@ -1,0 +1,380 @@
+//! Image and mask decoding: PNG and TIFF into 8-bit BSE images and class-id masks.
+//!
+//! Files are recognised by their first bytes, not their extension. Decoding is bounded
+//! (see [`DecodeLimits`]) so that a malformed or hostile header cannot allocate gigabytes.
+//!
+//! How pixel values become an 8-bit BSE image (the network's input):
+//! - 8-bit grey: as is; 1/2/4-bit grey: stretched to 0–255 (`v · 255 / (2^d − 1)`);
+//! - 16-bit grey: full-range linear, `round(v / 257)`, so 65535 → 255;
+//! - 32-bit float: values already in [0, 1] are scaled by 255; otherwise the image's finite
+//!   minimum and maximum are stretched to 0–255; NaN becomes 0;
+//! - palette: each index through its colour-map entry, then to grey;
+//! - RGB/RGBA: equal channels as grey, otherwise Rec. 601 luma; alpha is ignored.
+//!
+//! How pixel values become a mask: the raw value (8 or 16 bit, palette index, or the common
+//! value of equal RGB channels) goes through the class schema's value table; values that map to
+//! no class are counted, never silently clamped.
+
+mod png_reader;
+mod tiff_palette;
+mod tiff_reader;
+pub mod vendor;
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+
+pub use vendor::VendorMeta;
+
+/// Bounds on what a decoder may allocate, against decompression bombs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Largest accepted width × height.
+    pub max_pixels: u64,
+    /// Largest decoded buffer in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for DecodeLimits {
+    fn default() -> Self {
+        Self {
+            max_pixels: 200_000_000,
+            max_bytes: 1 << 30,
+        }
+    }
+}
+
+/// Container formats we read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Tiff,
+}
+
+impl Format {
+    /// Lower-case name, as stored in the workspace.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Png => "png",
+            Self::Tiff => "tiff",
+        }
+    }
+}
+
+/// Layout of the decoded samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PixelKind {
+    Grey,
+    GreyAlpha,
+    Rgb,
+    Rgba,
+    /// One index per pixel into [`Decoded::palette`].
+    Palette,
+}
+
+impl PixelKind {
+    fn channels(self) -> usize {
+        match self {
+            Self::Grey | Self::Palette => 1,
+            Self::GreyAlpha => 2,
+            Self::Rgb => 3,
+            Self::Rgba => 4,
+        }
+    }
+}
+
+/// Interleaved samples in their stored precision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Samples {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    F32(Vec<f32>),
+}
+
+/// A decoded file before conversion to a BSE image or a mask.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub format: Format,
+    pub width: u32,
+    pub height: u32,
+    pub kind: PixelKind,
+    /// Bits per sample as stored (1–16, or 32 for float).
+    pub bit_depth: u8,
+    pub samples: Samples,
+    /// Colour map for [`PixelKind::Palette`], 8 bits per channel.
+    pub palette: Vec<[u8; 3]>,
+    /// Microscope metadata found in the file (TIFF vendor tags).
+    pub vendor: Option<VendorMeta>,
+}
+
+/// An 8-bit grey BSE image, row-major.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grey8 {
+    pub width: u32,
+    pub height: u32,
+    pub pixels: Vec<u8>,
+}
+
+/// A mask as class ids, row-major, with per-class pixel counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClassMask {
+    pub width: u32,
+    pub height: u32,
+    /// Class id per pixel; [`crate::dataset::schema::OUTSIDE`] where the raw value maps to no class.
+    pub classes: Vec<u8>,
+    /// Pixels per class id, indexed by id.
+    pub counts: Vec<u64>,
+    /// Raw values outside the schema and their pixel counts, ascending by value.
+    pub outside: Vec<(u16, u64)>,
+}
+
+/// Why a file could not be decoded or converted.
+#[derive(Debug, thiserror::Error)]
+pub enum RasterError {
+    #[error("cannot read file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a PNG or TIFF file (first bytes {0}): only PNG and TIFF images are read")]
+    UnknownFormat(String),
+    #[error("{format} decoder failed: {message}; the file may be truncated or corrupt, re-export it")]
+    Decode {
+        format: &'static str,
+        message: String,
+    },
+    #[error("image is {width}x{height}, above the limit of {max_pixels} pixels")]
+    TooLarge {
+        width: u32,
+        height: u32,
+        max_pixels: u64,
+    },
+    #[error("image has zero width or height")]
+    Empty,
+    #[error("unsupported {format} layout: {message}")]
+    Unsupported {
+        format: &'static str,
+        message: String,
+    },
+    #[error(
+        "mask is colour, not grey: pixel ({x}, {y}) is RGB ({r}, {g}, {b}); save masks as grey class ids"
+    )]
+    MaskColour {
+        x: u32,
+        y: u32,
+        r: u16,
+        g: u16,
+        b: u16,
+    },
+    #[error("mask stores floating-point values; save masks as 8-bit integer class ids")]
+    MaskFloat,
+}
+
+/// Reads and decodes a PNG or TIFF file.
+pub fn decode_file(path: &Path, limits: DecodeLimits) -> Result<Decoded, RasterError> {
+    let mut file = BufReader::new(File::open(path)?);
+    let mut magic = [0u8; 8];
+    let n = read_up_to(&mut file, &mut magic)?;
+    let file = BufReader::new(File::open(path)?);
+    match sniff(&magic[..n]) {
+        Some(Format::Png) => png_reader::decode(file, limits),
+        Some(Format::Tiff) => tiff_reader::decode(file, limits),
+        None => Err(RasterError::UnknownFormat(hex(&magic[..n]))),
+    }
+}
+
+/// Decodes in-memory PNG or TIFF bytes.
+pub fn decode_bytes(bytes: &[u8], limits: DecodeLimits) -> Result<Decoded, RasterError> {
+    match sniff(bytes) {
+        Some(Format::Png) => png_reader::decode(std::io::Cursor::new(bytes), limits),
+        Some(Format::Tiff) => tiff_reader::decode(std::io::Cursor::new(bytes), limits),
+        None => Err(RasterError::UnknownFormat(hex(&bytes[..bytes.len().min(8)]))),
+    }
+}
+
+/// Reads a BSE image as 8-bit grey.
+pub fn read_grey8(path: &Path, limits: DecodeLimits) -> Result<(Grey8, Decoded), RasterError> {
+    let decoded = decode_file(path, limits)?;
+    let grey = decoded.to_grey8();
+    Ok((grey, decoded))
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+fn sniff(bytes: &[u8]) -> Option<Format> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(Format::Png)
+    } else if bytes.starts_with(b"II*\0")
+        || bytes.starts_with(b"MM\0*")
+        || bytes.starts_with(b"II+\0")
+        || bytes.starts_with(b"MM\0+")
+    {
+        Some(Format::Tiff)
+    } else {
+        None
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "none: the file is empty".to_string();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+}
+
+pub(crate) fn check_size(width: u32, height: u32, limits: DecodeLimits) -> Result<(), RasterError> {
+    if width == 0 || height == 0 {
+        return Err(RasterError::Empty);
+    }
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(RasterError::TooLarge {
+            width,
+            height,
+            max_pixels: limits.max_pixels,
+        });
+    }
+    Ok(())
+}
+
+impl Decoded {
+    /// Number of pixels.
+    pub fn pixel_count(&self) -> usize {
+        self.width as usize * self.height as usize
+    }
+
+    /// Converts to an 8-bit grey BSE image by the rules in the module docs.
+    pub fn to_grey8(&self) -> Grey8 {
+        let channels = self.kind.channels();
+        let levels = self.to_levels8();
+        let pixels = match self.kind {
+            PixelKind::Grey | PixelKind::GreyAlpha => {
+                levels.iter().step_by(channels).copied().collect()
+            }
+            PixelKind::Palette => levels
+                .iter()
+                .map(|&i| self.palette.get(usize::from(i)).map_or(0, |&c| luma(c)))
+                .collect(),
+            PixelKind::Rgb | PixelKind::Rgba => levels
+                .chunks_exact(channels)
+                .map(|p| luma([p[0], p[1], p[2]]))
+                .collect(),
+        };
+        Grey8 {
+            width: self.width,
+            height: self.height,
+            pixels,
+        }
+    }
+
+    /// Samples scaled to 8-bit levels (palette indices are kept as indices).
+    fn to_levels8(&self) -> Vec<u8> {
+        match &self.samples {
+            Samples::U8(v) if self.kind == PixelKind::Palette || self.bit_depth >= 8 => v.clone(),
+            Samples::U8(v) => {
+                let max = (1u32 << self.bit_depth) - 1;
+                v.iter().map(|&x| (u32::from(x) * 255 / max) as u8).collect()
+            }
+            Samples::U16(v) if self.kind == PixelKind::Palette => {
+                v.iter().map(|&x| x.min(255) as u8).collect()
+            }
+            Samples::U16(v) => v
+                .iter()
+                .map(|&x| ((u32::from(x) + 128) / 257) as u8)
+                .collect(),
+            Samples::F32(v) => float_to_levels(v),
+        }
+    }
+
+    /// Converts to class ids through `table` (from [`crate::dataset::schema::ClassSchema::value_table`]).
+    pub fn to_mask(&self, table: &[u8], class_count: usize) -> Result<ClassMask, RasterError> {
+        let raw = self.raw_mask_values()?;
+        let mut counts = vec![0u64; class_count];
+        let mut outside = std::collections::BTreeMap::<u16, u64>::new();
+        let classes: Vec<u8> = raw
+            .iter()
+            .map(|&v| {
+                let c = table.get(usize::from(v)).copied().unwrap_or(super::schema::OUTSIDE);
+                match counts.get_mut(usize::from(c)) {
+                    Some(n) => *n += 1,
+                    None => *outside.entry(v).or_default() += 1,
+                }
+                c
+            })
+            .collect();
+        Ok(ClassMask {
+            width: self.width,
+            height: self.height,
+            classes,
+            counts,
+            outside: outside.into_iter().collect(),
+        })
+    }
+
+    /// Raw per-pixel mask values: grey level, palette index, or the common RGB value.
+    fn raw_mask_values(&self) -> Result<Vec<u16>, RasterError> {
+        let channels = self.kind.channels();
+        let values: Vec<u16> = match &self.samples {
+            Samples::U8(v) => v.iter().map(|&x| u16::from(x)).collect(),
+            Samples::U16(v) => v.clone(),
+            Samples::F32(_) => return Err(RasterError::MaskFloat),
+        };
+        match self.kind {
+            PixelKind::Grey | PixelKind::Palette => Ok(values),
+            PixelKind::GreyAlpha => Ok(values.into_iter().step_by(2).collect()),
+            PixelKind::Rgb | PixelKind::Rgba => {
+                let mut out = Vec::with_capacity(self.pixel_count());
+                for (i, p) in values.chunks_exact(channels).enumerate() {
+                    if p[0] != p[1] || p[0] != p[2] {
+                        let w = self.width as usize;
+                        return Err(RasterError::MaskColour {
+                            x: (i % w) as u32,
+                            y: (i / w) as u32,
+                            r: p[0],
+                            g: p[1],
+                            b: p[2],
+                        });
+                    }
+                    out.push(p[0]);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+fn float_to_levels(v: &[f32]) -> Vec<u8> {
+    let finite = v.iter().copied().filter(|x| x.is_finite());
+    let (lo, hi) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    let (offset, scale) = if lo >= 0.0 && hi <= 1.0 {
+        (0.0, 255.0)
+    } else if hi > lo {
+        (lo, 255.0 / (hi - lo))
+    } else {
+        (lo, 0.0)
+    };
+    v.iter()
+        .map(|&x| {
+            if x.is_finite() {
+                ((x - offset) * scale).round().clamp(0.0, 255.0) as u8
+            } else {
+                0
+            }
+        })
+        .collect()
+}
+
+/// Rec. 601 luma of an sRGB triple; exact for equal channels.
+pub fn luma([r, g, b]: [u8; 3]) -> u8 {
+    ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8
+}
+
+#[cfg(test)]
+mod tests;

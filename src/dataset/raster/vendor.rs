@@ -1,0 +1,159 @@
+//! Pixel size and data-bar height from microscope vendor tags in TIFF files.
+//!
+//! - FEI/Thermo Fisher, tag 34682: INI text; `[Scan] PixelWidth` in metres; `[Image]
+//!   ResolutionY` is the height of the image data above the instrument's data bar.
+//! - Zeiss SmartSEM, tag 34118: Latin-1 text; a line `Image Pixel Size = 2.615 µm` (units pm,
+//!   nm, µm or mm), with `Pixel Size = …` as a fallback.
+//!
+//! Malformed values never fail decoding: they are reported in [`VendorMeta::notes`].
+
+use std::io::{Read, Seek};
+
+use tiff::decoder::Decoder;
+use tiff::tags::Tag;
+
+const FEI_TAG: u16 = 34682;
+const ZEISS_TAG: u16 = 34118;
+const MAX_TAG_BYTES: usize = 1 << 20;
+
+/// What a vendor tag says about the image.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VendorMeta {
+    /// `FEI` or `Zeiss`.
+    pub vendor: &'static str,
+    /// Pixel size in µm/px, when the tag gives a valid one.
+    pub pixel_size_um: Option<f64>,
+    /// Rows of image data above the data bar, when the tag says so.
+    pub data_rows: Option<u32>,
+    /// What was missing or malformed, in words.
+    pub notes: Vec<String>,
+}
+
+/// Reads vendor metadata from the current TIFF directory, if any.
+pub(super) fn read<R: Read + Seek>(dec: &mut Decoder<R>) -> Option<VendorMeta> {
+    if let Some(text) = tag_text(dec, FEI_TAG) {
+        return Some(parse_fei(&text));
+    }
+    tag_text(dec, ZEISS_TAG).map(|text| parse_zeiss(&text))
+}
+
+fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
+    let mut buf = vec![0u8; MAX_TAG_BYTES];
+    let len = dec.image_ifd().find_tag_bytes(Tag::Unknown(tag), &mut buf, 0).ok()??;
+    buf.truncate(len.min(MAX_TAG_BYTES));
+    // Latin-1 decoding: every byte is one char, so 0xB5 becomes 'µ'.
+    Some(buf.iter().map(|&b| char::from(b)).collect())
+}
+
+/// Parses FEI INI text.
+pub fn parse_fei(text: &str) -> VendorMeta {
+    let mut meta = VendorMeta {
+        vendor: "FEI",
+        pixel_size_um: None,
+        data_rows: None,
+        notes: Vec::new(),
+    };
+    let mut section = String::new();
+    let mut pixel_width: Option<String> = None;
+    let mut resolution_y: Option<String> = None;
+    for line in text.lines().map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\0')) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+        } else if let Some((k, v)) = line.split_once('=') {
+            match (section.as_str(), k.trim()) {
+                ("Scan", "PixelWidth") => pixel_width = Some(v.trim().to_string()),
+                ("Image", "ResolutionY") => resolution_y = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    match pixel_width.as_deref().map(str::parse::<f64>) {
+        Some(Ok(m)) if m.is_finite() && m > 0.0 => meta.pixel_size_um = Some(m * 1e6),
+        Some(_) => meta.notes.push(format!(
+            "FEI [Scan] PixelWidth '{}' is not a positive number of metres",
+            pixel_width.unwrap_or_default()
+        )),
+        None => meta.notes.push("FEI metadata has no [Scan] PixelWidth".to_string()),
+    }
+    match resolution_y.as_deref().map(str::parse::<u32>) {
+        Some(Ok(rows)) if rows > 0 => meta.data_rows = Some(rows),
+        Some(_) => meta.notes.push(format!(
+            "FEI [Image] ResolutionY '{}' is not a row count",
+            resolution_y.unwrap_or_default()
+        )),
+        None => meta.notes.push("FEI metadata has no [Image] ResolutionY".to_string()),
+    }
+    meta
+}
+
+/// Parses Zeiss SmartSEM text.
+pub fn parse_zeiss(text: &str) -> VendorMeta {
+    let mut meta = VendorMeta {
+        vendor: "Zeiss",
+        pixel_size_um: None,
+        data_rows: None,
+        notes: Vec::new(),
+    };
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let found = ["Image Pixel Size", "Pixel Size"].iter().find_map(|key| {
+        lines.iter().find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == *key).then(|| v.trim().to_string())
+        })
+    });
+    match found {
+        Some(value) => match parse_length_um(&value) {
+            Some(um) => meta.pixel_size_um = Some(um),
+            None => meta.notes.push(format!("Zeiss pixel size '{value}' is not a length")),
+        },
+        None => meta.notes.push("Zeiss metadata has no 'Image Pixel Size' line".to_string()),
+    }
+    meta
+}
+
+/// `2.615 µm`, `850 nm`, `1.2 mm` → µm.
+fn parse_length_um(value: &str) -> Option<f64> {
+    let (number, unit) = value.split_once(' ').unwrap_or((value, "µm"));
+    let n: f64 = number.trim().parse().ok()?;
+    let factor = match unit.trim() {
+        "pm" => 1e-6,
+        "nm" => 1e-3,
+        "µm" | "um" | "\u{3bc}m" => 1.0,
+        "mm" => 1e3,
+        "m" => 1e6,
+        _ => return None,
+    };
+    let um = n * factor;
+    (um.is_finite() && um > 0.0).then_some(um)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fei_ini_with_crlf() {
+        let t = "[User]\r\nDate=x\r\n[Scan]\r\nPixelWidth=3.3724e-006\r\n[Image]\r\nResolutionY=442\r\n";
+        let m = parse_fei(t);
+        assert!((m.pixel_size_um.unwrap() - 3.3724).abs() < 1e-9);
+        assert_eq!(m.data_rows, Some(442));
+        assert!(m.notes.is_empty());
+    }
+
+    #[test]
+    fn fei_bad_floats_are_notes_not_errors() {
+        let m = parse_fei("[Beam]\nHV=notafloat\n[Scan]\nPixelWidth=\n");
+        assert_eq!(m.pixel_size_um, None);
+        assert_eq!(m.notes.len(), 2, "{:?}", m.notes);
+        assert!(m.notes[0].contains("PixelWidth ''"));
+    }
+
+    #[test]
+    fn zeiss_latin1_units() {
+        let m = parse_zeiss("0\r\nDP_X\r\nAP_PIXEL_SIZE\r\nImage Pixel Size = 2.615 µm\r\n");
+        assert_eq!(m.pixel_size_um, Some(2.615));
+        assert_eq!(parse_length_um("850 nm"), Some(0.85));
+        assert_eq!(parse_length_um("1.5 mm"), Some(1500.0));
+        assert_eq!(parse_length_um("abc µm"), None);
+    }
+}

@@ -1,0 +1,409 @@
+//! Class schemas: which mask value means which mineral class.
+//!
+//! A schema is an ordered list of classes with contiguous ids `0..N`; ids are stable, because
+//! they are the pixel values written in every mask of a dataset. The default is the ten classes
+//! of the MineralClassifier study; `schemas/extended.toml` splits class 9 (Other) into Zircon
+//! and Phosphate. A dataset may ship its own `classes.toml` at its root. A schema may also map
+//! raw mask values to class ids (`[mask_values]`), for datasets whose masks store, say, 0/255.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A mask pixel value that names a class.
+pub type ClassId = u8;
+
+/// File name of a dataset's own schema, at the dataset root.
+pub const SCHEMA_FILE: &str = "classes.toml";
+
+const DEFAULT_TOML: &str = include_str!("../../schemas/default.toml");
+const EXTENDED_TOML: &str = include_str!("../../schemas/extended.toml");
+
+/// One mineral class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassDef {
+    /// Pixel value in masks.
+    pub id: ClassId,
+    /// Full name, e.g. "Metallic Fe: kamacite, martensite".
+    pub name: String,
+    /// Short name for tables, e.g. "Fe".
+    pub short: String,
+    /// Display colour as sRGB.
+    pub colour: [u8; 3],
+    /// Underrepresented in typical datasets; audits and queues give it priority.
+    #[serde(default)]
+    pub rare: bool,
+}
+
+/// The classes of a dataset, in id order, with an optional raw-value mapping for masks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSchema {
+    /// Human name of the schema, e.g. "mineralclassifier-10".
+    pub name: String,
+    /// Classes, `classes[i].id == i`.
+    pub classes: Vec<ClassDef>,
+    /// Raw mask value → class id, applied before validation. Empty means identity.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mask_values: BTreeMap<u16, ClassId>,
+}
+
+/// Why a schema file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("cannot read schema '{path}': {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("schema '{path}' is not valid TOML for a class schema: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "schema '{path}': class ids must be 0..{count} in order without gaps, found id {found} at position {position}"
+    )]
+    Ids {
+        path: PathBuf,
+        count: usize,
+        found: u16,
+        position: usize,
+    },
+    #[error("schema '{path}': {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("unknown schema '{0}': use 'default', 'extended' or a path to a classes.toml")]
+    Unknown(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemaFile {
+    name: Option<String>,
+    #[serde(rename = "class")]
+    classes: Vec<ClassFileEntry>,
+    #[serde(default)]
+    mask_values: BTreeMap<String, u16>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassFileEntry {
+    id: u16,
+    name: String,
+    short: Option<String>,
+    colour: Option<String>,
+    #[serde(default)]
+    rare: bool,
+}
+
+impl Default for ClassSchema {
+    fn default() -> Self {
+        Self::parse(DEFAULT_TOML, Path::new("<built-in default>"))
+            .expect("the built-in default schema is valid (tested)")
+    }
+}
+
+impl ClassSchema {
+    /// The study's ten classes.
+    pub fn mineralclassifier() -> Self {
+        Self::default()
+    }
+
+    /// The ten classes with Other split into Zircon (9) and Phosphate (10).
+    pub fn extended() -> Self {
+        Self::parse(EXTENDED_TOML, Path::new("<built-in extended>"))
+            .expect("the built-in extended schema is valid (tested)")
+    }
+
+    /// `default`, `extended`, or a path to a schema TOML file.
+    pub fn by_name_or_path(spec: &str) -> Result<Self, SchemaError> {
+        match spec {
+            "default" | "mineralclassifier" => Ok(Self::default()),
+            "extended" => Ok(Self::extended()),
+            other if Path::new(other).is_file() => Self::load(Path::new(other)),
+            other => Err(SchemaError::Unknown(other.to_string())),
+        }
+    }
+
+    /// Reads a schema file.
+    pub fn load(path: &Path) -> Result<Self, SchemaError> {
+        let text = std::fs::read_to_string(path).map_err(|source| SchemaError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// The dataset's `classes.toml` if it has one, else the default schema.
+    pub fn for_dataset(root: &Path) -> Result<Self, SchemaError> {
+        let file = root.join(SCHEMA_FILE);
+        if file.is_file() {
+            Self::load(&file)
+        } else {
+            Ok(Self::default())
+        }
+    }
+
+    /// Parses schema TOML; `path` only names the source in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SchemaError> {
+        let file: SchemaFile = toml::from_str(text).map_err(|e| SchemaError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let invalid = |message: String| SchemaError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        if file.classes.is_empty() || file.classes.len() > 255 {
+            return Err(invalid(format!(
+                "needs 1 to 255 [[class]] entries, found {}",
+                file.classes.len()
+            )));
+        }
+        let count = file.classes.len();
+        let mut classes = Vec::with_capacity(count);
+        for (position, entry) in file.classes.into_iter().enumerate() {
+            if usize::from(entry.id) != position {
+                return Err(SchemaError::Ids {
+                    path: path.to_path_buf(),
+                    count,
+                    found: entry.id,
+                    position,
+                });
+            }
+            let colour = match &entry.colour {
+                Some(hex) => parse_hex_colour(hex).ok_or_else(|| {
+                    invalid(format!(
+                        "class {} colour '{hex}' is not '#rrggbb'",
+                        entry.id
+                    ))
+                })?,
+                None => fallback_colour(position),
+            };
+            let short = entry.short.unwrap_or_else(|| entry.name.clone());
+            classes.push(ClassDef {
+                id: position as ClassId,
+                name: entry.name,
+                short,
+                colour,
+                rare: entry.rare,
+            });
+        }
+        let mut mask_values = BTreeMap::new();
+        for (raw, class) in file.mask_values {
+            let value: u16 = raw.trim().parse().map_err(|_| {
+                invalid(format!(
+                    "[mask_values] key '{raw}' is not a pixel value 0..65535"
+                ))
+            })?;
+            if usize::from(class) >= count {
+                return Err(invalid(format!(
+                    "[mask_values] maps {value} to class {class}, but the schema has classes 0..{}",
+                    count - 1
+                )));
+            }
+            mask_values.insert(value, class as ClassId);
+        }
+        Ok(Self {
+            name: file.name.unwrap_or_else(|| "custom".to_string()),
+            classes,
+            mask_values,
+        })
+    }
+
+    /// Number of classes.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Always false: a schema has at least one class.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
+    }
+
+    /// The class for id, if it exists.
+    pub fn class(&self, id: ClassId) -> Option<&ClassDef> {
+        self.classes.get(usize::from(id))
+    }
+
+    /// Short name of a class id, or `#id` for unknown ids.
+    pub fn short(&self, id: ClassId) -> String {
+        self.class(id)
+            .map_or_else(|| format!("#{id}"), |c| c.short.clone())
+    }
+
+    /// Maps a raw mask value to a class id, or `None` when it is outside the schema.
+    pub fn class_of_value(&self, value: u16) -> Option<ClassId> {
+        if let Some(&class) = self.mask_values.get(&value) {
+            return Some(class);
+        }
+        if self.mask_values.is_empty() && usize::from(value) < self.len() {
+            return Some(value as ClassId);
+        }
+        None
+    }
+
+    /// A 65536-entry table from raw mask value to class id (255 = outside the schema, since
+    /// a schema has at most 255 classes).
+    pub fn value_table(&self) -> Vec<u8> {
+        (0..=u16::MAX)
+            .map(|v| self.class_of_value(v).unwrap_or(OUTSIDE))
+            .collect()
+    }
+
+    /// Adds or replaces raw value mappings, e.g. from `--mask-map 255=5`.
+    pub fn with_mask_map(mut self, pairs: &[(u16, ClassId)]) -> Result<Self, SchemaError> {
+        for &(value, class) in pairs {
+            if usize::from(class) >= self.len() {
+                return Err(SchemaError::Invalid {
+                    path: PathBuf::from("--mask-map"),
+                    message: format!(
+                        "maps {value} to class {class}, but the schema has classes 0..{}",
+                        self.len() - 1
+                    ),
+                });
+            }
+            self.mask_values.insert(value, class);
+        }
+        Ok(self)
+    }
+
+    /// Ids of the classes flagged rare.
+    pub fn rare_ids(&self) -> Vec<ClassId> {
+        self.classes.iter().filter(|c| c.rare).map(|c| c.id).collect()
+    }
+
+    /// A stable text fingerprint of ids and names (not colours), for model/dataset checks.
+    pub fn identity(&self) -> String {
+        self.classes
+            .iter()
+            .map(|c| format!("{}={}", c.id, c.name))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+}
+
+/// Marker in [`ClassSchema::value_table`] for a raw value outside the schema.
+pub const OUTSIDE: u8 = 255;
+
+/// Parses `#rrggbb`.
+pub fn parse_hex_colour(text: &str) -> Option<[u8; 3]> {
+    let hex = text.trim().strip_prefix('#')?;
+    if hex.len() != 6 || !hex.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
+}
+
+/// Parses `255=5,0=4` pairs for `--mask-map`.
+pub fn parse_mask_map(text: &str) -> Result<Vec<(u16, ClassId)>, String> {
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|pair| {
+            let (value, class) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("'{pair}' is not VALUE=CLASS, e.g. 255=5"))?;
+            let value = value
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| format!("'{value}' is not a pixel value 0..65535"))?;
+            let class = class
+                .trim()
+                .parse::<u8>()
+                .map_err(|_| format!("'{class}' is not a class id 0..254"))?;
+            Ok((value, class))
+        })
+        .collect()
+}
+
+fn fallback_colour(i: usize) -> [u8; 3] {
+    // Golden-angle hues: distinct colours for classes a schema file leaves uncoloured.
+    let h = (i as f64 * 137.508) % 360.0;
+    let (r, g, b) = hsv_to_rgb(h, 0.65, 0.95);
+    [r, g, b]
+}
+
+fn hsv_to_rgb(h: f64, s: f64, v: f64) -> (u8, u8, u8) {
+    let c = v * s;
+    let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+    let m = v - c;
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let to = |f: f64| ((f + m) * 255.0).round() as u8;
+    (to(r), to(g), to(b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_schema_is_the_study_ten_classes() {
+        let s = ClassSchema::default();
+        assert_eq!(s.len(), 10);
+        assert_eq!(s.short(0), "Void");
+        assert_eq!(s.short(7), "Ol");
+        assert_eq!(s.short(9), "Na");
+        assert_eq!(s.class(3).unwrap().name, "Metal oxides: ilmenite, ulvöspinel, chromite");
+        let rare: Vec<_> = s.rare_ids();
+        assert_eq!(rare, vec![1, 2, 6, 7, 9]);
+        assert_eq!(s.class_of_value(9), Some(9));
+        assert_eq!(s.class_of_value(10), None);
+    }
+
+    #[test]
+    fn extended_schema_splits_other() {
+        let s = ClassSchema::extended();
+        assert_eq!(s.len(), 11);
+        assert_eq!(s.short(9), "Zrn");
+        assert_eq!(s.short(10), "Phos");
+        assert!(s.class(10).unwrap().rare);
+        assert_eq!(&s.classes[..9], &ClassSchema::default().classes[..9]);
+    }
+
+    #[test]
+    fn mask_values_map_raw_values() {
+        let text = r##"
+name = "shale"
+[[class]]
+id = 0
+name = "Matrix"
+[[class]]
+id = 1
+name = "Grain"
+colour = "#ff8800"
+[mask_values]
+0 = 0
+255 = 1
+"##;
+        let s = ClassSchema::parse(text, Path::new("x.toml")).unwrap();
+        assert_eq!(s.class_of_value(255), Some(1));
+        assert_eq!(s.class_of_value(1), None, "mapping replaces identity");
+        assert_eq!(s.classes[1].colour, [255, 136, 0]);
+        let table = s.value_table();
+        assert_eq!(table[255], 1);
+        assert_eq!(table[1], OUTSIDE);
+    }
+
+    #[test]
+    fn gaps_in_ids_are_rejected_with_position() {
+        let text = "[[class]]\nid = 0\nname = \"a\"\n[[class]]\nid = 2\nname = \"b\"\n";
+        let err = ClassSchema::parse(text, Path::new("c.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("found id 2 at position 1"), "{msg}");
+    }
+
+    #[test]
+    fn mask_map_parsing() {
+        assert_eq!(parse_mask_map("255=5, 0=4").unwrap(), vec![(255, 5), (0, 4)]);
+        assert!(parse_mask_map("255:5").unwrap_err().contains("VALUE=CLASS"));
+        let s = ClassSchema::default().with_mask_map(&[(255, 5)]).unwrap();
+        assert_eq!(s.class_of_value(255), Some(5));
+        assert!(ClassSchema::default().with_mask_map(&[(255, 12)]).is_err());
+    }
+}

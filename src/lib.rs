@@ -1,0 +1,12 @@
+//! semcurate: curate, audit and grow SEM backscattered-electron (BSE) mineral-segmentation
+//! datasets in the MineralClassifier layout, from the terminal.
+//!
+//! Layers, each importing only those below it: `cli` → `jobs` → `stats` → `synth` → `dataset`.
+//! Nothing below `cli` prints or knows about terminals.
+
+pub mod cli;
+pub mod dataset;
+pub mod jobs;
+pub mod progress;
+pub mod stats;
+pub mod synth;

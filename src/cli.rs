@@ -1,1 +1,85 @@
-//! placeholder
+//! Command line: one `Args` struct and one `run` per subcommand. Exit codes follow the spec:
+//! 0 success, 1 done but problems found, 2 could not run.
+
+mod common;
+mod index;
+mod progress;
+mod split;
+mod stats;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+const EXAMPLES: &str = "\
+Examples:
+  semcurate stats datasets/demo                 images, pixels and classes of the bundled demo
+  semcurate index /data/apollo --bins 0.25,1.8  scan, validate and cache a dataset
+  semcurate synth /tmp/syn --samples 4 --per-sample 25 --seed 1
+  semcurate split /data/apollo --fractions 0.7,0.15,0.15 --seed 7
+
+Exit codes: 0 success, 1 done but problems found (bad files), 2 could not run.";
+
+/// Curate, audit and grow SEM BSE mineral-segmentation datasets from the terminal.
+#[derive(Debug, Parser)]
+#[command(name = "semcurate", version, about, after_help = EXAMPLES, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Index(index::Args),
+    Stats(stats::Args),
+    Split(split::Args),
+}
+
+/// How a command that ran ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything fine: exit 0.
+    Clean,
+    /// Done, but problems were found: exit 1.
+    Problems,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Clean => Self::SUCCESS,
+            Outcome::Problems => Self::from(1),
+        }
+    }
+}
+
+/// Parses the command line, runs it, and maps the result to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(outcome) => outcome.into(),
+        Err(e) => {
+            anstream::eprintln!("{}semcurate: error:{} {e:#}", table::ERROR.render(), table::ERROR.render_reset());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Some(Command::Index(a)) => index::run(&a),
+        Some(Command::Stats(a)) => stats::run(&a),
+        Some(Command::Split(a)) => split::run(&a),
+        None => {
+            println!("The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}");
+            Ok(Outcome::Clean)
+        }
+    }
+}

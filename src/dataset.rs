@@ -9,3 +9,9 @@ pub mod schema;
 
 pub use bins::ScaleBins;
 pub use schema::{ClassId, ClassSchema};
+pub mod index;
+pub mod item;
+pub mod layout;
+pub mod problems;
+pub mod split;
+pub mod workspace;

@@ -1,3 +1,5 @@
-fn main() {
-    println!("Hello, world!");
+//! The `semcurate` binary: parse, run, print the error chain, map to an exit code.
+
+fn main() -> std::process::ExitCode {
+    semcurate::cli::main()
 }

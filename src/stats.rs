@@ -1,1 +1,279 @@
-//! placeholder
+//! Dataset statistics from the workspace index: images and class pixel shares per sample, per
+//! scale bin and per class, images containing each class, split sizes, and the classes that
+//! are underrepresented. Pure computation over [`ImageRow`]s; rendering is the CLI's job.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::dataset::bins::ScaleBins;
+use crate::dataset::layout::SkipCounts;
+use crate::dataset::problems::{Problem, ProblemKind};
+use crate::dataset::schema::ClassSchema;
+use crate::dataset::split::Split;
+use crate::dataset::workspace::ImageRow;
+
+/// Default pixel-share threshold below which a class is underrepresented.
+pub const DEFAULT_RARE_THRESHOLD: f64 = 0.02;
+
+/// Everything `stats` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatsReport {
+    pub schema: String,
+    pub classes: Vec<ClassStats>,
+    pub bin_edges: Vec<f64>,
+    pub totals: Totals,
+    pub samples: Vec<GroupStats>,
+    pub bins: Vec<BinStats>,
+    pub splits: Vec<SplitStats>,
+    /// Pixel-share threshold used for `underrepresented`.
+    pub rare_threshold: f64,
+    /// Class ids whose share of labelled pixels is below the threshold.
+    pub underrepresented: Vec<u8>,
+    /// Problem counts by kind.
+    pub problems: BTreeMap<ProblemKind, usize>,
+}
+
+/// Dataset-wide counts.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Totals {
+    /// Images present on disk.
+    pub images: usize,
+    /// Images with a valid mask.
+    pub labelled: usize,
+    /// Images with no mask.
+    pub unlabelled: usize,
+    /// Images whose mask is unusable.
+    pub invalid_masks: usize,
+    /// Images that cannot be decoded.
+    pub unreadable: usize,
+    /// Images without a pixel size (no scale bin).
+    pub no_pixel_size: usize,
+    /// Images indexed before whose files are gone.
+    pub missing: usize,
+    /// Pixels in valid masks.
+    pub labelled_pixels: u64,
+    pub problems: usize,
+    pub skipped: SkipCounts,
+}
+
+/// Per class.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClassStats {
+    pub id: u8,
+    pub name: String,
+    pub short: String,
+    /// Pixels of this class in valid masks.
+    pub pixels: u64,
+    /// Share of all labelled pixels.
+    pub share: f64,
+    /// Labelled images with at least one pixel of this class.
+    pub images: usize,
+    /// Flagged rare in the schema.
+    pub rare: bool,
+    /// Share below the threshold.
+    pub underrepresented: bool,
+}
+
+/// Per sample or per bin.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupStats {
+    pub name: String,
+    pub images: usize,
+    pub labelled: usize,
+    pub unlabelled: usize,
+    /// Smallest and largest pixel size in µm/px.
+    pub pixel_size_min: Option<f64>,
+    pub pixel_size_max: Option<f64>,
+    /// Pixels per class in valid masks.
+    pub class_pixels: Vec<u64>,
+    /// Share per class of this group's labelled pixels (0 when it has none).
+    pub class_share: Vec<f64>,
+}
+
+/// Per scale bin.
+#[derive(Debug, Clone, Serialize)]
+pub struct BinStats {
+    pub bin: usize,
+    /// Human label, e.g. `0.25–1.8 µm/px`.
+    pub range: String,
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    #[serde(flatten)]
+    pub stats: GroupStats,
+}
+
+/// Per split.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitStats {
+    pub split: Split,
+    pub groups: usize,
+    /// Labelled images.
+    pub images: usize,
+    pub labelled_pixels: u64,
+}
+
+/// Inputs besides the rows.
+pub struct StatsInput<'a> {
+    pub schema: &'a ClassSchema,
+    pub bins: &'a ScaleBins,
+    pub rows: &'a [ImageRow],
+    pub problems: &'a [(Option<i64>, Problem)],
+    pub splits: &'a BTreeMap<String, Split>,
+    pub skipped: SkipCounts,
+    pub rare_threshold: f64,
+}
+
+/// Computes the report.
+pub fn compute(input: &StatsInput<'_>) -> StatsReport {
+    let n = input.schema.len();
+    let present: Vec<&ImageRow> = input.rows.iter().filter(|r| !r.missing).collect();
+    let mut totals = totals(&present, input);
+    let mut samples: BTreeMap<&str, Acc> = BTreeMap::new();
+    let mut bins: Vec<Acc> = (0..input.bins.len()).map(|_| Acc::new(n)).collect();
+    let mut images_with = vec![0usize; n];
+    for r in &present {
+        samples.entry(&r.sample).or_insert_with(|| Acc::new(n)).add(r);
+        if let Some(p) = r.pixel_size {
+            bins[input.bins.bin_of(p)].add(r);
+        }
+        for (c, &px) in r.class_counts.iter().flatten().enumerate().take(n) {
+            images_with[c] += usize::from(px > 0);
+        }
+    }
+    let all = present.iter().fold(Acc::new(n), |mut a, r| {
+        a.add(r);
+        a
+    });
+    totals.labelled_pixels = all.pixels.iter().sum();
+    let classes = class_stats(input, &all, &images_with, totals.labelled_pixels);
+    let underrepresented = classes.iter().filter(|c| c.underrepresented).map(|c| c.id).collect();
+    let mut problems = BTreeMap::new();
+    for (_, p) in input.problems {
+        *problems.entry(p.kind).or_default() += 1;
+    }
+    StatsReport {
+        schema: input.schema.name.clone(),
+        classes,
+        bin_edges: input.bins.edges().to_vec(),
+        totals,
+        samples: samples.into_iter().map(|(name, a)| a.finish(name)).collect(),
+        bins: bins
+            .into_iter()
+            .enumerate()
+            .map(|(k, a)| {
+                let (lower, upper) = input.bins.range(k);
+                BinStats { bin: k, range: input.bins.label(k), lower, upper, stats: a.finish(&input.bins.interval(k)) }
+            })
+            .collect(),
+        splits: split_stats(&present, input.splits),
+        rare_threshold: input.rare_threshold,
+        underrepresented,
+        problems,
+    }
+}
+
+fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
+    use crate::dataset::item::MaskState;
+    Totals {
+        images: present.len(),
+        labelled: present.iter().filter(|r| r.is_labelled()).count(),
+        unlabelled: present.iter().filter(|r| r.mask_state == MaskState::None).count(),
+        invalid_masks: present.iter().filter(|r| r.mask_state == MaskState::Invalid).count(),
+        unreadable: present.iter().filter(|r| !r.is_readable()).count(),
+        no_pixel_size: present.iter().filter(|r| r.pixel_size.is_none()).count(),
+        missing: input.rows.iter().filter(|r| r.missing).count(),
+        labelled_pixels: 0,
+        problems: input.problems.len(),
+        skipped: input.skipped.clone(),
+    }
+}
+
+fn class_stats(input: &StatsInput<'_>, all: &Acc, images_with: &[usize], total: u64) -> Vec<ClassStats> {
+    input
+        .schema
+        .classes
+        .iter()
+        .map(|c| {
+            let pixels = all.pixels[usize::from(c.id)];
+            let share = share(pixels, total);
+            ClassStats {
+                id: c.id,
+                name: c.name.clone(),
+                short: c.short.clone(),
+                pixels,
+                share,
+                images: images_with[usize::from(c.id)],
+                rare: c.rare,
+                underrepresented: total > 0 && share < input.rare_threshold,
+            }
+        })
+        .collect()
+}
+
+fn split_stats(present: &[&ImageRow], splits: &BTreeMap<String, Split>) -> Vec<SplitStats> {
+    Split::ALL
+        .into_iter()
+        .map(|s| {
+            let rows: Vec<&&ImageRow> = present
+                .iter()
+                .filter(|r| r.is_labelled() && splits.get(&r.group) == Some(&s))
+                .collect();
+            SplitStats {
+                split: s,
+                groups: splits.values().filter(|v| **v == s).count(),
+                images: rows.len(),
+                labelled_pixels: rows.iter().flat_map(|r| r.class_counts.iter().flatten()).sum(),
+            }
+        })
+        .collect()
+}
+
+fn share(part: u64, total: u64) -> f64 {
+    if total == 0 { 0.0 } else { part as f64 / total as f64 }
+}
+
+/// Running totals for one sample or bin.
+struct Acc {
+    images: usize,
+    labelled: usize,
+    unlabelled: usize,
+    min: Option<f64>,
+    max: Option<f64>,
+    pixels: Vec<u64>,
+}
+
+impl Acc {
+    fn new(n: usize) -> Self {
+        Self { images: 0, labelled: 0, unlabelled: 0, min: None, max: None, pixels: vec![0; n] }
+    }
+
+    fn add(&mut self, r: &ImageRow) {
+        self.images += 1;
+        self.labelled += usize::from(r.is_labelled());
+        self.unlabelled += usize::from(r.mask_state == crate::dataset::item::MaskState::None);
+        if let Some(p) = r.pixel_size {
+            self.min = Some(self.min.map_or(p, |m| m.min(p)));
+            self.max = Some(self.max.map_or(p, |m| m.max(p)));
+        }
+        if r.is_labelled() {
+            for (acc, &c) in self.pixels.iter_mut().zip(r.class_counts.iter().flatten()) {
+                *acc += c;
+            }
+        }
+    }
+
+    fn finish(self, name: &str) -> GroupStats {
+        let total: u64 = self.pixels.iter().sum();
+        GroupStats {
+            name: name.to_string(),
+            images: self.images,
+            labelled: self.labelled,
+            unlabelled: self.unlabelled,
+            pixel_size_min: self.min,
+            pixel_size_max: self.max,
+            class_share: self.pixels.iter().map(|&p| share(p, total)).collect(),
+            class_pixels: self.pixels,
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Arguments shared by the commands that read a dataset, and opening its workspace.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::dataset::index::{IndexOptions, IndexSummary, index};
+use crate::dataset::schema::{ClassId, parse_mask_map};
+use crate::dataset::workspace::Workspace;
+use crate::dataset::{ClassSchema, ScaleBins};
+
+use super::progress::CliProgress;
+
+/// `VALUE=CLASS` pairs from `--mask-map`.
+#[derive(Debug, Clone)]
+pub struct MaskMap(pub Vec<(u16, ClassId)>);
+
+fn mask_map(s: &str) -> Result<MaskMap, String> {
+    parse_mask_map(s).map(MaskMap)
+}
+
+fn positive(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a pixel size above 0 µm/px")),
+    }
+}
+
+/// Where the dataset is and how to read it.
+#[derive(Debug, clap::Args)]
+pub struct DatasetArgs {
+    /// Dataset root (a folder of sample folders) or one sample folder.
+    pub dataset: PathBuf,
+    /// Keep the workspace in DIR instead of DATASET/.semcurate (for read-only datasets).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Class schema: 'default', 'extended' or a classes.toml path [default: DATASET/classes.toml
+    /// if present, else the study's 10 classes].
+    #[arg(long, value_name = "NAME|FILE")]
+    pub schema: Option<String>,
+    /// Map raw mask values to class ids, e.g. '0=4,255=5' for masks that store 0/255.
+    #[arg(long, value_name = "VALUE=CLASS,..", value_parser = mask_map)]
+    pub mask_map: Option<MaskMap>,
+    /// Pixel size in µm/px for images that have none (no input-features file, no metadata).
+    #[arg(long, value_name = "UM_PER_PX", value_parser = positive)]
+    pub pixel_size: Option<f64>,
+    /// No progress output on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl DatasetArgs {
+    /// The class schema to read masks with.
+    pub fn schema(&self) -> anyhow::Result<ClassSchema> {
+        let schema = match &self.schema {
+            Some(spec) => ClassSchema::by_name_or_path(spec)?,
+            None => ClassSchema::for_dataset(&self.dataset)?,
+        };
+        Ok(match &self.mask_map {
+            Some(MaskMap(pairs)) => schema.with_mask_map(pairs)?,
+            None => schema,
+        })
+    }
+
+    /// The workspace folder.
+    pub fn workspace_dir(&self) -> PathBuf {
+        self.workspace.clone().unwrap_or_else(|| Workspace::default_dir(&self.dataset))
+    }
+
+    /// Opens (creating if needed) the workspace.
+    pub fn open_workspace(&self) -> anyhow::Result<Workspace> {
+        if !self.dataset.is_dir() {
+            anyhow::bail!(
+                "dataset folder '{}' does not exist or is not a folder",
+                self.dataset.display()
+            );
+        }
+        let dir = self.workspace_dir();
+        let readonly = std::fs::metadata(&self.dataset).is_ok_and(|m| m.permissions().readonly());
+        if self.workspace.is_none() && !dir.exists() && readonly {
+            // Root ignores permission bits; a folder marked read-only is still not ours to write.
+            anyhow::bail!(
+                "dataset folder '{}' is read-only: pass --workspace DIR to keep semcurate's state elsewhere",
+                self.dataset.display()
+            );
+        }
+        Ok(Workspace::open(&dir)?)
+    }
+
+    /// Indexes incrementally and returns the open workspace, the schema and what changed.
+    pub fn index(
+        &self,
+        bins: Option<ScaleBins>,
+        full: bool,
+    ) -> anyhow::Result<(Workspace, ClassSchema, IndexSummary)> {
+        let schema = self.schema()?;
+        let mut ws = self.open_workspace()?;
+        let opts = IndexOptions {
+            schema: schema.clone(),
+            bins,
+            full,
+            default_pixel_size: self.pixel_size,
+        };
+        let progress = CliProgress::new(self.quiet);
+        let summary = index(&self.dataset, &mut ws, &opts, &progress)
+            .with_context(|| format!("cannot index '{}'", self.dataset.display()))?;
+        Ok((ws, schema, summary))
+    }
+}
+
+/// `path` for messages.
+pub fn show(path: &Path) -> String {
+    path.display().to_string()
+}

@@ -1,0 +1,119 @@
+//! `semcurate index`: scan, validate and cache a dataset; list every problem per file.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::dataset::ScaleBins;
+use crate::dataset::index::IndexSummary;
+use crate::dataset::problems::{Problem, ProblemKind};
+use crate::stats::{self, Totals};
+
+use super::Outcome;
+use super::common::{DatasetArgs, show};
+use super::stats::load_report;
+use super::table::{self, Align, Table};
+
+/// Scan, validate and cache a dataset: sizes, pixel sizes, class pixel counts and problems.
+///
+/// Only files changed since the last index are read again. The dataset folder is never
+/// written: everything goes to the workspace (DATASET/.semcurate or --workspace).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  semcurate index datasets/demo\n  semcurate index /data/apollo --bins 0.25,1.8 --json\n  semcurate index ../shared/realdata/shale-sem-tiles --workspace /tmp/ws --mask-map 0=0,255=5 --pixel-size 0.1\n\nExit codes: 0 clean, 1 indexed with problems, 2 could not run.")]
+pub struct Args {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Scale-bin edges in µm/px to store in the workspace, e.g. 0.25,1.8.
+    #[arg(long, value_name = "E,..")]
+    pub bins: Option<ScaleBins>,
+    /// Re-read every file, changed or not.
+    #[arg(long)]
+    pub full: bool,
+    /// List every problem; text output shows the first 20 of each kind otherwise.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON instead of text (always lists every problem).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Problems of one kind listed in text output unless `--all`.
+const SHOWN_PER_KIND: usize = 20;
+
+#[derive(Serialize)]
+struct IndexJson<'a> {
+    dataset: String,
+    workspace: String,
+    summary: &'a IndexSummary,
+    totals: &'a Totals,
+    problems: Vec<&'a Problem>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let (ws, schema, summary) = args.dataset.index(args.bins.clone(), args.full)?;
+    let (report, problems) = load_report(&ws, &schema, None, stats::DEFAULT_RARE_THRESHOLD)?;
+    let problems: Vec<&Problem> = problems.iter().map(|(_, p)| p).collect();
+    if args.json {
+        let out = IndexJson {
+            dataset: show(&args.dataset.dataset),
+            workspace: show(ws.dir()),
+            summary: &summary,
+            totals: &report.totals,
+            problems: problems.clone(),
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_text(args, &summary, &report.totals, &problems, &show(ws.dir()));
+    }
+    Ok(if problems.is_empty() { Outcome::Clean } else { Outcome::Problems })
+}
+
+fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], ws: &str) {
+    anstream::println!(
+        "Indexed {}: {} samples, {} images ({} labelled, {} unlabelled, {} invalid masks, {} unreadable)",
+        show(&args.dataset.dataset),
+        s.samples.len(),
+        t.images,
+        t.labelled,
+        t.unlabelled,
+        t.invalid_masks,
+        t.unreadable
+    );
+    anstream::println!(
+        "  read {} new or changed, {} unchanged; {} now missing; workspace {ws}",
+        s.read,
+        s.found - s.read,
+        s.newly_missing
+    );
+    let k = &s.skipped;
+    if k.total() > 0 {
+        anstream::println!(
+            "  skipped {} hidden folders, {} hidden files, {} non-image files, {} other folders",
+            k.hidden_dirs,
+            k.hidden_files,
+            k.other_files,
+            k.other_dirs
+        );
+    }
+    if problems.is_empty() {
+        anstream::println!("  no problems");
+        return;
+    }
+    anstream::println!("\n{}", table::styled(table::ERROR, &format!("{} problems", problems.len())));
+    let mut by_kind: BTreeMap<ProblemKind, Vec<&Problem>> = BTreeMap::new();
+    for p in problems {
+        by_kind.entry(p.kind).or_default().push(p);
+    }
+    for (kind, list) in by_kind {
+        anstream::println!("{} ({} files)", table::styled(table::ERROR, kind.as_str()), list.len());
+        let shown = if args.all { list.len() } else { SHOWN_PER_KIND.min(list.len()) };
+        let mut tab = Table::new(&[("FILE", Align::Left), ("PROBLEM", Align::Left)]);
+        for p in &list[..shown] {
+            tab.row(vec![p.path.clone(), p.message.clone()]);
+        }
+        anstream::println!("{}", tab.render(2).lines().skip(1).collect::<Vec<_>>().join("\n"));
+        if shown < list.len() {
+            anstream::println!("  … and {} more (--all lists them)", list.len() - shown);
+        }
+    }
+}

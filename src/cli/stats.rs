@@ -1,0 +1,177 @@
+//! `semcurate stats`: images and pixel shares per sample, scale bin and class; splits; rare
+//! classes.
+
+use serde::Serialize;
+
+use crate::dataset::index::keys;
+use crate::dataset::index::split_params;
+use crate::dataset::problems::Problem;
+use crate::dataset::workspace::Workspace;
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::stats::{self, GroupStats, StatsInput, StatsReport};
+
+use super::Outcome;
+use super::common::{DatasetArgs, show};
+use super::table::{self, Align, Table, percent, thousands};
+
+/// Images and pixel shares per sample, per scale bin and per class; images containing each
+/// class; split sizes; underrepresented classes.
+///
+/// Indexes first (only changed files are read), so it works on a dataset never indexed.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  semcurate stats datasets/demo\n  semcurate stats /data/apollo --bins 0.25,1.8 --json\n\nExit codes: 0 clean, 1 the dataset has problems (see `semcurate index`), 2 could not run.")]
+pub struct Args {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Report under these scale-bin edges (µm/px) instead of the workspace's.
+    #[arg(long, value_name = "E,..")]
+    pub bins: Option<ScaleBins>,
+    /// A class below this share of labelled pixels is flagged underrepresented.
+    #[arg(long, default_value_t = stats::DEFAULT_RARE_THRESHOLD, value_name = "SHARE")]
+    pub rare_threshold: f64,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct StatsJson<'a> {
+    dataset: String,
+    workspace: String,
+    split_seed: u64,
+    #[serde(flatten)]
+    report: &'a StatsReport,
+}
+
+/// Loads rows and computes the report; `bins` overrides the workspace's.
+pub fn load_report(
+    ws: &Workspace,
+    schema: &ClassSchema,
+    bins: Option<&ScaleBins>,
+    rare_threshold: f64,
+) -> anyhow::Result<(StatsReport, Vec<(Option<i64>, Problem)>)> {
+    let stored: Option<ScaleBins> = ws.meta_json(keys::BINS)?;
+    let bins = bins.cloned().or(stored).unwrap_or_else(ScaleBins::single);
+    let rows = ws.images()?;
+    let problems = ws.problems()?;
+    let splits = ws.splits()?;
+    let skipped = ws.meta_json(keys::SKIPPED)?.unwrap_or_default();
+    let report = stats::compute(&StatsInput {
+        schema,
+        bins: &bins,
+        rows: &rows,
+        problems: &problems,
+        splits: &splits,
+        skipped,
+        rare_threshold,
+    });
+    Ok((report, problems))
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let (ws, schema, _) = args.dataset.index(None, false)?;
+    let (report, _) = load_report(&ws, &schema, args.bins.as_ref(), args.rare_threshold)?;
+    let (fractions, seed) = split_params(&ws)?;
+    if args.json {
+        let out = StatsJson { dataset: show(&args.dataset.dataset), workspace: show(ws.dir()), split_seed: seed, report: &report };
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        print_text(args, &report, &format!("seed {seed}, target {fractions}"));
+    }
+    Ok(if report.totals.problems == 0 { Outcome::Clean } else { Outcome::Problems })
+}
+
+fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
+    let t = &r.totals;
+    anstream::println!(
+        "{} · schema {} · {} images: {} labelled, {} unlabelled, {} invalid masks · {} labelled pixels",
+        table::styled(table::HEADING, &show(&args.dataset.dataset)),
+        r.schema,
+        t.images,
+        t.labelled,
+        t.unlabelled,
+        t.invalid_masks,
+        thousands(t.labelled_pixels)
+    );
+    print_classes(r);
+    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
+    anstream::println!("\n{}", table::styled(table::HEADING, "Samples (class shares of labelled pixels, %)"));
+    anstream::println!("{}", group_table("SAMPLE", &r.samples, &shorts));
+    let edges: Vec<String> = r.bin_edges.iter().map(|e| crate::dataset::bins::fmt_edge(*e)).collect();
+    anstream::println!("\n{}", table::styled(table::HEADING, &format!("Scale bins (edges {} µm/px)", edges.join(", "))));
+    let bins: Vec<GroupStats> = r.bins.iter().map(|b| GroupStats { name: b.range.clone(), ..b.stats.clone() }).collect();
+    anstream::println!("{}", group_table("BIN", &bins, &shorts));
+    if t.no_pixel_size > 0 {
+        anstream::println!("  {}", table::styled(table::WARN, &format!("{} images have no pixel size and no bin", t.no_pixel_size)));
+    }
+    anstream::println!("\n{}", table::styled(table::HEADING, &format!("Splits ({split_note}; grouped by name before the first '-')")));
+    let mut tab = Table::new(&[("SPLIT", Align::Left), ("GROUPS", Align::Right), ("IMAGES", Align::Right), ("PIXELS", Align::Right)]);
+    for s in &r.splits {
+        tab.row(vec![s.split.to_string(), s.groups.to_string(), s.images.to_string(), thousands(s.labelled_pixels)]);
+    }
+    anstream::println!("{}", tab.render(2));
+    print_footer(r);
+}
+
+fn print_classes(r: &StatsReport) {
+    anstream::println!("\n{}", table::styled(table::HEADING, "Classes"));
+    let mut tab = Table::new(&[
+        ("ID", Align::Right),
+        ("CLASS", Align::Left),
+        ("PIXELS", Align::Right),
+        ("SHARE %", Align::Right),
+        ("IMAGES", Align::Right),
+        ("FLAGS", Align::Left),
+        ("NAME", Align::Left),
+    ]);
+    for c in &r.classes {
+        let mut flags = Vec::new();
+        if c.underrepresented {
+            flags.push(table::styled(table::WARN, "under"));
+        }
+        if c.rare {
+            flags.push("rare".to_string());
+        }
+        tab.row(vec![c.id.to_string(), c.short.clone(), thousands(c.pixels), percent(c.share), c.images.to_string(), flags.join(","), c.name.clone()]);
+    }
+    anstream::println!("{}", tab.render(2));
+}
+
+fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
+    let mut cols: Vec<(&str, Align)> = vec![(first, Align::Left), ("IMAGES", Align::Right), ("LABELLED", Align::Right), ("µm/px", Align::Left)];
+    cols.extend(shorts.iter().map(|s| (*s, Align::Right)));
+    let mut tab = Table::new(&cols);
+    for g in groups {
+        let range = match (g.pixel_size_min, g.pixel_size_max) {
+            (Some(a), Some(b)) => format!("{}–{}", short_num(a), short_num(b)),
+            _ => "-".to_string(),
+        };
+        let mut row = vec![g.name.clone(), g.images.to_string(), g.labelled.to_string(), range];
+        row.extend(g.class_share.iter().map(|s| percent(*s)));
+        tab.row(row);
+    }
+    tab.render(2)
+}
+
+fn short_num(x: f64) -> String {
+    if x >= 10.0 { format!("{x:.1}") } else if x >= 0.1 { format!("{x:.2}") } else { format!("{x:.3}") }
+}
+
+fn print_footer(r: &StatsReport) {
+    let under: Vec<&str> = r.classes.iter().filter(|c| c.underrepresented).map(|c| c.short.as_str()).collect();
+    if !under.is_empty() {
+        anstream::println!(
+            "\n{} {}",
+            table::styled(table::WARN, &format!("Underrepresented (< {}% of labelled pixels):", r.rare_threshold * 100.0)),
+            under.join(", ")
+        );
+    }
+    if r.totals.problems > 0 {
+        let kinds: Vec<String> = r.problems.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        anstream::println!(
+            "\n{} ({}); list them with `semcurate index DATASET`",
+            table::styled(table::ERROR, &format!("{} problems", r.totals.problems)),
+            kinds.join(", ")
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! `semcurate synth`: write a synthetic BSE dataset (see `crate::synth`).

@@ -1,0 +1,267 @@
+//! Indexing: scan the folders, read only what changed since the last index (by file size and
+//! modification time), validate in parallel, and commit in transactions of a few hundred
+//! images, so an interrupted index keeps everything committed before it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::bins::ScaleBins;
+use super::item::{ReadContext, read_item};
+use super::layout::{self, ItemFiles, LayoutError, SampleInfo, SkipCounts};
+use super::schema::ClassSchema;
+use super::split::{self, SplitFractions};
+use super::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::progress::Progress;
+
+/// Bins a new workspace starts with: the study's two thresholds, in µm/px.
+pub const DEFAULT_BINS: &str = "0.25,1.8";
+/// Seed of the default split.
+pub const DEFAULT_SPLIT_SEED: u64 = 42;
+const CHUNK: usize = 256;
+
+/// Metadata keys.
+pub mod keys {
+    pub const ROOT: &str = "dataset_root";
+    pub const SCHEMA: &str = "schema";
+    pub const READ_SETTINGS: &str = "read_settings";
+    pub const BINS: &str = "bins";
+    pub const SPLIT_FRACTIONS: &str = "split_fractions";
+    pub const SPLIT_SEED: &str = "split_seed";
+    pub const SKIPPED: &str = "skipped";
+    pub const SAMPLES: &str = "samples";
+    pub const LAST_INDEX: &str = "last_index";
+}
+
+/// Why indexing could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(
+        "workspace '{workspace}' belongs to dataset '{stored}', not '{given}': use another --workspace"
+    )]
+    OtherDataset { workspace: PathBuf, stored: String, given: String },
+}
+
+/// How to index.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    pub schema: ClassSchema,
+    /// New bins to store; `None` keeps the workspace's.
+    pub bins: Option<ScaleBins>,
+    /// Re-read every file even if unchanged.
+    pub full: bool,
+    /// µm/px for images without one.
+    pub default_pixel_size: Option<f64>,
+}
+
+/// What an index run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IndexSummary {
+    pub samples: Vec<SampleInfo>,
+    /// Images found on disk.
+    pub found: usize,
+    /// Images read this run (new or changed).
+    pub read: usize,
+    /// Images whose files were gone and are now marked missing.
+    pub newly_missing: usize,
+    /// Groups given a split this run.
+    pub new_split_groups: usize,
+    pub skipped: SkipCounts,
+}
+
+/// Indexes `root` into `ws`.
+pub fn index(
+    root: &Path,
+    ws: &mut Workspace,
+    opts: &IndexOptions,
+    progress: &dyn Progress,
+) -> Result<IndexSummary, IndexError> {
+    check_root(root, ws)?;
+    progress.begin("scan", 0);
+    let scan = layout::scan(root)?;
+    progress.end();
+    let bins = resolve_bins(ws, opts.bins.as_ref())?;
+    let settings = read_settings(opts);
+    let reread_all = opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
+    let existing: HashMap<(String, String), ImageRow> =
+        ws.images()?.into_iter().map(|r| ((r.sample.clone(), r.stem.clone()), r)).collect();
+    let mut seen = Vec::with_capacity(scan.items.len());
+    let changed: Vec<ItemFiles> = scan
+        .items
+        .iter()
+        .filter(|f| {
+            let row = existing.get(&(f.sample.clone(), f.stem.clone()));
+            if let Some(r) = row {
+                seen.push(r.id);
+            }
+            reread_all || row.is_none_or(|r| is_changed(r, f))
+        })
+        .cloned()
+        .collect();
+    let mut ctx = ReadContext::new(root, &opts.schema);
+    ctx.default_pixel_size = opts.default_pixel_size;
+    read_and_store(ws, &ctx, &changed, &bins, progress)?;
+    let newly_missing = finish(ws, &existing, &seen, &scan.problems, &settings)?;
+    ws.set_meta_json(keys::SKIPPED, &scan.skipped)?;
+    ws.set_meta_json(keys::SAMPLES, &scan.samples)?;
+    let new_split_groups = assign_new_splits(ws)?;
+    Ok(IndexSummary {
+        samples: scan.samples,
+        found: scan.items.len(),
+        read: changed.len(),
+        newly_missing,
+        new_split_groups,
+        skipped: scan.skipped,
+    })
+}
+
+fn check_root(root: &Path, ws: &Workspace) -> Result<(), IndexError> {
+    let given = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()).display().to_string();
+    let inside = ws.dir().starts_with(root) || std::fs::canonicalize(ws.dir()).is_ok_and(|d| d.starts_with(&given));
+    match ws.meta(keys::ROOT)? {
+        Some(stored) if stored != given && !inside => Err(IndexError::OtherDataset {
+            workspace: ws.dir().to_path_buf(),
+            stored,
+            given,
+        }),
+        _ => Ok(ws.set_meta(keys::ROOT, &given)?),
+    }
+}
+
+/// The workspace's bins, replaced by `new` when given.
+fn resolve_bins(ws: &mut Workspace, new: Option<&ScaleBins>) -> Result<ScaleBins, IndexError> {
+    let stored: Option<ScaleBins> = ws.meta_json(keys::BINS)?;
+    match (new, stored) {
+        (Some(n), s) if s.as_ref() != Some(n) => {
+            let tx = ws.transaction()?;
+            tx.rebin(n)?;
+            tx.set_meta(keys::BINS, &serde_json::to_string(n).unwrap_or_default())?;
+            tx.commit()?;
+            Ok(n.clone())
+        }
+        (_, Some(s)) => Ok(s),
+        (_, None) => {
+            let b: ScaleBins = DEFAULT_BINS.parse().expect("DEFAULT_BINS parses (tested)");
+            ws.set_meta_json(keys::BINS, &b)?;
+            Ok(b)
+        }
+    }
+}
+
+/// Everything besides the files that changes what reading produces.
+fn read_settings(opts: &IndexOptions) -> String {
+    let map: Vec<String> = opts.schema.mask_values.iter().map(|(v, c)| format!("{v}={c}")).collect();
+    format!(
+        "{}|map:{}|default_px:{:?}",
+        opts.schema.identity(),
+        map.join(","),
+        opts.default_pixel_size
+    )
+}
+
+fn is_changed(row: &ImageRow, f: &ItemFiles) -> bool {
+    let fp = |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));
+    row.missing
+        || row.image_fp != f.image.fingerprint
+        || row.image_path != f.image.path
+        || (row.mask_path.clone(), row.mask_fp.clone()) != unzip(fp(&f.mask))
+        || (row.features_path.clone(), row.features_fp.clone()) != unzip(fp(&f.features))
+}
+
+fn unzip(p: Option<(String, String)>) -> (Option<String>, Option<String>) {
+    p.map_or((None, None), |(a, b)| (Some(a), Some(b)))
+}
+
+fn read_and_store(
+    ws: &mut Workspace,
+    ctx: &ReadContext,
+    changed: &[ItemFiles],
+    bins: &ScaleBins,
+    progress: &dyn Progress,
+) -> Result<(), IndexError> {
+    progress.begin("index", changed.len() as u64);
+    for chunk in changed.chunks(CHUNK) {
+        let records: Vec<_> = chunk
+            .par_iter()
+            .map(|f| {
+                let r = read_item(ctx, f.clone());
+                progress.advance(1);
+                r
+            })
+            .collect();
+        let now = unix_now();
+        let tx = ws.transaction()?;
+        for r in &records {
+            tx.upsert(r, bins, now)?;
+        }
+        tx.commit()?;
+    }
+    progress.end();
+    Ok(())
+}
+
+fn finish(
+    ws: &mut Workspace,
+    existing: &HashMap<(String, String), ImageRow>,
+    seen: &[i64],
+    folder_problems: &[super::problems::Problem],
+    settings: &str,
+) -> Result<usize, IndexError> {
+    let seen: std::collections::HashSet<i64> = seen.iter().copied().collect();
+    let tx = ws.transaction()?;
+    let mut newly_missing = 0;
+    for row in existing.values().filter(|r| !r.missing && !seen.contains(&r.id)) {
+        tx.set_missing(row.id, true)?;
+        newly_missing += 1;
+    }
+    tx.replace_folder_problems(folder_problems)?;
+    tx.set_meta(keys::READ_SETTINGS, settings)?;
+    tx.set_meta(keys::LAST_INDEX, &unix_now().to_string())?;
+    tx.commit()?;
+    Ok(newly_missing)
+}
+
+/// The stored split fractions and seed (defaults when unset).
+pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceError> {
+    let fractions = ws.meta_json(keys::SPLIT_FRACTIONS)?.unwrap_or_default();
+    let seed = ws.meta_json(keys::SPLIT_SEED)?.unwrap_or(DEFAULT_SPLIT_SEED);
+    Ok((fractions, seed))
+}
+
+/// Gives a split to every group with labelled images that has none yet.
+pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
+    let (fractions, seed) = split_params(ws)?;
+    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    for r in ws.images()?.iter().filter(|r| !r.missing) {
+        *sizes.entry(r.group.clone()).or_default() += u64::from(r.is_labelled());
+    }
+    let existing = ws.splits()?;
+    let new = split::assign(&sizes, &existing, fractions, seed);
+    let tx = ws.transaction()?;
+    for (g, s) in &new {
+        tx.set_split(g, *s)?;
+    }
+    tx.commit()?;
+    Ok(new.len())
+}
+
+/// Re-splits every group with new fractions and seed.
+pub fn resplit(ws: &mut Workspace, fractions: SplitFractions, seed: u64) -> Result<usize, WorkspaceError> {
+    let tx = ws.transaction()?;
+    tx.clear_splits()?;
+    tx.set_meta(keys::SPLIT_FRACTIONS, &serde_json::to_string(&fractions).unwrap_or_default())?;
+    tx.set_meta(keys::SPLIT_SEED, &seed.to_string())?;
+    tx.commit()?;
+    assign_new_splits(ws)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}

@@ -1,0 +1,387 @@
+//! Folder layouts: the only code that knows folder names. Finds sample folders under a root
+//! (or takes the root as one sample), lists their images, masks and pixel-size files, pairs
+//! them by name stem, and counts what it skips.
+//!
+//! Two layouts are read:
+//! - MineralClassifier: `SAMPLE/input-images/NAME.png`, `SAMPLE/output-images/NAME.png`,
+//!   `SAMPLE/input-features/NAME.txt`;
+//! - images/masks: `SAMPLE/images/NAME.tif` (and `SAMPLE/unlabelled/`), `SAMPLE/masks/…`, where
+//!   a mask may carry a `_MASK_` infix or a `_mask` suffix (`A_MASK_0001.tif` pairs with
+//!   `A_0001.tif`).
+//!
+//! Hidden entries (`.ipynb_checkpoints`, `.DS_Store`, the workspace) and files that are not
+//! images are skipped and counted, never read.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use super::problems::{Problem, ProblemKind};
+
+/// Images of the MineralClassifier layout.
+pub const MC_IMAGES: &str = "input-images";
+/// Masks of the MineralClassifier layout.
+pub const MC_MASKS: &str = "output-images";
+/// Pixel-size files of the MineralClassifier layout.
+pub const MC_FEATURES: &str = "input-features";
+const GENERIC_IMAGES: [&str; 3] = ["images", "unlabelled", "unlabeled"];
+const GENERIC_MASKS: [&str; 2] = ["masks", "labels"];
+const IMAGE_EXTENSIONS: [&str; 3] = ["png", "tif", "tiff"];
+const MAX_DEPTH: usize = 6;
+
+/// Which layout a sample folder uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayoutKind {
+    MineralClassifier,
+    ImagesMasks,
+}
+
+/// A file and its change fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    /// Path relative to the dataset root, `/`-separated.
+    pub path: String,
+    /// `size:mtime_ns`; changes whenever the file is rewritten.
+    pub fingerprint: String,
+}
+
+/// The files of one image: the image itself, and its mask and pixel-size file if present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFiles {
+    /// Sample folder path relative to the root (`10003`, or `apollo11/10003`).
+    pub sample: String,
+    /// File name without extension.
+    pub stem: String,
+    /// Split group: the sample and the part of the stem before the first `-`.
+    pub group: String,
+    pub image: FileRef,
+    pub mask: Option<FileRef>,
+    pub features: Option<FileRef>,
+}
+
+/// Counts of entries skipped while scanning.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SkipCounts {
+    /// Hidden folders such as `.ipynb_checkpoints` or the workspace.
+    pub hidden_dirs: u64,
+    /// Hidden files such as `.DS_Store`.
+    pub hidden_files: u64,
+    /// Files that are not PNG/TIFF images (or `.txt` in a pixel-size folder), e.g. `Thumbs.db`.
+    pub other_files: u64,
+    /// Unexpected folders inside image, mask or pixel-size folders.
+    pub other_dirs: u64,
+}
+
+impl SkipCounts {
+    /// All skipped entries.
+    pub fn total(&self) -> u64 {
+        self.hidden_dirs + self.hidden_files + self.other_files + self.other_dirs
+    }
+}
+
+/// A sample folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct SampleInfo {
+    pub name: String,
+    pub layout: LayoutKind,
+}
+
+/// Everything found under a root.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub samples: Vec<SampleInfo>,
+    pub items: Vec<ItemFiles>,
+    pub problems: Vec<Problem>,
+    pub skipped: SkipCounts,
+}
+
+/// Why a root cannot be scanned at all.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    #[error("dataset folder '{0}' does not exist")]
+    Missing(PathBuf),
+    #[error("'{0}' is not a folder: give the dataset root or one sample folder")]
+    NotADir(PathBuf),
+    #[error(
+        "no sample folders under '{0}': expected ROOT/SAMPLE/input-images/*.png (MineralClassifier layout) or ROOT/SAMPLE/images/*.tif"
+    )]
+    NoSamples(PathBuf),
+}
+
+/// Finds and pairs every image under `root`.
+pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
+    if !root.exists() {
+        return Err(LayoutError::Missing(root.to_path_buf()));
+    }
+    if !root.is_dir() {
+        return Err(LayoutError::NotADir(root.to_path_buf()));
+    }
+    let mut scan = Scan::default();
+    let mut it = WalkDir::new(root)
+        .max_depth(MAX_DEPTH)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = it.next() {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e.path().map(|p| rel(root, p)).unwrap_or_default();
+                scan.problems.push(Problem::new(ProblemKind::Unlistable, path, e.to_string()));
+                continue;
+            }
+        };
+        if !entry.file_type().is_dir() {
+            continue;
+        }
+        if entry.depth() > 0 && is_hidden(entry.path()) {
+            scan.skipped.hidden_dirs += 1;
+            it.skip_current_dir();
+            continue;
+        }
+        if let Some(layout) = sample_layout(entry.path()) {
+            let name = if entry.depth() == 0 {
+                root.file_name().map_or_else(|| "sample".to_string(), |n| n.to_string_lossy().into_owned())
+            } else {
+                rel(root, entry.path())
+            };
+            scan_sample(root, entry.path(), &name, layout, &mut scan);
+            scan.samples.push(SampleInfo { name, layout });
+            it.skip_current_dir();
+        }
+    }
+    if scan.samples.is_empty() {
+        return Err(LayoutError::NoSamples(root.to_path_buf()));
+    }
+    Ok(scan)
+}
+
+fn sample_layout(dir: &Path) -> Option<LayoutKind> {
+    if dir.join(MC_IMAGES).is_dir() {
+        Some(LayoutKind::MineralClassifier)
+    } else if GENERIC_IMAGES.iter().any(|d| dir.join(d).is_dir()) {
+        Some(LayoutKind::ImagesMasks)
+    } else {
+        None
+    }
+}
+
+/// Files of one folder by stem, with skipped entries counted.
+type Listing = BTreeMap<String, Vec<FileRef>>;
+
+fn scan_sample(root: &Path, dir: &Path, sample: &str, layout: LayoutKind, scan: &mut Scan) {
+    let (image_dirs, mask_dirs, features_dir): (Vec<&str>, Vec<&str>, Option<&str>) = match layout {
+        LayoutKind::MineralClassifier => (vec![MC_IMAGES], vec![MC_MASKS], Some(MC_FEATURES)),
+        LayoutKind::ImagesMasks => (GENERIC_IMAGES.to_vec(), GENERIC_MASKS.to_vec(), None),
+    };
+    let mut images = Listing::new();
+    for d in image_dirs {
+        list(root, &dir.join(d), &IMAGE_EXTENSIONS, scan, &mut images, |s| s.to_string());
+    }
+    let mut masks = Listing::new();
+    for d in mask_dirs {
+        list(root, &dir.join(d), &IMAGE_EXTENSIONS, scan, &mut masks, mask_key);
+    }
+    let mut features = Listing::new();
+    if let Some(d) = features_dir {
+        list(root, &dir.join(d), &["txt"], scan, &mut features, |s| s.to_string());
+    }
+    pair(sample, images, masks, features, scan);
+}
+
+fn pair(sample: &str, images: Listing, mut masks: Listing, mut features: Listing, scan: &mut Scan) {
+    for (stem, mut files) in images {
+        let image = files.remove(0);
+        for dup in files {
+            scan.problems.push(Problem::new(
+                ProblemKind::DuplicateStem,
+                dup.path,
+                format!("another image is named '{stem}' in this sample ('{}'); rename or remove one", image.path),
+            ));
+        }
+        let mask = take_first(&mut masks, &stem, scan);
+        let features = take_first(&mut features, &stem, scan);
+        let prefix = stem.split('-').next().unwrap_or(&stem);
+        scan.items.push(ItemFiles {
+            sample: sample.to_string(),
+            group: format!("{sample}/{prefix}"),
+            stem,
+            image,
+            mask,
+            features,
+        });
+    }
+    for (stem, files) in masks {
+        for m in files {
+            scan.problems.push(Problem::new(
+                ProblemKind::OrphanMask,
+                m.path,
+                format!("mask has no image named '{stem}' in sample '{sample}': add the image or remove the mask"),
+            ));
+        }
+    }
+}
+
+fn take_first(listing: &mut Listing, stem: &str, scan: &mut Scan) -> Option<FileRef> {
+    let mut files = listing.remove(stem)?;
+    let first = files.remove(0);
+    for dup in files {
+        scan.problems.push(Problem::new(
+            ProblemKind::DuplicateStem,
+            dup.path,
+            format!("'{}' already pairs with image '{stem}'; this file is ignored", first.path),
+        ));
+    }
+    Some(first)
+}
+
+/// Lists one data folder's files whose extension is in `exts`, keyed by `key(stem)`.
+fn list(
+    root: &Path,
+    dir: &Path,
+    exts: &[&str],
+    scan: &mut Scan,
+    out: &mut Listing,
+    key: impl Fn(&str) -> String,
+) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        if dir.exists() {
+            scan.problems.push(Problem::new(ProblemKind::Unlistable, rel(root, dir), "cannot list folder: check its permissions"));
+        }
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else {
+            scan.problems.push(Problem::new(ProblemKind::Unlistable, rel(root, &path), "cannot read file metadata"));
+            continue;
+        };
+        let hidden = is_hidden(&path);
+        match (meta.is_dir(), hidden) {
+            (true, true) => scan.skipped.hidden_dirs += 1,
+            (true, false) => scan.skipped.other_dirs += 1,
+            (false, true) => scan.skipped.hidden_files += 1,
+            (false, false) => match stem_if_ext(&path, exts) {
+                Some(stem) => {
+                    let file = FileRef { path: rel(root, &path), fingerprint: fingerprint(&meta) };
+                    out.entry(key(&stem)).or_default().push(file);
+                }
+                None => scan.skipped.other_files += 1,
+            },
+        }
+    }
+}
+
+/// The key an image stem is matched by for a mask stem: `_MASK_` → `_`, `_mask` suffix dropped.
+pub fn mask_key(stem: &str) -> String {
+    let s = stem.replace("_MASK_", "_");
+    for suffix in ["_MASK", "_mask", "-mask"] {
+        if let Some(base) = s.strip_suffix(suffix) {
+            return base.to_string();
+        }
+    }
+    s
+}
+
+fn stem_if_ext(path: &Path, exts: &[&str]) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    exts.contains(&ext.as_str()).then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+}
+
+/// `size:mtime_ns` of a file.
+pub fn fingerprint(meta: &fs::Metadata) -> String {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{mtime}", meta.len())
+}
+
+/// `path` relative to `root` with `/` separators.
+pub fn rel(root: &Path, path: &Path) -> String {
+    let r = path.strip_prefix(root).unwrap_or(path);
+    r.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_keys() {
+        assert_eq!(mask_key("Tile_r1-c1_Chenzh-P7-run1_MASK_0011"), "Tile_r1-c1_Chenzh-P7-run1_0011");
+        assert_eq!(mask_key("a_mask"), "a");
+        assert_eq!(mask_key("10003_s01-t02"), "10003_s01-t02");
+    }
+
+    fn touch(p: &Path) {
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(p, b"x").unwrap();
+    }
+
+    #[test]
+    fn pairs_skips_and_reports() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path();
+        touch(&r.join("10003/input-images/10003_a-1.png"));
+        touch(&r.join("10003/input-images/10003_a-2.PNG"));
+        touch(&r.join("10003/input-images/Thumbs.db"));
+        touch(&r.join("10003/input-images/.DS_Store"));
+        touch(&r.join("10003/input-images/.ipynb_checkpoints/10003_a-1-checkpoint.png"));
+        touch(&r.join("10003/output-images/10003_a-1.png"));
+        touch(&r.join("10003/output-images/10003_zz-9.png"));
+        touch(&r.join("10003/input-features/10003_a-1.txt"));
+        touch(&r.join(".semcurate/index.sqlite"));
+        touch(&r.join("README.md"));
+        let s = scan(r).unwrap();
+        assert_eq!(s.samples, vec![SampleInfo { name: "10003".into(), layout: LayoutKind::MineralClassifier }]);
+        assert_eq!(s.items.len(), 2);
+        let a1 = &s.items[0];
+        assert_eq!(a1.stem, "10003_a-1");
+        assert_eq!(a1.group, "10003/10003_a");
+        assert_eq!(a1.mask.as_ref().unwrap().path, "10003/output-images/10003_a-1.png");
+        assert_eq!(a1.features.as_ref().unwrap().path, "10003/input-features/10003_a-1.txt");
+        assert!(s.items[1].mask.is_none());
+        assert_eq!(s.skipped, SkipCounts { hidden_dirs: 2, hidden_files: 1, other_files: 1, other_dirs: 0 });
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(s.problems[0].kind, ProblemKind::OrphanMask);
+        assert_eq!(s.problems[0].path, "10003/output-images/10003_zz-9.png");
+    }
+
+    #[test]
+    fn a_sample_folder_given_directly_and_images_masks_layout() {
+        let t = tempfile::tempdir().unwrap();
+        let r = t.path().join("shale");
+        touch(&r.join("images/T_0001.tif"));
+        touch(&r.join("masks/T_MASK_0001.tif"));
+        touch(&r.join("unlabelled/T_0009.tif"));
+        touch(&r.join("unlabelled/..."));
+        let s = scan(&r).unwrap();
+        assert_eq!(s.samples[0].name, "shale");
+        assert_eq!(s.samples[0].layout, LayoutKind::ImagesMasks);
+        assert_eq!(s.items.len(), 2);
+        assert_eq!(s.items[0].mask.as_ref().unwrap().path, "masks/T_MASK_0001.tif");
+        assert_eq!(s.skipped.hidden_files, 1);
+    }
+
+    #[test]
+    fn empty_root_is_an_error() {
+        let t = tempfile::tempdir().unwrap();
+        assert!(matches!(scan(t.path()), Err(LayoutError::NoSamples(_))));
+        assert!(matches!(scan(&t.path().join("nope")), Err(LayoutError::Missing(_))));
+    }
+}

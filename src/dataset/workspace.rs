@@ -1,0 +1,390 @@
+//! The workspace: the tool's own state about a dataset, in one SQLite database
+//! (`ROOT/.semcurate/index.sqlite` by default, anywhere with `--workspace`). Writes go through
+//! transactions in WAL mode, so a killed process leaves the last committed state intact.
+//! The dataset folder itself is never written.
+
+mod migrations;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+use super::bins::ScaleBins;
+use super::item::{ItemRecord, MaskState, PixelSizeSource};
+use super::problems::{Problem, ProblemKind};
+use super::split::Split;
+
+/// Folder name of the default workspace inside a dataset root.
+pub const WORKSPACE_DIR: &str = ".semcurate";
+const DB_FILE: &str = "index.sqlite";
+
+/// Why the workspace cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("cannot create workspace folder '{path}': {source}; if the dataset is read-only, pass --workspace DIR")]
+    Create { path: PathBuf, source: std::io::Error },
+    #[error("cannot open workspace database '{path}': {source}")]
+    Open { path: PathBuf, source: rusqlite::Error },
+    #[error(
+        "workspace '{path}' was written by a newer semcurate (schema version {found}, this one knows {known}): upgrade semcurate"
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("workspace database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("workspace value '{key}' is corrupt: {message}")]
+    Corrupt { key: String, message: String },
+}
+
+/// One indexed image, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageRow {
+    pub id: i64,
+    pub sample: String,
+    pub stem: String,
+    pub group: String,
+    pub image_path: String,
+    pub mask_path: Option<String>,
+    pub features_path: Option<String>,
+    pub image_fp: String,
+    pub mask_fp: Option<String>,
+    pub features_fp: Option<String>,
+    pub format: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub bit_depth: Option<u8>,
+    /// µm/px.
+    pub pixel_size: Option<f64>,
+    pub pixel_size_source: Option<PixelSizeSource>,
+    /// Scale bin under the workspace's bins.
+    pub bin: Option<u32>,
+    pub mask_state: MaskState,
+    /// Pixels per class id, for valid masks.
+    pub class_counts: Option<Vec<u64>>,
+    /// The files were gone at the last index; kept so that work attached to it is not lost.
+    pub missing: bool,
+}
+
+impl ImageRow {
+    /// Readable image with a valid mask.
+    pub fn is_labelled(&self) -> bool {
+        self.mask_state == MaskState::Valid
+    }
+
+    /// The image decoded at the last index.
+    pub fn is_readable(&self) -> bool {
+        self.width.is_some()
+    }
+}
+
+/// An open workspace.
+pub struct Workspace {
+    dir: PathBuf,
+    conn: Connection,
+}
+
+impl Workspace {
+    /// The default workspace folder of a dataset root.
+    pub fn default_dir(root: &Path) -> PathBuf {
+        root.join(WORKSPACE_DIR)
+    }
+
+    /// Opens or creates the workspace in `dir`, applying pending migrations.
+    pub fn open(dir: &Path) -> Result<Self, WorkspaceError> {
+        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create { path: dir.to_path_buf(), source })?;
+        let path = dir.join(DB_FILE);
+        let open_err = |source| WorkspaceError::Open { path: path.clone(), source };
+        let conn = Connection::open(&path).map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
+        let mut ws = Self { dir: dir.to_path_buf(), conn };
+        ws.migrate(&path)?;
+        Ok(ws)
+    }
+
+    fn migrate(&mut self, path: &Path) -> Result<(), WorkspaceError> {
+        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let known = migrations::MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(WorkspaceError::TooNew { path: path.to_path_buf(), found: version, known });
+        }
+        for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// The workspace folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Schema version (number of migrations applied).
+    pub fn version(&self) -> Result<i64, WorkspaceError> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// A metadata value.
+    pub fn meta(&self, key: &str) -> Result<Option<String>, WorkspaceError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets a metadata value.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), WorkspaceError> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// A JSON metadata value.
+    pub fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, WorkspaceError> {
+        self.meta(key)?
+            .map(|v| serde_json::from_str(&v))
+            .transpose()
+            .map_err(|e| WorkspaceError::Corrupt { key: key.to_string(), message: e.to_string() })
+    }
+
+    /// Sets a JSON metadata value.
+    pub fn set_meta_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), WorkspaceError> {
+        let text = serde_json::to_string(value).map_err(|e| WorkspaceError::Corrupt { key: key.to_string(), message: e.to_string() })?;
+        self.set_meta(key, &text)
+    }
+
+    /// Every image row, present or missing, ordered by sample and stem.
+    pub fn images(&self) -> Result<Vec<ImageRow>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, sample, stem, grp, image_path, mask_path, features_path, image_fp, mask_fp,
+                    features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source, bin,
+                    mask_state, class_counts, missing
+             FROM images ORDER BY sample, stem",
+        )?;
+        let rows = stmt.query_map([], row_to_image)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// All stored problems with the image they belong to (`None` for folder-level ones).
+    pub fn problems(&self) -> Result<Vec<(Option<i64>, Problem)>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.image_id, p.path, p.kind, p.message FROM problems p
+             LEFT JOIN images i ON i.id = p.image_id
+             WHERE i.missing IS NULL OR i.missing = 0 ORDER BY p.path, p.kind",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let kind: String = r.get(2)?;
+            Ok((r.get(0)?, Problem {
+                kind: ProblemKind::parse(&kind).unwrap_or(ProblemKind::Unlistable),
+                path: r.get(1)?,
+                message: r.get(3)?,
+            }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Starts a write transaction.
+    pub fn transaction(&mut self) -> Result<WriteTx<'_>, WorkspaceError> {
+        Ok(WriteTx { tx: self.conn.transaction()? })
+    }
+
+    /// Split of every group that has one.
+    pub fn splits(&self) -> Result<BTreeMap<String, Split>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached("SELECT grp, split FROM splits")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let (g, s) = row?;
+            let split = Split::parse(&s).ok_or_else(|| WorkspaceError::Corrupt { key: format!("split of {g}"), message: s })?;
+            out.insert(g, split);
+        }
+        Ok(out)
+    }
+}
+
+/// A write transaction; dropped without [`WriteTx::commit`] it rolls back.
+pub struct WriteTx<'a> {
+    tx: Transaction<'a>,
+}
+
+impl WriteTx<'_> {
+    /// Inserts or updates one indexed image and replaces its problems.
+    pub fn upsert(&self, rec: &ItemRecord, bins: &ScaleBins, now: i64) -> Result<i64, WorkspaceError> {
+        let f = &rec.files;
+        let img = rec.image.as_ref();
+        let counts = rec.class_counts.as_deref().map(encode_counts);
+        let bin = rec.pixel_size.map(|p| bins.bin_of(p) as i64);
+        let id: i64 = self.tx.prepare_cached(
+            "INSERT INTO images (sample, stem, grp, image_path, mask_path, features_path, image_fp, mask_fp,
+                features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source, bin, mask_state,
+                class_counts, missing, indexed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, 0, ?19)
+             ON CONFLICT (sample, stem) DO UPDATE SET grp = excluded.grp, image_path = excluded.image_path,
+                mask_path = excluded.mask_path, features_path = excluded.features_path,
+                image_fp = excluded.image_fp, mask_fp = excluded.mask_fp, features_fp = excluded.features_fp,
+                format = excluded.format, width = excluded.width, height = excluded.height,
+                bit_depth = excluded.bit_depth, pixel_size = excluded.pixel_size,
+                pixel_size_source = excluded.pixel_size_source, bin = excluded.bin,
+                mask_state = excluded.mask_state, class_counts = excluded.class_counts, missing = 0,
+                indexed_at = excluded.indexed_at
+             RETURNING id",
+        )?.query_row(
+            params![
+                f.sample, f.stem, f.group, f.image.path,
+                f.mask.as_ref().map(|m| &m.path), f.features.as_ref().map(|m| &m.path),
+                f.image.fingerprint, f.mask.as_ref().map(|m| &m.fingerprint),
+                f.features.as_ref().map(|m| &m.fingerprint),
+                img.map(|i| i.format), img.map(|i| i.width), img.map(|i| i.height), img.map(|i| i.bit_depth),
+                rec.pixel_size, rec.pixel_size_source.map(PixelSizeSource::as_str), bin,
+                rec.mask_state.as_str(), counts, now,
+            ],
+            |r| r.get(0),
+        )?;
+        self.tx.execute("DELETE FROM problems WHERE image_id = ?1", [id])?;
+        for p in &rec.problems {
+            self.insert_problem(Some(id), p)?;
+        }
+        Ok(id)
+    }
+
+    fn insert_problem(&self, image_id: Option<i64>, p: &Problem) -> Result<(), WorkspaceError> {
+        self.tx
+            .prepare_cached("INSERT INTO problems (image_id, path, kind, message) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![image_id, p.path, p.kind.as_str(), p.message])?;
+        Ok(())
+    }
+
+    /// Marks a row missing (its files are gone) or present again.
+    pub fn set_missing(&self, id: i64, missing: bool) -> Result<(), WorkspaceError> {
+        self.tx.execute("UPDATE images SET missing = ?2 WHERE id = ?1", params![id, missing])?;
+        Ok(())
+    }
+
+    /// Replaces the problems that belong to no image (orphan masks, unlistable folders).
+    pub fn replace_folder_problems(&self, problems: &[Problem]) -> Result<(), WorkspaceError> {
+        self.tx.execute("DELETE FROM problems WHERE image_id IS NULL", [])?;
+        for p in problems {
+            self.insert_problem(None, p)?;
+        }
+        Ok(())
+    }
+
+    /// Recomputes every image's bin under new bins.
+    pub fn rebin(&self, bins: &ScaleBins) -> Result<(), WorkspaceError> {
+        let mut stmt = self.tx.prepare_cached("SELECT id, pixel_size FROM images WHERE pixel_size IS NOT NULL")?;
+        let rows: Vec<(i64, f64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+        let mut update = self.tx.prepare_cached("UPDATE images SET bin = ?2 WHERE id = ?1")?;
+        for (id, p) in rows {
+            update.execute(params![id, bins.bin_of(p) as i64])?;
+        }
+        Ok(())
+    }
+
+    /// Stores a group's split.
+    pub fn set_split(&self, group: &str, split: Split) -> Result<(), WorkspaceError> {
+        self.tx
+            .prepare_cached("INSERT INTO splits (grp, split) VALUES (?1, ?2) ON CONFLICT (grp) DO UPDATE SET split = excluded.split")?
+            .execute(params![group, split.as_str()])?;
+        Ok(())
+    }
+
+    /// Forgets every split.
+    pub fn clear_splits(&self) -> Result<(), WorkspaceError> {
+        self.tx.execute("DELETE FROM splits", [])?;
+        Ok(())
+    }
+
+    /// Sets a metadata value inside the transaction.
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), WorkspaceError> {
+        self.tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// Makes the transaction's writes durable.
+    pub fn commit(self) -> Result<(), WorkspaceError> {
+        Ok(self.tx.commit()?)
+    }
+}
+
+fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRow> {
+    let source: Option<String> = r.get(15)?;
+    let state: String = r.get(17)?;
+    let counts: Option<Vec<u8>> = r.get(18)?;
+    Ok(ImageRow {
+        id: r.get(0)?,
+        sample: r.get(1)?,
+        stem: r.get(2)?,
+        group: r.get(3)?,
+        image_path: r.get(4)?,
+        mask_path: r.get(5)?,
+        features_path: r.get(6)?,
+        image_fp: r.get(7)?,
+        mask_fp: r.get(8)?,
+        features_fp: r.get(9)?,
+        format: r.get(10)?,
+        width: r.get(11)?,
+        height: r.get(12)?,
+        bit_depth: r.get(13)?,
+        pixel_size: r.get(14)?,
+        pixel_size_source: source.as_deref().and_then(PixelSizeSource::parse),
+        bin: r.get(16)?,
+        mask_state: MaskState::parse(&state).unwrap_or(MaskState::Invalid),
+        class_counts: counts.as_deref().map(decode_counts),
+        missing: r.get(19)?,
+    })
+}
+
+/// Class counts as little-endian u64s.
+fn encode_counts(counts: &[u64]) -> Vec<u8> {
+    counts.iter().flat_map(|c| c.to_le_bytes()).collect()
+}
+
+fn decode_counts(bytes: &[u8]) -> Vec<u64> {
+    bytes
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_and_reopens() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(t.path()).unwrap();
+        assert_eq!(ws.version().unwrap(), migrations::MIGRATIONS.len() as i64);
+        ws.set_meta("k", "v").unwrap();
+        drop(ws);
+        let ws = Workspace::open(t.path()).unwrap();
+        assert_eq!(ws.meta("k").unwrap().as_deref(), Some("v"));
+        assert_eq!(ws.meta("nope").unwrap(), None);
+    }
+
+    #[test]
+    fn refuses_a_newer_workspace() {
+        let t = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(t.path()).unwrap();
+        ws.conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(ws);
+        let e = Workspace::open(t.path()).err().unwrap();
+        assert!(e.to_string().contains("newer semcurate (schema version 999"), "{e}");
+    }
+
+    #[test]
+    fn counts_round_trip() {
+        let c = vec![0, 1, u64::MAX, 65536];
+        assert_eq!(decode_counts(&encode_counts(&c)), c);
+    }
+}

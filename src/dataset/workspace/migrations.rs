@@ -1,0 +1,49 @@
+//! Workspace schema migrations, applied in order; `PRAGMA user_version` counts those applied.
+//! Never edit a released migration: add a new one.
+
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: the index.
+    "
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    CREATE TABLE images (
+        id                INTEGER PRIMARY KEY,
+        sample            TEXT NOT NULL,
+        stem              TEXT NOT NULL,
+        grp               TEXT NOT NULL,
+        image_path        TEXT NOT NULL,
+        mask_path         TEXT,
+        features_path     TEXT,
+        image_fp          TEXT NOT NULL,
+        mask_fp           TEXT,
+        features_fp       TEXT,
+        format            TEXT,
+        width             INTEGER,
+        height            INTEGER,
+        bit_depth         INTEGER,
+        pixel_size        REAL,
+        pixel_size_source TEXT,
+        bin               INTEGER,
+        mask_state        TEXT NOT NULL,
+        class_counts      BLOB,
+        missing           INTEGER NOT NULL DEFAULT 0,
+        indexed_at        INTEGER NOT NULL,
+        UNIQUE (sample, stem)
+    );
+    CREATE INDEX images_grp ON images (grp);
+    CREATE TABLE problems (
+        id       INTEGER PRIMARY KEY,
+        image_id INTEGER REFERENCES images (id) ON DELETE CASCADE,
+        path     TEXT NOT NULL,
+        kind     TEXT NOT NULL,
+        message  TEXT NOT NULL
+    );
+    CREATE INDEX problems_image ON problems (image_id);
+    CREATE TABLE splits (
+        grp   TEXT PRIMARY KEY,
+        split TEXT NOT NULL CHECK (split IN ('train', 'val', 'test'))
+    );
+    ",
+];

@@ -71,8 +71,10 @@ pub struct ClassStats {
     pub images: usize,
     /// Flagged rare in the schema.
     pub rare: bool,
-    /// Share below the threshold.
+    /// Share below the threshold (absent classes included).
     pub underrepresented: bool,
+    /// No pixel of this class in any valid mask.
+    pub absent: bool,
 }
 
 /// Per sample or per bin.
@@ -206,6 +208,7 @@ fn class_stats(input: &StatsInput<'_>, all: &Acc, images_with: &[usize], total: 
                 images: images_with[usize::from(c.id)],
                 rare: c.rare,
                 underrepresented: total > 0 && share < input.rare_threshold,
+                absent: pixels == 0,
             }
         })
         .collect()

@@ -126,7 +126,9 @@ fn print_classes(r: &StatsReport) {
     ]);
     for c in &r.classes {
         let mut flags = Vec::new();
-        if c.underrepresented {
+        if c.absent {
+            flags.push(table::styled(table::WARN, "absent"));
+        } else if c.underrepresented {
             flags.push(table::styled(table::WARN, "under"));
         }
         if c.rare {

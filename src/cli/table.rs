@@ -48,7 +48,7 @@ impl Table {
                     .iter()
                     .filter_map(|r| r.get(i))
                     .chain(std::iter::once(&self.headers[i]))
-                    .map(|c| c.chars().count())
+                    .map(|c| visible_len(c))
                     .max()
                     .unwrap_or(0)
             })
@@ -57,7 +57,7 @@ impl Table {
             let mut s = " ".repeat(indent);
             for (i, w) in widths.iter().enumerate() {
                 let cell = cells.get(i).map_or("", String::as_str);
-                let pad = w.saturating_sub(cell.chars().count());
+                let pad = w.saturating_sub(visible_len(cell));
                 let last = i + 1 == widths.len();
                 match self.aligns[i] {
                     Align::Right => s.push_str(&format!("{}{cell}", " ".repeat(pad))),
@@ -75,6 +75,24 @@ impl Table {
         out.extend(self.rows.iter().map(|r| line(r, false)));
         out.join("\n")
     }
+}
+
+/// Characters a terminal shows: ANSI escape sequences (`ESC [ … m`) take no room.
+pub fn visible_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            n += 1;
+        }
+    }
+    n
 }
 
 /// `1234567` → `1,234,567`.
@@ -117,9 +135,15 @@ mod tests {
         t.row(vec!["b".into(), "12345".into()]);
         let s = t.render(2);
         let lines: Vec<&str> = s.lines().collect();
-        assert!(lines[0].ends_with("A            NUM  Z"), "{s}");
+        assert!(lines[0].contains("  A            NUM  Z"), "{s}");
         assert_eq!(lines[1], "  long name      5  x");
         assert_eq!(lines[2], "  b          12345");
+    }
+
+    #[test]
+    fn escape_codes_take_no_width() {
+        assert_eq!(visible_len(&styled(ERROR, "abc")), 3);
+        assert_eq!(visible_len("µm–x"), 4);
     }
 
     #[test]

@@ -70,18 +70,18 @@ pub fn parse_fei(text: &str) -> VendorMeta {
     match pixel_width.as_deref().map(str::parse::<f64>) {
         Some(Ok(m)) if m.is_finite() && m > 0.0 => meta.pixel_size_um = Some(m * 1e6),
         Some(_) => meta.notes.push(format!(
-            "FEI [Scan] PixelWidth '{}' is not a positive number of metres",
+            "[Scan] PixelWidth '{}' is not a positive number of metres",
             pixel_width.unwrap_or_default()
         )),
-        None => meta.notes.push("FEI metadata has no [Scan] PixelWidth".to_string()),
+        None => meta.notes.push("no [Scan] PixelWidth".to_string()),
     }
     match resolution_y.as_deref().map(str::parse::<u32>) {
         Some(Ok(rows)) if rows > 0 => meta.data_rows = Some(rows),
         Some(_) => meta.notes.push(format!(
-            "FEI [Image] ResolutionY '{}' is not a row count",
+            "[Image] ResolutionY '{}' is not a row count",
             resolution_y.unwrap_or_default()
         )),
-        None => meta.notes.push("FEI metadata has no [Image] ResolutionY".to_string()),
+        None => meta.notes.push("no [Image] ResolutionY".to_string()),
     }
     meta
 }
@@ -104,9 +104,9 @@ pub fn parse_zeiss(text: &str) -> VendorMeta {
     match found {
         Some(value) => match parse_length_um(&value) {
             Some(um) => meta.pixel_size_um = Some(um),
-            None => meta.notes.push(format!("Zeiss pixel size '{value}' is not a length")),
+            None => meta.notes.push(format!("pixel size '{value}' is not a length")),
         },
-        None => meta.notes.push("Zeiss metadata has no 'Image Pixel Size' line".to_string()),
+        None => meta.notes.push("no 'Image Pixel Size' line".to_string()),
     }
     meta
 }

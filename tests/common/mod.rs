@@ -1,0 +1,170 @@
+//! Fixture builders shared by the integration tests: tiny PNG/TIFF images and datasets with
+//! every quirk of SPEC 2.1.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub fn write(path: &Path, bytes: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, bytes).unwrap();
+}
+
+pub fn png(w: u32, h: u32, colour: png::ColorType, depth: png::BitDepth, data: &[u8]) -> Vec<u8> {
+    png_with_palette(w, h, colour, depth, data, None)
+}
+
+pub fn png_with_palette(
+    w: u32,
+    h: u32,
+    colour: png::ColorType,
+    depth: png::BitDepth,
+    data: &[u8],
+    palette: Option<Vec<u8>>,
+) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, w, h);
+        enc.set_color(colour);
+        enc.set_depth(depth);
+        if let Some(p) = palette {
+            enc.set_palette(p);
+        }
+        let mut writer = enc.write_header().unwrap();
+        writer.write_image_data(data).unwrap();
+    }
+    out
+}
+
+/// An 8-bit grey PNG with a gradient.
+pub fn grey_png(w: u32, h: u32) -> Vec<u8> {
+    let data: Vec<u8> = (0..w * h).map(|i| (i * 7 % 256) as u8).collect();
+    png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &data)
+}
+
+/// A mask PNG with class `(x + y) % classes` at each pixel.
+pub fn mask_values(w: u32, h: u32, classes: u8) -> Vec<u8> {
+    (0..h).flat_map(|y| (0..w).map(move |x| ((x + y) % u32::from(classes)) as u8)).collect()
+}
+
+pub fn mask_png(w: u32, h: u32, classes: u8) -> Vec<u8> {
+    png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &mask_values(w, h, classes))
+}
+
+pub fn features(px: &str) -> Vec<u8> {
+    format!("pixel_size: {px}\n").into_bytes()
+}
+
+/// Every file under `root` with its bytes and modification time.
+pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| !e.path().components().any(|c| c.as_os_str() == ".semcurate"))
+        .map(|e| {
+            let p = e.path().to_path_buf();
+            let m = fs::metadata(&p).unwrap().modified().unwrap();
+            (p.clone(), (fs::read(&p).unwrap(), m))
+        })
+        .collect()
+}
+
+/// Builds the quirks dataset under `root` and returns the problems it must produce, as
+/// `(kind, path)` pairs.
+pub fn quirks_dataset(root: &Path) -> Vec<(&'static str, &'static str)> {
+    let s = root.join("10003");
+    let img = |n: &str| s.join("input-images").join(n);
+    let mask = |n: &str| s.join("output-images").join(n);
+    let feat = |n: &str| s.join("input-features").join(n);
+    let (w, h) = (16, 12);
+    // good pair
+    write(&img("10003_a-01.png"), &grey_png(w, h));
+    write(&mask("10003_a-01.png"), &mask_png(w, h, 10));
+    write(&feat("10003_a-01.txt"), &features("0.5"));
+    // RGB mask with equal channels
+    let rgb: Vec<u8> = mask_values(w, h, 10).iter().flat_map(|&v| [v, v, v]).collect();
+    write(&img("10003_a-02.png"), &grey_png(w, h));
+    write(&mask("10003_a-02.png"), &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &rgb));
+    write(&feat("10003_a-02.txt"), &features("0.5"));
+    // BOM, CRLF and extra spaces in the pixel-size file
+    write(&img("10003_b-01.png"), &grey_png(w, h));
+    write(&mask("10003_b-01.png"), &mask_png(w, h, 10));
+    write(&feat("10003_b-01.txt"), "\u{feff}pixel_size:   2.3810  \r\nother: 1\r\n".as_bytes());
+    // missing, malformed and zero pixel size
+    write(&img("10003_b-02.png"), &grey_png(w, h));
+    write(&mask("10003_b-02.png"), &mask_png(w, h, 10));
+    write(&img("10003_b-03.png"), &grey_png(w, h));
+    write(&feat("10003_b-03.txt"), b"pixel_size: abc\n");
+    write(&img("10003_b-04.png"), &grey_png(w, h));
+    write(&feat("10003_b-04.txt"), b"pixel_size: 0\n");
+    // missing mask: unlabelled, not a problem
+    write(&img("10003_c-01.png"), &grey_png(w, h));
+    write(&feat("10003_c-01.txt"), &features("20"));
+    // mask with no image
+    write(&mask("10003_c-99.png"), &mask_png(w, h, 10));
+    // truncated PNG
+    let full = grey_png(64, 64);
+    write(&img("10003_d-01.png"), &full[..full.len() / 2]);
+    write(&feat("10003_d-01.txt"), &features("1"));
+    // wrong-size mask
+    write(&img("10003_d-02.png"), &grey_png(w, h));
+    write(&mask("10003_d-02.png"), &mask_png(8, h, 10));
+    write(&feat("10003_d-02.txt"), &features("1"));
+    // out-of-range class id
+    let mut bad = mask_values(w, h, 10);
+    bad[5] = 12;
+    bad[6] = 255;
+    write(&img("10003_d-03.png"), &grey_png(w, h));
+    write(&mask("10003_d-03.png"), &png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &bad));
+    write(&feat("10003_d-03.txt"), &features("1"));
+    // 16-bit PNG image and 16-bit TIFF image
+    let v16: Vec<u8> = (0..w * h).flat_map(|i| ((i * 300) as u16).to_be_bytes()).collect();
+    write(&img("10003_e-01.png"), &png(w, h, png::ColorType::Grayscale, png::BitDepth::Sixteen, &v16));
+    write(&mask("10003_e-01.png"), &mask_png(w, h, 10));
+    write(&feat("10003_e-01.txt"), &features("0.1"));
+    write(&img("10003_e-02.tif"), &tiff16(w, h));
+    write(&mask("10003_e-02.png"), &mask_png(w, h, 10));
+    write(&feat("10003_e-02.txt"), &features("0.1"));
+    // colour mask with unequal channels
+    let colour: Vec<u8> = (0..w * h).flat_map(|i| [(i % 10) as u8, 0, 0]).collect();
+    write(&img("10003_f-01.png"), &grey_png(w, h));
+    write(&mask("10003_f-01.png"), &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &colour));
+    write(&feat("10003_f-01.txt"), &features("1"));
+    // palette mask: indices are class ids
+    let pal: Vec<u8> = (0..10u8).flat_map(|i| [i * 20, 255 - i * 20, 0]).collect();
+    write(&img("10003_f-02.png"), &grey_png(w, h));
+    write(
+        &mask("10003_f-02.png"),
+        &png_with_palette(w, h, png::ColorType::Indexed, png::BitDepth::Eight, &mask_values(w, h, 10), Some(pal)),
+    );
+    write(&feat("10003_f-02.txt"), &features("1"));
+    // junk and checkpoint folders
+    write(&s.join("input-images/Thumbs.db"), b"junk");
+    write(&s.join("input-images/.DS_Store"), b"junk");
+    write(&s.join("input-images/.ipynb_checkpoints/10003_a-01-checkpoint.png"), &grey_png(w, h));
+    write(&s.join("output-images/notes.txt"), b"notes");
+    write(&root.join("12002/.ipynb_checkpoints/x.png"), &grey_png(w, h));
+    write(&root.join("12002/input-images/12002_a-01.png"), &grey_png(w, h));
+    write(&root.join("12002/output-images/12002_a-01.png"), &mask_png(w, h, 10));
+    write(&root.join("12002/input-features/12002_a-01.txt"), &features("5"));
+    vec![
+        ("missing_pixel_size", "10003/input-images/10003_b-02.png"),
+        ("bad_pixel_size", "10003/input-features/10003_b-03.txt"),
+        ("bad_pixel_size", "10003/input-features/10003_b-04.txt"),
+        ("orphan_mask", "10003/output-images/10003_c-99.png"),
+        ("unreadable_image", "10003/input-images/10003_d-01.png"),
+        ("size_mismatch", "10003/output-images/10003_d-02.png"),
+        ("mask_out_of_range", "10003/output-images/10003_d-03.png"),
+        ("mask_not_grey", "10003/output-images/10003_f-01.png"),
+    ]
+}
+
+pub fn tiff16(w: u32, h: u32) -> Vec<u8> {
+    let data: Vec<u16> = (0..w * h).map(|i| (i * 257) as u16).collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
+    enc.write_image::<tiff::encoder::colortype::Gray16>(w, h, &data).unwrap();
+    out.into_inner()
+}

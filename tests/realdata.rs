@@ -1,0 +1,141 @@
+//! Reads the real public SEM files in `../shared/realdata/` when that folder exists (CI has
+//! it; it is never copied into the repository). Without it these tests print a note and pass.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use semcurate::dataset::raster::{DecodeLimits, PixelKind, decode_file};
+use serde_json::Value;
+
+fn realdata() -> Option<PathBuf> {
+    let dir = std::env::var_os("SEMCURATE_REALDATA")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata"), PathBuf::from);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("note: {} not found; real-data tests skipped", dir.display());
+        None
+    }
+}
+
+fn index_json(args: &[&str], dataset: &std::path::Path, ws: &std::path::Path) -> (i32, Value) {
+    let out = Command::cargo_bin("semcurate")
+        .unwrap()
+        .args(["index", "--json"])
+        .arg(dataset)
+        .arg("--workspace")
+        .arg(ws)
+        .args(args)
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn shale_tiles_without_a_mapping_report_values_outside_the_schema() {
+    let Some(real) = realdata() else { return };
+    let shale = real.join("shale-sem-tiles");
+    let before = common::snapshot(&shale);
+    let t = tempfile::tempdir().unwrap();
+    let (code, v) = index_json(&[], &shale, t.path());
+    assert_eq!(code, 1);
+    assert_eq!(v["totals"]["images"], 23);
+    assert_eq!(v["totals"]["invalid_masks"], 20);
+    assert_eq!(v["totals"]["unlabelled"], 3);
+    assert_eq!(v["summary"]["skipped"]["hidden_files"], 1, "the 1-byte junk file '...'");
+    let problems = v["problems"].as_array().unwrap();
+    let of = |k: &str| problems.iter().filter(|p| p["kind"] == k).count();
+    assert_eq!(of("mask_out_of_range"), 20);
+    assert_eq!(of("missing_pixel_size"), 23);
+    let p = problems.iter().find(|p| p["path"] == "masks/Tile_r1-c1_Chenzh-P7-run1_MASK_0000.tif").unwrap();
+    assert!(p["message"].as_str().unwrap().contains("255 ("), "{p}");
+    assert_eq!(common::snapshot(&shale), before, "the real data is never written");
+}
+
+#[test]
+fn shale_tiles_with_a_mapping_count_pixels_like_an_independent_decoder() {
+    let Some(real) = realdata() else { return };
+    let shale = real.join("shale-sem-tiles");
+    let t = tempfile::tempdir().unwrap();
+    let (code, v) = index_json(&["--mask-map", "0=0,255=5", "--pixel-size", "0.1"], &shale, t.path());
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["totals"]["labelled"], 20);
+    let stats = Command::cargo_bin("semcurate")
+        .unwrap()
+        .args(["stats", "--json", "--mask-map", "0=0,255=5", "--pixel-size", "0.1", "--workspace"])
+        .arg(t.path())
+        .arg(&shale)
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let (mut zeros, mut ones) = (0u64, 0u64);
+    for e in std::fs::read_dir(shale.join("masks")).unwrap() {
+        let img = image::open(e.unwrap().path()).unwrap().to_luma8();
+        zeros += img.pixels().filter(|p| p.0[0] == 0).count() as u64;
+        ones += img.pixels().filter(|p| p.0[0] == 255).count() as u64;
+    }
+    assert_eq!(s["classes"][0]["pixels"], zeros);
+    assert_eq!(s["classes"][5]["pixels"], ones);
+    assert_eq!(zeros + ones, 20 * 256 * 256);
+}
+
+#[test]
+fn vendor_tiffs_give_pixel_sizes_and_palette_pixels() {
+    let Some(real) = realdata() else { return };
+    let dir = real.join("sem-tiff-metadata");
+    let l = DecodeLimits::default();
+    let fei = decode_file(&dir.join("FEI-Helios-Ebeam-8bits.tif"), l).unwrap();
+    assert_eq!((fei.width, fei.height), (512, 471));
+    let v = fei.vendor.as_ref().unwrap();
+    assert!((v.pixel_size_um.unwrap() - 3.3724).abs() < 1e-9);
+    assert_eq!(v.data_rows, Some(442));
+
+    let bad = decode_file(&dir.join("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif"), l).unwrap();
+    assert_eq!((bad.width, bad.height), (768, 551));
+    let v = bad.vendor.as_ref().unwrap();
+    assert_eq!(v.vendor, "FEI");
+    assert_eq!(v.pixel_size_um, None, "this file has no [Scan] PixelWidth");
+    assert_eq!(v.notes, vec!["no [Scan] PixelWidth".to_string()]);
+    assert_eq!(v.data_rows, Some(512), "ResolutionY=512: the bottom 39 rows are the data bar");
+
+    let zeiss = decode_file(&dir.join("test_tiff_Zeiss_SEM_1k.tif"), l).unwrap();
+    assert_eq!((zeiss.width, zeiss.height, zeiss.kind), (1024, 768, PixelKind::Palette));
+    assert!((zeiss.vendor.as_ref().unwrap().pixel_size_um.unwrap() - 2.615).abs() < 1e-9);
+    let grey = zeiss.to_grey8();
+    let distinct: std::collections::BTreeSet<u8> = grey.pixels.iter().copied().collect();
+    assert!(distinct.len() > 50, "a real BSE image has many grey levels, got {}", distinct.len());
+}
+
+#[test]
+fn vendor_tiffs_in_a_dataset_take_pixel_sizes_from_metadata() {
+    let Some(real) = realdata() else { return };
+    let dir = real.join("sem-tiff-metadata");
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("vendor");
+    for (name, stem) in [
+        ("FEI-Helios-Ebeam-8bits.tif", "fei_a-1"),
+        ("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif", "fei_b-1"),
+        ("test_tiff_Zeiss_SEM_1k.tif", "zeiss_a-1"),
+    ] {
+        common::write(&root.join(format!("s1/input-images/{stem}.tif")), &std::fs::read(dir.join(name)).unwrap());
+    }
+    let (code, v) = index_json(&[], &root, &t.path().join("ws"));
+    assert_eq!(code, 1, "the navcam image has no usable pixel size");
+    let problems = v["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "missing_pixel_size");
+    assert!(problems[0]["message"].as_str().unwrap().contains("(FEI metadata: no [Scan] PixelWidth)"));
+    let stats = Command::cargo_bin("semcurate")
+        .unwrap()
+        .args(["stats", "--json", "--bins", "3", "--workspace"])
+        .arg(t.path().join("ws"))
+        .arg(&root)
+        .output()
+        .unwrap();
+    let s: Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(s["bins"][0]["images"], 1, "Zeiss 2.615 µm/px ≤ 3");
+    assert_eq!(s["bins"][1]["images"], 1, "FEI 3.3724 µm/px > 3");
+}

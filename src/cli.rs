@@ -60,13 +60,21 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
         Ok(outcome) => outcome.into(),
         Err(e) => {
-            anstream::eprintln!("{}semcurate: error:{} {e:#}", table::ERROR.render(), table::ERROR.render_reset());
+            anstream::eprintln!(
+                "{}semcurate: error:{} {e:#}",
+                table::ERROR.render(),
+                table::ERROR.render_reset()
+            );
             ExitCode::from(2)
         }
     }
@@ -78,7 +86,9 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
         None => {
-            println!("The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}");
+            println!(
+                "The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}"
+            );
             Ok(Outcome::Clean)
         }
     }

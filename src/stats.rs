@@ -135,7 +135,10 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     let mut bins: Vec<Acc> = (0..input.bins.len()).map(|_| Acc::new(n)).collect();
     let mut images_with = vec![0usize; n];
     for r in &present {
-        samples.entry(&r.sample).or_insert_with(|| Acc::new(n)).add(r);
+        samples
+            .entry(&r.sample)
+            .or_insert_with(|| Acc::new(n))
+            .add(r);
         if let Some(p) = r.pixel_size {
             bins[input.bins.bin_of(p)].add(r);
         }
@@ -149,7 +152,11 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     });
     totals.labelled_pixels = all.pixels.iter().sum();
     let classes = class_stats(input, &all, &images_with, totals.labelled_pixels);
-    let underrepresented = classes.iter().filter(|c| c.underrepresented).map(|c| c.id).collect();
+    let underrepresented = classes
+        .iter()
+        .filter(|c| c.underrepresented)
+        .map(|c| c.id)
+        .collect();
     let mut problems = BTreeMap::new();
     for (_, p) in input.problems {
         *problems.entry(p.kind).or_default() += 1;
@@ -159,13 +166,22 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
         classes,
         bin_edges: input.bins.edges().to_vec(),
         totals,
-        samples: samples.into_iter().map(|(name, a)| a.finish(name)).collect(),
+        samples: samples
+            .into_iter()
+            .map(|(name, a)| a.finish(name))
+            .collect(),
         bins: bins
             .into_iter()
             .enumerate()
             .map(|(k, a)| {
                 let (lower, upper) = input.bins.range(k);
-                BinStats { bin: k, range: input.bins.label(k), lower, upper, stats: a.finish(&input.bins.interval(k)) }
+                BinStats {
+                    bin: k,
+                    range: input.bins.label(k),
+                    lower,
+                    upper,
+                    stats: a.finish(&input.bins.interval(k)),
+                }
             })
             .collect(),
         splits: split_stats(&present, input.splits),
@@ -180,8 +196,14 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
     Totals {
         images: present.len(),
         labelled: present.iter().filter(|r| r.is_labelled()).count(),
-        unlabelled: present.iter().filter(|r| r.mask_state == MaskState::None).count(),
-        invalid_masks: present.iter().filter(|r| r.mask_state == MaskState::Invalid).count(),
+        unlabelled: present
+            .iter()
+            .filter(|r| r.mask_state == MaskState::None)
+            .count(),
+        invalid_masks: present
+            .iter()
+            .filter(|r| r.mask_state == MaskState::Invalid)
+            .count(),
         unreadable: present.iter().filter(|r| !r.is_readable()).count(),
         no_pixel_size: present.iter().filter(|r| r.pixel_size.is_none()).count(),
         missing: input.rows.iter().filter(|r| r.missing).count(),
@@ -191,7 +213,12 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
     }
 }
 
-fn class_stats(input: &StatsInput<'_>, all: &Acc, images_with: &[usize], total: u64) -> Vec<ClassStats> {
+fn class_stats(
+    input: &StatsInput<'_>,
+    all: &Acc,
+    images_with: &[usize],
+    total: u64,
+) -> Vec<ClassStats> {
     input
         .schema
         .classes
@@ -226,14 +253,21 @@ fn split_stats(present: &[&ImageRow], splits: &BTreeMap<String, Split>) -> Vec<S
                 split: s,
                 groups: splits.values().filter(|v| **v == s).count(),
                 images: rows.len(),
-                labelled_pixels: rows.iter().flat_map(|r| r.class_counts.iter().flatten()).sum(),
+                labelled_pixels: rows
+                    .iter()
+                    .flat_map(|r| r.class_counts.iter().flatten())
+                    .sum(),
             }
         })
         .collect()
 }
 
 fn share(part: u64, total: u64) -> f64 {
-    if total == 0 { 0.0 } else { part as f64 / total as f64 }
+    if total == 0 {
+        0.0
+    } else {
+        part as f64 / total as f64
+    }
 }
 
 /// Running totals for one sample or bin.
@@ -248,7 +282,14 @@ struct Acc {
 
 impl Acc {
     fn new(n: usize) -> Self {
-        Self { images: 0, labelled: 0, unlabelled: 0, min: None, max: None, pixels: vec![0; n] }
+        Self {
+            images: 0,
+            labelled: 0,
+            unlabelled: 0,
+            min: None,
+            max: None,
+            pixels: vec![0; n],
+        }
     }
 
     fn add(&mut self, r: &ImageRow) {

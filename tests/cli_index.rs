@@ -13,7 +13,8 @@ fn semcurate() -> Command {
 }
 
 fn json(out: &[u8]) -> Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(out)))
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
 
 #[test]
@@ -23,16 +24,33 @@ fn every_quirk_is_read_or_reported_per_file() {
     let expected = common::quirks_dataset(&root);
     let before = common::snapshot(&root);
 
-    let out = semcurate().args(["index", "--json"]).arg(&root).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = semcurate()
+        .args(["index", "--json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out.stdout);
     let got: BTreeSet<(String, String)> = v["problems"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["kind"].as_str().unwrap().to_string(), p["path"].as_str().unwrap().to_string()))
+        .map(|p| {
+            (
+                p["kind"].as_str().unwrap().to_string(),
+                p["path"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
-    let want: BTreeSet<(String, String)> = expected.iter().map(|(k, p)| ((*k).to_string(), (*p).to_string())).collect();
+    let want: BTreeSet<(String, String)> = expected
+        .iter()
+        .map(|(k, p)| ((*k).to_string(), (*p).to_string()))
+        .collect();
     assert_eq!(got, want);
 
     let totals = &v["totals"];
@@ -41,18 +59,32 @@ fn every_quirk_is_read_or_reported_per_file() {
     // valid: a-01, a-02 (RGB), b-01 (CRLF), b-02 (mask fine, no pixel size), e-01 (16-bit),
     // e-02 (TIFF), f-02 (palette), 12002_a-01.
     assert_eq!(totals["labelled"], 8);
-    assert_eq!(totals["unlabelled"], 4, "b-03, b-04, c-01 and the truncated d-01 have no mask");
+    assert_eq!(
+        totals["unlabelled"], 4,
+        "b-03, b-04, c-01 and the truncated d-01 have no mask"
+    );
     assert_eq!(totals["invalid_masks"], 3);
     assert_eq!(totals["unreadable"], 1);
     assert_eq!(totals["no_pixel_size"], 3);
     let skipped = &v["summary"]["skipped"];
-    assert_eq!(skipped["hidden_dirs"], 2, "two .ipynb_checkpoints; the workspace is created after the scan");
+    assert_eq!(
+        skipped["hidden_dirs"], 2,
+        "two .ipynb_checkpoints; the workspace is created after the scan"
+    );
     assert_eq!(skipped["hidden_files"], 1);
     assert_eq!(skipped["other_files"], 2);
 
     // Messages say what is wrong with the value.
     let msg = |path: &str| {
-        v["problems"].as_array().unwrap().iter().find(|p| p["path"] == path).unwrap()["message"].as_str().unwrap().to_string()
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["path"] == path)
+            .unwrap()["message"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     assert!(msg("10003/input-features/10003_b-03.txt").contains("'abc' is not a number"));
     assert!(msg("10003/output-images/10003_d-02.png").contains("mask is 8x12, its image is 16x12"));
@@ -70,13 +102,27 @@ fn text_output_names_each_file_and_exit_codes() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("q");
     common::quirks_dataset(&root);
-    let out = semcurate().arg("index").arg(&root).env("NO_COLOR", "1").output().unwrap();
+    let out = semcurate()
+        .arg("index")
+        .arg(&root)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(!text.contains('\x1b'), "NO_COLOR and a pipe give no escape codes");
+    assert!(
+        !text.contains('\x1b'),
+        "NO_COLOR and a pipe give no escape codes"
+    );
     assert!(text.contains("8 problems"), "{text}");
-    assert!(text.contains("10003/output-images/10003_c-99.png"), "{text}");
-    assert!(text.contains("skipped 2 hidden folders, 1 hidden files, 2 non-image files"), "{text}");
+    assert!(
+        text.contains("10003/output-images/10003_c-99.png"),
+        "{text}"
+    );
+    assert!(
+        text.contains("skipped 2 hidden folders, 1 hidden files, 2 non-image files"),
+        "{text}"
+    );
 
     let nowhere = t.path().join("nope");
     let out = semcurate().arg("index").arg(&nowhere).output().unwrap();
@@ -87,7 +133,11 @@ fn text_output_names_each_file_and_exit_codes() {
     let out = semcurate().arg("index").arg(&empty).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no sample folders"));
-    semcurate().args(["index", "--bins", "2,1"]).arg(&root).assert().code(2);
+    semcurate()
+        .args(["index", "--bins", "2,1"])
+        .arg(&root)
+        .assert()
+        .code(2);
 }
 
 #[test]
@@ -95,11 +145,23 @@ fn reindex_reads_only_what_changed() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("q");
     common::quirks_dataset(&root);
-    let run = || json(&semcurate().args(["index", "--json"]).arg(&root).output().unwrap().stdout);
+    let run = || {
+        json(
+            &semcurate()
+                .args(["index", "--json"])
+                .arg(&root)
+                .output()
+                .unwrap()
+                .stdout,
+        )
+    };
     assert_eq!(run()["summary"]["read"], 15);
     assert_eq!(run()["summary"]["read"], 0);
     // Fix the bad pixel size: one item re-read, one problem fewer.
-    common::write(&root.join("10003/input-features/10003_b-03.txt"), b"pixel_size: 1.5\n");
+    common::write(
+        &root.join("10003/input-features/10003_b-03.txt"),
+        b"pixel_size: 1.5\n",
+    );
     let v = run();
     assert_eq!(v["summary"]["read"], 1);
     assert_eq!(v["problems"].as_array().unwrap().len(), 7);
@@ -110,7 +172,14 @@ fn reindex_reads_only_what_changed() {
     assert_eq!(v["totals"]["images"], 14);
     assert_eq!(v["totals"]["missing"], 1);
     // A full re-index re-reads everything.
-    let v = json(&semcurate().args(["index", "--json", "--full"]).arg(&root).output().unwrap().stdout);
+    let v = json(
+        &semcurate()
+            .args(["index", "--json", "--full"])
+            .arg(&root)
+            .output()
+            .unwrap()
+            .stdout,
+    );
     assert_eq!(v["summary"]["read"], 14);
 }
 
@@ -119,13 +188,23 @@ fn stats_counts_match_an_independent_count() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("q");
     common::quirks_dataset(&root);
-    let out = semcurate().args(["stats", "--json", "--bins", "0.25,1.8"]).arg(&root).output().unwrap();
+    let out = semcurate()
+        .args(["stats", "--json", "--bins", "0.25,1.8"])
+        .arg(&root)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out.stdout);
     // Independent count: decode each valid mask with the `image` crate.
-    let valid = ["10003/output-images/10003_a-01.png", "10003/output-images/10003_a-02.png", "10003/output-images/10003_b-01.png",
-        "10003/output-images/10003_b-02.png", "10003/output-images/10003_e-01.png", "10003/output-images/10003_e-02.png",
-        "12002/output-images/12002_a-01.png"];
+    let valid = [
+        "10003/output-images/10003_a-01.png",
+        "10003/output-images/10003_a-02.png",
+        "10003/output-images/10003_b-01.png",
+        "10003/output-images/10003_b-02.png",
+        "10003/output-images/10003_e-01.png",
+        "10003/output-images/10003_e-02.png",
+        "12002/output-images/12002_a-01.png",
+    ];
     let mut counts = [0u64; 10];
     for p in valid {
         for px in image::open(root.join(p)).unwrap().to_luma8().pixels() {
@@ -161,7 +240,13 @@ fn read_only_dataset_needs_a_workspace_elsewhere() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --workspace DIR"));
     let ws = t.path().join("ws");
-    semcurate().arg("index").arg(&root).arg("--workspace").arg(&ws).assert().code(1);
+    semcurate()
+        .arg("index")
+        .arg(&root)
+        .arg("--workspace")
+        .arg(&ws)
+        .assert()
+        .code(1);
     assert!(ws.join("index.sqlite").is_file());
     assert!(!root.join(".semcurate").exists());
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();

@@ -11,8 +11,10 @@ use semcurate::dataset::raster::{DecodeLimits, PixelKind, decode_file};
 use serde_json::Value;
 
 fn realdata() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEMCURATE_REALDATA")
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata"), PathBuf::from);
+    let dir = std::env::var_os("SEMCURATE_REALDATA").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata"),
+        PathBuf::from,
+    );
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -31,7 +33,10 @@ fn index_json(args: &[&str], dataset: &std::path::Path, ws: &std::path::Path) ->
         .args(args)
         .output()
         .unwrap();
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
 }
 
 #[test]
@@ -45,14 +50,24 @@ fn shale_tiles_without_a_mapping_report_values_outside_the_schema() {
     assert_eq!(v["totals"]["images"], 23);
     assert_eq!(v["totals"]["invalid_masks"], 20);
     assert_eq!(v["totals"]["unlabelled"], 3);
-    assert_eq!(v["summary"]["skipped"]["hidden_files"], 1, "the 1-byte junk file '...'");
+    assert_eq!(
+        v["summary"]["skipped"]["hidden_files"], 1,
+        "the 1-byte junk file '...'"
+    );
     let problems = v["problems"].as_array().unwrap();
     let of = |k: &str| problems.iter().filter(|p| p["kind"] == k).count();
     assert_eq!(of("mask_out_of_range"), 20);
     assert_eq!(of("missing_pixel_size"), 23);
-    let p = problems.iter().find(|p| p["path"] == "masks/Tile_r1-c1_Chenzh-P7-run1_MASK_0000.tif").unwrap();
+    let p = problems
+        .iter()
+        .find(|p| p["path"] == "masks/Tile_r1-c1_Chenzh-P7-run1_MASK_0000.tif")
+        .unwrap();
     assert!(p["message"].as_str().unwrap().contains("255 ("), "{p}");
-    assert_eq!(common::snapshot(&shale), before, "the real data is never written");
+    assert_eq!(
+        common::snapshot(&shale),
+        before,
+        "the real data is never written"
+    );
 }
 
 #[test]
@@ -60,12 +75,24 @@ fn shale_tiles_with_a_mapping_count_pixels_like_an_independent_decoder() {
     let Some(real) = realdata() else { return };
     let shale = real.join("shale-sem-tiles");
     let t = tempfile::tempdir().unwrap();
-    let (code, v) = index_json(&["--mask-map", "0=0,255=5", "--pixel-size", "0.1"], &shale, t.path());
+    let (code, v) = index_json(
+        &["--mask-map", "0=0,255=5", "--pixel-size", "0.1"],
+        &shale,
+        t.path(),
+    );
     assert_eq!(code, 0, "{v}");
     assert_eq!(v["totals"]["labelled"], 20);
     let stats = Command::cargo_bin("semcurate")
         .unwrap()
-        .args(["stats", "--json", "--mask-map", "0=0,255=5", "--pixel-size", "0.1", "--workspace"])
+        .args([
+            "stats",
+            "--json",
+            "--mask-map",
+            "0=0,255=5",
+            "--pixel-size",
+            "0.1",
+            "--workspace",
+        ])
         .arg(t.path())
         .arg(&shale)
         .output()
@@ -93,20 +120,35 @@ fn vendor_tiffs_give_pixel_sizes_and_palette_pixels() {
     assert!((v.pixel_size_um.unwrap() - 3.3724).abs() < 1e-9);
     assert_eq!(v.data_rows, Some(442));
 
-    let bad = decode_file(&dir.join("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif"), l).unwrap();
+    let bad = decode_file(
+        &dir.join("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif"),
+        l,
+    )
+    .unwrap();
     assert_eq!((bad.width, bad.height), (768, 551));
     let v = bad.vendor.as_ref().unwrap();
     assert_eq!(v.vendor, "FEI");
     assert_eq!(v.pixel_size_um, None, "this file has no [Scan] PixelWidth");
     assert_eq!(v.notes, vec!["no [Scan] PixelWidth".to_string()]);
-    assert_eq!(v.data_rows, Some(512), "ResolutionY=512: the bottom 39 rows are the data bar");
+    assert_eq!(
+        v.data_rows,
+        Some(512),
+        "ResolutionY=512: the bottom 39 rows are the data bar"
+    );
 
     let zeiss = decode_file(&dir.join("test_tiff_Zeiss_SEM_1k.tif"), l).unwrap();
-    assert_eq!((zeiss.width, zeiss.height, zeiss.kind), (1024, 768, PixelKind::Palette));
+    assert_eq!(
+        (zeiss.width, zeiss.height, zeiss.kind),
+        (1024, 768, PixelKind::Palette)
+    );
     assert!((zeiss.vendor.as_ref().unwrap().pixel_size_um.unwrap() - 2.615).abs() < 1e-9);
     let grey = zeiss.to_grey8();
     let distinct: std::collections::BTreeSet<u8> = grey.pixels.iter().copied().collect();
-    assert!(distinct.len() > 50, "a real BSE image has many grey levels, got {}", distinct.len());
+    assert!(
+        distinct.len() > 50,
+        "a real BSE image has many grey levels, got {}",
+        distinct.len()
+    );
 }
 
 #[test]
@@ -120,14 +162,22 @@ fn vendor_tiffs_in_a_dataset_take_pixel_sizes_from_metadata() {
         ("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif", "fei_b-1"),
         ("test_tiff_Zeiss_SEM_1k.tif", "zeiss_a-1"),
     ] {
-        common::write(&root.join(format!("s1/input-images/{stem}.tif")), &std::fs::read(dir.join(name)).unwrap());
+        common::write(
+            &root.join(format!("s1/input-images/{stem}.tif")),
+            &std::fs::read(dir.join(name)).unwrap(),
+        );
     }
     let (code, v) = index_json(&[], &root, &t.path().join("ws"));
     assert_eq!(code, 1, "the navcam image has no usable pixel size");
     let problems = v["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0]["kind"], "missing_pixel_size");
-    assert!(problems[0]["message"].as_str().unwrap().contains("(FEI metadata: no [Scan] PixelWidth)"));
+    assert!(
+        problems[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(FEI metadata: no [Scan] PixelWidth)")
+    );
     let stats = Command::cargo_bin("semcurate")
         .unwrap()
         .args(["stats", "--json", "--bins", "3", "--workspace"])

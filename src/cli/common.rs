@@ -64,7 +64,9 @@ impl DatasetArgs {
 
     /// The workspace folder.
     pub fn workspace_dir(&self) -> PathBuf {
-        self.workspace.clone().unwrap_or_else(|| Workspace::default_dir(&self.dataset))
+        self.workspace
+            .clone()
+            .unwrap_or_else(|| Workspace::default_dir(&self.dataset))
     }
 
     /// Opens (creating if needed) the workspace.

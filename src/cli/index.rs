@@ -19,7 +19,9 @@ use super::table::{self, Align, Table};
 /// Only files changed since the last index are read again. The dataset folder is never
 /// written: everything goes to the workspace (DATASET/.semcurate or --workspace).
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  semcurate index datasets/demo\n  semcurate index /data/apollo --bins 0.25,1.8 --json\n  semcurate index ../shared/realdata/shale-sem-tiles --workspace /tmp/ws --mask-map 0=0,255=5 --pixel-size 0.1\n\nExit codes: 0 clean, 1 indexed with problems, 2 could not run.")]
+#[command(
+    after_help = "Examples:\n  semcurate index datasets/demo\n  semcurate index /data/apollo --bins 0.25,1.8 --json\n  semcurate index ../shared/realdata/shale-sem-tiles --workspace /tmp/ws --mask-map 0=0,255=5 --pixel-size 0.1\n\nExit codes: 0 clean, 1 indexed with problems, 2 could not run."
+)]
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
@@ -65,7 +67,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         print_text(args, &summary, &report.totals, &problems, &show(ws.dir()));
     }
-    Ok(if problems.is_empty() { Outcome::Clean } else { Outcome::Problems })
+    Ok(if problems.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
 }
 
 fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], ws: &str) {
@@ -99,19 +105,33 @@ fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], 
         anstream::println!("  no problems");
         return;
     }
-    anstream::println!("\n{}", table::styled(table::ERROR, &format!("{} problems", problems.len())));
+    anstream::println!(
+        "\n{}",
+        table::styled(table::ERROR, &format!("{} problems", problems.len()))
+    );
     let mut by_kind: BTreeMap<ProblemKind, Vec<&Problem>> = BTreeMap::new();
     for p in problems {
         by_kind.entry(p.kind).or_default().push(p);
     }
     for (kind, list) in by_kind {
-        anstream::println!("{} ({} files)", table::styled(table::ERROR, kind.as_str()), list.len());
-        let shown = if args.all { list.len() } else { SHOWN_PER_KIND.min(list.len()) };
+        anstream::println!(
+            "{} ({} files)",
+            table::styled(table::ERROR, kind.as_str()),
+            list.len()
+        );
+        let shown = if args.all {
+            list.len()
+        } else {
+            SHOWN_PER_KIND.min(list.len())
+        };
         let mut tab = Table::new(&[("FILE", Align::Left), ("PROBLEM", Align::Left)]);
         for p in &list[..shown] {
             tab.row(vec![p.path.clone(), p.message.clone()]);
         }
-        anstream::println!("{}", tab.render(2).lines().skip(1).collect::<Vec<_>>().join("\n"));
+        anstream::println!(
+            "{}",
+            tab.render(2).lines().skip(1).collect::<Vec<_>>().join("\n")
+        );
         if shown < list.len() {
             anstream::println!("  … and {} more (--all lists them)", list.len() - shown);
         }

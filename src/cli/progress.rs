@@ -36,7 +36,12 @@ impl CliProgress {
             quiet,
             tty: std::io::stderr().is_terminal(),
             bar: Mutex::new(None),
-            plain: Mutex::new(Plain { stage: String::new(), started: now, last: now, printed: false }),
+            plain: Mutex::new(Plain {
+                stage: String::new(),
+                started: now,
+                last: now,
+                printed: false,
+            }),
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
         }
@@ -49,7 +54,12 @@ impl Progress for CliProgress {
         self.total.store(total, Ordering::Relaxed);
         if let Ok(mut p) = self.plain.lock() {
             let now = Instant::now();
-            *p = Plain { stage: stage.to_string(), started: now, last: now, printed: false };
+            *p = Plain {
+                stage: stage.to_string(),
+                started: now,
+                last: now,
+                printed: false,
+            };
         }
         if self.quiet || !self.tty || total == 0 {
             return;
@@ -91,11 +101,17 @@ impl Progress for CliProgress {
         {
             bar.finish_and_clear();
         }
-        if !self.quiet && !self.tty
+        if !self.quiet
+            && !self.tty
             && let Ok(p) = self.plain.lock()
             && p.printed
         {
-            eprintln!("{}: {} done in {:.1} s", p.stage, self.done.load(Ordering::Relaxed), p.started.elapsed().as_secs_f64());
+            eprintln!(
+                "{}: {} done in {:.1} s",
+                p.stage,
+                self.done.load(Ordering::Relaxed),
+                p.started.elapsed().as_secs_f64()
+            );
         }
     }
 }

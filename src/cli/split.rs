@@ -12,7 +12,9 @@ use super::common::DatasetArgs;
 /// Splits are stored in the workspace; `index` gives new groups a split with the same
 /// fractions and seed, and never moves existing groups.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Example:\n  semcurate split datasets/demo --fractions 0.8,0.1,0.1 --seed 7")]
+#[command(
+    after_help = "Example:\n  semcurate split datasets/demo --fractions 0.8,0.1,0.1 --seed 7"
+)]
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
@@ -27,6 +29,9 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, _, _) = args.dataset.index(None, false)?;
     let groups = resplit(&mut ws, args.fractions, args.seed)?;
-    println!("assigned {groups} groups with fractions {} and seed {}", args.fractions, args.seed);
+    println!(
+        "assigned {groups} groups with fractions {} and seed {}",
+        args.fractions, args.seed
+    );
     Ok(Outcome::Clean)
 }

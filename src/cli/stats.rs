@@ -19,7 +19,9 @@ use super::table::{self, Align, Table, percent, thousands};
 ///
 /// Indexes first (only changed files are read), so it works on a dataset never indexed.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Examples:\n  semcurate stats datasets/demo\n  semcurate stats /data/apollo --bins 0.25,1.8 --json\n\nExit codes: 0 clean, 1 the dataset has problems (see `semcurate index`), 2 could not run.")]
+#[command(
+    after_help = "Examples:\n  semcurate stats datasets/demo\n  semcurate stats /data/apollo --bins 0.25,1.8 --json\n\nExit codes: 0 clean, 1 the dataset has problems (see `semcurate index`), 2 could not run."
+)]
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
@@ -43,13 +45,16 @@ struct StatsJson<'a> {
     report: &'a StatsReport,
 }
 
+/// A problem and the image row it belongs to (`None` for folder-level problems).
+pub type ImageProblem = (Option<i64>, Problem);
+
 /// Loads rows and computes the report; `bins` overrides the workspace's.
 pub fn load_report(
     ws: &Workspace,
     schema: &ClassSchema,
     bins: Option<&ScaleBins>,
     rare_threshold: f64,
-) -> anyhow::Result<(StatsReport, Vec<(Option<i64>, Problem)>)> {
+) -> anyhow::Result<(StatsReport, Vec<ImageProblem>)> {
     let stored: Option<ScaleBins> = ws.meta_json(keys::BINS)?;
     let bins = bins.cloned().or(stored).unwrap_or_else(ScaleBins::single);
     let rows = ws.images()?;
@@ -73,12 +78,21 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (report, _) = load_report(&ws, &schema, args.bins.as_ref(), args.rare_threshold)?;
     let (fractions, seed) = split_params(&ws)?;
     if args.json {
-        let out = StatsJson { dataset: show(&args.dataset.dataset), workspace: show(ws.dir()), split_seed: seed, report: &report };
+        let out = StatsJson {
+            dataset: show(&args.dataset.dataset),
+            workspace: show(ws.dir()),
+            split_seed: seed,
+            report: &report,
+        };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_text(args, &report, &format!("seed {seed}, target {fractions}"));
     }
-    Ok(if report.totals.problems == 0 { Outcome::Clean } else { Outcome::Problems })
+    Ok(if report.totals.problems == 0 {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
 }
 
 fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
@@ -95,19 +109,64 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
     );
     print_classes(r);
     let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
-    anstream::println!("\n{}", table::styled(table::HEADING, "Samples (class shares of labelled pixels, %)"));
+    anstream::println!(
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            "Samples (class shares of labelled pixels, %)"
+        )
+    );
     anstream::println!("{}", group_table("SAMPLE", &r.samples, &shorts));
-    let edges: Vec<String> = r.bin_edges.iter().map(|e| crate::dataset::bins::fmt_edge(*e)).collect();
-    anstream::println!("\n{}", table::styled(table::HEADING, &format!("Scale bins (edges {} µm/px)", edges.join(", "))));
-    let bins: Vec<GroupStats> = r.bins.iter().map(|b| GroupStats { name: b.range.clone(), ..b.stats.clone() }).collect();
+    let edges: Vec<String> = r
+        .bin_edges
+        .iter()
+        .map(|e| crate::dataset::bins::fmt_edge(*e))
+        .collect();
+    anstream::println!(
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            &format!("Scale bins (edges {} µm/px)", edges.join(", "))
+        )
+    );
+    let bins: Vec<GroupStats> = r
+        .bins
+        .iter()
+        .map(|b| GroupStats {
+            name: b.range.clone(),
+            ..b.stats.clone()
+        })
+        .collect();
     anstream::println!("{}", group_table("BIN", &bins, &shorts));
     if t.no_pixel_size > 0 {
-        anstream::println!("  {}", table::styled(table::WARN, &format!("{} images have no pixel size and no bin", t.no_pixel_size)));
+        anstream::println!(
+            "  {}",
+            table::styled(
+                table::WARN,
+                &format!("{} images have no pixel size and no bin", t.no_pixel_size)
+            )
+        );
     }
-    anstream::println!("\n{}", table::styled(table::HEADING, &format!("Splits ({split_note}; grouped by name before the first '-')")));
-    let mut tab = Table::new(&[("SPLIT", Align::Left), ("GROUPS", Align::Right), ("IMAGES", Align::Right), ("PIXELS", Align::Right)]);
+    anstream::println!(
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            &format!("Splits ({split_note}; grouped by name before the first '-')")
+        )
+    );
+    let mut tab = Table::new(&[
+        ("SPLIT", Align::Left),
+        ("GROUPS", Align::Right),
+        ("IMAGES", Align::Right),
+        ("PIXELS", Align::Right),
+    ]);
     for s in &r.splits {
-        tab.row(vec![s.split.to_string(), s.groups.to_string(), s.images.to_string(), thousands(s.labelled_pixels)]);
+        tab.row(vec![
+            s.split.to_string(),
+            s.groups.to_string(),
+            s.images.to_string(),
+            thousands(s.labelled_pixels),
+        ]);
     }
     anstream::println!("{}", tab.render(2));
     print_footer(r);
@@ -134,13 +193,26 @@ fn print_classes(r: &StatsReport) {
         if c.rare {
             flags.push("rare".to_string());
         }
-        tab.row(vec![c.id.to_string(), c.short.clone(), thousands(c.pixels), percent(c.share), c.images.to_string(), flags.join(","), c.name.clone()]);
+        tab.row(vec![
+            c.id.to_string(),
+            c.short.clone(),
+            thousands(c.pixels),
+            percent(c.share),
+            c.images.to_string(),
+            flags.join(","),
+            c.name.clone(),
+        ]);
     }
     anstream::println!("{}", tab.render(2));
 }
 
 fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
-    let mut cols: Vec<(&str, Align)> = vec![(first, Align::Left), ("IMAGES", Align::Right), ("LABELLED", Align::Right), ("µm/px", Align::Left)];
+    let mut cols: Vec<(&str, Align)> = vec![
+        (first, Align::Left),
+        ("IMAGES", Align::Right),
+        ("LABELLED", Align::Right),
+        ("µm/px", Align::Left),
+    ];
     cols.extend(shorts.iter().map(|s| (*s, Align::Right)));
     let mut tab = Table::new(&cols);
     for g in groups {
@@ -148,7 +220,12 @@ fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
             (Some(a), Some(b)) => format!("{}–{}", short_num(a), short_num(b)),
             _ => "-".to_string(),
         };
-        let mut row = vec![g.name.clone(), g.images.to_string(), g.labelled.to_string(), range];
+        let mut row = vec![
+            g.name.clone(),
+            g.images.to_string(),
+            g.labelled.to_string(),
+            range,
+        ];
         row.extend(g.class_share.iter().map(|s| percent(*s)));
         tab.row(row);
     }
@@ -156,15 +233,32 @@ fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
 }
 
 fn short_num(x: f64) -> String {
-    if x >= 10.0 { format!("{x:.1}") } else if x >= 0.1 { format!("{x:.2}") } else { format!("{x:.3}") }
+    if x >= 10.0 {
+        format!("{x:.1}")
+    } else if x >= 0.1 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
 }
 
 fn print_footer(r: &StatsReport) {
-    let under: Vec<&str> = r.classes.iter().filter(|c| c.underrepresented).map(|c| c.short.as_str()).collect();
+    let under: Vec<&str> = r
+        .classes
+        .iter()
+        .filter(|c| c.underrepresented)
+        .map(|c| c.short.as_str())
+        .collect();
     if !under.is_empty() {
         anstream::println!(
             "\n{} {}",
-            table::styled(table::WARN, &format!("Underrepresented (< {}% of labelled pixels):", r.rare_threshold * 100.0)),
+            table::styled(
+                table::WARN,
+                &format!(
+                    "Underrepresented (< {}% of labelled pixels):",
+                    r.rare_threshold * 100.0
+                )
+            ),
             under.join(", ")
         );
     }

@@ -60,16 +60,26 @@ impl Table {
                 let pad = w.saturating_sub(visible_len(cell));
                 let last = i + 1 == widths.len();
                 match self.aligns[i] {
-                    Align::Right => s.push_str(&format!("{}{cell}", " ".repeat(pad))),
+                    Align::Right => {
+                        s.push_str(&" ".repeat(pad));
+                        s.push_str(cell);
+                    }
                     Align::Left if last => s.push_str(cell),
-                    Align::Left => s.push_str(&format!("{cell}{}", " ".repeat(pad))),
+                    Align::Left => {
+                        s.push_str(cell);
+                        s.push_str(&" ".repeat(pad));
+                    }
                 }
                 if !last {
                     s.push_str("  ");
                 }
             }
             let s = s.trim_end().to_string();
-            if head { format!("{}{s}{}", HEADING.render(), HEADING.render_reset()) } else { s }
+            if head {
+                format!("{}{s}{}", HEADING.render(), HEADING.render_reset())
+            } else {
+                s
+            }
         };
         let mut out = vec![line(&self.headers, true)];
         out.extend(self.rows.iter().map(|r| line(r, false)));
@@ -130,7 +140,11 @@ mod tests {
 
     #[test]
     fn aligns_columns() {
-        let mut t = Table::new(&[("A", Align::Left), ("NUM", Align::Right), ("Z", Align::Left)]);
+        let mut t = Table::new(&[
+            ("A", Align::Left),
+            ("NUM", Align::Right),
+            ("Z", Align::Left),
+        ]);
         t.row(vec!["long name".into(), "5".into(), "x".into()]);
         t.row(vec!["b".into(), "12345".into()]);
         let s = t.render(2);
@@ -149,7 +163,7 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(percent(0.0), "-");
         assert_eq!(percent(0.0001), "<0.1");
         assert_eq!(percent(0.1234), "12.3");

@@ -96,7 +96,11 @@ impl ScaleBins {
 /// Formats an edge without trailing zeros: 0.25, 1.8, 20.
 pub fn fmt_edge(e: f64) -> String {
     let s = format!("{e}");
-    if s.contains('e') { format!("{e:.6}") } else { s }
+    if s.contains('e') {
+        format!("{e:.6}")
+    } else {
+        s
+    }
 }
 
 impl FromStr for ScaleBins {
@@ -107,7 +111,10 @@ impl FromStr for ScaleBins {
             .split(',')
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .map(|t| t.parse::<f64>().map_err(|_| BinsError::NotANumber(t.to_string())))
+            .map(|t| {
+                t.parse::<f64>()
+                    .map_err(|_| BinsError::NotANumber(t.to_string()))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Self::new(edges)
     }
@@ -143,7 +150,7 @@ mod tests {
         assert_eq!(b.len(), 3);
         assert_eq!(b.bin_of(0.02), 0);
         assert_eq!(b.bin_of(0.25), 0);
-        assert_eq!(b.bin_of(0.2500001), 1);
+        assert_eq!(b.bin_of(0.250_000_1), 1);
         assert_eq!(b.bin_of(1.8), 1);
         assert_eq!(b.bin_of(1.81), 2);
         assert_eq!(b.bin_of(19.6), 2);
@@ -167,9 +174,18 @@ mod tests {
             "1.8,0.25".parse::<ScaleBins>().unwrap_err(),
             BinsError::NotIncreasing(0.25, 1.8)
         );
-        assert!(matches!("0,1".parse::<ScaleBins>(), Err(BinsError::NotPositive(_))));
-        assert!(matches!("a".parse::<ScaleBins>(), Err(BinsError::NotANumber(_))));
-        assert!(matches!("inf".parse::<ScaleBins>(), Err(BinsError::NotPositive(_))));
+        assert!(matches!(
+            "0,1".parse::<ScaleBins>(),
+            Err(BinsError::NotPositive(_))
+        ));
+        assert!(matches!(
+            "a".parse::<ScaleBins>(),
+            Err(BinsError::NotANumber(_))
+        ));
+        assert!(matches!(
+            "inf".parse::<ScaleBins>(),
+            Err(BinsError::NotPositive(_))
+        ));
     }
 
     #[test]

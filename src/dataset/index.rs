@@ -46,7 +46,11 @@ pub enum IndexError {
     #[error(
         "workspace '{workspace}' belongs to dataset '{stored}', not '{given}': use another --workspace"
     )]
-    OtherDataset { workspace: PathBuf, stored: String, given: String },
+    OtherDataset {
+        workspace: PathBuf,
+        stored: String,
+        given: String,
+    },
 }
 
 /// How to index.
@@ -89,9 +93,13 @@ pub fn index(
     progress.end();
     let bins = resolve_bins(ws, opts.bins.as_ref())?;
     let settings = read_settings(opts);
-    let reread_all = opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
-    let existing: HashMap<(String, String), ImageRow> =
-        ws.images()?.into_iter().map(|r| ((r.sample.clone(), r.stem.clone()), r)).collect();
+    let reread_all =
+        opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
+    let existing: HashMap<(String, String), ImageRow> = ws
+        .images()?
+        .into_iter()
+        .map(|r| ((r.sample.clone(), r.stem.clone()), r))
+        .collect();
     let mut seen = Vec::with_capacity(scan.items.len());
     let changed: Vec<ItemFiles> = scan
         .items
@@ -123,8 +131,12 @@ pub fn index(
 }
 
 fn check_root(root: &Path, ws: &Workspace) -> Result<(), IndexError> {
-    let given = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()).display().to_string();
-    let inside = ws.dir().starts_with(root) || std::fs::canonicalize(ws.dir()).is_ok_and(|d| d.starts_with(&given));
+    let given = std::fs::canonicalize(root)
+        .unwrap_or_else(|_| root.to_path_buf())
+        .display()
+        .to_string();
+    let inside = ws.dir().starts_with(root)
+        || std::fs::canonicalize(ws.dir()).is_ok_and(|d| d.starts_with(&given));
     match ws.meta(keys::ROOT)? {
         Some(stored) if stored != given && !inside => Err(IndexError::OtherDataset {
             workspace: ws.dir().to_path_buf(),
@@ -157,7 +169,12 @@ fn resolve_bins(ws: &mut Workspace, new: Option<&ScaleBins>) -> Result<ScaleBins
 
 /// Everything besides the files that changes what reading produces.
 fn read_settings(opts: &IndexOptions) -> String {
-    let map: Vec<String> = opts.schema.mask_values.iter().map(|(v, c)| format!("{v}={c}")).collect();
+    let map: Vec<String> = opts
+        .schema
+        .mask_values
+        .iter()
+        .map(|(v, c)| format!("{v}={c}"))
+        .collect();
     format!(
         "{}|map:{}|default_px:{:?}",
         opts.schema.identity(),
@@ -167,7 +184,8 @@ fn read_settings(opts: &IndexOptions) -> String {
 }
 
 fn is_changed(row: &ImageRow, f: &ItemFiles) -> bool {
-    let fp = |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));
+    let fp =
+        |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));
     row.missing
         || row.image_fp != f.image.fingerprint
         || row.image_path != f.image.path
@@ -217,7 +235,10 @@ fn finish(
     let seen: std::collections::HashSet<i64> = seen.iter().copied().collect();
     let tx = ws.transaction()?;
     let mut newly_missing = 0;
-    for row in existing.values().filter(|r| !r.missing && !seen.contains(&r.id)) {
+    for row in existing
+        .values()
+        .filter(|r| !r.missing && !seen.contains(&r.id))
+    {
         tx.set_missing(row.id, true)?;
         newly_missing += 1;
     }
@@ -231,7 +252,9 @@ fn finish(
 /// The stored split fractions and seed (defaults when unset).
 pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceError> {
     let fractions = ws.meta_json(keys::SPLIT_FRACTIONS)?.unwrap_or_default();
-    let seed = ws.meta_json(keys::SPLIT_SEED)?.unwrap_or(DEFAULT_SPLIT_SEED);
+    let seed = ws
+        .meta_json(keys::SPLIT_SEED)?
+        .unwrap_or(DEFAULT_SPLIT_SEED);
     Ok((fractions, seed))
 }
 
@@ -253,15 +276,24 @@ pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
 }
 
 /// Re-splits every group with new fractions and seed.
-pub fn resplit(ws: &mut Workspace, fractions: SplitFractions, seed: u64) -> Result<usize, WorkspaceError> {
+pub fn resplit(
+    ws: &mut Workspace,
+    fractions: SplitFractions,
+    seed: u64,
+) -> Result<usize, WorkspaceError> {
     let tx = ws.transaction()?;
     tx.clear_splits()?;
-    tx.set_meta(keys::SPLIT_FRACTIONS, &serde_json::to_string(&fractions).unwrap_or_default())?;
+    tx.set_meta(
+        keys::SPLIT_FRACTIONS,
+        &serde_json::to_string(&fractions).unwrap_or_default(),
+    )?;
     tx.set_meta(keys::SPLIT_SEED, &seed.to_string())?;
     tx.commit()?;
     assign_new_splits(ws)
 }
 
 fn unix_now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -1,6 +1,7 @@
 //! Reading and validating one image with its mask and pixel size. Every fault becomes a
 //! [`Problem`] on the record; nothing here fails the whole dataset.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,9 @@ impl PixelSizeSource {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Features, Self::Metadata, Self::Default].into_iter().find(|k| k.as_str() == s)
+        [Self::Features, Self::Metadata, Self::Default]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -59,7 +62,9 @@ impl MaskState {
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::None, Self::Valid, Self::Invalid].into_iter().find(|k| k.as_str() == s)
+        [Self::None, Self::Valid, Self::Invalid]
+            .into_iter()
+            .find(|k| k.as_str() == s)
     }
 }
 
@@ -122,7 +127,11 @@ pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
     let decoded = match raster::decode_file(&ctx.abs(&files.image), ctx.limits) {
         Ok(d) => Some(d),
         Err(e) => {
-            problems.push(Problem::new(ProblemKind::UnreadableImage, &files.image.path, e.to_string()));
+            problems.push(Problem::new(
+                ProblemKind::UnreadableImage,
+                &files.image.path,
+                e.to_string(),
+            ));
             None
         }
     };
@@ -141,7 +150,15 @@ pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
         bit_depth: d.bit_depth,
         colour: d.kind,
     });
-    ItemRecord { files, image, pixel_size, pixel_size_source: source, mask_state, class_counts, problems }
+    ItemRecord {
+        files,
+        image,
+        pixel_size,
+        pixel_size_source: source,
+        mask_state,
+        class_counts,
+        problems,
+    }
 }
 
 fn pixel_size(
@@ -153,7 +170,9 @@ fn pixel_size(
     if let Some(f) = &files.features {
         let parsed = std::fs::read(ctx.abs(f))
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|b| parse_pixel_size(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string()));
+            .and_then(|b| {
+                parse_pixel_size(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string())
+            });
         match parsed {
             Ok(p) => return (Some(p), Some(PixelSizeSource::Features)),
             Err(e) => problems.push(Problem::new(ProblemKind::BadPixelSize, &f.path, e)),
@@ -172,9 +191,13 @@ fn pixel_size(
             files.stem
         );
         if let Some(v) = vendor {
-            message.push_str(&format!(" ({} metadata: {})", v.vendor, v.notes.join("; ")));
+            let _ = write!(message, " ({} metadata: {})", v.vendor, v.notes.join("; "));
         }
-        problems.push(Problem::new(ProblemKind::MissingPixelSize, &files.image.path, message));
+        problems.push(Problem::new(
+            ProblemKind::MissingPixelSize,
+            &files.image.path,
+            message,
+        ));
     }
     (None, None)
 }
@@ -213,7 +236,11 @@ fn read_mask(
         }
     }
     if !mask.outside.is_empty() {
-        problems.push(Problem::new(ProblemKind::MaskOutOfRange, &file.path, outside_message(&mask, ctx.class_count)));
+        problems.push(Problem::new(
+            ProblemKind::MaskOutOfRange,
+            &file.path,
+            outside_message(&mask, ctx.class_count),
+        ));
         ok = false;
     }
     (ok && image.is_some()).then_some(mask)
@@ -223,8 +250,16 @@ fn outside_message(mask: &ClassMask, class_count: usize) -> String {
     let total: u64 = mask.outside.iter().map(|(_, n)| n).sum();
     let mut worst = mask.outside.clone();
     worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let listed: Vec<String> = worst.iter().take(4).map(|(v, n)| format!("{v} ({n} px)")).collect();
-    let more = if worst.len() > 4 { format!(" and {} more values", worst.len() - 4) } else { String::new() };
+    let listed: Vec<String> = worst
+        .iter()
+        .take(4)
+        .map(|(v, n)| format!("{v} ({n} px)"))
+        .collect();
+    let more = if worst.len() > 4 {
+        format!(" and {} more values", worst.len() - 4)
+    } else {
+        String::new()
+    };
     format!(
         "{total} pixels hold values outside the class ids 0–{}: {}{more}; fix the mask, or map raw values to classes with [mask_values] in classes.toml or --mask-map VALUE=CLASS",
         class_count - 1,

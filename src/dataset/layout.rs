@@ -131,7 +131,8 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
             Ok(e) => e,
             Err(e) => {
                 let path = e.path().map(|p| rel(root, p)).unwrap_or_default();
-                scan.problems.push(Problem::new(ProblemKind::Unlistable, path, e.to_string()));
+                scan.problems
+                    .push(Problem::new(ProblemKind::Unlistable, path, e.to_string()));
                 continue;
             }
         };
@@ -145,7 +146,10 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
         }
         if let Some(layout) = sample_layout(entry.path()) {
             let name = if entry.depth() == 0 {
-                root.file_name().map_or_else(|| "sample".to_string(), |n| n.to_string_lossy().into_owned())
+                root.file_name().map_or_else(
+                    || "sample".to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
             } else {
                 rel(root, entry.path())
             };
@@ -180,15 +184,36 @@ fn scan_sample(root: &Path, dir: &Path, sample: &str, layout: LayoutKind, scan: 
     };
     let mut images = Listing::new();
     for d in image_dirs {
-        list(root, &dir.join(d), &IMAGE_EXTENSIONS, scan, &mut images, |s| s.to_string());
+        list(
+            root,
+            &dir.join(d),
+            &IMAGE_EXTENSIONS,
+            scan,
+            &mut images,
+            str::to_string,
+        );
     }
     let mut masks = Listing::new();
     for d in mask_dirs {
-        list(root, &dir.join(d), &IMAGE_EXTENSIONS, scan, &mut masks, mask_key);
+        list(
+            root,
+            &dir.join(d),
+            &IMAGE_EXTENSIONS,
+            scan,
+            &mut masks,
+            mask_key,
+        );
     }
     let mut features = Listing::new();
     if let Some(d) = features_dir {
-        list(root, &dir.join(d), &["txt"], scan, &mut features, |s| s.to_string());
+        list(
+            root,
+            &dir.join(d),
+            &["txt"],
+            scan,
+            &mut features,
+            str::to_string,
+        );
     }
     pair(sample, images, masks, features, scan);
 }
@@ -200,7 +225,10 @@ fn pair(sample: &str, images: Listing, mut masks: Listing, mut features: Listing
             scan.problems.push(Problem::new(
                 ProblemKind::DuplicateStem,
                 dup.path,
-                format!("another image is named '{stem}' in this sample ('{}'); rename or remove one", image.path),
+                format!(
+                    "another image is named '{stem}' in this sample ('{}'); rename or remove one",
+                    image.path
+                ),
             ));
         }
         let mask = take_first(&mut masks, &stem, scan);
@@ -233,7 +261,10 @@ fn take_first(listing: &mut Listing, stem: &str, scan: &mut Scan) -> Option<File
         scan.problems.push(Problem::new(
             ProblemKind::DuplicateStem,
             dup.path,
-            format!("'{}' already pairs with image '{stem}'; this file is ignored", first.path),
+            format!(
+                "'{}' already pairs with image '{stem}'; this file is ignored",
+                first.path
+            ),
         ));
     }
     Some(first)
@@ -250,7 +281,11 @@ fn list(
 ) {
     let Ok(entries) = fs::read_dir(dir) else {
         if dir.exists() {
-            scan.problems.push(Problem::new(ProblemKind::Unlistable, rel(root, dir), "cannot list folder: check its permissions"));
+            scan.problems.push(Problem::new(
+                ProblemKind::Unlistable,
+                rel(root, dir),
+                "cannot list folder: check its permissions",
+            ));
         }
         return;
     };
@@ -259,7 +294,11 @@ fn list(
     for entry in entries {
         let path = entry.path();
         let Ok(meta) = entry.metadata() else {
-            scan.problems.push(Problem::new(ProblemKind::Unlistable, rel(root, &path), "cannot read file metadata"));
+            scan.problems.push(Problem::new(
+                ProblemKind::Unlistable,
+                rel(root, &path),
+                "cannot read file metadata",
+            ));
             continue;
         };
         let hidden = is_hidden(&path);
@@ -269,7 +308,10 @@ fn list(
             (false, true) => scan.skipped.hidden_files += 1,
             (false, false) => match stem_if_ext(&path, exts) {
                 Some(stem) => {
-                    let file = FileRef { path: rel(root, &path), fingerprint: fingerprint(&meta) };
+                    let file = FileRef {
+                        path: rel(root, &path),
+                        fingerprint: fingerprint(&meta),
+                    };
                     out.entry(key(&stem)).or_default().push(file);
                 }
                 None => scan.skipped.other_files += 1,
@@ -291,11 +333,14 @@ pub fn mask_key(stem: &str) -> String {
 
 fn stem_if_ext(path: &Path, exts: &[&str]) -> Option<String> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    exts.contains(&ext.as_str()).then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
+    exts.contains(&ext.as_str())
+        .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
 }
 
 fn is_hidden(path: &Path) -> bool {
-    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
 }
 
 /// `size:mtime_ns` of a file.
@@ -323,7 +368,10 @@ mod tests {
 
     #[test]
     fn mask_keys() {
-        assert_eq!(mask_key("Tile_r1-c1_Chenzh-P7-run1_MASK_0011"), "Tile_r1-c1_Chenzh-P7-run1_0011");
+        assert_eq!(
+            mask_key("Tile_r1-c1_Chenzh-P7-run1_MASK_0011"),
+            "Tile_r1-c1_Chenzh-P7-run1_0011"
+        );
         assert_eq!(mask_key("a_mask"), "a");
         assert_eq!(mask_key("10003_s01-t02"), "10003_s01-t02");
     }
@@ -348,15 +396,35 @@ mod tests {
         touch(&r.join(".semcurate/index.sqlite"));
         touch(&r.join("README.md"));
         let s = scan(r).unwrap();
-        assert_eq!(s.samples, vec![SampleInfo { name: "10003".into(), layout: LayoutKind::MineralClassifier }]);
+        assert_eq!(
+            s.samples,
+            vec![SampleInfo {
+                name: "10003".into(),
+                layout: LayoutKind::MineralClassifier
+            }]
+        );
         assert_eq!(s.items.len(), 2);
         let a1 = &s.items[0];
         assert_eq!(a1.stem, "10003_a-1");
         assert_eq!(a1.group, "10003/10003_a");
-        assert_eq!(a1.mask.as_ref().unwrap().path, "10003/output-images/10003_a-1.png");
-        assert_eq!(a1.features.as_ref().unwrap().path, "10003/input-features/10003_a-1.txt");
+        assert_eq!(
+            a1.mask.as_ref().unwrap().path,
+            "10003/output-images/10003_a-1.png"
+        );
+        assert_eq!(
+            a1.features.as_ref().unwrap().path,
+            "10003/input-features/10003_a-1.txt"
+        );
         assert!(s.items[1].mask.is_none());
-        assert_eq!(s.skipped, SkipCounts { hidden_dirs: 2, hidden_files: 1, other_files: 1, other_dirs: 0 });
+        assert_eq!(
+            s.skipped,
+            SkipCounts {
+                hidden_dirs: 2,
+                hidden_files: 1,
+                other_files: 1,
+                other_dirs: 0
+            }
+        );
         assert_eq!(s.problems.len(), 1);
         assert_eq!(s.problems[0].kind, ProblemKind::OrphanMask);
         assert_eq!(s.problems[0].path, "10003/output-images/10003_zz-9.png");
@@ -374,7 +442,10 @@ mod tests {
         assert_eq!(s.samples[0].name, "shale");
         assert_eq!(s.samples[0].layout, LayoutKind::ImagesMasks);
         assert_eq!(s.items.len(), 2);
-        assert_eq!(s.items[0].mask.as_ref().unwrap().path, "masks/T_MASK_0001.tif");
+        assert_eq!(
+            s.items[0].mask.as_ref().unwrap().path,
+            "masks/T_MASK_0001.tif"
+        );
         assert_eq!(s.skipped.hidden_files, 1);
     }
 
@@ -382,6 +453,9 @@ mod tests {
     fn empty_root_is_an_error() {
         let t = tempfile::tempdir().unwrap();
         assert!(matches!(scan(t.path()), Err(LayoutError::NoSamples(_))));
-        assert!(matches!(scan(&t.path().join("nope")), Err(LayoutError::Missing(_))));
+        assert!(matches!(
+            scan(&t.path().join("nope")),
+            Err(LayoutError::Missing(_))
+        ));
     }
 }

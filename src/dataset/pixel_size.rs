@@ -71,7 +71,10 @@ mod tests {
     fn study_format_and_real_world_variants() {
         assert_eq!(parse_pixel_size("pixel_size: 2.3810\n"), Ok(2.381));
         assert_eq!(parse_pixel_size("pixel_size:2.3810"), Ok(2.381));
-        assert_eq!(parse_pixel_size("  pixel_size :   0.25  \r\nnext: 1\r\n"), Ok(0.25));
+        assert_eq!(
+            parse_pixel_size("  pixel_size :   0.25  \r\nnext: 1\r\n"),
+            Ok(0.25)
+        );
         assert_eq!(parse_pixel_size("\u{feff}pixel_size: 19.6\r\n"), Ok(19.6));
         assert_eq!(parse_pixel_size("\n\nPixel_Size: 1e-1 µm"), Ok(0.1));
         assert_eq!(parse_pixel_size("pixel_size = 0.02"), Ok(0.02));
@@ -81,15 +84,33 @@ mod tests {
     fn bad_values_say_what_is_wrong() {
         assert_eq!(parse_pixel_size(""), Err(PixelSizeError::Empty));
         assert_eq!(parse_pixel_size(" \r\n"), Err(PixelSizeError::Empty));
-        assert!(matches!(parse_pixel_size("scale: 2"), Err(PixelSizeError::NoKey(_))));
-        assert!(matches!(parse_pixel_size("2.38"), Err(PixelSizeError::NoKey(_))));
+        assert!(matches!(
+            parse_pixel_size("scale: 2"),
+            Err(PixelSizeError::NoKey(_))
+        ));
+        assert!(matches!(
+            parse_pixel_size("2.38"),
+            Err(PixelSizeError::NoKey(_))
+        ));
         assert_eq!(
             parse_pixel_size("pixel_size: abc"),
             Err(PixelSizeError::NotANumber("abc".into()))
         );
-        assert_eq!(parse_pixel_size("pixel_size: 0"), Err(PixelSizeError::OutOfRange(0.0)));
-        assert_eq!(parse_pixel_size("pixel_size: -1.5"), Err(PixelSizeError::OutOfRange(-1.5)));
-        assert!(matches!(parse_pixel_size("pixel_size: NaN"), Err(PixelSizeError::OutOfRange(_))));
-        assert!(matches!(parse_pixel_size("pixel_size: inf"), Err(PixelSizeError::OutOfRange(_))));
+        assert_eq!(
+            parse_pixel_size("pixel_size: 0"),
+            Err(PixelSizeError::OutOfRange(0.0))
+        );
+        assert_eq!(
+            parse_pixel_size("pixel_size: -1.5"),
+            Err(PixelSizeError::OutOfRange(-1.5))
+        );
+        assert!(matches!(
+            parse_pixel_size("pixel_size: NaN"),
+            Err(PixelSizeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_pixel_size("pixel_size: inf"),
+            Err(PixelSizeError::OutOfRange(_))
+        ));
     }
 }

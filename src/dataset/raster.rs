@@ -135,7 +135,9 @@ pub enum RasterError {
     Io(#[from] std::io::Error),
     #[error("not a PNG or TIFF file (first bytes {0}): only PNG and TIFF images are read")]
     UnknownFormat(String),
-    #[error("{format} decoder failed: {message}; the file may be truncated or corrupt, re-export it")]
+    #[error(
+        "{format} decoder failed: {message}; the file may be truncated or corrupt, re-export it"
+    )]
     Decode {
         format: &'static str,
         message: String,
@@ -185,7 +187,9 @@ pub fn decode_bytes(bytes: &[u8], limits: DecodeLimits) -> Result<Decoded, Raste
     match sniff(bytes) {
         Some(Format::Png) => png_reader::decode(std::io::Cursor::new(bytes), limits),
         Some(Format::Tiff) => tiff_reader::decode(std::io::Cursor::new(bytes), limits),
-        None => Err(RasterError::UnknownFormat(hex(&bytes[..bytes.len().min(8)]))),
+        None => Err(RasterError::UnknownFormat(
+            hex(&bytes[..bytes.len().min(8)]),
+        )),
     }
 }
 
@@ -225,7 +229,11 @@ fn hex(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "none: the file is empty".to_string();
     }
-    bytes.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 pub(crate) fn check_size(width: u32, height: u32, limits: DecodeLimits) -> Result<(), RasterError> {
@@ -278,7 +286,9 @@ impl Decoded {
             Samples::U8(v) if self.kind == PixelKind::Palette || self.bit_depth >= 8 => v.clone(),
             Samples::U8(v) => {
                 let max = (1u32 << self.bit_depth) - 1;
-                v.iter().map(|&x| (u32::from(x) * 255 / max) as u8).collect()
+                v.iter()
+                    .map(|&x| (u32::from(x) * 255 / max) as u8)
+                    .collect()
             }
             Samples::U16(v) if self.kind == PixelKind::Palette => {
                 v.iter().map(|&x| x.min(255) as u8).collect()
@@ -299,7 +309,10 @@ impl Decoded {
         let classes: Vec<u8> = raw
             .iter()
             .map(|&v| {
-                let c = table.get(usize::from(v)).copied().unwrap_or(super::schema::OUTSIDE);
+                let c = table
+                    .get(usize::from(v))
+                    .copied()
+                    .unwrap_or(super::schema::OUTSIDE);
                 match counts.get_mut(usize::from(c)) {
                     Some(n) => *n += 1,
                     None => *outside.entry(v).or_default() += 1,

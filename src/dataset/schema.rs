@@ -268,7 +268,11 @@ impl ClassSchema {
 
     /// Ids of the classes flagged rare.
     pub fn rare_ids(&self) -> Vec<ClassId> {
-        self.classes.iter().filter(|c| c.rare).map(|c| c.id).collect()
+        self.classes
+            .iter()
+            .filter(|c| c.rare)
+            .map(|c| c.id)
+            .collect()
     }
 
     /// A stable text fingerprint of ids and names (not colours), for model/dataset checks.
@@ -349,7 +353,10 @@ mod tests {
         assert_eq!(s.short(0), "Void");
         assert_eq!(s.short(7), "Ol");
         assert_eq!(s.short(9), "Na");
-        assert_eq!(s.class(3).unwrap().name, "Metal oxides: ilmenite, ulvöspinel, chromite");
+        assert_eq!(
+            s.class(3).unwrap().name,
+            "Metal oxides: ilmenite, ulvöspinel, chromite"
+        );
         let rare: Vec<_> = s.rare_ids();
         assert_eq!(rare, vec![1, 2, 6, 7, 9]);
         assert_eq!(s.class_of_value(9), Some(9));
@@ -400,7 +407,10 @@ colour = "#ff8800"
 
     #[test]
     fn mask_map_parsing() {
-        assert_eq!(parse_mask_map("255=5, 0=4").unwrap(), vec![(255, 5), (0, 4)]);
+        assert_eq!(
+            parse_mask_map("255=5, 0=4").unwrap(),
+            vec![(255, 5), (0, 4)]
+        );
         assert!(parse_mask_map("255:5").unwrap_err().contains("VALUE=CLASS"));
         let s = ClassSchema::default().with_mask_map(&[(255, 5)]).unwrap();
         assert_eq!(s.class_of_value(255), Some(5));

@@ -57,7 +57,11 @@ pub struct SplitFractions {
 
 impl Default for SplitFractions {
     fn default() -> Self {
-        Self { train: 0.7, val: 0.15, test: 0.15 }
+        Self {
+            train: 0.7,
+            val: 0.15,
+            test: 0.15,
+        }
     }
 }
 
@@ -74,16 +78,27 @@ impl FromStr for SplitFractions {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let v: Vec<f64> = s
             .split(',')
-            .map(|t| t.trim().parse::<f64>().map_err(|_| format!("'{t}' is not a number")))
+            .map(|t| {
+                t.trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("'{t}' is not a number"))
+            })
             .collect::<Result<_, _>>()?;
         if v.len() != 3 {
-            return Err(format!("give three fractions train,val,test (e.g. 0.7,0.15,0.15), not {}", v.len()));
+            return Err(format!(
+                "give three fractions train,val,test (e.g. 0.7,0.15,0.15), not {}",
+                v.len()
+            ));
         }
         if v.iter().any(|x| !x.is_finite() || *x < 0.0) || v.iter().sum::<f64>() <= 0.0 {
             return Err("fractions must be non-negative numbers with a positive sum".to_string());
         }
         let sum: f64 = v.iter().sum();
-        Ok(Self { train: v[0] / sum, val: v[1] / sum, test: v[2] / sum })
+        Ok(Self {
+            train: v[0] / sum,
+            val: v[1] / sum,
+            test: v[2] / sum,
+        })
     }
 }
 
@@ -158,7 +173,10 @@ mod tests {
         let b = assign(&sizes, &BTreeMap::new(), SplitFractions::default(), 7);
         assert_eq!(a, b);
         let count = |s: Split| a.values().filter(|v| **v == s).count();
-        assert_eq!((count(Split::Train), count(Split::Val), count(Split::Test)), (70, 15, 15));
+        assert_eq!(
+            (count(Split::Train), count(Split::Val), count(Split::Test)),
+            (70, 15, 15)
+        );
         let c = assign(&sizes, &BTreeMap::new(), SplitFractions::default(), 8);
         assert_ne!(a, c, "another seed shuffles groups");
     }
@@ -201,7 +219,10 @@ mod tests {
     #[test]
     fn stable_hash_is_fixed() {
         // Pinned: changing the hash would move every dataset's splits.
-        assert_eq!(stable_hash("10003/10003_s01", 0), stable_hash("10003/10003_s01", 0));
+        assert_eq!(
+            stable_hash("10003/10003_s01", 0),
+            stable_hash("10003/10003_s01", 0)
+        );
         assert_eq!(stable_hash("", 0), PINNED_EMPTY);
         assert_ne!(stable_hash("a", 0), stable_hash("a", 1));
     }

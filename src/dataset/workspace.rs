@@ -22,14 +22,26 @@ const DB_FILE: &str = "index.sqlite";
 /// Why the workspace cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
-    #[error("cannot create workspace folder '{path}': {source}; if the dataset is read-only, pass --workspace DIR")]
-    Create { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot create workspace folder '{path}': {source}; if the dataset is read-only, pass --workspace DIR"
+    )]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open workspace database '{path}': {source}")]
-    Open { path: PathBuf, source: rusqlite::Error },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
     #[error(
         "workspace '{path}' was written by a newer semcurate (schema version {found}, this one knows {known}): upgrade semcurate"
     )]
-    TooNew { path: PathBuf, found: i64, known: i64 },
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     #[error("workspace database error: {0}")]
     Sql(#[from] rusqlite::Error),
     #[error("workspace value '{key}' is corrupt: {message}")]
@@ -91,26 +103,49 @@ impl Workspace {
 
     /// Opens or creates the workspace in `dir`, applying pending migrations.
     pub fn open(dir: &Path) -> Result<Self, WorkspaceError> {
-        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let path = dir.join(DB_FILE);
-        let open_err = |source| WorkspaceError::Open { path: path.clone(), source };
+        let open_err = |source| WorkspaceError::Open {
+            path: path.clone(),
+            source,
+        };
         let conn = Connection::open(&path).map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(open_err)?;
-        let mut ws = Self { dir: dir.to_path_buf(), conn };
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(open_err)?;
+        let mut ws = Self {
+            dir: dir.to_path_buf(),
+            conn,
+        };
         ws.migrate(&path)?;
         Ok(ws)
     }
 
     fn migrate(&mut self, path: &Path) -> Result<(), WorkspaceError> {
-        let version: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let known = migrations::MIGRATIONS.len() as i64;
         if version > known {
-            return Err(WorkspaceError::TooNew { path: path.to_path_buf(), found: version, known });
+            return Err(WorkspaceError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
         }
-        for (i, sql) in migrations::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, sql) in migrations::MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(version as usize)
+        {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
@@ -126,7 +161,9 @@ impl Workspace {
 
     /// Schema version (number of migrations applied).
     pub fn version(&self) -> Result<i64, WorkspaceError> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// A metadata value.
@@ -147,16 +184,29 @@ impl Workspace {
     }
 
     /// A JSON metadata value.
-    pub fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, WorkspaceError> {
+    pub fn meta_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, WorkspaceError> {
         self.meta(key)?
             .map(|v| serde_json::from_str(&v))
             .transpose()
-            .map_err(|e| WorkspaceError::Corrupt { key: key.to_string(), message: e.to_string() })
+            .map_err(|e| WorkspaceError::Corrupt {
+                key: key.to_string(),
+                message: e.to_string(),
+            })
     }
 
     /// Sets a JSON metadata value.
-    pub fn set_meta_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), WorkspaceError> {
-        let text = serde_json::to_string(value).map_err(|e| WorkspaceError::Corrupt { key: key.to_string(), message: e.to_string() })?;
+    pub fn set_meta_json<T: serde::Serialize>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), WorkspaceError> {
+        let text = serde_json::to_string(value).map_err(|e| WorkspaceError::Corrupt {
+            key: key.to_string(),
+            message: e.to_string(),
+        })?;
         self.set_meta(key, &text)
     }
 
@@ -181,18 +231,23 @@ impl Workspace {
         )?;
         let rows = stmt.query_map([], |r| {
             let kind: String = r.get(2)?;
-            Ok((r.get(0)?, Problem {
-                kind: ProblemKind::parse(&kind).unwrap_or(ProblemKind::Unlistable),
-                path: r.get(1)?,
-                message: r.get(3)?,
-            }))
+            Ok((
+                r.get(0)?,
+                Problem {
+                    kind: ProblemKind::parse(&kind).unwrap_or(ProblemKind::Unlistable),
+                    path: r.get(1)?,
+                    message: r.get(3)?,
+                },
+            ))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Starts a write transaction.
     pub fn transaction(&mut self) -> Result<WriteTx<'_>, WorkspaceError> {
-        Ok(WriteTx { tx: self.conn.transaction()? })
+        Ok(WriteTx {
+            tx: self.conn.transaction()?,
+        })
     }
 
     /// Split of every group that has one.
@@ -202,7 +257,10 @@ impl Workspace {
         let mut out = BTreeMap::new();
         for row in rows {
             let (g, s) = row?;
-            let split = Split::parse(&s).ok_or_else(|| WorkspaceError::Corrupt { key: format!("split of {g}"), message: s })?;
+            let split = Split::parse(&s).ok_or_else(|| WorkspaceError::Corrupt {
+                key: format!("split of {g}"),
+                message: s,
+            })?;
             out.insert(g, split);
         }
         Ok(out)
@@ -216,7 +274,12 @@ pub struct WriteTx<'a> {
 
 impl WriteTx<'_> {
     /// Inserts or updates one indexed image and replaces its problems.
-    pub fn upsert(&self, rec: &ItemRecord, bins: &ScaleBins, now: i64) -> Result<i64, WorkspaceError> {
+    pub fn upsert(
+        &self,
+        rec: &ItemRecord,
+        bins: &ScaleBins,
+        now: i64,
+    ) -> Result<i64, WorkspaceError> {
         let f = &rec.files;
         let img = rec.image.as_ref();
         let counts = rec.class_counts.as_deref().map(encode_counts);
@@ -247,7 +310,8 @@ impl WriteTx<'_> {
             ],
             |r| r.get(0),
         )?;
-        self.tx.execute("DELETE FROM problems WHERE image_id = ?1", [id])?;
+        self.tx
+            .execute("DELETE FROM problems WHERE image_id = ?1", [id])?;
         for p in &rec.problems {
             self.insert_problem(Some(id), p)?;
         }
@@ -256,20 +320,26 @@ impl WriteTx<'_> {
 
     fn insert_problem(&self, image_id: Option<i64>, p: &Problem) -> Result<(), WorkspaceError> {
         self.tx
-            .prepare_cached("INSERT INTO problems (image_id, path, kind, message) VALUES (?1, ?2, ?3, ?4)")?
+            .prepare_cached(
+                "INSERT INTO problems (image_id, path, kind, message) VALUES (?1, ?2, ?3, ?4)",
+            )?
             .execute(params![image_id, p.path, p.kind.as_str(), p.message])?;
         Ok(())
     }
 
     /// Marks a row missing (its files are gone) or present again.
     pub fn set_missing(&self, id: i64, missing: bool) -> Result<(), WorkspaceError> {
-        self.tx.execute("UPDATE images SET missing = ?2 WHERE id = ?1", params![id, missing])?;
+        self.tx.execute(
+            "UPDATE images SET missing = ?2 WHERE id = ?1",
+            params![id, missing],
+        )?;
         Ok(())
     }
 
     /// Replaces the problems that belong to no image (orphan masks, unlistable folders).
     pub fn replace_folder_problems(&self, problems: &[Problem]) -> Result<(), WorkspaceError> {
-        self.tx.execute("DELETE FROM problems WHERE image_id IS NULL", [])?;
+        self.tx
+            .execute("DELETE FROM problems WHERE image_id IS NULL", [])?;
         for p in problems {
             self.insert_problem(None, p)?;
         }
@@ -278,9 +348,15 @@ impl WriteTx<'_> {
 
     /// Recomputes every image's bin under new bins.
     pub fn rebin(&self, bins: &ScaleBins) -> Result<(), WorkspaceError> {
-        let mut stmt = self.tx.prepare_cached("SELECT id, pixel_size FROM images WHERE pixel_size IS NOT NULL")?;
-        let rows: Vec<(i64, f64)> = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-        let mut update = self.tx.prepare_cached("UPDATE images SET bin = ?2 WHERE id = ?1")?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, pixel_size FROM images WHERE pixel_size IS NOT NULL")?;
+        let rows: Vec<(i64, f64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut update = self
+            .tx
+            .prepare_cached("UPDATE images SET bin = ?2 WHERE id = ?1")?;
         for (id, p) in rows {
             update.execute(params![id, bins.bin_of(p) as i64])?;
         }
@@ -379,7 +455,11 @@ mod tests {
         ws.conn.pragma_update(None, "user_version", 999).unwrap();
         drop(ws);
         let e = Workspace::open(t.path()).err().unwrap();
-        assert!(e.to_string().contains("newer semcurate (schema version 999"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("newer semcurate (schema version 999"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -45,11 +45,19 @@ pub fn grey_png(w: u32, h: u32) -> Vec<u8> {
 
 /// A mask PNG with class `(x + y) % classes` at each pixel.
 pub fn mask_values(w: u32, h: u32, classes: u8) -> Vec<u8> {
-    (0..h).flat_map(|y| (0..w).map(move |x| ((x + y) % u32::from(classes)) as u8)).collect()
+    (0..h)
+        .flat_map(|y| (0..w).map(move |x| ((x + y) % u32::from(classes)) as u8))
+        .collect()
 }
 
 pub fn mask_png(w: u32, h: u32, classes: u8) -> Vec<u8> {
-    png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &mask_values(w, h, classes))
+    png(
+        w,
+        h,
+        png::ColorType::Grayscale,
+        png::BitDepth::Eight,
+        &mask_values(w, h, classes),
+    )
 }
 
 pub fn features(px: &str) -> Vec<u8> {
@@ -84,14 +92,23 @@ pub fn quirks_dataset(root: &Path) -> Vec<(&'static str, &'static str)> {
     write(&mask("10003_a-01.png"), &mask_png(w, h, 10));
     write(&feat("10003_a-01.txt"), &features("0.5"));
     // RGB mask with equal channels
-    let rgb: Vec<u8> = mask_values(w, h, 10).iter().flat_map(|&v| [v, v, v]).collect();
+    let rgb: Vec<u8> = mask_values(w, h, 10)
+        .iter()
+        .flat_map(|&v| [v, v, v])
+        .collect();
     write(&img("10003_a-02.png"), &grey_png(w, h));
-    write(&mask("10003_a-02.png"), &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &rgb));
+    write(
+        &mask("10003_a-02.png"),
+        &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &rgb),
+    );
     write(&feat("10003_a-02.txt"), &features("0.5"));
     // BOM, CRLF and extra spaces in the pixel-size file
     write(&img("10003_b-01.png"), &grey_png(w, h));
     write(&mask("10003_b-01.png"), &mask_png(w, h, 10));
-    write(&feat("10003_b-01.txt"), "\u{feff}pixel_size:   2.3810  \r\nother: 1\r\n".as_bytes());
+    write(
+        &feat("10003_b-01.txt"),
+        "\u{feff}pixel_size:   2.3810  \r\nother: 1\r\n".as_bytes(),
+    );
     // missing, malformed and zero pixel size
     write(&img("10003_b-02.png"), &grey_png(w, h));
     write(&mask("10003_b-02.png"), &mask_png(w, h, 10));
@@ -117,11 +134,25 @@ pub fn quirks_dataset(root: &Path) -> Vec<(&'static str, &'static str)> {
     bad[5] = 12;
     bad[6] = 255;
     write(&img("10003_d-03.png"), &grey_png(w, h));
-    write(&mask("10003_d-03.png"), &png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &bad));
+    write(
+        &mask("10003_d-03.png"),
+        &png(w, h, png::ColorType::Grayscale, png::BitDepth::Eight, &bad),
+    );
     write(&feat("10003_d-03.txt"), &features("1"));
     // 16-bit PNG image and 16-bit TIFF image
-    let v16: Vec<u8> = (0..w * h).flat_map(|i| ((i * 300) as u16).to_be_bytes()).collect();
-    write(&img("10003_e-01.png"), &png(w, h, png::ColorType::Grayscale, png::BitDepth::Sixteen, &v16));
+    let v16: Vec<u8> = (0..w * h)
+        .flat_map(|i| ((i * 300) as u16).to_be_bytes())
+        .collect();
+    write(
+        &img("10003_e-01.png"),
+        &png(
+            w,
+            h,
+            png::ColorType::Grayscale,
+            png::BitDepth::Sixteen,
+            &v16,
+        ),
+    );
     write(&mask("10003_e-01.png"), &mask_png(w, h, 10));
     write(&feat("10003_e-01.txt"), &features("0.1"));
     write(&img("10003_e-02.tif"), &tiff16(w, h));
@@ -130,25 +161,50 @@ pub fn quirks_dataset(root: &Path) -> Vec<(&'static str, &'static str)> {
     // colour mask with unequal channels
     let colour: Vec<u8> = (0..w * h).flat_map(|i| [(i % 10) as u8, 0, 0]).collect();
     write(&img("10003_f-01.png"), &grey_png(w, h));
-    write(&mask("10003_f-01.png"), &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &colour));
+    write(
+        &mask("10003_f-01.png"),
+        &png(w, h, png::ColorType::Rgb, png::BitDepth::Eight, &colour),
+    );
     write(&feat("10003_f-01.txt"), &features("1"));
     // palette mask: indices are class ids
     let pal: Vec<u8> = (0..10u8).flat_map(|i| [i * 20, 255 - i * 20, 0]).collect();
     write(&img("10003_f-02.png"), &grey_png(w, h));
     write(
         &mask("10003_f-02.png"),
-        &png_with_palette(w, h, png::ColorType::Indexed, png::BitDepth::Eight, &mask_values(w, h, 10), Some(pal)),
+        &png_with_palette(
+            w,
+            h,
+            png::ColorType::Indexed,
+            png::BitDepth::Eight,
+            &mask_values(w, h, 10),
+            Some(pal),
+        ),
     );
     write(&feat("10003_f-02.txt"), &features("1"));
     // junk and checkpoint folders
     write(&s.join("input-images/Thumbs.db"), b"junk");
     write(&s.join("input-images/.DS_Store"), b"junk");
-    write(&s.join("input-images/.ipynb_checkpoints/10003_a-01-checkpoint.png"), &grey_png(w, h));
+    write(
+        &s.join("input-images/.ipynb_checkpoints/10003_a-01-checkpoint.png"),
+        &grey_png(w, h),
+    );
     write(&s.join("output-images/notes.txt"), b"notes");
-    write(&root.join("12002/.ipynb_checkpoints/x.png"), &grey_png(w, h));
-    write(&root.join("12002/input-images/12002_a-01.png"), &grey_png(w, h));
-    write(&root.join("12002/output-images/12002_a-01.png"), &mask_png(w, h, 10));
-    write(&root.join("12002/input-features/12002_a-01.txt"), &features("5"));
+    write(
+        &root.join("12002/.ipynb_checkpoints/x.png"),
+        &grey_png(w, h),
+    );
+    write(
+        &root.join("12002/input-images/12002_a-01.png"),
+        &grey_png(w, h),
+    );
+    write(
+        &root.join("12002/output-images/12002_a-01.png"),
+        &mask_png(w, h, 10),
+    );
+    write(
+        &root.join("12002/input-features/12002_a-01.txt"),
+        &features("5"),
+    );
     vec![
         ("missing_pixel_size", "10003/input-images/10003_b-02.png"),
         ("bad_pixel_size", "10003/input-features/10003_b-03.txt"),
@@ -165,6 +221,7 @@ pub fn tiff16(w: u32, h: u32) -> Vec<u8> {
     let data: Vec<u16> = (0..w * h).map(|i| (i * 257) as u16).collect();
     let mut out = std::io::Cursor::new(Vec::new());
     let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
-    enc.write_image::<tiff::encoder::colortype::Gray16>(w, h, &data).unwrap();
+    enc.write_image::<tiff::encoder::colortype::Gray16>(w, h, &data)
+        .unwrap();
     out.into_inner()
 }

@@ -7,8 +7,8 @@ use std::io::{Read, Seek, SeekFrom};
 use tiff::decoder::Decoder;
 use tiff::tags::Tag;
 
-use super::{Decoded, Format, PixelKind, RasterError, Samples, png_reader::unpack_bits};
 use super::tiff_reader::err;
+use super::{Decoded, Format, PixelKind, RasterError, Samples, png_reader::unpack_bits};
 
 fn unsupported(message: String) -> RasterError {
     RasterError::Unsupported {
@@ -22,23 +22,40 @@ pub(super) fn decode<R: Read + Seek>(
     width: u32,
     height: u32,
 ) -> Result<Decoded, RasterError> {
-    let bits: u16 = dec.find_tag_unsigned(Tag::BitsPerSample).map_err(|e| err(&e))?.unwrap_or(1);
+    let bits: u16 = dec
+        .find_tag_unsigned(Tag::BitsPerSample)
+        .map_err(|e| err(&e))?
+        .unwrap_or(1);
     if !matches!(bits, 1 | 2 | 4 | 8) {
         return Err(unsupported(format!("palette with {bits}-bit indices")));
     }
     if dec.find_tag(Tag::TileWidth).map_err(|e| err(&e))?.is_some() {
         return Err(unsupported("tiled palette image; save it in strips".into()));
     }
-    let compression: u16 = dec.find_tag_unsigned(Tag::Compression).map_err(|e| err(&e))?.unwrap_or(1);
-    let predictor: u16 = dec.find_tag_unsigned(Tag::Predictor).map_err(|e| err(&e))?.unwrap_or(1);
-    let offsets = dec.get_tag_u64_vec(Tag::StripOffsets).map_err(|e| err(&e))?;
-    let counts = dec.get_tag_u64_vec(Tag::StripByteCounts).map_err(|e| err(&e))?;
+    let compression: u16 = dec
+        .find_tag_unsigned(Tag::Compression)
+        .map_err(|e| err(&e))?
+        .unwrap_or(1);
+    let predictor: u16 = dec
+        .find_tag_unsigned(Tag::Predictor)
+        .map_err(|e| err(&e))?
+        .unwrap_or(1);
+    let offsets = dec
+        .get_tag_u64_vec(Tag::StripOffsets)
+        .map_err(|e| err(&e))?;
+    let counts = dec
+        .get_tag_u64_vec(Tag::StripByteCounts)
+        .map_err(|e| err(&e))?;
     let map = dec.get_tag_u16_vec(Tag::ColorMap).map_err(|e| err(&e))?;
     let entries = 1usize << bits;
     if map.len() < 3 * entries {
         return Err(RasterError::Decode {
             format: "tiff",
-            message: format!("colour map has {} values, {} expected", map.len(), 3 * entries),
+            message: format!(
+                "colour map has {} values, {} expected",
+                map.len(),
+                3 * entries
+            ),
         });
     }
     let palette: Vec<[u8; 3]> = (0..entries)
@@ -51,11 +68,20 @@ pub(super) fn decode<R: Read + Seek>(
     let expected = line * height as usize;
     let mut data = Vec::with_capacity(expected);
     for (&offset, &count) in offsets.iter().zip(&counts) {
-        let mut raw = vec![0u8; usize::try_from(count).unwrap_or(usize::MAX).min(expected * 2 + 1024)];
+        let mut raw = vec![
+            0u8;
+            usize::try_from(count)
+                .unwrap_or(usize::MAX)
+                .min(expected * 2 + 1024)
+        ];
         let r = dec.inner();
         r.seek(SeekFrom::Start(offset))?;
         r.read_exact(&mut raw)?;
-        data.extend(decompress(compression, &raw, expected - data.len().min(expected))?);
+        data.extend(decompress(
+            compression,
+            &raw,
+            expected - data.len().min(expected),
+        )?);
         if data.len() >= expected {
             break;
         }
@@ -74,7 +100,11 @@ pub(super) fn decode<R: Read + Seek>(
             }
         }
     }
-    let indices = if bits == 8 { data } else { unpack_bits(&data, line, width, height, bits as u8) };
+    let indices = if bits == 8 {
+        data
+    } else {
+        unpack_bits(&data, line, width, height, bits as u8)
+    };
     Ok(Decoded {
         format: Format::Tiff,
         width,
@@ -112,7 +142,9 @@ fn decompress(method: u16, raw: &[u8], want: usize) -> Result<Vec<u8>, RasterErr
             Ok(out)
         }
         32773 => Ok(unpack_packbits(raw, want)),
-        other => Err(unsupported(format!("compression {other} in a palette image"))),
+        other => Err(unsupported(format!(
+            "compression {other} in a palette image"
+        ))),
     }
 }
 

@@ -63,7 +63,9 @@ pub(super) fn decode<R: Read + Seek>(
         DecodingResult::U8(v) if bits < 8 && v.len() != (width as usize * height as usize) => {
             // Sub-byte samples arrive packed, rows padded to whole bytes.
             let line = (width as usize * usize::from(bits)).div_ceil(8);
-            DecodingResult::U8(super::png_reader::unpack_bits(&v, line, width, height, bits))
+            DecodingResult::U8(super::png_reader::unpack_bits(
+                &v, line, width, height, bits,
+            ))
         }
         other => other,
     };
@@ -90,15 +92,27 @@ fn to_samples(result: DecodingResult, bits: u8, invert: bool) -> Result<Samples,
         DecodingResult::U16(v) => Samples::U16(v),
         DecodingResult::F32(v) => Samples::F32(v),
         DecodingResult::F64(v) => Samples::F32(v.into_iter().map(|x| x as f32).collect()),
-        DecodingResult::I8(v) => Samples::U8(v.into_iter().map(|x| (i16::from(x) + 128) as u8).collect()),
-        DecodingResult::I16(v) => {
-            Samples::U16(v.into_iter().map(|x| (i32::from(x) + 32768) as u16).collect())
+        DecodingResult::I8(v) => {
+            Samples::U8(v.into_iter().map(|x| (i16::from(x) + 128) as u8).collect())
         }
-        DecodingResult::U32(_) | DecodingResult::I32(_) => return Err(unsupported("32-bit integer")),
-        DecodingResult::U64(_) | DecodingResult::I64(_) => return Err(unsupported("64-bit integer")),
+        DecodingResult::I16(v) => Samples::U16(
+            v.into_iter()
+                .map(|x| (i32::from(x) + 32768) as u16)
+                .collect(),
+        ),
+        DecodingResult::U32(_) | DecodingResult::I32(_) => {
+            return Err(unsupported("32-bit integer"));
+        }
+        DecodingResult::U64(_) | DecodingResult::I64(_) => {
+            return Err(unsupported("64-bit integer"));
+        }
         DecodingResult::F16(_) => return Err(unsupported("16-bit float")),
     };
-    Ok(if invert { invert_samples(samples, bits) } else { samples })
+    Ok(if invert {
+        invert_samples(samples, bits)
+    } else {
+        samples
+    })
 }
 
 fn invert_samples(samples: Samples, bits: u8) -> Samples {

@@ -39,7 +39,10 @@ pub(super) fn read<R: Read + Seek>(dec: &mut Decoder<R>) -> Option<VendorMeta> {
 
 fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
     let mut buf = vec![0u8; MAX_TAG_BYTES];
-    let len = dec.image_ifd().find_tag_bytes(Tag::Unknown(tag), &mut buf, 0).ok()??;
+    let len = dec
+        .image_ifd()
+        .find_tag_bytes(Tag::Unknown(tag), &mut buf, 0)
+        .ok()??;
     buf.truncate(len.min(MAX_TAG_BYTES));
     // Latin-1 decoding: every byte is one char, so 0xB5 becomes 'µ'.
     Some(buf.iter().map(|&b| char::from(b)).collect())
@@ -56,7 +59,10 @@ pub fn parse_fei(text: &str) -> VendorMeta {
     let mut section = String::new();
     let mut pixel_width: Option<String> = None;
     let mut resolution_y: Option<String> = None;
-    for line in text.lines().map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\0')) {
+    for line in text
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c.is_whitespace() || c == '\0'))
+    {
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
             section = name.to_string();
         } else if let Some((k, v)) = line.split_once('=') {
@@ -104,7 +110,9 @@ pub fn parse_zeiss(text: &str) -> VendorMeta {
     match found {
         Some(value) => match parse_length_um(&value) {
             Some(um) => meta.pixel_size_um = Some(um),
-            None => meta.notes.push(format!("pixel size '{value}' is not a length")),
+            None => meta
+                .notes
+                .push(format!("pixel size '{value}' is not a length")),
         },
         None => meta.notes.push("no 'Image Pixel Size' line".to_string()),
     }

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod dataset;
 pub mod jobs;
+pub mod metrics;
 pub mod progress;
 pub mod stats;
 pub mod synth;

@@ -6,6 +6,7 @@ mod index;
 mod progress;
 mod split;
 mod stats;
+mod synth;
 mod table;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ enum Command {
     Index(index::Args),
     Stats(stats::Args),
     Split(split::Args),
+    Synth(synth::Args),
 }
 
 /// How a command that ran ended.
@@ -85,6 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Index(a)) => index::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
+        Some(Command::Synth(a)) => synth::run(&a),
         None => {
             println!(
                 "The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}"

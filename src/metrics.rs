@@ -17,7 +17,10 @@ pub struct Confusion {
 impl Confusion {
     /// An empty matrix for `classes` classes.
     pub fn new(classes: usize) -> Self {
-        Self { classes, counts: vec![0; classes * classes] }
+        Self {
+            classes,
+            counts: vec![0; classes * classes],
+        }
     }
 
     /// Number of classes.
@@ -54,7 +57,10 @@ impl Confusion {
 
     /// Rows as vectors (true class id → counts per predicted class id).
     pub fn rows(&self) -> Vec<Vec<u64>> {
-        self.counts.chunks(self.classes.max(1)).map(<[u64]>::to_vec).collect()
+        self.counts
+            .chunks(self.classes.max(1))
+            .map(<[u64]>::to_vec)
+            .collect()
     }
 
     /// All pixels counted.
@@ -127,7 +133,11 @@ impl Confusion {
         (0..self.classes)
             .map(|t| {
                 let s = self.support(t);
-                (s > 0).then(|| (0..self.classes).map(|p| self.get(t, p) as f64 / s as f64).collect())
+                (s > 0).then(|| {
+                    (0..self.classes)
+                        .map(|p| self.get(t, p) as f64 / s as f64)
+                        .collect()
+                })
             })
             .collect()
     }
@@ -160,7 +170,10 @@ mod tests {
         assert!(approx(m.recall(1), 0.5));
         assert!(approx(m.f1(2), 2.0 / 3.0));
         assert!(approx(m.mean_iou(), (2.0 / 3.0 + 1.0 / 3.0 + 0.5) / 3.0));
-        assert!(approx(m.frequency_weighted_iou(), (3.0 * 2.0 / 3.0 + 2.0 / 3.0 + 0.5) / 6.0));
+        assert!(approx(
+            m.frequency_weighted_iou(),
+            (3.0 * 2.0 / 3.0 + 2.0 / 3.0 + 0.5) / 6.0
+        ));
         assert_eq!(m.normalised_by_truth()[3], None);
         assert_eq!(m.rows()[0], vec![2, 1, 0, 0]);
     }

@@ -6,7 +6,7 @@
 //! subsamples ([`CellField::candidates`]) and then tests only those per subsample.
 
 use super::rng::{derive, unit};
-use super::shape::Pt;
+use super::shape::{Pt, norm};
 
 /// A Voronoi tessellation with one site per `spacing`-sized grid cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,12 +41,35 @@ impl CellField {
         }
     }
 
+    /// The site of the grid cell holding `q`.
+    pub(crate) fn site_at(&self, q: Pt) -> Site {
+        self.site(floor(q[0] / self.spacing), floor(q[1] / self.spacing))
+    }
+
+    /// The nearest site to `q` among the 3 × 3 cells around it: exact except in rare corner
+    /// cases, which a random texture does not show.
+    pub(crate) fn nearest_nearby(&self, q: Pt) -> Site {
+        let ix = floor(q[0] / self.spacing);
+        let iy = floor(q[1] / self.spacing);
+        let mut best = (self.site(ix, iy), f64::INFINITY);
+        for dy in -1..=1 {
+            for dx in -1..=1 {
+                let site = self.site(ix + dx, iy + dy);
+                let d = (site.pos[0] - q[0]).powi(2) + (site.pos[1] - q[1]).powi(2);
+                if d < best.1 {
+                    best = (site, d);
+                }
+            }
+        }
+        best.0
+    }
+
     fn push_sites(&self, rect: [f64; 4], grow: f64, out: &mut Vec<Site>) {
         let g = self.spacing;
-        let ix0 = ((rect[0] - grow) / g).floor() as i64;
-        let ix1 = ((rect[2] + grow) / g).floor() as i64;
-        let iy0 = ((rect[1] - grow) / g).floor() as i64;
-        let iy1 = ((rect[3] + grow) / g).floor() as i64;
+        let ix0 = floor((rect[0] - grow) / g);
+        let ix1 = floor((rect[2] + grow) / g);
+        let iy0 = floor((rect[1] - grow) / g);
+        let iy1 = floor((rect[3] + grow) / g);
         for iy in iy0..=iy1 {
             for ix in ix0..=ix1 {
                 out.push(self.site(ix, iy));
@@ -68,16 +91,22 @@ impl CellField {
     }
 }
 
+/// `x.floor()` as an integer without a libm call (the default x86-64 target has no SSE4.1).
+fn floor(x: f64) -> i64 {
+    let i = x as i64;
+    if (i as f64) > x { i - 1 } else { i }
+}
+
 fn min_dist(rect: [f64; 4], p: Pt) -> f64 {
     let dx = (rect[0] - p[0]).max(p[0] - rect[2]).max(0.0);
     let dy = (rect[1] - p[1]).max(p[1] - rect[3]).max(0.0);
-    dx.hypot(dy)
+    norm(dx, dy)
 }
 
 fn max_dist(rect: [f64; 4], p: Pt) -> f64 {
     let dx = (p[0] - rect[0]).abs().max((p[0] - rect[2]).abs());
     let dy = (p[1] - rect[1]).abs().max((p[1] - rect[3]).abs());
-    dx.hypot(dy)
+    norm(dx, dy)
 }
 
 /// Index of the nearest site to `p` among `sites` (not empty).
@@ -109,7 +138,7 @@ pub(crate) fn nearest_with_boundary(sites: &[Site], p: Pt) -> (usize, f64) {
         return (i1, f64::INFINITY);
     }
     let (a, b) = (sites[i1].pos, sites[i2].pos);
-    let sep = (a[0] - b[0]).hypot(a[1] - b[1]).max(1e-12);
+    let sep = norm(a[0] - b[0], a[1] - b[1]).max(1e-12);
     (i1, (d2 - d1) / (2.0 * sep))
 }
 

@@ -14,25 +14,25 @@ pub(crate) fn reuter_eta(z: f64) -> f64 {
 pub(crate) mod zbar {
     /// Epoxy filling cracks, vesicles and plucked holes.
     pub const EPOXY: f64 = 7.1;
-    /// Kamacite Fe0.93Ni0.07.
+    /// Kamacite `Fe0.93Ni0.07`.
     pub const KAMACITE: f64 = 26.2;
-    /// Troilite FeS.
+    /// Troilite `FeS`.
     pub const TROILITE: f64 = 22.4;
-    /// Ilmenite FeTiO3.
+    /// Ilmenite `FeTiO3`.
     pub const ILMENITE: f64 = 19.0;
-    /// Ulvöspinel Fe2TiO4.
+    /// Ulvöspinel `Fe2TiO4`.
     pub const ULVOSPINEL: f64 = 20.0;
-    /// Chromite FeCr2O4.
+    /// Chromite `FeCr2O4`.
     pub const CHROMITE: f64 = 19.9;
-    /// Pigeonite Wo10En55Fs35 (pyroxene core).
+    /// Pigeonite `Wo10En55Fs35` (pyroxene core).
     pub const PIGEONITE: f64 = 13.5;
-    /// Augite Wo40En40Fs20 (pyroxene core).
+    /// Augite `Wo40En40Fs20` (pyroxene core).
     pub const AUGITE: f64 = 13.3;
-    /// Fe-rich pyroxene rim Wo15En20Fs65.
+    /// Fe-rich pyroxene rim `Wo15En20Fs65`.
     pub const FE_PYROXENE: f64 = 15.4;
-    /// Plagioclase An90.
+    /// Plagioclase `An90`.
     pub const PLAGIOCLASE: f64 = 11.8;
-    /// Silica SiO2 (cristobalite, tridymite, quartz).
+    /// Silica `SiO2` (cristobalite, tridymite, quartz).
     pub const SILICA: f64 = 10.8;
     /// K-feldspar-like glass.
     pub const K_GLASS: f64 = 11.9;
@@ -40,14 +40,14 @@ pub(crate) mod zbar {
     pub const FO70: f64 = 13.7;
     /// Olivine Fo50 (phenocryst rim).
     pub const FO50: f64 = 15.4;
-    /// Fayalite Fe2SiO4 in mesostasis symplectite: Z̄ from its mass fractions
+    /// Fayalite `Fe2SiO4` in mesostasis symplectite: Z̄ from its mass fractions
     /// (Fe 0.548, Si 0.138, O 0.314) is 18.7.
     pub const FAYALITE: f64 = 18.7;
-    /// Apatite Ca5(PO4)3(F,Cl).
+    /// Apatite `Ca5(PO4)3(F,Cl)`.
     pub const APATITE: f64 = 14.1;
     /// Merrillite.
     pub const MERRILLITE: f64 = 13.6;
-    /// Zircon ZrSiO4.
+    /// Zircon `ZrSiO4`.
     pub const ZIRCON: f64 = 24.8;
 }
 

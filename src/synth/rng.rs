@@ -149,10 +149,12 @@ mod tests {
 
     #[test]
     fn streams_are_deterministic_and_distinct() {
-        let a: Vec<u64> = (0..4).map({
-            let mut r = Rng::new(7);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         let mut r = Rng::new(7);
         let b: Vec<u64> = (0..4).map(|_| r.next_u64()).collect();
         assert_eq!(a, b);
@@ -175,6 +177,9 @@ mod tests {
         assert!((big - 80.0).abs() < 0.5, "poisson mean {big}");
         let below_half = (0..n).filter(|_| r.log_range(0.02, 20.0) < 0.632).count();
         let share = below_half as f64 / n as f64;
-        assert!((share - 0.5).abs() < 0.02, "log-uniform median share {share}");
+        assert!(
+            (share - 0.5).abs() < 0.02,
+            "log-uniform median share {share}"
+        );
     }
 }

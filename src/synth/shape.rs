@@ -38,6 +38,12 @@ pub(crate) enum Region {
     Mixed,
 }
 
+/// Euclidean length of `(x, y)` (plain square root: `hypot` is several times slower).
+#[inline]
+pub(crate) fn norm(x: f64, y: f64) -> f64 {
+    (x * x + y * y).sqrt()
+}
+
 /// Unit vector at angle `theta`.
 pub(crate) fn unit_dir(theta: f64) -> Pt {
     let (s, c) = theta.sin_cos();
@@ -99,18 +105,18 @@ impl Shape {
                 let [u, v] = Self::local(c, dir, p);
                 let qx = u.abs() - half_len;
                 let qy = v.abs() - half_wid;
-                let out = qx.max(0.0).hypot(qy.max(0.0));
+                let out = norm(qx.max(0.0), qy.max(0.0));
                 out + qx.max(qy).min(0.0)
             }
             Self::Ellipse { c, a, b, dir } => {
                 let [x, y] = Self::local(c, dir, p);
-                let k0 = (x / a).hypot(y / b);
-                let k1 = (x / (a * a)).hypot(y / (b * b));
+                let k0 = norm(x / a, y / b);
+                let k1 = norm(x / (a * a), y / (b * b));
                 if k1 < 1e-12 { -b } else { k0 * (k0 - 1.0) / k1 }
             }
             Self::Blob { c, r, cos_k, sin_k } => {
                 let (x, y) = (p[0] - c[0], p[1] - c[1]);
-                let rho = x.hypot(y);
+                let rho = norm(x, y);
                 if rho < 1e-12 {
                     return -r * (1.0 - 0.5);
                 }
@@ -132,13 +138,27 @@ impl Shape {
         match *self {
             Self::Rect {
                 half_len, half_wid, ..
-            } => (half_wid.min(half_len), half_len.hypot(half_wid)),
+            } => (half_wid.min(half_len), norm(half_len, half_wid)),
             Self::Ellipse { a, b, .. } => (b, a),
             Self::Blob {
                 r, cos_k, sin_k, ..
             } => {
-                let amp: f64 = (0..3).map(|k| cos_k[k].hypot(sin_k[k])).sum();
+                let amp: f64 = (0..3).map(|k| norm(cos_k[k], sin_k[k])).sum();
                 (r * (1.0 - amp), r * (1.0 + amp))
+            }
+        }
+    }
+
+    /// A bound on how fast [`Shape::sd`] changes per µm near the outline, so that a painter
+    /// may step over subsamples whose state cannot change.
+    pub(crate) fn lipschitz(&self) -> f64 {
+        match *self {
+            Self::Rect { .. } => 1.0,
+            Self::Ellipse { a, b, .. } => (a / b).max(1.0),
+            Self::Blob { cos_k, sin_k, .. } => {
+                let amp: Vec<f64> = (0..3).map(|k| norm(cos_k[k], sin_k[k])).collect();
+                let slope = 2.0 * amp[0] + 3.0 * amp[1] + 5.0 * amp[2];
+                1.0 + slope / (1.0 - amp.iter().sum::<f64>())
             }
         }
     }
@@ -148,7 +168,7 @@ impl Shape {
         self.radii().1
     }
 
-    /// Smallest full width in µm: decides whether the painter treats the shape as thin.
+    /// Smallest full width in µm.
     pub(crate) fn thickness(&self) -> f64 {
         2.0 * self.radii().0
     }
@@ -182,10 +202,9 @@ impl Shape {
                 half_len * dir[0].abs() + half_wid * dir[1].abs(),
                 half_len * dir[1].abs() + half_wid * dir[0].abs(),
             ),
-            Self::Ellipse { a, b, dir, .. } => (
-                (a * dir[0]).hypot(b * dir[1]),
-                (a * dir[1]).hypot(b * dir[0]),
-            ),
+            Self::Ellipse { a, b, dir, .. } => {
+                (norm(a * dir[0], b * dir[1]), norm(a * dir[1], b * dir[0]))
+            }
             Self::Blob { .. } => {
                 let e = self.extent();
                 (e, e)
@@ -196,16 +215,14 @@ impl Shape {
 
     /// Classifies a block with centre `p` and half-diagonal `h` (µm), conservatively.
     pub(crate) fn classify(&self, p: Pt, h: f64) -> Region {
-        let (lo, hi, dist) = match *self {
-            Self::Rect { .. } => {
-                let sd = self.sd(p);
-                (-sd, -sd, 0.0)
-            }
-            _ => {
-                let c = self.centre();
-                let (rmin, rmax) = self.radii();
-                (rmin, rmax, (p[0] - c[0]).hypot(p[1] - c[1]))
-            }
+        // Rectangles: exact distance. Others: inscribed and circumscribed circles.
+        let (lo, hi, dist) = if let Self::Rect { .. } = self {
+            let sd = self.sd(p);
+            (-sd, -sd, 0.0)
+        } else {
+            let c = self.centre();
+            let (rmin, rmax) = self.radii();
+            (rmin, rmax, norm(p[0] - c[0], p[1] - c[1]))
         };
         if dist - hi > h {
             Region::Outside
@@ -216,6 +233,31 @@ impl Shape {
         } else {
             Region::Mixed
         }
+    }
+
+    /// The x-interval (µm) where the horizontal line at `y` meets the shape grown by `margin`
+    /// (a superset for ellipses and blobs), or `None`.
+    pub(crate) fn row_span(&self, y: f64, margin: f64) -> Option<(f64, f64)> {
+        let c = self.centre();
+        let dy = y - c[1];
+        if let Self::Rect {
+            half_len,
+            half_wid,
+            dir,
+            ..
+        } = *self
+        {
+            // |dx·dir.x + dy·dir.y| ≤ half_len + m and |−dx·dir.y + dy·dir.x| ≤ half_wid + m.
+            let along = slab(dir[0], dy * dir[1], half_len + margin)?;
+            let across = slab(-dir[1], dy * dir[0], half_wid + margin)?;
+            let (lo, hi) = (along.0.max(across.0), along.1.min(across.1));
+            return (lo <= hi).then_some((c[0] + lo, c[0] + hi));
+        }
+        let r = self.extent() + margin;
+        (dy.abs() <= r).then(|| {
+            let half = (r * r - dy * dy).sqrt();
+            (c[0] - half, c[0] + half)
+        })
     }
 
     /// Distance from the centre to the outline along the unit vector `dir` (bisection).
@@ -232,6 +274,15 @@ impl Shape {
         }
         0.5 * (lo + hi)
     }
+}
+
+/// Solutions `x` of `|a·x + b| ≤ h` as an interval, or `None`.
+fn slab(a: f64, b: f64, h: f64) -> Option<(f64, f64)> {
+    if a.abs() < 1e-12 {
+        return (b.abs() <= h).then_some((f64::NEG_INFINITY, f64::INFINITY));
+    }
+    let (x0, x1) = ((-h - b) / a, (h - b) / a);
+    Some((x0.min(x1), x0.max(x1)))
 }
 
 #[cfg(test)]
@@ -261,7 +312,10 @@ mod tests {
             b: 2.0,
             dir: unit_dir(std::f64::consts::FRAC_PI_2),
         };
-        assert!(e.sd([0.0, 4.0]).abs() < 1e-9, "end of the long axis, rotated to y");
+        assert!(
+            e.sd([0.0, 4.0]).abs() < 1e-9,
+            "end of the long axis, rotated to y"
+        );
         assert!(e.sd([2.0, 0.0]).abs() < 1e-9);
         assert!(e.sd([0.0, 0.0]) < 0.0 && e.sd([3.0, 0.0]) > 0.0);
         let b = Shape::blob([1.0, 1.0], 10.0, [0.2, 0.1, 0.05], [0.3, 1.0, 2.0]);
@@ -270,6 +324,38 @@ mod tests {
             let d = unit_dir(f64::from(i) * 0.1);
             let r = b.radius_along(d);
             assert!(r >= rmin - 1e-6 && r <= rmax + 1e-6);
+        }
+    }
+
+    #[test]
+    fn row_spans_hold_every_point_within_the_margin() {
+        let shapes = [
+            Shape::Rect {
+                c: [1.0, 2.0],
+                half_len: 9.0,
+                half_wid: 2.0,
+                dir: unit_dir(0.6),
+            },
+            Shape::Rect {
+                c: [0.0, 0.0],
+                half_len: 5.0,
+                half_wid: 1.0,
+                dir: unit_dir(0.0),
+            },
+            Shape::blob([0.0, 0.0], 6.0, [0.3, 0.1, 0.1], [0.0, 1.0, 2.0]),
+        ];
+        for shape in shapes {
+            for iy in -60..60 {
+                let y = f64::from(iy) * 0.25;
+                let span = shape.row_span(y, 0.5);
+                for ix in -80..80 {
+                    let x = f64::from(ix) * 0.25;
+                    if shape.sd([x, y]) < 0.5 {
+                        let (lo, hi) = span.expect("a row with points has a span");
+                        assert!(x >= lo - 1e-9 && x <= hi + 1e-9, "{shape:?} at ({x}, {y})");
+                    }
+                }
+            }
         }
     }
 
@@ -295,8 +381,14 @@ mod tests {
                 for gy in -20..20 {
                     let p = [f64::from(gx), f64::from(gy)];
                     let h = 1.5;
-                    let corners = [[-1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
-                        .map(|[a, b]| shape.sd([p[0] + a * 1.06, p[1] + b * 1.06]));
+                    let corners = [
+                        [-1.0, -1.0],
+                        [1.0, -1.0],
+                        [-1.0, 1.0],
+                        [1.0, 1.0],
+                        [0.0, 0.0],
+                    ]
+                    .map(|[a, b]| shape.sd([p[0] + a * 1.06, p[1] + b * 1.06]));
                     match shape.classify(p, h) {
                         Region::Outside => assert!(corners.iter().all(|&d| d > 0.0)),
                         Region::Inside { .. } => assert!(corners.iter().all(|&d| d < 0.0)),

@@ -2,7 +2,7 @@
 //! modification time), validate in parallel, and commit in transactions of a few hundred
 //! images, so an interrupted index keeps everything committed before it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,7 +33,8 @@ pub mod keys {
     pub const SPLIT_SEED: &str = "split_seed";
     pub const SKIPPED: &str = "skipped";
     pub const SAMPLES: &str = "samples";
-    pub const LAST_INDEX: &str = "last_index";
+    pub const LAST_CHANGE: &str = "last_change";
+    pub const FOLDER_PROBLEMS: &str = "folder_problems";
 }
 
 /// Why indexing could not run.
@@ -95,19 +96,19 @@ pub fn index(
     let settings = read_settings(opts);
     let reread_all =
         opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
-    let existing: HashMap<(String, String), ImageRow> = ws
-        .images()?
-        .into_iter()
-        .map(|r| ((r.sample.clone(), r.stem.clone()), r))
+    let rows = ws.images()?;
+    let existing: HashMap<(&str, &str), &ImageRow> = rows
+        .iter()
+        .map(|r| ((r.sample.as_str(), r.stem.as_str()), r))
         .collect();
-    let mut seen = Vec::with_capacity(scan.items.len());
+    let mut seen = HashSet::with_capacity(scan.items.len());
     let changed: Vec<ItemFiles> = scan
         .items
         .iter()
         .filter(|f| {
-            let row = existing.get(&(f.sample.clone(), f.stem.clone()));
+            let row = existing.get(&(f.sample.as_str(), f.stem.as_str()));
             if let Some(r) = row {
-                seen.push(r.id);
+                seen.insert(r.id);
             }
             reread_all || row.is_none_or(|r| is_changed(r, f))
         })
@@ -116,10 +117,31 @@ pub fn index(
     let mut ctx = ReadContext::new(root, &opts.schema);
     ctx.default_pixel_size = opts.default_pixel_size;
     read_and_store(ws, &ctx, &changed, &bins, progress)?;
-    let newly_missing = finish(ws, &existing, &seen, &scan.problems, &settings)?;
-    ws.set_meta_json(keys::SKIPPED, &scan.skipped)?;
-    ws.set_meta_json(keys::SAMPLES, &scan.samples)?;
-    let new_split_groups = assign_new_splits(ws)?;
+    let newly_missing = mark_missing(ws, &rows, &seen)?;
+    // A warm re-index of an unchanged dataset writes nothing: no transaction, no fsync.
+    let dirty = !changed.is_empty() || newly_missing > 0;
+    let meta = [
+        (keys::READ_SETTINGS, settings),
+        (keys::FOLDER_PROBLEMS, to_json(&scan.problems)),
+        (keys::SKIPPED, to_json(&scan.skipped)),
+        (keys::SAMPLES, to_json(&scan.samples)),
+    ];
+    let mut stale = Vec::new();
+    for (key, value) in &meta {
+        if ws.meta(key)?.as_deref() != Some(value.as_str()) {
+            stale.push((*key, value.as_str()));
+        }
+    }
+    if dirty || !stale.is_empty() {
+        let tx = ws.transaction()?;
+        tx.replace_folder_problems(&scan.problems)?;
+        for (key, value) in stale {
+            tx.set_meta(key, value)?;
+        }
+        tx.set_meta(keys::LAST_CHANGE, &unix_now().to_string())?;
+        tx.commit()?;
+    }
+    let new_split_groups = if dirty { assign_new_splits(ws)? } else { 0 };
     Ok(IndexSummary {
         samples: scan.samples,
         found: scan.items.len(),
@@ -225,28 +247,29 @@ fn read_and_store(
     Ok(())
 }
 
-fn finish(
+/// Marks rows whose files were not found in this scan as missing.
+fn mark_missing(
     ws: &mut Workspace,
-    existing: &HashMap<(String, String), ImageRow>,
-    seen: &[i64],
-    folder_problems: &[super::problems::Problem],
-    settings: &str,
+    rows: &[ImageRow],
+    seen: &HashSet<i64>,
 ) -> Result<usize, IndexError> {
-    let seen: std::collections::HashSet<i64> = seen.iter().copied().collect();
-    let tx = ws.transaction()?;
-    let mut newly_missing = 0;
-    for row in existing
-        .values()
+    let gone: Vec<i64> = rows
+        .iter()
         .filter(|r| !r.missing && !seen.contains(&r.id))
-    {
-        tx.set_missing(row.id, true)?;
-        newly_missing += 1;
+        .map(|r| r.id)
+        .collect();
+    if !gone.is_empty() {
+        let tx = ws.transaction()?;
+        for &id in &gone {
+            tx.set_missing(id, true)?;
+        }
+        tx.commit()?;
     }
-    tx.replace_folder_problems(folder_problems)?;
-    tx.set_meta(keys::READ_SETTINGS, settings)?;
-    tx.set_meta(keys::LAST_INDEX, &unix_now().to_string())?;
-    tx.commit()?;
-    Ok(newly_missing)
+    Ok(gone.len())
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// The stored split fractions and seed (defaults when unset).

@@ -356,6 +356,11 @@ pub fn fingerprint(meta: &fs::Metadata) -> String {
 /// `path` relative to `root` with `/` separators.
 pub fn rel(root: &Path, path: &Path) -> String {
     let r = path.strip_prefix(root).unwrap_or(path);
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(s) = r.to_str()
+    {
+        return s.to_string();
+    }
     r.components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod dataset;
+pub mod fsutil;
 pub mod jobs;
 pub mod metrics;
 pub mod progress;

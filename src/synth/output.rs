@@ -47,12 +47,7 @@ pub(crate) fn prepare_root(out: &Path) -> Result<(), SynthError> {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.tmp"));
-    fs::write(&tmp, bytes).map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))
+    crate::fsutil::write_atomic(path, bytes).map_err(io(path))
 }
 
 /// Encodes 8-bit grey pixels as PNG.

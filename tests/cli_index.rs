@@ -251,3 +251,70 @@ fn read_only_dataset_needs_a_workspace_elsewhere() {
     assert!(!root.join(".semcurate").exists());
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+#[test]
+fn a_dataset_classes_toml_sets_the_schema() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("ext");
+    semcurate()
+        .args([
+            "synth",
+            "--samples",
+            "2",
+            "--per-sample",
+            "8",
+            "--size",
+            "64",
+            "--seed",
+            "3",
+            "--schema",
+            "extended",
+            "--quiet",
+        ])
+        .arg(&root)
+        .assert()
+        .success();
+    assert!(root.join("classes.toml").is_file());
+    let out = semcurate()
+        .args(["stats", "--json", "--quiet"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out.stdout);
+    assert_eq!(v["schema"], "mineralclassifier-extended");
+    let classes = v["classes"].as_array().unwrap();
+    assert_eq!(classes.len(), 11);
+    assert_eq!(classes[10]["short"], "Phos");
+    // The same masks read with the 10-class default schema put class 10 outside it.
+    let out = semcurate()
+        .args(["index", "--json", "--schema", "default", "--workspace"])
+        .arg(t.path().join("ws"))
+        .arg(&root)
+        .output()
+        .unwrap();
+    let v = json(&out.stdout);
+    assert!(
+        classes[9]["pixels"].as_u64().unwrap() > 0,
+        "zircon is labelled 9"
+    );
+    assert!(
+        classes[10]["pixels"].as_u64().unwrap() > 0,
+        "phosphate is labelled 10"
+    );
+    let outside = v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "mask_out_of_range")
+        .count();
+    assert!(
+        outside > 0,
+        "masks holding 10 are out of range for the default schema"
+    );
+}

@@ -66,9 +66,11 @@ impl Progress for CliProgress {
         }
         let bar = ProgressBar::new(total).with_prefix(stage.to_string());
         bar.set_style(
-            ProgressStyle::with_template("{prefix:>8} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{prefix:>8} [{bar:40}] {pos}/{len} ({percent}%) eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         if let Ok(mut b) = self.bar.lock() {
             *b = Some(bar);

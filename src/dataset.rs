@@ -12,6 +12,7 @@ pub use schema::{ClassId, ClassSchema};
 pub mod index;
 pub mod item;
 pub mod layout;
+pub mod load;
 pub mod problems;
 pub mod split;
 pub mod workspace;

@@ -9,6 +9,8 @@ pub mod dataset;
 pub mod fsutil;
 pub mod jobs;
 pub mod metrics;
+pub mod model;
 pub mod progress;
+pub(crate) mod rng;
 pub mod stats;
 pub mod synth;

@@ -22,7 +22,6 @@ mod imaging;
 mod output;
 mod phase;
 mod plan;
-mod rng;
 mod rock;
 mod scene;
 mod shape;

@@ -8,7 +8,7 @@
 
 use super::cells::{CellField, Site, nearest};
 use super::phase::{class, reuter_eta, zbar};
-use super::rng::unit;
+use crate::rng::unit;
 use super::shape::{Pt, Shape, norm};
 
 mod groundmass;

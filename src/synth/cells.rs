@@ -5,7 +5,7 @@
 //! storing it. The painter asks for the few sites that can be nearest anywhere in a block of
 //! subsamples ([`CellField::candidates`]) and then tests only those per subsample.
 
-use super::rng::{derive, unit};
+use crate::rng::{derive, unit};
 use super::shape::{Pt, norm};
 
 /// A Voronoi tessellation with one site per `spacing`-sized grid cell.

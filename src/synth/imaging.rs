@@ -4,7 +4,7 @@
 
 use super::canvas::Canvas;
 use super::phase::class;
-use super::rng::Rng;
+use crate::rng::Rng;
 use super::tile::Acquisition;
 
 /// Subsamples per pixel side.

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::SynthConfig;
-use super::rng::{Rng, derive};
+use crate::rng::{Rng, derive};
 use super::rock::{RockSpec, sample_rock};
 use super::scene::Focus;
 use super::tile::Acquisition;

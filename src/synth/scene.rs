@@ -17,7 +17,7 @@ pub use focus::Focus;
 
 use super::canvas::{Groundmass, Primitive, Warp};
 use super::cells::CellField;
-use super::rng::Rng;
+use crate::rng::Rng;
 use super::rock::RockSpec;
 use super::shape::Shape;
 use accessory::{Accessories, Parents};

@@ -3,7 +3,7 @@
 //! where many tiny grains and few large ones put most of the area in grains of a few µm. Each
 //! gives the moments the scene needs to turn a target area fraction into a number of grains.
 
-use super::rng::Rng;
+use crate::rng::Rng;
 
 /// How sizes spread between `lo` and `hi`.
 #[derive(Debug, Clone, Copy, PartialEq)]

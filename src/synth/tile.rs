@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::canvas::Canvas;
 use super::imaging::{self, SS};
 use super::phase::{reuter_eta, schema_class, zbar};
-use super::rng::{Rng, derive};
+use crate::rng::{Rng, derive};
 use super::rock::RockSpec;
 use super::scene::{self, Focus};
 use crate::dataset::raster::Grey8;

@@ -6,7 +6,7 @@
 use super::{BLOCK, Canvas, smoothstep};
 use crate::synth::cells::{CellField, nearest_with_boundary};
 use crate::synth::phase::{class, reuter_eta, zbar};
-use crate::synth::rng::{Rng, unit};
+use crate::rng::{Rng, unit};
 use crate::synth::shape::Pt;
 
 /// A smooth displacement of the plane: two waves per axis.

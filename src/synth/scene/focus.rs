@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::accessory::{Accessories, Hunt, hunted};
 use super::grains::Kind;
 use crate::synth::canvas::Primitive;
-use crate::synth::rng::Rng;
+use crate::rng::Rng;
 use crate::synth::rock::RockSpec;
 use crate::synth::shape::{Pt, Shape, unit_dir};
 

@@ -1,5 +1,5 @@
-//! Deterministic random numbers for the generator: SplitMix64 for seeding and for hashing a
-//! seed with indices, xoshiro256** for streams, Box–Muller for normal deviates.
+//! Deterministic random numbers (generator, training crops and augmentation): SplitMix64 for
+//! seeding and for hashing a seed with indices, xoshiro256** for streams, Box–Muller for normals.
 //!
 //! Written here rather than taken from a crate so that a seed names the same dataset whatever
 //! the dependency versions: the algorithms are fixed by their published definitions.

@@ -1,0 +1,41 @@
+//! Loading an indexed image and its mask into memory, for training, prediction and review.
+
+use std::path::Path;
+
+use super::raster::{self, DecodeLimits, Grey8, RasterError};
+use super::schema::ClassSchema;
+use super::workspace::ImageRow;
+
+/// An image with its class-id mask, both row-major and the same size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledImage {
+    pub image: Grey8,
+    /// Class id per pixel.
+    pub mask: Vec<u8>,
+    /// µm/px.
+    pub pixel_size: f64,
+}
+
+/// Decodes a row's image as 8-bit grey.
+pub fn load_image(root: &Path, row: &ImageRow) -> Result<Grey8, RasterError> {
+    Ok(raster::read_grey8(&root.join(&row.image_path), DecodeLimits::default())?.0)
+}
+
+/// Decodes a row's mask as class ids (`None` when the image has no mask).
+pub fn load_mask(root: &Path, row: &ImageRow, schema: &ClassSchema) -> Result<Option<Vec<u8>>, RasterError> {
+    let Some(path) = &row.mask_path else { return Ok(None) };
+    let decoded = raster::decode_file(&root.join(path), DecodeLimits::default())?;
+    Ok(Some(decoded.to_mask(&schema.value_table(), schema.len())?.classes))
+}
+
+/// Loads a labelled row; `None` when it has no valid mask or no pixel size (the index says
+/// why), or when its files changed since indexing and no longer agree.
+pub fn load_labelled(root: &Path, row: &ImageRow, schema: &ClassSchema) -> Result<Option<LabelledImage>, RasterError> {
+    let (Some(pixel_size), true) = (row.pixel_size, row.is_labelled()) else { return Ok(None) };
+    let image = load_image(root, row)?;
+    let Some(mask) = load_mask(root, row, schema)? else { return Ok(None) };
+    if mask.len() != image.pixels.len() || mask.iter().any(|&c| usize::from(c) >= schema.len()) {
+        return Ok(None);
+    }
+    Ok(Some(LabelledImage { image, mask, pixel_size }))
+}

@@ -1,0 +1,168 @@
+//! The model directory: `config.json` (everything needed to rebuild the network and route
+//! images), one weights file per trained scale bin (`bin{k}.safetensors`), and a model card
+//! (`model_card.json`, with a readable `MODEL_CARD.md`). Inference needs no flags: the config
+//! says the classes, bins, width and input scaling.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::unet::UNetConfig;
+use crate::dataset::{ClassSchema, ScaleBins};
+
+/// Version of the model-directory format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// File names inside a model directory.
+pub const CONFIG_FILE: &str = "config.json";
+pub const CARD_JSON: &str = "model_card.json";
+pub const CARD_MD: &str = "MODEL_CARD.md";
+
+/// Whether one U-Net serves all scales (the study's baseline) or one per bin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    MultiUnet,
+    SingleUnet,
+}
+
+/// How grey levels become network input: `(v · scale − mean) / std`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct InputNorm {
+    pub scale: f64,
+    pub mean: f64,
+    pub std: f64,
+}
+
+impl Default for InputNorm {
+    /// The study's `ToTensor()`: v / 255, no mean or std.
+    fn default() -> Self {
+        Self { scale: 1.0 / 255.0, mean: 0.0, std: 1.0 }
+    }
+}
+
+/// `config.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub format_version: u32,
+    pub kind: ModelKind,
+    pub schema: ClassSchema,
+    /// Scale-bin edges in µm/px; a single U-Net has none.
+    pub bins: ScaleBins,
+    pub unet: UNetConfig,
+    pub input: InputNorm,
+    /// Tile size in px for inference on large images (multiple of 8).
+    pub tile: usize,
+    /// Overlap between tiles in px.
+    pub overlap: usize,
+    /// Which bins have weights; the others fall back to the nearest trained bin.
+    pub trained: Vec<bool>,
+}
+
+/// Why a model directory cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelDirError {
+    #[error("model folder '{0}' has no {CONFIG_FILE}: is it a semcurate model folder?")]
+    NoConfig(PathBuf),
+    #[error("cannot read '{path}': {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("'{path}' is not a valid model config: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("model '{path}' has format version {found}; this semcurate reads version {FORMAT_VERSION}: upgrade semcurate")]
+    Version { path: PathBuf, found: u32 },
+    #[error("model '{path}': {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "model classes do not match the dataset's: model has {model} ({model_n} classes), dataset has {dataset} ({dataset_n} classes); use a model trained on this schema or pass --schema"
+    )]
+    SchemaMismatch { model: String, model_n: usize, dataset: String, dataset_n: usize },
+}
+
+impl ModelConfig {
+    /// Reads and validates `dir/config.json`.
+    pub fn load(dir: &Path) -> Result<Self, ModelDirError> {
+        let path = dir.join(CONFIG_FILE);
+        if !path.is_file() {
+            return Err(ModelDirError::NoConfig(dir.to_path_buf()));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|source| ModelDirError::Io { path: path.clone(), source })?;
+        let cfg: Self = serde_json::from_str(&text).map_err(|e| ModelDirError::Parse { path: path.clone(), message: e.to_string() })?;
+        if cfg.format_version != FORMAT_VERSION {
+            return Err(ModelDirError::Version { path, found: cfg.format_version });
+        }
+        cfg.validate(&path)?;
+        Ok(cfg)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ModelDirError> {
+        let invalid = |message: String| ModelDirError::Invalid { path: path.to_path_buf(), message };
+        if self.trained.len() != self.bins.len() {
+            return Err(invalid(format!("{} bins but {} trained flags", self.bins.len(), self.trained.len())));
+        }
+        if !self.trained.iter().any(|&t| t) {
+            return Err(invalid("no bin has trained weights".into()));
+        }
+        if self.unet.classes != self.schema.len() {
+            return Err(invalid(format!("U-Net has {} outputs, schema {} classes", self.unet.classes, self.schema.len())));
+        }
+        if self.tile == 0 || self.tile % 8 != 0 || self.overlap >= self.tile {
+            return Err(invalid(format!("tile {} must be a positive multiple of 8 above the overlap {}", self.tile, self.overlap)));
+        }
+        Ok(())
+    }
+
+    /// Writes `dir/config.json` (pretty JSON).
+    pub fn save(&self, dir: &Path) -> Result<(), ModelDirError> {
+        let path = dir.join(CONFIG_FILE);
+        let text = serde_json::to_string_pretty(self).map_err(|e| ModelDirError::Parse { path: path.clone(), message: e.to_string() })?;
+        crate::fsutil::write_durable(&path, text.as_bytes()).map_err(|source| ModelDirError::Io { path, source })
+    }
+
+    /// Checks that a dataset's schema has the model's classes (ids and names).
+    pub fn check_schema(&self, dataset: &ClassSchema) -> Result<(), ModelDirError> {
+        if self.schema.identity() == dataset.identity() {
+            return Ok(());
+        }
+        Err(ModelDirError::SchemaMismatch {
+            model: self.schema.name.clone(),
+            model_n: self.schema.len(),
+            dataset: dataset.name.clone(),
+            dataset_n: dataset.len(),
+        })
+    }
+
+    /// Weights file of bin `k`.
+    pub fn weights_file(dir: &Path, k: usize) -> PathBuf {
+        dir.join(format!("bin{k}.safetensors"))
+    }
+
+    /// The bin whose U-Net serves pixel size `p` (µm/px) and whether that is a fallback
+    /// (the image's own bin has no trained U-Net: the nearest trained bin is used, ties going
+    /// to the finer bin).
+    pub fn route(&self, pixel_size: f64) -> Route {
+        let own = self.bins.bin_of(pixel_size);
+        if self.trained[own] {
+            return Route { bin: own, used: own };
+        }
+        let used = (0..self.trained.len())
+            .filter(|&k| self.trained[k])
+            .min_by_key(|&k| (k.abs_diff(own), k))
+            .unwrap_or(own);
+        Route { bin: own, used }
+    }
+}
+
+/// Where an image goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// The image's own scale bin.
+    pub bin: usize,
+    /// The bin whose U-Net is used.
+    pub used: usize,
+}
+
+impl Route {
+    /// The own bin had no trained U-Net.
+    pub fn is_fallback(self) -> bool {
+        self.bin != self.used
+    }
+}

@@ -1,0 +1,162 @@
+//! Inference: route an image to its scale bin's U-Net, run it tile by tile (batch 1: in burn
+//! 0.21 on CPU a loop is faster than a batch), stitch class probabilities, and derive the
+//! class map, a per-pixel confidence and per-class summaries.
+//!
+//! Confidence is the margin between the two highest class probabilities (0 = a tie, 1 =
+//! certain), stored as `round(255 · margin)`. With Monte-Carlo dropout (K passes with channel
+//! dropout on), a pixel's disagreement is the share of passes whose class differs from the
+//! final class.
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+use serde::{Deserialize, Serialize};
+
+use super::config::{ModelConfig, Route};
+use super::tiling::{Stitcher, crop, pad_reflect, plan};
+use super::unet::UNet;
+use crate::dataset::raster::Grey8;
+
+/// Per-class results of one prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Pixels predicted as this class.
+    pub pixels: u64,
+    /// Mean margin over those pixels (`None` when there are none).
+    pub mean_margin: Option<f32>,
+    /// Mean Monte-Carlo disagreement over those pixels, when MC dropout was run.
+    pub mc_disagreement: Option<f32>,
+}
+
+/// One image's prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    pub width: u32,
+    pub height: u32,
+    /// Class id per pixel, row-major.
+    pub classes: Vec<u8>,
+    /// `round(255 · margin)` per pixel.
+    pub margin: Vec<u8>,
+    /// `round(255 · disagreement)` per pixel, with MC dropout.
+    pub disagreement: Option<Vec<u8>>,
+    pub route: Route,
+    pub per_class: Vec<ClassSummary>,
+    /// MC passes run (0 = none).
+    pub mc_passes: usize,
+}
+
+/// Normalises grey levels into a `[1, 1, h, w]` tensor.
+fn input<B: Backend>(cfg: &ModelConfig, pixels: &[u8], w: usize, h: usize, device: &B::Device) -> Tensor<B, 4> {
+    let n = cfg.input;
+    let data: Vec<f32> = pixels.iter().map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32).collect();
+    Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
+}
+
+/// Class probabilities `[classes][h][w]` of the whole image through `net`.
+pub fn probabilities<B: Backend>(
+    cfg: &ModelConfig,
+    net: &UNet<B>,
+    image: &Grey8,
+    dropout: bool,
+    device: &B::Device,
+) -> Vec<f32> {
+    let (w, h) = (image.width as usize, image.height as usize);
+    let p = plan(w, h, cfg.tile, cfg.overlap);
+    let padded = pad_reflect(&image.pixels, w, h, p.padded_w, p.padded_h);
+    let classes = cfg.schema.len();
+    let mut st = Stitcher::new(p.padded_w, p.padded_h, classes, cfg.overlap / 2);
+    for t in &p.tiles {
+        let x = input::<B>(cfg, &crop(&padded, p.padded_w, *t), t.w, t.h, device);
+        let probs = softmax(net.forward_with(x, dropout), 1);
+        let data = probs.into_data().convert::<f32>();
+        st.add(*t, data.as_slice::<f32>().unwrap_or(&[]));
+    }
+    st.finish(w, h)
+}
+
+/// Argmax and top-two margin per pixel of `[classes][n]` probabilities.
+pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
+    let n = probs.len() / classes.max(1);
+    let mut cls = vec![0u8; n];
+    let mut margin = vec![0f32; n];
+    for i in 0..n {
+        let (mut best, mut b1, mut b2) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
+        for c in 0..classes {
+            let v = probs[c * n + i];
+            if v > b1 {
+                b2 = b1;
+                b1 = v;
+                best = c;
+            } else if v > b2 {
+                b2 = v;
+            }
+        }
+        cls[i] = best as u8;
+        margin[i] = if classes > 1 { (b1 - b2).clamp(0.0, 1.0) } else { 1.0 };
+    }
+    (cls, margin)
+}
+
+/// Per-class pixel counts and mean margin / disagreement.
+pub fn summarise(classes: &[u8], margin: &[f32], disagreement: Option<&[f32]>, n_classes: usize) -> Vec<ClassSummary> {
+    let mut pixels = vec![0u64; n_classes];
+    let mut m = vec![0f64; n_classes];
+    let mut d = vec![0f64; n_classes];
+    for (i, &c) in classes.iter().enumerate() {
+        let c = usize::from(c);
+        pixels[c] += 1;
+        m[c] += f64::from(margin[i]);
+        if let Some(dis) = disagreement {
+            d[c] += f64::from(dis[i]);
+        }
+    }
+    (0..n_classes)
+        .map(|c| {
+            let mean = |s: f64| (pixels[c] > 0).then(|| (s / pixels[c] as f64) as f32);
+            ClassSummary {
+                pixels: pixels[c],
+                mean_margin: mean(m[c]),
+                mc_disagreement: disagreement.and_then(|_| mean(d[c])),
+            }
+        })
+        .collect()
+}
+
+/// Quantises [0, 1] to a byte.
+pub fn to_byte(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
+pub fn predict<B: Backend>(
+    cfg: &ModelConfig,
+    net: &UNet<B>,
+    route: Route,
+    image: &Grey8,
+    mc: usize,
+    device: &B::Device,
+) -> Prediction {
+    let n_classes = cfg.schema.len();
+    let probs = probabilities(cfg, net, image, false, device);
+    let (classes, margin) = argmax_margin(&probs, n_classes);
+    let disagreement = (mc > 0).then(|| {
+        let mut differ = vec![0u32; classes.len()];
+        for _ in 0..mc {
+            let (c, _) = argmax_margin(&probabilities(cfg, net, image, true, device), n_classes);
+            for (k, (&a, &b)) in c.iter().zip(&classes).enumerate() {
+                differ[k] += u32::from(a != b);
+            }
+        }
+        differ.iter().map(|&k| k as f32 / mc as f32).collect::<Vec<f32>>()
+    });
+    let per_class = summarise(&classes, &margin, disagreement.as_deref(), n_classes);
+    Prediction {
+        width: image.width,
+        height: image.height,
+        margin: margin.iter().map(|&m| to_byte(m)).collect(),
+        disagreement: disagreement.map(|d| d.iter().map(|&v| to_byte(v)).collect()),
+        classes,
+        route,
+        per_class,
+        mc_passes: mc,
+    }
+}

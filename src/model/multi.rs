@@ -1,0 +1,118 @@
+//! A loaded model: its config, one U-Net per trained scale bin, routing by pixel size, and
+//! the model's identity (a hash of its files) that keys stored predictions.
+
+use std::path::{Path, PathBuf};
+
+use burn::prelude::*;
+use burn_store::{ModuleSnapshot, SafetensorsStore};
+use sha2::{Digest, Sha256};
+
+use super::config::{ModelConfig, ModelDirError, Route};
+use super::infer::{Prediction, predict};
+use super::unet::UNet;
+use crate::dataset::raster::Grey8;
+
+/// Why a model cannot be loaded or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelError {
+    #[error(transparent)]
+    Dir(#[from] ModelDirError),
+    #[error("weights '{path}': {message}")]
+    Weights { path: PathBuf, message: String },
+    #[error("cannot write model files in '{path}': {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// A model ready for inference on backend `B`.
+pub struct MultiUNet<B: Backend> {
+    pub config: ModelConfig,
+    /// One network per bin; `None` for bins without trained weights.
+    pub nets: Vec<Option<UNet<B>>>,
+    pub device: B::Device,
+}
+
+impl<B: Backend> MultiUNet<B> {
+    /// Reads `dir/config.json` and the weights of every trained bin.
+    pub fn load(dir: &Path, device: &B::Device) -> Result<Self, ModelError> {
+        let config = ModelConfig::load(dir)?;
+        let mut nets = Vec::with_capacity(config.trained.len());
+        for (k, &trained) in config.trained.iter().enumerate() {
+            nets.push(if trained { Some(load_net(&config, &ModelConfig::weights_file(dir, k), device)?) } else { None });
+        }
+        Ok(Self { config, nets, device: device.clone() })
+    }
+
+    /// Writes the config and the weights of every trained bin into `dir` (created if needed).
+    pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
+        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io { path: dir.to_path_buf(), source })?;
+        for (k, net) in self.nets.iter().enumerate() {
+            if let Some(net) = net {
+                save_net(net, &ModelConfig::weights_file(dir, k))?;
+            }
+        }
+        self.config.save(dir)?;
+        Ok(())
+    }
+
+    /// The route and network for an image of pixel size `p` µm/px.
+    pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet<B>) {
+        let route = self.config.route(pixel_size);
+        let net = self.nets[route.used].as_ref().expect("route() only returns trained bins, and trained bins are loaded");
+        (route, net)
+    }
+
+    /// Predicts one image; `mc` Monte-Carlo dropout passes (0 for none).
+    pub fn predict(&self, image: &Grey8, pixel_size: f64, mc: usize) -> Prediction {
+        let (route, net) = self.net_for(pixel_size);
+        predict(&self.config, net, route, image, mc, &self.device)
+    }
+}
+
+fn load_net<B: Backend>(cfg: &ModelConfig, path: &Path, device: &B::Device) -> Result<UNet<B>, ModelError> {
+    let fail = |message: String| ModelError::Weights { path: path.to_path_buf(), message };
+    if !path.is_file() {
+        return Err(fail("file is missing; the model folder is incomplete".into()));
+    }
+    let mut net = cfg.unet.init::<B>(device);
+    let mut store = SafetensorsStore::from_file(path);
+    let result = net.load_from(&mut store).map_err(|e| fail(e.to_string()))?;
+    if !result.missing.is_empty() || !result.errors.is_empty() {
+        let missing: Vec<&str> = result.missing.iter().map(|(p, _)| p.as_str()).take(5).collect();
+        return Err(fail(format!(
+            "does not fit a width-{} U-Net with {} classes: {} tensors missing ({}), {} errors",
+            cfg.unet.width,
+            cfg.unet.classes,
+            result.missing.len(),
+            missing.join(", "),
+            result.errors.len()
+        )));
+    }
+    Ok(net)
+}
+
+/// Saves one network's weights as safetensors, through a temporary file.
+pub fn save_net<B: Backend>(net: &UNet<B>, path: &Path) -> Result<(), ModelError> {
+    let tmp = path.with_extension("safetensors.tmp");
+    let mut store = SafetensorsStore::from_file(&tmp);
+    net.save_into(&mut store).map_err(|e| ModelError::Weights { path: path.to_path_buf(), message: e.to_string() })?;
+    std::fs::rename(&tmp, path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })
+}
+
+/// SHA-256 of a model folder's config and weights, as 16 hex digits: the model's identity.
+pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
+    let config = ModelConfig::load(dir)?;
+    let mut h = Sha256::new();
+    let mut add = |p: &Path| -> Result<(), ModelError> {
+        let bytes = std::fs::read(p).map_err(|source| ModelError::Io { path: p.to_path_buf(), source })?;
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+        Ok(())
+    };
+    add(&dir.join(super::config::CONFIG_FILE))?;
+    for (k, &t) in config.trained.iter().enumerate() {
+        if t {
+            add(&ModelConfig::weights_file(dir, k))?;
+        }
+    }
+    Ok(h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
+}

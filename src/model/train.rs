@@ -1,0 +1,188 @@
+//! Training: one U-Net per scale bin on that bin's train-split images, validated on its
+//! val-split images after every epoch, keeping the epoch with the best mean IoU. Adam,
+//! cross-entropy (optionally class-weighted) plus Dice, random crops with rotations, flips and
+//! brightness changes. Deterministic per seed on CPU. Progress goes out as [`TrainEvent`]s on a
+//! channel, so the CLI and the TUI render it the same way.
+
+pub mod batch;
+pub mod eval;
+pub mod loss;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::time::Instant;
+
+use burn::module::AutodiffModule;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::prelude::*;
+use burn::tensor::backend::AutodiffBackend;
+use serde::{Deserialize, Serialize};
+
+use self::batch::{Augment, crop_size, draw};
+use self::eval::{EvalSummary, evaluate};
+use super::config::ModelConfig;
+use super::multi::MultiUNet;
+use super::unet::UNet;
+use crate::dataset::load::LabelledImage;
+use crate::rng::{Rng, derive};
+
+/// Settings of a training run (recorded in the model card).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainOptions {
+    pub epochs: usize,
+    pub lr: f64,
+    pub batch: usize,
+    /// Square crop side in px; `None` trains on whole images.
+    pub crop: Option<usize>,
+    /// Optimiser steps per epoch; `None`: enough crops to cover each train image's area once.
+    pub steps_per_epoch: Option<usize>,
+    pub seed: u64,
+    /// Weight cross-entropy by `sqrt(median / count)` per class.
+    pub class_weights: bool,
+    /// Weight of the Dice term (0 = cross-entropy only).
+    pub dice_weight: f64,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        Self { epochs: 10, lr: 1e-3, batch: 4, crop: None, steps_per_epoch: None, seed: 0, class_weights: true, dice_weight: 1.0 }
+    }
+}
+
+/// Progress of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TrainEvent {
+    BinStart { bin: usize, label: String, train_images: usize, val_images: usize, steps: usize, epochs: usize },
+    /// A bin with no train images: it will fall back to a neighbour at inference.
+    BinSkipped { bin: usize, label: String },
+    Step { bin: usize, epoch: usize, step: usize, steps: usize, loss: f32 },
+    Epoch { bin: usize, epoch: usize, epochs: usize, train_loss: f32, val: Option<EvalSummary>, best: bool, seconds: f64 },
+    Cancelled,
+}
+
+/// What happened to one bin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinReport {
+    pub bin: usize,
+    pub train_images: usize,
+    pub val_images: usize,
+    /// Epoch whose weights were kept (0 = none trained).
+    pub best_epoch: usize,
+    pub best_val: Option<EvalSummary>,
+    pub final_train_loss: Option<f32>,
+    pub seconds: f64,
+}
+
+/// Labelled images per bin.
+pub struct TrainData {
+    pub train: Vec<Vec<LabelledImage>>,
+    pub val: Vec<Vec<LabelledImage>>,
+}
+
+/// Trains every bin that has train images. `init` holds starting networks per bin (fine-tuning)
+/// or `None` entries for fresh weights.
+pub fn train<B: AutodiffBackend>(
+    config: &ModelConfig,
+    init: Vec<Option<UNet<B>>>,
+    data: &TrainData,
+    opts: &TrainOptions,
+    events: &Sender<TrainEvent>,
+    cancel: &AtomicBool,
+    device: &B::Device,
+) -> (MultiUNet<B::InnerBackend>, Vec<BinReport>) {
+    let mut nets = Vec::new();
+    let mut reports = Vec::new();
+    let mut trained = Vec::new();
+    for (bin, start) in init.into_iter().enumerate() {
+        let label = config.bins.label(bin);
+        if data.train[bin].is_empty() || cancel.load(Ordering::Relaxed) {
+            let _ = events.send(TrainEvent::BinSkipped { bin, label });
+            nets.push(None);
+            trained.push(false);
+            continue;
+        }
+        B::seed(device, derive(opts.seed, &[bin as u64, 1]));
+        let net = start.unwrap_or_else(|| config.unet.init::<B>(device));
+        let (best, report) = train_bin(config, net, bin, &data.train[bin], &data.val[bin], opts, events, cancel, device);
+        trained.push(best.is_some());
+        nets.push(best);
+        reports.push(report);
+    }
+    let mut cfg = config.clone();
+    cfg.trained = trained;
+    (MultiUNet { config: cfg, nets, device: device.clone() }, reports)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train_bin<B: AutodiffBackend>(
+    config: &ModelConfig,
+    mut net: UNet<B>,
+    bin: usize,
+    train: &[LabelledImage],
+    val: &[LabelledImage],
+    opts: &TrainOptions,
+    events: &Sender<TrainEvent>,
+    cancel: &AtomicBool,
+    device: &B::Device,
+) -> (Option<UNet<B::InnerBackend>>, BinReport) {
+    let started = Instant::now();
+    let size = crop_size(train, opts.crop);
+    let batch = opts.batch.max(1);
+    let area: usize = train.iter().map(|s| s.mask.len()).sum();
+    let steps = opts.steps_per_epoch.unwrap_or_else(|| area.div_ceil(batch * size * size).max(1));
+    let weights = opts.class_weights.then(|| loss::class_weights(&pixel_counts(train, config.schema.len())));
+    let _ = events.send(TrainEvent::BinStart { bin, label: config.bins.label(bin), train_images: train.len(), val_images: val.len(), steps, epochs: opts.epochs });
+    let mut optim = AdamConfig::new().init();
+    let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 2]));
+    let mut report = BinReport { bin, train_images: train.len(), val_images: val.len(), best_epoch: 0, best_val: None, final_train_loss: None, seconds: 0.0 };
+    let mut best: Option<UNet<B::InnerBackend>> = None;
+    let mut best_score = f64::NEG_INFINITY;
+    for epoch in 1..=opts.epochs {
+        let epoch_start = Instant::now();
+        let mut loss_sum = 0.0f32;
+        for step in 1..=steps {
+            if cancel.load(Ordering::Relaxed) {
+                let _ = events.send(TrainEvent::Cancelled);
+                report.seconds = started.elapsed().as_secs_f64();
+                return (best, report);
+            }
+            let b = draw(train, batch, size, Augment::default(), &mut rng);
+            let x = Tensor::<B, 1>::from_floats(b.inputs.as_slice(), device).reshape([b.n, 1, size, size]);
+            let l = loss::loss(net.forward(x), &b.targets, weights.as_deref(), opts.dice_weight);
+            let value: f32 = l.clone().into_scalar().elem();
+            loss_sum += value;
+            let grads = GradientsParams::from_grads(l.backward(), &net);
+            net = optim.step(opts.lr, net, grads);
+            let _ = events.send(TrainEvent::Step { bin, epoch, step, steps, loss: value });
+        }
+        let train_loss = loss_sum / steps as f32;
+        let valid = net.valid();
+        let val_summary = (!val.is_empty()).then(|| EvalSummary::from(&evaluate(config, &valid, val, device)));
+        // Without a val split, the last epoch is kept; with one, the best mean IoU.
+        let score = val_summary.as_ref().map_or(epoch as f64, |v| v.mean_iou.unwrap_or(0.0));
+        let is_best = score > best_score;
+        if is_best {
+            best_score = score;
+            best = Some(valid);
+            report.best_epoch = epoch;
+            report.best_val.clone_from(&val_summary);
+        }
+        report.final_train_loss = Some(train_loss);
+        let _ = events.send(TrainEvent::Epoch { bin, epoch, epochs: opts.epochs, train_loss, val: val_summary, best: is_best, seconds: epoch_start.elapsed().as_secs_f64() });
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    (best, report)
+}
+
+/// Pixels per class over the images' masks.
+pub fn pixel_counts(images: &[LabelledImage], classes: usize) -> Vec<u64> {
+    let mut counts = vec![0u64; classes];
+    for s in images {
+        for &c in &s.mask {
+            if let Some(n) = counts.get_mut(usize::from(c)) {
+                *n += 1;
+            }
+        }
+    }
+    counts
+}

@@ -1,0 +1,44 @@
+//! Validation and test metrics of a network on labelled images, through the same tiled
+//! inference as prediction.
+
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::load::LabelledImage;
+use crate::metrics::Confusion;
+use crate::model::config::ModelConfig;
+use crate::model::infer::{argmax_margin, probabilities};
+use crate::model::unet::UNet;
+
+/// Headline metrics of a confusion matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalSummary {
+    pub pixels: u64,
+    pub pixel_accuracy: Option<f64>,
+    pub mean_iou: Option<f64>,
+    /// IoU per class id; `None` for classes absent from truth and prediction.
+    pub per_class_iou: Vec<Option<f64>>,
+}
+
+impl From<&Confusion> for EvalSummary {
+    fn from(m: &Confusion) -> Self {
+        Self {
+            pixels: m.total(),
+            pixel_accuracy: m.pixel_accuracy(),
+            mean_iou: m.mean_iou(),
+            per_class_iou: (0..m.classes()).map(|c| m.iou(c)).collect(),
+        }
+    }
+}
+
+/// Confusion matrix of `net` (inference mode) on `images`.
+pub fn evaluate<B: Backend>(cfg: &ModelConfig, net: &UNet<B>, images: &[LabelledImage], device: &B::Device) -> Confusion {
+    let n = cfg.schema.len();
+    let mut m = Confusion::new(n);
+    for s in images {
+        let probs = probabilities(cfg, net, &s.image, false, device);
+        let (pred, _) = argmax_margin(&probs, n);
+        m.add_masks(&s.mask, &pred);
+    }
+    m
+}

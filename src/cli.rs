@@ -2,12 +2,16 @@
 //! 0 success, 1 done but problems found, 2 could not run.
 
 mod common;
+mod convert;
 mod index;
+mod model_args;
+mod predict;
 mod progress;
 mod split;
 mod stats;
 mod synth;
 mod table;
+mod train;
 
 use std::process::ExitCode;
 
@@ -33,6 +37,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Index(index::Args),
+    Predict(predict::Args),
+    Train(train::Args),
+    ConvertWeights(convert::Args),
     Stats(stats::Args),
     Split(split::Args),
     Synth(synth::Args),
@@ -85,6 +92,9 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Index(a)) => index::run(&a),
+        Some(Command::Predict(a)) => predict::run(&a),
+        Some(Command::Train(a)) => train::run(&a),
+        Some(Command::ConvertWeights(a)) => convert::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
         Some(Command::Synth(a)) => synth::run(&a),

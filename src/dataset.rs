@@ -13,6 +13,7 @@ pub mod index;
 pub mod item;
 pub mod layout;
 pub mod load;
+pub mod prediction;
 pub mod problems;
 pub mod split;
 pub mod workspace;

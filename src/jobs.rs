@@ -1,2 +1,5 @@
-//! Long work off the UI thread (progress records, cancel tokens, latest-wins requests).
-//! Filled in with the model worker and the TUI.
+//! Long work off the caller's thread: batch prediction of a dataset (resumable), with
+//! progress records and a cancel flag. The model worker of the TUI will live here too.
+
+pub mod predict;
+pub mod train;

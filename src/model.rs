@@ -3,6 +3,7 @@
 //! training, and import of the study's PyTorch weights. burn lives here and in `jobs` only.
 
 pub mod backend;
+pub mod card;
 pub mod config;
 pub mod import;
 pub mod infer;

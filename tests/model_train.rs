@@ -9,9 +9,9 @@ use burn::backend::{Autodiff, Flex};
 use semcurate::dataset::load::LabelledImage;
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::{ClassSchema, ScaleBins};
+use semcurate::model::UNetConfig;
 use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use semcurate::model::train::{TrainData, TrainEvent, TrainOptions, train};
-use semcurate::model::UNetConfig;
 
 type B = Autodiff<Flex>;
 
@@ -25,14 +25,32 @@ fn toy(seed: u32) -> LabelledImage {
         for x in 0..w {
             let (cx, cy) = ((seed * 7 % 20 + 6) as i32, (seed * 13 % 20 + 6) as i32);
             let d2 = (x as i32 - cx).pow(2) + (y as i32 - cy).pow(2);
-            let class = if d2 < 30 { 3 } else if (x + seed) % 16 < 4 { 0 } else { 4 };
-            let grey: i32 = match class { 0 => 30, 4 => 120, _ => 210 };
+            let class = if d2 < 30 {
+                3
+            } else if (x + seed) % 16 < 4 {
+                0
+            } else {
+                4
+            };
+            let grey: i32 = match class {
+                0 => 30,
+                4 => 120,
+                _ => 210,
+            };
             let noise = ((x * 31 + y * 17 + seed * 101) % 23) as i32 - 11;
             pixels.push((grey + noise).clamp(0, 255) as u8);
             mask.push(class);
         }
     }
-    LabelledImage { image: Grey8 { width: w, height: h, pixels }, mask, pixel_size: 1.0 }
+    LabelledImage {
+        image: Grey8 {
+            width: w,
+            height: h,
+            pixels,
+        },
+        mask,
+        pixel_size: 1.0,
+    }
 }
 
 fn run(seed: u64) -> (Vec<f32>, f64) {
@@ -40,7 +58,9 @@ fn run(seed: u64) -> (Vec<f32>, f64) {
     let config = ModelConfig {
         format_version: FORMAT_VERSION,
         kind: ModelKind::SingleUnet,
-        unet: UNetConfig::new(schema.len()).with_width(4).with_dropout(0.0),
+        unet: UNetConfig::new(schema.len())
+            .with_width(4)
+            .with_dropout(0.0),
         schema,
         bins: ScaleBins::single(),
         input: InputNorm::default(),
@@ -48,15 +68,45 @@ fn run(seed: u64) -> (Vec<f32>, f64) {
         overlap: 8,
         trained: vec![true],
     };
-    let data = TrainData { train: vec![(0..8).map(toy).collect()], val: vec![(8..11).map(toy).collect()] };
-    let opts = TrainOptions { epochs: 6, lr: 1e-2, batch: 4, crop: Some(32), steps_per_epoch: Some(8), seed, ..TrainOptions::default() };
+    let data = TrainData {
+        train: vec![(0..8).map(toy).collect()],
+        val: vec![(8..11).map(toy).collect()],
+    };
+    let opts = TrainOptions {
+        epochs: 6,
+        lr: 1e-2,
+        batch: 4,
+        crop: Some(32),
+        steps_per_epoch: Some(8),
+        seed,
+        ..TrainOptions::default()
+    };
     let (tx, rx) = channel();
-    let (model, reports) = train::<B>(&config, vec![None], &data, &opts, &tx, &AtomicBool::new(false), &Default::default());
+    let (model, reports) = train::<B>(
+        &config,
+        vec![None],
+        &data,
+        &opts,
+        &tx,
+        &AtomicBool::new(false),
+        &Default::default(),
+    );
     drop(tx);
-    let losses: Vec<f32> = rx.iter().filter_map(|e| match e { TrainEvent::Epoch { train_loss, .. } => Some(train_loss), _ => None }).collect();
+    let losses: Vec<f32> = rx
+        .iter()
+        .filter_map(|e| match e {
+            TrainEvent::Epoch { train_loss, .. } => Some(train_loss),
+            _ => None,
+        })
+        .collect();
     assert_eq!(losses.len(), 6);
     assert!(model.config.trained[0]);
-    let acc = reports[0].best_val.as_ref().unwrap().pixel_accuracy.unwrap();
+    let acc = reports[0]
+        .best_val
+        .as_ref()
+        .unwrap()
+        .pixel_accuracy
+        .unwrap();
     (losses, acc)
 }
 
@@ -64,7 +114,10 @@ fn run(seed: u64) -> (Vec<f32>, f64) {
 fn a_few_steps_lower_the_loss_reach_accuracy_and_repeat_exactly() {
     let (losses, acc) = run(3);
     eprintln!("epoch losses {losses:?}, best val pixel accuracy {acc:.3}");
-    assert!(losses[5] < 0.6 * losses[0], "loss must fall by 40 %: {losses:?}");
+    assert!(
+        losses[5] < 0.6 * losses[0],
+        "loss must fall by 40 %: {losses:?}"
+    );
     assert!(acc >= 0.9, "val pixel accuracy {acc} below 0.9");
     let (again, acc2) = run(3);
     assert_eq!(losses, again, "same seed, same losses");

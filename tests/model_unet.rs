@@ -29,12 +29,23 @@ fn config(bins: &str, trained: Vec<bool>) -> ModelConfig {
 fn model(bins: &str, trained: Vec<bool>) -> MultiUNet<B> {
     let device = Default::default();
     let cfg = config(bins, trained.clone());
-    let nets = trained.iter().map(|&t| t.then(|| cfg.unet.init::<B>(&device))).collect();
-    MultiUNet { config: cfg, nets, device }
+    let nets = trained
+        .iter()
+        .map(|&t| t.then(|| cfg.unet.init::<B>(&device)))
+        .collect();
+    MultiUNet {
+        config: cfg,
+        nets,
+        device,
+    }
 }
 
 fn image(w: u32, h: u32) -> Grey8 {
-    Grey8 { width: w, height: h, pixels: (0..w * h).map(|i| (i * 37 % 256) as u8).collect() }
+    Grey8 {
+        width: w,
+        height: h,
+        pixels: (0..w * h).map(|i| (i * 37 % 256) as u8).collect(),
+    }
 }
 
 #[test]
@@ -57,7 +68,10 @@ fn predictions_cover_images_of_any_size() {
         assert_eq!((p.width, p.height), (w, h));
         assert_eq!(p.classes.len(), (w * h) as usize);
         assert!(p.classes.iter().all(|&c| c < 10));
-        assert_eq!(p.per_class.iter().map(|c| c.pixels).sum::<u64>(), u64::from(w * h));
+        assert_eq!(
+            p.per_class.iter().map(|c| c.pixels).sum::<u64>(),
+            u64::from(w * h)
+        );
     }
 }
 
@@ -69,7 +83,11 @@ fn routing_sends_each_image_to_its_bin_and_falls_back_to_the_nearest() {
     assert_eq!((route(0.25).bin, route(0.25).used), (0, 0));
     assert_eq!((route(5.0).bin, route(5.0).used), (2, 2));
     let r = route(1.0);
-    assert_eq!((r.bin, r.used, r.is_fallback()), (1, 0, true), "ties go to the finer bin");
+    assert_eq!(
+        (r.bin, r.used, r.is_fallback()),
+        (1, 0, true),
+        "ties go to the finer bin"
+    );
     // The routed network is the one that runs: bin 0 and bin 2 nets give different outputs.
     let img = image(32, 32);
     let a = m.predict(&img, 0.1, 0);
@@ -94,21 +112,34 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
     let h1 = model_hash(t.path()).unwrap();
     assert_eq!(h1.len(), 16);
     assert_eq!(h1, model_hash(t.path()).unwrap());
-    let fresh = UNetConfig::new(10).with_width(4).init::<B>(&Default::default());
+    let fresh = UNetConfig::new(10)
+        .with_width(4)
+        .init::<B>(&Default::default());
     semcurate::model::multi::save_net(&fresh, &t.path().join("bin0.safetensors")).unwrap();
-    assert_ne!(h1, model_hash(t.path()).unwrap(), "new weights, new identity");
+    assert_ne!(
+        h1,
+        model_hash(t.path()).unwrap(),
+        "new weights, new identity"
+    );
 }
 
 #[test]
 fn loading_checks_files_and_schema() {
     let t = tempfile::tempdir().unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &Default::default()).err().unwrap();
+    let e = MultiUNet::<B>::load(t.path(), &Default::default())
+        .err()
+        .unwrap();
     assert!(e.to_string().contains("has no config.json"), "{e}");
     let m = model("1", vec![true, true]);
     m.save(t.path()).unwrap();
     std::fs::remove_file(t.path().join("bin1.safetensors")).unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &Default::default()).err().unwrap();
-    assert!(e.to_string().contains("bin1.safetensors': file is missing"), "{e}");
+    let e = MultiUNet::<B>::load(t.path(), &Default::default())
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("bin1.safetensors': file is missing"),
+        "{e}"
+    );
     let err = m.config.check_schema(&ClassSchema::extended()).unwrap_err();
     assert!(err.to_string().contains("model has mineralclassifier-10 (10 classes), dataset has mineralclassifier-extended (11 classes)"), "{err}");
 }
@@ -119,12 +150,23 @@ fn mc_dropout_keeps_the_class_map() {
     let p = m.predict(&image(32, 32), 0.5, 4);
     let plain = m.predict(&image(32, 32), 0.5, 0);
     assert_eq!(p.mc_passes, 4);
-    assert_eq!(p.classes, plain.classes, "the class map comes from the pass without dropout");
+    assert_eq!(
+        p.classes, plain.classes,
+        "the class map comes from the pass without dropout"
+    );
     assert!(plain.disagreement.is_none());
     let d = p.disagreement.unwrap();
     assert_eq!(d.len(), 32 * 32);
-    assert!(d.iter().all(|v| [0, 64, 128, 191, 255].contains(v)), "4 passes give disagreement in quarters");
-    assert!(p.per_class.iter().filter(|c| c.pixels > 0).all(|c| c.mc_disagreement.is_some()));
+    assert!(
+        d.iter().all(|v| [0, 64, 128, 191, 255].contains(v)),
+        "4 passes give disagreement in quarters"
+    );
+    assert!(
+        p.per_class
+            .iter()
+            .filter(|c| c.pixels > 0)
+            .all(|c| c.mc_disagreement.is_some())
+    );
 }
 
 #[test]
@@ -135,8 +177,16 @@ fn channel_dropout_changes_logits_and_keeps_the_mean() {
     let a = net.forward_with(x.clone(), false);
     let b = net.forward_with(x, true);
     let diff: f32 = (a - b).abs().mean().into_scalar();
-    assert!(diff > 1e-4, "dropout on must change the logits, mean |Δ| = {diff}");
+    assert!(
+        diff > 1e-4,
+        "dropout on must change the logits, mean |Δ| = {diff}"
+    );
     let ones = Tensor::<B, 4>::ones([64, 100, 1, 1], &device);
-    let kept: f32 = semcurate::model::unet::channel_dropout(ones, 0.3).mean().into_scalar();
-    assert!((kept - 1.0).abs() < 0.1, "inverted dropout keeps the mean, got {kept}");
+    let kept: f32 = semcurate::model::unet::channel_dropout(ones, 0.3)
+        .mean()
+        .into_scalar();
+    assert!(
+        (kept - 1.0).abs() < 0.1,
+        "inverted dropout keeps the mean, got {kept}"
+    );
 }

@@ -13,7 +13,7 @@ use super::bins::ScaleBins;
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, SkipCounts};
 use super::schema::ClassSchema;
-use super::split::{self, SplitFractions};
+use super::split::{self, GroupInfo, SplitFractions};
 use super::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::progress::Progress;
 
@@ -284,12 +284,18 @@ pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceEr
 /// Gives a split to every group with labelled images that has none yet.
 pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
     let (fractions, seed) = split_params(ws)?;
-    let mut sizes: BTreeMap<String, u64> = BTreeMap::new();
+    let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();
     for r in ws.images()?.iter().filter(|r| !r.missing) {
-        *sizes.entry(r.group.clone()).or_default() += u64::from(r.is_labelled());
+        let g = groups.entry(r.group.clone()).or_insert(GroupInfo {
+            labelled: 0,
+            stratum: None,
+        });
+        g.labelled += u64::from(r.is_labelled());
+        // Tiles of a site share a pixel size; the largest bin seen stands for the group.
+        g.stratum = g.stratum.max(r.bin.map(|b| b as usize));
     }
     let existing = ws.splits()?;
-    let new = split::assign(&sizes, &existing, fractions, seed);
+    let new = split::assign_stratified(&groups, &existing, fractions, seed);
     let tx = ws.transaction()?;
     for (g, s) in &new {
         tx.set_split(g, *s)?;

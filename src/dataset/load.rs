@@ -22,20 +22,42 @@ pub fn load_image(root: &Path, row: &ImageRow) -> Result<Grey8, RasterError> {
 }
 
 /// Decodes a row's mask as class ids (`None` when the image has no mask).
-pub fn load_mask(root: &Path, row: &ImageRow, schema: &ClassSchema) -> Result<Option<Vec<u8>>, RasterError> {
-    let Some(path) = &row.mask_path else { return Ok(None) };
+pub fn load_mask(
+    root: &Path,
+    row: &ImageRow,
+    schema: &ClassSchema,
+) -> Result<Option<Vec<u8>>, RasterError> {
+    let Some(path) = &row.mask_path else {
+        return Ok(None);
+    };
     let decoded = raster::decode_file(&root.join(path), DecodeLimits::default())?;
-    Ok(Some(decoded.to_mask(&schema.value_table(), schema.len())?.classes))
+    Ok(Some(
+        decoded
+            .to_mask(&schema.value_table(), schema.len())?
+            .classes,
+    ))
 }
 
 /// Loads a labelled row; `None` when it has no valid mask or no pixel size (the index says
 /// why), or when its files changed since indexing and no longer agree.
-pub fn load_labelled(root: &Path, row: &ImageRow, schema: &ClassSchema) -> Result<Option<LabelledImage>, RasterError> {
-    let (Some(pixel_size), true) = (row.pixel_size, row.is_labelled()) else { return Ok(None) };
+pub fn load_labelled(
+    root: &Path,
+    row: &ImageRow,
+    schema: &ClassSchema,
+) -> Result<Option<LabelledImage>, RasterError> {
+    let (Some(pixel_size), true) = (row.pixel_size, row.is_labelled()) else {
+        return Ok(None);
+    };
     let image = load_image(root, row)?;
-    let Some(mask) = load_mask(root, row, schema)? else { return Ok(None) };
+    let Some(mask) = load_mask(root, row, schema)? else {
+        return Ok(None);
+    };
     if mask.len() != image.pixels.len() || mask.iter().any(|&c| usize::from(c) >= schema.len()) {
         return Ok(None);
     }
-    Ok(Some(LabelledImage { image, mask, pixel_size }))
+    Ok(Some(LabelledImage {
+        image,
+        mask,
+        pixel_size,
+    }))
 }

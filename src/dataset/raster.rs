@@ -384,6 +384,23 @@ fn float_to_levels(v: &[f32]) -> Vec<u8> {
         .collect()
 }
 
+/// Encodes 8-bit grey pixels (a BSE image or a class-id mask) as a PNG.
+pub fn encode_grey8_png(
+    width: u32,
+    height: u32,
+    pixels: &[u8],
+) -> Result<Vec<u8>, png::EncodingError> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
 /// Rec. 601 luma of an sRGB triple; exact for equal channels.
 pub fn luma([r, g, b]: [u8; 3]) -> u8 {
     ((299 * u32::from(r) + 587 * u32::from(g) + 114 * u32::from(b) + 500) / 1000) as u8

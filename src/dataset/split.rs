@@ -1,10 +1,14 @@
 //! Train/val/test splits that never let one site straddle two splits.
 //!
 //! Images are grouped by sample and the part of the file name before the first `-` (the
-//! study's rule). Groups are ordered by a seeded hash of their name, then each goes to the
-//! split furthest below its target share of labelled images. The result depends only on the
-//! group names, their sizes, the fractions and the seed; groups that already have a split keep
-//! it, so adding images never moves old ones between splits.
+//! study's rule). Groups are stratified by scale bin (all tiles of a site share a pixel size),
+//! so every bin has train, val and test images: within a stratum, groups are ordered by a
+//! seeded hash of their name; while a split with a positive target has no group of the
+//! stratum and the stratum has at least three groups, the next group fills it (train, then
+//! val, then test); after that each group goes to the split furthest below its target share
+//! of labelled images. The result depends only on the group names, sizes and strata, the
+//! fractions and the seed; groups that already have a split keep it, so adding images never
+//! moves old ones between splits.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -108,6 +112,39 @@ impl fmt::Display for SplitFractions {
     }
 }
 
+/// A group to split: its labelled images and its stratum (scale bin, `None` without one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupInfo {
+    pub labelled: u64,
+    pub stratum: Option<usize>,
+}
+
+/// [`assign`] within each stratum separately.
+pub fn assign_stratified(
+    groups: &BTreeMap<String, GroupInfo>,
+    existing: &BTreeMap<String, Split>,
+    fractions: SplitFractions,
+    seed: u64,
+) -> BTreeMap<String, Split> {
+    let mut strata: BTreeMap<Option<usize>, BTreeMap<String, u64>> = BTreeMap::new();
+    for (g, info) in groups {
+        strata
+            .entry(info.stratum)
+            .or_default()
+            .insert(g.clone(), info.labelled);
+    }
+    let mut out = BTreeMap::new();
+    for sizes in strata.values() {
+        let local: BTreeMap<String, Split> = existing
+            .iter()
+            .filter(|(g, _)| sizes.contains_key(*g))
+            .map(|(g, s)| (g.clone(), *s))
+            .collect();
+        out.extend(assign(sizes, &local, fractions, seed));
+    }
+    out
+}
+
 /// Assigns a split to every group in `sizes` (group → labelled images) that has none in
 /// `existing`. Returns only the new assignments.
 pub fn assign(
@@ -117,8 +154,11 @@ pub fn assign(
     seed: u64,
 ) -> BTreeMap<String, Split> {
     let mut counts = [0u64; 3];
+    let mut groups = [0usize; 3];
     for (group, split) in existing {
-        counts[split.index()] += sizes.get(group).copied().unwrap_or(0);
+        let n = sizes.get(group).copied().unwrap_or(0);
+        counts[split.index()] += n;
+        groups[split.index()] += usize::from(n > 0);
     }
     let mut new: Vec<(&String, u64)> = sizes
         .iter()
@@ -127,18 +167,25 @@ pub fn assign(
         .collect();
     new.sort_by_key(|(g, _)| (stable_hash(g, seed), (*g).clone()));
     let targets = fractions.as_array();
+    let stratum_groups = groups.iter().sum::<usize>() + new.len();
     let mut out = BTreeMap::new();
     for (group, n) in new {
         let total: u64 = counts.iter().sum::<u64>() + n;
-        // Deficit after adding this group: how far each split would be below its target.
-        let pick = (0..3)
-            .filter(|&k| targets[k] > 0.0)
-            .max_by(|&a, &b| {
-                let deficit = |k: usize| targets[k] * total as f64 - counts[k] as f64;
-                deficit(a).total_cmp(&deficit(b)).then(b.cmp(&a))
-            })
-            .unwrap_or(0);
+        let empty = (0..3)
+            .find(|&k| targets[k] > 0.0 && groups[k] == 0)
+            .filter(|_| stratum_groups >= 3);
+        // Otherwise the deficit after adding this group: how far each split is below target.
+        let pick = empty.unwrap_or_else(|| {
+            (0..3)
+                .filter(|&k| targets[k] > 0.0)
+                .max_by(|&a, &b| {
+                    let deficit = |k: usize| targets[k] * total as f64 - counts[k] as f64;
+                    deficit(a).total_cmp(&deficit(b)).then(b.cmp(&a))
+                })
+                .unwrap_or(0)
+        });
         counts[pick] += n;
+        groups[pick] += 1;
         out.insert(group.clone(), Split::ALL[pick]);
     }
     out
@@ -194,6 +241,40 @@ mod tests {
         assert_eq!(new.len(), 2);
         assert!(new.values().all(|s| *s != Split::Train), "{new:?}");
         assert!(!new.contains_key("s/g000"));
+    }
+
+    #[test]
+    fn every_stratum_of_three_or_more_groups_gets_each_split() {
+        let mut groups = BTreeMap::new();
+        for (i, stratum) in [0, 0, 0, 0, 1, 1, 1, 2, 2].into_iter().enumerate() {
+            groups.insert(
+                format!("s/g{i}"),
+                GroupInfo {
+                    labelled: 5,
+                    stratum: Some(stratum),
+                },
+            );
+        }
+        let a = assign_stratified(&groups, &BTreeMap::new(), SplitFractions::default(), 1);
+        assert_eq!(a.len(), 9);
+        for stratum in [0, 1] {
+            let splits: std::collections::BTreeSet<Split> = a
+                .iter()
+                .filter(|(g, _)| groups[*g].stratum == Some(stratum))
+                .map(|(_, s)| *s)
+                .collect();
+            assert_eq!(splits.len(), 3, "stratum {stratum}: {a:?}");
+        }
+        let two: Vec<Split> = a
+            .iter()
+            .filter(|(g, _)| groups[*g].stratum == Some(2))
+            .map(|(_, s)| *s)
+            .collect();
+        assert_eq!(two.len(), 2);
+        assert!(
+            two.contains(&Split::Train),
+            "two groups: the first goes to train by deficit"
+        );
     }
 
     #[test]

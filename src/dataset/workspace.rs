@@ -4,6 +4,9 @@
 //! The dataset folder itself is never written.
 
 mod migrations;
+mod predictions;
+
+pub use predictions::PredictionKey;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

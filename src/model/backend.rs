@@ -60,8 +60,15 @@ impl FromStr for BackendKind {
             return Ok(k);
         }
         let names: Vec<&str> = Self::compiled().into_iter().map(Self::name).collect();
-        let hint = if s == "cuda" { " (rebuild with --features cuda)" } else { "" };
-        Err(format!("backend '{s}' is not built into this semcurate{hint}; available: {}", names.join(", ")))
+        let hint = if s == "cuda" {
+            " (rebuild with --features cuda)"
+        } else {
+            ""
+        };
+        Err(format!(
+            "backend '{s}' is not built into this semcurate{hint}; available: {}",
+            names.join(", ")
+        ))
     }
 }
 

@@ -36,7 +36,11 @@ pub struct InputNorm {
 impl Default for InputNorm {
     /// The study's `ToTensor()`: v / 255, no mean or std.
     fn default() -> Self {
-        Self { scale: 1.0 / 255.0, mean: 0.0, std: 1.0 }
+        Self {
+            scale: 1.0 / 255.0,
+            mean: 0.0,
+            std: 1.0,
+        }
     }
 }
 
@@ -64,17 +68,27 @@ pub enum ModelDirError {
     #[error("model folder '{0}' has no {CONFIG_FILE}: is it a semcurate model folder?")]
     NoConfig(PathBuf),
     #[error("cannot read '{path}': {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("'{path}' is not a valid model config: {message}")]
     Parse { path: PathBuf, message: String },
-    #[error("model '{path}' has format version {found}; this semcurate reads version {FORMAT_VERSION}: upgrade semcurate")]
+    #[error(
+        "model '{path}' has format version {found}; this semcurate reads version {FORMAT_VERSION}: upgrade semcurate"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("model '{path}': {message}")]
     Invalid { path: PathBuf, message: String },
     #[error(
         "model classes do not match the dataset's: model has {model} ({model_n} classes), dataset has {dataset} ({dataset_n} classes); use a model trained on this schema or pass --schema"
     )]
-    SchemaMismatch { model: String, model_n: usize, dataset: String, dataset_n: usize },
+    SchemaMismatch {
+        model: String,
+        model_n: usize,
+        dataset: String,
+        dataset_n: usize,
+    },
 }
 
 impl ModelConfig {
@@ -84,28 +98,51 @@ impl ModelConfig {
         if !path.is_file() {
             return Err(ModelDirError::NoConfig(dir.to_path_buf()));
         }
-        let text = std::fs::read_to_string(&path).map_err(|source| ModelDirError::Io { path: path.clone(), source })?;
-        let cfg: Self = serde_json::from_str(&text).map_err(|e| ModelDirError::Parse { path: path.clone(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(&path).map_err(|source| ModelDirError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let cfg: Self = serde_json::from_str(&text).map_err(|e| ModelDirError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
         if cfg.format_version != FORMAT_VERSION {
-            return Err(ModelDirError::Version { path, found: cfg.format_version });
+            return Err(ModelDirError::Version {
+                path,
+                found: cfg.format_version,
+            });
         }
         cfg.validate(&path)?;
         Ok(cfg)
     }
 
     fn validate(&self, path: &Path) -> Result<(), ModelDirError> {
-        let invalid = |message: String| ModelDirError::Invalid { path: path.to_path_buf(), message };
+        let invalid = |message: String| ModelDirError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
         if self.trained.len() != self.bins.len() {
-            return Err(invalid(format!("{} bins but {} trained flags", self.bins.len(), self.trained.len())));
+            return Err(invalid(format!(
+                "{} bins but {} trained flags",
+                self.bins.len(),
+                self.trained.len()
+            )));
         }
         if !self.trained.iter().any(|&t| t) {
             return Err(invalid("no bin has trained weights".into()));
         }
         if self.unet.classes != self.schema.len() {
-            return Err(invalid(format!("U-Net has {} outputs, schema {} classes", self.unet.classes, self.schema.len())));
+            return Err(invalid(format!(
+                "U-Net has {} outputs, schema {} classes",
+                self.unet.classes,
+                self.schema.len()
+            )));
         }
         if self.tile == 0 || self.tile % 8 != 0 || self.overlap >= self.tile {
-            return Err(invalid(format!("tile {} must be a positive multiple of 8 above the overlap {}", self.tile, self.overlap)));
+            return Err(invalid(format!(
+                "tile {} must be a positive multiple of 8 above the overlap {}",
+                self.tile, self.overlap
+            )));
         }
         Ok(())
     }
@@ -113,8 +150,12 @@ impl ModelConfig {
     /// Writes `dir/config.json` (pretty JSON).
     pub fn save(&self, dir: &Path) -> Result<(), ModelDirError> {
         let path = dir.join(CONFIG_FILE);
-        let text = serde_json::to_string_pretty(self).map_err(|e| ModelDirError::Parse { path: path.clone(), message: e.to_string() })?;
-        crate::fsutil::write_durable(&path, text.as_bytes()).map_err(|source| ModelDirError::Io { path, source })
+        let text = serde_json::to_string_pretty(self).map_err(|e| ModelDirError::Parse {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        crate::fsutil::write_durable(&path, text.as_bytes())
+            .map_err(|source| ModelDirError::Io { path, source })
     }
 
     /// Checks that a dataset's schema has the model's classes (ids and names).
@@ -141,7 +182,10 @@ impl ModelConfig {
     pub fn route(&self, pixel_size: f64) -> Route {
         let own = self.bins.bin_of(pixel_size);
         if self.trained[own] {
-            return Route { bin: own, used: own };
+            return Route {
+                bin: own,
+                used: own,
+            };
         }
         let used = (0..self.trained.len())
             .filter(|&k| self.trained[k])

@@ -26,12 +26,24 @@ pub enum ImportError {
     #[error(
         "'{path}' is not a MineralClassifier U-Net state dict: no '{key}' tensor (found keys like {sample})"
     )]
-    NotAUNet { path: PathBuf, key: String, sample: String },
-    #[error("'{path}': the state dict has {classes} output classes, the schema has {schema}: pass --schema with matching classes")]
-    Classes { path: PathBuf, classes: usize, schema: usize },
+    NotAUNet {
+        path: PathBuf,
+        key: String,
+        sample: String,
+    },
+    #[error(
+        "'{path}': the state dict has {classes} output classes, the schema has {schema}: pass --schema with matching classes"
+    )]
+    Classes {
+        path: PathBuf,
+        classes: usize,
+        schema: usize,
+    },
     #[error("'{path}': {message}")]
     Apply { path: PathBuf, message: String },
-    #[error("'{path}' holds two U-Nets (UNet_2): give the study's threshold with --threshold (1.8 µm/px in the later release, 0.25 in the first study)")]
+    #[error(
+        "'{path}' holds two U-Nets (UNet_2): give the study's threshold with --threshold (1.8 µm/px in the later release, 0.25 in the first study)"
+    )]
     NeedsThreshold { path: PathBuf },
 }
 
@@ -54,24 +66,52 @@ pub struct StateDictInfo {
 
 /// Inspects a state dict without building a model.
 pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
-    let reader = PytorchReader::new(path).map_err(|e| ImportError::Read { path: path.into(), message: e.to_string() })?;
-    let kind = if reader.get("small_unet.conv1.0.weight").is_some() { StateDictKind::UNet2 } else { StateDictKind::UNet1 };
-    let prefix = if kind == StateDictKind::UNet2 { "small_unet." } else { "" };
+    let reader = PytorchReader::new(path).map_err(|e| ImportError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let kind = if reader.get("small_unet.conv1.0.weight").is_some() {
+        StateDictKind::UNet2
+    } else {
+        StateDictKind::UNet1
+    };
+    let prefix = if kind == StateDictKind::UNet2 {
+        "small_unet."
+    } else {
+        ""
+    };
     let dims = |key: &str| -> Result<Vec<usize>, ImportError> {
         let full = format!("{prefix}{key}");
-        reader.get(&full).map(|t| t.shape.to_vec()).ok_or_else(|| ImportError::NotAUNet {
-            path: path.into(),
-            key: full,
-            sample: reader.keys().into_iter().take(3).collect::<Vec<_>>().join(", "),
-        })
+        reader
+            .get(&full)
+            .map(|t| t.shape.to_vec())
+            .ok_or_else(|| ImportError::NotAUNet {
+                path: path.into(),
+                key: full,
+                sample: reader
+                    .keys()
+                    .into_iter()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     };
     let first = dims("conv1.0.weight")?;
     let head = dims("conv7.7.weight")?;
-    Ok(StateDictInfo { kind, width: first[0], classes: head[0] })
+    Ok(StateDictInfo {
+        kind,
+        width: first[0],
+        classes: head[0],
+    })
 }
 
 /// Loads one U-Net whose keys start with `prefix` (`""`, `small_unet.` or `large_unet.`).
-pub fn load_unet<B: Backend>(path: &Path, prefix: &str, cfg: &UNetConfig, device: &B::Device) -> Result<UNet<B>, ImportError> {
+pub fn load_unet<B: Backend>(
+    path: &Path,
+    prefix: &str,
+    cfg: &UNetConfig,
+    device: &B::Device,
+) -> Result<UNet<B>, ImportError> {
     let p = regex_escape(prefix);
     let mut store = PytorchStore::from_file(path)
         .with_key_remapping(format!("^{p}"), "")
@@ -82,19 +122,41 @@ pub fn load_unet<B: Backend>(path: &Path, prefix: &str, cfg: &UNetConfig, device
         .with_key_remapping(r"^conv7\.7\.", "head.")
         .allow_partial(true);
     let mut net = cfg.init::<B>(device);
-    let result = net.load_from(&mut store).map_err(|e| ImportError::Apply { path: path.into(), message: e.to_string() })?;
+    let result = net.load_from(&mut store).map_err(|e| ImportError::Apply {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
-        let missing: Vec<&str> = result.missing.iter().map(|(k, _)| k.as_str()).take(6).collect();
+        let missing: Vec<&str> = result
+            .missing
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .take(6)
+            .collect();
         return Err(ImportError::Apply {
             path: path.into(),
-            message: format!("{} tensors missing ({}), {} errors: {:?}", result.missing.len(), missing.join(", "), result.errors.len(), result.errors.first()),
+            message: format!(
+                "{} tensors missing ({}), {} errors: {:?}",
+                result.missing.len(),
+                missing.join(", "),
+                result.errors.len(),
+                result.errors.first()
+            ),
         });
     }
     Ok(net)
 }
 
 fn regex_escape(s: &str) -> String {
-    s.chars().flat_map(|c| if c.is_ascii_alphanumeric() || c == '_' { vec![c] } else { vec!['\\', c] }).collect()
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
 }
 
 /// Imports a state dict as a model: `UNet_1` becomes a single U-Net, `UNet_2` a two-bin multi
@@ -107,14 +169,25 @@ pub fn import<B: Backend>(
 ) -> Result<MultiUNet<B>, ImportError> {
     let info = inspect(path)?;
     if info.classes != schema.len() {
-        return Err(ImportError::Classes { path: path.into(), classes: info.classes, schema: schema.len() });
+        return Err(ImportError::Classes {
+            path: path.into(),
+            classes: info.classes,
+            schema: schema.len(),
+        });
     }
     let unet = UNetConfig::new(info.classes).with_width(info.width);
     let (kind, bins, nets) = match info.kind {
-        StateDictKind::UNet1 => (ModelKind::SingleUnet, ScaleBins::single(), vec![Some(load_unet(path, "", &unet, device)?)]),
+        StateDictKind::UNet1 => (
+            ModelKind::SingleUnet,
+            ScaleBins::single(),
+            vec![Some(load_unet(path, "", &unet, device)?)],
+        ),
         StateDictKind::UNet2 => {
             let t = threshold.ok_or_else(|| ImportError::NeedsThreshold { path: path.into() })?;
-            let bins = ScaleBins::new(vec![t]).map_err(|e| ImportError::Apply { path: path.into(), message: e.to_string() })?;
+            let bins = ScaleBins::new(vec![t]).map_err(|e| ImportError::Apply {
+                path: path.into(),
+                message: e.to_string(),
+            })?;
             let small = load_unet(path, "small_unet.", &unet, device)?;
             let large = load_unet(path, "large_unet.", &unet, device)?;
             (ModelKind::MultiUnet, bins, vec![Some(small), Some(large)])
@@ -131,5 +204,9 @@ pub fn import<B: Backend>(
         tile: 256,
         overlap: 32,
     };
-    Ok(MultiUNet { config, nets, device: device.clone() })
+    Ok(MultiUNet {
+        config,
+        nets,
+        device: device.clone(),
+    })
 }

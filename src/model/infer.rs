@@ -9,23 +9,12 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
-use serde::{Deserialize, Serialize};
 
 use super::config::{ModelConfig, Route};
 use super::tiling::{Stitcher, crop, pad_reflect, plan};
 use super::unet::UNet;
+use crate::dataset::prediction::ClassSummary;
 use crate::dataset::raster::Grey8;
-
-/// Per-class results of one prediction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClassSummary {
-    /// Pixels predicted as this class.
-    pub pixels: u64,
-    /// Mean margin over those pixels (`None` when there are none).
-    pub mean_margin: Option<f32>,
-    /// Mean Monte-Carlo disagreement over those pixels, when MC dropout was run.
-    pub mc_disagreement: Option<f32>,
-}
 
 /// One image's prediction.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,9 +34,18 @@ pub struct Prediction {
 }
 
 /// Normalises grey levels into a `[1, 1, h, w]` tensor.
-fn input<B: Backend>(cfg: &ModelConfig, pixels: &[u8], w: usize, h: usize, device: &B::Device) -> Tensor<B, 4> {
+fn input<B: Backend>(
+    cfg: &ModelConfig,
+    pixels: &[u8],
+    w: usize,
+    h: usize,
+    device: &B::Device,
+) -> Tensor<B, 4> {
     let n = cfg.input;
-    let data: Vec<f32> = pixels.iter().map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32).collect();
+    let data: Vec<f32> = pixels
+        .iter()
+        .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32)
+        .collect();
     Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
 }
 
@@ -91,13 +89,22 @@ pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
             }
         }
         cls[i] = best as u8;
-        margin[i] = if classes > 1 { (b1 - b2).clamp(0.0, 1.0) } else { 1.0 };
+        margin[i] = if classes > 1 {
+            (b1 - b2).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
     }
     (cls, margin)
 }
 
 /// Per-class pixel counts and mean margin / disagreement.
-pub fn summarise(classes: &[u8], margin: &[f32], disagreement: Option<&[f32]>, n_classes: usize) -> Vec<ClassSummary> {
+pub fn summarise(
+    classes: &[u8],
+    margin: &[f32],
+    disagreement: Option<&[f32]>,
+    n_classes: usize,
+) -> Vec<ClassSummary> {
     let mut pixels = vec![0u64; n_classes];
     let mut m = vec![0f64; n_classes];
     let mut d = vec![0f64; n_classes];
@@ -146,7 +153,10 @@ pub fn predict<B: Backend>(
                 differ[k] += u32::from(a != b);
             }
         }
-        differ.iter().map(|&k| k as f32 / mc as f32).collect::<Vec<f32>>()
+        differ
+            .iter()
+            .map(|&k| k as f32 / mc as f32)
+            .collect::<Vec<f32>>()
     });
     let per_class = summarise(&classes, &margin, disagreement.as_deref(), n_classes);
     Prediction {
@@ -159,4 +169,101 @@ pub fn predict<B: Backend>(
         per_class,
         mc_passes: mc,
     }
+}
+
+/// Class probabilities of several images of the same size that fit in one tile, in one
+/// forward pass of batch `images.len()`: `[image][classes][h][w]`.
+pub fn probabilities_batch<B: Backend>(
+    cfg: &ModelConfig,
+    net: &UNet<B>,
+    images: &[&Grey8],
+    dropout: bool,
+    device: &B::Device,
+) -> Vec<Vec<f32>> {
+    let (w, h) = (images[0].width as usize, images[0].height as usize);
+    let (pw, ph) = (super::tiling::up8(w), super::tiling::up8(h));
+    let mut data = Vec::with_capacity(images.len() * pw * ph);
+    for img in images {
+        let padded = pad_reflect(&img.pixels, w, h, pw, ph);
+        let n = cfg.input;
+        data.extend(
+            padded
+                .iter()
+                .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32),
+        );
+    }
+    let x = Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
+    let probs = softmax(net.forward_with(x, dropout), 1)
+        .into_data()
+        .convert::<f32>();
+    let all = probs.as_slice::<f32>().unwrap_or(&[]);
+    let classes = cfg.schema.len();
+    let per_image = classes * ph * pw;
+    all.chunks(per_image)
+        .map(|p| {
+            let mut out = Vec::with_capacity(classes * w * h);
+            for c in 0..classes {
+                for y in 0..h {
+                    out.extend_from_slice(&p[c * ph * pw + y * pw..c * ph * pw + y * pw + w]);
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// Whether an image is predicted in one tile (and can join a batch).
+pub fn fits_one_tile(cfg: &ModelConfig, image: &Grey8) -> bool {
+    super::tiling::up8(image.width as usize) <= cfg.tile
+        && super::tiling::up8(image.height as usize) <= cfg.tile
+}
+
+/// Like [`predict`] for several same-size single-tile images routed to the same network.
+pub fn predict_batch<B: Backend>(
+    cfg: &ModelConfig,
+    net: &UNet<B>,
+    route: Route,
+    images: &[&Grey8],
+    mc: usize,
+    device: &B::Device,
+) -> Vec<Prediction> {
+    let n_classes = cfg.schema.len();
+    let base = probabilities_batch(cfg, net, images, false, device);
+    let mut differ: Vec<Vec<u32>> = images.iter().map(|i| vec![0; i.pixels.len()]).collect();
+    let finals: Vec<(Vec<u8>, Vec<f32>)> =
+        base.iter().map(|p| argmax_margin(p, n_classes)).collect();
+    for _ in 0..mc {
+        for (k, p) in probabilities_batch(cfg, net, images, true, device)
+            .iter()
+            .enumerate()
+        {
+            let (c, _) = argmax_margin(p, n_classes);
+            for (d, (a, b)) in differ[k].iter_mut().zip(c.iter().zip(&finals[k].0)) {
+                *d += u32::from(a != b);
+            }
+        }
+    }
+    finals
+        .into_iter()
+        .zip(differ)
+        .zip(images)
+        .map(|(((classes, margin), differ), img)| {
+            let dis = (mc > 0).then(|| {
+                differ
+                    .iter()
+                    .map(|&d| d as f32 / mc as f32)
+                    .collect::<Vec<f32>>()
+            });
+            Prediction {
+                width: img.width,
+                height: img.height,
+                per_class: summarise(&classes, &margin, dis.as_deref(), n_classes),
+                margin: margin.iter().map(|&m| to_byte(m)).collect(),
+                disagreement: dis.map(|d| d.iter().map(|&v| to_byte(v)).collect()),
+                classes,
+                route,
+                mc_passes: mc,
+            }
+        })
+        .collect()
 }

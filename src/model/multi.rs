@@ -20,7 +20,10 @@ pub enum ModelError {
     #[error("weights '{path}': {message}")]
     Weights { path: PathBuf, message: String },
     #[error("cannot write model files in '{path}': {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// A model ready for inference on backend `B`.
@@ -37,14 +40,29 @@ impl<B: Backend> MultiUNet<B> {
         let config = ModelConfig::load(dir)?;
         let mut nets = Vec::with_capacity(config.trained.len());
         for (k, &trained) in config.trained.iter().enumerate() {
-            nets.push(if trained { Some(load_net(&config, &ModelConfig::weights_file(dir, k), device)?) } else { None });
+            nets.push(if trained {
+                Some(load_net(
+                    &config,
+                    &ModelConfig::weights_file(dir, k),
+                    device,
+                )?)
+            } else {
+                None
+            });
         }
-        Ok(Self { config, nets, device: device.clone() })
+        Ok(Self {
+            config,
+            nets,
+            device: device.clone(),
+        })
     }
 
     /// Writes the config and the weights of every trained bin into `dir` (created if needed).
     pub fn save(&self, dir: &Path) -> Result<(), ModelError> {
-        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io { path: dir.to_path_buf(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| ModelError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         for (k, net) in self.nets.iter().enumerate() {
             if let Some(net) = net {
                 save_net(net, &ModelConfig::weights_file(dir, k))?;
@@ -57,7 +75,9 @@ impl<B: Backend> MultiUNet<B> {
     /// The route and network for an image of pixel size `p` µm/px.
     pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet<B>) {
         let route = self.config.route(pixel_size);
-        let net = self.nets[route.used].as_ref().expect("route() only returns trained bins, and trained bins are loaded");
+        let net = self.nets[route.used]
+            .as_ref()
+            .expect("route() only returns trained bins, and trained bins are loaded");
         (route, net)
     }
 
@@ -68,16 +88,30 @@ impl<B: Backend> MultiUNet<B> {
     }
 }
 
-fn load_net<B: Backend>(cfg: &ModelConfig, path: &Path, device: &B::Device) -> Result<UNet<B>, ModelError> {
-    let fail = |message: String| ModelError::Weights { path: path.to_path_buf(), message };
+fn load_net<B: Backend>(
+    cfg: &ModelConfig,
+    path: &Path,
+    device: &B::Device,
+) -> Result<UNet<B>, ModelError> {
+    let fail = |message: String| ModelError::Weights {
+        path: path.to_path_buf(),
+        message,
+    };
     if !path.is_file() {
-        return Err(fail("file is missing; the model folder is incomplete".into()));
+        return Err(fail(
+            "file is missing; the model folder is incomplete".into(),
+        ));
     }
     let mut net = cfg.unet.init::<B>(device);
     let mut store = SafetensorsStore::from_file(path);
     let result = net.load_from(&mut store).map_err(|e| fail(e.to_string()))?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
-        let missing: Vec<&str> = result.missing.iter().map(|(p, _)| p.as_str()).take(5).collect();
+        let missing: Vec<&str> = result
+            .missing
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .take(5)
+            .collect();
         return Err(fail(format!(
             "does not fit a width-{} U-Net with {} classes: {} tensors missing ({}), {} errors",
             cfg.unet.width,
@@ -94,8 +128,14 @@ fn load_net<B: Backend>(cfg: &ModelConfig, path: &Path, device: &B::Device) -> R
 pub fn save_net<B: Backend>(net: &UNet<B>, path: &Path) -> Result<(), ModelError> {
     let tmp = path.with_extension("safetensors.tmp");
     let mut store = SafetensorsStore::from_file(&tmp);
-    net.save_into(&mut store).map_err(|e| ModelError::Weights { path: path.to_path_buf(), message: e.to_string() })?;
-    std::fs::rename(&tmp, path).map_err(|source| ModelError::Io { path: path.to_path_buf(), source })
+    net.save_into(&mut store).map_err(|e| ModelError::Weights {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    std::fs::rename(&tmp, path).map_err(|source| ModelError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// SHA-256 of a model folder's config and weights, as 16 hex digits: the model's identity.
@@ -103,7 +143,10 @@ pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
     let config = ModelConfig::load(dir)?;
     let mut h = Sha256::new();
     let mut add = |p: &Path| -> Result<(), ModelError> {
-        let bytes = std::fs::read(p).map_err(|source| ModelError::Io { path: p.to_path_buf(), source })?;
+        let bytes = std::fs::read(p).map_err(|source| ModelError::Io {
+            path: p.to_path_buf(),
+            source,
+        })?;
         h.update((bytes.len() as u64).to_le_bytes());
         h.update(bytes);
         Ok(())
@@ -114,5 +157,9 @@ pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
             add(&ModelConfig::weights_file(dir, k))?;
         }
     }
-    Ok(h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect())
+    Ok(h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }

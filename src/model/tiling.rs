@@ -54,7 +54,11 @@ pub fn plan(w: usize, h: usize, tile: usize, overlap: usize) -> TilePlan {
             tiles.push(Tile { x, y, w: tw, h: th });
         }
     }
-    TilePlan { padded_w: pw, padded_h: ph, tiles }
+    TilePlan {
+        padded_w: pw,
+        padded_h: ph,
+        tiles,
+    }
 }
 
 /// Reflect-pads a row-major `w`×`h` image to `pw`×`ph` (mirror without repeating the edge).
@@ -107,7 +111,14 @@ pub struct Stitcher {
 impl Stitcher {
     /// For a padded `w`×`h` image; `edge` is the width of the fall-off in px.
     pub fn new(w: usize, h: usize, classes: usize, edge: usize) -> Self {
-        Self { w, h, classes, edge, sum: vec![0.0; classes * w * h], weight: vec![0.0; w * h] }
+        Self {
+            w,
+            h,
+            classes,
+            edge,
+            sum: vec![0.0; classes * w * h],
+            weight: vec![0.0; w * h],
+        }
     }
 
     /// Adds a tile's probabilities `[classes][t.h][t.w]`.
@@ -135,7 +146,11 @@ impl Stitcher {
                 for x in 0..w {
                     let i = y * self.w + x;
                     let wgt = self.weight[i];
-                    out.push(if wgt > 0.0 { self.sum[c * plane + i] / wgt } else { 0.0 });
+                    out.push(if wgt > 0.0 {
+                        self.sum[c * plane + i] / wgt
+                    } else {
+                        0.0
+                    });
                 }
             }
         }
@@ -151,7 +166,15 @@ mod tests {
     fn small_images_are_one_padded_tile() {
         let p = plan(100, 60, 256, 32);
         assert_eq!((p.padded_w, p.padded_h), (104, 64));
-        assert_eq!(p.tiles, vec![Tile { x: 0, y: 0, w: 104, h: 64 }]);
+        assert_eq!(
+            p.tiles,
+            vec![Tile {
+                x: 0,
+                y: 0,
+                w: 104,
+                h: 64
+            }]
+        );
     }
 
     #[test]

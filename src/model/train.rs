@@ -45,18 +45,51 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        Self { epochs: 10, lr: 1e-3, batch: 4, crop: None, steps_per_epoch: None, seed: 0, class_weights: true, dice_weight: 1.0 }
+        Self {
+            epochs: 10,
+            lr: 1e-3,
+            batch: 4,
+            crop: None,
+            steps_per_epoch: None,
+            seed: 0,
+            class_weights: true,
+            dice_weight: 1.0,
+        }
     }
 }
 
 /// Progress of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum TrainEvent {
-    BinStart { bin: usize, label: String, train_images: usize, val_images: usize, steps: usize, epochs: usize },
+    BinStart {
+        bin: usize,
+        label: String,
+        train_images: usize,
+        val_images: usize,
+        steps: usize,
+        epochs: usize,
+    },
     /// A bin with no train images: it will fall back to a neighbour at inference.
-    BinSkipped { bin: usize, label: String },
-    Step { bin: usize, epoch: usize, step: usize, steps: usize, loss: f32 },
-    Epoch { bin: usize, epoch: usize, epochs: usize, train_loss: f32, val: Option<EvalSummary>, best: bool, seconds: f64 },
+    BinSkipped {
+        bin: usize,
+        label: String,
+    },
+    Step {
+        bin: usize,
+        epoch: usize,
+        step: usize,
+        steps: usize,
+        loss: f32,
+    },
+    Epoch {
+        bin: usize,
+        epoch: usize,
+        epochs: usize,
+        train_loss: f32,
+        val: Option<EvalSummary>,
+        best: bool,
+        seconds: f64,
+    },
     Cancelled,
 }
 
@@ -103,14 +136,31 @@ pub fn train<B: AutodiffBackend>(
         }
         B::seed(device, derive(opts.seed, &[bin as u64, 1]));
         let net = start.unwrap_or_else(|| config.unet.init::<B>(device));
-        let (best, report) = train_bin(config, net, bin, &data.train[bin], &data.val[bin], opts, events, cancel, device);
+        let (best, report) = train_bin(
+            config,
+            net,
+            bin,
+            &data.train[bin],
+            &data.val[bin],
+            opts,
+            events,
+            cancel,
+            device,
+        );
         trained.push(best.is_some());
         nets.push(best);
         reports.push(report);
     }
     let mut cfg = config.clone();
     cfg.trained = trained;
-    (MultiUNet { config: cfg, nets, device: device.clone() }, reports)
+    (
+        MultiUNet {
+            config: cfg,
+            nets,
+            device: device.clone(),
+        },
+        reports,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -129,12 +179,31 @@ fn train_bin<B: AutodiffBackend>(
     let size = crop_size(train, opts.crop);
     let batch = opts.batch.max(1);
     let area: usize = train.iter().map(|s| s.mask.len()).sum();
-    let steps = opts.steps_per_epoch.unwrap_or_else(|| area.div_ceil(batch * size * size).max(1));
-    let weights = opts.class_weights.then(|| loss::class_weights(&pixel_counts(train, config.schema.len())));
-    let _ = events.send(TrainEvent::BinStart { bin, label: config.bins.label(bin), train_images: train.len(), val_images: val.len(), steps, epochs: opts.epochs });
+    let steps = opts
+        .steps_per_epoch
+        .unwrap_or_else(|| area.div_ceil(batch * size * size).max(1));
+    let weights = opts
+        .class_weights
+        .then(|| loss::class_weights(&pixel_counts(train, config.schema.len())));
+    let _ = events.send(TrainEvent::BinStart {
+        bin,
+        label: config.bins.label(bin),
+        train_images: train.len(),
+        val_images: val.len(),
+        steps,
+        epochs: opts.epochs,
+    });
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 2]));
-    let mut report = BinReport { bin, train_images: train.len(), val_images: val.len(), best_epoch: 0, best_val: None, final_train_loss: None, seconds: 0.0 };
+    let mut report = BinReport {
+        bin,
+        train_images: train.len(),
+        val_images: val.len(),
+        best_epoch: 0,
+        best_val: None,
+        final_train_loss: None,
+        seconds: 0.0,
+    };
     let mut best: Option<UNet<B::InnerBackend>> = None;
     let mut best_score = f64::NEG_INFINITY;
     for epoch in 1..=opts.epochs {
@@ -147,19 +216,34 @@ fn train_bin<B: AutodiffBackend>(
                 return (best, report);
             }
             let b = draw(train, batch, size, Augment::default(), &mut rng);
-            let x = Tensor::<B, 1>::from_floats(b.inputs.as_slice(), device).reshape([b.n, 1, size, size]);
-            let l = loss::loss(net.forward(x), &b.targets, weights.as_deref(), opts.dice_weight);
+            let x = Tensor::<B, 1>::from_floats(b.inputs.as_slice(), device)
+                .reshape([b.n, 1, size, size]);
+            let l = loss::loss(
+                net.forward(x),
+                &b.targets,
+                weights.as_deref(),
+                opts.dice_weight,
+            );
             let value: f32 = l.clone().into_scalar().elem();
             loss_sum += value;
             let grads = GradientsParams::from_grads(l.backward(), &net);
             net = optim.step(opts.lr, net, grads);
-            let _ = events.send(TrainEvent::Step { bin, epoch, step, steps, loss: value });
+            let _ = events.send(TrainEvent::Step {
+                bin,
+                epoch,
+                step,
+                steps,
+                loss: value,
+            });
         }
         let train_loss = loss_sum / steps as f32;
         let valid = net.valid();
-        let val_summary = (!val.is_empty()).then(|| EvalSummary::from(&evaluate(config, &valid, val, device)));
+        let val_summary =
+            (!val.is_empty()).then(|| EvalSummary::from(&evaluate(config, &valid, val, device)));
         // Without a val split, the last epoch is kept; with one, the best mean IoU.
-        let score = val_summary.as_ref().map_or(epoch as f64, |v| v.mean_iou.unwrap_or(0.0));
+        let score = val_summary
+            .as_ref()
+            .map_or(epoch as f64, |v| v.mean_iou.unwrap_or(0.0));
         let is_best = score > best_score;
         if is_best {
             best_score = score;
@@ -168,7 +252,15 @@ fn train_bin<B: AutodiffBackend>(
             report.best_val.clone_from(&val_summary);
         }
         report.final_train_loss = Some(train_loss);
-        let _ = events.send(TrainEvent::Epoch { bin, epoch, epochs: opts.epochs, train_loss, val: val_summary, best: is_best, seconds: epoch_start.elapsed().as_secs_f64() });
+        let _ = events.send(TrainEvent::Epoch {
+            bin,
+            epoch,
+            epochs: opts.epochs,
+            train_loss,
+            val: val_summary,
+            best: is_best,
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        });
     }
     report.seconds = started.elapsed().as_secs_f64();
     (best, report)

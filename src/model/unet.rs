@@ -85,7 +85,11 @@ impl UNetConfig {
     /// Builds the network with fresh weights on `device`.
     pub fn init<B: Backend>(&self, device: &B::Device) -> UNet<B> {
         let b = self.width;
-        let up = |i: usize, o: usize| ConvTranspose2dConfig::new([i, o], [2, 2]).with_stride([2, 2]).init(device);
+        let up = |i: usize, o: usize| {
+            ConvTranspose2dConfig::new([i, o], [2, 2])
+                .with_stride([2, 2])
+                .init(device)
+        };
         UNet {
             conv1: DoubleConv::new(self.in_channels, b, device),
             conv2: DoubleConv::new(b, 2 * b, device),
@@ -114,14 +118,29 @@ impl<B: Backend> UNet<B> {
 
     /// Like [`UNet::forward`], with channel dropout forced on or off (on: Monte-Carlo dropout).
     pub fn forward_with(&self, x: Tensor<B, 4>, dropout: bool) -> Tensor<B, 4> {
-        let drop = |t: Tensor<B, 4>| if dropout { channel_dropout(t, self.dropout) } else { t };
+        let drop = |t: Tensor<B, 4>| {
+            if dropout {
+                channel_dropout(t, self.dropout)
+            } else {
+                t
+            }
+        };
         let x1 = drop(self.conv1.forward(x));
         let x3 = drop(self.conv2.forward(self.pool.forward(x1.clone())));
         let x5 = drop(self.conv3.forward(self.pool.forward(x3.clone())));
         let x7 = drop(self.conv4.forward(self.pool.forward(x5.clone())));
-        let x10 = drop(self.conv5.forward(Tensor::cat(vec![x5, self.upconv3.forward(x7)], 1)));
-        let x13 = drop(self.conv6.forward(Tensor::cat(vec![x3, self.upconv2.forward(x10)], 1)));
-        let x16 = drop(self.conv7.forward(Tensor::cat(vec![x1, self.upconv1.forward(x13)], 1)));
+        let x10 = drop(
+            self.conv5
+                .forward(Tensor::cat(vec![x5, self.upconv3.forward(x7)], 1)),
+        );
+        let x13 = drop(
+            self.conv6
+                .forward(Tensor::cat(vec![x3, self.upconv2.forward(x10)], 1)),
+        );
+        let x16 = drop(
+            self.conv7
+                .forward(Tensor::cat(vec![x1, self.upconv1.forward(x13)], 1)),
+        );
         self.head.forward(x16)
     }
 

@@ -8,8 +8,8 @@
 
 use super::cells::{CellField, Site, nearest};
 use super::phase::{class, reuter_eta, zbar};
-use crate::rng::unit;
 use super::shape::{Pt, Shape, norm};
+use crate::rng::unit;
 
 mod groundmass;
 mod paint;

@@ -5,8 +5,8 @@
 //! storing it. The painter asks for the few sites that can be nearest anywhere in a block of
 //! subsamples ([`CellField::candidates`]) and then tests only those per subsample.
 
-use crate::rng::{derive, unit};
 use super::shape::{Pt, norm};
+use crate::rng::{derive, unit};
 
 /// A Voronoi tessellation with one site per `spacing`-sized grid cell.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -4,8 +4,8 @@
 
 use super::canvas::Canvas;
 use super::phase::class;
-use crate::rng::Rng;
 use super::tile::Acquisition;
+use crate::rng::Rng;
 
 /// Subsamples per pixel side.
 pub(crate) const SS: usize = 3;

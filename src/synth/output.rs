@@ -50,26 +50,14 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
     crate::fsutil::write_atomic(path, bytes).map_err(io(path))
 }
 
-/// Encodes 8-bit grey pixels as PNG.
-pub(crate) fn encode_png(
-    width: u32,
-    height: u32,
-    pixels: &[u8],
-    path: &Path,
-) -> Result<Vec<u8>, SynthError> {
-    let fail = |e: png::EncodingError| SynthError::Encode {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut bytes = Vec::new();
-    let mut encoder = png::Encoder::new(&mut bytes, width, height);
-    encoder.set_color(png::ColorType::Grayscale);
-    encoder.set_depth(png::BitDepth::Eight);
-    encoder.set_compression(png::Compression::Fast);
-    let mut writer = encoder.write_header().map_err(fail)?;
-    writer.write_image_data(pixels).map_err(fail)?;
-    writer.finish().map_err(fail)?;
-    Ok(bytes)
+/// Encodes 8-bit grey pixels as PNG, naming `path` in errors.
+fn encode_png(width: u32, height: u32, pixels: &[u8], path: &Path) -> Result<Vec<u8>, SynthError> {
+    crate::dataset::raster::encode_grey8_png(width, height, pixels).map_err(|e| {
+        SynthError::Encode {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })
 }
 
 /// The pixel-size file's text: `pixel_size: <µm/px with 4 decimals>`.

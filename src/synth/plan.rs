@@ -11,10 +11,10 @@
 use serde::Serialize;
 
 use super::SynthConfig;
-use crate::rng::{Rng, derive};
 use super::rock::{RockSpec, sample_rock};
 use super::scene::Focus;
 use super::tile::Acquisition;
+use crate::rng::{Rng, derive};
 
 const STREAM_SAMPLE: u64 = 1;
 const STREAM_SITE: u64 = 2;

@@ -17,9 +17,9 @@ pub use focus::Focus;
 
 use super::canvas::{Groundmass, Primitive, Warp};
 use super::cells::CellField;
-use crate::rng::Rng;
 use super::rock::RockSpec;
 use super::shape::Shape;
+use crate::rng::Rng;
 use accessory::{Accessories, Parents};
 use grains::Kind;
 

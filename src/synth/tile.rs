@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::canvas::Canvas;
 use super::imaging::{self, SS};
 use super::phase::{reuter_eta, schema_class, zbar};
-use crate::rng::{Rng, derive};
 use super::rock::RockSpec;
 use super::scene::{self, Focus};
 use crate::dataset::raster::Grey8;
+use crate::rng::{Rng, derive};
 
 /// Detector settings of one SEM session (shared by all tiles of a site).
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -46,4 +46,31 @@ pub(super) const MIGRATIONS: &[&str] = &[
         split TEXT NOT NULL CHECK (split IN ('train', 'val', 'test'))
     );
     ",
+    // 2: models and their predictions.
+    "
+    CREATE TABLE models (
+        hash     TEXT PRIMARY KEY,
+        dir      TEXT NOT NULL,
+        config   TEXT NOT NULL,
+        added_at INTEGER NOT NULL
+    );
+    CREATE TABLE predictions (
+        image_id     INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        model        TEXT NOT NULL REFERENCES models (hash),
+        image_fp     TEXT NOT NULL,
+        width        INTEGER NOT NULL,
+        height       INTEGER NOT NULL,
+        bin          INTEGER NOT NULL,
+        used_bin     INTEGER NOT NULL,
+        classes      BLOB NOT NULL,
+        margin       BLOB NOT NULL,
+        disagreement BLOB,
+        mc_passes    INTEGER NOT NULL,
+        per_class    TEXT NOT NULL,
+        mean_margin  REAL NOT NULL,
+        created_at   INTEGER NOT NULL,
+        PRIMARY KEY (image_id, model)
+    );
+    CREATE INDEX predictions_model ON predictions (model);
+    ",
 ];

@@ -29,19 +29,33 @@ pub struct Augment {
 
 impl Default for Augment {
     fn default() -> Self {
-        Self { geometric: true, gain: 0.2, offset: 0.08 }
+        Self {
+            geometric: true,
+            gain: 0.2,
+            offset: 0.08,
+        }
     }
 }
 
 /// The crop side: `crop` (or the smallest image side when not given), at most the smallest
 /// image side, rounded down to a multiple of 8.
 pub fn crop_size(images: &[LabelledImage], crop: Option<usize>) -> usize {
-    let smallest = images.iter().map(|s| s.image.width.min(s.image.height) as usize).min().unwrap_or(0);
+    let smallest = images
+        .iter()
+        .map(|s| s.image.width.min(s.image.height) as usize)
+        .min()
+        .unwrap_or(0);
     (crop.unwrap_or(smallest).min(smallest) / 8) * 8
 }
 
 /// Draws a batch of `n` augmented crops from random images.
-pub(crate) fn draw(images: &[LabelledImage], n: usize, size: usize, aug: Augment, rng: &mut Rng) -> Batch {
+pub(crate) fn draw(
+    images: &[LabelledImage],
+    n: usize,
+    size: usize,
+    aug: Augment,
+    rng: &mut Rng,
+) -> Batch {
     let mut inputs = Vec::with_capacity(n * size * size);
     let mut targets = Vec::with_capacity(n * size * size);
     for _ in 0..n {
@@ -58,14 +72,24 @@ pub(crate) fn draw(images: &[LabelledImage], n: usize, size: usize, aug: Augment
         }
         let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
         let offset = rng.range(-aug.offset, aug.offset);
-        inputs.extend(img.iter().map(|&v| ((f64::from(v) / 255.0 * gain + offset).clamp(0.0, 1.0)) as f32));
+        inputs.extend(
+            img.iter()
+                .map(|&v| ((f64::from(v) / 255.0 * gain + offset).clamp(0.0, 1.0)) as f32),
+        );
         targets.extend(mask.iter().map(|&c| i64::from(c)));
     }
-    Batch { n, size, inputs, targets }
+    Batch {
+        n,
+        size,
+        inputs,
+        targets,
+    }
 }
 
 fn window(pixels: &[u8], w: usize, x0: usize, y0: usize, size: usize) -> Vec<u8> {
-    (y0..y0 + size).flat_map(|y| pixels[y * w + x0..y * w + x0 + size].iter().copied()).collect()
+    (y0..y0 + size)
+        .flat_map(|y| pixels[y * w + x0..y * w + x0 + size].iter().copied())
+        .collect()
 }
 
 /// Rotates a square `size`×`size` block `k` quarter turns clockwise, then mirrors it
@@ -109,12 +133,24 @@ mod tests {
         // Mask = image value mod 10, so any misalignment shows.
         let pixels: Vec<u8> = (0..32 * 24).map(|i| (i % 250) as u8).collect();
         let mask: Vec<u8> = pixels.iter().map(|v| v % 10).collect();
-        let s = LabelledImage { image: Grey8 { width: 32, height: 24, pixels }, mask, pixel_size: 1.0 };
+        let s = LabelledImage {
+            image: Grey8 {
+                width: 32,
+                height: 24,
+                pixels,
+            },
+            mask,
+            pixel_size: 1.0,
+        };
         let images = vec![s];
         assert_eq!(crop_size(&images, Some(20)), 16);
         assert_eq!(crop_size(&images, None), 24);
         let mut rng = Rng::new(5);
-        let aug = Augment { gain: 0.0, offset: 0.0, ..Augment::default() };
+        let aug = Augment {
+            gain: 0.0,
+            offset: 0.0,
+            ..Augment::default()
+        };
         let b = draw(&images, 3, 16, aug, &mut rng);
         assert_eq!((b.inputs.len(), b.targets.len()), (3 * 256, 3 * 256));
         for (x, t) in b.inputs.iter().zip(&b.targets) {

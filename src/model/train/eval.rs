@@ -32,7 +32,12 @@ impl From<&Confusion> for EvalSummary {
 }
 
 /// Confusion matrix of `net` (inference mode) on `images`.
-pub fn evaluate<B: Backend>(cfg: &ModelConfig, net: &UNet<B>, images: &[LabelledImage], device: &B::Device) -> Confusion {
+pub fn evaluate<B: Backend>(
+    cfg: &ModelConfig,
+    net: &UNet<B>,
+    images: &[LabelledImage],
+    device: &B::Device,
+) -> Confusion {
     let n = cfg.schema.len();
     let mut m = Confusion::new(n);
     for s in images {

@@ -13,7 +13,13 @@ pub fn class_weights(counts: &[u64]) -> Vec<f32> {
     let median = present.get(present.len() / 2).copied().unwrap_or(1) as f64;
     counts
         .iter()
-        .map(|&c| if c == 0 { 1.0 } else { (median / c as f64).sqrt().clamp(0.1, 10.0) as f32 })
+        .map(|&c| {
+            if c == 0 {
+                1.0
+            } else {
+                (median / c as f64).sqrt().clamp(0.1, 10.0) as f32
+            }
+        })
         .collect()
 }
 
@@ -75,7 +81,10 @@ mod tests {
     fn weights_favour_rare_classes() {
         let w = class_weights(&[1000, 10, 0, 100_000]);
         assert!((w[0] - 1.0).abs() < 1e-6, "median class weighs 1: {w:?}");
-        assert!((w[1] - 10.0).abs() < 1e-6, "1000/10 → sqrt 10, clipped at 10: {w:?}");
+        assert!(
+            (w[1] - 10.0).abs() < 1e-6,
+            "1000/10 → sqrt 10, clipped at 10: {w:?}"
+        );
         assert_eq!(w[2], 1.0);
         assert!((w[3] - 0.1).abs() < 1e-6);
     }

@@ -4,9 +4,9 @@
 //! instead of running straight.
 
 use super::{BLOCK, Canvas, smoothstep};
+use crate::rng::{Rng, unit};
 use crate::synth::cells::{CellField, nearest_with_boundary};
 use crate::synth::phase::{class, reuter_eta, zbar};
-use crate::rng::{Rng, unit};
 use crate::synth::shape::Pt;
 
 /// A smooth displacement of the plane: two waves per axis.

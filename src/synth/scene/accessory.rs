@@ -7,9 +7,9 @@
 
 use std::f64::consts::PI;
 
+use crate::rng::Rng;
 use crate::synth::canvas::{Fill, Primitive};
 use crate::synth::phase::{class, reuter_eta, zbar};
-use crate::rng::Rng;
 use crate::synth::rock::Modal;
 use crate::synth::shape::{Pt, Shape, unit_dir};
 use crate::synth::size::SizeDist;

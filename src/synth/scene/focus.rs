@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::accessory::{Accessories, Hunt, hunted};
 use super::grains::Kind;
-use crate::synth::canvas::Primitive;
 use crate::rng::Rng;
+use crate::synth::canvas::Primitive;
 use crate::synth::rock::RockSpec;
 use crate::synth::shape::{Pt, Shape, unit_dir};
 

@@ -4,10 +4,10 @@
 
 use std::f64::consts::PI;
 
+use crate::rng::Rng;
 use crate::synth::canvas::{Fill, Primitive, Texture};
 use crate::synth::cells::CellField;
 use crate::synth::phase::{class, reuter_eta, zbar};
-use crate::rng::Rng;
 use crate::synth::rock::{RockSpec, RockType};
 use crate::synth::shape::{Pt, Shape, unit_dir};
 use crate::synth::size::SizeDist;

@@ -1,0 +1,251 @@
+//! `semcurate train`: train or fine-tune a multi U-Net (or the single-U-Net baseline).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{Receiver, channel};
+
+use anyhow::Context;
+
+use crate::dataset::ScaleBins;
+use crate::dataset::split::Split;
+use crate::jobs::train::{TrainJob, data_fingerprint, load_by_bin, split_rows};
+use crate::model::backend::dispatch_train;
+use crate::model::config::{CONFIG_FILE, FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+use crate::model::train::{TrainData, TrainEvent, TrainOptions};
+use crate::model::{BackendKind, UNetConfig};
+
+use super::Outcome;
+use super::common::{DatasetArgs, show};
+
+/// Train one U-Net per pixel-scale bin on the train split (or one U-Net for all scales with
+/// --single), validating on the val split every epoch and keeping the best epoch by mean IoU;
+/// then score the test split and write the model folder with its model card.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  semcurate train datasets/demo --out runs/demo --bins 0.25,1.8 --width 8 --epochs 5 --crop 64\n  semcurate train /data/apollo --out runs/ft --init models/default --epochs 3 --lr 1e-4\n  semcurate train /data/apollo --out runs/single --single --width 16"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Model folder to write.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Scale-bin edges in µm/px [default: those of --init, else the workspace's].
+    #[arg(long, value_name = "E,..")]
+    pub bins: Option<ScaleBins>,
+    /// Train the study's baseline: one U-Net for all pixel sizes.
+    #[arg(long)]
+    pub single: bool,
+    /// U-Net base width b (64 in the paper; 8–16 keeps CPU inference interactive).
+    #[arg(long, default_value_t = 16)]
+    pub width: usize,
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
+    #[arg(long, default_value_t = 4)]
+    pub batch: usize,
+    /// Train on random square crops of this side (px) instead of whole images.
+    #[arg(long, value_name = "PX")]
+    pub crop: Option<usize>,
+    /// Optimiser steps per epoch [default: cover each train image's area once].
+    #[arg(long, value_name = "N")]
+    pub steps_per_epoch: Option<usize>,
+    /// Start from this model's weights (fine-tuning).
+    #[arg(long, value_name = "DIR")]
+    pub init: Option<PathBuf>,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Plain cross-entropy instead of weighting rare classes up.
+    #[arg(long)]
+    pub no_class_weights: bool,
+    /// Weight of the Dice term added to cross-entropy (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    pub dice: f64,
+    /// Channel-dropout probability (0.3 in the study).
+    #[arg(long, default_value_t = 0.3)]
+    pub dropout: f64,
+    /// Compute backend: flex or ndarray (CPU), cuda when built with --features cuda.
+    #[arg(long, default_value = "flex", value_name = "NAME")]
+    pub backend: BackendKind,
+    /// Overwrite an existing model folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    if args.out.join(CONFIG_FILE).exists() && !args.force {
+        anyhow::bail!(
+            "'{}' already holds a model: choose another --out or pass --force",
+            show(&args.out)
+        );
+    }
+    let (ws, schema, _) = args.dataset.index(None, false)?;
+    let init_cfg = args
+        .init
+        .as_ref()
+        .map(|d| ModelConfig::load(d))
+        .transpose()?;
+    let stored: Option<ScaleBins> = ws.meta_json(crate::dataset::index::keys::BINS)?;
+    let bins = if args.single {
+        ScaleBins::single()
+    } else {
+        args.bins
+            .clone()
+            .or_else(|| init_cfg.as_ref().map(|c| c.bins.clone()))
+            .or(stored)
+            .unwrap_or_else(ScaleBins::single)
+    };
+    let width = init_cfg.as_ref().map_or(args.width, |c| c.unet.width);
+    let config = ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: if args.single {
+            ModelKind::SingleUnet
+        } else {
+            ModelKind::MultiUnet
+        },
+        unet: UNetConfig::new(schema.len())
+            .with_width(width)
+            .with_dropout(args.dropout),
+        schema: schema.clone(),
+        trained: vec![true; bins.len()],
+        bins,
+        input: InputNorm::default(),
+        tile: 256,
+        overlap: 32,
+    };
+    let rows = ws.images()?;
+    let splits = ws.splits()?;
+    let root = &args.dataset.dataset;
+    let (train_rows, val_rows, test_rows) = (
+        split_rows(&rows, &splits, Split::Train),
+        split_rows(&rows, &splits, Split::Val),
+        split_rows(&rows, &splits, Split::Test),
+    );
+    if train_rows.is_empty() {
+        anyhow::bail!(
+            "no labelled images with a pixel size in the train split of '{}': check `semcurate stats`",
+            show(root)
+        );
+    }
+    let all: Vec<_> = train_rows
+        .iter()
+        .chain(&val_rows)
+        .chain(&test_rows)
+        .copied()
+        .collect();
+    let (train, f1) = load_by_bin(root, &train_rows, &schema, &config.bins);
+    let (val, f2) = load_by_bin(root, &val_rows, &schema, &config.bins);
+    let (test, f3) = load_by_bin(root, &test_rows, &schema, &config.bins);
+    if f1 + f2 + f3 > 0 {
+        eprintln!(
+            "note: {} labelled images could not be loaded and are left out (re-run `semcurate index`)",
+            f1 + f2 + f3
+        );
+    }
+    let options = TrainOptions {
+        epochs: args.epochs,
+        lr: args.lr,
+        batch: args.batch,
+        crop: args.crop,
+        steps_per_epoch: args.steps_per_epoch,
+        seed: args.seed,
+        class_weights: !args.no_class_weights,
+        dice_weight: args.dice,
+    };
+    let (tx, rx) = channel();
+    let printer = std::thread::spawn(move || print_events(&rx));
+    let job = TrainJob {
+        fingerprint: data_fingerprint(&all),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        config,
+        options,
+        root,
+        out: &args.out,
+        init: args.init.clone(),
+        data: TrainData { train, val },
+        test,
+        backend: args.backend,
+        events: tx,
+        cancel: &AtomicBool::new(false),
+    };
+    let card = dispatch_train(args.backend, job)
+        .with_context(|| format!("training into '{}' failed", show(&args.out)))?;
+    let _ = printer.join();
+    println!(
+        "\nmodel written to {} in {:.0} s; card: {}",
+        show(&args.out),
+        card.training_seconds,
+        show(&args.out.join("MODEL_CARD.md"))
+    );
+    if let Some(t) = &card.test {
+        let f = |v: Option<f64>| v.map_or("n/a".into(), |x| format!("{x:.3}"));
+        println!(
+            "test split: {} images, pixel accuracy {}, mean IoU {}",
+            t.images,
+            f(t.pixel_accuracy),
+            f(t.mean_iou)
+        );
+    }
+    Ok(Outcome::Clean)
+}
+
+fn print_events(rx: &Receiver<TrainEvent>) {
+    let tty = std::io::stderr().is_terminal();
+    for e in rx {
+        match e {
+            TrainEvent::BinStart {
+                bin,
+                label,
+                train_images,
+                val_images,
+                steps,
+                epochs,
+            } => {
+                eprintln!(
+                    "bin {bin} ({label}): {train_images} train / {val_images} val images, {epochs} epochs × {steps} steps"
+                );
+            }
+            TrainEvent::BinSkipped { bin, label } => {
+                eprintln!("bin {bin} ({label}): no train images; served by the nearest trained bin")
+            }
+            TrainEvent::Step {
+                bin,
+                epoch,
+                step,
+                steps,
+                loss,
+            } if tty => {
+                eprint!("\r  bin {bin} epoch {epoch} step {step}/{steps} loss {loss:.3}   ");
+            }
+            TrainEvent::Step { .. } => {}
+            TrainEvent::Epoch {
+                bin,
+                epoch,
+                epochs,
+                train_loss,
+                val,
+                best,
+                seconds,
+            } => {
+                let v = val.map_or(String::new(), |v| {
+                    format!(
+                        " val acc {:.3} mIoU {:.3}",
+                        v.pixel_accuracy.unwrap_or(0.0),
+                        v.mean_iou.unwrap_or(0.0)
+                    )
+                });
+                let mark = if best { " *" } else { "" };
+                if tty {
+                    eprint!("\r");
+                }
+                eprintln!(
+                    "  bin {bin} epoch {epoch}/{epochs}: loss {train_loss:.3}{v} ({seconds:.0} s){mark}"
+                );
+            }
+            TrainEvent::Cancelled => eprintln!("cancelled"),
+        }
+    }
+}

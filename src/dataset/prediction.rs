@@ -1,0 +1,101 @@
+//! A model's proposal for one image as the workspace keeps it: class map, per-pixel
+//! confidence (top-two margin · 255), optional Monte-Carlo disagreement (· 255), and per-class
+//! summaries. Maps are stored deflate-compressed.
+
+use std::io::{Read, Write};
+
+use serde::{Deserialize, Serialize};
+
+/// Per-class results of one prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    /// Pixels predicted as this class.
+    pub pixels: u64,
+    /// Mean top-two margin (0–1) over those pixels; `None` when there are none.
+    pub mean_margin: Option<f32>,
+    /// Mean Monte-Carlo disagreement (0–1) over those pixels, when MC dropout was run.
+    pub mc_disagreement: Option<f32>,
+}
+
+/// One stored prediction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredPrediction {
+    pub image_id: i64,
+    /// Model hash.
+    pub model: String,
+    /// The image's fingerprint when predicted: a different one means the prediction is stale.
+    pub image_fp: String,
+    pub width: u32,
+    pub height: u32,
+    /// The image's own scale bin and the bin whose U-Net ran (they differ on fallback).
+    pub bin: u32,
+    pub used_bin: u32,
+    /// Class id per pixel.
+    pub classes: Vec<u8>,
+    /// `round(255 · margin)` per pixel.
+    pub margin: Vec<u8>,
+    /// `round(255 · disagreement)` per pixel, with MC dropout.
+    pub disagreement: Option<Vec<u8>>,
+    pub mc_passes: u32,
+    pub per_class: Vec<ClassSummary>,
+}
+
+impl StoredPrediction {
+    /// Mean margin over all pixels, 0–1.
+    pub fn mean_margin(&self) -> f64 {
+        mean_byte(&self.margin)
+    }
+
+    /// Mean MC disagreement over all pixels, 0–1, when MC dropout was run.
+    pub fn mean_disagreement(&self) -> Option<f64> {
+        self.disagreement.as_deref().map(mean_byte)
+    }
+}
+
+fn mean_byte(v: &[u8]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.iter().map(|&b| f64::from(b)).sum::<f64>() / (255.0 * v.len() as f64)
+}
+
+/// Deflate-compresses a byte map.
+pub fn pack(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}
+
+/// Inverse of [`pack`]; `expected` bounds the output against corrupt data.
+pub fn unpack(bytes: &[u8], expected: usize) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(expected);
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(expected as u64 + 1)
+        .read_to_end(&mut out)?;
+    if out.len() != expected {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("map holds {} values, {expected} expected", out.len()),
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_round_trip_and_length_check() {
+        let map: Vec<u8> = (0..65536u32).map(|i| (i / 1000 % 10) as u8).collect();
+        let packed = pack(&map);
+        assert!(
+            packed.len() < map.len() / 20,
+            "class maps compress well: {}",
+            packed.len()
+        );
+        assert_eq!(unpack(&packed, map.len()).unwrap(), map);
+        assert!(unpack(&packed, 10).is_err());
+    }
+}

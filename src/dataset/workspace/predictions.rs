@@ -1,0 +1,163 @@
+//! Models and predictions in the workspace. A prediction is keyed by image and model hash and
+//! remembers the image fingerprint it was made from, so edited images are predicted again.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Workspace, WorkspaceError, WriteTx};
+use crate::dataset::prediction::{StoredPrediction, pack, unpack};
+
+/// What is stored for an image and model, without the maps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PredictionKey {
+    pub image_fp: String,
+    pub mc_passes: u32,
+}
+
+impl Workspace {
+    /// Prediction keys of every image predicted by `model`.
+    pub fn prediction_keys(
+        &self,
+        model: &str,
+    ) -> Result<HashMap<i64, PredictionKey>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT image_id, image_fp, mc_passes FROM predictions WHERE model = ?1",
+        )?;
+        let rows = stmt.query_map([model], |r| {
+            Ok((
+                r.get(0)?,
+                PredictionKey {
+                    image_fp: r.get(1)?,
+                    mc_passes: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The stored prediction of an image by a model.
+    pub fn prediction(
+        &self,
+        image_id: i64,
+        model: &str,
+    ) -> Result<Option<StoredPrediction>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT image_fp, width, height, bin, used_bin, classes, margin, disagreement, mc_passes, per_class
+             FROM predictions WHERE image_id = ?1 AND model = ?2",
+        )?;
+        let row = stmt
+            .query_row(params![image_id, model], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                    r.get::<_, Option<Vec<u8>>>(7)?,
+                    r.get::<_, u32>(8)?,
+                    r.get::<_, String>(9)?,
+                ))
+            })
+            .optional()?;
+        let Some((
+            image_fp,
+            width,
+            height,
+            bin,
+            used_bin,
+            classes,
+            margin,
+            dis,
+            mc_passes,
+            per_class,
+        )) = row
+        else {
+            return Ok(None);
+        };
+        let n = width as usize * height as usize;
+        let corrupt = |what: &str, e: String| WorkspaceError::Corrupt {
+            key: format!("prediction {what} of image {image_id}"),
+            message: e,
+        };
+        Ok(Some(StoredPrediction {
+            image_id,
+            model: model.to_string(),
+            image_fp,
+            width,
+            height,
+            bin,
+            used_bin,
+            classes: unpack(&classes, n).map_err(|e| corrupt("classes", e.to_string()))?,
+            margin: unpack(&margin, n).map_err(|e| corrupt("margin", e.to_string()))?,
+            disagreement: dis
+                .map(|d| unpack(&d, n))
+                .transpose()
+                .map_err(|e| corrupt("disagreement", e.to_string()))?,
+            mc_passes,
+            per_class: serde_json::from_str(&per_class)
+                .map_err(|e| corrupt("summary", e.to_string()))?,
+        }))
+    }
+
+    /// Hashes of the models that have predictions, most recent first.
+    pub fn models(&self) -> Result<Vec<(String, String)>, WorkspaceError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT hash, dir FROM models ORDER BY added_at DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records a model (idempotent).
+    pub fn register_model(
+        &self,
+        hash: &str,
+        dir: &str,
+        config_json: &str,
+        now: i64,
+    ) -> Result<(), WorkspaceError> {
+        self.tx.execute(
+            "INSERT INTO models (hash, dir, config, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (hash) DO UPDATE SET dir = excluded.dir",
+            params![hash, dir, config_json, now],
+        )?;
+        Ok(())
+    }
+
+    /// Inserts or replaces a prediction.
+    pub fn put_prediction(&self, p: &StoredPrediction, now: i64) -> Result<(), WorkspaceError> {
+        let per_class =
+            serde_json::to_string(&p.per_class).map_err(|e| WorkspaceError::Corrupt {
+                key: "prediction summary".into(),
+                message: e.to_string(),
+            })?;
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO predictions (image_id, model, image_fp, width, height, bin, used_bin, classes,
+                    margin, disagreement, mc_passes, per_class, mean_margin, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                p.image_id,
+                p.model,
+                p.image_fp,
+                p.width,
+                p.height,
+                p.bin,
+                p.used_bin,
+                pack(&p.classes),
+                pack(&p.margin),
+                p.disagreement.as_deref().map(pack),
+                p.mc_passes,
+                per_class,
+                p.mean_margin(),
+                now
+            ])?;
+        Ok(())
+    }
+}

@@ -1,0 +1,279 @@
+//! Predicting a dataset: every present, readable image (labelled or not) through its scale
+//! bin's U-Net; results stored in the workspace keyed by the model's hash, committed every few
+//! images so an interrupted run keeps what it finished and the store stays consistent. A
+//! second run skips images whose stored prediction was made from the same image file.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use burn::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::layout::MC_MASKS;
+use crate::dataset::load::load_image;
+use crate::dataset::prediction::StoredPrediction;
+use crate::dataset::problems::{Problem, ProblemKind};
+use crate::dataset::raster::{Grey8, encode_grey8_png};
+use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::model::MultiUNet;
+use crate::model::infer::{Prediction, fits_one_tile, predict_batch};
+use crate::progress::Progress;
+
+/// Images committed per transaction.
+const COMMIT_EVERY: usize = 8;
+
+/// How to predict.
+#[derive(Debug, Clone, Default)]
+pub struct PredictOptions {
+    /// Monte-Carlo dropout passes (0 = none).
+    pub mc: usize,
+    /// Same-size single-tile images per forward pass.
+    pub batch: usize,
+    /// Also write class maps as PNG in the MineralClassifier layout under this folder.
+    pub out: Option<PathBuf>,
+    /// Predict again even where a prediction is stored.
+    pub redo: bool,
+}
+
+/// What a prediction run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PredictSummary {
+    pub model: String,
+    /// Present images considered.
+    pub images: usize,
+    pub predicted: usize,
+    /// Already predicted from the same file.
+    pub skipped: usize,
+    /// Predicted with a neighbouring bin's U-Net because their own bin has none.
+    pub fallbacks: usize,
+    /// PNG files written under `--out`.
+    pub written: usize,
+    pub problems: Vec<Problem>,
+    pub cancelled: bool,
+    pub seconds: f64,
+}
+
+/// Predicts the dataset at `root` whose index is `ws`.
+pub fn predict_dataset<B: Backend>(
+    model: &MultiUNet<B>,
+    hash: &str,
+    root: &Path,
+    ws: &mut Workspace,
+    opts: &PredictOptions,
+    progress: &dyn Progress,
+    cancel: &AtomicBool,
+) -> Result<PredictSummary, WorkspaceError> {
+    let started = Instant::now();
+    let keys = ws.prediction_keys(hash)?;
+    let rows: Vec<ImageRow> = ws
+        .images()?
+        .into_iter()
+        .filter(|r| !r.missing && r.is_readable())
+        .collect();
+    let mut s = PredictSummary {
+        model: hash.to_string(),
+        images: rows.len(),
+        ..PredictSummary::default()
+    };
+    let mut todo = Vec::new();
+    for row in rows {
+        let done = keys
+            .get(&row.id)
+            .is_some_and(|k| k.image_fp == row.image_fp && k.mc_passes as usize >= opts.mc);
+        if done && !opts.redo {
+            s.skipped += 1;
+            if let Some(out) = &opts.out {
+                write_stored(ws, &row, hash, root, out, &mut s)?;
+            }
+        } else {
+            todo.push(row);
+        }
+    }
+    progress.begin("predict", todo.len() as u64);
+    let mut pending: Vec<(ImageRow, Prediction)> = Vec::new();
+    let mut i = 0;
+    while i < todo.len() {
+        if cancel.load(Ordering::Relaxed) {
+            s.cancelled = true;
+            break;
+        }
+        let group = next_group(model, &todo[i..], root, opts.batch.max(1), &mut s);
+        i += group.consumed;
+        if !group.images.is_empty() {
+            let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
+            let (route, net) = model.net_for(group.pixel_size);
+            let preds = predict_batch(&model.config, net, route, &refs, opts.mc, &model.device);
+            for ((row, _), p) in group.images.into_iter().zip(preds) {
+                s.fallbacks += usize::from(p.route.is_fallback());
+                pending.push((row, p));
+            }
+        }
+        progress.advance(group.consumed as u64);
+        if pending.len() >= COMMIT_EVERY {
+            commit(ws, hash, &model.config, &mut pending, root, opts, &mut s)?;
+        }
+    }
+    commit(ws, hash, &model.config, &mut pending, root, opts, &mut s)?;
+    progress.end();
+    s.seconds = started.elapsed().as_secs_f64();
+    Ok(s)
+}
+
+/// Images that go through one forward pass.
+struct Group {
+    consumed: usize,
+    pixel_size: f64,
+    images: Vec<(ImageRow, Grey8)>,
+}
+
+/// Takes the next image and, with `batch` > 1, following ones of the same size and route.
+fn next_group<B: Backend>(
+    model: &MultiUNet<B>,
+    rows: &[ImageRow],
+    root: &Path,
+    batch: usize,
+    s: &mut PredictSummary,
+) -> Group {
+    let mut g = Group {
+        consumed: 0,
+        pixel_size: 0.0,
+        images: Vec::new(),
+    };
+    let single = model.config.bins.len() == 1;
+    for row in rows {
+        let Some(px) = row.pixel_size.or(single.then_some(1.0)) else {
+            if g.images.is_empty() {
+                g.consumed += 1;
+                s.problems.push(Problem::new(
+                    ProblemKind::MissingPixelSize,
+                    &row.image_path,
+                    "no pixel size, so no scale bin: add input-features or pass --pixel-size",
+                ));
+                continue;
+            }
+            break;
+        };
+        let image = match load_image(root, row) {
+            Ok(img) => img,
+            Err(e) if g.images.is_empty() => {
+                g.consumed += 1;
+                s.problems.push(Problem::new(
+                    ProblemKind::UnreadableImage,
+                    &row.image_path,
+                    e.to_string(),
+                ));
+                continue;
+            }
+            Err(_) => break,
+        };
+        if let Some((_, first)) = g.images.first() {
+            let same = (first.width, first.height) == (image.width, image.height)
+                && model.config.route(g.pixel_size).used == model.config.route(px).used
+                && fits_one_tile(&model.config, &image);
+            if !same || g.images.len() >= batch {
+                break;
+            }
+        } else {
+            g.pixel_size = px;
+        }
+        g.consumed += 1;
+        let alone = batch == 1 || !fits_one_tile(&model.config, &image);
+        g.images.push((row.clone(), image));
+        if alone {
+            break;
+        }
+    }
+    g
+}
+
+fn commit(
+    ws: &mut Workspace,
+    hash: &str,
+    config: &crate::model::ModelConfig,
+    pending: &mut Vec<(ImageRow, Prediction)>,
+    root: &Path,
+    opts: &PredictOptions,
+    s: &mut PredictSummary,
+) -> Result<(), WorkspaceError> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let tx = ws.transaction()?;
+    tx.register_model(
+        hash,
+        &config.schema.name,
+        &serde_json::to_string(config).unwrap_or_default(),
+        now,
+    )?;
+    for (row, p) in pending.iter() {
+        tx.put_prediction(&stored(row, hash, p), now)?;
+    }
+    tx.commit()?;
+    for (row, p) in pending.drain(..) {
+        s.predicted += 1;
+        if let Some(out) = &opts.out {
+            write_png(out, &row, p.width, p.height, &p.classes, root, s);
+        }
+    }
+    Ok(())
+}
+
+fn stored(row: &ImageRow, hash: &str, p: &Prediction) -> StoredPrediction {
+    StoredPrediction {
+        image_id: row.id,
+        model: hash.to_string(),
+        image_fp: row.image_fp.clone(),
+        width: p.width,
+        height: p.height,
+        bin: p.route.bin as u32,
+        used_bin: p.route.used as u32,
+        classes: p.classes.clone(),
+        margin: p.margin.clone(),
+        disagreement: p.disagreement.clone(),
+        mc_passes: p.mc_passes as u32,
+        per_class: p.per_class.clone(),
+    }
+}
+
+fn write_stored(
+    ws: &Workspace,
+    row: &ImageRow,
+    hash: &str,
+    root: &Path,
+    out: &Path,
+    s: &mut PredictSummary,
+) -> Result<(), WorkspaceError> {
+    if let Some(p) = ws.prediction(row.id, hash)? {
+        write_png(out, row, p.width, p.height, &p.classes, root, s);
+    }
+    Ok(())
+}
+
+/// `OUT/SAMPLE/output-images/STEM.png`; failures become problems, not aborts.
+fn write_png(
+    out: &Path,
+    row: &ImageRow,
+    w: u32,
+    h: u32,
+    classes: &[u8],
+    _root: &Path,
+    s: &mut PredictSummary,
+) {
+    let dir = out.join(&row.sample).join(MC_MASKS);
+    let path = dir.join(format!("{}.png", row.stem));
+    let result = std::fs::create_dir_all(&dir)
+        .and_then(|()| encode_grey8_png(w, h, classes).map_err(std::io::Error::other))
+        .and_then(|bytes| crate::fsutil::write_atomic(&path, &bytes));
+    match result {
+        Ok(()) => s.written += 1,
+        Err(e) => s.problems.push(Problem::new(
+            ProblemKind::Unlistable,
+            path.display().to_string(),
+            format!("cannot write predicted mask: {e}"),
+        )),
+    }
+}

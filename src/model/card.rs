@@ -1,0 +1,238 @@
+//! The model card: what a model was trained on (with a fingerprint of the data), how, for how
+//! long, and how it scores on the test split per class and per scale bin. Written as
+//! `model_card.json` and as readable `MODEL_CARD.md`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{CARD_JSON, CARD_MD, ModelConfig};
+use super::train::{BinReport, TrainOptions};
+use crate::dataset::ClassSchema;
+use crate::metrics::Confusion;
+
+/// Scores of a confusion matrix, per class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsCard {
+    pub images: usize,
+    pub pixels: u64,
+    pub pixel_accuracy: Option<f64>,
+    pub mean_iou: Option<f64>,
+    pub per_class: Vec<ClassMetric>,
+}
+
+/// One class's scores; `None` where undefined (the class is absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassMetric {
+    pub id: u8,
+    pub short: String,
+    pub iou: Option<f64>,
+    pub precision: Option<f64>,
+    pub recall: Option<f64>,
+    pub support: u64,
+}
+
+impl MetricsCard {
+    /// Scores of `m` over `images` images.
+    pub fn from_confusion(m: &Confusion, images: usize, schema: &ClassSchema) -> Self {
+        Self {
+            images,
+            pixels: m.total(),
+            pixel_accuracy: m.pixel_accuracy(),
+            mean_iou: m.mean_iou(),
+            per_class: schema
+                .classes
+                .iter()
+                .map(|c| {
+                    let i = usize::from(c.id);
+                    ClassMetric {
+                        id: c.id,
+                        short: c.short.clone(),
+                        iou: m.iou(i),
+                        precision: m.precision(i),
+                        recall: m.recall(i),
+                        support: m.support(i),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Labelled images per split.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SplitCounts {
+    pub train: usize,
+    pub val: usize,
+    pub test: usize,
+}
+
+/// One scale bin of the card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BinCard {
+    pub bin: usize,
+    pub range: String,
+    pub images: SplitCounts,
+    pub trained: bool,
+    /// The bin whose U-Net serves this one when it has none.
+    pub served_by: usize,
+    pub training: Option<BinReport>,
+    pub test: Option<MetricsCard>,
+}
+
+/// `model_card.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelCard {
+    pub semcurate_version: String,
+    pub created_unix: i64,
+    /// The command line that trained the model.
+    pub command: String,
+    pub backend: String,
+    pub dataset: String,
+    /// SHA-256 over the sorted (path, fingerprint) of every image and mask used, 16 hex digits.
+    pub data_fingerprint: String,
+    pub images: SplitCounts,
+    pub options: TrainOptions,
+    pub init: Option<String>,
+    pub training_seconds: f64,
+    pub bins: Vec<BinCard>,
+    pub test: Option<MetricsCard>,
+    /// Mean inference time per test image on the training backend, in ms.
+    pub ms_per_image: Option<f64>,
+}
+
+impl ModelCard {
+    /// Writes both card files into `dir`.
+    pub fn save(&self, dir: &Path, config: &ModelConfig) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        crate::fsutil::write_durable(&dir.join(CARD_JSON), json.as_bytes())?;
+        crate::fsutil::write_durable(&dir.join(CARD_MD), self.markdown(config).as_bytes())
+    }
+
+    /// The readable card.
+    pub fn markdown(&self, config: &ModelConfig) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# Model card\n");
+        let _ = writeln!(
+            s,
+            "- kind: {:?}, U-Net width b = {}, dropout {}, {} classes ({})",
+            config.kind,
+            config.unet.width,
+            config.unet.dropout,
+            config.schema.len(),
+            config.schema.name
+        );
+        let _ = writeln!(
+            s,
+            "- scale bins (µm/px): {}",
+            if config.bins.edges().is_empty() {
+                "one bin".to_string()
+            } else {
+                config.bins.to_string()
+            }
+        );
+        let _ = writeln!(s, "- trained with: `{}`", self.command);
+        let _ = writeln!(
+            s,
+            "- on: `{}` (data fingerprint `{}`), {} train / {} val / {} test images",
+            self.dataset,
+            self.data_fingerprint,
+            self.images.train,
+            self.images.val,
+            self.images.test
+        );
+        let _ = writeln!(
+            s,
+            "- backend {}, {:.0} s of training, semcurate {}",
+            self.backend, self.training_seconds, self.semcurate_version
+        );
+        if let Some(ms) = self.ms_per_image {
+            let _ = writeln!(
+                s,
+                "- inference: {ms:.0} ms per 256×256 image on {} (batch 1)",
+                self.backend
+            );
+        }
+        let _ = writeln!(
+            s,
+            "- options: epochs {}, lr {}, batch {}, crop {:?}, steps/epoch {:?}, seed {}, class weights {}, Dice weight {}",
+            self.options.epochs,
+            self.options.lr,
+            self.options.batch,
+            self.options.crop,
+            self.options.steps_per_epoch,
+            self.options.seed,
+            self.options.class_weights,
+            self.options.dice_weight
+        );
+        if let Some(t) = &self.test {
+            let _ = writeln!(
+                s,
+                "\n## Test split, all bins\n\n{}",
+                metrics_table(&[("all", t)])
+            );
+        }
+        let per_bin: Vec<(String, &MetricsCard)> = self
+            .bins
+            .iter()
+            .filter_map(|b| b.test.as_ref().map(|t| (b.range.clone(), t)))
+            .collect();
+        if !per_bin.is_empty() {
+            let rows: Vec<(&str, &MetricsCard)> =
+                per_bin.iter().map(|(r, t)| (r.as_str(), *t)).collect();
+            let _ = writeln!(
+                s,
+                "\n## Test split per scale bin (IoU per class)\n\n{}",
+                metrics_table(&rows)
+            );
+        }
+        let _ = writeln!(s, "\n## Bins\n");
+        for b in &self.bins {
+            let best = b.training.as_ref().map_or("not trained".to_string(), |r| {
+                format!("best epoch {}, {:.0} s", r.best_epoch, r.seconds)
+            });
+            let served = if b.trained {
+                String::new()
+            } else {
+                format!(", served by bin {}", b.served_by)
+            };
+            let _ = writeln!(
+                s,
+                "- bin {} ({}): {} train / {} val / {} test images; {best}{served}",
+                b.bin, b.range, b.images.train, b.images.val, b.images.test
+            );
+        }
+        s
+    }
+}
+
+fn fmt(v: Option<f64>) -> String {
+    v.map_or("n/a".to_string(), |x| format!("{x:.3}"))
+}
+
+fn metrics_table(rows: &[(&str, &MetricsCard)]) -> String {
+    let Some((_, first)) = rows.first() else {
+        return String::new();
+    };
+    let mut s = String::from("| | images | pixel acc. | mIoU |");
+    for c in &first.per_class {
+        let _ = write!(s, " {} |", c.short);
+    }
+    s.push_str("\n|---|---|---|---|");
+    s.push_str(&"---|".repeat(first.per_class.len()));
+    for (name, m) in rows {
+        let _ = write!(
+            s,
+            "\n| {name} | {} | {} | {} |",
+            m.images,
+            fmt(m.pixel_accuracy),
+            fmt(m.mean_iou)
+        );
+        for c in &m.per_class {
+            let _ = write!(s, " {} |", fmt(c.iou));
+        }
+    }
+    s.push('\n');
+    s
+}

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod dataset;
 pub mod fsutil;
+pub mod hashing;
 pub mod jobs;
 pub mod metrics;
 pub mod model;

@@ -37,7 +37,12 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let info = inspect(&args.weights)?;
     let schema = ClassSchema::by_name_or_path(&args.schema)?;
-    let model = import::<Flex>(&args.weights, &schema, args.threshold, &Default::default())?;
+    let model = import::<Flex>(
+        &args.weights,
+        &schema,
+        args.threshold,
+        &burn::backend::flex::FlexDevice,
+    )?;
     model
         .save(&args.out)
         .with_context(|| format!("cannot write '{}'", show(&args.out)))?;

@@ -209,7 +209,9 @@ fn print_events(rx: &Receiver<TrainEvent>) {
                 );
             }
             TrainEvent::BinSkipped { bin, label } => {
-                eprintln!("bin {bin} ({label}): no train images; served by the nearest trained bin")
+                eprintln!(
+                    "bin {bin} ({label}): no train images; served by the nearest trained bin"
+                );
             }
             TrainEvent::Step {
                 bin,

@@ -104,11 +104,7 @@ pub fn data_fingerprint(rows: &[&ImageRow]) -> String {
     for l in &lines {
         h.update(l.as_bytes());
     }
-    h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hashing::short_hex(h)
 }
 
 /// A pixel size that stands for bin `k` when routing into an initial model.
@@ -138,7 +134,7 @@ impl crate::model::backend::TrainTask for TrainJob<'_> {
         );
         let seconds = started.elapsed().as_secs_f64();
         model.save(self.out)?;
-        let card = card(&self, &model, reports, seconds);
+        let card = card(&self, &model, &reports, seconds);
         card.save(self.out, &model.config)
             .map_err(|source| ModelError::Io {
                 path: self.out.to_path_buf(),
@@ -165,7 +161,7 @@ fn initial_nets<B: AutodiffBackend>(
 fn card<B: Backend>(
     job: &TrainJob<'_>,
     model: &MultiUNet<B>,
-    reports: Vec<crate::model::train::BinReport>,
+    reports: &[crate::model::train::BinReport],
     seconds: f64,
 ) -> ModelCard {
     let schema = &model.config.schema;

@@ -8,6 +8,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use burn::backend::flex::FlexDevice;
+use burn::backend::ndarray::NdArrayDevice;
 use burn::backend::{Autodiff, Flex, NdArray};
 use burn::tensor::backend::{AutodiffBackend, Backend};
 
@@ -87,8 +89,8 @@ pub trait TrainTask {
 /// Runs `task` on the backend `kind`.
 pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> T::Output {
     match kind {
-        BackendKind::Flex => task.run::<Flex>(Default::default()),
-        BackendKind::NdArray => task.run::<NdArray>(Default::default()),
+        BackendKind::Flex => task.run::<Flex>(FlexDevice),
+        BackendKind::NdArray => task.run::<NdArray>(NdArrayDevice::default()),
         #[cfg(feature = "cuda")]
         BackendKind::Cuda => task.run::<burn::backend::Cuda>(Default::default()),
     }
@@ -97,8 +99,8 @@ pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> T::Output {
 /// Runs `task` on the autodiff version of backend `kind`.
 pub fn dispatch_train<T: TrainTask>(kind: BackendKind, task: T) -> T::Output {
     match kind {
-        BackendKind::Flex => task.run::<Autodiff<Flex>>(Default::default()),
-        BackendKind::NdArray => task.run::<Autodiff<NdArray>>(Default::default()),
+        BackendKind::Flex => task.run::<Autodiff<Flex>>(FlexDevice),
+        BackendKind::NdArray => task.run::<Autodiff<NdArray>>(NdArrayDevice::default()),
         #[cfg(feature = "cuda")]
         BackendKind::Cuda => task.run::<Autodiff<burn::backend::Cuda>>(Default::default()),
     }

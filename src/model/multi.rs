@@ -157,9 +157,5 @@ pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
             add(&ModelConfig::weights_file(dir, k))?;
         }
     }
-    Ok(h.finalize()
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(crate::hashing::short_hex(h))
 }

@@ -1,0 +1,72 @@
+//! U-Net inference time on the CPU backends (SPEC 5; figures in docs/BENCHMARKS.md).
+//!
+//! Prints one JSON line per configuration: backend, width, batch, ms per image (median over
+//! repetitions after a warm-up). Run through `benches/unet.sh`, which also runs PyTorch on the
+//! same architecture and input and prints the ratios. Environment: `BENCH_WIDTHS` (default
+//! "8,64"), `BENCH_BATCHES` ("1,8"), `BENCH_SECONDS` (time budget per configuration, 6).
+
+use std::time::Instant;
+
+use burn::backend::{Flex, NdArray};
+use burn::prelude::*;
+use semcurate::model::UNetConfig;
+
+fn list(var: &str, default: &str) -> Vec<usize> {
+    std::env::var(var)
+        .unwrap_or_else(|_| default.to_string())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
+fn input<B: Backend>(batch: usize, device: &B::Device) -> Tensor<B, 4> {
+    let data: Vec<f32> = (0..batch * 256 * 256)
+        .map(|i| ((i * 37) % 256) as f32 / 255.0)
+        .collect();
+    Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([batch, 1, 256, 256])
+}
+
+fn bench<B: Backend>(name: &str, width: usize, batch: usize, budget: f64) {
+    let device = B::Device::default();
+    let net = UNetConfig::new(10).with_width(width).init::<B>(&device);
+    let run = || {
+        let t = Instant::now();
+        let out = net.forward(input::<B>(batch, &device));
+        let _ = out.into_data();
+        t.elapsed().as_secs_f64()
+    };
+    let first = run(); // warm-up (allocations, thread pool)
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < 3 || (started.elapsed().as_secs_f64() < budget && times.len() < 30) {
+        times.push(run());
+        if first > budget {
+            break;
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    println!(
+        "{{\"impl\":\"burn-{name}\",\"width\":{width},\"batch\":{batch},\"ms_per_image\":{:.2},\"runs\":{}}}",
+        1000.0 * median / batch as f64,
+        times.len()
+    );
+}
+
+fn main() {
+    let budget: f64 = std::env::var("BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6.0);
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "flex,ndarray".into());
+    for width in list("BENCH_WIDTHS", "8,64") {
+        for batch in list("BENCH_BATCHES", "1,8") {
+            if backends.contains("flex") {
+                bench::<Flex>("flex", width, batch, budget);
+            }
+            if backends.contains("ndarray") {
+                bench::<NdArray>("ndarray", width, batch, budget);
+            }
+        }
+    }
+}

@@ -1,0 +1,198 @@
+//! `semcurate predict`: every image gets a stored prediction and a PNG under --out; a second
+//! run skips them; an interrupted run keeps what it committed and the next one finishes.
+#![allow(clippy::unwrap_used)]
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use assert_cmd::Command;
+use burn::backend::Flex;
+use semcurate::dataset::ClassSchema;
+use semcurate::dataset::workspace::Workspace;
+use semcurate::jobs::predict::{PredictOptions, predict_dataset};
+use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+use semcurate::model::multi::model_hash;
+use semcurate::model::{MultiUNet, UNetConfig};
+use semcurate::progress::Progress;
+use serde_json::Value;
+
+fn semcurate() -> Command {
+    Command::cargo_bin("semcurate").unwrap()
+}
+
+/// A width-4 model with random weights over bins ≤ 1 µm/px and > 1 µm/px.
+fn tiny_model(dir: &Path) {
+    let schema = ClassSchema::default();
+    let config = ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: ModelKind::MultiUnet,
+        unet: UNetConfig::new(schema.len()).with_width(4),
+        schema,
+        bins: "1".parse().unwrap(),
+        input: InputNorm::default(),
+        tile: 64,
+        overlap: 16,
+        trained: vec![true, true],
+    };
+    let device = Default::default();
+    let nets = vec![
+        Some(config.unet.init::<Flex>(&device)),
+        Some(config.unet.init::<Flex>(&device)),
+    ];
+    MultiUNet {
+        config,
+        nets,
+        device,
+    }
+    .save(dir)
+    .unwrap();
+}
+
+fn dataset(root: &Path) {
+    semcurate()
+        .args([
+            "synth",
+            "--samples",
+            "2",
+            "--per-sample",
+            "4",
+            "--unlabelled",
+            "2",
+            "--size",
+            "48",
+            "--seed",
+            "5",
+            "--quiet",
+        ])
+        .arg(root)
+        .assert()
+        .success();
+}
+
+fn predict(root: &Path, model: &Path, out: &Path) -> Value {
+    let o = semcurate()
+        .args(["predict", "--json", "--quiet", "--model"])
+        .arg(model)
+        .arg("--out")
+        .arg(out)
+        .arg(root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+#[test]
+fn predicts_every_image_writes_masks_and_resumes() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model, out) = (t.path().join("d"), t.path().join("m"), t.path().join("out"));
+    dataset(&root);
+    tiny_model(&model);
+    let first = predict(&root, &model, &out);
+    assert_eq!(first["images"], 10);
+    assert_eq!(first["predicted"], 10);
+    assert_eq!(first["written"], 10);
+    let pngs: Vec<_> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .collect();
+    assert_eq!(pngs.len(), 10);
+    for e in &pngs {
+        assert!(e.path().parent().unwrap().ends_with("output-images"));
+        let img = image::open(e.path()).unwrap().to_luma8();
+        assert_eq!(img.dimensions(), (48, 48));
+        assert!(img.pixels().all(|p| p.0[0] < 10));
+    }
+    let out2 = t.path().join("out2");
+    let second = predict(&root, &model, &out2);
+    assert_eq!(second["predicted"], 0);
+    assert_eq!(second["skipped"], 10);
+    assert_eq!(
+        second["written"], 10,
+        "--out is complete even when nothing is recomputed"
+    );
+    // A changed image is predicted again.
+    let some = walkdir::WalkDir::new(root.join("10003/input-images"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_file())
+        .unwrap();
+    let bytes = std::fs::read(some.path()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(some.path(), bytes).unwrap();
+    let third = predict(&root, &model, &out2);
+    assert_eq!(third["predicted"], 1);
+}
+
+/// Cancels after `after` images.
+struct CancelAfter<'a> {
+    after: u64,
+    done: AtomicU64,
+    cancel: &'a AtomicBool,
+}
+
+impl Progress for CancelAfter<'_> {
+    fn begin(&self, _: &str, _: u64) {}
+    fn advance(&self, n: u64) {
+        if self.done.fetch_add(n, Ordering::Relaxed) + n >= self.after {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model_dir) = (t.path().join("d"), t.path().join("m"));
+    dataset(&root);
+    tiny_model(&model_dir);
+    semcurate()
+        .args(["index", "--quiet"])
+        .arg(&root)
+        .assert()
+        .success();
+    let model = MultiUNet::<Flex>::load(&model_dir, &Default::default()).unwrap();
+    let hash = model_hash(&model_dir).unwrap();
+    let mut ws = Workspace::open(&root.join(".semcurate")).unwrap();
+    let cancel = AtomicBool::new(false);
+    let progress = CancelAfter {
+        after: 3,
+        done: AtomicU64::new(0),
+        cancel: &cancel,
+    };
+    let s = predict_dataset(
+        &model,
+        &hash,
+        &root,
+        &mut ws,
+        &PredictOptions::default(),
+        &progress,
+        &cancel,
+    )
+    .unwrap();
+    assert!(s.cancelled);
+    assert_eq!(s.predicted, 3);
+    assert_eq!(ws.prediction_keys(&hash).unwrap().len(), 3);
+    let id = *ws.prediction_keys(&hash).unwrap().keys().next().unwrap();
+    let p = ws.prediction(id, &hash).unwrap().unwrap();
+    assert_eq!(p.classes.len(), 48 * 48);
+    assert_eq!(p.per_class.iter().map(|c| c.pixels).sum::<u64>(), 48 * 48);
+    drop(ws);
+    let o = semcurate()
+        .args(["predict", "--json", "--quiet", "--model"])
+        .arg(&model_dir)
+        .arg(&root)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (v["predicted"].as_u64(), v["skipped"].as_u64()),
+        (Some(7), Some(3))
+    );
+}

@@ -1,5 +1,5 @@
 //! PyTorch import: state dicts written by the study's own module layout
-//! (tests/fixtures/make_torch_fixture.py) load into our U-Net and give PyTorch's logits.
+//! (`tests/fixtures/make_torch_fixture.py`) load into our U-Net and give PyTorch's logits.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -88,7 +88,7 @@ fn unet1_and_unet2_match_pytorch_on_ndarray() {
 fn inspection_and_errors() {
     let i = inspect(&fixture("unet2_w4.pth")).unwrap();
     assert_eq!((i.kind, i.width, i.classes), (StateDictKind::UNet2, 4, 10));
-    let device = Default::default();
+    let device = burn::backend::flex::FlexDevice;
     let e = import::<Flex>(
         &fixture("unet2_w4.pth"),
         &ClassSchema::default(),

@@ -34,7 +34,7 @@ fn tiny_model(dir: &Path) {
         overlap: 16,
         trained: vec![true, true],
     };
-    let device = Default::default();
+    let device = burn::backend::flex::FlexDevice;
     let nets = vec![
         Some(config.unet.init::<Flex>(&device)),
         Some(config.unet.init::<Flex>(&device)),
@@ -157,7 +157,7 @@ fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
         .arg(&root)
         .assert()
         .success();
-    let model = MultiUNet::<Flex>::load(&model_dir, &Default::default()).unwrap();
+    let model = MultiUNet::<Flex>::load(&model_dir, &burn::backend::flex::FlexDevice).unwrap();
     let hash = model_hash(&model_dir).unwrap();
     let mut ws = Workspace::open(&root.join(".semcurate")).unwrap();
     let cancel = AtomicBool::new(false);

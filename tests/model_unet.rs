@@ -26,9 +26,9 @@ fn config(bins: &str, trained: Vec<bool>) -> ModelConfig {
     }
 }
 
-fn model(bins: &str, trained: Vec<bool>) -> MultiUNet<B> {
-    let device = Default::default();
-    let cfg = config(bins, trained.clone());
+fn model(bins: &str, trained: &[bool]) -> MultiUNet<B> {
+    let device = burn::backend::flex::FlexDevice;
+    let cfg = config(bins, trained.to_vec());
     let nets = trained
         .iter()
         .map(|&t| t.then(|| cfg.unet.init::<B>(&device)))
@@ -50,7 +50,7 @@ fn image(w: u32, h: u32) -> Grey8 {
 
 #[test]
 fn logits_have_the_input_size_and_class_count() {
-    let device = Default::default();
+    let device = burn::backend::flex::FlexDevice;
     let net = UNetConfig::new(10).with_width(4).init::<B>(&device);
     for (h, w) in [(8, 8), (64, 64), (40, 96), (256, 256)] {
         let x = Tensor::<B, 4>::zeros([1, 1, h, w], &device);
@@ -62,7 +62,7 @@ fn logits_have_the_input_size_and_class_count() {
 
 #[test]
 fn predictions_cover_images_of_any_size() {
-    let m = model("1", vec![true, true]);
+    let m = model("1", &[true, true]);
     for (w, h) in [(30, 20), (64, 64), (150, 70)] {
         let p = m.predict(&image(w, h), 0.5, 0);
         assert_eq!((p.width, p.height), (w, h));
@@ -77,7 +77,7 @@ fn predictions_cover_images_of_any_size() {
 
 #[test]
 fn routing_sends_each_image_to_its_bin_and_falls_back_to_the_nearest() {
-    let m = model("0.25,1.8", vec![true, false, true]);
+    let m = model("0.25,1.8", &[true, false, true]);
     let route = |p: f64| m.config.route(p);
     assert_eq!((route(0.1).bin, route(0.1).used), (0, 0));
     assert_eq!((route(0.25).bin, route(0.25).used), (0, 0));
@@ -100,9 +100,9 @@ fn routing_sends_each_image_to_its_bin_and_falls_back_to_the_nearest() {
 #[test]
 fn save_and_load_give_identical_outputs_and_a_stable_hash() {
     let t = tempfile::tempdir().unwrap();
-    let m = model("1", vec![true, true]);
+    let m = model("1", &[true, true]);
     m.save(t.path()).unwrap();
-    let loaded = MultiUNet::<B>::load(t.path(), &Default::default()).unwrap();
+    let loaded = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice).unwrap();
     let img = image(48, 40);
     for px in [0.5, 3.0] {
         let (a, b) = (m.predict(&img, px, 0), loaded.predict(&img, px, 0));
@@ -114,7 +114,7 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
     assert_eq!(h1, model_hash(t.path()).unwrap());
     let fresh = UNetConfig::new(10)
         .with_width(4)
-        .init::<B>(&Default::default());
+        .init::<B>(&burn::backend::flex::FlexDevice);
     semcurate::model::multi::save_net(&fresh, &t.path().join("bin0.safetensors")).unwrap();
     assert_ne!(
         h1,
@@ -126,14 +126,14 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
 #[test]
 fn loading_checks_files_and_schema() {
     let t = tempfile::tempdir().unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &Default::default())
+    let e = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice)
         .err()
         .unwrap();
     assert!(e.to_string().contains("has no config.json"), "{e}");
-    let m = model("1", vec![true, true]);
+    let m = model("1", &[true, true]);
     m.save(t.path()).unwrap();
     std::fs::remove_file(t.path().join("bin1.safetensors")).unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &Default::default())
+    let e = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice)
         .err()
         .unwrap();
     assert!(
@@ -146,7 +146,7 @@ fn loading_checks_files_and_schema() {
 
 #[test]
 fn mc_dropout_keeps_the_class_map() {
-    let m = model("1", vec![true, true]);
+    let m = model("1", &[true, true]);
     let p = m.predict(&image(32, 32), 0.5, 4);
     let plain = m.predict(&image(32, 32), 0.5, 0);
     assert_eq!(p.mc_passes, 4);
@@ -171,7 +171,7 @@ fn mc_dropout_keeps_the_class_map() {
 
 #[test]
 fn channel_dropout_changes_logits_and_keeps_the_mean() {
-    let device = Default::default();
+    let device = burn::backend::flex::FlexDevice;
     let net = UNetConfig::new(10).with_width(8).init::<B>(&device);
     let x = Tensor::<B, 4>::random([1, 1, 32, 32], burn::tensor::Distribution::Default, &device);
     let a = net.forward_with(x.clone(), false);

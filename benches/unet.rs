@@ -10,6 +10,7 @@ use std::time::Instant;
 use burn::backend::{Flex, NdArray};
 use burn::prelude::*;
 use semcurate::model::UNetConfig;
+use semcurate::model::fused::FusedUNet;
 
 fn list(var: &str, default: &str) -> Vec<usize> {
     std::env::var(var)
@@ -29,9 +30,24 @@ fn input<B: Backend>(batch: usize, device: &B::Device) -> Tensor<B, 4> {
 fn bench<B: Backend>(name: &str, width: usize, batch: usize, budget: f64) {
     let device = B::Device::default();
     let net = UNetConfig::new(10).with_width(width).init::<B>(&device);
+    time::<B>(name, width, batch, budget, &|x| net.forward(x));
+    let fused = FusedUNet::from_unet(&net);
+    time::<B>(&format!("{name}-fused-bn"), width, batch, budget, &|x| {
+        fused.forward(x)
+    });
+}
+
+fn time<B: Backend>(
+    name: &str,
+    width: usize,
+    batch: usize,
+    budget: f64,
+    forward: &dyn Fn(Tensor<B, 4>) -> Tensor<B, 4>,
+) {
+    let device = B::Device::default();
     let run = || {
         let t = Instant::now();
-        let out = net.forward(input::<B>(batch, &device));
+        let out = forward(input::<B>(batch, &device));
         let _ = out.into_data();
         t.elapsed().as_secs_f64()
     };

@@ -39,13 +39,7 @@ fn tiny_model(dir: &Path) {
         Some(config.unet.init::<Flex>(&device)),
         Some(config.unet.init::<Flex>(&device)),
     ];
-    MultiUNet {
-        config,
-        nets,
-        device,
-    }
-    .save(dir)
-    .unwrap();
+    MultiUNet::new(config, nets, device).save(dir).unwrap();
 }
 
 fn dataset(root: &Path) {

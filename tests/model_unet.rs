@@ -33,11 +33,7 @@ fn model(bins: &str, trained: &[bool]) -> MultiUNet<B> {
         .iter()
         .map(|&t| t.then(|| cfg.unet.init::<B>(&device)))
         .collect();
-    MultiUNet {
-        config: cfg,
-        nets,
-        device,
-    }
+    MultiUNet::new(cfg, nets, device)
 }
 
 fn image(w: u32, h: u32) -> Grey8 {
@@ -188,5 +184,36 @@ fn channel_dropout_changes_logits_and_keeps_the_mean() {
     assert!(
         (kept - 1.0).abs() < 0.1,
         "inverted dropout keeps the mean, got {kept}"
+    );
+}
+
+#[test]
+fn folded_batch_norm_gives_the_same_logits() {
+    use semcurate::model::fused::FusedUNet;
+    let device = burn::backend::flex::FlexDevice;
+    // Non-trivial running statistics: a few forward passes in training mode would be needed
+    // otherwise, so set them from a seeded random draw.
+    let mut net = UNetConfig::new(10).with_width(8).init::<B>(&device);
+    for block in [&mut net.conv1, &mut net.conv4, &mut net.conv7] {
+        for bn in [&mut block.bn_a, &mut block.bn_b] {
+            let n = bn.gamma.dims()[0];
+            let dist = burn::tensor::Distribution::Uniform(0.5, 2.0);
+            bn.running_var = burn::module::RunningState::new(Tensor::random([n], dist, &device));
+            bn.running_mean = burn::module::RunningState::new(Tensor::random(
+                [n],
+                burn::tensor::Distribution::Normal(0.0, 0.3),
+                &device,
+            ));
+            bn.gamma = burn::module::Param::from_tensor(Tensor::random([n], dist, &device));
+        }
+    }
+    let x = Tensor::<B, 4>::random([2, 1, 32, 40], burn::tensor::Distribution::Default, &device);
+    let a = net.forward(x.clone());
+    let b = FusedUNet::from_unet(&net).forward(x);
+    let diff: f32 = (a.clone() - b).abs().max().into_scalar();
+    let scale: f32 = a.abs().max().into_scalar();
+    assert!(
+        diff < 1e-4 * scale.max(1.0),
+        "fused differs by {diff} (scale {scale})"
     );
 }

@@ -102,8 +102,8 @@ pub fn predict_dataset<B: Backend>(
         i += group.consumed;
         if !group.images.is_empty() {
             let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
-            let (route, net) = model.net_for(group.pixel_size);
-            let preds = predict_batch(&model.config, net, route, &refs, opts.mc, &model.device);
+            let (route, nets) = model.nets_for(group.pixel_size);
+            let preds = predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device);
             for ((row, _), p) in group.images.into_iter().zip(preds) {
                 s.fallbacks += usize::from(p.route.is_fallback());
                 pending.push((row, p));

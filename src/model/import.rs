@@ -204,9 +204,5 @@ pub fn import<B: Backend>(
         tile: 256,
         overlap: 32,
     };
-    Ok(MultiUNet {
-        config,
-        nets,
-        device: device.clone(),
-    })
+    Ok(MultiUNet::new(config, nets, device.clone()))
 }

@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::config::{ModelConfig, Route};
+use super::fused::FusedUNet;
 use super::tiling::{Stitcher, crop, pad_reflect, plan};
 use super::unet::UNet;
 use crate::dataset::prediction::ClassSummary;
@@ -33,6 +34,32 @@ pub struct Prediction {
     pub mc_passes: usize,
 }
 
+/// The networks of one bin: the U-Net (training form, used with dropout for Monte-Carlo
+/// passes) and, when available, its batch-norm-folded form for plain inference.
+pub struct Nets<'a, B: Backend> {
+    pub unet: &'a UNet<B>,
+    pub fused: Option<&'a FusedUNet<B>>,
+}
+
+// Manual impls: a derive would ask `B: Copy`, but only references are copied.
+impl<B: Backend> Clone for Nets<'_, B> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<B: Backend> Copy for Nets<'_, B> {}
+
+impl<B: Backend> Nets<'_, B> {
+    /// Logits, with channel dropout when `dropout` (Monte-Carlo pass).
+    pub fn forward(&self, x: Tensor<B, 4>, dropout: bool) -> Tensor<B, 4> {
+        match (dropout, self.fused) {
+            (false, Some(f)) => f.forward(x),
+            _ => self.unet.forward_with(x, dropout),
+        }
+    }
+}
+
 /// Normalises grey levels into a `[1, 1, h, w]` tensor.
 fn input<B: Backend>(
     cfg: &ModelConfig,
@@ -52,7 +79,7 @@ fn input<B: Backend>(
 /// Class probabilities `[classes][h][w]` of the whole image through `net`.
 pub fn probabilities<B: Backend>(
     cfg: &ModelConfig,
-    net: &UNet<B>,
+    net: Nets<'_, B>,
     image: &Grey8,
     dropout: bool,
     device: &B::Device,
@@ -64,7 +91,7 @@ pub fn probabilities<B: Backend>(
     let mut st = Stitcher::new(p.padded_w, p.padded_h, classes, cfg.overlap / 2);
     for t in &p.tiles {
         let x = input::<B>(cfg, &crop(&padded, p.padded_w, *t), t.w, t.h, device);
-        let probs = softmax(net.forward_with(x, dropout), 1);
+        let probs = softmax(net.forward(x, dropout), 1);
         let data = probs.into_data().convert::<f32>();
         st.add(*t, data.as_slice::<f32>().unwrap_or(&[]));
     }
@@ -136,7 +163,7 @@ pub fn to_byte(v: f32) -> u8 {
 /// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
 pub fn predict<B: Backend>(
     cfg: &ModelConfig,
-    net: &UNet<B>,
+    net: Nets<'_, B>,
     route: Route,
     image: &Grey8,
     mc: usize,
@@ -175,7 +202,7 @@ pub fn predict<B: Backend>(
 /// forward pass of batch `images.len()`: `[image][classes][h][w]`.
 pub fn probabilities_batch<B: Backend>(
     cfg: &ModelConfig,
-    net: &UNet<B>,
+    net: Nets<'_, B>,
     images: &[&Grey8],
     dropout: bool,
     device: &B::Device,
@@ -193,7 +220,7 @@ pub fn probabilities_batch<B: Backend>(
         );
     }
     let x = Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
-    let probs = softmax(net.forward_with(x, dropout), 1)
+    let probs = softmax(net.forward(x, dropout), 1)
         .into_data()
         .convert::<f32>();
     let all = probs.as_slice::<f32>().unwrap_or(&[]);
@@ -221,7 +248,7 @@ pub fn fits_one_tile(cfg: &ModelConfig, image: &Grey8) -> bool {
 /// Like [`predict`] for several same-size single-tile images routed to the same network.
 pub fn predict_batch<B: Backend>(
     cfg: &ModelConfig,
-    net: &UNet<B>,
+    net: Nets<'_, B>,
     route: Route,
     images: &[&Grey8],
     mc: usize,

@@ -8,7 +8,8 @@ use burn_store::{ModuleSnapshot, SafetensorsStore};
 use sha2::{Digest, Sha256};
 
 use super::config::{ModelConfig, ModelDirError, Route};
-use super::infer::{Prediction, predict};
+use super::fused::FusedUNet;
+use super::infer::{Nets, Prediction, predict};
 use super::unet::UNet;
 use crate::dataset::raster::Grey8;
 
@@ -31,10 +32,26 @@ pub struct MultiUNet<B: Backend> {
     pub config: ModelConfig,
     /// One network per bin; `None` for bins without trained weights.
     pub nets: Vec<Option<UNet<B>>>,
+    /// The same networks with batch norm folded, for plain inference.
+    fused: Vec<Option<FusedUNet<B>>>,
     pub device: B::Device,
 }
 
 impl<B: Backend> MultiUNet<B> {
+    /// A model from its config and per-bin networks (`None` for untrained bins).
+    pub fn new(config: ModelConfig, nets: Vec<Option<UNet<B>>>, device: B::Device) -> Self {
+        let fused = nets
+            .iter()
+            .map(|n| n.as_ref().map(FusedUNet::from_unet))
+            .collect();
+        Self {
+            config,
+            nets,
+            fused,
+            device,
+        }
+    }
+
     /// Reads `dir/config.json` and the weights of every trained bin.
     pub fn load(dir: &Path, device: &B::Device) -> Result<Self, ModelError> {
         let config = ModelConfig::load(dir)?;
@@ -50,11 +67,7 @@ impl<B: Backend> MultiUNet<B> {
                 None
             });
         }
-        Ok(Self {
-            config,
-            nets,
-            device: device.clone(),
-        })
+        Ok(Self::new(config, nets, device.clone()))
     }
 
     /// Writes the config and the weights of every trained bin into `dir` (created if needed).
@@ -74,17 +87,29 @@ impl<B: Backend> MultiUNet<B> {
 
     /// The route and network for an image of pixel size `p` µm/px.
     pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet<B>) {
+        let (route, nets) = self.nets_for(pixel_size);
+        (route, nets.unet)
+    }
+
+    /// The route and both forms of the network for pixel size `p` µm/px.
+    pub fn nets_for(&self, pixel_size: f64) -> (Route, Nets<'_, B>) {
         let route = self.config.route(pixel_size);
-        let net = self.nets[route.used]
+        let unet = self.nets[route.used]
             .as_ref()
             .expect("route() only returns trained bins, and trained bins are loaded");
-        (route, net)
+        (
+            route,
+            Nets {
+                unet,
+                fused: self.fused[route.used].as_ref(),
+            },
+        )
     }
 
     /// Predicts one image; `mc` Monte-Carlo dropout passes (0 for none).
     pub fn predict(&self, image: &Grey8, pixel_size: f64, mc: usize) -> Prediction {
-        let (route, net) = self.net_for(pixel_size);
-        predict(&self.config, net, route, image, mc, &self.device)
+        let (route, nets) = self.nets_for(pixel_size);
+        predict(&self.config, nets, route, image, mc, &self.device)
     }
 }
 

@@ -153,14 +153,7 @@ pub fn train<B: AutodiffBackend>(
     }
     let mut cfg = config.clone();
     cfg.trained = trained;
-    (
-        MultiUNet {
-            config: cfg,
-            nets,
-            device: device.clone(),
-        },
-        reports,
-    )
+    (MultiUNet::new(cfg, nets, device.clone()), reports)
 }
 
 #[allow(clippy::too_many_arguments)]

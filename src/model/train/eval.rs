@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::load::LabelledImage;
 use crate::metrics::Confusion;
 use crate::model::config::ModelConfig;
-use crate::model::infer::{argmax_margin, probabilities};
+use crate::model::infer::{Nets, argmax_margin, probabilities};
 use crate::model::unet::UNet;
 
 /// Headline metrics of a confusion matrix.
@@ -41,7 +41,16 @@ pub fn evaluate<B: Backend>(
     let n = cfg.schema.len();
     let mut m = Confusion::new(n);
     for s in images {
-        let probs = probabilities(cfg, net, &s.image, false, device);
+        let probs = probabilities(
+            cfg,
+            Nets {
+                unet: net,
+                fused: None,
+            },
+            &s.image,
+            false,
+            device,
+        );
         let (pred, _) = argmax_margin(&probs, n);
         m.add_masks(&s.mask, &pred);
     }

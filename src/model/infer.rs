@@ -42,6 +42,7 @@ pub struct Nets<'a, B: Backend> {
 }
 
 // Manual impls: a derive would ask `B: Copy`, but only references are copied.
+#[allow(clippy::expl_impl_clone_on_copy)]
 impl<B: Backend> Clone for Nets<'_, B> {
     fn clone(&self) -> Self {
         *self

@@ -4,10 +4,12 @@
 //! sets. A class absent from both truth and prediction has no IoU (`None`), never 0 or 1;
 //! means are taken over the classes that have a value.
 
-use serde::Serialize;
+pub mod image_audit;
+
+use serde::{Deserialize, Serialize};
 
 /// Pixel counts by (true class, predicted class); rows are true classes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Confusion {
     classes: usize,
     /// Row-major `classes × classes`.

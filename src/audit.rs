@@ -137,7 +137,7 @@ impl Default for RiskThresholds {
     }
 }
 
-/// The audit report (`audit --json`; schema in docs/AUDIT_JSON.md).
+/// The audit report (`audit --json`; schema in `docs/AUDIT_JSON.md`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
     pub model: String,

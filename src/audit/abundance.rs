@@ -127,8 +127,8 @@ mod tests {
         let mut m = Confusion::new(10);
         m.add_masks(&[4, 4, 4, 7], &[4, 4, 7, 7]);
         let rows = abundances(&[("12002".into(), m)], &s);
-        assert_eq!(rows[0].truth[7], 0.25);
-        assert_eq!(rows[0].predicted[7], 0.5);
+        assert!((rows[0].truth[7] - 0.25).abs() < 1e-12);
+        assert!((rows[0].predicted[7] - 0.5).abs() < 1e-12);
         assert!((rows[0].error[7] - 0.25).abs() < 1e-12);
         assert_eq!(rows[0].rock_type_truth, Some(RockType::OlivineBasalt));
     }

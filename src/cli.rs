@@ -1,6 +1,9 @@
 //! Command line: one `Args` struct and one `run` per subcommand. Exit codes follow the spec:
 //! 0 success, 1 done but problems found, 2 could not run.
 
+mod audit;
+mod audit_plot;
+mod audit_render;
 mod common;
 mod convert;
 mod index;
@@ -37,6 +40,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Index(index::Args),
+    Audit(audit::Args),
     Predict(predict::Args),
     Train(train::Args),
     ConvertWeights(convert::Args),
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Index(a)) => index::run(&a),
+        Some(Command::Audit(a)) => audit::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::ConvertWeights(a)) => convert::run(&a),

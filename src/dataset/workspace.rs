@@ -3,10 +3,12 @@
 //! transactions in WAL mode, so a killed process leaves the last committed state intact.
 //! The dataset folder itself is never written.
 
+mod audits;
 mod migrations;
 mod predictions;
 
-pub use predictions::PredictionKey;
+pub use audits::CachedAudit;
+pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -73,4 +73,15 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX predictions_model ON predictions (model);
     ",
+    // 3: cached per-image audit summaries (valid while image, mask and prediction are unchanged).
+    "
+    CREATE TABLE audits (
+        image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        model    TEXT NOT NULL,
+        image_fp TEXT NOT NULL,
+        mask_fp  TEXT NOT NULL,
+        summary  TEXT NOT NULL,
+        PRIMARY KEY (image_id, model)
+    );
+    ",
 ];

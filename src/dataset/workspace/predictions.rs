@@ -42,64 +42,40 @@ impl Workspace {
         image_id: i64,
         model: &str,
     ) -> Result<Option<StoredPrediction>, WorkspaceError> {
+        self.packed_prediction(image_id, model)?
+            .map(PackedPrediction::unpack)
+            .transpose()
+    }
+
+    /// The stored prediction with its maps still compressed (unpack it on any thread).
+    pub fn packed_prediction(
+        &self,
+        image_id: i64,
+        model: &str,
+    ) -> Result<Option<PackedPrediction>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT image_fp, width, height, bin, used_bin, classes, margin, disagreement, mc_passes, per_class
              FROM predictions WHERE image_id = ?1 AND model = ?2",
         )?;
-        let row = stmt
+        let packed = stmt
             .query_row(params![image_id, model], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, u32>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, u32>(4)?,
-                    r.get::<_, Vec<u8>>(5)?,
-                    r.get::<_, Vec<u8>>(6)?,
-                    r.get::<_, Option<Vec<u8>>>(7)?,
-                    r.get::<_, u32>(8)?,
-                    r.get::<_, String>(9)?,
-                ))
+                Ok(PackedPrediction {
+                    image_id,
+                    model: model.to_string(),
+                    image_fp: r.get(0)?,
+                    width: r.get(1)?,
+                    height: r.get(2)?,
+                    bin: r.get(3)?,
+                    used_bin: r.get(4)?,
+                    classes: r.get(5)?,
+                    margin: r.get(6)?,
+                    disagreement: r.get(7)?,
+                    mc_passes: r.get(8)?,
+                    per_class: r.get(9)?,
+                })
             })
             .optional()?;
-        let Some((
-            image_fp,
-            width,
-            height,
-            bin,
-            used_bin,
-            classes,
-            margin,
-            dis,
-            mc_passes,
-            per_class,
-        )) = row
-        else {
-            return Ok(None);
-        };
-        let n = width as usize * height as usize;
-        let corrupt = |what: &str, e: String| WorkspaceError::Corrupt {
-            key: format!("prediction {what} of image {image_id}"),
-            message: e,
-        };
-        Ok(Some(StoredPrediction {
-            image_id,
-            model: model.to_string(),
-            image_fp,
-            width,
-            height,
-            bin,
-            used_bin,
-            classes: unpack(&classes, n).map_err(|e| corrupt("classes", e.to_string()))?,
-            margin: unpack(&margin, n).map_err(|e| corrupt("margin", e.to_string()))?,
-            disagreement: dis
-                .map(|d| unpack(&d, n))
-                .transpose()
-                .map_err(|e| corrupt("disagreement", e.to_string()))?,
-            mc_passes,
-            per_class: serde_json::from_str(&per_class)
-                .map_err(|e| corrupt("summary", e.to_string()))?,
-        }))
+        Ok(packed)
     }
 
     /// Hashes of the models that have predictions, most recent first.
@@ -109,6 +85,54 @@ impl Workspace {
             .prepare_cached("SELECT hash, dir FROM models ORDER BY added_at DESC")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A stored prediction as read from the database, maps compressed.
+#[derive(Debug, Clone)]
+pub struct PackedPrediction {
+    pub image_id: i64,
+    pub model: String,
+    pub image_fp: String,
+    pub width: u32,
+    pub height: u32,
+    pub bin: u32,
+    pub used_bin: u32,
+    classes: Vec<u8>,
+    margin: Vec<u8>,
+    disagreement: Option<Vec<u8>>,
+    pub mc_passes: u32,
+    per_class: String,
+}
+
+impl PackedPrediction {
+    /// Decompresses the maps and parses the summaries.
+    pub fn unpack(self) -> Result<StoredPrediction, WorkspaceError> {
+        let n = self.width as usize * self.height as usize;
+        let id = self.image_id;
+        let corrupt = |what: &str, e: String| WorkspaceError::Corrupt {
+            key: format!("prediction {what} of image {id}"),
+            message: e,
+        };
+        Ok(StoredPrediction {
+            classes: unpack(&self.classes, n).map_err(|e| corrupt("classes", e.to_string()))?,
+            margin: unpack(&self.margin, n).map_err(|e| corrupt("margin", e.to_string()))?,
+            disagreement: self
+                .disagreement
+                .map(|d| unpack(&d, n))
+                .transpose()
+                .map_err(|e| corrupt("disagreement", e.to_string()))?,
+            per_class: serde_json::from_str(&self.per_class)
+                .map_err(|e| corrupt("summary", e.to_string()))?,
+            image_id: self.image_id,
+            model: self.model,
+            image_fp: self.image_fp,
+            width: self.width,
+            height: self.height,
+            bin: self.bin,
+            used_bin: self.used_bin,
+            mc_passes: self.mc_passes,
+        })
     }
 }
 

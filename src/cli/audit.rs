@@ -1,0 +1,140 @@
+//! `semcurate audit`: confusion matrix, IoU, precision, recall per class, per scale bin, per
+//! sample and per split; abundances and rock types; at-risk classes.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
+use crate::dataset::ScaleBins;
+use crate::dataset::split::Split;
+use crate::jobs::audit::load_audits;
+use crate::model::multi::model_hash;
+
+use super::Outcome;
+use super::audit_render::{csv, markdown, text};
+use super::common::{DatasetArgs, show};
+use super::model_args::ModelArgs;
+use super::progress::CliProgress;
+
+/// Audit a model's stored predictions against the masks: pixel confusion matrix (counts and
+/// normalised by true class), pixel accuracy, per-class IoU, precision, recall, F1 and support,
+/// mean and frequency-weighted IoU, overall and per scale bin, sample and split; modal
+/// abundances per sample with the study's rock-type rule; and at-risk classes
+/// (underrepresented and with low IoU overall or in some bin).
+///
+/// IoU is intersection over union of pixel sets; a class in neither truth nor prediction is
+/// not applicable (null), never 0 or 1. Run `semcurate predict` first.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  semcurate audit datasets/demo\n  semcurate audit /data/apollo --split test --json > audit.json\n  semcurate audit /data/apollo --bins 0.25,1.8 --md --plot plots/\n\nJSON schema: docs/AUDIT_JSON.md. Exit codes: 0 done, 1 some masks could not be read, 2 could not run."
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Audit one split only (train, val, test) [default: all labelled images].
+    #[arg(long, value_parser = ["train", "val", "test"])]
+    pub split: Option<String>,
+    /// Scale-bin edges for the per-bin tables [default: the model's].
+    #[arg(long, value_name = "E,..")]
+    pub bins: Option<ScaleBins>,
+    /// A class below this share of truth pixels is underrepresented.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
+    pub rare_share: f64,
+    /// An underrepresented class with IoU below this, overall or in a bin, is at risk.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
+    pub risk_iou: f64,
+    /// Print JSON.
+    #[arg(long, conflicts_with_all = ["csv", "md"])]
+    pub json: bool,
+    /// Print CSV, one row per group and class.
+    #[arg(long, conflicts_with = "md")]
+    pub csv: bool,
+    /// Print Markdown tables.
+    #[arg(long)]
+    pub md: bool,
+    /// Also write PNG plots into DIR: confusion heatmap, IoU per class per bin, abundances.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let (mut ws, schema, _) = args.dataset.index(None, false)?;
+    let dir = args.model.model_dir();
+    let config = crate::model::ModelConfig::load(&dir)
+        .with_context(|| format!("cannot read model '{}'", show(&dir)))?;
+    config.check_schema(&schema)?;
+    let hash = model_hash(&dir)?;
+    let split = args.split.as_deref().and_then(Split::parse);
+    let splits = ws.splits()?;
+    let rows: Vec<_> = ws
+        .images()?
+        .into_iter()
+        .filter(|r| {
+            !r.missing && r.is_labelled() && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
+        })
+        .collect();
+    let progress = CliProgress::new(args.dataset.quiet);
+    let loaded = load_audits(
+        &mut ws,
+        &args.dataset.dataset,
+        &schema,
+        &hash,
+        rows,
+        &progress,
+    )?;
+    if loaded.audits.is_empty() {
+        anyhow::bail!(
+            "no labelled image of '{}' has a prediction by model {hash} ('{}'): run `semcurate predict` first",
+            show(&args.dataset.dataset),
+            show(&dir)
+        );
+    }
+    let bins = args.bins.clone().unwrap_or_else(|| config.bins.clone());
+    let images: Vec<Audited<'_>> = loaded
+        .audits
+        .iter()
+        .map(|(row, audit)| Audited { row, audit })
+        .collect();
+    let r = report(&AuditInput {
+        model: &hash,
+        schema: &schema,
+        bins: &bins,
+        splits: &splits,
+        split,
+        images: &images,
+        unpredicted: loaded.unpredicted,
+        thresholds: RiskThresholds {
+            rare_share: args.rare_share,
+            iou: args.risk_iou,
+        },
+    });
+    emit(args, &r)?;
+    if let Some(plot_dir) = &args.plot {
+        let written = crate::cli::audit_plot::write_plots(plot_dir, &r)?;
+        eprintln!("wrote {} plots to {}", written.len(), show(plot_dir));
+    }
+    for p in &loaded.problems {
+        eprintln!("{}: {}: {}", p.kind, p.path, p.message);
+    }
+    Ok(if loaded.problems.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn emit(args: &Args, r: &AuditReport) -> anyhow::Result<()> {
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(r)?);
+    } else if args.csv {
+        print!("{}", csv(r));
+    } else if args.md {
+        print!("{}", markdown(r));
+    } else {
+        anstream::print!("{}", text(r));
+    }
+    Ok(())
+}

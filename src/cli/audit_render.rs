@@ -1,0 +1,317 @@
+//! Text, CSV and Markdown renderings of an [`AuditReport`].
+
+use std::fmt::Write as _;
+
+use crate::audit::{AuditReport, GroupMetrics};
+
+use super::table::{self, Align, Table, thousands};
+
+fn f3(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.3}"))
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1}", v * 100.0)
+}
+
+/// The report as terminal tables.
+pub fn text(r: &AuditReport) -> String {
+    let mut s = String::new();
+    let o = &r.overall;
+    let _ = writeln!(
+        s,
+        "{} model {} · split {} · {} images, {} pixels{}",
+        table::styled(table::HEADING, "Audit"),
+        r.model,
+        r.split,
+        o.images,
+        thousands(o.pixels),
+        if r.unpredicted > 0 {
+            format!(
+                " · {} labelled images not predicted by this model",
+                r.unpredicted
+            )
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(
+        s,
+        "pixel accuracy {} · mean IoU {} · frequency-weighted IoU {}",
+        f3(o.pixel_accuracy),
+        f3(o.mean_iou),
+        f3(o.frequency_weighted_iou)
+    );
+    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "Per class"));
+    let mut t = Table::new(&[
+        ("ID", Align::Right),
+        ("CLASS", Align::Left),
+        ("SUPPORT", Align::Right),
+        ("PREDICTED", Align::Right),
+        ("IoU", Align::Right),
+        ("PREC", Align::Right),
+        ("RECALL", Align::Right),
+        ("F1", Align::Right),
+    ]);
+    for c in &o.per_class {
+        t.row(vec![
+            c.id.to_string(),
+            c.short.clone(),
+            thousands(c.support),
+            thousands(c.predicted),
+            f3(c.iou),
+            f3(c.precision),
+            f3(c.recall),
+            f3(c.f1),
+        ]);
+    }
+    let _ = writeln!(s, "{}", t.render(2));
+    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
+    let groups = |title: &str, rows: Vec<(String, &GroupMetrics)>| {
+        let mut cols = vec![
+            (title, Align::Left),
+            ("IMAGES", Align::Right),
+            ("ACC", Align::Right),
+            ("mIoU", Align::Right),
+        ];
+        cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
+        let mut t = Table::new(&cols);
+        for (name, m) in rows {
+            let mut row = vec![
+                name,
+                m.images.to_string(),
+                f3(m.pixel_accuracy),
+                f3(m.mean_iou),
+            ];
+            row.extend(
+                m.per_class
+                    .iter()
+                    .map(|c| c.iou.map_or("-".into(), |v| format!("{v:.2}"))),
+            );
+            t.row(row);
+        }
+        t.render(2)
+    };
+    let _ = writeln!(
+        s,
+        "\n{}",
+        table::styled(table::HEADING, "IoU per scale bin")
+    );
+    let _ = writeln!(
+        s,
+        "{}",
+        groups(
+            "BIN",
+            r.bins
+                .iter()
+                .map(|b| (b.range.clone(), &b.metrics))
+                .collect()
+        )
+    );
+    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "IoU per sample"));
+    let _ = writeln!(
+        s,
+        "{}",
+        groups(
+            "SAMPLE",
+            r.samples
+                .iter()
+                .map(|g| (g.name.clone(), &g.metrics))
+                .collect()
+        )
+    );
+    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "IoU per split"));
+    let _ = writeln!(
+        s,
+        "{}",
+        groups(
+            "SPLIT",
+            r.splits
+                .iter()
+                .map(|g| (g.name.clone(), &g.metrics))
+                .collect()
+        )
+    );
+    let _ = writeln!(
+        s,
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            "Confusion (rows true, columns predicted, % of the true class)"
+        )
+    );
+    let mut cols = vec![("TRUE", Align::Left)];
+    cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
+    let mut t = Table::new(&cols);
+    for (i, row) in o.confusion_normalised.iter().enumerate() {
+        let mut cells = vec![shorts[i].to_string()];
+        match row {
+            Some(v) => cells.extend(
+                v.iter()
+                    .map(|x| if *x == 0.0 { "·".into() } else { pct(*x) }),
+            ),
+            None => cells.extend(shorts.iter().map(|_| "-".to_string())),
+        }
+        t.row(cells);
+    }
+    let _ = writeln!(s, "{}", t.render(2));
+    abundance_text(&mut s, r, &shorts);
+    risk_text(&mut s, r);
+    s
+}
+
+fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
+    let _ = writeln!(
+        s,
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            "Modal abundance per sample, % (true → predicted)"
+        )
+    );
+    let mut cols = vec![("SAMPLE", Align::Left)];
+    cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
+    cols.push(("ROCK TYPE (true → predicted)", Align::Left));
+    let mut t = Table::new(&cols);
+    for a in &r.abundances {
+        let mut row = vec![a.sample.clone()];
+        row.extend(
+            a.truth
+                .iter()
+                .zip(&a.predicted)
+                .map(|(t, p)| format!("{}→{}", pct(*t), pct(*p))),
+        );
+        let rt =
+            |v: Option<crate::audit::RockType>| v.map_or("n/a".to_string(), |x| format!("{x:?}"));
+        row.push(format!(
+            "{} → {}",
+            rt(a.rock_type_truth),
+            rt(a.rock_type_predicted)
+        ));
+        t.row(row);
+    }
+    let _ = writeln!(s, "{}", t.render(2));
+}
+
+fn risk_text(s: &mut String, r: &AuditReport) {
+    if r.at_risk.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNo class is at risk (share < {:.0}% with IoU < {}).",
+            r.thresholds.rare_share * 100.0,
+            r.thresholds.iou
+        );
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "\n{}",
+        table::styled(table::WARN, "At-risk classes (underrepresented, low IoU)")
+    );
+    for a in &r.at_risk {
+        let _ = writeln!(s, "  {:<5} {}", a.short, a.reason);
+    }
+}
+
+/// Long-format CSV: one row per group and class.
+pub fn csv(r: &AuditReport) -> String {
+    let mut s = String::from(
+        "group_type,group,class_id,class,iou,precision,recall,f1,support,predicted,images\n",
+    );
+    let mut add = |kind: &str, name: &str, m: &GroupMetrics| {
+        for c in &m.per_class {
+            let f = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
+            let _ = writeln!(
+                s,
+                "{kind},{},{},{},{},{},{},{},{},{},{}",
+                quote(name),
+                c.id,
+                quote(&c.short),
+                f(c.iou),
+                f(c.precision),
+                f(c.recall),
+                f(c.f1),
+                c.support,
+                c.predicted,
+                m.images
+            );
+        }
+    };
+    add("overall", "all", &r.overall);
+    for b in &r.bins {
+        add("bin", &b.range, &b.metrics);
+    }
+    for g in &r.samples {
+        add("sample", &g.name, &g.metrics);
+    }
+    for g in &r.splits {
+        add("split", &g.name, &g.metrics);
+    }
+    s
+}
+
+fn quote(v: &str) -> String {
+    if v.contains([',', '"', '\n']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v.to_string()
+    }
+}
+
+/// Markdown tables: summary, per class, per bin.
+pub fn markdown(r: &AuditReport) -> String {
+    let mut s = String::new();
+    let o = &r.overall;
+    let _ = writeln!(s, "# Audit of model `{}` (split {})\n", r.model, r.split);
+    let _ = writeln!(
+        s,
+        "{} images, pixel accuracy {}, mean IoU {}, frequency-weighted IoU {}\n",
+        o.images,
+        f3(o.pixel_accuracy),
+        f3(o.mean_iou),
+        f3(o.frequency_weighted_iou)
+    );
+    let _ = writeln!(
+        s,
+        "| class | support | IoU | precision | recall | F1 |\n|---|---|---|---|---|---|"
+    );
+    for c in &o.per_class {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            c.short,
+            c.support,
+            f3(c.iou),
+            f3(c.precision),
+            f3(c.recall),
+            f3(c.f1)
+        );
+    }
+    let _ = write!(s, "\n| bin | images | accuracy | mIoU |");
+    for c in &r.classes {
+        let _ = write!(s, " {} |", c.short);
+    }
+    let _ = write!(s, "\n|---|---|---|---|{}", "---|".repeat(r.classes.len()));
+    for b in &r.bins {
+        let m = &b.metrics;
+        let _ = write!(
+            s,
+            "\n| {} | {} | {} | {} |",
+            b.range,
+            m.images,
+            f3(m.pixel_accuracy),
+            f3(m.mean_iou)
+        );
+        for c in &m.per_class {
+            let _ = write!(s, " {} |", f3(c.iou));
+        }
+    }
+    s.push('\n');
+    if !r.at_risk.is_empty() {
+        let _ = writeln!(s, "\nAt-risk classes:\n");
+        for a in &r.at_risk {
+            let _ = writeln!(s, "- **{}**: {}", a.short, a.reason);
+        }
+    }
+    s
+}

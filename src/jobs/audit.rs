@@ -1,0 +1,149 @@
+//! Loading audit summaries for a model: cached ones are reused while image, mask and
+//! prediction are unchanged; the others are computed in parallel (mask decoded, prediction
+//! maps decompressed, one pass per image) and cached, a chunk per transaction.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::dataset::load::load_mask;
+use crate::dataset::problems::{Problem, ProblemKind};
+use crate::dataset::schema::ClassSchema;
+use crate::dataset::workspace::{
+    CachedAudit, ImageRow, PackedPrediction, Workspace, WorkspaceError,
+};
+use crate::metrics::image_audit::ImageAudit;
+use crate::progress::Progress;
+
+const CHUNK: usize = 512;
+
+/// Summaries of the audited images, in the order of the rows given.
+pub struct LoadedAudits {
+    pub audits: Vec<(ImageRow, ImageAudit)>,
+    /// Labelled rows without a current prediction by the model.
+    pub unpredicted: usize,
+    /// Summaries computed this time (not from the cache).
+    pub computed: usize,
+    pub problems: Vec<Problem>,
+}
+
+/// Summaries of `rows` (labelled images) for `model`.
+pub fn load_audits(
+    ws: &mut Workspace,
+    root: &Path,
+    schema: &ClassSchema,
+    model: &str,
+    rows: Vec<ImageRow>,
+    progress: &dyn Progress,
+) -> Result<LoadedAudits, WorkspaceError> {
+    let keys = ws.prediction_keys(model)?;
+    let mut cache = ws.cached_audits(model)?;
+    let mut out = LoadedAudits {
+        audits: Vec::with_capacity(rows.len()),
+        unpredicted: 0,
+        computed: 0,
+        problems: Vec::new(),
+    };
+    let mut todo = Vec::new();
+    for row in rows {
+        let current = keys
+            .get(&row.id)
+            .is_some_and(|k| k.image_fp == row.image_fp);
+        if !current {
+            out.unpredicted += 1;
+            continue;
+        }
+        match cache
+            .remove(&row.id)
+            .filter(|c| Some(&c.mask_fp) == row.mask_fp.as_ref() && c.image_fp == row.image_fp)
+        {
+            Some(c) => match serde_json::from_str::<ImageAudit>(&c.summary) {
+                Ok(a) => out.audits.push((row, a)),
+                Err(_) => todo.push(row),
+            },
+            None => todo.push(row),
+        }
+    }
+    progress.begin("audit", todo.len() as u64);
+    for chunk in todo.chunks(CHUNK) {
+        let packed: Vec<Option<PackedPrediction>> = chunk
+            .iter()
+            .map(|r| ws.packed_prediction(r.id, model))
+            .collect::<Result<_, _>>()?;
+        let results: Vec<Result<ImageAudit, String>> = chunk
+            .par_iter()
+            .zip(packed)
+            .map(|(row, p)| {
+                let r = compute(root, schema, row, p);
+                progress.advance(1);
+                r
+            })
+            .collect();
+        let tx = ws.transaction()?;
+        for (row, r) in chunk.iter().zip(results) {
+            match r {
+                Ok(a) => {
+                    let summary = serde_json::to_string(&a).unwrap_or_default();
+                    let mask_fp = row.mask_fp.clone().unwrap_or_default();
+                    tx.put_audit(
+                        row.id,
+                        model,
+                        &CachedAudit {
+                            image_fp: row.image_fp.clone(),
+                            mask_fp,
+                            summary,
+                        },
+                    )?;
+                    out.audits.push((row.clone(), a));
+                    out.computed += 1;
+                }
+                Err(message) => out.problems.push(Problem::new(
+                    ProblemKind::UnreadableMask,
+                    row.mask_path.clone().unwrap_or_default(),
+                    message,
+                )),
+            }
+        }
+        tx.commit()?;
+    }
+    progress.end();
+    let order: HashMap<i64, usize> = out
+        .audits
+        .iter()
+        .enumerate()
+        .map(|(i, (r, _))| (r.id, i))
+        .collect();
+    out.audits
+        .sort_by_key(|(r, _)| (r.sample.clone(), r.stem.clone(), order[&r.id]));
+    Ok(out)
+}
+
+fn compute(
+    root: &Path,
+    schema: &ClassSchema,
+    row: &ImageRow,
+    packed: Option<PackedPrediction>,
+) -> Result<ImageAudit, String> {
+    let p = packed
+        .ok_or("prediction vanished during the audit")?
+        .unpack()
+        .map_err(|e| e.to_string())?;
+    let truth = load_mask(root, row, schema)
+        .map_err(|e| e.to_string())?
+        .ok_or("the image has no mask")?;
+    if truth.len() != p.classes.len() {
+        return Err(format!(
+            "mask has {} pixels, the prediction {}: predict again",
+            truth.len(),
+            p.classes.len()
+        ));
+    }
+    Ok(ImageAudit::compute(
+        &truth,
+        &p.classes,
+        &p.margin,
+        p.width as usize,
+        schema.len(),
+    ))
+}

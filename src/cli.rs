@@ -10,6 +10,7 @@ mod index;
 mod model_args;
 mod predict;
 mod progress;
+mod queue;
 mod split;
 mod stats;
 mod synth;
@@ -41,6 +42,7 @@ struct Cli {
 enum Command {
     Index(index::Args),
     Audit(audit::Args),
+    Queue(queue::Args),
     Predict(predict::Args),
     Train(train::Args),
     ConvertWeights(convert::Args),
@@ -97,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Index(a)) => index::run(&a),
         Some(Command::Audit(a)) => audit::run(&a),
+        Some(Command::Queue(a)) => queue::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::ConvertWeights(a)) => convert::run(&a),

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod model;
 pub mod progress;
+pub mod review;
 pub(crate) mod rng;
 pub mod stats;
 pub mod synth;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Workspace, WorkspaceError, WriteTx};
-use crate::dataset::prediction::{StoredPrediction, pack, unpack};
+use crate::dataset::prediction::{ClassSummary, StoredPrediction, pack, unpack};
 
 /// What is stored for an image and model, without the maps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,6 +76,33 @@ impl Workspace {
             })
             .optional()?;
         Ok(packed)
+    }
+
+    /// Mean margin (0–1) and per-class summaries of every prediction by `model`.
+    pub fn prediction_summaries(
+        &self,
+        model: &str,
+    ) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT image_id, mean_margin, per_class FROM predictions WHERE model = ?1",
+        )?;
+        let rows = stmt.query_map([model], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (id, margin, json) = row?;
+            let per_class = serde_json::from_str(&json).map_err(|e| WorkspaceError::Corrupt {
+                key: format!("prediction summary of image {id}"),
+                message: e.to_string(),
+            })?;
+            out.insert(id, (margin, per_class));
+        }
+        Ok(out)
     }
 
     /// Hashes of the models that have predictions, most recent first.

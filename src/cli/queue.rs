@@ -1,0 +1,174 @@
+//! `semcurate queue`: images to review or label first, ranked, with reasons.
+
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::audit::{AuditInput, Audited, RiskThresholds, report};
+use crate::jobs::audit::load_audits;
+use crate::model::multi::model_hash;
+use crate::review::queue::{LabelledInput, QueueInput, QueueItem, Strategy, UnlabelledInput, rank};
+
+use super::Outcome;
+use super::common::{DatasetArgs, show};
+use super::model_args::ModelArgs;
+use super::progress::CliProgress;
+use super::table::{Align, Table};
+
+/// Rank images for review or labelling, each with the reason in words and the numbers behind it.
+///
+/// Strategies (deterministic; details in docs/QUEUE.md):
+///   rare-low-iou   labelled images where an at-risk class (underrepresented, low IoU) has low IoU
+///   label-suspect  labelled images where the model confidently disagrees with the mask over a
+///                  region (confident-learning thresholds per class): likely label errors
+///   uncertain      unlabelled images by low margin / Monte-Carlo disagreement, boosted where at-risk
+///                  classes are predicted, spread over samples and scale bins
+///   mixed          the three in turn
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  semcurate queue datasets/demo --strategy label-suspect --budget 10\n  semcurate queue /data/apollo --strategy uncertain --budget 50 --json > next.json"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[arg(long, default_value = "mixed", value_parser = ["rare-low-iou", "label-suspect", "uncertain", "mixed"])]
+    pub strategy: String,
+    /// Images to list.
+    #[arg(long, default_value_t = 20)]
+    pub budget: usize,
+    /// A class below this share of truth pixels is underrepresented.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
+    pub rare_share: f64,
+    /// An underrepresented class with IoU below this is at risk.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
+    pub risk_iou: f64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct QueueJson<'a> {
+    model: &'a str,
+    strategy: &'a str,
+    at_risk: Vec<&'a str>,
+    items: &'a [QueueItem],
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let (mut ws, schema, _) = args.dataset.index(None, false)?;
+    let dir = args.model.model_dir();
+    let config = crate::model::ModelConfig::load(&dir)
+        .with_context(|| format!("cannot read model '{}'", show(&dir)))?;
+    config.check_schema(&schema)?;
+    let hash = model_hash(&dir)?;
+    let rows: Vec<_> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
+    let labelled_rows: Vec<_> = rows.iter().filter(|r| r.is_labelled()).cloned().collect();
+    let loaded = load_audits(
+        &mut ws,
+        &args.dataset.dataset,
+        &schema,
+        &hash,
+        labelled_rows,
+        &CliProgress::new(args.dataset.quiet),
+    )?;
+    let summaries = ws.prediction_summaries(&hash)?;
+    if summaries.is_empty() {
+        anyhow::bail!(
+            "no prediction by model {hash} ('{}') in this workspace: run `semcurate predict` first",
+            show(&dir)
+        );
+    }
+    let audited: Vec<Audited<'_>> = loaded
+        .audits
+        .iter()
+        .map(|(row, audit)| Audited { row, audit })
+        .collect();
+    let thresholds = RiskThresholds {
+        rare_share: args.rare_share,
+        iou: args.risk_iou,
+    };
+    let splits = ws.splits()?;
+    let rep = report(&AuditInput {
+        model: &hash,
+        schema: &schema,
+        bins: &config.bins,
+        splits: &splits,
+        split: None,
+        images: &audited,
+        unpredicted: loaded.unpredicted,
+        thresholds,
+    });
+    let at_risk: Vec<u8> = rep.at_risk.iter().map(|a| a.id).collect();
+    let labelled: Vec<LabelledInput<'_>> = loaded
+        .audits
+        .iter()
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let unlabelled: Vec<UnlabelledInput<'_>> = rows
+        .iter()
+        .filter(|r| !r.is_labelled())
+        .filter_map(|r| {
+            summaries.get(&r.id).map(|(m, pc)| UnlabelledInput {
+                row: r,
+                mean_margin: *m,
+                per_class: pc,
+            })
+        })
+        .collect();
+    let names: Vec<String> = schema.classes.iter().map(|c| c.short.clone()).collect();
+    let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &unlabelled,
+        at_risk: &at_risk,
+        class_names: &names,
+        risk_iou: args.risk_iou,
+    };
+    let items = rank(&input, strategy, args.budget);
+    if args.json {
+        let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&QueueJson {
+                model: &hash,
+                strategy: &args.strategy,
+                at_risk: at,
+                items: &items
+            })?
+        );
+    } else {
+        let at: Vec<String> = rep.at_risk.iter().map(|a| a.short.clone()).collect();
+        println!(
+            "queue {} · model {hash} · at-risk classes: {}",
+            args.strategy,
+            if at.is_empty() {
+                "none".into()
+            } else {
+                at.join(", ")
+            }
+        );
+        let mut t = Table::new(&[
+            ("#", Align::Right),
+            ("IMAGE", Align::Left),
+            ("BIN", Align::Right),
+            ("SCORE", Align::Right),
+            ("WHY", Align::Left),
+        ]);
+        for it in &items {
+            t.row(vec![
+                it.rank.to_string(),
+                it.image_path.clone(),
+                it.bin.map_or("-".into(), |b| b.to_string()),
+                format!("{:.2}", it.score),
+                it.reason.clone(),
+            ]);
+        }
+        anstream::println!("{}", t.render(0));
+        if items.is_empty() {
+            println!("(nothing to list with this strategy)");
+        }
+    }
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,516 @@
+//! Review queues: ranked images with the reason in words and the numbers behind it.
+//!
+//! Strategies (all deterministic; ties broken by sample and name):
+//! - `rare-low-iou`: labelled images where an at-risk class (underrepresented, low IoU) is in
+//!   the mask or the prediction and its IoU in that image is below the risk threshold. Score:
+//!   Σ over such classes of (1 − image IoU) · log10(10 + pixels of the class in mask ∪ prediction).
+//! - `label-suspect`: confident-learning style. Each class j gets a confidence threshold `t_j`,
+//!   the mean margin of the pixels correctly predicted as j over the audited images; a wrongly
+//!   predicted pixel is *confidently wrong* when its margin ≥ `t_j`. Images are ranked by the
+//!   largest connected region where the model confidently disagrees with the mask (margin ≥ 0.5)
+//!   times (1 + the share of confidently wrong pixels): a mislabelled patch stands out as
+//!   one such region.
+//! - `uncertain`: unlabelled images by uncertainty u = 1 − mean margin (averaged with the mean
+//!   Monte-Carlo disagreement when stored), times (1 + 0.5 per at-risk class predicted in
+//!   ≥ 100 px), picked greedily so that each further pick from the same sample and scale bin
+//!   has its score multiplied by 0.7: one site does not fill the budget.
+//! - `mixed`: label-suspect, rare-low-iou and uncertain in turn, each image once.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::dataset::prediction::ClassSummary;
+use crate::dataset::workspace::ImageRow;
+use crate::metrics::image_audit::ImageAudit;
+
+/// How to rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    RareLowIou,
+    LabelSuspect,
+    Uncertain,
+    Mixed,
+}
+
+impl Strategy {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "rare-low-iou" => Some(Self::RareLowIou),
+            "label-suspect" => Some(Self::LabelSuspect),
+            "uncertain" => Some(Self::Uncertain),
+            "mixed" => Some(Self::Mixed),
+            _ => None,
+        }
+    }
+}
+
+/// One ranked image.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueItem {
+    pub rank: usize,
+    pub image_id: i64,
+    pub sample: String,
+    pub stem: String,
+    pub image_path: String,
+    pub bin: Option<u32>,
+    pub labelled: bool,
+    pub strategy: Strategy,
+    pub score: f64,
+    /// Why, in words.
+    pub reason: String,
+    /// The numbers behind the reason.
+    pub numbers: BTreeMap<String, f64>,
+}
+
+/// A labelled image with its audit summary.
+pub struct LabelledInput<'a> {
+    pub row: &'a ImageRow,
+    pub audit: &'a ImageAudit,
+}
+
+/// An unlabelled image with its prediction summary.
+pub struct UnlabelledInput<'a> {
+    pub row: &'a ImageRow,
+    pub mean_margin: f64,
+    pub per_class: &'a [ClassSummary],
+}
+
+/// Everything the strategies look at.
+pub struct QueueInput<'a> {
+    pub labelled: &'a [LabelledInput<'a>],
+    pub unlabelled: &'a [UnlabelledInput<'a>],
+    /// At-risk class ids.
+    pub at_risk: &'a [u8],
+    pub class_names: &'a [String],
+    pub risk_iou: f64,
+}
+
+/// The `budget` first images under `strategy`.
+pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
+    let mut items = match strategy {
+        Strategy::RareLowIou => rare_low_iou(input),
+        Strategy::LabelSuspect => label_suspect(input),
+        Strategy::Uncertain => uncertain(input, budget),
+        Strategy::Mixed => mixed(input, budget),
+    };
+    items.truncate(budget);
+    for (i, it) in items.iter_mut().enumerate() {
+        it.rank = i + 1;
+    }
+    items
+}
+
+fn item(
+    row: &ImageRow,
+    labelled: bool,
+    strategy: Strategy,
+    score: f64,
+    reason: String,
+    numbers: BTreeMap<String, f64>,
+) -> QueueItem {
+    QueueItem {
+        rank: 0,
+        image_id: row.id,
+        sample: row.sample.clone(),
+        stem: row.stem.clone(),
+        image_path: row.image_path.clone(),
+        bin: row.bin,
+        labelled,
+        strategy,
+        score,
+        reason,
+        numbers,
+    }
+}
+
+fn sort(items: &mut [QueueItem]) {
+    items.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)))
+    });
+}
+
+fn rare_low_iou(input: &QueueInput<'_>) -> Vec<QueueItem> {
+    let mut out = Vec::new();
+    for l in input.labelled {
+        let m = &l.audit.confusion;
+        let mut score = 0.0;
+        let mut parts = Vec::new();
+        let mut numbers = BTreeMap::new();
+        for &c in input.at_risk {
+            let c = usize::from(c);
+            let Some(iou) = m.iou(c).filter(|v| *v < input.risk_iou) else {
+                continue;
+            };
+            let px = (m.support(c) + m.predicted(c) - m.get(c, c)) as f64;
+            score += (1.0 - iou) * (10.0 + px).log10();
+            parts.push(format!(
+                "{} IoU {iou:.2} over {} px (mask {} px, predicted {} px)",
+                input.class_names[c],
+                px,
+                m.support(c),
+                m.predicted(c)
+            ));
+            numbers.insert(format!("iou_{}", input.class_names[c]), iou);
+            numbers.insert(format!("pixels_{}", input.class_names[c]), px);
+        }
+        if score > 0.0 {
+            out.push(item(
+                l.row,
+                true,
+                Strategy::RareLowIou,
+                score,
+                format!("at-risk class with low IoU here: {}", parts.join("; ")),
+                numbers,
+            ));
+        }
+    }
+    sort(&mut out);
+    out
+}
+
+/// Per-class confidence thresholds (0–255): mean margin of correctly predicted pixels.
+pub fn class_thresholds(labelled: &[LabelledInput<'_>], classes: usize) -> Vec<u8> {
+    let mut sum = vec![0u64; classes];
+    let mut count = vec![0u64; classes];
+    for l in labelled {
+        for c in 0..classes {
+            sum[c] += l.audit.correct_margin_sum[c];
+            count[c] += l.audit.confusion.get(c, c);
+        }
+    }
+    (0..classes)
+        .map(|c| {
+            sum[c]
+                .checked_div(count[c])
+                .map_or(128, |m| m.min(255) as u8)
+        })
+        .collect()
+}
+
+fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
+    let classes = input.class_names.len();
+    let t = class_thresholds(input.labelled, classes);
+    let mut out = Vec::new();
+    for l in input.labelled {
+        let a = l.audit;
+        let total = a.confusion.total().max(1) as f64;
+        let confident: u64 = (0..classes).map(|j| a.confident_wrong(j, t[j])).sum();
+        let share = confident as f64 / total;
+        let region = &a.region;
+        let score = f64::from(region.pixels) * (1.0 + share);
+        if score <= 0.0 {
+            continue;
+        }
+        let names = |c: u8| {
+            input
+                .class_names
+                .get(usize::from(c))
+                .cloned()
+                .unwrap_or_else(|| format!("#{c}"))
+        };
+        let reason = format!(
+            "a {}-px region labelled {} is confidently predicted {} (margin ≥ 0.5, box {:?}); {} px ({:.1}%) confidently disagree with the mask",
+            region.pixels,
+            names(region.truth),
+            names(region.predicted),
+            region.bbox,
+            confident,
+            share * 100.0
+        );
+        let numbers = BTreeMap::from([
+            ("region_pixels".to_string(), f64::from(region.pixels)),
+            ("confident_wrong_pixels".to_string(), confident as f64),
+            ("confident_wrong_share".to_string(), share),
+        ]);
+        out.push(item(
+            l.row,
+            true,
+            Strategy::LabelSuspect,
+            score,
+            reason,
+            numbers,
+        ));
+    }
+    sort(&mut out);
+    out
+}
+
+fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
+    let mut scored: Vec<QueueItem> = input
+        .unlabelled
+        .iter()
+        .map(|u| {
+            let pixels: u64 = u.per_class.iter().map(|c| c.pixels).sum();
+            let dis: Option<f64> = mc_mean(u.per_class, pixels);
+            let base = 1.0 - u.mean_margin;
+            let uncertainty = dis.map_or(base, |d| 0.5 * (base + d));
+            let rare: Vec<&str> = input
+                .at_risk
+                .iter()
+                .filter(|&&c| {
+                    u.per_class
+                        .get(usize::from(c))
+                        .is_some_and(|s| s.pixels >= 100)
+                })
+                .map(|&c| input.class_names[usize::from(c)].as_str())
+                .collect();
+            let score = uncertainty * (1.0 + 0.5 * rare.len() as f64);
+            let mut reason = format!("unlabelled; mean margin {:.2}", u.mean_margin);
+            if let Some(d) = dis {
+                let _ = write!(reason, ", Monte-Carlo disagreement {d:.2}");
+            }
+            if !rare.is_empty() {
+                let _ = write!(reason, "; predicts at-risk {}", rare.join(", "));
+            }
+            let mut numbers = BTreeMap::from([
+                ("mean_margin".to_string(), u.mean_margin),
+                ("uncertainty".to_string(), uncertainty),
+            ]);
+            if let Some(d) = dis {
+                numbers.insert("mc_disagreement".into(), d);
+            }
+            item(u.row, false, Strategy::Uncertain, score, reason, numbers)
+        })
+        .collect();
+    sort(&mut scored);
+    spread(scored, budget)
+}
+
+fn mc_mean(per_class: &[ClassSummary], pixels: u64) -> Option<f64> {
+    if pixels == 0 || per_class.iter().all(|c| c.mc_disagreement.is_none()) {
+        return None;
+    }
+    let s: f64 = per_class
+        .iter()
+        .map(|c| f64::from(c.mc_disagreement.unwrap_or(0.0)) * c.pixels as f64)
+        .sum();
+    Some(s / pixels as f64)
+}
+
+/// Greedy picks with a 0.7 penalty per earlier pick from the same sample and scale bin.
+fn spread(mut pool: Vec<QueueItem>, budget: usize) -> Vec<QueueItem> {
+    let mut picked = Vec::new();
+    let mut counts: BTreeMap<(String, Option<u32>), i32> = BTreeMap::new();
+    while picked.len() < budget && !pool.is_empty() {
+        let best = (0..pool.len())
+            .max_by(|&a, &b| {
+                let eff = |i: usize| {
+                    let it = &pool[i];
+                    it.score * 0.7f64.powi(*counts.get(&(it.sample.clone(), it.bin)).unwrap_or(&0))
+                };
+                eff(a).total_cmp(&eff(b)).then_with(|| {
+                    (&pool[b].sample, &pool[b].stem).cmp(&(&pool[a].sample, &pool[a].stem))
+                })
+            })
+            .unwrap_or(0);
+        let it = pool.swap_remove(best);
+        *counts.entry((it.sample.clone(), it.bin)).or_default() += 1;
+        picked.push(it);
+    }
+    picked
+}
+
+fn mixed(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
+    let lists = [
+        label_suspect(input),
+        rare_low_iou(input),
+        uncertain(input, budget),
+    ];
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut cursors = [0usize; 3];
+    while out.len() < budget && cursors.iter().zip(&lists).any(|(c, l)| *c < l.len()) {
+        for (k, list) in lists.iter().enumerate() {
+            while cursors[k] < list.len() {
+                let it = &list[cursors[k]];
+                cursors[k] += 1;
+                if seen.insert(it.image_id) {
+                    out.push(it.clone());
+                    break;
+                }
+            }
+            if out.len() >= budget {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::item::MaskState;
+
+    fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
+        ImageRow {
+            id,
+            sample: sample.into(),
+            stem: format!("{sample}_s01-t{id:02}"),
+            group: format!("{sample}/{sample}_s01"),
+            image_path: format!("{sample}/input-images/{id}.png"),
+            mask_path: None,
+            features_path: None,
+            image_fp: "1:1".into(),
+            mask_fp: None,
+            features_fp: None,
+            format: Some("png".into()),
+            width: Some(16),
+            height: Some(16),
+            bit_depth: Some(8),
+            pixel_size: Some(1.0),
+            pixel_size_source: None,
+            bin: Some(bin),
+            mask_state: MaskState::Valid,
+            class_counts: None,
+            missing: false,
+        }
+    }
+
+    fn names() -> Vec<String> {
+        [
+            "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+        ]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect()
+    }
+
+    /// A 16×16 image: truth Py everywhere, prediction Py with `wrong` pixels (a square from
+    /// the top-left) predicted as `as_class`, all with margin `margin`.
+    fn audit(truth_class: u8, wrong: usize, as_class: u8, margin: u8) -> ImageAudit {
+        let w = 16;
+        let truth = vec![truth_class; w * w];
+        let mut pred = truth.clone();
+        let side = (wrong as f64).sqrt() as usize;
+        for y in 0..side {
+            for x in 0..side {
+                pred[y * w + x] = as_class;
+            }
+        }
+        ImageAudit::compute(&truth, &pred, &vec![margin; w * w], w, 10)
+    }
+
+    #[test]
+    fn a_planted_mislabelled_region_comes_first() {
+        let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "10003", 1)).collect();
+        let audits = vec![
+            audit(4, 4, 5, 200),  // small confident error
+            audit(4, 64, 5, 200), // the planted 8×8 region
+            audit(4, 36, 5, 60),  // bigger but unsure: not a region of confident disagreement
+            audit(4, 0, 4, 200),  // perfect
+            audit(4, 16, 7, 200), // 4×4
+        ];
+        let labelled: Vec<LabelledInput<'_>> = rows
+            .iter()
+            .zip(&audits)
+            .map(|(row, audit)| LabelledInput { row, audit })
+            .collect();
+        let names = names();
+        let input = QueueInput {
+            labelled: &labelled,
+            unlabelled: &[],
+            at_risk: &[],
+            class_names: &names,
+            risk_iou: 0.5,
+        };
+        let q = rank(&input, Strategy::LabelSuspect, 3);
+        assert_eq!(
+            q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
+            vec![2, 5, 1]
+        );
+        assert_eq!(q[0].rank, 1);
+        assert!(
+            q[0].reason
+                .starts_with("a 64-px region labelled Py is confidently predicted Pl"),
+            "{}",
+            q[0].reason
+        );
+        assert!((q[0].numbers["region_pixels"] - 64.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_rare_class_with_iou_zero_is_flagged() {
+        let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "12002", 2)).collect();
+        // Image 1: olivine (7) in the mask, predicted as pyroxene everywhere → Ol IoU 0.
+        let a1 = {
+            let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
+            ImageAudit::compute(&truth, &[4; 256], &[200; 256], 16, 10)
+        };
+        let a2 = audit(4, 0, 4, 200);
+        let a3 = {
+            let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
+            ImageAudit::compute(&truth, &truth, &[200; 256], 16, 10)
+        };
+        let audits = [a1, a2, a3];
+        let labelled: Vec<LabelledInput<'_>> = rows
+            .iter()
+            .zip(&audits)
+            .map(|(row, audit)| LabelledInput { row, audit })
+            .collect();
+        let names = names();
+        let input = QueueInput {
+            labelled: &labelled,
+            unlabelled: &[],
+            at_risk: &[7],
+            class_names: &names,
+            risk_iou: 0.5,
+        };
+        let q = rank(&input, Strategy::RareLowIou, 10);
+        assert_eq!(q.len(), 1, "only the image where olivine fails: {q:?}");
+        assert_eq!(q[0].image_id, 1);
+        assert!(q[0].numbers["iou_Ol"].abs() < 1e-12);
+        assert!(
+            q[0].reason.contains("Ol IoU 0.00 over 40 px"),
+            "{}",
+            q[0].reason
+        );
+    }
+
+    #[test]
+    fn uncertain_picks_spread_over_samples_and_bins() {
+        let rows: Vec<ImageRow> = (1..=6)
+            .map(|i| row(i, if i <= 4 { "10003" } else { "70017" }, 0))
+            .collect();
+        let summary = |px: u64| {
+            vec![ClassSummary {
+                pixels: px,
+                mean_margin: Some(0.5),
+                mc_disagreement: None,
+            }]
+        };
+        let sums: Vec<Vec<ClassSummary>> = (0..6).map(|_| summary(256)).collect();
+        let margins = [0.10, 0.11, 0.12, 0.13, 0.20, 0.25];
+        let unl: Vec<UnlabelledInput<'_>> = rows
+            .iter()
+            .zip(&sums)
+            .zip(margins)
+            .map(|((row, s), m)| UnlabelledInput {
+                row,
+                mean_margin: m,
+                per_class: s,
+            })
+            .collect();
+        let names = names();
+        let input = QueueInput {
+            labelled: &[],
+            unlabelled: &unl,
+            at_risk: &[],
+            class_names: &names,
+            risk_iou: 0.5,
+        };
+        let q = rank(&input, Strategy::Uncertain, 3);
+        let samples: Vec<&str> = q.iter().map(|i| i.sample.as_str()).collect();
+        assert_eq!(
+            samples,
+            vec!["10003", "70017", "10003"],
+            "the second pick comes from the other sample"
+        );
+        assert_eq!(q[0].image_id, 1, "the least confident first");
+    }
+}

@@ -45,6 +45,9 @@ pub struct Args {
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
+    /// Decay the learning rate along a cosine to lr/20 by the last step.
+    #[arg(long)]
+    pub cosine: bool,
     #[arg(long, default_value_t = 4)]
     pub batch: usize,
     /// Train on random square crops of this side (px) instead of whole images.
@@ -148,6 +151,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let options = TrainOptions {
         epochs: args.epochs,
         lr: args.lr,
+        cosine: args.cosine,
         batch: args.batch,
         crop: args.crop,
         steps_per_epoch: args.steps_per_epoch,

@@ -31,6 +31,9 @@ use crate::rng::{Rng, derive};
 pub struct TrainOptions {
     pub epochs: usize,
     pub lr: f64,
+    /// Cosine decay of the learning rate to `lr / 20` over all steps (constant when false).
+    #[serde(default)]
+    pub cosine: bool,
     pub batch: usize,
     /// Square crop side in px; `None` trains on whole images.
     pub crop: Option<usize>,
@@ -48,6 +51,7 @@ impl Default for TrainOptions {
         Self {
             epochs: 10,
             lr: 1e-3,
+            cosine: false,
             batch: 4,
             crop: None,
             steps_per_epoch: None,
@@ -220,7 +224,9 @@ fn train_bin<B: AutodiffBackend>(
             let value: f32 = l.clone().into_scalar().elem();
             loss_sum += value;
             let grads = GradientsParams::from_grads(l.backward(), &net);
-            net = optim.step(opts.lr, net, grads);
+            let done =
+                ((epoch - 1) * steps + step - 1) as f64 / (opts.epochs * steps).max(1) as f64;
+            net = optim.step(learning_rate(opts, done), net, grads);
             let _ = events.send(TrainEvent::Step {
                 bin,
                 epoch,
@@ -259,6 +265,15 @@ fn train_bin<B: AutodiffBackend>(
     (best, report)
 }
 
+/// The learning rate after a `done` fraction (0–1) of all steps.
+pub fn learning_rate(opts: &TrainOptions, done: f64) -> f64 {
+    if !opts.cosine {
+        return opts.lr;
+    }
+    let floor = opts.lr / 20.0;
+    floor + (opts.lr - floor) * 0.5 * (1.0 + (std::f64::consts::PI * done.clamp(0.0, 1.0)).cos())
+}
+
 /// Pixels per class over the images' masks.
 pub fn pixel_counts(images: &[LabelledImage], classes: usize) -> Vec<u64> {
     let mut counts = vec![0u64; classes];
@@ -270,4 +285,26 @@ pub fn pixel_counts(images: &[LabelledImage], classes: usize) -> Vec<u64> {
         }
     }
     counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_schedule_ends_at_a_twentieth() {
+        let opts = TrainOptions {
+            lr: 2e-3,
+            cosine: true,
+            ..TrainOptions::default()
+        };
+        assert!((learning_rate(&opts, 0.0) - 2e-3).abs() < 1e-12);
+        assert!((learning_rate(&opts, 0.5) - (1e-4 + 1.9e-3 * 0.5)).abs() < 1e-12);
+        assert!((learning_rate(&opts, 1.0) - 1e-4).abs() < 1e-12);
+        let flat = TrainOptions {
+            lr: 2e-3,
+            ..TrainOptions::default()
+        };
+        assert!((learning_rate(&flat, 0.7) - 2e-3).abs() < 1e-12);
+    }
 }

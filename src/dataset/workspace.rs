@@ -4,10 +4,12 @@
 //! The dataset folder itself is never written.
 
 mod audits;
+mod decisions;
 mod migrations;
 mod predictions;
 
 pub use audits::CachedAudit;
+pub use decisions::{Decision, DecisionEntry, current_user};
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

@@ -84,4 +84,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (image_id, model)
     );
     ",
+    // 4: review decisions, append-only; the latest per image is its status.
+    "
+    CREATE TABLE decisions (
+        id       INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        decision TEXT NOT NULL CHECK (decision IN ('reviewed', 'flagged', 'skipped', 'cleared')),
+        note     TEXT NOT NULL DEFAULT '',
+        user     TEXT NOT NULL,
+        at       INTEGER NOT NULL
+    );
+    CREATE INDEX decisions_image ON decisions (image_id, id);
+    ",
 ];

@@ -1,0 +1,168 @@
+//! Review decisions: an append-only log (who decided what about which image, and when). The
+//! latest entry of an image is its review status; nothing is ever overwritten.
+
+use std::collections::HashMap;
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::{Workspace, WorkspaceError};
+
+/// What a reviewer decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Looked at; mask and prediction are fine (or were corrected).
+    Reviewed,
+    /// Needs attention (a label error, a doubtful class).
+    Flagged,
+    /// Passed over for now.
+    Skipped,
+    /// Back to not reviewed.
+    Cleared,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reviewed => "reviewed",
+            Self::Flagged => "flagged",
+            Self::Skipped => "skipped",
+            Self::Cleared => "cleared",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Reviewed, Self::Flagged, Self::Skipped, Self::Cleared]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
+/// One logged decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DecisionEntry {
+    pub image_id: i64,
+    pub decision: Decision,
+    pub note: String,
+    pub user: String,
+    /// Unix seconds.
+    pub at: i64,
+}
+
+/// The user name recorded with decisions: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`, else `unknown`.
+pub fn current_user() -> String {
+    ["SEMCURATE_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+impl Workspace {
+    /// Appends a decision (committed at once).
+    pub fn record_decision(&self, e: &DecisionEntry) -> Result<(), WorkspaceError> {
+        self.conn.execute(
+            "INSERT INTO decisions (image_id, decision, note, user, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![e.image_id, e.decision.as_str(), e.note, e.user, e.at],
+        )?;
+        Ok(())
+    }
+
+    /// The current status of every image that has one (`cleared` images are left out).
+    pub fn review_status(&self) -> Result<HashMap<i64, DecisionEntry>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.image_id, d.decision, d.note, d.user, d.at FROM decisions d
+             JOIN (SELECT image_id, MAX(id) AS id FROM decisions GROUP BY image_id) last ON last.id = d.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let decision: String = r.get(1)?;
+            Ok(DecisionEntry {
+                image_id: r.get(0)?,
+                decision: Decision::parse(&decision).unwrap_or(Decision::Cleared),
+                note: r.get(2)?,
+                user: r.get(3)?,
+                at: r.get(4)?,
+            })
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let e = row?;
+            if e.decision != Decision::Cleared {
+                out.insert(e.image_id, e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The full history of one image, oldest first.
+    pub fn decision_history(&self, image_id: i64) -> Result<Vec<DecisionEntry>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT decision, note, user, at FROM decisions WHERE image_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([image_id], |r| {
+            let decision: String = r.get(0)?;
+            Ok(DecisionEntry {
+                image_id,
+                decision: Decision::parse(&decision).unwrap_or(Decision::Cleared),
+                note: r.get(1)?,
+                user: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::item::{ItemRecord, MaskState};
+    use crate::dataset::layout::{FileRef, ItemFiles};
+
+    #[test]
+    fn latest_decision_is_the_status_and_history_is_kept() {
+        let t = tempfile::tempdir().unwrap();
+        let mut ws = Workspace::open(t.path()).unwrap();
+        let f = |p: &str| FileRef {
+            path: p.into(),
+            fingerprint: "1:1".into(),
+        };
+        let rec = ItemRecord {
+            files: ItemFiles {
+                sample: "s".into(),
+                stem: "a-1".into(),
+                group: "s/a".into(),
+                image: f("s/input-images/a-1.png"),
+                mask: None,
+                features: None,
+            },
+            image: None,
+            pixel_size: None,
+            pixel_size_source: None,
+            mask_state: MaskState::None,
+            class_counts: None,
+            problems: vec![],
+        };
+        let tx = ws.transaction().unwrap();
+        let id = tx
+            .upsert(&rec, &crate::dataset::ScaleBins::single(), 0)
+            .unwrap();
+        tx.commit().unwrap();
+        let e = |d: Decision, at: i64| DecisionEntry {
+            image_id: id,
+            decision: d,
+            note: String::new(),
+            user: "ana".into(),
+            at,
+        };
+        ws.record_decision(&e(Decision::Flagged, 10)).unwrap();
+        ws.record_decision(&e(Decision::Reviewed, 20)).unwrap();
+        assert_eq!(
+            ws.review_status().unwrap()[&id].decision,
+            Decision::Reviewed
+        );
+        ws.record_decision(&e(Decision::Cleared, 30)).unwrap();
+        assert!(ws.review_status().unwrap().is_empty());
+        assert_eq!(ws.decision_history(id).unwrap().len(), 3);
+    }
+}

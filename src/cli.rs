@@ -7,7 +7,7 @@ mod audit_render;
 mod common;
 mod convert;
 mod index;
-mod model_args;
+pub mod model_args;
 mod predict;
 mod progress;
 mod queue;

@@ -17,3 +17,4 @@ pub mod review;
 pub(crate) mod rng;
 pub mod stats;
 pub mod synth;
+pub mod tui;

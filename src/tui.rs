@@ -1,0 +1,1 @@
+//! The terminal UI (ratatui + crossterm live here and nowhere else). Being built.

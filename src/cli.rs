@@ -11,6 +11,7 @@ pub mod model_args;
 mod predict;
 mod progress;
 mod queue;
+mod show;
 mod split;
 mod stats;
 mod synth;
@@ -49,6 +50,7 @@ enum Command {
     Stats(stats::Args),
     Split(split::Args),
     Synth(synth::Args),
+    Show(show::Args),
 }
 
 /// How a command that ran ended.
@@ -106,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
         Some(Command::Synth(a)) => synth::run(&a),
+        Some(Command::Show(a)) => show::run(&a),
         None => {
             println!(
                 "The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}"

@@ -1,0 +1,1 @@
+//! Pixels to terminal cells. Being built.

@@ -1,0 +1,1 @@
+//! Themes. Being built.

@@ -17,6 +17,7 @@ mod stats;
 mod synth;
 mod table;
 mod train;
+mod tui_args;
 
 use std::process::ExitCode;
 
@@ -24,6 +25,8 @@ use clap::{Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
+  semcurate                                     open the terminal UI on the bundled demo
+  semcurate /data/apollo                        open the terminal UI on a dataset
   semcurate stats datasets/demo                 images, pixels and classes of the bundled demo
   semcurate index /data/apollo --bins 0.25,1.8  scan, validate and cache a dataset
   semcurate synth /tmp/syn --samples 4 --per-sample 25 --seed 1
@@ -34,9 +37,12 @@ Exit codes: 0 success, 1 done but problems found (bad files), 2 could not run.";
 /// Curate, audit and grow SEM BSE mineral-segmentation datasets from the terminal.
 #[derive(Debug, Parser)]
 #[command(name = "semcurate", version, about, after_help = EXAMPLES, propagate_version = true)]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    tui: tui_args::Args,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,11 +115,6 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Split(a)) => split::run(&a),
         Some(Command::Synth(a)) => synth::run(&a),
         Some(Command::Show(a)) => show::run(&a),
-        None => {
-            println!(
-                "The terminal UI is not built yet. Try:\n  semcurate stats datasets/demo\n\n{EXAMPLES}"
-            );
-            Ok(Outcome::Clean)
-        }
+        None => tui_args::run(&cli.tui),
     }
 }

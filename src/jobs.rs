@@ -2,5 +2,6 @@
 //! progress records and a cancel flag. The model worker of the TUI will live here too.
 
 pub mod audit;
+pub mod overview;
 pub mod predict;
 pub mod train;

@@ -3,10 +3,10 @@
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::audit::{AuditInput, Audited, RiskThresholds, report};
-use crate::jobs::audit::load_audits;
+use crate::audit::RiskThresholds;
+use crate::jobs::overview::load_overview;
 use crate::model::multi::model_hash;
-use crate::review::queue::{LabelledInput, QueueInput, QueueItem, Strategy, UnlabelledInput, rank};
+use crate::review::queue::{QueueItem, Strategy};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
@@ -63,70 +63,28 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .with_context(|| format!("cannot read model '{}'", show(&dir)))?;
     config.check_schema(&schema)?;
     let hash = model_hash(&dir)?;
-    let rows: Vec<_> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
-    let labelled_rows: Vec<_> = rows.iter().filter(|r| r.is_labelled()).cloned().collect();
-    let loaded = load_audits(
+    let thresholds = RiskThresholds {
+        rare_share: args.rare_share,
+        iou: args.risk_iou,
+    };
+    let ov = load_overview(
         &mut ws,
         &args.dataset.dataset,
         &schema,
         &hash,
-        labelled_rows,
+        &config.bins,
+        thresholds,
         &CliProgress::new(args.dataset.quiet),
     )?;
-    let summaries = ws.prediction_summaries(&hash)?;
-    if summaries.is_empty() {
+    if ov.summaries.is_empty() {
         anyhow::bail!(
             "no prediction by model {hash} ('{}') in this workspace: run `semcurate predict` first",
             show(&dir)
         );
     }
-    let audited: Vec<Audited<'_>> = loaded
-        .audits
-        .iter()
-        .map(|(row, audit)| Audited { row, audit })
-        .collect();
-    let thresholds = RiskThresholds {
-        rare_share: args.rare_share,
-        iou: args.risk_iou,
-    };
-    let splits = ws.splits()?;
-    let rep = report(&AuditInput {
-        model: &hash,
-        schema: &schema,
-        bins: &config.bins,
-        splits: &splits,
-        split: None,
-        images: &audited,
-        unpredicted: loaded.unpredicted,
-        thresholds,
-    });
-    let at_risk: Vec<u8> = rep.at_risk.iter().map(|a| a.id).collect();
-    let labelled: Vec<LabelledInput<'_>> = loaded
-        .audits
-        .iter()
-        .map(|(row, audit)| LabelledInput { row, audit })
-        .collect();
-    let unlabelled: Vec<UnlabelledInput<'_>> = rows
-        .iter()
-        .filter(|r| !r.is_labelled())
-        .filter_map(|r| {
-            summaries.get(&r.id).map(|(m, pc)| UnlabelledInput {
-                row: r,
-                mean_margin: *m,
-                per_class: pc,
-            })
-        })
-        .collect();
-    let names: Vec<String> = schema.classes.iter().map(|c| c.short.clone()).collect();
+    let rep = &ov.report;
     let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
-    let input = QueueInput {
-        labelled: &labelled,
-        unlabelled: &unlabelled,
-        at_risk: &at_risk,
-        class_names: &names,
-        risk_iou: args.risk_iou,
-    };
-    let items = rank(&input, strategy, args.budget);
+    let items = ov.queue(&schema, strategy, args.budget);
     if args.json {
         let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
         println!(

@@ -222,8 +222,8 @@ fn read_mask(
         }
     };
     let mut ok = true;
-    if let Some(img) = image {
-        if (img.width, img.height) != (mask.width, mask.height) {
+    if let Some(img) = image
+        && (img.width, img.height) != (mask.width, mask.height) {
             problems.push(Problem::new(
                 ProblemKind::SizeMismatch,
                 &file.path,
@@ -234,7 +234,6 @@ fn read_mask(
             ));
             ok = false;
         }
-    }
     if !mask.outside.is_empty() {
         problems.push(Problem::new(
             ProblemKind::MaskOutOfRange,

@@ -199,6 +199,27 @@ fn commit(
     if pending.is_empty() {
         return Ok(());
     }
+    let stored: Vec<StoredPrediction> = pending
+        .iter()
+        .map(|(row, p)| stored(row, hash, p))
+        .collect();
+    put_all(ws, hash, config, &stored)?;
+    for (row, p) in pending.drain(..) {
+        s.predicted += 1;
+        if let Some(out) = &opts.out {
+            write_png(out, &row, p.width, p.height, &p.classes, root, s);
+        }
+    }
+    Ok(())
+}
+
+/// Stores predictions by model `hash` in one transaction, registering the model.
+pub fn put_all(
+    ws: &mut Workspace,
+    hash: &str,
+    config: &crate::model::ModelConfig,
+    stored: &[StoredPrediction],
+) -> Result<(), WorkspaceError> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -209,20 +230,14 @@ fn commit(
         &serde_json::to_string(config).unwrap_or_default(),
         now,
     )?;
-    for (row, p) in pending.iter() {
-        tx.put_prediction(&stored(row, hash, p), now)?;
+    for p in stored {
+        tx.put_prediction(p, now)?;
     }
-    tx.commit()?;
-    for (row, p) in pending.drain(..) {
-        s.predicted += 1;
-        if let Some(out) = &opts.out {
-            write_png(out, &row, p.width, p.height, &p.classes, root, s);
-        }
-    }
-    Ok(())
+    tx.commit()
 }
 
-fn stored(row: &ImageRow, hash: &str, p: &Prediction) -> StoredPrediction {
+/// The stored form of `p`, a prediction of `row` by model `hash`.
+pub fn stored(row: &ImageRow, hash: &str, p: &Prediction) -> StoredPrediction {
     StoredPrediction {
         image_id: row.id,
         model: hash.to_string(),

@@ -138,7 +138,7 @@ impl ModelConfig {
                 self.schema.len()
             )));
         }
-        if self.tile == 0 || self.tile % 8 != 0 || self.overlap >= self.tile {
+        if self.tile == 0 || !self.tile.is_multiple_of(8) || self.overlap >= self.tile {
             return Err(invalid(format!(
                 "tile {} must be a positive multiple of 8 above the overlap {}",
                 self.tile, self.overlap

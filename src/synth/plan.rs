@@ -157,7 +157,7 @@ pub(crate) fn sample_plan(cfg: &SynthConfig, index: usize) -> SamplePlan {
             sites.push(site_plan(cfg, (&name, index), site, &mut foci));
         }
     }
-    let hunt = if index % 2 == 0 {
+    let hunt = if index.is_multiple_of(2) {
         Focus::Zircon
     } else {
         Focus::Phosphate

@@ -1,1 +1,274 @@
-//! Themes. Being built.
+//! Themes as data: every colour the TUI draws comes from a [`Theme`] through a semantic method
+//! (`theme.selected(focused)`, `theme.class_colour(schema, id)`), never from a literal in a
+//! widget. Themes are TOML files (`themes/*.toml`; the three builtins are embedded); class
+//! colours come from the class schema unless a theme overrides them (the colour-blind theme
+//! does). Every terminal colour honours the theme's [`ColourMode`], so the same widgets work
+//! in truecolour terminals and in 256-colour ones (tmux, mosh).
+
+mod colour;
+mod file;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ratatui::style::{Color, Modifier, Style};
+
+pub use colour::{Colormap, ColourMode, contrast_text, mix, relative_luminance, to_ansi256};
+pub use file::ThemeError;
+
+use crate::dataset::schema::ClassSchema;
+
+/// Colours of the UI, the class overlays and the heat maps, in one terminal colour mode.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    name: String,
+    mode: ColourMode,
+    heat: Colormap,
+    invalid: [u8; 3],
+    cursor: [u8; 3],
+    ui: file::Ui,
+    classes: BTreeMap<u8, [u8; 3]>,
+}
+
+impl Default for Theme {
+    fn default() -> Self {
+        Self::builtin("default").expect("'default' is a builtin theme")
+    }
+}
+
+impl Theme {
+    /// Names of the embedded themes.
+    pub fn builtin_names() -> &'static [&'static str] {
+        &["default", "colorblind", "light"]
+    }
+
+    /// A builtin theme by name.
+    pub fn builtin(name: &str) -> Option<Self> {
+        let (_, text) = file::BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Some(
+            Self::parse(text, &format!("<builtin {name}>"))
+                .expect("the builtin themes are valid (tested)"),
+        )
+    }
+
+    /// A builtin name; else `NAME.toml` in `config_dir/themes/`; else a path to a TOML file.
+    /// Builtins win over a user file of the same name, so `default` always means the same.
+    pub fn resolve(spec: &str, config_dir: Option<&Path>) -> Result<Self, ThemeError> {
+        if let Some(theme) = Self::builtin(spec) {
+            return Ok(theme);
+        }
+        let user_dir = config_dir.map(|d| d.join("themes"));
+        if let Some(dir) = &user_dir {
+            let candidate = dir.join(format!("{spec}.toml"));
+            if !spec.contains(['/', '\\']) && candidate.is_file() {
+                return Self::load(&candidate);
+            }
+        }
+        let path = Path::new(spec);
+        if path.is_file() {
+            return Self::load(path);
+        }
+        let user = user_dir.map_or_else(String::new, |d| {
+            format!(", the name of a NAME.toml in '{}'", d.display())
+        });
+        Err(ThemeError::Unknown {
+            spec: spec.to_string(),
+            choices: format!(
+                "a builtin theme ({}){user}, or a path to a .toml file",
+                file::builtin_list()
+            ),
+        })
+    }
+
+    /// Reads a theme file.
+    pub fn load(path: &Path) -> Result<Self, ThemeError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ThemeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses theme TOML; `origin` only names the source in errors. The result is in
+    /// [`ColourMode::TrueColor`]; pass [`ColourMode::detect`] to [`Theme::with_mode`].
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ThemeError> {
+        let r = file::parse(text, origin)?;
+        Ok(Self {
+            name: r.name,
+            mode: ColourMode::TrueColor,
+            heat: r.heat,
+            invalid: r.invalid,
+            cursor: r.cursor,
+            ui: r.ui,
+            classes: r.classes,
+        })
+    }
+
+    /// The same theme, drawing terminal colours in `mode`.
+    #[must_use]
+    pub fn with_mode(mut self, mode: ColourMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn mode(&self) -> ColourMode {
+        self.mode
+    }
+
+    /// The colormap behind [`Theme::heat_rgb`].
+    pub fn colormap(&self) -> Colormap {
+        self.heat
+    }
+
+    // ----- pixel colours (sRGB), for the compositor -----
+
+    /// Display colour of class `id`: the theme's override if it has one, else the schema's;
+    /// ids outside the schema (and [`crate::dataset::schema::OUTSIDE`]) get the theme's
+    /// "invalid" colour.
+    pub fn class_rgb(&self, schema: &ClassSchema, id: u8) -> [u8; 3] {
+        match schema.class(id) {
+            Some(def) => self.classes.get(&id).copied().unwrap_or(def.colour),
+            None => self.invalid,
+        }
+    }
+
+    /// The theme's colormap at `v` (0..1, clamped): uncertainty, confusion-matrix cells.
+    pub fn heat_rgb(&self, v: f32) -> [u8; 3] {
+        self.heat.rgb(v)
+    }
+
+    /// Pixel colour of the image cursor.
+    pub fn cursor_rgb(&self) -> [u8; 3] {
+        self.cursor
+    }
+
+    /// Pixel colour for class ids outside the schema.
+    pub fn invalid_rgb(&self) -> [u8; 3] {
+        self.invalid
+    }
+
+    // ----- terminal colours and styles, all in the theme's mode -----
+
+    /// `rgb` as a terminal colour in this theme's mode.
+    pub fn colour(&self, rgb: [u8; 3]) -> Color {
+        match self.mode {
+            ColourMode::TrueColor => Color::Rgb(rgb[0], rgb[1], rgb[2]),
+            ColourMode::Ansi256 => Color::Indexed(to_ansi256(rgb)),
+        }
+    }
+
+    /// Terminal colour of class `id` (see [`Theme::class_rgb`]).
+    pub fn class_colour(&self, schema: &ClassSchema, id: u8) -> Color {
+        self.colour(self.class_rgb(schema, id))
+    }
+
+    /// The theme's background, or [`Color::Reset`] (the terminal's own) when it sets none.
+    pub fn bg(&self) -> Color {
+        self.ui.bg.map_or(Color::Reset, |c| self.colour(c))
+    }
+
+    fn fg(&self, rgb: [u8; 3]) -> Style {
+        Style::new().fg(self.colour(rgb))
+    }
+
+    /// Normal text (with the theme's background if it sets one).
+    pub fn text(&self) -> Style {
+        let s = self.fg(self.ui.fg);
+        match self.ui.bg {
+            Some(bg) => s.bg(self.colour(bg)),
+            None => s,
+        }
+    }
+
+    /// Secondary text.
+    pub fn dim(&self) -> Style {
+        self.fg(self.ui.dim)
+    }
+
+    /// A pane title.
+    pub fn title(&self, focused: bool) -> Style {
+        if focused {
+            self.fg(self.ui.accent).add_modifier(Modifier::BOLD)
+        } else {
+            self.fg(self.ui.fg)
+        }
+    }
+
+    /// A pane border.
+    pub fn border(&self, focused: bool) -> Style {
+        self.fg(if focused {
+            self.ui.accent
+        } else {
+            self.ui.border
+        })
+    }
+
+    /// The selected row of a list or table.
+    pub fn selected(&self, focused: bool) -> Style {
+        let bg = if focused {
+            self.ui.selected_bg
+        } else {
+            self.ui.selected_inactive_bg
+        };
+        let s = self.fg(self.ui.selected_fg).bg(self.colour(bg));
+        if focused {
+            s.add_modifier(Modifier::BOLD)
+        } else {
+            s
+        }
+    }
+
+    /// Table and section headers.
+    pub fn header(&self) -> Style {
+        self.fg(self.ui.header).add_modifier(Modifier::BOLD)
+    }
+
+    /// The status bar.
+    pub fn status_bar(&self) -> Style {
+        self.fg(self.ui.status_fg)
+            .bg(self.colour(self.ui.status_bg))
+    }
+
+    /// A key name in a hint ("q quit").
+    pub fn key_hint(&self) -> Style {
+        self.fg(self.ui.key).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn ok(&self) -> Style {
+        self.fg(self.ui.ok)
+    }
+
+    pub fn warn(&self) -> Style {
+        self.fg(self.ui.warn)
+    }
+
+    pub fn error(&self) -> Style {
+        self.fg(self.ui.error)
+    }
+
+    /// An IoU value: error colour below 0.3, warning below 0.6, ok from 0.6; dim when not
+    /// applicable (`None` or NaN).
+    pub fn iou(&self, v: Option<f64>) -> Style {
+        match v {
+            Some(v) if v < 0.3 => self.error(),
+            Some(v) if v < 0.6 => self.warn(),
+            Some(v) if v >= 0.6 => self.ok(),
+            _ => self.dim(),
+        }
+    }
+
+    /// A heat-map cell for `v` in 0..1: background from the colormap, black or white text,
+    /// whichever reads better on it.
+    pub fn heat(&self, v: f64) -> Style {
+        let bg = self.heat_rgb(v as f32);
+        Style::new()
+            .bg(self.colour(bg))
+            .fg(self.colour(contrast_text(bg)))
+    }
+}

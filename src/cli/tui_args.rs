@@ -1,0 +1,113 @@
+//! `semcurate [DATASET]`: open the terminal UI.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::model::BackendKind;
+use crate::tui::keymap::{Keymap, config_dir};
+use crate::tui::render::Graphics;
+use crate::tui::theme::{ColourMode, Theme};
+
+use super::Outcome;
+use super::common::{DatasetArgs, MaskMap};
+use super::model_args::ModelArgs;
+
+/// The bundled demo dataset, relative to the working directory or to this build's source tree.
+const DEMO: &str = "datasets/demo";
+
+/// Options of the terminal UI (used when no subcommand is given).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Dataset to open [default: the bundled demo dataset].
+    pub dataset: Option<PathBuf>,
+    /// Keep the workspace in DIR instead of DATASET/.semcurate (for read-only datasets).
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Class schema: 'default', 'extended' or a classes.toml path.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub schema: Option<String>,
+    /// Pixel size in µm/px for images that have none.
+    #[arg(long, value_name = "UM_PER_PX")]
+    pub pixel_size: Option<f64>,
+    /// Model folder [default: $SEMCURATE_MODEL, else models/default].
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Compute backend for on-demand prediction: flex or ndarray (CPU), cuda when built with it.
+    #[arg(long, default_value = "flex", value_name = "NAME")]
+    pub backend: BackendKind,
+    /// Theme: default, colorblind, light, a name under ~/.config/semcurate/themes, or a .toml path.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub theme: Option<String>,
+    /// How images are drawn: auto, halfblocks (works everywhere), kitty, sixel, iterm2.
+    #[arg(long, default_value = "auto", value_name = "MODE")]
+    pub graphics: String,
+    /// Colours: auto (truecolor when $COLORTERM says so), truecolor, 256.
+    #[arg(long, default_value = "auto", value_name = "MODE", value_parser = ["auto", "truecolor", "256"])]
+    pub colours: String,
+    /// Do not capture the mouse (keeps the terminal's own text selection).
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+/// The demo dataset in the working directory if present, else in this build's source tree.
+fn demo_dir() -> PathBuf {
+    let here = PathBuf::from(DEMO);
+    if here.is_dir() {
+        here
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(DEMO)
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let data = DatasetArgs {
+        dataset: args.dataset.clone().unwrap_or_else(demo_dir),
+        workspace: args.workspace.clone(),
+        schema: args.schema.clone(),
+        mask_map: None::<MaskMap>,
+        pixel_size: args.pixel_size,
+        quiet: true,
+    };
+    let schema = data.schema()?;
+    let workspace = data.open_workspace()?;
+    let model = ModelArgs {
+        model: args.model.clone(),
+        backend: args.backend,
+    };
+    let mode = match args.colours.as_str() {
+        "truecolor" => ColourMode::TrueColor,
+        "256" => ColourMode::Ansi256,
+        _ => ColourMode::detect(),
+    };
+    let config = config_dir();
+    let theme = Theme::resolve(
+        args.theme.as_deref().unwrap_or("default"),
+        config.as_deref(),
+    )?
+    .with_mode(mode);
+    let keymap_file = config.as_ref().map(|d| d.join("keymap.toml"));
+    let keymap = Keymap::load(keymap_file.as_deref())?;
+    let graphics = match args.graphics.as_str() {
+        "auto" => None,
+        g => Some(
+            g.parse::<Graphics>()
+                .map_err(|e| anyhow::anyhow!("--graphics '{g}': {e}"))?,
+        ),
+    };
+    crate::tui::open(crate::tui::Options {
+        root: data.dataset.clone(),
+        workspace,
+        workspace_dir: data.workspace_dir(),
+        schema,
+        default_pixel_size: args.pixel_size,
+        model_dir: model.model_dir(),
+        backend: args.backend,
+        theme,
+        keymap,
+        graphics,
+        mouse: !args.no_mouse,
+    })
+    .context("the terminal UI stopped")?;
+    Ok(Outcome::Clean)
+}

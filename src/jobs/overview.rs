@@ -1,0 +1,119 @@
+//! Everything the audit and the review queue look at for one model, loaded once: per-image
+//! audit summaries (cached), prediction summaries of unlabelled images, the audit report and
+//! the queue ranking. Shared by `semcurate queue` and the TUI so both rank identically.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
+use crate::dataset::ScaleBins;
+use crate::dataset::prediction::ClassSummary;
+use crate::dataset::problems::Problem;
+use crate::dataset::schema::ClassSchema;
+use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::metrics::image_audit::ImageAudit;
+use crate::progress::Progress;
+use crate::review::queue::{LabelledInput, QueueInput, QueueItem, Strategy, UnlabelledInput, rank};
+
+use super::audit::load_audits;
+
+/// Audit and queue inputs of one model over a dataset.
+pub struct Overview {
+    pub model: String,
+    /// Labelled images with a current prediction, and their summaries.
+    pub audits: Vec<(ImageRow, ImageAudit)>,
+    /// Present rows that are not labelled.
+    pub unlabelled: Vec<ImageRow>,
+    /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
+    pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
+    pub report: AuditReport,
+    pub problems: Vec<Problem>,
+}
+
+/// Loads the overview of `model` (a model hash) with scale bins `bins`.
+pub fn load_overview(
+    ws: &mut Workspace,
+    root: &Path,
+    schema: &ClassSchema,
+    model: &str,
+    bins: &ScaleBins,
+    thresholds: RiskThresholds,
+    progress: &dyn Progress,
+) -> Result<Overview, WorkspaceError> {
+    let rows: Vec<ImageRow> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
+    let (labelled, unlabelled): (Vec<_>, Vec<_>) = rows.into_iter().partition(super::super::dataset::workspace::ImageRow::is_labelled);
+    let loaded = load_audits(ws, root, schema, model, labelled, progress)?;
+    let summaries = ws.prediction_summaries(model)?;
+    let splits = ws.splits()?;
+    let audited: Vec<Audited<'_>> = loaded
+        .audits
+        .iter()
+        .map(|(row, audit)| Audited { row, audit })
+        .collect();
+    let rep = report(&AuditInput {
+        model,
+        schema,
+        bins,
+        splits: &splits,
+        split: None,
+        images: &audited,
+        unpredicted: loaded.unpredicted,
+        thresholds,
+    });
+    Ok(Overview {
+        model: model.to_string(),
+        audits: loaded.audits,
+        unlabelled,
+        summaries,
+        report: rep,
+        problems: loaded.problems,
+    })
+}
+
+impl Overview {
+    /// At-risk class ids of the report.
+    pub fn at_risk(&self) -> Vec<u8> {
+        self.report.at_risk.iter().map(|a| a.id).collect()
+    }
+
+    /// The first `budget` images under `strategy` (the `queue` command's ranking).
+    pub fn queue(&self, schema: &ClassSchema, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
+        let labelled: Vec<LabelledInput<'_>> = self
+            .audits
+            .iter()
+            .map(|(row, audit)| LabelledInput { row, audit })
+            .collect();
+        let unlabelled: Vec<UnlabelledInput<'_>> = self
+            .unlabelled
+            .iter()
+            .filter_map(|r| {
+                self.summaries.get(&r.id).map(|(m, pc)| UnlabelledInput {
+                    row: r,
+                    mean_margin: *m,
+                    per_class: pc,
+                })
+            })
+            .collect();
+        let names: Vec<String> = schema.classes.iter().map(|c| c.short.clone()).collect();
+        let at_risk = self.at_risk();
+        let input = QueueInput {
+            labelled: &labelled,
+            unlabelled: &unlabelled,
+            at_risk: &at_risk,
+            class_names: &names,
+            risk_iou: self.report.thresholds.iou,
+        };
+        rank(&input, strategy, budget)
+    }
+}
+
+impl std::fmt::Debug for Overview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overview")
+            .field("model", &self.model)
+            .field("audited", &self.audits.len())
+            .field("unlabelled", &self.unlabelled.len())
+            .field("predicted", &self.summaries.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,116 @@
+//! What a key can do: one `Action` per user intent, named in snake_case in the keymap TOML,
+//! each with the one-line description that the help screen shows.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! actions {
+    ($($name:ident => $doc:literal,)*) => {
+        /// A user intent, bound to keys per layer in the keymap.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Action {
+            $(#[doc = $doc] $name,)*
+        }
+
+        impl Action {
+            /// Every action, in help order.
+            pub const ALL: &'static [Action] = &[$(Action::$name),*];
+
+            /// The one-line description shown by help.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $(Action::$name => $doc,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "quit semcurate",
+    Help => "show or hide this help",
+    Back => "close the popup or go back to the list",
+    ScreenBrowse => "screen: dataset list",
+    ScreenImage => "screen: image view",
+    ScreenAudit => "screen: audit (confusion matrix, IoU per bin)",
+    ScreenQueue => "screen: review queue",
+    ScreenBins => "screen: scale bins",
+    Up => "move up",
+    Down => "move down",
+    Left => "move left",
+    Right => "move right",
+    PageUp => "move a page up",
+    PageDown => "move a page down",
+    Top => "go to the first entry",
+    Bottom => "go to the last entry",
+    Open => "open the selected entry",
+    FocusNext => "switch focus between panes",
+    ToggleSample => "fold or unfold the sample under the cursor",
+    NextImage => "next image in the list",
+    PrevImage => "previous image in the list",
+    NextFlagged => "next image in the review queue",
+    PrevFlagged => "previous image in the review queue",
+    OverlayNext => "cycle the overlay: none, mask, prediction, error, uncertainty",
+    OverlayNone => "overlay: none (the BSE image)",
+    OverlayMask => "overlay: ground-truth mask",
+    OverlayPrediction => "overlay: prediction",
+    OverlayError => "overlay: errors, coloured by true class",
+    OverlayUncertainty => "overlay: uncertainty heatmap",
+    OpacityUp => "overlay more opaque",
+    OpacityDown => "overlay more transparent",
+    Triptych => "side by side: image | mask | prediction",
+    ZoomIn => "zoom in about the cursor",
+    ZoomOut => "zoom out about the cursor",
+    ZoomFit => "fit the whole image",
+    PanLeft => "pan left",
+    PanRight => "pan right",
+    PanUp => "pan up",
+    PanDown => "pan down",
+    CursorLeft => "move the pixel cursor left",
+    CursorRight => "move the pixel cursor right",
+    CursorUp => "move the pixel cursor up",
+    CursorDown => "move the pixel cursor down",
+    Predict => "predict this image again with the model",
+    PredictAll => "predict every image without a stored prediction (background job)",
+    CancelJob => "cancel the running background job",
+    Refresh => "re-index the dataset and reload summaries",
+    MarkReviewed => "decision: reviewed, the mask is right",
+    Flag => "decision: flag, the mask needs work",
+    Skip => "decision: skip for now",
+    NextStrategy => "queue strategy: next (mixed, rare-low-iou, label-suspect, uncertain)",
+    NextBin => "next scale bin",
+    PrevBin => "previous scale bin",
+    EdgeUp => "move the selected bin edge up",
+    EdgeDown => "move the selected bin edge down",
+    EdgeAdd => "add a bin edge after the selected one",
+    EdgeDelete => "delete the selected bin edge",
+    EdgesApply => "apply the edited edges to the workspace",
+    EdgesReset => "discard edge edits",
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // serde gives the snake_case name used in the keymap.
+        let name = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        f.write_str(&name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_in_snake_case() {
+        for &a in Action::ALL {
+            let name = a.to_string();
+            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            let back: Action = serde_json::from_value(serde_json::Value::String(name)).unwrap();
+            assert_eq!(back, a);
+        }
+        assert_eq!(Action::OverlayPrediction.to_string(), "overlay_prediction");
+    }
+}

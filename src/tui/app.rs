@@ -1,0 +1,492 @@
+//! All UI state, in plain structs that know nothing of the terminal. `App::handle` takes one
+//! event, updates the state and returns the commands the runtime should run; views borrow the
+//! state to draw and never change it. The active key layer is derived from the state.
+
+mod audit;
+mod bins;
+mod image;
+mod list;
+mod queue;
+mod status;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crossterm::event::{Event as TermEvent, KeyEventKind, MouseEvent};
+use ratatui::layout::Rect;
+
+use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, current_user};
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::jobs::overview::Overview;
+use crate::model::ModelConfig;
+
+use super::action::Action;
+use super::keymap::{Key, Keymap, Layer};
+use super::layout::{self, Panes};
+use super::msg::{Command, Event, JobEvent};
+use super::render::Graphics;
+use super::theme::Theme;
+
+pub use audit::{AuditFocus, AuditState};
+pub use bins::BinsState;
+pub use image::{ClassStat, Current, ImageState, PredState};
+pub use list::{Entry, ListState};
+pub use queue::QueueState;
+pub use status::{JobState, Severity};
+
+/// The screens, in tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Browse,
+    Image,
+    Audit,
+    Queue,
+    Bins,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 5] = [
+        Screen::Browse,
+        Screen::Image,
+        Screen::Audit,
+        Screen::Queue,
+        Screen::Bins,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Browse => "Browse",
+            Screen::Image => "Image",
+            Screen::Audit => "Audit",
+            Screen::Queue => "Queue",
+            Screen::Bins => "Bins",
+        }
+    }
+
+    fn layer(self) -> Layer {
+        match self {
+            Screen::Browse => Layer::Browse,
+            Screen::Image => Layer::Image,
+            Screen::Audit => Layer::Audit,
+            Screen::Queue => Layer::Queue,
+            Screen::Bins => Layer::Bins,
+        }
+    }
+}
+
+/// The loaded model, when there is one.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub dir: PathBuf,
+    pub hash: String,
+    pub config: ModelConfig,
+}
+
+/// What the session works on.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub root: PathBuf,
+    /// Short name for the header.
+    pub name: String,
+    pub schema: ClassSchema,
+    /// The workspace's scale bins (the dataset's, not the model's).
+    pub bins: ScaleBins,
+    pub model: Option<ModelInfo>,
+    /// Why there is no model.
+    pub model_error: Option<String>,
+}
+
+/// Per-image marks shown in the list.
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
+    /// Mean IoU of the stored prediction against the mask.
+    pub miou: HashMap<i64, f64>,
+    /// Queue membership: a short reason code per queued image.
+    pub flags: HashMap<i64, &'static str>,
+    /// Latest review decision.
+    pub reviews: HashMap<i64, DecisionEntry>,
+}
+
+/// The whole UI state.
+pub struct App {
+    pub ctx: Context,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub screen: Screen,
+    /// Help scroll offset while help is open.
+    pub help: Option<u16>,
+    /// Present rows, by sample then name.
+    pub rows: Vec<ImageRow>,
+    pub list: ListState,
+    pub image: ImageState,
+    pub current: Option<Current>,
+    pub marks: Marks,
+    pub overview: Option<Box<Overview>>,
+    pub audit: AuditState,
+    pub queue: QueueState,
+    pub bins: BinsState,
+    pub job: Option<JobState>,
+    pub message: Option<(String, Severity)>,
+    /// Terminal size.
+    pub size: Rect,
+    /// Waiting for the first index refresh.
+    pub indexing: bool,
+    /// Start a batch prediction when the first overview shows nothing predicted.
+    pub auto_predict: bool,
+    pub quit: bool,
+    /// How images reach the terminal.
+    pub graphics: Graphics,
+    generation: u64,
+    /// The image and generation of the latest load request.
+    pending: Option<(i64, u64)>,
+}
+
+impl App {
+    pub fn new(ctx: Context, theme: Theme, keymap: Keymap, rows: Vec<ImageRow>) -> Self {
+        let bins = BinsState::new(&ctx.bins);
+        let mut app = Self {
+            ctx,
+            theme,
+            keymap,
+            screen: Screen::Browse,
+            help: None,
+            rows: Vec::new(),
+            list: ListState::default(),
+            image: ImageState::default(),
+            current: None,
+            marks: Marks::default(),
+            overview: None,
+            audit: AuditState::default(),
+            queue: QueueState::default(),
+            bins,
+            job: None,
+            message: None,
+            size: Rect::new(0, 0, 80, 24),
+            indexing: true,
+            auto_predict: false,
+            quit: false,
+            graphics: Graphics::HalfBlocks,
+            generation: 0,
+            pending: None,
+        };
+        app.set_rows(rows);
+        app
+    }
+
+    /// The commands to run once the UI is up: show the first image from the stored index,
+    /// then refresh the index in the background.
+    pub fn startup(&mut self) -> Vec<Command> {
+        let mut cmds = self.preview_selection();
+        cmds.push(Command::Refresh);
+        cmds
+    }
+
+    /// The key layers in the order they are tried.
+    pub fn layers(&self) -> Vec<Layer> {
+        if self.help.is_some() {
+            vec![Layer::Help, Layer::Global]
+        } else {
+            vec![self.screen.layer(), Layer::Global]
+        }
+    }
+
+    /// The panes of the current screen.
+    pub fn panes(&self) -> Panes {
+        layout::panes(self.size, self.screen, self.image.triptych)
+    }
+
+    /// Takes one event.
+    pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        match event {
+            Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                let Some(key) = Key::from_event(k) else {
+                    return Vec::new();
+                };
+                match self.keymap.resolve(&self.layers(), key) {
+                    Some(a) => self.update(a),
+                    None => Vec::new(),
+                }
+            }
+            Event::Input(TermEvent::Resize(w, h)) => {
+                self.size = Rect::new(0, 0, w, h);
+                self.after_resize();
+                Vec::new()
+            }
+            Event::Input(TermEvent::Mouse(m)) => self.mouse(m),
+            Event::Input(_) => Vec::new(),
+            Event::Loaded {
+                id,
+                generation,
+                result,
+            } => self.on_loaded(id, generation, result),
+            Event::Predicted {
+                id,
+                generation,
+                result,
+            } => self.on_predicted(id, generation, result),
+            Event::Rows(rows) => self.on_rows(rows),
+            Event::Reviews(r) => {
+                self.marks.reviews = r;
+                Vec::new()
+            }
+            Event::Overview(ov) => self.on_overview(ov),
+            Event::Job(j) => self.on_job(j),
+            Event::Failed(message) => {
+                self.say(message, Severity::Error);
+                Vec::new()
+            }
+        }
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action) -> Vec<Command> {
+        if self.help.is_some()
+            && let Some(cmds) = self.help_action(action) {
+                return cmds;
+            }
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![Command::Quit]
+            }
+            Action::Help => {
+                self.help = Some(0);
+                Vec::new()
+            }
+            Action::ScreenBrowse => self.switch(Screen::Browse),
+            Action::ScreenImage => self.switch(Screen::Image),
+            Action::ScreenAudit => self.switch(Screen::Audit),
+            Action::ScreenQueue => self.switch(Screen::Queue),
+            Action::ScreenBins => self.switch(Screen::Bins),
+            Action::PredictAll => self.predict_all(),
+            Action::CancelJob => self.cancel_job(),
+            Action::Refresh => {
+                self.say("re-indexing…".into(), Severity::Info);
+                vec![Command::Refresh]
+            }
+            Action::MarkReviewed => self.decide(Decision::Reviewed),
+            Action::Flag => self.decide(Decision::Flagged),
+            Action::Skip => self.decide(Decision::Skipped),
+            Action::NextFlagged => self.step_flagged(1),
+            Action::PrevFlagged => self.step_flagged(-1),
+            _ => match self.screen {
+                Screen::Browse => self.browse_action(action),
+                Screen::Image => self.image_action(action),
+                Screen::Audit => self.audit_action(action),
+                Screen::Queue => self.queue_action(action),
+                Screen::Bins => self.bins_action(action),
+            },
+        }
+    }
+
+    fn help_action(&mut self, action: Action) -> Option<Vec<Command>> {
+        let scroll = self.help.unwrap_or(0);
+        match action {
+            Action::Help | Action::Back => self.help = None,
+            Action::Up => self.help = Some(scroll.saturating_sub(1)),
+            Action::Down => self.help = Some(scroll.saturating_add(1)),
+            Action::PageUp => self.help = Some(scroll.saturating_sub(10)),
+            Action::PageDown => self.help = Some(scroll.saturating_add(10)),
+            _ => return None,
+        }
+        Some(Vec::new())
+    }
+
+    fn switch(&mut self, screen: Screen) -> Vec<Command> {
+        self.screen = screen;
+        self.after_resize();
+        match screen {
+            Screen::Image if self.current.is_none() => self.select_from_list(),
+            Screen::Audit => self.refresh_cell_images(),
+            Screen::Browse | Screen::Queue => self.preview_selection(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Keeps cursors and viewports valid after the terminal or the layout changed.
+    fn after_resize(&mut self) {
+        let panes = self.panes();
+        self.list.scroll_into_view(layout::table_rows(panes.main));
+        self.queue.scroll_into_view(layout::table_rows(panes.main));
+        self.clamp_view();
+    }
+
+    /// Shows a message in the status bar until the next one.
+    pub fn say(&mut self, text: String, severity: Severity) {
+        self.message = Some((text, severity));
+    }
+
+    fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    /// The image the decision keys act on in the current screen.
+    fn decision_target(&self) -> Option<i64> {
+        match self.screen {
+            Screen::Queue => self.queue.selected().map(|it| it.image_id),
+            Screen::Browse => self.list.selected_row().map(|i| self.rows[i].id),
+            _ => self.current.as_ref().map(|c| c.row.id),
+        }
+    }
+
+    fn decide(&mut self, decision: Decision) -> Vec<Command> {
+        let Some(image_id) = self.decision_target() else {
+            self.say("no image selected".into(), Severity::Warn);
+            return Vec::new();
+        };
+        let entry = DecisionEntry {
+            image_id,
+            decision,
+            note: String::new(),
+            user: current_user(),
+            at: unix_now(),
+        };
+        self.marks.reviews.insert(image_id, entry.clone());
+        let name = self
+            .row_by_id(image_id)
+            .map_or(String::new(), |r| r.stem.clone());
+        self.say(
+            format!("{name}: {} by {}", decision.as_str(), entry.user),
+            Severity::Ok,
+        );
+        let mut cmds = vec![Command::Decide(entry)];
+        if self.screen == Screen::Queue {
+            cmds.extend(self.queue_move(1));
+        }
+        cmds
+    }
+
+    /// The row with this id.
+    pub fn row_by_id(&self, id: i64) -> Option<&ImageRow> {
+        self.list.index_of(id).map(|i| &self.rows[i])
+    }
+
+    fn predict_all(&mut self) -> Vec<Command> {
+        if self.ctx.model.is_none() {
+            let why = self.ctx.model_error.clone().unwrap_or_default();
+            self.say(format!("no model: {why}"), Severity::Error);
+            return Vec::new();
+        }
+        if self.job.is_some() {
+            self.say(
+                "a job is already running (X cancels it)".into(),
+                Severity::Warn,
+            );
+            return Vec::new();
+        }
+        self.job = Some(JobState::new("predict".into(), 0));
+        vec![Command::PredictAll]
+    }
+
+    fn cancel_job(&mut self) -> Vec<Command> {
+        if self.job.is_none() {
+            self.say("no job is running".into(), Severity::Info);
+            return Vec::new();
+        }
+        self.say("cancelling…".into(), Severity::Warn);
+        vec![Command::CancelJob]
+    }
+
+    fn on_job(&mut self, e: JobEvent) -> Vec<Command> {
+        match e {
+            JobEvent::Started { name, total } => self.job = Some(JobState::new(name, total)),
+            JobEvent::Progress { done } => {
+                if let Some(j) = &mut self.job {
+                    j.done = done;
+                }
+            }
+            JobEvent::Finished { message } => {
+                self.job = None;
+                self.say(message, Severity::Ok);
+                let mut cmds = vec![Command::LoadOverview];
+                // Pick up the prediction of the image on screen.
+                cmds.extend(self.reload_current());
+                return cmds;
+            }
+            JobEvent::Failed { message } => {
+                self.job = None;
+                self.say(message, Severity::Error);
+            }
+        }
+        Vec::new()
+    }
+
+    fn on_rows(&mut self, rows: Vec<ImageRow>) -> Vec<Command> {
+        let first = self.indexing;
+        self.indexing = false;
+        self.set_rows(rows);
+        self.bins.set_rows(&self.rows);
+        let mut cmds = vec![Command::LoadOverview];
+        if first || self.current.is_none() {
+            cmds.extend(self.preview_selection());
+        }
+        cmds
+    }
+
+    fn set_rows(&mut self, mut rows: Vec<ImageRow>) {
+        rows.retain(|r| !r.missing);
+        rows.sort_by(|a, b| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)));
+        let keep = self.list.selected_row().map(|i| self.rows[i].id);
+        self.rows = rows;
+        self.list.rebuild(&self.rows, keep);
+        self.bins.set_rows(&self.rows);
+        self.after_resize();
+    }
+
+    fn on_overview(&mut self, ov: Box<Overview>) -> Vec<Command> {
+        self.marks.miou = ov
+            .audits
+            .iter()
+            .filter_map(|(r, a)| a.confusion.mean_iou().map(|m| (r.id, m)))
+            .collect();
+        let nothing_predicted = ov.summaries.is_empty();
+        self.overview = Some(ov);
+        self.rank_queue();
+        let mut cmds = self.refresh_cell_images();
+        if nothing_predicted && self.auto_predict && self.ctx.model.is_some() {
+            self.auto_predict = false;
+            self.say(
+                "no stored predictions yet: predicting the dataset in the background (X cancels)"
+                    .into(),
+                Severity::Info,
+            );
+            cmds.extend(self.predict_all());
+        }
+        cmds
+    }
+
+    fn mouse(&mut self, m: MouseEvent) -> Vec<Command> {
+        use crossterm::event::MouseEventKind as K;
+        let panes = self.panes();
+        let inside = |r: Rect| r.contains((m.column, m.row).into());
+        match m.kind {
+            K::Down(_) if inside(panes.main) && self.screen == Screen::Browse => {
+                let row = usize::from(m.row.saturating_sub(panes.main.y + 2));
+                self.list.click(row);
+                self.preview_selection()
+            }
+            K::Down(_) if self.screen == Screen::Image => {
+                self.click_image(&panes, m.column, m.row);
+                Vec::new()
+            }
+            K::ScrollUp if panes.images.iter().any(|r| inside(*r)) => self.update(Action::ZoomIn),
+            K::ScrollDown if panes.images.iter().any(|r| inside(*r)) => {
+                self.update(Action::ZoomOut)
+            }
+            K::ScrollUp => self.update(Action::Up),
+            K::ScrollDown => self.update(Action::Down),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,132 @@
+//! The audit screen's state: which bin, which confusion cell, and the images that contribute
+//! most pixels to that cell.
+
+use crate::audit::GroupMetrics;
+
+use super::super::action::Action;
+use super::super::msg::Command;
+use super::{App, Screen};
+
+/// Images listed for a cell.
+const CELL_IMAGES: usize = 50;
+
+/// Which part of the audit screen has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuditFocus {
+    #[default]
+    Matrix,
+    Images,
+}
+
+/// Audit screen state.
+#[derive(Debug, Clone, Default)]
+pub struct AuditState {
+    /// `None` = all bins.
+    pub bin: Option<usize>,
+    /// (true class, predicted class).
+    pub cell: (usize, usize),
+    pub focus: AuditFocus,
+    /// Images with the most pixels in the cell: (image id, pixels).
+    pub images: Vec<(i64, u64)>,
+    pub image_cursor: usize,
+}
+
+impl App {
+    /// The metrics of the selected bin (or of everything).
+    pub fn audit_metrics(&self) -> Option<&GroupMetrics> {
+        let rep = &self.overview.as_ref()?.report;
+        match self.audit.bin {
+            None => Some(&rep.overall),
+            Some(b) => rep.bins.iter().find(|m| m.bin == b).map(|m| &m.metrics),
+        }
+    }
+
+    pub(super) fn audit_action(&mut self, action: Action) -> Vec<Command> {
+        let n = self.ctx.schema.len();
+        let (t, p) = self.audit.cell;
+        match (self.audit.focus, action) {
+            (_, Action::FocusNext) => {
+                self.audit.focus = match self.audit.focus {
+                    AuditFocus::Matrix => AuditFocus::Images,
+                    AuditFocus::Images => AuditFocus::Matrix,
+                };
+                return Vec::new();
+            }
+            (_, Action::NextBin | Action::PrevBin) => {
+                let bins = self.overview.as_ref().map_or(0, |o| o.report.bins.len());
+                self.audit.bin = step_bin(self.audit.bin, bins, action == Action::NextBin);
+            }
+            (AuditFocus::Matrix, Action::Up) => self.audit.cell = (t.saturating_sub(1), p),
+            (AuditFocus::Matrix, Action::Down) => self.audit.cell = ((t + 1).min(n - 1), p),
+            (AuditFocus::Matrix, Action::Left) => self.audit.cell = (t, p.saturating_sub(1)),
+            (AuditFocus::Matrix, Action::Right) => self.audit.cell = (t, (p + 1).min(n - 1)),
+            (AuditFocus::Matrix, Action::Open) => {
+                self.audit.focus = AuditFocus::Images;
+                return Vec::new();
+            }
+            (AuditFocus::Images, Action::Up) => {
+                self.audit.image_cursor = self.audit.image_cursor.saturating_sub(1);
+                return Vec::new();
+            }
+            (AuditFocus::Images, Action::Down) => {
+                let last = self.audit.images.len().saturating_sub(1);
+                self.audit.image_cursor = (self.audit.image_cursor + 1).min(last);
+                return Vec::new();
+            }
+            (AuditFocus::Images, Action::Open) => {
+                let Some(&(id, _)) = self.audit.images.get(self.audit.image_cursor) else {
+                    return Vec::new();
+                };
+                self.screen = Screen::Image;
+                self.after_resize();
+                return self.show_id(id);
+            }
+            _ => return Vec::new(),
+        }
+        self.refresh_cell_images()
+    }
+
+    /// Recomputes the images of the selected cell.
+    pub(super) fn refresh_cell_images(&mut self) -> Vec<Command> {
+        let Some(ov) = &self.overview else {
+            self.audit.images.clear();
+            return Vec::new();
+        };
+        let (t, p) = self.audit.cell;
+        let mut images: Vec<(i64, u64)> = ov
+            .audits
+            .iter()
+            .filter(|(row, _)| self.audit.bin.is_none_or(|b| row_bin(ov, row) == Some(b)))
+            .map(|(row, a)| (row.id, a.confusion.get(t, p)))
+            .filter(|&(_, px)| px > 0)
+            .collect();
+        images.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        images.truncate(CELL_IMAGES);
+        self.audit.images = images;
+        self.audit.image_cursor = 0;
+        Vec::new()
+    }
+}
+
+/// The bin of a row under the report's (the model's) edges.
+fn row_bin(
+    ov: &crate::jobs::overview::Overview,
+    row: &crate::dataset::workspace::ImageRow,
+) -> Option<usize> {
+    let edges = &ov.report.bin_edges;
+    row.pixel_size.map(|p| edges.partition_point(|&e| e < p))
+}
+
+/// All → 0 → 1 → … → all.
+fn step_bin(bin: Option<usize>, bins: usize, forward: bool) -> Option<usize> {
+    if bins == 0 {
+        return None;
+    }
+    match (bin, forward) {
+        (None, true) => Some(0),
+        (None, false) => Some(bins - 1),
+        (Some(b), true) if b + 1 < bins => Some(b + 1),
+        (Some(b), false) if b > 0 => Some(b - 1),
+        _ => None,
+    }
+}

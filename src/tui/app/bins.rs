@@ -1,0 +1,175 @@
+//! The scale-bin screen: pixel sizes of the dataset and editable bin edges, with the images
+//! per bin updated on every edit. Edges move by ±5 % (pixel sizes spread over decades).
+
+use crate::dataset::ScaleBins;
+use crate::dataset::workspace::ImageRow;
+
+use super::super::action::Action;
+use super::super::msg::Command;
+use super::{App, Severity};
+
+const EDGE_STEP: f64 = 1.05;
+
+/// Bin editor state.
+#[derive(Debug, Clone, Default)]
+pub struct BinsState {
+    /// Edited edges, µm/px, strictly increasing.
+    pub edges: Vec<f64>,
+    /// The workspace's edges.
+    pub saved: Vec<f64>,
+    /// Index of the selected edge.
+    pub selected: usize,
+    /// Pixel sizes of the present images, ascending (µm/px).
+    pub sizes: Vec<f64>,
+    /// Images without a pixel size.
+    pub unknown: usize,
+    /// Images per bin under `edges`.
+    pub counts: Vec<usize>,
+}
+
+impl BinsState {
+    pub fn new(bins: &ScaleBins) -> Self {
+        let mut s = Self {
+            edges: bins.edges().to_vec(),
+            saved: bins.edges().to_vec(),
+            ..Self::default()
+        };
+        s.recount();
+        s
+    }
+
+    pub fn dirty(&self) -> bool {
+        self.edges != self.saved
+    }
+
+    pub fn set_rows(&mut self, rows: &[ImageRow]) {
+        self.sizes = rows.iter().filter_map(|r| r.pixel_size).collect();
+        self.sizes.sort_by(f64::total_cmp);
+        self.unknown = rows.len() - self.sizes.len();
+        self.recount();
+    }
+
+    fn recount(&mut self) {
+        let mut counts = vec![0; self.edges.len() + 1];
+        for &p in &self.sizes {
+            counts[self.edges.partition_point(|&e| e < p)] += 1;
+        }
+        self.counts = counts;
+    }
+
+    /// Moves the selected edge by `factor`, keeping the edges strictly increasing.
+    fn scale_selected(&mut self, factor: f64) {
+        let i = self.selected;
+        let Some(&e) = self.edges.get(i) else { return };
+        let lo = if i > 0 { self.edges[i - 1] } else { 0.0 };
+        let hi = self.edges.get(i + 1).copied().unwrap_or(f64::INFINITY);
+        let moved = round_edge(e * factor);
+        if moved > lo && moved < hi {
+            self.edges[i] = moved;
+            self.recount();
+        }
+    }
+
+    fn add(&mut self) {
+        let e = match (
+            self.edges.get(self.selected),
+            self.edges.get(self.selected + 1),
+        ) {
+            (Some(a), Some(b)) => (a * b).sqrt(),
+            (Some(a), None) => a * 2.0,
+            (None, _) => 1.0,
+        };
+        let e = round_edge(e);
+        if self.edges.iter().any(|&x| (x - e).abs() < 1e-9) {
+            return;
+        }
+        let at = self.edges.partition_point(|&x| x < e);
+        self.edges.insert(at, e);
+        self.selected = at;
+        self.recount();
+    }
+}
+
+/// Three significant digits, so edges read well and survive the TOML/JSON round trip.
+fn round_edge(e: f64) -> f64 {
+    if e <= 0.0 {
+        return e;
+    }
+    let mag = 10f64.powf(e.log10().floor() - 2.0);
+    (e / mag).round() * mag
+}
+
+impl App {
+    pub(super) fn bins_action(&mut self, action: Action) -> Vec<Command> {
+        let b = &mut self.bins;
+        match action {
+            Action::Left => b.selected = b.selected.saturating_sub(1),
+            Action::Right => b.selected = (b.selected + 1).min(b.edges.len().saturating_sub(1)),
+            Action::EdgeUp => b.scale_selected(EDGE_STEP),
+            Action::EdgeDown => b.scale_selected(1.0 / EDGE_STEP),
+            Action::EdgeAdd => b.add(),
+            Action::EdgeDelete if !b.edges.is_empty() => {
+                b.edges.remove(b.selected);
+                b.selected = b.selected.min(b.edges.len().saturating_sub(1));
+                b.recount();
+            }
+            Action::EdgesReset => {
+                b.edges = b.saved.clone();
+                b.selected = b.selected.min(b.edges.len().saturating_sub(1));
+                b.recount();
+            }
+            Action::EdgesApply => return self.apply_bins(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn apply_bins(&mut self) -> Vec<Command> {
+        if !self.bins.dirty() {
+            self.say("the edges are unchanged".into(), Severity::Info);
+            return Vec::new();
+        }
+        match ScaleBins::new(self.bins.edges.clone()) {
+            Ok(bins) => {
+                self.bins.saved = bins.edges().to_vec();
+                self.ctx.bins = bins;
+                self.say(
+                    format!(
+                        "re-binning the workspace with edges {:?} µm/px",
+                        self.bins.edges
+                    ),
+                    Severity::Info,
+                );
+                vec![Command::ApplyBins(self.bins.edges.clone())]
+            }
+            Err(e) => {
+                self.say(format!("cannot use these edges: {e}"), Severity::Error);
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edges_stay_ordered_and_counts_follow() {
+        let mut b = BinsState::new(&"0.25,1.8".parse().unwrap());
+        b.sizes = vec![0.1, 0.2, 0.3, 1.0, 2.0];
+        b.recount();
+        assert_eq!(b.counts, vec![2, 2, 1]);
+        b.selected = 0;
+        for _ in 0..100 {
+            b.scale_selected(EDGE_STEP);
+        }
+        assert!(b.edges[0] < b.edges[1], "{:?}", b.edges);
+        assert_eq!(b.counts, vec![4, 0, 1]);
+        b.add();
+        assert_eq!(b.edges.len(), 3);
+        assert!(b.edges.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(b.counts.iter().sum::<usize>(), 5);
+        assert!((round_edge(0.123_456) - 0.123).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,519 @@
+//! The image on screen: loading (latest request wins), on-demand prediction, overlays,
+//! opacity, triptych, zoom, pan and the pixel cursor.
+
+use std::sync::Arc;
+
+use crate::dataset::prediction::StoredPrediction;
+use crate::dataset::raster::Grey8;
+use crate::dataset::workspace::ImageRow;
+use crate::metrics::Confusion;
+
+use super::super::action::Action;
+use super::super::layout::Panes;
+use super::super::msg::{Command, Loaded};
+use super::super::render::{Layers, Overlay, Rgb, Viewport, compose};
+use super::{App, Severity};
+
+/// Opacity steps of overlays (tenths).
+const OPACITY_STEPS: u8 = 10;
+const ZOOM_STEP: f64 = 1.5;
+
+/// How the image is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImageState {
+    pub overlay: Overlay,
+    /// Tenths, 0–10.
+    pub opacity: u8,
+    pub triptych: bool,
+    /// `None` fits the whole image.
+    pub view: Option<Viewport>,
+    /// The pixel under the cursor.
+    pub cursor: (u32, u32),
+}
+
+impl Default for ImageState {
+    fn default() -> Self {
+        Self {
+            overlay: Overlay::Prediction,
+            opacity: 5,
+            triptych: false,
+            view: None,
+            cursor: (0, 0),
+        }
+    }
+}
+
+impl ImageState {
+    pub fn opacity(&self) -> f32 {
+        f32::from(self.opacity) / f32::from(OPACITY_STEPS)
+    }
+}
+
+/// Where the prediction of the shown image stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PredState {
+    Stored(Box<StoredPrediction>),
+    /// The model worker is on it.
+    Running,
+    /// No model, or it failed: why.
+    Unavailable(String),
+}
+
+/// Area and IoU of one class in the shown image.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ClassStat {
+    pub truth_px: u64,
+    pub pred_px: u64,
+    pub iou: Option<f64>,
+}
+
+/// The image on screen and everything derived from it.
+#[derive(Debug, Clone)]
+pub struct Current {
+    pub row: ImageRow,
+    /// The decoded image, or why it could not be read.
+    pub image: Result<Arc<Grey8>, String>,
+    pub mask: Option<Vec<u8>>,
+    pub mask_error: Option<String>,
+    pub prediction: PredState,
+    pub stats: Vec<ClassStat>,
+    /// What the image panes show: one picture, or image | mask | prediction.
+    pub composed: Vec<Rgb>,
+    /// Bumped whenever `composed` changes (pixel-graphics panes re-encode on change only).
+    pub version: u64,
+    /// A newer image was requested and is loading.
+    pub loading: bool,
+}
+
+impl Current {
+    pub fn size(&self) -> Option<(u32, u32)> {
+        self.image.as_ref().ok().map(|g| (g.width, g.height))
+    }
+
+    pub fn prediction(&self) -> Option<&StoredPrediction> {
+        match &self.prediction {
+            PredState::Stored(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+impl App {
+    /// Requests row `i` unless it is already shown.
+    pub(super) fn show_row(&mut self, i: usize) -> Vec<Command> {
+        let row = self.rows[i].clone();
+        let loading_it = self.pending.is_some_and(|(id, _)| id == row.id);
+        if loading_it && self.current.as_ref().is_none_or(|c| c.row.id != row.id) {
+            return Vec::new();
+        }
+        if let Some(c) = &mut self.current {
+            if c.row.id == row.id && c.row.image_fp == row.image_fp {
+                return Vec::new();
+            }
+            c.loading = true;
+        }
+        let generation = self.next_generation();
+        self.pending = Some((row.id, generation));
+        vec![Command::Load {
+            row: Box::new(row),
+            generation,
+        }]
+    }
+
+    /// Loads the shown image again (after a batch prediction stored its result).
+    pub(super) fn reload_current(&mut self) -> Vec<Command> {
+        let Some(row) = self.current.as_ref().map(|c| c.row.clone()) else {
+            return Vec::new();
+        };
+        let generation = self.next_generation();
+        self.pending = Some((row.id, generation));
+        vec![Command::Load {
+            row: Box::new(row),
+            generation,
+        }]
+    }
+
+    pub(super) fn on_loaded(
+        &mut self,
+        id: i64,
+        generation: u64,
+        result: Result<Loaded, String>,
+    ) -> Vec<Command> {
+        if self.pending != Some((id, generation)) {
+            return Vec::new();
+        }
+        let Some(row) = self.row_by_id(id).cloned() else {
+            return Vec::new();
+        };
+        let same_image = self.current.as_ref().is_some_and(|c| c.row.id == id);
+        let (image, mask, mask_error, prediction) = match result {
+            Ok(l) => (Ok(l.image), l.mask, l.mask_error, l.prediction),
+            Err(e) => (Err(e), None, None, None),
+        };
+        let mut cmds = Vec::new();
+        let prediction = match (prediction, &image, &self.ctx.model) {
+            (Some(p), _, _) => PredState::Stored(Box::new(p)),
+            (None, Ok(img), Some(_)) => {
+                cmds.push(Command::Predict {
+                    row: Box::new(row.clone()),
+                    image: Arc::clone(img),
+                    generation,
+                });
+                PredState::Running
+            }
+            (None, Err(_), _) => PredState::Unavailable("the image could not be read".into()),
+            (None, Ok(_), None) => PredState::Unavailable(
+                self.ctx
+                    .model_error
+                    .clone()
+                    .unwrap_or_else(|| "no model".into()),
+            ),
+        };
+        if !same_image {
+            self.image.view = None;
+            self.image.cursor = image
+                .as_ref()
+                .map_or((0, 0), |g| (g.width / 2, g.height / 2));
+        }
+        self.current = Some(Current {
+            row,
+            image,
+            mask,
+            mask_error,
+            prediction,
+            stats: Vec::new(),
+            composed: Vec::new(),
+            version: 0,
+            loading: false,
+        });
+        self.recompute();
+        cmds
+    }
+
+    pub(super) fn on_predicted(
+        &mut self,
+        id: i64,
+        generation: u64,
+        result: Result<StoredPrediction, String>,
+    ) -> Vec<Command> {
+        let Some(c) = self.current.as_mut().filter(|c| c.row.id == id) else {
+            return Vec::new();
+        };
+        if self.pending != Some((id, generation)) {
+            return Vec::new();
+        }
+        c.prediction = match result {
+            Ok(p) => PredState::Stored(Box::new(p)),
+            Err(e) => {
+                self.message = Some((format!("prediction failed: {e}"), Severity::Error));
+                PredState::Unavailable(e)
+            }
+        };
+        self.recompute();
+        Vec::new()
+    }
+
+    /// Recomputes per-class figures and the composed pictures of the shown image.
+    fn recompute(&mut self) {
+        let classes = self.ctx.schema.len();
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
+        c.stats = class_stats(
+            c.mask.as_deref(),
+            c.prediction().map(|p| &p.classes[..]),
+            classes,
+        );
+        self.recompose();
+    }
+
+    /// Recomposes the pictures after an overlay, opacity or layout change.
+    fn recompose(&mut self) {
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
+        let Ok(image) = &c.image else {
+            c.composed.clear();
+            return;
+        };
+        let pred = c.prediction();
+        let layers = Layers {
+            image,
+            mask: c.mask.as_deref(),
+            prediction: pred.map(|p| &p.classes[..]),
+            margin: pred.map(|p| &p.margin[..]),
+            disagreement: pred.and_then(|p| p.disagreement.as_deref()),
+        };
+        let (theme, schema) = (&self.theme, &self.ctx.schema);
+        c.composed = if self.image.triptych {
+            vec![
+                compose(&layers, Overlay::None, 0.0, theme, schema),
+                compose(&layers, Overlay::Mask, 1.0, theme, schema),
+                compose(&layers, Overlay::Prediction, 1.0, theme, schema),
+            ]
+        } else {
+            vec![compose(
+                &layers,
+                self.image.overlay,
+                self.image.opacity(),
+                theme,
+                schema,
+            )]
+        };
+        c.version += 1;
+    }
+
+    pub(super) fn image_action(&mut self, action: Action) -> Vec<Command> {
+        match action {
+            Action::Back => {
+                self.screen = super::Screen::Browse;
+                self.after_resize();
+            }
+            Action::NextImage => return self.step_image(1),
+            Action::PrevImage => return self.step_image(-1),
+            Action::OverlayNext => {
+                let all = Overlay::ALL;
+                let i = all
+                    .iter()
+                    .position(|o| *o == self.image.overlay)
+                    .unwrap_or(0);
+                self.set_overlay(all[(i + 1) % all.len()]);
+            }
+            Action::OverlayNone => self.set_overlay(Overlay::None),
+            Action::OverlayMask => self.set_overlay(Overlay::Mask),
+            Action::OverlayPrediction => self.set_overlay(Overlay::Prediction),
+            Action::OverlayError => self.set_overlay(Overlay::Error),
+            Action::OverlayUncertainty => self.set_overlay(Overlay::Uncertainty),
+            Action::OpacityUp => self.set_opacity(self.image.opacity.saturating_add(1)),
+            Action::OpacityDown => self.set_opacity(self.image.opacity.saturating_sub(1)),
+            Action::Triptych => {
+                self.image.triptych = !self.image.triptych;
+                self.image.view = None;
+                self.recompose();
+            }
+            Action::ZoomIn => self.zoom(ZOOM_STEP),
+            Action::ZoomOut => self.zoom(1.0 / ZOOM_STEP),
+            Action::ZoomFit => self.image.view = None,
+            Action::PanLeft => self.pan(-1.0, 0.0),
+            Action::PanRight => self.pan(1.0, 0.0),
+            Action::PanUp => self.pan(0.0, -1.0),
+            Action::PanDown => self.pan(0.0, 1.0),
+            Action::CursorLeft => self.move_cursor(-1, 0),
+            Action::CursorRight => self.move_cursor(1, 0),
+            Action::CursorUp => self.move_cursor(0, -1),
+            Action::CursorDown => self.move_cursor(0, 1),
+            Action::Predict => return self.predict_current(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn set_overlay(&mut self, o: Overlay) {
+        self.image.overlay = o;
+        if self.image.triptych {
+            self.image.triptych = false;
+            self.image.view = None;
+        }
+        self.recompose();
+        self.explain_missing_layer();
+    }
+
+    /// Says why an overlay shows only the grey image.
+    fn explain_missing_layer(&mut self) {
+        let Some(c) = &self.current else { return };
+        let need_mask = matches!(self.image.overlay, Overlay::Mask | Overlay::Error);
+        let need_pred = matches!(
+            self.image.overlay,
+            Overlay::Prediction | Overlay::Error | Overlay::Uncertainty
+        );
+        let why = if need_mask && c.mask.is_none() {
+            Some(
+                c.mask_error
+                    .clone()
+                    .unwrap_or_else(|| "this image has no mask (unlabelled)".into()),
+            )
+        } else if need_pred && c.prediction().is_none() {
+            Some(match &c.prediction {
+                PredState::Running => "the prediction is being computed".into(),
+                PredState::Unavailable(w) => format!("no prediction: {w}"),
+                PredState::Stored(_) => String::new(),
+            })
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.say(why, Severity::Warn);
+        }
+    }
+
+    fn set_opacity(&mut self, v: u8) {
+        self.image.opacity = v.min(OPACITY_STEPS);
+        self.recompose();
+    }
+
+    fn predict_current(&mut self) -> Vec<Command> {
+        let Some(c) = &mut self.current else {
+            return Vec::new();
+        };
+        let (Ok(image), Some(_)) = (&c.image, &self.ctx.model) else {
+            self.say(
+                "nothing to predict (no image or no model)".into(),
+                Severity::Warn,
+            );
+            return Vec::new();
+        };
+        c.prediction = PredState::Running;
+        let cmd = Command::Predict {
+            row: Box::new(c.row.clone()),
+            image: Arc::clone(image),
+            generation: self.pending.map_or(0, |p| p.1),
+        };
+        vec![cmd]
+    }
+
+    /// The viewport of the first image pane (all triptych panes share it).
+    pub fn viewport(&self) -> Option<Viewport> {
+        let (w, h) = self.current.as_ref()?.size()?;
+        let pane = *self.panes().images.first()?;
+        Some(
+            self.image
+                .view
+                .unwrap_or_else(|| Viewport::fit(w, h, pane.width, pane.height)),
+        )
+    }
+
+    fn zoom(&mut self, factor: f64) {
+        let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
+            return;
+        };
+        let (cx, cy) = self.image.cursor;
+        let z = v.zoom_about(factor, f64::from(cx) + 0.5, f64::from(cy) + 0.5);
+        // Zooming out beyond the fit is the fit.
+        let fit = self.fit_view();
+        self.image.view = match fit {
+            Some(f) if z.scale >= f.scale => None,
+            _ => Some(self.clamp(z, w, h)),
+        };
+    }
+
+    fn pan(&mut self, dx: f64, dy: f64) {
+        let (Some(v), Some((w, h)), Some(pane)) = (
+            self.viewport(),
+            self.current_size(),
+            self.panes().images.first().copied(),
+        ) else {
+            return;
+        };
+        let step_x = f64::from(pane.width) * v.scale / 4.0;
+        let step_y = f64::from(pane.height) * 2.0 * v.scale / 4.0;
+        let moved = Viewport {
+            x0: v.x0 + dx * step_x,
+            y0: v.y0 + dy * step_y,
+            scale: v.scale,
+        };
+        self.image.view = Some(self.clamp(moved, w, h));
+    }
+
+    fn move_cursor(&mut self, dx: i64, dy: i64) {
+        let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
+            return;
+        };
+        // One cell per key press: a cell spans `scale` pixels across, 2·scale down.
+        let step_x = v.scale.round().max(1.0) as i64;
+        let step_y = (2.0 * v.scale).round().max(1.0) as i64;
+        let (x, y) = self.image.cursor;
+        let nx = (i64::from(x) + dx * step_x).clamp(0, i64::from(w) - 1);
+        let ny = (i64::from(y) + dy * step_y).clamp(0, i64::from(h) - 1);
+        self.image.cursor = (nx as u32, ny as u32);
+        self.follow_cursor(v, w, h);
+    }
+
+    /// Pans so that the cursor stays visible.
+    fn follow_cursor(&mut self, v: Viewport, w: u32, h: u32) {
+        let Some(pane) = self.panes().images.first().copied() else {
+            return;
+        };
+        if v.pixel_to_cell(self.image.cursor.0, self.image.cursor.1)
+            .is_some_and(|(c, r)| c < pane.width && r < pane.height)
+        {
+            return;
+        }
+        let vis_w = f64::from(pane.width) * v.scale;
+        let vis_h = f64::from(pane.height) * 2.0 * v.scale;
+        let centred = Viewport {
+            x0: f64::from(self.image.cursor.0) - vis_w / 2.0,
+            y0: f64::from(self.image.cursor.1) - vis_h / 2.0,
+            scale: v.scale,
+        };
+        self.image.view = Some(self.clamp(centred, w, h));
+    }
+
+    pub(super) fn click_image(&mut self, panes: &Panes, col: u16, row: u16) {
+        let Some(v) = self.viewport() else { return };
+        let Some((w, h)) = self.current_size() else {
+            return;
+        };
+        for pane in &panes.images {
+            if pane.contains((col, row).into()) {
+                let (px, py) = v.cell_to_pixel(col - pane.x, row - pane.y, true);
+                if px >= 0.0 && py >= 0.0 && px < f64::from(w) && py < f64::from(h) {
+                    self.image.cursor = (px as u32, py as u32);
+                }
+            }
+        }
+    }
+
+    pub(super) fn clamp_view(&mut self) {
+        if let (Some(v), Some((w, h))) = (self.image.view, self.current_size()) {
+            self.image.view = Some(self.clamp(v, w, h));
+        }
+    }
+
+    fn clamp(&self, v: Viewport, w: u32, h: u32) -> Viewport {
+        match self.panes().images.first() {
+            Some(p) => v.clamp(w, h, p.width, p.height),
+            None => v,
+        }
+    }
+
+    fn fit_view(&self) -> Option<Viewport> {
+        let (w, h) = self.current_size()?;
+        let pane = *self.panes().images.first()?;
+        Some(Viewport::fit(w, h, pane.width, pane.height))
+    }
+
+    fn current_size(&self) -> Option<(u32, u32)> {
+        self.current.as_ref()?.size()
+    }
+}
+
+/// Per-class truth and predicted pixels and IoU of one image.
+pub fn class_stats(mask: Option<&[u8]>, pred: Option<&[u8]>, classes: usize) -> Vec<ClassStat> {
+    let mut out = vec![ClassStat::default(); classes];
+    match (mask, pred) {
+        (Some(m), Some(p)) if m.len() == p.len() => {
+            let mut conf = Confusion::new(classes);
+            conf.add_masks(m, p);
+            for (c, s) in out.iter_mut().enumerate() {
+                *s = ClassStat {
+                    truth_px: conf.support(c),
+                    pred_px: conf.predicted(c),
+                    iou: conf.iou(c),
+                };
+            }
+        }
+        _ => {
+            for &v in mask.unwrap_or_default() {
+                if let Some(s) = out.get_mut(usize::from(v)) {
+                    s.truth_px += 1;
+                }
+            }
+            for &v in pred.unwrap_or_default() {
+                if let Some(s) = out.get_mut(usize::from(v)) {
+                    s.pred_px += 1;
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! The dataset list: samples with their images, foldable, with a cursor and a scroll offset.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::dataset::workspace::ImageRow;
+
+use super::super::action::Action;
+use super::super::layout;
+use super::super::msg::Command;
+use super::{App, Screen};
+
+/// One line of the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// A sample header: index of its first row and its image count.
+    Sample { first: usize, images: usize },
+    /// An image: index into `App::rows`.
+    Image(usize),
+}
+
+/// Entries, cursor and scroll.
+#[derive(Debug, Clone, Default)]
+pub struct ListState {
+    pub entries: Vec<Entry>,
+    pub cursor: usize,
+    pub offset: usize,
+    pub folded: HashSet<String>,
+    /// Row index by image id.
+    by_id: HashMap<i64, usize>,
+}
+
+impl ListState {
+    /// Rebuilds the entries from sorted rows, keeping the cursor on image `keep` if present.
+    pub fn rebuild(&mut self, rows: &[ImageRow], keep: Option<i64>) {
+        self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        self.entries.clear();
+        let mut i = 0;
+        while i < rows.len() {
+            let sample = &rows[i].sample;
+            let n = rows[i..].iter().take_while(|r| &r.sample == sample).count();
+            self.entries.push(Entry::Sample {
+                first: i,
+                images: n,
+            });
+            if !self.folded.contains(sample) {
+                self.entries.extend((i..i + n).map(Entry::Image));
+            }
+            i += n;
+        }
+        let target = keep.and_then(|id| self.by_id.get(&id).copied());
+        self.cursor = target
+            .and_then(|r| self.entries.iter().position(|e| *e == Entry::Image(r)))
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|e| matches!(e, Entry::Image(_)))
+            })
+            .unwrap_or(0);
+    }
+
+    /// The row index of the image under the cursor.
+    pub fn selected_row(&self) -> Option<usize> {
+        match self.entries.get(self.cursor) {
+            Some(Entry::Image(i)) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// The row index of image `id`.
+    pub fn index_of(&self, id: i64) -> Option<usize> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// Moves the cursor by `delta` entries.
+    pub fn step(&mut self, delta: isize) {
+        let last = self.entries.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+    }
+
+    /// Puts the cursor on row `row`, unfolding its sample if needed.
+    pub fn select_row(&mut self, rows: &[ImageRow], row: usize) {
+        if let Some(pos) = self.entries.iter().position(|e| *e == Entry::Image(row)) {
+            self.cursor = pos;
+            return;
+        }
+        self.folded.remove(&rows[row].sample);
+        self.rebuild(rows, Some(rows[row].id));
+    }
+
+    /// Selects the `row`-th visible line after a mouse click.
+    pub fn click(&mut self, row: usize) {
+        let pos = self.offset + row;
+        if pos < self.entries.len() {
+            self.cursor = pos;
+        }
+    }
+
+    /// Adjusts the offset so that the cursor is inside a window of `height` lines.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let h = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + h {
+            self.offset = self.cursor + 1 - h;
+        }
+        self.offset = self.offset.min(self.entries.len().saturating_sub(1));
+    }
+
+    /// Folds or unfolds the sample under the cursor (or of the image under it).
+    fn toggle(&mut self, rows: &[ImageRow]) {
+        let first = match self.entries.get(self.cursor) {
+            Some(Entry::Sample { first, .. }) => *first,
+            Some(Entry::Image(i)) => *i,
+            None => return,
+        };
+        let sample = rows[first].sample.clone();
+        if !self.folded.remove(&sample) {
+            self.folded.insert(sample.clone());
+        }
+        self.rebuild(rows, None);
+        if let Some(pos) = self
+            .entries
+            .iter()
+            .position(|e| matches!(e, Entry::Sample { first: f, .. } if rows[*f].sample == sample))
+        {
+            self.cursor = pos;
+        }
+    }
+}
+
+impl App {
+    pub(super) fn browse_action(&mut self, action: Action) -> Vec<Command> {
+        let page = layout::table_rows(self.panes().main).max(1) as isize;
+        match action {
+            Action::Up => self.list.step(-1),
+            Action::Down => self.list.step(1),
+            Action::PageUp => self.list.step(-page),
+            Action::PageDown => self.list.step(page),
+            Action::Top => self.list.cursor = 0,
+            Action::Bottom => self.list.step(isize::MAX),
+            Action::ToggleSample => self.list.toggle(&self.rows),
+            Action::Open => {
+                if self.list.selected_row().is_none() {
+                    self.list.toggle(&self.rows);
+                } else {
+                    self.screen = Screen::Image;
+                    return self.select_from_list();
+                }
+            }
+            Action::OverlayNext => return self.image_action(action),
+            _ => return Vec::new(),
+        }
+        self.list.scroll_into_view(page as usize);
+        self.preview_selection()
+    }
+
+    /// Loads the list's selected image when it is not the one already shown.
+    pub(super) fn select_from_list(&mut self) -> Vec<Command> {
+        match self.list.selected_row() {
+            Some(i) => self.show_row(i),
+            None => Vec::new(),
+        }
+    }
+
+    /// On list screens, the preview follows the cursor.
+    pub(super) fn preview_selection(&mut self) -> Vec<Command> {
+        match self.screen {
+            Screen::Browse => self.select_from_list(),
+            Screen::Queue => match self.queue.selected().map(|it| it.image_id) {
+                Some(id) => self.show_id(id),
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    /// Shows image `id` (by id), moving the list cursor to it.
+    pub(super) fn show_id(&mut self, id: i64) -> Vec<Command> {
+        if let Some(i) = self.list.index_of(id) {
+            self.list.select_row(&self.rows, i);
+            self.list
+                .scroll_into_view(layout::table_rows(self.panes().main).max(1));
+            self.show_row(i)
+        } else {
+            self.say(
+                format!("image {id} is no longer in the index"),
+                super::Severity::Warn,
+            );
+            Vec::new()
+        }
+    }
+
+    /// Moves to the next (`delta` 1) or previous (-1) image in list order.
+    pub(super) fn step_image(&mut self, delta: isize) -> Vec<Command> {
+        let Some(cur) = self
+            .current
+            .as_ref()
+            .and_then(|c| self.list.index_of(c.row.id))
+        else {
+            return self.select_from_list();
+        };
+        let next = cur.saturating_add_signed(delta);
+        if next >= self.rows.len() {
+            return Vec::new();
+        }
+        self.list.select_row(&self.rows, next);
+        self.show_row(next)
+    }
+}

@@ -1,0 +1,141 @@
+//! The review queue screen: the `queue` command's ranking, a cursor, and stepping through
+//! queued images from any screen.
+
+use crate::review::queue::{QueueItem, Strategy};
+
+use super::super::action::Action;
+use super::super::layout;
+use super::super::msg::Command;
+use super::{App, Screen};
+
+/// Images ranked per strategy.
+pub const QUEUE_BUDGET: usize = 100;
+
+/// Strategies in the order `next_strategy` cycles them.
+pub const STRATEGIES: [Strategy; 4] = [
+    Strategy::Mixed,
+    Strategy::RareLowIou,
+    Strategy::LabelSuspect,
+    Strategy::Uncertain,
+];
+
+/// Queue screen state.
+#[derive(Debug, Clone, Default)]
+pub struct QueueState {
+    /// Index into [`STRATEGIES`].
+    pub strategy: usize,
+    pub items: Vec<QueueItem>,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl QueueState {
+    pub fn strategy(&self) -> Strategy {
+        STRATEGIES[self.strategy % STRATEGIES.len()]
+    }
+
+    pub fn selected(&self) -> Option<&QueueItem> {
+        self.items.get(self.cursor)
+    }
+
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let h = height.max(1);
+        if self.cursor < self.offset {
+            self.offset = self.cursor;
+        } else if self.cursor >= self.offset + h {
+            self.offset = self.cursor + 1 - h;
+        }
+    }
+}
+
+/// Short code of a strategy for the list's flag column.
+pub fn flag_code(s: Strategy) -> &'static str {
+    match s {
+        Strategy::RareLowIou => "R",
+        Strategy::LabelSuspect => "L",
+        Strategy::Uncertain => "U",
+        Strategy::Mixed => "M",
+    }
+}
+
+impl App {
+    /// Ranks the queue with the current strategy and refreshes the list's flags.
+    pub(super) fn rank_queue(&mut self) {
+        let Some(ov) = &self.overview else { return };
+        let keep = self.queue.selected().map(|it| it.image_id);
+        self.queue.items = ov.queue(&self.ctx.schema, self.queue.strategy(), QUEUE_BUDGET);
+        self.queue.cursor = keep
+            .and_then(|id| self.queue.items.iter().position(|it| it.image_id == id))
+            .unwrap_or(0);
+        self.marks.flags = self
+            .queue
+            .items
+            .iter()
+            .map(|it| (it.image_id, flag_code(it.strategy)))
+            .collect();
+    }
+
+    pub(super) fn queue_action(&mut self, action: Action) -> Vec<Command> {
+        let page = layout::table_rows(self.panes().main).max(1) as isize;
+        match action {
+            Action::Up => self.queue_move(-1),
+            Action::Down => self.queue_move(1),
+            Action::PageUp => self.queue_move(-page),
+            Action::PageDown => self.queue_move(page),
+            Action::Top => self.queue_move(isize::MIN / 2),
+            Action::Bottom => self.queue_move(isize::MAX / 2),
+            Action::NextStrategy => {
+                self.queue.strategy = (self.queue.strategy + 1) % STRATEGIES.len();
+                self.queue.cursor = 0;
+                self.queue.offset = 0;
+                self.rank_queue();
+                self.preview_selection()
+            }
+            Action::Open => match self.queue.selected().map(|it| it.image_id) {
+                Some(id) => {
+                    self.screen = Screen::Image;
+                    self.after_resize();
+                    self.show_id(id)
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn queue_move(&mut self, delta: isize) -> Vec<Command> {
+        let last = self.queue.items.len().saturating_sub(1);
+        self.queue.cursor = self.queue.cursor.saturating_add_signed(delta).min(last);
+        self.queue
+            .scroll_into_view(layout::table_rows(self.panes().main).max(1));
+        self.preview_selection()
+    }
+
+    /// Goes to the next (1) or previous (-1) queued image after the one shown.
+    pub(super) fn step_flagged(&mut self, delta: isize) -> Vec<Command> {
+        if self.queue.items.is_empty() {
+            self.say(
+                "the review queue is empty (no predictions yet? press P)".into(),
+                super::Severity::Info,
+            );
+            return Vec::new();
+        }
+        let shown = match self.screen {
+            Screen::Browse => self.list.selected_row().map(|i| self.rows[i].id),
+            _ => self.current.as_ref().map(|c| c.row.id),
+        };
+        let pos = shown.and_then(|id| self.queue.items.iter().position(|it| it.image_id == id));
+        let next = match pos {
+            Some(p) => p
+                .saturating_add_signed(delta)
+                .min(self.queue.items.len() - 1),
+            None => self.queue.cursor,
+        };
+        self.queue.cursor = next;
+        let id = self.queue.items[next].image_id;
+        if self.screen == Screen::Queue {
+            return self.preview_selection();
+        }
+        self.show_id(id)
+    }
+}

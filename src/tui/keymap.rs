@@ -1,0 +1,388 @@
+//! Keys as data: the embedded default keymap, overridden key by key from the user's config
+//! file, resolved per layer (the active layer first, then global).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::Deserialize;
+
+use super::action::Action;
+
+const DEFAULT_TOML: &str = include_str!("keymap-default.toml");
+
+/// A group of bindings that is active in some state of the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layer {
+    Global,
+    Help,
+    Browse,
+    Image,
+    Audit,
+    Queue,
+    Bins,
+}
+
+impl Layer {
+    pub const ALL: [Layer; 7] = [
+        Layer::Global,
+        Layer::Help,
+        Layer::Browse,
+        Layer::Image,
+        Layer::Audit,
+        Layer::Queue,
+        Layer::Bins,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Global => "global",
+            Layer::Help => "help",
+            Layer::Browse => "browse",
+            Layer::Image => "image",
+            Layer::Audit => "audit",
+            Layer::Queue => "queue",
+            Layer::Bins => "bins",
+        }
+    }
+}
+
+/// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key {
+    code: KeyCodeOrd,
+    ctrl: bool,
+    alt: bool,
+}
+
+/// `KeyCode` subset we bind, with an order for stable help output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum KeyCodeOrd {
+    Char(char),
+    F(u8),
+    Named(&'static str),
+}
+
+const NAMED: [(&str, KeyCode); 14] = [
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("backspace", KeyCode::Backspace),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("delete", KeyCode::Delete),
+];
+
+impl Key {
+    /// The key of a terminal event; `None` for keys we never bind.
+    pub fn from_event(e: KeyEvent) -> Option<Self> {
+        let code = match e.code {
+            KeyCode::Char(' ') => KeyCodeOrd::Named("space"),
+            KeyCode::Char(c) => KeyCodeOrd::Char(c),
+            KeyCode::F(n) => KeyCodeOrd::F(n),
+            other => KeyCodeOrd::Named(NAMED.iter().find(|(_, k)| *k == other)?.0),
+        };
+        Some(Self {
+            code,
+            ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
+            alt: e.modifiers.contains(KeyModifiers::ALT),
+        })
+    }
+
+    /// Parses `q`, `G`, `?`, `ctrl-c`, `alt-enter`, `pagedown`, `f1`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut rest = text;
+        let (mut ctrl, mut alt) = (false, false);
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCodeOrd::Char(c),
+            _ if rest == "space" => KeyCodeOrd::Named("space"),
+            _ => {
+                if let Some(n) = rest.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    KeyCodeOrd::F(n)
+                } else {
+                    KeyCodeOrd::Named(NAMED.iter().find(|(name, _)| *name == rest)?.0)
+                }
+            }
+        };
+        Some(Self { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCodeOrd::Char(c) => write!(f, "{c}"),
+            KeyCodeOrd::F(n) => write!(f, "f{n}"),
+            KeyCodeOrd::Named(n) => f.write_str(n),
+        }
+    }
+}
+
+/// Why a keymap file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeymapError {
+    #[error("cannot read keymap '{path}': {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("keymap '{origin}' is not valid TOML: {message}")]
+    Toml { origin: String, message: String },
+    #[error(
+        "keymap '{origin}': unknown layer '{layer}' (layers: global, help, browse, image, audit, queue, bins)"
+    )]
+    Layer { origin: String, layer: String },
+    #[error(
+        "keymap '{origin}' [{layer}]: '{key}' is not a key (try 'q', 'G', 'ctrl-c', 'pagedown', 'f1')"
+    )]
+    Key {
+        origin: String,
+        layer: String,
+        key: String,
+    },
+    #[error(
+        "keymap '{origin}' [{layer}] {key}: unknown action '{action}' (press ? in semcurate for the list, or \"none\" to unbind)"
+    )]
+    Action {
+        origin: String,
+        layer: String,
+        key: String,
+        action: String,
+    },
+}
+
+/// Bindings per layer.
+#[derive(Debug, Clone)]
+pub struct Keymap {
+    layers: BTreeMap<Layer, BTreeMap<Key, Action>>,
+}
+
+impl Keymap {
+    /// The embedded default keymap.
+    pub fn default_map() -> Self {
+        let mut map = Self {
+            layers: BTreeMap::new(),
+        };
+        map.apply(DEFAULT_TOML, "built-in keymap")
+            .expect("the embedded keymap is valid (tested)");
+        map
+    }
+
+    /// The default keymap with the user's file applied over it, when the file exists.
+    pub fn load(user_file: Option<&Path>) -> Result<Self, KeymapError> {
+        let mut map = Self::default_map();
+        if let Some(path) = user_file.filter(|p| p.is_file()) {
+            let text = std::fs::read_to_string(path).map_err(|source| KeymapError::Read {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            map.apply(&text, &path.display().to_string())?;
+        }
+        Ok(map)
+    }
+
+    /// Applies TOML bindings over this map, key by key.
+    pub fn apply(&mut self, text: &str, origin: &str) -> Result<(), KeymapError> {
+        let table: BTreeMap<String, BTreeMap<String, String>> =
+            toml::from_str(text).map_err(|e| KeymapError::Toml {
+                origin: origin.into(),
+                message: e.to_string(),
+            })?;
+        for (layer_name, bindings) in table {
+            let layer = Layer::ALL
+                .into_iter()
+                .find(|l| l.name() == layer_name)
+                .ok_or_else(|| KeymapError::Layer {
+                    origin: origin.into(),
+                    layer: layer_name.clone(),
+                })?;
+            let slot = self.layers.entry(layer).or_default();
+            for (key_text, action_name) in bindings {
+                let key = Key::parse(&key_text).ok_or_else(|| KeymapError::Key {
+                    origin: origin.into(),
+                    layer: layer_name.clone(),
+                    key: key_text.clone(),
+                })?;
+                if action_name == "none" {
+                    slot.remove(&key);
+                    continue;
+                }
+                let action = serde_json::from_value::<Action>(serde_json::Value::String(
+                    action_name.clone(),
+                ))
+                .map_err(|_| KeymapError::Action {
+                    origin: origin.into(),
+                    layer: layer_name.clone(),
+                    key: key_text.clone(),
+                    action: action_name,
+                })?;
+                slot.insert(key, action);
+            }
+        }
+        Ok(())
+    }
+
+    /// The action of `key` in the first of `layers` that binds it.
+    pub fn resolve(&self, layers: &[Layer], key: Key) -> Option<Action> {
+        layers
+            .iter()
+            .find_map(|l| self.layers.get(l).and_then(|m| m.get(&key)).copied())
+    }
+
+    /// The keys bound to `action` in `layer`, in a stable order.
+    pub fn keys_for(&self, layer: Layer, action: Action) -> Vec<Key> {
+        self.layers
+            .get(&layer)
+            .map(|m| {
+                let mut keys: Vec<Key> = m
+                    .iter()
+                    .filter(|&(_, a)| *a == action)
+                    .map(|(k, _)| *k)
+                    .collect();
+                // Plain keys first: they are the ones worth showing in hints.
+                keys.sort_by_key(|k| k.ctrl || k.alt);
+                keys
+            })
+            .unwrap_or_default()
+    }
+
+    /// Help lines of a layer: the keys of each bound action (in `Action::ALL` order) and its doc.
+    pub fn help(&self, layer: Layer) -> Vec<(String, &'static str)> {
+        Action::ALL
+            .iter()
+            .filter_map(|&a| {
+                let keys = self.keys_for(layer, a);
+                (!keys.is_empty()).then(|| {
+                    let names: Vec<String> = keys.iter().map(Key::to_string).collect();
+                    (names.join(" "), a.doc())
+                })
+            })
+            .collect()
+    }
+}
+
+/// `$XDG_CONFIG_HOME/semcurate` (or the platform's config folder).
+pub fn config_dir() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("semcurate"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> Key {
+        Key::parse(s).unwrap()
+    }
+
+    #[test]
+    fn default_keymap_parses_and_binds_the_essentials() {
+        let m = Keymap::default_map();
+        assert_eq!(m.resolve(&[Layer::Global], key("q")), Some(Action::Quit));
+        assert_eq!(
+            m.resolve(&[Layer::Global], key("ctrl-c")),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            m.resolve(&[Layer::Image, Layer::Global], key("m")),
+            Some(Action::OverlayMask)
+        );
+        // The image layer's `j` shadows nothing global; unbound keys fall through to global.
+        assert_eq!(
+            m.resolve(&[Layer::Image, Layer::Global], key("?")),
+            Some(Action::Help)
+        );
+        assert_eq!(m.resolve(&[Layer::Browse], key("ctrl-q")), None);
+    }
+
+    #[test]
+    fn every_action_has_a_key_somewhere() {
+        let m = Keymap::default_map();
+        for &a in Action::ALL {
+            assert!(
+                Layer::ALL.iter().any(|&l| !m.keys_for(l, a).is_empty()),
+                "{a} has no default key"
+            );
+        }
+    }
+
+    #[test]
+    fn events_normalise_shifted_letters() {
+        let e = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(Key::from_event(e), Some(key("G")));
+        let e = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(Key::from_event(e), Some(key("ctrl-c")));
+        let e = KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE);
+        assert_eq!(Key::from_event(e), Some(key("space")));
+        assert_eq!(key("pagedown").to_string(), "pagedown");
+        assert_eq!(key("f1").to_string(), "f1");
+        assert_eq!(Key::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn user_file_overrides_key_by_key() {
+        let mut m = Keymap::default_map();
+        m.apply("[image]\nx = \"overlay_mask\"\nm = \"none\"\n", "user")
+            .unwrap();
+        let layers = [Layer::Image, Layer::Global];
+        assert_eq!(m.resolve(&layers, key("x")), Some(Action::OverlayMask));
+        assert_eq!(m.resolve(&layers, key("m")), None);
+        // Untouched bindings stay.
+        assert_eq!(
+            m.resolve(&layers, key("p")),
+            Some(Action::OverlayPrediction)
+        );
+    }
+
+    #[test]
+    fn bad_files_say_what_is_wrong() {
+        let mut m = Keymap::default_map();
+        let e = m.apply("[imgae]\nx = \"quit\"\n", "k.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown layer 'imgae'"), "{e}");
+        let e = m
+            .apply("[image]\nx = \"zoom_inn\"\n", "k.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown action 'zoom_inn'"), "{e}");
+        let e = m
+            .apply("[image]\nctrl-xyz = \"quit\"\n", "k.toml")
+            .unwrap_err();
+        assert!(e.to_string().contains("'ctrl-xyz' is not a key"), "{e}");
+    }
+
+    #[test]
+    fn help_lists_bound_actions_with_docs() {
+        let m = Keymap::default_map();
+        let help = m.help(Layer::Image);
+        let zoom = help
+            .iter()
+            .find(|(_, doc)| *doc == Action::ZoomIn.doc())
+            .unwrap();
+        assert_eq!(zoom.0, "+ =");
+    }
+}

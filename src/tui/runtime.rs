@@ -1,0 +1,234 @@
+//! The event loop: one channel of events (input thread, workers, jobs), block for one, drain
+//! the rest, let the state handle them, run the commands it returns, redraw when something
+//! changed. The terminal is restored on every exit path, panics included.
+
+mod slot;
+pub mod workers;
+
+use std::io::stdout;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, mpsc::Receiver};
+
+use anyhow::Context;
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::execute;
+
+use super::app::App;
+use super::msg::{Command, Event};
+use super::render::{Graphics, PixelPane, detect_graphics};
+use super::view;
+use slot::Slot;
+use workers::{LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task};
+
+/// How to talk to the terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct TermOptions {
+    /// Force a graphics mode; `None` detects.
+    pub graphics: Option<Graphics>,
+    pub mouse: bool,
+}
+
+/// The threads and channels behind the UI.
+struct Runtime {
+    tx: Sender<Event>,
+    load: Arc<Slot<LoadReq>>,
+    predict: Arc<Slot<PredictReq>>,
+    tasks: Sender<Task>,
+    paths: Paths,
+    model: Option<ModelRef>,
+    cancel: Option<Arc<AtomicBool>>,
+}
+
+impl Runtime {
+    fn start(tx: Sender<Event>, paths: Paths, model: Option<ModelRef>) -> anyhow::Result<Self> {
+        let load = Arc::new(Slot::default());
+        let predict = Arc::new(Slot::default());
+        let (task_tx, task_rx) = mpsc::channel();
+        spawn("loader", {
+            let (slot, tx, paths, model) =
+                (Arc::clone(&load), tx.clone(), paths.clone(), model.clone());
+            move || workers::loader(&slot, &tx, &paths, model.as_ref())
+        })?;
+        spawn("tasks", {
+            let (tx, paths, model) = (tx.clone(), paths.clone(), model.clone());
+            move || workers::tasks(&task_rx, &tx, &paths, model.as_ref())
+        })?;
+        if let Some(m) = &model {
+            let worker = ModelWorker {
+                slot: Arc::clone(&predict),
+                tx: tx.clone(),
+                paths: paths.clone(),
+                model: m.clone(),
+            };
+            let kind = m.backend;
+            spawn("model", move || {
+                crate::model::backend::dispatch(kind, worker);
+            })?;
+        }
+        Ok(Self {
+            tx,
+            load,
+            predict,
+            tasks: task_tx,
+            paths,
+            model,
+            cancel: None,
+        })
+    }
+
+    fn exec(&mut self, cmd: Command) {
+        match cmd {
+            Command::Load { row, generation } => self.load.put(LoadReq {
+                row: *row,
+                generation,
+            }),
+            Command::Predict {
+                row,
+                image,
+                generation,
+            } => self.predict.put(PredictReq {
+                row: *row,
+                image,
+                generation,
+            }),
+            Command::Decide(e) => self.task(Task::Decide(e)),
+            Command::Refresh => self.task(Task::Refresh),
+            Command::LoadOverview => self.task(Task::Overview),
+            Command::ApplyBins(edges) => self.task(Task::ApplyBins(edges)),
+            Command::PredictAll => self.predict_all(),
+            Command::CancelJob => {
+                if let Some(c) = &self.cancel {
+                    c.store(true, Ordering::Relaxed);
+                }
+            }
+            Command::Quit => {
+                self.load.close();
+                self.predict.close();
+                if let Some(c) = &self.cancel {
+                    c.store(true, Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    fn task(&self, t: Task) {
+        let _ = self.tasks.send(t);
+    }
+
+    fn predict_all(&mut self) {
+        let Some(model) = self.model.clone() else {
+            return;
+        };
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancel = Some(Arc::clone(&cancel));
+        let job = PredictAll {
+            tx: self.tx.clone(),
+            paths: self.paths.clone(),
+            model,
+            cancel,
+        };
+        if let Err(e) = workers::spawn_predict_all(job) {
+            let _ = self
+                .tx
+                .send(Event::Failed(format!("cannot start a thread: {e}")));
+        }
+    }
+}
+
+fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> anyhow::Result<()> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(f)
+        .with_context(|| format!("cannot start the {name} thread"))?;
+    Ok(())
+}
+
+/// Runs the UI until the user quits.
+pub fn run(
+    mut app: App,
+    paths: Paths,
+    model: Option<ModelRef>,
+    opts: TermOptions,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    install_panic_hook(opts.mouse);
+    if opts.mouse {
+        let _ = execute!(stdout(), EnableMouseCapture);
+    }
+    let result = event_loop(&mut terminal, &mut app, paths, model, opts);
+    if opts.mouse {
+        let _ = execute!(stdout(), DisableMouseCapture);
+    }
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    paths: Paths,
+    model: Option<ModelRef>,
+    opts: TermOptions,
+) -> anyhow::Result<()> {
+    // Graphics detection queries the terminal: before the input thread owns stdin.
+    let (graphics, picker) = detect_graphics(opts.graphics);
+    let mut pixels: Vec<PixelPane> = picker
+        .map(|p| (0..3).map(|_| PixelPane::new(p.clone())).collect())
+        .unwrap_or_default();
+    let (tx, rx) = mpsc::channel();
+    let mut rt = Runtime::start(tx.clone(), paths, model)?;
+    spawn("input", move || input_thread(&tx))?;
+    let size = terminal.size()?;
+    app.size = ratatui::layout::Rect::new(0, 0, size.width, size.height);
+    app.graphics = graphics;
+    for cmd in app.startup() {
+        rt.exec(cmd);
+    }
+    terminal.draw(|f| view::draw(f, app, &mut pixels))?;
+    while let Some(events) = next_events(&rx) {
+        for e in events {
+            for cmd in app.handle(e) {
+                rt.exec(cmd);
+            }
+        }
+        if app.quit {
+            rt.exec(Command::Quit);
+            return Ok(());
+        }
+        terminal.draw(|f| view::draw(f, app, &mut pixels))?;
+    }
+    Ok(())
+}
+
+/// Blocks for one event, then takes whatever else is already queued.
+fn next_events(rx: &Receiver<Event>) -> Option<Vec<Event>> {
+    let first = rx.recv().ok()?;
+    let mut events = vec![first];
+    events.extend(rx.try_iter());
+    Some(events)
+}
+
+fn input_thread(tx: &Sender<Event>) {
+    while let Ok(e) = crossterm::event::read() {
+        if tx.send(Event::Input(e)).is_err() {
+            return;
+        }
+    }
+}
+
+/// Restores the terminal before the panic message is printed, for panics on the UI thread.
+/// Worker threads catch their own panics and report them as messages.
+fn install_panic_hook(mouse: bool) {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let ui_thread = std::thread::current().name() == Some("main");
+        if ui_thread {
+            if mouse {
+                let _ = execute!(stdout(), DisableMouseCapture);
+            }
+            ratatui::restore();
+            previous(info);
+        }
+    }));
+}

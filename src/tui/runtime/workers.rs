@@ -1,0 +1,412 @@
+//! The background threads of the TUI: the image loader and the model worker (both latest-wins
+//! slots), the task thread (index refresh, overview, decisions, re-binning, in order), and
+//! the batch-prediction job. Each opens its own workspace connection; SQLite's WAL lets them
+//! read while another writes. Work runs under `catch_unwind` so a bug becomes a message,
+//! never a wrecked terminal.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use burn::prelude::Backend;
+
+use crate::audit::RiskThresholds;
+use crate::dataset::index::{IndexOptions, index};
+use crate::dataset::load::{load_image, load_mask};
+use crate::dataset::raster::Grey8;
+use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::jobs::overview::load_overview;
+use crate::jobs::predict::{PredictOptions, predict_dataset, put_all, stored};
+use crate::model::backend::BackendTask;
+use crate::model::backend::dispatch;
+use crate::model::{BackendKind, MultiUNet};
+use crate::progress::{NoProgress, Progress};
+
+use super::super::msg::{Event, JobEvent, Loaded};
+use super::slot::Slot;
+
+/// What every worker needs to find the data.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub root: PathBuf,
+    pub workspace: PathBuf,
+    pub schema: ClassSchema,
+    /// µm/px for images without one.
+    pub default_pixel_size: Option<f64>,
+}
+
+/// The model the workers use.
+#[derive(Debug, Clone)]
+pub struct ModelRef {
+    pub dir: PathBuf,
+    pub hash: String,
+    pub bins: ScaleBins,
+    pub backend: BackendKind,
+}
+
+pub struct LoadReq {
+    pub row: ImageRow,
+    pub generation: u64,
+}
+
+pub struct PredictReq {
+    pub row: ImageRow,
+    pub image: Arc<Grey8>,
+    pub generation: u64,
+}
+
+/// Work for the task thread.
+pub enum Task {
+    Refresh,
+    Overview,
+    Decide(DecisionEntry),
+    ApplyBins(Vec<f64>),
+}
+
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Runs `f`, turning a panic into an error message.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| Err(format!("{what} failed unexpectedly: {}", panic_text(&*p))))
+}
+
+/// The loader thread: image, mask and stored prediction of the latest requested image.
+pub fn loader(slot: &Slot<LoadReq>, tx: &Sender<Event>, paths: &Paths, model: Option<&ModelRef>) {
+    let ws = Workspace::open(&paths.workspace).ok();
+    while let Some(req) = slot.take() {
+        let result = guarded("loading", || load(paths, ws.as_ref(), model, &req.row));
+        let event = Event::Loaded {
+            id: req.row.id,
+            generation: req.generation,
+            result,
+        };
+        if tx.send(event).is_err() {
+            return;
+        }
+    }
+}
+
+fn load(
+    paths: &Paths,
+    ws: Option<&Workspace>,
+    model: Option<&ModelRef>,
+    row: &ImageRow,
+) -> Result<Loaded, String> {
+    let image = load_image(&paths.root, row)
+        .map_err(|e| format!("cannot read image '{}': {e}", row.image_path))?;
+    let (mask, mask_error) = if row.is_labelled() {
+        match load_mask(&paths.root, row, &paths.schema) {
+            Ok(Some(m)) if m.len() == image.pixels.len() => (Some(m), None),
+            Ok(Some(m)) => (
+                None,
+                Some(format!(
+                    "the mask has {} pixels, the image {}",
+                    m.len(),
+                    image.pixels.len()
+                )),
+            ),
+            Ok(None) => (None, None),
+            Err(e) => (None, Some(format!("cannot read the mask: {e}"))),
+        }
+    } else if row.mask_path.is_some() {
+        let state = row.mask_state.as_str();
+        (
+            None,
+            Some(format!(
+                "the mask is not usable ({state}); see `semcurate index`"
+            )),
+        )
+    } else {
+        (None, None)
+    };
+    let prediction = match (ws, model) {
+        (Some(ws), Some(m)) => ws
+            .prediction(row.id, &m.hash)
+            .map_err(|e| format!("cannot read the stored prediction: {e}"))?
+            .filter(|p| {
+                p.image_fp == row.image_fp && p.width == image.width && p.height == image.height
+            }),
+        _ => None,
+    };
+    Ok(Loaded {
+        image: Arc::new(image),
+        mask,
+        mask_error,
+        prediction,
+    })
+}
+
+/// The model worker: owns the loaded model for the whole session.
+pub struct ModelWorker {
+    pub slot: Arc<Slot<PredictReq>>,
+    pub tx: Sender<Event>,
+    pub paths: Paths,
+    pub model: ModelRef,
+}
+
+impl BackendTask for ModelWorker {
+    type Output = ();
+
+    fn run<B: Backend>(self, device: B::Device) {
+        let loaded = guarded("loading the model", || {
+            MultiUNet::<B>::load(&self.model.dir, &device).map_err(|e| e.to_string())
+        });
+        let mut ws = Workspace::open(&self.paths.workspace).ok();
+        while let Some(req) = self.slot.take() {
+            let result = match &loaded {
+                Ok(model) => guarded("prediction", || {
+                    predict_one(model, &self.model.hash, &req, ws.as_mut())
+                }),
+                Err(e) => Err(format!(
+                    "cannot load model '{}': {e}",
+                    self.model.dir.display()
+                )),
+            };
+            let event = Event::Predicted {
+                id: req.row.id,
+                generation: req.generation,
+                result,
+            };
+            if self.tx.send(event).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn predict_one<B: Backend>(
+    model: &MultiUNet<B>,
+    hash: &str,
+    req: &PredictReq,
+    ws: Option<&mut Workspace>,
+) -> Result<crate::dataset::prediction::StoredPrediction, String> {
+    let Some(pixel_size) = req.row.pixel_size else {
+        return Err("the image has no pixel size, so no U-Net can be chosen: add its input-features file or start with --pixel-size".into());
+    };
+    let p = model.predict(&req.image, pixel_size, 0);
+    let s = stored(&req.row, hash, &p);
+    if let Some(ws) = ws {
+        // Keep it: the next visit, the audit and the queue use it.
+        put_all(ws, hash, &model.config, std::slice::from_ref(&s))
+            .map_err(|e| format!("predicted, but cannot store the result: {e}"))?;
+    }
+    Ok(s)
+}
+
+/// The task thread: runs tasks in order, coalescing repeated refresh and overview requests.
+pub fn tasks(rx: &Receiver<Task>, tx: &Sender<Event>, paths: &Paths, model: Option<&ModelRef>) {
+    let mut ws = match Workspace::open(&paths.workspace) {
+        Ok(ws) => ws,
+        Err(e) => {
+            let _ = tx.send(Event::Failed(format!("cannot open the workspace: {e}")));
+            return;
+        }
+    };
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        let (mut refresh, mut overview) = (false, false);
+        for task in batch {
+            match task {
+                Task::Refresh => refresh = true,
+                Task::Overview => overview = true,
+                Task::Decide(e) => {
+                    if let Err(err) = ws.record_decision(&e) {
+                        let _ = tx.send(Event::Failed(format!("cannot store the decision: {err}")));
+                    }
+                }
+                Task::ApplyBins(edges) => {
+                    let r = guarded("re-binning", || reindex(&mut ws, paths, Some(edges), tx));
+                    send_result(tx, r);
+                    overview = true;
+                }
+            }
+        }
+        if refresh {
+            let r = guarded("indexing", || reindex(&mut ws, paths, None, tx));
+            send_result(tx, r);
+        }
+        if overview
+            && let Some(m) = model {
+                let r = guarded("the audit", || {
+                    load_overview(
+                        &mut ws,
+                        &paths.root,
+                        &paths.schema,
+                        &m.hash,
+                        &m.bins,
+                        RiskThresholds::default(),
+                        &NoProgress,
+                    )
+                    .map(|ov| vec![Event::Overview(Box::new(ov))])
+                    .map_err(|e| e.to_string())
+                });
+                send_result(tx, r);
+            }
+    }
+}
+
+fn send_result(tx: &Sender<Event>, r: Result<Vec<Event>, String>) {
+    match r {
+        Ok(events) => events.into_iter().for_each(|e| {
+            let _ = tx.send(e);
+        }),
+        Err(e) => {
+            let _ = tx.send(Event::Failed(e));
+        }
+    }
+}
+
+fn reindex(
+    ws: &mut Workspace,
+    paths: &Paths,
+    edges: Option<Vec<f64>>,
+    tx: &Sender<Event>,
+) -> Result<Vec<Event>, String> {
+    let bins = edges
+        .map(ScaleBins::new)
+        .transpose()
+        .map_err(|e| e.to_string())?;
+    let opts = IndexOptions {
+        schema: paths.schema.clone(),
+        bins,
+        full: false,
+        default_pixel_size: paths.default_pixel_size,
+    };
+    let progress = ChannelProgress::new(tx.clone());
+    let summary = index(&paths.root, ws, &opts, &progress)
+        .map_err(|e| format!("cannot index '{}': {e}", paths.root.display()))?;
+    progress.finish(format!(
+        "indexed: {} images found, {} read",
+        summary.found, summary.read
+    ));
+    let rows = ws.images().map_err(|e| e.to_string())?;
+    let reviews = ws.review_status().map_err(|e| e.to_string())?;
+    Ok(vec![Event::Rows(rows), Event::Reviews(reviews)])
+}
+
+/// Batch prediction of every image without a current prediction.
+pub struct PredictAll {
+    pub tx: Sender<Event>,
+    pub paths: Paths,
+    pub model: ModelRef,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl BackendTask for PredictAll {
+    type Output = ();
+
+    fn run<B: Backend>(self, device: B::Device) {
+        let progress = ChannelProgress::new(self.tx.clone());
+        let r = guarded("batch prediction", || {
+            let model =
+                MultiUNet::<B>::load(&self.model.dir, &device).map_err(|e| e.to_string())?;
+            let mut ws = Workspace::open(&self.paths.workspace).map_err(|e| e.to_string())?;
+            let opts = PredictOptions {
+                batch: 4,
+                ..PredictOptions::default()
+            };
+            predict_dataset(
+                &model,
+                &self.model.hash,
+                &self.paths.root,
+                &mut ws,
+                &opts,
+                &progress,
+                &self.cancel,
+            )
+            .map_err(|e| e.to_string())
+        });
+        let event = match r {
+            Ok(s) if s.cancelled => JobEvent::Finished {
+                message: format!("prediction cancelled: {} images done, kept", s.predicted),
+            },
+            Ok(s) => JobEvent::Finished {
+                message: format!(
+                    "predicted {} images in {:.1} s ({} already done, {} problems)",
+                    s.predicted,
+                    s.seconds,
+                    s.skipped,
+                    s.problems.len()
+                ),
+            },
+            Err(message) => JobEvent::Failed { message },
+        };
+        let _ = self.tx.send(Event::Job(event));
+    }
+}
+
+/// Starts the batch prediction on its own thread.
+pub fn spawn_predict_all(job: PredictAll) -> std::io::Result<()> {
+    let kind = job.model.backend;
+    std::thread::Builder::new()
+        .name("predict-all".into())
+        .spawn(move || dispatch(kind, job))
+        .map(|_| ())
+}
+
+/// Progress sent to the UI as job events, at most ten a second.
+pub struct ChannelProgress {
+    tx: Mutex<Sender<Event>>,
+    done: AtomicU64,
+    started: AtomicBool,
+    last: Mutex<Instant>,
+}
+
+impl ChannelProgress {
+    pub fn new(tx: Sender<Event>) -> Self {
+        Self {
+            tx: Mutex::new(tx),
+            done: AtomicU64::new(0),
+            started: AtomicBool::new(false),
+            last: Mutex::new(Instant::now()),
+        }
+    }
+
+    fn send(&self, e: JobEvent) {
+        if let Ok(tx) = self.tx.lock() {
+            let _ = tx.send(Event::Job(e));
+        }
+    }
+
+    /// Ends the job in the status bar, when a stage with a known size was announced.
+    fn finish(&self, message: String) {
+        if self.started.load(Ordering::Relaxed) {
+            self.send(JobEvent::Finished { message });
+        }
+    }
+}
+
+impl Progress for ChannelProgress {
+    fn begin(&self, stage: &str, total: u64) {
+        self.done.store(0, Ordering::Relaxed);
+        if total > 0 {
+            self.started.store(true, Ordering::Relaxed);
+            self.send(JobEvent::Started {
+                name: stage.to_string(),
+                total,
+            });
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
+        let Ok(mut last) = self.last.lock() else {
+            return;
+        };
+        if last.elapsed() >= Duration::from_millis(100) {
+            *last = Instant::now();
+            drop(last);
+            self.send(JobEvent::Progress { done });
+        }
+    }
+}

@@ -1,0 +1,271 @@
+//! Views: functions and widgets that borrow the state for one frame and draw it. Nothing here
+//! changes the state; pixel-graphics panes keep only their own encoding cache.
+
+mod audit;
+mod bins;
+mod browse;
+mod image;
+mod queue;
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::app::{App, Screen, Severity};
+use super::keymap::Layer;
+use super::layout::{self, Panes};
+use super::render::PixelPane;
+
+/// Draws the whole frame.
+pub fn draw(f: &mut Frame<'_>, app: &App, pixels: &mut [PixelPane]) {
+    let area = f.area();
+    if layout::too_small(area) {
+        too_small(app, area, f.buffer_mut());
+        return;
+    }
+    let panes = app.panes();
+    header(app, panes.header, f.buffer_mut());
+    match app.screen {
+        Screen::Browse => browse::draw(app, &panes, f.buffer_mut(), pixels),
+        Screen::Image => image::draw(app, &panes, f.buffer_mut(), pixels),
+        Screen::Audit => audit::draw(app, &panes, f.buffer_mut()),
+        Screen::Queue => queue::draw(app, &panes, f.buffer_mut(), pixels),
+        Screen::Bins => bins::draw(app, &panes, f.buffer_mut()),
+    }
+    status(app, &panes, f.buffer_mut());
+    if let Some(scroll) = app.help {
+        help(app, area, scroll, f.buffer_mut());
+    }
+}
+
+fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
+    let (w, h) = layout::MIN_SIZE;
+    let text = format!(
+        "terminal too small: {}×{}, semcurate needs at least {w}×{h}. Enlarge it or press q to quit.",
+        area.width, area.height
+    );
+    Paragraph::new(text)
+        .style(app.theme.warn())
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
+}
+
+fn header(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut spans = vec![Span::styled(" semcurate ", t.title(true))];
+    for (i, s) in Screen::ALL.iter().enumerate() {
+        let style = if *s == app.screen {
+            t.selected(true)
+        } else {
+            t.dim()
+        };
+        spans.push(Span::styled(format!(" {} {} ", i + 1, s.title()), style));
+    }
+    let model = match &app.ctx.model {
+        Some(m) => format!("model {}", short(&m.hash)),
+        None => "no model".into(),
+    };
+    let labelled = app.rows.iter().filter(|r| r.is_labelled()).count();
+    spans.push(Span::styled(
+        format!(
+            "  {} · {} images ({labelled} labelled) · {model}",
+            app.ctx.name,
+            app.rows.len()
+        ),
+        t.dim(),
+    ));
+    Line::from(spans).style(t.header()).render(area, buf);
+}
+
+/// The first 8 characters of a hash.
+pub fn short(hash: &str) -> &str {
+    hash.get(..8).unwrap_or(hash)
+}
+
+fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
+    let t = &app.theme;
+    let area = panes.status;
+    buf.set_style(area, t.status_bar());
+    let right = job_text(app);
+    let right_w = right.chars().count() as u16;
+    let left_area = Rect {
+        width: area.width.saturating_sub(right_w + 1),
+        ..area
+    };
+    let left: Line<'_> = match &app.message {
+        Some((text, sev)) => Line::styled(
+            format!(" {text}"),
+            match sev {
+                Severity::Info => t.status_bar(),
+                Severity::Ok => t.ok(),
+                Severity::Warn => t.warn(),
+                Severity::Error => t.error(),
+            },
+        ),
+        None => hints(app),
+    };
+    left.render(left_area, buf);
+    Line::from(right)
+        .alignment(Alignment::Right)
+        .style(t.status_bar())
+        .render(area, buf);
+}
+
+fn job_text(app: &App) -> String {
+    if app.indexing {
+        return "indexing… ".into();
+    }
+    let Some(j) = &app.job else {
+        return String::new();
+    };
+    let secs = j.started.elapsed().as_secs_f64();
+    match j.fraction() {
+        Some(f) => {
+            let filled = (f * 10.0).round() as usize;
+            format!(
+                "{} {}/{} {}{} {secs:.0}s (X cancels) ",
+                j.name,
+                j.done,
+                j.total,
+                "█".repeat(filled),
+                "░".repeat(10 - filled.min(10))
+            )
+        }
+        None => format!("{} … {secs:.0}s ", j.name),
+    }
+}
+
+/// Key hints of the active layer, from the keymap.
+fn hints(app: &App) -> Line<'static> {
+    use super::action::Action as A;
+    let layer = app.layers()[0];
+    let wanted: &[A] = match layer {
+        Layer::Browse => &[
+            A::Open,
+            A::ToggleSample,
+            A::NextFlagged,
+            A::MarkReviewed,
+            A::Flag,
+        ],
+        Layer::Image => &[
+            A::OverlayNext,
+            A::Triptych,
+            A::ZoomIn,
+            A::NextImage,
+            A::MarkReviewed,
+        ],
+        Layer::Audit => &[A::NextBin, A::Open, A::FocusNext],
+        Layer::Queue => &[A::Open, A::MarkReviewed, A::Flag, A::Skip, A::NextStrategy],
+        Layer::Bins => &[A::EdgeUp, A::EdgeAdd, A::EdgeDelete, A::EdgesApply],
+        Layer::Help | Layer::Global => &[],
+    };
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    let global = [(A::Help, Layer::Global), (A::Quit, Layer::Global)];
+    for (a, l) in wanted.iter().map(|a| (*a, layer)).chain(global) {
+        if let Some(k) = app.keymap.keys_for(l, a).first() {
+            spans.push(Span::styled(format!(" {k}"), t.key_hint()));
+            spans.push(Span::styled(format!(" {}", hint_word(a)), t.status_bar()));
+        }
+    }
+    Line::from(spans)
+}
+
+fn hint_word(a: super::action::Action) -> &'static str {
+    use super::action::Action as A;
+    match a {
+        A::Open => "open",
+        A::ToggleSample => "fold",
+        A::NextFlagged => "next queued",
+        A::MarkReviewed => "reviewed",
+        A::Flag => "flag",
+        A::Skip => "skip",
+        A::OverlayNext => "overlay",
+        A::Triptych => "triptych",
+        A::ZoomIn => "zoom",
+        A::NextImage => "next",
+        A::NextBin => "bin",
+        A::FocusNext => "focus",
+        A::NextStrategy => "strategy",
+        A::EdgeUp => "move edge",
+        A::EdgeAdd => "add",
+        A::EdgeDelete => "delete",
+        A::EdgesApply => "apply",
+        A::Help => "help",
+        A::Quit => "quit",
+        _ => "",
+    }
+}
+
+fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
+    let t = &app.theme;
+    let popup = centred(area, 78, area.height.saturating_sub(4));
+    Clear.render(popup, buf);
+    let screen_layer = match app.screen {
+        Screen::Browse => Layer::Browse,
+        Screen::Image => Layer::Image,
+        Screen::Audit => Layer::Audit,
+        Screen::Queue => Layer::Queue,
+        Screen::Bins => Layer::Bins,
+    };
+    let mut lines = Vec::new();
+    for layer in [screen_layer, Layer::Global] {
+        lines.push(Line::styled(
+            format!("{} keys", layer.name()),
+            t.title(true),
+        ));
+        for (keys, doc) in app.keymap.help(layer) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<18}"), t.key_hint()),
+                Span::styled(doc, t.text()),
+            ]));
+        }
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::styled(
+        "Keys come from the keymap: override them in ~/.config/semcurate/keymap.toml.",
+        t.dim(),
+    ));
+    Paragraph::new(lines)
+        .scroll((scroll, 0))
+        .block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(t.border(true))
+                .title(Span::styled(
+                    " help (esc closes, j/k scroll) ",
+                    t.title(true),
+                )),
+        )
+        .render(popup, buf);
+}
+
+/// A `w`×`h` rectangle centred in `area`.
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A bordered block with a title, focused or not.
+fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border(focused))
+        .title(Span::styled(title, app.theme.title(focused)))
+}
+
+/// `0.123` → `0.12`; `None` → `–`.
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:.2}"))
+}
+
+#[cfg(test)]
+mod tests;

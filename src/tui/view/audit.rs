@@ -1,0 +1,186 @@
+//! The audit screen: the confusion matrix (row-normalised, heat-coloured) of all images or of
+//! one scale bin, IoU per class per bin, and the images behind the selected cell.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Table, Widget};
+
+use super::super::app::{App, AuditFocus};
+use super::super::layout::Panes;
+use super::{block, fmt_opt};
+
+pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
+    let Some(ov) = &app.overview else {
+        let why = if app.ctx.model.is_none() {
+            "no model, so no audit".to_string()
+        } else {
+            "no audit yet: loading, or nothing predicted (P predicts every image)".to_string()
+        };
+        Paragraph::new(why)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .style(app.theme.dim())
+            .block(block(app, " audit ".into(), true))
+            .render(panes.main, buf);
+        return;
+    };
+    let rep = &ov.report;
+    if rep.overall.pixels == 0 {
+        Paragraph::new(format!(
+            "no labelled image has a prediction by model {} yet: press P to predict the dataset ({} labelled images without one)",
+            super::short(&rep.model),
+            rep.unpredicted
+        ))
+        .wrap(ratatui::widgets::Wrap { trim: true })
+        .style(app.theme.warn())
+        .block(block(app, " audit ".into(), true))
+        .render(panes.main, buf);
+        return;
+    }
+    matrix(app, panes.main, buf);
+    iou_table(app, panes.lower, buf);
+    cell_images(app, panes.side, buf);
+}
+
+fn bin_name(app: &App) -> String {
+    let Some(ov) = &app.overview else {
+        return String::new();
+    };
+    match app.audit.bin {
+        None => "all bins".into(),
+        Some(b) => ov
+            .report
+            .bins
+            .iter()
+            .find(|m| m.bin == b)
+            .map_or(format!("bin {b}"), |m| {
+                format!("bin {b}: {} µm/px", m.range)
+            }),
+    }
+}
+
+fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(m) = app.audit_metrics() else { return };
+    let schema = &app.ctx.schema;
+    let n = schema.len();
+    let (ct, cp) = app.audit.cell;
+    let mut header = vec![Line::styled("true↓ pred→", t.header())];
+    header.extend(
+        schema
+            .classes
+            .iter()
+            .map(|c| Line::styled(c.short.clone(), t.header())),
+    );
+    let rows: Vec<Row<'_>> = (0..n)
+        .map(|ti| {
+            let norm = m.confusion_normalised.get(ti).and_then(Option::as_ref);
+            let mut cells = vec![Line::styled(schema.classes[ti].short.clone(), t.header())];
+            for pi in 0..n {
+                let v = norm.and_then(|r| r.get(pi)).copied();
+                let text = v.map_or("  ·".into(), |v| format!("{:>3.0}", 100.0 * v));
+                let mut style = v.map_or(t.dim(), |v| t.heat(v));
+                if (ti, pi) == (ct, cp) {
+                    style = t.selected(app.audit.focus == AuditFocus::Matrix);
+                }
+                cells.push(Line::from(Span::styled(text, style)));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Length(11)];
+    widths.extend(std::iter::repeat_n(Constraint::Length(4), n));
+    let title = format!(
+        " confusion % of true class · {} · {} images · acc {} · mIoU {} (b/B bin) ",
+        bin_name(app),
+        m.images,
+        fmt_opt(m.pixel_accuracy),
+        fmt_opt(m.mean_iou)
+    );
+    Table::new(rows, widths)
+        .header(Row::new(header))
+        .column_spacing(1)
+        .block(block(app, title, app.audit.focus == AuditFocus::Matrix))
+        .render(area, buf);
+}
+
+fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(ov) = &app.overview else { return };
+    let rep = &ov.report;
+    let mut header = vec![
+        Line::styled("class", t.header()),
+        Line::styled("all", t.header()),
+    ];
+    header.extend(
+        rep.bins
+            .iter()
+            .map(|b| Line::styled(format!("bin {}", b.bin), t.header())),
+    );
+    header.push(Line::styled("support", t.header()));
+    let at_risk: Vec<u8> = ov.at_risk();
+    let rows: Vec<Row<'_>> = rep
+        .overall
+        .per_class
+        .iter()
+        .map(|c| {
+            let mark = if at_risk.contains(&c.id) { " !" } else { "" };
+            let mut cells = vec![Line::styled(format!("{}{mark}", c.short), t.text())];
+            cells.push(Line::styled(fmt_opt(c.iou), t.iou(c.iou)));
+            for b in &rep.bins {
+                let iou = b
+                    .metrics
+                    .per_class
+                    .get(usize::from(c.id))
+                    .and_then(|s| s.iou);
+                cells.push(Line::styled(fmt_opt(iou), t.iou(iou)));
+            }
+            cells.push(Line::styled(c.support.to_string(), t.dim()));
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Length(8), Constraint::Length(5)];
+    widths.extend(rep.bins.iter().map(|_| Constraint::Length(6)));
+    widths.push(Constraint::Length(10));
+    Table::new(rows, widths)
+        .header(Row::new(header))
+        .block(block(
+            app,
+            " IoU per class per bin (! = at risk) ".into(),
+            false,
+        ))
+        .render(area, buf);
+}
+
+fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let schema = &app.ctx.schema;
+    let (ct, cp) = app.audit.cell;
+    let focused = app.audit.focus == AuditFocus::Images;
+    let rows: Vec<Row<'_>> = app
+        .audit
+        .images
+        .iter()
+        .enumerate()
+        .map(|(i, (id, px))| {
+            let name = app
+                .row_by_id(*id)
+                .map_or(id.to_string(), |r| r.stem.clone());
+            let row = Row::new([name, px.to_string()]);
+            if i == app.audit.image_cursor {
+                row.style(t.selected(focused))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let title = format!(
+        " true {} → pred {} · top images (tab, enter) ",
+        schema.short(ct as u8),
+        schema.short(cp as u8)
+    );
+    Table::new(rows, [Constraint::Min(10), Constraint::Length(8)])
+        .header(Row::new(["image", "pixels"]).style(t.header()))
+        .block(block(app, title, focused))
+        .render(area, buf);
+}

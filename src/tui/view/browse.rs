@@ -1,0 +1,111 @@
+//! The dataset list: samples and their images with pixel size, bin, label state, mIoU, queue
+//! flag and review status; only the visible window is built, so 16,000 rows cost nothing.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Row, Table, Widget};
+
+use crate::dataset::workspace::{Decision, ImageRow};
+
+use super::super::app::{App, Entry};
+use super::super::layout::{self, Panes};
+use super::super::render::PixelPane;
+use super::{block, image};
+
+pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
+    list(app, panes.main, buf);
+    if let Some(&pane) = panes.images.first() {
+        image::preview(app, pane, buf, pixels);
+    }
+}
+
+fn list(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let height = layout::table_rows(area);
+    let l = &app.list;
+    let end = (l.offset + height).min(l.entries.len());
+    let rows: Vec<Row<'_>> = l.entries[l.offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let selected = l.offset + i == l.cursor;
+            let row = match *e {
+                Entry::Sample { first, images } => sample_row(app, first, images),
+                Entry::Image(r) => image_row(app, &app.rows[r]),
+            };
+            if selected {
+                row.style(t.selected(true))
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header =
+        Row::new(["image", "µm/px", "bin", "mask", "mIoU", "flag", "review"]).style(t.header());
+    let title = format!(" {} · {}/{} ", app.ctx.name, l.cursor + 1, l.entries.len());
+    Table::new(
+        rows,
+        [
+            Constraint::Min(18),
+            Constraint::Length(6),
+            Constraint::Length(3),
+            Constraint::Length(5),
+            Constraint::Length(5),
+            Constraint::Length(4),
+            Constraint::Length(9),
+        ],
+    )
+    .header(header)
+    .block(block(app, title, true))
+    .render(area, buf);
+}
+
+fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
+    let rows = &app.rows[first..first + images];
+    let labelled = rows.iter().filter(|r| r.is_labelled()).count();
+    let sample = &rows[0].sample;
+    let fold = if app.list.folded.contains(sample) {
+        "▸"
+    } else {
+        "▾"
+    };
+    Row::new([format!(
+        "{fold} {sample}  ({images} images, {labelled} labelled)"
+    )])
+    .style(app.theme.title(false))
+}
+
+fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
+    let t = &app.theme;
+    let miou = app.marks.miou.get(&r.id).copied();
+    let review = app.marks.reviews.get(&r.id).map(|e| e.decision);
+    let review_style = match review {
+        Some(Decision::Reviewed) => t.ok(),
+        Some(Decision::Flagged) => t.warn(),
+        _ => t.dim(),
+    };
+    Row::new(vec![
+        Line::raw(format!("  {}", r.stem)),
+        Line::raw(r.pixel_size.map_or("?".into(), |p| format!("{p:.3}"))),
+        Line::raw(r.bin.map_or("?".into(), |b| b.to_string())),
+        if r.is_labelled() {
+            Line::styled("yes", t.text())
+        } else if r.mask_path.is_some() {
+            Line::styled("bad", t.error())
+        } else {
+            Line::styled("–", t.dim())
+        },
+        Line::from(Span::styled(super::fmt_opt(miou), t.iou(miou))),
+        Line::styled(
+            app.marks
+                .flags
+                .get(&r.id)
+                .copied()
+                .unwrap_or("")
+                .to_string(),
+            t.warn(),
+        ),
+        Line::styled(review.map_or("–", |d| d.as_str()).to_string(), review_style),
+    ])
+}

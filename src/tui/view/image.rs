@@ -1,0 +1,224 @@
+//! The image screen: one picture or the image | mask | prediction triptych, and the side panel
+//! with the image's facts, the class legend with per-class area and IoU, and the cursor pixel.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::super::app::{App, Current, PredState};
+use super::super::layout::{Panes, outer};
+use super::super::render::{Graphics, HalfBlocks, Overlay, PixelPane, Viewport};
+use super::{block, fmt_opt};
+
+const TRIPTYCH_TITLES: [&str; 3] = ["image", "mask", "prediction"];
+
+pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
+    let Some(c) = &app.current else {
+        let area = panes.images.first().copied().unwrap_or(panes.main);
+        placeholder(
+            app,
+            outer(area),
+            "no image selected: pick one in the list (1)",
+            buf,
+        );
+        return;
+    };
+    for (i, &pane) in panes.images.iter().enumerate() {
+        let title = if app.image.triptych {
+            format!(" {} ", TRIPTYCH_TITLES[i])
+        } else {
+            picture_title(app, c)
+        };
+        block(app, title, i == 0).render(outer(pane), buf);
+        picture(app, c, i, pane, buf, pixels);
+    }
+    if panes.side.width > 0 {
+        side(app, c, panes.side, buf);
+    }
+}
+
+/// The preview pane of the list screens.
+pub fn preview(app: &App, pane: Rect, buf: &mut Buffer, pixels: &mut [PixelPane]) {
+    let Some(c) = &app.current else {
+        placeholder(app, outer(pane), "no image", buf);
+        return;
+    };
+    block(app, picture_title(app, c), false).render(outer(pane), buf);
+    picture(app, c, 0, pane, buf, pixels);
+}
+
+fn picture_title(app: &App, c: &Current) -> String {
+    let overlay = app.image.overlay;
+    let state = match (&c.prediction, overlay) {
+        (PredState::Running, Overlay::Prediction | Overlay::Error | Overlay::Uncertainty) => {
+            " · predicting…"
+        }
+        _ => "",
+    };
+    let loading = if c.loading { " · loading…" } else { "" };
+    let opacity = if overlay == Overlay::None || overlay == Overlay::Error {
+        String::new()
+    } else {
+        format!(" {}%", u32::from(app.image.opacity) * 10)
+    };
+    format!(
+        " {} · {}{opacity}{state}{loading} ",
+        c.row.stem,
+        overlay.label()
+    )
+}
+
+fn picture(
+    app: &App,
+    c: &Current,
+    i: usize,
+    pane: Rect,
+    buf: &mut Buffer,
+    pixels: &mut [PixelPane],
+) {
+    let rgb = match (&c.image, c.composed.get(i)) {
+        (Err(e), _) => {
+            placeholder(app, pane, &format!("cannot show this image: {e}"), buf);
+            return;
+        }
+        (Ok(_), Some(rgb)) => rgb,
+        (Ok(_), None) => return,
+    };
+    let view = app
+        .image
+        .view
+        .unwrap_or_else(|| Viewport::fit(rgb.width, rgb.height, pane.width, pane.height));
+    let cursor = (app.screen == super::super::app::Screen::Image).then_some(app.image.cursor);
+    match pixels.get_mut(i) {
+        Some(p) if app.graphics != Graphics::HalfBlocks => {
+            p.render(rgb, c.version * 4 + i as u64, view, pane, buf);
+        }
+        _ => HalfBlocks {
+            rgb,
+            view,
+            cursor,
+            theme: &app.theme,
+        }
+        .render(pane, buf),
+    }
+}
+
+fn placeholder(app: &App, area: Rect, text: &str, buf: &mut Buffer) {
+    Paragraph::new(text.to_string())
+        .style(app.theme.warn())
+        .wrap(Wrap { trim: true })
+        .block(block(app, " image ".into(), false))
+        .render(area, buf);
+}
+
+fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let mut lines = facts(app, c);
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
+    let total = c
+        .size()
+        .map_or(1, |(w, h)| u64::from(w) * u64::from(h))
+        .max(1);
+    let pct = |n: u64| format!("{:5.1}", 100.0 * n as f64 / total as f64);
+    for (class, s) in app.ctx.schema.classes.iter().zip(&c.stats) {
+        let rare = if class.rare { "*" } else { " " };
+        lines.push(Line::from(vec![
+            Span::styled(
+                "██",
+                ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, class.id)),
+            ),
+            Span::styled(format!(" {:<5}{rare}", class.short), t.text()),
+            Span::styled(format!("{} {} ", pct(s.truth_px), pct(s.pred_px)), t.text()),
+            Span::styled(fmt_opt(s.iou), t.iou(s.iou)),
+        ]));
+    }
+    lines.push(Line::styled("* underrepresented class", t.dim()));
+    lines.push(Line::raw(""));
+    lines.extend(cursor_lines(app, c));
+    Paragraph::new(lines)
+        .block(block(app, " legend ".into(), false))
+        .render(area, buf);
+}
+
+fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let r = &c.row;
+    let size = c.size().map_or("?".into(), |(w, h)| format!("{w}×{h}"));
+    let px = r
+        .pixel_size
+        .map_or("? µm/px".into(), |p| format!("{p:.3} µm/px"));
+    let mut lines = vec![
+        Line::styled(format!("{} / {}", r.sample, r.stem), t.title(false)),
+        Line::styled(format!("{size} px · {px}"), t.text()),
+    ];
+    let bin = r.bin.map_or("?".into(), |b| b.to_string());
+    let route = match c.prediction() {
+        Some(p) if p.used_bin != p.bin => format!(" · U-Net of bin {} (fallback)", p.used_bin),
+        _ => String::new(),
+    };
+    lines.push(Line::styled(format!("bin {bin}{route}"), t.text()));
+    let review = app
+        .marks
+        .reviews
+        .get(&r.id)
+        .map_or("not reviewed".into(), |e| {
+            format!("{} by {}", e.decision.as_str(), e.user)
+        });
+    lines.push(Line::styled(review, t.dim()));
+    if let Some(e) = &c.mask_error {
+        lines.push(Line::styled(format!("mask: {e}"), t.error()));
+    } else if c.mask.is_none() {
+        lines.push(Line::styled("unlabelled (no mask)", t.dim()));
+    }
+    match &c.prediction {
+        PredState::Running => lines.push(Line::styled("predicting…", t.warn())),
+        PredState::Unavailable(w) => {
+            lines.push(Line::styled(format!("no prediction: {w}"), t.dim()));
+        }
+        PredState::Stored(_) => {}
+    }
+    lines
+}
+
+fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let Some((w, _)) = c.size() else {
+        return Vec::new();
+    };
+    let (x, y) = app.image.cursor;
+    let i = (y * w + x) as usize;
+    let name = |id: Option<u8>| id.map_or("–".to_string(), |id| app.ctx.schema.short(id));
+    let grey = c.image.as_ref().ok().and_then(|g| g.pixels.get(i)).copied();
+    let truth = c.mask.as_ref().and_then(|m| m.get(i)).copied();
+    let pred = c.prediction();
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "cursor ({x}, {y})  grey {}",
+                grey.map_or("–".into(), |g| g.to_string())
+            ),
+            t.title(false),
+        ),
+        Line::styled(
+            format!(
+                "mask {}  pred {}",
+                name(truth),
+                name(pred.and_then(|p| p.classes.get(i)).copied())
+            ),
+            t.text(),
+        ),
+    ];
+    if let Some(p) = pred {
+        let conf = p.margin.get(i).map_or(0.0, |&m| f64::from(m) / 255.0);
+        let mc = p
+            .disagreement
+            .as_ref()
+            .and_then(|d| d.get(i))
+            .map_or(String::new(), |d| format!("  MC {:.2}", f64::from(*d) / 255.0));
+        let text = format!("confidence {conf:.2}{mc}");
+        lines.push(Line::styled(text, t.text()));
+    }
+    lines
+}

@@ -1,0 +1,80 @@
+//! The review queue: ranked images with strategy, score, review status and the reason in words.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Constraint;
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Row, Table, Widget, Wrap};
+
+use super::super::app::App;
+use super::super::layout::{self, Panes};
+use super::super::render::PixelPane;
+use super::{block, image};
+
+pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
+    let t = &app.theme;
+    let q = &app.queue;
+    let title = format!(
+        " review queue · {} · {} images (S strategy) ",
+        serde_json::to_value(q.strategy())
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        q.items.len()
+    );
+    if q.items.is_empty() {
+        let why = if app.overview.is_none() {
+            "the queue needs stored predictions: loading, or press P to predict the dataset"
+        } else {
+            "nothing to list with this strategy (S switches strategy)"
+        };
+        Paragraph::new(why)
+            .style(t.dim())
+            .wrap(Wrap { trim: true })
+            .block(block(app, title, true))
+            .render(panes.main, buf);
+        return;
+    }
+    let height = layout::table_rows(panes.main);
+    let end = (q.offset + height).min(q.items.len());
+    let rows: Vec<Row<'_>> = q.items[q.offset..end]
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let review = app
+                .marks
+                .reviews
+                .get(&it.image_id)
+                .map_or("–", |e| e.decision.as_str());
+            let row = Row::new(vec![
+                Line::raw(it.rank.to_string()),
+                Line::raw(format!("{}/{}", it.sample, it.stem)),
+                Line::raw(it.bin.map_or("?".into(), |b| b.to_string())),
+                Line::raw(format!("{:.2}", it.score)),
+                Line::styled(review.to_string(), t.dim()),
+                Line::raw(it.reason.clone()),
+            ]);
+            if q.offset + i == q.cursor {
+                row.style(t.selected(true))
+            } else {
+                row
+            }
+        })
+        .collect();
+    Table::new(
+        rows,
+        [
+            Constraint::Length(4),
+            Constraint::Length(22),
+            Constraint::Length(3),
+            Constraint::Length(5),
+            Constraint::Length(8),
+            Constraint::Min(20),
+        ],
+    )
+    .header(Row::new(["#", "image", "bin", "score", "review", "why"]).style(t.header()))
+    .block(block(app, title, true))
+    .render(panes.main, buf);
+    if let Some(&pane) = panes.images.first() {
+        image::preview(app, pane, buf, pixels);
+    }
+}

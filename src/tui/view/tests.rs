@@ -1,0 +1,125 @@
+//! Whole screens drawn into a `TestBackend` at fixed sizes and compared as text snapshots
+//! (insta); colours are asserted separately where they carry meaning.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use crate::tui::app::App;
+use crate::tui::app::tests::{app, press};
+use crate::tui::msg::{Event, Loaded};
+
+fn render(app: &App, w: u16, h: u16) -> (String, ratatui::buffer::Buffer) {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| super::draw(f, app, &mut [])).unwrap();
+    let buf = t.backend().buffer().clone();
+    let text = (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    (text, buf)
+}
+
+fn sized(w: u16, h: u16) -> App {
+    let mut a = app();
+    a.handle(Event::Input(crossterm::event::Event::Resize(w, h)));
+    a
+}
+
+fn with_image(a: &mut App) {
+    let cmds = a.startup();
+    let (id, generation) = cmds
+        .iter()
+        .find_map(|c| match c {
+            crate::tui::msg::Command::Load { row, generation } => Some((row.id, *generation)),
+            _ => None,
+        })
+        .unwrap();
+    let pixels: Vec<u8> = (0..64u32).map(|i| (i * 4) as u8).collect();
+    a.handle(Event::Loaded {
+        id,
+        generation,
+        result: Ok(Loaded {
+            image: std::sync::Arc::new(crate::dataset::raster::Grey8 {
+                width: 8,
+                height: 8,
+                pixels,
+            }),
+            mask: Some((0..64).map(|i| if i % 8 < 4 { 4 } else { 6 }).collect()),
+            mask_error: None,
+            prediction: None,
+        }),
+    });
+}
+
+#[test]
+fn browse_80x24() {
+    let mut a = sized(80, 24);
+    a.indexing = false;
+    insta::assert_snapshot!(render(&a, 80, 24).0);
+}
+
+#[test]
+fn image_160x48_with_mask_overlay() {
+    let mut a = sized(160, 48);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "enter m");
+    let (text, buf) = render(&a, 160, 48);
+    insta::assert_snapshot!(text);
+    // The mask overlay is drawn in blended class colours: the left half of the picture is
+    // plagioclase, the right half pyroxene, so their cells differ in colour.
+    let pane = a.panes().images[0];
+    let v = a.viewport().unwrap();
+    let (c_left, r) = v.pixel_to_cell(1, 4).unwrap();
+    let (c_right, _) = v.pixel_to_cell(6, 4).unwrap();
+    let left = buf[(pane.x + c_left, pane.y + r)].fg;
+    let right = buf[(pane.x + c_right, pane.y + r)].fg;
+    assert!(matches!(left, Color::Rgb(..)), "{left:?}");
+    assert_ne!(left, right);
+}
+
+#[test]
+fn help_popup_lists_image_keys() {
+    let mut a = sized(100, 40);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "enter ?");
+    let (text, _) = render(&a, 100, 40);
+    assert!(text.contains("image keys"), "{text}");
+    assert!(text.contains("overlay: ground-truth mask"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn audit_and_queue_without_predictions_say_what_to_do() {
+    let mut a = sized(80, 24);
+    press(&mut a, "3");
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("P predicts every image"), "{text}");
+    press(&mut a, "4");
+    let (text, _) = render(&a, 80, 24);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn bins_screen_shows_edges_and_counts() {
+    let mut a = sized(100, 30);
+    a.indexing = false;
+    press(&mut a, "5");
+    let (text, _) = render(&a, 100, 30);
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn too_small_says_so() {
+    let a = sized(40, 10);
+    let (text, _) = render(&a, 40, 10);
+    assert!(text.contains("terminal too small"), "{text}");
+}

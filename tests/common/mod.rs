@@ -225,3 +225,128 @@ pub fn tiff16(w: u32, h: u32) -> Vec<u8> {
         .unwrap();
     out.into_inner()
 }
+
+// ---------------------------------------------------------------------------------------------
+// End-to-end fixtures for the model commands (`predict`, `audit`, `queue`).
+
+/// The `semcurate` binary under test.
+pub fn semcurate() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("semcurate").unwrap()
+}
+
+/// Runs `cmd`, asserts exit 0 and returns stdout as JSON.
+pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let o = cmd.output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// `synth --samples 2 --per-sample 4 --unlabelled 2 --size 48 --seed 5`: samples 10003
+/// (2.1629 µm/px) and 12002 (0.3351 µm/px), labelled tiles in groups `*_s01`, one unlabelled
+/// tile per sample in group `*_s02`.
+pub fn synth_small(root: &Path) {
+    synth_small_with(root, &[]);
+}
+
+/// [`synth_small`] with further `synth` arguments (e.g. `--pixel-size-range`).
+pub fn synth_small_with(root: &Path, extra: &[&str]) {
+    semcurate()
+        .args([
+            "synth",
+            "--samples",
+            "2",
+            "--per-sample",
+            "4",
+            "--unlabelled",
+            "2",
+            "--size",
+            "48",
+            "--seed",
+            "5",
+            "--quiet",
+        ])
+        .args(extra)
+        .arg(root)
+        .assert()
+        .success();
+}
+
+/// Serialises seeding and initialising models: the Flex backend has one global RNG.
+static MODEL_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A width-4 multi U-Net with random weights drawn from `seed`, over the bins up to 1 µm/px
+/// and above. Its head weights are multiplied by `head_scale`: the argmax hardly moves but the
+/// top-two margins grow, so a large scale makes a confident (if wrong) model. Such a model
+/// predicts one or two classes over most of a tile, which class depending on the seed.
+pub fn tiny_model(dir: &Path, schema: semcurate::dataset::ClassSchema, seed: u64, head_scale: f32) {
+    use burn::backend::Flex;
+    use burn::prelude::Backend;
+    use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+    use semcurate::model::{MultiUNet, UNetConfig};
+    let config = ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: ModelKind::MultiUnet,
+        unet: UNetConfig::new(schema.len()).with_width(4),
+        schema,
+        bins: "1".parse().unwrap(),
+        input: InputNorm::default(),
+        tile: 64,
+        overlap: 16,
+        trained: vec![true, true],
+    };
+    let device = burn::backend::flex::FlexDevice;
+    // Parameters are drawn lazily, at the latest when saved: hold the lock until then.
+    let _guard = MODEL_INIT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    Flex::seed(&device, seed);
+    let net = || {
+        let mut n = config.unet.init::<Flex>(&device);
+        n.head.weight = n.head.weight.map(|w| w * head_scale);
+        Some(n)
+    };
+    let nets = vec![net(), net()];
+    MultiUNet::new(config, nets, device).save(dir).unwrap();
+}
+
+/// `semcurate predict --json` (with `--out` when given); asserts exit 0.
+pub fn predict(root: &Path, model: &Path, out: Option<&Path>) -> serde_json::Value {
+    let mut cmd = semcurate();
+    cmd.args(["predict", "--json", "--quiet", "--model"])
+        .arg(model);
+    if let Some(out) = out {
+        cmd.arg("--out").arg(out);
+    }
+    json_of(cmd.arg(root))
+}
+
+/// Width, height and values of an 8-bit grey PNG (a mask or a predicted class map).
+pub fn read_grey(path: &Path) -> (u32, u32, Vec<u8>) {
+    let img = image::open(path).unwrap();
+    assert!(
+        matches!(img, image::DynamicImage::ImageLuma8(_)),
+        "{} is not 8-bit grey",
+        path.display()
+    );
+    let g = img.to_luma8();
+    (g.width(), g.height(), g.into_raw())
+}
+
+/// Writes `values` as an 8-bit grey PNG.
+pub fn write_grey(path: &Path, w: u32, h: u32, values: &[u8]) {
+    write(
+        path,
+        &png(
+            w,
+            h,
+            png::ColorType::Grayscale,
+            png::BitDepth::Eight,
+            values,
+        ),
+    );
+}

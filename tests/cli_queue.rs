@@ -1,0 +1,697 @@
+//! `semcurate queue` end to end, every ranked number recomputed here from the masks and the
+//! stored prediction maps.
+//!
+//! Two fixtures, both a real `synth` + `predict` with a tiny seeded random model:
+//! - as synthesised, with a mildly confident model: rare-low-iou, uncertain and mixed;
+//! - planted, with an over-confident model: every mask is rewritten from the stored
+//!   prediction (the model then agrees with every label), and a few rectangles are relabelled
+//!   to a class the model does not predict there, where its margin is 1. These planted label
+//!   errors are the only confident disagreements, whatever the random weights predict.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use common::{json_of, predict, read_grey, semcurate, synth_small, tiny_model, write_grey};
+use semcurate::dataset::ClassSchema;
+use semcurate::dataset::workspace::Workspace;
+use serde_json::Value;
+
+const CLASSES: usize = 10;
+const W: usize = 48;
+const NAMES: [&str; CLASSES] = [
+    "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+];
+/// Margin (0–255) from which a disagreement belongs to a region (`CONFIDENT_MARGIN`).
+const CONFIDENT: u8 = 128;
+
+/// One image with its stored prediction and, when labelled, its mask.
+struct Img {
+    id: i64,
+    sample: String,
+    stem: String,
+    image_path: String,
+    /// Scale bin under the workspace's bins (what queue items report).
+    bin: Option<u32>,
+    pixel_size: f64,
+    pred: Vec<u8>,
+    margin: Vec<u8>,
+    truth: Option<Vec<u8>>,
+}
+
+impl Img {
+    fn truth(&self) -> &[u8] {
+        self.truth.as_deref().unwrap()
+    }
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    model: PathBuf,
+    /// Sorted by sample and stem.
+    imgs: Vec<Img>,
+}
+
+/// Every image with its stored prediction and its mask as on disk, sorted by sample and stem.
+fn stored(root: &Path, model: &Path) -> Vec<Img> {
+    let hash = semcurate::model::multi::model_hash(model).unwrap();
+    let ws = Workspace::open(&root.join(".semcurate")).unwrap();
+    let mut imgs: Vec<Img> = ws
+        .images()
+        .unwrap()
+        .into_iter()
+        .map(|r| {
+            let p = ws.prediction(r.id, &hash).unwrap().unwrap();
+            assert_eq!((p.width, p.height), (W as u32, W as u32));
+            Img {
+                id: r.id,
+                sample: r.sample,
+                stem: r.stem,
+                image_path: r.image_path,
+                bin: r.bin,
+                pixel_size: r.pixel_size.unwrap(),
+                pred: p.classes,
+                margin: p.margin,
+                truth: r.mask_path.map(|m| read_grey(&root.join(m)).2),
+            }
+        })
+        .collect();
+    imgs.sort_by(|a, b| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)));
+    assert_eq!(imgs.len(), 10);
+    assert_eq!(imgs.iter().filter(|i| i.truth.is_some()).count(), 8);
+    imgs
+}
+
+/// The synthetic dataset as written, predicted by a model of mild confidence (seed 5): Py in
+/// bin 1, mostly Fe with some LSMC and Na in bin 0, rare or absent in the masks, so at risk.
+fn as_synthesised() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, model) = (tmp.path().join("d"), tmp.path().join("m"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 5, 100.0);
+    assert_eq!(predict(&root, &model, None)["predicted"], 10);
+    let imgs = stored(&root, &model);
+    Fixture {
+        _tmp: tmp,
+        root,
+        model,
+        imgs,
+    }
+}
+
+/// Planted label errors: (index among the labelled images, rectangle `[x0, y0, x1, y1)`).
+const PLANTS: [(usize, [usize; 4]); 3] = [
+    (5, [4, 6, 28, 26]),
+    (1, [30, 30, 42, 42]),
+    (6, [0, 40, 6, 46]),
+];
+
+/// Masks := predictions of an over-confident model (seed 4: margin 1 nearly everywhere), then
+/// [`PLANTS`].
+fn planted() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, model) = (tmp.path().join("d"), tmp.path().join("m"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 4, 1e5);
+    assert_eq!(predict(&root, &model, None)["predicted"], 10);
+    let mut imgs = stored(&root, &model);
+    let labelled: Vec<usize> = (0..imgs.len())
+        .filter(|&i| imgs[i].truth.is_some())
+        .collect();
+    for &i in &labelled {
+        imgs[i].truth = Some(imgs[i].pred.clone());
+    }
+    for (k, rect) in PLANTS {
+        let img = &mut imgs[labelled[k]];
+        let q = relabel_class(&img.pred);
+        let mut relabelled = 0;
+        for y in rect[1]..rect[3] {
+            for x in rect[0]..rect[2] {
+                // Margin 255 only: a confidently wrong pixel under any class threshold.
+                if img.margin[y * W + x] == 255 {
+                    img.truth.as_mut().unwrap()[y * W + x] = q;
+                    relabelled += 1;
+                }
+            }
+        }
+        let area = (rect[2] - rect[0]) * (rect[3] - rect[1]);
+        assert!(
+            relabelled * 10 >= area * 9,
+            "the model is confident over the plant: {relabelled} of {area}"
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    for &i in &labelled {
+        let img = &imgs[i];
+        let path = root
+            .join(&img.sample)
+            .join("output-images")
+            .join(format!("{}.png", img.stem));
+        assert!(path.is_file(), "{}", path.display());
+        write_grey(&path, W as u32, W as u32, img.truth());
+    }
+    Fixture {
+        _tmp: tmp,
+        root,
+        model,
+        imgs,
+    }
+}
+
+/// The lowest class id the model predicts nowhere in the image.
+fn relabel_class(pred: &[u8]) -> u8 {
+    let seen: BTreeSet<u8> = pred.iter().copied().collect();
+    (0..CLASSES as u8)
+        .find(|c| !seen.contains(c))
+        .expect("the tiny model predicts fewer than 10 classes in a tile")
+}
+
+impl Fixture {
+    fn queue(&self, extra: &[&str]) -> assert_cmd::Command {
+        let mut cmd = semcurate();
+        cmd.args(["queue", "--quiet", "--model"])
+            .arg(&self.model)
+            .args(extra)
+            .arg(&self.root);
+        cmd
+    }
+
+    fn queue_json(&self, extra: &[&str]) -> Value {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(extra);
+        json_of(&mut self.queue(&args))
+    }
+
+    fn labelled(&self) -> impl Iterator<Item = &Img> {
+        self.imgs.iter().filter(|i| i.truth.is_some())
+    }
+}
+
+type Matrix = [[u64; CLASSES]; CLASSES];
+
+fn confusion<'a>(imgs: impl IntoIterator<Item = &'a Img>) -> Matrix {
+    let mut m = [[0u64; CLASSES]; CLASSES];
+    for img in imgs {
+        for (&t, &p) in img.truth().iter().zip(&img.pred) {
+            m[usize::from(t)][usize::from(p)] += 1;
+        }
+    }
+    m
+}
+
+fn support(m: &Matrix, c: usize) -> u64 {
+    m[c].iter().sum()
+}
+
+fn predicted(m: &Matrix, c: usize) -> u64 {
+    m.iter().map(|r| r[c]).sum()
+}
+
+fn iou(m: &Matrix, c: usize) -> Option<f64> {
+    let union = support(m, c) + predicted(m, c) - m[c][c];
+    (union > 0).then(|| m[c][c] as f64 / union as f64)
+}
+
+/// At-risk classes: share of truth pixels below `rare_share` and IoU below `risk_iou` overall
+/// or in a bin of the model (edge 1 µm/px).
+fn at_risk(imgs: &[&Img], rare_share: f64, risk_iou: f64) -> Vec<usize> {
+    let all = confusion(imgs.iter().copied());
+    let bins = [false, true].map(|coarse| {
+        confusion(
+            imgs.iter()
+                .copied()
+                .filter(|i| (i.pixel_size > 1.0) == coarse),
+        )
+    });
+    let total: u64 = all.iter().flatten().sum();
+    (0..CLASSES)
+        .filter(|&c| {
+            let low = |m: &Matrix| iou(m, c).is_some_and(|v| v < risk_iou);
+            (support(&all, c) as f64 / total as f64) < rare_share
+                && (low(&all) || bins.iter().any(low))
+        })
+        .collect()
+}
+
+fn items(q: &Value) -> &Vec<Value> {
+    q["items"].as_array().unwrap()
+}
+
+fn ids(q: &Value) -> Vec<i64> {
+    items(q)
+        .iter()
+        .map(|i| i["image_id"].as_i64().unwrap())
+        .collect()
+}
+
+#[track_caller]
+fn near(v: &Value, want: f64) {
+    let got = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+}
+
+/// Sorts (score, image) pairs as the queue does: score down, then sample and stem.
+fn rank_order(v: &mut [(f64, &Img)]) {
+    v.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| (&a.1.sample, &a.1.stem).cmp(&(&b.1.sample, &b.1.stem)))
+    });
+}
+
+/// Checks `queue --strategy rare-low-iou` under the thresholds against a recount: Σ over
+/// at-risk classes with image IoU below `risk_iou` of (1 − IoU)·log10(10 + pixels of the class
+/// in mask ∪ prediction). Returns whether some listed IoU is above 0.
+fn check_rare_low_iou(f: &Fixture, rare_share: f64, risk_iou: f64) -> bool {
+    let labelled: Vec<&Img> = f.labelled().collect();
+    let risky = at_risk(&labelled, rare_share, risk_iou);
+    let (share, iou_arg) = (rare_share.to_string(), risk_iou.to_string());
+    let q = f.queue_json(&[
+        "--strategy",
+        "rare-low-iou",
+        "--budget",
+        "100",
+        "--rare-share",
+        &share,
+        "--risk-iou",
+        &iou_arg,
+    ]);
+    let names: Vec<&str> = risky.iter().map(|&c| NAMES[c]).collect();
+    assert_eq!(q["at_risk"], serde_json::json!(names));
+    let mut want: Vec<(f64, &Img)> = Vec::new();
+    let mut why: BTreeMap<i64, (String, BTreeMap<String, f64>)> = BTreeMap::new();
+    let mut some_hits = false;
+    for img in &labelled {
+        let m = confusion([*img]);
+        let (mut score, mut parts, mut numbers) = (0.0, Vec::new(), BTreeMap::new());
+        for &c in &risky {
+            let Some(v) = iou(&m, c).filter(|v| *v < risk_iou) else {
+                continue;
+            };
+            some_hits |= v > 0.0;
+            let px = (support(&m, c) + predicted(&m, c) - m[c][c]) as f64;
+            score += (1.0 - v) * (10.0 + px).log10();
+            parts.push(format!(
+                "{} IoU {v:.2} over {px} px (mask {} px, predicted {} px)",
+                NAMES[c],
+                support(&m, c),
+                predicted(&m, c)
+            ));
+            numbers.insert(format!("iou_{}", NAMES[c]), v);
+            numbers.insert(format!("pixels_{}", NAMES[c]), px);
+        }
+        if score > 0.0 {
+            want.push((score, img));
+            let reason = format!("at-risk class with low IoU here: {}", parts.join("; "));
+            why.insert(img.id, (reason, numbers));
+        }
+    }
+    rank_order(&mut want);
+    assert!(!want.is_empty());
+    assert_eq!(ids(&q), want.iter().map(|w| w.1.id).collect::<Vec<_>>());
+    for (it, (score, img)) in items(&q).iter().zip(&want) {
+        let (reason, numbers) = &why[&img.id];
+        assert_eq!(it["labelled"], true);
+        assert_eq!(it["strategy"], "rare-low-iou");
+        assert_eq!(it["reason"], reason.as_str());
+        near(&it["score"], *score);
+        let got = it["numbers"].as_object().unwrap();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            numbers.keys().collect::<Vec<_>>()
+        );
+        for (k, v) in numbers {
+            near(&got[k], *v);
+        }
+    }
+    some_hits
+}
+
+#[test]
+fn rare_low_iou_and_uncertain_follow_their_definitions() {
+    let f = as_synthesised();
+    let labelled: Vec<&Img> = f.labelled().collect();
+    let risky = at_risk(&labelled, 0.02, 0.5);
+    assert!(!risky.is_empty(), "the random model misses rare classes");
+
+    check_rare_low_iou(&f, 0.02, 0.5);
+    // Wider thresholds make common classes at risk, with images where their IoU is above 0.
+    let some_hits = check_rare_low_iou(&f, 1.0, 0.9);
+    assert!(some_hits, "an at-risk class is partly right in some image");
+
+    // uncertain: unlabelled images only, (1 − mean margin)·(1 + 0.5 per at-risk class
+    // predicted in ≥ 100 px).
+    let q = f.queue_json(&["--strategy", "uncertain"]);
+    let unlabelled: Vec<&Img> = f.imgs.iter().filter(|i| i.truth.is_none()).collect();
+    assert_eq!(unlabelled.len(), 2);
+    assert_ne!(unlabelled[0].sample, unlabelled[1].sample, "one per sample");
+    // At-risk classes each unlabelled image predicts in at least 100 px.
+    let rare = |img: &Img| -> Vec<&str> {
+        risky
+            .iter()
+            .filter(|&&c| img.pred.iter().filter(|&&p| usize::from(p) == c).count() >= 100)
+            .map(|&c| NAMES[c])
+            .collect()
+    };
+    assert!(
+        unlabelled.iter().any(|i| !rare(i).is_empty()),
+        "an unlabelled image predicts an at-risk class"
+    );
+    let mut want: Vec<(f64, &Img)> = unlabelled
+        .iter()
+        .map(|img| {
+            let boost = 1.0 + 0.5 * rare(img).len() as f64;
+            ((1.0 - mean_margin(img)) * boost, *img)
+        })
+        .collect();
+    rank_order(&mut want);
+    assert_eq!(ids(&q), want.iter().map(|w| w.1.id).collect::<Vec<_>>());
+    for (it, (score, img)) in items(&q).iter().zip(&want) {
+        let mean = mean_margin(img);
+        assert_eq!(it["labelled"], false);
+        assert_eq!(it["strategy"], "uncertain");
+        near(&it["numbers"]["mean_margin"], mean);
+        near(&it["numbers"]["uncertainty"], 1.0 - mean);
+        near(&it["score"], *score);
+        let mut reason = format!("unlabelled; mean margin {mean:.2}");
+        if !rare(img).is_empty() {
+            reason = format!("{reason}; predicts at-risk {}", rare(img).join(", "));
+        }
+        assert_eq!(it["reason"], reason.as_str());
+    }
+}
+
+#[test]
+#[ignore = "bug: uncertain ranks stale predictions (no image_fp check on summaries)"]
+fn uncertain_skips_the_stale_prediction_of_a_changed_image() {
+    let f = as_synthesised();
+    let before = f.queue_json(&["--strategy", "uncertain"]);
+    let changed = f.imgs.iter().find(|i| i.truth.is_none()).unwrap();
+    assert!(ids(&before).contains(&changed.id));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    common::write(
+        &f.root.join(&changed.image_path),
+        &common::grey_png(W as u32, W as u32),
+    );
+    // Like `audit`, which counts a labelled image predicted from an older file as unpredicted.
+    let after = f.queue_json(&["--strategy", "uncertain"]);
+    assert!(
+        !ids(&after).contains(&changed.id),
+        "ranked by a prediction of the image's old file: {after}"
+    );
+}
+
+/// Mean margin of a prediction, 0–1.
+fn mean_margin(img: &Img) -> f64 {
+    img.margin.iter().map(|&m| f64::from(m)).sum::<f64>() / (255.0 * img.margin.len() as f64)
+}
+
+/// The largest 4-connected region where the prediction differs from the mask with margin ≥
+/// 0.5: (pixels, most frequent true class, most frequent predicted class, bbox); the first
+/// found in raster order among equally large ones.
+fn largest_region(img: &Img) -> (u32, u8, u8, [usize; 4]) {
+    let truth = img.truth();
+    let n = truth.len();
+    let flagged = |i: usize| truth[i] != img.pred[i] && img.margin[i] >= CONFIDENT;
+    let mut seen = vec![false; n];
+    let mut best: (u32, u8, u8, [usize; 4]) = (0, 0, 0, [0; 4]);
+    for start in 0..n {
+        if seen[start] || !flagged(start) {
+            continue;
+        }
+        seen[start] = true;
+        let mut todo = vec![start];
+        let mut members = Vec::new();
+        while let Some(i) = todo.pop() {
+            members.push(i);
+            let (x, y) = (i % W, i / W);
+            let near = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < W).then(|| i + 1),
+                (y > 0).then(|| i - W),
+                (y + 1 < W).then(|| i + W),
+            ];
+            for j in near.into_iter().flatten() {
+                if !seen[j] && flagged(j) {
+                    seen[j] = true;
+                    todo.push(j);
+                }
+            }
+        }
+        if members.len() as u32 > best.0 {
+            let mode = |map: &[u8]| {
+                let mut count = [0u32; CLASSES];
+                for &i in &members {
+                    count[usize::from(map[i])] += 1;
+                }
+                let top = *count.iter().max().unwrap();
+                count.iter().position(|&c| c == top).unwrap() as u8
+            };
+            let xs = members.iter().map(|i| i % W);
+            let ys = members.iter().map(|i| i / W);
+            best = (
+                members.len() as u32,
+                mode(truth),
+                mode(&img.pred),
+                [
+                    xs.clone().min().unwrap(),
+                    ys.clone().min().unwrap(),
+                    xs.max().unwrap(),
+                    ys.max().unwrap(),
+                ],
+            );
+        }
+    }
+    best
+}
+
+/// Per-class thresholds: mean margin (0–255, floored) of the correctly predicted pixels of the
+/// class over every labelled image; 128 for a class never predicted correctly.
+fn thresholds<'a>(imgs: impl Iterator<Item = &'a Img>) -> Vec<u64> {
+    let mut sum = [0u64; CLASSES];
+    let mut count = [0u64; CLASSES];
+    for img in imgs {
+        for ((t, p), m) in img.truth().iter().zip(&img.pred).zip(&img.margin) {
+            if t == p {
+                sum[usize::from(*p)] += u64::from(*m);
+                count[usize::from(*p)] += 1;
+            }
+        }
+    }
+    (0..CLASSES)
+        .map(|c| sum[c].checked_div(count[c]).map_or(128, |v| v.min(255)))
+        .collect()
+}
+
+/// Expected label-suspect item of one image: score, region pixels, confidently wrong pixels
+/// (margin ≥ the predicted class's threshold) and reason; `None` without a region.
+fn suspect(img: &Img, t: &[u64]) -> Option<(f64, u32, u64, String)> {
+    let truth = img.truth();
+    let confident = truth
+        .iter()
+        .zip(&img.pred)
+        .zip(&img.margin)
+        .filter(|((tr, p), m)| tr != p && u64::from(**m) >= t[usize::from(**p)])
+        .count() as u64;
+    let share = confident as f64 / truth.len() as f64;
+    let (pixels, tc, pc, bbox) = largest_region(img);
+    let score = f64::from(pixels) * (1.0 + share);
+    (score > 0.0).then(|| {
+        let reason = format!(
+            "a {pixels}-px region labelled {} is confidently predicted {} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",
+            NAMES[usize::from(tc)],
+            NAMES[usize::from(pc)],
+            share * 100.0
+        );
+        (score, pixels, confident, reason)
+    })
+}
+
+#[test]
+fn label_suspect_ranks_the_planted_label_errors_first() {
+    let f = planted();
+    let t = thresholds(f.labelled());
+    let mut expected: Vec<(f64, &Img)> = f
+        .labelled()
+        .filter_map(|i| suspect(i, &t).map(|s| (s.0, i)))
+        .collect();
+    rank_order(&mut expected);
+    let labelled: Vec<&Img> = f.labelled().collect();
+    // Only the planted images disagree with their masks, in the order of the plants' sizes.
+    assert_eq!(
+        expected.iter().map(|e| e.1.id).collect::<Vec<_>>(),
+        PLANTS.map(|(k, _)| labelled[k].id)
+    );
+
+    let q = f.queue_json(&["--strategy", "label-suspect", "--budget", "10"]);
+    assert_eq!(q["strategy"], "label-suspect");
+    assert_eq!(
+        q["model"],
+        semcurate::model::multi::model_hash(&f.model)
+            .unwrap()
+            .as_str()
+    );
+    assert_eq!(
+        ids(&q),
+        expected.iter().map(|e| e.1.id).collect::<Vec<_>>(),
+        "images that agree with their masks are not listed"
+    );
+    for (k, (it, (score, img))) in items(&q).iter().zip(&expected).enumerate() {
+        let (_, pixels, confident, reason) = suspect(img, &t).unwrap();
+        let keys: BTreeSet<&str> = it.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            BTreeSet::from([
+                "rank",
+                "image_id",
+                "sample",
+                "stem",
+                "image_path",
+                "bin",
+                "labelled",
+                "strategy",
+                "score",
+                "reason",
+                "numbers"
+            ])
+        );
+        assert_eq!(it["rank"].as_u64(), Some(k as u64 + 1));
+        assert_eq!(it["sample"], img.sample.as_str());
+        assert_eq!(it["stem"], img.stem.as_str());
+        assert_eq!(it["image_path"], img.image_path.as_str());
+        assert_eq!(it["bin"].as_u64(), img.bin.map(u64::from));
+        assert_eq!(it["labelled"], true);
+        assert_eq!(it["strategy"], "label-suspect");
+        assert_eq!(it["reason"], reason.as_str());
+        near(&it["numbers"]["region_pixels"], f64::from(pixels));
+        near(&it["numbers"]["confident_wrong_pixels"], confident as f64);
+        near(
+            &it["numbers"]["confident_wrong_share"],
+            confident as f64 / 2304.0,
+        );
+        near(&it["score"], *score);
+    }
+    // The leading reason names the classes: the relabelled one and the model's.
+    let lead = labelled[PLANTS[0].0];
+    let (q_class, p_class) = (
+        NAMES[usize::from(relabel_class(&lead.pred))],
+        NAMES[usize::from(lead.pred[16 * W + 16])],
+    );
+    let reason = items(&q)[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(&format!(
+            "region labelled {q_class} is confidently predicted {p_class}"
+        )),
+        "{reason}"
+    );
+
+    let two = f.queue_json(&["--strategy", "label-suspect", "--budget", "2"]);
+    assert_eq!(ids(&two), ids(&q)[..2], "the budget cuts the same ranking");
+    let none = f.queue_json(&["--strategy", "label-suspect", "--budget", "0"]);
+    assert!(items(&none).is_empty());
+}
+
+/// Interleaves label-suspect, rare-low-iou and uncertain, each image once, as `mixed` does.
+fn interleave(lists: [&Vec<Value>; 3], budget: usize) -> Vec<i64> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    let mut cursors = [0usize; 3];
+    while out.len() < budget && (0..3).any(|k| cursors[k] < lists[k].len()) {
+        for k in 0..3 {
+            while cursors[k] < lists[k].len() {
+                let id = lists[k][cursors[k]]["image_id"].as_i64().unwrap();
+                cursors[k] += 1;
+                if seen.insert(id) {
+                    out.push(id);
+                    break;
+                }
+            }
+            if out.len() >= budget {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn mixed_interleaves_the_strategies_deterministically() {
+    let f = as_synthesised();
+    let a = f.queue(&["--json", "--budget", "7"]).output().unwrap();
+    let b = f.queue(&["--json", "--budget", "7"]).output().unwrap();
+    assert_eq!(a.status.code(), Some(0));
+    assert_eq!(
+        a.stdout, b.stdout,
+        "same workspace, same queue, byte for byte"
+    );
+    let mixed: Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(mixed["strategy"], "mixed");
+
+    let ls = f.queue_json(&["--strategy", "label-suspect", "--budget", "100"]);
+    let rl = f.queue_json(&["--strategy", "rare-low-iou", "--budget", "100"]);
+    let un = f.queue_json(&["--strategy", "uncertain", "--budget", "100"]);
+    for list in [&ls, &rl, &un] {
+        assert!(!items(list).is_empty(), "{list}");
+    }
+    let want = interleave([items(&ls), items(&rl), items(&un)], 7);
+    assert_eq!(want.len(), 7);
+    assert_eq!(ids(&mixed), want);
+    let ranks: Vec<u64> = items(&mixed)
+        .iter()
+        .map(|i| i["rank"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=7).collect::<Vec<u64>>());
+    let strategies: BTreeSet<&str> = items(&mixed)
+        .iter()
+        .map(|i| i["strategy"].as_str().unwrap())
+        .collect();
+    assert!(strategies.contains("uncertain"), "{strategies:?}");
+    assert_eq!(items(&mixed)[0]["strategy"], "label-suspect");
+
+    // Text output lists the same images in the same order.
+    let text = f.queue(&["--budget", "7"]).output().unwrap();
+    assert_eq!(text.status.code(), Some(0));
+    let text = String::from_utf8(text.stdout).unwrap();
+    let mut at = 0;
+    for it in items(&mixed) {
+        let path = it["image_path"].as_str().unwrap();
+        at += text[at..]
+            .find(path)
+            .unwrap_or_else(|| panic!("{path} missing or out of order in\n{text}"));
+    }
+}
+
+#[test]
+fn queue_refuses_a_bad_strategy_and_a_model_without_predictions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (root, model) = (tmp.path().join("d"), tmp.path().join("m"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 1, 1.0);
+    let run = |extra: &[&str]| {
+        semcurate()
+            .args(["queue", "--quiet", "--model"])
+            .arg(&model)
+            .args(extra)
+            .arg(&root)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--strategy", "bogus"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("'bogus'") && err.contains("label-suspect"),
+        "{err}"
+    );
+
+    let o = run(&["--strategy", "uncertain", "--json"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(o.stdout.is_empty());
+    assert!(err.contains("run `semcurate predict` first"), "{err}");
+
+    let o = run(&["--budget", "-1"]);
+    assert_eq!(o.status.code(), Some(2));
+}

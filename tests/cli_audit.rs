@@ -600,7 +600,6 @@ fn csv_and_markdown_carry_the_json_numbers() {
 }
 
 #[test]
-#[ignore = "bug: the audit cache key (src/jobs/audit.rs) ignores --mask-map"]
 fn the_audit_cache_follows_the_mask_map() {
     let f = fixture();
     let plain = f.audit_json(&[]);

@@ -384,7 +384,6 @@ fn rare_low_iou_and_uncertain_follow_their_definitions() {
 }
 
 #[test]
-#[ignore = "bug: uncertain ranks stale predictions (no image_fp check on summaries)"]
 fn uncertain_skips_the_stale_prediction_of_a_changed_image() {
     let f = as_synthesised();
     let before = f.queue_json(&["--strategy", "uncertain"]);

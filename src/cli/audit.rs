@@ -76,6 +76,16 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             !r.missing && r.is_labelled() && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
         })
         .collect();
+    if rows.is_empty() {
+        let what = args
+            .split
+            .as_deref()
+            .map_or(String::new(), |s| format!(" in the {s} split"));
+        anyhow::bail!(
+            "'{}' has no labelled image with a valid mask{what}: nothing to audit (see `semcurate index` for mask problems)",
+            show(&args.dataset.dataset)
+        );
+    }
     let progress = CliProgress::new(args.dataset.quiet);
     let loaded = load_audits(
         &mut ws,

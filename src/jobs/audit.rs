@@ -38,6 +38,13 @@ pub fn load_audits(
     progress: &dyn Progress,
 ) -> Result<LoadedAudits, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
+    // The same mask file read with another value mapping is another mask.
+    let mapping = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        h.update(schema.value_table());
+        crate::hashing::short_hex(h)
+    };
     let mut cache = ws.cached_audits(model)?;
     let mut out = LoadedAudits {
         audits: Vec::with_capacity(rows.len()),
@@ -56,7 +63,7 @@ pub fn load_audits(
         }
         match cache
             .remove(&row.id)
-            .filter(|c| Some(&c.mask_fp) == row.mask_fp.as_ref() && c.image_fp == row.image_fp)
+            .filter(|c| c.mask_fp == mask_key(&row, &mapping) && c.image_fp == row.image_fp)
         {
             Some(c) => match serde_json::from_str::<ImageAudit>(&c.summary) {
                 Ok(a) => out.audits.push((row, a)),
@@ -85,7 +92,7 @@ pub fn load_audits(
             match r {
                 Ok(a) => {
                     let summary = serde_json::to_string(&a).unwrap_or_default();
-                    let mask_fp = row.mask_fp.clone().unwrap_or_default();
+                    let mask_fp = mask_key(row, &mapping);
                     tx.put_audit(
                         row.id,
                         model,
@@ -146,4 +153,9 @@ fn compute(
         p.width as usize,
         schema.len(),
     ))
+}
+
+/// The cache key of a row's mask: its file fingerprint and the value mapping it is read with.
+fn mask_key(row: &ImageRow, mapping: &str) -> String {
+    format!("{}#{mapping}", row.mask_fp.as_deref().unwrap_or_default())
 }

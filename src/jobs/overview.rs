@@ -41,9 +41,19 @@ pub fn load_overview(
     progress: &dyn Progress,
 ) -> Result<Overview, WorkspaceError> {
     let rows: Vec<ImageRow> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
-    let (labelled, unlabelled): (Vec<_>, Vec<_>) = rows.into_iter().partition(super::super::dataset::workspace::ImageRow::is_labelled);
+    let (labelled, unlabelled): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(super::super::dataset::workspace::ImageRow::is_labelled);
     let loaded = load_audits(ws, root, schema, model, labelled, progress)?;
-    let summaries = ws.prediction_summaries(model)?;
+    // Only predictions of the images as they are now: a changed file's old one is stale.
+    let keys = ws.prediction_keys(model)?;
+    let current: HashMap<i64, &str> = labelled_ids_fp(&loaded.audits, &unlabelled);
+    let mut summaries = ws.prediction_summaries(model)?;
+    summaries.retain(|id, _| {
+        keys.get(id)
+            .zip(current.get(id))
+            .is_some_and(|(k, fp)| k.image_fp == *fp)
+    });
     let splits = ws.splits()?;
     let audited: Vec<Audited<'_>> = loaded
         .audits
@@ -68,6 +78,19 @@ pub fn load_overview(
         report: rep,
         problems: loaded.problems,
     })
+}
+
+/// Current image fingerprints of the audited and unlabelled rows, by id.
+fn labelled_ids_fp<'a>(
+    audits: &'a [(ImageRow, ImageAudit)],
+    unlabelled: &'a [ImageRow],
+) -> HashMap<i64, &'a str> {
+    audits
+        .iter()
+        .map(|(r, _)| r)
+        .chain(unlabelled)
+        .map(|r| (r.id, r.image_fp.as_str()))
+        .collect()
 }
 
 impl Overview {

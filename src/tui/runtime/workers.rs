@@ -95,7 +95,8 @@ pub fn loader(slot: &Slot<LoadReq>, tx: &Sender<Event>, paths: &Paths, model: Op
     }
 }
 
-fn load(
+/// Reads an image, its mask and its stored prediction by `model`.
+pub fn load(
     paths: &Paths,
     ws: Option<&Workspace>,
     model: Option<&ModelRef>,
@@ -235,23 +236,22 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Sender<Event>, paths: &Paths, model: Opti
             let r = guarded("indexing", || reindex(&mut ws, paths, None, tx));
             send_result(tx, r);
         }
-        if overview
-            && let Some(m) = model {
-                let r = guarded("the audit", || {
-                    load_overview(
-                        &mut ws,
-                        &paths.root,
-                        &paths.schema,
-                        &m.hash,
-                        &m.bins,
-                        RiskThresholds::default(),
-                        &NoProgress,
-                    )
-                    .map(|ov| vec![Event::Overview(Box::new(ov))])
-                    .map_err(|e| e.to_string())
-                });
-                send_result(tx, r);
-            }
+        if overview && let Some(m) = model {
+            let r = guarded("the audit", || {
+                load_overview(
+                    &mut ws,
+                    &paths.root,
+                    &paths.schema,
+                    &m.hash,
+                    &m.bins,
+                    RiskThresholds::default(),
+                    &NoProgress,
+                )
+                .map(|ov| vec![Event::Overview(Box::new(ov))])
+                .map_err(|e| e.to_string())
+            });
+            send_result(tx, r);
+        }
     }
 }
 

@@ -1,0 +1,182 @@
+//! Drives the real `semcurate` binary in tmux, as a user over SSH would: open a dataset, move,
+//! toggle overlays, open the audit and the queue, follow a queued image, quit; checks the
+//! captured screens and that the shell is left clean. Skipped (with a note) where tmux is not
+//! installed.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use semcurate::dataset::ClassSchema;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(cmd: &str, w: u16, h: u16) -> Self {
+        let session = format!("semcurate-test-{}-{w}", std::process::id());
+        let ok = Command::new("tmux")
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &w.to_string(),
+                "-y",
+                &h.to_string(),
+                cmd,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux could not start");
+        Self { session }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            Command::new("tmux")
+                .args(["send-keys", "-t", &self.session, k])
+                .status()
+                .unwrap();
+            // Separate keys so that `Escape` followed by a letter is not read as alt-letter.
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits until the screen contains `text`; fails with the last screen after `secs`.
+    fn wait_for(&self, text: &str, secs: u64) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "screen never showed {text:?}; last screen:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+fn have_tmux() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn session_in(dir: &Path, w: u16, h: u16) -> Tmux {
+    let data = dir.join("data");
+    let model = dir.join("model");
+    let exit = dir.join("exit");
+    let cmd = format!(
+        "{} '{}' --model '{}' --no-mouse --colours 256 2>'{}'; echo EXIT=$? > '{}'; sleep 30",
+        env!("CARGO_BIN_EXE_semcurate"),
+        data.display(),
+        model.display(),
+        dir.join("stderr").display(),
+        exit.display()
+    );
+    Tmux::start(&cmd, w, h)
+}
+
+fn exit_line(dir: &Path) -> String {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if let Ok(s) = std::fs::read_to_string(dir.join("exit")) {
+            return s.trim().to_string();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("semcurate did not exit");
+}
+
+#[test]
+fn a_user_session_in_tmux_at_160x48_and_80x24() {
+    if !have_tmux() {
+        eprintln!("tmux is not installed: skipping the tmux-driven TUI test");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    common::synth_small(&tmp.path().join("data"));
+    common::tiny_model(&tmp.path().join("model"), ClassSchema::default(), 3, 1.0);
+
+    let t = session_in(tmp.path(), 160, 48);
+    // A small dataset without predictions is predicted automatically on first open.
+    t.wait_for("predicted", 60);
+    let s = t.wait_for("mIoU", 10);
+    assert!(s.contains("1 Browse") && s.contains("model "), "{s}");
+    t.keys(&["j", "j", "Enter"]);
+    let s = t.wait_for("legend", 10);
+    assert!(s.contains("class      mask%  pred%  IoU"), "{s}");
+    t.keys(&["m"]);
+    t.wait_for("· mask", 5);
+    t.keys(&["e"]);
+    t.wait_for("· errors", 5);
+    t.keys(&["t"]);
+    let s = t.wait_for("┌ prediction", 5);
+    assert!(s.contains("┌ image") && s.contains("┌ mask"), "{s}");
+    t.keys(&["+", "l", "l"]);
+    t.wait_for("cursor (", 5);
+    t.keys(&["3"]);
+    let s = t.wait_for("confusion % of true class", 10);
+    assert!(s.contains("IoU per class per bin"), "{s}");
+    t.keys(&["b"]);
+    t.wait_for("bin 0:", 5);
+    t.keys(&["4"]);
+    let s = t.wait_for("review queue", 5);
+    assert!(
+        !s.contains("· 0 images (S strategy)"),
+        "the queue is empty:\n{s}"
+    );
+    t.keys(&["r"]);
+    t.wait_for("reviewed by", 5);
+    t.keys(&["Enter"]);
+    t.wait_for("legend", 5);
+    t.keys(&["5"]);
+    t.wait_for("pixel sizes", 5);
+    t.keys(&["?"]);
+    t.wait_for("global keys", 5);
+    t.keys(&["Escape", "q"]);
+    assert_eq!(exit_line(tmp.path()), "EXIT=0");
+    let s = t.screen();
+    assert!(!s.contains("1 Browse"), "the TUI is still on screen:\n{s}");
+    drop(t);
+
+    // Again at 80×24: the same workspace, so predictions are stored and the list has mIoU.
+    std::fs::remove_file(tmp.path().join("exit")).unwrap();
+    let t = session_in(tmp.path(), 80, 24);
+    t.wait_for("mIoU", 10);
+    t.keys(&["Enter", "o"]);
+    t.wait_for("· errors", 5);
+    t.keys(&["3"]);
+    t.wait_for("confusion", 10);
+    t.keys(&["q"]);
+    assert_eq!(exit_line(tmp.path()), "EXIT=0");
+    let stderr = std::fs::read_to_string(tmp.path().join("stderr")).unwrap();
+    assert!(stderr.trim().is_empty(), "stderr: {stderr}");
+}

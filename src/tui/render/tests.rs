@@ -469,3 +469,73 @@ fn graphics_names_parse() {
     );
     assert!(detect_graphics(Some(Graphics::HalfBlocks)).1.is_none());
 }
+
+// ----- timing -----
+
+/// Mean wall time of `f` over `n` runs, in milliseconds.
+fn mean_ms(n: u32, mut f: impl FnMut()) -> f64 {
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed().as_secs_f64() * 1000.0 / f64::from(n)
+}
+
+#[test]
+#[ignore = "timing: cargo test --release --lib tui::render -- --ignored --nocapture"]
+fn timing_compose_and_half_blocks() {
+    let s = schema();
+    let side = 256u32;
+    let n = (side * side) as usize;
+    let img = grey(side, side, (0..n).map(|i| (i * 31 % 251) as u8).collect());
+    let mask: Vec<u8> = (0..n).map(|i| (i / 97 % 10) as u8).collect();
+    let pred: Vec<u8> = (0..n).map(|i| (i / 89 % 10) as u8).collect();
+    let margin: Vec<u8> = (0..n).map(|i| (i % 256) as u8).collect();
+    let layers = Layers {
+        image: &img,
+        mask: Some(&mask),
+        prediction: Some(&pred),
+        margin: Some(&margin),
+        disagreement: None,
+    };
+    let mut worst: f64 = 0.0;
+    for mode in [ColourMode::TrueColor, ColourMode::Ansi256] {
+        let theme = Theme::default().with_mode(mode);
+        let mut frame = Rgb::default();
+        for overlay in Overlay::ALL {
+            let ms = mean_ms(200, || {
+                compose_into(&layers, overlay, 0.5, &theme, &s, &mut frame);
+            });
+            println!("compose 256x256 {overlay:?} {mode:?}: {ms:.3} ms");
+            worst = worst.max(ms);
+        }
+        let area = Rect::new(0, 0, 120, 40);
+        let mut buf = Buffer::empty(area);
+        let big = rgb(4096, 4096, vec![[90, 120, 200]; 4096 * 4096]);
+        let views = [
+            ("256 fit", &frame, Viewport::fit(side, side, 120, 40)),
+            (
+                "256 zoom 4x",
+                &frame,
+                Viewport::fit(side, side, 120, 40).zoom_about(8.0, 128.0, 128.0),
+            ),
+            ("4096 fit", &big, Viewport::fit(4096, 4096, 120, 40)),
+        ];
+        for (name, rgb, view) in views {
+            let ms = mean_ms(200, || {
+                HalfBlocks {
+                    rgb,
+                    view,
+                    cursor: Some((100, 100)),
+                    theme: &theme,
+                }
+                .render(area, &mut buf);
+            });
+            println!("half blocks 120x40 {name} {mode:?}: {ms:.3} ms");
+            worst = worst.max(ms);
+        }
+    }
+    if !cfg!(debug_assertions) {
+        assert!(worst < 2.0, "slowest {worst:.3} ms");
+    }
+}

@@ -223,17 +223,18 @@ fn read_mask(
     };
     let mut ok = true;
     if let Some(img) = image
-        && (img.width, img.height) != (mask.width, mask.height) {
-            problems.push(Problem::new(
-                ProblemKind::SizeMismatch,
-                &file.path,
-                format!(
-                    "mask is {}x{}, its image is {}x{}: re-export the mask at the image's size",
-                    mask.width, mask.height, img.width, img.height
-                ),
-            ));
-            ok = false;
-        }
+        && (img.width, img.height) != (mask.width, mask.height)
+    {
+        problems.push(Problem::new(
+            ProblemKind::SizeMismatch,
+            &file.path,
+            format!(
+                "mask is {}x{}, its image is {}x{}: re-export the mask at the image's size",
+                mask.width, mask.height, img.width, img.height
+            ),
+        ));
+        ok = false;
+    }
     if !mask.outside.is_empty() {
         problems.push(Problem::new(
             ProblemKind::MaskOutOfRange,

@@ -241,9 +241,10 @@ impl App {
     /// Applies one action.
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         if self.help.is_some()
-            && let Some(cmds) = self.help_action(action) {
-                return cmds;
-            }
+            && let Some(cmds) = self.help_action(action)
+        {
+            return cmds;
+        }
         match action {
             Action::Quit => {
                 self.quit = true;
@@ -307,7 +308,7 @@ impl App {
     fn after_resize(&mut self) {
         let panes = self.panes();
         self.list.scroll_into_view(layout::table_rows(panes.main));
-        self.queue.scroll_into_view(layout::table_rows(panes.main));
+        self.queue.scroll_into_view(layout::queue_rows(panes.main));
         self.clamp_view();
     }
 

@@ -115,6 +115,14 @@ pub fn outer(r: Rect) -> Rect {
     }
 }
 
+/// Lines of the reason box under the queue table.
+pub const QUEUE_DETAIL: u16 = 4;
+
+/// Rows of the queue table (the pane less the reason box).
+pub fn queue_rows(main: Rect) -> usize {
+    table_rows(main).saturating_sub(usize::from(QUEUE_DETAIL))
+}
+
 /// Rows of a bordered table with a header line.
 pub fn table_rows(r: Rect) -> usize {
     usize::from(r.height.saturating_sub(3))

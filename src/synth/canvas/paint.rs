@@ -135,11 +135,12 @@ impl Canvas {
     fn covered(&mut self, job: &Job<'_>, y: usize, xs: (usize, usize), depth: f64) {
         let row = y * self.n;
         if !job.clip
-            && let Some((label, eta)) = job.prim.fill.at_depth(depth) {
-                self.label[row + xs.0..row + xs.1].fill(label);
-                self.eta[row + xs.0..row + xs.1].fill(eta);
-                return;
-            }
+            && let Some((label, eta)) = job.prim.fill.at_depth(depth)
+        {
+            self.label[row + xs.0..row + xs.1].fill(label);
+            self.eta[row + xs.0..row + xs.1].fill(eta);
+            return;
+        }
         for x in xs.0..xs.1 {
             self.blend(job, x, y, 1.0, depth);
         }

@@ -76,7 +76,7 @@ impl App {
     }
 
     pub(super) fn queue_action(&mut self, action: Action) -> Vec<Command> {
-        let page = layout::table_rows(self.panes().main).max(1) as isize;
+        let page = layout::queue_rows(self.panes().main).max(1) as isize;
         match action {
             Action::Up => self.queue_move(-1),
             Action::Down => self.queue_move(1),
@@ -107,7 +107,7 @@ impl App {
         let last = self.queue.items.len().saturating_sub(1);
         self.queue.cursor = self.queue.cursor.saturating_add_signed(delta).min(last);
         self.queue
-            .scroll_into_view(layout::table_rows(self.panes().main).max(1));
+            .scroll_into_view(layout::queue_rows(self.panes().main).max(1));
         self.preview_selection()
     }
 

@@ -216,7 +216,9 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             .disagreement
             .as_ref()
             .and_then(|d| d.get(i))
-            .map_or(String::new(), |d| format!("  MC {:.2}", f64::from(*d) / 255.0));
+            .map_or(String::new(), |d| {
+                format!("  MC {:.2}", f64::from(*d) / 255.0)
+            });
         let text = format!("confidence {conf:.2}{mc}");
         lines.push(Line::styled(text, t.text()));
     }

@@ -34,7 +34,13 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
             .render(panes.main, buf);
         return;
     }
-    let height = layout::table_rows(panes.main);
+    // The table, and below it the selected item's full reason (the column truncates it).
+    let [table_area, detail_area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Min(4),
+        ratatui::layout::Constraint::Length(layout::QUEUE_DETAIL),
+    ])
+    .areas(panes.main);
+    let height = layout::queue_rows(panes.main);
     let end = (q.offset + height).min(q.items.len());
     let rows: Vec<Row<'_>> = q.items[q.offset..end]
         .iter()
@@ -49,7 +55,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
                 Line::raw(it.rank.to_string()),
                 Line::raw(format!("{}/{}", it.sample, it.stem)),
                 Line::raw(it.bin.map_or("?".into(), |b| b.to_string())),
-                Line::raw(format!("{:.2}", it.score)),
+                Line::raw(format!("{:>8.2}", it.score)),
                 Line::styled(review.to_string(), t.dim()),
                 Line::raw(it.reason.clone()),
             ]);
@@ -66,14 +72,21 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
             Constraint::Length(4),
             Constraint::Length(22),
             Constraint::Length(3),
-            Constraint::Length(5),
+            Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Min(20),
         ],
     )
     .header(Row::new(["#", "image", "bin", "score", "review", "why"]).style(t.header()))
     .block(block(app, title, true))
-    .render(panes.main, buf);
+    .render(table_area, buf);
+    if let Some(it) = q.selected() {
+        Paragraph::new(it.reason.clone())
+            .style(t.text())
+            .wrap(Wrap { trim: true })
+            .block(block(app, format!(" #{} {} ", it.rank, it.stem), false))
+            .render(detail_area, buf);
+    }
     if let Some(&pane) = panes.images.first() {
         image::preview(app, pane, buf, pixels);
     }

@@ -15,7 +15,7 @@ use super::progress::CliProgress;
 #[derive(Debug, Clone)]
 pub struct MaskMap(pub Vec<(u16, ClassId)>);
 
-fn mask_map(s: &str) -> Result<MaskMap, String> {
+pub(super) fn mask_map(s: &str) -> Result<MaskMap, String> {
     parse_mask_map(s).map(MaskMap)
 }
 

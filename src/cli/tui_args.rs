@@ -27,6 +27,9 @@ pub struct Args {
     /// Class schema: 'default', 'extended' or a classes.toml path.
     #[arg(long, value_name = "NAME|FILE")]
     pub schema: Option<String>,
+    /// Map raw mask values to class ids, e.g. '0=4,255=5' for masks that store 0/255.
+    #[arg(long, value_name = "VALUE=CLASS,..", value_parser = super::common::mask_map)]
+    pub mask_map: Option<MaskMap>,
     /// Pixel size in µm/px for images that have none.
     #[arg(long, value_name = "UM_PER_PX")]
     pub pixel_size: Option<f64>,
@@ -65,7 +68,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         dataset: args.dataset.clone().unwrap_or_else(demo_dir),
         workspace: args.workspace.clone(),
         schema: args.schema.clone(),
-        mask_map: None::<MaskMap>,
+        mask_map: args.mask_map.clone(),
         pixel_size: args.pixel_size,
         quiet: true,
     };

@@ -75,8 +75,10 @@ pub fn panes(size: Rect, screen: Screen, triptych: bool) -> Panes {
             };
         }
         Screen::Audit => {
+            // The matrix needs ~60 columns for 10 classes; the image list takes what is left.
+            let side_w = body.width.saturating_sub(60).clamp(18, 40);
             let [left, right] =
-                Layout::horizontal([Constraint::Min(40), Constraint::Length(40)]).areas(body);
+                Layout::horizontal([Constraint::Min(40), Constraint::Length(side_w)]).areas(body);
             let [matrix, lower] =
                 Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)])
                     .areas(left);

@@ -298,7 +298,7 @@ fn help_is_a_layer_over_everything() {
 }
 
 /// An overview where image 1 confuses class 6 for 4 on its right half and image 3 is perfect.
-fn overview(a: &App) -> Box<Overview> {
+pub fn overview(a: &App) -> Box<Overview> {
     let schema = &a.ctx.schema;
     let truth = mask();
     let wrong: Vec<u8> = vec![4; truth.len()];

@@ -11,6 +11,7 @@ use super::super::layout::Panes;
 use super::{block, fmt_opt};
 
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
+    let whole = panes.main.union(panes.lower).union(panes.side);
     let Some(ov) = &app.overview else {
         let why = if app.ctx.model.is_none() {
             "no model, so no audit".to_string()
@@ -21,7 +22,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
             .wrap(ratatui::widgets::Wrap { trim: true })
             .style(app.theme.dim())
             .block(block(app, " audit ".into(), true))
-            .render(panes.main, buf);
+            .render(whole, buf);
         return;
     };
     let rep = &ov.report;
@@ -34,7 +35,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
         .wrap(ratatui::widgets::Wrap { trim: true })
         .style(app.theme.warn())
         .block(block(app, " audit ".into(), true))
-        .render(panes.main, buf);
+        .render(whole, buf);
         return;
     }
     matrix(app, panes.main, buf);
@@ -65,7 +66,7 @@ fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
     let schema = &app.ctx.schema;
     let n = schema.len();
     let (ct, cp) = app.audit.cell;
-    let mut header = vec![Line::styled("true↓ pred→", t.header())];
+    let mut header = vec![Line::styled("true", t.header())];
     header.extend(
         schema
             .classes
@@ -88,20 +89,26 @@ fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
             Row::new(cells)
         })
         .collect();
-    let mut widths = vec![Constraint::Length(11)];
+    let mut widths = vec![Constraint::Length(5)];
     widths.extend(std::iter::repeat_n(Constraint::Length(4), n));
     let title = format!(
-        " confusion % of true class · {} · {} images · acc {} · mIoU {} (b/B bin) ",
+        " confusion % of true class (rows true, columns predicted) · {} · {} images · acc {} · mIoU {} (b/B bin) ",
         bin_name(app),
         m.images,
         fmt_opt(m.pixel_accuracy),
         fmt_opt(m.mean_iou)
     );
-    Table::new(rows, widths)
-        .header(Row::new(header))
-        .column_spacing(1)
-        .block(block(app, title, app.audit.focus == AuditFocus::Matrix))
-        .render(area, buf);
+    // A fresh state with the selected row: the table scrolls so that the cursor's row shows.
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(ct));
+    ratatui::widgets::StatefulWidget::render(
+        Table::new(rows, widths)
+            .header(Row::new(header))
+            .column_spacing(1)
+            .block(block(app, title, app.audit.focus == AuditFocus::Matrix)),
+        area,
+        buf,
+        &mut state,
+    );
 }
 
 fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {

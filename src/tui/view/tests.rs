@@ -123,3 +123,22 @@ fn too_small_says_so() {
     let (text, _) = render(&a, 40, 10);
     assert!(text.contains("terminal too small"), "{text}");
 }
+
+#[test]
+fn audit_80x24_fits_the_matrix_and_lists_cell_images() {
+    let mut a = sized(80, 24);
+    a.indexing = false;
+    a.startup();
+    let ov = crate::tui::app::tests::overview(&a);
+    a.handle(Event::Overview(ov));
+    press(&mut a, "3 j j j j j j l l l l");
+    let (text, _) = render(&a, 80, 24);
+    // Every class column header is whole, and the cell (Si → Py) lists image a-01.
+    for short in [
+        "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+    ] {
+        assert!(text.contains(short), "{short} missing:\n{text}");
+    }
+    assert!(text.contains("a-01"), "{text}");
+    insta::assert_snapshot!(text);
+}

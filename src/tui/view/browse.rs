@@ -70,9 +70,7 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     } else {
         "▾"
     };
-    Row::new([format!(
-        "{fold} {sample}  ({images} images, {labelled} labelled)"
-    )])
+    Row::new([format!("{fold} {sample}  ({labelled}/{images} labelled)")])
     .style(app.theme.title(false))
 }
 

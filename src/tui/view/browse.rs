@@ -71,7 +71,7 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
         "▾"
     };
     Row::new([format!("{fold} {sample}  ({labelled}/{images} labelled)")])
-    .style(app.theme.title(false))
+        .style(app.theme.title(false))
 }
 
 fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {

@@ -79,7 +79,11 @@ fn picture(
 ) {
     let rgb = match (&c.image, c.composed.get(i)) {
         (Err(e), _) => {
-            placeholder(app, pane, &format!("cannot show this image: {e}"), buf);
+            // `pane` is already inside the picture's border.
+            Paragraph::new(format!("cannot show this image: {e}"))
+                .style(app.theme.warn())
+                .wrap(Wrap { trim: true })
+                .render(pane, buf);
             return;
         }
         (Ok(_), Some(rgb)) => rgb,
@@ -138,6 +142,7 @@ fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     lines.push(Line::raw(""));
     lines.extend(cursor_lines(app, c));
     Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
         .block(block(app, " legend ".into(), false))
         .render(area, buf);
 }

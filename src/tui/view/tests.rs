@@ -142,3 +142,26 @@ fn audit_80x24_fits_the_matrix_and_lists_cell_images() {
     assert!(text.contains("a-01"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+#[test]
+fn a_broken_image_shows_an_explained_placeholder() {
+    let mut a = sized(100, 30);
+    a.indexing = false;
+    let cmds = a.startup();
+    let Some(crate::tui::msg::Command::Load { row, generation }) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    a.handle(Event::Loaded {
+        id: row.id,
+        generation: *generation,
+        result: Err("cannot read image 'a/input-images/a-01.png': not a PNG or TIFF file".into()),
+    });
+    press(&mut a, "enter");
+    let (text, _) = render(&a, 100, 30);
+    assert!(text.contains("cannot show this image"), "{text}");
+    assert!(text.contains("not a PNG or TIFF"), "{text}");
+    assert!(
+        text.contains("no prediction: the image could not be read"),
+        "{text}"
+    );
+}

@@ -174,6 +174,11 @@ fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     lines.push(Line::styled(review, t.dim()));
     if let Some(e) = &c.mask_error {
         lines.push(Line::styled(format!("mask: {e}"), t.error()));
+    } else if c.mask.is_none() && r.is_labelled() {
+        lines.push(Line::styled(
+            "mask not loaded (the image is unreadable)",
+            t.warn(),
+        ));
     } else if c.mask.is_none() {
         lines.push(Line::styled("unlabelled (no mask)", t.dim()));
     }

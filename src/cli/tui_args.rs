@@ -39,7 +39,8 @@ pub struct Args {
     /// Compute backend for on-demand prediction: flex or ndarray (CPU), cuda when built with it.
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: BackendKind,
-    /// Theme: default, colorblind, light, a name under ~/.config/semcurate/themes, or a .toml path.
+    /// Theme: default, colorblind, light, a name under ~/.config/semcurate/themes, or a .toml
+    /// path [default: `theme` in ~/.config/semcurate/config.toml, else default].
     #[arg(long, value_name = "NAME|FILE")]
     pub theme: Option<String>,
     /// How images are drawn: auto, halfblocks (works everywhere), kitty, sixel, iterm2.
@@ -51,6 +52,34 @@ pub struct Args {
     /// Do not capture the mouse (keeps the terminal's own text selection).
     #[arg(long)]
     pub no_mouse: bool,
+}
+
+/// `~/.config/semcurate/config.toml`: defaults for the options above.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserConfig {
+    /// Theme name or file, like `--theme`.
+    theme: Option<String>,
+    /// Like `--graphics`.
+    graphics: Option<String>,
+    /// Like `--colours`.
+    colours: Option<String>,
+    /// `false` is like `--no-mouse`.
+    mouse: Option<bool>,
+}
+
+fn user_config(dir: Option<&std::path::Path>) -> anyhow::Result<UserConfig> {
+    let Some(path) = dir.map(|d| d.join("config.toml")).filter(|p| p.is_file()) else {
+        return Ok(UserConfig::default());
+    };
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read '{}'", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "'{}' is not a valid config (keys: theme, graphics, colours, mouse)",
+            path.display()
+        )
+    })
 }
 
 /// The demo dataset in the working directory if present, else in this build's source tree.
@@ -78,20 +107,32 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         model: args.model.clone(),
         backend: args.backend,
     };
-    let mode = match args.colours.as_str() {
+    let config = config_dir();
+    let user = user_config(config.as_deref())?;
+    let colours = if args.colours == "auto" {
+        user.colours.as_deref().unwrap_or("auto")
+    } else {
+        args.colours.as_str()
+    };
+    let mode = match colours {
         "truecolor" => ColourMode::TrueColor,
         "256" => ColourMode::Ansi256,
         _ => ColourMode::detect(),
     };
-    let config = config_dir();
-    let theme = Theme::resolve(
-        args.theme.as_deref().unwrap_or("default"),
-        config.as_deref(),
-    )?
-    .with_mode(mode);
+    let theme_spec = args
+        .theme
+        .as_deref()
+        .or(user.theme.as_deref())
+        .unwrap_or("default");
+    let theme = Theme::resolve(theme_spec, config.as_deref())?.with_mode(mode);
     let keymap_file = config.as_ref().map(|d| d.join("keymap.toml"));
     let keymap = Keymap::load(keymap_file.as_deref())?;
-    let graphics = match args.graphics.as_str() {
+    let graphics_spec = if args.graphics == "auto" {
+        user.graphics.as_deref().unwrap_or("auto")
+    } else {
+        args.graphics.as_str()
+    };
+    let graphics = match graphics_spec {
         "auto" => None,
         g => Some(
             g.parse::<Graphics>()
@@ -109,7 +150,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         theme,
         keymap,
         graphics,
-        mouse: !args.no_mouse,
+        mouse: !args.no_mouse && user.mouse.unwrap_or(true),
     })
     .context("the terminal UI stopped")?;
     Ok(Outcome::Clean)

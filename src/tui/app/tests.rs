@@ -397,3 +397,33 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
     a.handle(Event::Input(TermEvent::Resize(80, 24)));
     assert!(a.list.cursor < a.list.entries.len());
 }
+
+#[test]
+fn bin_edits_preview_counts_and_apply_as_a_command() {
+    let mut a = app();
+    a.startup();
+    // Pixel sizes 0.1, 0.2, 0.3 µm/px under edges 0.25, 1.8: two images in bin 0, one in bin 1.
+    assert_eq!(a.bins.counts, vec![2, 1, 0]);
+    press(&mut a, "5");
+    assert_eq!(a.layers(), vec![Layer::Bins, Layer::Global]);
+    // Move the first edge up 5 % three times: 0.25 → ~0.289, so 0.3 stays in bin 1.
+    press(&mut a, "k k k");
+    assert!(a.bins.dirty());
+    assert_eq!(a.bins.counts, vec![2, 1, 0]);
+    // Two more: ~0.319 takes the 0.3 µm/px image into bin 0.
+    press(&mut a, "k k");
+    assert_eq!(a.bins.counts, vec![3, 0, 0]);
+    let cmds = press(&mut a, "enter");
+    let Some(Command::ApplyBins(edges)) = cmds.first() else {
+        panic!("{cmds:?}")
+    };
+    assert!(edges[0] > 0.3 && edges[0] < 0.33, "{edges:?}");
+    assert_eq!(edges[1], 1.8);
+    assert!(!a.bins.dirty());
+    assert_eq!(a.ctx.bins.edges(), &edges[..]);
+    // `x` after applying has nothing to reset; deleting an edge merges two bins.
+    press(&mut a, "d");
+    assert_eq!(a.bins.counts, vec![3, 0]);
+    press(&mut a, "x");
+    assert_eq!(a.bins.counts, vec![3, 0, 0]);
+}

@@ -165,7 +165,10 @@ fn hints(app: &App) -> Line<'static> {
     let mut spans = Vec::new();
     let global = [(A::Help, Layer::Global), (A::Quit, Layer::Global)];
     for (a, l) in wanted.iter().map(|a| (*a, layer)).chain(global) {
-        if let Some(k) = app.keymap.keys_for(l, a).first() {
+        let keys = app.keymap.keys_for(l, a);
+        // `enter` reads better than a letter alias for "open".
+        let key = keys.iter().find(|k| k.to_string() == "enter").or(keys.first());
+        if let Some(k) = key {
             spans.push(Span::styled(format!(" {k}"), t.key_hint()));
             spans.push(Span::styled(format!(" {}", hint_word(a)), t.status_bar()));
         }

@@ -167,7 +167,10 @@ fn hints(app: &App) -> Line<'static> {
     for (a, l) in wanted.iter().map(|a| (*a, layer)).chain(global) {
         let keys = app.keymap.keys_for(l, a);
         // `enter` reads better than a letter alias for "open".
-        let key = keys.iter().find(|k| k.to_string() == "enter").or(keys.first());
+        let key = keys
+            .iter()
+            .find(|k| k.to_string() == "enter")
+            .or(keys.first());
         if let Some(k) = key {
             spans.push(Span::styled(format!(" {k}"), t.key_hint()));
             spans.push(Span::styled(format!(" {}", hint_word(a)), t.status_bar()));

@@ -23,6 +23,10 @@ pub struct HalfBlocks<'a> {
     /// Image pixel under the cursor.
     pub cursor: Option<(u32, u32)>,
     pub theme: &'a Theme,
+    /// Zoomed out, show the most frequent colour of a half cell instead of the mean: for pure
+    /// class maps (mask or prediction at full opacity), so that classes stay crisp instead of
+    /// blending into colours no class has.
+    pub majority: bool,
 }
 
 impl Widget for HalfBlocks<'_> {
@@ -80,21 +84,44 @@ impl HalfBlocks<'_> {
         let cursor = self
             .cursor
             .is_some_and(|(cx, cy)| xs.contains(&cx) && ys.contains(&cy));
-        Some(Sample {
-            rgb: self.average(xs, ys)?,
-            cursor,
-        })
+        let rgb = if self.majority && v.scale > 1.0 {
+            self.most_frequent(xs, ys)?
+        } else {
+            self.average(xs, ys)?
+        };
+        Some(Sample { rgb, cursor })
+    }
+
+    /// Most frequent colour over the same tap grid as [`Self::average`]; ties go to the first
+    /// tap in reading order.
+    fn most_frequent(&self, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> Option<[u8; 3]> {
+        let stride = self.rgb.width as usize;
+        let mut seen: [([u8; 3], u32); (MAX_TAPS * MAX_TAPS) as usize] =
+            [([0; 3], 0); (MAX_TAPS * MAX_TAPS) as usize];
+        let mut kinds = 0;
+        for y in taps(&ys) {
+            for x in taps(&xs) {
+                let p = *self.rgb.pixels.get(y as usize * stride + x as usize)?;
+                match seen[..kinds].iter_mut().find(|(c, _)| *c == p) {
+                    Some((_, n)) => *n += 1,
+                    None => {
+                        seen[kinds] = (p, 1);
+                        kinds += 1;
+                    }
+                }
+            }
+        }
+        let mut best: Option<([u8; 3], u32)> = None;
+        for &(c, n) in &seen[..kinds] {
+            if best.is_none_or(|(_, m)| n > m) {
+                best = Some((c, n));
+            }
+        }
+        best.map(|(c, _)| c)
     }
 
     /// Mean colour over a grid of at most [`MAX_TAPS`]² pixels spread evenly over the ranges.
     fn average(&self, xs: std::ops::Range<u32>, ys: std::ops::Range<u32>) -> Option<[u8; 3]> {
-        let taps = |r: &std::ops::Range<u32>| {
-            let len = r.end - r.start;
-            let n = len.min(MAX_TAPS);
-            let start = r.start;
-            // Tap i sits at the centre of the i-th of n equal parts of the range.
-            (0..n).map(move |i| start + ((2 * i + 1) * len) / (2 * n))
-        };
         let stride = self.rgb.width as usize;
         let mut sum = [0u32; 3];
         let mut count = 0u32;
@@ -109,6 +136,15 @@ impl HalfBlocks<'_> {
         }
         (count > 0).then(|| sum.map(|s| ((s + count / 2) / count) as u8))
     }
+}
+
+/// At most [`MAX_TAPS`] pixels spread evenly over `r`: tap i sits at the centre of the i-th
+/// of n equal parts of the range.
+fn taps(r: &std::ops::Range<u32>) -> impl Iterator<Item = u32> + use<> {
+    let len = r.end - r.start;
+    let n = len.min(MAX_TAPS);
+    let start = r.start;
+    (0..n).map(move |i| start + ((2 * i + 1) * len) / (2 * n))
 }
 
 /// The pixel containing coordinate `c`, as a one-pixel range, if inside `0..len`.

@@ -287,6 +287,7 @@ fn draw(
         view,
         cursor,
         theme,
+        majority: false,
     }
     .render(area, &mut buf);
     buf
@@ -420,6 +421,7 @@ fn half_blocks_stay_inside_the_buffer() {
         view: one_to_one(),
         cursor: None,
         theme: &theme,
+        majority: false,
     }
     .render(Rect::new(1, 1, 10, 10), &mut buf);
     assert_eq!(buf[(1, 1)].fg, Color::Rgb(5, 5, 5));
@@ -528,6 +530,7 @@ fn timing_compose_and_half_blocks() {
                     view,
                     cursor: Some((100, 100)),
                     theme: &theme,
+                    majority: false,
                 }
                 .render(area, &mut buf);
             });
@@ -538,4 +541,46 @@ fn timing_compose_and_half_blocks() {
     if !cfg!(debug_assertions) {
         assert!(worst < 2.0, "slowest {worst:.3} ms");
     }
+}
+
+#[test]
+fn majority_sampling_keeps_class_colours_pure_when_zoomed_out() {
+    // A 4×8 frame of two colours in a 3:1 checker-ish pattern, shown at scale 4: one cell,
+    // each half cell covering a 4×4 block with 12 red and 4 blue pixels.
+    let red = [200, 0, 0];
+    let blue = [0, 0, 200];
+    let pixels: Vec<[u8; 3]> = (0..32)
+        .map(|i| if i % 4 == 3 { blue } else { red })
+        .collect();
+    let frame = Rgb {
+        width: 4,
+        height: 8,
+        pixels,
+    };
+    let theme = Theme::builtin("default")
+        .unwrap()
+        .with_mode(ColourMode::TrueColor);
+    let view = Viewport {
+        x0: 0.0,
+        y0: 0.0,
+        scale: 4.0,
+    };
+    let draw = |majority| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 1, 1));
+        HalfBlocks {
+            rgb: &frame,
+            view,
+            cursor: None,
+            theme: &theme,
+            majority,
+        }
+        .render(Rect::new(0, 0, 1, 1), &mut buf);
+        (buf[(0, 0)].fg, buf[(0, 0)].bg)
+    };
+    assert_eq!(draw(true), (Color::Rgb(200, 0, 0), Color::Rgb(200, 0, 0)));
+    // The mean is a purple no class has.
+    assert_eq!(
+        draw(false),
+        (Color::Rgb(150, 0, 50), Color::Rgb(150, 0, 50))
+    );
 }

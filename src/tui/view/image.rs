@@ -103,9 +103,19 @@ fn picture(
             view,
             cursor,
             theme: &app.theme,
+            majority: pure_class_map(app, i),
         }
         .render(pane, buf),
     }
+}
+
+/// Whether picture `i` is a class map without the grey image blended in: the triptych's mask
+/// and prediction, or a mask or prediction overlay at full opacity.
+fn pure_class_map(app: &App, i: usize) -> bool {
+    if app.image.triptych {
+        return i > 0;
+    }
+    matches!(app.image.overlay, Overlay::Mask | Overlay::Prediction) && app.image.opacity >= 10
 }
 
 fn placeholder(app: &App, area: Rect, text: &str, buf: &mut Buffer) {

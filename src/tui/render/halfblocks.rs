@@ -102,12 +102,11 @@ impl HalfBlocks<'_> {
         for y in taps(&ys) {
             for x in taps(&xs) {
                 let p = *self.rgb.pixels.get(y as usize * stride + x as usize)?;
-                match seen[..kinds].iter_mut().find(|(c, _)| *c == p) {
-                    Some((_, n)) => *n += 1,
-                    None => {
-                        seen[kinds] = (p, 1);
-                        kinds += 1;
-                    }
+                if let Some((_, n)) = seen[..kinds].iter_mut().find(|(c, _)| *c == p) {
+                    *n += 1;
+                } else {
+                    seen[kinds] = (p, 1);
+                    kinds += 1;
                 }
             }
         }

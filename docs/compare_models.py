@@ -38,4 +38,4 @@ def rows(title, ga, gb):
 assert a["bin_edges"] == b["bin_edges"], "audit both models with the same --bins"
 rows("All test images", a, b)
 for ba, bb in zip(a["bins"], b["bins"]):
-    rows(f"Bin {ba['bin']} ({ba['range']} µm/px)", ba, bb)
+    rows(f"Bin {ba['bin']} ({ba['range']})", ba, bb)

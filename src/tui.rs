@@ -31,9 +31,6 @@ use runtime::TermOptions;
 use runtime::workers::{ModelRef, Paths};
 use theme::Theme;
 
-/// Datasets up to this size are predicted automatically on first open when nothing is stored.
-const AUTO_PREDICT_MAX: usize = 500;
-
 /// Everything the TUI needs to start.
 pub struct Options {
     pub root: PathBuf,
@@ -88,9 +85,8 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
         model,
         model_error,
     };
-    let small = rows.len() <= AUTO_PREDICT_MAX;
     let mut app = App::new(ctx, opts.theme, opts.keymap, rows);
-    app.auto_predict = small;
+    app.auto_predict = true;
     let paths = Paths {
         root: opts.root,
         workspace: opts.workspace_dir,

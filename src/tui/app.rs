@@ -34,6 +34,10 @@ pub use list::{Entry, ListState};
 pub use queue::QueueState;
 pub use status::{JobState, Severity};
 
+/// Datasets up to this many images are predicted automatically on first open when nothing is
+/// stored (the demo takes ~7 s); larger ones wait for `P`.
+pub const AUTO_PREDICT_MAX: usize = 500;
+
 /// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -131,7 +135,8 @@ pub struct App {
     pub size: Rect,
     /// Waiting for the first index refresh.
     pub indexing: bool,
-    /// Start a batch prediction when the first overview shows nothing predicted.
+    /// Start a batch prediction when the first overview shows nothing predicted and the
+    /// dataset has at most [`AUTO_PREDICT_MAX`] images.
     pub auto_predict: bool,
     pub quit: bool,
     /// How images reach the terminal.
@@ -445,7 +450,8 @@ impl App {
         self.overview = Some(ov);
         self.rank_queue();
         let mut cmds = self.refresh_cell_images();
-        if nothing_predicted && self.auto_predict && self.ctx.model.is_some() {
+        let small = self.rows.len() <= AUTO_PREDICT_MAX;
+        if nothing_predicted && small && self.auto_predict && self.ctx.model.is_some() {
             self.auto_predict = false;
             self.say(
                 "no stored predictions yet: predicting the dataset in the background (X cancels)"
@@ -453,6 +459,15 @@ impl App {
                 Severity::Info,
             );
             cmds.extend(self.predict_all());
+        } else if nothing_predicted && self.auto_predict && self.ctx.model.is_some() {
+            self.auto_predict = false;
+            self.say(
+                format!(
+                    "no stored predictions by this model: press P to predict the {} images",
+                    self.rows.len()
+                ),
+                Severity::Info,
+            );
         }
         cmds
     }

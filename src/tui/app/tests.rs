@@ -427,3 +427,32 @@ fn bin_edits_preview_counts_and_apply_as_a_command() {
     press(&mut a, "x");
     assert_eq!(a.bins.counts, vec![3, 0, 0]);
 }
+
+#[test]
+fn only_small_datasets_are_predicted_automatically() {
+    let mut a = app();
+    a.auto_predict = true;
+    a.startup();
+    let mut ov = overview(&a);
+    ov.summaries.clear();
+    let cmds = a.handle(Event::Overview(ov));
+    assert!(cmds.contains(&Command::PredictAll), "{cmds:?}");
+
+    let mut big = app();
+    big.auto_predict = true;
+    let rows: Vec<ImageRow> = (1..=600)
+        .map(|i| row(i, "s", &format!("t{i:04}"), true))
+        .collect();
+    big.handle(Event::Rows(rows));
+    let mut ov = overview(&big);
+    ov.summaries.clear();
+    let cmds = big.handle(Event::Overview(ov));
+    assert!(!cmds.contains(&Command::PredictAll), "{cmds:?}");
+    assert!(
+        big.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains("press P to predict the 600 images")),
+        "{:?}",
+        big.message
+    );
+}

@@ -5,17 +5,20 @@
 mod audit;
 mod bins;
 mod image;
+mod jobs;
 mod list;
+mod mouse;
 mod queue;
 mod status;
+mod viewport;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crossterm::event::{Event as TermEvent, KeyEventKind, MouseEvent};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, current_user};
+use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::model::ModelConfig;
@@ -23,7 +26,7 @@ use crate::model::ModelConfig;
 use super::action::Action;
 use super::keymap::{Key, Keymap, Layer};
 use super::layout::{self, Panes};
-use super::msg::{Command, Event, JobEvent};
+use super::msg::{Command, Event};
 use super::render::Graphics;
 use super::theme::Theme;
 
@@ -327,95 +330,9 @@ impl App {
         self.generation
     }
 
-    /// The image the decision keys act on in the current screen.
-    fn decision_target(&self) -> Option<i64> {
-        match self.screen {
-            Screen::Queue => self.queue.selected().map(|it| it.image_id),
-            Screen::Browse => self.list.selected_row().map(|i| self.rows[i].id),
-            _ => self.current.as_ref().map(|c| c.row.id),
-        }
-    }
-
-    fn decide(&mut self, decision: Decision) -> Vec<Command> {
-        let Some(image_id) = self.decision_target() else {
-            self.say("no image selected".into(), Severity::Warn);
-            return Vec::new();
-        };
-        let entry = DecisionEntry {
-            image_id,
-            decision,
-            note: String::new(),
-            user: current_user(),
-            at: unix_now(),
-        };
-        self.marks.reviews.insert(image_id, entry.clone());
-        let name = self
-            .row_by_id(image_id)
-            .map_or(String::new(), |r| r.stem.clone());
-        self.say(
-            format!("{name}: {} by {}", decision.as_str(), entry.user),
-            Severity::Ok,
-        );
-        let mut cmds = vec![Command::Decide(entry)];
-        if self.screen == Screen::Queue {
-            cmds.extend(self.queue_move(1));
-        }
-        cmds
-    }
-
     /// The row with this id.
     pub fn row_by_id(&self, id: i64) -> Option<&ImageRow> {
         self.list.index_of(id).map(|i| &self.rows[i])
-    }
-
-    fn predict_all(&mut self) -> Vec<Command> {
-        if self.ctx.model.is_none() {
-            let why = self.ctx.model_error.clone().unwrap_or_default();
-            self.say(format!("no model: {why}"), Severity::Error);
-            return Vec::new();
-        }
-        if self.job.is_some() {
-            self.say(
-                "a job is already running (X cancels it)".into(),
-                Severity::Warn,
-            );
-            return Vec::new();
-        }
-        self.job = Some(JobState::new("predict".into(), 0));
-        vec![Command::PredictAll]
-    }
-
-    fn cancel_job(&mut self) -> Vec<Command> {
-        if self.job.is_none() {
-            self.say("no job is running".into(), Severity::Info);
-            return Vec::new();
-        }
-        self.say("cancelling…".into(), Severity::Warn);
-        vec![Command::CancelJob]
-    }
-
-    fn on_job(&mut self, e: JobEvent) -> Vec<Command> {
-        match e {
-            JobEvent::Started { name, total } => self.job = Some(JobState::new(name, total)),
-            JobEvent::Progress { done } => {
-                if let Some(j) = &mut self.job {
-                    j.done = done;
-                }
-            }
-            JobEvent::Finished { message } => {
-                self.job = None;
-                self.say(message, Severity::Ok);
-                let mut cmds = vec![Command::LoadOverview];
-                // Pick up the prediction of the image on screen.
-                cmds.extend(self.reload_current());
-                return cmds;
-            }
-            JobEvent::Failed { message } => {
-                self.job = None;
-                self.say(message, Severity::Error);
-            }
-        }
-        Vec::new()
     }
 
     fn on_rows(&mut self, rows: Vec<ImageRow>) -> Vec<Command> {
@@ -470,30 +387,6 @@ impl App {
             );
         }
         cmds
-    }
-
-    fn mouse(&mut self, m: MouseEvent) -> Vec<Command> {
-        use crossterm::event::MouseEventKind as K;
-        let panes = self.panes();
-        let inside = |r: Rect| r.contains((m.column, m.row).into());
-        match m.kind {
-            K::Down(_) if inside(panes.main) && self.screen == Screen::Browse => {
-                let row = usize::from(m.row.saturating_sub(panes.main.y + 2));
-                self.list.click(row);
-                self.preview_selection()
-            }
-            K::Down(_) if self.screen == Screen::Image => {
-                self.click_image(&panes, m.column, m.row);
-                Vec::new()
-            }
-            K::ScrollUp if panes.images.iter().any(|r| inside(*r)) => self.update(Action::ZoomIn),
-            K::ScrollDown if panes.images.iter().any(|r| inside(*r)) => {
-                self.update(Action::ZoomOut)
-            }
-            K::ScrollUp => self.update(Action::Up),
-            K::ScrollDown => self.update(Action::Down),
-            _ => Vec::new(),
-        }
     }
 }
 

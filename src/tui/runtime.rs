@@ -2,6 +2,7 @@
 //! the rest, let the state handle them, run the commands it returns, redraw when something
 //! changed. The terminal is restored on every exit path, panics included.
 
+mod progress;
 mod slot;
 pub mod workers;
 

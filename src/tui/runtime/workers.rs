@@ -5,10 +5,9 @@
 //! never a wrecked terminal.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use burn::prelude::Backend;
 
@@ -23,9 +22,10 @@ use crate::jobs::predict::{PredictOptions, predict_dataset, put_all, stored};
 use crate::model::backend::BackendTask;
 use crate::model::backend::dispatch;
 use crate::model::{BackendKind, MultiUNet};
-use crate::progress::{NoProgress, Progress};
+use crate::progress::NoProgress;
 
 use super::super::msg::{Event, JobEvent, Loaded};
+use super::progress::ChannelProgress;
 use super::slot::Slot;
 
 /// What every worker needs to find the data.
@@ -352,61 +352,4 @@ pub fn spawn_predict_all(job: PredictAll) -> std::io::Result<()> {
         .name("predict-all".into())
         .spawn(move || dispatch(kind, job))
         .map(|_| ())
-}
-
-/// Progress sent to the UI as job events, at most ten a second.
-pub struct ChannelProgress {
-    tx: Mutex<Sender<Event>>,
-    done: AtomicU64,
-    started: AtomicBool,
-    last: Mutex<Instant>,
-}
-
-impl ChannelProgress {
-    pub fn new(tx: Sender<Event>) -> Self {
-        Self {
-            tx: Mutex::new(tx),
-            done: AtomicU64::new(0),
-            started: AtomicBool::new(false),
-            last: Mutex::new(Instant::now()),
-        }
-    }
-
-    fn send(&self, e: JobEvent) {
-        if let Ok(tx) = self.tx.lock() {
-            let _ = tx.send(Event::Job(e));
-        }
-    }
-
-    /// Ends the job in the status bar, when a stage with a known size was announced.
-    fn finish(&self, message: String) {
-        if self.started.load(Ordering::Relaxed) {
-            self.send(JobEvent::Finished { message });
-        }
-    }
-}
-
-impl Progress for ChannelProgress {
-    fn begin(&self, stage: &str, total: u64) {
-        self.done.store(0, Ordering::Relaxed);
-        if total > 0 {
-            self.started.store(true, Ordering::Relaxed);
-            self.send(JobEvent::Started {
-                name: stage.to_string(),
-                total,
-            });
-        }
-    }
-
-    fn advance(&self, n: u64) {
-        let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
-        let Ok(mut last) = self.last.lock() else {
-            return;
-        };
-        if last.elapsed() >= Duration::from_millis(100) {
-            *last = Instant::now();
-            drop(last);
-            self.send(JobEvent::Progress { done });
-        }
-    }
 }

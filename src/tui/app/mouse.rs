@@ -1,0 +1,35 @@
+//! Mouse: optional, never required. A click selects in the list and moves the pixel cursor;
+//! the wheel zooms over an image and scrolls elsewhere.
+
+use crossterm::event::MouseEvent;
+use ratatui::layout::Rect;
+
+use super::super::action::Action;
+use super::super::msg::Command;
+use super::{App, Screen};
+
+impl App {
+    pub(super) fn mouse(&mut self, m: MouseEvent) -> Vec<Command> {
+        use crossterm::event::MouseEventKind as K;
+        let panes = self.panes();
+        let inside = |r: Rect| r.contains((m.column, m.row).into());
+        match m.kind {
+            K::Down(_) if inside(panes.main) && self.screen == Screen::Browse => {
+                let row = usize::from(m.row.saturating_sub(panes.main.y + 2));
+                self.list.click(row);
+                self.preview_selection()
+            }
+            K::Down(_) if self.screen == Screen::Image => {
+                self.click_image(&panes, m.column, m.row);
+                Vec::new()
+            }
+            K::ScrollUp if panes.images.iter().any(|r| inside(*r)) => self.update(Action::ZoomIn),
+            K::ScrollDown if panes.images.iter().any(|r| inside(*r)) => {
+                self.update(Action::ZoomOut)
+            }
+            K::ScrollUp => self.update(Action::Up),
+            K::ScrollDown => self.update(Action::Down),
+            _ => Vec::new(),
+        }
+    }
+}

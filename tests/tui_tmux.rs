@@ -180,3 +180,14 @@ fn a_user_session_in_tmux_at_160x48_and_80x24() {
     let stderr = std::fs::read_to_string(tmp.path().join("stderr")).unwrap();
     assert!(stderr.trim().is_empty(), "stderr: {stderr}");
 }
+
+#[test]
+fn without_a_terminal_the_tui_says_what_to_use_instead() {
+    common::semcurate()
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "the terminal UI needs a terminal",
+        ))
+        .stderr(predicates::str::contains("semcurate stats DATASET"));
+}

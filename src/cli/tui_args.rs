@@ -93,6 +93,12 @@ fn demo_dir() -> PathBuf {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "the terminal UI needs a terminal (stdin and stdout are not both one); for scripts use a subcommand, e.g. `semcurate stats DATASET` (see `semcurate --help`)"
+        );
+    }
     let data = DatasetArgs {
         dataset: args.dataset.clone().unwrap_or_else(demo_dir),
         workspace: args.workspace.clone(),

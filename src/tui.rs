@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 
+use crate::dataset::ClassSchema;
 use crate::dataset::workspace::Workspace;
-use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, ModelConfig};
 
 use app::{App, Context, ModelInfo};
@@ -51,13 +51,7 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
     let ws = &opts.workspace;
     // The stored index gives the first frame at once; a refresh follows in the background.
     let rows = ws.images().context("cannot read the workspace index")?;
-    let bins: ScaleBins = ws
-        .meta_json(crate::dataset::index::keys::BINS)?
-        .unwrap_or_else(|| {
-            crate::dataset::index::DEFAULT_BINS
-                .parse()
-                .unwrap_or_else(|_| ScaleBins::single())
-        });
+    let bins = crate::dataset::index::stored_bins(ws)?;
     let (model, model_error) = match load_model_info(&opts) {
         Ok(m) => (Some(m), None),
         Err(e) => (None, Some(format!("{e:#}"))),

@@ -2,65 +2,29 @@
 //! run skips them; an interrupted run keeps what it committed and the next one finishes.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use assert_cmd::Command;
 use burn::backend::Flex;
 use semcurate::dataset::ClassSchema;
 use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::predict::{PredictOptions, predict_dataset};
-use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+use semcurate::model::MultiUNet;
 use semcurate::model::multi::model_hash;
-use semcurate::model::{MultiUNet, UNetConfig};
 use semcurate::progress::Progress;
 use serde_json::Value;
 
-fn semcurate() -> Command {
-    Command::cargo_bin("semcurate").unwrap()
-}
+use common::semcurate;
 
 /// A width-4 model with random weights over bins ≤ 1 µm/px and > 1 µm/px.
 fn tiny_model(dir: &Path) {
-    let schema = ClassSchema::default();
-    let config = ModelConfig {
-        format_version: FORMAT_VERSION,
-        kind: ModelKind::MultiUnet,
-        unet: UNetConfig::new(schema.len()).with_width(4),
-        schema,
-        bins: "1".parse().unwrap(),
-        input: InputNorm::default(),
-        tile: 64,
-        overlap: 16,
-        trained: vec![true, true],
-    };
-    let device = burn::backend::flex::FlexDevice;
-    let nets = vec![
-        Some(config.unet.init::<Flex>(&device)),
-        Some(config.unet.init::<Flex>(&device)),
-    ];
-    MultiUNet::new(config, nets, device).save(dir).unwrap();
+    common::tiny_model(dir, ClassSchema::default(), 1, 1.0);
 }
 
 fn dataset(root: &Path) {
-    semcurate()
-        .args([
-            "synth",
-            "--samples",
-            "2",
-            "--per-sample",
-            "4",
-            "--unlabelled",
-            "2",
-            "--size",
-            "48",
-            "--seed",
-            "5",
-            "--quiet",
-        ])
-        .arg(root)
-        .assert()
-        .success();
+    common::synth_small(root);
 }
 
 fn predict(root: &Path, model: &Path, out: &Path) -> Value {

@@ -8,19 +8,14 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use burn::backend::Flex;
 use semcurate::dataset::ClassSchema;
 use semcurate::dataset::raster::{DecodeLimits, read_grey8};
 use semcurate::dataset::workspace::{ImageRow, Workspace};
-use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use semcurate::model::multi::model_hash;
-use semcurate::model::{MultiUNet, UNetConfig};
 use semcurate::tui::render::{Layers, Overlay, compose};
 use semcurate::tui::theme::Theme;
 
-fn semcurate() -> Command {
-    Command::cargo_bin("semcurate").unwrap()
-}
+use common::semcurate;
 
 /// The demo's sample 10003 (15 labelled, 3 unlabelled 256×256 tiles), indexed.
 fn demo_sample(root: &Path) {
@@ -189,28 +184,6 @@ fn mask_overlay_outside_a_dataset_exits_2_and_says_what_to_do() {
     );
 }
 
-/// A width-4 model with random weights over bins ≤ 1 µm/px and > 1 µm/px.
-fn tiny_model(dir: &Path) {
-    let schema = ClassSchema::default();
-    let config = ModelConfig {
-        format_version: FORMAT_VERSION,
-        kind: ModelKind::MultiUnet,
-        unet: UNetConfig::new(schema.len()).with_width(4),
-        schema,
-        bins: "1".parse().unwrap(),
-        input: InputNorm::default(),
-        tile: 64,
-        overlap: 16,
-        trained: vec![true, true],
-    };
-    let device = burn::backend::flex::FlexDevice;
-    let nets = vec![
-        Some(config.unet.init::<Flex>(&device)),
-        Some(config.unet.init::<Flex>(&device)),
-    ];
-    MultiUNet::new(config, nets, device).save(dir).unwrap();
-}
-
 /// The first labelled row and its image path.
 fn labelled(root: &Path) -> (ImageRow, PathBuf) {
     let ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
@@ -244,7 +217,7 @@ fn prediction_overlays_use_the_stored_prediction() {
         .arg(&root)
         .assert()
         .success();
-    tiny_model(&model);
+    common::tiny_model(&model, ClassSchema::default(), 3, 1.0);
     index(&root);
     let (row, image) = labelled(&root);
     let show = |overlay: &str, out: Option<&Path>| {

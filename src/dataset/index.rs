@@ -169,6 +169,13 @@ fn check_root(root: &Path, ws: &Workspace) -> Result<(), IndexError> {
     }
 }
 
+/// The bins the workspace stores, or the default ones before the first index; reads only.
+pub fn stored_bins(ws: &Workspace) -> Result<ScaleBins, WorkspaceError> {
+    Ok(ws
+        .meta_json(keys::BINS)?
+        .unwrap_or_else(|| DEFAULT_BINS.parse().expect("DEFAULT_BINS parses (tested)")))
+}
+
 /// The workspace's bins, replaced by `new` when given.
 fn resolve_bins(ws: &mut Workspace, new: Option<&ScaleBins>) -> Result<ScaleBins, IndexError> {
     let stored: Option<ScaleBins> = ws.meta_json(keys::BINS)?;

@@ -9,6 +9,8 @@ mod jobs;
 mod list;
 mod mouse;
 mod queue;
+mod screen;
+mod stats;
 mod status;
 mod viewport;
 
@@ -32,54 +34,16 @@ use super::theme::Theme;
 
 pub use audit::{AuditFocus, AuditState};
 pub use bins::BinsState;
-pub use image::{ClassStat, Current, ImageState, PredState};
+pub use image::{Current, ImageState, PredState};
 pub use list::{Entry, ListState};
 pub use queue::QueueState;
+pub use screen::Screen;
+pub use stats::ClassStat;
 pub use status::{JobState, Severity};
 
 /// Datasets up to this many images are predicted automatically on first open when nothing is
 /// stored (the demo takes ~7 s); larger ones wait for `P`.
 pub const AUTO_PREDICT_MAX: usize = 500;
-
-/// The screens, in tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Browse,
-    Image,
-    Audit,
-    Queue,
-    Bins,
-}
-
-impl Screen {
-    pub const ALL: [Screen; 5] = [
-        Screen::Browse,
-        Screen::Image,
-        Screen::Audit,
-        Screen::Queue,
-        Screen::Bins,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Browse => "Browse",
-            Screen::Image => "Image",
-            Screen::Audit => "Audit",
-            Screen::Queue => "Queue",
-            Screen::Bins => "Bins",
-        }
-    }
-
-    fn layer(self) -> Layer {
-        match self {
-            Screen::Browse => Layer::Browse,
-            Screen::Image => Layer::Image,
-            Screen::Audit => Layer::Audit,
-            Screen::Queue => Layer::Queue,
-            Screen::Bins => Layer::Bins,
-        }
-    }
-}
 
 /// The loaded model, when there is one.
 #[derive(Debug, Clone)]
@@ -306,7 +270,10 @@ impl App {
         self.after_resize();
         match screen {
             Screen::Image if self.current.is_none() => self.select_from_list(),
-            Screen::Audit => self.refresh_cell_images(),
+            Screen::Audit => {
+                self.refresh_cell_images();
+                Vec::new()
+            }
             Screen::Browse | Screen::Queue => self.preview_selection(),
             _ => Vec::new(),
         }
@@ -366,7 +333,8 @@ impl App {
         let nothing_predicted = ov.summaries.is_empty();
         self.overview = Some(ov);
         self.rank_queue();
-        let mut cmds = self.refresh_cell_images();
+        self.refresh_cell_images();
+        let mut cmds = Vec::new();
         let small = self.rows.len() <= AUTO_PREDICT_MAX;
         if nothing_predicted && small && self.auto_predict && self.ctx.model.is_some() {
             self.auto_predict = false;

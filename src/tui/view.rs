@@ -209,13 +209,7 @@ fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
     let t = &app.theme;
     let popup = centred(area, 78, area.height.saturating_sub(4));
     Clear.render(popup, buf);
-    let screen_layer = match app.screen {
-        Screen::Browse => Layer::Browse,
-        Screen::Image => Layer::Image,
-        Screen::Audit => Layer::Audit,
-        Screen::Queue => Layer::Queue,
-        Screen::Bins => Layer::Bins,
-    };
+    let screen_layer = app.screen.layer();
     let mut lines = Vec::new();
     for layer in [screen_layer, Layer::Global] {
         lines.push(Line::styled(

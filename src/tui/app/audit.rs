@@ -2,6 +2,8 @@
 //! most pixels to that cell.
 
 use crate::audit::GroupMetrics;
+use crate::dataset::ScaleBins;
+use crate::dataset::workspace::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::Command;
@@ -83,20 +85,28 @@ impl App {
             }
             _ => return Vec::new(),
         }
-        self.refresh_cell_images()
+        self.refresh_cell_images();
+        Vec::new()
     }
 
     /// Recomputes the images of the selected cell.
-    pub(super) fn refresh_cell_images(&mut self) -> Vec<Command> {
+    pub(super) fn refresh_cell_images(&mut self) {
         let Some(ov) = &self.overview else {
             self.audit.images.clear();
-            return Vec::new();
+            return;
         };
         let (t, p) = self.audit.cell;
+        // The report's bins are the model's, not necessarily the workspace's.
+        let bins = ScaleBins::new(ov.report.bin_edges.clone()).ok();
+        let in_bin = |row: &ImageRow| match (self.audit.bin, &bins) {
+            (None, _) => true,
+            (Some(b), Some(bins)) => row.pixel_size.is_some_and(|p| bins.bin_of(p) == b),
+            (Some(_), None) => false,
+        };
         let mut images: Vec<(i64, u64)> = ov
             .audits
             .iter()
-            .filter(|(row, _)| self.audit.bin.is_none_or(|b| row_bin(ov, row) == Some(b)))
+            .filter(|(row, _)| in_bin(row))
             .map(|(row, a)| (row.id, a.confusion.get(t, p)))
             .filter(|&(_, px)| px > 0)
             .collect();
@@ -104,17 +114,7 @@ impl App {
         images.truncate(CELL_IMAGES);
         self.audit.images = images;
         self.audit.image_cursor = 0;
-        Vec::new()
     }
-}
-
-/// The bin of a row under the report's (the model's) edges.
-fn row_bin(
-    ov: &crate::jobs::overview::Overview,
-    row: &crate::dataset::workspace::ImageRow,
-) -> Option<usize> {
-    let edges = &ov.report.bin_edges;
-    row.pixel_size.map(|p| edges.partition_point(|&e| e < p))
 }
 
 /// All → 0 → 1 → … → all.

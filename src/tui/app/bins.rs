@@ -25,6 +25,8 @@ pub struct BinsState {
     pub unknown: usize,
     /// Images per bin under `edges`.
     pub counts: Vec<usize>,
+    /// Images per bin under `saved`.
+    pub saved_counts: Vec<usize>,
 }
 
 impl BinsState {
@@ -49,12 +51,19 @@ impl BinsState {
         self.recount();
     }
 
+    /// Recounts the images per bin under the edited and the saved edges.
     fn recount(&mut self) {
-        let mut counts = vec![0; self.edges.len() + 1];
+        self.counts = self.count(&self.edges);
+        self.saved_counts = self.count(&self.saved);
+    }
+
+    /// Images per bin under `edges` (the rule of `ScaleBins::bin_of`: upper edges inclusive).
+    fn count(&self, edges: &[f64]) -> Vec<usize> {
+        let mut counts = vec![0; edges.len() + 1];
         for &p in &self.sizes {
-            counts[self.edges.partition_point(|&e| e < p)] += 1;
+            counts[edges.partition_point(|&e| e < p)] += 1;
         }
-        self.counts = counts;
+        counts
     }
 
     /// Moves the selected edge by `factor`, keeping the edges strictly increasing.
@@ -132,6 +141,7 @@ impl App {
         match ScaleBins::new(self.bins.edges.clone()) {
             Ok(bins) => {
                 self.bins.saved = bins.edges().to_vec();
+                self.bins.recount();
                 self.ctx.bins = bins;
                 self.say(
                     format!(

@@ -84,14 +84,6 @@ fn histogram(app: &App, area: Rect, buf: &mut Buffer) {
 fn table(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let b = &app.bins;
-    let saved = ScaleBins::new(b.saved.clone()).ok();
-    let saved_counts = saved.as_ref().map(|s| {
-        let mut c = vec![0usize; s.len()];
-        for &p in &b.sizes {
-            c[s.bin_of(p)] += 1;
-        }
-        c
-    });
     let edited = ScaleBins::new(b.edges.clone()).ok();
     let rows: Vec<Row<'_>> = b
         .counts
@@ -99,9 +91,9 @@ fn table(app: &App, area: Rect, buf: &mut Buffer) {
         .enumerate()
         .map(|(k, n)| {
             let range = edited.as_ref().map_or(String::new(), |s| s.interval(k));
-            let before = saved_counts
-                .as_ref()
-                .and_then(|c| c.get(k))
+            let before = b
+                .saved_counts
+                .get(k)
                 .map_or("–".into(), ToString::to_string);
             Row::new([format!("bin {k}"), range, n.to_string(), before])
         })

@@ -1,0 +1,94 @@
+use super::*;
+
+#[test]
+fn mask_keys() {
+    assert_eq!(
+        mask_key("Tile_r1-c1_Chenzh-P7-run1_MASK_0011"),
+        "Tile_r1-c1_Chenzh-P7-run1_0011"
+    );
+    assert_eq!(mask_key("a_mask"), "a");
+    assert_eq!(mask_key("10003_s01-t02"), "10003_s01-t02");
+}
+
+fn touch(p: &Path) {
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, b"x").unwrap();
+}
+
+#[test]
+fn pairs_skips_and_reports() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    touch(&r.join("10003/input-images/10003_a-1.png"));
+    touch(&r.join("10003/input-images/10003_a-2.PNG"));
+    touch(&r.join("10003/input-images/Thumbs.db"));
+    touch(&r.join("10003/input-images/.DS_Store"));
+    touch(&r.join("10003/input-images/.ipynb_checkpoints/10003_a-1-checkpoint.png"));
+    touch(&r.join("10003/output-images/10003_a-1.png"));
+    touch(&r.join("10003/output-images/10003_zz-9.png"));
+    touch(&r.join("10003/input-features/10003_a-1.txt"));
+    touch(&r.join(".semcurate/index.sqlite"));
+    touch(&r.join("README.md"));
+    let s = scan(r).unwrap();
+    assert_eq!(
+        s.samples,
+        vec![SampleInfo {
+            name: "10003".into(),
+            layout: LayoutKind::MineralClassifier
+        }]
+    );
+    assert_eq!(s.items.len(), 2);
+    let a1 = &s.items[0];
+    assert_eq!(a1.stem, "10003_a-1");
+    assert_eq!(a1.group, "10003/10003_a");
+    assert_eq!(
+        a1.mask.as_ref().unwrap().path,
+        "10003/output-images/10003_a-1.png"
+    );
+    assert_eq!(
+        a1.features.as_ref().unwrap().path,
+        "10003/input-features/10003_a-1.txt"
+    );
+    assert!(s.items[1].mask.is_none());
+    assert_eq!(
+        s.skipped,
+        SkipCounts {
+            hidden_dirs: 2,
+            hidden_files: 1,
+            other_files: 1,
+            other_dirs: 0
+        }
+    );
+    assert_eq!(s.problems.len(), 1);
+    assert_eq!(s.problems[0].kind, ProblemKind::OrphanMask);
+    assert_eq!(s.problems[0].path, "10003/output-images/10003_zz-9.png");
+}
+
+#[test]
+fn a_sample_folder_given_directly_and_images_masks_layout() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path().join("shale");
+    touch(&r.join("images/T_0001.tif"));
+    touch(&r.join("masks/T_MASK_0001.tif"));
+    touch(&r.join("unlabelled/T_0009.tif"));
+    touch(&r.join("unlabelled/..."));
+    let s = scan(&r).unwrap();
+    assert_eq!(s.samples[0].name, "shale");
+    assert_eq!(s.samples[0].layout, LayoutKind::ImagesMasks);
+    assert_eq!(s.items.len(), 2);
+    assert_eq!(
+        s.items[0].mask.as_ref().unwrap().path,
+        "masks/T_MASK_0001.tif"
+    );
+    assert_eq!(s.skipped.hidden_files, 1);
+}
+
+#[test]
+fn empty_root_is_an_error() {
+    let t = tempfile::tempdir().unwrap();
+    assert!(matches!(scan(t.path()), Err(LayoutError::NoSamples(_))));
+    assert!(matches!(
+        scan(&t.path().join("nope")),
+        Err(LayoutError::Missing(_))
+    ));
+}

@@ -1,0 +1,169 @@
+use super::*;
+use crate::dataset::item::MaskState;
+
+fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
+    ImageRow {
+        id,
+        sample: sample.into(),
+        stem: format!("{sample}_s01-t{id:02}"),
+        group: format!("{sample}/{sample}_s01"),
+        image_path: format!("{sample}/input-images/{id}.png"),
+        mask_path: None,
+        features_path: None,
+        image_fp: "1:1".into(),
+        mask_fp: None,
+        features_fp: None,
+        format: Some("png".into()),
+        width: Some(16),
+        height: Some(16),
+        bit_depth: Some(8),
+        pixel_size: Some(1.0),
+        pixel_size_source: None,
+        bin: Some(bin),
+        mask_state: MaskState::Valid,
+        class_counts: None,
+        missing: false,
+    }
+}
+
+fn names() -> Vec<String> {
+    [
+        "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect()
+}
+
+/// A 16×16 image: truth Py everywhere, prediction Py with `wrong` pixels (a square from
+/// the top-left) predicted as `as_class`, all with margin `margin`.
+fn audit(truth_class: u8, wrong: usize, as_class: u8, margin: u8) -> ImageAudit {
+    let w = 16;
+    let truth = vec![truth_class; w * w];
+    let mut pred = truth.clone();
+    let side = (wrong as f64).sqrt() as usize;
+    for y in 0..side {
+        for x in 0..side {
+            pred[y * w + x] = as_class;
+        }
+    }
+    ImageAudit::compute(&truth, &pred, &vec![margin; w * w], w, 10)
+}
+
+#[test]
+fn a_planted_mislabelled_region_comes_first() {
+    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "10003", 1)).collect();
+    let audits = vec![
+        audit(4, 4, 5, 200),  // small confident error
+        audit(4, 64, 5, 200), // the planted 8×8 region
+        audit(4, 36, 5, 60),  // bigger but unsure: not a region of confident disagreement
+        audit(4, 0, 4, 200),  // perfect
+        audit(4, 16, 7, 200), // 4×4
+    ];
+    let labelled: Vec<LabelledInput<'_>> = rows
+        .iter()
+        .zip(&audits)
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &[],
+        at_risk: &[],
+        class_names: &names,
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::LabelSuspect, 3);
+    assert_eq!(
+        q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
+        vec![2, 5, 1]
+    );
+    assert_eq!(q[0].rank, 1);
+    assert!(
+        q[0].reason
+            .starts_with("a 64-px region labelled Py is confidently predicted Pl"),
+        "{}",
+        q[0].reason
+    );
+    assert!((q[0].numbers["region_pixels"] - 64.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_rare_class_with_iou_zero_is_flagged() {
+    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "12002", 2)).collect();
+    // Image 1: olivine (7) in the mask, predicted as pyroxene everywhere → Ol IoU 0.
+    let a1 = {
+        let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
+        ImageAudit::compute(&truth, &[4; 256], &[200; 256], 16, 10)
+    };
+    let a2 = audit(4, 0, 4, 200);
+    let a3 = {
+        let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
+        ImageAudit::compute(&truth, &truth, &[200; 256], 16, 10)
+    };
+    let audits = [a1, a2, a3];
+    let labelled: Vec<LabelledInput<'_>> = rows
+        .iter()
+        .zip(&audits)
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &[],
+        at_risk: &[7],
+        class_names: &names,
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::RareLowIou, 10);
+    assert_eq!(q.len(), 1, "only the image where olivine fails: {q:?}");
+    assert_eq!(q[0].image_id, 1);
+    assert!(q[0].numbers["iou_Ol"].abs() < 1e-12);
+    assert!(
+        q[0].reason.contains("Ol IoU 0.00 over 40 px"),
+        "{}",
+        q[0].reason
+    );
+}
+
+#[test]
+fn uncertain_picks_spread_over_samples_and_bins() {
+    let rows: Vec<ImageRow> = (1..=6)
+        .map(|i| row(i, if i <= 4 { "10003" } else { "70017" }, 0))
+        .collect();
+    let summary = |px: u64| {
+        vec![ClassSummary {
+            pixels: px,
+            mean_margin: Some(0.5),
+            mc_disagreement: None,
+        }]
+    };
+    let sums: Vec<Vec<ClassSummary>> = (0..6).map(|_| summary(256)).collect();
+    let margins = [0.10, 0.11, 0.12, 0.13, 0.20, 0.25];
+    let unl: Vec<UnlabelledInput<'_>> = rows
+        .iter()
+        .zip(&sums)
+        .zip(margins)
+        .map(|((row, s), m)| UnlabelledInput {
+            row,
+            mean_margin: m,
+            per_class: s,
+        })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &[],
+        unlabelled: &unl,
+        at_risk: &[],
+        class_names: &names,
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::Uncertain, 3);
+    let samples: Vec<&str> = q.iter().map(|i| i.sample.as_str()).collect();
+    assert_eq!(
+        samples,
+        vec!["10003", "70017", "10003"],
+        "the second pick comes from the other sample"
+    );
+    assert_eq!(q[0].image_id, 1, "the least confident first");
+}

@@ -17,7 +17,9 @@ runs=()
 for i in 1 2 3 4 5; do
     tmux kill-session -t bench 2>/dev/null || true
     t0=$(now_ms)
-    tmux new-session -d -s bench -x 160 -y 48 "$BIN '$DATA' --workspace '$WS' --no-mouse"
+    # The model goes on the command line: a running tmux server keeps its own environment.
+    tmux new-session -d -s bench -x 160 -y 48 \
+        "$BIN '$DATA' --workspace '$WS' --no-mouse ${SEMCURATE_MODEL:+--model '$SEMCURATE_MODEL'}"
     until tmux capture-pane -p -t bench 2>/dev/null | grep -q "1 Browse"; do sleep 0.005; done
     runs+=($(( $(now_ms) - t0 )))
     if [ "$i" = 5 ]; then

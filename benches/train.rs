@@ -10,14 +10,10 @@
 
 use std::time::Instant;
 
-use burn::backend::flex::FlexDevice;
-use burn::backend::{Autodiff, Flex};
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 use semcurate::model::UNetConfig;
 use semcurate::model::train::loss::{class_weights, loss};
-
-type B = Autodiff<Flex>;
 
 const CLASSES: usize = 10;
 
@@ -37,19 +33,17 @@ fn batch(n: usize, crop: usize) -> (Vec<f32>, Vec<i64>) {
 }
 
 fn bench(width: usize, n: usize, crop: usize, budget: f64) {
-    let device = FlexDevice;
-    B::seed(&device, 1);
-    let mut net = UNetConfig::new(CLASSES)
-        .with_width(width)
-        .init::<B>(&device);
+    let device = Device::flex().autodiff();
+    device.seed(1);
+    let mut net = UNetConfig::new(CLASSES).with_width(width).init(&device);
     let mut optim = AdamConfig::new().init();
     let (inputs, targets) = batch(n, crop);
     let weights = class_weights(&[9, 1, 2, 5, 40, 30, 3, 6, 8, 1]);
     let mut step = || {
         let t = Instant::now();
-        let x = Tensor::<B, 1>::from_floats(inputs.as_slice(), &device).reshape([n, 1, crop, crop]);
+        let x = Tensor::<1>::from_floats(inputs.as_slice(), &device).reshape([n, 1, crop, crop]);
         let l = loss(net.clone().forward(x), &targets, Some(&weights), 1.0);
-        let value: f32 = l.clone().into_scalar().elem();
+        let value: f32 = l.clone().into_scalar();
         let grads = GradientsParams::from_grads(l.backward(), &net);
         net = optim.step(1e-3, net.clone(), grads);
         assert!(value.is_finite(), "loss went non-finite: {value}");

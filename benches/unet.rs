@@ -7,7 +7,6 @@
 
 use std::time::Instant;
 
-use burn::backend::{Flex, NdArray};
 use burn::prelude::*;
 use semcurate::model::UNetConfig;
 use semcurate::model::fused::FusedUNet;
@@ -20,34 +19,38 @@ fn list(var: &str, default: &str) -> Vec<usize> {
         .collect()
 }
 
-fn input<B: Backend>(batch: usize, device: &B::Device) -> Tensor<B, 4> {
+fn input(batch: usize, device: &Device) -> Tensor<4> {
     let data: Vec<f32> = (0..batch * 256 * 256)
         .map(|i| ((i * 37) % 256) as f32 / 255.0)
         .collect();
-    Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([batch, 1, 256, 256])
+    Tensor::<1>::from_floats(data.as_slice(), device).reshape([batch, 1, 256, 256])
 }
 
-fn bench<B: Backend>(name: &str, width: usize, batch: usize, budget: f64) {
-    let device = B::Device::default();
-    let net = UNetConfig::new(10).with_width(width).init::<B>(&device);
-    time::<B>(name, width, batch, budget, &|x| net.forward(x));
+fn bench(name: &str, device: &Device, width: usize, batch: usize, budget: f64) {
+    let net = UNetConfig::new(10).with_width(width).init(device);
+    time(name, device, width, batch, budget, &|x| net.forward(x));
     let fused = FusedUNet::from_unet(&net);
-    time::<B>(&format!("{name}-fused-bn"), width, batch, budget, &|x| {
-        fused.forward(x)
-    });
+    time(
+        &format!("{name}-fused-bn"),
+        device,
+        width,
+        batch,
+        budget,
+        &|x| fused.forward(x),
+    );
 }
 
-fn time<B: Backend>(
+fn time(
     name: &str,
+    device: &Device,
     width: usize,
     batch: usize,
     budget: f64,
-    forward: &dyn Fn(Tensor<B, 4>) -> Tensor<B, 4>,
+    forward: &dyn Fn(Tensor<4>) -> Tensor<4>,
 ) {
-    let device = B::Device::default();
     let run = || {
         let t = Instant::now();
-        let out = forward(input::<B>(batch, &device));
+        let out = forward(input(batch, device));
         let _ = out.into_data();
         t.elapsed().as_secs_f64()
     };
@@ -78,10 +81,11 @@ fn main() {
     for width in list("BENCH_WIDTHS", "8,64") {
         for batch in list("BENCH_BATCHES", "1,8") {
             if backends.contains("flex") {
-                bench::<Flex>("flex", width, batch, budget);
+                bench("flex", &Device::flex(), width, batch, budget);
             }
             if backends.contains("ndarray") {
-                bench::<NdArray>("ndarray", width, batch, budget);
+                #[allow(deprecated)] // burn 0.22 deprecates ndarray; measured while it exists
+                bench("ndarray", &Device::ndarray(), width, batch, budget);
             }
         }
     }

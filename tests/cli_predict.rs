@@ -7,7 +7,6 @@ mod common;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use burn::backend::Flex;
 use semcurate::dataset::ClassSchema;
 use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::predict::{PredictOptions, predict_dataset};
@@ -115,7 +114,7 @@ fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
         .arg(&root)
         .assert()
         .success();
-    let model = MultiUNet::<Flex>::load(&model_dir, &burn::backend::flex::FlexDevice).unwrap();
+    let model = MultiUNet::load(&model_dir, &burn::tensor::Device::flex()).unwrap();
     let hash = model_hash(&model_dir).unwrap();
     let mut ws = Workspace::open(&root.join(".semcurate")).unwrap();
     let cancel = AtomicBool::new(false);

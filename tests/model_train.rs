@@ -5,15 +5,12 @@
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::channel;
 
-use burn::backend::{Autodiff, Flex};
 use semcurate::dataset::load::LabelledImage;
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::{ClassSchema, ScaleBins};
 use semcurate::model::UNetConfig;
 use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use semcurate::model::train::{TrainData, TrainEvent, TrainOptions, train};
-
-type B = Autodiff<Flex>;
 
 /// Three phases as grey bands (dark = 0 Void, mid = 4 Pyroxene, bright = 3 oxides) in
 /// discs and stripes, with noise.
@@ -82,14 +79,14 @@ fn run(seed: u64) -> (Vec<f32>, f64) {
         ..TrainOptions::default()
     };
     let (tx, rx) = channel();
-    let (model, reports) = train::<B>(
+    let (model, reports) = train(
         &config,
         vec![None],
         &data,
         &opts,
         &tx,
         &AtomicBool::new(false),
-        &burn::backend::flex::FlexDevice,
+        &burn::tensor::Device::flex().autodiff(),
     );
     drop(tx);
     let losses: Vec<f32> = rx

@@ -1,15 +1,12 @@
 //! The U-Net and the model folder on the CPU backend: shapes, routing, save/load.
 #![allow(clippy::unwrap_used)]
 
-use burn::backend::Flex;
 use burn::prelude::*;
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::{ClassSchema, ScaleBins};
 use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use semcurate::model::multi::model_hash;
 use semcurate::model::{MultiUNet, UNetConfig};
-
-type B = Flex;
 
 fn config(bins: &str, trained: Vec<bool>) -> ModelConfig {
     let schema = ClassSchema::default();
@@ -26,12 +23,12 @@ fn config(bins: &str, trained: Vec<bool>) -> ModelConfig {
     }
 }
 
-fn model(bins: &str, trained: &[bool]) -> MultiUNet<B> {
-    let device = burn::backend::flex::FlexDevice;
+fn model(bins: &str, trained: &[bool]) -> MultiUNet {
+    let device = burn::tensor::Device::flex();
     let cfg = config(bins, trained.to_vec());
     let nets = trained
         .iter()
-        .map(|&t| t.then(|| cfg.unet.init::<B>(&device)))
+        .map(|&t| t.then(|| cfg.unet.init(&device)))
         .collect();
     MultiUNet::new(cfg, nets, device)
 }
@@ -46,13 +43,13 @@ fn image(w: u32, h: u32) -> Grey8 {
 
 #[test]
 fn logits_have_the_input_size_and_class_count() {
-    let device = burn::backend::flex::FlexDevice;
-    let net = UNetConfig::new(10).with_width(4).init::<B>(&device);
+    let device = burn::tensor::Device::flex();
+    let net = UNetConfig::new(10).with_width(4).init(&device);
     for (h, w) in [(8, 8), (64, 64), (40, 96), (256, 256)] {
-        let x = Tensor::<B, 4>::zeros([1, 1, h, w], &device);
+        let x = Tensor::<4>::zeros([1, 1, h, w], &device);
         assert_eq!(net.forward(x).dims(), [1, 10, h, w]);
     }
-    let x = Tensor::<B, 4>::zeros([3, 1, 16, 24], &device);
+    let x = Tensor::<4>::zeros([3, 1, 16, 24], &device);
     assert_eq!(net.forward(x).dims(), [3, 10, 16, 24]);
 }
 
@@ -98,7 +95,7 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
     let t = tempfile::tempdir().unwrap();
     let m = model("1", &[true, true]);
     m.save(t.path()).unwrap();
-    let loaded = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice).unwrap();
+    let loaded = MultiUNet::load(t.path(), &burn::tensor::Device::flex()).unwrap();
     let img = image(48, 40);
     for px in [0.5, 3.0] {
         let (a, b) = (m.predict(&img, px, 0), loaded.predict(&img, px, 0));
@@ -110,7 +107,7 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
     assert_eq!(h1, model_hash(t.path()).unwrap());
     let fresh = UNetConfig::new(10)
         .with_width(4)
-        .init::<B>(&burn::backend::flex::FlexDevice);
+        .init(&burn::tensor::Device::flex());
     semcurate::model::multi::save_net(&fresh, &t.path().join("bin0.safetensors")).unwrap();
     assert_ne!(
         h1,
@@ -122,14 +119,14 @@ fn save_and_load_give_identical_outputs_and_a_stable_hash() {
 #[test]
 fn loading_checks_files_and_schema() {
     let t = tempfile::tempdir().unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice)
+    let e = MultiUNet::load(t.path(), &burn::tensor::Device::flex())
         .err()
         .unwrap();
     assert!(e.to_string().contains("has no config.json"), "{e}");
     let m = model("1", &[true, true]);
     m.save(t.path()).unwrap();
     std::fs::remove_file(t.path().join("bin1.safetensors")).unwrap();
-    let e = MultiUNet::<B>::load(t.path(), &burn::backend::flex::FlexDevice)
+    let e = MultiUNet::load(t.path(), &burn::tensor::Device::flex())
         .err()
         .unwrap();
     assert!(
@@ -167,9 +164,9 @@ fn mc_dropout_keeps_the_class_map() {
 
 #[test]
 fn channel_dropout_changes_logits_and_keeps_the_mean() {
-    let device = burn::backend::flex::FlexDevice;
-    let net = UNetConfig::new(10).with_width(8).init::<B>(&device);
-    let x = Tensor::<B, 4>::random([1, 1, 32, 32], burn::tensor::Distribution::Default, &device);
+    let device = burn::tensor::Device::flex();
+    let net = UNetConfig::new(10).with_width(8).init(&device);
+    let x = Tensor::<4>::random([1, 1, 32, 32], burn::tensor::Distribution::Default, &device);
     let a = net.forward_with(x.clone(), false);
     let b = net.forward_with(x, true);
     let diff: f32 = (a - b).abs().mean().into_scalar();
@@ -177,7 +174,7 @@ fn channel_dropout_changes_logits_and_keeps_the_mean() {
         diff > 1e-4,
         "dropout on must change the logits, mean |Δ| = {diff}"
     );
-    let ones = Tensor::<B, 4>::ones([64, 100, 1, 1], &device);
+    let ones = Tensor::<4>::ones([64, 100, 1, 1], &device);
     let kept: f32 = semcurate::model::unet::channel_dropout(ones, 0.3)
         .mean()
         .into_scalar();
@@ -190,10 +187,10 @@ fn channel_dropout_changes_logits_and_keeps_the_mean() {
 #[test]
 fn folded_batch_norm_gives_the_same_logits() {
     use semcurate::model::fused::FusedUNet;
-    let device = burn::backend::flex::FlexDevice;
+    let device = burn::tensor::Device::flex();
     // Non-trivial running statistics: a few forward passes in training mode would be needed
     // otherwise, so set them from a seeded random draw.
-    let mut net = UNetConfig::new(10).with_width(8).init::<B>(&device);
+    let mut net = UNetConfig::new(10).with_width(8).init(&device);
     for block in [&mut net.conv1, &mut net.conv4, &mut net.conv7] {
         for bn in [&mut block.bn_a, &mut block.bn_b] {
             let n = bn.gamma.dims()[0];
@@ -207,7 +204,7 @@ fn folded_batch_norm_gives_the_same_logits() {
             bn.gamma = burn::module::Param::from_tensor(Tensor::random([n], dist, &device));
         }
     }
-    let x = Tensor::<B, 4>::random([2, 1, 32, 40], burn::tensor::Distribution::Default, &device);
+    let x = Tensor::<4>::random([2, 1, 32, 40], burn::tensor::Distribution::Default, &device);
     let a = net.forward(x.clone());
     let b = FusedUNet::from_unet(&net).forward(x);
     let diff: f32 = (a.clone() - b).abs().max().into_scalar();

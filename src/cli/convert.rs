@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use burn::backend::Flex;
 
 use crate::dataset::ClassSchema;
 use crate::model::import::{StateDictKind, import, inspect};
@@ -37,11 +36,11 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let info = inspect(&args.weights)?;
     let schema = ClassSchema::by_name_or_path(&args.schema)?;
-    let model = import::<Flex>(
+    let model = import(
         &args.weights,
         &schema,
         args.threshold,
-        &burn::backend::flex::FlexDevice,
+        &burn::tensor::Device::flex(),
     )?;
     model
         .save(&args.out)

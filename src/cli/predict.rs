@@ -4,11 +4,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
-use burn::prelude::Backend;
 
 use crate::jobs::predict::{PredictOptions, PredictSummary, predict_dataset};
 use crate::model::MultiUNet;
-use crate::model::backend::{BackendTask, dispatch};
 use crate::model::multi::model_hash;
 
 use super::Outcome;
@@ -33,9 +31,10 @@ pub struct Args {
     pub dataset: DatasetArgs,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Same-size images per forward pass (1 is fastest on CPU with burn 0.21; try 8–32 on GPU).
-    #[arg(long, default_value_t = 1)]
-    pub batch: usize,
+    /// Same-size single-tile images per forward pass [default: 1 on CPU, where flex is fastest
+    /// one image at a time; 16 on CUDA].
+    #[arg(long, value_name = "N")]
+    pub batch: Option<usize>,
     /// Monte-Carlo dropout passes for a disagreement estimate (0 = off).
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub mc_dropout: usize,
@@ -50,50 +49,39 @@ pub struct Args {
     pub json: bool,
 }
 
-struct Task<'a> {
-    args: &'a Args,
-    ws: &'a mut crate::dataset::workspace::Workspace,
-    schema: &'a crate::dataset::ClassSchema,
-}
-
-impl BackendTask for Task<'_> {
-    type Output = anyhow::Result<PredictSummary>;
-
-    fn run<B: Backend>(self, device: B::Device) -> Self::Output {
-        let dir = self.args.model.model_dir();
-        let model = MultiUNet::<B>::load(&dir, &device)
-            .with_context(|| format!("cannot load model '{}'", show(&dir)))?;
-        model.config.check_schema(self.schema)?;
-        let hash = model_hash(&dir)?;
-        let opts = PredictOptions {
-            mc: self.args.mc_dropout,
-            batch: self.args.batch,
-            out: self.args.out.clone(),
-            redo: self.args.redo,
-        };
-        let progress = CliProgress::new(self.args.dataset.quiet);
-        Ok(predict_dataset(
-            &model,
-            &hash,
-            &self.args.dataset.dataset,
-            self.ws,
-            &opts,
-            &progress,
-            &AtomicBool::new(false),
-        )?)
-    }
+fn predict(
+    args: &Args,
+    ws: &mut crate::dataset::workspace::Workspace,
+    schema: &crate::dataset::ClassSchema,
+) -> anyhow::Result<PredictSummary> {
+    let dir = args.model.model_dir();
+    let model = MultiUNet::load(&dir, &args.model.backend.device())
+        .with_context(|| format!("cannot load model '{}'", show(&dir)))?;
+    model.config.check_schema(schema)?;
+    let hash = model_hash(&dir)?;
+    let opts = PredictOptions {
+        mc: args.mc_dropout,
+        batch: args
+            .batch
+            .unwrap_or_else(|| args.model.backend.default_batch()),
+        out: args.out.clone(),
+        redo: args.redo,
+    };
+    let progress = CliProgress::new(args.dataset.quiet);
+    Ok(predict_dataset(
+        &model,
+        &hash,
+        &args.dataset.dataset,
+        ws,
+        &opts,
+        &progress,
+        &AtomicBool::new(false),
+    )?)
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
-    let s = dispatch(
-        args.model.backend,
-        Task {
-            args,
-            ws: &mut ws,
-            schema: &schema,
-        },
-    )?;
+    let s = predict(args, &mut ws, &schema)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

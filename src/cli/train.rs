@@ -10,7 +10,6 @@ use anyhow::Context;
 use crate::dataset::ScaleBins;
 use crate::dataset::split::Split;
 use crate::jobs::train::{TrainJob, data_fingerprint, load_by_bin, split_rows};
-use crate::model::backend::dispatch_train;
 use crate::model::config::{CONFIG_FILE, FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use crate::model::train::{TrainData, TrainEvent, TrainOptions};
 use crate::model::{BackendKind, UNetConfig};
@@ -175,7 +174,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         events: tx,
         cancel: &AtomicBool::new(false),
     };
-    let card = dispatch_train(args.backend, job)
+    let card = job
+        .run()
         .with_context(|| format!("training into '{}' failed", show(&args.out)))?;
     let _ = printer.join();
     println!(

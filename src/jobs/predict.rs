@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use burn::prelude::*;
 use serde::Serialize;
 
 use crate::dataset::layout::MC_MASKS;
@@ -55,8 +54,8 @@ pub struct PredictSummary {
 }
 
 /// Predicts the dataset at `root` whose index is `ws`.
-pub fn predict_dataset<B: Backend>(
-    model: &MultiUNet<B>,
+pub fn predict_dataset(
+    model: &MultiUNet,
     hash: &str,
     root: &Path,
     ws: &mut Workspace,
@@ -128,8 +127,8 @@ struct Group {
 }
 
 /// Takes the next image and, with `batch` > 1, following ones of the same size and route.
-fn next_group<B: Backend>(
-    model: &MultiUNet<B>,
+fn next_group(
+    model: &MultiUNet,
     rows: &[ImageRow],
     root: &Path,
     batch: usize,

@@ -8,8 +8,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 use std::time::Instant;
 
-use burn::prelude::*;
-use burn::tensor::backend::AutodiffBackend;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
@@ -117,13 +115,13 @@ fn representative(bins: &ScaleBins, k: usize) -> f64 {
     }
 }
 
-impl crate::model::backend::TrainTask for TrainJob<'_> {
-    type Output = Result<ModelCard, ModelError>;
-
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output {
+impl TrainJob<'_> {
+    /// Trains on the job's backend, saves the model folder and its card.
+    pub fn run(self) -> Result<ModelCard, ModelError> {
+        let device = self.backend.train_device();
         let started = Instant::now();
-        let init = initial_nets::<B>(&self, &device)?;
-        let (model, reports) = train::<B>(
+        let init = initial_nets(&self, &device)?;
+        let (model, reports) = train(
             &self.config,
             init,
             &self.data,
@@ -144,23 +142,23 @@ impl crate::model::backend::TrainTask for TrainJob<'_> {
     }
 }
 
-fn initial_nets<B: AutodiffBackend>(
+fn initial_nets(
     job: &TrainJob<'_>,
-    device: &B::Device,
-) -> Result<Vec<Option<UNet<B>>>, ModelError> {
+    device: &burn::tensor::Device,
+) -> Result<Vec<Option<UNet>>, ModelError> {
     let Some(dir) = &job.init else {
         return Ok(vec![None; job.config.bins.len()]);
     };
-    let start = MultiUNet::<B>::load(dir, device)?;
+    let start = MultiUNet::load(dir, device)?;
     start.config.check_schema(&job.config.schema)?;
     Ok((0..job.config.bins.len())
         .map(|k| Some(start.net_for(representative(&job.config.bins, k)).1.clone()))
         .collect())
 }
 
-fn card<B: Backend>(
+fn card(
     job: &TrainJob<'_>,
-    model: &MultiUNet<B>,
+    model: &MultiUNet,
     reports: &[crate::model::train::BinReport],
     seconds: f64,
 ) -> ModelCard {

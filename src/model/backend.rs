@@ -1,17 +1,15 @@
-//! The one place that knows which burn backends exist. Code is generic over
-//! `B: Backend`; [`dispatch`] and [`dispatch_train`] turn a runtime [`BackendKind`] (from
-//! `--backend`) into a concrete type.
+//! The one place that knows which burn backends exist: a runtime [`BackendKind`] (from
+//! `--backend`) becomes a burn [`Device`]. Models and tensors carry no backend type; the
+//! device chooses where they live.
 //!
-//! CPU: `flex` (default: fastest in burn 0.21 on these machines) and `ndarray`; GPU: `cuda`
-//! with `--features cuda` (cudarc loads libcuda at run time, no toolkit needed to build).
+//! CPU: `flex` (default: fastest on these machines) and `ndarray` (deprecated by burn 0.22,
+//! kept while burn has it); GPU: `cuda` with `--features cuda` (cudarc loads libcuda and
+//! NVRTC at run time, no toolkit needed to build).
 
 use std::fmt;
 use std::str::FromStr;
 
-use burn::backend::flex::FlexDevice;
-use burn::backend::ndarray::NdArrayDevice;
-use burn::backend::{Autodiff, Flex, NdArray};
-use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::Device;
 
 /// A compiled-in backend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -46,6 +44,34 @@ impl BackendKind {
             Self::Cuda => "cuda",
         }
     }
+
+    /// The device for inference (no gradients).
+    pub fn device(self) -> Device {
+        match self {
+            Self::Flex => Device::flex(),
+            #[allow(deprecated)]
+            // burn 0.22 deprecates ndarray; it stays selectable while it exists
+            Self::NdArray => Device::ndarray(),
+            #[cfg(feature = "cuda")]
+            Self::Cuda => Device::cuda(0),
+        }
+    }
+
+    /// Same-size images per forward pass when predicting many: flex and ndarray are fastest
+    /// one image at a time (batch 8 costs 1.3–1.6× more per image, docs/BENCHMARKS.md); a GPU
+    /// needs batches to be busy.
+    pub fn default_batch(self) -> usize {
+        match self {
+            Self::Flex | Self::NdArray => 1,
+            #[cfg(feature = "cuda")]
+            Self::Cuda => 16,
+        }
+    }
+
+    /// The device for training: [`BackendKind::device`] with autodiff.
+    pub fn train_device(self) -> Device {
+        self.device().autodiff()
+    }
 }
 
 impl fmt::Display for BackendKind {
@@ -74,34 +100,18 @@ impl FromStr for BackendKind {
     }
 }
 
-/// Work that runs on any inference backend.
-pub trait BackendTask {
-    type Output;
-    fn run<B: Backend>(self, device: B::Device) -> Self::Output;
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Work that needs gradients.
-pub trait TrainTask {
-    type Output;
-    fn run<B: AutodiffBackend>(self, device: B::Device) -> Self::Output;
-}
-
-/// Runs `task` on the backend `kind`.
-pub fn dispatch<T: BackendTask>(kind: BackendKind, task: T) -> T::Output {
-    match kind {
-        BackendKind::Flex => task.run::<Flex>(FlexDevice),
-        BackendKind::NdArray => task.run::<NdArray>(NdArrayDevice::default()),
-        #[cfg(feature = "cuda")]
-        BackendKind::Cuda => task.run::<burn::backend::Cuda>(Default::default()),
-    }
-}
-
-/// Runs `task` on the autodiff version of backend `kind`.
-pub fn dispatch_train<T: TrainTask>(kind: BackendKind, task: T) -> T::Output {
-    match kind {
-        BackendKind::Flex => task.run::<Autodiff<Flex>>(FlexDevice),
-        BackendKind::NdArray => task.run::<Autodiff<NdArray>>(NdArrayDevice::default()),
-        #[cfg(feature = "cuda")]
-        BackendKind::Cuda => task.run::<Autodiff<burn::backend::Cuda>>(Default::default()),
+    #[test]
+    fn names_round_trip_and_devices_match() {
+        for k in BackendKind::compiled() {
+            assert_eq!(k.name().parse::<BackendKind>(), Ok(k));
+            assert!(!k.device().is_autodiff());
+            assert!(k.train_device().is_autodiff());
+        }
+        let e = "tpu".parse::<BackendKind>().unwrap_err();
+        assert!(e.contains("'tpu'") && e.contains("flex"), "{e}");
     }
 }

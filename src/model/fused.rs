@@ -1,8 +1,7 @@
 //! Inference with batch norm folded into the convolutions before it: in eval mode a batch
 //! norm is an affine map per channel, so `bn(conv(x)) = conv'(x)` with
 //! `w' = w · s`, `b' = (b − mean) · s + beta`, `s = gamma / sqrt(var + eps)`. Same outputs (up
-//! to rounding) without burn 0.21's slow broadcast element-wise path, and fewer passes over
-//! memory. Dropout is not part of it: Monte-Carlo passes use the [`UNet`] itself.
+//! to rounding) without separate batch-norm passes over memory. Dropout is not part of it: Monte-Carlo passes use the [`UNet`] itself.
 
 use burn::module::Param;
 use burn::nn::BatchNorm;
@@ -16,44 +15,44 @@ use super::unet::{DoubleConv, UNet};
 
 /// Two 3×3 convs with folded batch norms, each followed by ReLU.
 #[derive(Module, Debug)]
-pub struct FusedDoubleConv<B: Backend> {
-    pub conv_a: Conv2d<B>,
-    pub conv_b: Conv2d<B>,
+pub struct FusedDoubleConv {
+    pub conv_a: Conv2d,
+    pub conv_b: Conv2d,
 }
 
-impl<B: Backend> FusedDoubleConv<B> {
-    fn from(d: &DoubleConv<B>) -> Self {
+impl FusedDoubleConv {
+    fn from(d: &DoubleConv) -> Self {
         Self {
             conv_a: fold(&d.conv_a, &d.bn_a),
             conv_b: fold(&d.conv_b, &d.bn_b),
         }
     }
 
-    fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         relu(self.conv_b.forward(relu(self.conv_a.forward(x))))
     }
 }
 
 /// [`UNet`] for inference only, batch norms folded.
 #[derive(Module, Debug)]
-pub struct FusedUNet<B: Backend> {
-    pub conv1: FusedDoubleConv<B>,
-    pub conv2: FusedDoubleConv<B>,
-    pub conv3: FusedDoubleConv<B>,
-    pub conv4: FusedDoubleConv<B>,
-    pub upconv3: ConvTranspose2d<B>,
-    pub conv5: FusedDoubleConv<B>,
-    pub upconv2: ConvTranspose2d<B>,
-    pub conv6: FusedDoubleConv<B>,
-    pub upconv1: ConvTranspose2d<B>,
-    pub conv7: FusedDoubleConv<B>,
-    pub head: Conv2d<B>,
+pub struct FusedUNet {
+    pub conv1: FusedDoubleConv,
+    pub conv2: FusedDoubleConv,
+    pub conv3: FusedDoubleConv,
+    pub conv4: FusedDoubleConv,
+    pub upconv3: ConvTranspose2d,
+    pub conv5: FusedDoubleConv,
+    pub upconv2: ConvTranspose2d,
+    pub conv6: FusedDoubleConv,
+    pub upconv1: ConvTranspose2d,
+    pub conv7: FusedDoubleConv,
+    pub head: Conv2d,
     pool: MaxPool2d,
 }
 
-impl<B: Backend> FusedUNet<B> {
+impl FusedUNet {
     /// Folds a trained network (its running statistics) into a fused one.
-    pub fn from_unet(u: &UNet<B>) -> Self {
+    pub fn from_unet(u: &UNet) -> Self {
         Self {
             conv1: FusedDoubleConv::from(&u.conv1),
             conv2: FusedDoubleConv::from(&u.conv2),
@@ -71,7 +70,7 @@ impl<B: Backend> FusedUNet<B> {
     }
 
     /// Logits `[n, classes, h, w]` for images `[n, 1, h, w]` (h, w multiples of 8).
-    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x1 = self.conv1.forward(x);
         let x3 = self.conv2.forward(self.pool.forward(x1.clone()));
         let x5 = self.conv3.forward(self.pool.forward(x3.clone()));
@@ -91,7 +90,7 @@ impl<B: Backend> FusedUNet<B> {
 
 /// A copy holding the parameter values. Cloning a burn `Param` that was never read clones
 /// its lazy initialiser, and the copy would draw different random weights.
-fn materialised_t<B: Backend>(c: &ConvTranspose2d<B>) -> ConvTranspose2d<B> {
+fn materialised_t(c: &ConvTranspose2d) -> ConvTranspose2d {
     let mut out = c.clone();
     out.weight = Param::from_tensor(c.weight.val());
     out.bias = c.bias.as_ref().map(|b| Param::from_tensor(b.val()));
@@ -99,7 +98,7 @@ fn materialised_t<B: Backend>(c: &ConvTranspose2d<B>) -> ConvTranspose2d<B> {
 }
 
 /// A conv with no batch norm after it, copied by value (see [`materialised_t`]).
-fn fold_none<B: Backend>(c: &Conv2d<B>) -> Conv2d<B> {
+fn fold_none(c: &Conv2d) -> Conv2d {
     let mut out = c.clone();
     out.weight = Param::from_tensor(c.weight.val());
     out.bias = c.bias.as_ref().map(|b| Param::from_tensor(b.val()));
@@ -107,7 +106,7 @@ fn fold_none<B: Backend>(c: &Conv2d<B>) -> Conv2d<B> {
 }
 
 /// `conv` followed by `bn` (eval mode) as one conv.
-fn fold<B: Backend>(conv: &Conv2d<B>, bn: &BatchNorm<B>) -> Conv2d<B> {
+fn fold(conv: &Conv2d, bn: &BatchNorm) -> Conv2d {
     let w = conv.weight.val();
     let [o, _, _, _] = w.dims();
     let device = w.device();

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn_store::pytorch::PytorchReader;
-use burn_store::{ModuleSnapshot, PytorchStore};
+use burn::store::pytorch::PytorchReader;
+use burn::store::{ModuleSnapshot, PytorchStore};
 
 use super::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use super::multi::MultiUNet;
@@ -106,12 +106,12 @@ pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
 }
 
 /// Loads one U-Net whose keys start with `prefix` (`""`, `small_unet.` or `large_unet.`).
-pub fn load_unet<B: Backend>(
+pub fn load_unet(
     path: &Path,
     prefix: &str,
     cfg: &UNetConfig,
-    device: &B::Device,
-) -> Result<UNet<B>, ImportError> {
+    device: &Device,
+) -> Result<UNet, ImportError> {
     let p = regex_escape(prefix);
     let mut store = PytorchStore::from_file(path)
         .with_key_remapping(format!("^{p}"), "")
@@ -121,7 +121,7 @@ pub fn load_unet<B: Backend>(
         .with_key_remapping(r"^conv([1-7])\.4\.", "conv$1.bn_b.")
         .with_key_remapping(r"^conv7\.7\.", "head.")
         .allow_partial(true);
-    let mut net = cfg.init::<B>(device);
+    let mut net = cfg.init(device);
     let result = net.load_from(&mut store).map_err(|e| ImportError::Apply {
         path: path.into(),
         message: e.to_string(),
@@ -161,12 +161,12 @@ fn regex_escape(s: &str) -> String {
 
 /// Imports a state dict as a model: `UNet_1` becomes a single U-Net, `UNet_2` a two-bin multi
 /// U-Net split at `threshold` µm/px.
-pub fn import<B: Backend>(
+pub fn import(
     path: &Path,
     schema: &ClassSchema,
     threshold: Option<f64>,
-    device: &B::Device,
-) -> Result<MultiUNet<B>, ImportError> {
+    device: &Device,
+) -> Result<MultiUNet, ImportError> {
     let info = inspect(path)?;
     if info.classes != schema.len() {
         return Err(ImportError::Classes {

@@ -1,6 +1,6 @@
-//! Inference: route an image to its scale bin's U-Net, run it tile by tile (batch 1: in burn
-//! 0.21 on CPU a loop is faster than a batch), stitch class probabilities, and derive the
-//! class map, a per-pixel confidence and per-class summaries.
+//! Inference: route an image to its scale bin's U-Net, run it tile by tile, stitch class
+//! probabilities, and derive the class map, a per-pixel confidence and per-class summaries.
+//! Same-size single-tile images can share one forward pass ([`predict_batch`]).
 //!
 //! Confidence is the margin between the two highest class probabilities (0 = a tie, 1 =
 //! certain), stored as `round(255 · margin)`. With Monte-Carlo dropout (K passes with channel
@@ -36,24 +36,15 @@ pub struct Prediction {
 
 /// The networks of one bin: the U-Net (training form, used with dropout for Monte-Carlo
 /// passes) and, when available, its batch-norm-folded form for plain inference.
-pub struct Nets<'a, B: Backend> {
-    pub unet: &'a UNet<B>,
-    pub fused: Option<&'a FusedUNet<B>>,
+#[derive(Clone, Copy)]
+pub struct Nets<'a> {
+    pub unet: &'a UNet,
+    pub fused: Option<&'a FusedUNet>,
 }
 
-// Manual impls: a derive would ask `B: Copy`, but only references are copied.
-#[allow(clippy::expl_impl_clone_on_copy)]
-impl<B: Backend> Clone for Nets<'_, B> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<B: Backend> Copy for Nets<'_, B> {}
-
-impl<B: Backend> Nets<'_, B> {
+impl Nets<'_> {
     /// Logits, with channel dropout when `dropout` (Monte-Carlo pass).
-    pub fn forward(&self, x: Tensor<B, 4>, dropout: bool) -> Tensor<B, 4> {
+    pub fn forward(&self, x: Tensor<4>, dropout: bool) -> Tensor<4> {
         match (dropout, self.fused) {
             (false, Some(f)) => f.forward(x),
             _ => self.unet.forward_with(x, dropout),
@@ -62,28 +53,22 @@ impl<B: Backend> Nets<'_, B> {
 }
 
 /// Normalises grey levels into a `[1, 1, h, w]` tensor.
-fn input<B: Backend>(
-    cfg: &ModelConfig,
-    pixels: &[u8],
-    w: usize,
-    h: usize,
-    device: &B::Device,
-) -> Tensor<B, 4> {
+fn input(cfg: &ModelConfig, pixels: &[u8], w: usize, h: usize, device: &Device) -> Tensor<4> {
     let n = cfg.input;
     let data: Vec<f32> = pixels
         .iter()
         .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32)
         .collect();
-    Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
+    Tensor::<1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
 }
 
 /// Class probabilities `[classes][h][w]` of the whole image through `net`.
-pub fn probabilities<B: Backend>(
+pub fn probabilities(
     cfg: &ModelConfig,
-    net: Nets<'_, B>,
+    net: Nets<'_>,
     image: &Grey8,
     dropout: bool,
-    device: &B::Device,
+    device: &Device,
 ) -> Vec<f32> {
     let (w, h) = (image.width as usize, image.height as usize);
     let p = plan(w, h, cfg.tile, cfg.overlap);
@@ -91,7 +76,7 @@ pub fn probabilities<B: Backend>(
     let classes = cfg.schema.len();
     let mut st = Stitcher::new(p.padded_w, p.padded_h, classes, cfg.overlap / 2);
     for t in &p.tiles {
-        let x = input::<B>(cfg, &crop(&padded, p.padded_w, *t), t.w, t.h, device);
+        let x = input(cfg, &crop(&padded, p.padded_w, *t), t.w, t.h, device);
         let probs = softmax(net.forward(x, dropout), 1);
         let data = probs.into_data().convert::<f32>();
         st.add(*t, data.as_slice::<f32>().unwrap_or(&[]));
@@ -162,13 +147,13 @@ pub fn to_byte(v: f32) -> u8 {
 }
 
 /// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
-pub fn predict<B: Backend>(
+pub fn predict(
     cfg: &ModelConfig,
-    net: Nets<'_, B>,
+    net: Nets<'_>,
     route: Route,
     image: &Grey8,
     mc: usize,
-    device: &B::Device,
+    device: &Device,
 ) -> Prediction {
     let n_classes = cfg.schema.len();
     let probs = probabilities(cfg, net, image, false, device);
@@ -201,12 +186,12 @@ pub fn predict<B: Backend>(
 
 /// Class probabilities of several images of the same size that fit in one tile, in one
 /// forward pass of batch `images.len()`: `[image][classes][h][w]`.
-pub fn probabilities_batch<B: Backend>(
+pub fn probabilities_batch(
     cfg: &ModelConfig,
-    net: Nets<'_, B>,
+    net: Nets<'_>,
     images: &[&Grey8],
     dropout: bool,
-    device: &B::Device,
+    device: &Device,
 ) -> Vec<Vec<f32>> {
     let (w, h) = (images[0].width as usize, images[0].height as usize);
     let (pw, ph) = (super::tiling::up8(w), super::tiling::up8(h));
@@ -220,7 +205,7 @@ pub fn probabilities_batch<B: Backend>(
                 .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32),
         );
     }
-    let x = Tensor::<B, 1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
+    let x = Tensor::<1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
     let probs = softmax(net.forward(x, dropout), 1)
         .into_data()
         .convert::<f32>();
@@ -247,13 +232,13 @@ pub fn fits_one_tile(cfg: &ModelConfig, image: &Grey8) -> bool {
 }
 
 /// Like [`predict`] for several same-size single-tile images routed to the same network.
-pub fn predict_batch<B: Backend>(
+pub fn predict_batch(
     cfg: &ModelConfig,
-    net: Nets<'_, B>,
+    net: Nets<'_>,
     route: Route,
     images: &[&Grey8],
     mc: usize,
-    device: &B::Device,
+    device: &Device,
 ) -> Vec<Prediction> {
     let n_classes = cfg.schema.len();
     let base = probabilities_batch(cfg, net, images, false, device);

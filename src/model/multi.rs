@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn_store::{ModuleSnapshot, SafetensorsStore};
+use burn::store::{ModuleSnapshot, SafetensorsStore};
 use sha2::{Digest, Sha256};
 
 use super::config::{ModelConfig, ModelDirError, Route};
@@ -27,19 +27,19 @@ pub enum ModelError {
     },
 }
 
-/// A model ready for inference on backend `B`.
-pub struct MultiUNet<B: Backend> {
+/// A model ready for inference on its device.
+pub struct MultiUNet {
     pub config: ModelConfig,
     /// One network per bin; `None` for bins without trained weights.
-    pub nets: Vec<Option<UNet<B>>>,
+    pub nets: Vec<Option<UNet>>,
     /// The same networks with batch norm folded, for plain inference.
-    fused: Vec<Option<FusedUNet<B>>>,
-    pub device: B::Device,
+    fused: Vec<Option<FusedUNet>>,
+    pub device: Device,
 }
 
-impl<B: Backend> MultiUNet<B> {
+impl MultiUNet {
     /// A model from its config and per-bin networks (`None` for untrained bins).
-    pub fn new(config: ModelConfig, nets: Vec<Option<UNet<B>>>, device: B::Device) -> Self {
+    pub fn new(config: ModelConfig, nets: Vec<Option<UNet>>, device: Device) -> Self {
         let fused = nets
             .iter()
             .map(|n| n.as_ref().map(FusedUNet::from_unet))
@@ -53,7 +53,7 @@ impl<B: Backend> MultiUNet<B> {
     }
 
     /// Reads `dir/config.json` and the weights of every trained bin.
-    pub fn load(dir: &Path, device: &B::Device) -> Result<Self, ModelError> {
+    pub fn load(dir: &Path, device: &Device) -> Result<Self, ModelError> {
         let config = ModelConfig::load(dir)?;
         let mut nets = Vec::with_capacity(config.trained.len());
         for (k, &trained) in config.trained.iter().enumerate() {
@@ -86,13 +86,13 @@ impl<B: Backend> MultiUNet<B> {
     }
 
     /// The route and network for an image of pixel size `p` µm/px.
-    pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet<B>) {
+    pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet) {
         let (route, nets) = self.nets_for(pixel_size);
         (route, nets.unet)
     }
 
     /// The route and both forms of the network for pixel size `p` µm/px.
-    pub fn nets_for(&self, pixel_size: f64) -> (Route, Nets<'_, B>) {
+    pub fn nets_for(&self, pixel_size: f64) -> (Route, Nets<'_>) {
         let route = self.config.route(pixel_size);
         let unet = self.nets[route.used]
             .as_ref()
@@ -113,11 +113,7 @@ impl<B: Backend> MultiUNet<B> {
     }
 }
 
-fn load_net<B: Backend>(
-    cfg: &ModelConfig,
-    path: &Path,
-    device: &B::Device,
-) -> Result<UNet<B>, ModelError> {
+fn load_net(cfg: &ModelConfig, path: &Path, device: &Device) -> Result<UNet, ModelError> {
     let fail = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
         message,
@@ -127,7 +123,7 @@ fn load_net<B: Backend>(
             "file is missing; the model folder is incomplete".into(),
         ));
     }
-    let mut net = cfg.unet.init::<B>(device);
+    let mut net = cfg.unet.init(device);
     let mut store = SafetensorsStore::from_file(path);
     let result = net.load_from(&mut store).map_err(|e| fail(e.to_string()))?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
@@ -150,7 +146,7 @@ fn load_net<B: Backend>(
 }
 
 /// Saves one network's weights as safetensors, through a temporary file.
-pub fn save_net<B: Backend>(net: &UNet<B>, path: &Path) -> Result<(), ModelError> {
+pub fn save_net(net: &UNet, path: &Path) -> Result<(), ModelError> {
     let tmp = path.with_extension("safetensors.tmp");
     let mut store = SafetensorsStore::from_file(&tmp);
     net.save_into(&mut store).map_err(|e| ModelError::Weights {

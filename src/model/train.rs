@@ -13,9 +13,8 @@ use std::sync::mpsc::Sender;
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
-use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
-use burn::tensor::backend::AutodiffBackend;
 use serde::{Deserialize, Serialize};
 
 use self::batch::{Augment, crop_size, draw};
@@ -116,17 +115,18 @@ pub struct TrainData {
     pub val: Vec<Vec<LabelledImage>>,
 }
 
-/// Trains every bin that has train images. `init` holds starting networks per bin (fine-tuning)
-/// or `None` entries for fresh weights.
-pub fn train<B: AutodiffBackend>(
+/// Trains every bin that has train images on `device` (an autodiff device). `init` holds
+/// starting networks per bin (fine-tuning) or `None` entries for fresh weights. The trained
+/// model lives on the same device without autodiff.
+pub fn train(
     config: &ModelConfig,
-    init: Vec<Option<UNet<B>>>,
+    init: Vec<Option<UNet>>,
     data: &TrainData,
     opts: &TrainOptions,
     events: &Sender<TrainEvent>,
     cancel: &AtomicBool,
-    device: &B::Device,
-) -> (MultiUNet<B::InnerBackend>, Vec<BinReport>) {
+    device: &Device,
+) -> (MultiUNet, Vec<BinReport>) {
     let mut nets = Vec::new();
     let mut reports = Vec::new();
     let mut trained = Vec::new();
@@ -138,8 +138,8 @@ pub fn train<B: AutodiffBackend>(
             trained.push(false);
             continue;
         }
-        B::seed(device, derive(opts.seed, &[bin as u64, 1]));
-        let net = start.unwrap_or_else(|| config.unet.init::<B>(device));
+        device.seed(derive(opts.seed, &[bin as u64, 1]));
+        let net = start.unwrap_or_else(|| config.unet.init(device));
         let (best, report) = train_bin(
             config,
             net,
@@ -157,21 +157,21 @@ pub fn train<B: AutodiffBackend>(
     }
     let mut cfg = config.clone();
     cfg.trained = trained;
-    (MultiUNet::new(cfg, nets, device.clone()), reports)
+    (MultiUNet::new(cfg, nets, device.clone().inner()), reports)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn train_bin<B: AutodiffBackend>(
+fn train_bin(
     config: &ModelConfig,
-    mut net: UNet<B>,
+    mut net: UNet,
     bin: usize,
     train: &[LabelledImage],
     val: &[LabelledImage],
     opts: &TrainOptions,
     events: &Sender<TrainEvent>,
     cancel: &AtomicBool,
-    device: &B::Device,
-) -> (Option<UNet<B::InnerBackend>>, BinReport) {
+    device: &Device,
+) -> (Option<UNet>, BinReport) {
     let started = Instant::now();
     let size = crop_size(train, opts.crop);
     let batch = opts.batch.max(1);
@@ -201,7 +201,9 @@ fn train_bin<B: AutodiffBackend>(
         final_train_loss: None,
         seconds: 0.0,
     };
-    let mut best: Option<UNet<B::InnerBackend>> = None;
+    let mut best: Option<UNet> = None;
+    // Validation runs on the same device without autodiff, like `net.valid()`.
+    let inner = device.clone().inner();
     let mut best_score = f64::NEG_INFINITY;
     for epoch in 1..=opts.epochs {
         let epoch_start = Instant::now();
@@ -213,15 +215,15 @@ fn train_bin<B: AutodiffBackend>(
                 return (best, report);
             }
             let b = draw(train, batch, size, Augment::default(), &mut rng);
-            let x = Tensor::<B, 1>::from_floats(b.inputs.as_slice(), device)
-                .reshape([b.n, 1, size, size]);
+            let x =
+                Tensor::<1>::from_floats(b.inputs.as_slice(), device).reshape([b.n, 1, size, size]);
             let l = loss::loss(
                 net.forward(x),
                 &b.targets,
                 weights.as_deref(),
                 opts.dice_weight,
             );
-            let value: f32 = l.clone().into_scalar().elem();
+            let value: f32 = l.clone().into_scalar();
             loss_sum += value;
             let grads = GradientsParams::from_grads(l.backward(), &net);
             let done =
@@ -238,7 +240,7 @@ fn train_bin<B: AutodiffBackend>(
         let train_loss = loss_sum / steps as f32;
         let valid = net.valid();
         let val_summary =
-            (!val.is_empty()).then(|| EvalSummary::from(&evaluate(config, &valid, val, device)));
+            (!val.is_empty()).then(|| EvalSummary::from(&evaluate(config, &valid, val, &inner)));
         // Without a val split, the last epoch is kept; with one, the best mean IoU.
         let score = val_summary
             .as_ref()

@@ -34,15 +34,15 @@ pub struct UNetConfig {
 
 /// Conv 3×3 → batch norm → ReLU, twice.
 #[derive(Module, Debug)]
-pub struct DoubleConv<B: Backend> {
-    pub conv_a: Conv2d<B>,
-    pub bn_a: BatchNorm<B>,
-    pub conv_b: Conv2d<B>,
-    pub bn_b: BatchNorm<B>,
+pub struct DoubleConv {
+    pub conv_a: Conv2d,
+    pub bn_a: BatchNorm,
+    pub conv_b: Conv2d,
+    pub bn_b: BatchNorm,
 }
 
-impl<B: Backend> DoubleConv<B> {
-    fn new(cin: usize, cout: usize, device: &B::Device) -> Self {
+impl DoubleConv {
+    fn new(cin: usize, cout: usize, device: &Device) -> Self {
         let conv = |i, o| {
             Conv2dConfig::new([i, o], [3, 3])
                 .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
@@ -57,7 +57,7 @@ impl<B: Backend> DoubleConv<B> {
     }
 
     /// `[n, cin, h, w]` → `[n, cout, h, w]`.
-    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = relu(self.bn_a.forward(self.conv_a.forward(x)));
         relu(self.bn_b.forward(self.conv_b.forward(x)))
     }
@@ -65,25 +65,25 @@ impl<B: Backend> DoubleConv<B> {
 
 /// The study's U-Net.
 #[derive(Module, Debug)]
-pub struct UNet<B: Backend> {
-    pub conv1: DoubleConv<B>,
-    pub conv2: DoubleConv<B>,
-    pub conv3: DoubleConv<B>,
-    pub conv4: DoubleConv<B>,
-    pub upconv3: ConvTranspose2d<B>,
-    pub conv5: DoubleConv<B>,
-    pub upconv2: ConvTranspose2d<B>,
-    pub conv6: DoubleConv<B>,
-    pub upconv1: ConvTranspose2d<B>,
-    pub conv7: DoubleConv<B>,
-    pub head: Conv2d<B>,
+pub struct UNet {
+    pub conv1: DoubleConv,
+    pub conv2: DoubleConv,
+    pub conv3: DoubleConv,
+    pub conv4: DoubleConv,
+    pub upconv3: ConvTranspose2d,
+    pub conv5: DoubleConv,
+    pub upconv2: ConvTranspose2d,
+    pub conv6: DoubleConv,
+    pub upconv1: ConvTranspose2d,
+    pub conv7: DoubleConv,
+    pub head: Conv2d,
     pool: MaxPool2d,
     dropout: f64,
 }
 
 impl UNetConfig {
     /// Builds the network with fresh weights on `device`.
-    pub fn init<B: Backend>(&self, device: &B::Device) -> UNet<B> {
+    pub fn init(&self, device: &Device) -> UNet {
         let b = self.width;
         let up = |i: usize, o: usize| {
             ConvTranspose2dConfig::new([i, o], [2, 2])
@@ -108,17 +108,17 @@ impl UNetConfig {
     }
 }
 
-impl<B: Backend> UNet<B> {
+impl UNet {
     /// Logits `[n, classes, h, w]` for images `[n, 1, h, w]`; dropout is active only when the
-    /// backend records gradients (training).
-    pub fn forward(&self, x: Tensor<B, 4>) -> Tensor<B, 4> {
-        let train = B::ad_enabled(&x.device());
+    /// device records gradients (training).
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let train = x.device().is_autodiff();
         self.forward_with(x, train)
     }
 
     /// Like [`UNet::forward`], with channel dropout forced on or off (on: Monte-Carlo dropout).
-    pub fn forward_with(&self, x: Tensor<B, 4>, dropout: bool) -> Tensor<B, 4> {
-        let drop = |t: Tensor<B, 4>| {
+    pub fn forward_with(&self, x: Tensor<4>, dropout: bool) -> Tensor<4> {
+        let drop = |t: Tensor<4>| {
             if dropout {
                 channel_dropout(t, self.dropout)
             } else {
@@ -151,11 +151,11 @@ impl<B: Backend> UNet<B> {
 }
 
 /// PyTorch `Dropout2d`: zeroes whole channels with probability `p`, scales the rest by 1/(1−p).
-pub fn channel_dropout<B: Backend>(x: Tensor<B, 4>, p: f64) -> Tensor<B, 4> {
+pub fn channel_dropout(x: Tensor<4>, p: f64) -> Tensor<4> {
     if p <= 0.0 {
         return x;
     }
     let [n, c, _, _] = x.dims();
-    let keep = Tensor::<B, 4>::random([n, c, 1, 1], Distribution::Bernoulli(1.0 - p), &x.device());
+    let keep = Tensor::<4>::random([n, c, 1, 1], Distribution::Bernoulli(1.0 - p), &x.device());
     x * keep.mul_scalar(1.0 / (1.0 - p))
 }

@@ -62,10 +62,7 @@ impl Runtime {
                 paths: paths.clone(),
                 model: m.clone(),
             };
-            let kind = m.backend;
-            spawn("model", move || {
-                crate::model::backend::dispatch(kind, worker);
-            })?;
+            spawn("model", move || worker.run())?;
         }
         Ok(Self {
             tx,

@@ -276,7 +276,7 @@ pub fn synth_small_with(root: &Path, extra: &[&str]) {
         .success();
 }
 
-/// Serialises seeding and initialising models: the Flex backend has one global RNG.
+/// Serialises seeding and initialising models: the flex backend has one global RNG.
 static MODEL_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// A width-4 multi U-Net with random weights drawn from `seed`, over the bins up to 1 µm/px
@@ -284,8 +284,6 @@ static MODEL_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// top-two margins grow, so a large scale makes a confident (if wrong) model. Such a model
 /// predicts one or two classes over most of a tile, which class depending on the seed.
 pub fn tiny_model(dir: &Path, schema: semcurate::dataset::ClassSchema, seed: u64, head_scale: f32) {
-    use burn::backend::Flex;
-    use burn::prelude::Backend;
     use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
     use semcurate::model::{MultiUNet, UNetConfig};
     let config = ModelConfig {
@@ -299,14 +297,14 @@ pub fn tiny_model(dir: &Path, schema: semcurate::dataset::ClassSchema, seed: u64
         overlap: 16,
         trained: vec![true, true],
     };
-    let device = burn::backend::flex::FlexDevice;
+    let device = burn::tensor::Device::flex();
     // Parameters are drawn lazily, at the latest when saved: hold the lock until then.
     let _guard = MODEL_INIT
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    Flex::seed(&device, seed);
+    device.seed(seed);
     let net = || {
-        let mut n = config.unet.init::<Flex>(&device);
+        let mut n = config.unet.init(&device);
         n.head.weight = n.head.weight.map(|w| w * head_scale);
         Some(n)
     };

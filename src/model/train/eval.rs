@@ -32,11 +32,11 @@ impl From<&Confusion> for EvalSummary {
 }
 
 /// Confusion matrix of `net` (inference mode) on `images`.
-pub fn evaluate<B: Backend>(
+pub fn evaluate(
     cfg: &ModelConfig,
-    net: &UNet<B>,
+    net: &UNet,
     images: &[LabelledImage],
-    device: &B::Device,
+    device: &Device,
 ) -> Confusion {
     let n = cfg.schema.len();
     let mut m = Confusion::new(n);

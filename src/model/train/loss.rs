@@ -28,16 +28,16 @@ pub fn class_weights(counts: &[u64]) -> Vec<f32> {
 /// # Shapes
 /// - logits `[n, classes, h, w]`
 /// - targets `[n, h, w]` class ids
-pub fn loss<B: Backend>(
-    logits: Tensor<B, 4>,
+pub fn loss(
+    logits: Tensor<4>,
     targets: &[i64],
     weights: Option<&[f32]>,
     dice_weight: f64,
-) -> Tensor<B, 1> {
+) -> Tensor<1> {
     let [n, c, h, w] = logits.dims();
     let device = logits.device();
     let flat = logits.clone().permute([0, 2, 3, 1]).reshape([n * h * w, c]);
-    let y = Tensor::<B, 1, Int>::from_ints(targets, &device);
+    let y = Tensor::<1, Int>::from_ints(targets, &device);
     let ce = CrossEntropyLossConfig::new()
         .with_weights(weights.map(<[f32]>::to_vec))
         .init(&device)
@@ -46,13 +46,13 @@ pub fn loss<B: Backend>(
         return ce;
     }
     let (onehot, present) = one_hot(targets, n, c, h * w);
-    let t = Tensor::<B, 1>::from_floats(onehot.as_slice(), &device).reshape([n, c, h, w]);
+    let t = Tensor::<1>::from_floats(onehot.as_slice(), &device).reshape([n, c, h, w]);
     let p = softmax(logits, 1);
-    let sum = |x: Tensor<B, 4>| x.sum_dim(0).sum_dim(2).sum_dim(3).reshape([c]);
+    let sum = |x: Tensor<4>| x.sum_dim(0).sum_dim(2).sum_dim(3).reshape([c]);
     let inter = sum(p.clone() * t.clone());
     let denom = sum(p) + sum(t);
     let dice = (inter.mul_scalar(2.0).add_scalar(1.0)) / denom.add_scalar(1.0);
-    let mask = Tensor::<B, 1>::from_floats(present.as_slice(), &device);
+    let mask = Tensor::<1>::from_floats(present.as_slice(), &device);
     let n_present = present.iter().sum::<f32>().max(1.0);
     let mean_dice = (dice * mask).sum().div_scalar(n_present);
     ce + mean_dice.neg().add_scalar(1.0).mul_scalar(dice_weight)

@@ -9,8 +9,6 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender};
 
-use burn::prelude::Backend;
-
 use crate::audit::RiskThresholds;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::load::{load_image, load_mask};
@@ -19,8 +17,6 @@ use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::load_overview;
 use crate::jobs::predict::{PredictOptions, predict_dataset, put_all, stored};
-use crate::model::backend::BackendTask;
-use crate::model::backend::dispatch;
 use crate::model::{BackendKind, MultiUNet};
 use crate::progress::NoProgress;
 
@@ -154,12 +150,12 @@ pub struct ModelWorker {
     pub model: ModelRef,
 }
 
-impl BackendTask for ModelWorker {
-    type Output = ();
-
-    fn run<B: Backend>(self, device: B::Device) {
+impl ModelWorker {
+    /// Serves prediction requests until the slot closes or the UI goes away.
+    pub fn run(self) {
+        let device = self.model.backend.device();
         let loaded = guarded("loading the model", || {
-            MultiUNet::<B>::load(&self.model.dir, &device).map_err(|e| e.to_string())
+            MultiUNet::load(&self.model.dir, &device).map_err(|e| e.to_string())
         });
         let mut ws = Workspace::open(&self.paths.workspace).ok();
         while let Some(req) = self.slot.take() {
@@ -184,8 +180,8 @@ impl BackendTask for ModelWorker {
     }
 }
 
-fn predict_one<B: Backend>(
-    model: &MultiUNet<B>,
+fn predict_one(
+    model: &MultiUNet,
     hash: &str,
     req: &PredictReq,
     ws: Option<&mut Workspace>,
@@ -302,17 +298,16 @@ pub struct PredictAll {
     pub cancel: Arc<AtomicBool>,
 }
 
-impl BackendTask for PredictAll {
-    type Output = ();
-
-    fn run<B: Backend>(self, device: B::Device) {
+impl PredictAll {
+    /// Predicts until done or cancelled, then reports on the channel.
+    pub fn run(self) {
         let progress = ChannelProgress::new(self.tx.clone());
         let r = guarded("batch prediction", || {
-            let model =
-                MultiUNet::<B>::load(&self.model.dir, &device).map_err(|e| e.to_string())?;
+            let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())
+                .map_err(|e| e.to_string())?;
             let mut ws = Workspace::open(&self.paths.workspace).map_err(|e| e.to_string())?;
             let opts = PredictOptions {
-                batch: 4,
+                batch: self.model.backend.default_batch(),
                 ..PredictOptions::default()
             };
             predict_dataset(
@@ -347,9 +342,8 @@ impl BackendTask for PredictAll {
 
 /// Starts the batch prediction on its own thread.
 pub fn spawn_predict_all(job: PredictAll) -> std::io::Result<()> {
-    let kind = job.model.backend;
     std::thread::Builder::new()
         .name("predict-all".into())
-        .spawn(move || dispatch(kind, job))
+        .spawn(move || job.run())
         .map(|_| ())
 }

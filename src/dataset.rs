@@ -3,6 +3,8 @@
 //! store where the tool keeps everything it derives. Nothing here writes into a dataset folder.
 
 pub mod bins;
+pub mod guard;
+pub mod lock;
 pub mod pixel_size;
 pub mod raster;
 pub mod schema;

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod cli;
+pub mod clock;
 pub mod dataset;
 pub mod fsutil;
 pub mod hashing;

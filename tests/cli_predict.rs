@@ -153,3 +153,40 @@ fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
         (Some(7), Some(3))
     );
 }
+
+#[test]
+fn images_larger_than_a_tile_are_tiled_like_the_tui_does() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model_dir, out) = (t.path().join("d"), t.path().join("m"), t.path().join("o"));
+    tiny_model(&model_dir);
+    // 150×110 against the model's 64-px tiles: 3×2 tiles with overlap, not one forward pass.
+    let (w, h) = (150u32, 110u32);
+    let pixels: Vec<u8> = (0..w * h)
+        .map(|i| (((i % w) / 13 * 40 + (i / w) / 11 * 25) % 256) as u8)
+        .collect();
+    common::write_grey(
+        &root.join("10003/input-images/10003_big-01.png"),
+        w,
+        h,
+        &pixels,
+    );
+    common::write(
+        &root.join("10003/input-features/10003_big-01.txt"),
+        &common::features("0.5"),
+    );
+    let v = predict(&root, &model_dir, &out);
+    assert_eq!(v["predicted"], 1);
+    let (pw, ph, cli) = common::read_grey(&out.join("10003/output-images/10003_big-01.png"));
+    assert_eq!((pw, ph), (w, h));
+    let model = MultiUNet::load(&model_dir, &burn::tensor::Device::flex()).unwrap();
+    let grey = semcurate::dataset::raster::Grey8 {
+        width: w,
+        height: h,
+        pixels,
+    };
+    let tiled = model.predict(&grey, 0.5, 0);
+    assert_eq!(
+        cli, tiled.classes,
+        "the CLI and the TUI give the same class map"
+    );
+}

@@ -61,6 +61,9 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    if let Some(dir) = &args.plot {
+        args.dataset.check_output(dir)?;
+    }
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
     let dir = args.model.model_dir();
     let config = crate::model::ModelConfig::load(&dir)

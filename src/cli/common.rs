@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-
+use crate::dataset::guard::check_output;
 use crate::dataset::index::{IndexOptions, IndexSummary, index};
+use crate::dataset::lock::JobLock;
 use crate::dataset::schema::{ClassId, parse_mask_map};
 use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
@@ -69,6 +69,24 @@ impl DatasetArgs {
             .unwrap_or_else(|| Workspace::default_dir(&self.dataset))
     }
 
+    /// Refuses an output path through which a file of the dataset could be written
+    /// (SPEC 2.4): the dataset folder, a folder inside it other than the workspace, or a folder
+    /// that holds it.
+    pub fn check_output(&self, out: &Path) -> anyhow::Result<()> {
+        Ok(check_output(out, &self.dataset, &self.workspace_dir())?)
+    }
+
+    /// Takes the workspace's lock for `job`, waiting (and saying so on stderr) while another
+    /// process holds it.
+    pub fn lock(&self, ws: &Workspace, job: &str) -> anyhow::Result<JobLock> {
+        let quiet = self.quiet;
+        Ok(JobLock::acquire(ws.dir(), job, |holder| {
+            if !quiet {
+                eprintln!("waiting: another {job} is running on this workspace ({holder})");
+            }
+        })?)
+    }
+
     /// Opens (creating if needed) the workspace.
     pub fn open_workspace(&self) -> anyhow::Result<Workspace> {
         if !self.dataset.is_dir() {
@@ -96,6 +114,7 @@ impl DatasetArgs {
         full: bool,
     ) -> anyhow::Result<(Workspace, ClassSchema, IndexSummary)> {
         let schema = self.schema()?;
+        let fresh = !self.workspace_dir().exists();
         let mut ws = self.open_workspace()?;
         let opts = IndexOptions {
             schema: schema.clone(),
@@ -104,9 +123,19 @@ impl DatasetArgs {
             default_pixel_size: self.pixel_size,
         };
         let progress = CliProgress::new(self.quiet);
-        let summary = index(&self.dataset, &mut ws, &opts, &progress)
-            .with_context(|| format!("cannot index '{}'", self.dataset.display()))?;
-        Ok((ws, schema, summary))
+        match index(&self.dataset, &mut ws, &opts, &progress) {
+            Ok(summary) => Ok((ws, schema, summary)),
+            Err(e) => {
+                if fresh {
+                    // A first index that failed leaves nothing behind in the user's folder.
+                    let dir = ws.dir().to_path_buf();
+                    drop(ws);
+                    let _ = std::fs::remove_dir_all(&dir);
+                }
+                Err(anyhow::Error::new(e)
+                    .context(format!("cannot index '{}'", self.dataset.display())))
+            }
+        }
     }
 }
 

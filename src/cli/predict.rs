@@ -41,7 +41,7 @@ pub struct Args {
     /// Also write predicted class maps as 8-bit PNG: DIR/SAMPLE/output-images/NAME.png.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Predict again even where a prediction is stored.
+    /// Predict again every image whose stored prediction is older than this command.
     #[arg(long)]
     pub redo: bool,
     /// Print the summary as JSON.
@@ -50,6 +50,7 @@ pub struct Args {
 }
 
 fn predict(
+    started: i64,
     args: &Args,
     ws: &mut crate::dataset::workspace::Workspace,
     schema: &crate::dataset::ClassSchema,
@@ -59,13 +60,14 @@ fn predict(
         .with_context(|| format!("cannot load model '{}'", show(&dir)))?;
     model.config.check_schema(schema)?;
     let hash = model_hash(&dir)?;
+    let _lock = args.dataset.lock(ws, "predict")?;
     let opts = PredictOptions {
         mc: args.mc_dropout,
         batch: args
             .batch
             .unwrap_or_else(|| args.model.backend.default_batch()),
         out: args.out.clone(),
-        redo: args.redo,
+        redo_before: args.redo.then_some(started),
     };
     let progress = CliProgress::new(args.dataset.quiet);
     Ok(predict_dataset(
@@ -80,8 +82,12 @@ fn predict(
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let started = crate::clock::now();
+    if let Some(out) = &args.out {
+        args.dataset.check_output(out)?;
+    }
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
-    let s = predict(args, &mut ws, &schema)?;
+    let s = predict(started, args, &mut ws, &schema)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
     } else {

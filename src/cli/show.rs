@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use crate::dataset::ClassSchema;
+use crate::dataset::guard::{check_not_input, check_output};
 use crate::dataset::load::load_mask;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::{DecodeLimits, Grey8, read_grey8};
@@ -115,6 +116,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     };
     let picture = to_image(rgb)?;
     if let Some(out) = &args.out {
+        check_not_input(out, &args.image)?;
+        if let Some(root) = protected_root(&args.image) {
+            check_output(out, &root, &Workspace::default_dir(&root))?;
+        }
         picture
             .save_with_format(out, image::ImageFormat::Png)
             .with_context(|| format!("cannot write '{}'", show(out)))?;
@@ -239,6 +244,26 @@ struct Found {
 }
 
 /// Walks up from `image` to the nearest dataset root with a workspace that indexes it.
+/// The folder `show --out` must not write into: the indexed dataset that holds the image,
+/// else the image's sample folder (`SAMPLE/input-images/NAME`); `None` for an image outside
+/// any dataset layout (only the image itself is then protected).
+fn protected_root(image: &Path) -> Option<PathBuf> {
+    let canonical = image.canonicalize().unwrap_or_else(|_| image.to_path_buf());
+    if let Some(root) = canonical
+        .ancestors()
+        .skip(1)
+        .find(|d| Workspace::default_dir(d).is_dir())
+    {
+        return Some(root.to_path_buf());
+    }
+    let folder = canonical.parent()?;
+    let layout = folder
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| crate::dataset::layout::IMAGE_FOLDERS.contains(&n));
+    layout.then(|| folder.parent().map(Path::to_path_buf)).flatten()
+}
+
 fn find_in_dataset(image: &Path) -> anyhow::Result<Found> {
     let name = show(image);
     let canonical = image

@@ -78,6 +78,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    args.dataset.check_output(&args.out)?;
     if args.out.join(CONFIG_FILE).exists() && !args.force {
         anyhow::bail!(
             "'{}' already holds a model: choose another --out or pass --force",
@@ -85,6 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     let (ws, schema, _) = args.dataset.index(None, false)?;
+    let _lock = args.dataset.lock(&ws, "train")?;
     let init_cfg = args
         .init
         .as_ref()

@@ -52,6 +52,14 @@ pub enum IndexError {
         stored: String,
         given: String,
     },
+    #[error(
+        "no images under '{root}' ({files} other files and {problems} folder problems seen): expected SAMPLE/input-images/NAME.png (MineralClassifier layout) or SAMPLE/images/NAME.tif; nothing to work on"
+    )]
+    NoImages {
+        root: PathBuf,
+        files: u64,
+        problems: usize,
+    },
 }
 
 /// How to index.
@@ -92,6 +100,13 @@ pub fn index(
     progress.begin("scan", 0);
     let scan = layout::scan(root)?;
     progress.end();
+    if scan.items.is_empty() {
+        return Err(IndexError::NoImages {
+            root: root.to_path_buf(),
+            files: scan.skipped.other_files + scan.skipped.hidden_files,
+            problems: scan.problems.len(),
+        });
+    }
     let bins = resolve_bins(ws, opts.bins.as_ref())?;
     let settings = read_settings(opts);
     let reread_all =

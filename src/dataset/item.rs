@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::layout::{FileRef, ItemFiles};
-use super::pixel_size::parse_pixel_size;
+use super::pixel_size::parse_pixel_size_bytes;
 use super::problems::{Problem, ProblemKind};
 use super::raster::{self, ClassMask, DecodeLimits, Decoded, PixelKind, RasterError};
 use super::schema::ClassSchema;
@@ -100,6 +100,9 @@ pub struct ReadContext {
     /// [`ClassSchema::value_table`].
     pub table: Vec<u8>,
     pub class_count: usize,
+    /// Raw mask values go through an explicit map (`--mask-map`, `[mask_values]`): values
+    /// outside it are unmapped, not out of the class range.
+    pub mapped: bool,
     pub limits: DecodeLimits,
     /// µm/px for images that have no pixel size of their own.
     pub default_pixel_size: Option<f64>,
@@ -111,6 +114,7 @@ impl ReadContext {
             root: root.to_path_buf(),
             table: schema.value_table(),
             class_count: schema.len(),
+            mapped: !schema.mask_values.is_empty(),
             limits: DecodeLimits::default(),
             default_pixel_size: None,
         }
@@ -170,9 +174,7 @@ fn pixel_size(
     if let Some(f) = &files.features {
         let parsed = std::fs::read(ctx.abs(f))
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|b| {
-                parse_pixel_size(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string())
-            });
+            .and_then(|b| parse_pixel_size_bytes(&b).map_err(|e| e.to_string()));
         match parsed {
             Ok(p) => return (Some(p), Some(PixelSizeSource::Features)),
             Err(e) => problems.push(Problem::new(ProblemKind::BadPixelSize, &f.path, e)),
@@ -239,14 +241,14 @@ fn read_mask(
         problems.push(Problem::new(
             ProblemKind::MaskOutOfRange,
             &file.path,
-            outside_message(&mask, ctx.class_count),
+            outside_message(&mask, ctx.class_count, ctx.mapped),
         ));
         ok = false;
     }
     (ok && image.is_some()).then_some(mask)
 }
 
-fn outside_message(mask: &ClassMask, class_count: usize) -> String {
+fn outside_message(mask: &ClassMask, class_count: usize, mapped: bool) -> String {
     let total: u64 = mask.outside.iter().map(|(_, n)| n).sum();
     let mut worst = mask.outside.clone();
     worst.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -260,6 +262,12 @@ fn outside_message(mask: &ClassMask, class_count: usize) -> String {
     } else {
         String::new()
     };
+    if mapped {
+        return format!(
+            "{total} pixels hold values not in --mask-map / [mask_values]: {}{more}; add them to the map (VALUE=CLASS) or fix the mask",
+            listed.join(", ")
+        );
+    }
     format!(
         "{total} pixels hold values outside the class ids 0–{}: {}{more}; fix the mask, or map raw values to classes with [mask_values] in classes.toml or --mask-map VALUE=CLASS",
         class_count - 1,

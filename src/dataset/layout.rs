@@ -31,6 +31,17 @@ pub const MC_FEATURES: &str = "input-features";
 const GENERIC_IMAGES: [&str; 3] = ["images", "unlabelled", "unlabeled"];
 const GENERIC_MASKS: [&str; 2] = ["masks", "labels"];
 const IMAGE_EXTENSIONS: [&str; 3] = ["png", "tif", "tiff"];
+/// Every folder name that holds a sample's images, masks or pixel-size files.
+pub const IMAGE_FOLDERS: [&str; 8] = [
+    MC_IMAGES,
+    MC_MASKS,
+    MC_FEATURES,
+    "images",
+    "unlabelled",
+    "unlabeled",
+    "masks",
+    "labels",
+];
 const MAX_DEPTH: usize = 6;
 
 /// Which layout a sample folder uses.

@@ -18,7 +18,7 @@ pub struct LabelledImage {
 
 /// Decodes a row's image as 8-bit grey.
 pub fn load_image(root: &Path, row: &ImageRow) -> Result<Grey8, RasterError> {
-    Ok(raster::read_grey8(&root.join(&row.image_path), DecodeLimits::default())?.0)
+    raster::read_grey8_only(&root.join(&row.image_path), DecodeLimits::default())
 }
 
 /// Decodes a row's mask as class ids (`None` when the image has no mask).

@@ -16,6 +16,31 @@ pub enum PixelSizeError {
     NotANumber(String),
     #[error("pixel size {0} must be a finite number above 0 µm per pixel")]
     OutOfRange(f64),
+    #[error(
+        "file is UTF-16 text (what Windows Notepad saves as 'Unicode'): save it as UTF-8 or plain ASCII; the study's loader cannot read UTF-16 either"
+    )]
+    Utf16,
+}
+
+/// Parses a pixel-size file's bytes: UTF-8 (a BOM is fine); UTF-16 is named as such.
+pub fn parse_pixel_size_bytes(bytes: &[u8]) -> Result<f64, PixelSizeError> {
+    if looks_utf16(bytes) {
+        return Err(PixelSizeError::Utf16);
+    }
+    parse_pixel_size(&String::from_utf8_lossy(bytes))
+}
+
+/// A UTF-16 byte-order mark, or ASCII text with a NUL in every other byte.
+fn looks_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let head = &bytes[..bytes.len().min(32)];
+    head.len() >= 4 && {
+        let nul_even = head.iter().step_by(2).all(|&b| b == 0);
+        let nul_odd = head.iter().skip(1).step_by(2).all(|&b| b == 0);
+        nul_even != nul_odd
+    }
 }
 
 /// Parses the contents of a pixel-size file into µm/px.
@@ -78,6 +103,33 @@ mod tests {
         assert_eq!(parse_pixel_size("\u{feff}pixel_size: 19.6\r\n"), Ok(19.6));
         assert_eq!(parse_pixel_size("\n\nPixel_Size: 1e-1 µm"), Ok(0.1));
         assert_eq!(parse_pixel_size("pixel_size = 0.02"), Ok(0.02));
+    }
+
+    #[test]
+    fn utf16_files_are_named_as_such() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("pixel_size: 2.5".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(parse_pixel_size_bytes(&le), Err(PixelSizeError::Utf16));
+        let be_no_bom: Vec<u8> = "pixel_size: 2.5"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(
+            parse_pixel_size_bytes(&be_no_bom),
+            Err(PixelSizeError::Utf16)
+        );
+        assert!(
+            PixelSizeError::Utf16
+                .to_string()
+                .contains("save it as UTF-8")
+        );
+        assert_eq!(parse_pixel_size_bytes(b"pixel_size: 2.5\r\n"), Ok(2.5));
+        assert_eq!(
+            parse_pixel_size_bytes(b"\xEF\xBB\xBFpixel_size: 2.5"),
+            Ok(2.5)
+        );
     }
 
     #[test]

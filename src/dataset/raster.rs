@@ -40,7 +40,7 @@ pub struct DecodeLimits {
 impl Default for DecodeLimits {
     fn default() -> Self {
         Self {
-            max_pixels: 200_000_000,
+            max_pixels: 400_000_000,
             max_bytes: 1 << 30,
         }
     }
@@ -200,6 +200,11 @@ pub fn read_grey8(path: &Path, limits: DecodeLimits) -> Result<(Grey8, Decoded),
     let decoded = decode_file(path, limits)?;
     let grey = decoded.to_grey8();
     Ok((grey, decoded))
+}
+
+/// Reads a BSE image as 8-bit grey, keeping no other copy of its pixels (for large images).
+pub fn read_grey8_only(path: &Path, limits: DecodeLimits) -> Result<Grey8, RasterError> {
+    Ok(decode_file(path, limits)?.into_grey8())
 }
 
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {

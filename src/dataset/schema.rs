@@ -300,7 +300,8 @@ pub fn parse_hex_colour(text: &str) -> Option<[u8; 3]> {
 
 /// Parses `255=5,0=4` pairs for `--mask-map`.
 pub fn parse_mask_map(text: &str) -> Result<Vec<(u16, ClassId)>, String> {
-    text.split(',')
+    let pairs: Vec<(u16, ClassId)> = text
+        .split(',')
         .filter(|s| !s.trim().is_empty())
         .map(|pair| {
             let (value, class) = pair
@@ -316,7 +317,15 @@ pub fn parse_mask_map(text: &str) -> Result<Vec<(u16, ClassId)>, String> {
                 .map_err(|_| format!("'{class}' is not a class id 0..254"))?;
             Ok((value, class))
         })
-        .collect()
+        .collect::<Result<_, String>>()?;
+    for (i, (value, class)) in pairs.iter().enumerate() {
+        if let Some((_, other)) = pairs[..i].iter().find(|(v, _)| v == value) {
+            return Err(format!(
+                "value {value} is mapped twice (to {other} and to {class}): give each value once"
+            ));
+        }
+    }
+    Ok(pairs)
 }
 
 fn fallback_colour(i: usize) -> [u8; 3] {

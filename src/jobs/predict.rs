@@ -16,7 +16,7 @@ use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::{Grey8, encode_grey8_png};
 use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
-use crate::model::infer::{Prediction, fits_one_tile, predict_batch};
+use crate::model::infer::{Prediction, fits_one_tile, predict, predict_batch};
 use crate::progress::Progress;
 
 /// Images committed per transaction.
@@ -31,8 +31,10 @@ pub struct PredictOptions {
     pub batch: usize,
     /// Also write class maps as PNG in the MineralClassifier layout under this folder.
     pub out: Option<PathBuf>,
-    /// Predict again even where a prediction is stored.
-    pub redo: bool,
+    /// Predict again images whose stored prediction was made before this time (Unix seconds;
+    /// the moment the command was given). A second `--redo` started while the first runs
+    /// waits for its lock and then keeps what the first made instead of doing it again.
+    pub redo_before: Option<i64>,
 }
 
 /// What a prediction run did.
@@ -65,22 +67,25 @@ pub fn predict_dataset(
 ) -> Result<PredictSummary, WorkspaceError> {
     let started = Instant::now();
     let keys = ws.prediction_keys(hash)?;
-    let rows: Vec<ImageRow> = ws
+    let (rows, unreadable): (Vec<ImageRow>, Vec<ImageRow>) = ws
         .images()?
         .into_iter()
-        .filter(|r| !r.missing && r.is_readable())
-        .collect();
+        .filter(|r| !r.missing)
+        .partition(ImageRow::is_readable);
     let mut s = PredictSummary {
         model: hash.to_string(),
-        images: rows.len(),
+        images: rows.len() + unreadable.len(),
         ..PredictSummary::default()
     };
+    s.problems.extend(unreadable_problems(ws, &unreadable)?);
     let mut todo = Vec::new();
     for row in rows {
-        let done = keys
-            .get(&row.id)
-            .is_some_and(|k| k.image_fp == row.image_fp && k.mc_passes as usize >= opts.mc);
-        if done && !opts.redo {
+        let done = keys.get(&row.id).is_some_and(|k| {
+            k.image_fp == row.image_fp
+                && k.mc_passes as usize >= opts.mc
+                && opts.redo_before.is_none_or(|t| k.created_at >= t)
+        });
+        if done {
             s.skipped += 1;
             if let Some(out) = &opts.out {
                 write_stored(ws, &row, hash, root, out, &mut s)?;
@@ -102,7 +107,14 @@ pub fn predict_dataset(
         if !group.images.is_empty() {
             let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
             let (route, nets) = model.nets_for(group.pixel_size);
-            let preds = predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device);
+            let preds = if refs.iter().all(|g| fits_one_tile(&model.config, g)) {
+                predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device)
+            } else {
+                // Larger than a tile: alone in its group, tiled, memory bounded by the tile.
+                refs.iter()
+                    .map(|g| predict(&model.config, nets, route, g, opts.mc, &model.device))
+                    .collect()
+            };
             for ((row, _), p) in group.images.into_iter().zip(preds) {
                 s.fallbacks += usize::from(p.route.is_fallback());
                 pending.push((row, p));
@@ -117,6 +129,33 @@ pub fn predict_dataset(
     progress.end();
     s.seconds = started.elapsed().as_secs_f64();
     Ok(s)
+}
+
+/// Images the index could not decode, with the index's reason: they are problems of the run,
+/// not silently skipped.
+fn unreadable_problems(ws: &Workspace, rows: &[ImageRow]) -> Result<Vec<Problem>, WorkspaceError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let reasons: std::collections::HashMap<i64, String> = ws
+        .problems()?
+        .into_iter()
+        .filter(|(_, p)| p.kind == ProblemKind::UnreadableImage)
+        .filter_map(|(id, p)| Some((id?, p.message)))
+        .collect();
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let why = reasons
+                .get(&r.id)
+                .map_or("the index could not decode it", String::as_str);
+            Problem::new(
+                ProblemKind::UnreadableImage,
+                &r.image_path,
+                format!("not predicted: {why}"),
+            )
+        })
+        .collect())
 }
 
 /// Images that go through one forward pass.
@@ -198,15 +237,19 @@ fn commit(
     if pending.is_empty() {
         return Ok(());
     }
-    let stored: Vec<StoredPrediction> = pending
-        .iter()
-        .map(|(row, p)| stored(row, hash, p))
-        .collect();
+    // Moved, not copied: a 16384² prediction is 0.5 GB of classes and margins.
+    let (rows, stored): (Vec<ImageRow>, Vec<StoredPrediction>) = pending
+        .drain(..)
+        .map(|(row, p)| {
+            let st = stored(&row, hash, p);
+            (row, st)
+        })
+        .unzip();
     put_all(ws, hash, config, &stored)?;
-    for (row, p) in pending.drain(..) {
+    for (row, p) in rows.iter().zip(&stored) {
         s.predicted += 1;
         if let Some(out) = &opts.out {
-            write_png(out, &row, p.width, p.height, &p.classes, root, s);
+            write_png(out, row, p.width, p.height, &p.classes, root, s);
         }
     }
     Ok(())
@@ -236,7 +279,7 @@ pub fn put_all(
 }
 
 /// The stored form of `p`, a prediction of `row` by model `hash`.
-pub fn stored(row: &ImageRow, hash: &str, p: &Prediction) -> StoredPrediction {
+pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
     StoredPrediction {
         image_id: row.id,
         model: hash.to_string(),
@@ -245,11 +288,11 @@ pub fn stored(row: &ImageRow, hash: &str, p: &Prediction) -> StoredPrediction {
         height: p.height,
         bin: p.route.bin as u32,
         used_bin: p.route.used as u32,
-        classes: p.classes.clone(),
-        margin: p.margin.clone(),
-        disagreement: p.disagreement.clone(),
+        classes: p.classes,
+        margin: p.margin,
+        disagreement: p.disagreement,
         mc_passes: p.mc_passes as u32,
-        per_class: p.per_class.clone(),
+        per_class: p.per_class,
     }
 }
 

@@ -12,7 +12,7 @@ use burn::tensor::activation::softmax;
 
 use super::config::{ModelConfig, Route};
 use super::fused::FusedUNet;
-use super::tiling::{Stitcher, crop, pad_reflect, plan};
+use super::tiling::{BandStitcher, crop_reflect, pad_reflect, plan};
 use super::unet::UNet;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::raster::Grey8;
@@ -62,53 +62,107 @@ fn input(cfg: &ModelConfig, pixels: &[u8], w: usize, h: usize, device: &Device) 
     Tensor::<1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
 }
 
-/// Class probabilities `[classes][h][w]` of the whole image through `net`.
-pub fn probabilities(
+/// A class map with per-pixel confidence, computed band by band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    /// Class id per pixel, row-major.
+    pub classes: Vec<u8>,
+    /// `round(255 · margin)` per pixel (empty when margins were not asked for).
+    pub margin: Vec<u8>,
+    /// Pixels per class.
+    pub pixels: Vec<u64>,
+    /// Sum of the f32 margins per class (for exact means).
+    pub margin_sum: Vec<f64>,
+}
+
+/// The class map of the whole image through `net`, tile by tile. Probabilities are stitched
+/// one band of rows at a time ([`BandStitcher`]) and reduced to class and margin as rows
+/// finish, so memory follows the tile and the image width, not the image area.
+pub fn classify(
     cfg: &ModelConfig,
     net: Nets<'_>,
     image: &Grey8,
     dropout: bool,
     device: &Device,
-) -> Vec<f32> {
+) -> Classified {
     let (w, h) = (image.width as usize, image.height as usize);
     let p = plan(w, h, cfg.tile, cfg.overlap);
-    let padded = pad_reflect(&image.pixels, w, h, p.padded_w, p.padded_h);
     let classes = cfg.schema.len();
-    let mut st = Stitcher::new(p.padded_w, p.padded_h, classes, cfg.overlap / 2);
+    let band = p.tiles.iter().map(|t| t.h).max().unwrap_or(8);
+    let mut out = Classified {
+        classes: vec![0; w * h],
+        margin: if dropout { Vec::new() } else { vec![0; w * h] },
+        pixels: vec![0; classes],
+        margin_sum: vec![0.0; classes],
+    };
+    let mut emit = |y: usize, row: &[f32]| {
+        if y < h {
+            out.take_row(y, w, p.padded_w, classes, row);
+        }
+    };
+    let mut st = BandStitcher::new(p.padded_w, band, classes, cfg.overlap / 2);
     for t in &p.tiles {
-        let x = input(cfg, &crop(&padded, p.padded_w, *t), t.w, t.h, device);
+        let x = input(
+            cfg,
+            &crop_reflect(&image.pixels, w, h, *t),
+            t.w,
+            t.h,
+            device,
+        );
         let probs = softmax(net.forward(x, dropout), 1);
         let data = probs.into_data().convert::<f32>();
-        st.add(*t, data.as_slice::<f32>().unwrap_or(&[]));
+        st.add(*t, data.as_slice::<f32>().unwrap_or(&[]), &mut emit);
     }
-    st.finish(w, h)
+    st.finish(p.padded_h, &mut emit);
+    out
+}
+
+impl Classified {
+    /// Reduces one stitched row (`[classes][padded_w]`) to classes and margins of image row `y`.
+    fn take_row(&mut self, y: usize, w: usize, padded_w: usize, classes: usize, row: &[f32]) {
+        for x in 0..w {
+            let (best, margin) = top_two(|c| row[c * padded_w + x], classes);
+            let i = y * w + x;
+            self.classes[i] = best as u8;
+            if !self.margin.is_empty() {
+                self.margin[i] = to_byte(margin);
+                self.pixels[best] += 1;
+                self.margin_sum[best] += f64::from(margin);
+            }
+        }
+    }
+}
+
+/// The most probable class and its margin over the second (1 with a single class).
+fn top_two(prob: impl Fn(usize) -> f32, classes: usize) -> (usize, f32) {
+    let (mut best, mut b1, mut b2) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for c in 0..classes {
+        let v = prob(c);
+        if v > b1 {
+            b2 = b1;
+            b1 = v;
+            best = c;
+        } else if v > b2 {
+            b2 = v;
+        }
+    }
+    let margin = if classes > 1 {
+        (b1 - b2).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    (best, margin)
 }
 
 /// Argmax and top-two margin per pixel of `[classes][n]` probabilities.
 pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
     let n = probs.len() / classes.max(1);
-    let mut cls = vec![0u8; n];
-    let mut margin = vec![0f32; n];
-    for i in 0..n {
-        let (mut best, mut b1, mut b2) = (0usize, f32::NEG_INFINITY, f32::NEG_INFINITY);
-        for c in 0..classes {
-            let v = probs[c * n + i];
-            if v > b1 {
-                b2 = b1;
-                b1 = v;
-                best = c;
-            } else if v > b2 {
-                b2 = v;
-            }
-        }
-        cls[i] = best as u8;
-        margin[i] = if classes > 1 {
-            (b1 - b2).clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-    }
-    (cls, margin)
+    (0..n)
+        .map(|i| {
+            let (best, margin) = top_two(|c| probs[c * n + i], classes);
+            (best as u8, margin)
+        })
+        .unzip()
 }
 
 /// Per-class pixel counts and mean margin / disagreement.
@@ -147,6 +201,8 @@ pub fn to_byte(v: f32) -> u8 {
 }
 
 /// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
+/// Memory: the class map, margins and (with MC passes) a count per pixel, plus one band of
+/// probabilities; never a probability plane of the whole image.
 pub fn predict(
     cfg: &ModelConfig,
     net: Nets<'_>,
@@ -156,28 +212,47 @@ pub fn predict(
     device: &Device,
 ) -> Prediction {
     let n_classes = cfg.schema.len();
-    let probs = probabilities(cfg, net, image, false, device);
-    let (classes, margin) = argmax_margin(&probs, n_classes);
+    let base = classify(cfg, net, image, false, device);
+    let mut per_class: Vec<ClassSummary> = (0..n_classes)
+        .map(|c| ClassSummary {
+            pixels: base.pixels[c],
+            mean_margin: (base.pixels[c] > 0)
+                .then(|| (base.margin_sum[c] / base.pixels[c] as f64) as f32),
+            mc_disagreement: None,
+        })
+        .collect();
     let disagreement = (mc > 0).then(|| {
-        let mut differ = vec![0u32; classes.len()];
+        let mut differ = vec![0u16; base.classes.len()];
         for _ in 0..mc {
-            let (c, _) = argmax_margin(&probabilities(cfg, net, image, true, device), n_classes);
-            for (k, (&a, &b)) in c.iter().zip(&classes).enumerate() {
-                differ[k] += u32::from(a != b);
+            let pass = classify(cfg, net, image, true, device);
+            for (d, (&a, &b)) in differ
+                .iter_mut()
+                .zip(pass.classes.iter().zip(&base.classes))
+            {
+                *d = d.saturating_add(u16::from(a != b));
             }
         }
-        differ
+        let mut sums = vec![0f64; n_classes];
+        let bytes: Vec<u8> = differ
             .iter()
-            .map(|&k| k as f32 / mc as f32)
-            .collect::<Vec<f32>>()
+            .zip(&base.classes)
+            .map(|(&k, &c)| {
+                let v = f32::from(k) / mc as f32;
+                sums[usize::from(c)] += f64::from(v);
+                to_byte(v)
+            })
+            .collect();
+        for (s, sum) in per_class.iter_mut().zip(sums) {
+            s.mc_disagreement = (s.pixels > 0).then(|| (sum / s.pixels as f64) as f32);
+        }
+        bytes
     });
-    let per_class = summarise(&classes, &margin, disagreement.as_deref(), n_classes);
     Prediction {
         width: image.width,
         height: image.height,
-        margin: margin.iter().map(|&m| to_byte(m)).collect(),
-        disagreement: disagreement.map(|d| d.iter().map(|&v| to_byte(v)).collect()),
-        classes,
+        classes: base.classes,
+        margin: base.margin,
+        disagreement,
         route,
         per_class,
         mc_passes: mc,

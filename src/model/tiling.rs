@@ -61,31 +61,42 @@ pub fn plan(w: usize, h: usize, tile: usize, overlap: usize) -> TilePlan {
     }
 }
 
-/// Reflect-pads a row-major `w`×`h` image to `pw`×`ph` (mirror without repeating the edge).
-pub fn pad_reflect(pixels: &[u8], w: usize, h: usize, pw: usize, ph: usize) -> Vec<u8> {
-    let mirror = |i: usize, n: usize| -> usize {
-        if n == 1 {
-            return 0;
-        }
-        let period = 2 * (n - 1);
-        let m = i % period;
-        if m < n { m } else { period - m }
-    };
-    let mut out = Vec::with_capacity(pw * ph);
-    for y in 0..ph {
-        let sy = mirror(y, h);
-        for x in 0..pw {
-            out.push(pixels[sy * w + mirror(x, w)]);
-        }
+/// Mirror index for reflect padding without repeating the edge: ..., 2, 1, 0, 1, 2, ...
+fn mirror(i: usize, n: usize) -> usize {
+    if n == 1 {
+        return 0;
     }
-    out
+    let period = 2 * (n - 1);
+    let m = i % period;
+    if m < n { m } else { period - m }
 }
 
-/// Copies a tile out of a padded image.
-pub fn crop(pixels: &[u8], pw: usize, t: Tile) -> Vec<u8> {
+/// Reflect-pads a row-major `w`×`h` image to `pw`×`ph` (mirror without repeating the edge).
+pub fn pad_reflect(pixels: &[u8], w: usize, h: usize, pw: usize, ph: usize) -> Vec<u8> {
+    crop_reflect(
+        pixels,
+        w,
+        h,
+        Tile {
+            x: 0,
+            y: 0,
+            w: pw,
+            h: ph,
+        },
+    )
+}
+
+/// Copies tile `t` out of the reflect-padded image without padding the whole image first:
+/// memory follows the tile, not the image.
+pub fn crop_reflect(pixels: &[u8], w: usize, h: usize, t: Tile) -> Vec<u8> {
     let mut out = Vec::with_capacity(t.w * t.h);
     for y in t.y..t.y + t.h {
-        out.extend_from_slice(&pixels[y * pw + t.x..y * pw + t.x + t.w]);
+        let row = &pixels[mirror(y, h) * w..][..w];
+        if t.x + t.w <= w {
+            out.extend_from_slice(&row[t.x..t.x + t.w]);
+        } else {
+            out.extend((t.x..t.x + t.w).map(|x| row[mirror(x, w)]));
+        }
     }
     out
 }
@@ -97,64 +108,100 @@ fn ramp(i: usize, n: usize, edge: usize) -> f32 {
     (d / (edge as f32 + 1.0)).min(1.0)
 }
 
-/// Accumulates weighted class probabilities over tiles.
-pub struct Stitcher {
+/// Accumulates weighted class probabilities over tiles, one band of rows at a time. Tiles
+/// arrive in plan order (rows of tiles, top to bottom); once a tile row starts at `y`, no
+/// later tile touches the rows above `y`, so those rows are final and handed to the caller.
+/// Memory is one band of tile height (`classes × band × width` floats), not the image: a
+/// 16384² image needs 170 MB here instead of 11 GB.
+pub struct BandStitcher {
+    /// Padded image width.
     w: usize,
-    h: usize,
+    /// Band height: the tallest tile.
+    rows: usize,
     classes: usize,
     edge: usize,
-    /// `[classes][h][w]`.
+    /// Image row of band row 0.
+    top: usize,
+    /// `[classes][rows][w]`.
     sum: Vec<f32>,
+    /// `[rows][w]`.
     weight: Vec<f32>,
+    /// One finished row, `[classes][w]`.
+    row: Vec<f32>,
 }
 
-impl Stitcher {
-    /// For a padded `w`×`h` image; `edge` is the width of the fall-off in px.
-    pub fn new(w: usize, h: usize, classes: usize, edge: usize) -> Self {
+impl BandStitcher {
+    /// For a padded image `w` px wide cut into tiles at most `rows` px tall; `edge` is the
+    /// width of the fall-off in px.
+    pub fn new(w: usize, rows: usize, classes: usize, edge: usize) -> Self {
         Self {
             w,
-            h,
+            rows,
             classes,
             edge,
-            sum: vec![0.0; classes * w * h],
-            weight: vec![0.0; w * h],
+            top: 0,
+            sum: vec![0.0; classes * rows * w],
+            weight: vec![0.0; rows * w],
+            row: vec![0.0; classes * w],
         }
     }
 
-    /// Adds a tile's probabilities `[classes][t.h][t.w]`.
-    pub fn add(&mut self, t: Tile, probs: &[f32]) {
+    /// Adds a tile's probabilities `[classes][t.h][t.w]`, first finishing the rows above it
+    /// through `emit(y, probs)` with normalised probabilities `[classes][w]` of row `y`.
+    pub fn add(&mut self, t: Tile, probs: &[f32], emit: &mut impl FnMut(usize, &[f32])) {
+        debug_assert!(t.y >= self.top && t.h <= self.rows, "tiles in plan order");
+        self.finish_rows(t.y, emit);
         let area = t.w * t.h;
+        let plane = self.rows * self.w;
         for y in 0..t.h {
             let wy = ramp(y, t.h, self.edge);
             for x in 0..t.w {
                 let wgt = wy * ramp(x, t.w, self.edge);
-                let dst = (t.y + y) * self.w + t.x + x;
+                let dst = (t.y - self.top + y) * self.w + t.x + x;
                 self.weight[dst] += wgt;
                 for c in 0..self.classes {
-                    self.sum[c * self.w * self.h + dst] += wgt * probs[c * area + y * t.w + x];
+                    self.sum[c * plane + dst] += wgt * probs[c * area + y * t.w + x];
                 }
             }
         }
     }
 
-    /// Normalised probabilities `[classes][h][w]` cropped to `w`×`h` of the original image.
-    pub fn finish(self, w: usize, h: usize) -> Vec<f32> {
-        let plane = self.w * self.h;
-        let mut out = Vec::with_capacity(self.classes * w * h);
-        for c in 0..self.classes {
-            for y in 0..h {
-                for x in 0..w {
-                    let i = y * self.w + x;
+    /// Finishes every row still held below `top`, up to image row `end` (exclusive).
+    pub fn finish(mut self, end: usize, emit: &mut impl FnMut(usize, &[f32])) {
+        let upto = end.min(self.top + self.rows);
+        self.finish_rows(upto, emit);
+    }
+
+    /// Emits rows `top..upto` and shifts the band so that `upto` becomes its first row.
+    fn finish_rows(&mut self, upto: usize, emit: &mut impl FnMut(usize, &[f32])) {
+        let done = upto.saturating_sub(self.top).min(self.rows);
+        if done == 0 {
+            return;
+        }
+        let plane = self.rows * self.w;
+        for r in 0..done {
+            for c in 0..self.classes {
+                for x in 0..self.w {
+                    let i = r * self.w + x;
                     let wgt = self.weight[i];
-                    out.push(if wgt > 0.0 {
+                    self.row[c * self.w + x] = if wgt > 0.0 {
                         self.sum[c * plane + i] / wgt
                     } else {
                         0.0
-                    });
+                    };
                 }
             }
+            emit(self.top + r, &self.row);
         }
-        out
+        let keep = (self.rows - done) * self.w;
+        for c in 0..self.classes {
+            let p = &mut self.sum[c * plane..(c + 1) * plane];
+            p.copy_within(done * self.w.., 0);
+            p[keep..].fill(0.0);
+        }
+        self.weight.copy_within(done * self.w.., 0);
+        self.weight[keep..].fill(0.0);
+        self.top = upto;
     }
 }
 
@@ -209,15 +256,100 @@ mod tests {
     #[test]
     fn stitching_constant_tiles_gives_the_constant() {
         let p = plan(40, 24, 16, 8);
-        let mut s = Stitcher::new(p.padded_w, p.padded_h, 2, 4);
+        let mut s = BandStitcher::new(p.padded_w, 16, 2, 4);
+        let mut rows = Vec::new();
+        let mut emit = |y: usize, probs: &[f32]| {
+            assert!(probs[..40].iter().all(|&v| (v - 0.25).abs() < 1e-6));
+            assert!(probs[40..].iter().all(|&v| (v - 0.75).abs() < 1e-6));
+            rows.push(y);
+        };
         for t in &p.tiles {
             let mut probs = vec![0.25; t.w * t.h];
             probs.extend(vec![0.75; t.w * t.h]);
-            s.add(*t, &probs);
+            s.add(*t, &probs, &mut emit);
         }
-        let out = s.finish(40, 24);
-        assert_eq!(out.len(), 2 * 40 * 24);
-        assert!(out[..960].iter().all(|&v| (v - 0.25).abs() < 1e-6));
-        assert!(out[960..].iter().all(|&v| (v - 0.75).abs() < 1e-6));
+        s.finish(24, &mut emit);
+        assert_eq!(
+            rows,
+            (0..24).collect::<Vec<_>>(),
+            "every row once, in order"
+        );
+    }
+
+    /// The whole-image weighted average, written plainly, as the banded stitcher must give.
+    fn reference(p: &TilePlan, probs: &[Vec<f32>], classes: usize, edge: usize) -> Vec<f32> {
+        let (w, h) = (p.padded_w, p.padded_h);
+        let mut sum = vec![0f32; classes * w * h];
+        let mut weight = vec![0f32; w * h];
+        for (t, pr) in p.tiles.iter().zip(probs) {
+            for y in 0..t.h {
+                for x in 0..t.w {
+                    let wgt = ramp(y, t.h, edge) * ramp(x, t.w, edge);
+                    let i = (t.y + y) * w + t.x + x;
+                    weight[i] += wgt;
+                    for c in 0..classes {
+                        sum[c * w * h + i] += wgt * pr[c * t.w * t.h + y * t.w + x];
+                    }
+                }
+            }
+        }
+        (0..classes * w * h)
+            .map(|k| sum[k] / weight[k % (w * h)])
+            .collect()
+    }
+
+    #[test]
+    fn banded_stitching_equals_the_whole_image_average_bit_for_bit() {
+        let p = plan(70, 90, 24, 8);
+        assert!(
+            p.tiles
+                .iter()
+                .map(|t| t.y)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+                > 3
+        );
+        let classes = 3;
+        let mut rng = crate::rng::Rng::new(9);
+        let probs: Vec<Vec<f32>> = p
+            .tiles
+            .iter()
+            .map(|t| {
+                (0..classes * t.w * t.h)
+                    .map(|_| rng.range(0.0, 1.0) as f32)
+                    .collect()
+            })
+            .collect();
+        let want = reference(&p, &probs, classes, 4);
+        let (w, h) = (p.padded_w, p.padded_h);
+        let mut got = vec![f32::NAN; classes * w * h];
+        let mut emit = |y: usize, row: &[f32]| {
+            for c in 0..classes {
+                got[c * w * h + y * w..c * w * h + (y + 1) * w]
+                    .copy_from_slice(&row[c * w..(c + 1) * w]);
+            }
+        };
+        let mut s = BandStitcher::new(w, 24, classes, 4);
+        for (t, pr) in p.tiles.iter().zip(&probs) {
+            s.add(*t, pr, &mut emit);
+        }
+        s.finish(h, &mut emit);
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn crop_reflect_equals_pad_then_crop() {
+        let img: Vec<u8> = (0..7 * 5).map(|i| i as u8).collect();
+        let padded = pad_reflect(&img, 7, 5, 16, 16);
+        let t = Tile {
+            x: 8,
+            y: 0,
+            w: 8,
+            h: 16,
+        };
+        let plain: Vec<u8> = (0..16)
+            .flat_map(|y| padded[y * 16 + 8..y * 16 + 16].to_vec())
+            .collect();
+        assert_eq!(crop_reflect(&img, 7, 5, t), plain);
     }
 }

@@ -50,12 +50,88 @@ pub struct DecisionEntry {
     pub at: i64,
 }
 
-/// The user name recorded with decisions: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`, else `unknown`.
+/// The user name recorded with decisions and edits: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`,
+/// else the login name of this process's user id (containers and batch jobs often set no
+/// `$USER`), else `uid N`, else `unknown`.
 pub fn current_user() -> String {
     ["SEMCURATE_USER", "USER", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(|| {
+            let uid = own_uid()?;
+            let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+            Some(user_of_uid(&passwd, uid).unwrap_or_else(|| format!("uid {uid}")))
+        })
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The real user id, from `/proc/self/status` (Linux; no `unsafe` call needed).
+fn own_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The name of `uid` in `/etc/passwd` text (`name:x:uid:gid:…`).
+fn user_of_uid(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        let id: u32 = f.nth(1)?.parse().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
+#[cfg(test)]
+mod user_tests {
+    use super::*;
+
+    #[test]
+    fn uid_lookup_in_passwd() {
+        let passwd =
+            "root:x:0:0:root:/root:/bin/bash\n# comment\nana:x:1000:1000::/home/ana:/bin/sh\n";
+        assert_eq!(user_of_uid(passwd, 1000).as_deref(), Some("ana"));
+        assert_eq!(user_of_uid(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(user_of_uid(passwd, 7), None);
+    }
+
+    #[test]
+    fn without_user_variables_the_login_name_is_used() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "dataset::workspace::decisions::user_tests::child_prints_user",
+                "--nocapture",
+            ])
+            .env_remove("SEMCURATE_USER")
+            .env_remove("USER")
+            .env_remove("LOGNAME")
+            .env("SEMCURATE_TEST_CHILD", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("user="))
+            .unwrap_or("");
+        let uid = own_uid().unwrap();
+        let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+        let expected = user_of_uid(&passwd, uid).unwrap_or_else(|| format!("uid {uid}"));
+        assert_eq!(line, expected, "{text}");
+        assert_ne!(line, "unknown");
+    }
+
+    #[test]
+    fn child_prints_user() {
+        if std::env::var_os("SEMCURATE_TEST_CHILD").is_some() {
+            println!("user={}", current_user());
+        }
+    }
 }
 
 impl Workspace {

@@ -13,6 +13,8 @@ use crate::dataset::prediction::{ClassSummary, StoredPrediction, pack, unpack};
 pub struct PredictionKey {
     pub image_fp: String,
     pub mc_passes: u32,
+    /// When it was stored, Unix seconds.
+    pub created_at: i64,
 }
 
 impl Workspace {
@@ -22,7 +24,7 @@ impl Workspace {
         model: &str,
     ) -> Result<HashMap<i64, PredictionKey>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT image_id, image_fp, mc_passes FROM predictions WHERE model = ?1",
+            "SELECT image_id, image_fp, mc_passes, created_at FROM predictions WHERE model = ?1",
         )?;
         let rows = stmt.query_map([model], |r| {
             Ok((
@@ -30,6 +32,7 @@ impl Workspace {
                 PredictionKey {
                     image_fp: r.get(1)?,
                     mc_passes: r.get(2)?,
+                    created_at: r.get(3)?,
                 },
             ))
         })?;

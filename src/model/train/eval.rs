@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::load::LabelledImage;
 use crate::metrics::Confusion;
 use crate::model::config::ModelConfig;
-use crate::model::infer::{Nets, argmax_margin, probabilities};
+use crate::model::infer::{Nets, classify};
 use crate::model::unet::UNet;
 
 /// Headline metrics of a confusion matrix.
@@ -41,18 +41,12 @@ pub fn evaluate(
     let n = cfg.schema.len();
     let mut m = Confusion::new(n);
     for s in images {
-        let probs = probabilities(
-            cfg,
-            Nets {
-                unet: net,
-                fused: None,
-            },
-            &s.image,
-            false,
-            device,
-        );
-        let (pred, _) = argmax_margin(&probs, n);
-        m.add_masks(&s.mask, &pred);
+        let nets = Nets {
+            unet: net,
+            fused: None,
+        };
+        let pred = classify(cfg, nets, &s.image, false, device);
+        m.add_masks(&s.mask, &pred.classes);
     }
     m
 }

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use crate::audit::RiskThresholds;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::load::{load_image, load_mask};
+use crate::dataset::lock::JobLock;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
 use crate::dataset::{ClassSchema, ScaleBins};
@@ -190,7 +191,7 @@ fn predict_one(
         return Err("the image has no pixel size, so no U-Net can be chosen: add its input-features file or start with --pixel-size".into());
     };
     let p = model.predict(&req.image, pixel_size, 0);
-    let s = stored(&req.row, hash, &p);
+    let s = stored(&req.row, hash, p);
     if let Some(ws) = ws {
         // Keep it: the next visit, the audit and the queue use it.
         put_all(ws, hash, &model.config, std::slice::from_ref(&s))
@@ -306,6 +307,8 @@ impl PredictAll {
             let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())
                 .map_err(|e| e.to_string())?;
             let mut ws = Workspace::open(&self.paths.workspace).map_err(|e| e.to_string())?;
+            // A headless predict on the same workspace: do not run twice, say who runs.
+            let _lock = JobLock::try_acquire(ws.dir(), "predict").map_err(|e| e.to_string())?;
             let opts = PredictOptions {
                 batch: self.model.backend.default_batch(),
                 ..PredictOptions::default()

@@ -23,11 +23,11 @@ use semcurate::dataset::ClassSchema;
 use semcurate::dataset::load::load_mask;
 use semcurate::dataset::prediction::{ClassSummary, StoredPrediction};
 use semcurate::dataset::workspace::Workspace;
+use semcurate::jobs::service::{Paths, load};
 use semcurate::model::ModelConfig;
 use semcurate::tui::app::{App, Context, ModelInfo};
 use semcurate::tui::keymap::Keymap;
 use semcurate::tui::msg::{Command, Event};
-use semcurate::tui::runtime::workers::{Paths, load};
 use semcurate::tui::theme::Theme;
 
 const STEPS: usize = 40;
@@ -179,7 +179,7 @@ fn main() {
         default_pixel_size: None,
     };
     let ws = Workspace::open(&ws_dir).unwrap();
-    let model_ref = semcurate::tui::runtime::workers::ModelRef {
+    let model_ref = semcurate::jobs::service::ModelRef {
         dir: model_dir.clone(),
         hash: app.ctx.model.as_ref().unwrap().hash.clone(),
         bins: "0.25,1.8".parse().unwrap(),

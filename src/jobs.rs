@@ -1,7 +1,14 @@
-//! Long work off the caller's thread: batch prediction of a dataset (resumable), with
-//! progress records and a cancel flag. The model worker of the TUI will live here too.
+//! Long work off the caller's thread, in one place: batch prediction of a dataset
+//! (resumable), training, audits, and the services an interactive front end runs in the
+//! background (image loader and model worker behind latest-wins slots, an ordered task thread,
+//! cancellable jobs), reporting through an [`report::Outbox`] with throttled progress.
 
 pub mod audit;
 pub mod overview;
 pub mod predict;
+pub mod progress_channel;
+pub mod report;
+pub mod service;
+pub mod slot;
+pub mod table;
 pub mod train;

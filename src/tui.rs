@@ -22,13 +22,14 @@ use anyhow::Context as _;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::workspace::Workspace;
-use crate::model::{BackendKind, ModelConfig};
+use crate::model::BackendKind;
 
-use app::{App, Context, ModelInfo};
+use crate::jobs::service::{ModelRef, Paths};
+use crate::model::multi::ModelInfo;
+use app::{App, Context};
 use keymap::Keymap;
 use render::Graphics;
 use runtime::TermOptions;
-use runtime::workers::{ModelRef, Paths};
 use theme::Theme;
 
 /// Everything the TUI needs to start.
@@ -101,13 +102,6 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
 
 fn load_model_info(opts: &Options) -> anyhow::Result<ModelInfo> {
     let dir = &opts.model_dir;
-    let config =
-        ModelConfig::load(dir).with_context(|| format!("cannot read model '{}'", dir.display()))?;
-    config.check_schema(&opts.schema)?;
-    let hash = crate::model::multi::model_hash(dir)?;
-    Ok(ModelInfo {
-        dir: dir.clone(),
-        hash,
-        config,
-    })
+    ModelInfo::for_dataset(dir, &opts.schema)
+        .with_context(|| format!("cannot read model '{}'", dir.display()))
 }

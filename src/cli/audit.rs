@@ -3,13 +3,10 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
 use crate::dataset::split::Split;
 use crate::jobs::audit::load_audits;
-use crate::model::multi::model_hash;
 
 use super::Outcome;
 use super::audit_render::{csv, markdown, text};
@@ -65,11 +62,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         args.dataset.check_output(dir)?;
     }
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
-    let dir = args.model.model_dir();
-    let config = crate::model::ModelConfig::load(&dir)
-        .with_context(|| format!("cannot read model '{}'", show(&dir)))?;
-    config.check_schema(&schema)?;
-    let hash = model_hash(&dir)?;
+    let info = args.model.info(&schema)?;
+    let (dir, hash, config) = (&info.dir, &info.hash, &info.config);
     let split = args.split.as_deref().and_then(Split::parse);
     let splits = ws.splits()?;
     let rows: Vec<_> = ws
@@ -94,7 +88,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         &mut ws,
         &args.dataset.dataset,
         &schema,
-        &hash,
+        hash,
         rows,
         &progress,
     )?;
@@ -102,7 +96,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         anyhow::bail!(
             "no labelled image of '{}' has a prediction by model {hash} ('{}'): run `semcurate predict` first",
             show(&args.dataset.dataset),
-            show(&dir)
+            show(dir)
         );
     }
     let bins = args.bins.clone().unwrap_or_else(|| config.bins.clone());
@@ -112,7 +106,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .map(|(row, audit)| Audited { row, audit })
         .collect();
     let r = report(&AuditInput {
-        model: &hash,
+        model: hash,
         schema: &schema,
         bins: &bins,
         splits: &splits,

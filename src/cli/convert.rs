@@ -40,7 +40,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         &args.weights,
         &schema,
         args.threshold,
-        &burn::tensor::Device::flex(),
+        &crate::model::BackendKind::Flex.device(),
     )?;
     model
         .save(&args.out)

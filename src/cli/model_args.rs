@@ -2,7 +2,11 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
+
+use crate::dataset::ClassSchema;
 use crate::model::BackendKind;
+use crate::model::multi::ModelInfo;
 
 /// The shipped model, relative to the working directory or to the source tree of this build.
 const DEFAULT_MODEL: &str = "models/default";
@@ -27,6 +31,13 @@ impl ModelArgs {
             return PathBuf::from(env);
         }
         default_model_dir()
+    }
+
+    /// The model folder's config (checked against the dataset's `schema`) and identity.
+    pub fn info(&self, schema: &ClassSchema) -> anyhow::Result<ModelInfo> {
+        let dir = self.model_dir();
+        ModelInfo::for_dataset(&dir, schema)
+            .with_context(|| format!("cannot read model '{}'", dir.display()))
     }
 }
 

@@ -7,7 +7,6 @@ use anyhow::Context;
 
 use crate::jobs::predict::{PredictOptions, PredictSummary, predict_dataset};
 use crate::model::MultiUNet;
-use crate::model::multi::model_hash;
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
@@ -55,11 +54,10 @@ fn predict(
     ws: &mut crate::dataset::workspace::Workspace,
     schema: &crate::dataset::ClassSchema,
 ) -> anyhow::Result<PredictSummary> {
-    let dir = args.model.model_dir();
-    let model = MultiUNet::load(&dir, &args.model.backend.device())
-        .with_context(|| format!("cannot load model '{}'", show(&dir)))?;
-    model.config.check_schema(schema)?;
-    let hash = model_hash(&dir)?;
+    let info = args.model.info(schema)?;
+    let model = MultiUNet::load(&info.dir, &args.model.backend.device())
+        .with_context(|| format!("cannot load model '{}'", show(&info.dir)))?;
+    let hash = info.hash;
     let _lock = args.dataset.lock(ws, "predict")?;
     let opts = PredictOptions {
         mc: args.mc_dropout,

@@ -1,11 +1,9 @@
 //! `semcurate queue`: images to review or label first, ranked, with reasons.
 
-use anyhow::Context;
 use serde::Serialize;
 
 use crate::audit::RiskThresholds;
 use crate::jobs::overview::load_overview;
-use crate::model::multi::model_hash;
 use crate::review::queue::{QueueItem, Strategy};
 
 use super::Outcome;
@@ -58,11 +56,8 @@ struct QueueJson<'a> {
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
-    let dir = args.model.model_dir();
-    let config = crate::model::ModelConfig::load(&dir)
-        .with_context(|| format!("cannot read model '{}'", show(&dir)))?;
-    config.check_schema(&schema)?;
-    let hash = model_hash(&dir)?;
+    let info = args.model.info(&schema)?;
+    let (dir, hash, config) = (&info.dir, &info.hash, &info.config);
     let thresholds = RiskThresholds {
         rare_share: args.rare_share,
         iou: args.risk_iou,
@@ -71,7 +66,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         &mut ws,
         &args.dataset.dataset,
         &schema,
-        &hash,
+        hash,
         &config.bins,
         thresholds,
         &CliProgress::new(args.dataset.quiet),
@@ -79,7 +74,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if ov.summaries.is_empty() {
         anyhow::bail!(
             "no prediction by model {hash} ('{}') in this workspace: run `semcurate predict` first",
-            show(&dir)
+            show(dir)
         );
     }
     let rep = &ov.report;
@@ -90,7 +85,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         println!(
             "{}",
             serde_json::to_string_pretty(&QueueJson {
-                model: &hash,
+                model: hash,
                 strategy: &args.strategy,
                 at_risk: at,
                 items: &items

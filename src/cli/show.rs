@@ -261,7 +261,9 @@ fn protected_root(image: &Path) -> Option<PathBuf> {
         .file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| crate::dataset::layout::IMAGE_FOLDERS.contains(&n));
-    layout.then(|| folder.parent().map(Path::to_path_buf)).flatten()
+    layout
+        .then(|| folder.parent().map(Path::to_path_buf))
+        .flatten()
 }
 
 fn find_in_dataset(image: &Path) -> anyhow::Result<Found> {

@@ -8,10 +8,9 @@ use std::sync::mpsc::{Receiver, channel};
 use anyhow::Context;
 
 use crate::dataset::ScaleBins;
-use crate::dataset::split::Split;
-use crate::jobs::train::{TrainJob, data_fingerprint, load_by_bin, split_rows};
+use crate::jobs::train::{TrainJob, prepare_data};
 use crate::model::config::{CONFIG_FILE, FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
-use crate::model::train::{TrainData, TrainEvent, TrainOptions};
+use crate::model::train::{TrainEvent, TrainOptions};
 use crate::model::{BackendKind, UNetConfig};
 
 use super::Outcome;
@@ -120,33 +119,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         tile: 256,
         overlap: 32,
     };
-    let rows = ws.images()?;
-    let splits = ws.splits()?;
     let root = &args.dataset.dataset;
-    let (train_rows, val_rows, test_rows) = (
-        split_rows(&rows, &splits, Split::Train),
-        split_rows(&rows, &splits, Split::Val),
-        split_rows(&rows, &splits, Split::Test),
-    );
-    if train_rows.is_empty() {
-        anyhow::bail!(
-            "no labelled images with a pixel size in the train split of '{}': check `semcurate stats`",
-            show(root)
-        );
-    }
-    let all: Vec<_> = train_rows
-        .iter()
-        .chain(&val_rows)
-        .chain(&test_rows)
-        .copied()
-        .collect();
-    let (train, f1) = load_by_bin(root, &train_rows, &schema, &config.bins);
-    let (val, f2) = load_by_bin(root, &val_rows, &schema, &config.bins);
-    let (test, f3) = load_by_bin(root, &test_rows, &schema, &config.bins);
-    if f1 + f2 + f3 > 0 {
+    let prepared = prepare_data(root, &ws, &schema, &config.bins)?;
+    if prepared.unreadable > 0 {
         eprintln!(
             "note: {} labelled images could not be loaded and are left out (re-run `semcurate index`)",
-            f1 + f2 + f3
+            prepared.unreadable
         );
     }
     let options = TrainOptions {
@@ -163,15 +141,15 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (tx, rx) = channel();
     let printer = std::thread::spawn(move || print_events(&rx));
     let job = TrainJob {
-        fingerprint: data_fingerprint(&all),
+        fingerprint: prepared.fingerprint,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         config,
         options,
         root,
         out: &args.out,
         init: args.init.clone(),
-        data: TrainData { train, val },
-        test,
+        data: prepared.data,
+        test: prepared.test,
         backend: args.backend,
         events: tx,
         cancel: &AtomicBool::new(false),

@@ -67,6 +67,62 @@ pub fn load_by_bin(
     (out, failed)
 }
 
+/// A dataset's labelled images, loaded and grouped for a training run.
+pub struct PreparedData {
+    pub data: TrainData,
+    pub test: ByBin,
+    /// Of every image used (train, val, test): see [`data_fingerprint`].
+    pub fingerprint: String,
+    /// Labelled images that could not be loaded and were left out.
+    pub unreadable: usize,
+}
+
+/// Why a training run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainSetupError {
+    #[error(
+        "no labelled images with a pixel size in the train split of '{0}': check `semcurate stats`"
+    )]
+    NoTrainImages(PathBuf),
+    #[error(transparent)]
+    Workspace(#[from] crate::dataset::workspace::WorkspaceError),
+}
+
+/// Loads the train, val and test images of the dataset at `root` (indexed in `ws`), grouped by
+/// scale bin under `bins`.
+pub fn prepare_data(
+    root: &Path,
+    ws: &crate::dataset::workspace::Workspace,
+    schema: &ClassSchema,
+    bins: &ScaleBins,
+) -> Result<PreparedData, TrainSetupError> {
+    let rows = ws.images()?;
+    let splits = ws.splits()?;
+    let (train_rows, val_rows, test_rows) = (
+        split_rows(&rows, &splits, Split::Train),
+        split_rows(&rows, &splits, Split::Val),
+        split_rows(&rows, &splits, Split::Test),
+    );
+    if train_rows.is_empty() {
+        return Err(TrainSetupError::NoTrainImages(root.to_path_buf()));
+    }
+    let all: Vec<&ImageRow> = train_rows
+        .iter()
+        .chain(&val_rows)
+        .chain(&test_rows)
+        .copied()
+        .collect();
+    let (train, f1) = load_by_bin(root, &train_rows, schema, bins);
+    let (val, f2) = load_by_bin(root, &val_rows, schema, bins);
+    let (test, f3) = load_by_bin(root, &test_rows, schema, bins);
+    Ok(PreparedData {
+        data: TrainData { train, val },
+        test,
+        fingerprint: data_fingerprint(&all),
+        unreadable: f1 + f2 + f3,
+    })
+}
+
 /// Labelled, present rows of a split.
 pub fn split_rows<'r>(
     rows: &'r [ImageRow],

@@ -11,6 +11,7 @@ use super::config::{ModelConfig, ModelDirError, Route};
 use super::fused::FusedUNet;
 use super::infer::{Nets, Prediction, predict};
 use super::unet::UNet;
+use crate::dataset::ClassSchema;
 use crate::dataset::raster::Grey8;
 
 /// Why a model cannot be loaded or saved.
@@ -157,6 +158,29 @@ pub fn save_net(net: &UNet, path: &Path) -> Result<(), ModelError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A model folder as a dataset command sees it: its config, checked against the dataset's
+/// class schema, and its identity (the hash that keys stored predictions). Reads the config
+/// and hashes the weights; does not build the networks.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub dir: PathBuf,
+    pub hash: String,
+    pub config: ModelConfig,
+}
+
+impl ModelInfo {
+    /// Identifies the model in `dir` for a dataset with `schema`.
+    pub fn for_dataset(dir: &Path, schema: &ClassSchema) -> Result<Self, ModelError> {
+        let config = ModelConfig::load(dir)?;
+        config.check_schema(schema)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            hash: model_hash(dir)?,
+            config,
+        })
+    }
 }
 
 /// SHA-256 of a model folder's config and weights, as 16 hex digits: the model's identity.

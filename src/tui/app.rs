@@ -23,7 +23,7 @@ use ratatui::layout::Rect;
 use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
-use crate::model::ModelConfig;
+use crate::jobs::table::{TaskId, TaskTable};
 
 use super::action::Action;
 use super::keymap::{Key, Keymap, Layer};
@@ -39,19 +39,13 @@ pub use list::{Entry, ListState};
 pub use queue::QueueState;
 pub use screen::Screen;
 pub use stats::ClassStat;
-pub use status::{JobState, Severity};
+pub use status::Severity;
 
 /// Datasets up to this many images are predicted automatically on first open when nothing is
 /// stored (the demo takes ~7 s); larger ones wait for `P`.
 pub const AUTO_PREDICT_MAX: usize = 500;
 
-/// The loaded model, when there is one.
-#[derive(Debug, Clone)]
-pub struct ModelInfo {
-    pub dir: PathBuf,
-    pub hash: String,
-    pub config: ModelConfig,
-}
+pub use crate::model::multi::ModelInfo;
 
 /// What the session works on.
 #[derive(Debug, Clone)]
@@ -96,7 +90,10 @@ pub struct App {
     pub audit: AuditState,
     pub queue: QueueState,
     pub bins: BinsState,
-    pub job: Option<JobState>,
+    /// Background jobs with their progress.
+    pub tasks: TaskTable,
+    /// The batch prediction's task, while it runs.
+    pub predict_task: Option<TaskId>,
     pub message: Option<(String, Severity)>,
     /// Terminal size.
     pub size: Rect,
@@ -131,7 +128,8 @@ impl App {
             audit: AuditState::default(),
             queue: QueueState::default(),
             bins,
-            job: None,
+            tasks: TaskTable::default(),
+            predict_task: None,
             message: None,
             size: Rect::new(0, 0, 80, 24),
             indexing: true,
@@ -149,8 +147,14 @@ impl App {
     /// then refresh the index in the background.
     pub fn startup(&mut self) -> Vec<Command> {
         let mut cmds = self.preview_selection();
-        cmds.push(Command::Refresh);
+        cmds.push(self.refresh());
         cmds
+    }
+
+    /// An incremental re-index, as a task of the table (the status bar shows it until it
+    /// ends; its end message replaces it).
+    fn refresh(&mut self) -> Command {
+        Command::Refresh(self.tasks.add("re-indexing"))
     }
 
     /// The key layers in the order they are tried.
@@ -233,10 +237,7 @@ impl App {
             Action::ScreenBins => self.switch(Screen::Bins),
             Action::PredictAll => self.predict_all(),
             Action::CancelJob => self.cancel_job(),
-            Action::Refresh => {
-                self.say("re-indexing…".into(), Severity::Info);
-                vec![Command::Refresh]
-            }
+            Action::Refresh => vec![self.refresh()],
             Action::MarkReviewed => self.decide(Decision::Reviewed),
             Action::Flag => self.decide(Decision::Flagged),
             Action::Skip => self.decide(Decision::Skipped),

@@ -10,18 +10,9 @@ use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::jobs::overview::Overview;
-
-/// An image with what is stored about it, as the loader read it.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    pub image: Arc<Grey8>,
-    /// Class ids; `None` for unlabelled images.
-    pub mask: Option<Vec<u8>>,
-    /// Why the mask could not be read, when it exists but is broken.
-    pub mask_error: Option<String>,
-    /// The current model's stored prediction, when it is up to date with the image file.
-    pub prediction: Option<StoredPrediction>,
-}
+use crate::jobs::report::Report;
+pub use crate::jobs::report::{JobEvent, Loaded};
+use crate::jobs::table::TaskId;
 
 /// Something happened.
 #[derive(Debug)]
@@ -46,13 +37,34 @@ pub enum Event {
     Failed(String),
 }
 
-/// Progress of a background job.
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobEvent {
-    Started { name: String, total: u64 },
-    Progress { done: u64 },
-    Finished { message: String },
-    Failed { message: String },
+impl From<Report> for Event {
+    fn from(r: Report) -> Self {
+        match r {
+            Report::Loaded {
+                id,
+                generation,
+                result,
+            } => Self::Loaded {
+                id,
+                generation,
+                result,
+            },
+            Report::Predicted {
+                id,
+                generation,
+                result,
+            } => Self::Predicted {
+                id,
+                generation,
+                result,
+            },
+            Report::Rows(rows) => Self::Rows(rows),
+            Report::Reviews(r) => Self::Reviews(r),
+            Report::Overview(ov) => Self::Overview(ov),
+            Report::Job(j) => Self::Job(j),
+            Report::Failed(m) => Self::Failed(m),
+        }
+    }
 }
 
 /// Something for the runtime to do.
@@ -71,14 +83,16 @@ pub enum Command {
     },
     /// Append a review decision to the workspace.
     Decide(DecisionEntry),
-    /// Predict every image without a stored prediction, as a cancellable job.
-    PredictAll,
-    CancelJob,
-    /// Re-index incrementally, then reload rows, decisions and the overview.
-    Refresh,
+    /// Predict every image without a stored prediction, as a cancellable job (its entry in
+    /// the task table).
+    PredictAll(TaskId),
+    /// Ask a job to stop (it keeps what it finished).
+    CancelJob(TaskId),
+    /// Re-index incrementally, then reload rows, decisions and the overview (a task).
+    Refresh(TaskId),
     /// Reload the audit and queue inputs.
     LoadOverview,
-    /// Re-bin the workspace with these edges (µm/px), then refresh.
-    ApplyBins(Vec<f64>),
+    /// Re-bin the workspace with these edges (µm/px), then refresh (a task).
+    ApplyBins(Vec<f64>, TaskId),
     Quit,
 }

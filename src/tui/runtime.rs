@@ -2,10 +2,6 @@
 //! the rest, let the state handle them, run the commands it returns, redraw when something
 //! changed. The terminal is restored on every exit path, panics included.
 
-mod progress;
-mod slot;
-pub mod workers;
-
 use std::io::stdout;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -19,8 +15,13 @@ use super::app::App;
 use super::msg::{Command, Event};
 use super::render::{Graphics, PixelPane, detect_graphics};
 use super::view;
-use slot::Slot;
-use workers::{LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task};
+use crate::jobs::report::Outbox;
+use crate::jobs::service::{
+    self, LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task,
+};
+use crate::jobs::slot::Slot;
+use crate::jobs::table::TaskId;
+use std::collections::HashMap;
 
 /// How to talk to the terminal.
 #[derive(Debug, Clone, Copy)]
@@ -33,32 +34,40 @@ pub struct TermOptions {
 /// The threads and channels behind the UI.
 struct Runtime {
     tx: Sender<Event>,
+    /// The same channel, for the workers in `jobs`.
+    outbox: Outbox,
     load: Arc<Slot<LoadReq>>,
     predict: Arc<Slot<PredictReq>>,
     tasks: Sender<Task>,
     paths: Paths,
     model: Option<ModelRef>,
-    cancel: Option<Arc<AtomicBool>>,
+    /// Cancel tokens of the jobs started, by task id (dropped once their job ended).
+    cancels: HashMap<TaskId, Arc<AtomicBool>>,
 }
 
 impl Runtime {
     fn start(tx: Sender<Event>, paths: Paths, model: Option<ModelRef>) -> anyhow::Result<Self> {
+        let outbox = Outbox::new(tx.clone());
         let load = Arc::new(Slot::default());
         let predict = Arc::new(Slot::default());
         let (task_tx, task_rx) = mpsc::channel();
         spawn("loader", {
-            let (slot, tx, paths, model) =
-                (Arc::clone(&load), tx.clone(), paths.clone(), model.clone());
-            move || workers::loader(&slot, &tx, &paths, model.as_ref())
+            let (slot, tx, paths, model) = (
+                Arc::clone(&load),
+                outbox.clone(),
+                paths.clone(),
+                model.clone(),
+            );
+            move || service::loader(&slot, &tx, &paths, model.as_ref())
         })?;
         spawn("tasks", {
-            let (tx, paths, model) = (tx.clone(), paths.clone(), model.clone());
-            move || workers::tasks(&task_rx, &tx, &paths, model.as_ref())
+            let (tx, paths, model) = (outbox.clone(), paths.clone(), model.clone());
+            move || service::tasks(&task_rx, &tx, &paths, model.as_ref())
         })?;
         if let Some(m) = &model {
             let worker = ModelWorker {
                 slot: Arc::clone(&predict),
-                tx: tx.clone(),
+                tx: outbox.clone(),
                 paths: paths.clone(),
                 model: m.clone(),
             };
@@ -66,12 +75,13 @@ impl Runtime {
         }
         Ok(Self {
             tx,
+            outbox,
             load,
             predict,
             tasks: task_tx,
             paths,
             model,
-            cancel: None,
+            cancels: HashMap::new(),
         })
     }
 
@@ -91,19 +101,19 @@ impl Runtime {
                 generation,
             }),
             Command::Decide(e) => self.task(Task::Decide(e)),
-            Command::Refresh => self.task(Task::Refresh),
+            Command::Refresh(id) => self.task(Task::Refresh(id)),
             Command::LoadOverview => self.task(Task::Overview),
-            Command::ApplyBins(edges) => self.task(Task::ApplyBins(edges)),
-            Command::PredictAll => self.predict_all(),
-            Command::CancelJob => {
-                if let Some(c) = &self.cancel {
+            Command::ApplyBins(edges, id) => self.task(Task::ApplyBins(edges, id)),
+            Command::PredictAll(task) => self.predict_all(task),
+            Command::CancelJob(task) => {
+                if let Some(c) = self.cancels.get(&task) {
                     c.store(true, Ordering::Relaxed);
                 }
             }
             Command::Quit => {
                 self.load.close();
                 self.predict.close();
-                if let Some(c) = &self.cancel {
+                for c in self.cancels.values() {
                     c.store(true, Ordering::Relaxed);
                 }
             }
@@ -114,19 +124,21 @@ impl Runtime {
         let _ = self.tasks.send(t);
     }
 
-    fn predict_all(&mut self) {
+    fn predict_all(&mut self, task: TaskId) {
         let Some(model) = self.model.clone() else {
             return;
         };
         let cancel = Arc::new(AtomicBool::new(false));
-        self.cancel = Some(Arc::clone(&cancel));
+        self.cancels.retain(|_, c| Arc::strong_count(c) > 1);
+        self.cancels.insert(task, Arc::clone(&cancel));
         let job = PredictAll {
-            tx: self.tx.clone(),
+            tx: self.outbox.clone(),
             paths: self.paths.clone(),
             model,
             cancel,
+            task,
         };
-        if let Err(e) = workers::spawn_predict_all(job) {
+        if let Err(e) = service::spawn_predict_all(job) {
             let _ = self
                 .tx
                 .send(Event::Failed(format!("cannot start a thread: {e}")));

@@ -117,15 +117,19 @@ fn job_text(app: &App) -> String {
     if app.indexing {
         return "indexing… ".into();
     }
-    let Some(j) = &app.job else {
+    let Some(j) = app.tasks.newest() else {
         return String::new();
+    };
+    let more = match app.tasks.running().len() {
+        0 | 1 => String::new(),
+        n => format!("+{} more ", n - 1),
     };
     let secs = j.started.elapsed().as_secs_f64();
     match j.fraction() {
         Some(f) => {
             let filled = (f * 10.0).round() as usize;
             format!(
-                "{} {}/{} {}{} {secs:.0}s (X cancels) ",
+                "{} {}/{} {}{} {secs:.0}s (X cancels) {more}",
                 j.name,
                 j.done,
                 j.total,
@@ -133,7 +137,7 @@ fn job_text(app: &App) -> String {
                 "░".repeat(10 - filled.min(10))
             )
         }
-        None => format!("{} … {secs:.0}s ", j.name),
+        None => format!("{} … {secs:.0}s {more}", j.name),
     }
 }
 

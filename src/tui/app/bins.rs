@@ -150,7 +150,8 @@ impl App {
                     ),
                     Severity::Info,
                 );
-                vec![Command::ApplyBins(self.bins.edges.clone())]
+                let task = self.tasks.add("re-binning");
+                vec![Command::ApplyBins(self.bins.edges.clone(), task)]
             }
             Err(e) => {
                 self.say(format!("cannot use these edges: {e}"), Severity::Error);

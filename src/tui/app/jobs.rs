@@ -4,7 +4,8 @@
 use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
 
 use super::super::msg::{Command, JobEvent};
-use super::{App, JobState, Screen, Severity, unix_now};
+use super::{App, Screen, Severity, unix_now};
+use crate::jobs::table::Ended;
 
 impl App {
     /// The image the decision keys act on in the current screen.
@@ -49,47 +50,42 @@ impl App {
             self.say(format!("no model: {why}"), Severity::Error);
             return Vec::new();
         }
-        if self.job.is_some() {
+        if self.tasks.is_running(self.predict_task) {
             self.say(
-                "a job is already running (X cancels it)".into(),
+                "a batch prediction is already running (X cancels it)".into(),
                 Severity::Warn,
             );
             return Vec::new();
         }
-        self.job = Some(JobState::new("predict".into(), 0));
-        vec![Command::PredictAll]
+        let task = self.tasks.add("predict");
+        self.predict_task = Some(task);
+        vec![Command::PredictAll(task)]
     }
 
+    /// Cancels the newest running job.
     pub(super) fn cancel_job(&mut self) -> Vec<Command> {
-        if self.job.is_none() {
+        let Some(task) = self.tasks.newest().map(|t| t.id) else {
             self.say("no job is running".into(), Severity::Info);
             return Vec::new();
-        }
+        };
         self.say("cancelling…".into(), Severity::Warn);
-        vec![Command::CancelJob]
+        vec![Command::CancelJob(task)]
     }
 
     pub(super) fn on_job(&mut self, e: JobEvent) -> Vec<Command> {
-        match e {
-            JobEvent::Started { name, total } => self.job = Some(JobState::new(name, total)),
-            JobEvent::Progress { done } => {
-                if let Some(j) = &mut self.job {
-                    j.done = done;
-                }
-            }
-            JobEvent::Finished { message } => {
-                self.job = None;
+        match self.tasks.apply(e) {
+            Some(Ended::Finished { message, .. }) => {
                 self.say(message, Severity::Ok);
                 let mut cmds = vec![Command::LoadOverview];
                 // Pick up the prediction of the image on screen.
                 cmds.extend(self.reload_current());
-                return cmds;
+                cmds
             }
-            JobEvent::Failed { message } => {
-                self.job = None;
+            Some(Ended::Failed { message, .. }) => {
                 self.say(message, Severity::Error);
+                Vec::new()
             }
+            None => Vec::new(),
         }
-        Vec::new()
     }
 }

@@ -12,9 +12,10 @@ use crate::dataset::item::{MaskState, PixelSizeSource};
 use crate::dataset::prediction::{ClassSummary, StoredPrediction};
 use crate::dataset::raster::Grey8;
 use crate::metrics::image_audit::ImageAudit;
+use crate::model::ModelConfig;
 use crate::model::UNetConfig;
 use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};
-use crate::tui::msg::Loaded;
+use crate::tui::msg::{JobEvent, Loaded};
 use crate::tui::render::Overlay;
 
 const W: u32 = 8;
@@ -178,7 +179,8 @@ fn startup_shows_the_first_image_of_the_sorted_list_then_refreshes() {
     let mut a = app();
     let cmds = a.startup();
     assert_eq!(load_of(&cmds).map(|l| l.0), Some(1), "a-01 sorts first");
-    assert_eq!(cmds.last(), Some(&Command::Refresh));
+    assert!(matches!(cmds.last(), Some(Command::Refresh(_))), "{cmds:?}");
+    assert_eq!(a.tasks.running().len(), 1, "the re-index shows as a task");
     // Sample header, two images of a, header, one of b.
     assert_eq!(a.list.entries.len(), 5);
     assert_eq!(a.list.cursor, 1);
@@ -348,3 +350,35 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
 }
 
 mod review;
+
+#[test]
+fn a_reindex_task_ends_with_its_message_and_leaves_the_status_bar() {
+    let mut a = app();
+    let cmds = a.startup();
+    let Some(Command::Refresh(task)) = cmds.last().cloned() else {
+        panic!("{cmds:?}")
+    };
+    a.handle(Event::Job(JobEvent::Started {
+        task,
+        name: "scan".into(),
+        total: 3,
+    }));
+    assert_eq!(a.tasks.newest().map(|t| t.name.as_str()), Some("scan"));
+    // ctrl-r while it runs: a second task; both end.
+    let again = a.update(crate::tui::action::Action::Refresh);
+    let Some(Command::Refresh(second)) = again.first().cloned() else {
+        panic!("{again:?}")
+    };
+    assert_eq!(a.tasks.running().len(), 2);
+    for t in [task, second] {
+        a.handle(Event::Job(JobEvent::Finished {
+            task: t,
+            message: "indexed: 3 images found, 0 read".into(),
+        }));
+    }
+    assert!(a.tasks.is_empty());
+    assert_eq!(
+        a.message.as_ref().map(|(m, _)| m.as_str()),
+        Some("indexed: 3 images found, 0 read")
+    );
+}

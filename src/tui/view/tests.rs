@@ -32,8 +32,23 @@ fn sized(w: u16, h: u16) -> App {
     a
 }
 
-fn with_image(a: &mut App) {
+/// `startup`, with its re-index finished (its task would otherwise show in the status bar).
+fn start(a: &mut App) -> Vec<crate::tui::msg::Command> {
     let cmds = a.startup();
+    for c in &cmds {
+        if let crate::tui::msg::Command::Refresh(task) = c {
+            a.handle(Event::Job(crate::tui::msg::JobEvent::Finished {
+                task: *task,
+                message: String::new(),
+            }));
+            a.message = None;
+        }
+    }
+    cmds
+}
+
+fn with_image(a: &mut App) {
+    let cmds = start(a);
     let (id, generation) = cmds
         .iter()
         .find_map(|c| match c {
@@ -128,7 +143,7 @@ fn too_small_says_so() {
 fn audit_80x24_fits_the_matrix_and_lists_cell_images() {
     let mut a = sized(80, 24);
     a.indexing = false;
-    a.startup();
+    start(&mut a);
     let ov = crate::tui::app::tests::overview(&a);
     a.handle(Event::Overview(ov));
     press(&mut a, "3 j j j j j j l l l l");
@@ -147,7 +162,7 @@ fn audit_80x24_fits_the_matrix_and_lists_cell_images() {
 fn a_broken_image_shows_an_explained_placeholder() {
     let mut a = sized(100, 30);
     a.indexing = false;
-    let cmds = a.startup();
+    let cmds = start(&mut a);
     let Some(crate::tui::msg::Command::Load { row, generation }) = cmds.first() else {
         panic!("{cmds:?}")
     };

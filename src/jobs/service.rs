@@ -1,14 +1,16 @@
-//! The background threads of the TUI: the image loader and the model worker (both latest-wins
-//! slots), the task thread (index refresh, overview, decisions, re-binning, in order), and
-//! the batch-prediction job. Each opens its own workspace connection; SQLite's WAL lets them
+//! The background threads behind an interactive front end (the TUI): the image loader and the
+//! model worker (both latest-wins slots), the task thread (index refresh, overview, decisions,
+//! re-binning, in order), and the batch-prediction job. They report through an [`Outbox`]. Each opens its own workspace connection; SQLite's WAL lets them
 //! read while another writes. Work runs under `catch_unwind` so a bug becomes a message,
 //! never a wrecked terminal.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Receiver;
 
+use super::overview::load_overview;
+use super::predict::{PredictOptions, predict_dataset, put_all, stored};
 use crate::audit::RiskThresholds;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::load::{load_image, load_mask};
@@ -16,14 +18,13 @@ use crate::dataset::lock::JobLock;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
 use crate::dataset::{ClassSchema, ScaleBins};
-use crate::jobs::overview::load_overview;
-use crate::jobs::predict::{PredictOptions, predict_dataset, put_all, stored};
 use crate::model::{BackendKind, MultiUNet};
 use crate::progress::NoProgress;
 
-use super::super::msg::{Event, JobEvent, Loaded};
-use super::progress::ChannelProgress;
+use super::progress_channel::ChannelProgress;
+use super::report::{JobEvent, Loaded, Outbox, Report};
 use super::slot::Slot;
+use super::table::TaskId;
 
 /// What every worker needs to find the data.
 #[derive(Debug, Clone)]
@@ -55,12 +56,13 @@ pub struct PredictReq {
     pub generation: u64,
 }
 
-/// Work for the task thread.
+/// Work for the task thread. Index work carries its entry in the front end's task table,
+/// which is always ended (finished or failed), also when several refreshes are coalesced.
 pub enum Task {
-    Refresh,
+    Refresh(TaskId),
     Overview,
     Decide(DecisionEntry),
-    ApplyBins(Vec<f64>),
+    ApplyBins(Vec<f64>, TaskId),
 }
 
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
@@ -77,16 +79,16 @@ fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, St
 }
 
 /// The loader thread: image, mask and stored prediction of the latest requested image.
-pub fn loader(slot: &Slot<LoadReq>, tx: &Sender<Event>, paths: &Paths, model: Option<&ModelRef>) {
+pub fn loader(slot: &Slot<LoadReq>, tx: &Outbox, paths: &Paths, model: Option<&ModelRef>) {
     let ws = Workspace::open(&paths.workspace).ok();
     while let Some(req) = slot.take() {
         let result = guarded("loading", || load(paths, ws.as_ref(), model, &req.row));
-        let event = Event::Loaded {
+        let event = Report::Loaded {
             id: req.row.id,
             generation: req.generation,
             result,
         };
-        if tx.send(event).is_err() {
+        if !tx.send(event) {
             return;
         }
     }
@@ -146,7 +148,7 @@ pub fn load(
 /// The model worker: owns the loaded model for the whole session.
 pub struct ModelWorker {
     pub slot: Arc<Slot<PredictReq>>,
-    pub tx: Sender<Event>,
+    pub tx: Outbox,
     pub paths: Paths,
     pub model: ModelRef,
 }
@@ -169,12 +171,12 @@ impl ModelWorker {
                     self.model.dir.display()
                 )),
             };
-            let event = Event::Predicted {
+            let event = Report::Predicted {
                 id: req.row.id,
                 generation: req.generation,
                 result,
             };
-            if self.tx.send(event).is_err() {
+            if !self.tx.send(event) {
                 return;
             }
         }
@@ -201,37 +203,39 @@ fn predict_one(
 }
 
 /// The task thread: runs tasks in order, coalescing repeated refresh and overview requests.
-pub fn tasks(rx: &Receiver<Task>, tx: &Sender<Event>, paths: &Paths, model: Option<&ModelRef>) {
+pub fn tasks(rx: &Receiver<Task>, tx: &Outbox, paths: &Paths, model: Option<&ModelRef>) {
     let mut ws = match Workspace::open(&paths.workspace) {
         Ok(ws) => ws,
         Err(e) => {
-            let _ = tx.send(Event::Failed(format!("cannot open the workspace: {e}")));
+            tx.send(Report::Failed(format!("cannot open the workspace: {e}")));
             return;
         }
     };
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
-        let (mut refresh, mut overview) = (false, false);
+        let (mut refresh, mut overview) = (Vec::new(), false);
         for task in batch {
             match task {
-                Task::Refresh => refresh = true,
+                Task::Refresh(id) => refresh.push(id),
                 Task::Overview => overview = true,
                 Task::Decide(e) => {
                     if let Err(err) = ws.record_decision(&e) {
-                        let _ = tx.send(Event::Failed(format!("cannot store the decision: {err}")));
+                        tx.send(Report::Failed(format!("cannot store the decision: {err}")));
                     }
                 }
-                Task::ApplyBins(edges) => {
-                    let r = guarded("re-binning", || reindex(&mut ws, paths, Some(edges), tx));
-                    send_result(tx, r);
+                Task::ApplyBins(edges, id) => {
+                    let r = guarded("re-binning", || {
+                        reindex(&mut ws, paths, Some(edges), tx, id)
+                    });
+                    end_task(tx, &[id], r);
                     overview = true;
                 }
             }
         }
-        if refresh {
-            let r = guarded("indexing", || reindex(&mut ws, paths, None, tx));
-            send_result(tx, r);
+        if let Some(&first) = refresh.first() {
+            let r = guarded("indexing", || reindex(&mut ws, paths, None, tx, first));
+            end_task(tx, &refresh, r);
         }
         if overview && let Some(m) = model {
             let r = guarded("the audit", || {
@@ -244,7 +248,7 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Sender<Event>, paths: &Paths, model: Opti
                     RiskThresholds::default(),
                     &NoProgress,
                 )
-                .map(|ov| vec![Event::Overview(Box::new(ov))])
+                .map(|ov| vec![Report::Overview(Box::new(ov))])
                 .map_err(|e| e.to_string())
             });
             send_result(tx, r);
@@ -252,13 +256,37 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Sender<Event>, paths: &Paths, model: Opti
     }
 }
 
-fn send_result(tx: &Sender<Event>, r: Result<Vec<Event>, String>) {
+/// Sends a task's results and ends its table entries (`ids`: the task and any coalesced into
+/// it) with the result's message.
+fn end_task(tx: &Outbox, ids: &[TaskId], r: Result<(Vec<Report>, String), String>) {
+    let (reports, end) = match r {
+        Ok((reports, message)) => (reports, Ok(message)),
+        Err(message) => (Vec::new(), Err(message)),
+    };
+    for report in reports {
+        tx.send(report);
+    }
+    for &task in ids {
+        tx.send(Report::Job(match &end {
+            Ok(message) => JobEvent::Finished {
+                task,
+                message: message.clone(),
+            },
+            Err(message) => JobEvent::Failed {
+                task,
+                message: message.clone(),
+            },
+        }));
+    }
+}
+
+fn send_result(tx: &Outbox, r: Result<Vec<Report>, String>) {
     match r {
         Ok(events) => events.into_iter().for_each(|e| {
-            let _ = tx.send(e);
+            tx.send(e);
         }),
         Err(e) => {
-            let _ = tx.send(Event::Failed(e));
+            tx.send(Report::Failed(e));
         }
     }
 }
@@ -267,8 +295,9 @@ fn reindex(
     ws: &mut Workspace,
     paths: &Paths,
     edges: Option<Vec<f64>>,
-    tx: &Sender<Event>,
-) -> Result<Vec<Event>, String> {
+    tx: &Outbox,
+    task: TaskId,
+) -> Result<(Vec<Report>, String), String> {
     let bins = edges
         .map(ScaleBins::new)
         .transpose()
@@ -279,30 +308,32 @@ fn reindex(
         full: false,
         default_pixel_size: paths.default_pixel_size,
     };
-    let progress = ChannelProgress::new(tx.clone());
+    let progress = ChannelProgress::new(tx.clone(), task);
     let summary = index(&paths.root, ws, &opts, &progress)
         .map_err(|e| format!("cannot index '{}': {e}", paths.root.display()))?;
-    progress.finish(format!(
-        "indexed: {} images found, {} read",
-        summary.found, summary.read
-    ));
     let rows = ws.images().map_err(|e| e.to_string())?;
     let reviews = ws.review_status().map_err(|e| e.to_string())?;
-    Ok(vec![Event::Rows(rows), Event::Reviews(reviews)])
+    let message = format!(
+        "indexed: {} images found, {} read",
+        summary.found, summary.read
+    );
+    Ok((vec![Report::Rows(rows), Report::Reviews(reviews)], message))
 }
 
 /// Batch prediction of every image without a current prediction.
 pub struct PredictAll {
-    pub tx: Sender<Event>,
+    pub tx: Outbox,
     pub paths: Paths,
     pub model: ModelRef,
     pub cancel: Arc<AtomicBool>,
+    /// Its entry in the front end's task table.
+    pub task: TaskId,
 }
 
 impl PredictAll {
     /// Predicts until done or cancelled, then reports on the channel.
     pub fn run(self) {
-        let progress = ChannelProgress::new(self.tx.clone());
+        let progress = ChannelProgress::new(self.tx.clone(), self.task);
         let r = guarded("batch prediction", || {
             let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())
                 .map_err(|e| e.to_string())?;
@@ -326,9 +357,11 @@ impl PredictAll {
         });
         let event = match r {
             Ok(s) if s.cancelled => JobEvent::Finished {
+                task: self.task,
                 message: format!("prediction cancelled: {} images done, kept", s.predicted),
             },
             Ok(s) => JobEvent::Finished {
+                task: self.task,
                 message: format!(
                     "predicted {} images in {:.1} s ({} already done, {} problems)",
                     s.predicted,
@@ -337,9 +370,12 @@ impl PredictAll {
                     s.problems.len()
                 ),
             },
-            Err(message) => JobEvent::Failed { message },
+            Err(message) => JobEvent::Failed {
+                task: self.task,
+                message,
+            },
         };
-        let _ = self.tx.send(Event::Job(event));
+        self.tx.send(Report::Job(event));
     }
 }
 

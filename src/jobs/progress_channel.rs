@@ -2,43 +2,34 @@
 //! loop does not flood the UI channel.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::progress::Progress;
 
-use super::super::msg::{Event, JobEvent};
+use super::report::{JobEvent, Outbox, Report};
+use super::table::TaskId;
 
 /// Progress sent to the UI as job events, at most ten a second.
 pub struct ChannelProgress {
-    tx: Mutex<Sender<Event>>,
+    tx: Outbox,
+    task: TaskId,
     done: AtomicU64,
-    started: AtomicBool,
     last: Mutex<Instant>,
 }
 
 impl ChannelProgress {
-    pub fn new(tx: Sender<Event>) -> Self {
+    pub fn new(tx: Outbox, task: TaskId) -> Self {
         Self {
-            tx: Mutex::new(tx),
+            tx,
+            task,
             done: AtomicU64::new(0),
-            started: AtomicBool::new(false),
             last: Mutex::new(Instant::now()),
         }
     }
 
     fn send(&self, e: JobEvent) {
-        if let Ok(tx) = self.tx.lock() {
-            let _ = tx.send(Event::Job(e));
-        }
-    }
-
-    /// Ends the job in the status bar, when a stage with a known size was announced.
-    pub fn finish(&self, message: String) {
-        if self.started.load(Ordering::Relaxed) {
-            self.send(JobEvent::Finished { message });
-        }
+        self.tx.send(Report::Job(e));
     }
 }
 
@@ -46,8 +37,8 @@ impl Progress for ChannelProgress {
     fn begin(&self, stage: &str, total: u64) {
         self.done.store(0, Ordering::Relaxed);
         if total > 0 {
-            self.started.store(true, Ordering::Relaxed);
             self.send(JobEvent::Started {
+                task: self.task,
                 name: stage.to_string(),
                 total,
             });
@@ -62,7 +53,10 @@ impl Progress for ChannelProgress {
         if last.elapsed() >= Duration::from_millis(100) {
             *last = Instant::now();
             drop(last);
-            self.send(JobEvent::Progress { done });
+            self.send(JobEvent::Progress {
+                task: self.task,
+                done,
+            });
         }
     }
 }

@@ -1,0 +1,98 @@
+//! What the background workers report: results about images (each with the image id and the
+//! generation it was requested for, so a stale one is recognised and dropped), index and
+//! overview refreshes, and job progress. A front end (the TUI) turns them into its own
+//! events through an [`Outbox`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::mpsc::Sender;
+
+use crate::dataset::prediction::StoredPrediction;
+use crate::dataset::raster::Grey8;
+use crate::dataset::workspace::{DecisionEntry, ImageRow};
+use crate::jobs::overview::Overview;
+use crate::jobs::table::TaskId;
+
+/// An image with what is stored about it, as the loader read it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub image: Arc<Grey8>,
+    /// Class ids; `None` for unlabelled images.
+    pub mask: Option<Vec<u8>>,
+    /// Why the mask could not be read, when it exists but is broken.
+    pub mask_error: Option<String>,
+    /// The current model's stored prediction, when it is up to date with the image file.
+    pub prediction: Option<StoredPrediction>,
+}
+
+/// A worker's result or news.
+#[derive(Debug)]
+pub enum Report {
+    Loaded {
+        id: i64,
+        generation: u64,
+        result: Result<Loaded, String>,
+    },
+    Predicted {
+        id: i64,
+        generation: u64,
+        result: Result<StoredPrediction, String>,
+    },
+    /// The index was refreshed: all present and missing rows.
+    Rows(Vec<ImageRow>),
+    Reviews(HashMap<i64, DecisionEntry>),
+    Overview(Box<Overview>),
+    Job(JobEvent),
+    /// A background task failed.
+    Failed(String),
+}
+
+/// Progress of a background job, by its task id (see [`super::table::TaskTable`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Started {
+        task: TaskId,
+        name: String,
+        total: u64,
+    },
+    Progress {
+        task: TaskId,
+        done: u64,
+    },
+    Finished {
+        task: TaskId,
+        message: String,
+    },
+    Failed {
+        task: TaskId,
+        message: String,
+    },
+}
+
+impl JobEvent {
+    /// The job it is about.
+    pub fn task(&self) -> TaskId {
+        match self {
+            Self::Started { task, .. }
+            | Self::Progress { task, .. }
+            | Self::Finished { task, .. }
+            | Self::Failed { task, .. } => *task,
+        }
+    }
+}
+
+/// Where workers send their reports: any channel whose messages can be made from a
+/// [`Report`]. `send` is false once the receiver is gone (the front end quit).
+#[derive(Clone)]
+pub struct Outbox(Arc<dyn Fn(Report) -> bool + Send + Sync>);
+
+impl Outbox {
+    pub fn new<T: From<Report> + Send + 'static>(tx: Sender<T>) -> Self {
+        Self(Arc::new(move |r| tx.send(r.into()).is_ok()))
+    }
+
+    /// Sends a report; false when nobody listens any more.
+    pub fn send(&self, r: Report) -> bool {
+        (self.0)(r)
+    }
+}

@@ -4,6 +4,7 @@
 //! cancellable jobs), reporting through an [`report::Outbox`] with throttled progress.
 
 pub mod audit;
+pub mod edits;
 pub mod overview;
 pub mod predict;
 pub mod progress_channel;

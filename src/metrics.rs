@@ -38,6 +38,15 @@ impl Confusion {
         }
     }
 
+    /// Removes one pixel added before (a relabelled mask pixel leaves its old cell).
+    pub fn remove(&mut self, truth: u8, pred: u8) {
+        let (t, p) = (usize::from(truth), usize::from(pred));
+        if t < self.classes && p < self.classes {
+            let c = &mut self.counts[t * self.classes + p];
+            *c = c.saturating_sub(1);
+        }
+    }
+
     /// Adds two masks pixel by pixel; ids outside the classes (e.g. 255 = unlabelled) are skipped.
     pub fn add_masks(&mut self, truth: &[u8], pred: &[u8]) {
         for (&t, &p) in truth.iter().zip(pred) {
@@ -110,6 +119,13 @@ impl Confusion {
     pub fn f1(&self, c: usize) -> Option<f64> {
         let tp = self.get(c, c);
         ratio(2 * tp, self.support(c) + self.predicted(c))
+    }
+
+    /// Mean Dice (F1) over the classes present in truth or prediction: how far two label
+    /// maps of one image agree, each class counting alike.
+    pub fn mean_dice(&self) -> Option<f64> {
+        let v: Vec<f64> = (0..self.classes).filter_map(|c| self.f1(c)).collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     }
 
     /// Mean of the defined per-class IoUs; `None` when no class has one.

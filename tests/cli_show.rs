@@ -271,6 +271,7 @@ fn prediction_overlays_use_the_stored_prediction() {
         prediction: Some(&p.classes),
         margin: Some(&p.margin),
         disagreement: p.disagreement.as_deref(),
+        original: None,
     };
     assert!(
         layers.disagreement.is_some(),

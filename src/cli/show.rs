@@ -184,6 +184,7 @@ fn compose_overlay(
         prediction: p.map(|p| &p.classes[..]),
         margin: p.map(|p| &p.margin[..]),
         disagreement: p.and_then(|p| p.disagreement.as_deref()),
+        original: None,
     };
     Ok(compose(&layers, overlay, args.opacity, theme, &schema))
 }

@@ -5,12 +5,14 @@
 
 mod audits;
 mod decisions;
+mod edits;
 mod migrations;
 mod predictions;
 mod rows;
 
 pub use audits::CachedAudit;
 pub use decisions::{Decision, DecisionEntry, current_user};
+pub use edits::{BaseSource, EditBase, EditCount, EditOp, EditRow};
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

@@ -23,6 +23,8 @@ pub struct Loaded {
     pub mask_error: Option<String>,
     /// The current model's stored prediction, when it is up to date with the image file.
     pub prediction: Option<StoredPrediction>,
+    /// The image's saved mask edits, replayed (or why they could not be).
+    pub edits: Option<Box<super::edits::LoadedEdits>>,
 }
 
 /// A worker's result or news.
@@ -43,6 +45,11 @@ pub enum Report {
     Reviews(HashMap<i64, DecisionEntry>),
     Overview(Box<Overview>),
     Job(JobEvent),
+    /// A mask edit was committed to the image's journal (its position `seq`).
+    EditSaved {
+        image_id: i64,
+        seq: i64,
+    },
     /// A background task failed.
     Failed(String),
 }

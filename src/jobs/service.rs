@@ -137,11 +137,18 @@ pub fn load(
             }),
         _ => None,
     };
+    let edits = match ws {
+        Some(ws) => super::edits::load_edits(ws, row, mask.as_deref(), (image.width, image.height))
+            .map_err(|e| format!("cannot read the saved edits: {e}"))?
+            .map(Box::new),
+        None => None,
+    };
     Ok(Loaded {
         image: Arc::new(image),
         mask,
         mask_error,
         prediction,
+        edits,
     })
 }
 

@@ -13,9 +13,9 @@ mod mask;
 mod session;
 pub mod tools;
 
-pub use history::{Change, History, Stroke};
+pub use history::{CHANGE_BYTES, Change, History, Stroke};
 pub use mask::{LabelMask, Rect};
-pub use session::{EditSession, Locks, ReplayError};
+pub use session::{EditSession, JournalOp, Locks, ReplayError};
 
 use serde::{Deserialize, Serialize};
 

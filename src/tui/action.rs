@@ -86,6 +86,47 @@ actions! {
     EdgeDelete => "delete the selected bin edge",
     EdgesApply => "apply the edited edges to the workspace",
     EdgesReset => "discard edge edits",
+    OverlayEdited => "overlay: pixels edited by hand",
+    MarkCorrected => "status: corrected (the first stroke sets it too)",
+    MarkAccepted => "status: accepted (for export; leaves the queue)",
+    MarkRejected => "status: rejected (never exported; leaves the queue)",
+    EditMode => "edit the mask: brush, fills, accept (esc leaves)",
+    EditLeave => "editor: cancel preview or polygon, else leave",
+    Class0 => "editor: active class 0",
+    Class1 => "editor: active class 1",
+    Class2 => "editor: active class 2",
+    Class3 => "editor: active class 3",
+    Class4 => "editor: active class 4",
+    Class5 => "editor: active class 5",
+    Class6 => "editor: active class 6",
+    Class7 => "editor: active class 7",
+    Class8 => "editor: active class 8",
+    Class9 => "editor: active class 9",
+    ClassNext => "editor: next class",
+    ClassPrev => "editor: previous class",
+    ClassPicker => "editor: pick the active class by its short name",
+    BrushStamp => "editor: paint the brush once at the cursor",
+    PaintMode => "editor: paint mode: cursor moves paint (toggle)",
+    EraseMode => "editor: erase: paint the class found at stroke start",
+    BrushBigger => "editor: bigger brush (up to 64 px)",
+    BrushSmaller => "editor: smaller brush",
+    BrushShape => "editor: round or square brush",
+    FloodFill => "editor: fill the same-class region at the cursor",
+    GreyFill => "editor: grey-level fill (BSE grey ± tolerance), preview",
+    ToleranceUp => "editor: grey-fill tolerance up",
+    ToleranceDown => "editor: grey-fill tolerance down",
+    PolygonPoint => "editor: add a polygon corner at the cursor",
+    PolygonFill => "editor: fill the polygon with the active class",
+    Apply => "editor: apply the grey-fill preview or the polygon",
+    AcceptRegion => "editor: accept the proposal in the region at the cursor",
+    AcceptAll => "editor: accept the proposal for the whole image",
+    AcceptClass => "editor: accept the proposal's class at the cursor",
+    AcceptConfident => "editor: accept the proposal where confidence ≥ threshold",
+    ConfidenceUp => "editor: confidence threshold up",
+    ConfidenceDown => "editor: confidence threshold down",
+    LockClass => "editor: lock or unlock the active class",
+    Undo => "editor: undo the last stroke",
+    Redo => "editor: redo",
 }
 
 impl std::fmt::Display for Action {
@@ -107,7 +148,10 @@ mod tests {
     fn names_round_trip_in_snake_case() {
         for &a in Action::ALL {
             let name = a.to_string();
-            assert!(name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            );
             let back: Action = serde_json::from_value(serde_json::Value::String(name)).unwrap();
             assert_eq!(back, a);
         }

@@ -4,6 +4,7 @@
 
 mod audit;
 mod bins;
+mod edit;
 mod image;
 mod jobs;
 mod list;
@@ -34,11 +35,17 @@ use super::theme::Theme;
 
 pub use audit::{AuditFocus, AuditState};
 pub use bins::BinsState;
+pub use edit::EditState;
 pub use image::{Current, ImageState, PredState};
 pub use list::{Entry, ListState};
 pub use queue::QueueState;
 pub use screen::Screen;
-pub use stats::ClassStat;
+pub use stats::{ClassStat, ImageCounts};
+
+/// Mean Dice between the shown mask and the proposal.
+pub fn stats_dice(c: &ImageCounts) -> Option<f64> {
+    c.dice()
+}
 pub use status::Severity;
 
 /// Datasets up to this many images are predicted automatically on first open when nothing is
@@ -84,6 +91,8 @@ pub struct App {
     pub rows: Vec<ImageRow>,
     pub list: ListState,
     pub image: ImageState,
+    /// The mask editor: settings and per-image sessions.
+    pub edit: EditState,
     pub current: Option<Current>,
     pub marks: Marks,
     pub overview: Option<Box<Overview>>,
@@ -122,6 +131,7 @@ impl App {
             rows: Vec::new(),
             list: ListState::default(),
             image: ImageState::default(),
+            edit: EditState::default(),
             current: None,
             marks: Marks::default(),
             overview: None,
@@ -161,9 +171,16 @@ impl App {
     pub fn layers(&self) -> Vec<Layer> {
         if self.help.is_some() {
             vec![Layer::Help, Layer::Global]
+        } else if self.editing() {
+            vec![Layer::Edit, Layer::Image, Layer::Global]
         } else {
             vec![self.screen.layer(), Layer::Global]
         }
+    }
+
+    /// The mask editor is on the screen.
+    pub fn editing(&self) -> bool {
+        self.edit.active && self.screen == Screen::Image
     }
 
     /// The panes of the current screen.
@@ -175,6 +192,9 @@ impl App {
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                if self.editing() && self.picker_key(k.code) {
+                    return Vec::new();
+                }
                 let Some(key) = Key::from_event(k) else {
                     return Vec::new();
                 };
@@ -207,6 +227,7 @@ impl App {
             }
             Event::Overview(ov) => self.on_overview(ov),
             Event::Job(j) => self.on_job(j),
+            Event::EditSaved { image_id, .. } => self.on_edit_saved(image_id),
             Event::Failed(message) => {
                 self.say(message, Severity::Error);
                 Vec::new()
@@ -218,6 +239,11 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Command> {
         if self.help.is_some()
             && let Some(cmds) = self.help_action(action)
+        {
+            return cmds;
+        }
+        if (self.editing() || action == Action::EditMode)
+            && let Some(cmds) = self.edit_action(action)
         {
             return cmds;
         }
@@ -241,6 +267,9 @@ impl App {
             Action::MarkReviewed => self.decide(Decision::Reviewed),
             Action::Flag => self.decide(Decision::Flagged),
             Action::Skip => self.decide(Decision::Skipped),
+            Action::MarkCorrected => self.decide(Decision::Corrected),
+            Action::MarkAccepted => self.decide(Decision::Accepted),
+            Action::MarkRejected => self.decide(Decision::Rejected),
             Action::NextFlagged => self.step_flagged(1),
             Action::PrevFlagged => self.step_flagged(-1),
             _ => match self.screen {

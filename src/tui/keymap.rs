@@ -23,10 +23,12 @@ pub enum Layer {
     Audit,
     Queue,
     Bins,
+    /// The mask editor, over the Image screen.
+    Edit,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Global,
         Layer::Help,
         Layer::Browse,
@@ -34,6 +36,7 @@ impl Layer {
         Layer::Audit,
         Layer::Queue,
         Layer::Bins,
+        Layer::Edit,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +48,7 @@ impl Layer {
             Layer::Audit => "audit",
             Layer::Queue => "queue",
             Layer::Bins => "bins",
+            Layer::Edit => "edit",
         }
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
+use crate::jobs::edits::JournalReq;
 use crate::jobs::overview::Overview;
 use crate::jobs::report::Report;
 pub use crate::jobs::report::{JobEvent, Loaded};
@@ -33,6 +34,11 @@ pub enum Event {
     Reviews(HashMap<i64, DecisionEntry>),
     Overview(Box<Overview>),
     Job(JobEvent),
+    /// A mask edit is safe in the workspace.
+    EditSaved {
+        image_id: i64,
+        seq: i64,
+    },
     /// A background task failed; shown in the status bar.
     Failed(String),
 }
@@ -62,6 +68,7 @@ impl From<Report> for Event {
             Report::Reviews(r) => Self::Reviews(r),
             Report::Overview(ov) => Self::Overview(ov),
             Report::Job(j) => Self::Job(j),
+            Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },
             Report::Failed(m) => Self::Failed(m),
         }
     }
@@ -83,6 +90,8 @@ pub enum Command {
     },
     /// Append a review decision to the workspace.
     Decide(DecisionEntry),
+    /// Append a mask edit to its image's journal (reported back as `EditSaved`).
+    Journal(Box<JournalReq>),
     /// Predict every image without a stored prediction, as a cancellable job (its entry in
     /// the task table).
     PredictAll(TaskId),

@@ -11,7 +11,7 @@ mod halfblocks;
 mod pixels;
 mod viewport;
 
-pub use compose::{compose, compose_into};
+pub use compose::{compose, compose_into, compose_rect};
 pub use halfblocks::HalfBlocks;
 pub use pixels::{Graphics, PixelPane, crop_resize, detect_graphics};
 pub use viewport::Viewport;
@@ -53,16 +53,19 @@ pub enum Overlay {
     Error,
     /// The model's uncertainty as a heat map.
     Uncertainty,
+    /// The pixels edited by hand in their new class colour; the rest darkened.
+    Edited,
 }
 
 impl Overlay {
     /// Every overlay, in the order a "next overlay" key cycles through them.
-    pub const ALL: [Overlay; 5] = [
+    pub const ALL: [Overlay; 6] = [
         Overlay::None,
         Overlay::Mask,
         Overlay::Prediction,
         Overlay::Error,
         Overlay::Uncertainty,
+        Overlay::Edited,
     ];
 
     /// A short name for the status bar.
@@ -73,6 +76,7 @@ impl Overlay {
             Self::Prediction => "prediction",
             Self::Error => "errors",
             Self::Uncertainty => "uncertainty",
+            Self::Edited => "edited",
         }
     }
 
@@ -97,6 +101,8 @@ pub struct Layers<'a> {
     pub margin: Option<&'a [u8]>,
     /// MC-dropout disagreement × 255; preferred over the margin for uncertainty.
     pub disagreement: Option<&'a [u8]>,
+    /// The mask before hand edits (where `mask` is the edited one).
+    pub original: Option<&'a [u8]>,
 }
 
 impl<'a> Layers<'a> {
@@ -108,6 +114,7 @@ impl<'a> Layers<'a> {
             prediction: None,
             margin: None,
             disagreement: None,
+            original: None,
         }
     }
 
@@ -122,6 +129,7 @@ impl<'a> Layers<'a> {
             Overlay::Prediction => ok(self.prediction),
             Overlay::Error => ok(self.mask) && ok(self.prediction),
             Overlay::Uncertainty => ok(self.disagreement) || ok(self.margin),
+            Overlay::Edited => ok(self.mask) && ok(self.original),
         }
     }
 }

@@ -15,6 +15,7 @@ use super::app::App;
 use super::msg::{Command, Event};
 use super::render::{Graphics, PixelPane, detect_graphics};
 use super::view;
+use crate::jobs::edits::{JournalReq, journal_writer};
 use crate::jobs::report::Outbox;
 use crate::jobs::service::{
     self, LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task,
@@ -39,6 +40,8 @@ struct Runtime {
     load: Arc<Slot<LoadReq>>,
     predict: Arc<Slot<PredictReq>>,
     tasks: Sender<Task>,
+    /// Mask edits, written in order by their own thread (never behind a long task).
+    journal: Sender<JournalReq>,
     paths: Paths,
     model: Option<ModelRef>,
     /// Cancel tokens of the jobs started, by task id (dropped once their job ended).
@@ -51,6 +54,11 @@ impl Runtime {
         let load = Arc::new(Slot::default());
         let predict = Arc::new(Slot::default());
         let (task_tx, task_rx) = mpsc::channel();
+        let (journal_tx, journal_rx) = mpsc::channel();
+        spawn("journal", {
+            let (tx, dir) = (outbox.clone(), paths.workspace.clone());
+            move || journal_writer(&journal_rx, &tx, &dir)
+        })?;
         spawn("loader", {
             let (slot, tx, paths, model) = (
                 Arc::clone(&load),
@@ -79,6 +87,7 @@ impl Runtime {
             load,
             predict,
             tasks: task_tx,
+            journal: journal_tx,
             paths,
             model,
             cancels: HashMap::new(),
@@ -101,6 +110,13 @@ impl Runtime {
                 generation,
             }),
             Command::Decide(e) => self.task(Task::Decide(e)),
+            Command::Journal(req) => {
+                if self.journal.send(*req).is_err() {
+                    let _ = self.tx.send(Event::Failed(
+                        "the edit journal has stopped: edits are no longer saved".into(),
+                    ));
+                }
+            }
             Command::Refresh(id) => self.task(Task::Refresh(id)),
             Command::LoadOverview => self.task(Task::Overview),
             Command::ApplyBins(edges, id) => self.task(Task::ApplyBins(edges, id)),

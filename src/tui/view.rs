@@ -154,11 +154,19 @@ fn hints(app: &App) -> Line<'static> {
             A::Flag,
         ],
         Layer::Image => &[
+            A::EditMode,
             A::OverlayNext,
-            A::Triptych,
             A::ZoomIn,
             A::NextImage,
             A::MarkReviewed,
+        ],
+        Layer::Edit => &[
+            A::BrushStamp,
+            A::PaintMode,
+            A::GreyFill,
+            A::AcceptRegion,
+            A::Undo,
+            A::EditLeave,
         ],
         Layer::Audit => &[A::NextBin, A::Open, A::FocusNext],
         Layer::Queue => &[A::Open, A::MarkReviewed, A::Flag, A::Skip, A::NextStrategy],
@@ -203,6 +211,13 @@ fn hint_word(a: super::action::Action) -> &'static str {
         A::EdgeAdd => "add",
         A::EdgeDelete => "delete",
         A::EdgesApply => "apply",
+        A::EditMode => "edit",
+        A::BrushStamp => "paint",
+        A::PaintMode => "paint mode",
+        A::GreyFill => "grey fill",
+        A::AcceptRegion => "accept",
+        A::Undo => "undo",
+        A::EditLeave => "leave",
         A::Help => "help",
         A::Quit => "quit",
         _ => "",
@@ -215,7 +230,12 @@ fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
     Clear.render(popup, buf);
     let screen_layer = app.screen.layer();
     let mut lines = Vec::new();
-    for layer in [screen_layer, Layer::Global] {
+    let layers: &[Layer] = if app.edit.active && screen_layer == Layer::Image {
+        &[Layer::Edit, Layer::Image, Layer::Global]
+    } else {
+        &[screen_layer, Layer::Global]
+    };
+    for &layer in layers {
         lines.push(Line::styled(
             format!("{} keys", layer.name()),
             t.title(true),

@@ -20,6 +20,12 @@ pub enum Decision {
     Skipped,
     /// Back to not reviewed.
     Cleared,
+    /// The mask was corrected by hand.
+    Corrected,
+    /// The mask (or the proposal it started from) is right as it is: ready for export.
+    Accepted,
+    /// Not usable (out of focus, charging, wrong sample): never exported.
+    Rejected,
 }
 
 impl Decision {
@@ -29,13 +35,29 @@ impl Decision {
             Self::Flagged => "flagged",
             Self::Skipped => "skipped",
             Self::Cleared => "cleared",
+            Self::Corrected => "corrected",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Reviewed, Self::Flagged, Self::Skipped, Self::Cleared]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            Self::Reviewed,
+            Self::Flagged,
+            Self::Skipped,
+            Self::Cleared,
+            Self::Corrected,
+            Self::Accepted,
+            Self::Rejected,
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
+    }
+
+    /// Whether the review of the image is over (the queue leaves it out).
+    pub fn is_final(self) -> bool {
+        matches!(self, Self::Accepted | Self::Rejected)
     }
 }
 

@@ -96,4 +96,47 @@ pub(super) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX decisions_image ON decisions (image_id, id);
     ",
+    // 5: mask edits. The journal is append-only: one row per finished stroke, undo or redo,
+    // replayed on the base (the mask file as it was, or the model's proposal) it was made
+    // on; `edit_cache` holds the materialised result of a journal prefix. Review statuses
+    // gain corrected / accepted / rejected (the CHECK needs a table rebuild in SQLite).
+    "
+    CREATE TABLE edit_bases (
+        image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+        source   TEXT NOT NULL CHECK (source IN ('mask', 'proposal')),
+        fp       TEXT NOT NULL,
+        model    TEXT,
+        user     TEXT NOT NULL,
+        started  INTEGER NOT NULL
+    );
+    CREATE TABLE edits (
+        image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        seq      INTEGER NOT NULL,
+        op       TEXT NOT NULL CHECK (op IN ('stroke', 'undo', 'redo')),
+        tool     TEXT,
+        changes  BLOB,
+        pixels   INTEGER NOT NULL DEFAULT 0,
+        user     TEXT NOT NULL,
+        at_ms    INTEGER NOT NULL,
+        PRIMARY KEY (image_id, seq)
+    );
+    CREATE TABLE edit_cache (
+        image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+        upto     INTEGER NOT NULL,
+        classes  BLOB NOT NULL
+    );
+    CREATE TABLE decisions_v5 (
+        id       INTEGER PRIMARY KEY,
+        image_id INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+        decision TEXT NOT NULL CHECK (decision IN
+            ('reviewed', 'flagged', 'skipped', 'cleared', 'corrected', 'accepted', 'rejected')),
+        note     TEXT NOT NULL DEFAULT '',
+        user     TEXT NOT NULL,
+        at       INTEGER NOT NULL
+    );
+    INSERT INTO decisions_v5 SELECT id, image_id, decision, note, user, at FROM decisions;
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v5 RENAME TO decisions;
+    CREATE INDEX decisions_image ON decisions (image_id, id);
+    ",
 ];

@@ -20,7 +20,36 @@ pub struct Stroke {
     pub changes: Vec<Change>,
 }
 
+/// Bytes per change in [`Stroke::encode`]: index (u32, little-endian), old, new.
+pub const CHANGE_BYTES: usize = 6;
+
 impl Stroke {
+    /// The changes as bytes, [`CHANGE_BYTES`] per pixel (the journal compresses them).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.changes.len() * CHANGE_BYTES);
+        for c in &self.changes {
+            out.extend_from_slice(&c.index.to_le_bytes());
+            out.extend_from_slice(&[c.old, c.new]);
+        }
+        out
+    }
+
+    /// Inverse of [`Stroke::encode`]; `None` when the bytes are not whole changes.
+    pub fn decode(tool: Tool, bytes: &[u8]) -> Option<Self> {
+        if !bytes.len().is_multiple_of(CHANGE_BYTES) {
+            return None;
+        }
+        let changes = bytes
+            .chunks_exact(CHANGE_BYTES)
+            .map(|b| Change {
+                index: u32::from_le_bytes([b[0], b[1], b[2], b[3]]),
+                old: b[4],
+                new: b[5],
+            })
+            .collect();
+        Some(Self { tool, changes })
+    }
+
     /// Applies the stroke (redo); false, and nothing changed, when a pixel does not hold
     /// the stroke's `old` value (the stroke belongs to another mask).
     pub fn apply(&self, mask: &mut LabelMask) -> bool {

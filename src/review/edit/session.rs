@@ -54,7 +54,7 @@ pub enum JournalOp {
 }
 
 /// The stroke being drawn.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pending {
     tool: Tool,
     changes: Vec<Change>,
@@ -62,12 +62,14 @@ struct Pending {
 }
 
 /// Editing one image.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct EditSession {
     base: Vec<u8>,
     pub mask: LabelMask,
     history: History,
     pending: Option<Pending>,
+    /// Pixels whose class differs from the base, kept up to date by every operation.
+    changed: usize,
 }
 
 impl EditSession {
@@ -78,6 +80,29 @@ impl EditSession {
             base,
             history: History::default(),
             pending: None,
+            changed: 0,
+        }
+    }
+
+    /// Keeps the count of pixels differing from the base when pixel `i` goes `before` → `after`.
+    fn track(&mut self, i: usize, before: u8, after: u8) {
+        let b = self.base[i];
+        match (before == b, after == b) {
+            (true, false) => self.changed += 1,
+            (false, true) => self.changed -= 1,
+            _ => {}
+        }
+    }
+
+    /// Counts the effect of a stroke applied (`forward`) or reverted.
+    fn track_stroke(&mut self, s: &Stroke, forward: bool) {
+        for c in &s.changes {
+            let (before, after) = if forward {
+                (c.old, c.new)
+            } else {
+                (c.new, c.old)
+            };
+            self.track(c.index as usize, before, after);
         }
     }
 
@@ -94,12 +119,13 @@ impl EditSession {
                 JournalOp::Stroke(st) => {
                     let ok = st.apply(&mut s.mask);
                     if ok {
+                        s.track_stroke(st, true);
                         s.history.push(st.clone());
                     }
                     ok
                 }
-                JournalOp::Undo => s.history.undo(&mut s.mask).is_some(),
-                JournalOp::Redo => s.history.redo(&mut s.mask).is_some(),
+                JournalOp::Undo => s.undo().1,
+                JournalOp::Redo => s.redo(),
             };
             if !ok {
                 let what = match op {
@@ -165,6 +191,12 @@ impl EditSession {
             }
             self.mask.set(i, new);
             changed += 1;
+            let b = self.base[i];
+            match (now == b, new == b) {
+                (true, false) => self.changed += 1,
+                (false, true) => self.changed -= 1,
+                _ => {}
+            }
             if let Some(&k) = pending.at.get(&(i as u32)) {
                 pending.changes[k].new = new;
             } else {
@@ -216,21 +248,24 @@ impl EditSession {
     /// happened.
     pub fn undo(&mut self) -> (Option<Stroke>, bool) {
         let finished = self.finish();
-        let undone = self.history.undo(&mut self.mask).is_some();
-        (finished, undone)
+        let undone = self.history.undo(&mut self.mask).cloned();
+        if let Some(s) = &undone {
+            self.track_stroke(s, false);
+        }
+        (finished, undone.is_some())
     }
 
     /// Redoes the last undone stroke.
     pub fn redo(&mut self) -> bool {
-        self.history.redo(&mut self.mask).is_some()
+        let redone = self.history.redo(&mut self.mask).cloned();
+        if let Some(s) = &redone {
+            self.track_stroke(s, true);
+        }
+        redone.is_some()
     }
 
-    /// Pixels whose class differs from the base.
+    /// Pixels whose class differs from the base (kept as a count, not recounted).
     pub fn changed_pixels(&self) -> usize {
-        self.base
-            .iter()
-            .zip(self.mask.classes())
-            .filter(|(a, b)| a != b)
-            .count()
+        self.changed
     }
 }

@@ -228,9 +228,12 @@ proptest! {
         }
         s.finish();
         let after = s.mask.classes().to_vec();
+        let recount = |m: &[u8]| m.iter().zip(&base).filter(|(a, b)| a != b).count();
+        prop_assert_eq!(s.changed_pixels(), recount(&after));
         let n = s.history().done().len();
         while s.undo().1 {}
         prop_assert_eq!(s.mask.classes(), &base[..]);
+        prop_assert_eq!(s.changed_pixels(), 0);
         for _ in 0..n {
             prop_assert!(s.redo());
         }

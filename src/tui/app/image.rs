@@ -9,9 +9,10 @@ use crate::dataset::workspace::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::{Command, Loaded};
-use super::super::render::{Layers, Overlay, Rgb, Viewport, compose};
-use super::stats::{ClassStat, class_stats};
+use super::super::render::{Layers, Overlay, Rgb, Viewport, compose, compose_rect};
+use super::stats::{ClassStat, ImageCounts};
 use super::{App, Severity};
+use crate::review::edit::EditSession;
 
 /// Opacity steps of overlays (tenths).
 const OPACITY_STEPS: u8 = 10;
@@ -67,6 +68,8 @@ pub struct Current {
     pub mask_error: Option<String>,
     pub prediction: PredState,
     pub stats: Vec<ClassStat>,
+    /// What `stats` is computed from; updated pixel by pixel by mask edits.
+    pub counts: Option<ImageCounts>,
     /// What the image panes show: one picture, or image | mask | prediction.
     pub composed: Vec<Rgb>,
     /// Bumped whenever `composed` changes (pixel-graphics panes re-encode on change only).
@@ -136,10 +139,11 @@ impl App {
             return Vec::new();
         };
         let same_image = self.current.as_ref().is_some_and(|c| c.row.id == id);
-        let (image, mask, mask_error, prediction) = match result {
-            Ok(l) => (Ok(l.image), l.mask, l.mask_error, l.prediction),
-            Err(e) => (Err(e), None, None, None),
+        let (image, mask, mask_error, prediction, edits) = match result {
+            Ok(l) => (Ok(l.image), l.mask, l.mask_error, l.prediction, l.edits),
+            Err(e) => (Err(e), None, None, None, None),
         };
+        self.adopt_edits(id, edits);
         let mut cmds = Vec::new();
         let prediction = match (prediction, &image, &self.ctx.model) {
             (Some(p), _, _) => PredState::Stored(Box::new(p)),
@@ -172,6 +176,7 @@ impl App {
             mask_error,
             prediction,
             stats: Vec::new(),
+            counts: None,
             composed: Vec::new(),
             version: 0,
             loading: false,
@@ -204,21 +209,78 @@ impl App {
     }
 
     /// Recomputes per-class figures and the composed pictures of the shown image.
-    fn recompute(&mut self) {
+    pub(super) fn recompute(&mut self) {
         let classes = self.ctx.schema.len();
         let Some(c) = self.current.as_mut() else {
             return;
         };
-        c.stats = class_stats(
-            c.mask.as_deref(),
+        let edited = self.edit.sessions.get(&c.row.id).map(|s| s.mask.classes());
+        let counts = ImageCounts::new(
+            edited.or(c.mask.as_deref()),
             c.prediction().map(|p| &p.classes[..]),
             classes,
         );
+        c.stats = counts.stats();
+        c.counts = Some(counts);
         self.recompose();
     }
 
+    /// Mask pixels changed `(index, old, new)` by an edit: per-class figures follow.
+    pub(super) fn count_changes(&mut self, changed: &[(usize, u8, u8)]) {
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
+        let pred = match &c.prediction {
+            PredState::Stored(p) => Some(&p.classes),
+            _ => None,
+        };
+        if let Some(counts) = c.counts.as_mut() {
+            for &(i, old, new) in changed {
+                counts.relabel(old, new, pred.map(|p| p[i]));
+            }
+            c.stats = counts.stats();
+        }
+    }
+
+    /// Redraws only the region an edit changed (falls back to a full recompose when the
+    /// picture shows no mask or is out of date).
+    pub(super) fn recompose_dirty(&mut self) {
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
+        let Some(s) = self.edit.sessions.get_mut(&c.row.id) else {
+            return;
+        };
+        let Some(rect) = s.mask.take_dirty() else {
+            return;
+        };
+        let Ok(image) = &c.image else { return };
+        let pred = match &c.prediction {
+            PredState::Stored(p) => Some(p.as_ref()),
+            _ => None,
+        };
+        let layers = Layers {
+            image,
+            mask: Some(s.mask.classes()),
+            prediction: pred.map(|p| &p.classes[..]),
+            margin: pred.map(|p| &p.margin[..]),
+            disagreement: pred.and_then(|p| p.disagreement.as_deref()),
+            original: Some(s.base()),
+        };
+        let (theme, schema) = (&self.theme, &self.ctx.schema);
+        let (pane, overlay, opacity) = if self.image.triptych {
+            (1, Overlay::Mask, 1.0)
+        } else {
+            (0, self.image.overlay, self.image.opacity())
+        };
+        if let Some(frame) = c.composed.get_mut(pane) {
+            compose_rect(&layers, overlay, opacity, theme, schema, frame, rect);
+            c.version += 1;
+        }
+    }
+
     /// Recomposes the pictures after an overlay, opacity or layout change.
-    fn recompose(&mut self) {
+    pub(super) fn recompose(&mut self) {
         let Some(c) = self.current.as_mut() else {
             return;
         };
@@ -227,12 +289,18 @@ impl App {
             return;
         };
         let pred = c.prediction();
+        // The whole picture is redrawn now: nothing is left dirty.
+        let session = self.edit.sessions.get_mut(&c.row.id).map(|s| {
+            s.mask.take_dirty();
+            &*s
+        });
         let layers = Layers {
             image,
-            mask: c.mask.as_deref(),
+            mask: session.map(|s| s.mask.classes()).or(c.mask.as_deref()),
             prediction: pred.map(|p| &p.classes[..]),
             margin: pred.map(|p| &p.margin[..]),
             disagreement: pred.and_then(|p| p.disagreement.as_deref()),
+            original: session.map(EditSession::base),
         };
         let (theme, schema) = (&self.theme, &self.ctx.schema);
         c.composed = if self.image.triptych {
@@ -250,6 +318,12 @@ impl App {
                 schema,
             )]
         };
+        if let Some(frame) = c.composed.first_mut()
+            && self.edit.active
+        {
+            let colour = theme.class_rgb(schema, self.edit.class);
+            mark_pending(frame, &self.edit, colour);
+        }
         c.version += 1;
     }
 
@@ -359,5 +433,25 @@ impl App {
             generation: self.pending.map_or(0, |p| p.1),
         };
         vec![cmd]
+    }
+}
+
+/// Draws what the editor has not applied yet over the picture: the grey-fill preview in the
+/// active class colour with the grey showing through, and the polygon's corners.
+fn mark_pending(frame: &mut Rgb, edit: &super::EditState, colour: [u8; 3]) {
+    if let Some(region) = &edit.preview {
+        for &i in region {
+            if let Some(p) = frame.pixels.get_mut(i) {
+                *p = std::array::from_fn(|k| {
+                    ((u16::from(p[k]) + 3 * u16::from(colour[k])) / 4) as u8
+                });
+            }
+        }
+    }
+    let w = frame.width as usize;
+    for &(x, y) in &edit.polygon {
+        if let Some(p) = frame.pixels.get_mut(y as usize * w + x as usize) {
+            *p = [255, 255, 255];
+        }
     }
 }

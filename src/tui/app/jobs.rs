@@ -22,6 +22,24 @@ impl App {
             self.say("no image selected".into(), Severity::Warn);
             return Vec::new();
         };
+        let mut cmds = self.end_stroke();
+        cmds.extend(self.decide_quietly(image_id, decision));
+        let name = self
+            .row_by_id(image_id)
+            .map_or(String::new(), |r| r.stem.clone());
+        let user = current_user();
+        self.say(
+            format!("{name}: {} by {user}", decision.as_str()),
+            Severity::Ok,
+        );
+        if self.screen == Screen::Queue {
+            cmds.extend(self.queue_move(1));
+        }
+        cmds
+    }
+
+    /// Records a decision for `image_id` without a message or a move.
+    pub(super) fn decide_quietly(&mut self, image_id: i64, decision: Decision) -> Vec<Command> {
         let entry = DecisionEntry {
             image_id,
             decision,
@@ -30,18 +48,7 @@ impl App {
             at: unix_now(),
         };
         self.marks.reviews.insert(image_id, entry.clone());
-        let name = self
-            .row_by_id(image_id)
-            .map_or(String::new(), |r| r.stem.clone());
-        self.say(
-            format!("{name}: {} by {}", decision.as_str(), entry.user),
-            Severity::Ok,
-        );
-        let mut cmds = vec![Command::Decide(entry)];
-        if self.screen == Screen::Queue {
-            cmds.extend(self.queue_move(1));
-        }
-        cmds
+        vec![Command::Decide(entry)]
     }
 
     pub(super) fn predict_all(&mut self) -> Vec<Command> {

@@ -170,6 +170,7 @@ fn loaded(app: &mut App, id: i64, generation: u64, with_mask: bool) -> Vec<Comma
             mask: with_mask.then(mask),
             mask_error: None,
             prediction: None,
+            edits: None,
         }),
     })
 }
@@ -349,6 +350,7 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
     assert!(a.list.cursor < a.list.entries.len());
 }
 
+mod edit;
 mod review;
 
 #[test]

@@ -56,14 +56,21 @@ impl App {
         let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
             return;
         };
-        // One cell per key press: a cell spans `scale` pixels across, 2·scale down.
-        let step_x = v.scale.round().max(1.0) as i64;
-        let step_y = (2.0 * v.scale).round().max(1.0) as i64;
+        // One cell per key press: a cell spans `scale` pixels across, 2·scale down. In the
+        // editor, held keys accelerate (long strokes across a large image).
+        let accel = if self.editing() {
+            self.edit.accelerate((dx, dy))
+        } else {
+            1
+        };
+        let step_x = v.scale.round().max(1.0) as i64 * accel;
+        let step_y = (2.0 * v.scale).round().max(1.0) as i64 * accel;
         let (x, y) = self.image.cursor;
         let nx = (i64::from(x) + dx * step_x).clamp(0, i64::from(w) - 1);
         let ny = (i64::from(y) + dy * step_y).clamp(0, i64::from(h) - 1);
         self.image.cursor = (nx as u32, ny as u32);
         self.follow_cursor(v, w, h);
+        self.paint_move((x, y));
     }
 
     /// Pans so that the cursor stays visible.

@@ -3,6 +3,7 @@
 //! lookup and an integer blend, with no allocation beyond the output frame.
 
 use super::{Layers, Overlay, Rgb};
+use crate::dataset::raster::Grey8;
 use crate::dataset::schema::{ClassSchema, OUTSIDE};
 use crate::tui::theme::Theme;
 
@@ -104,7 +105,87 @@ pub fn compose_into(
                 out.pixels.extend(grey.iter().map(|&g| plain(g)));
             }
         }
+        Overlay::Edited => {
+            let (Some(mask), Some(orig)) = (fits(layers.mask, n), fits(layers.original, n)) else {
+                out.pixels.extend(grey.iter().map(|&g| plain(g)));
+                return;
+            };
+            let lut = class_table(theme, schema);
+            out.pixels
+                .extend(grey.iter().zip(mask).zip(orig).map(|((&g, &m), &o)| {
+                    if m == o {
+                        plain(g / 2)
+                    } else {
+                        lut[usize::from(m)]
+                    }
+                }));
+        }
         Overlay::None => out.pixels.extend(grey.iter().map(|&g| plain(g))),
+    }
+}
+
+/// Recomposes only the pixels of `rect` in `out` (a frame [`compose_into`] made from the
+/// same layers), so redrawing after an edit costs the edited area, not the image. The rect
+/// is clipped to the frame.
+pub fn compose_rect(
+    layers: &Layers,
+    overlay: Overlay,
+    opacity: f32,
+    theme: &Theme,
+    schema: &ClassSchema,
+    out: &mut Rgb,
+    rect: crate::review::edit::Rect,
+) {
+    let image = layers.image;
+    let (w, h) = (image.width, image.height);
+    if out.width != w || out.height != h || out.pixels.len() != image.pixels.len() {
+        compose_into(layers, overlay, opacity, theme, schema, out);
+        return;
+    }
+    let (x0, y0, x1, y1) = (
+        rect.x0.min(w),
+        rect.y0.min(h),
+        rect.x1.min(w),
+        rect.y1.min(h),
+    );
+    if x0 >= x1 || y0 >= y1 {
+        return;
+    }
+    let (rw, stride) = ((x1 - x0) as usize, w as usize);
+    let crop = |l: &[u8]| -> Vec<u8> {
+        (y0..y1)
+            .flat_map(|y| {
+                let s = y as usize * stride + x0 as usize;
+                l[s..s + rw].iter().copied()
+            })
+            .collect()
+    };
+    let n = image.pixels.len();
+    let part = |l: Option<&[u8]>| fits(l, n).map(crop);
+    let grey = Grey8 {
+        width: x1 - x0,
+        height: y1 - y0,
+        pixels: crop(&image.pixels),
+    };
+    let (mask, pred, margin, dis, orig) = (
+        part(layers.mask),
+        part(layers.prediction),
+        part(layers.margin),
+        part(layers.disagreement),
+        part(layers.original),
+    );
+    let sub = Layers {
+        image: &grey,
+        mask: mask.as_deref(),
+        prediction: pred.as_deref(),
+        margin: margin.as_deref(),
+        disagreement: dis.as_deref(),
+        original: orig.as_deref(),
+    };
+    let small = compose(&sub, overlay, opacity, theme, schema);
+    for (k, y) in (y0..y1).enumerate() {
+        let s = y as usize * stride + x0 as usize;
+        out.pixels[s..s + rw].copy_from_slice(&small.pixels[k * rw..(k + 1) * rw]);
     }
 }
 

@@ -158,9 +158,10 @@ fn overlay_names() {
     let json = serde_json::to_string(&Overlay::ALL).unwrap();
     assert_eq!(
         json,
-        r#"["none","mask","prediction","error","uncertainty"]"#
+        r#"["none","mask","prediction","error","uncertainty","edited"]"#
     );
-    assert_eq!(Overlay::Uncertainty.next(), Overlay::None);
+    assert_eq!(Overlay::Uncertainty.next(), Overlay::Edited);
+    assert_eq!(Overlay::Edited.next(), Overlay::None);
     assert_eq!(Overlay::None.next(), Overlay::Mask);
     assert_eq!(Overlay::Error.label(), "errors");
 }

@@ -129,6 +129,7 @@ fn placeholder(app: &App, area: Rect, text: &str, buf: &mut Buffer) {
 fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mut lines = facts(app, c);
+    lines.extend(editor_lines(app, c));
     lines.push(Line::raw(""));
     lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
     let total = c
@@ -211,7 +212,12 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let i = (y * w + x) as usize;
     let name = |id: Option<u8>| id.map_or("–".to_string(), |id| app.ctx.schema.short(id));
     let grey = c.image.as_ref().ok().and_then(|g| g.pixels.get(i)).copied();
-    let truth = c.mask.as_ref().and_then(|m| m.get(i)).copied();
+    let truth = app
+        .edit_session()
+        .map(|s| s.mask.classes())
+        .or(c.mask.as_deref())
+        .and_then(|m| m.get(i))
+        .copied();
     let pred = c.prediction();
     let mut lines = vec![
         Line::styled(
@@ -241,6 +247,85 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             });
         let text = format!("confidence {conf:.2}{mc}");
         lines.push(Line::styled(text, t.text()));
+    }
+    lines
+}
+
+/// The editor's state for the side panel: tool settings while editing, and for an image
+/// with edits how much changed, the agreement with the proposal and whether all is saved.
+fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let e = &app.edit;
+    let mut lines = Vec::new();
+    if let Some(why) = e.broken.get(&c.row.id) {
+        lines.push(Line::styled(
+            format!("saved edits not applied: {why}"),
+            t.error(),
+        ));
+    }
+    if e.active {
+        let shape = match e.shape {
+            crate::review::edit::tools::BrushShape::Round => "round",
+            crate::review::edit::tools::BrushShape::Square => "square",
+        };
+        let mode = match (e.paint, e.erase) {
+            (true, true) => " · PAINT ERASE",
+            (true, false) => " · PAINT",
+            (false, true) => " · erase",
+            (false, false) => "",
+        };
+        let class = app.ctx.schema.short(e.class);
+        lines.push(Line::from(vec![
+            Span::styled("edit ", t.title(false)),
+            Span::styled(
+                "██",
+                ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
+            ),
+            Span::styled(
+                format!(" {class} ({}) · brush {} {shape}{mode}", e.class, e.brush),
+                t.text(),
+            ),
+        ]));
+        let locked: Vec<String> = e
+            .locks
+            .locked()
+            .iter()
+            .map(|&l| app.ctx.schema.short(l))
+            .collect();
+        let locked = if locked.is_empty() {
+            String::new()
+        } else {
+            format!(" · locked {}", locked.join(" "))
+        };
+        lines.push(Line::styled(
+            format!(
+                "grey ±{} · accept ≥{:.2}{locked}",
+                e.tolerance,
+                f64::from(e.min_confidence) / 255.0
+            ),
+            t.text(),
+        ));
+        if let Some(p) = &e.picker {
+            lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
+        }
+    }
+    if let Some(s) = app.edit_session() {
+        let dice = c
+            .counts
+            .as_ref()
+            .and_then(super::super::app::stats_dice)
+            .map_or(String::new(), |d| format!(" · Dice vs proposal {d:.3}"));
+        lines.push(Line::styled(
+            format!("{} px edited{dice}", s.changed_pixels()),
+            t.text(),
+        ));
+        let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
+        let (text, style) = if unsaved > 0 {
+            (format!("saving {unsaved} edits…"), t.warn())
+        } else {
+            ("all edits saved".to_string(), t.ok())
+        };
+        lines.push(Line::styled(text, style));
     }
     lines
 }

@@ -69,6 +69,7 @@ fn with_image(a: &mut App) {
             mask: Some((0..64).map(|i| if i % 8 < 4 { 4 } else { 6 }).collect()),
             mask_error: None,
             prediction: None,
+            edits: None,
         }),
     });
 }

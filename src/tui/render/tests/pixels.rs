@@ -69,6 +69,7 @@ fn timing_compose_and_half_blocks() {
         prediction: Some(&pred),
         margin: Some(&margin),
         disagreement: None,
+        original: None,
     };
     let mut worst: f64 = 0.0;
     for mode in [ColourMode::TrueColor, ColourMode::Ansi256] {

@@ -1,0 +1,350 @@
+//! The mask-edit journal: per image, the base it was made on (the mask file at a fingerprint,
+//! or a model's proposal) and an append-only list of operations (stroke, undo, redo), each
+//! committed on its own as soon as it is finished. What an operation holds (`changes`) is
+//! opaque here; `review::edit` encodes and replays it. A materialised result of a journal
+//! prefix may be cached; the journal stays the truth.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Workspace, WorkspaceError};
+
+/// What an image's edits start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseSource {
+    /// The image's mask file.
+    Mask,
+    /// A model's proposal (unlabelled images).
+    Proposal,
+}
+
+impl BaseSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mask => "mask",
+            Self::Proposal => "proposal",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "mask" => Some(Self::Mask),
+            "proposal" => Some(Self::Proposal),
+            _ => None,
+        }
+    }
+}
+
+/// The base of an image's journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditBase {
+    pub source: BaseSource,
+    /// The mask file's fingerprint, or the proposal's image fingerprint.
+    pub fp: String,
+    /// The model hash of a proposal.
+    pub model: Option<String>,
+    pub user: String,
+    /// Unix seconds.
+    pub started: i64,
+}
+
+/// One journal operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditOp {
+    Stroke,
+    Undo,
+    Redo,
+}
+
+impl EditOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stroke => "stroke",
+            Self::Undo => "undo",
+            Self::Redo => "redo",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "stroke" => Some(Self::Stroke),
+            "undo" => Some(Self::Undo),
+            "redo" => Some(Self::Redo),
+            _ => None,
+        }
+    }
+}
+
+/// One journal row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EditRow {
+    /// Position in the image's journal, from 1.
+    pub seq: i64,
+    pub op: EditOp,
+    /// The tool of a stroke.
+    pub tool: Option<String>,
+    /// The stroke's encoded changes (empty for undo / redo).
+    pub changes: Vec<u8>,
+    /// Pixels the stroke changed.
+    pub pixels: u32,
+    pub user: String,
+    /// Unix milliseconds.
+    pub at_ms: i64,
+}
+
+/// Journal size of an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EditCount {
+    pub ops: u32,
+    /// Unix milliseconds of the last operation.
+    pub last_ms: i64,
+}
+
+impl Workspace {
+    /// The base of an image's journal, if it has one.
+    pub fn edit_base(&self, image_id: i64) -> Result<Option<EditBase>, WorkspaceError> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT source, fp, model, user, started FROM edit_bases WHERE image_id = ?1",
+                [image_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(source, fp, model, user, started)| {
+            let source = BaseSource::parse(&source).ok_or_else(|| WorkspaceError::Corrupt {
+                key: format!("edit base of image {image_id}"),
+                message: format!("unknown source '{source}'"),
+            })?;
+            Ok(EditBase {
+                source,
+                fp,
+                model,
+                user,
+                started,
+            })
+        })
+        .transpose()
+    }
+
+    /// Appends one operation to an image's journal, recording its base first when the
+    /// journal is new; committed before returning. Returns the operation's `seq`.
+    pub fn append_edit(
+        &mut self,
+        image_id: i64,
+        base: &EditBase,
+        row: &EditRow,
+    ) -> Result<i64, WorkspaceError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO edit_bases (image_id, source, fp, model, user, started)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                image_id,
+                base.source.as_str(),
+                base.fp,
+                base.model,
+                base.user,
+                base.started
+            ],
+        )?;
+        let seq: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM edits WHERE image_id = ?1",
+            [image_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO edits (image_id, seq, op, tool, changes, pixels, user, at_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                image_id,
+                seq,
+                row.op.as_str(),
+                row.tool,
+                row.changes,
+                row.pixels,
+                row.user,
+                row.at_ms
+            ],
+        )?;
+        tx.commit()?;
+        Ok(seq)
+    }
+
+    /// An image's journal, in order.
+    pub fn edits(&self, image_id: i64) -> Result<Vec<EditRow>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, op, tool, changes, pixels, user, at_ms FROM edits
+             WHERE image_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([image_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get(2)?,
+                r.get::<_, Option<Vec<u8>>>(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.map(|r| {
+            let (seq, op, tool, changes, pixels, user, at_ms) = r?;
+            let op = EditOp::parse(&op).ok_or_else(|| WorkspaceError::Corrupt {
+                key: format!("edit {seq} of image {image_id}"),
+                message: format!("unknown operation '{op}'"),
+            })?;
+            Ok(EditRow {
+                seq,
+                op,
+                tool,
+                changes: changes.unwrap_or_default(),
+                pixels,
+                user,
+                at_ms,
+            })
+        })
+        .collect()
+    }
+
+    /// Journal sizes of every image that has edits.
+    pub fn edit_counts(&self) -> Result<HashMap<i64, EditCount>, WorkspaceError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT image_id, COUNT(*), MAX(at_ms) FROM edits GROUP BY image_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                EditCount {
+                    ops: r.get(1)?,
+                    last_ms: r.get(2)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Caches the materialised mask after journal entry `upto` (packed ids).
+    pub fn put_edit_cache(
+        &self,
+        image_id: i64,
+        upto: i64,
+        packed: &[u8],
+    ) -> Result<(), WorkspaceError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO edit_cache (image_id, upto, classes) VALUES (?1, ?2, ?3)",
+            params![image_id, upto, packed],
+        )?;
+        Ok(())
+    }
+
+    /// The cached materialised mask: the last journal entry it includes, and the packed ids.
+    pub fn edit_cache(&self, image_id: i64) -> Result<Option<(i64, Vec<u8>)>, WorkspaceError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT upto, classes FROM edit_cache WHERE image_id = ?1",
+                [image_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ws_with_image() -> (tempfile::TempDir, Workspace, i64) {
+        let t = tempfile::tempdir().unwrap();
+        let ws = Workspace::open(t.path()).unwrap();
+        ws.conn
+            .execute(
+                "INSERT INTO images (sample, stem, grp, image_path, image_fp, mask_state, indexed_at)
+                 VALUES ('s', 'a', 'a', 's/input-images/a.png', 'fp', 'valid', 0)",
+                [],
+            )
+            .unwrap();
+        let id = ws.conn.last_insert_rowid();
+        (t, ws, id)
+    }
+
+    fn row(op: EditOp, pixels: u32) -> EditRow {
+        EditRow {
+            seq: 0,
+            op,
+            tool: (op == EditOp::Stroke).then(|| "brush".into()),
+            changes: vec![1, 2, 3],
+            pixels,
+            user: "ana".into(),
+            at_ms: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_journal_is_appended_in_order_with_its_base_once() {
+        let (_t, mut ws, id) = ws_with_image();
+        let base = EditBase {
+            source: BaseSource::Mask,
+            fp: "maskfp".into(),
+            model: None,
+            user: "ana".into(),
+            started: 5,
+        };
+        assert_eq!(
+            ws.append_edit(id, &base, &row(EditOp::Stroke, 3)).unwrap(),
+            1
+        );
+        let other = EditBase {
+            fp: "changed".into(),
+            ..base.clone()
+        };
+        // A later call does not replace the base the journal was made on.
+        assert_eq!(
+            ws.append_edit(id, &other, &row(EditOp::Undo, 0)).unwrap(),
+            2
+        );
+        assert_eq!(ws.edit_base(id).unwrap(), Some(base));
+        let rows = ws.edits(id).unwrap();
+        assert_eq!(
+            rows.iter().map(|r| (r.seq, r.op)).collect::<Vec<_>>(),
+            vec![(1, EditOp::Stroke), (2, EditOp::Undo)]
+        );
+        assert_eq!(rows[0].changes, vec![1, 2, 3]);
+        assert_eq!(ws.edit_counts().unwrap()[&id].ops, 2);
+        ws.put_edit_cache(id, 2, &[9, 9]).unwrap();
+        assert_eq!(ws.edit_cache(id).unwrap(), Some((2, vec![9, 9])));
+    }
+
+    #[test]
+    fn old_decisions_survive_the_migration_and_new_statuses_are_accepted() {
+        let (_t, ws, id) = ws_with_image();
+        for d in ["reviewed", "corrected", "accepted", "rejected"] {
+            ws.conn
+                .execute(
+                    "INSERT INTO decisions (image_id, decision, user, at) VALUES (?1, ?2, 'ana', 1)",
+                    params![id, d],
+                )
+                .unwrap();
+        }
+        assert!(
+            ws.conn
+                .execute(
+                    "INSERT INTO decisions (image_id, decision, user, at) VALUES (?1, 'bogus', 'ana', 1)",
+                    [id],
+                )
+                .is_err()
+        );
+    }
+}

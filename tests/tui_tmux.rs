@@ -191,3 +191,111 @@ fn without_a_terminal_the_tui_says_what_to_use_instead() {
         ))
         .stderr(predicates::str::contains("semcurate stats DATASET"));
 }
+
+/// The pid of the `semcurate` process running in the tmux session.
+fn semcurate_pid(t: &Tmux) -> String {
+    let out = Command::new("tmux")
+        .args(["list-panes", "-t", &t.session, "-F", "#{pane_pid}"])
+        .output()
+        .unwrap();
+    let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let out = Command::new("pgrep")
+        .args(["-P", &shell, "semcurate"])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        !pid.is_empty(),
+        "no semcurate process under the pane's shell {shell}"
+    );
+    pid
+}
+
+#[test]
+fn strokes_committed_before_a_kill_9_are_there_after_restart() {
+    if !have_tmux() {
+        eprintln!("tmux is not installed: skipping the tmux-driven kill test");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    common::synth_small(&data);
+    common::tiny_model(&tmp.path().join("model"), ClassSchema::default(), 3, 1.0);
+    let before = common::snapshot(&data);
+
+    let t = session_in(tmp.path(), 160, 48);
+    t.wait_for("predicted", 60);
+    t.wait_for("mIoU", 10);
+    t.keys(&["j", "j", "Enter"]);
+    let s = t.wait_for("legend", 10);
+    let title = s
+        .lines()
+        .find_map(|l| {
+            l.split('│')
+                .find(|c| c.contains(" / ") && c.contains("_s0"))
+        })
+        .map(|c| c.trim().to_string())
+        .unwrap_or_default();
+    assert!(title.contains(" / "), "the image title: {s}");
+    t.keys(&["i", "3", "Space"]);
+    t.wait_for("all edits saved", 10);
+    t.keys(&["l", "l", "l", "j", "Space"]);
+    t.wait_for("all edits saved", 10);
+    // An open paint-mode stroke: not committed, may be lost.
+    t.keys(&["b", "l", "l"]);
+    t.wait_for("PAINT", 5);
+    let pid = semcurate_pid(&t);
+    assert!(
+        Command::new("kill")
+            .args(["-9", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let line = exit_line(tmp.path());
+    assert_eq!(line, "EXIT=137", "killed by SIGKILL");
+    drop(t);
+
+    // The workspace has exactly the two committed strokes; the dataset is untouched.
+    assert_eq!(
+        common::snapshot(&data),
+        before,
+        "the dataset's files are unchanged"
+    );
+    let ws = semcurate::dataset::workspace::Workspace::open(&data.join(".semcurate")).unwrap();
+    let counts = ws.edit_counts().unwrap();
+    assert_eq!(counts.len(), 1, "one image edited: {counts:?}");
+    let (&id, c) = counts.iter().next().unwrap();
+    assert_eq!(c.ops, 2, "two committed strokes");
+    let row = ws
+        .images()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == id)
+        .unwrap();
+    let mask = semcurate::dataset::load::load_mask(&data, &row, &ClassSchema::default())
+        .unwrap()
+        .unwrap();
+    let edits = semcurate::jobs::edits::load_edits(&ws, &row, Some(&mask), (48, 48))
+        .unwrap()
+        .unwrap();
+    let session = edits.session.unwrap();
+    let edited = session.changed_pixels();
+    assert!(edited > 0);
+    drop(ws);
+
+    // Reopened: the image shows its edits, all saved.
+    std::fs::remove_file(tmp.path().join("exit")).unwrap();
+    let t = session_in(tmp.path(), 160, 48);
+    t.wait_for("mIoU", 10);
+    t.keys(&["j", "j", "Enter"]);
+    let s = t.wait_for("px edited", 10);
+    assert!(s.contains(&format!("{edited} px edited")), "{s}");
+    assert!(
+        s.contains("all edits saved") && s.contains(&title),
+        "{title}\n{s}"
+    );
+    assert!(s.contains("corrected by"), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(exit_line(tmp.path()), "EXIT=0");
+}

@@ -18,7 +18,9 @@ struct Tmux {
 
 impl Tmux {
     fn start(cmd: &str, w: u16, h: u16) -> Self {
-        let session = format!("semcurate-test-{}-{w}", std::process::id());
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let session = format!("semcurate-test-{}-{w}-{n}", std::process::id());
         let ok = Command::new("tmux")
             .args([
                 "new-session",

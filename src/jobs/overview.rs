@@ -28,6 +28,8 @@ pub struct Overview {
     pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
     pub report: AuditReport,
     pub problems: Vec<Problem>,
+    /// Images whose review is over (accepted or rejected): the queue leaves them out.
+    pub finished: std::collections::HashSet<i64>,
 }
 
 /// Loads the overview of `model` (a model hash) with scale bins `bins`.
@@ -70,6 +72,12 @@ pub fn load_overview(
         unpredicted: loaded.unpredicted,
         thresholds,
     });
+    let finished = ws
+        .review_status()?
+        .into_iter()
+        .filter(|(_, e)| e.decision.is_final())
+        .map(|(id, _)| id)
+        .collect();
     Ok(Overview {
         model: model.to_string(),
         audits: loaded.audits,
@@ -77,6 +85,7 @@ pub fn load_overview(
         summaries,
         report: rep,
         problems: loaded.problems,
+        finished,
     })
 }
 
@@ -101,14 +110,17 @@ impl Overview {
 
     /// The first `budget` images under `strategy` (the `queue` command's ranking).
     pub fn queue(&self, schema: &ClassSchema, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
+        let open = |r: &ImageRow| !self.finished.contains(&r.id);
         let labelled: Vec<LabelledInput<'_>> = self
             .audits
             .iter()
+            .filter(|(row, _)| open(row))
             .map(|(row, audit)| LabelledInput { row, audit })
             .collect();
         let unlabelled: Vec<UnlabelledInput<'_>> = self
             .unlabelled
             .iter()
+            .filter(|r| open(r))
             .filter_map(|r| {
                 self.summaries.get(&r.id).map(|(m, pc)| UnlabelledInput {
                     row: r,

@@ -246,12 +246,16 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Outbox, paths: &Paths, model: Option<&Mod
         }
         if overview && let Some(m) = model {
             let r = guarded("the audit", || {
+                // The workspace's bins as they are now (re-binning changes them), not the
+                // ones the session started with.
+                let bins =
+                    crate::dataset::index::stored_bins(&ws).unwrap_or_else(|_| m.bins.clone());
                 load_overview(
                     &mut ws,
                     &paths.root,
                     &paths.schema,
                     &m.hash,
-                    &m.bins,
+                    &bins,
                     RiskThresholds::default(),
                     &NoProgress,
                 )

@@ -226,6 +226,10 @@ fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
             ("region_pixels".to_string(), f64::from(region.pixels)),
             ("confident_wrong_pixels".to_string(), confident as f64),
             ("confident_wrong_share".to_string(), share),
+            ("region_x0".to_string(), f64::from(region.bbox[0])),
+            ("region_y0".to_string(), f64::from(region.bbox[1])),
+            ("region_x1".to_string(), f64::from(region.bbox[2])),
+            ("region_y1".to_string(), f64::from(region.bbox[3])),
         ]);
         out.push(item(
             l.row,

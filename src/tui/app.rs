@@ -195,6 +195,8 @@ impl App {
                 if self.editing() && self.picker_key(k.code) {
                     return Vec::new();
                 }
+                // A message lasts until the next key (the key hints come back then).
+                self.message = None;
                 let Some(key) = Key::from_event(k) else {
                     return Vec::new();
                 };

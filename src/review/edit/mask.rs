@@ -83,6 +83,11 @@ impl LabelMask {
         self.dirty = Some(self.dirty.map_or(r, |d| d.union(r)));
     }
 
+    /// Adds `r` to the region to redraw (e.g. where a preview was shown).
+    pub fn mark_dirty(&mut self, r: Rect) {
+        self.dirty = Some(self.dirty.map_or(r, |d| d.union(r)));
+    }
+
     /// The region changed since the last call, and forgets it.
     pub fn take_dirty(&mut self) -> Option<Rect> {
         self.dirty.take()

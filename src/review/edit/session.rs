@@ -230,6 +230,8 @@ impl EditSession {
     /// Paints and finishes in one go (fills, polygon, accept). Returns the strokes finished:
     /// a stroke that was in progress (ended first), then this one, each when it changed
     /// anything.
+    /// `pixels` must not repeat (fills and regions do not): a one-shot stroke skips the
+    /// bookkeeping a brush needs for pixels painted twice, so a 1-Mpx fill stays cheap.
     pub fn apply(
         &mut self,
         tool: Tool,
@@ -238,8 +240,25 @@ impl EditSession {
         locks: &Locks,
     ) -> Vec<Stroke> {
         let mut done: Vec<Stroke> = self.finish().into_iter().collect();
-        self.paint_with(tool, pixels, class_of, locks);
-        done.extend(self.finish());
+        let mut changes = Vec::new();
+        for i in pixels {
+            let (now, new) = (self.mask.get(i), class_of(i));
+            if now == new || locks.is_locked(now) {
+                continue;
+            }
+            self.mask.set(i, new);
+            changes.push(Change {
+                index: i as u32,
+                old: now,
+                new,
+            });
+        }
+        if !changes.is_empty() {
+            let stroke = Stroke { tool, changes };
+            self.track_stroke(&stroke, true);
+            self.history.push(stroke.clone());
+            done.push(stroke);
+        }
         done
     }
 

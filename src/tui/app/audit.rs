@@ -80,6 +80,10 @@ impl App {
                     return Vec::new();
                 };
                 self.screen = Screen::Image;
+                self.image.came_from = Some(Screen::Audit);
+                self.image.highlight = None;
+                self.image.overlay = crate::tui::render::Overlay::Error;
+                self.image.triptych = false;
                 self.after_resize();
                 return self.show_id(id);
             }

@@ -100,12 +100,14 @@ impl BinsState {
 }
 
 /// Three significant digits, so edges read well and survive the TOML/JSON round trip.
+/// `e` to three significant digits, as the nearest double to that decimal (so it prints as
+/// `1.63`, not `1.6300000000000001`).
 fn round_edge(e: f64) -> f64 {
-    if e <= 0.0 {
+    if e <= 0.0 || !e.is_finite() {
         return e;
     }
-    let mag = 10f64.powf(e.log10().floor() - 2.0);
-    (e / mag).round() * mag
+    let decimals = (2 - e.log10().floor() as i32).max(0) as usize;
+    format!("{e:.decimals$}").parse().unwrap_or(e)
 }
 
 impl App {
@@ -145,8 +147,13 @@ impl App {
                 self.ctx.bins = bins;
                 self.say(
                     format!(
-                        "re-binning the workspace with edges {:?} µm/px",
-                        self.bins.edges
+                        "re-binning the workspace with edges {} µm/px",
+                        self.bins
+                            .edges
+                            .iter()
+                            .map(f64::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                     Severity::Info,
                 );
@@ -182,5 +189,20 @@ mod tests {
         assert!(b.edges.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(b.counts.iter().sum::<usize>(), 5);
         assert!((round_edge(0.123_456) - 0.123).abs() < 1e-12);
+    }
+}
+
+#[cfg(test)]
+mod round_tests {
+    #[test]
+    fn edges_print_as_three_significant_digits() {
+        for (e, want) in [
+            (1.55 * 1.05, "1.63"),
+            (0.25 * 1.05, "0.263"),
+            (131.0, "131"),
+            (0.0201, "0.0201"),
+        ] {
+            assert_eq!(super::round_edge(e).to_string(), want);
+        }
     }
 }

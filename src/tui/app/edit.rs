@@ -249,6 +249,9 @@ impl App {
             return Vec::new();
         }
         self.edit.active = true;
+        // The session (two copies of the mask) is made now, not on the first stroke, so
+        // that a stroke on a large image redraws within a frame.
+        let _ = self.session_mut();
         if matches!(
             self.image.overlay,
             super::super::render::Overlay::None | super::super::render::Overlay::Uncertainty
@@ -265,9 +268,14 @@ impl App {
     }
 
     fn leave_editor(&mut self) -> Vec<Command> {
-        if self.edit.preview.take().is_some() || !self.edit.polygon.is_empty() {
-            self.edit.polygon.clear();
+        if let Some(old) = self.edit.preview.take() {
+            self.redraw_preview(Some(&old));
             self.say("preview cancelled".into(), Severity::Info);
+            return Vec::new();
+        }
+        if !self.edit.polygon.is_empty() {
+            self.edit.polygon.clear();
+            self.say("polygon cancelled".into(), Severity::Info);
             self.recompose();
             return Vec::new();
         }
@@ -529,9 +537,17 @@ impl App {
         let Some(s) = self.session_mut() else {
             return Vec::new();
         };
-        let before: Vec<(usize, u8)> = pixels.iter().map(|&i| (i, s.mask.get(i))).collect();
         let strokes = s.apply(tool, pixels, class_of, &locks);
-        self.after_paint(&before);
+        // A stroke in progress that `apply` ended was counted while it was painted.
+        if let Some(s) = strokes.last().filter(|s| s.tool == tool) {
+            let changed: Vec<(usize, u8, u8)> = s
+                .changes
+                .iter()
+                .map(|c| (c.index as usize, c.old, c.new))
+                .collect();
+            self.count_changes(&changed);
+        }
+        self.recompose_dirty();
         let n: usize = strokes.last().map_or(0, |s| s.changes.len());
         if strokes.iter().all(|s| s.tool != tool) {
             self.say(
@@ -602,9 +618,23 @@ impl App {
             ),
             Severity::Info,
         );
-        self.edit.preview = Some(region);
-        self.recompose();
+        let old = self.edit.preview.replace(region);
+        self.redraw_preview(old.as_deref());
         cmds
+    }
+
+    /// Redraws the area of the current preview and of the one it replaced (`old`).
+    fn redraw_preview(&mut self, old: Option<&[usize]>) {
+        let Some((w, _)) = self.current.as_ref().and_then(super::Current::size) else {
+            return;
+        };
+        let now = self.edit.preview.as_deref().and_then(|r| bounds(r, w));
+        let before = old.and_then(|r| bounds(r, w));
+        match (now, before) {
+            (Some(a), Some(b)) => self.recompose_rect(a.union(b)),
+            (Some(r), None) | (None, Some(r)) => self.recompose_rect(r),
+            (None, None) => {}
+        }
     }
 
     fn retune(&mut self, d: i16) -> Vec<Command> {
@@ -624,9 +654,16 @@ impl App {
             return Vec::new();
         };
         let class = self.edit.class;
-        let cmds = self.apply_tool(Tool::GreyFill, region, |_| class);
-        self.recompose();
-        cmds
+        let area = self
+            .current
+            .as_ref()
+            .and_then(super::Current::size)
+            .and_then(|(w, _)| bounds(&region, w));
+        // The preview's area is redrawn with the fill (one pass, not two).
+        if let (Some(r), Some(s)) = (area, self.session_mut()) {
+            s.mask.mark_dirty(r);
+        }
+        self.apply_tool(Tool::GreyFill, region, |_| class)
     }
 
     fn polygon_fill(&mut self) -> Vec<Command> {
@@ -776,6 +813,15 @@ fn class_digit(a: Action) -> u8 {
         A::Class9 => 9,
         _ => 0,
     }
+}
+
+/// The bounding rectangle of pixel indices of an image `w` px wide.
+fn bounds(pixels: &[usize], w: u32) -> Option<crate::review::edit::Rect> {
+    let w = w as usize;
+    pixels
+        .iter()
+        .map(|&i| crate::review::edit::Rect::pixel((i % w) as u32, (i / w) as u32))
+        .reduce(crate::review::edit::Rect::union)
 }
 
 fn now_ms() -> i64 {

@@ -28,6 +28,10 @@ pub struct ImageState {
     pub view: Option<Viewport>,
     /// The pixel under the cursor.
     pub cursor: (u32, u32),
+    /// A box drawn over the image (the region a queue entry is about).
+    pub highlight: Option<crate::review::edit::Rect>,
+    /// Where `esc` goes back to.
+    pub came_from: Option<super::Screen>,
 }
 
 impl Default for ImageState {
@@ -38,6 +42,8 @@ impl Default for ImageState {
             triptych: false,
             view: None,
             cursor: (0, 0),
+            highlight: None,
+            came_from: None,
         }
     }
 }
@@ -242,30 +248,40 @@ impl App {
         }
     }
 
-    /// Redraws only the region an edit changed (falls back to a full recompose when the
-    /// picture shows no mask or is out of date).
+    /// Redraws only the region an edit changed.
     pub(super) fn recompose_dirty(&mut self) {
         let Some(c) = self.current.as_mut() else {
             return;
         };
-        let Some(s) = self.edit.sessions.get_mut(&c.row.id) else {
+        let Some(rect) = self
+            .edit
+            .sessions
+            .get_mut(&c.row.id)
+            .and_then(|s| s.mask.take_dirty())
+        else {
             return;
         };
-        let Some(rect) = s.mask.take_dirty() else {
+        self.recompose_rect(rect);
+    }
+
+    /// Redraws the pixels of `rect` (after an edit, or to show or clear a preview there).
+    pub(super) fn recompose_rect(&mut self, rect: crate::review::edit::Rect) {
+        let Some(c) = self.current.as_mut() else {
             return;
         };
         let Ok(image) = &c.image else { return };
+        let s = self.edit.sessions.get(&c.row.id);
         let pred = match &c.prediction {
             PredState::Stored(p) => Some(p.as_ref()),
             _ => None,
         };
         let layers = Layers {
             image,
-            mask: Some(s.mask.classes()),
+            mask: s.map(|s| s.mask.classes()).or(c.mask.as_deref()),
             prediction: pred.map(|p| &p.classes[..]),
             margin: pred.map(|p| &p.margin[..]),
             disagreement: pred.and_then(|p| p.disagreement.as_deref()),
-            original: Some(s.base()),
+            original: s.map(EditSession::base),
         };
         let (theme, schema) = (&self.theme, &self.ctx.schema);
         let (pane, overlay, opacity) = if self.image.triptych {
@@ -275,6 +291,10 @@ impl App {
         };
         if let Some(frame) = c.composed.get_mut(pane) {
             compose_rect(&layers, overlay, opacity, theme, schema, frame, rect);
+            if pane == 0 && self.edit.active {
+                let colour = theme.class_rgb(schema, self.edit.class);
+                mark_pending(frame, &self.edit, colour);
+            }
             c.version += 1;
         }
     }
@@ -318,11 +338,14 @@ impl App {
                 schema,
             )]
         };
-        if let Some(frame) = c.composed.first_mut()
-            && self.edit.active
-        {
-            let colour = theme.class_rgb(schema, self.edit.class);
-            mark_pending(frame, &self.edit, colour);
+        if let Some(frame) = c.composed.first_mut() {
+            if self.edit.active {
+                let colour = theme.class_rgb(schema, self.edit.class);
+                mark_pending(frame, &self.edit, colour);
+            }
+            if let Some(r) = self.image.highlight {
+                outline(frame, r);
+            }
         }
         c.version += 1;
     }
@@ -330,7 +353,8 @@ impl App {
     pub(super) fn image_action(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Back => {
-                self.screen = super::Screen::Browse;
+                self.screen = self.image.came_from.take().unwrap_or(super::Screen::Browse);
+                self.image.highlight = None;
                 self.after_resize();
             }
             Action::NextImage => return self.step_image(1),
@@ -453,5 +477,26 @@ fn mark_pending(frame: &mut Rgb, edit: &super::EditState, colour: [u8; 3]) {
         if let Some(p) = frame.pixels.get_mut(y as usize * w + x as usize) {
             *p = [255, 255, 255];
         }
+    }
+}
+
+/// Draws the outline of `r` (inclusive corners as given by the queue's boxes) in white and
+/// black dashes, visible over any class colour.
+fn outline(frame: &mut Rgb, r: crate::review::edit::Rect) {
+    let (w, h) = (frame.width, frame.height);
+    let mut put = |x: u32, y: u32| {
+        if x < w && y < h {
+            let dash = if ((x + y) / 3).is_multiple_of(2) { 255 } else { 0 };
+            frame.pixels[y as usize * w as usize + x as usize] = [dash; 3];
+        }
+    };
+    let (x1, y1) = (r.x1.saturating_sub(1), r.y1.saturating_sub(1));
+    for x in r.x0..=x1 {
+        put(x, r.y0);
+        put(x, y1);
+    }
+    for y in r.y0..=y1 {
+        put(r.x0, y);
+        put(x1, y);
     }
 }

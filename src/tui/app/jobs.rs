@@ -32,7 +32,15 @@ impl App {
             format!("{name}: {} by {user}", decision.as_str()),
             Severity::Ok,
         );
-        if self.screen == Screen::Queue {
+        if decision.is_final() {
+            // Accepted and rejected images leave the queue; the cursor lands on the next.
+            let at = self.queue.cursor;
+            self.rank_queue();
+            if self.screen == Screen::Queue {
+                self.queue.cursor = at.min(self.queue.items.len().saturating_sub(1));
+                cmds.extend(self.queue_move(0));
+            }
+        } else if self.screen == Screen::Queue {
             cmds.extend(self.queue_move(1));
         }
         cmds

@@ -6,7 +6,8 @@ use crate::review::queue::{QueueItem, Strategy};
 use super::super::action::Action;
 use super::super::layout;
 use super::super::msg::Command;
-use super::{App, Screen};
+use super::super::render::Overlay;
+use super::{App, Screen, Severity};
 
 /// Images ranked per strategy.
 pub const QUEUE_BUDGET: usize = 100;
@@ -64,6 +65,13 @@ impl App {
         let Some(ov) = &self.overview else { return };
         let keep = self.queue.selected().map(|it| it.image_id);
         self.queue.items = ov.queue(&self.ctx.schema, self.queue.strategy(), QUEUE_BUDGET);
+        // Decisions of this session count at once (the overview has those stored before).
+        let reviews = &self.marks.reviews;
+        self.queue.items.retain(|it| {
+            reviews
+                .get(&it.image_id)
+                .is_none_or(|e| !e.decision.is_final())
+        });
         self.queue.cursor = keep
             .and_then(|id| self.queue.items.iter().position(|it| it.image_id == id))
             .unwrap_or(0);
@@ -91,11 +99,39 @@ impl App {
                 self.rank_queue();
                 self.preview_selection()
             }
-            Action::Open => match self.queue.selected().map(|it| it.image_id) {
-                Some(id) => {
+            Action::Open => match self.queue.selected().cloned() {
+                Some(it) => {
                     self.screen = Screen::Image;
+                    self.image.came_from = Some(Screen::Queue);
+                    // Show why it is queued: errors (or uncertainty where there is no mask),
+                    // the region the entry is about, and the reason.
+                    self.image.overlay = if it.labelled {
+                        Overlay::Error
+                    } else {
+                        Overlay::Uncertainty
+                    };
+                    self.image.triptych = false;
+                    let n = |k: &str| it.numbers.get(k).map(|v| *v as u32);
+                    self.image.highlight = match (
+                        n("region_x0"),
+                        n("region_y0"),
+                        n("region_x1"),
+                        n("region_y1"),
+                    ) {
+                        (Some(x0), Some(y0), Some(x1), Some(y1)) => {
+                            Some(crate::review::edit::Rect {
+                                x0,
+                                y0,
+                                x1: x1 + 1,
+                                y1: y1 + 1,
+                            })
+                        }
+                        _ => None,
+                    };
                     self.after_resize();
-                    self.show_id(id)
+                    let cmds = self.show_id(it.image_id);
+                    self.say(format!("queued: {}", it.reason), Severity::Info);
+                    cmds
                 }
                 None => Vec::new(),
             },

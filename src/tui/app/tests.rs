@@ -336,6 +336,7 @@ pub fn overview(a: &App) -> Box<Overview> {
         summaries,
         report: rep,
         problems: Vec::new(),
+        finished: std::collections::HashSet::new(),
     })
 }
 

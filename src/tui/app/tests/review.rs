@@ -118,3 +118,59 @@ fn only_small_datasets_are_predicted_automatically() {
         big.message
     );
 }
+
+#[test]
+fn accepted_and_rejected_images_leave_the_queue() {
+    let mut a = app();
+    a.startup();
+    a.handle(Event::Overview(overview(&a)));
+    press(&mut a, "4");
+    let before: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
+    assert!(before.len() >= 2, "{before:?}");
+    let cmds = press(&mut a, "Y");
+    assert!(cmds.iter().any(
+        |c| matches!(c, Command::Decide(e) if e.image_id == before[0] && e.decision == Decision::Accepted)
+    ));
+    let after: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
+    assert_eq!(after, before[1..].to_vec());
+    assert_eq!(a.queue.selected().map(|it| it.image_id), Some(before[1]));
+    press(&mut a, "D");
+    assert!(a.queue.items.iter().all(|it| it.image_id != before[1]));
+    // Stored as final, a later overview leaves them out too.
+    let mut ov = overview(&a);
+    ov.finished.extend([before[0], before[1]]);
+    let fresh = ov.queue(&a.ctx.schema, crate::review::queue::Strategy::Mixed, 100);
+    assert!(
+        fresh
+            .iter()
+            .all(|it| it.image_id != before[0] && it.image_id != before[1])
+    );
+}
+
+#[test]
+fn opening_from_the_queue_keeps_the_context_and_esc_goes_back() {
+    let mut a = app();
+    a.startup();
+    a.handle(Event::Overview(overview(&a)));
+    press(&mut a, "4");
+    let item = a.queue.selected().cloned().unwrap();
+    press(&mut a, "enter");
+    assert_eq!(a.screen, Screen::Image);
+    let want = if item.labelled {
+        crate::tui::render::Overlay::Error
+    } else {
+        crate::tui::render::Overlay::Uncertainty
+    };
+    assert_eq!(a.image.overlay, want);
+    assert!(
+        a.message
+            .as_ref()
+            .is_some_and(|(m, _)| m.contains(&item.reason)),
+        "{:?}",
+        a.message
+    );
+    press(&mut a, "esc");
+    assert_eq!(a.screen, Screen::Queue, "back where it came from");
+    press(&mut a, "3");
+    assert_eq!(a.screen, Screen::Audit);
+}

@@ -252,13 +252,16 @@ impl App {
         // The session (two copies of the mask) is made now, not on the first stroke, so
         // that a stroke on a large image redraws within a frame.
         let _ = self.session_mut();
-        if matches!(
+        // Show what is being edited: the mask (errors and edited pixels are masks too).
+        if !matches!(
             self.image.overlay,
-            super::super::render::Overlay::None | super::super::render::Overlay::Uncertainty
+            super::super::render::Overlay::Mask
+                | super::super::render::Overlay::Error
+                | super::super::render::Overlay::Edited
         ) {
             self.image.overlay = super::super::render::Overlay::Mask;
-            self.image.triptych = false;
         }
+        self.image.triptych = false;
         self.recompose();
         self.say(
             "editing: digits pick a class, space paints, b paint mode, g grey fill, a accept, u undo, esc leaves".into(),

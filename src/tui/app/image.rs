@@ -372,6 +372,7 @@ impl App {
             Action::OverlayPrediction => self.set_overlay(Overlay::Prediction),
             Action::OverlayError => self.set_overlay(Overlay::Error),
             Action::OverlayUncertainty => self.set_overlay(Overlay::Uncertainty),
+            Action::OverlayEdited => self.set_overlay(Overlay::Edited),
             Action::OpacityUp => self.set_opacity(self.image.opacity.saturating_add(1)),
             Action::OpacityDown => self.set_opacity(self.image.opacity.saturating_sub(1)),
             Action::Triptych => {
@@ -414,7 +415,10 @@ impl App {
             self.image.overlay,
             Overlay::Prediction | Overlay::Error | Overlay::Uncertainty
         );
-        let why = if need_mask && c.mask.is_none() {
+        let edited = self.edit.sessions.contains_key(&c.row.id);
+        let why = if self.image.overlay == Overlay::Edited && !edited {
+            Some("no hand edits on this image yet (i opens the editor)".to_string())
+        } else if need_mask && c.mask.is_none() && !edited {
             Some(
                 c.mask_error
                     .clone()
@@ -486,7 +490,11 @@ fn outline(frame: &mut Rgb, r: crate::review::edit::Rect) {
     let (w, h) = (frame.width, frame.height);
     let mut put = |x: u32, y: u32| {
         if x < w && y < h {
-            let dash = if ((x + y) / 3).is_multiple_of(2) { 255 } else { 0 };
+            let dash = if ((x + y) / 3).is_multiple_of(2) {
+                255
+            } else {
+                0
+            };
             frame.pixels[y as usize * w as usize + x as usize] = [dash; 3];
         }
     };

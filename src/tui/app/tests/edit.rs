@@ -259,3 +259,23 @@ fn leaving_ends_the_stroke_and_sessions_survive_moving_between_images() {
     press(&mut a, "i u");
     assert_eq!(shown(&a), mask());
 }
+
+#[test]
+fn the_edited_overlay_shows_changed_pixels_only() {
+    let mut a = editing();
+    a.edit.brush = 1;
+    press(&mut a, "1 space esc d");
+    assert_eq!(a.image.overlay, crate::tui::render::Overlay::Edited);
+    let c = a.current.as_ref().unwrap();
+    let frame = &c.composed[0];
+    let (x, y) = a.image.cursor;
+    let lut = a.theme.class_rgb(&a.ctx.schema, 1);
+    assert_eq!(
+        frame.get(x, y),
+        Some(lut),
+        "the edited pixel in its new class colour"
+    );
+    // Elsewhere the grey image at half brightness: grey 3·i → (3·i)/2.
+    assert_eq!(frame.get(0, 0), Some([0, 0, 0]));
+    assert_eq!(frame.get(1, 0), Some([1, 1, 1]));
+}

@@ -12,7 +12,9 @@ mod rows;
 
 pub use audits::CachedAudit;
 pub use decisions::{Decision, DecisionEntry, current_user};
-pub use edits::{BaseSource, EditBase, EditCount, EditOp, EditRow};
+pub use edits::{
+    BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
+};
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

@@ -5,7 +5,9 @@
 use std::sync::mpsc::Receiver;
 
 use crate::dataset::prediction::{pack, unpack};
-use crate::dataset::workspace::{BaseSource, EditBase, EditOp, EditRow, ImageRow, Workspace};
+use crate::dataset::workspace::{
+    BaseSource, EditBase, EditOp, EditRow, ImageRow, Provenance, Workspace, provenance,
+};
 use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
 
 use super::report::{Outbox, Report};
@@ -30,6 +32,8 @@ pub struct LoadedEdits {
     pub session: Result<EditSession, String>,
     /// Operations in the journal.
     pub ops: usize,
+    /// Who edited, when, how long, with what.
+    pub provenance: Option<Provenance>,
 }
 
 /// The row of a journal operation.
@@ -136,13 +140,19 @@ pub fn load_edits(
     };
     let rows = ws.edits(row.id).map_err(|e| e.to_string())?;
     let ops = rows.len();
+    let provenance = provenance(&base, &rows);
     let session = base_classes(ws, row, &base, mask).and_then(|classes| {
         let journal: Vec<JournalOp> = rows.iter().map(to_op).collect::<Result<_, _>>()?;
         EditSession::replay(size.0, size.1, classes, &journal).map_err(|e| {
             format!("{e}; the {ops} saved edits are kept in the workspace but not shown")
         })
     });
-    Ok(Some(LoadedEdits { base, session, ops }))
+    Ok(Some(LoadedEdits {
+        base,
+        session,
+        ops,
+        provenance,
+    }))
 }
 
 /// The classes the journal was made on, checked against the fingerprint it recorded.

@@ -101,6 +101,62 @@ pub struct EditCount {
     pub last_ms: i64,
 }
 
+/// Where an image's corrections came from: who, when, how long, with which tools, from
+/// which proposal. Derived from the journal, so it cannot disagree with it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Provenance {
+    /// Users in the order they first edited.
+    pub users: Vec<String>,
+    /// Unix milliseconds of the first and the last operation.
+    pub started_ms: i64,
+    pub ended_ms: i64,
+    /// Seconds of active editing: gaps between operations count up to [`IDLE_GAP_MS`].
+    pub active_seconds: f64,
+    /// Tools of the strokes, sorted.
+    pub tools: Vec<String>,
+    /// Operations (strokes, undos, redos).
+    pub ops: usize,
+    /// The proposal's model hash, when the edits started from a proposal.
+    pub model: Option<String>,
+}
+
+/// A pause longer than this (ms) between two edits is not counted as editing time.
+pub const IDLE_GAP_MS: i64 = 60_000;
+
+/// The provenance of a journal made on `base`; `None` for an empty journal.
+pub fn provenance(base: &EditBase, rows: &[EditRow]) -> Option<Provenance> {
+    let first = rows.first()?;
+    let mut users: Vec<String> = Vec::new();
+    let mut tools: Vec<String> = Vec::new();
+    let mut active_ms = 0i64;
+    let mut last = first.at_ms;
+    for r in rows {
+        if !users.contains(&r.user) {
+            users.push(r.user.clone());
+        }
+        if let Some(t) = &r.tool
+            && !tools.contains(t)
+        {
+            tools.push(t.clone());
+        }
+        let gap = r.at_ms - last;
+        if (0..=IDLE_GAP_MS).contains(&gap) {
+            active_ms += gap;
+        }
+        last = r.at_ms;
+    }
+    tools.sort();
+    Some(Provenance {
+        users,
+        started_ms: first.at_ms,
+        ended_ms: last,
+        active_seconds: active_ms as f64 / 1000.0,
+        tools,
+        ops: rows.len(),
+        model: base.model.clone(),
+    })
+}
+
 impl Workspace {
     /// The base of an image's journal, if it has one.
     pub fn edit_base(&self, image_id: i64) -> Result<Option<EditBase>, WorkspaceError> {
@@ -323,6 +379,22 @@ mod tests {
         );
         assert_eq!(rows[0].changes, vec![1, 2, 3]);
         assert_eq!(ws.edit_counts().unwrap()[&id].ops, 2);
+        let mut rows = ws.edits(id).unwrap();
+        rows[1].at_ms = rows[0].at_ms + 30_000;
+        rows.push(EditRow {
+            at_ms: rows[1].at_ms + 3_600_000,
+            user: "ben".into(),
+            tool: Some("grey_fill".into()),
+            ..rows[0].clone()
+        });
+        let p = provenance(&ws.edit_base(id).unwrap().unwrap(), &rows).unwrap();
+        assert_eq!(p.users, vec!["ana", "ben"]);
+        assert_eq!(p.tools, vec!["brush", "grey_fill"]);
+        assert!(
+            (p.active_seconds - 30.0).abs() < 1e-9,
+            "the hour-long pause is not editing"
+        );
+        assert_eq!((p.ops, p.ended_ms - p.started_ms), (3, 3_630_000));
         ws.put_edit_cache(id, 2, &[9, 9]).unwrap();
         assert_eq!(ws.edit_cache(id).unwrap(), Some((2, vec![9, 9])));
     }

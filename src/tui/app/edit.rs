@@ -48,6 +48,8 @@ pub struct EditState {
     pub unsaved: HashMap<i64, u32>,
     /// Images whose journal could not be replayed, with why (their edits are kept).
     pub broken: HashMap<i64, String>,
+    /// Who edited each image before this run, and how (from its journal).
+    pub provenance: HashMap<i64, crate::dataset::workspace::Provenance>,
     /// Consecutive cursor moves in one direction (for acceleration).
     streak: ((i64, i64), u32),
 }
@@ -72,6 +74,7 @@ impl Default for EditState {
             bases: HashMap::new(),
             unsaved: HashMap::new(),
             broken: HashMap::new(),
+            provenance: HashMap::new(),
             streak: ((0, 0), 0),
         }
     }
@@ -110,6 +113,9 @@ impl App {
     pub(super) fn adopt_edits(&mut self, id: i64, loaded: Option<Box<LoadedEdits>>) {
         let Some(l) = loaded else { return };
         let l = *l;
+        if let Some(p) = l.provenance {
+            self.edit.provenance.insert(id, p);
+        }
         if self.edit.sessions.contains_key(&id) {
             return;
         }
@@ -508,6 +514,23 @@ impl App {
         } else {
             self.end_stroke()
         }
+    }
+
+    /// A mouse drag: paints the brush from `from` to the cursor as part of one stroke (the
+    /// button's release ends it).
+    pub(super) fn drag_paint(&mut self, from: (u32, u32)) {
+        let Some((w, h)) = self.current.as_ref().and_then(super::Current::size) else {
+            return;
+        };
+        let pixels = tools::brush_line(
+            w,
+            h,
+            from,
+            self.image.cursor,
+            self.edit.brush,
+            self.edit.shape,
+        );
+        self.paint_pixels(pixels);
     }
 
     /// In paint mode, paints the brush along the cursor's move from `from`.

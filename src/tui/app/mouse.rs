@@ -1,5 +1,6 @@
 //! Mouse: optional, never required. A click selects in the list and moves the pixel cursor;
-//! the wheel zooms over an image and scrolls elsewhere.
+//! the wheel zooms over an image and scrolls elsewhere; in the editor a drag paints one
+//! stroke, ended when the button is released.
 
 use crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -23,6 +24,13 @@ impl App {
                 self.click_image(&panes, m.column, m.row);
                 Vec::new()
             }
+            K::Drag(_) if self.editing() => {
+                let from = self.image.cursor;
+                self.click_image(&panes, m.column, m.row);
+                self.drag_paint(from);
+                Vec::new()
+            }
+            K::Up(_) if self.editing() => self.end_stroke(),
             K::ScrollUp if panes.images.iter().any(|r| inside(*r)) => self.update(Action::ZoomIn),
             K::ScrollDown if panes.images.iter().any(|r| inside(*r)) => {
                 self.update(Action::ZoomOut)

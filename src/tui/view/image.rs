@@ -319,6 +319,17 @@ fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             format!("{} px edited{dice}", s.changed_pixels()),
             t.text(),
         ));
+        if let Some(p) = e.provenance.get(&c.row.id) {
+            lines.push(Line::styled(
+                format!(
+                    "saved edits: {} · {:.0} min active · {}",
+                    p.users.join(", "),
+                    p.active_seconds / 60.0,
+                    p.tools.join(" ")
+                ),
+                t.dim(),
+            ));
+        }
         let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
         let (text, style) = if unsaved > 0 {
             (format!("saving {unsaved} edits…"), t.warn())

@@ -279,3 +279,37 @@ fn the_edited_overlay_shows_changed_pixels_only() {
     assert_eq!(frame.get(0, 0), Some([0, 0, 0]));
     assert_eq!(frame.get(1, 0), Some([1, 1, 1]));
 }
+
+#[test]
+fn a_mouse_drag_paints_one_stroke_ended_by_the_release() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    let mut a = editing();
+    a.edit.brush = 1;
+    press(&mut a, "2");
+    let pane = a.panes().images[0];
+    let v = a.viewport().unwrap();
+    let at = |x: u32, y: u32| {
+        v.pixel_to_cell(x, y)
+            .map(|(c, r)| (pane.x + c, pane.y + r))
+            .unwrap()
+    };
+    let ev = |kind, (column, row): (u16, u16)| {
+        Event::Input(crossterm::event::Event::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    a.handle(ev(MouseEventKind::Down(MouseButton::Left), at(1, 1)));
+    let mut cmds = Vec::new();
+    for x in 2..=6 {
+        cmds.extend(a.handle(ev(MouseEventKind::Drag(MouseButton::Left), at(x, 1))));
+    }
+    assert!(journal(&cmds).is_empty(), "still dragging");
+    let cmds = a.handle(ev(MouseEventKind::Up(MouseButton::Left), at(6, 1)));
+    let j = journal(&cmds);
+    assert_eq!(j.len(), 1);
+    let m = shown(&a);
+    assert!((1..=6).all(|x| m[8 + x] == 2), "{m:?}");
+}

@@ -57,15 +57,41 @@ fn picture_title(app: &App, c: &Current) -> String {
         _ => "",
     };
     let loading = if c.loading { " · loading…" } else { "" };
-    let opacity = if overlay == Overlay::None || overlay == Overlay::Error {
+    let opacity = if matches!(overlay, Overlay::None | Overlay::Error | Overlay::Edited) {
         String::new()
     } else {
         format!(" {}%", u32::from(app.image.opacity) * 10)
     };
     format!(
-        " {} · {}{opacity}{state}{loading} ",
+        " {} · {}{opacity}{state}{loading}{} ",
         c.row.stem,
-        overlay.label()
+        overlay.label(),
+        editor_title(app, c)
+    )
+}
+
+/// The editor's essentials in the picture's title, visible at any terminal size (the side
+/// panel is left out on narrow terminals): class, brush, mode, save state.
+fn editor_title(app: &App, c: &Current) -> String {
+    let e = &app.edit;
+    if !e.active {
+        return String::new();
+    }
+    let mode = match (e.paint, e.erase) {
+        (true, true) => " PAINT ERASE",
+        (true, false) => " PAINT",
+        (false, true) => " erase",
+        (false, false) => "",
+    };
+    let saved = match e.unsaved.get(&c.row.id) {
+        Some(n) if *n > 0 => format!(" · saving {n}"),
+        _ if app.edit_session().is_some_and(|s| s.changed_pixels() > 0) => " · saved".into(),
+        _ => String::new(),
+    };
+    format!(
+        " │ edit {} brush {}{mode}{saved}",
+        app.ctx.schema.short(e.class),
+        e.brush
     )
 }
 

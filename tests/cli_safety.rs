@@ -137,24 +137,34 @@ fn other_outputs_into_the_dataset_are_refused() {
     assert_eq!(snapshot(&root), before);
 }
 
+/// Two `semcurate predict --json` processes started together on `root`.
+fn predict_twice_at_once(
+    root: &Path,
+    model: &Path,
+    extra: &[&str],
+) -> (std::process::Output, std::process::Output) {
+    let spawn = || {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("semcurate"))
+            .args(["predict", "--json", "--quiet", "--model"])
+            .arg(model)
+            .args(extra)
+            .arg(root)
+            .output()
+            .unwrap()
+    };
+    std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap(), b.join().unwrap())
+    })
+}
+
 #[test]
 fn two_predicts_at_once_both_succeed_and_the_work_is_done_once() {
     let t = tempfile::tempdir().unwrap();
     let (root, model) = dataset_and_model(t.path());
-    let spawn = || {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("semcurate"))
-            .args(["predict", "--json", "--quiet", "--model"])
-            .arg(&model)
-            .arg(&root)
-            .output()
-            .unwrap()
-    };
     // A fresh dataset: both processes create the workspace at the same moment.
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(spawn);
-        let b = s.spawn(spawn);
-        (a.join().unwrap(), b.join().unwrap())
-    });
+    let (a, b) = predict_twice_at_once(&root, &model, &[]);
     let mut predicted = 0;
     for o in [&a, &b] {
         let err = String::from_utf8_lossy(&o.stderr);
@@ -336,19 +346,7 @@ fn two_redos_at_once_redo_the_work_once() {
         .code(0);
     // Stored predictions are older than the next commands (second resolution).
     std::thread::sleep(std::time::Duration::from_millis(1100));
-    let spawn = || {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("semcurate"))
-            .args(["predict", "--redo", "--json", "--quiet", "--model"])
-            .arg(&model)
-            .arg(&root)
-            .output()
-            .unwrap()
-    };
-    let (a, b) = std::thread::scope(|s| {
-        let a = s.spawn(spawn);
-        let b = s.spawn(spawn);
-        (a.join().unwrap(), b.join().unwrap())
-    });
+    let (a, b) = predict_twice_at_once(&root, &model, &["--redo"]);
     let mut counts = Vec::new();
     for o in [&a, &b] {
         assert_eq!(

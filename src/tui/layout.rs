@@ -58,7 +58,9 @@ pub fn panes(size: Rect, screen: Screen, triptych: bool) -> Panes {
             }
         }
         Screen::Image => {
-            let side_w = if body.width >= 90 { SIDE_WIDTH } else { 0 };
+            // Narrow terminals keep a narrow side panel (legend, cursor read-out, editor): a
+            // square image at 22 rows needs only ~44 columns of an 80-column terminal.
+            let side_w = if body.width >= 64 { SIDE_WIDTH } else { 0 };
             let [view, side] =
                 Layout::horizontal([Constraint::Min(1), Constraint::Length(side_w)]).areas(body);
             p.side = side;
@@ -141,9 +143,13 @@ mod tests {
         assert_eq!(p.side.width, SIDE_WIDTH);
         let total: u16 = p.images.iter().map(|r| r.width + 2).sum();
         assert_eq!(total + SIDE_WIDTH, 160);
+        // 80×24 keeps the side panel: a square image at 20 rows needs ~40 columns.
         let narrow = panes(Rect::new(0, 0, 80, 24), Screen::Image, false);
-        assert_eq!(narrow.side.width, 0);
-        assert_eq!(narrow.images[0], Rect::new(1, 2, 78, 20));
+        assert_eq!(narrow.side.width, SIDE_WIDTH);
+        assert_eq!(narrow.images[0], Rect::new(1, 2, 48, 20));
+        let tiny = panes(Rect::new(0, 0, 60, 24), Screen::Image, false);
+        assert_eq!(tiny.side.width, 0);
+        assert_eq!(tiny.images[0], Rect::new(1, 2, 58, 20));
     }
 
     #[test]

@@ -338,14 +338,11 @@ impl App {
                 schema,
             )]
         };
-        if let Some(frame) = c.composed.first_mut() {
-            if self.edit.active {
-                let colour = theme.class_rgb(schema, self.edit.class);
-                mark_pending(frame, &self.edit, colour);
-            }
-            if let Some(r) = self.image.highlight {
-                outline(frame, r);
-            }
+        if let Some(frame) = c.composed.first_mut()
+            && self.edit.active
+        {
+            let colour = theme.class_rgb(schema, self.edit.class);
+            mark_pending(frame, &self.edit, colour);
         }
         c.version += 1;
     }
@@ -481,30 +478,5 @@ fn mark_pending(frame: &mut Rgb, edit: &super::EditState, colour: [u8; 3]) {
         if let Some(p) = frame.pixels.get_mut(y as usize * w + x as usize) {
             *p = [255, 255, 255];
         }
-    }
-}
-
-/// Draws the outline of `r` (inclusive corners as given by the queue's boxes) in white and
-/// black dashes, visible over any class colour.
-fn outline(frame: &mut Rgb, r: crate::review::edit::Rect) {
-    let (w, h) = (frame.width, frame.height);
-    let mut put = |x: u32, y: u32| {
-        if x < w && y < h {
-            let dash = if ((x + y) / 3).is_multiple_of(2) {
-                255
-            } else {
-                0
-            };
-            frame.pixels[y as usize * w as usize + x as usize] = [dash; 3];
-        }
-    };
-    let (x1, y1) = (r.x1.saturating_sub(1), r.y1.saturating_sub(1));
-    for x in r.x0..=x1 {
-        put(x, r.y0);
-        put(x, y1);
-    }
-    for y in r.y0..=y1 {
-        put(r.x0, y);
-        put(x1, y);
     }
 }

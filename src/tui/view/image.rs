@@ -32,6 +32,9 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
         };
         block(app, title, i == 0).render(outer(pane), buf);
         picture(app, c, i, pane, buf, pixels);
+        if i == 0 {
+            region_box(app, pane, buf);
+        }
     }
     if panes.side.width > 0 {
         side(app, c, panes.side, buf);
@@ -68,6 +71,41 @@ fn picture_title(app: &App, c: &Current) -> String {
         overlay.label(),
         editor_title(app, c)
     )
+}
+
+/// The box of the region a queue entry is about, drawn in cells over the picture so that it
+/// stays visible at any zoom (a pixel outline would vanish when zoomed out).
+fn region_box(app: &App, pane: Rect, buf: &mut Buffer) {
+    let (Some(r), Some(v)) = (app.image.highlight, app.viewport()) else {
+        return;
+    };
+    let (Some((c0, r0)), Some((c1, r1))) = (
+        v.pixel_to_cell(r.x0, r.y0),
+        v.pixel_to_cell(r.x1.saturating_sub(1), r.y1.saturating_sub(1)),
+    ) else {
+        return;
+    };
+    let style = app.theme.warn();
+    let inside = |c: u16, r: u16| c < pane.width && r < pane.height;
+    let mut put = |c: u16, r: u16, ch: &str| {
+        if inside(c, r) {
+            buf[(pane.x + c, pane.y + r)]
+                .set_symbol(ch)
+                .set_style(style);
+        }
+    };
+    for c in c0..=c1 {
+        put(c, r0, "─");
+        put(c, r1, "─");
+    }
+    for r in r0..=r1 {
+        put(c0, r, "│");
+        put(c1, r, "│");
+    }
+    put(c0, r0, "┌");
+    put(c1, r0, "┐");
+    put(c0, r1, "└");
+    put(c1, r1, "┘");
 }
 
 /// The editor's essentials in the picture's title, visible at any terminal size (the side
@@ -154,9 +192,10 @@ fn placeholder(app: &App, area: Rect, text: &str, buf: &mut Buffer) {
 
 fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
+    // Most needed first: on a short terminal the bottom of the panel is cut.
     let mut lines = facts(app, c);
     lines.extend(editor_lines(app, c));
-    lines.push(Line::raw(""));
+    lines.extend(cursor_lines(app, c));
     lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
     let total = c
         .size()
@@ -176,8 +215,6 @@ fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
         ]));
     }
     lines.push(Line::styled("* underrepresented class", t.dim()));
-    lines.push(Line::raw(""));
-    lines.extend(cursor_lines(app, c));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
         .block(block(app, " legend ".into(), false))
@@ -187,20 +224,25 @@ fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
 fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
     let r = &c.row;
-    let size = c.size().map_or("?".into(), |(w, h)| format!("{w}×{h}"));
+    let size = c.size().map_or("?".into(), |(w, h)| {
+        if w == h {
+            format!("{w}²")
+        } else {
+            format!("{w}×{h}")
+        }
+    });
     let px = r
         .pixel_size
         .map_or("? µm/px".into(), |p| format!("{p:.3} µm/px"));
-    let mut lines = vec![
-        Line::styled(format!("{} / {}", r.sample, r.stem), t.title(false)),
-        Line::styled(format!("{size} px · {px}"), t.text()),
-    ];
     let bin = r.bin.map_or("?".into(), |b| b.to_string());
     let route = match c.prediction() {
-        Some(p) if p.used_bin != p.bin => format!(" · U-Net of bin {} (fallback)", p.used_bin),
+        Some(p) if p.used_bin != p.bin => format!(" (U-Net of bin {}, fallback)", p.used_bin),
         _ => String::new(),
     };
-    lines.push(Line::styled(format!("bin {bin}{route}"), t.text()));
+    let mut lines = vec![
+        Line::styled(format!("{} / {}", r.sample, r.stem), t.title(false)),
+        Line::styled(format!("{size} · {px} · bin {bin}{route}"), t.text()),
+    ];
     let review = app
         .marks
         .reviews
@@ -308,7 +350,7 @@ fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
                 ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
             ),
             Span::styled(
-                format!(" {class} ({}) · brush {} {shape}{mode}", e.class, e.brush),
+                format!(" {class}({}) {}px {shape}{mode}", e.class, e.brush),
                 t.text(),
             ),
         ]));
@@ -340,7 +382,7 @@ fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             .counts
             .as_ref()
             .and_then(super::super::app::stats_dice)
-            .map_or(String::new(), |d| format!(" · Dice vs proposal {d:.3}"));
+            .map_or(String::new(), |d| format!(" · Dice {d:.3}"));
         lines.push(Line::styled(
             format!("{} px edited{dice}", s.changed_pixels()),
             t.text(),

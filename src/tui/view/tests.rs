@@ -179,3 +179,24 @@ fn a_broken_image_shows_an_explained_placeholder() {
     assert!(text.contains("could not be read"), "{text}");
     assert!(text.contains("mask not loaded"), "{text}");
 }
+
+#[test]
+fn a_queued_region_is_boxed_in_cells() {
+    let mut a = sized(100, 30);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "2");
+    a.image.highlight = Some(crate::review::edit::Rect {
+        x0: 2,
+        y0: 2,
+        x1: 6,
+        y1: 6,
+    });
+    let (text, _) = render(&a, 100, 30);
+    for corner in ["┌", "┐", "└", "┘"] {
+        assert!(text.matches(corner).count() >= 2, "{corner}\n{text}");
+    }
+    a.image.highlight = None;
+    let (plain, _) = render(&a, 100, 30);
+    assert!(plain.matches('┌').count() < text.matches('┌').count());
+}

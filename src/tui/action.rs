@@ -59,6 +59,7 @@ actions! {
     OpacityUp => "overlay more opaque",
     OpacityDown => "overlay more transparent",
     Triptych => "side by side: image | mask | prediction",
+    Levels => "contrast: stretch the image's grey levels to its own range (toggle)",
     ZoomIn => "zoom in about the cursor",
     ZoomOut => "zoom out about the cursor",
     ZoomFit => "fit the whole image",

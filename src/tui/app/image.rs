@@ -24,6 +24,8 @@ pub struct ImageState {
     /// Tenths, 0–10.
     pub opacity: u8,
     pub triptych: bool,
+    /// Grey levels stretched to the image's own range (0.5–99.5th percentile).
+    pub levels: bool,
     /// `None` fits the whole image.
     pub view: Option<Viewport>,
     /// The pixel under the cursor.
@@ -40,6 +42,7 @@ impl Default for ImageState {
             overlay: Overlay::Prediction,
             opacity: 5,
             triptych: false,
+            levels: false,
             view: None,
             cursor: (0, 0),
             highlight: None,
@@ -80,6 +83,9 @@ pub struct Current {
     pub composed: Vec<Rgb>,
     /// Bumped whenever `composed` changes (pixel-graphics panes re-encode on change only).
     pub version: u64,
+    /// The image with its grey levels stretched, when levels are on (for display only; tools
+    /// and the read-out use the real grey levels).
+    pub stretched: Option<(Arc<Grey8>, (u8, u8))>,
     /// A newer image was requested and is loading.
     pub loading: bool,
 }
@@ -87,6 +93,15 @@ pub struct Current {
 impl Current {
     pub fn size(&self) -> Option<(u32, u32)> {
         self.image.as_ref().ok().map(|g| (g.width, g.height))
+    }
+
+    /// The grey image as displayed: stretched when levels are on.
+    pub fn display(&self) -> Option<&Grey8> {
+        match (&self.stretched, &self.image) {
+            (Some((s, _)), _) => Some(s),
+            (None, Ok(i)) => Some(i),
+            (None, Err(_)) => None,
+        }
     }
 
     pub fn prediction(&self) -> Option<&StoredPrediction> {
@@ -185,8 +200,10 @@ impl App {
             counts: None,
             composed: Vec::new(),
             version: 0,
+            stretched: None,
             loading: false,
         });
+        self.apply_levels();
         self.recompute();
         cmds
     }
@@ -269,7 +286,12 @@ impl App {
         let Some(c) = self.current.as_mut() else {
             return;
         };
-        let Ok(image) = &c.image else { return };
+        // Field by field (not `c.display()`) so that `c.composed` stays free to borrow.
+        let image: &Grey8 = match (&c.stretched, &c.image) {
+            (Some((s, _)), _) => s,
+            (None, Ok(i)) => i,
+            (None, Err(_)) => return,
+        };
         let s = self.edit.sessions.get(&c.row.id);
         let pred = match &c.prediction {
             PredState::Stored(p) => Some(p.as_ref()),
@@ -299,14 +321,33 @@ impl App {
         }
     }
 
+    /// Makes (or drops) the stretched display image of the shown image.
+    fn apply_levels(&mut self) {
+        let on = self.image.levels;
+        let Some(c) = self.current.as_mut() else {
+            return;
+        };
+        c.stretched = match (&c.image, on) {
+            (Ok(img), true) => {
+                let range = percentile_range(&img.pixels);
+                Some((Arc::new(stretch(img, range)), range))
+            }
+            _ => None,
+        };
+    }
+
     /// Recomposes the pictures after an overlay, opacity or layout change.
     pub(super) fn recompose(&mut self) {
         let Some(c) = self.current.as_mut() else {
             return;
         };
-        let Ok(image) = &c.image else {
-            c.composed.clear();
-            return;
+        let image: &Grey8 = match (&c.stretched, &c.image) {
+            (Some((s, _)), _) => s,
+            (None, Ok(i)) => i,
+            (None, Err(_)) => {
+                c.composed.clear();
+                return;
+            }
         };
         let pred = c.prediction();
         // The whole picture is redrawn now: nothing is left dirty.
@@ -372,6 +413,18 @@ impl App {
             Action::OverlayEdited => self.set_overlay(Overlay::Edited),
             Action::OpacityUp => self.set_opacity(self.image.opacity.saturating_add(1)),
             Action::OpacityDown => self.set_opacity(self.image.opacity.saturating_sub(1)),
+            Action::Levels => {
+                self.image.levels = !self.image.levels;
+                self.apply_levels();
+                self.recompose();
+                if let Some((_, (lo, hi))) = self.current.as_ref().and_then(|c| c.stretched.clone())
+                {
+                    self.say(
+                        format!("levels: grey {lo}–{hi} shown as 0–255 (c again: off)"),
+                        Severity::Info,
+                    );
+                }
+            }
             Action::Triptych => {
                 self.image.triptych = !self.image.triptych;
                 self.image.view = None;
@@ -478,5 +531,41 @@ fn mark_pending(frame: &mut Rgb, edit: &super::EditState, colour: [u8; 3]) {
         if let Some(p) = frame.pixels.get_mut(y as usize * w + x as usize) {
             *p = [255, 255, 255];
         }
+    }
+}
+
+/// Grey levels at the 0.5th and 99.5th percentiles.
+pub fn percentile_range(pixels: &[u8]) -> (u8, u8) {
+    let mut hist = [0u64; 256];
+    for &p in pixels {
+        hist[usize::from(p)] += 1;
+    }
+    let n = pixels.len() as u64;
+    let cut = n / 200;
+    let (mut lo, mut acc) = (0usize, 0u64);
+    while lo < 255 && acc + hist[lo] <= cut {
+        acc += hist[lo];
+        lo += 1;
+    }
+    let (mut hi, mut acc) = (255usize, 0u64);
+    while hi > 0 && acc + hist[hi] <= cut {
+        acc += hist[hi];
+        hi -= 1;
+    }
+    (lo as u8, hi.max(lo) as u8)
+}
+
+/// `image` with `lo..=hi` stretched to 0–255.
+pub fn stretch(image: &Grey8, (lo, hi): (u8, u8)) -> Grey8 {
+    let span = f32::from(hi.saturating_sub(lo)).max(1.0);
+    let lut: [u8; 256] = std::array::from_fn(|v| {
+        ((v as f32 - f32::from(lo)) * 255.0 / span)
+            .round()
+            .clamp(0.0, 255.0) as u8
+    });
+    Grey8 {
+        width: image.width,
+        height: image.height,
+        pixels: image.pixels.iter().map(|&p| lut[usize::from(p)]).collect(),
     }
 }

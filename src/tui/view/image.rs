@@ -34,6 +34,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
         picture(app, c, i, pane, buf, pixels);
         if i == 0 {
             region_box(app, pane, buf);
+            bottom_border(app, c, pane, buf);
         }
     }
     if panes.side.width > 0 {
@@ -65,12 +66,82 @@ fn picture_title(app: &App, c: &Current) -> String {
     } else {
         format!(" {}%", u32::from(app.image.opacity) * 10)
     };
+    let levels = match &c.stretched {
+        Some((_, (lo, hi))) => format!(" · levels {lo}–{hi}"),
+        None => String::new(),
+    };
     format!(
-        " {} · {}{opacity}{state}{loading}{} ",
+        " {} · {}{opacity}{levels}{state}{loading}{} ",
         c.row.stem,
         overlay.label(),
         editor_title(app, c)
     )
+}
+
+/// On the picture's bottom border: a µm scale bar from the pixel size, the zoom (pixels per
+/// cell), and with the uncertainty overlay its colour scale.
+fn bottom_border(app: &App, c: &Current, pane: Rect, buf: &mut Buffer) {
+    let Some(v) = app.viewport() else { return };
+    let t = &app.theme;
+    let y = pane.y + pane.height;
+    let mut x = pane.x + 1;
+    let right_end = pane.x + pane.width;
+    if let Some((cells, label)) = c.row.pixel_size.and_then(|px| scale_bar(px, v.scale)) {
+        let bar = format!(
+            "├{}┤ {label}",
+            "─".repeat(usize::from(cells.saturating_sub(2)))
+        );
+        buf.set_string(x, y, &bar, t.text());
+        x += bar.chars().count() as u16 + 2;
+    }
+    let zoom = if v.scale >= 1.0 {
+        format!(" {:.1} px/cell ", v.scale)
+    } else {
+        format!(" {:.1} cells/px ", 1.0 / v.scale)
+    };
+    if app.image.overlay == Overlay::Uncertainty {
+        let steps = 8u16;
+        let start = right_end.saturating_sub(zoom.chars().count() as u16 + steps + 22);
+        if start > x {
+            buf.set_string(start, y, "certain ", t.dim());
+            for k in 0..steps {
+                let style = t.heat(f64::from(k) / f64::from(steps - 1));
+                buf.set_string(start + 8 + k, y, " ", style);
+            }
+            buf.set_string(start + 8 + steps, y, " uncertain", t.dim());
+        }
+    }
+    let zx = right_end.saturating_sub(zoom.chars().count() as u16 + 1);
+    if zx > x {
+        buf.set_string(zx, y, &zoom, t.dim());
+    }
+}
+
+/// A scale bar of a round length (1, 2 or 5 × 10ⁿ µm) between 6 and 16 cells long, for
+/// `um_per_px` µm per pixel and `px_per_cell` pixels per cell: its length in cells and label.
+pub fn scale_bar(um_per_px: f64, px_per_cell: f64) -> Option<(u16, String)> {
+    let um_per_cell = um_per_px * px_per_cell;
+    if !(um_per_cell.is_finite() && um_per_cell > 0.0) {
+        return None;
+    }
+    let target = um_per_cell * 10.0;
+    let mag = 10f64.powf(target.log10().floor());
+    let nice = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .min_by(|a, b| (a - target).abs().total_cmp(&(b - target).abs()))?;
+    let cells = (nice / um_per_cell).round();
+    if !(6.0..=16.0).contains(&cells) {
+        return None;
+    }
+    let label = if nice >= 1000.0 {
+        format!("{} mm", nice / 1000.0)
+    } else if nice >= 1.0 {
+        format!("{nice} µm")
+    } else {
+        format!("{} nm", (nice * 1000.0).round())
+    };
+    Some((cells as u16, label))
 }
 
 /// The box of the region a queue entry is about, drawn in cells over the picture so that it

@@ -200,3 +200,15 @@ fn a_queued_region_is_boxed_in_cells() {
     let (plain, _) = render(&a, 100, 30);
     assert!(plain.matches('┌').count() < text.matches('┌').count());
 }
+
+#[test]
+fn scale_bars_have_round_lengths() {
+    use super::image::scale_bar;
+    // 0.5 µm/px at 2 px per cell: 1 µm per cell → a 10 µm bar of 10 cells.
+    assert_eq!(scale_bar(0.5, 2.0), Some((10, "10 µm".into())));
+    // 2.381 µm/px (the study's coarse scale), 4 px per cell: 9.5 µm per cell → 100 µm.
+    assert_eq!(scale_bar(2.381, 4.0), Some((10, "100 µm".into())));
+    // 0.024 µm/px, one pixel per cell: 0.024 µm per cell → 200 nm is 8 cells.
+    assert_eq!(scale_bar(0.024, 1.0), Some((8, "200 nm".into())));
+    assert_eq!(scale_bar(0.0, 1.0), None);
+}

@@ -149,14 +149,32 @@ fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
     let mut widths = vec![Constraint::Length(8), Constraint::Length(5)];
     widths.extend(rep.bins.iter().map(|_| Constraint::Length(6)));
     widths.push(Constraint::Length(10));
-    Table::new(rows, widths)
-        .header(Row::new(header))
-        .block(block(
-            app,
-            " IoU per class per bin (! = at risk) ".into(),
-            false,
-        ))
-        .render(area, buf);
+    // Scrolls with the matrix cursor's true class, so a short terminal still shows it.
+    let mut state = ratatui::widgets::TableState::default().with_selected(Some(app.audit.cell.0));
+    ratatui::widgets::StatefulWidget::render(
+        Table::new(rows, widths)
+            .header(Row::new(header))
+            .row_highlight_style(t.header())
+            .block(block(
+                app,
+                " IoU per class per bin (! = at risk) ".into(),
+                false,
+            )),
+        area,
+        buf,
+        &mut state,
+    );
+}
+
+/// `name` cut to `width` characters from the left (`…` first), keeping the end that tells
+/// tiles of one site apart (`12002_s02-t03` → `…002_s02-t03`).
+fn tail(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width || width == 0 {
+        return name.to_string();
+    }
+    let keep: String = name.chars().skip(n - (width - 1)).collect();
+    format!("…{keep}")
 }
 
 fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
@@ -164,6 +182,8 @@ fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
     let schema = &app.ctx.schema;
     let (ct, cp) = app.audit.cell;
     let focused = app.audit.focus == AuditFocus::Images;
+    // The pixel column takes 8 and the borders 2; the name gets the rest.
+    let name_width = usize::from(area.width.saturating_sub(11)).max(6);
     let rows: Vec<Row<'_>> = app
         .audit
         .images
@@ -172,7 +192,7 @@ fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|(i, (id, px))| {
             let name = app
                 .row_by_id(*id)
-                .map_or(id.to_string(), |r| r.stem.clone());
+                .map_or(id.to_string(), |r| tail(&r.stem, name_width));
             let row = Row::new([name, px.to_string()]);
             if i == app.audit.image_cursor {
                 row.style(t.selected(focused))
@@ -190,4 +210,13 @@ fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
         .header(Row::new(["image", "pixels"]).style(t.header()))
         .block(block(app, title, focused))
         .render(area, buf);
+}
+
+#[cfg(test)]
+mod tail_tests {
+    #[test]
+    fn names_keep_their_distinguishing_end() {
+        assert_eq!(super::tail("12002_s02-t03", 10), "…2_s02-t03");
+        assert_eq!(super::tail("a-01", 10), "a-01");
+    }
 }

@@ -286,6 +286,17 @@ fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
         .title(Span::styled(title, app.theme.title(focused)))
 }
 
+/// `name` cut to `width` characters from the left (`…` first), keeping the end that tells
+/// tiles of one site apart (`12002_s02-t03` → `…002_s02-t03`).
+pub(super) fn tail(name: &str, width: usize) -> String {
+    let n = name.chars().count();
+    if n <= width || width == 0 {
+        return name.to_string();
+    }
+    let keep: String = name.chars().skip(n - (width - 1)).collect();
+    format!("…{keep}")
+}
+
 /// `0.123` → `0.12`; `None` → `–`.
 fn fmt_opt(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{v:.2}"))
@@ -293,3 +304,12 @@ fn fmt_opt(v: Option<f64>) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod tail_tests {
+    #[test]
+    fn names_keep_their_distinguishing_end() {
+        assert_eq!(super::tail("12002_s02-t03", 10), "…2_s02-t03");
+        assert_eq!(super::tail("a-01", 10), "a-01");
+    }
+}

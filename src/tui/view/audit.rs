@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Widget};
 
 use super::super::app::{App, AuditFocus};
 use super::super::layout::Panes;
-use super::{block, fmt_opt};
+use super::{block, fmt_opt, tail};
 
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
     let whole = panes.main.union(panes.lower).union(panes.side);
@@ -166,17 +166,6 @@ fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
     );
 }
 
-/// `name` cut to `width` characters from the left (`…` first), keeping the end that tells
-/// tiles of one site apart (`12002_s02-t03` → `…002_s02-t03`).
-fn tail(name: &str, width: usize) -> String {
-    let n = name.chars().count();
-    if n <= width || width == 0 {
-        return name.to_string();
-    }
-    let keep: String = name.chars().skip(n - (width - 1)).collect();
-    format!("…{keep}")
-}
-
 fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let schema = &app.ctx.schema;
@@ -210,13 +199,4 @@ fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
         .header(Row::new(["image", "pixels"]).style(t.header()))
         .block(block(app, title, focused))
         .render(area, buf);
-}
-
-#[cfg(test)]
-mod tail_tests {
-    #[test]
-    fn names_keep_their_distinguishing_end() {
-        assert_eq!(super::tail("12002_s02-t03", 10), "…2_s02-t03");
-        assert_eq!(super::tail("a-01", 10), "a-01");
-    }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Table, Widget, Wrap};
 use super::super::app::App;
 use super::super::layout::{self, Panes};
 use super::super::render::PixelPane;
-use super::{block, image};
+use super::{block, image, tail};
 
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
     let t = &app.theme;
@@ -53,7 +53,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
                 .map_or("–", |e| e.decision.as_str());
             let row = Row::new(vec![
                 Line::raw(it.rank.to_string()),
-                Line::raw(format!("{}/{}", it.sample, it.stem)),
+                Line::raw(tail(&format!("{}/{}", it.sample, it.stem), 22)),
                 Line::raw(it.bin.map_or("?".into(), |b| b.to_string())),
                 Line::raw(format!("{:>8.2}", it.score)),
                 Line::styled(review.to_string(), t.dim()),

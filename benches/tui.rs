@@ -191,7 +191,8 @@ fn main() {
     let serve = |app: &mut App, cmds: Vec<Command>| {
         for c in cmds {
             if let Command::Load { row, generation } = c {
-                let result = load(&paths, Some(&ws), Some(&model_ref), &row);
+                let result =
+                    load(&paths, Some(&ws), Some(&model_ref), &row).map_err(|e| e.to_string());
                 app.handle(Event::Loaded {
                     id: row.id,
                     generation,

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod edits;
+pub mod error;
 pub mod overview;
 pub mod predict;
 pub mod progress_channel;
@@ -13,3 +14,5 @@ pub mod service;
 pub mod slot;
 pub mod table;
 pub mod train;
+
+pub use error::JobError;

@@ -21,6 +21,7 @@ use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, MultiUNet};
 use crate::progress::NoProgress;
 
+use super::error::JobError;
 use super::progress_channel::ChannelProgress;
 use super::report::{JobEvent, Loaded, Outbox, Report};
 use super::slot::Slot;
@@ -72,10 +73,17 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// Runs `f`, turning a panic into an error message.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+/// Runs `f`, turning a panic into a job error; the error, whatever it was, becomes the
+/// message the front end shows.
+fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, JobError>) -> Result<T, String> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|p| Err(format!("{what} failed unexpectedly: {}", panic_text(&*p))))
+        .unwrap_or_else(|p| {
+            Err(JobError::Panicked {
+                what: what.to_string(),
+                message: panic_text(&*p),
+            })
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// The loader thread: image, mask and stored prediction of the latest requested image.
@@ -100,9 +108,11 @@ pub fn load(
     ws: Option<&Workspace>,
     model: Option<&ModelRef>,
     row: &ImageRow,
-) -> Result<Loaded, String> {
-    let image = load_image(&paths.root, row)
-        .map_err(|e| format!("cannot read image '{}': {e}", row.image_path))?;
+) -> Result<Loaded, JobError> {
+    let image = load_image(&paths.root, row).map_err(|source| JobError::Image {
+        path: row.image_path.clone(),
+        source,
+    })?;
     let (mask, mask_error) = if row.is_labelled() {
         match load_mask(&paths.root, row, &paths.schema) {
             Ok(Some(m)) if m.len() == image.pixels.len() => (Some(m), None),
@@ -129,17 +139,14 @@ pub fn load(
         (None, None)
     };
     let prediction = match (ws, model) {
-        (Some(ws), Some(m)) => ws
-            .prediction(row.id, &m.hash)
-            .map_err(|e| format!("cannot read the stored prediction: {e}"))?
-            .filter(|p| {
-                p.image_fp == row.image_fp && p.width == image.width && p.height == image.height
-            }),
+        (Some(ws), Some(m)) => ws.prediction(row.id, &m.hash)?.filter(|p| {
+            p.image_fp == row.image_fp && p.width == image.width && p.height == image.height
+        }),
         _ => None,
     };
     let edits = match ws {
         Some(ws) => super::edits::load_edits(ws, row, mask.as_deref(), (image.width, image.height))
-            .map_err(|e| format!("cannot read the saved edits: {e}"))?
+            .map_err(|e| JobError::Invalid(format!("cannot read the saved edits: {e}")))?
             .map(Box::new),
         None => None,
     };
@@ -165,7 +172,7 @@ impl ModelWorker {
     pub fn run(self) {
         let device = self.model.backend.device();
         let loaded = guarded("loading the model", || {
-            MultiUNet::load(&self.model.dir, &device).map_err(|e| e.to_string())
+            Ok(MultiUNet::load(&self.model.dir, &device)?)
         });
         let mut ws = Workspace::open(&self.paths.workspace).ok();
         while let Some(req) = self.slot.take() {
@@ -173,10 +180,7 @@ impl ModelWorker {
                 Ok(model) => guarded("prediction", || {
                     predict_one(model, &self.model.hash, &req, ws.as_mut())
                 }),
-                Err(e) => Err(format!(
-                    "cannot load model '{}': {e}",
-                    self.model.dir.display()
-                )),
+                Err(e) => Err(format!("{e} ('{}')", self.model.dir.display())),
             };
             let event = Report::Predicted {
                 id: req.row.id,
@@ -195,16 +199,17 @@ fn predict_one(
     hash: &str,
     req: &PredictReq,
     ws: Option<&mut Workspace>,
-) -> Result<crate::dataset::prediction::StoredPrediction, String> {
+) -> Result<crate::dataset::prediction::StoredPrediction, JobError> {
     let Some(pixel_size) = req.row.pixel_size else {
-        return Err("the image has no pixel size, so no U-Net can be chosen: add its input-features file or start with --pixel-size".into());
+        return Err(JobError::Invalid("the image has no pixel size, so no U-Net can be chosen: add its input-features file or start with --pixel-size".into()));
     };
     let p = model.predict(&req.image, pixel_size, 0);
     let s = stored(&req.row, hash, p);
     if let Some(ws) = ws {
         // Keep it: the next visit, the audit and the queue use it.
-        put_all(ws, hash, &model.config, std::slice::from_ref(&s))
-            .map_err(|e| format!("predicted, but cannot store the result: {e}"))?;
+        put_all(ws, hash, &model.config, std::slice::from_ref(&s)).map_err(|e| {
+            JobError::Invalid(format!("predicted, but cannot store the result: {e}"))
+        })?;
     }
     Ok(s)
 }
@@ -260,7 +265,7 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Outbox, paths: &Paths, model: Option<&Mod
                     &NoProgress,
                 )
                 .map(|ov| vec![Report::Overview(Box::new(ov))])
-                .map_err(|e| e.to_string())
+                .map_err(JobError::from)
             });
             send_result(tx, r);
         }
@@ -308,11 +313,11 @@ fn reindex(
     edges: Option<Vec<f64>>,
     tx: &Outbox,
     task: TaskId,
-) -> Result<(Vec<Report>, String), String> {
+) -> Result<(Vec<Report>, String), JobError> {
     let bins = edges
         .map(ScaleBins::new)
         .transpose()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| JobError::Invalid(e.to_string()))?;
     let opts = IndexOptions {
         schema: paths.schema.clone(),
         bins,
@@ -321,9 +326,9 @@ fn reindex(
     };
     let progress = ChannelProgress::new(tx.clone(), task);
     let summary = index(&paths.root, ws, &opts, &progress)
-        .map_err(|e| format!("cannot index '{}': {e}", paths.root.display()))?;
-    let rows = ws.images().map_err(|e| e.to_string())?;
-    let reviews = ws.review_status().map_err(|e| e.to_string())?;
+        .map_err(|e| JobError::Invalid(format!("cannot index '{}': {e}", paths.root.display())))?;
+    let rows = ws.images()?;
+    let reviews = ws.review_status()?;
     let message = format!(
         "indexed: {} images found, {} read",
         summary.found, summary.read
@@ -346,11 +351,10 @@ impl PredictAll {
     pub fn run(self) {
         let progress = ChannelProgress::new(self.tx.clone(), self.task);
         let r = guarded("batch prediction", || {
-            let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())
-                .map_err(|e| e.to_string())?;
-            let mut ws = Workspace::open(&self.paths.workspace).map_err(|e| e.to_string())?;
+            let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())?;
+            let mut ws = Workspace::open(&self.paths.workspace)?;
             // A headless predict on the same workspace: do not run twice, say who runs.
-            let _lock = JobLock::try_acquire(ws.dir(), "predict").map_err(|e| e.to_string())?;
+            let _lock = JobLock::try_acquire(ws.dir(), "predict")?;
             let opts = PredictOptions {
                 batch: self.model.backend.default_batch(),
                 ..PredictOptions::default()
@@ -364,7 +368,7 @@ impl PredictAll {
                 &progress,
                 &self.cancel,
             )
-            .map_err(|e| e.to_string())
+            .map_err(JobError::from)
         });
         let event = match r {
             Ok(s) if s.cancelled => JobEvent::Finished {

@@ -1,0 +1,60 @@
+//! Why a background job failed: one type for the work `jobs` runs, with the underlying
+//! error's facts, shown to the user through its message (the TUI's status bar, the CLI's
+//! error chain).
+
+use crate::dataset::index::IndexError;
+use crate::dataset::lock::LockError;
+use crate::dataset::raster::RasterError;
+use crate::dataset::workspace::WorkspaceError;
+use crate::model::multi::ModelError;
+
+/// A failed job.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("cannot load the model: {0}")]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("cannot read image '{path}': {source}")]
+    Image { path: String, source: RasterError },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{what} failed unexpectedly: {message}")]
+    Panicked { what: String, message: String },
+}
+
+impl From<super::train::TrainSetupError> for JobError {
+    fn from(e: super::train::TrainSetupError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_carry_the_facts() {
+        let e = JobError::Image {
+            path: "10003/input-images/a.png".into(),
+            source: RasterError::UnknownFormat("00 01".into()),
+        };
+        assert!(
+            e.to_string()
+                .starts_with("cannot read image '10003/input-images/a.png': "),
+            "{e}"
+        );
+        let p = JobError::Panicked {
+            what: "prediction".into(),
+            message: "index out of bounds".into(),
+        };
+        assert_eq!(
+            p.to_string(),
+            "prediction failed unexpectedly: index out of bounds"
+        );
+    }
+}

@@ -535,21 +535,9 @@ impl App {
 
     /// In paint mode, paints the brush along the cursor's move from `from`.
     pub(super) fn paint_move(&mut self, from: (u32, u32)) {
-        if !(self.edit.active && self.edit.paint) {
-            return;
+        if self.edit.active && self.edit.paint {
+            self.drag_paint(from);
         }
-        let Some((w, h)) = self.current.as_ref().and_then(super::Current::size) else {
-            return;
-        };
-        let pixels = tools::brush_line(
-            w,
-            h,
-            from,
-            self.image.cursor,
-            self.edit.brush,
-            self.edit.shape,
-        );
-        self.paint_pixels(pixels);
     }
 
     /// Applies a one-shot tool: `pixels` take `class_of(pixel)`.

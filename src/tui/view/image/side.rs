@@ -1,0 +1,229 @@
+//! The Image screen's side panel, most needed first (a short terminal cuts its bottom): the
+//! image's facts, the editor, the cursor read-out, then the class legend.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::super::super::app::{App, Current, PredState};
+use super::super::{block, fmt_opt};
+
+pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    // Most needed first: on a short terminal the bottom of the panel is cut.
+    let mut lines = facts(app, c);
+    lines.extend(editor_lines(app, c));
+    lines.extend(cursor_lines(app, c));
+    lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
+    let total = c
+        .size()
+        .map_or(1, |(w, h)| u64::from(w) * u64::from(h))
+        .max(1);
+    let pct = |n: u64| format!("{:5.1}", 100.0 * n as f64 / total as f64);
+    for (class, s) in app.ctx.schema.classes.iter().zip(&c.stats) {
+        let rare = if class.rare { "*" } else { " " };
+        lines.push(Line::from(vec![
+            Span::styled(
+                "██",
+                ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, class.id)),
+            ),
+            Span::styled(format!(" {:<5}{rare}", class.short), t.text()),
+            Span::styled(format!("{} {} ", pct(s.truth_px), pct(s.pred_px)), t.text()),
+            Span::styled(fmt_opt(s.iou), t.iou(s.iou)),
+        ]));
+    }
+    lines.push(Line::styled("* underrepresented class", t.dim()));
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(app, " legend ".into(), false))
+        .render(area, buf);
+}
+
+fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let r = &c.row;
+    let size = c.size().map_or("?".into(), |(w, h)| {
+        if w == h {
+            format!("{w}²")
+        } else {
+            format!("{w}×{h}")
+        }
+    });
+    let px = r
+        .pixel_size
+        .map_or("? µm/px".into(), |p| format!("{p:.3} µm/px"));
+    let bin = r.bin.map_or("?".into(), |b| b.to_string());
+    let route = match c.prediction() {
+        Some(p) if p.used_bin != p.bin => format!(" (U-Net of bin {}, fallback)", p.used_bin),
+        _ => String::new(),
+    };
+    let mut lines = vec![
+        Line::styled(format!("{} / {}", r.sample, r.stem), t.title(false)),
+        Line::styled(format!("{size} · {px} · bin {bin}{route}"), t.text()),
+    ];
+    let review = app
+        .marks
+        .reviews
+        .get(&r.id)
+        .map_or("not reviewed".into(), |e| {
+            format!("{} by {}", e.decision.as_str(), e.user)
+        });
+    lines.push(Line::styled(review, t.dim()));
+    if let Some(e) = &c.mask_error {
+        lines.push(Line::styled(format!("mask: {e}"), t.error()));
+    } else if c.mask.is_none() && r.is_labelled() {
+        lines.push(Line::styled(
+            "mask not loaded (the image is unreadable)",
+            t.warn(),
+        ));
+    } else if c.mask.is_none() {
+        lines.push(Line::styled("unlabelled (no mask)", t.dim()));
+    }
+    match &c.prediction {
+        PredState::Running => lines.push(Line::styled("predicting…", t.warn())),
+        PredState::Unavailable(w) => {
+            lines.push(Line::styled(format!("no prediction: {w}"), t.dim()));
+        }
+        PredState::Stored(_) => {}
+    }
+    lines
+}
+
+fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let Some((w, _)) = c.size() else {
+        return Vec::new();
+    };
+    let (x, y) = app.image.cursor;
+    let i = (y * w + x) as usize;
+    let name = |id: Option<u8>| id.map_or("–".to_string(), |id| app.ctx.schema.short(id));
+    let grey = c.image.as_ref().ok().and_then(|g| g.pixels.get(i)).copied();
+    let truth = app
+        .edit_session()
+        .map(|s| s.mask.classes())
+        .or(c.mask.as_deref())
+        .and_then(|m| m.get(i))
+        .copied();
+    let pred = c.prediction();
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "cursor ({x}, {y})  grey {}",
+                grey.map_or("–".into(), |g| g.to_string())
+            ),
+            t.title(false),
+        ),
+        Line::styled(
+            format!(
+                "mask {}  pred {}",
+                name(truth),
+                name(pred.and_then(|p| p.classes.get(i)).copied())
+            ),
+            t.text(),
+        ),
+    ];
+    if let Some(p) = pred {
+        let conf = p.margin.get(i).map_or(0.0, |&m| f64::from(m) / 255.0);
+        let mc = p
+            .disagreement
+            .as_ref()
+            .and_then(|d| d.get(i))
+            .map_or(String::new(), |d| {
+                format!("  MC {:.2}", f64::from(*d) / 255.0)
+            });
+        let text = format!("confidence {conf:.2}{mc}");
+        lines.push(Line::styled(text, t.text()));
+    }
+    lines
+}
+
+/// The editor's state for the side panel: tool settings while editing, and for an image
+/// with edits how much changed, the agreement with the proposal and whether all is saved.
+fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let e = &app.edit;
+    let mut lines = Vec::new();
+    if let Some(why) = e.broken.get(&c.row.id) {
+        lines.push(Line::styled(
+            format!("saved edits not applied: {why}"),
+            t.error(),
+        ));
+    }
+    if e.active {
+        let shape = match e.shape {
+            crate::review::edit::tools::BrushShape::Round => "round",
+            crate::review::edit::tools::BrushShape::Square => "square",
+        };
+        let mode = match (e.paint, e.erase) {
+            (true, true) => " · PAINT ERASE",
+            (true, false) => " · PAINT",
+            (false, true) => " · erase",
+            (false, false) => "",
+        };
+        let class = app.ctx.schema.short(e.class);
+        lines.push(Line::from(vec![
+            Span::styled("edit ", t.title(false)),
+            Span::styled(
+                "██",
+                ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
+            ),
+            Span::styled(
+                format!(" {class}({}) {}px {shape}{mode}", e.class, e.brush),
+                t.text(),
+            ),
+        ]));
+        let locked: Vec<String> = e
+            .locks
+            .locked()
+            .iter()
+            .map(|&l| app.ctx.schema.short(l))
+            .collect();
+        let locked = if locked.is_empty() {
+            String::new()
+        } else {
+            format!(" · locked {}", locked.join(" "))
+        };
+        lines.push(Line::styled(
+            format!(
+                "grey ±{} · accept ≥{:.2}{locked}",
+                e.tolerance,
+                f64::from(e.min_confidence) / 255.0
+            ),
+            t.text(),
+        ));
+        if let Some(p) = &e.picker {
+            lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
+        }
+    }
+    if let Some(s) = app.edit_session() {
+        let dice = c
+            .counts
+            .as_ref()
+            .and_then(crate::tui::app::stats_dice)
+            .map_or(String::new(), |d| format!(" · Dice {d:.3}"));
+        lines.push(Line::styled(
+            format!("{} px edited{dice}", s.changed_pixels()),
+            t.text(),
+        ));
+        if let Some(p) = e.provenance.get(&c.row.id) {
+            lines.push(Line::styled(
+                format!(
+                    "saved edits: {} · {:.0} min active · {}",
+                    p.users.join(", "),
+                    p.active_seconds / 60.0,
+                    p.tools.join(" ")
+                ),
+                t.dim(),
+            ));
+        }
+        let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
+        let (text, style) = if unsaved > 0 {
+            (format!("saving {unsaved} edits…"), t.warn())
+        } else {
+            ("all edits saved".to_string(), t.ok())
+        };
+        lines.push(Line::styled(text, style));
+    }
+    lines
+}

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -153,7 +152,7 @@ pub fn index(
         for (key, value) in stale {
             tx.set_meta(key, value)?;
         }
-        tx.set_meta(keys::LAST_CHANGE, &unix_now().to_string())?;
+        tx.set_meta(keys::LAST_CHANGE, &crate::clock::now().to_string())?;
         tx.commit()?;
     }
     let new_split_groups = if dirty { assign_new_splits(ws)? } else { 0 };
@@ -258,7 +257,7 @@ fn read_and_store(
                 r
             })
             .collect();
-        let now = unix_now();
+        let now = crate::clock::now();
         let tx = ws.transaction()?;
         for r in &records {
             tx.upsert(r, bins, now)?;
@@ -341,10 +340,4 @@ pub fn resplit(
     tx.set_meta(keys::SPLIT_SEED, &seed.to_string())?;
     tx.commit()?;
     assign_new_splits(ws)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -109,25 +109,6 @@ pub struct Workspace {
     conn: Connection,
 }
 
-/// Switches a connection to WAL. Two processes creating a workspace at the same moment both
-/// ask for it, and SQLite answers the loser "busy" at once without calling the busy handler
-/// (the switch needs an exclusive lock), so the request is retried here for up to
-/// [`BUSY_TIMEOUT`].
-fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
-    let started = std::time::Instant::now();
-    loop {
-        match conn.pragma_update(None, "journal_mode", "WAL") {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::DatabaseBusy
-                    && started.elapsed() < BUSY_TIMEOUT =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            other => return other,
-        }
-    }
-}
-
 impl Workspace {
     /// The default workspace folder of a dataset root.
     pub fn default_dir(root: &Path) -> PathBuf {
@@ -149,7 +130,7 @@ impl Workspace {
         // Several processes may share a workspace (the TUI, a headless predict, an export):
         // wait for another writer rather than fail, before anything else touches the file.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        set_wal(&conn).map_err(open_err)?;
+        migrations::set_wal(&conn).map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
         conn.pragma_update(None, "foreign_keys", "ON")
@@ -160,39 +141,6 @@ impl Workspace {
         };
         ws.migrate(&path)?;
         Ok(ws)
-    }
-
-    /// Applies pending migrations. The version is read and the migrations applied inside one
-    /// immediate (write-locked) transaction, so two processes opening a fresh workspace at
-    /// once do not both create the tables: the second waits, then finds them there.
-    fn migrate(&mut self, path: &Path) -> Result<(), WorkspaceError> {
-        let known = migrations::MIGRATIONS.len() as i64;
-        let read_version =
-            |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
-        if read_version(&self.conn)? == known {
-            return Ok(());
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let version = read_version(&tx)?;
-        if version > known {
-            return Err(WorkspaceError::TooNew {
-                path: path.to_path_buf(),
-                found: version,
-                known,
-            });
-        }
-        for (i, sql) in migrations::MIGRATIONS
-            .iter()
-            .enumerate()
-            .skip(version as usize)
-        {
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)?;
-        }
-        tx.commit()?;
-        Ok(())
     }
 
     /// The workspace folder.

@@ -33,6 +33,26 @@ impl From<super::train::TrainSetupError> for JobError {
     }
 }
 
+fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Runs `f`, turning a panic into a job error; the error, whatever it was, becomes the
+/// message the front end shows.
+pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, JobError>) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|p| {
+            Err(JobError::Panicked {
+                what: what.to_string(),
+                message: panic_text(&*p),
+            })
+        })
+        .map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -262,9 +262,7 @@ pub fn put_all(
     config: &crate::model::ModelConfig,
     stored: &[StoredPrediction],
 ) -> Result<(), WorkspaceError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::clock::now();
     let tx = ws.transaction()?;
     tx.register_model(
         hash,

@@ -21,7 +21,7 @@ use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, MultiUNet};
 use crate::progress::NoProgress;
 
-use super::error::JobError;
+use super::error::{JobError, guarded};
 use super::progress_channel::ChannelProgress;
 use super::report::{JobEvent, Loaded, Outbox, Report};
 use super::slot::Slot;
@@ -64,26 +64,6 @@ pub enum Task {
     Overview,
     Decide(DecisionEntry),
     ApplyBins(Vec<f64>, TaskId),
-}
-
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// Runs `f`, turning a panic into a job error; the error, whatever it was, becomes the
-/// message the front end shows.
-fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, JobError>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|p| {
-            Err(JobError::Panicked {
-                what: what.to_string(),
-                message: panic_text(&*p),
-            })
-        })
-        .map_err(|e| e.to_string())
 }
 
 /// The loader thread: image, mask and stored prediction of the latest requested image.

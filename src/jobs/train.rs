@@ -256,9 +256,7 @@ fn card(
     let count = |v: &ByBin| v.iter().map(Vec::len).sum::<usize>();
     ModelCard {
         semcurate_version: env!("CARGO_PKG_VERSION").to_string(),
-        created_unix: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        created_unix: crate::clock::now(),
         command: job.command.clone(),
         backend: job.backend.to_string(),
         dataset: job.root.display().to_string(),

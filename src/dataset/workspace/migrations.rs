@@ -1,6 +1,12 @@
 //! Workspace schema migrations, applied in order; `PRAGMA user_version` counts those applied.
 //! Never edit a released migration: add a new one.
 
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{BUSY_TIMEOUT, Workspace, WorkspaceError};
+
 pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the index.
     "
@@ -140,3 +146,53 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX decisions_image ON decisions (image_id, id);
     ",
 ];
+
+/// Switches a connection to WAL. Two processes creating a workspace at the same moment both
+/// ask for it, and SQLite answers the loser "busy" at once without calling the busy handler
+/// (the switch needs an exclusive lock), so the request is retried here for up to
+/// [`BUSY_TIMEOUT`].
+pub(super) fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && started.elapsed() < BUSY_TIMEOUT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
+impl Workspace {
+    /// Applies pending migrations. The version is read and the migrations applied inside one
+    /// immediate (write-locked) transaction, so two processes opening a fresh workspace at
+    /// once do not both create the tables: the second waits, then finds them there.
+    pub(super) fn migrate(&mut self, path: &Path) -> Result<(), WorkspaceError> {
+        let known = MIGRATIONS.len() as i64;
+        let read_version =
+            |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+        if read_version(&self.conn)? == known {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version = read_version(&tx)?;
+        if version > known {
+            return Err(WorkspaceError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -343,9 +343,3 @@ pub(super) fn bounds(pixels: &[usize], w: u32) -> Option<crate::review::edit::Re
         .map(|&i| crate::review::edit::Rect::pixel((i % w) as u32, (i / w) as u32))
         .reduce(crate::review::edit::Rect::union)
 }
-
-pub(super) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}

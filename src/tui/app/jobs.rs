@@ -4,7 +4,7 @@
 use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
 
 use super::super::msg::{Command, JobEvent};
-use super::{App, Screen, Severity, unix_now};
+use super::{App, Screen, Severity};
 use crate::jobs::table::Ended;
 
 impl App {
@@ -53,7 +53,7 @@ impl App {
             decision,
             note: String::new(),
             user: current_user(),
-            at: unix_now(),
+            at: crate::clock::now(),
         };
         self.marks.reviews.insert(image_id, entry.clone());
         vec![Command::Decide(entry)]

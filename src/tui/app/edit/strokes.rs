@@ -9,7 +9,7 @@ use crate::review::edit::{EditSession, JournalOp, Stroke, Tool};
 
 use super::super::super::msg::Command;
 use super::super::{App, Current, Severity};
-use super::now_ms;
+use crate::clock::now_ms;
 
 impl App {
     /// The session of the shown image, started now if needed (from its mask, or the model's

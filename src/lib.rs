@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod fsutil;
 pub mod hashing;
 pub mod jobs;
+pub mod labels;
 pub mod metrics;
 pub mod model;
 pub mod progress;

@@ -24,7 +24,7 @@ pub struct Loaded {
     /// The current model's stored prediction, when it is up to date with the image file.
     pub prediction: Option<StoredPrediction>,
     /// The image's saved mask edits, replayed (or why they could not be).
-    pub edits: Option<Box<super::edits::LoadedEdits>>,
+    pub edits: Option<Box<crate::labels::journal::LoadedEdits>>,
 }
 
 /// A worker's result or news.

@@ -125,9 +125,14 @@ pub fn load(
         _ => None,
     };
     let edits = match ws {
-        Some(ws) => super::edits::load_edits(ws, row, mask.as_deref(), (image.width, image.height))
-            .map_err(|e| JobError::Invalid(format!("cannot read the saved edits: {e}")))?
-            .map(Box::new),
+        Some(ws) => crate::labels::journal::load_edits(
+            ws,
+            row,
+            mask.as_deref(),
+            (image.width, image.height),
+        )
+        .map_err(|e| JobError::Invalid(format!("cannot read the saved edits: {e}")))?
+        .map(Box::new),
         None => None,
     };
     Ok(Loaded {

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
-use crate::jobs::edits::JournalReq;
 use crate::jobs::overview::Overview;
 use crate::jobs::report::Report;
 pub use crate::jobs::report::{JobEvent, Loaded};
 use crate::jobs::table::TaskId;
+use crate::labels::journal::JournalReq;
 
 /// Something happened.
 #[derive(Debug)]

@@ -15,13 +15,14 @@ use super::app::App;
 use super::msg::{Command, Event};
 use super::render::{Graphics, PixelPane, detect_graphics};
 use super::view;
-use crate::jobs::edits::{JournalReq, journal_writer};
+use crate::jobs::edits::journal_writer;
 use crate::jobs::report::Outbox;
 use crate::jobs::service::{
     self, LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task,
 };
 use crate::jobs::slot::Slot;
 use crate::jobs::table::TaskId;
+use crate::labels::journal::JournalReq;
 use std::collections::HashMap;
 
 /// How to talk to the terminal.

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use crate::dataset::workspace::EditBase;
-use crate::jobs::edits::LoadedEdits;
+use crate::labels::journal::LoadedEdits;
 use crate::review::edit::tools::{BrushShape, MAX_BRUSH};
 use crate::review::edit::{EditSession, Locks};
 

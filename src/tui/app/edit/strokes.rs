@@ -3,7 +3,7 @@
 //! save state in step.
 
 use crate::dataset::workspace::{Decision, current_user};
-use crate::jobs::edits::{JournalReq, base_for};
+use crate::labels::journal::{JournalReq, base_for};
 use crate::review::edit::tools;
 use crate::review::edit::{EditSession, JournalOp, Stroke, Tool};
 

@@ -2,7 +2,7 @@
 //! commands each finished stroke produces, and the session kept across images.
 
 use super::*;
-use crate::jobs::edits::JournalReq;
+use crate::labels::journal::JournalReq;
 use crate::review::edit::{JournalOp, Tool};
 
 /// App showing image 1 (8×8, mask: left half 4, right half 6) with a prediction (top half 5,

@@ -1,0 +1,202 @@
+//! An image's mask-edit journal as the editor and export use it: operations as workspace
+//! rows and back, the base a new session starts from, and a journal replayed on the base it
+//! was made on (or why it cannot be).
+
+use crate::dataset::prediction::{pack, unpack};
+use crate::dataset::workspace::{
+    BaseSource, EditBase, EditOp, EditRow, ImageRow, Provenance, Workspace, provenance,
+};
+use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
+
+/// One operation to append to an image's journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalReq {
+    pub image_id: i64,
+    /// The base the image's edits start from (recorded with the first operation).
+    pub base: EditBase,
+    pub op: JournalOp,
+    pub user: String,
+    /// Unix milliseconds.
+    pub at_ms: i64,
+}
+
+/// The journal as the editor gets it back when an image is opened.
+#[derive(Debug, Clone)]
+pub struct LoadedEdits {
+    pub base: EditBase,
+    /// The session rebuilt from the journal, or why it could not be (the journal is kept).
+    pub session: Result<EditSession, String>,
+    /// Operations in the journal.
+    pub ops: usize,
+    /// Who edited, when, how long, with what.
+    pub provenance: Option<Provenance>,
+}
+
+/// The row of a journal operation.
+pub fn to_row(req: &JournalReq) -> EditRow {
+    let (op, tool, changes, pixels) = match &req.op {
+        JournalOp::Stroke(s) => (
+            EditOp::Stroke,
+            Some(s.tool.as_str().to_string()),
+            pack(&s.encode()),
+            s.changes.len() as u32,
+        ),
+        JournalOp::Undo => (EditOp::Undo, None, Vec::new(), 0),
+        JournalOp::Redo => (EditOp::Redo, None, Vec::new(), 0),
+    };
+    EditRow {
+        seq: 0,
+        op,
+        tool,
+        changes,
+        pixels,
+        user: req.user.clone(),
+        at_ms: req.at_ms,
+    }
+}
+
+/// A journal row as a replayable operation.
+fn to_op(row: &EditRow) -> Result<JournalOp, String> {
+    Ok(match row.op {
+        EditOp::Undo => JournalOp::Undo,
+        EditOp::Redo => JournalOp::Redo,
+        EditOp::Stroke => {
+            let tool = row
+                .tool
+                .as_deref()
+                .and_then(Tool::parse)
+                .ok_or_else(|| format!("edit {} has no known tool", row.seq))?;
+            let bytes = unpack(&row.changes, row.pixels as usize * CHANGE_BYTES)
+                .map_err(|e| format!("edit {} is corrupt: {e}", row.seq))?;
+            JournalOp::Stroke(
+                Stroke::decode(tool, &bytes)
+                    .ok_or_else(|| format!("edit {} is corrupt", row.seq))?,
+            )
+        }
+    })
+}
+
+/// What an image's edits start from when a session begins now: its mask (labelled) or the
+/// model's proposal (unlabelled), with the fingerprint that ties the journal to it.
+pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
+    let (source, fp, model) = match (&row.mask_fp, row.is_labelled(), proposal_model) {
+        (Some(fp), true, _) => (BaseSource::Mask, fp.clone(), None),
+        (_, false, Some(m)) => (
+            BaseSource::Proposal,
+            row.image_fp.clone(),
+            Some(m.to_string()),
+        ),
+        _ => return None,
+    };
+    Some(EditBase {
+        source,
+        fp,
+        model,
+        user: user.to_string(),
+        started: crate::clock::now(),
+    })
+}
+
+/// Reads `row`'s journal and replays it on its base: `mask` (the image's mask as loaded) or
+/// the proposal the journal started from. `None` when the image has no edits.
+pub fn load_edits(
+    ws: &Workspace,
+    row: &ImageRow,
+    mask: Option<&[u8]>,
+    size: (u32, u32),
+) -> Result<Option<LoadedEdits>, String> {
+    let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let rows = ws.edits(row.id).map_err(|e| e.to_string())?;
+    let ops = rows.len();
+    let provenance = provenance(&base, &rows);
+    let session = base_classes(ws, row, &base, mask).and_then(|classes| {
+        let journal: Vec<JournalOp> = rows.iter().map(to_op).collect::<Result<_, _>>()?;
+        EditSession::replay(size.0, size.1, classes, &journal).map_err(|e| {
+            format!("{e}; the {ops} saved edits are kept in the workspace but not shown")
+        })
+    });
+    Ok(Some(LoadedEdits {
+        base,
+        session,
+        ops,
+        provenance,
+    }))
+}
+
+/// The classes the journal was made on, checked against the fingerprint it recorded.
+fn base_classes(
+    ws: &Workspace,
+    row: &ImageRow,
+    base: &EditBase,
+    mask: Option<&[u8]>,
+) -> Result<Vec<u8>, String> {
+    match base.source {
+        BaseSource::Mask => {
+            if row.mask_fp.as_deref() != Some(base.fp.as_str()) {
+                return Err(format!(
+                    "the mask file '{}' changed on disk after it was edited here; the edits were made on the earlier version and are kept in the workspace but not applied",
+                    row.mask_path.as_deref().unwrap_or("?")
+                ));
+            }
+            mask.map(<[u8]>::to_vec)
+                .ok_or_else(|| "the mask the edits were made on cannot be read".into())
+        }
+        BaseSource::Proposal => {
+            let model = base.model.as_deref().unwrap_or_default();
+            let p = ws
+                .prediction(row.id, model)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| {
+                    format!("the proposal of model {model} the edits started from is gone")
+                })?;
+            if p.image_fp != base.fp || row.image_fp != base.fp {
+                return Err(
+                    "the image changed on disk after its proposal was edited; the edits are kept but not applied".into(),
+                );
+            }
+            Ok(p.classes)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::review::edit::Locks;
+
+    #[test]
+    fn strokes_round_trip_through_journal_rows() {
+        let mut s = EditSession::new(4, 4, vec![0; 16]);
+        let stroke = s
+            .apply(Tool::GreyFill, [1, 5, 9], |_| 7, &Locks::default())
+            .remove(0);
+        let req = JournalReq {
+            image_id: 1,
+            base: EditBase {
+                source: BaseSource::Mask,
+                fp: "f".into(),
+                model: None,
+                user: "u".into(),
+                started: 0,
+            },
+            op: JournalOp::Stroke(stroke.clone()),
+            user: "u".into(),
+            at_ms: 3,
+        };
+        let row = to_row(&req);
+        assert_eq!((row.op, row.pixels), (EditOp::Stroke, 3));
+        assert_eq!(to_op(&row), Ok(JournalOp::Stroke(stroke)));
+        let undo = to_row(&JournalReq {
+            op: JournalOp::Undo,
+            ..req
+        });
+        assert_eq!(to_op(&undo), Ok(JournalOp::Undo));
+        let bad = EditRow {
+            changes: vec![1, 2, 3],
+            ..row
+        };
+        assert!(to_op(&bad).unwrap_err().contains("corrupt"));
+    }
+}

@@ -278,7 +278,7 @@ fn strokes_committed_before_a_kill_9_are_there_after_restart() {
     let mask = semcurate::dataset::load::load_mask(&data, &row, &ClassSchema::default())
         .unwrap()
         .unwrap();
-    let edits = semcurate::jobs::edits::load_edits(&ws, &row, Some(&mask), (48, 48))
+    let edits = semcurate::labels::journal::load_edits(&ws, &row, Some(&mask), (48, 48))
         .unwrap()
         .unwrap();
     let session = edits.session.unwrap();

@@ -19,7 +19,7 @@ use semcurate::dataset::ClassSchema;
 use semcurate::dataset::item::{MaskState, PixelSizeSource};
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::workspace::{BaseSource, EditBase, ImageRow, Workspace};
-use semcurate::jobs::edits::{JournalReq, load_edits};
+use semcurate::labels::journal::{JournalReq, load_edits};
 use semcurate::review::edit::tools::{BrushShape, brush};
 use semcurate::review::edit::{EditSession, JournalOp, Locks, Tool};
 use semcurate::tui::app::{App, Context};

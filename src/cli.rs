@@ -6,6 +6,7 @@ mod audit_plot;
 mod audit_render;
 mod common;
 mod convert;
+mod export;
 mod index;
 pub mod model_args;
 mod predict;
@@ -31,6 +32,7 @@ Examples:
   semcurate index /data/apollo --bins 0.25,1.8  scan, validate and cache a dataset
   semcurate synth /tmp/syn --samples 4 --per-sample 25 --seed 1
   semcurate split /data/apollo --fractions 0.7,0.15,0.15 --seed 7
+  semcurate export /data/apollo /data/apollo-export  corrected labels for retraining
 
 Exit codes: 0 success, 1 done but problems found (bad files), 2 could not run.";
 
@@ -57,6 +59,7 @@ enum Command {
     Split(split::Args),
     Synth(synth::Args),
     Show(show::Args),
+    Export(export::Args),
 }
 
 /// How a command that ran ended.
@@ -115,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Split(a)) => split::run(&a),
         Some(Command::Synth(a)) => synth::run(&a),
         Some(Command::Show(a)) => show::run(&a),
+        Some(Command::Export(a)) => export::run(&a),
         None => tui_args::run(&cli.tui),
     }
 }

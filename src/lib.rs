@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cli;
 pub mod clock;
 pub mod dataset;
+pub mod export;
 pub mod fsutil;
 pub mod hashing;
 pub mod jobs;

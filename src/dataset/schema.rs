@@ -351,5 +351,7 @@ fn hsv_to_rgb(h: f64, s: f64, v: f64) -> (u8, u8, u8) {
     (to(r), to(g), to(b))
 }
 
+pub mod convert;
+
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@
 mod audits;
 mod decisions;
 mod edits;
+mod exports;
 mod migrations;
 mod predictions;
 mod rows;
@@ -15,6 +16,7 @@ pub use decisions::{Decision, DecisionEntry, current_user};
 pub use edits::{
     BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
 };
+pub use exports::{ExportRecord, ExportedImage};
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

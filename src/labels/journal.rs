@@ -97,6 +97,36 @@ pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Opt
     })
 }
 
+/// An image's journal as stored: its base, its rows, and the proposal it started from (for a
+/// journal on a proposal, when that proposal is still stored).
+#[derive(Debug, Clone)]
+pub struct StoredJournal {
+    pub base: EditBase,
+    pub rows: Vec<EditRow>,
+    /// `(image fingerprint, classes)` of the proposal a proposal-based journal started from.
+    pub proposal: Option<(String, Vec<u8>)>,
+}
+
+/// Reads `row`'s journal (`None` when the image has no edits).
+pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJournal>, String> {
+    let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let rows = ws.edits(row.id).map_err(|e| e.to_string())?;
+    let proposal = match (base.source, base.model.as_deref()) {
+        (BaseSource::Proposal, Some(model)) => ws
+            .prediction(row.id, model)
+            .map_err(|e| e.to_string())?
+            .map(|p| (p.image_fp, p.classes)),
+        _ => None,
+    };
+    Ok(Some(StoredJournal {
+        base,
+        rows,
+        proposal,
+    }))
+}
+
 /// Reads `row`'s journal and replays it on its base: `mask` (the image's mask as loaded) or
 /// the proposal the journal started from. `None` when the image has no edits.
 pub fn load_edits(
@@ -105,32 +135,43 @@ pub fn load_edits(
     mask: Option<&[u8]>,
     size: (u32, u32),
 ) -> Result<Option<LoadedEdits>, String> {
-    let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
-        return Ok(None);
-    };
-    let rows = ws.edits(row.id).map_err(|e| e.to_string())?;
+    Ok(fetch_journal(ws, row)?.map(|j| replay(row, j, mask, size)))
+}
+
+/// Replays a stored journal on the base it was made on.
+pub fn replay(
+    row: &ImageRow,
+    journal: StoredJournal,
+    mask: Option<&[u8]>,
+    size: (u32, u32),
+) -> LoadedEdits {
+    let StoredJournal {
+        base,
+        rows,
+        proposal,
+    } = journal;
     let ops = rows.len();
     let provenance = provenance(&base, &rows);
-    let session = base_classes(ws, row, &base, mask).and_then(|classes| {
+    let session = base_classes(row, &base, mask, proposal).and_then(|classes| {
         let journal: Vec<JournalOp> = rows.iter().map(to_op).collect::<Result<_, _>>()?;
         EditSession::replay(size.0, size.1, classes, &journal).map_err(|e| {
             format!("{e}; the {ops} saved edits are kept in the workspace but not shown")
         })
     });
-    Ok(Some(LoadedEdits {
+    LoadedEdits {
         base,
         session,
         ops,
         provenance,
-    }))
+    }
 }
 
 /// The classes the journal was made on, checked against the fingerprint it recorded.
 fn base_classes(
-    ws: &Workspace,
     row: &ImageRow,
     base: &EditBase,
     mask: Option<&[u8]>,
+    proposal: Option<(String, Vec<u8>)>,
 ) -> Result<Vec<u8>, String> {
     match base.source {
         BaseSource::Mask => {
@@ -145,18 +186,15 @@ fn base_classes(
         }
         BaseSource::Proposal => {
             let model = base.model.as_deref().unwrap_or_default();
-            let p = ws
-                .prediction(row.id, model)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| {
-                    format!("the proposal of model {model} the edits started from is gone")
-                })?;
-            if p.image_fp != base.fp || row.image_fp != base.fp {
+            let (fp, classes) = proposal.ok_or_else(|| {
+                format!("the proposal of model {model} the edits started from is gone")
+            })?;
+            if fp != base.fp || row.image_fp != base.fp {
                 return Err(
                     "the image changed on disk after its proposal was edited; the edits are kept but not applied".into(),
                 );
             }
-            Ok(p.classes)
+            Ok(classes)
         }
     }
 }

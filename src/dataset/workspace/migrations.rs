@@ -145,6 +145,25 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE decisions_v5 RENAME TO decisions;
     CREATE INDEX decisions_image ON decisions (image_id, id);
     ",
+    // 6: exports. One row per finished export; per image, what its label was when it was
+    // last exported (journal length, last decision), so that later corrections count as
+    // not yet exported.
+    "
+    CREATE TABLE exports (
+        id          INTEGER PRIMARY KEY,
+        out         TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        files       INTEGER NOT NULL,
+        user        TEXT NOT NULL,
+        at          INTEGER NOT NULL
+    );
+    CREATE TABLE exported (
+        image_id  INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+        export_id INTEGER NOT NULL REFERENCES exports (id),
+        edit_ops  INTEGER NOT NULL,
+        mask_fp   TEXT
+    );
+    ",
 ];
 
 /// Switches a connection to WAL. Two processes creating a workspace at the same moment both

@@ -1,0 +1,164 @@
+//! `semcurate export`: the dataset's current labels, corrections included, in the
+//! MineralClassifier layout with a manifest, for retraining.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::dataset::ClassSchema;
+use crate::dataset::split::Split;
+use crate::export::write::Only;
+use crate::export::{ExportOptions, ExportReport, run as export};
+
+use super::Outcome;
+use super::common::{DatasetArgs, MaskMap, mask_map, show};
+use super::progress::CliProgress;
+
+/// Export labelled images with their current masks (the mask files with the corrections made
+/// in semcurate, and proposals a person accepted) into OUT in the study's layout:
+/// OUT/SAMPLE/{input-images,output-images,input-features}/NAME.png|.txt, 8-bit grey PNGs,
+/// masks of class ids, `pixel_size: X` files, plus manifest.csv / manifest.json (where every
+/// mask came from), classes.toml and EXPORT.md. Names are made to follow the study's rules
+/// (unique over the export, one dot, group before the first '-') and renames are recorded.
+///
+/// The export is written beside OUT, read back and checked, then swapped in whole: OUT holds
+/// the old export or the new one, never a mix. Rejected images are never exported.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  semcurate export datasets/demo /tmp/demo-export\n  semcurate export /data/apollo /data/apollo-v2 --only corrected,accepted --split train,val\n  semcurate export /data/apollo-ext /tmp/x --schema default --tile 256 --force\n\nExit codes: 0 exported, 1 exported but some images were left out (listed), 2 could not run."
+)]
+pub struct Args {
+    /// Dataset root (a folder of sample folders) or one sample folder.
+    pub dataset: PathBuf,
+    /// Folder to write: new, empty, or an earlier export of this dataset (with --force).
+    pub out: PathBuf,
+    /// Which images: any of original, corrected, accepted [default: every labelled image,
+    /// with corrected masks where they exist, and accepted proposals].
+    #[arg(long, value_name = "KIND,..", value_delimiter = ',', value_parser = ["original", "corrected", "accepted"])]
+    pub only: Vec<String>,
+    /// Class schema of the written masks: 'default', 'extended' or a classes.toml path
+    /// [default: the dataset's]. A coarser schema merges classes into Other (extended →
+    /// default: zircon and phosphate → 9), recorded in the manifest.
+    #[arg(long, value_name = "NAME|FILE")]
+    pub schema: Option<String>,
+    /// Schema the dataset's masks are read with [default: DATASET/classes.toml, else the
+    /// study's 10 classes].
+    #[arg(long, value_name = "NAME|FILE")]
+    pub source_schema: Option<String>,
+    /// Cut images into N×N tiles (the study trains on 256² tiles); smaller images are skipped.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub tile: Option<u32>,
+    /// Only these splits [default: all images, with a split or not].
+    #[arg(long, value_name = "SPLIT,..", value_delimiter = ',', value_parser = ["train", "val", "test"])]
+    pub split: Vec<String>,
+    /// Replace OUT when it holds an earlier export of this dataset.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Keep the workspace in DIR instead of DATASET/.semcurate.
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Map raw mask values to class ids, e.g. '0=4,255=5'.
+    #[arg(long, value_name = "VALUE=CLASS,..", value_parser = mask_map)]
+    pub mask_map: Option<MaskMap>,
+    /// No progress output on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+impl Args {
+    fn dataset_args(&self) -> DatasetArgs {
+        DatasetArgs {
+            dataset: self.dataset.clone(),
+            workspace: self.workspace.clone(),
+            schema: self.source_schema.clone(),
+            mask_map: self.mask_map.clone(),
+            pixel_size: None,
+            quiet: self.quiet,
+        }
+    }
+
+    fn only(&self) -> Only {
+        if self.only.is_empty() {
+            return Only::ALL;
+        }
+        let has = |k: &str| self.only.iter().any(|o| o == k);
+        Only {
+            original: has("original"),
+            corrected: has("corrected"),
+            accepted: has("accepted"),
+        }
+    }
+}
+
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let dataset = args.dataset_args();
+    dataset.check_output(&args.out)?;
+    let (mut ws, source, _) = dataset.index(None, false)?;
+    let _lock = dataset.lock(&ws, "export")?;
+    let target = match &args.schema {
+        Some(spec) => ClassSchema::by_name_or_path(spec)?,
+        None => source.clone(),
+    };
+    let splits: Option<BTreeSet<Split>> = (!args.split.is_empty())
+        .then(|| args.split.iter().filter_map(|s| Split::parse(s)).collect());
+    let opts = ExportOptions {
+        root: args.dataset.clone(),
+        out: args.out.clone(),
+        source,
+        target,
+        only: args.only(),
+        splits,
+        tile: args.tile,
+        force: args.force,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    let progress = CliProgress::new(args.quiet);
+    let report = export(&mut ws, &opts, &progress)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_text(&report);
+    }
+    Ok(if report.left_out.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
+}
+
+fn print_text(r: &ExportReport) {
+    let sources: Vec<String> = r
+        .by_source
+        .iter()
+        .map(|(k, n)| match k.as_str() {
+            "file" => format!("{n} as in the mask files"),
+            "proposal" => format!("{n} accepted proposals"),
+            other => format!("{n} {other}"),
+        })
+        .collect();
+    println!(
+        "exported {} images as {} files into {} in {:.1} s ({}){}",
+        r.images,
+        r.files,
+        show(&r.out),
+        r.seconds,
+        sources.join(", "),
+        if r.replaced {
+            "; the earlier export was replaced"
+        } else {
+            ""
+        }
+    );
+    println!("fingerprint {}", r.fingerprint);
+    for (why, n) in &r.skipped {
+        println!("skipped {n}: {why}");
+    }
+    if !r.left_out.is_empty() {
+        println!("left out {} images with problems:", r.left_out.len());
+        for l in &r.left_out {
+            println!("  {}: {}", l.image, l.reason);
+        }
+    }
+}

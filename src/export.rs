@@ -1,0 +1,417 @@
+//! `export`: a dataset's current labels (mask files with the workspace's corrections, and
+//! accepted proposals) written in the MineralClassifier layout for retraining, with a manifest
+//! of where every mask came from. Written into a staging folder, verified, then swapped with
+//! OUT whole. No terminal here; the CLI renders the report.
+
+pub mod manifest;
+pub mod names;
+pub mod out;
+pub mod verify;
+pub mod write;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dataset::ClassSchema;
+use crate::dataset::schema::convert::{class_map, to_toml};
+use crate::dataset::split::Split;
+use crate::dataset::workspace::{
+    Decision, ExportRecord, ExportedImage, ImageRow, Workspace, WorkspaceError,
+};
+use crate::labels::current::LabelRecord;
+use crate::progress::Progress;
+
+use manifest::{FORMAT, FORMAT_VERSION, Manifest, ManifestRow};
+use out::{Staging, check_out};
+use write::{ImageJob, Only, WriteContext, Written, export_one};
+
+/// Images whose files are read and written together (bounds memory).
+const CHUNK: usize = 64;
+
+/// Why an export could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("'{0}' exists and is not a folder: choose another OUT")]
+    OutNotFolder(PathBuf),
+    #[error("'{0}' is not empty and holds no semcurate export: choose a new or empty folder")]
+    NotEmpty(PathBuf),
+    #[error("'{0}' holds an earlier export of this dataset: pass --force to replace it")]
+    EarlierExport(PathBuf),
+    #[error("'{out}' holds an export of another dataset ('{dataset}'): choose another folder")]
+    OtherDataset { out: PathBuf, dataset: String },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Schema(String),
+    #[error(transparent)]
+    Workspace(#[from] WorkspaceError),
+    #[error("nothing to export: {0}")]
+    Nothing(String),
+    #[error(
+        "the written export did not read back as meant, so '{out}' was left as it was: {problems}"
+    )]
+    Verify { out: PathBuf, problems: String },
+}
+
+impl ExportError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What to export and where.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub root: PathBuf,
+    pub out: PathBuf,
+    /// The schema the dataset's masks are read with, and the one written.
+    pub source: ClassSchema,
+    pub target: ClassSchema,
+    pub only: Only,
+    /// `None`: every split, and images without one.
+    pub splits: Option<BTreeSet<Split>>,
+    pub tile: Option<u32>,
+    pub force: bool,
+    /// The command line, recorded in the manifest.
+    pub command: String,
+}
+
+/// An image that was not exported, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotExported {
+    pub image: String,
+    pub reason: String,
+}
+
+/// What an export did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub out: PathBuf,
+    /// Files (images or tiles) written.
+    pub files: usize,
+    /// Source images exported.
+    pub images: usize,
+    /// Files per mask source (file, corrected, proposal).
+    pub by_source: BTreeMap<String, usize>,
+    /// Images with problems, left out (exit 1).
+    pub left_out: Vec<NotExported>,
+    /// Images not selected or too small for the tile: reason and count.
+    pub skipped: BTreeMap<String, usize>,
+    pub fingerprint: String,
+    /// An earlier export was replaced.
+    pub replaced: bool,
+    pub seconds: f64,
+}
+
+/// Runs an export of the dataset indexed in `ws`.
+pub fn run(
+    ws: &mut Workspace,
+    opts: &ExportOptions,
+    progress: &dyn Progress,
+) -> Result<ExportReport, ExportError> {
+    let started = Instant::now();
+    let dataset_id = std::fs::canonicalize(&opts.root)
+        .map_err(|e| ExportError::io(&opts.root, e))?
+        .display()
+        .to_string();
+    let state = check_out(&opts.out, &dataset_id, opts.force)?;
+    let map = class_map(&opts.source, &opts.target).map_err(ExportError::Schema)?;
+    let sel = Selection::read(ws, opts)?;
+    if sel.rows.is_empty() {
+        return Err(ExportError::Nothing(format!(
+            "no labelled, corrected or accepted image{} in '{}'",
+            if opts.splits.is_some() {
+                " in the chosen splits"
+            } else {
+                ""
+            },
+            opts.root.display()
+        )));
+    }
+    let staging = Staging::create(&opts.out)?;
+    let ctx = WriteContext {
+        root: &opts.root,
+        staging: &staging.dir,
+        source: &opts.source,
+        target: &opts.target,
+        map: &map,
+        tile: opts.tile,
+    };
+    let (rows, left_out, skipped, exported) = write_all(ws, &ctx, &sel, opts, progress);
+    if rows.is_empty() {
+        return Err(ExportError::Nothing(format!(
+            "{} images considered, none exported ({} left out, {} skipped)",
+            sel.rows.len(),
+            left_out.len(),
+            skipped.values().sum::<usize>()
+        )));
+    }
+    let manifest = build_manifest(ws, opts, &dataset_id, &map, rows)?;
+    write_meta(&staging.dir, &manifest, &opts.target, left_out.len())?;
+    let problems = verify::verify(&staging.dir, &manifest, progress);
+    if !problems.is_empty() {
+        return Err(ExportError::Verify {
+            out: opts.out.clone(),
+            problems: problems.join("; "),
+        });
+    }
+    let replaced = matches!(state, out::OutState::Replace);
+    staging.commit(&state)?;
+    let mut by_source = BTreeMap::new();
+    for r in &manifest.images {
+        *by_source.entry(r.mask_source.clone()).or_insert(0) += 1;
+    }
+    ws.record_export(
+        &ExportRecord {
+            out: opts.out.display().to_string(),
+            fingerprint: manifest.fingerprint.clone(),
+            files: manifest.images.len() as u64,
+            user: crate::dataset::workspace::current_user(),
+            at: crate::clock::now(),
+        },
+        &exported,
+    )?;
+    Ok(ExportReport {
+        out: opts.out.clone(),
+        files: manifest.images.len(),
+        images: exported.len(),
+        by_source,
+        left_out,
+        skipped,
+        fingerprint: manifest.fingerprint,
+        replaced,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The images an export considers, with what the workspace knows about them.
+struct Selection {
+    rows: Vec<ImageRow>,
+    names: HashMap<(String, String), String>,
+    decisions: HashMap<i64, crate::dataset::workspace::DecisionEntry>,
+    splits: BTreeMap<String, Split>,
+    edit_ops: HashMap<i64, u32>,
+    models: Vec<String>,
+    rock_types: HashMap<String, String>,
+}
+
+impl Selection {
+    fn read(ws: &Workspace, opts: &ExportOptions) -> Result<Self, ExportError> {
+        let decisions = ws.review_status()?;
+        let splits = ws.splits()?;
+        let edit_ops: HashMap<i64, u32> = ws
+            .edit_counts()?
+            .into_iter()
+            .map(|(id, c)| (id, c.ops))
+            .collect();
+        let rows: Vec<ImageRow> = ws
+            .images()?
+            .into_iter()
+            .filter(|r| {
+                let decision = decisions.get(&r.id).map(|d| d.decision);
+                let accepted = decision == Some(Decision::Accepted);
+                let edited = edit_ops.contains_key(&r.id);
+                let split_ok = opts
+                    .splits
+                    .as_ref()
+                    .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
+                !r.missing
+                    && decision != Some(Decision::Rejected)
+                    && split_ok
+                    && (r.mask_path.is_some() || edited || accepted)
+                    && (opts.only.original || edited || accepted)
+            })
+            .collect();
+        let pairs: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.sample.clone(), r.stem.clone()))
+            .collect();
+        let models = ws.models()?;
+        Ok(Self {
+            names: names::assign(&pairs),
+            rock_types: rock_types(&opts.root),
+            models: models.into_iter().map(|(h, _)| h).collect(),
+            rows,
+            decisions,
+            splits,
+            edit_ops,
+        })
+    }
+
+    fn job<'a>(&'a self, row: &'a ImageRow, record: LabelRecord) -> ImageJob<'a> {
+        ImageJob {
+            row,
+            name: self.names[&(row.sample.clone(), row.stem.clone())].clone(),
+            decision: self.decisions.get(&row.id),
+            split: self
+                .splits
+                .get(&row.group)
+                .map_or_else(String::new, |s| s.as_str().to_string()),
+            rock_type: self.rock_types.get(&row.sample).cloned(),
+            record,
+        }
+    }
+}
+
+type WriteResult = (
+    Vec<ManifestRow>,
+    Vec<NotExported>,
+    BTreeMap<String, usize>,
+    Vec<ExportedImage>,
+);
+
+/// Reads the workspace records of a chunk on this thread, then writes its images in parallel.
+fn write_all(
+    ws: &Workspace,
+    ctx: &WriteContext<'_>,
+    sel: &Selection,
+    opts: &ExportOptions,
+    progress: &dyn Progress,
+) -> WriteResult {
+    let mut rows = Vec::new();
+    let mut left_out = Vec::new();
+    let mut skipped = BTreeMap::new();
+    let mut exported = Vec::new();
+    progress.begin("export", sel.rows.len() as u64);
+    for chunk in sel.rows.chunks(CHUNK) {
+        let mut jobs = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            match LabelRecord::fetch(ws, row, &sel.models) {
+                Ok(record) => jobs.push(sel.job(row, record)),
+                Err(e) => left_out.push(NotExported {
+                    image: row.image_path.clone(),
+                    reason: format!("corrections: {e}"),
+                }),
+            }
+        }
+        let results: Vec<Written> = jobs
+            .par_iter()
+            .map(|j| {
+                let w = export_one(ctx, j, opts.only);
+                progress.advance(1);
+                w
+            })
+            .collect();
+        for (job, w) in jobs.iter().zip(results) {
+            match w {
+                Written::Rows(r) => {
+                    rows.extend(r);
+                    exported.push(ExportedImage {
+                        image_id: job.row.id,
+                        edit_ops: sel.edit_ops.get(&job.row.id).copied().unwrap_or(0),
+                        mask_fp: job.row.mask_fp.clone(),
+                    });
+                }
+                Written::Skipped(why) => *skipped.entry(why).or_insert(0) += 1,
+                Written::LeftOut(reason) => left_out.push(NotExported {
+                    image: job.row.image_path.clone(),
+                    reason,
+                }),
+            }
+        }
+    }
+    progress.end();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    left_out.sort_by(|a, b| a.image.cmp(&b.image));
+    (rows, left_out, skipped, exported)
+}
+
+fn build_manifest(
+    ws: &Workspace,
+    opts: &ExportOptions,
+    dataset_id: &str,
+    map: &crate::dataset::schema::convert::ClassMap,
+    rows: Vec<ManifestRow>,
+) -> Result<Manifest, ExportError> {
+    let bins: Option<crate::dataset::ScaleBins> =
+        ws.meta_json(crate::dataset::index::keys::BINS)?;
+    let o = opts.only;
+    let only = [
+        (o.original, "original"),
+        (o.corrected, "corrected"),
+        (o.accepted, "accepted"),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .map(|(_, s)| (*s).to_string())
+    .collect();
+    Ok(Manifest {
+        format: FORMAT.into(),
+        format_version: FORMAT_VERSION,
+        semcurate_version: env!("CARGO_PKG_VERSION").into(),
+        dataset: dataset_id.into(),
+        schema: opts.target.name.clone(),
+        source_schema: opts.source.name.clone(),
+        class_map: map.changed(),
+        class_short: opts
+            .target
+            .classes
+            .iter()
+            .map(|c| c.short.clone())
+            .collect(),
+        bins: bins.map(|b| b.edges().to_vec()).unwrap_or_default(),
+        tile: opts.tile,
+        only,
+        splits: opts
+            .splits
+            .as_ref()
+            .map(|s| s.iter().map(|x| x.as_str().to_string()).collect())
+            .unwrap_or_default(),
+        command: opts.command.clone(),
+        fingerprint: manifest::fingerprint(&rows),
+        images: rows,
+    })
+}
+
+/// Writes `manifest.json`, `manifest.csv`, `classes.toml` and `EXPORT.md`.
+fn write_meta(
+    dir: &Path,
+    m: &Manifest,
+    target: &ClassSchema,
+    left_out: usize,
+) -> Result<(), ExportError> {
+    let json = serde_json::to_string_pretty(m).map_err(|e| ExportError::Schema(e.to_string()))?;
+    for (name, text) in [
+        (manifest::MANIFEST_JSON, json + "\n"),
+        (manifest::MANIFEST_CSV, manifest::to_csv(m)),
+        ("classes.toml", to_toml(target)),
+        ("EXPORT.md", manifest::readme(m, left_out)),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, text).map_err(|e| ExportError::io(&p, e))?;
+    }
+    Ok(())
+}
+
+/// Rock types per sample from the generator's `synth.json`, when the dataset has one.
+fn rock_types(root: &Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(root.join("synth.json")) else {
+        return HashMap::new();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    v.get("samples")
+        .and_then(|s| s.as_array())
+        .map(|samples| {
+            samples
+                .iter()
+                .filter_map(|s| {
+                    let name = s.get("name")?.as_str()?;
+                    let rock = s.get("rock_type")?.as_str()?.replace('_', " ");
+                    Some((name.to_string(), rock))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

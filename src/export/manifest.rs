@@ -1,0 +1,326 @@
+//! What an export holds, file by file: `manifest.csv` and `manifest.json` (the same rows),
+//! `classes.toml` and `EXPORT.md`. Rows are sorted by name and carry no time of export, so the
+//! same input gives the same bytes.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// `format` of `manifest.json`.
+pub const FORMAT: &str = "semcurate-export";
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST_JSON: &str = "manifest.json";
+pub const MANIFEST_CSV: &str = "manifest.csv";
+
+/// One exported image (or tile).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestRow {
+    /// File stem in the export (`NAME.png`, `NAME.txt`).
+    pub name: String,
+    pub sample: String,
+    /// Paths inside the export.
+    pub image: String,
+    pub mask: String,
+    pub features: String,
+    /// Paths in the source dataset, relative to its root.
+    pub source_image: String,
+    pub source_mask: Option<String>,
+    pub source_features: Option<String>,
+    /// The exported name differs from the source stem (tiles included).
+    pub renamed: bool,
+    /// Top-left corner of a tile in the source image (px).
+    pub tile_x: Option<u32>,
+    pub tile_y: Option<u32>,
+    pub width: u32,
+    pub height: u32,
+    /// µm/px as written in the pixel-size file.
+    pub pixel_size: f64,
+    pub pixel_size_source: String,
+    /// Scale bin under the workspace's bins.
+    pub scale_bin: Option<u32>,
+    /// `large` when the pixel size is above 1.8 µm/px, else `small`: the study's routing.
+    pub study_unet: String,
+    /// train / val / test, empty without one.
+    pub split: String,
+    pub rock_type: Option<String>,
+    /// `file`, `corrected` or `proposal`.
+    pub mask_source: String,
+    /// The latest review decision, empty without one.
+    pub review_status: String,
+    pub decided_by: Option<String>,
+    /// UTC, `YYYY-MM-DD HH:MM:SS`.
+    pub decided_at: Option<String>,
+    /// Who corrected the mask, in order.
+    pub edited_by: Vec<String>,
+    pub edited_at: Option<String>,
+    /// Pixels of the source image whose class was changed by hand.
+    pub changed_pixels: u64,
+    /// The hash of the model whose proposal stands for the image (`semcurate predict`).
+    pub proposal_model: Option<String>,
+    /// Mean Dice between that proposal and the exported mask over the classes in either.
+    pub proposal_dice: Option<f64>,
+    /// Pixels per target class id.
+    pub class_pixels: Vec<u64>,
+    /// SHA-256 of the decoded pixel bytes, row-major.
+    pub image_sha256: String,
+    pub mask_sha256: String,
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub format: String,
+    pub format_version: u32,
+    pub semcurate_version: String,
+    /// The source dataset's root, canonical.
+    pub dataset: String,
+    /// Class schema of the masks, and how the source classes were mapped into it.
+    pub schema: String,
+    pub source_schema: String,
+    pub class_map: Vec<(u8, u8)>,
+    pub class_short: Vec<String>,
+    pub bins: Vec<f64>,
+    pub tile: Option<u32>,
+    pub only: Vec<String>,
+    pub splits: Vec<String>,
+    pub command: String,
+    /// SHA-256 over names, pixel sizes and pixel hashes of all rows.
+    pub fingerprint: String,
+    pub images: Vec<ManifestRow>,
+}
+
+/// The source dataset named by an earlier export's manifest in `out`.
+pub fn read_dataset_of(out: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(out.join(MANIFEST_JSON)).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    (v.get("format")?.as_str()? == FORMAT).then_some(())?;
+    v.get("dataset")?.as_str().map(str::to_string)
+}
+
+/// Reads a manifest (for training on an export and for checks).
+pub fn read(out: &Path) -> Result<Manifest, String> {
+    let path = out.join(MANIFEST_JSON);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let m: Manifest =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if m.format != FORMAT {
+        return Err(format!(
+            "{} is not a semcurate export manifest",
+            path.display()
+        ));
+    }
+    Ok(m)
+}
+
+/// The fingerprint of an export's rows.
+pub fn fingerprint(rows: &[ManifestRow]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for r in rows {
+        h.update(r.name.as_bytes());
+        h.update([0]);
+        h.update(r.pixel_size.to_bits().to_le_bytes());
+        h.update(r.image_sha256.as_bytes());
+        h.update(r.mask_sha256.as_bytes());
+    }
+    crate::hashing::short_hex(h)
+}
+
+/// A CSV field, quoted when it needs to be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn opt<T: ToString>(v: Option<&T>) -> String {
+    v.map_or_else(String::new, ToString::to_string)
+}
+
+/// `manifest.csv`: one row per file, class pixel counts as `px_SHORT` columns.
+pub fn to_csv(m: &Manifest) -> String {
+    let mut head = vec![
+        "name",
+        "sample",
+        "image",
+        "mask",
+        "features",
+        "source_image",
+        "source_mask",
+        "source_features",
+        "renamed",
+        "tile_x",
+        "tile_y",
+        "width",
+        "height",
+        "pixel_size",
+        "pixel_size_source",
+        "scale_bin",
+        "study_unet",
+        "split",
+        "rock_type",
+        "mask_source",
+        "review_status",
+        "decided_by",
+        "decided_at",
+        "edited_by",
+        "edited_at",
+        "changed_pixels",
+        "proposal_model",
+        "proposal_dice",
+    ]
+    .into_iter()
+    .map(str::to_string)
+    .collect::<Vec<_>>();
+    head.extend(m.class_short.iter().map(|s| format!("px_{s}")));
+    head.extend(["image_sha256".into(), "mask_sha256".into()]);
+    let mut out = head.iter().map(|h| field(h)).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for r in &m.images {
+        let mut f = vec![
+            r.name.clone(),
+            r.sample.clone(),
+            r.image.clone(),
+            r.mask.clone(),
+            r.features.clone(),
+            r.source_image.clone(),
+            opt(r.source_mask.as_ref()),
+            opt(r.source_features.as_ref()),
+            r.renamed.to_string(),
+            opt(r.tile_x.as_ref()),
+            opt(r.tile_y.as_ref()),
+            r.width.to_string(),
+            r.height.to_string(),
+            r.pixel_size.to_string(),
+            r.pixel_size_source.clone(),
+            opt(r.scale_bin.as_ref()),
+            r.study_unet.clone(),
+            r.split.clone(),
+            opt(r.rock_type.as_ref()),
+            r.mask_source.clone(),
+            r.review_status.clone(),
+            opt(r.decided_by.as_ref()),
+            opt(r.decided_at.as_ref()),
+            r.edited_by.join(";"),
+            opt(r.edited_at.as_ref()),
+            r.changed_pixels.to_string(),
+            opt(r.proposal_model.as_ref()),
+            r.proposal_dice
+                .map_or_else(String::new, |d| format!("{d:.6}")),
+        ];
+        f.extend(r.class_pixels.iter().map(ToString::to_string));
+        f.extend([r.image_sha256.clone(), r.mask_sha256.clone()]);
+        let line = f.iter().map(|x| field(x)).collect::<Vec<_>>().join(",");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Counts of rows by a key, sorted.
+fn counts<'a>(keys: impl Iterator<Item = &'a str>) -> Vec<(String, usize)> {
+    let mut m = std::collections::BTreeMap::<String, usize>::new();
+    for k in keys {
+        *m.entry(if k.is_empty() {
+            "none".into()
+        } else {
+            k.into()
+        })
+        .or_default() += 1;
+    }
+    m.into_iter().collect()
+}
+
+/// `EXPORT.md`: what, from where, how many, and the command.
+pub fn readme(m: &Manifest, left_out: usize) -> String {
+    let mut s = String::from("# semcurate export\n\n");
+    let _ = writeln!(
+        s,
+        "Labelled BSE images from `{}` in the MineralClassifier layout \
+         (`SAMPLE/input-images`, `output-images`, `input-features`), for retraining.\n",
+        m.dataset
+    );
+    let samples = counts(m.images.iter().map(|r| r.sample.as_str()));
+    let _ = writeln!(
+        s,
+        "- {} images in {} samples{}",
+        m.images.len(),
+        samples.len(),
+        m.tile
+            .map_or(String::new(), |t| format!(", cut into {t}×{t} tiles"))
+    );
+    for (title, c) in [
+        (
+            "mask source",
+            counts(m.images.iter().map(|r| r.mask_source.as_str())),
+        ),
+        (
+            "review status",
+            counts(m.images.iter().map(|r| r.review_status.as_str())),
+        ),
+        ("split", counts(m.images.iter().map(|r| r.split.as_str()))),
+        (
+            "study U-Net",
+            counts(m.images.iter().map(|r| r.study_unet.as_str())),
+        ),
+    ] {
+        let list: Vec<String> = c.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(s, "- {title}: {}", list.join(", "));
+    }
+    let _ = writeln!(s, "- class schema: `{}` (see `classes.toml`)", m.schema);
+    if m.class_map.is_empty() {
+        let _ = writeln!(s, "- masks hold the source class ids unchanged");
+    } else {
+        let moved: Vec<String> = m
+            .class_map
+            .iter()
+            .map(|(a, b)| format!("{a} → {b}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "- classes mapped from `{}`: {}",
+            m.source_schema,
+            moved.join(", ")
+        );
+    }
+    let renamed = m
+        .images
+        .iter()
+        .filter(|r| r.renamed && r.tile_x.is_none())
+        .count();
+    let _ = writeln!(
+        s,
+        "- {renamed} images renamed to follow the study's file-name rules (see `source_image` in the manifest)"
+    );
+    if left_out > 0 {
+        let _ = writeln!(s, "- {left_out} images left out (listed by the command)");
+    }
+    let _ = writeln!(s, "- fingerprint `{}`\n", m.fingerprint);
+    let _ = writeln!(
+        s,
+        "Each row of `manifest.csv` / `manifest.json` gives the source files, pixel size, scale \
+         bin, split, review status, who corrected the mask and when, the model whose proposal \
+         it started from, the Dice between that proposal and the mask, and pixels per class.\n"
+    );
+    let _ = writeln!(
+        s,
+        "Made with semcurate {} by:\n\n```\n{}\n```",
+        m.semcurate_version, m.command
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(field("plain"), "plain");
+    }
+}

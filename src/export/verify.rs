@@ -1,0 +1,79 @@
+//! Re-reads every file of a staged export and compares it with what the manifest says was
+//! meant: decoded pixels (by SHA-256), sizes, class counts, mask values inside the schema,
+//! the pixel-size file's text, and names unique over the whole export.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::dataset::raster::{DecodeLimits, PixelKind, Samples, decode_file};
+
+use super::manifest::{Manifest, ManifestRow};
+use super::write::{features_text, sha256_hex};
+
+/// Checks a staged export; the first problem found per file, at most 20.
+pub fn verify(dir: &Path, m: &Manifest, progress: &dyn crate::progress::Progress) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut names = HashSet::new();
+    for r in &m.images {
+        if !names.insert(r.name.as_str()) {
+            problems.push(format!("name '{}' is used twice", r.name));
+        }
+    }
+    progress.begin("verify", m.images.len() as u64);
+    let found: Vec<String> = m
+        .images
+        .par_iter()
+        .filter_map(|r| {
+            let p = check_row(dir, r, m.class_short.len()).err();
+            progress.advance(1);
+            p
+        })
+        .collect();
+    progress.end();
+    problems.extend(found);
+    problems.truncate(20);
+    problems
+}
+
+fn grey(dir: &Path, rel: &str, r: &ManifestRow) -> Result<Vec<u8>, String> {
+    let d =
+        decode_file(&dir.join(rel), DecodeLimits::default()).map_err(|e| format!("{rel}: {e}"))?;
+    if (d.width, d.height) != (r.width, r.height) {
+        return Err(format!(
+            "{rel}: {}×{} px, the manifest says {}×{}",
+            d.width, d.height, r.width, r.height
+        ));
+    }
+    match d.samples {
+        Samples::U8(v) if d.kind == PixelKind::Grey => Ok(v),
+        _ => Err(format!("{rel}: not 8-bit grey")),
+    }
+}
+
+fn check_row(dir: &Path, r: &ManifestRow, classes: usize) -> Result<(), String> {
+    let img = grey(dir, &r.image, r)?;
+    if sha256_hex(&img) != r.image_sha256 {
+        return Err(format!("{}: pixels differ from what was meant", r.image));
+    }
+    let mask = grey(dir, &r.mask, r)?;
+    if sha256_hex(&mask) != r.mask_sha256 {
+        return Err(format!("{}: pixels differ from what was meant", r.mask));
+    }
+    let mut counts = vec![0u64; classes];
+    for &c in &mask {
+        *counts
+            .get_mut(usize::from(c))
+            .ok_or_else(|| format!("{}: value {c} is outside the schema", r.mask))? += 1;
+    }
+    if counts != r.class_pixels {
+        return Err(format!("{}: class counts differ from the manifest", r.mask));
+    }
+    let text = std::fs::read_to_string(dir.join(&r.features))
+        .map_err(|e| format!("{}: {e}", r.features))?;
+    if text != features_text(r.pixel_size, r.rock_type.as_deref()) {
+        return Err(format!("{}: text differs from what was meant", r.features));
+    }
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! One image of an export: its current label resolved, mapped into the target schema, cut
+//! into tiles if asked, and written (image PNG, mask PNG, pixel-size file) into the staging
+//! folder, with its manifest rows.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::dataset::ClassSchema;
+use crate::dataset::load::load_image;
+use crate::dataset::raster::encode_grey8_png;
+use crate::dataset::schema::convert::ClassMap;
+use crate::dataset::workspace::{DecisionEntry, ImageRow};
+use crate::labels::current::{LabelRecord, LabelSource, mean_dice, resolve};
+
+use super::manifest::ManifestRow;
+use super::names::{sanitize, tile_name};
+
+/// What every image of an export shares.
+pub struct WriteContext<'a> {
+    pub root: &'a Path,
+    pub staging: &'a Path,
+    pub source: &'a ClassSchema,
+    pub target: &'a ClassSchema,
+    pub map: &'a ClassMap,
+    pub tile: Option<u32>,
+}
+
+/// One image to export.
+pub struct ImageJob<'a> {
+    pub row: &'a ImageRow,
+    pub record: LabelRecord,
+    pub name: String,
+    pub decision: Option<&'a DecisionEntry>,
+    pub split: String,
+    pub rock_type: Option<String>,
+}
+
+/// What became of one image.
+#[derive(Debug)]
+pub enum Written {
+    /// Files written, one row per file (tile).
+    Rows(Vec<ManifestRow>),
+    /// Not exported, by the options (no label, smaller than the tile, filtered): why.
+    Skipped(String),
+    /// Not exported because of a problem with its files: why.
+    LeftOut(String),
+}
+
+/// Which review states `--only` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Only {
+    pub original: bool,
+    pub corrected: bool,
+    pub accepted: bool,
+}
+
+impl Only {
+    pub const ALL: Self = Self {
+        original: true,
+        corrected: true,
+        accepted: true,
+    };
+
+    fn keeps(self, source: LabelSource, accepted: bool) -> bool {
+        (self.corrected && source == LabelSource::Corrected)
+            || (self.accepted && accepted)
+            || (self.original && source == LabelSource::File && !accepted)
+    }
+}
+
+/// Exports one image. Never panics on bad input: problems come back as `LeftOut`.
+pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Written {
+    let row = job.row;
+    let accepted = job
+        .decision
+        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+    let Some(pixel_size) = row.pixel_size else {
+        return Written::LeftOut(
+            "no pixel size: add input-features/NAME.txt or pass --pixel-size".into(),
+        );
+    };
+    let label = match resolve(ctx.root, row, ctx.source, &job.record, accepted) {
+        Ok(Some(l)) => l,
+        Ok(None) => return Written::Skipped("no label".into()),
+        Err(e) => return Written::LeftOut(e),
+    };
+    if !only.keeps(label.source, accepted) {
+        return Written::Skipped("not selected by --only".into());
+    }
+    let image = match load_image(ctx.root, row) {
+        Ok(i) => i,
+        Err(e) => return Written::LeftOut(format!("image: {e}")),
+    };
+    if image.pixels.len() != label.classes.len() {
+        return Written::LeftOut(format!(
+            "the image is {}×{} now but its mask is not: it changed since indexing; run `semcurate index`",
+            image.width, image.height
+        ));
+    }
+    let Some(mask) = map_classes(&label.classes, ctx.map) else {
+        return Written::LeftOut("mask values outside the class schema".into());
+    };
+    let proposal =
+        job.record.proposal.as_ref().and_then(|(m, p)| {
+            (p.len() == mask.len()).then(|| (m.clone(), map_classes(p, ctx.map)))
+        });
+    let (w, h) = (image.width, image.height);
+    let Some(tiles) = tile_origins(w, h, ctx.tile) else {
+        let t = ctx.tile.unwrap_or(0);
+        return Written::Skipped(format!("{w}×{h} is smaller than the {t}×{t} tile"));
+    };
+    let (tw, th) = ctx.tile.map_or((w, h), |t| (t, t));
+    let base = RowBase::new(job, &label, pixel_size);
+    let mut rows = Vec::with_capacity(tiles.len());
+    for (x, y) in tiles {
+        let name = if ctx.tile.is_some() {
+            tile_name(&job.name, x, y)
+        } else {
+            job.name.clone()
+        };
+        let img = crop(&image.pixels, w, x, y, tw, th);
+        let msk = crop(&mask, w, x, y, tw, th);
+        let dice = proposal.as_ref().and_then(|(_, p)| {
+            let p = crop(p.as_ref()?, w, x, y, tw, th);
+            mean_dice(&p, &msk, ctx.target.len())
+        });
+        let tiled = ctx.tile.map(|_| (x, y));
+        match write_files(ctx, &base, &name, (tw, th), &img, &msk) {
+            Ok(paths) => rows.push(base.row(&name, paths, tiled, (tw, th), &img, &msk, dice, ctx)),
+            Err(e) => return Written::LeftOut(e),
+        }
+    }
+    Written::Rows(rows)
+}
+
+/// Class ids through the map; `None` when one is outside the source schema.
+fn map_classes(classes: &[u8], map: &ClassMap) -> Option<Vec<u8>> {
+    classes
+        .iter()
+        .map(|&c| map.map.get(usize::from(c)).copied())
+        .collect()
+}
+
+/// Top-left corners of the tiles covering a `w`×`h` image (the last row and column end at
+/// the edge, overlapping their neighbour); one corner without tiling; `None` when the image
+/// is smaller than the tile.
+pub fn tile_origins(w: u32, h: u32, tile: Option<u32>) -> Option<Vec<(u32, u32)>> {
+    let Some(t) = tile else {
+        return Some(vec![(0, 0)]);
+    };
+    if w < t || h < t || t == 0 {
+        return None;
+    }
+    let starts = |n: u32| -> Vec<u32> {
+        let mut v: Vec<u32> = (0..n / t).map(|k| k * t).collect();
+        if !n.is_multiple_of(t) {
+            v.push(n - t);
+        }
+        v
+    };
+    let (xs, ys) = (starts(w), starts(h));
+    Some(
+        ys.iter()
+            .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
+            .collect(),
+    )
+}
+
+fn crop(pixels: &[u8], w: u32, x: u32, y: u32, tw: u32, th: u32) -> Vec<u8> {
+    if x == 0 && y == 0 && tw == w && pixels.len() == (tw * th) as usize {
+        return pixels.to_vec();
+    }
+    let mut out = Vec::with_capacity((tw * th) as usize);
+    for r in y..y + th {
+        let start = (r * w + x) as usize;
+        out.extend_from_slice(&pixels[start..start + tw as usize]);
+    }
+    out
+}
+
+/// Full SHA-256 hex of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// The pixel-size file: `pixel_size: X` and, when known, `rock type: NAME`.
+pub fn features_text(pixel_size: f64, rock_type: Option<&str>) -> String {
+    let mut s = format!("pixel_size: {pixel_size}\n");
+    if let Some(r) = rock_type {
+        let _ = writeln!(s, "rock type: {r}");
+    }
+    s
+}
+
+/// The per-image part of its manifest rows.
+struct RowBase<'a> {
+    job: &'a ImageJob<'a>,
+    sample_dir: String,
+    pixel_size: f64,
+    source: LabelSource,
+    changed: u64,
+    edited_by: Vec<String>,
+    edited_at: Option<String>,
+    review_status: String,
+}
+
+impl<'a> RowBase<'a> {
+    fn new(
+        job: &'a ImageJob<'a>,
+        label: &crate::labels::current::CurrentLabel,
+        pixel_size: f64,
+    ) -> Self {
+        let (edited_by, edited_at) = label.provenance.as_ref().map_or((Vec::new(), None), |p| {
+            (
+                p.users.clone(),
+                Some(crate::clock::utc(p.ended_ms.div_euclid(1000))),
+            )
+        });
+        Self {
+            job,
+            sample_dir: sanitize(&job.row.sample),
+            pixel_size,
+            source: label.source,
+            changed: label.changed_pixels as u64,
+            edited_by,
+            edited_at,
+            review_status: job
+                .decision
+                .map_or_else(String::new, |d| d.decision.as_str().to_string()),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn row(
+        &self,
+        name: &str,
+        paths: [String; 3],
+        tile: Option<(u32, u32)>,
+        (w, h): (u32, u32),
+        img: &[u8],
+        mask: &[u8],
+        dice: Option<f64>,
+        ctx: &WriteContext<'_>,
+    ) -> ManifestRow {
+        let row = self.job.row;
+        let mut class_pixels = vec![0u64; ctx.target.len()];
+        for &c in mask {
+            class_pixels[usize::from(c)] += 1;
+        }
+        let [image, mask_path, features] = paths;
+        ManifestRow {
+            name: name.to_string(),
+            sample: self.sample_dir.clone(),
+            image,
+            mask: mask_path,
+            features,
+            source_image: row.image_path.clone(),
+            source_mask: row.mask_path.clone(),
+            source_features: row.features_path.clone(),
+            renamed: name != row.stem,
+            tile_x: tile.map(|t| t.0),
+            tile_y: tile.map(|t| t.1),
+            width: w,
+            height: h,
+            pixel_size: self.pixel_size,
+            pixel_size_source: row
+                .pixel_size_source
+                .map_or_else(String::new, |s| s.as_str().to_string()),
+            scale_bin: row.bin,
+            study_unet: if self.pixel_size > 1.8 {
+                "large"
+            } else {
+                "small"
+            }
+            .into(),
+            split: self.job.split.clone(),
+            rock_type: self.job.rock_type.clone(),
+            mask_source: self.source.as_str().into(),
+            review_status: self.review_status.clone(),
+            decided_by: self.job.decision.map(|d| d.user.clone()),
+            decided_at: self.job.decision.map(|d| crate::clock::utc(d.at)),
+            edited_by: self.edited_by.clone(),
+            edited_at: self.edited_at.clone(),
+            changed_pixels: self.changed,
+            proposal_model: self.job.record.proposal.as_ref().map(|(m, _)| m.clone()),
+            proposal_dice: dice,
+            class_pixels,
+            image_sha256: sha256_hex(img),
+            mask_sha256: sha256_hex(mask),
+        }
+    }
+}
+
+/// Writes the three files of one exported image; returns their paths inside the export.
+fn write_files(
+    ctx: &WriteContext<'_>,
+    base: &RowBase<'_>,
+    name: &str,
+    (w, h): (u32, u32),
+    img: &[u8],
+    mask: &[u8],
+) -> Result<[String; 3], String> {
+    let rel = |folder: &str, ext: &str| format!("{}/{folder}/{name}.{ext}", base.sample_dir);
+    let paths = [
+        rel("input-images", "png"),
+        rel("output-images", "png"),
+        rel("input-features", "txt"),
+    ];
+    let image_png = encode_grey8_png(w, h, img).map_err(|e| format!("encoding the image: {e}"))?;
+    let mask_png = encode_grey8_png(w, h, mask).map_err(|e| format!("encoding the mask: {e}"))?;
+    let text = features_text(base.pixel_size, base.job.rock_type.as_deref());
+    for (path, bytes) in
+        paths
+            .iter()
+            .zip([image_png.as_slice(), mask_png.as_slice(), text.as_bytes()])
+    {
+        let full: PathBuf = ctx.staging.join(path);
+        if let Some(dir) = full.parent() {
+            fs::create_dir_all(dir).map_err(|e| format!("creating '{}': {e}", dir.display()))?;
+        }
+        fs::write(&full, bytes).map_err(|e| format!("writing '{}': {e}", full.display()))?;
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiles_cover_the_image_and_end_at_the_edge() {
+        assert_eq!(tile_origins(256, 256, None), Some(vec![(0, 0)]));
+        assert_eq!(
+            tile_origins(512, 256, Some(256)),
+            Some(vec![(0, 0), (256, 0)])
+        );
+        assert_eq!(
+            tile_origins(600, 300, Some(256)),
+            Some(vec![
+                (0, 0),
+                (256, 0),
+                (344, 0),
+                (0, 44),
+                (256, 44),
+                (344, 44)
+            ])
+        );
+        assert_eq!(tile_origins(200, 300, Some(256)), None);
+    }
+
+    #[test]
+    fn crop_takes_the_rectangle() {
+        let px: Vec<u8> = (0..12).collect(); // 4×3
+        assert_eq!(crop(&px, 4, 1, 1, 2, 2), vec![5, 6, 9, 10]);
+        assert_eq!(crop(&px, 4, 0, 0, 4, 3), px);
+    }
+
+    #[test]
+    fn features_file_has_the_study_first_line() {
+        assert_eq!(features_text(0.0238, None), "pixel_size: 0.0238\n");
+        assert_eq!(
+            features_text(2.381, Some("olivine basalt")),
+            "pixel_size: 2.381\nrock type: olivine basalt\n"
+        );
+    }
+}

@@ -14,5 +14,6 @@ pub mod service;
 pub mod slot;
 pub mod table;
 pub mod train;
+pub mod train_data;
 
 pub use error::JobError;

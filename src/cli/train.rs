@@ -21,7 +21,7 @@ use super::common::{DatasetArgs, show};
 /// then score the test split and write the model folder with its model card.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  semcurate train datasets/demo --out runs/demo --bins 0.25,1.8 --width 8 --epochs 5 --crop 64\n  semcurate train /data/apollo --out runs/ft --init models/default --epochs 3 --lr 1e-4\n  semcurate train /data/apollo --out runs/single --single --width 16"
+    after_help = "Examples:\n  semcurate train datasets/demo --out runs/demo --bins 0.25,1.8 --width 8 --epochs 5 --crop 64\n  semcurate train /data/apollo --out runs/ft --init models/default --epochs 3 --lr 1e-4\n  semcurate train /tmp/apollo-export --out runs/ft2 --init models/default --epochs 1\n  semcurate train /data/apollo --out runs/ft3 --init models/default --corrected-only --epochs 2\n  semcurate train /data/apollo --out runs/single --single --width 16"
 )]
 pub struct Args {
     #[command(flatten)]
@@ -71,6 +71,10 @@ pub struct Args {
     /// Compute backend: flex or ndarray (CPU), cuda when built with --features cuda.
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: BackendKind,
+    /// Train only on images whose labels were corrected or accepted in the workspace (with
+    /// --init: fine-tune on the reviewed images).
+    #[arg(long)]
+    pub corrected_only: bool,
     /// Overwrite an existing model folder.
     #[arg(long)]
     pub force: bool,
@@ -120,7 +124,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         overlap: 32,
     };
     let root = &args.dataset.dataset;
-    let prepared = prepare_data(root, &ws, &schema, &config.bins)?;
+    let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
     if prepared.unreadable > 0 {
         eprintln!(
             "note: {} labelled images could not be loaded and are left out (re-run `semcurate index`)",
@@ -142,6 +146,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let printer = std::thread::spawn(move || print_events(&rx));
     let job = TrainJob {
         fingerprint: prepared.fingerprint,
+        labels: prepared.labels,
         command: std::env::args().collect::<Vec<_>>().join(" "),
         config,
         options,

@@ -155,7 +155,11 @@ pub fn index(
         tx.set_meta(keys::LAST_CHANGE, &crate::clock::now().to_string())?;
         tx.commit()?;
     }
-    let new_split_groups = if dirty { assign_new_splits(ws)? } else { 0 };
+    let new_split_groups = if dirty {
+        assign_new_splits_with(ws, &export_splits(root))?
+    } else {
+        0
+    };
     Ok(IndexSummary {
         samples: scan.samples,
         found: scan.items.len(),
@@ -304,6 +308,39 @@ pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceEr
 
 /// Gives a split to every group with labelled images that has none yet.
 pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
+    assign_new_splits_with(ws, &BTreeMap::new())
+}
+
+/// The splits a semcurate export recorded for its groups (`SAMPLE/PREFIX` → split), so that
+/// a model trained on the export keeps the source dataset's splits; empty for other datasets.
+pub fn export_splits(root: &Path) -> BTreeMap<String, split::Split> {
+    let text = std::fs::read_to_string(root.join("manifest.json")).unwrap_or_default();
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return BTreeMap::new();
+    };
+    if v.get("format").and_then(|f| f.as_str()) != Some("semcurate-export") {
+        return BTreeMap::new();
+    }
+    let field =
+        |r: &serde_json::Value, k: &str| r.get(k).and_then(|x| x.as_str()).map(String::from);
+    v.get("images")
+        .and_then(|i| i.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let s = split::Split::parse(&field(r, "split")?)?;
+            let name = field(r, "name")?;
+            let prefix = name.split('-').next().unwrap_or(&name);
+            Some((format!("{}/{prefix}", field(r, "sample")?), s))
+        })
+        .collect()
+}
+
+/// [`assign_new_splits`], giving groups that have a split in `preset` that one.
+pub fn assign_new_splits_with(
+    ws: &mut Workspace,
+    preset: &BTreeMap<String, split::Split>,
+) -> Result<usize, WorkspaceError> {
     let (fractions, seed) = split_params(ws)?;
     let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();
     for r in ws.images()?.iter().filter(|r| !r.missing) {
@@ -315,8 +352,17 @@ pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
         // Tiles of a site share a pixel size; the largest bin seen stands for the group.
         g.stratum = g.stratum.max(r.bin.map(|b| b as usize));
     }
-    let existing = ws.splits()?;
-    let new = split::assign_stratified(&groups, &existing, fractions, seed);
+    let mut existing = ws.splits()?;
+    let mut new = BTreeMap::new();
+    for (g, s) in preset {
+        if groups.get(g).is_some_and(|i| i.labelled > 0) && !existing.contains_key(g) {
+            existing.insert(g.clone(), *s);
+            new.insert(g.clone(), *s);
+        }
+    }
+    new.extend(split::assign_stratified(
+        &groups, &existing, fractions, seed,
+    ));
     let tx = ws.transaction()?;
     for (g, s) in &new {
         tx.set_split(g, *s)?;

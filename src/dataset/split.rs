@@ -40,7 +40,7 @@ impl Split {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
-    fn index(self) -> usize {
+    pub fn index(self) -> usize {
         self as usize
     }
 }

@@ -100,6 +100,37 @@ pub struct ModelCard {
     pub test: Option<MetricsCard>,
     /// Mean inference time per test image on the training backend, in ms.
     pub ms_per_image: Option<f64>,
+    /// Which labels it learnt from: an export, corrections made in the workspace.
+    #[serde(default)]
+    pub labels: LabelsSeen,
+}
+
+/// The labels a model learnt from, beyond the files: the export it was trained on and the
+/// corrections and acceptances made in the workspace.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LabelsSeen {
+    /// The dataset is a `semcurate export`: which one.
+    pub export: Option<ExportSeen>,
+    /// Images whose label was corrected by hand in the workspace.
+    pub corrected_images: usize,
+    /// Images a person accepted.
+    pub accepted_images: usize,
+    /// SHA-256 over the corrected and accepted labels used, 16 hex digits.
+    pub corrections_fingerprint: Option<String>,
+    /// Trained on corrected and accepted images only (`--corrected-only`).
+    pub corrected_only: bool,
+}
+
+/// The export a model was trained on, from its manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportSeen {
+    pub fingerprint: String,
+    pub source_dataset: String,
+    /// Files (images or tiles) in the export.
+    pub files: usize,
+    /// Of them, with corrected masks, and accepted.
+    pub corrected: usize,
+    pub accepted: usize,
 }
 
 impl ModelCard {
@@ -147,6 +178,28 @@ impl ModelCard {
             "- backend {}, {:.0} s of training, semcurate {}",
             self.backend, self.training_seconds, self.semcurate_version
         );
+        if let Some(e) = &self.labels.export {
+            let _ = writeln!(
+                s,
+                "- the dataset is export `{}` of `{}`: {} files, {} with corrected masks, {} accepted",
+                e.fingerprint, e.source_dataset, e.files, e.corrected, e.accepted
+            );
+        }
+        let l = &self.labels;
+        if l.corrected_images + l.accepted_images > 0 || l.corrected_only {
+            let _ = writeln!(
+                s,
+                "- workspace labels: {} corrected and {} accepted images (fingerprint `{}`){}",
+                l.corrected_images,
+                l.accepted_images,
+                l.corrections_fingerprint.as_deref().unwrap_or("-"),
+                if l.corrected_only {
+                    ", trained on these only"
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(ms) = self.ms_per_image {
             let _ = writeln!(
                 s,

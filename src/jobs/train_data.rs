@@ -1,0 +1,304 @@
+//! What a training run learns from: the labelled images of each split, grouped by scale bin,
+//! with their current labels (mask files with the workspace's corrections, proposals a person
+//! corrected or accepted), never rejected images; and what the model card records about them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::dataset::load::{LabelledImage, load_image, load_labelled};
+use crate::dataset::split::Split;
+use crate::dataset::workspace::{Decision, ImageRow, Workspace};
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::labels::current::{LabelRecord, LabelSource, resolve};
+use crate::model::card::{ExportSeen, LabelsSeen};
+use crate::model::train::TrainData;
+
+/// Labelled images of one split, grouped by scale bin.
+pub type ByBin = Vec<Vec<LabelledImage>>;
+
+/// A dataset's labelled images, loaded and grouped for a training run.
+pub struct PreparedData {
+    pub data: TrainData,
+    pub test: ByBin,
+    /// Of every image used (train, val, test), corrections included: see [`data_fingerprint`].
+    pub fingerprint: String,
+    /// Labelled images that could not be loaded and were left out.
+    pub unreadable: usize,
+    /// Which labels the run saw, for the model card.
+    pub labels: LabelsSeen,
+}
+
+/// Why a training run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainSetupError {
+    #[error(
+        "no labelled images with a pixel size in the train split of '{0}': check `semcurate stats`"
+    )]
+    NoTrainImages(PathBuf),
+    #[error(
+        "no corrected or accepted images with a pixel size in '{0}': correct some in the TUI first, or train without --corrected-only"
+    )]
+    NoCorrections(PathBuf),
+    #[error("cannot read the corrections of '{image}': {message}")]
+    Journal { image: String, message: String },
+    #[error(transparent)]
+    Workspace(#[from] crate::dataset::workspace::WorkspaceError),
+}
+
+/// The label state of the candidate rows, read from the workspace on this thread.
+struct Labels {
+    records: HashMap<i64, LabelRecord>,
+    accepted: HashMap<i64, bool>,
+}
+
+/// One loaded row, or why not.
+enum Loaded {
+    Image(Box<LabelledImage>, LabelSource, bool, Option<[u8; 32]>),
+    NotSelected,
+    Failed,
+}
+
+/// Loads the train, val and test images of the dataset at `root` (indexed in `ws`), grouped by
+/// scale bin under `bins`. `corrected_only`: only images whose label was corrected or accepted
+/// in the workspace (with no split yet, they train).
+pub fn prepare_data(
+    root: &Path,
+    ws: &Workspace,
+    schema: &ClassSchema,
+    bins: &ScaleBins,
+    corrected_only: bool,
+) -> Result<PreparedData, TrainSetupError> {
+    let rows = ws.images()?;
+    let splits = ws.splits()?;
+    let decisions = ws.review_status()?;
+    let edited = ws.edit_counts()?;
+    let models: Vec<String> = ws.models()?.into_iter().map(|(h, _)| h).collect();
+    let decision = |r: &ImageRow| decisions.get(&r.id).map(|d| d.decision);
+    let mut labels = Labels {
+        records: HashMap::new(),
+        accepted: HashMap::new(),
+    };
+    let mut by_split: [Vec<&ImageRow>; 3] = Default::default();
+    for r in rows.iter().filter(|r| !r.missing && r.pixel_size.is_some()) {
+        let accepted = decision(r) == Some(Decision::Accepted);
+        let has_journal = edited.contains_key(&r.id);
+        let proposal_label = !r.is_labelled() && (has_journal || accepted);
+        if decision(r) == Some(Decision::Rejected)
+            || !(r.is_labelled() || proposal_label)
+            || (corrected_only && !has_journal && !accepted)
+        {
+            continue;
+        }
+        let split = match (splits.get(&r.group), corrected_only || proposal_label) {
+            (Some(s), _) => *s,
+            (None, true) => Split::Train,
+            (None, false) => continue,
+        };
+        if has_journal || accepted {
+            let rec =
+                LabelRecord::fetch(ws, r, &models).map_err(|message| TrainSetupError::Journal {
+                    image: r.image_path.clone(),
+                    message,
+                })?;
+            labels.records.insert(r.id, rec);
+            labels.accepted.insert(r.id, accepted);
+        }
+        by_split[split.index()].push(r);
+    }
+    let [train_rows, val_rows, test_rows] = by_split;
+    let mut seen = Seen::default();
+    let (train, f1) = load_by_bin(
+        root,
+        &train_rows,
+        schema,
+        bins,
+        &labels,
+        corrected_only,
+        &mut seen,
+    );
+    let (val, f2) = load_by_bin(
+        root,
+        &val_rows,
+        schema,
+        bins,
+        &labels,
+        corrected_only,
+        &mut seen,
+    );
+    let (test, f3) = load_by_bin(
+        root,
+        &test_rows,
+        schema,
+        bins,
+        &labels,
+        corrected_only,
+        &mut seen,
+    );
+    if train.iter().all(Vec::is_empty) {
+        return Err(if corrected_only {
+            TrainSetupError::NoCorrections(root.to_path_buf())
+        } else {
+            TrainSetupError::NoTrainImages(root.to_path_buf())
+        });
+    }
+    let (fingerprint, labels) = seen.finish(root, corrected_only);
+    Ok(PreparedData {
+        data: TrainData { train, val },
+        test,
+        fingerprint,
+        unreadable: f1 + f2 + f3,
+        labels,
+    })
+}
+
+/// What was loaded, for the fingerprint and the card.
+#[derive(Default)]
+struct Seen {
+    /// `(image path, image fp, mask path, mask fp)` of every image used.
+    files: Vec<String>,
+    /// `(image path, SHA-256 of the classes)` of every corrected or accepted label.
+    corrections: Vec<(String, [u8; 32])>,
+    corrected: usize,
+    accepted: usize,
+}
+
+impl Seen {
+    fn add(&mut self, row: &ImageRow, source: LabelSource, accepted: bool, hash: Option<[u8; 32]>) {
+        self.files.push(format!(
+            "{}\t{}\t{}\t{}\n",
+            row.image_path,
+            row.image_fp,
+            row.mask_path.as_deref().unwrap_or(""),
+            row.mask_fp.as_deref().unwrap_or("")
+        ));
+        if let Some(h) = hash {
+            self.corrections.push((row.image_path.clone(), h));
+        }
+        self.corrected += usize::from(source == LabelSource::Corrected);
+        self.accepted += usize::from(accepted);
+    }
+
+    fn finish(mut self, root: &Path, corrected_only: bool) -> (String, LabelsSeen) {
+        self.files.sort();
+        self.corrections.sort();
+        let mut h = Sha256::new();
+        for l in &self.files {
+            h.update(l.as_bytes());
+        }
+        let corrections_fingerprint = (!self.corrections.is_empty()).then(|| {
+            let mut c = Sha256::new();
+            for (p, d) in &self.corrections {
+                c.update(p.as_bytes());
+                c.update(d);
+            }
+            crate::hashing::short_hex(c)
+        });
+        // Without corrections the fingerprint is that of the files alone, as before.
+        if let Some(c) = &corrections_fingerprint {
+            h.update(c.as_bytes());
+        }
+        let labels = LabelsSeen {
+            export: export_seen(root),
+            corrected_images: self.corrected,
+            accepted_images: self.accepted,
+            corrections_fingerprint,
+            corrected_only,
+        };
+        (crate::hashing::short_hex(h), labels)
+    }
+}
+
+/// The export a dataset is, from its `manifest.json`.
+fn export_seen(root: &Path) -> Option<ExportSeen> {
+    let m = crate::export::manifest::read(root).ok()?;
+    let count = |f: &dyn Fn(&crate::export::manifest::ManifestRow) -> bool| {
+        m.images.iter().filter(|r| f(r)).count()
+    };
+    Some(ExportSeen {
+        fingerprint: m.fingerprint.clone(),
+        source_dataset: m.dataset.clone(),
+        files: m.images.len(),
+        corrected: count(&|r| r.mask_source == "corrected"),
+        accepted: count(&|r| r.review_status == "accepted"),
+    })
+}
+
+/// Loads the given rows in parallel, grouped by bin; rows that cannot be loaded are skipped
+/// and counted.
+fn load_by_bin(
+    root: &Path,
+    rows: &[&ImageRow],
+    schema: &ClassSchema,
+    bins: &ScaleBins,
+    labels: &Labels,
+    corrected_only: bool,
+    seen: &mut Seen,
+) -> (ByBin, usize) {
+    let loaded: Vec<Loaded> = rows
+        .par_iter()
+        .map(|r| load_one(root, r, schema, labels, corrected_only))
+        .collect();
+    let mut out: ByBin = (0..bins.len()).map(|_| Vec::new()).collect();
+    let mut failed = 0;
+    for (row, l) in rows.iter().zip(loaded) {
+        match l {
+            Loaded::Image(img, source, accepted, hash) => {
+                seen.add(row, source, accepted, hash);
+                let k = bins.bin_of(img.pixel_size);
+                out[k].push(*img);
+            }
+            Loaded::NotSelected => {}
+            Loaded::Failed => failed += 1,
+        }
+    }
+    (out, failed)
+}
+
+fn load_one(
+    root: &Path,
+    row: &ImageRow,
+    schema: &ClassSchema,
+    labels: &Labels,
+    corrected_only: bool,
+) -> Loaded {
+    let Some(record) = labels.records.get(&row.id) else {
+        return match load_labelled(root, row, schema) {
+            Ok(Some(i)) => Loaded::Image(Box::new(i), LabelSource::File, false, None),
+            _ => Loaded::Failed,
+        };
+    };
+    let accepted = labels.accepted.get(&row.id).copied().unwrap_or(false);
+    let (Ok(Some(label)), Some(pixel_size)) =
+        (resolve(root, row, schema, record, accepted), row.pixel_size)
+    else {
+        return Loaded::Failed;
+    };
+    if corrected_only && label.source == LabelSource::File && !accepted {
+        return Loaded::NotSelected;
+    }
+    let Ok(image) = load_image(root, row) else {
+        return Loaded::Failed;
+    };
+    if image.pixels.len() != label.classes.len()
+        || label
+            .classes
+            .iter()
+            .any(|&c| usize::from(c) >= schema.len())
+    {
+        return Loaded::Failed;
+    }
+    let hash = (label.source != LabelSource::File).then(|| Sha256::digest(&label.classes).into());
+    Loaded::Image(
+        Box::new(LabelledImage {
+            image,
+            mask: label.classes,
+            pixel_size,
+        }),
+        label.source,
+        accepted,
+        hash,
+    )
+}

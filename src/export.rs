@@ -203,6 +203,8 @@ struct Selection {
     edit_ops: HashMap<i64, u32>,
     models: Vec<String>,
     rock_types: HashMap<String, String>,
+    /// The index's problems per image: `path: message`.
+    problems: HashMap<i64, String>,
 }
 
 impl Selection {
@@ -237,7 +239,16 @@ impl Selection {
             .map(|r| (r.sample.clone(), r.stem.clone()))
             .collect();
         let models = ws.models()?;
+        let mut problems: HashMap<i64, String> = HashMap::new();
+        for (id, p) in ws.problems()? {
+            if let Some(id) = id {
+                problems
+                    .entry(id)
+                    .or_insert_with(|| format!("{}: {}", p.path, p.message));
+            }
+        }
         Ok(Self {
+            problems,
             names: names::assign(&pairs),
             rock_types: rock_types(&opts.root),
             models: models.into_iter().map(|(h, _)| h).collect(),
@@ -258,6 +269,7 @@ impl Selection {
                 .get(&row.group)
                 .map_or_else(String::new, |s| s.as_str().to_string()),
             rock_type: self.rock_types.get(&row.sample).cloned(),
+            problem: self.problems.get(&row.id).cloned(),
             record,
         }
     }

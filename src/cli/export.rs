@@ -2,6 +2,7 @@
 //! MineralClassifier layout with a manifest, for retraining.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::dataset::ClassSchema;
@@ -79,6 +80,40 @@ impl Args {
         }
     }
 
+    /// The command in a canonical form: only what shapes the output, in a fixed order, so the
+    /// same export made twice (say once with `--force`) records the same command.
+    fn canonical_command(&self) -> String {
+        let mut c = format!(
+            "semcurate export {} {}",
+            show(&self.dataset),
+            show(&self.out)
+        );
+        let mut push = |flag: &str, v: Option<String>| {
+            if let Some(v) = v {
+                let _ = write!(c, " --{flag} {v}");
+            }
+        };
+        push("only", (!self.only.is_empty()).then(|| self.only.join(",")));
+        push("schema", self.schema.clone());
+        push("source-schema", self.source_schema.clone());
+        push("tile", self.tile.map(|t| t.to_string()));
+        push(
+            "split",
+            (!self.split.is_empty()).then(|| self.split.join(",")),
+        );
+        push("workspace", self.workspace.as_ref().map(|w| show(w)));
+        push(
+            "mask-map",
+            self.mask_map.as_ref().map(|m| {
+                m.0.iter()
+                    .map(|(v, c)| format!("{v}={c}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }),
+        );
+        c
+    }
+
     fn only(&self) -> Only {
         if self.only.is_empty() {
             return Only::ALL;
@@ -112,7 +147,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         splits,
         tile: args.tile,
         force: args.force,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        command: args.canonical_command(),
     };
     let progress = CliProgress::new(args.quiet);
     let report = export(&mut ws, &opts, &progress)?;

@@ -36,6 +36,8 @@ pub struct ImageJob<'a> {
     pub decision: Option<&'a DecisionEntry>,
     pub split: String,
     pub rock_type: Option<String>,
+    /// What the index found wrong with its files, if anything.
+    pub problem: Option<String>,
 }
 
 /// What became of one image.
@@ -77,6 +79,13 @@ pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Wri
     let accepted = job
         .decision
         .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+    let why = || job.problem.clone().unwrap_or_default();
+    if !row.is_readable() {
+        return Written::LeftOut(format!("the image cannot be read: {}", why()));
+    }
+    if row.mask_path.is_some() && !row.is_labelled() {
+        return Written::LeftOut(format!("the mask cannot be used: {}", why()));
+    }
     let Some(pixel_size) = row.pixel_size else {
         return Written::LeftOut(
             "no pixel size: add input-features/NAME.txt or pass --pixel-size".into(),

@@ -348,3 +348,123 @@ pub fn write_grey(path: &Path, w: u32, h: u32, values: &[u8]) {
         ),
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Corrections as the editor makes them (session + journal), without a terminal.
+
+/// Corrects the mask of `sample`/`stem` the way the editor does: one fill stroke that sets
+/// every pixel `pick` chooses to `class`, journalled in the workspace (indexed first). Returns
+/// the corrected mask.
+pub fn correct(
+    root: &Path,
+    sample: &str,
+    stem: &str,
+    pick: impl Fn(usize, u8) -> bool,
+    class: u8,
+) -> Vec<u8> {
+    use semcurate::dataset::load::load_mask;
+    use semcurate::dataset::workspace::Workspace;
+    use semcurate::labels::journal::{JournalReq, base_for, to_row};
+    use semcurate::review::edit::{EditSession, JournalOp, Locks, Tool};
+    semcurate()
+        .args(["index", "--quiet"])
+        .arg(root)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let mut ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
+    let row = ws
+        .images()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.sample == sample && r.stem == stem)
+        .unwrap_or_else(|| panic!("{sample}/{stem} is not indexed"));
+    let schema = semcurate::dataset::ClassSchema::for_dataset(root).unwrap();
+    let mask = load_mask(root, &row, &schema).unwrap().unwrap();
+    let (w, h) = (row.width.unwrap(), row.height.unwrap());
+    let base = base_for(&row, None, "tester").unwrap();
+    let mut s = EditSession::new(w, h, mask.clone());
+    let pixels: Vec<usize> = (0..mask.len()).filter(|&i| pick(i, mask[i])).collect();
+    for stroke in s.apply(Tool::Fill, pixels, |_| class, &Locks::default()) {
+        let req = JournalReq {
+            image_id: row.id,
+            base: base.clone(),
+            op: JournalOp::Stroke(stroke),
+            user: "tester".into(),
+            at_ms: 1_700_000_000_000,
+        };
+        ws.append_edit(row.id, &base, &to_row(&req)).unwrap();
+    }
+    s.mask.classes().to_vec()
+}
+
+/// Records a review decision for `sample`/`stem` (`accepted`, `rejected`, …).
+pub fn decide(root: &Path, sample: &str, stem: &str, decision: &str) {
+    use semcurate::dataset::workspace::{Decision, DecisionEntry, Workspace};
+    let ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
+    let row = ws
+        .images()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.sample == sample && r.stem == stem)
+        .unwrap();
+    ws.record_decision(&DecisionEntry {
+        image_id: row.id,
+        decision: Decision::parse(decision).unwrap(),
+        note: String::new(),
+        user: "tester".into(),
+        at: 1_700_000_000,
+    })
+    .unwrap();
+}
+
+/// A Python with numpy and Pillow for the docs/*.py checks: `$SEMCURATE_PYTHON`, else
+/// `python3`. `None` (the check is skipped, said on stderr) when it has neither, unless
+/// `$SEMCURATE_REQUIRE_PYTHON` is set (CI sets it), which makes that a failure.
+pub fn python() -> Option<String> {
+    let py = std::env::var("SEMCURATE_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import numpy, PIL"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(py);
+    }
+    assert!(
+        std::env::var_os("SEMCURATE_REQUIRE_PYTHON").is_none(),
+        "{py} has no numpy and Pillow, and SEMCURATE_REQUIRE_PYTHON is set"
+    );
+    eprintln!("SKIPPED the Python check: {py} has no numpy and Pillow (set SEMCURATE_PYTHON)");
+    None
+}
+
+/// Runs `docs/check_export.py` on an export; returns its exit code and output.
+pub fn check_export(py: &str, out: &Path) -> (i32, String) {
+    let o = std::process::Command::new(py)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/check_export.py"))
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+/// Every file under `dir` with its bytes, by relative path.
+pub fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path().strip_prefix(dir).unwrap().to_path_buf(),
+                fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! `semcurate export`: the study's layout and rules, corrections and decisions, schemas, tiles,
 //! bad input, refusal of what is not its own, byte-identical repeats, and kill -9 safety.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::naive_bytecount)]
 
 mod common;
 

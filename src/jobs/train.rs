@@ -78,10 +78,13 @@ fn initial_nets(
     let Some(dir) = &job.init else {
         return Ok(vec![None; job.config.bins.len()]);
     };
-    let start = MultiUNet::load(dir, device)?;
-    start.config.check_schema(&job.config.schema)?;
+    let (start, nets) = MultiUNet::load_nets(dir, device)?;
+    start.check_schema(&job.config.schema)?;
     Ok((0..job.config.bins.len())
-        .map(|k| Some(start.net_for(representative(&job.config.bins, k)).1.clone()))
+        .map(|k| {
+            let used = start.route(representative(&job.config.bins, k)).used;
+            nets[used].clone()
+        })
         .collect())
 }
 

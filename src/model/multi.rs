@@ -55,6 +55,17 @@ impl MultiUNet {
 
     /// Reads `dir/config.json` and the weights of every trained bin.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, ModelError> {
+        let (config, nets) = Self::load_nets(dir, device)?;
+        Ok(Self::new(config, nets, device.clone()))
+    }
+
+    /// The config and the per-bin networks of `dir`, without the fused inference forms: what
+    /// fine-tuning starts from (folding batch norm on an autodiff device makes tensors that
+    /// cannot be trained).
+    pub fn load_nets(
+        dir: &Path,
+        device: &Device,
+    ) -> Result<(ModelConfig, Vec<Option<UNet>>), ModelError> {
         let config = ModelConfig::load(dir)?;
         let mut nets = Vec::with_capacity(config.trained.len());
         for (k, &trained) in config.trained.iter().enumerate() {
@@ -68,7 +79,7 @@ impl MultiUNet {
                 None
             });
         }
-        Ok(Self::new(config, nets, device.clone()))
+        Ok((config, nets))
     }
 
     /// Writes the config and the weights of every trained bin into `dir` (created if needed).

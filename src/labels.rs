@@ -3,3 +3,4 @@
 
 pub mod current;
 pub mod journal;
+pub mod status;

@@ -43,6 +43,8 @@ pub enum Report {
     /// The index was refreshed: all present and missing rows.
     Rows(Vec<ImageRow>),
     Reviews(HashMap<i64, DecisionEntry>),
+    /// Edit journal lengths now and at the last export, per image.
+    Labels(crate::labels::status::ExportState),
     Overview(Box<Overview>),
     Job(JobEvent),
     /// A mask edit was committed to the image's journal (its position `seq`).

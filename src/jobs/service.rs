@@ -314,11 +314,19 @@ fn reindex(
         .map_err(|e| JobError::Invalid(format!("cannot index '{}': {e}", paths.root.display())))?;
     let rows = ws.images()?;
     let reviews = ws.review_status()?;
+    let labels = crate::labels::status::ExportState::read(ws)?;
     let message = format!(
         "indexed: {} images found, {} read",
         summary.found, summary.read
     );
-    Ok((vec![Report::Rows(rows), Report::Reviews(reviews)], message))
+    Ok((
+        vec![
+            Report::Rows(rows),
+            Report::Reviews(reviews),
+            Report::Labels(labels),
+        ],
+        message,
+    ))
 }
 
 /// Batch prediction of every image without a current prediction.

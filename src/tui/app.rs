@@ -77,6 +77,8 @@ pub struct Marks {
     pub flags: HashMap<i64, &'static str>,
     /// Latest review decision.
     pub reviews: HashMap<i64, DecisionEntry>,
+    /// Edit journals now and at the last export.
+    pub labels: crate::labels::status::ExportState,
 }
 
 /// The whole UI state.
@@ -229,7 +231,14 @@ impl App {
             }
             Event::Overview(ov) => self.on_overview(ov),
             Event::Job(j) => self.on_job(j),
-            Event::EditSaved { image_id, .. } => self.on_edit_saved(image_id),
+            Event::Labels(l) => {
+                self.marks.labels = l;
+                Vec::new()
+            }
+            Event::EditSaved { image_id, seq } => {
+                self.marks.labels.edit_saved(image_id, seq);
+                self.on_edit_saved(image_id)
+            }
             Event::Failed(message) => {
                 self.say(message, Severity::Error);
                 Vec::new()

@@ -32,6 +32,7 @@ pub enum Event {
     /// The index was refreshed: all present and missing rows.
     Rows(Vec<ImageRow>),
     Reviews(HashMap<i64, DecisionEntry>),
+    Labels(crate::labels::status::ExportState),
     Overview(Box<Overview>),
     Job(JobEvent),
     /// A mask edit is safe in the workspace.
@@ -66,6 +67,7 @@ impl From<Report> for Event {
             },
             Report::Rows(rows) => Self::Rows(rows),
             Report::Reviews(r) => Self::Reviews(r),
+            Report::Labels(l) => Self::Labels(l),
             Report::Overview(ov) => Self::Overview(ov),
             Report::Job(j) => Self::Job(j),
             Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },

@@ -114,6 +114,15 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
 }
 
 fn job_text(app: &App) -> String {
+    let unexported = match app.marks.labels.unexported_count() {
+        0 => String::new(),
+        1 => "1 correction not exported · ".into(),
+        n => format!("{n} corrections not exported · "),
+    };
+    format!("{unexported}{}", task_text(app))
+}
+
+fn task_text(app: &App) -> String {
     if app.indexing {
         return "indexing… ".into();
     }

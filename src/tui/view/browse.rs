@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, Widget};
 
 use crate::dataset::workspace::{Decision, ImageRow};
+use crate::labels::status::MaskStatus;
 
 use super::super::app::{App, Entry};
 use super::super::layout::{self, Panes};
@@ -50,7 +51,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
             Constraint::Min(18),
             Constraint::Length(6),
             Constraint::Length(3),
-            Constraint::Length(5),
+            Constraint::Length(9),
             Constraint::Length(5),
             Constraint::Length(4),
             Constraint::Length(9),
@@ -74,6 +75,20 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
         .style(app.theme.title(false))
 }
 
+/// The image's current mask: original, corrected (warned while not yet exported), accepted.
+fn mask_cell<'a>(app: &App, r: &ImageRow) -> Line<'a> {
+    let t = &app.theme;
+    let status = app.marks.labels.status(r, app.marks.reviews.get(&r.id));
+    let style = match status {
+        MaskStatus::Original => t.text(),
+        MaskStatus::Corrected if app.marks.labels.unexported(r.id) => t.warn(),
+        MaskStatus::Corrected | MaskStatus::Accepted => t.ok(),
+        MaskStatus::Bad => t.error(),
+        MaskStatus::None => t.dim(),
+    };
+    Line::styled(status.as_str(), style)
+}
+
 fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
     let t = &app.theme;
     let miou = app.marks.miou.get(&r.id).copied();
@@ -87,13 +102,7 @@ fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
         Line::raw(format!("  {}", r.stem)),
         Line::raw(r.pixel_size.map_or("?".into(), |p| format!("{p:.3}"))),
         Line::raw(r.bin.map_or("?".into(), |b| b.to_string())),
-        if r.is_labelled() {
-            Line::styled("yes", t.text())
-        } else if r.mask_path.is_some() {
-            Line::styled("bad", t.error())
-        } else {
-            Line::styled("–", t.dim())
-        },
+        mask_cell(app, r),
         Line::from(Span::styled(super::fmt_opt(miou), t.iou(miou))),
         Line::styled(
             app.marks

@@ -212,3 +212,33 @@ fn scale_bars_have_round_lengths() {
     assert_eq!(scale_bar(0.024, 1.0), Some((8, "200 nm".into())));
     assert_eq!(scale_bar(0.0, 1.0), None);
 }
+
+#[test]
+fn corrected_images_are_marked_and_unexported_ones_counted() {
+    let mut a = sized(100, 24);
+    a.indexing = false;
+    let first = a.rows[0].id;
+    a.handle(Event::EditSaved {
+        image_id: first,
+        seq: 2,
+    });
+    let (text, buf) = render(&a, 100, 24);
+    assert!(text.contains("1 correction not exported"), "{text}");
+    let line = text.lines().find(|l| l.contains("a-01")).unwrap();
+    assert!(line.contains("corrected"), "{line}");
+    // Corrections waiting for an export are marked in the warning colour.
+    let y = text.lines().position(|l| l.contains("a-01")).unwrap() as u16;
+    let x = line.find("corrected").unwrap();
+    let x = line[..x].chars().count() as u16;
+    assert_eq!(buf[(x, y)].fg, a.theme.warn().fg.unwrap());
+    // After an export that included it, the count is gone and the mark is calm.
+    let mut labels = a.marks.labels.clone();
+    labels.exported.insert(first, 2);
+    a.handle(Event::Labels(labels));
+    let (text, _) = render(&a, 100, 24);
+    assert!(!text.contains("not exported"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("a-01") && l.contains("corrected"))
+    );
+}

@@ -6,6 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::labels::status::MaskStatus;
+
 use super::super::super::app::{App, Current, PredState};
 use super::super::{block, fmt_opt};
 
@@ -70,6 +72,21 @@ fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             format!("{} by {}", e.decision.as_str(), e.user)
         });
     lines.push(Line::styled(review, t.dim()));
+    let labels = &app.marks.labels;
+    let status = labels.status(r, app.marks.reviews.get(&r.id));
+    if matches!(status, MaskStatus::Corrected | MaskStatus::Accepted) {
+        let exported = if labels.unexported(r.id) {
+            (" · not yet exported", t.warn())
+        } else if labels.exported.contains_key(&r.id) {
+            (" · exported", t.ok())
+        } else {
+            ("", t.ok())
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("mask: {}", status.as_str()), t.ok()),
+            Span::styled(exported.0, exported.1),
+        ]));
+    }
     if let Some(e) = &c.mask_error {
         lines.push(Line::styled(format!("mask: {e}"), t.error()));
     } else if c.mask.is_none() && r.is_labelled() {

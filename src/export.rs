@@ -205,6 +205,7 @@ struct Selection {
     rock_types: HashMap<String, String>,
     /// The index's problems per image: `path: message`.
     problems: HashMap<i64, String>,
+    root: PathBuf,
 }
 
 impl Selection {
@@ -249,6 +250,7 @@ impl Selection {
         }
         Ok(Self {
             problems,
+            root: opts.root.clone(),
             names: names::assign(&pairs),
             rock_types: rock_types(&opts.root),
             models: models.into_iter().map(|(h, _)| h).collect(),
@@ -268,7 +270,8 @@ impl Selection {
                 .splits
                 .get(&row.group)
                 .map_or_else(String::new, |s| s.as_str().to_string()),
-            rock_type: self.rock_types.get(&row.sample).cloned(),
+            rock_type: features_rock_type(&self.root, row)
+                .or_else(|| self.rock_types.get(&row.sample).cloned()),
             problem: self.problems.get(&row.id).cloned(),
             record,
         }
@@ -403,6 +406,17 @@ fn write_meta(
         std::fs::write(&p, text).map_err(|e| ExportError::io(&p, e))?;
     }
     Ok(())
+}
+
+/// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and
+/// some study files carry it.
+fn features_rock_type(root: &Path, row: &ImageRow) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(row.features_path.as_ref()?)).ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        let k = k.trim().to_ascii_lowercase().replace('_', " ");
+        (k == "rock type" && !v.trim().is_empty()).then(|| v.trim().to_string())
+    })
 }
 
 /// Rock types per sample from the generator's `synth.json`, when the dataset has one.

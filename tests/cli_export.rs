@@ -411,3 +411,69 @@ fn the_study_check_fails_on_what_the_loader_would_skip_or_misread() {
         "{text}"
     );
 }
+
+/// The quirks of real folders (SPEC 2.1): what can be read is exported in the study's form
+/// (16-bit PNG and TIFF as 8-bit grey PNG, RGB and palette masks as class ids, odd names
+/// renamed), what cannot is listed and left out.
+#[test]
+fn real_folder_quirks_export_cleanly_or_are_listed() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("q");
+    common::quirks_dataset(&root);
+    let s = root.join("10003");
+    common::write(
+        &s.join("input-images/10003_g.v2 x-01.png"),
+        &common::grey_png(16, 16),
+    );
+    common::write(
+        &s.join("output-images/10003_g.v2 x-01.png"),
+        &common::mask_png(16, 16, 10),
+    );
+    common::write(
+        &s.join("input-features/10003_g.v2 x-01.txt"),
+        &common::features("0.5"),
+    );
+    let out = t.path().join("x");
+    let o = export(&root, &out, &[]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    let m = read(&out).unwrap();
+    let names: Vec<&str> = m.images.iter().map(|r| r.name.as_str()).collect();
+    for want in [
+        "10003_a-01",
+        "10003_a-02",
+        "10003_b-01",
+        "10003_e-01",
+        "10003_e-02",
+        "10003_f-02",
+        "10003_g_v2_x-01",
+    ] {
+        assert!(
+            names.contains(&want),
+            "{want} not exported: {names:?}\n{text}"
+        );
+    }
+    // Labelled images with a problem are listed; unlabelled ones (b-03, b-04, d-01: bad pixel
+    // sizes, a truncated PNG, no masks) are not the export's business.
+    for bad in ["10003_b-02", "10003_d-02", "10003_d-03", "10003_f-01"] {
+        assert!(!names.contains(&bad), "{bad} exported");
+        assert!(text.contains(bad), "{bad} not listed:\n{text}");
+    }
+    assert!(!names.contains(&"10003_d-01") && !text.contains("10003_d-01"));
+    assert!(text.contains("left out 4 images"), "{text}");
+    let tif = row(&m, "10003_e-02");
+    assert_eq!(tif.source_image, "10003/input-images/10003_e-02.tif");
+    assert!(tif.image.ends_with("10003_e-02.png"));
+    let renamed = row(&m, "10003_g_v2_x-01");
+    assert!(renamed.renamed);
+    assert_eq!(
+        renamed.source_image,
+        "10003/input-images/10003_g.v2 x-01.png"
+    );
+    study_check(&out);
+}

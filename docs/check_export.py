@@ -64,8 +64,11 @@ def main(root):
     groups = {}
     for sample in samples:
         if sample.name.startswith("."):
-            problems.append(
-                f"{sample.name}/: a hidden folder at the export's root would be listed as a sample"
+            # semcurate's own workspace, when `semcurate train` ran on the export.
+            print(
+                f"warning: {sample.name}/ at the export's root: a loader that lists every "
+                "folder takes it for a sample; delete it (or train with --workspace DIR) "
+                "before handing the export to the study's code"
             )
             continue
         images = sample / "input-images"

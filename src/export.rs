@@ -388,24 +388,33 @@ fn build_manifest(
     })
 }
 
-/// Writes `manifest.json`, `manifest.csv`, `classes.toml` and `EXPORT.md`.
+/// Writes `manifest.json`, `manifest.csv` (both streamed), `classes.toml` and `EXPORT.md`.
 fn write_meta(
     dir: &Path,
     m: &Manifest,
     target: &ClassSchema,
     left_out: usize,
 ) -> Result<(), ExportError> {
-    let json = serde_json::to_string_pretty(m).map_err(|e| ExportError::Schema(e.to_string()))?;
-    for (name, text) in [
-        (manifest::MANIFEST_JSON, json + "\n"),
-        (manifest::MANIFEST_CSV, manifest::to_csv(m)),
-        ("classes.toml", to_toml(target)),
-        ("EXPORT.md", manifest::readme(m, left_out)),
-    ] {
+    use std::io::Write as _;
+    let stream = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
         let p = dir.join(name);
-        std::fs::write(&p, text).map_err(|e| ExportError::io(&p, e))?;
-    }
-    Ok(())
+        let file = std::fs::File::create(&p).map_err(|e| ExportError::io(&p, e))?;
+        let mut w = std::io::BufWriter::new(file);
+        f(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| ExportError::io(&p, e))
+    };
+    stream(manifest::MANIFEST_JSON, &|w| {
+        serde_json::to_writer_pretty(&mut *w, m).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })?;
+    stream(manifest::MANIFEST_CSV, &|mut w| {
+        manifest::write_csv(m, &mut w)
+    })?;
+    stream("classes.toml", &|w| w.write_all(to_toml(target).as_bytes()))?;
+    stream("EXPORT.md", &|w| {
+        w.write_all(manifest::readme(m, left_out).as_bytes())
+    })
 }
 
 /// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and

@@ -314,24 +314,32 @@ pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
 /// The splits a semcurate export recorded for its groups (`SAMPLE/PREFIX` → split), so that
 /// a model trained on the export keeps the source dataset's splits; empty for other datasets.
 pub fn export_splits(root: &Path) -> BTreeMap<String, split::Split> {
-    let text = std::fs::read_to_string(root.join("manifest.json")).unwrap_or_default();
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+    #[derive(serde::Deserialize)]
+    struct Row {
+        name: String,
+        sample: String,
+        split: String,
+    }
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        format: String,
+        images: Vec<Row>,
+    }
+    let Ok(file) = std::fs::File::open(root.join("manifest.json")) else {
         return BTreeMap::new();
     };
-    if v.get("format").and_then(|f| f.as_str()) != Some("semcurate-export") {
+    let Ok(m) = serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(file)) else {
+        return BTreeMap::new();
+    };
+    if m.format != "semcurate-export" {
         return BTreeMap::new();
     }
-    let field =
-        |r: &serde_json::Value, k: &str| r.get(k).and_then(|x| x.as_str()).map(String::from);
-    v.get("images")
-        .and_then(|i| i.as_array())
-        .into_iter()
-        .flatten()
+    m.images
+        .iter()
         .filter_map(|r| {
-            let s = split::Split::parse(&field(r, "split")?)?;
-            let name = field(r, "name")?;
-            let prefix = name.split('-').next().unwrap_or(&name);
-            Some((format!("{}/{prefix}", field(r, "sample")?), s))
+            let s = split::Split::parse(&r.split)?;
+            let prefix = r.name.split('-').next().unwrap_or(&r.name);
+            Some((format!("{}/{prefix}", r.sample), s))
         })
         .collect()
 }

@@ -90,20 +90,25 @@ pub struct Manifest {
     pub images: Vec<ManifestRow>,
 }
 
-/// The source dataset named by an earlier export's manifest in `out`.
+/// The source dataset named by an earlier export's manifest in `out`. Streams the file and
+/// skips the rows, so a 64,000-row manifest costs no memory.
 pub fn read_dataset_of(out: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(out.join(MANIFEST_JSON)).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    (v.get("format")?.as_str()? == FORMAT).then_some(())?;
-    v.get("dataset")?.as_str().map(str::to_string)
+    #[derive(Deserialize)]
+    struct Head {
+        format: String,
+        dataset: String,
+    }
+    let file = std::fs::File::open(out.join(MANIFEST_JSON)).ok()?;
+    let head: Head = serde_json::from_reader(std::io::BufReader::new(file)).ok()?;
+    (head.format == FORMAT).then_some(head.dataset)
 }
 
 /// Reads a manifest (for training on an export and for checks).
 pub fn read(out: &Path) -> Result<Manifest, String> {
     let path = out.join(MANIFEST_JSON);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let m: Manifest =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let file = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let m: Manifest = serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     if m.format != FORMAT {
         return Err(format!(
             "{} is not a semcurate export manifest",
@@ -140,8 +145,9 @@ fn opt<T: ToString>(v: Option<&T>) -> String {
     v.map_or_else(String::new, ToString::to_string)
 }
 
-/// `manifest.csv`: one row per file, class pixel counts as `px_SHORT` columns.
-pub fn to_csv(m: &Manifest) -> String {
+/// `manifest.csv`: one row per file, class pixel counts as `px_SHORT` columns; streamed, so a
+/// 64,000-tile export does not hold its text in memory.
+pub fn write_csv(m: &Manifest, w: &mut impl std::io::Write) -> std::io::Result<()> {
     let mut head = vec![
         "name",
         "sample",
@@ -177,8 +183,11 @@ pub fn to_csv(m: &Manifest) -> String {
     .collect::<Vec<_>>();
     head.extend(m.class_short.iter().map(|s| format!("px_{s}")));
     head.extend(["image_sha256".into(), "mask_sha256".into()]);
-    let mut out = head.iter().map(|h| field(h)).collect::<Vec<_>>().join(",");
-    out.push('\n');
+    writeln!(
+        w,
+        "{}",
+        head.iter().map(|h| field(h)).collect::<Vec<_>>().join(",")
+    )?;
     for r in &m.images {
         let mut f = vec![
             r.name.clone(),
@@ -213,11 +222,13 @@ pub fn to_csv(m: &Manifest) -> String {
         ];
         f.extend(r.class_pixels.iter().map(ToString::to_string));
         f.extend([r.image_sha256.clone(), r.mask_sha256.clone()]);
-        let line = f.iter().map(|x| field(x)).collect::<Vec<_>>().join(",");
-        out.push_str(&line);
-        out.push('\n');
+        writeln!(
+            w,
+            "{}",
+            f.iter().map(|x| field(x)).collect::<Vec<_>>().join(",")
+        )?;
     }
-    out
+    Ok(())
 }
 
 /// Counts of rows by a key, sorted.

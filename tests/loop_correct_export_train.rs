@@ -69,6 +69,9 @@ fn corrections_exported_and_trained_on_move_the_audit_towards_them() {
         .map(|r| (r.sample.clone(), r.stem.clone()))
         .collect();
     drop(ws);
+    let olivine_before = audit(&root, &m0)["per_class"][7]["support"]
+        .as_u64()
+        .unwrap();
     for (sample, stem) in &picked {
         correct(&root, sample, stem, |_, c| c == 4, 7);
     }
@@ -89,6 +92,16 @@ fn corrections_exported_and_trained_on_move_the_audit_towards_them() {
             .filter(|r| r.mask_source == "corrected")
             .count(),
         2
+    );
+    // The audit of the dataset judges against the same current labels the export wrote.
+    let a = audit(&root, &m0);
+    for k in 0..10 {
+        let exported: u64 = manifest.images.iter().map(|r| r.class_pixels[k]).sum();
+        assert_eq!(a["per_class"][k]["support"], exported, "class {k}");
+    }
+    assert!(
+        a["per_class"][7]["support"].as_u64().unwrap() > olivine_before,
+        "the cached audit of the corrected images was refreshed"
     );
     if let Some(py) = python() {
         assert_eq!(check_export(&py, &x).0, 0);

@@ -1,6 +1,8 @@
-//! Loading audit summaries for a model: cached ones are reused while image, mask and
-//! prediction are unchanged; the others are computed in parallel (mask decoded, prediction
-//! maps decompressed, one pass per image) and cached, a chunk per transaction.
+//! Loading audit summaries for a model: cached ones are reused while image, mask, corrections
+//! and prediction are unchanged; the others are computed in parallel (mask decoded and its
+//! corrections replayed, prediction maps decompressed, one pass per image) and cached, a chunk
+//! per transaction. The truth is an image's current label: its mask file with the corrections
+//! made in the workspace.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,6 +15,7 @@ use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{
     CachedAudit, ImageRow, PackedPrediction, Workspace, WorkspaceError,
 };
+use crate::labels::current::{LabelRecord, resolve};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 
@@ -46,6 +49,12 @@ pub fn load_audits(
         crate::hashing::short_hex(h)
     };
     let mut cache = ws.cached_audits(model)?;
+    let edits: HashMap<i64, u32> = ws
+        .edit_counts()?
+        .into_iter()
+        .map(|(id, c)| (id, c.ops))
+        .collect();
+    let key = |row: &ImageRow| mask_key(row, &mapping, edits.get(&row.id).copied());
     let mut out = LoadedAudits {
         audits: Vec::with_capacity(rows.len()),
         unpredicted: 0,
@@ -63,7 +72,7 @@ pub fn load_audits(
         }
         match cache
             .remove(&row.id)
-            .filter(|c| c.mask_fp == mask_key(&row, &mapping) && c.image_fp == row.image_fp)
+            .filter(|c| c.mask_fp == key(&row) && c.image_fp == row.image_fp)
         {
             Some(c) => match serde_json::from_str::<ImageAudit>(&c.summary) {
                 Ok(a) => out.audits.push((row, a)),
@@ -78,11 +87,20 @@ pub fn load_audits(
             .iter()
             .map(|r| ws.packed_prediction(r.id, model))
             .collect::<Result<_, _>>()?;
+        let labels: Vec<Option<Result<LabelRecord, String>>> = chunk
+            .iter()
+            .map(|r| {
+                edits
+                    .contains_key(&r.id)
+                    .then(|| LabelRecord::fetch(ws, r, &[]))
+            })
+            .collect();
         let results: Vec<Result<ImageAudit, String>> = chunk
             .par_iter()
             .zip(packed)
-            .map(|(row, p)| {
-                let r = compute(root, schema, row, p);
+            .zip(labels)
+            .map(|((row, p), label)| {
+                let r = compute(root, schema, row, p, label);
                 progress.advance(1);
                 r
             })
@@ -92,7 +110,7 @@ pub fn load_audits(
             match r {
                 Ok(a) => {
                     let summary = serde_json::to_string(&a).unwrap_or_default();
-                    let mask_fp = mask_key(row, &mapping);
+                    let mask_fp = key(row);
                     tx.put_audit(
                         row.id,
                         model,
@@ -131,14 +149,22 @@ fn compute(
     schema: &ClassSchema,
     row: &ImageRow,
     packed: Option<PackedPrediction>,
+    label: Option<Result<LabelRecord, String>>,
 ) -> Result<ImageAudit, String> {
     let p = packed
         .ok_or("prediction vanished during the audit")?
         .unpack()
         .map_err(|e| e.to_string())?;
-    let truth = load_mask(root, row, schema)
-        .map_err(|e| e.to_string())?
-        .ok_or("the image has no mask")?;
+    let truth = match label {
+        Some(record) => {
+            resolve(root, row, schema, &record?, false)?
+                .ok_or("the image has no label")?
+                .classes
+        }
+        None => load_mask(root, row, schema)
+            .map_err(|e| e.to_string())?
+            .ok_or("the image has no mask")?,
+    };
     if truth.len() != p.classes.len() {
         return Err(format!(
             "mask has {} pixels, the prediction {}: predict again",
@@ -155,7 +181,12 @@ fn compute(
     ))
 }
 
-/// The cache key of a row's mask: its file fingerprint and the value mapping it is read with.
-fn mask_key(row: &ImageRow, mapping: &str) -> String {
-    format!("{}#{mapping}", row.mask_fp.as_deref().unwrap_or_default())
+/// The cache key of a row's label: its mask file's fingerprint, the value mapping it is read
+/// with, and the length of its correction journal (which only grows).
+fn mask_key(row: &ImageRow, mapping: &str, edit_ops: Option<u32>) -> String {
+    let fp = row.mask_fp.as_deref().unwrap_or_default();
+    match edit_ops {
+        Some(n) => format!("{fp}#{mapping}+{n}"),
+        None => format!("{fp}#{mapping}"),
+    }
 }

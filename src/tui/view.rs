@@ -116,10 +116,14 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
 fn job_text(app: &App) -> String {
     let unexported = match app.marks.labels.unexported_count() {
         0 => String::new(),
-        1 => "1 correction not exported · ".into(),
-        n => format!("{n} corrections not exported · "),
+        1 => "1 correction not exported ".into(),
+        n => format!("{n} corrections not exported "),
     };
-    format!("{unexported}{}", task_text(app))
+    match (unexported.is_empty(), task_text(app)) {
+        (_, t) if t.is_empty() => unexported,
+        (true, t) => t,
+        (false, t) => format!("{unexported}· {t}"),
+    }
 }
 
 fn task_text(app: &App) -> String {

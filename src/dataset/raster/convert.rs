@@ -3,6 +3,18 @@
 
 use super::{ClassMask, Decoded, Grey8, PixelKind, RasterError, Samples};
 
+/// Palette indices as grey levels: 8-bit indices as they are, fewer bits stretched to 0–255.
+fn palette_levels(indices: &[u8], bits: u8) -> Vec<u8> {
+    if bits >= 8 || bits == 0 {
+        return indices.to_vec();
+    }
+    let top = f64::from((1u16 << bits) - 1);
+    indices
+        .iter()
+        .map(|&i| (f64::from(i) * 255.0 / top).round() as u8)
+        .collect()
+}
+
 impl Decoded {
     /// Number of pixels.
     pub fn pixel_count(&self) -> usize {
@@ -17,10 +29,20 @@ impl Decoded {
             PixelKind::Grey | PixelKind::GreyAlpha => {
                 levels.iter().step_by(channels).copied().collect()
             }
-            PixelKind::Palette => levels
-                .iter()
-                .map(|&i| self.palette.get(usize::from(i)).map_or(0, |&c| luma(c)))
-                .collect(),
+            // A grey entry gives its grey (an inverted map inverts). Microscope palette TIFFs
+            // (Zeiss) store the grey level as the index and colour a few entries for overlays:
+            // for a coloured entry the index is the BSE signal, not the colour.
+            PixelKind::Palette => {
+                let by_index = palette_levels(&levels, self.bit_depth);
+                levels
+                    .iter()
+                    .zip(by_index)
+                    .map(|(&i, grey)| match self.palette.get(usize::from(i)) {
+                        Some(&[r, g, b]) if r == g && g == b => r,
+                        _ => grey,
+                    })
+                    .collect()
+            }
             PixelKind::Rgb | PixelKind::Rgba => levels
                 .chunks_exact(channels)
                 .map(|p| luma([p[0], p[1], p[2]]))

@@ -310,3 +310,19 @@ fn palette_tiff_reads_indices_and_inverted_map() {
     );
     assert_eq!(d.to_grey8().pixels, vec![255, 254, 253, 252, 1, 0]);
 }
+
+#[test]
+fn palette_entries_that_are_coloured_give_their_index_as_grey() {
+    // Zeiss-style: grey entries, one entry coloured for an overlay; that pixel is BSE level 1.
+    let palette = vec![0, 0, 0, 255, 0, 0, 2, 2, 2];
+    let bytes = png_bytes(
+        3,
+        1,
+        png::ColorType::Indexed,
+        png::BitDepth::Eight,
+        &[2, 1, 0],
+        Some(palette),
+    );
+    let d = decode_bytes(&bytes, L).unwrap();
+    assert_eq!(d.to_grey8().pixels, vec![2, 1, 0]);
+}

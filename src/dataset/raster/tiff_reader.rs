@@ -35,7 +35,7 @@ pub(super) fn decode<R: Read + Seek>(
     let mut dec = Decoder::new(reader).map_err(|e| err(&e))?.with_limits(tl);
     let (width, height) = dec.dimensions().map_err(|e| err(&e))?;
     check_size(width, height, limits)?;
-    let vendor = vendor::read(&mut dec);
+    let vendor = vendor::read(&mut dec, width);
     let photometric = dec
         .find_tag_unsigned::<u16>(Tag::PhotometricInterpretation)
         .map_err(|e| err(&e))?;

@@ -3,7 +3,9 @@
 //! - FEI/Thermo Fisher, tag 34682: INI text; `[Scan] PixelWidth` in metres; `[Image]
 //!   ResolutionY` is the height of the image data above the instrument's data bar.
 //! - Zeiss SmartSEM, tag 34118: Latin-1 text; a line `Image Pixel Size = 2.615 µm` (units pm,
-//!   nm, µm or mm), with `Pixel Size = …` as a fallback.
+//!   nm, µm or mm). Without it, `Pixel Size = …`, else line 4 (metres): both refer to a
+//!   1024-px-wide scan and are scaled by 1024 / image width, as rosettasciio does (a 512-px
+//!   image read without the scaling comes out 2× too small).
 //!
 //! Malformed values never fail decoding: they are reported in [`VendorMeta::notes`].
 
@@ -30,11 +32,11 @@ pub struct VendorMeta {
 }
 
 /// Reads vendor metadata from the current TIFF directory, if any.
-pub(super) fn read<R: Read + Seek>(dec: &mut Decoder<R>) -> Option<VendorMeta> {
+pub(super) fn read<R: Read + Seek>(dec: &mut Decoder<R>, width: u32) -> Option<VendorMeta> {
     if let Some(text) = tag_text(dec, FEI_TAG) {
         return Some(parse_fei(&text));
     }
-    tag_text(dec, ZEISS_TAG).map(|text| parse_zeiss(&text))
+    tag_text(dec, ZEISS_TAG).map(|text| parse_zeiss(&text, width))
 }
 
 fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
@@ -92,8 +94,8 @@ pub fn parse_fei(text: &str) -> VendorMeta {
     meta
 }
 
-/// Parses Zeiss SmartSEM text.
-pub fn parse_zeiss(text: &str) -> VendorMeta {
+/// Parses Zeiss SmartSEM text of an image `width` px wide.
+pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
     let mut meta = VendorMeta {
         vendor: "Zeiss",
         pixel_size_um: None,
@@ -101,20 +103,38 @@ pub fn parse_zeiss(text: &str) -> VendorMeta {
         notes: Vec::new(),
     };
     let lines: Vec<&str> = text.lines().map(str::trim).collect();
-    let found = ["Image Pixel Size", "Pixel Size"].iter().find_map(|key| {
+    let value_of = |key: &str| {
         lines.iter().find_map(|l| {
             let (k, v) = l.split_once('=')?;
-            (k.trim() == *key).then(|| v.trim().to_string())
+            (k.trim() == key).then(|| v.trim().to_string())
         })
-    });
-    match found {
-        Some(value) => match parse_length_um(&value) {
+    };
+    // The fallbacks hold the pixel size of a 1024-px-wide scan.
+    let scan = 1024.0 / f64::from(width.max(1));
+    if let Some(value) = value_of("Image Pixel Size") {
+        match parse_length_um(&value) {
             Some(um) => meta.pixel_size_um = Some(um),
             None => meta
                 .notes
-                .push(format!("pixel size '{value}' is not a length")),
-        },
-        None => meta.notes.push("no 'Image Pixel Size' line".to_string()),
+                .push(format!("Image Pixel Size '{value}' is not a length")),
+        }
+    } else if let Some(value) = value_of("Pixel Size") {
+        match parse_length_um(&value) {
+            Some(um) => meta.pixel_size_um = Some(um * scan),
+            None => meta
+                .notes
+                .push(format!("Pixel Size '{value}' is not a length")),
+        }
+    } else {
+        let line4 = lines.get(3).and_then(|l| l.parse::<f64>().ok());
+        match line4 {
+            Some(m) if m.is_finite() && m > 0.0 && m < 1e-2 => {
+                meta.pixel_size_um = Some(m * 1e6 * scan);
+            }
+            _ => meta
+                .notes
+                .push("no 'Image Pixel Size' line and no pixel size in metres on line 4".into()),
+        }
     }
     meta
 }
@@ -158,10 +178,29 @@ mod tests {
 
     #[test]
     fn zeiss_latin1_units() {
-        let m = parse_zeiss("0\r\nDP_X\r\nAP_PIXEL_SIZE\r\nImage Pixel Size = 2.615 µm\r\n");
+        let m = parse_zeiss(
+            "0\r\nDP_X\r\nAP_PIXEL_SIZE\r\nImage Pixel Size = 2.615 µm\r\n",
+            1024,
+        );
         assert_eq!(m.pixel_size_um, Some(2.615));
         assert_eq!(parse_length_um("850 nm"), Some(0.85));
         assert_eq!(parse_length_um("1.5 mm"), Some(1500.0));
         assert_eq!(parse_length_um("abc µm"), None);
+    }
+
+    #[test]
+    fn zeiss_fallbacks_refer_to_a_1024_px_scan() {
+        // Line 4 in metres, no 'Image Pixel Size': a 512-px image has pixels twice as large.
+        let t = "0\r\nDP\r\nAP_PIXEL_SIZE\r\n2.614514e-006\r\n";
+        let full = parse_zeiss(t, 1024).pixel_size_um.unwrap();
+        let half = parse_zeiss(t, 512).pixel_size_um.unwrap();
+        assert!((full - 2.614514).abs() < 1e-9, "{full}");
+        assert!((half - 2.0 * 2.614514).abs() < 1e-9, "{half}");
+        let m = parse_zeiss("a\nb\nc\nd\nPixel Size = 5.2 nm\n", 512);
+        assert!((m.pixel_size_um.unwrap() - 0.0104).abs() < 1e-12);
+        // 'Image Pixel Size' is the image's own and is not scaled.
+        let m = parse_zeiss("Pixel Size = 1 µm\nImage Pixel Size = 3 µm\n", 512);
+        assert_eq!(m.pixel_size_um, Some(3.0));
+        assert!(parse_zeiss("x\n", 512).pixel_size_um.is_none());
     }
 }

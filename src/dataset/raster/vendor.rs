@@ -194,8 +194,8 @@ mod tests {
         let t = "0\r\nDP\r\nAP_PIXEL_SIZE\r\n2.614514e-006\r\n";
         let full = parse_zeiss(t, 1024).pixel_size_um.unwrap();
         let half = parse_zeiss(t, 512).pixel_size_um.unwrap();
-        assert!((full - 2.614514).abs() < 1e-9, "{full}");
-        assert!((half - 2.0 * 2.614514).abs() < 1e-9, "{half}");
+        assert!((full - 2.614_514).abs() < 1e-9, "{full}");
+        assert!((half - 2.0 * 2.614_514).abs() < 1e-9, "{half}");
         let m = parse_zeiss("a\nb\nc\nd\nPixel Size = 5.2 nm\n", 512);
         assert!((m.pixel_size_um.unwrap() - 0.0104).abs() < 1e-12);
         // 'Image Pixel Size' is the image's own and is not scaled.

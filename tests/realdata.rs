@@ -189,3 +189,27 @@ fn vendor_tiffs_in_a_dataset_take_pixel_sizes_from_metadata() {
     assert_eq!(s["bins"][0]["images"], 1, "Zeiss 2.615 µm/px ≤ 3");
     assert_eq!(s["bins"][1]["images"], 1, "FEI 3.3724 µm/px > 3");
 }
+
+/// Data bars of the real files: the FEI file's from its tag (ResolutionY 442 of 471 rows), the
+/// Zeiss file's from its pixels (a black rule at row 691 above white text); the FEI navcam
+/// image's from its tag (ResolutionY 512 of 551, DatabarHeight 39) although its pixels are
+/// blank.
+#[test]
+fn data_bars_of_real_files() {
+    use semcurate::dataset::raster::databar::{DatabarSource, auto, detect};
+    let Some(dir) = realdata() else { return };
+    let dir = dir.join("sem-tiff-metadata");
+    let read = |name: &str| {
+        let d = decode_file(&dir.join(name), DecodeLimits::default()).unwrap();
+        let vendor = d.vendor.clone();
+        (d.into_grey8(), vendor)
+    };
+    let (fei, meta) = read("FEI-Helios-Ebeam-8bits.tif");
+    assert_eq!(auto(&fei, meta.as_ref()), (29, DatabarSource::Metadata));
+    let (zeiss, meta) = read("test_tiff_Zeiss_SEM_1k.tif");
+    assert_eq!(detect(&zeiss), Some(77));
+    assert_eq!(auto(&zeiss, meta.as_ref()), (77, DatabarSource::Detected));
+    let (navcam, meta) = read("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif");
+    assert_eq!(auto(&navcam, meta.as_ref()), (39, DatabarSource::Metadata));
+    assert_eq!(detect(&navcam), None, "a blank image shows no bar");
+}

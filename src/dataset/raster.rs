@@ -16,6 +16,7 @@
 //! no class are counted, never silently clamped.
 
 mod convert;
+pub mod databar;
 mod png_reader;
 mod tiff_palette;
 mod tiff_reader;

@@ -190,9 +190,9 @@ fn vendor_tiffs_in_a_dataset_take_pixel_sizes_from_metadata() {
     assert_eq!(s["bins"][1]["images"], 1, "FEI 3.3724 µm/px > 3");
 }
 
-/// Data bars of the real files: the FEI file's from its tag (ResolutionY 442 of 471 rows), the
+/// Data bars of the real files: the FEI file's from its tag (`ResolutionY` 442 of 471 rows), the
 /// Zeiss file's from its pixels (a black rule at row 691 above white text); the FEI navcam
-/// image's from its tag (ResolutionY 512 of 551, DatabarHeight 39) although its pixels are
+/// image's from its tag (`ResolutionY` 512 of 551, `DatabarHeight` 39) although its pixels are
 /// blank.
 #[test]
 fn data_bars_of_real_files() {

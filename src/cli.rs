@@ -7,6 +7,7 @@ mod audit_render;
 mod common;
 mod convert;
 mod export;
+mod import;
 mod index;
 pub mod model_args;
 mod predict;
@@ -60,6 +61,7 @@ enum Command {
     Synth(synth::Args),
     Show(show::Args),
     Export(export::Args),
+    Import(import::Args),
 }
 
 /// How a command that ran ended.
@@ -119,6 +121,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Synth(a)) => synth::run(&a),
         Some(Command::Show(a)) => show::run(&a),
         Some(Command::Export(a)) => export::run(&a),
+        Some(Command::Import(a)) => import::run(&a),
         None => tui_args::run(&cli.tui),
     }
 }

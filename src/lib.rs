@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod export;
 pub mod fsutil;
 pub mod hashing;
+pub mod import;
 pub mod jobs;
 pub mod labels;
 pub mod metrics;

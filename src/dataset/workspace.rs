@@ -7,6 +7,7 @@ mod audits;
 mod decisions;
 mod edits;
 mod exports;
+mod imports;
 mod migrations;
 mod predictions;
 mod rows;
@@ -17,6 +18,7 @@ pub use edits::{
     BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
 };
 pub use exports::{ExportRecord, ExportedImage};
+pub use imports::{ImportSource, ImportTile};
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

@@ -76,7 +76,7 @@ pub fn parse_fei(text: &str) -> VendorMeta {
         }
     }
     match pixel_width.as_deref().map(str::parse::<f64>) {
-        Some(Ok(m)) if m.is_finite() && m > 0.0 => meta.pixel_size_um = Some(m * 1e6),
+        Some(Ok(m)) if m.is_finite() && m > 0.0 => meta.pixel_size_um = Some(tidy(m * 1e6)),
         Some(_) => meta.notes.push(format!(
             "[Scan] PixelWidth '{}' is not a positive number of metres",
             pixel_width.unwrap_or_default()
@@ -120,7 +120,7 @@ pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
         }
     } else if let Some(value) = value_of("Pixel Size") {
         match parse_length_um(&value) {
-            Some(um) => meta.pixel_size_um = Some(um * scan),
+            Some(um) => meta.pixel_size_um = Some(tidy(um * scan)),
             None => meta
                 .notes
                 .push(format!("Pixel Size '{value}' is not a length")),
@@ -129,7 +129,7 @@ pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
         let line4 = lines.get(3).and_then(|l| l.parse::<f64>().ok());
         match line4 {
             Some(m) if m.is_finite() && m > 0.0 && m < 1e-2 => {
-                meta.pixel_size_um = Some(m * 1e6 * scan);
+                meta.pixel_size_um = Some(tidy(m * 1e6 * scan));
             }
             _ => meta
                 .notes
@@ -137,6 +137,12 @@ pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
         }
     }
     meta
+}
+
+/// A converted value rounded to 9 significant digits, so that `3.3724e-006` m reads as
+/// 3.3724 µm and not 3.3724000000000003 (metadata carries far fewer digits).
+fn tidy(v: f64) -> f64 {
+    format!("{v:.8e}").parse().unwrap_or(v)
 }
 
 /// `2.615 µm`, `850 nm`, `1.2 mm` → µm.
@@ -151,7 +157,7 @@ fn parse_length_um(value: &str) -> Option<f64> {
         "m" => 1e6,
         _ => return None,
     };
-    let um = n * factor;
+    let um = tidy(n * factor);
     (um.is_finite() && um > 0.0).then_some(um)
 }
 
@@ -163,7 +169,7 @@ mod tests {
     fn fei_ini_with_crlf() {
         let t = "[User]\r\nDate=x\r\n[Scan]\r\nPixelWidth=3.3724e-006\r\n[Image]\r\nResolutionY=442\r\n";
         let m = parse_fei(t);
-        assert!((m.pixel_size_um.unwrap() - 3.3724).abs() < 1e-9);
+        assert_eq!(m.pixel_size_um, Some(3.3724));
         assert_eq!(m.data_rows, Some(442));
         assert!(m.notes.is_empty());
     }

@@ -164,6 +164,37 @@ pub(super) const MIGRATIONS: &[&str] = &[
         mask_fp   TEXT
     );
     ",
+    // 7: imports. Per raw file imported (by content fingerprint) and per tile written: where
+    // it came from, where in the file, the data-bar crop and the pixel size with its source.
+    "
+    CREATE TABLE import_sources (
+        id          INTEGER PRIMARY KEY,
+        source_fp   TEXT NOT NULL,
+        sample      TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        width       INTEGER NOT NULL,
+        height      INTEGER NOT NULL,
+        crop_rows   INTEGER NOT NULL,
+        crop_source TEXT NOT NULL,
+        pixel_size  REAL NOT NULL,
+        pixel_size_source TEXT NOT NULL,
+        tiles       INTEGER NOT NULL,
+        blank       INTEGER NOT NULL,
+        user        TEXT NOT NULL,
+        at          INTEGER NOT NULL,
+        UNIQUE (source_fp, sample)
+    );
+    CREATE TABLE import_tiles (
+        sample    TEXT NOT NULL,
+        stem      TEXT NOT NULL,
+        source_id INTEGER NOT NULL REFERENCES import_sources (id),
+        x         INTEGER NOT NULL,
+        y         INTEGER NOT NULL,
+        width     INTEGER NOT NULL,
+        height    INTEGER NOT NULL,
+        PRIMARY KEY (sample, stem)
+    );
+    ",
 ];
 
 /// Switches a connection to WAL. Two processes creating a workspace at the same moment both

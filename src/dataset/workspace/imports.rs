@@ -1,0 +1,134 @@
+//! Raw microscope files imported into the dataset and the tiles cut from them.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Workspace, WorkspaceError};
+
+/// One imported raw file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ImportSource {
+    /// Content fingerprint of the raw file.
+    pub source_fp: String,
+    pub sample: String,
+    /// The path it was imported from, as given.
+    pub path: String,
+    /// Size of the raw image (before the data-bar crop).
+    pub width: u32,
+    pub height: u32,
+    pub crop_rows: u32,
+    pub crop_source: String,
+    pub pixel_size: f64,
+    pub pixel_size_source: String,
+    pub tiles: u32,
+    pub blank: u32,
+    pub user: String,
+    pub at: i64,
+}
+
+/// One tile written from an imported file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportTile {
+    pub sample: String,
+    pub stem: String,
+    /// Top-left corner in the raw image (px) and size.
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Workspace {
+    /// The import of the file with fingerprint `fp` into `sample`, if it was imported.
+    pub fn import_of(&self, fp: &str, sample: &str) -> Result<Option<ImportSource>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source_fp, sample, path, width, height, crop_rows, crop_source, pixel_size,
+                    pixel_size_source, tiles, blank, user, at
+             FROM import_sources WHERE source_fp = ?1 AND sample = ?2",
+        )?;
+        Ok(stmt
+            .query_row(params![fp, sample], |r| {
+                Ok(ImportSource {
+                    source_fp: r.get(0)?,
+                    sample: r.get(1)?,
+                    path: r.get(2)?,
+                    width: r.get(3)?,
+                    height: r.get(4)?,
+                    crop_rows: r.get(5)?,
+                    crop_source: r.get(6)?,
+                    pixel_size: r.get(7)?,
+                    pixel_size_source: r.get(8)?,
+                    tiles: r.get(9)?,
+                    blank: r.get(10)?,
+                    user: r.get(11)?,
+                    at: r.get(12)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Records an imported file and its tiles in one transaction.
+    pub fn record_import(
+        &mut self,
+        source: &ImportSource,
+        tiles: &[ImportTile],
+    ) -> Result<(), WorkspaceError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO import_sources (source_fp, sample, path, width, height, crop_rows,
+                crop_source, pixel_size, pixel_size_source, tiles, blank, user, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                source.source_fp,
+                source.sample,
+                source.path,
+                source.width,
+                source.height,
+                source.crop_rows,
+                source.crop_source,
+                source.pixel_size,
+                source.pixel_size_source,
+                source.tiles,
+                source.blank,
+                source.user,
+                source.at
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR REPLACE INTO import_tiles (sample, stem, source_id, x, y, width, height)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for t in tiles {
+                stmt.execute(params![t.sample, t.stem, id, t.x, t.y, t.width, t.height])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Every imported tile with the path of its raw file, by sample and stem.
+    pub fn import_tiles(&self) -> Result<Vec<(ImportTile, String)>, WorkspaceError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT t.sample, t.stem, t.x, t.y, t.width, t.height, s.path
+             FROM import_tiles t JOIN import_sources s ON s.id = t.source_id
+             ORDER BY t.sample, t.stem",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                ImportTile {
+                    sample: r.get(0)?,
+                    stem: r.get(1)?,
+                    x: r.get(2)?,
+                    y: r.get(3)?,
+                    width: r.get(4)?,
+                    height: r.get(5)?,
+                },
+                r.get(6)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

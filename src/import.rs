@@ -1,0 +1,342 @@
+//! `import`: raw SEM images (FEI/Thermo, Zeiss, any PNG/TIFF) into a dataset sample as
+//! unlabelled 8-bit tiles with pixel-size files. The only writer into a dataset outside its
+//! workspace, and it only adds files: an existing file is never replaced.
+//!
+//! Per raw file: its pixel size (`--pixel-size`, a sidecar `NAME.txt` in the study's format,
+//! the FEI or Zeiss tag, else refused), its data bar cropped (`databar`), tiles of `tile` px
+//! with `overlap` px shared by neighbours (the last row and column end at the edge), blank tiles
+//! skipped, and the file, the tiles and the crop recorded in the workspace. A file whose content
+//! was imported into the sample before adds nothing.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::dataset::pixel_size::parse_pixel_size_bytes;
+use crate::dataset::raster::databar::{self, DatabarSource, crop_bottom};
+use crate::dataset::raster::{DecodeLimits, Grey8, decode_file, encode_grey8_png};
+use crate::dataset::workspace::{ImportSource, ImportTile, Workspace};
+use crate::export::names::sanitize;
+
+/// What to do about a data bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CropRule {
+    /// From the vendor tag, else from the pixels.
+    Auto,
+    /// This many rows from the bottom.
+    Rows(u32),
+    None,
+}
+
+/// How files are imported.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub root: PathBuf,
+    pub sample: String,
+    pub tile: u32,
+    pub overlap: u32,
+    pub pixel_size: Option<f64>,
+    pub crop: CropRule,
+    /// Keep tiles that the blank rule would skip.
+    pub keep_blank: bool,
+}
+
+/// What happened to one raw file.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct FileReport {
+    pub source: PathBuf,
+    pub width: u32,
+    pub height: u32,
+    pub pixel_size: Option<f64>,
+    /// `given`, `sidecar`, `FEI metadata`, `Zeiss metadata`.
+    pub pixel_size_source: String,
+    pub crop_rows: u32,
+    pub crop_source: Option<DatabarSource>,
+    /// Tiles written now, tiles found already there (identical), blank tiles skipped.
+    pub tiles: usize,
+    pub existing: usize,
+    pub blank: usize,
+    /// The same content was imported into this sample before: nothing added.
+    pub already_imported: bool,
+    /// Why the file was not imported.
+    pub error: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// The rule for a blank tile (epoxy, outside the section, an empty stage): 95 % or more of its
+/// pixels within ±6 grey levels of its median.
+pub fn is_blank(pixels: &[u8]) -> bool {
+    let mut hist = [0usize; 256];
+    for &v in pixels {
+        hist[usize::from(v)] += 1;
+    }
+    let half = pixels.len() / 2;
+    let mut seen = 0;
+    let median = hist
+        .iter()
+        .position(|&n| {
+            seen += n;
+            seen > half
+        })
+        .unwrap_or(0);
+    let near: usize = hist[median.saturating_sub(6)..=(median + 6).min(255)].iter().sum();
+    near * 100 >= pixels.len() * 95
+}
+
+/// Top-left corners of `tile`-px tiles sharing `overlap` px with their neighbours over a
+/// `w`×`h` image; the last tile of a row or column ends at the edge. An image smaller than a
+/// tile is one tile of its own size.
+pub fn tile_grid(w: u32, h: u32, tile: u32, overlap: u32) -> Vec<(u32, u32, u32, u32)> {
+    let stride = tile.saturating_sub(overlap).max(1);
+    let starts = |n: u32| -> Vec<u32> {
+        if n <= tile {
+            return vec![0];
+        }
+        let mut v: Vec<u32> = (0..).map(|k| k * stride).take_while(|&s| s + tile < n).collect();
+        v.push(n - tile);
+        v
+    };
+    let (tw, th) = (tile.min(w), tile.min(h));
+    let xs = starts(w);
+    starts(h)
+        .into_iter()
+        .flat_map(|y| xs.iter().map(move |&x| (x, y, tw, th)))
+        .collect()
+}
+
+/// The name prefix of a raw file's tiles: its stem made safe, with no `-` (the part before the
+/// first `-` is the split group, shared by all its tiles), led by the sample name.
+pub fn tile_prefix(sample: &str, stem: &str) -> String {
+    let s = sanitize(stem).replace('-', "_");
+    if s.starts_with(sample) {
+        s
+    } else {
+        format!("{}_{s}", sanitize(sample).replace('-', "_"))
+    }
+}
+
+/// Imports one raw file.
+pub fn import_file(ws: &mut Workspace, opts: &ImportOptions, path: &Path) -> FileReport {
+    let mut r = FileReport {
+        source: path.to_path_buf(),
+        ..FileReport::default()
+    };
+    if let Err(e) = import_into(ws, opts, path, &mut r) {
+        r.error = Some(e);
+    }
+    r
+}
+
+fn import_into(
+    ws: &mut Workspace,
+    opts: &ImportOptions,
+    path: &Path,
+    r: &mut FileReport,
+) -> Result<(), String> {
+    let fp = file_fingerprint(path)?;
+    if let Some(prev) = ws.import_of(&fp, &opts.sample).map_err(|e| e.to_string())? {
+        r.already_imported = true;
+        r.notes.push(format!(
+            "imported before from '{}' ({} tiles): nothing added",
+            prev.path, prev.tiles
+        ));
+        return Ok(());
+    }
+    let decoded = decode_file(path, DecodeLimits::default()).map_err(|e| e.to_string())?;
+    let vendor = decoded.vendor.clone();
+    let grey = decoded.into_grey8();
+    (r.width, r.height) = (grey.width, grey.height);
+    let (pixel_size, source) = pixel_size(path, opts, vendor.as_ref())?;
+    r.pixel_size = Some(pixel_size);
+    r.pixel_size_source = source;
+    if let Some(v) = &vendor
+        && !v.notes.is_empty()
+    {
+        r.notes.push(format!("{} metadata: {}", v.vendor, v.notes.join("; ")));
+    }
+    let (rows, crop_source) = match opts.crop {
+        CropRule::Auto => databar::auto(&grey, vendor.as_ref()),
+        CropRule::Rows(n) => (n, DatabarSource::Given),
+        CropRule::None => (0, DatabarSource::None),
+    };
+    if rows >= grey.height {
+        return Err(format!(
+            "cropping {rows} data-bar rows leaves nothing of its {} rows: pass --crop-databar none or a smaller N",
+            grey.height
+        ));
+    }
+    (r.crop_rows, r.crop_source) = (rows, Some(crop_source));
+    let img = crop_bottom(grey, rows);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let prefix = tile_prefix(&opts.sample, &stem);
+    let tiles = write_tiles(opts, &img, &prefix, pixel_size, r)?;
+    let source = ImportSource {
+        source_fp: fp,
+        sample: opts.sample.clone(),
+        path: path.display().to_string(),
+        width: r.width,
+        height: r.height,
+        crop_rows: rows,
+        crop_source: crop_name(crop_source).into(),
+        pixel_size,
+        pixel_size_source: r.pixel_size_source.clone(),
+        tiles: (r.tiles + r.existing) as u32,
+        blank: r.blank as u32,
+        user: crate::dataset::workspace::current_user(),
+        at: crate::clock::now(),
+    };
+    ws.record_import(&source, &tiles)
+        .map_err(|e| format!("tiles written, but the workspace could not record them: {e}"))
+}
+
+fn crop_name(s: DatabarSource) -> &'static str {
+    match s {
+        DatabarSource::Given => "given",
+        DatabarSource::Metadata => "metadata",
+        DatabarSource::Detected => "detected",
+        DatabarSource::None => "none",
+    }
+}
+
+/// The pixel size by the documented order, with where it came from.
+fn pixel_size(
+    path: &Path,
+    opts: &ImportOptions,
+    vendor: Option<&crate::dataset::raster::VendorMeta>,
+) -> Result<(f64, String), String> {
+    if let Some(p) = opts.pixel_size {
+        return Ok((p, "given".into()));
+    }
+    let sidecar = path.with_extension("txt");
+    if sidecar.is_file() {
+        let bytes = fs::read(&sidecar).map_err(|e| format!("{}: {e}", sidecar.display()))?;
+        let p = parse_pixel_size_bytes(&bytes).map_err(|e| format!("{}: {e}", sidecar.display()))?;
+        return Ok((p, "sidecar".into()));
+    }
+    if let Some(v) = vendor
+        && let Some(p) = v.pixel_size_um
+    {
+        return Ok((p, format!("{} metadata", v.vendor)));
+    }
+    Err(format!(
+        "no pixel size: the file has no FEI or Zeiss metadata{} and no '{}' beside it; pass --pixel-size UM_PER_PX or write that file with 'pixel_size: X' (µm per pixel)",
+        vendor.map_or(String::new(), |v| format!(" with one ({})", v.notes.join("; "))),
+        sidecar.file_name().unwrap_or_default().to_string_lossy()
+    ))
+}
+
+/// Writes the tiles of `img` (PNG + pixel-size file), skipping blank ones and leaving
+/// identical existing files; refuses to replace a different one.
+fn write_tiles(
+    opts: &ImportOptions,
+    img: &Grey8,
+    prefix: &str,
+    pixel_size: f64,
+    r: &mut FileReport,
+) -> Result<Vec<ImportTile>, String> {
+    let sample_dir = opts.root.join(&opts.sample);
+    let (images, features) = (sample_dir.join("input-images"), sample_dir.join("input-features"));
+    for d in [&images, &features] {
+        fs::create_dir_all(d).map_err(|e| format!("creating '{}': {e}", d.display()))?;
+    }
+    let mut out = Vec::new();
+    for (x, y, w, h) in tile_grid(img.width, img.height, opts.tile, opts.overlap) {
+        let mut px = Vec::with_capacity((w * h) as usize);
+        for row in y..y + h {
+            let start = (row * img.width + x) as usize;
+            px.extend_from_slice(&img.pixels[start..start + w as usize]);
+        }
+        if !opts.keep_blank && is_blank(&px) {
+            r.blank += 1;
+            continue;
+        }
+        let stem = format!("{prefix}-x{x}_y{y}");
+        let png = encode_grey8_png(w, h, &px).map_err(|e| e.to_string())?;
+        let text = format!("pixel_size: {pixel_size}\n");
+        let a = add_file(&images.join(format!("{stem}.png")), &png)?;
+        let b = add_file(&features.join(format!("{stem}.txt")), text.as_bytes())?;
+        if a && b {
+            r.tiles += 1;
+        } else {
+            r.existing += 1;
+        }
+        out.push(ImportTile {
+            sample: opts.sample.clone(),
+            stem,
+            x,
+            y,
+            width: w,
+            height: h,
+        });
+    }
+    Ok(out)
+}
+
+/// Adds a file atomically; `Ok(false)` when an identical one is there; an error when a
+/// different one is (import never replaces a file).
+fn add_file(path: &Path, bytes: &[u8]) -> Result<bool, String> {
+    if path.exists() {
+        return match fs::read(path) {
+            Ok(old) if old == bytes => Ok(false),
+            _ => Err(format!(
+                "'{}' exists and differs: import never replaces a file; import into another --sample or move it",
+                path.display()
+            )),
+        };
+    }
+    crate::fsutil::write_atomic(path, bytes).map_err(|e| format!("writing '{}': {e}", path.display()))?;
+    Ok(true)
+}
+
+/// SHA-256 of a file's bytes, streamed, 16 hex digits.
+fn file_fingerprint(path: &Path) -> Result<String, String> {
+    let mut f = fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(crate::hashing::short_hex(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_overlaps_and_ends_at_the_edge() {
+        assert_eq!(tile_grid(256, 256, 256, 32), vec![(0, 0, 256, 256)]);
+        let g = tile_grid(600, 300, 256, 32);
+        let xs: Vec<u32> = g.iter().filter(|t| t.1 == 0).map(|t| t.0).collect();
+        assert_eq!(xs, vec![0, 224, 344]);
+        let ys: Vec<u32> = g.iter().filter(|t| t.0 == 0).map(|t| t.1).collect();
+        assert_eq!(ys, vec![0, 44]);
+        assert_eq!(tile_grid(100, 80, 256, 32), vec![(0, 0, 100, 80)]);
+    }
+
+    #[test]
+    fn blank_rule() {
+        assert!(is_blank(&[30; 1000]));
+        let mut speck = vec![30u8; 1000];
+        speck[..40].fill(200); // 4 % grains: still blank
+        assert!(is_blank(&speck));
+        speck[..60].fill(200); // 6 %: not blank
+        assert!(!is_blank(&speck));
+        let ramp: Vec<u8> = (0..1000).map(|i| (i % 200) as u8).collect();
+        assert!(!is_blank(&ramp));
+    }
+
+    #[test]
+    fn tile_names_share_one_group_per_raw_file() {
+        assert_eq!(tile_prefix("10003", "area-1 mosaic.v2"), "10003_area_1_mosaic_v2");
+        assert_eq!(tile_prefix("10003", "10003_site4"), "10003_site4");
+    }
+}

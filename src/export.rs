@@ -43,10 +43,12 @@ pub enum ExportError {
     EarlierExport(PathBuf),
     #[error("'{out}' holds an export of another dataset ('{dataset}'): choose another folder")]
     OtherDataset { out: PathBuf, dataset: String },
-    #[error("{path}: {source}")]
+    #[error(
+        "cannot write '{path}': {error}; check that the folder holding OUT is writable and has space"
+    )]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{0}")]
     Schema(String),
@@ -61,10 +63,10 @@ pub enum ExportError {
 }
 
 impl ExportError {
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 }
@@ -93,6 +95,17 @@ pub struct NotExported {
     pub reason: String,
 }
 
+/// Images an export did not consider, by why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NotSelected {
+    pub rejected: usize,
+    pub unlabelled: usize,
+    /// In splits not asked for (`--split`), or in none.
+    pub other_splits: usize,
+    /// Untouched images under `--only corrected,accepted`.
+    pub not_in_only: usize,
+}
+
 /// What an export did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportReport {
@@ -105,8 +118,11 @@ pub struct ExportReport {
     pub by_source: BTreeMap<String, usize>,
     /// Images with problems, left out (exit 1).
     pub left_out: Vec<NotExported>,
-    /// Images not selected or too small for the tile: reason and count.
+    /// Images read but not exported (no label, not selected, smaller than the tile): reason
+    /// and count.
     pub skipped: BTreeMap<String, usize>,
+    /// Images not considered: rejected, unlabelled, other splits, not selected by `--only`.
+    pub not_selected: NotSelected,
     pub fingerprint: String,
     /// An earlier export was replaced.
     pub replaced: bool,
@@ -147,13 +163,23 @@ pub fn run(
         map: &map,
         tile: opts.tile,
     };
-    let (rows, left_out, skipped, exported) = write_all(ws, &ctx, &sel, opts, progress);
+    let (rows, mut left_out, skipped, exported) = write_all(ws, &ctx, &sel, opts, progress);
+    left_out.extend(sel.unindexed.iter().cloned());
     if rows.is_empty() {
+        let why: Vec<String> = skipped
+            .iter()
+            .map(|(k, n)| format!("{n}: {k}"))
+            .chain(
+                left_out
+                    .iter()
+                    .take(3)
+                    .map(|l| format!("{}: {}", l.image, l.reason)),
+            )
+            .collect();
         return Err(ExportError::Nothing(format!(
-            "{} images considered, none exported ({} left out, {} skipped)",
+            "{} images considered, none exported ({})",
             sel.rows.len(),
-            left_out.len(),
-            skipped.values().sum::<usize>()
+            why.join("; ")
         )));
     }
     let manifest = build_manifest(ws, opts, &dataset_id, &map, rows)?;
@@ -188,6 +214,7 @@ pub fn run(
         by_source,
         left_out,
         skipped,
+        not_selected: sel.counts,
         fingerprint: manifest.fingerprint,
         replaced,
         seconds: started.elapsed().as_secs_f64(),
@@ -205,6 +232,10 @@ struct Selection {
     rock_types: HashMap<String, String>,
     /// The index's problems per image: `path: message`.
     problems: HashMap<i64, String>,
+    /// Images left out before reading: rejected, unlabelled, not selected.
+    counts: NotSelected,
+    /// Image files the index could not take (duplicate stems).
+    unindexed: Vec<NotExported>,
     root: PathBuf,
 }
 
@@ -217,6 +248,7 @@ impl Selection {
             .into_iter()
             .map(|(id, c)| (id, c.ops))
             .collect();
+        let mut counts = NotSelected::default();
         let rows: Vec<ImageRow> = ws
             .images()?
             .into_iter()
@@ -228,11 +260,24 @@ impl Selection {
                     .splits
                     .as_ref()
                     .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
-                !r.missing
-                    && decision != Some(Decision::Rejected)
-                    && split_ok
-                    && (r.mask_path.is_some() || edited || accepted)
-                    && (opts.only.original || edited || accepted)
+                let labelled = r.mask_path.is_some() || edited || accepted;
+                if r.missing {
+                    false
+                } else if decision == Some(Decision::Rejected) {
+                    counts.rejected += 1;
+                    false
+                } else if !labelled {
+                    counts.unlabelled += 1;
+                    false
+                } else if !split_ok {
+                    counts.other_splits += 1;
+                    false
+                } else if !(opts.only.original || edited || accepted) {
+                    counts.not_in_only += 1;
+                    false
+                } else {
+                    true
+                }
             })
             .collect();
         let pairs: Vec<(String, String)> = rows
@@ -241,14 +286,27 @@ impl Selection {
             .collect();
         let models = ws.models()?;
         let mut problems: HashMap<i64, String> = HashMap::new();
+        let mut unindexed = Vec::new();
         for (id, p) in ws.problems()? {
-            if let Some(id) = id {
-                problems
-                    .entry(id)
-                    .or_insert_with(|| format!("{}: {}", p.path, p.message));
+            match id {
+                Some(id) => {
+                    problems
+                        .entry(id)
+                        .or_insert_with(|| format!("{}: {}", p.path, p.message));
+                }
+                // An image the index could not take (a second file with the same stem).
+                None if p.kind == crate::dataset::problems::ProblemKind::DuplicateStem => {
+                    unindexed.push(NotExported {
+                        image: p.path.clone(),
+                        reason: p.message.clone(),
+                    });
+                }
+                None => {}
             }
         }
         Ok(Self {
+            counts,
+            unindexed,
             problems,
             root: opts.root.clone(),
             names: names::assign(&pairs),

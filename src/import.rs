@@ -81,7 +81,9 @@ pub fn is_blank(pixels: &[u8]) -> bool {
             seen > half
         })
         .unwrap_or(0);
-    let near: usize = hist[median.saturating_sub(6)..=(median + 6).min(255)].iter().sum();
+    let near: usize = hist[median.saturating_sub(6)..=(median + 6).min(255)]
+        .iter()
+        .sum();
     near * 100 >= pixels.len() * 95
 }
 
@@ -94,7 +96,10 @@ pub fn tile_grid(w: u32, h: u32, tile: u32, overlap: u32) -> Vec<(u32, u32, u32,
         if n <= tile {
             return vec![0];
         }
-        let mut v: Vec<u32> = (0..).map(|k| k * stride).take_while(|&s| s + tile < n).collect();
+        let mut v: Vec<u32> = (0..n)
+            .step_by(stride as usize)
+            .take_while(|&s| s + tile < n)
+            .collect();
         v.push(n - tile);
         v
     };
@@ -154,7 +159,8 @@ fn import_into(
     if let Some(v) = &vendor
         && !v.notes.is_empty()
     {
-        r.notes.push(format!("{} metadata: {}", v.vendor, v.notes.join("; ")));
+        r.notes
+            .push(format!("{} metadata: {}", v.vendor, v.notes.join("; ")));
     }
     let (rows, crop_source) = match opts.crop {
         CropRule::Auto => databar::auto(&grey, vendor.as_ref()),
@@ -214,7 +220,8 @@ fn pixel_size(
     let sidecar = path.with_extension("txt");
     if sidecar.is_file() {
         let bytes = fs::read(&sidecar).map_err(|e| format!("{}: {e}", sidecar.display()))?;
-        let p = parse_pixel_size_bytes(&bytes).map_err(|e| format!("{}: {e}", sidecar.display()))?;
+        let p =
+            parse_pixel_size_bytes(&bytes).map_err(|e| format!("{}: {e}", sidecar.display()))?;
         return Ok((p, "sidecar".into()));
     }
     if let Some(v) = vendor
@@ -224,7 +231,10 @@ fn pixel_size(
     }
     Err(format!(
         "no pixel size: the file has no FEI or Zeiss metadata{} and no '{}' beside it; pass --pixel-size UM_PER_PX or write that file with 'pixel_size: X' (µm per pixel)",
-        vendor.map_or(String::new(), |v| format!(" with one ({})", v.notes.join("; "))),
+        vendor.map_or(String::new(), |v| format!(
+            " with one ({})",
+            v.notes.join("; ")
+        )),
         sidecar.file_name().unwrap_or_default().to_string_lossy()
     ))
 }
@@ -239,7 +249,10 @@ fn write_tiles(
     r: &mut FileReport,
 ) -> Result<Vec<ImportTile>, String> {
     let sample_dir = opts.root.join(&opts.sample);
-    let (images, features) = (sample_dir.join("input-images"), sample_dir.join("input-features"));
+    let (images, features) = (
+        sample_dir.join("input-images"),
+        sample_dir.join("input-features"),
+    );
     for d in [&images, &features] {
         fs::create_dir_all(d).map_err(|e| format!("creating '{}': {e}", d.display()))?;
     }
@@ -288,7 +301,8 @@ fn add_file(path: &Path, bytes: &[u8]) -> Result<bool, String> {
             )),
         };
     }
-    crate::fsutil::write_atomic(path, bytes).map_err(|e| format!("writing '{}': {e}", path.display()))?;
+    crate::fsutil::write_atomic(path, bytes)
+        .map_err(|e| format!("writing '{}': {e}", path.display()))?;
     Ok(true)
 }
 
@@ -298,7 +312,9 @@ fn file_fingerprint(path: &Path) -> Result<String, String> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = f.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+        let n = f
+            .read(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -336,7 +352,10 @@ mod tests {
 
     #[test]
     fn tile_names_share_one_group_per_raw_file() {
-        assert_eq!(tile_prefix("10003", "area-1 mosaic.v2"), "10003_area_1_mosaic_v2");
+        assert_eq!(
+            tile_prefix("10003", "area-1 mosaic.v2"),
+            "10003_area_1_mosaic_v2"
+        );
         assert_eq!(tile_prefix("10003", "10003_site4"), "10003_site4");
     }
 }

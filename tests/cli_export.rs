@@ -433,6 +433,11 @@ fn real_folder_quirks_export_cleanly_or_are_listed() {
         &s.join("input-features/10003_g.v2 x-01.txt"),
         &common::features("0.5"),
     );
+    // A second image file with the same stem: the index takes one, export lists the other.
+    common::write(
+        &s.join("input-images/10003_a-01.tif"),
+        &common::tiff16(16, 12),
+    );
     let out = t.path().join("x");
     let o = export(&root, &out, &[]);
     assert_eq!(
@@ -465,7 +470,8 @@ fn real_folder_quirks_export_cleanly_or_are_listed() {
         assert!(text.contains(bad), "{bad} not listed:\n{text}");
     }
     assert!(!names.contains(&"10003_d-01") && !text.contains("10003_d-01"));
-    assert!(text.contains("left out 4 images"), "{text}");
+    assert!(text.contains("left out 5 images"), "{text}");
+    assert!(text.contains("10003_a-01.tif"), "{text}");
     let tif = row(&m, "10003_e-02");
     assert_eq!(tif.source_image, "10003/input-images/10003_e-02.tif");
     assert!(tif.image.ends_with("10003_e-02.png"));

@@ -66,11 +66,15 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (dir, hash, config) = (&info.dir, &info.hash, &info.config);
     let split = args.split.as_deref().and_then(Split::parse);
     let splits = ws.splits()?;
+    let rejected = crate::jobs::overview::rejected_ids(&ws)?;
     let rows: Vec<_> = ws
         .images()?
         .into_iter()
         .filter(|r| {
-            !r.missing && r.is_labelled() && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
+            !r.missing
+                && r.is_labelled()
+                && !rejected.contains(&r.id)
+                && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
         })
         .collect();
     if rows.is_empty() {

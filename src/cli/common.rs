@@ -19,7 +19,7 @@ pub(super) fn mask_map(s: &str) -> Result<MaskMap, String> {
     parse_mask_map(s).map(MaskMap)
 }
 
-fn positive(s: &str) -> Result<f64, String> {
+pub(super) fn positive(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err(format!("'{s}' is not a pixel size above 0 µm/px")),

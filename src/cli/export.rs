@@ -63,6 +63,9 @@ pub struct Args {
     /// Map raw mask values to class ids, e.g. '0=4,255=5'.
     #[arg(long, value_name = "VALUE=CLASS,..", value_parser = mask_map)]
     pub mask_map: Option<MaskMap>,
+    /// Pixel size in µm/px for images that have none (no input-features file, no metadata).
+    #[arg(long, value_name = "UM_PER_PX", value_parser = super::common::positive)]
+    pub pixel_size: Option<f64>,
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -75,7 +78,7 @@ impl Args {
             workspace: self.workspace.clone(),
             schema: self.source_schema.clone(),
             mask_map: self.mask_map.clone(),
-            pixel_size: None,
+            pixel_size: self.pixel_size,
             quiet: self.quiet,
         }
     }
@@ -102,6 +105,7 @@ impl Args {
             (!self.split.is_empty()).then(|| self.split.join(",")),
         );
         push("workspace", self.workspace.as_ref().map(|w| show(w)));
+        push("pixel-size", self.pixel_size.map(|p| p.to_string()));
         push(
             "mask-map",
             self.mask_map.as_ref().map(|m| {
@@ -132,6 +136,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     dataset.check_output(&args.out)?;
     let (mut ws, source, _) = dataset.index(None, false)?;
     let _lock = dataset.lock(&ws, "export")?;
+    // Images labelled in the editor since the last index (corrected or accepted proposals)
+    // get a split like any other labelled group.
+    crate::dataset::index::assign_new_splits(&mut ws)?;
     let target = match &args.schema {
         Some(spec) => ClassSchema::by_name_or_path(spec)?,
         None => source.clone(),
@@ -164,21 +171,24 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
 }
 
 fn print_text(r: &ExportReport) {
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let sources: Vec<String> = r
         .by_source
         .iter()
-        .map(|(k, n)| match k.as_str() {
+        .map(|(k, &n)| match k.as_str() {
             "file" => format!("{n} as in the mask files"),
-            "proposal" => format!("{n} accepted proposals"),
+            "proposal" => plural(n, "accepted proposal", "accepted proposals"),
             other => format!("{n} {other}"),
         })
         .collect();
     println!(
-        "exported {} images as {} files into {} in {:.1} s ({}){}",
-        r.images,
-        r.files,
+        "exported {} as {} into {} in {:.1} s ({}{}){}",
+        plural(r.images, "image", "images"),
+        plural(r.files, "file", "files"),
         show(&r.out),
         r.seconds,
+        if r.files == r.images { "" } else { "files: " },
         sources.join(", "),
         if r.replaced {
             "; the earlier export was replaced"
@@ -187,11 +197,28 @@ fn print_text(r: &ExportReport) {
         }
     );
     println!("fingerprint {}", r.fingerprint);
+    let n = r.not_selected;
+    let not: Vec<String> = [
+        (n.rejected, "rejected"),
+        (n.unlabelled, "unlabelled"),
+        (n.other_splits, "in other splits or none (--split)"),
+        (n.not_in_only, "not selected by --only"),
+    ]
+    .iter()
+    .filter(|(k, _)| *k > 0)
+    .map(|(k, what)| format!("{k} {what}"))
+    .collect();
+    if !not.is_empty() {
+        println!("not exported: {}", not.join(", "));
+    }
     for (why, n) in &r.skipped {
         println!("skipped {n}: {why}");
     }
     if !r.left_out.is_empty() {
-        println!("left out {} images with problems:", r.left_out.len());
+        println!(
+            "left out {} with problems:",
+            plural(r.left_out.len(), "image", "images")
+        );
         for l in &r.left_out {
             println!("  {}: {}", l.image, l.reason);
         }

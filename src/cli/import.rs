@@ -38,6 +38,7 @@ fn positive(s: &str) -> Result<f64, String> {
 /// Data bar: FEI [Image] ResolutionY, else a text band found at the bottom of the image.
 /// Blank tiles (95 % of pixels within ±6 grey levels of the median: epoxy, outside the
 /// section) are skipped. Import only adds files; a file imported before adds nothing.
+#[allow(clippy::doc_markdown)] // the doc is the --help text: no backticks there
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  semcurate import scans/*.tif --into /data/apollo --sample 12002\n  semcurate import mosaic.png --into /data/apollo --sample 15555 --pixel-size 0.8 --tile 256 --overlap 32\n  semcurate import run3/*.tif --into /data/apollo --sample 70017 --crop-databar 64\n\nExit codes: 0 imported, 1 some files were refused (listed), 2 could not run."
@@ -92,9 +93,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             args.sample
         );
     }
-    std::fs::create_dir_all(&args.into).map_err(|e| {
-        anyhow::anyhow!("cannot create dataset folder '{}': {e}", show(&args.into))
-    })?;
+    std::fs::create_dir_all(&args.into)
+        .map_err(|e| anyhow::anyhow!("cannot create dataset folder '{}': {e}", show(&args.into)))?;
     let dataset = DatasetArgs {
         dataset: args.into.clone(),
         workspace: args.workspace.clone(),

@@ -88,8 +88,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             show(&args.out)
         );
     }
-    let (ws, schema, _) = args.dataset.index(None, false)?;
+    let (mut ws, schema, _) = args.dataset.index(None, false)?;
     let _lock = args.dataset.lock(&ws, "train")?;
+    // Images labelled in the editor since the last index (corrected or accepted proposals)
+    // get a split like any other labelled group.
+    crate::dataset::index::assign_new_splits(&mut ws)?;
     let init_cfg = args
         .init
         .as_ref()

@@ -350,13 +350,22 @@ pub fn assign_new_splits_with(
     preset: &BTreeMap<String, split::Split>,
 ) -> Result<usize, WorkspaceError> {
     let (fractions, seed) = split_params(ws)?;
+    // Unlabelled images whose proposal a person corrected or accepted are labelled now.
+    let edited = ws.edit_counts()?;
+    let accepted: std::collections::HashSet<i64> = ws
+        .review_status()?
+        .into_iter()
+        .filter(|(_, d)| d.decision == super::workspace::Decision::Accepted)
+        .map(|(id, _)| id)
+        .collect();
     let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();
     for r in ws.images()?.iter().filter(|r| !r.missing) {
         let g = groups.entry(r.group.clone()).or_insert(GroupInfo {
             labelled: 0,
             stratum: None,
         });
-        g.labelled += u64::from(r.is_labelled());
+        let labelled = r.is_labelled() || edited.contains_key(&r.id) || accepted.contains(&r.id);
+        g.labelled += u64::from(labelled);
         // Tiles of a site share a pixel size; the largest bin seen stands for the group.
         g.stratum = g.stratum.max(r.bin.map(|b| b as usize));
     }

@@ -231,7 +231,7 @@ fn read_mask(
             ProblemKind::SizeMismatch,
             &file.path,
             format!(
-                "mask is {}x{}, its image is {}x{}: re-export the mask at the image's size",
+                "mask is {}x{}, its image is {}x{}: save the mask again at the image's size",
                 mask.width, mask.height, img.width, img.height
             ),
         ));

@@ -27,7 +27,8 @@ pub struct ManifestRow {
     pub source_image: String,
     pub source_mask: Option<String>,
     pub source_features: Option<String>,
-    /// The exported name differs from the source stem (tiles included).
+    /// The exported file name differs from the source image's (tiles, `.tif` and `.PNG`
+    /// sources included).
     pub renamed: bool,
     /// Top-left corner of a tile in the source image (px).
     pub tile_x: Option<u32>,
@@ -313,8 +314,12 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
     let _ = writeln!(
         s,
         "Each row of `manifest.csv` / `manifest.json` gives the source files, pixel size, scale \
-         bin, split, review status, who corrected the mask and when, the model whose proposal \
-         it started from, the Dice between that proposal and the mask, and pixels per class.\n"
+         bin, split, review status, who corrected the mask and when, pixels per class, and \
+         `proposal_model`: the model whose prediction stands for the image (the one a \
+         correction started from, else the latest with a current prediction), with \
+         `proposal_dice`, the mean over the classes present in either of the Dice between that \
+         prediction and the exported mask. `image_sha256` and `mask_sha256` hash the decoded \
+         pixels (row-major bytes), not the PNG files.\n"
     );
     let _ = writeln!(
         s,

@@ -38,31 +38,62 @@ pub fn group_of(name: &str) -> &str {
 }
 
 /// Names for `(sample, stem)` pairs. A name is the sanitized stem; when its group occurs in
-/// more than one sample, the sample is put in front (`SAMPLE_stem`), which keeps names unique
-/// across samples and a group within one sample; names that still clash (two stems that
-/// sanitize alike) get `_2`, `_3`… in sorted order.
+/// more than one sample, the sample is put in front (`SAMPLE_stem`). Two source groups never
+/// end up as one exported group (that would let a site straddle splits): a group name already
+/// taken by another source group gets `_2`, `_3`…; names that still clash within a group
+/// (two stems that sanitize alike) get `_2`, `_3`… at the end. Deterministic: sorted order.
 pub fn assign(items: &[(String, String)]) -> HashMap<(String, String), String> {
-    let base: Vec<String> = items.iter().map(|(_, stem)| sanitize(stem)).collect();
+    // (export group, the rest of the name from the first '-') per item.
+    let parts: Vec<(String, String)> = items
+        .iter()
+        .map(|(_, stem)| {
+            let s = sanitize(stem);
+            match s.find('-') {
+                Some(i) => (s[..i].to_string(), s[i..].to_string()),
+                None => (s, String::new()),
+            }
+        })
+        .collect();
     let mut samples_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for ((sample, _), name) in items.iter().zip(&base) {
+    for ((sample, _), (g, _)) in items.iter().zip(&parts) {
         samples_of
-            .entry(group_of(name))
+            .entry(g.as_str())
             .or_default()
             .insert(sample.as_str());
     }
+    // Source group: the sample and the stem's part before its first '-'.
+    let source_group = |(sample, stem): &(String, String)| {
+        (
+            sample.clone(),
+            stem.split('-').next().unwrap_or(stem).to_string(),
+        )
+    };
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| items[a].cmp(&items[b]));
+    let mut group_of_source: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for &i in &order {
+        let key = source_group(&items[i]);
+        if group_of_source.contains_key(&key) {
+            continue;
+        }
+        let g = &parts[i].0;
+        let g = if samples_of[g.as_str()].len() > 1 {
+            format!("{}_{g}", sanitize(&items[i].0))
+        } else {
+            g.clone()
+        };
+        let g = unique(g, &taken);
+        taken.insert(g.clone());
+        group_of_source.insert(key, g);
+    }
     let mut used: BTreeSet<String> = BTreeSet::new();
     let mut out = HashMap::with_capacity(items.len());
     for i in order {
-        let (sample, stem) = &items[i];
-        let mut name = base[i].clone();
-        if samples_of[group_of(&name)].len() > 1 {
-            name = format!("{}_{name}", sanitize(sample));
-        }
-        let name = unique(name, &used);
+        let g = &group_of_source[&source_group(&items[i])];
+        let name = unique(format!("{g}{}", parts[i].1), &used);
         used.insert(name.clone());
-        out.insert((sample.clone(), stem.clone()), name);
+        out.insert(items[i].clone(), name);
     }
     out
 }
@@ -121,6 +152,7 @@ mod tests {
         assert_eq!(get("A", "site1-002"), "A_site1-002");
         assert_eq!(get("B", "site1-001"), "B_site1-001");
         assert_eq!(get("B", "other-1"), "other-1");
+        // Two source groups that sanitize alike stay two groups.
         assert_eq!(get("A", "x.y"), "x_y");
         assert_eq!(get("A", "x_y"), "x_y_2");
         // Groups stay whole: both A tiles of site 1 share one group, B's is another.
@@ -136,6 +168,32 @@ mod tests {
         let mut rev = items.clone();
         rev.reverse();
         assert_eq!(assign(&rev), n);
+    }
+
+    #[test]
+    fn groups_never_merge() {
+        // Sanitizing merges 's01.v2' with 's01_v2'; a sample prefix meets an existing stem.
+        let items = pairs(&[
+            ("12002", "12002_s01.v2-t01"),
+            ("12002", "12002_s01_v2-t01"),
+            ("12021", "70017_s01-t01"),
+            ("12021", "12021_70017_s01-t01"),
+            ("70017", "70017_s01-t02"),
+        ]);
+        let n = assign(&items);
+        let mut by_group: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+        for (k, name) in &n {
+            let src = (k.0.clone(), k.1.split('-').next().unwrap().to_string());
+            by_group
+                .entry(group_of(name).to_string())
+                .or_default()
+                .insert(src);
+        }
+        for (g, sources) in &by_group {
+            assert_eq!(sources.len(), 1, "group {g} merges {sources:?}");
+        }
+        let names: BTreeSet<&String> = n.values().collect();
+        assert_eq!(names.len(), items.len());
     }
 
     #[test]

@@ -274,7 +274,9 @@ impl<'a> RowBase<'a> {
             source_image: row.image_path.clone(),
             source_mask: row.mask_path.clone(),
             source_features: row.features_path.clone(),
-            renamed: name != row.stem,
+            renamed: std::path::Path::new(&row.image_path)
+                .file_name()
+                .is_none_or(|f| f.to_string_lossy() != format!("{name}.png")),
             tile_x: tile.map(|t| t.0),
             tile_y: tile.map(|t| t.1),
             width: w,

@@ -32,6 +32,16 @@ pub struct Overview {
     pub finished: std::collections::HashSet<i64>,
 }
 
+/// Images whose latest review decision is `rejected`.
+pub fn rejected_ids(ws: &Workspace) -> Result<std::collections::HashSet<i64>, WorkspaceError> {
+    Ok(ws
+        .review_status()?
+        .into_iter()
+        .filter(|(_, d)| d.decision == crate::dataset::workspace::Decision::Rejected)
+        .map(|(id, _)| id)
+        .collect())
+}
+
 /// Loads the overview of `model` (a model hash) with scale bins `bins`.
 pub fn load_overview(
     ws: &mut Workspace,
@@ -42,7 +52,13 @@ pub fn load_overview(
     thresholds: RiskThresholds,
     progress: &dyn Progress,
 ) -> Result<Overview, WorkspaceError> {
-    let rows: Vec<ImageRow> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
+    // Rejected images (out of focus, wrong sample) are not judged, as they are not trained on.
+    let rejected = rejected_ids(ws)?;
+    let rows: Vec<ImageRow> = ws
+        .images()?
+        .into_iter()
+        .filter(|r| !r.missing && !rejected.contains(&r.id))
+        .collect();
     let (labelled, unlabelled): (Vec<_>, Vec<_>) = rows
         .into_iter()
         .partition(super::super::dataset::workspace::ImageRow::is_labelled);

@@ -39,7 +39,11 @@ pub struct ImportTile {
 
 impl Workspace {
     /// The import of the file with fingerprint `fp` into `sample`, if it was imported.
-    pub fn import_of(&self, fp: &str, sample: &str) -> Result<Option<ImportSource>, WorkspaceError> {
+    pub fn import_of(
+        &self,
+        fp: &str,
+        sample: &str,
+    ) -> Result<Option<ImportSource>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT source_fp, sample, path, width, height, crop_rows, crop_source, pixel_size,
                     pixel_size_source, tiles, blank, user, at

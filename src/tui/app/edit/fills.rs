@@ -34,7 +34,7 @@ impl App {
         let n: usize = strokes.last().map_or(0, |s| s.changes.len());
         if strokes.iter().all(|s| s.tool != tool) {
             self.say(
-                format!("{}: nothing changed", tool.as_str()),
+                format!("{}: nothing changed", tool.as_str().replace('_', " ")),
                 Severity::Info,
             );
         } else {

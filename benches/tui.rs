@@ -96,7 +96,8 @@ fn seed_predictions(root: &Path, ws_dir: &Path, schema: &ClassSchema, model: &Mo
                     ClassSummary {
                         pixels: 0,
                         mean_margin: None,
-                        mc_disagreement: None
+                        mc_disagreement: None,
+                        ..ClassSummary::default()
                     };
                     schema.len()
                 ],

@@ -213,3 +213,123 @@ fn data_bars_of_real_files() {
     assert_eq!(auto(&navcam, meta.as_ref()), (39, DatabarSource::Metadata));
     assert_eq!(detect(&navcam), None, "a blank image shows no bar");
 }
+
+/// `import` on the real microscope files: pixel sizes from their tags, data bars cut, tiles
+/// added as unlabelled images with the study's pixel-size files, nothing added twice, the file
+/// without a pixel size refused with the flag to add; then `queue --strategy diverse` ranks
+/// the predicted tiles with no two touching ones.
+#[test]
+fn import_real_files_then_rank_their_tiles() {
+    let Some(dir) = realdata() else { return };
+    let raw = dir.join("sem-tiff-metadata");
+    let t = tempfile::tempdir().unwrap();
+    let ds = t.path().join("apollo");
+    let import = |files: &[&str], extra: &[&str]| {
+        let mut c = Command::cargo_bin("semcurate").unwrap();
+        c.args(["import", "--json", "--quiet", "--sample", "12002", "--into"])
+            .arg(&ds);
+        for f in files {
+            c.arg(raw.join(f));
+        }
+        let o = c.args(extra).output().unwrap();
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap_or(Value::Null);
+        (o.status.code().unwrap(), v)
+    };
+    let (code, v) = import(
+        &[
+            "test_tiff_Zeiss_SEM_1k.tif",
+            "FEI-Helios-Ebeam-8bits.tif",
+            "FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif",
+        ],
+        &[],
+    );
+    assert_eq!(code, 1, "the navcam file has no pixel size: {v}");
+    let zeiss = &v[0];
+    assert_eq!(zeiss["pixel_size"], 2.615);
+    assert_eq!(zeiss["pixel_size_source"], "Zeiss metadata");
+    assert_eq!(
+        (zeiss["crop_rows"].as_u64(), zeiss["crop_source"].as_str()),
+        (Some(77), Some("detected"))
+    );
+    // 1024 × 691 after the crop, 256-px tiles sharing 32 px: 5 columns × 3 rows.
+    assert_eq!(zeiss["tiles"], 15);
+    let fei = &v[1];
+    assert_eq!(fei["pixel_size"], 3.3724);
+    assert_eq!(
+        (fei["crop_rows"].as_u64(), fei["crop_source"].as_str()),
+        (Some(29), Some("metadata"))
+    );
+    assert_eq!(
+        (fei["tiles"].as_u64(), fei["blank"].as_u64()),
+        (Some(0), Some(6)),
+        "the FEI scan is blank"
+    );
+    let err = v[2]["error"].as_str().unwrap();
+    assert!(err.contains("--pixel-size"), "{err}");
+    let first = ds.join("12002/input-features/12002_test_tiff_Zeiss_SEM_1k-x0_y0.txt");
+    assert_eq!(
+        std::fs::read_to_string(first).unwrap(),
+        "pixel_size: 2.615\n"
+    );
+    // The bottom tile row ends where the data bar was cut: y = 691 − 256.
+    assert!(
+        ds.join("12002/input-images/12002_test_tiff_Zeiss_SEM_1k-x768_y435.png")
+            .is_file()
+    );
+    // Importing again adds nothing; with --pixel-size the navcam file is taken (and blank).
+    let (code, v) = import(&["test_tiff_Zeiss_SEM_1k.tif"], &[]);
+    assert_eq!((code, v[0]["already_imported"].as_bool()), (0, Some(true)));
+    let (code, v) = import(
+        &["FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif"],
+        &["--pixel-size", "0.5"],
+    );
+    assert_eq!(
+        (code, v[0]["pixel_size_source"].as_str()),
+        (0, Some("given"))
+    );
+    // The tiles are unlabelled images of the dataset; diverse ranks them after predict.
+    let stats = common::json_of(
+        Command::cargo_bin("semcurate")
+            .unwrap()
+            .args(["stats", "--json"])
+            .arg(&ds),
+    );
+    assert_eq!(stats["totals"]["images"], 15);
+    assert_eq!(stats["totals"]["labelled"], 0);
+    let model = t.path().join("m");
+    common::tiny_model(&model, semcurate::dataset::ClassSchema::default(), 4, 1.0);
+    common::predict(&ds, &model, None);
+    let q = common::json_of(
+        Command::cargo_bin("semcurate")
+            .unwrap()
+            .args([
+                "queue",
+                "--json",
+                "--strategy",
+                "diverse",
+                "--budget",
+                "6",
+                "--model",
+            ])
+            .arg(&model)
+            .arg(&ds),
+    );
+    let items = q["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6);
+    let xy = |it: &Value| {
+        let stem = it["stem"].as_str().unwrap();
+        let (x, y) = stem.rsplit_once("-x").unwrap().1.split_once("_y").unwrap();
+        (x.parse::<u32>().unwrap(), y.parse::<u32>().unwrap())
+    };
+    for (i, a) in items.iter().enumerate() {
+        for b in &items[i + 1..] {
+            let ((ax, ay), (bx, by)) = (xy(a), xy(b));
+            let apart = ax + 256 < bx || bx + 256 < ax || ay + 256 < by || by + 256 < ay;
+            assert!(
+                apart,
+                "picked touching tiles {} and {}",
+                a["stem"], b["stem"]
+            );
+        }
+    }
+}

@@ -21,16 +21,26 @@ use super::table::{Align, Table};
 ///   uncertain      unlabelled images by low margin / Monte-Carlo disagreement, boosted where at-risk
 ///                  classes are predicted, spread over samples and scale bins
 ///   mixed          the three in turn
+///
+/// Active learning, over unlabelled tiles (e.g. from `semcurate import`, after `predict`):
+///   margin         1 − mean top-two margin
+///   entropy        mean normalised entropy of the class probabilities
+///   mc-disagreement  mean Monte-Carlo dropout disagreement (predict --mc-dropout K)
+///   rare-boost     expected area of rare / at-risk classes (summed probabilities), weighted
+///                  by how rare each is in the labelled pixels
+///   diverse        entropy × (1 + rare-boost), no two touching tiles of one raw image, a
+///                  spread over raw images, samples and scale bins
+/// A tile someone corrected, accepted or rejected leaves the queue.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  semcurate queue datasets/demo --strategy label-suspect --budget 10\n  semcurate queue /data/apollo --strategy uncertain --budget 50 --json > next.json"
+    after_help = "Examples:\n  semcurate queue datasets/demo --strategy label-suspect --budget 10\n  semcurate queue /data/apollo --strategy uncertain --budget 50 --json > next.json\n  semcurate queue /data/apollo --strategy diverse --budget 40"
 )]
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
     #[command(flatten)]
     pub model: ModelArgs,
-    #[arg(long, default_value = "mixed", value_parser = ["rare-low-iou", "label-suspect", "uncertain", "mixed"])]
+    #[arg(long, default_value = "mixed", value_parser = ["rare-low-iou", "label-suspect", "uncertain", "mixed", "margin", "entropy", "mc-disagreement", "rare-boost", "diverse"])]
     pub strategy: String,
     /// Images to list.
     #[arg(long, default_value_t = 20)]

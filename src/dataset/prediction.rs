@@ -7,7 +7,7 @@ use std::io::{Read, Write};
 use serde::{Deserialize, Serialize};
 
 /// Per-class results of one prediction.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
     /// Pixels predicted as this class.
     pub pixels: u64,
@@ -15,6 +15,14 @@ pub struct ClassSummary {
     pub mean_margin: Option<f32>,
     /// Mean Monte-Carlo disagreement (0–1) over those pixels, when MC dropout was run.
     pub mc_disagreement: Option<f32>,
+    /// Sum over all pixels of the probability of this class: its expected area, which sees a
+    /// class the model never ranks first (absent in predictions made before it was stored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_pixels: Option<f64>,
+    /// Mean normalised entropy (0–1) of the class distribution over the pixels predicted as
+    /// this class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_entropy: Option<f32>,
 }
 
 /// One stored prediction.

@@ -13,7 +13,9 @@ use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
-use crate::review::queue::{LabelledInput, QueueInput, QueueItem, Strategy, UnlabelledInput, rank};
+use crate::review::queue::{
+    LabelledInput, QueueInput, QueueItem, Strategy, TileRegion, UnlabelledInput, rank,
+};
 
 use super::audit::load_audits;
 
@@ -28,8 +30,13 @@ pub struct Overview {
     pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
     pub report: AuditReport,
     pub problems: Vec<Problem>,
-    /// Images whose review is over (accepted or rejected): the queue leaves them out.
+    /// Images whose review is over (accepted or rejected, or an unlabelled tile corrected):
+    /// the queue leaves them out.
     pub finished: std::collections::HashSet<i64>,
+    /// Where imported tiles lie in their raw images, by image id.
+    pub regions: HashMap<i64, TileRegion>,
+    /// Share of each class in the labelled pixels.
+    pub class_share: Vec<f64>,
 }
 
 /// Images whose latest review decision is `rejected`.
@@ -88,13 +95,64 @@ pub fn load_overview(
         unpredicted: loaded.unpredicted,
         thresholds,
     });
-    let finished = ws
+    let mut finished: std::collections::HashSet<i64> = ws
         .review_status()?
         .into_iter()
         .filter(|(_, e)| e.decision.is_final())
         .map(|(id, _)| id)
         .collect();
+    // An unlabelled tile whose proposal was corrected is labelled now: it leaves the queue.
+    finished.extend(
+        ws.edit_counts()?
+            .into_keys()
+            .filter(|id| unlabelled.iter().any(|r| r.id == *id)),
+    );
+    let by_name: HashMap<(&str, &str), i64> = unlabelled
+        .iter()
+        .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
+        .collect();
+    let regions = ws
+        .import_tiles()?
+        .into_iter()
+        .filter_map(|(t, source)| {
+            let id = *by_name.get(&(t.sample.as_str(), t.stem.as_str()))?;
+            Some((
+                id,
+                TileRegion {
+                    source,
+                    x: t.x,
+                    y: t.y,
+                    w: t.width,
+                    h: t.height,
+                },
+            ))
+        })
+        .collect();
+    let mut class_pixels = vec![0u64; schema.len()];
+    for (row, _) in &loaded.audits {
+        for (c, n) in row.class_counts.iter().flatten().enumerate() {
+            if let Some(p) = class_pixels.get_mut(c) {
+                *p += n;
+            }
+        }
+    }
+    let total = class_pixels.iter().sum::<u64>();
+    let class_share = if total == 0 {
+        // Nothing labelled yet: the schema's rare flags stand in for measured shares.
+        schema
+            .classes
+            .iter()
+            .map(|c| if c.rare { 0.005 } else { 0.2 })
+            .collect()
+    } else {
+        class_pixels
+            .iter()
+            .map(|&n| n as f64 / total as f64)
+            .collect()
+    };
     Ok(Overview {
+        regions,
+        class_share,
         model: model.to_string(),
         audits: loaded.audits,
         unlabelled,
@@ -142,6 +200,7 @@ impl Overview {
                     row: r,
                     mean_margin: *m,
                     per_class: pc,
+                    region: self.regions.get(&r.id),
                 })
             })
             .collect();
@@ -153,6 +212,7 @@ impl Overview {
             at_risk: &at_risk,
             class_names: &names,
             risk_iou: self.report.thresholds.iou,
+            class_share: &self.class_share,
         };
         rank(&input, strategy, budget)
     }

@@ -73,6 +73,10 @@ pub struct Classified {
     pub pixels: Vec<u64>,
     /// Sum of the f32 margins per class (for exact means).
     pub margin_sum: Vec<f64>,
+    /// Sum of each class's probability over all pixels (expected area).
+    pub prob_sum: Vec<f64>,
+    /// Sum of the normalised entropy per pixel, by predicted class.
+    pub entropy_sum: Vec<f64>,
 }
 
 /// The class map of the whole image through `net`, tile by tile. Probabilities are stitched
@@ -94,6 +98,8 @@ pub fn classify(
         margin: if dropout { Vec::new() } else { vec![0; w * h] },
         pixels: vec![0; classes],
         margin_sum: vec![0.0; classes],
+        prob_sum: vec![0.0; classes],
+        entropy_sum: vec![0.0; classes],
     };
     let mut emit = |y: usize, row: &[f32]| {
         if y < h {
@@ -128,6 +134,17 @@ impl Classified {
                 self.margin[i] = to_byte(margin);
                 self.pixels[best] += 1;
                 self.margin_sum[best] += f64::from(margin);
+                let mut h = 0.0f64;
+                for c in 0..classes {
+                    let p = f64::from(row[c * padded_w + x]);
+                    self.prob_sum[c] += p;
+                    if p > 0.0 {
+                        h -= p * p.ln();
+                    }
+                }
+                if classes > 1 {
+                    self.entropy_sum[best] += h / (classes as f64).ln();
+                }
             }
         }
     }
@@ -165,6 +182,31 @@ pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
         .unzip()
 }
 
+/// Per class, the summed probability over all pixels of `[classes][n]` probabilities, and the
+/// summed normalised entropy of the pixels predicted as it.
+pub fn prob_stats(probs: &[f32], argmax: &[u8], classes: usize) -> (Vec<f64>, Vec<f64>) {
+    let n = argmax.len();
+    let mut sum = vec![0f64; classes];
+    let mut ent = vec![0f64; classes];
+    let norm = if classes > 1 {
+        (classes as f64).ln()
+    } else {
+        1.0
+    };
+    for (i, &best) in argmax.iter().enumerate() {
+        let mut h = 0.0;
+        for (c, s) in sum.iter_mut().enumerate() {
+            let p = f64::from(probs[c * n + i]);
+            *s += p;
+            if p > 0.0 {
+                h -= p * p.ln();
+            }
+        }
+        ent[usize::from(best)] += h / norm;
+    }
+    (sum, ent)
+}
+
 /// Per-class pixel counts and mean margin / disagreement.
 pub fn summarise(
     classes: &[u8],
@@ -190,6 +232,7 @@ pub fn summarise(
                 pixels: pixels[c],
                 mean_margin: mean(m[c]),
                 mc_disagreement: disagreement.and_then(|_| mean(d[c])),
+                ..ClassSummary::default()
             }
         })
         .collect()
@@ -219,6 +262,9 @@ pub fn predict(
             mean_margin: (base.pixels[c] > 0)
                 .then(|| (base.margin_sum[c] / base.pixels[c] as f64) as f32),
             mc_disagreement: None,
+            expected_pixels: Some(base.prob_sum[c]),
+            mean_entropy: (base.pixels[c] > 0)
+                .then(|| (base.entropy_sum[c] / base.pixels[c] as f64) as f32),
         })
         .collect();
     let disagreement = (mc > 0).then(|| {
@@ -331,27 +377,41 @@ pub fn predict_batch(
             }
         }
     }
+    let stats: Vec<(Vec<f64>, Vec<f64>)> = base
+        .iter()
+        .zip(&finals)
+        .map(|(p, (c, _))| prob_stats(p, c, n_classes))
+        .collect();
     finals
         .into_iter()
         .zip(differ)
         .zip(images)
-        .map(|(((classes, margin), differ), img)| {
-            let dis = (mc > 0).then(|| {
-                differ
-                    .iter()
-                    .map(|&d| d as f32 / mc as f32)
-                    .collect::<Vec<f32>>()
-            });
-            Prediction {
-                width: img.width,
-                height: img.height,
-                per_class: summarise(&classes, &margin, dis.as_deref(), n_classes),
-                margin: margin.iter().map(|&m| to_byte(m)).collect(),
-                disagreement: dis.map(|d| d.iter().map(|&v| to_byte(v)).collect()),
-                classes,
-                route,
-                mc_passes: mc,
-            }
-        })
+        .zip(stats)
+        .map(
+            |((((classes, margin), differ), img), (prob_sum, entropy_sum))| {
+                let dis = (mc > 0).then(|| {
+                    differ
+                        .iter()
+                        .map(|&d| d as f32 / mc as f32)
+                        .collect::<Vec<f32>>()
+                });
+                let mut per_class = summarise(&classes, &margin, dis.as_deref(), n_classes);
+                for (c, s) in per_class.iter_mut().enumerate() {
+                    s.expected_pixels = Some(prob_sum[c]);
+                    s.mean_entropy =
+                        (s.pixels > 0).then(|| (entropy_sum[c] / s.pixels as f64) as f32);
+                }
+                Prediction {
+                    width: img.width,
+                    height: img.height,
+                    per_class,
+                    margin: margin.iter().map(|&m| to_byte(m)).collect(),
+                    disagreement: dis.map(|d| d.iter().map(|&v| to_byte(v)).collect()),
+                    classes,
+                    route,
+                    mc_passes: mc,
+                }
+            },
+        )
         .collect()
 }

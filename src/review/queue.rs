@@ -15,6 +15,8 @@
 //!   ≥ 100 px), picked greedily so that each further pick from the same sample and scale bin
 //!   has its score multiplied by 0.7: one site does not fill the budget.
 //! - `mixed`: label-suspect, rare-low-iou and uncertain in turn, each image once.
+//! - Active learning over unlabelled tiles: `margin`, `entropy`, `mc-disagreement`,
+//!   `rare-boost`, `diverse` (see `active`).
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -25,6 +27,9 @@ use crate::dataset::prediction::ClassSummary;
 use crate::dataset::workspace::ImageRow;
 use crate::metrics::image_audit::ImageAudit;
 
+mod active;
+pub use active::TileRegion;
+
 /// How to rank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -33,6 +38,11 @@ pub enum Strategy {
     LabelSuspect,
     Uncertain,
     Mixed,
+    Margin,
+    Entropy,
+    McDisagreement,
+    RareBoost,
+    Diverse,
 }
 
 impl Strategy {
@@ -42,6 +52,11 @@ impl Strategy {
             "label-suspect" => Some(Self::LabelSuspect),
             "uncertain" => Some(Self::Uncertain),
             "mixed" => Some(Self::Mixed),
+            "margin" => Some(Self::Margin),
+            "entropy" => Some(Self::Entropy),
+            "mc-disagreement" => Some(Self::McDisagreement),
+            "rare-boost" => Some(Self::RareBoost),
+            "diverse" => Some(Self::Diverse),
             _ => None,
         }
     }
@@ -76,6 +91,8 @@ pub struct UnlabelledInput<'a> {
     pub row: &'a ImageRow,
     pub mean_margin: f64,
     pub per_class: &'a [ClassSummary],
+    /// Where it lies in its raw image, for tiles made by `import`.
+    pub region: Option<&'a TileRegion>,
 }
 
 /// Everything the strategies look at.
@@ -86,6 +103,8 @@ pub struct QueueInput<'a> {
     pub at_risk: &'a [u8],
     pub class_names: &'a [String],
     pub risk_iou: f64,
+    /// Share of each class in the labelled pixels (rare-boost weights).
+    pub class_share: &'a [f64],
 }
 
 /// The `budget` first images under `strategy`.
@@ -95,6 +114,8 @@ pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<Qu
         Strategy::LabelSuspect => label_suspect(input),
         Strategy::Uncertain => uncertain(input, budget),
         Strategy::Mixed => mixed(input, budget),
+        Strategy::Diverse => active::diverse(input, budget),
+        s => active::score_each(input, s),
     };
     items.truncate(budget);
     for (i, it) in items.iter_mut().enumerate() {
@@ -103,7 +124,7 @@ pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<Qu
     items
 }
 
-fn item(
+pub(super) fn item(
     row: &ImageRow,
     labelled: bool,
     strategy: Strategy,
@@ -126,7 +147,7 @@ fn item(
     }
 }
 
-fn sort(items: &mut [QueueItem]) {
+pub(super) fn sort(items: &mut [QueueItem]) {
     items.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -285,7 +306,7 @@ fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
     spread(scored, budget)
 }
 
-fn mc_mean(per_class: &[ClassSummary], pixels: u64) -> Option<f64> {
+pub(super) fn mc_mean(per_class: &[ClassSummary], pixels: u64) -> Option<f64> {
     if pixels == 0 || per_class.iter().all(|c| c.mc_disagreement.is_none()) {
         return None;
     }

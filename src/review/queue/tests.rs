@@ -71,6 +71,7 @@ fn a_planted_mislabelled_region_comes_first() {
         unlabelled: &[],
         at_risk: &[],
         class_names: &names,
+        class_share: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::LabelSuspect, 3);
@@ -113,6 +114,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
         unlabelled: &[],
         at_risk: &[7],
         class_names: &names,
+        class_share: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::RareLowIou, 10);
@@ -136,6 +138,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
             pixels: px,
             mean_margin: Some(0.5),
             mc_disagreement: None,
+            ..ClassSummary::default()
         }]
     };
     let sums: Vec<Vec<ClassSummary>> = (0..6).map(|_| summary(256)).collect();
@@ -147,6 +150,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
         .map(|((row, s), m)| UnlabelledInput {
             row,
             mean_margin: m,
+            region: None,
             per_class: s,
         })
         .collect();
@@ -156,6 +160,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
         unlabelled: &unl,
         at_risk: &[],
         class_names: &names,
+        class_share: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::Uncertain, 3);

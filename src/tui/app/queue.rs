@@ -13,11 +13,16 @@ use super::{App, Screen, Severity};
 pub const QUEUE_BUDGET: usize = 100;
 
 /// Strategies in the order `next_strategy` cycles them.
-pub const STRATEGIES: [Strategy; 4] = [
+pub const STRATEGIES: [Strategy; 9] = [
     Strategy::Mixed,
     Strategy::RareLowIou,
     Strategy::LabelSuspect,
     Strategy::Uncertain,
+    Strategy::Diverse,
+    Strategy::RareBoost,
+    Strategy::Entropy,
+    Strategy::Margin,
+    Strategy::McDisagreement,
 ];
 
 /// Queue screen state.
@@ -56,6 +61,11 @@ pub fn flag_code(s: Strategy) -> &'static str {
         Strategy::LabelSuspect => "L",
         Strategy::Uncertain => "U",
         Strategy::Mixed => "M",
+        Strategy::Diverse => "D",
+        Strategy::RareBoost => "B",
+        Strategy::Entropy => "E",
+        Strategy::Margin => "G",
+        Strategy::McDisagreement => "C",
     }
 }
 

@@ -154,7 +154,8 @@ fn prediction(id: i64, classes: Vec<u8>) -> StoredPrediction {
             ClassSummary {
                 pixels: 0,
                 mean_margin: None,
-                mc_disagreement: None
+                mc_disagreement: None,
+                ..ClassSummary::default()
             };
             10
         ],
@@ -337,6 +338,8 @@ pub fn overview(a: &App) -> Box<Overview> {
         report: rep,
         problems: Vec::new(),
         finished: std::collections::HashSet::new(),
+        regions: HashMap::new(),
+        class_share: Vec::new(),
     })
 }
 

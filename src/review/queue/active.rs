@@ -1,0 +1,280 @@
+//! Active-learning strategies: which unlabelled tiles a person should label first.
+//!
+//! - `margin`: 1 − mean top-two margin of the proposal.
+//! - `entropy`: mean normalised entropy of the class distribution per pixel (falls back to
+//!   `margin` for predictions stored before entropy was).
+//! - `mc-disagreement`: mean Monte-Carlo dropout disagreement (`predict --mc-dropout K`).
+//! - `rare-boost`: expected share of the tile in rare classes, each weighted by how rare it is
+//!   in the labelled pixels (1 / share, at most 100): the expected area is the summed class
+//!   probability, so a class the model never ranks first (olivine confused with pyroxene)
+//!   still counts. Rare: at-risk classes and classes under 2 % of labelled pixels, Void aside.
+//! - `diverse`: entropy × (1 + rare-boost scaled to 0–1), picked greedily so that no two
+//!   picked tiles of one raw image touch or overlap, at most ⌈budget / regions⌉ come from one
+//!   region (a raw image, else a site group) until every region had its turn, and each further
+//!   pick from the same sample and scale bin counts 0.7× as much.
+
+use std::collections::BTreeMap;
+
+use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, item, sort};
+
+/// Where a tile lies in the raw image it was cut from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TileRegion {
+    pub source: String,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+}
+
+impl TileRegion {
+    /// Whether two tiles of one raw image overlap or touch.
+    pub fn touches(&self, o: &Self) -> bool {
+        self.source == o.source
+            && self.x <= o.x + o.w
+            && o.x <= self.x + self.w
+            && self.y <= o.y + o.h
+            && o.y <= self.y + self.h
+    }
+}
+
+fn pixels(u: &UnlabelledInput<'_>) -> f64 {
+    u.per_class.iter().map(|c| c.pixels).sum::<u64>().max(1) as f64
+}
+
+/// Mean normalised entropy of the tile, when stored.
+fn entropy_of(u: &UnlabelledInput<'_>) -> Option<f64> {
+    if u.per_class.iter().all(|c| c.mean_entropy.is_none()) {
+        return None;
+    }
+    let s: f64 = u
+        .per_class
+        .iter()
+        .map(|c| f64::from(c.mean_entropy.unwrap_or(0.0)) * c.pixels as f64)
+        .sum();
+    Some(s / pixels(u))
+}
+
+/// The classes rare-boost looks for, with their weights.
+fn rare_weights(input: &QueueInput<'_>) -> Vec<(usize, f64)> {
+    let n = input.class_names.len();
+    (0..n)
+        .filter(|&c| !input.class_names[c].eq_ignore_ascii_case("void"))
+        .filter_map(|c| {
+            let share = input.class_share.get(c).copied().unwrap_or(0.0);
+            let at_risk = input.at_risk.contains(&(c as u8));
+            (at_risk || share < 0.02).then(|| (c, (1.0 / share.max(0.01)).min(100.0)))
+        })
+        .collect()
+}
+
+/// Expected rare-class share of a tile, weighted, with the classes that make it up.
+fn rare_score(u: &UnlabelledInput<'_>, weights: &[(usize, f64)]) -> (f64, Vec<(usize, f64)>) {
+    let total = pixels(u);
+    let mut parts = Vec::new();
+    let mut score = 0.0;
+    for &(c, w) in weights {
+        let Some(s) = u.per_class.get(c) else {
+            continue;
+        };
+        let expected = s.expected_pixels.unwrap_or(s.pixels as f64);
+        let share = expected / total;
+        score += share * w;
+        if share >= 0.001 {
+            parts.push((c, expected));
+        }
+    }
+    (score, parts)
+}
+
+fn numbers(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
+    pairs.iter().map(|(k, v)| ((*k).to_string(), *v)).collect()
+}
+
+/// `margin`, `entropy`, `mc-disagreement` or `rare-boost` over the unlabelled tiles.
+pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> {
+    let weights = rare_weights(input);
+    let mut out: Vec<QueueItem> = input
+        .unlabelled
+        .iter()
+        .filter_map(|u| {
+            let (score, reason, nums) = match strategy {
+                Strategy::Margin => (
+                    1.0 - u.mean_margin,
+                    format!("mean margin {:.3}", u.mean_margin),
+                    numbers(&[("mean_margin", u.mean_margin)]),
+                ),
+                Strategy::Entropy => match entropy_of(u) {
+                    Some(e) => (
+                        e,
+                        format!("mean entropy {e:.3}"),
+                        numbers(&[("entropy", e)]),
+                    ),
+                    None => (
+                        1.0 - u.mean_margin,
+                        format!(
+                            "mean margin {:.3} (no entropy stored: predict again)",
+                            u.mean_margin
+                        ),
+                        numbers(&[("mean_margin", u.mean_margin)]),
+                    ),
+                },
+                Strategy::McDisagreement => {
+                    let d = super::mc_mean(u.per_class, pixels(u) as u64)?;
+                    (
+                        d,
+                        format!("Monte-Carlo disagreement {d:.3}"),
+                        numbers(&[("mc_disagreement", d)]),
+                    )
+                }
+                Strategy::RareBoost => {
+                    let (s, parts) = rare_score(u, &weights);
+                    let names: Vec<String> = parts
+                        .iter()
+                        .map(|(c, px)| format!("{} {px:.0} px", input.class_names[*c]))
+                        .collect();
+                    (
+                        s,
+                        format!(
+                            "expected rare-class area: {}",
+                            if names.is_empty() {
+                                "none".into()
+                            } else {
+                                names.join(", ")
+                            }
+                        ),
+                        numbers(&[("rare_score", s)]),
+                    )
+                }
+                _ => return None,
+            };
+            Some(item(u.row, false, strategy, score, reason, nums))
+        })
+        .collect();
+    sort(&mut out);
+    out
+}
+
+/// `diverse`: see the module docs.
+pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
+    let weights = rare_weights(input);
+    let rare: Vec<(f64, Vec<(usize, f64)>)> = input
+        .unlabelled
+        .iter()
+        .map(|u| rare_score(u, &weights))
+        .collect();
+    let top = rare.iter().map(|r| r.0).fold(0.0f64, f64::max).max(1e-12);
+    let mut pool: Vec<(QueueItem, usize)> = input
+        .unlabelled
+        .iter()
+        .zip(&rare)
+        .enumerate()
+        .map(|(i, (u, (r, parts)))| {
+            let unc = entropy_of(u).unwrap_or(1.0 - u.mean_margin);
+            let score = unc * (1.0 + r / top);
+            let names: Vec<String> = parts
+                .iter()
+                .map(|(c, px)| format!("{} {px:.0} px", input.class_names[*c]))
+                .collect();
+            let reason = format!(
+                "uncertainty {unc:.3}{}",
+                if names.is_empty() {
+                    String::new()
+                } else {
+                    format!("; expected rare classes: {}", names.join(", "))
+                }
+            );
+            let nums = numbers(&[("uncertainty", unc), ("rare_score", *r)]);
+            (
+                item(u.row, false, Strategy::Diverse, score, reason, nums),
+                i,
+            )
+        })
+        .collect();
+    pool.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then_with(|| (&a.0.sample, &a.0.stem).cmp(&(&b.0.sample, &b.0.stem)))
+    });
+    let region_key = |i: usize| -> String {
+        let u = &input.unlabelled[i];
+        u.region.as_ref().map_or_else(
+            || format!("{}/{}", u.row.sample, u.row.group),
+            |r| r.source.clone(),
+        )
+    };
+    let regions: std::collections::BTreeSet<String> =
+        (0..input.unlabelled.len()).map(region_key).collect();
+    let cap = budget.div_ceil(regions.len().max(1)).max(1);
+    let mut picked: Vec<(QueueItem, usize)> = Vec::new();
+    let mut per_region: BTreeMap<String, usize> = BTreeMap::new();
+    let mut per_stratum: BTreeMap<(String, Option<u32>), i32> = BTreeMap::new();
+    for relax in [false, true] {
+        loop {
+            if picked.len() >= budget {
+                break;
+            }
+            let best = pool
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, i))| {
+                    let u = &input.unlabelled[*i];
+                    let touching = u.region.as_ref().is_some_and(|r| {
+                        picked.iter().any(|(_, j)| {
+                            input.unlabelled[*j]
+                                .region
+                                .as_ref()
+                                .is_some_and(|p| p.touches(r))
+                        })
+                    });
+                    let full = per_region.get(&region_key(*i)).copied().unwrap_or(0) >= cap;
+                    !touching && (relax || !full)
+                })
+                .map(|(k, (it, _))| {
+                    let n = per_stratum
+                        .get(&(it.sample.clone(), it.bin))
+                        .copied()
+                        .unwrap_or(0);
+                    (k, it.score * 0.7f64.powi(n))
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
+            let Some((k, _)) = best else { break };
+            let (it, i) = pool.remove(k);
+            *per_region.entry(region_key(i)).or_default() += 1;
+            *per_stratum.entry((it.sample.clone(), it.bin)).or_default() += 1;
+            picked.push((it, i));
+        }
+    }
+    picked.into_iter().map(|(it, _)| it).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touching_is_per_raw_image() {
+        let a = TileRegion {
+            source: "a.tif".into(),
+            x: 0,
+            y: 0,
+            w: 256,
+            h: 256,
+        };
+        let b = TileRegion {
+            x: 224,
+            ..a.clone()
+        };
+        let far = TileRegion {
+            x: 600,
+            ..a.clone()
+        };
+        let other = TileRegion {
+            source: "b.tif".into(),
+            ..b.clone()
+        };
+        assert!(a.touches(&b));
+        assert!(!a.touches(&far));
+        assert!(!a.touches(&other));
+    }
+}

@@ -200,6 +200,11 @@ fn print_events(rx: &Receiver<TrainEvent>) {
                     "bin {bin} ({label}): {train_images} train / {val_images} val images, {epochs} epochs × {steps} steps"
                 );
             }
+            TrainEvent::BinKept { bin, label } => {
+                eprintln!(
+                    "bin {bin} ({label}): no train images; keeps the weights it started from"
+                );
+            }
             TrainEvent::BinSkipped { bin, label } => {
                 eprintln!(
                     "bin {bin} ({label}): no train images; served by the nearest trained bin"

@@ -72,6 +72,11 @@ pub enum TrainEvent {
         steps: usize,
         epochs: usize,
     },
+    /// A bin with no train images when fine-tuning: it keeps the weights it started from.
+    BinKept {
+        bin: usize,
+        label: String,
+    },
     /// A bin with no train images: it will fall back to a neighbour at inference.
     BinSkipped {
         bin: usize,
@@ -133,9 +138,17 @@ pub fn train(
     for (bin, start) in init.into_iter().enumerate() {
         let label = config.bins.label(bin);
         if data.train[bin].is_empty() || cancel.load(Ordering::Relaxed) {
-            let _ = events.send(TrainEvent::BinSkipped { bin, label });
-            nets.push(None);
-            trained.push(false);
+            // Fine-tuning keeps a bin it has no data for as it started; from scratch, the bin
+            // falls back to a neighbour.
+            if let Some(net) = start {
+                let _ = events.send(TrainEvent::BinKept { bin, label });
+                nets.push(Some(net));
+                trained.push(true);
+            } else {
+                let _ = events.send(TrainEvent::BinSkipped { bin, label });
+                nets.push(None);
+                trained.push(false);
+            }
             continue;
         }
         device.seed(derive(opts.seed, &[bin as u64, 1]));

@@ -142,7 +142,7 @@ pub fn train(
             // falls back to a neighbour.
             if let Some(net) = start {
                 let _ = events.send(TrainEvent::BinKept { bin, label });
-                nets.push(Some(net));
+                nets.push(Some(net.valid()));
                 trained.push(true);
             } else {
                 let _ = events.send(TrainEvent::BinSkipped { bin, label });

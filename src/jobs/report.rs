@@ -45,6 +45,8 @@ pub enum Report {
     Reviews(HashMap<i64, DecisionEntry>),
     /// Edit journal lengths now and at the last export, per image.
     Labels(crate::labels::status::ExportState),
+    /// Imported tiles' places in their raw images, by image id.
+    Tiles(std::collections::HashMap<i64, crate::labels::status::TilePos>),
     Overview(Box<Overview>),
     Job(JobEvent),
     /// A mask edit was committed to the image's journal (its position `seq`).

@@ -315,6 +315,28 @@ fn reindex(
     let rows = ws.images()?;
     let reviews = ws.review_status()?;
     let labels = crate::labels::status::ExportState::read(ws)?;
+    let ids: std::collections::HashMap<(&str, &str), i64> = rows
+        .iter()
+        .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
+        .collect();
+    let tiles = ws
+        .import_tiles()?
+        .into_iter()
+        .filter_map(|(t, path)| {
+            let id = *ids.get(&(t.sample.as_str(), t.stem.as_str()))?;
+            let source = std::path::Path::new(&path)
+                .file_name()
+                .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+            Some((
+                id,
+                crate::labels::status::TilePos {
+                    source,
+                    x: t.x,
+                    y: t.y,
+                },
+            ))
+        })
+        .collect();
     let message = format!(
         "indexed: {} images found, {} read",
         summary.found, summary.read
@@ -324,6 +346,7 @@ fn reindex(
             Report::Rows(rows),
             Report::Reviews(reviews),
             Report::Labels(labels),
+            Report::Tiles(tiles),
         ],
         message,
     ))

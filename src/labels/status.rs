@@ -110,3 +110,92 @@ mod tests {
         assert_eq!(s.edits[&1], 4);
     }
 }
+
+/// Where an imported tile lies in its raw image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TilePos {
+    /// The raw file's name.
+    pub source: String,
+    pub x: u32,
+    pub y: u32,
+}
+
+/// A small map of the raw image `current` was cut from: one character per tile, by row and
+/// column of the tile grid: `■` the current tile, `c` corrected, `a` accepted, `·` proposed
+/// (not yet touched). With the tiles counted by status. `None` for an image not imported.
+#[allow(clippy::implicit_hasher)]
+pub fn mosaic(
+    tiles: &HashMap<i64, TilePos>,
+    current: i64,
+    status: impl Fn(i64) -> MaskStatus,
+) -> Option<(String, Vec<String>)> {
+    let source = &tiles.get(&current)?.source;
+    let mine: Vec<(i64, &TilePos)> = tiles
+        .iter()
+        .filter(|(_, t)| &t.source == source)
+        .map(|(id, t)| (*id, t))
+        .collect();
+    let mut xs: Vec<u32> = mine.iter().map(|(_, t)| t.x).collect();
+    let mut ys: Vec<u32> = mine.iter().map(|(_, t)| t.y).collect();
+    xs.sort_unstable();
+    xs.dedup();
+    ys.sort_unstable();
+    ys.dedup();
+    let mut grid = vec![vec![' '; xs.len()]; ys.len()];
+    let (mut corrected, mut accepted) = (0, 0);
+    for (id, t) in &mine {
+        let (Ok(col), Ok(row)) = (xs.binary_search(&t.x), ys.binary_search(&t.y)) else {
+            continue;
+        };
+        let s = status(*id);
+        corrected += usize::from(s == MaskStatus::Corrected);
+        accepted += usize::from(s == MaskStatus::Accepted);
+        grid[row][col] = match s {
+            _ if *id == current => '■',
+            MaskStatus::Corrected => 'c',
+            MaskStatus::Accepted => 'a',
+            _ => '·',
+        };
+    }
+    let title = format!(
+        "{source}: {} tiles, {corrected} corrected, {accepted} accepted",
+        mine.len()
+    );
+    let lines = grid
+        .into_iter()
+        .map(|r| {
+            let cells: Vec<String> = r.iter().map(char::to_string).collect();
+            cells.join(" ").trim_end().to_string()
+        })
+        .collect();
+    Some((title, lines))
+}
+
+#[cfg(test)]
+mod mosaic_tests {
+    use super::*;
+
+    #[test]
+    fn the_map_places_tiles_by_grid_position() {
+        let mut tiles = HashMap::new();
+        for (id, x, y) in [
+            (1, 0, 0),
+            (2, 224, 0),
+            (3, 0, 224),
+            (4, 224, 224),
+            (9, 0, 0),
+        ] {
+            let source = if id == 9 { "other.tif" } else { "a.tif" }.to_string();
+            tiles.insert(id, TilePos { source, x, y });
+        }
+        let (title, lines) = mosaic(&tiles, 1, |id| match id {
+            2 => MaskStatus::Corrected,
+            4 => MaskStatus::Accepted,
+            _ => MaskStatus::None,
+        })
+        .unwrap();
+        assert_eq!(title, "a.tif: 4 tiles, 1 corrected, 1 accepted");
+        assert_eq!(lines, vec!["■ c", "· a"]);
+        assert!(mosaic(&tiles, 77, |_| MaskStatus::None).is_none());
+    }
+}

@@ -79,6 +79,8 @@ pub struct Marks {
     pub reviews: HashMap<i64, DecisionEntry>,
     /// Edit journals now and at the last export.
     pub labels: crate::labels::status::ExportState,
+    /// Imported tiles' places in their raw images.
+    pub tiles: HashMap<i64, crate::labels::status::TilePos>,
 }
 
 /// The whole UI state.
@@ -233,6 +235,10 @@ impl App {
             Event::Job(j) => self.on_job(j),
             Event::Labels(l) => {
                 self.marks.labels = l;
+                Vec::new()
+            }
+            Event::Tiles(t) => {
+                self.marks.tiles = t;
                 Vec::new()
             }
             Event::EditSaved { image_id, seq } => {

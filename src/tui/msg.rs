@@ -33,6 +33,7 @@ pub enum Event {
     Rows(Vec<ImageRow>),
     Reviews(HashMap<i64, DecisionEntry>),
     Labels(crate::labels::status::ExportState),
+    Tiles(HashMap<i64, crate::labels::status::TilePos>),
     Overview(Box<Overview>),
     Job(JobEvent),
     /// A mask edit is safe in the workspace.
@@ -68,6 +69,7 @@ impl From<Report> for Event {
             Report::Rows(rows) => Self::Rows(rows),
             Report::Reviews(r) => Self::Reviews(r),
             Report::Labels(l) => Self::Labels(l),
+            Report::Tiles(t) => Self::Tiles(t),
             Report::Overview(ov) => Self::Overview(ov),
             Report::Job(j) => Self::Job(j),
             Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::labels::status::MaskStatus;
+use crate::labels::status::{MaskStatus, mosaic};
 
 use super::super::super::app::{App, Current, PredState};
 use super::super::{block, fmt_opt};
@@ -86,6 +86,18 @@ fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             Span::styled(format!("mask: {}", status.as_str()), t.ok()),
             Span::styled(exported.0, exported.1),
         ]));
+    }
+    let status_of = |id: i64| {
+        app.row_by_id(id).map_or(MaskStatus::None, |row| {
+            labels.status(row, app.marks.reviews.get(&id))
+        })
+    };
+    if let Some((title, map)) = mosaic(&app.marks.tiles, r.id, status_of) {
+        lines.push(Line::styled(title, t.dim()));
+        lines.extend(
+            map.into_iter()
+                .map(|l| Line::styled(format!("  {l}"), t.text())),
+        );
     }
     if let Some(e) = &c.mask_error {
         lines.push(Line::styled(format!("mask: {e}"), t.error()));

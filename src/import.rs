@@ -151,6 +151,10 @@ fn import_into(
     }
     let decoded = decode_file(path, DecodeLimits::default()).map_err(|e| e.to_string())?;
     let vendor = decoded.vendor.clone();
+    if decoded.more_pages {
+        r.notes
+            .push("multi-page TIFF: only the first page was imported".into());
+    }
     let grey = decoded.into_grey8();
     (r.width, r.height) = (grey.width, grey.height);
     let (pixel_size, source) = pixel_size(path, opts, vendor.as_ref())?;

@@ -108,6 +108,8 @@ pub struct Decoded {
     pub palette: Vec<[u8; 3]>,
     /// Microscope metadata found in the file (TIFF vendor tags).
     pub vendor: Option<VendorMeta>,
+    /// A multi-page TIFF: only the first page was read.
+    pub more_pages: bool,
 }
 
 /// An 8-bit grey BSE image, row-major.

@@ -82,6 +82,7 @@ pub(super) fn decode<R: BufRead + Seek>(
         samples,
         palette,
         vendor: None,
+        more_pages: false,
     })
 }
 

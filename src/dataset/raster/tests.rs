@@ -326,3 +326,19 @@ fn palette_entries_that_are_coloured_give_their_index_as_grey() {
     let d = decode_bytes(&bytes, L).unwrap();
     assert_eq!(d.to_grey8().pixels, vec![2, 1, 0]);
 }
+
+#[test]
+fn multi_page_tiff_reads_the_first_page_and_says_so() {
+    use tiff::encoder::colortype::Gray8;
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
+        enc.write_image::<Gray8>(2, 1, &[1, 2]).unwrap();
+        enc.write_image::<Gray8>(2, 1, &[9, 9]).unwrap();
+    }
+    let d = decode_bytes(out.get_ref(), L).unwrap();
+    assert!(d.more_pages);
+    assert_eq!(d.to_grey8().pixels, vec![1, 2]);
+    let single = tiff_bytes::<Gray8>(2, 1, &[1, 2]);
+    assert!(!decode_bytes(&single, L).unwrap().more_pages);
+}

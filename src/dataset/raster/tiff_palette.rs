@@ -114,6 +114,7 @@ pub(super) fn decode<R: Read + Seek>(
         samples: Samples::U8(indices),
         palette,
         vendor: None,
+        more_pages: false,
     })
 }
 

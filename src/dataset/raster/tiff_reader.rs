@@ -42,6 +42,7 @@ pub(super) fn decode<R: Read + Seek>(
     if photometric == Some(PhotometricInterpretation::RGBPalette.to_u16()) {
         let mut decoded = tiff_palette::decode(&mut dec, width, height)?;
         decoded.vendor = vendor;
+        decoded.more_pages = dec.more_images();
         return Ok(decoded);
     }
     let colour = dec.colortype().map_err(|e| err(&e))?;
@@ -79,6 +80,7 @@ pub(super) fn decode<R: Read + Seek>(
         samples,
         palette: Vec::new(),
         vendor,
+        more_pages: dec.more_images(),
     })
 }
 

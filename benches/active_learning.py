@@ -34,7 +34,7 @@ ROUNDS = int(os.environ.get("AL_ROUNDS", "2"))
 STRATEGIES = os.environ.get("AL_STRATEGIES", "random,stratified,entropy,rare-boost,diverse").split(",")
 POOL = dict(samples=6, per_sample=int(os.environ.get("AL_PER_SAMPLE", "60")), size=128)
 TEST = dict(samples=4, per_sample=20, size=128)
-TRAIN = ["--epochs", "3", "--steps-per-epoch", "8", "--batch", "4", "--crop", "128", "--lr", "5e-4"]
+TRAIN = os.environ.get("AL_TRAIN", "--epochs 4 --steps-per-epoch 15 --batch 4 --crop 128 --lr 1e-3").split()
 INIT = os.environ.get("AL_INIT", "models/default")
 
 

@@ -6,10 +6,11 @@
 pub mod manifest;
 pub mod names;
 pub mod out;
+mod select;
 pub mod verify;
 pub mod write;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,15 +20,14 @@ use serde::Serialize;
 use crate::dataset::ClassSchema;
 use crate::dataset::schema::convert::{class_map, to_toml};
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{
-    Decision, ExportRecord, ExportedImage, ImageRow, Workspace, WorkspaceError,
-};
+use crate::dataset::workspace::{ExportRecord, ExportedImage, Workspace, WorkspaceError};
 use crate::labels::current::LabelRecord;
 use crate::progress::Progress;
 
 use manifest::{FORMAT, FORMAT_VERSION, Manifest, ManifestRow};
 use out::{Staging, check_out};
-use write::{ImageJob, Only, WriteContext, Written, export_one};
+use select::Selection;
+use write::{Only, WriteContext, Written, export_one};
 
 /// Images whose files are read and written together (bounds memory).
 const CHUNK: usize = 64;
@@ -221,121 +221,6 @@ pub fn run(
     })
 }
 
-/// The images an export considers, with what the workspace knows about them.
-struct Selection {
-    rows: Vec<ImageRow>,
-    names: HashMap<(String, String), String>,
-    decisions: HashMap<i64, crate::dataset::workspace::DecisionEntry>,
-    splits: BTreeMap<String, Split>,
-    edit_ops: HashMap<i64, u32>,
-    models: Vec<String>,
-    rock_types: HashMap<String, String>,
-    /// The index's problems per image: `path: message`.
-    problems: HashMap<i64, String>,
-    /// Images left out before reading: rejected, unlabelled, not selected.
-    counts: NotSelected,
-    /// Image files the index could not take (duplicate stems).
-    unindexed: Vec<NotExported>,
-    root: PathBuf,
-}
-
-impl Selection {
-    fn read(ws: &Workspace, opts: &ExportOptions) -> Result<Self, ExportError> {
-        let decisions = ws.review_status()?;
-        let splits = ws.splits()?;
-        let edit_ops: HashMap<i64, u32> = ws
-            .edit_counts()?
-            .into_iter()
-            .map(|(id, c)| (id, c.ops))
-            .collect();
-        let mut counts = NotSelected::default();
-        let rows: Vec<ImageRow> = ws
-            .images()?
-            .into_iter()
-            .filter(|r| {
-                let decision = decisions.get(&r.id).map(|d| d.decision);
-                let accepted = decision == Some(Decision::Accepted);
-                let edited = edit_ops.contains_key(&r.id);
-                let split_ok = opts
-                    .splits
-                    .as_ref()
-                    .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
-                let labelled = r.mask_path.is_some() || edited || accepted;
-                if r.missing {
-                    false
-                } else if decision == Some(Decision::Rejected) {
-                    counts.rejected += 1;
-                    false
-                } else if !labelled {
-                    counts.unlabelled += 1;
-                    false
-                } else if !split_ok {
-                    counts.other_splits += 1;
-                    false
-                } else if !(opts.only.original || edited || accepted) {
-                    counts.not_in_only += 1;
-                    false
-                } else {
-                    true
-                }
-            })
-            .collect();
-        let pairs: Vec<(String, String)> = rows
-            .iter()
-            .map(|r| (r.sample.clone(), r.stem.clone()))
-            .collect();
-        let models = ws.models()?;
-        let mut problems: HashMap<i64, String> = HashMap::new();
-        let mut unindexed = Vec::new();
-        for (id, p) in ws.problems()? {
-            match id {
-                Some(id) => {
-                    problems
-                        .entry(id)
-                        .or_insert_with(|| format!("{}: {}", p.path, p.message));
-                }
-                // An image the index could not take (a second file with the same stem).
-                None if p.kind == crate::dataset::problems::ProblemKind::DuplicateStem => {
-                    unindexed.push(NotExported {
-                        image: p.path.clone(),
-                        reason: p.message.clone(),
-                    });
-                }
-                None => {}
-            }
-        }
-        Ok(Self {
-            counts,
-            unindexed,
-            problems,
-            root: opts.root.clone(),
-            names: names::assign(&pairs),
-            rock_types: rock_types(&opts.root),
-            models: models.into_iter().map(|(h, _)| h).collect(),
-            rows,
-            decisions,
-            splits,
-            edit_ops,
-        })
-    }
-
-    fn job<'a>(&'a self, row: &'a ImageRow, record: LabelRecord) -> ImageJob<'a> {
-        ImageJob {
-            row,
-            name: self.names[&(row.sample.clone(), row.stem.clone())].clone(),
-            decision: self.decisions.get(&row.id),
-            split: self
-                .splits
-                .get(&row.group)
-                .map_or_else(String::new, |s| s.as_str().to_string()),
-            rock_type: features_rock_type(&self.root, row)
-                .or_else(|| self.rock_types.get(&row.sample).cloned()),
-            problem: self.problems.get(&row.id).cloned(),
-            record,
-        }
-    }
-}
-
 type WriteResult = (
     Vec<ManifestRow>,
     Vec<NotExported>,
@@ -473,38 +358,4 @@ fn write_meta(
     stream("EXPORT.md", &|w| {
         w.write_all(manifest::readme(m, left_out).as_bytes())
     })
-}
-
-/// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and
-/// some study files carry it.
-fn features_rock_type(root: &Path, row: &ImageRow) -> Option<String> {
-    let text = std::fs::read_to_string(root.join(row.features_path.as_ref()?)).ok()?;
-    text.lines().skip(1).find_map(|l| {
-        let (k, v) = l.split_once(':')?;
-        let k = k.trim().to_ascii_lowercase().replace('_', " ");
-        (k == "rock type" && !v.trim().is_empty()).then(|| v.trim().to_string())
-    })
-}
-
-/// Rock types per sample from the generator's `synth.json`, when the dataset has one.
-fn rock_types(root: &Path) -> HashMap<String, String> {
-    let Ok(text) = std::fs::read_to_string(root.join("synth.json")) else {
-        return HashMap::new();
-    };
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashMap::new();
-    };
-    v.get("samples")
-        .and_then(|s| s.as_array())
-        .map(|samples| {
-            samples
-                .iter()
-                .filter_map(|s| {
-                    let name = s.get("name")?.as_str()?;
-                    let rock = s.get("rock_type")?.as_str()?.replace('_', " ");
-                    Some((name.to_string(), rock))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }

@@ -1,0 +1,161 @@
+//! Which images an export considers, what the workspace knows about each (decision, split,
+//! corrections, proposal models, index problems, rock type), and their export names.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::dataset::split::Split;
+use crate::dataset::workspace::{Decision, ImageRow, Workspace};
+use crate::labels::current::LabelRecord;
+
+use super::write::ImageJob;
+use super::{ExportError, ExportOptions, NotExported, NotSelected, names};
+
+/// The images an export considers, with what the workspace knows about them.
+pub(super) struct Selection {
+    pub(super) rows: Vec<ImageRow>,
+    pub(super) names: HashMap<(String, String), String>,
+    pub(super) decisions: HashMap<i64, crate::dataset::workspace::DecisionEntry>,
+    pub(super) splits: BTreeMap<String, Split>,
+    pub(super) edit_ops: HashMap<i64, u32>,
+    pub(super) models: Vec<String>,
+    pub(super) rock_types: HashMap<String, String>,
+    /// The index's problems per image: `path: message`.
+    pub(super) problems: HashMap<i64, String>,
+    /// Images left out before reading: rejected, unlabelled, not selected.
+    pub(super) counts: NotSelected,
+    /// Image files the index could not take (duplicate stems).
+    pub(super) unindexed: Vec<NotExported>,
+    pub(super) root: PathBuf,
+}
+
+impl Selection {
+    pub(super) fn read(ws: &Workspace, opts: &ExportOptions) -> Result<Self, ExportError> {
+        let decisions = ws.review_status()?;
+        let splits = ws.splits()?;
+        let edit_ops: HashMap<i64, u32> = ws
+            .edit_counts()?
+            .into_iter()
+            .map(|(id, c)| (id, c.ops))
+            .collect();
+        let mut counts = NotSelected::default();
+        let rows: Vec<ImageRow> = ws
+            .images()?
+            .into_iter()
+            .filter(|r| {
+                let decision = decisions.get(&r.id).map(|d| d.decision);
+                let accepted = decision == Some(Decision::Accepted);
+                let edited = edit_ops.contains_key(&r.id);
+                let split_ok = opts
+                    .splits
+                    .as_ref()
+                    .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
+                let labelled = r.mask_path.is_some() || edited || accepted;
+                if r.missing {
+                    false
+                } else if decision == Some(Decision::Rejected) {
+                    counts.rejected += 1;
+                    false
+                } else if !labelled {
+                    counts.unlabelled += 1;
+                    false
+                } else if !split_ok {
+                    counts.other_splits += 1;
+                    false
+                } else if !(opts.only.original || edited || accepted) {
+                    counts.not_in_only += 1;
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
+        let pairs: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| (r.sample.clone(), r.stem.clone()))
+            .collect();
+        let models = ws.models()?;
+        let mut problems: HashMap<i64, String> = HashMap::new();
+        let mut unindexed = Vec::new();
+        for (id, p) in ws.problems()? {
+            match id {
+                Some(id) => {
+                    problems
+                        .entry(id)
+                        .or_insert_with(|| format!("{}: {}", p.path, p.message));
+                }
+                // An image the index could not take (a second file with the same stem).
+                None if p.kind == crate::dataset::problems::ProblemKind::DuplicateStem => {
+                    unindexed.push(NotExported {
+                        image: p.path.clone(),
+                        reason: p.message.clone(),
+                    });
+                }
+                None => {}
+            }
+        }
+        Ok(Self {
+            counts,
+            unindexed,
+            problems,
+            root: opts.root.clone(),
+            names: names::assign(&pairs),
+            rock_types: rock_types(&opts.root),
+            models: models.into_iter().map(|(h, _)| h).collect(),
+            rows,
+            decisions,
+            splits,
+            edit_ops,
+        })
+    }
+
+    pub(super) fn job<'a>(&'a self, row: &'a ImageRow, record: LabelRecord) -> ImageJob<'a> {
+        ImageJob {
+            row,
+            name: self.names[&(row.sample.clone(), row.stem.clone())].clone(),
+            decision: self.decisions.get(&row.id),
+            split: self
+                .splits
+                .get(&row.group)
+                .map_or_else(String::new, |s| s.as_str().to_string()),
+            rock_type: features_rock_type(&self.root, row)
+                .or_else(|| self.rock_types.get(&row.sample).cloned()),
+            problem: self.problems.get(&row.id).cloned(),
+            record,
+        }
+    }
+}
+
+/// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and
+/// some study files carry it.
+fn features_rock_type(root: &Path, row: &ImageRow) -> Option<String> {
+    let text = std::fs::read_to_string(root.join(row.features_path.as_ref()?)).ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        let k = k.trim().to_ascii_lowercase().replace('_', " ");
+        (k == "rock type" && !v.trim().is_empty()).then(|| v.trim().to_string())
+    })
+}
+
+/// Rock types per sample from the generator's `synth.json`, when the dataset has one.
+fn rock_types(root: &Path) -> HashMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(root.join("synth.json")) else {
+        return HashMap::new();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return HashMap::new();
+    };
+    v.get("samples")
+        .and_then(|s| s.as_array())
+        .map(|samples| {
+            samples
+                .iter()
+                .filter_map(|s| {
+                    let name = s.get("name")?.as_str()?;
+                    let rock = s.get("rock_type")?.as_str()?.replace('_', " ");
+                    Some((name.to_string(), rock))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -2,7 +2,7 @@
 //! modification time), validate in parallel, and commit in transactions of a few hundred
 //! images, so an interrupted index keeps everything committed before it.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -12,7 +12,6 @@ use super::bins::ScaleBins;
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, SkipCounts};
 use super::schema::ClassSchema;
-use super::split::{self, GroupInfo, SplitFractions};
 use super::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::progress::Progress;
 
@@ -23,6 +22,9 @@ pub const DEFAULT_SPLIT_SEED: u64 = 42;
 const CHUNK: usize = 256;
 
 /// Metadata keys.
+mod splits;
+pub use splits::{assign_new_splits, assign_new_splits_with, export_splits, resplit, split_params};
+
 pub mod keys {
     pub const ROOT: &str = "dataset_root";
     pub const SCHEMA: &str = "schema";
@@ -295,112 +297,4 @@ fn mark_missing(
 
 fn to_json<T: Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
-}
-
-/// The stored split fractions and seed (defaults when unset).
-pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceError> {
-    let fractions = ws.meta_json(keys::SPLIT_FRACTIONS)?.unwrap_or_default();
-    let seed = ws
-        .meta_json(keys::SPLIT_SEED)?
-        .unwrap_or(DEFAULT_SPLIT_SEED);
-    Ok((fractions, seed))
-}
-
-/// Gives a split to every group with labelled images that has none yet.
-pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
-    assign_new_splits_with(ws, &BTreeMap::new())
-}
-
-/// The splits a semcurate export recorded for its groups (`SAMPLE/PREFIX` → split), so that
-/// a model trained on the export keeps the source dataset's splits; empty for other datasets.
-pub fn export_splits(root: &Path) -> BTreeMap<String, split::Split> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        name: String,
-        sample: String,
-        split: String,
-    }
-    #[derive(serde::Deserialize)]
-    struct Manifest {
-        format: String,
-        images: Vec<Row>,
-    }
-    let Ok(file) = std::fs::File::open(root.join("manifest.json")) else {
-        return BTreeMap::new();
-    };
-    let Ok(m) = serde_json::from_reader::<_, Manifest>(std::io::BufReader::new(file)) else {
-        return BTreeMap::new();
-    };
-    if m.format != "semcurate-export" {
-        return BTreeMap::new();
-    }
-    m.images
-        .iter()
-        .filter_map(|r| {
-            let s = split::Split::parse(&r.split)?;
-            let prefix = r.name.split('-').next().unwrap_or(&r.name);
-            Some((format!("{}/{prefix}", r.sample), s))
-        })
-        .collect()
-}
-
-/// [`assign_new_splits`], giving groups that have a split in `preset` that one.
-pub fn assign_new_splits_with(
-    ws: &mut Workspace,
-    preset: &BTreeMap<String, split::Split>,
-) -> Result<usize, WorkspaceError> {
-    let (fractions, seed) = split_params(ws)?;
-    // Unlabelled images whose proposal a person corrected or accepted are labelled now.
-    let edited = ws.edit_counts()?;
-    let accepted: std::collections::HashSet<i64> = ws
-        .review_status()?
-        .into_iter()
-        .filter(|(_, d)| d.decision == super::workspace::Decision::Accepted)
-        .map(|(id, _)| id)
-        .collect();
-    let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();
-    for r in ws.images()?.iter().filter(|r| !r.missing) {
-        let g = groups.entry(r.group.clone()).or_insert(GroupInfo {
-            labelled: 0,
-            stratum: None,
-        });
-        let labelled = r.is_labelled() || edited.contains_key(&r.id) || accepted.contains(&r.id);
-        g.labelled += u64::from(labelled);
-        // Tiles of a site share a pixel size; the largest bin seen stands for the group.
-        g.stratum = g.stratum.max(r.bin.map(|b| b as usize));
-    }
-    let mut existing = ws.splits()?;
-    let mut new = BTreeMap::new();
-    for (g, s) in preset {
-        if groups.get(g).is_some_and(|i| i.labelled > 0) && !existing.contains_key(g) {
-            existing.insert(g.clone(), *s);
-            new.insert(g.clone(), *s);
-        }
-    }
-    new.extend(split::assign_stratified(
-        &groups, &existing, fractions, seed,
-    ));
-    let tx = ws.transaction()?;
-    for (g, s) in &new {
-        tx.set_split(g, *s)?;
-    }
-    tx.commit()?;
-    Ok(new.len())
-}
-
-/// Re-splits every group with new fractions and seed.
-pub fn resplit(
-    ws: &mut Workspace,
-    fractions: SplitFractions,
-    seed: u64,
-) -> Result<usize, WorkspaceError> {
-    let tx = ws.transaction()?;
-    tx.clear_splits()?;
-    tx.set_meta(
-        keys::SPLIT_FRACTIONS,
-        &serde_json::to_string(&fractions).unwrap_or_default(),
-    )?;
-    tx.set_meta(keys::SPLIT_SEED, &seed.to_string())?;
-    tx.commit()?;
-    assign_new_splits(ws)
 }

@@ -8,6 +8,7 @@ pub mod edits;
 pub mod error;
 pub mod overview;
 pub mod predict;
+pub mod predict_all;
 pub mod progress_channel;
 pub mod report;
 pub mod service;

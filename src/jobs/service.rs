@@ -6,15 +6,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Receiver;
 
 use super::overview::load_overview;
-use super::predict::{PredictOptions, predict_dataset, put_all, stored};
+use super::predict::{put_all, stored};
 use crate::audit::RiskThresholds;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::load::{load_image, load_mask};
-use crate::dataset::lock::JobLock;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
 use crate::dataset::{ClassSchema, ScaleBins};
@@ -352,68 +350,4 @@ fn reindex(
     ))
 }
 
-/// Batch prediction of every image without a current prediction.
-pub struct PredictAll {
-    pub tx: Outbox,
-    pub paths: Paths,
-    pub model: ModelRef,
-    pub cancel: Arc<AtomicBool>,
-    /// Its entry in the front end's task table.
-    pub task: TaskId,
-}
-
-impl PredictAll {
-    /// Predicts until done or cancelled, then reports on the channel.
-    pub fn run(self) {
-        let progress = ChannelProgress::new(self.tx.clone(), self.task);
-        let r = guarded("batch prediction", || {
-            let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())?;
-            let mut ws = Workspace::open(&self.paths.workspace)?;
-            // A headless predict on the same workspace: do not run twice, say who runs.
-            let _lock = JobLock::try_acquire(ws.dir(), "predict")?;
-            let opts = PredictOptions {
-                batch: self.model.backend.default_batch(),
-                ..PredictOptions::default()
-            };
-            predict_dataset(
-                &model,
-                &self.model.hash,
-                &self.paths.root,
-                &mut ws,
-                &opts,
-                &progress,
-                &self.cancel,
-            )
-            .map_err(JobError::from)
-        });
-        let event = match r {
-            Ok(s) if s.cancelled => JobEvent::Finished {
-                task: self.task,
-                message: format!("prediction cancelled: {} images done, kept", s.predicted),
-            },
-            Ok(s) => JobEvent::Finished {
-                task: self.task,
-                message: format!(
-                    "predicted {} images in {:.1} s ({} already done, {} problems)",
-                    s.predicted,
-                    s.seconds,
-                    s.skipped,
-                    s.problems.len()
-                ),
-            },
-            Err(message) => JobEvent::Failed {
-                task: self.task,
-                message,
-            },
-        };
-        self.tx.send(Report::Job(event));
-    }
-}
-
-/// Starts the batch prediction on its own thread.
-pub fn spawn_predict_all(job: PredictAll) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("predict-all".into())
-        .spawn(move || job.run())
-        .map(|_| ())
-}
+pub use super::predict_all::{PredictAll, spawn_predict_all};

@@ -8,6 +8,7 @@ mod edit;
 mod image;
 mod jobs;
 mod list;
+mod marks;
 mod mouse;
 mod queue;
 mod screen;
@@ -15,13 +16,12 @@ mod stats;
 mod status;
 mod viewport;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow};
+use crate::dataset::workspace::{Decision, ImageRow};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::{TaskId, TaskTable};
@@ -38,6 +38,7 @@ pub use bins::BinsState;
 pub use edit::EditState;
 pub use image::{Current, ImageState, PredState};
 pub use list::{Entry, ListState};
+pub use marks::Marks;
 pub use queue::QueueState;
 pub use screen::Screen;
 pub use stats::{ClassStat, ImageCounts};
@@ -66,21 +67,6 @@ pub struct Context {
     pub model: Option<ModelInfo>,
     /// Why there is no model.
     pub model_error: Option<String>,
-}
-
-/// Per-image marks shown in the list.
-#[derive(Debug, Clone, Default)]
-pub struct Marks {
-    /// Mean IoU of the stored prediction against the mask.
-    pub miou: HashMap<i64, f64>,
-    /// Queue membership: a short reason code per queued image.
-    pub flags: HashMap<i64, &'static str>,
-    /// Latest review decision.
-    pub reviews: HashMap<i64, DecisionEntry>,
-    /// Edit journals now and at the last export.
-    pub labels: crate::labels::status::ExportState,
-    /// Imported tiles' places in their raw images.
-    pub tiles: HashMap<i64, crate::labels::status::TilePos>,
 }
 
 /// The whole UI state.
@@ -227,20 +213,11 @@ impl App {
                 result,
             } => self.on_predicted(id, generation, result),
             Event::Rows(rows) => self.on_rows(rows),
-            Event::Reviews(r) => {
-                self.marks.reviews = r;
-                Vec::new()
-            }
+            Event::Reviews(r) => self.marks.set(|m| m.reviews = r),
             Event::Overview(ov) => self.on_overview(ov),
             Event::Job(j) => self.on_job(j),
-            Event::Labels(l) => {
-                self.marks.labels = l;
-                Vec::new()
-            }
-            Event::Tiles(t) => {
-                self.marks.tiles = t;
-                Vec::new()
-            }
+            Event::Labels(l) => self.marks.set(|m| m.labels = l),
+            Event::Tiles(t) => self.marks.set(|m| m.tiles = t),
             Event::EditSaved { image_id, seq } => {
                 self.marks.labels.edit_saved(image_id, seq);
                 self.on_edit_saved(image_id)

@@ -71,9 +71,13 @@ impl ExportState {
             .is_some_and(|&n| n > self.exported.get(&image_id).copied().unwrap_or(0))
     }
 
-    /// Images with edits not yet exported.
-    pub fn unexported_count(&self) -> usize {
-        self.edits.keys().filter(|&&id| self.unexported(id)).count()
+    /// Images with edits not yet exported, leaving out those `skip` names (rejected images,
+    /// which export never writes).
+    pub fn unexported_count(&self, skip: impl Fn(i64) -> bool) -> usize {
+        self.edits
+            .keys()
+            .filter(|&&id| self.unexported(id) && !skip(id))
+            .count()
     }
 
     /// The status of `row`'s current mask given its latest decision.
@@ -101,9 +105,10 @@ mod tests {
         let mut s = ExportState::default();
         s.edit_saved(1, 3);
         s.edit_saved(2, 1);
-        assert_eq!(s.unexported_count(), 2);
+        assert_eq!(s.unexported_count(|_| false), 2);
+        assert_eq!(s.unexported_count(|id| id == 2), 1);
         s.exported.insert(1, 3);
-        assert_eq!(s.unexported_count(), 1);
+        assert_eq!(s.unexported_count(|_| false), 1);
         s.edit_saved(1, 4);
         assert!(s.unexported(1));
         s.edit_saved(1, 2); // a late report never lowers the count

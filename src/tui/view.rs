@@ -114,7 +114,13 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
 }
 
 fn job_text(app: &App) -> String {
-    let unexported = match app.marks.labels.unexported_count() {
+    let rejected = |id: i64| {
+        app.marks
+            .reviews
+            .get(&id)
+            .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Rejected)
+    };
+    let unexported = match app.marks.labels.unexported_count(rejected) {
         0 => String::new(),
         1 => "1 correction not exported ".into(),
         n => format!("{n} corrections not exported "),

@@ -120,7 +120,19 @@ fn job_text(app: &App) -> String {
             .get(&id)
             .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Rejected)
     };
-    let unexported = match app.marks.labels.unexported_count(rejected) {
+    let labels = &app.marks.labels;
+    // Accepted images never exported count too (an accepted proposal is a new label).
+    let accepted = app
+        .marks
+        .reviews
+        .iter()
+        .filter(|(id, d)| {
+            d.decision == crate::dataset::workspace::Decision::Accepted
+                && !labels.exported.contains_key(id)
+                && !labels.edits.contains_key(id)
+        })
+        .count();
+    let unexported = match labels.unexported_count(rejected) + accepted {
         0 => String::new(),
         1 => "1 correction not exported ".into(),
         n => format!("{n} corrections not exported "),

@@ -71,8 +71,24 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     } else {
         "▾"
     };
-    Row::new([format!("{fold} {sample}  ({labelled}/{images} labelled)")])
-        .style(app.theme.title(false))
+    // Tiles made by `import` are listed together (they share their raw image's name);
+    // the header says how many came from how many raw images.
+    let mut sources: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| app.marks.tiles.get(&r.id).map(|t| t.source.as_str()))
+        .collect();
+    let imported = sources.len();
+    sources.sort_unstable();
+    sources.dedup();
+    let from = match (imported, sources.len()) {
+        (0, _) => String::new(),
+        (n, 1) => format!(", {n} tiles of {}", sources[0]),
+        (n, k) => format!(", {n} tiles of {k} raw images"),
+    };
+    Row::new([format!(
+        "{fold} {sample}  ({labelled}/{images} labelled{from})"
+    )])
+    .style(app.theme.title(false))
 }
 
 /// The image's current mask: original, corrected (warned while not yet exported), accepted.

@@ -82,7 +82,7 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     sources.dedup();
     let from = match (imported, sources.len()) {
         (0, _) => String::new(),
-        (n, 1) => format!(", {n} tiles of {}", sources[0]),
+        (n, 1) => format!(", {n} tiles of 1 raw image"),
         (n, k) => format!(", {n} tiles of {k} raw images"),
     };
     Row::new([format!(

@@ -342,3 +342,42 @@ fn multi_page_tiff_reads_the_first_page_and_says_so() {
     let single = tiff_bytes::<Gray8>(2, 1, &[1, 2]);
     assert!(!decode_bytes(&single, L).unwrap().more_pages);
 }
+
+/// A little-endian TIFF marked palette (photometric 3) holding 32-bit float samples, as
+/// Aphelion writes them.
+fn float_palette_tiff(w: u32, h: u32, values: &[f32]) -> Vec<u8> {
+    let entries: [(u16, u16, u32); 10] = [
+        (256, 4, w),
+        (257, 4, h),
+        (258, 3, 32),
+        (259, 3, 1),
+        (262, 3, 3),
+        (273, 4, 0), // patched below
+        (277, 3, 1),
+        (278, 4, h),
+        (279, 4, w * h * 4),
+        (339, 3, 3),
+    ];
+    let data_offset = 8 + 2 + 12 * entries.len() as u32 + 4;
+    let mut out = b"II*\0\x08\0\0\0".to_vec();
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, kind, value) in entries {
+        let value = if tag == 273 { data_offset } else { value };
+        out.extend_from_slice(&tag.to_le_bytes());
+        out.extend_from_slice(&kind.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+#[test]
+fn float_palette_tiff_reads_as_float_grey() {
+    let d = decode_bytes(&float_palette_tiff(4, 1, &[0.0, 0.25, 0.5, 1.0]), L).unwrap();
+    assert_eq!((d.kind, d.bit_depth), (PixelKind::Grey, 32));
+    assert_eq!(d.to_grey8().pixels, vec![0, 64, 128, 255]);
+}

@@ -26,7 +26,12 @@ pub(super) fn decode<R: Read + Seek>(
         .find_tag_unsigned(Tag::BitsPerSample)
         .map_err(|e| err(&e))?
         .unwrap_or(1);
-    if !matches!(bits, 1 | 2 | 4 | 8) {
+    let float: u16 = dec
+        .find_tag_unsigned(Tag::SampleFormat)
+        .map_err(|e| err(&e))?
+        .unwrap_or(1);
+    let float_grey = bits == 32 && float == 3;
+    if !float_grey && !matches!(bits, 1 | 2 | 4 | 8) {
         return Err(unsupported(format!("palette with {bits}-bit indices")));
     }
     if dec.find_tag(Tag::TileWidth).map_err(|e| err(&e))?.is_some() {
@@ -46,6 +51,34 @@ pub(super) fn decode<R: Read + Seek>(
     let counts = dec
         .get_tag_u64_vec(Tag::StripByteCounts)
         .map_err(|e| err(&e))?;
+    if float_grey {
+        // Aphelion writes 32-bit float images marked as palette: the values are the grey.
+        let expected = width as usize * 4 * height as usize;
+        let data = read_strips(dec, &offsets, &counts, compression, expected)?;
+        let big = dec.byte_order() == tiff::tags::ByteOrder::BigEndian;
+        let values = data
+            .chunks_exact(4)
+            .map(|b| {
+                let b = [b[0], b[1], b[2], b[3]];
+                if big {
+                    f32::from_be_bytes(b)
+                } else {
+                    f32::from_le_bytes(b)
+                }
+            })
+            .collect();
+        return Ok(Decoded {
+            format: Format::Tiff,
+            width,
+            height,
+            kind: PixelKind::Grey,
+            bit_depth: 32,
+            samples: Samples::F32(values),
+            palette: Vec::new(),
+            vendor: None,
+            more_pages: false,
+        });
+    }
     let map = dec.get_tag_u16_vec(Tag::ColorMap).map_err(|e| err(&e))?;
     let entries = 1usize << bits;
     if map.len() < 3 * entries {
@@ -66,8 +99,42 @@ pub(super) fn decode<R: Read + Seek>(
         .collect();
     let line = (width as usize * usize::from(bits)).div_ceil(8);
     let expected = line * height as usize;
+    let mut data = read_strips(dec, &offsets, &counts, compression, expected)?;
+    if predictor == 2 && bits == 8 {
+        for row in data.chunks_mut(line) {
+            for x in 1..row.len() {
+                row[x] = row[x].wrapping_add(row[x - 1]);
+            }
+        }
+    }
+    let indices = if bits == 8 {
+        data
+    } else {
+        unpack_bits(&data, line, width, height, bits as u8)
+    };
+    Ok(Decoded {
+        format: Format::Tiff,
+        width,
+        height,
+        kind: PixelKind::Palette,
+        bit_depth: bits as u8,
+        samples: Samples::U8(indices),
+        palette,
+        vendor: None,
+        more_pages: false,
+    })
+}
+
+/// The image's strips, decompressed and joined: exactly `expected` bytes.
+fn read_strips<R: Read + Seek>(
+    dec: &mut Decoder<R>,
+    offsets: &[u64],
+    counts: &[u64],
+    compression: u16,
+    expected: usize,
+) -> Result<Vec<u8>, RasterError> {
     let mut data = Vec::with_capacity(expected);
-    for (&offset, &count) in offsets.iter().zip(&counts) {
+    for (&offset, &count) in offsets.iter().zip(counts) {
         let mut raw = vec![
             0u8;
             usize::try_from(count)
@@ -93,29 +160,7 @@ pub(super) fn decode<R: Read + Seek>(
         });
     }
     data.truncate(expected);
-    if predictor == 2 && bits == 8 {
-        for row in data.chunks_mut(line) {
-            for x in 1..row.len() {
-                row[x] = row[x].wrapping_add(row[x - 1]);
-            }
-        }
-    }
-    let indices = if bits == 8 {
-        data
-    } else {
-        unpack_bits(&data, line, width, height, bits as u8)
-    };
-    Ok(Decoded {
-        format: Format::Tiff,
-        width,
-        height,
-        kind: PixelKind::Palette,
-        bit_depth: bits as u8,
-        samples: Samples::U8(indices),
-        palette,
-        vendor: None,
-        more_pages: false,
-    })
+    Ok(data)
 }
 
 fn decompress(method: u16, raw: &[u8], want: usize) -> Result<Vec<u8>, RasterError> {

@@ -72,8 +72,14 @@ fn study_check(out: &Path) {
 fn demo_export_loads_as_the_study_loads_it_and_repeats_byte_for_byte() {
     let t = tempfile::tempdir().unwrap();
     let root = demo_copy(&t.path().join("demo"));
+    let before = common::snapshot(&root);
     let out = t.path().join("x");
     ok(&export(&root, &out, &[]));
+    assert_eq!(
+        common::snapshot(&root),
+        before,
+        "export never touches the dataset's files"
+    );
     let m = read(&out).unwrap();
     assert_eq!(
         m.images.len(),

@@ -1,0 +1,81 @@
+//! `semcurate import` on files made here: it only adds files (the dataset's own are left
+//! byte for byte, and a differing file of the same name is never replaced), writes each
+//! tile atomically with its pixel-size file, tiles a mosaic with overlap, and adds nothing twice.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+
+use common::{semcurate, snapshot, synth_small, write_grey};
+
+#[test]
+fn import_only_adds_files_and_nothing_twice() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("d");
+    synth_small(&root);
+    // A 600×300 "mosaic" with structure (not blank) and a sidecar pixel size.
+    let raw = t.path().join("raw");
+    let (w, h) = (600u32, 300u32);
+    let px: Vec<u8> = (0..w * h)
+        .map(|i| (((i % w) / 7 + (i / w) / 5) % 200) as u8 + 20)
+        .collect();
+    write_grey(&raw.join("mosaic-1.png"), w, h, &px);
+    fs::write(raw.join("mosaic-1.txt"), "pixel_size: 0.8\n").unwrap();
+    let before = snapshot(&root);
+    let run = || {
+        semcurate()
+            .args(["import", "--json", "--quiet", "--sample", "15555", "--into"])
+            .arg(&root)
+            .arg(raw.join("mosaic-1.png"))
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["pixel_size_source"], "sidecar");
+    // 256-px tiles sharing 32 px: x 0, 224, 344 and y 0, 44.
+    assert_eq!(v[0]["tiles"], 6);
+    let after = snapshot(&root);
+    for (p, content) in &before {
+        assert_eq!(after.get(p), Some(content), "{} changed", p.display());
+    }
+    let added: Vec<_> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+    assert_eq!(added.len(), 12, "6 tiles and 6 pixel-size files: {added:?}");
+    let tile = root.join("15555/input-images/15555_mosaic_1-x344_y44.png");
+    let (tw, th, tp) = common::read_grey(&tile);
+    assert_eq!((tw, th), (256, 256));
+    assert_eq!(tp[0], px[(44 * w + 344) as usize]);
+    assert_eq!(
+        fs::read_to_string(root.join("15555/input-features/15555_mosaic_1-x344_y44.txt")).unwrap(),
+        "pixel_size: 0.8\n"
+    );
+    assert!(
+        !added
+            .iter()
+            .any(|p| p.file_name().unwrap().to_string_lossy().starts_with('.'))
+    );
+    // Again: nothing added, nothing changed.
+    let o = run();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["already_imported"], true);
+    assert_eq!(snapshot(&root), after);
+    // A changed raw file whose tile names are taken by different files: refused, not replaced.
+    let mut px2 = px.clone();
+    px2[0] = 255;
+    write_grey(&raw.join("mosaic-1.png"), w, h, &px2);
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v[0]["error"].as_str().unwrap().contains("never replaces"),
+        "{v}"
+    );
+    assert_eq!(common::read_grey(&tile).2, tp);
+}

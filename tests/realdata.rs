@@ -333,3 +333,44 @@ fn import_real_files_then_rank_their_tiles() {
         }
     }
 }
+
+/// A dataset image with a data bar named in its metadata (the FEI file: 29 rows) is read
+/// without it everywhere, and a mask drawn on the whole frame is cut the same way.
+#[test]
+fn dataset_images_lose_their_metadata_data_bar() {
+    use semcurate::dataset::load::{load_image, load_mask};
+    use semcurate::dataset::workspace::Workspace;
+    let Some(dir) = realdata() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let ds = t.path().join("d");
+    let s = ds.join("12002");
+    std::fs::create_dir_all(s.join("input-images")).unwrap();
+    std::fs::copy(
+        dir.join("sem-tiff-metadata/FEI-Helios-Ebeam-8bits.tif"),
+        s.join("input-images/12002_fei-01.tif"),
+    )
+    .unwrap();
+    // A full-frame mask (471 rows): class 4 above the bar, class 9 in the bar rows.
+    let (w, h) = (512u32, 471u32);
+    let values: Vec<u8> = (0..w * h)
+        .map(|i| if i / w < 442 { 4 } else { 9 })
+        .collect();
+    common::write_grey(&s.join("output-images/12002_fei-01.png"), w, h, &values);
+    let (code, v) = index_json(&[], &ds, &t.path().join("ws"));
+    assert_eq!(code, 0, "{v}");
+    let ws = Workspace::open(&t.path().join("ws")).unwrap();
+    let row = ws.images().unwrap().remove(0);
+    assert_eq!((row.width, row.height), (Some(512), Some(442)));
+    assert!(
+        row.is_labelled(),
+        "the full-frame mask is cut with its image"
+    );
+    let counts = row.class_counts.clone().unwrap();
+    assert_eq!((counts[4], counts[9]), (512 * 442, 0));
+    let img = load_image(&ds, &row).unwrap();
+    assert_eq!((img.width, img.height), (512, 442));
+    let mask = load_mask(&ds, &row, &semcurate::dataset::ClassSchema::default())
+        .unwrap()
+        .unwrap();
+    assert_eq!(mask.len(), 512 * 442);
+}

@@ -224,8 +224,10 @@ fn read_settings(opts: &IndexOptions) -> String {
         .iter()
         .map(|(v, c)| format!("{v}={c}"))
         .collect();
+    // `reader:2`: images are read without a data bar their metadata names (2026-11-30);
+    // workspaces indexed before re-read every file once.
     format!(
-        "{}|map:{}|default_px:{:?}",
+        "{}|map:{}|default_px:{:?}|reader:2",
         opts.schema.identity(),
         map.join(","),
         opts.default_pixel_size

@@ -150,7 +150,7 @@ pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
     let image = decoded.map(|d| ImageInfo {
         format: d.format.name(),
         width: d.width,
-        height: d.height,
+        height: d.specimen_height(),
         bit_depth: d.bit_depth,
         colour: d.kind,
     });
@@ -224,15 +224,28 @@ fn read_mask(
         }
     };
     let mut ok = true;
+    // An image whose metadata names a data bar is read without it; a mask of the whole frame
+    // is cut the same way.
+    let mask = match image {
+        Some(img)
+            if img.databar_rows() > 0 && (mask.width, mask.height) == (img.width, img.height) =>
+        {
+            mask.keep_rows(img.specimen_height())
+        }
+        _ => mask,
+    };
     if let Some(img) = image
-        && (img.width, img.height) != (mask.width, mask.height)
+        && (img.width, img.specimen_height()) != (mask.width, mask.height)
     {
         problems.push(Problem::new(
             ProblemKind::SizeMismatch,
             &file.path,
             format!(
                 "mask is {}x{}, its image is {}x{}: save the mask again at the image's size",
-                mask.width, mask.height, img.width, img.height
+                mask.width,
+                mask.height,
+                img.width,
+                img.specimen_height()
             ),
         ));
         ok = false;

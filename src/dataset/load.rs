@@ -16,9 +16,9 @@ pub struct LabelledImage {
     pub pixel_size: f64,
 }
 
-/// Decodes a row's image as 8-bit grey.
+/// Decodes a row's image as 8-bit grey, without a data bar its metadata names.
 pub fn load_image(root: &Path, row: &ImageRow) -> Result<Grey8, RasterError> {
-    raster::read_grey8_only(&root.join(&row.image_path), DecodeLimits::default())
+    raster::read_specimen(&root.join(&row.image_path), DecodeLimits::default())
 }
 
 /// Decodes a row's mask as class ids (`None` when the image has no mask).
@@ -31,11 +31,15 @@ pub fn load_mask(
         return Ok(None);
     };
     let decoded = raster::decode_file(&root.join(path), DecodeLimits::default())?;
-    Ok(Some(
-        decoded
-            .to_mask(&schema.value_table(), schema.len())?
-            .classes,
-    ))
+    let mut mask = decoded.to_mask(&schema.value_table(), schema.len())?;
+    // A mask of the whole frame of an image whose data bar is cut: cut it the same way.
+    if let Some(h) = row.height
+        && mask.height > h
+        && Some(mask.width) == row.width
+    {
+        mask = mask.keep_rows(h);
+    }
+    Ok(Some(mask.classes))
 }
 
 /// Loads a labelled row; `None` when it has no valid mask or no pixel size (the index says

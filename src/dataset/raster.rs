@@ -210,6 +210,50 @@ pub fn read_grey8_only(path: &Path, limits: DecodeLimits) -> Result<Grey8, Raste
     Ok(decode_file(path, limits)?.into_grey8())
 }
 
+/// Reads a dataset's BSE image: 8-bit grey without the instrument's data bar when the file's
+/// metadata gives one (FEI `[Image] ResolutionY` below the height), as `import` cuts it.
+pub fn read_specimen(path: &Path, limits: DecodeLimits) -> Result<Grey8, RasterError> {
+    let decoded = decode_file(path, limits)?;
+    let bar = decoded.databar_rows();
+    Ok(databar::crop_bottom(decoded.into_grey8(), bar))
+}
+
+impl Decoded {
+    /// Rows of data bar at the bottom by the file's metadata (0 without one).
+    pub fn databar_rows(&self) -> u32 {
+        self.vendor
+            .as_ref()
+            .and_then(|v| v.data_rows)
+            .filter(|&rows| rows > 0 && rows < self.height)
+            .map_or(0, |rows| self.height - rows)
+    }
+
+    /// Height of the specimen part of the image (without a metadata data bar).
+    pub fn specimen_height(&self) -> u32 {
+        self.height - self.databar_rows()
+    }
+}
+
+impl ClassMask {
+    /// The mask's top `rows` rows (a mask drawn on a whole frame, data bar included, cut as
+    /// its image is), with the class counts of what is kept.
+    #[must_use]
+    pub fn keep_rows(mut self, rows: u32) -> Self {
+        if rows >= self.height {
+            return self;
+        }
+        self.classes.truncate(rows as usize * self.width as usize);
+        self.height = rows;
+        self.counts.iter_mut().for_each(|c| *c = 0);
+        for &c in &self.classes {
+            if let Some(n) = self.counts.get_mut(usize::from(c)) {
+                *n += 1;
+            }
+        }
+        self
+    }
+}
+
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {

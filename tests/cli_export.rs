@@ -207,6 +207,19 @@ fn refuses_folders_that_are_not_its_own_and_replaces_only_with_force() {
     let o = export(&other, &out, &["--force"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("another dataset"));
+    // A sample folder of an indexed dataset: the user is told its workspace is the root's.
+    let sample_out = t.path().join("sample-x");
+    let o = semcurate()
+        .arg("export")
+        .arg(root.join("10003"))
+        .arg(&sample_out)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("is a sample of the dataset"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let inside = root.join("10003/exported");
     let o = export(&root, &inside, &[]);
     assert_eq!(o.status.code(), Some(2));

@@ -104,7 +104,31 @@ impl DatasetArgs {
                 self.dataset.display()
             );
         }
+        if self.workspace.is_none()
+            && !dir.exists()
+            && !self.quiet
+            && let Some(parent) = self.enclosing_dataset()
+        {
+            eprintln!(
+                "note: '{}' is a sample of the dataset '{}', whose workspace holds its predictions, corrections and decisions; this command starts a separate workspace for the sample alone (run it on '{}' to use them)",
+                self.dataset.display(),
+                parent.display(),
+                parent.display()
+            );
+        }
         Ok(Workspace::open(&dir)?)
+    }
+
+    /// The dataset folder above DATASET that has a workspace, when DATASET is one of its samples.
+    fn enclosing_dataset(&self) -> Option<PathBuf> {
+        let parent = std::fs::canonicalize(&self.dataset)
+            .ok()?
+            .parent()?
+            .to_path_buf();
+        Workspace::default_dir(&parent)
+            .join("index.sqlite")
+            .is_file()
+            .then_some(parent)
     }
 
     /// Indexes incrementally and returns the open workspace, the schema and what changed.

@@ -74,6 +74,33 @@ def main(path, svg):
         r = rows[s]
         print(f"| {s} | {f(r['miou'])}{sd(r['miou'])} | {f(r['risk'])}{sd(r['risk'])} | {per(r['d_random'])} | "
               f"{per(r['d_strat'])} | {f(r['worst_vs_random'])} | {f(r['auc'])} |")
+    print()
+    print("Per round (mean over seeds):")
+    print()
+    print("| strategy | round | labelled tiles | mIoU | at-risk mean IoU |")
+    print("|---|---|---|---|---|")
+    rounds = len(results[0]["runs"][strategies[0]])
+    for s in strategies:
+        for k in range(rounds):
+            runs = [res["runs"][s][k] for res in results]
+            risk = [risk_iou(r, at_risk(res["seed_score"])) for r, res in zip(runs, results)]
+            print(f"| {s} | {k + 1} | {runs[0]['labelled']} | "
+                  f"{st.mean(r['mean_iou'] or 0.0 for r in runs):.3f} | {st.mean(risk):.3f} |")
+    print()
+    print("IoU per class after the last round (mean over seeds; – where undefined in every seed):")
+    print()
+    short = results[0]["seed_score"]["short"]
+    print("| strategy | " + " | ".join(short) + " |")
+    print("|---|" + "---|" * len(short))
+    def row(name, scores):
+        cells = []
+        for c in range(len(short)):
+            v = [x["iou"][c] for x in scores if x["iou"][c] is not None]
+            cells.append(f"{st.mean(v):.3f}" if v else "–")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    row("seed model", [res["seed_score"] for res in results])
+    for s in strategies:
+        row(s, [res["runs"][s][-1] for res in results])
     write_svg(svg, strategies, rows)
 
 
@@ -86,7 +113,7 @@ def write_svg(path, strategies, rows):
     y = lambda v: h - bottom - (h - bottom - top) * v / ymax
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
              f'<rect width="{w}" height="{h}" fill="white"/>',
-             f'<text x="{left}" y="14">at-risk classes: mean IoU on the test set after one round of 5 % (bars: mean, dots: seeds)</text>']
+             f'<text x="{left}" y="14">at-risk classes: mean IoU on the test set after the last round (bars: mean, dots: seeds)</text>']
     for k in range(5):
         v = ymax * k / 4
         parts.append(f'<line x1="{left}" x2="{w - 20}" y1="{y(v):.1f}" y2="{y(v):.1f}" stroke="#ddd"/>')

@@ -148,26 +148,9 @@ pub fn mean_dice(proposal: &[u8], truth: &[u8], classes: usize) -> Option<f64> {
     if proposal.len() != truth.len() || proposal.is_empty() {
         return None;
     }
-    let mut both = vec![0u64; classes];
-    let mut p_n = vec![0u64; classes];
-    let mut t_n = vec![0u64; classes];
-    for (&p, &t) in proposal.iter().zip(truth) {
-        let (p, t) = (usize::from(p), usize::from(t));
-        if p < classes {
-            p_n[p] += 1;
-        }
-        if t < classes {
-            t_n[t] += 1;
-            if p == t {
-                both[t] += 1;
-            }
-        }
-    }
-    let scores: Vec<f64> = (0..classes)
-        .filter(|&c| p_n[c] + t_n[c] > 0)
-        .map(|c| 2.0 * both[c] as f64 / (p_n[c] + t_n[c]) as f64)
-        .collect();
-    (!scores.is_empty()).then(|| scores.iter().sum::<f64>() / scores.len() as f64)
+    let mut m = crate::metrics::Confusion::new(classes);
+    m.add_masks(truth, proposal);
+    m.mean_dice()
 }
 
 #[cfg(test)]

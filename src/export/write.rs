@@ -163,17 +163,10 @@ pub fn tile_origins(w: u32, h: u32, tile: Option<u32>) -> Option<Vec<(u32, u32)>
     if w < t || h < t || t == 0 {
         return None;
     }
-    let starts = |n: u32| -> Vec<u32> {
-        let mut v: Vec<u32> = (0..n / t).map(|k| k * t).collect();
-        if !n.is_multiple_of(t) {
-            v.push(n - t);
-        }
-        v
-    };
-    let (xs, ys) = (starts(w), starts(h));
     Some(
-        ys.iter()
-            .flat_map(|&y| xs.iter().map(move |&x| (x, y)))
+        crate::import::tile_grid(w, h, t, 0)
+            .into_iter()
+            .map(|(x, y, _, _)| (x, y))
             .collect(),
     )
 }

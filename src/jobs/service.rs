@@ -349,5 +349,3 @@ fn reindex(
         message,
     ))
 }
-
-pub use super::predict_all::{PredictAll, spawn_predict_all};

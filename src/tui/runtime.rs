@@ -16,10 +16,9 @@ use super::msg::{Command, Event};
 use super::render::{Graphics, PixelPane, detect_graphics};
 use super::view;
 use crate::jobs::edits::journal_writer;
+use crate::jobs::predict_all::{PredictAll, spawn_predict_all};
 use crate::jobs::report::Outbox;
-use crate::jobs::service::{
-    self, LoadReq, ModelRef, ModelWorker, Paths, PredictAll, PredictReq, Task,
-};
+use crate::jobs::service::{self, LoadReq, ModelRef, ModelWorker, Paths, PredictReq, Task};
 use crate::jobs::slot::Slot;
 use crate::jobs::table::TaskId;
 use crate::labels::journal::JournalReq;
@@ -155,7 +154,7 @@ impl Runtime {
             cancel,
             task,
         };
-        if let Err(e) = service::spawn_predict_all(job) {
+        if let Err(e) = spawn_predict_all(job) {
             let _ = self
                 .tx
                 .send(Event::Failed(format!("cannot start a thread: {e}")));

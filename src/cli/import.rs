@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use crate::import::{CropRule, FileReport, ImportOptions, import_file};
 
 use super::Outcome;
-use super::common::{DatasetArgs, show};
+use super::common::{DatasetArgs, positive, show};
 
 fn crop_rule(s: &str) -> Result<CropRule, String> {
     match s {
@@ -15,13 +15,6 @@ fn crop_rule(s: &str) -> Result<CropRule, String> {
             .parse::<u32>()
             .map(CropRule::Rows)
             .map_err(|_| format!("'{n}' is not auto, none or a number of rows")),
-    }
-}
-
-fn positive(s: &str) -> Result<f64, String> {
-    match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a pixel size above 0 µm/px")),
     }
 }
 

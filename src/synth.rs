@@ -33,9 +33,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::progress::Progress;
+pub(crate) use imaging::blur as imaging_blur;
 pub use rock::{Modal, RockSpec, RockType, sample_rock};
 pub use scene::Focus;
-pub use tile::{Acquisition, Tile, TileSpec, render_tile};
+pub use tile::{Acquisition, Imaging, ImagingRanges, Tile, TileSpec, render_tile};
 
 /// Version of the generator's output: bumped whenever the same config would write different
 /// pixels, so that `synth.json` tells which generator made a dataset.
@@ -59,6 +60,9 @@ pub struct SynthConfig {
     pub pixel_size_max: f64,
     /// Label zircon (9) and phosphate (10) apart and write `classes.toml`.
     pub extended_schema: bool,
+    /// The instrument the sessions' detector settings are drawn for.
+    #[serde(skip_serializing_if = "Imaging::is_default")]
+    pub imaging: Imaging,
 }
 
 impl Default for SynthConfig {
@@ -72,6 +76,7 @@ impl Default for SynthConfig {
             pixel_size_min: 0.02,
             pixel_size_max: 20.0,
             extended_schema: false,
+            imaging: Imaging::Default,
         }
     }
 }

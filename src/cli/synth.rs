@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use crate::synth::{SynthConfig, generate};
+use crate::synth::{Imaging, SynthConfig, generate};
 
 use super::Outcome;
 use super::common::show;
@@ -43,6 +43,10 @@ pub struct Args {
     /// 'default' (10 classes) or 'extended' (zircon 9 and phosphate 10 apart).
     #[arg(long, default_value = "default", value_parser = ["default", "extended"])]
     pub schema: String,
+    /// Detector settings: 'default', or 'other' (a second SEM: lower contrast, brighter,
+    /// noisier, blurrier; ranges in the synth docs), for testing a model on a new instrument.
+    #[arg(long, default_value = "default", value_parser = ["default", "other"])]
+    pub imaging: String,
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -74,6 +78,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         pixel_size_min: args.pixel_size_range.0,
         pixel_size_max: args.pixel_size_range.1,
         extended_schema: args.schema == "extended",
+        imaging: if args.imaging == "other" {
+            Imaging::Other
+        } else {
+            Imaging::Default
+        },
     };
     let progress = CliProgress::new(args.quiet);
     let summary = generate(&args.out, &cfg, &progress).with_context(|| {

@@ -10,6 +10,7 @@ use anyhow::Context;
 use crate::dataset::ScaleBins;
 use crate::jobs::train::{TrainJob, prepare_data};
 use crate::model::config::{CONFIG_FILE, FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+use crate::model::train::batch::Augment;
 use crate::model::train::{TrainEvent, TrainOptions};
 use crate::model::{BackendKind, UNetConfig};
 
@@ -65,6 +66,19 @@ pub struct Args {
     /// Weight of the Dice term added to cross-entropy (0 = off).
     #[arg(long, default_value_t = 1.0)]
     pub dice: f64,
+    /// Share of crops centred near a pixel of a class drawn uniformly among those present, so
+    /// rare classes are seen (0 = uniform crops).
+    #[arg(long, default_value_t = 0.5, value_name = "0-1", value_parser = share)]
+    pub balance: f64,
+    /// Augmentation: largest σ of added Gaussian noise (grey / 255; 0 = off).
+    #[arg(long, default_value_t = 0.03)]
+    pub noise: f64,
+    /// Augmentation: largest σ in px of the Gaussian blur given to half the crops (0 = off).
+    #[arg(long, default_value_t = 1.2)]
+    pub blur: f64,
+    /// Stop a bin after this many epochs without a better validation mIoU.
+    #[arg(long, value_name = "EPOCHS")]
+    pub patience: Option<usize>,
     /// Channel-dropout probability (0.3 in the study).
     #[arg(long, default_value_t = 0.3)]
     pub dropout: f64,
@@ -144,6 +158,13 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         seed: args.seed,
         class_weights: !args.no_class_weights,
         dice_weight: args.dice,
+        balance: args.balance,
+        augment: Augment {
+            noise: args.noise,
+            blur: args.blur,
+            ..Augment::default()
+        },
+        patience: args.patience,
     };
     let (tx, rx) = channel();
     let printer = std::thread::spawn(move || print_events(&rx));
@@ -246,5 +267,12 @@ fn print_events(rx: &Receiver<TrainEvent>) {
             }
             TrainEvent::Cancelled => eprintln!("cancelled"),
         }
+    }
+}
+
+fn share(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
+        _ => Err(format!("'{s}' is not a share between 0 and 1")),
     }
 }

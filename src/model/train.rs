@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod eval;
 pub mod loss;
+pub mod sampler;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use self::batch::{Augment, crop_size, draw};
 use self::eval::{EvalSummary, evaluate};
+use self::sampler::CropSampler;
 use super::config::ModelConfig;
 use super::multi::MultiUNet;
 use super::unet::UNet;
@@ -43,6 +45,15 @@ pub struct TrainOptions {
     pub class_weights: bool,
     /// Weight of the Dice term (0 = cross-entropy only).
     pub dice_weight: f64,
+    /// Share of crops centred near a pixel of a class drawn uniformly (0 = uniform crops).
+    #[serde(default)]
+    pub balance: f64,
+    /// Augmentations of each crop.
+    #[serde(default = "Augment::legacy")]
+    pub augment: Augment,
+    /// Stop a bin after this many epochs without a better validation mIoU.
+    #[serde(default)]
+    pub patience: Option<usize>,
 }
 
 impl Default for TrainOptions {
@@ -57,6 +68,9 @@ impl Default for TrainOptions {
             seed: 0,
             class_weights: true,
             dice_weight: 1.0,
+            balance: 0.5,
+            augment: Augment::default(),
+            patience: None,
         }
     }
 }
@@ -203,6 +217,7 @@ fn train_bin(
         steps,
         epochs: opts.epochs,
     });
+    let sampler = CropSampler::new(train, config.schema.len(), opts.balance);
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 2]));
     let mut report = BinReport {
@@ -227,7 +242,7 @@ fn train_bin(
                 report.seconds = started.elapsed().as_secs_f64();
                 return (best, report);
             }
-            let b = draw(train, batch, size, Augment::default(), &mut rng);
+            let b = draw(train, &sampler, batch, size, opts.augment, &mut rng);
             let x =
                 Tensor::<1>::from_floats(b.inputs.as_slice(), device).reshape([b.n, 1, size, size]);
             let l = loss::loss(
@@ -275,6 +290,12 @@ fn train_bin(
             best: is_best,
             seconds: epoch_start.elapsed().as_secs_f64(),
         });
+        if opts
+            .patience
+            .is_some_and(|p| epoch >= report.best_epoch + p && report.best_epoch > 0)
+        {
+            break;
+        }
     }
     report.seconds = started.elapsed().as_secs_f64();
     (best, report)

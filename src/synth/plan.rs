@@ -124,7 +124,10 @@ fn site_plan(
             seed: derive(cfg.seed, &path(STREAM_TILE, tile as u64)),
         })
         .collect();
-    let acquisition = Acquisition::draw(&mut Rng::new(derive(cfg.seed, &path(STREAM_SITE, 0))));
+    let acquisition = Acquisition::draw(
+        &mut Rng::new(derive(cfg.seed, &path(STREAM_SITE, 0))),
+        cfg.imaging,
+    );
     SitePlan {
         site,
         pixel_size,

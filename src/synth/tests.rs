@@ -111,3 +111,38 @@ fn unlabelled_only_samples_get_no_mask_folder() {
         assert!(!dir.path().join(sample).join("output-images").exists());
     }
 }
+
+/// The second instrument's sessions lie in its own ranges, outside the default's where they
+/// are meant to (gain, plagioclase grey), and `synth.json` says which instrument it was; the
+/// default writes no `imaging` key, so older manifests are unchanged.
+#[test]
+fn other_imaging_draws_from_its_own_ranges_and_is_recorded() {
+    use crate::rng::Rng;
+    use crate::synth::tile::{Acquisition, Imaging};
+    let r = Imaging::Other.ranges();
+    let mut rng = Rng::new(4);
+    for _ in 0..200 {
+        let a = Acquisition::draw(&mut rng, Imaging::Other);
+        assert!((r.gain.0..=r.gain.1).contains(&a.gain), "gain {}", a.gain);
+        assert!(a.gain < Imaging::Default.ranges().gain.0);
+        let plag = a.offset + a.gain * 0.139;
+        assert!((119.0..=161.0).contains(&plag), "plagioclase grey {plag}");
+        assert!((r.beam_spot.0..=r.beam_spot.1 + 1e-4).contains(&a.beam_spot));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (imaging, key) in [(Imaging::Other, Some("other")), (Imaging::Default, None)] {
+        let out = dir.path().join(format!("{imaging:?}"));
+        let cfg = SynthConfig {
+            samples: 1,
+            per_sample: 1,
+            size: 8,
+            imaging,
+            ..SynthConfig::default()
+        };
+        generate(&out, &cfg, &NoProgress).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("synth.json")).unwrap())
+                .unwrap();
+        assert_eq!(json["config"]["imaging"].as_str(), key);
+    }
+}

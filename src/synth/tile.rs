@@ -12,6 +12,67 @@ use super::scene::{self, Focus};
 use crate::dataset::raster::Grey8;
 use crate::rng::{Rng, derive};
 
+/// Which instrument the synthetic sessions come from: the ranges [`Acquisition`]s are drawn
+/// from. `Other` is a second, differently tuned SEM, for testing how a model trained on
+/// `Default` images holds up on a new instrument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Imaging {
+    #[default]
+    Default,
+    Other,
+}
+
+/// Ranges of the session settings (all drawn uniform, gain and beam spot log-uniform).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ImagingRanges {
+    /// Grey levels per unit η.
+    pub gain: (f64, f64),
+    /// Grey level of plagioclase (sets the offset).
+    pub plagioclase_grey: (f64, f64),
+    /// Share of fast scans.
+    pub fast_share: f64,
+    /// Shot-noise factor, detector noise σ and line jitter σ of fast scans.
+    pub fast: [(f64, f64); 3],
+    /// The same for slow scans.
+    pub slow: [(f64, f64); 3],
+    /// Beam spot FWHM, µm.
+    pub beam_spot: (f64, f64),
+    /// Relative shading across the field.
+    pub shading: (f64, f64),
+}
+
+impl Imaging {
+    pub fn is_default(&self) -> bool {
+        *self == Self::Default
+    }
+
+    pub fn ranges(self) -> ImagingRanges {
+        match self {
+            Self::Default => ImagingRanges {
+                gain: (800.0, 1700.0),
+                plagioclase_grey: (60.0, 120.0),
+                fast_share: 0.3,
+                fast: [(0.5, 1.0), (2.0, 5.0), (1.0, 3.0)],
+                slow: [(0.1, 0.35), (0.5, 2.0), (0.0, 0.6)],
+                beam_spot: (0.05, 0.3),
+                shading: (0.0, 0.04),
+            },
+            // Lower contrast, a brighter set point, noisier and more often fast scans, a wider
+            // beam and stronger shading: every range moved, most of them outside the default's.
+            Self::Other => ImagingRanges {
+                gain: (550.0, 800.0),
+                plagioclase_grey: (120.0, 160.0),
+                fast_share: 0.5,
+                fast: [(0.8, 1.4), (4.0, 8.0), (2.0, 4.0)],
+                slow: [(0.3, 0.6), (2.0, 3.5), (0.5, 1.2)],
+                beam_spot: (0.2, 0.5),
+                shading: (0.04, 0.08),
+            },
+        }
+    }
+}
+
 /// Detector settings of one SEM session (shared by all tiles of a site).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Acquisition {
@@ -45,26 +106,16 @@ impl Acquisition {
     /// unit η (so bright phases sometimes saturate at 255), slow or (30 %) fast scans, a beam
     /// spot of 0.05–0.3 µm.
     pub fn from_seed(seed: u64) -> Self {
-        Self::draw(&mut Rng::new(seed))
+        Self::draw(&mut Rng::new(seed), Imaging::Default)
     }
 
-    pub(crate) fn draw(rng: &mut Rng) -> Self {
-        let gain = rng.log_range(800.0, 1700.0);
-        let plag_grey = rng.range(60.0, 120.0);
-        let fast_scan = rng.chance(0.3);
-        let (shot, det, line) = if fast_scan {
-            (
-                rng.range(0.5, 1.0),
-                rng.range(2.0, 5.0),
-                rng.range(1.0, 3.0),
-            )
-        } else {
-            (
-                rng.range(0.1, 0.35),
-                rng.range(0.5, 2.0),
-                rng.range(0.0, 0.6),
-            )
-        };
+    pub(crate) fn draw(rng: &mut Rng, imaging: Imaging) -> Self {
+        let r = imaging.ranges();
+        let gain = rng.log_range(r.gain.0, r.gain.1);
+        let plag_grey = rng.range(r.plagioclase_grey.0, r.plagioclase_grey.1);
+        let fast_scan = rng.chance(r.fast_share);
+        let [shot, det, line] =
+            if fast_scan { r.fast } else { r.slow }.map(|(lo, hi)| rng.range(lo, hi));
         // Rounded, so that `synth.json` holds exactly the values the tiles were made with.
         let round = |x: f64, per_unit: f64| (x * per_unit).round() / per_unit;
         let gain = round(gain, 10.0);
@@ -74,9 +125,9 @@ impl Acquisition {
             shot_noise: round(shot, 1000.0),
             detector_noise: round(det, 1000.0),
             line_jitter: round(line, 1000.0),
-            beam_spot: round(rng.log_range(0.05, 0.3), 1e4),
+            beam_spot: round(rng.log_range(r.beam_spot.0, r.beam_spot.1), 1e4),
             fast_scan,
-            shading: round(rng.range(0.0, 0.04), 1e4),
+            shading: round(rng.range(r.shading.0, r.shading.1), 1e4),
             shading_angle: round(rng.angle(), 1000.0),
         }
     }

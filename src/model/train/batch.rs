@@ -1,9 +1,14 @@
-//! Training batches: random square crops with the study's augmentations (the three 90°
-//! rotations, brightness changes) plus flips. Pure data work on `Vec`s; tensors are made by
-//! the caller.
+//! Training batches: square crops (placed by a [`CropSampler`]) with the study's
+//! augmentations (the three 90° rotations, brightness changes) plus flips and what a second
+//! SEM session changes: contrast gain, offset, noise and beam blur. Pure data work on `Vec`s;
+//! tensors are made by the caller.
 
+use serde::{Deserialize, Serialize};
+
+use super::sampler::CropSampler;
 use crate::dataset::load::LabelledImage;
 use crate::rng::Rng;
+use crate::synth::imaging_blur;
 
 /// One batch, row-major, `n` crops of `size`×`size`.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,7 +22,7 @@ pub struct Batch {
 }
 
 /// Augmentation strengths.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Augment {
     /// Rotations by 90° and flips.
     pub geometric: bool,
@@ -25,6 +30,12 @@ pub struct Augment {
     pub gain: f64,
     /// Brightness offset drawn from `± offset` (input units, grey / 255).
     pub offset: f64,
+    /// Added Gaussian noise, σ drawn from `0..noise` (input units).
+    #[serde(default)]
+    pub noise: f64,
+    /// Gaussian blur of half the crops, σ drawn from `0..blur` px.
+    #[serde(default)]
+    pub blur: f64,
 }
 
 impl Default for Augment {
@@ -33,6 +44,19 @@ impl Default for Augment {
             geometric: true,
             gain: 0.2,
             offset: 0.08,
+            noise: 0.03,
+            blur: 1.2,
+        }
+    }
+}
+
+impl Augment {
+    /// What models trained before noise and blur were added used.
+    pub fn legacy() -> Self {
+        Self {
+            noise: 0.0,
+            blur: 0.0,
+            ..Self::default()
         }
     }
 }
@@ -48,9 +72,10 @@ pub fn crop_size(images: &[LabelledImage], crop: Option<usize>) -> usize {
     (crop.unwrap_or(smallest).min(smallest) / 8) * 8
 }
 
-/// Draws a batch of `n` augmented crops from random images.
+/// Draws a batch of `n` augmented crops placed by `sampler`.
 pub(crate) fn draw(
     images: &[LabelledImage],
+    sampler: &CropSampler,
     n: usize,
     size: usize,
     aug: Augment,
@@ -59,9 +84,9 @@ pub(crate) fn draw(
     let mut inputs = Vec::with_capacity(n * size * size);
     let mut targets = Vec::with_capacity(n * size * size);
     for _ in 0..n {
-        let s = &images[rng.below(images.len())];
-        let (w, h) = (s.image.width as usize, s.image.height as usize);
-        let (x0, y0) = (rng.below(w - size + 1), rng.below(h - size + 1));
+        let (i, x0, y0) = sampler.origin(images, size, rng);
+        let s = &images[i];
+        let w = s.image.width as usize;
         let mut img = window(&s.image.pixels, w, x0, y0, size);
         let mut mask = window(&s.mask, w, x0, y0, size);
         if aug.geometric {
@@ -70,12 +95,7 @@ pub(crate) fn draw(
             img = orient(&img, size, k, flip);
             mask = orient(&mask, size, k, flip);
         }
-        let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
-        let offset = rng.range(-aug.offset, aug.offset);
-        inputs.extend(
-            img.iter()
-                .map(|&v| ((f64::from(v) / 255.0 * gain + offset).clamp(0.0, 1.0)) as f32),
-        );
+        inputs.extend(degrade(&img, size, aug, rng));
         targets.extend(mask.iter().map(|&c| i64::from(c)));
     }
     Batch {
@@ -84,6 +104,31 @@ pub(crate) fn draw(
         inputs,
         targets,
     }
+}
+
+/// Grey / 255 with the session changes of `aug`: blur first (the beam), then gain and offset
+/// (the detector), then noise; clipped to 0–1 like an 8-bit image.
+fn degrade(img: &[u8], size: usize, aug: Augment, rng: &mut Rng) -> Vec<f32> {
+    let mut x: Vec<f32> = img.iter().map(|&v| f32::from(v) / 255.0).collect();
+    if aug.blur > 0.0 && rng.chance(0.5) {
+        imaging_blur(&mut x, size, rng.range(0.0, aug.blur));
+    }
+    let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
+    let offset = rng.range(-aug.offset, aug.offset);
+    let sigma = if aug.noise > 0.0 {
+        rng.range(0.0, aug.noise)
+    } else {
+        0.0
+    };
+    for v in &mut x {
+        let noise = if sigma > 0.0 {
+            sigma * rng.normal()
+        } else {
+            0.0
+        };
+        *v = ((f64::from(*v) * gain + offset + noise).clamp(0.0, 1.0)) as f32;
+    }
+    x
 }
 
 fn window(pixels: &[u8], w: usize, x0: usize, y0: usize, size: usize) -> Vec<u8> {
@@ -149,13 +194,51 @@ mod tests {
         let aug = Augment {
             gain: 0.0,
             offset: 0.0,
+            noise: 0.0,
+            blur: 0.0,
             ..Augment::default()
         };
-        let b = draw(&images, 3, 16, aug, &mut rng);
+        let sampler = CropSampler::new(&images, 10, 0.5);
+        let b = draw(&images, &sampler, 3, 16, aug, &mut rng);
         assert_eq!((b.inputs.len(), b.targets.len()), (3 * 256, 3 * 256));
         for (x, t) in b.inputs.iter().zip(&b.targets) {
             let v = (x * 255.0).round() as i64;
             assert_eq!(v % 10, *t);
+        }
+    }
+
+    /// A flat grey crop stays flat under blur, gain and offset move it within their ranges,
+    /// and noise spreads it by no more than its largest σ.
+    #[test]
+    fn session_changes_stay_within_their_ranges() {
+        let flat = vec![128u8; 32 * 32];
+        let mut rng = Rng::new(9);
+        let only = |gain, offset, noise, blur| Augment {
+            geometric: false,
+            gain,
+            offset,
+            noise,
+            blur,
+        };
+        for _ in 0..20 {
+            let x = degrade(&flat, 32, only(0.0, 0.0, 0.0, 2.0), &mut rng);
+            assert!(x.iter().all(|&v| (v - 128.0 / 255.0).abs() < 1e-5));
+            let x = degrade(&flat, 32, only(0.2, 0.08, 0.0, 0.0), &mut rng);
+            let v = f64::from(x[0]);
+            assert!(x.iter().all(|&y| y == x[0]));
+            assert!((128.0 / 255.0 * 0.8 - 0.08..=128.0 / 255.0 * 1.2 + 0.08).contains(&v));
+            let x = degrade(&flat, 32, only(0.0, 0.0, 0.05, 0.0), &mut rng);
+            let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / 1024.0;
+            let sd = (x
+                .iter()
+                .map(|&v| (f64::from(v) - mean).powi(2))
+                .sum::<f64>()
+                / 1024.0)
+                .sqrt();
+            assert!(
+                (mean - 128.0 / 255.0).abs() < 0.01 && sd < 0.056,
+                "mean {mean} sd {sd}"
+            );
         }
     }
 }

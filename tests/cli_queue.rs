@@ -410,12 +410,12 @@ fn mean_margin(img: &Img) -> f64 {
 /// The largest 4-connected region where the prediction differs from the mask with margin ≥
 /// 0.5: (pixels, most frequent true class, most frequent predicted class, bbox); the first
 /// found in raster order among equally large ones.
-fn largest_region(img: &Img) -> (u32, u8, u8, [usize; 4]) {
+fn largest_region(img: &Img) -> (u32, u8, u8, [usize; 4], Vec<usize>) {
     let truth = img.truth();
     let n = truth.len();
     let flagged = |i: usize| truth[i] != img.pred[i] && img.margin[i] >= CONFIDENT;
     let mut seen = vec![false; n];
-    let mut best: (u32, u8, u8, [usize; 4]) = (0, 0, 0, [0; 4]);
+    let mut best: (u32, u8, u8, [usize; 4], Vec<usize>) = (0, 0, 0, [0; 4], Vec::new());
     for start in 0..n {
         if seen[start] || !flagged(start) {
             continue;
@@ -460,6 +460,7 @@ fn largest_region(img: &Img) -> (u32, u8, u8, [usize; 4]) {
                     xs.max().unwrap(),
                     ys.max().unwrap(),
                 ],
+                members,
             );
         }
     }
@@ -485,8 +486,11 @@ fn thresholds<'a>(imgs: impl Iterator<Item = &'a Img>) -> Vec<u64> {
 }
 
 /// Expected label-suspect item of one image: score, region pixels, confidently wrong pixels
-/// (margin ≥ the predicted class's threshold) and reason; `None` without a region.
-fn suspect(img: &Img, t: &[u64]) -> Option<(f64, u32, u64, String)> {
+/// (margin ≥ the predicted class's threshold) and reason; `None` without a region. The score is
+/// region pixels · (1 + confident share) · (1 − the model's habit of predicting the region's
+/// class pair in the other images, when they hold ≥ 1000 px of the claimed class) · 2^g, g the
+/// grey evidence of the region against the image's agreeing pixels of each class (≥ 30 px).
+fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32, u64, String)> {
     let truth = img.truth();
     let confident = truth
         .iter()
@@ -495,26 +499,80 @@ fn suspect(img: &Img, t: &[u64]) -> Option<(f64, u32, u64, String)> {
         .filter(|((tr, p), m)| tr != p && u64::from(**m) >= t[usize::from(**p)])
         .count() as u64;
     let share = confident as f64 / truth.len() as f64;
-    let (pixels, tc, pc, bbox) = largest_region(img);
-    let score = f64::from(pixels) * (1.0 + share);
-    (score > 0.0).then(|| {
-        let reason = format!(
-            "a {pixels}-px region labelled {} is confidently predicted {} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",
-            NAMES[usize::from(tc)],
-            NAMES[usize::from(pc)],
-            share * 100.0
+    let (pixels, tc, pc, bbox, members) = largest_region(img);
+    if pixels == 0 {
+        return None;
+    }
+    let (mut support, mut habit) = (0u64, 0u64);
+    for other in all.iter().filter(|o| o.id != img.id) {
+        for (tr, p) in other.truth().iter().zip(&other.pred) {
+            support += u64::from(*tr == tc);
+            habit += u64::from(*tr == tc && *p == pc);
+        }
+    }
+    let rate = (support >= 1000).then(|| habit as f64 / support as f64);
+    let (_, _, grey) = read_grey(&root.join(&img.image_path));
+    let region = members.iter().map(|&i| f64::from(grey[i])).sum::<f64>() / members.len() as f64;
+    let reference = |c: u8| {
+        let v: Vec<f64> = (0..grey.len())
+            .filter(|&i| truth[i] == c && img.pred[i] == c)
+            .map(|i| f64::from(grey[i]))
+            .collect();
+        (v.len() >= 30).then(|| {
+            let m = v.iter().sum::<f64>() / v.len() as f64;
+            let var = v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64 - m * m;
+            (m, var.max(0.0).sqrt())
+        })
+    };
+    let z = |r: Option<(f64, f64)>| r.map(|(m, sd)| (region - m).abs() / sd.max(2.0));
+    let (claimed, predicted) = (reference(tc), reference(pc));
+    let g = match (z(claimed), z(predicted)) {
+        (Some(zc), Some(zp)) => (zc - zp) / 2.0,
+        (Some(zc), None) => (zc - 2.0) / 2.0,
+        (None, Some(zp)) => (2.0 - zp) / 2.0,
+        (None, None) => 0.0,
+    }
+    .clamp(-1.0, 1.0);
+    let score = f64::from(pixels) * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * g.exp2();
+    let (tn, pn) = (NAMES[usize::from(tc)], NAMES[usize::from(pc)]);
+    let mut reason = format!(
+        "a {pixels}-px region labelled {tn} is confidently predicted {pn} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",
+        share * 100.0
+    );
+    if let Some(r) = rate {
+        reason += &format!(
+            "; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels",
+            r * 100.0
         );
-        (score, pixels, confident, reason)
-    })
+    }
+    let parts: Vec<String> = [(claimed, tn), (predicted, pn)]
+        .into_iter()
+        .filter_map(|(r, name)| {
+            r.map(|(m, sd)| {
+                format!(
+                    "{:.1} σ from its {name} ({m:.0})",
+                    (region - m).abs() / sd.max(2.0)
+                )
+            })
+        })
+        .collect();
+    if parts.is_empty() {
+        reason +=
+            &format!("; grey {region:.0}, with no reference pixels of either class in the image");
+    } else {
+        reason += &format!("; its grey level {region:.0} is {}", parts.join(" and "));
+    }
+    Some((score, pixels, confident, reason))
 }
 
 #[test]
 fn label_suspect_ranks_the_planted_label_errors_first() {
     let f = planted();
     let t = thresholds(f.labelled());
+    let all: Vec<&Img> = f.labelled().collect();
     let mut expected: Vec<(f64, &Img)> = f
         .labelled()
-        .filter_map(|i| suspect(i, &t).map(|s| (s.0, i)))
+        .filter_map(|i| suspect(i, &t, &all, &f.root).map(|s| (s.0, i)))
         .collect();
     rank_order(&mut expected);
     let labelled: Vec<&Img> = f.labelled().collect();
@@ -538,7 +596,7 @@ fn label_suspect_ranks_the_planted_label_errors_first() {
         "images that agree with their masks are not listed"
     );
     for (k, (it, (score, img))) in items(&q).iter().zip(&expected).enumerate() {
-        let (_, pixels, confident, reason) = suspect(img, &t).unwrap();
+        let (_, pixels, confident, reason) = suspect(img, &t, &all, &f.root).unwrap();
         let keys: BTreeSet<&str> = it.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,

@@ -15,9 +15,11 @@ use super::table::{Align, Table};
 /// Rank images for review or labelling, each with the reason in words and the numbers behind it.
 ///
 /// Strategies (deterministic; details in docs/QUEUE.md):
-///   rare-low-iou   labelled images where an at-risk class (underrepresented, low IoU) has low IoU
+///   rare-low-iou   labelled images where an at-risk class (low IoU) has low IoU
 ///   label-suspect  labelled images where the model confidently disagrees with the mask over a
-///                  region (confident-learning thresholds per class): likely label errors
+///                  region (confident-learning thresholds per class), discounted by how often the
+///                  model makes that confusion elsewhere and weighed by the region's grey level
+///                  against the image's own pixels of both classes: likely label errors
 ///   uncertain      unlabelled images by low margin / Monte-Carlo disagreement, boosted where at-risk
 ///                  classes are predicted, spread over samples and scale bins
 ///   mixed          the three in turn

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::dataset::load::load_mask;
+use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{
@@ -172,21 +172,25 @@ fn compute(
             p.classes.len()
         ));
     }
-    Ok(ImageAudit::compute(
+    // The grey levels are evidence for label-suspect; an unreadable image only loses that.
+    let grey = load_image(root, row).ok().map(|g| g.pixels);
+    Ok(ImageAudit::compute_with_grey(
         &truth,
         &p.classes,
         &p.margin,
+        grey.as_deref(),
         p.width as usize,
         schema.len(),
     ))
 }
 
 /// The cache key of a row's label: its mask file's fingerprint, the value mapping it is read
-/// with, and the length of its correction journal (which only grows).
+/// with, and the length of its correction journal (which only grows). `g1`: summaries with
+/// grey statistics (older ones are recomputed once).
 fn mask_key(row: &ImageRow, mapping: &str, edit_ops: Option<u32>) -> String {
     let fp = row.mask_fp.as_deref().unwrap_or_default();
     match edit_ops {
-        Some(n) => format!("{fp}#{mapping}+{n}"),
-        None => format!("{fp}#{mapping}"),
+        Some(n) => format!("g1:{fp}#{mapping}+{n}"),
+        None => format!("g1:{fp}#{mapping}"),
     }
 }

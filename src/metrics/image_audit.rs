@@ -6,7 +6,9 @@
 //! their margins per predicted class (so confident-learning thresholds chosen later can count
 //! "confidently wrong" pixels without the maps), and the largest 4-connected region of pixels
 //! predicted differently from the mask with margin ≥ [`CONFIDENT_MARGIN`]: a planted or real
-//! labelling error shows up as such a region.
+//! labelling error shows up as such a region. With the image's grey levels it also keeps the
+//! grey statistics [`GreyStats`] that let a reviewer weigh independent evidence: backscatter
+//! tracks mean atomic number, so a region's grey level says which class it resembles.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,11 +41,61 @@ pub struct ImageAudit {
     /// Sum of margins (0–255) of correctly predicted pixels per class.
     pub correct_margin_sum: Vec<u64>,
     pub region: Region,
+    /// Grey statistics, when the image could be read with the maps.
+    pub grey: Option<GreyStats>,
+}
+
+/// Count, sum and sum of squares of grey levels (0–255) over a set of pixels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moments {
+    pub count: u64,
+    pub sum: u64,
+    pub sq: u64,
+}
+
+impl Moments {
+    fn add(&mut self, g: u8) {
+        let g = u64::from(g);
+        self.count += 1;
+        self.sum += g;
+        self.sq += g * g;
+    }
+
+    /// Mean and standard deviation, when there are pixels.
+    pub fn mean_sd(&self) -> Option<(f64, f64)> {
+        if self.count == 0 {
+            return None;
+        }
+        let n = self.count as f64;
+        let mean = self.sum as f64 / n;
+        let var = (self.sq as f64 / n - mean * mean).max(0.0);
+        Some((mean, var.sqrt()))
+    }
+}
+
+/// Grey levels of the pixels where mask and model agree, per class (the image's own reference
+/// for what each class looks like), and of the largest confident-disagreement region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GreyStats {
+    pub agreeing: Vec<Moments>,
+    pub region: Moments,
 }
 
 impl ImageAudit {
     /// Summarises a `w`-wide image; pixels whose true id is outside the classes are ignored.
     pub fn compute(truth: &[u8], pred: &[u8], margin: &[u8], w: usize, classes: usize) -> Self {
+        Self::compute_with_grey(truth, pred, margin, None, w, classes)
+    }
+
+    /// [`compute`](Self::compute) plus [`GreyStats`] from `grey` (same size as the maps).
+    pub fn compute_with_grey(
+        truth: &[u8],
+        pred: &[u8],
+        margin: &[u8],
+        grey: Option<&[u8]>,
+        w: usize,
+        classes: usize,
+    ) -> Self {
         let mut confusion = Confusion::new(classes);
         let mut wrong_margins = vec![[0u32; MARGIN_BUCKETS]; classes];
         let mut correct_margin_sum = vec![0u64; classes];
@@ -58,12 +110,16 @@ impl ImageAudit {
                 wrong_margins[usize::from(p)][usize::from(m) * MARGIN_BUCKETS / 256] += 1;
             }
         }
-        let region = largest_confident_region(truth, pred, margin, w, classes);
+        let (region, region_pixels) = largest_confident_region(truth, pred, margin, w, classes);
+        let grey = grey
+            .filter(|g| g.len() == truth.len())
+            .map(|g| grey_stats(g, truth, pred, &region_pixels, classes));
         Self {
             confusion,
             wrong_margins,
             correct_margin_sum,
             region,
+            grey,
         }
     }
 
@@ -84,13 +140,14 @@ fn largest_confident_region(
     margin: &[u8],
     w: usize,
     classes: usize,
-) -> Region {
+) -> (Region, Vec<usize>) {
     let n = truth.len();
     let flagged = |i: usize| {
         truth[i] != pred[i] && usize::from(truth[i]) < classes && margin[i] >= CONFIDENT_MARGIN
     };
     let mut seen = vec![false; n];
     let mut best = Region::default();
+    let mut best_pixels = Vec::new();
     let mut stack = Vec::new();
     for start in 0..n {
         if seen[start] || !flagged(start) {
@@ -117,9 +174,35 @@ fn largest_confident_region(
         }
         if pixels.len() > best.pixels as usize {
             best = describe(&pixels, truth, pred, w, classes);
+            best_pixels = pixels;
         }
     }
-    best
+    (best, best_pixels)
+}
+
+fn grey_stats(
+    grey: &[u8],
+    truth: &[u8],
+    pred: &[u8],
+    region: &[usize],
+    classes: usize,
+) -> GreyStats {
+    let mut agreeing = vec![Moments::default(); classes];
+    for ((&g, &t), &p) in grey.iter().zip(truth).zip(pred) {
+        if t == p
+            && let Some(m) = agreeing.get_mut(usize::from(t))
+        {
+            m.add(g);
+        }
+    }
+    let mut r = Moments::default();
+    for &i in region {
+        r.add(grey[i]);
+    }
+    GreyStats {
+        agreeing,
+        region: r,
+    }
 }
 
 fn describe(pixels: &[usize], truth: &[u8], pred: &[u8], w: usize, classes: usize) -> Region {
@@ -186,6 +269,32 @@ mod tests {
         assert_eq!(a.confident_wrong(5, 128), 4);
         assert_eq!(a.confident_wrong(5, 0), 5);
         assert_eq!(a.correct_margin_sum[4], 18 * 200);
+    }
+
+    #[test]
+    fn grey_moments_of_agreeing_pixels_and_of_the_region() {
+        // 4×2: left half truth 5 predicted 5 at grey 100 and 104; right half truth 5
+        // predicted 4 confidently at grey 140.
+        let truth = [5u8; 8];
+        let pred = [5, 5, 4, 4, 5, 5, 4, 4];
+        let grey = [100, 104, 140, 140, 100, 104, 140, 140];
+        let a = ImageAudit::compute_with_grey(&truth, &pred, &[255; 8], Some(&grey), 4, 10);
+        let g = a.grey.unwrap();
+        assert_eq!(
+            g.agreeing[5],
+            Moments {
+                count: 4,
+                sum: 408,
+                sq: 2 * (10000 + 10816)
+            }
+        );
+        assert_eq!(g.agreeing[4].count, 0);
+        assert_eq!(g.region.mean_sd(), Some((140.0, 0.0)));
+        let (m, sd) = g.agreeing[5].mean_sd().unwrap();
+        assert!((m - 102.0).abs() < 1e-9 && (sd - 2.0).abs() < 1e-9);
+        let without = ImageAudit::compute(&truth, &pred, &[255; 8], 4, 10);
+        assert_eq!(without.grey, None);
+        assert_eq!(without.region, a.region);
     }
 
     #[test]

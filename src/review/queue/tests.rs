@@ -172,3 +172,79 @@ fn uncertain_picks_spread_over_samples_and_bins() {
     );
     assert_eq!(q[0].image_id, 1, "the least confident first");
 }
+
+/// A 64×64 image: truth `claim` on the first `rows` rows (predicted `pred` there, grey
+/// `region_grey`), the rest truth and prediction `rest` at grey `rest_grey`.
+fn relabel_case(claim: u8, pred: u8, rows: usize, rest: u8, greys: (u8, u8)) -> ImageAudit {
+    let w = 64;
+    let split = rows * w;
+    let truth: Vec<u8> = (0..w * w)
+        .map(|i| if i < split { claim } else { rest })
+        .collect();
+    let p: Vec<u8> = (0..w * w)
+        .map(|i| if i < split { pred } else { rest })
+        .collect();
+    let grey: Vec<u8> = (0..w * w)
+        .map(|i| if i < split { greys.0 } else { greys.1 })
+        .collect();
+    ImageAudit::compute_with_grey(&truth, &p, &vec![220; w * w], Some(&grey), w, 10)
+}
+
+/// Issue 13's two cases in small: image 1 has pyroxene relabelled plagioclase (the region is
+/// brighter than the image's real plagioclase and the model rarely calls plagioclase
+/// pyroxene), images 2–4 have true olivine the model calls pyroxene everywhere, at the grey
+/// level of pyroxene, in bigger regions. The relabelling ranks first, the systematic
+/// confusion is discounted to the bottom.
+#[test]
+fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
+    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "12002", 1)).collect();
+    let audits = [
+        relabel_case(5, 4, 20, 5, (150, 112)),
+        relabel_case(7, 4, 40, 4, (146, 145)),
+        relabel_case(7, 4, 40, 4, (146, 145)),
+        relabel_case(7, 4, 40, 4, (146, 145)),
+        // Plagioclase elsewhere, predicted right: the model's Pl → Py habit is 0.
+        relabel_case(5, 5, 40, 4, (112, 145)),
+    ];
+    let labelled: Vec<LabelledInput<'_>> = rows
+        .iter()
+        .zip(&audits)
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &[],
+        at_risk: &[],
+        class_names: &names,
+        class_share: &[],
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::LabelSuspect, 5);
+    assert_eq!(
+        q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    let first = &q[0];
+    assert!((first.numbers["region_pixels"] - 1280.0).abs() < 1e-9);
+    assert!((first.numbers["habit_rate"] - 0.0).abs() < 1e-9);
+    // Region 150 against plagioclase 112 (σ floored at 2): 19 σ away → evidence +1.
+    assert!((first.numbers["grey_evidence"] - 1.0).abs() < 1e-9);
+    assert!((first.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
+    assert!((first.score - 1280.0 * (1.0 + 1280.0 / 4096.0) * 2.0).abs() < 1e-6);
+    assert!(
+        first.reason.contains("19.0 σ from its Pl (112)"),
+        "{}",
+        first.reason
+    );
+    for ol in &q[1..] {
+        // The other two olivine images: every Ol pixel predicted Py → habit 1 → score 0.
+        assert!((ol.numbers["habit_rate"] - 1.0).abs() < 1e-9);
+        assert!(ol.score.abs() < 1e-9);
+        assert!(
+            ol.reason.contains("predicts Py for 100% of Ol pixels"),
+            "{}",
+            ol.reason
+        );
+    }
+}

@@ -12,6 +12,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use common::{json_of, predict, read_grey, semcurate, synth_small, tiny_model, write_grey};
@@ -540,7 +541,8 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
         share * 100.0
     );
     if let Some(r) = rate {
-        reason += &format!(
+        let _ = write!(
+            reason,
             "; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels",
             r * 100.0
         );
@@ -557,10 +559,16 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
         })
         .collect();
     if parts.is_empty() {
-        reason +=
-            &format!("; grey {region:.0}, with no reference pixels of either class in the image");
+        let _ = write!(
+            reason,
+            "; grey {region:.0}, with no reference pixels of either class in the image"
+        );
     } else {
-        reason += &format!("; its grey level {region:.0} is {}", parts.join(" and "));
+        let _ = write!(
+            reason,
+            "; its grey level {region:.0} is {}",
+            parts.join(" and ")
+        );
     }
     Some((score, pixels, confident, reason))
 }

@@ -40,9 +40,12 @@ pub struct Args {
     /// A class below this share of truth pixels is underrepresented.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
     pub rare_share: f64,
-    /// An underrepresented class with IoU below this, overall or in a bin, is at risk.
+    /// A class with IoU below this, overall or in a bin, is at risk.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
     pub risk_iou: f64,
+    /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
+    pub risk_min_pixels: u64,
     /// Print JSON.
     #[arg(long, conflicts_with_all = ["csv", "md"])]
     pub json: bool,
@@ -120,6 +123,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         thresholds: RiskThresholds {
             rare_share: args.rare_share,
             iou: args.risk_iou,
+            min_pixels: args.risk_min_pixels,
         },
     });
     emit(args, &r)?;

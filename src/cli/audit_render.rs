@@ -194,19 +194,43 @@ fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
 }
 
 fn risk_text(s: &mut String, r: &AuditReport) {
+    let t = r.thresholds;
+    if r.underrepresented.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nNo class is underrepresented (share < {:.0}%).",
+            t.rare_share * 100.0
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "\nUnderrepresented (share of truth pixels < {:.0}%): {}",
+            t.rare_share * 100.0,
+            r.underrepresented
+                .iter()
+                .map(|u| format!("{} {:.2}%", u.short, u.share * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if r.at_risk.is_empty() {
         let _ = writeln!(
             s,
-            "\nNo class is at risk (share < {:.0}% with IoU < {}).",
-            r.thresholds.rare_share * 100.0,
-            r.thresholds.iou
+            "No class is at risk (IoU < {} overall or in a bin with ≥ {} true px).",
+            t.iou, t.min_pixels
         );
         return;
     }
     let _ = writeln!(
         s,
-        "\n{}",
-        table::styled(table::WARN, "At-risk classes (underrepresented, low IoU)")
+        "{}",
+        table::styled(
+            table::WARN,
+            &format!(
+                "At-risk classes (IoU < {} overall or in a bin with ≥ {} true px)",
+                t.iou, t.min_pixels
+            )
+        )
     );
     for a in &r.at_risk {
         let _ = writeln!(s, "  {:<5} {}", a.short, a.reason);
@@ -307,6 +331,18 @@ pub fn markdown(r: &AuditReport) -> String {
         }
     }
     s.push('\n');
+    if !r.underrepresented.is_empty() {
+        let _ = writeln!(s, "\nUnderrepresented classes:\n");
+        for u in &r.underrepresented {
+            let _ = writeln!(
+                s,
+                "- **{}**: {:.2}% of truth pixels ({} px)",
+                u.short,
+                u.share * 100.0,
+                u.support
+            );
+        }
+    }
     if !r.at_risk.is_empty() {
         let _ = writeln!(s, "\nAt-risk classes:\n");
         for a in &r.at_risk {

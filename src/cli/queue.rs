@@ -50,9 +50,12 @@ pub struct Args {
     /// A class below this share of truth pixels is underrepresented.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
     pub rare_share: f64,
-    /// An underrepresented class with IoU below this is at risk.
+    /// A class with IoU below this, overall or in a bin, is at risk.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
     pub risk_iou: f64,
+    /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
+    pub risk_min_pixels: u64,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -63,6 +66,7 @@ struct QueueJson<'a> {
     model: &'a str,
     strategy: &'a str,
     at_risk: Vec<&'a str>,
+    underrepresented: Vec<&'a str>,
     items: &'a [QueueItem],
 }
 
@@ -73,6 +77,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let thresholds = RiskThresholds {
         rare_share: args.rare_share,
         iou: args.risk_iou,
+        min_pixels: args.risk_min_pixels,
     };
     let ov = load_overview(
         &mut ws,
@@ -100,19 +105,32 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 model: hash,
                 strategy: &args.strategy,
                 at_risk: at,
+                underrepresented: rep
+                    .underrepresented
+                    .iter()
+                    .map(|u| u.short.as_str())
+                    .collect(),
                 items: &items
             })?
         );
     } else {
-        let at: Vec<String> = rep.at_risk.iter().map(|a| a.short.clone()).collect();
-        println!(
-            "queue {} · model {hash} · at-risk classes: {}",
-            args.strategy,
-            if at.is_empty() {
-                "none".into()
+        let list = |v: Vec<String>| {
+            if v.is_empty() {
+                "none".to_string()
             } else {
-                at.join(", ")
+                v.join(", ")
             }
+        };
+        println!(
+            "queue {} · model {hash} · at-risk classes: {} · underrepresented: {}",
+            args.strategy,
+            list(rep.at_risk.iter().map(|a| a.short.clone()).collect()),
+            list(
+                rep.underrepresented
+                    .iter()
+                    .map(|u| u.short.clone())
+                    .collect()
+            )
         );
         let mut t = Table::new(&[
             ("#", Align::Right),

@@ -248,3 +248,45 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
         );
     }
 }
+
+/// An unlabelled image predicting an at-risk class in ≥ 100 px gets a 1.5× boost and says
+/// so; 99 px is not enough.
+#[test]
+fn uncertain_boosts_images_predicting_an_at_risk_class() {
+    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let with = |ol: u64| {
+        let mut v = vec![ClassSummary::default(); 10];
+        v[4].pixels = 256 - ol;
+        v[7].pixels = ol;
+        v
+    };
+    let sums = [with(100), with(99)];
+    let unl: Vec<UnlabelledInput<'_>> = rows
+        .iter()
+        .zip(&sums)
+        .map(|(row, s)| UnlabelledInput {
+            row,
+            mean_margin: 0.6,
+            region: None,
+            per_class: s,
+        })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &[],
+        unlabelled: &unl,
+        at_risk: &[7],
+        class_names: &names,
+        class_share: &[],
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::Uncertain, 2);
+    assert_eq!(q[0].image_id, 1);
+    assert!((q[0].score - 0.4 * 1.5).abs() < 1e-12, "{}", q[0].score);
+    assert!((q[1].score - 0.4).abs() < 1e-12, "{}", q[1].score);
+    assert_eq!(
+        q[0].reason,
+        "unlabelled; mean margin 0.60; predicts at-risk Ol"
+    );
+    assert_eq!(q[1].reason, "unlabelled; mean margin 0.60");
+}

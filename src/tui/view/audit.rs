@@ -126,12 +126,18 @@ fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
     );
     header.push(Line::styled("support", t.header()));
     let at_risk: Vec<u8> = ov.at_risk();
+    let rare: Vec<u8> = rep.underrepresented.iter().map(|u| u.id).collect();
     let rows: Vec<Row<'_>> = rep
         .overall
         .per_class
         .iter()
         .map(|c| {
-            let mark = if at_risk.contains(&c.id) { " !" } else { "" };
+            let mark = match (at_risk.contains(&c.id), rare.contains(&c.id)) {
+                (true, true) => " !u",
+                (true, false) => " !",
+                (false, true) => " u",
+                (false, false) => "",
+            };
             let mut cells = vec![Line::styled(format!("{}{mark}", c.short), t.text())];
             cells.push(Line::styled(fmt_opt(c.iou), t.iou(c.iou)));
             for b in &rep.bins {
@@ -157,7 +163,7 @@ fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
             .row_highlight_style(t.header())
             .block(block(
                 app,
-                " IoU per class per bin (! = at risk) ".into(),
+                " IoU per class per bin (! at risk, u underrepresented) ".into(),
                 false,
             )),
         area,

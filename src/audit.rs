@@ -6,6 +6,7 @@
 //! neither truth nor prediction has no value (`null`), never 0 or 1. Means skip such classes.
 
 pub mod abundance;
+pub mod risk;
 
 use std::collections::BTreeMap;
 
@@ -19,13 +20,10 @@ use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 
 pub use abundance::{AbundanceRow, RockType, abundances};
-
-/// Default share of truth pixels below which a class is underrepresented.
-pub const DEFAULT_RARE_SHARE: f64 = 0.02;
-/// Default IoU below which a class is at risk.
-pub const DEFAULT_RISK_IOU: f64 = 0.5;
-/// Default fewest true pixels of a class, overall or in a bin, for its IoU there to count.
-pub const DEFAULT_RISK_MIN_PIXELS: u64 = 1000;
+pub use risk::{
+    AtRisk, DEFAULT_RARE_SHARE, DEFAULT_RISK_IOU, DEFAULT_RISK_MIN_PIXELS, RiskThresholds,
+    Underrepresented, at_risk, underrepresented,
+};
 
 /// Scores of one class in one group of images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,56 +105,6 @@ pub struct NamedMetrics {
     pub name: String,
     #[serde(flatten)]
     pub metrics: GroupMetrics,
-}
-
-/// A class the model gets wrong: IoU below the threshold overall or in a bin, where it has
-/// enough true pixels for that IoU to mean something.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AtRisk {
-    pub id: u8,
-    pub short: String,
-    /// Share of the audited truth pixels.
-    pub share: f64,
-    /// True pixels.
-    pub support: u64,
-    /// Also underrepresented (share below `rare_share`).
-    pub underrepresented: bool,
-    pub iou: Option<f64>,
-    /// The bin where its IoU is lowest (among bins where it is defined) and that IoU.
-    pub worst_bin: Option<usize>,
-    pub worst_bin_iou: Option<f64>,
-    pub reason: String,
-}
-
-/// A class with few labelled pixels: more labels of it are worth the most.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Underrepresented {
-    pub id: u8,
-    pub short: String,
-    /// Share of the audited truth pixels (> 0, below `rare_share`).
-    pub share: f64,
-    pub support: u64,
-}
-
-/// Thresholds for underrepresented and at-risk classes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct RiskThresholds {
-    /// Share of truth pixels below which a class (with any) is underrepresented.
-    pub rare_share: f64,
-    /// IoU below which a class is at risk.
-    pub iou: f64,
-    /// Fewest true pixels, overall or in a bin, for an IoU there to count.
-    pub min_pixels: u64,
-}
-
-impl Default for RiskThresholds {
-    fn default() -> Self {
-        Self {
-            rare_share: DEFAULT_RARE_SHARE,
-            iou: DEFAULT_RISK_IOU,
-            min_pixels: DEFAULT_RISK_MIN_PIXELS,
-        }
-    }
 }
 
 /// The audit report (`audit --json`; schema in `docs/AUDIT_JSON.md`).
@@ -289,93 +237,6 @@ pub fn report(input: &AuditInput<'_>) -> AuditReport {
         at_risk,
         unpredicted: input.unpredicted,
     }
-}
-
-/// Classes with true pixels whose share of them is below `rare_share`.
-pub fn underrepresented(
-    all: &Confusion,
-    schema: &ClassSchema,
-    t: RiskThresholds,
-) -> Vec<Underrepresented> {
-    let total = all.total();
-    schema
-        .classes
-        .iter()
-        .filter_map(|c| {
-            let support = all.support(usize::from(c.id));
-            let share = support as f64 / total.max(1) as f64;
-            (support > 0 && share < t.rare_share).then(|| Underrepresented {
-                id: c.id,
-                short: c.short.clone(),
-                share,
-                support,
-            })
-        })
-        .collect()
-}
-
-/// Classes with IoU below `iou` overall or in some bin, counting only where the class has at
-/// least `min_pixels` true pixels: a few false positives of an absent class are not a risk.
-pub fn at_risk(
-    all: &Confusion,
-    bins: &[BinMetrics],
-    schema: &ClassSchema,
-    t: RiskThresholds,
-) -> Vec<AtRisk> {
-    let total = all.total();
-    if total == 0 {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for c in &schema.classes {
-        let i = usize::from(c.id);
-        let support = all.support(i);
-        let share = support as f64 / total as f64;
-        let iou = all.iou(i).filter(|_| support >= t.min_pixels);
-        let worst = bins
-            .iter()
-            .filter_map(|b| {
-                let s = &b.metrics.per_class[i];
-                s.iou
-                    .filter(|_| s.support >= t.min_pixels)
-                    .map(|v| (b.bin, v))
-            })
-            .min_by(|a, b| a.1.total_cmp(&b.1));
-        let low_overall = iou.is_some_and(|v| v < t.iou);
-        let low_bin = worst.is_some_and(|(_, v)| v < t.iou);
-        if !(low_overall || low_bin) {
-            continue;
-        }
-        let underrepresented = share < t.rare_share;
-        let fmt = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.2}"));
-        let reason = format!(
-            "IoU {} overall over {} true px ({:.2}% of truth{}){}",
-            fmt(all.iou(i)),
-            support,
-            share * 100.0,
-            if underrepresented {
-                ", underrepresented"
-            } else {
-                ""
-            },
-            worst.map_or(String::new(), |(b, v)| format!(
-                ", {v:.2} in bin {b} ({})",
-                bins[b].range
-            ))
-        );
-        out.push(AtRisk {
-            id: c.id,
-            short: c.short.clone(),
-            share,
-            support,
-            underrepresented,
-            iou: all.iou(i),
-            worst_bin: worst.map(|w| w.0),
-            worst_bin_iou: worst.map(|w| w.1),
-            reason,
-        });
-    }
-    out
 }
 
 struct Acc {

@@ -151,3 +151,64 @@ pub fn at_risk(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::GroupMetrics;
+
+    /// Issue 13's cases: olivine is common (10 %) and always called pyroxene → at risk, not
+    /// underrepresented; Void has no true pixels and 9 false positives → neither; Fe has
+    /// 500 true px (0.5 %), all right → underrepresented only; FeS has 600 px, 250 right (IoU 0.42) →
+    /// underrepresented, and at risk only once the pixel floor is lowered to 600.
+    #[test]
+    fn at_risk_and_underrepresented_are_separate() {
+        let schema = ClassSchema::default();
+        let mut m = Confusion::new(10);
+        let mut add = |t: u8, p: u8, n: u64| {
+            for _ in 0..n {
+                m.add(t, p);
+            }
+        };
+        add(4, 4, 88_900);
+        add(4, 0, 9);
+        add(7, 4, 10_000);
+        add(1, 1, 500);
+        add(2, 2, 250);
+        add(2, 4, 350);
+        let bins = [BinMetrics {
+            bin: 0,
+            range: "all".into(),
+            lower: None,
+            upper: None,
+            metrics: GroupMetrics::new(&m, 1, &schema),
+        }];
+        let t = RiskThresholds::default();
+        let ids = |v: Vec<AtRisk>| v.iter().map(|a| a.id).collect::<Vec<_>>();
+        let risky = at_risk(&m, &bins, &schema, t);
+        assert_eq!(ids(risky.clone()), vec![7]);
+        assert!(!risky[0].underrepresented);
+        assert_eq!(risky[0].support, 10_000);
+        assert_eq!(
+            risky[0].reason,
+            "IoU 0.00 overall over 10000 true px (10.00% of truth), 0.00 in bin 0 (all)"
+        );
+        let rare: Vec<u8> = underrepresented(&m, &schema, t)
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(rare, vec![1, 2]);
+        let low_floor = RiskThresholds {
+            min_pixels: 600,
+            ..t
+        };
+        let risky = at_risk(&m, &bins, &schema, low_floor);
+        assert_eq!(ids(risky.clone()), vec![2, 7]);
+        assert!(risky[0].underrepresented);
+        assert!(
+            risky[0].reason.contains("underrepresented"),
+            "{}",
+            risky[0].reason
+        );
+    }
+}

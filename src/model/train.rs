@@ -41,7 +41,8 @@ pub struct TrainOptions {
     /// Optimiser steps per epoch; `None`: enough crops to cover each train image's area once.
     pub steps_per_epoch: Option<usize>,
     pub seed: u64,
-    /// Weight cross-entropy by `sqrt(median / count)` per class.
+    /// Weight cross-entropy by `sqrt(median / count)` per class, counts as the crop sampler
+    /// delivers them.
     pub class_weights: bool,
     /// Weight of the Dice term (0 = cross-entropy only).
     pub dice_weight: f64,
@@ -206,9 +207,11 @@ fn train_bin(
     let steps = opts
         .steps_per_epoch
         .unwrap_or_else(|| area.div_ceil(batch * size * size).max(1));
-    let weights = opts
-        .class_weights
-        .then(|| loss::class_weights(&pixel_counts(train, config.schema.len())));
+    let sampler = CropSampler::new(train, config.schema.len(), opts.balance);
+    let weights = opts.class_weights.then(|| {
+        let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 3]));
+        loss::class_weights(&sampler.sampled_counts(train, size, 2000, &mut rng))
+    });
     let _ = events.send(TrainEvent::BinStart {
         bin,
         label: config.bins.label(bin),
@@ -217,7 +220,6 @@ fn train_bin(
         steps,
         epochs: opts.epochs,
     });
-    let sampler = CropSampler::new(train, config.schema.len(), opts.balance);
     let mut optim = AdamConfig::new().init();
     let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 2]));
     let mut report = BinReport {

@@ -74,6 +74,34 @@ impl CropSampler {
     }
 }
 
+impl CropSampler {
+    /// Pixels per class over `draws` crops placed as [`origin`](Self::origin) places them:
+    /// the class frequencies training really sees, for loss weights that correct only the
+    /// imbalance the sampler leaves (weights from whole images would count rare classes
+    /// twice).
+    pub(crate) fn sampled_counts(
+        &self,
+        images: &[LabelledImage],
+        size: usize,
+        draws: usize,
+        rng: &mut Rng,
+    ) -> Vec<u64> {
+        let mut counts = vec![0u64; self.by_class.len()];
+        for _ in 0..draws {
+            let (i, x0, y0) = self.origin(images, size, rng);
+            let w = images[i].image.width as usize;
+            for y in y0..y0 + size {
+                for &c in &images[i].mask[y * w + x0..y * w + x0 + size] {
+                    if let Some(n) = counts.get_mut(usize::from(c)) {
+                        *n += 1;
+                    }
+                }
+            }
+        }
+        counts
+    }
+}
+
 fn dims(s: &LabelledImage) -> (usize, usize) {
     (s.image.width as usize, s.image.height as usize)
 }
@@ -136,6 +164,21 @@ mod tests {
         let (balanced, uniform) = (hits(1.0), hits(0.0));
         assert!((950..1250).contains(&balanced), "balanced {balanced}");
         assert!((140..240).contains(&uniform), "uniform {uniform}");
+    }
+
+    /// Uniform crops over one image see its classes in proportion; balanced ones lift the
+    /// one-pixel class far above its 1/4096 share.
+    #[test]
+    fn sampled_counts_follow_the_sampler() {
+        let mut mask = vec![0u8; 64 * 64];
+        mask[40 * 64 + 50] = 1;
+        let images = vec![image(64, 64, mask)];
+        let mut rng = Rng::new(1);
+        let whole = CropSampler::new(&images, 2, 0.0).sampled_counts(&images, 64, 3, &mut rng);
+        assert_eq!(whole, vec![3 * 4095, 3]);
+        let balanced = CropSampler::new(&images, 2, 1.0).sampled_counts(&images, 16, 400, &mut rng);
+        assert_eq!(balanced.iter().sum::<u64>(), 400 * 256);
+        assert!(balanced[1] >= 180, "{balanced:?}");
     }
 
     #[test]

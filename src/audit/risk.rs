@@ -159,7 +159,7 @@ mod tests {
 
     /// Issue 13's cases: olivine is common (10 %) and always called pyroxene → at risk, not
     /// underrepresented; Void has no true pixels and 9 false positives → neither; Fe has
-    /// 500 true px (0.5 %), all right → underrepresented only; FeS has 600 px, 250 right (IoU 0.42) →
+    /// 500 true px (0.5 %), all right → underrepresented only; `FeS` has 600 px, 250 right (IoU 0.42) →
     /// underrepresented, and at risk only once the pixel floor is lowered to 600.
     #[test]
     fn at_risk_and_underrepresented_are_separate() {

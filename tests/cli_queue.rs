@@ -34,6 +34,8 @@ struct Img {
     sample: String,
     stem: String,
     image_path: String,
+    /// Split group (site).
+    group: String,
     /// Scale bin under the workspace's bins (what queue items report).
     bin: Option<u32>,
     pixel_size: f64,
@@ -72,6 +74,7 @@ fn stored(root: &Path, model: &Path) -> Vec<Img> {
                 sample: r.sample,
                 stem: r.stem,
                 image_path: r.image_path,
+                group: r.group,
                 bin: r.bin,
                 pixel_size: r.pixel_size.unwrap(),
                 pred: p.classes,
@@ -531,20 +534,33 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
         }
     }
     let rate = (support >= 1000).then(|| habit as f64 / support as f64);
+    // Grey references: agreeing pixels of the class in the other images of the site group,
+    // else in the image itself (≥ 30 px either way).
+    let agreeing = |other: &Img, c: u8| -> Vec<f64> {
+        let (_, _, g) = read_grey(&root.join(&other.image_path));
+        (0..g.len())
+            .filter(|&i| other.truth()[i] == c && other.pred[i] == c)
+            .map(|i| f64::from(g[i]))
+            .collect()
+    };
     let (_, _, grey) = read_grey(&root.join(&img.image_path));
     let region = members.iter().map(|&i| f64::from(grey[i])).sum::<f64>() / members.len() as f64;
     let reference = |c: u8| {
-        let v: Vec<f64> = (0..grey.len())
-            .filter(|&i| truth[i] == c && img.pred[i] == c)
-            .map(|i| f64::from(grey[i]))
+        let site: Vec<f64> = all
+            .iter()
+            .filter(|o| o.group == img.group && o.id != img.id)
+            .flat_map(|o| agreeing(o, c))
             .collect();
-        (v.len() >= 30).then(|| {
-            let m = v.iter().sum::<f64>() / v.len() as f64;
-            let var = v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64 - m * m;
-            (m, var.max(0.0).sqrt())
-        })
+        let stats = |v: &[f64], from_site: bool| {
+            (v.len() >= 30).then(|| {
+                let m = v.iter().sum::<f64>() / v.len() as f64;
+                let var = v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64 - m * m;
+                (m, var.max(0.0).sqrt(), from_site)
+            })
+        };
+        stats(&site, true).or_else(|| stats(&agreeing(img, c), false))
     };
-    let z = |r: Option<(f64, f64)>| r.map(|(m, sd)| (region - m).abs() / sd.max(2.0));
+    let z = |r: Option<(f64, f64, bool)>| r.map(|(m, sd, _)| (region - m).abs() / sd.max(2.0));
     let (claimed, predicted) = (reference(tc), reference(pc));
     let g = match (z(claimed), z(predicted)) {
         (Some(zc), Some(zp)) => (zc - zp) / 2.0,
@@ -569,9 +585,14 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
     let parts: Vec<String> = [(claimed, tn), (predicted, pn)]
         .into_iter()
         .filter_map(|(r, name)| {
-            r.map(|(m, sd)| {
+            r.map(|(m, sd, from_site)| {
+                let whose = if from_site {
+                    "its site's"
+                } else {
+                    "this image's"
+                };
                 format!(
-                    "{:.1} σ from its {name} ({m:.0})",
+                    "{:.1} σ from {whose} {name} ({m:.0})",
                     (region - m).abs() / sd.max(2.0)
                 )
             })
@@ -580,12 +601,12 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
     if parts.is_empty() {
         let _ = write!(
             reason,
-            "; grey {region:.0}, with no reference pixels of either class in the image"
+            "; grey {region:.0}, with no reference pixels of either class"
         );
     } else {
         let _ = write!(
             reason,
-            "; its grey level {region:.0} is {}",
+            "; their grey level {region:.0} is {}",
             parts.join(" and ")
         );
     }

@@ -73,12 +73,35 @@ impl Moments {
     }
 }
 
-/// Grey levels of the pixels where mask and model agree, per class (the image's own reference
-/// for what each class looks like), and of the largest confident-disagreement region.
+/// Grey levels of the pixels where mask and model agree, per class (a reference for what each
+/// class looks like), of the wrongly predicted pixels per predicted class, and of the largest
+/// confident-disagreement region.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GreyStats {
     pub agreeing: Vec<Moments>,
+    pub wrong: Vec<Moments>,
     pub region: Moments,
+}
+
+impl Moments {
+    /// These moments without `other`'s pixels (a subset of them).
+    #[must_use]
+    pub fn minus(&self, other: &Self) -> Self {
+        Self {
+            count: self.count.saturating_sub(other.count),
+            sum: self.sum.saturating_sub(other.sum),
+            sq: self.sq.saturating_sub(other.sq),
+        }
+    }
+
+    #[must_use]
+    pub fn plus(&self, other: &Self) -> Self {
+        Self {
+            count: self.count + other.count,
+            sum: self.sum + other.sum,
+            sq: self.sq + other.sq,
+        }
+    }
 }
 
 impl ImageAudit {
@@ -188,10 +211,13 @@ fn grey_stats(
     classes: usize,
 ) -> GreyStats {
     let mut agreeing = vec![Moments::default(); classes];
+    let mut wrong = vec![Moments::default(); classes];
     for ((&g, &t), &p) in grey.iter().zip(truth).zip(pred) {
-        if t == p
-            && let Some(m) = agreeing.get_mut(usize::from(t))
-        {
+        if usize::from(t) >= classes {
+            continue;
+        }
+        let into = if t == p { &mut agreeing } else { &mut wrong };
+        if let Some(m) = into.get_mut(usize::from(p)) {
             m.add(g);
         }
     }
@@ -201,6 +227,7 @@ fn grey_stats(
     }
     GreyStats {
         agreeing,
+        wrong,
         region: r,
     }
 }
@@ -289,6 +316,14 @@ mod tests {
             }
         );
         assert_eq!(g.agreeing[4].count, 0);
+        assert_eq!(
+            g.wrong[4],
+            Moments {
+                count: 4,
+                sum: 560,
+                sq: 4 * 19600
+            }
+        );
         assert_eq!(g.region.mean_sd(), Some((140.0, 0.0)));
         let (m, sd) = g.agreeing[5].mean_sd().unwrap();
         assert!((m - 102.0).abs() < 1e-9 && (sd - 2.0).abs() < 1e-9);

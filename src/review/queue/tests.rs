@@ -176,6 +176,17 @@ fn uncertain_picks_spread_over_samples_and_bins() {
 /// A 64×64 image: truth `claim` on the first `rows` rows (predicted `pred` there, grey
 /// `region_grey`), the rest truth and prediction `rest` at grey `rest_grey`.
 fn relabel_case(claim: u8, pred: u8, rows: usize, rest: u8, greys: (u8, u8)) -> ImageAudit {
+    relabel_case_at(claim, pred, rows, rest, greys, 220)
+}
+
+fn relabel_case_at(
+    claim: u8,
+    pred: u8,
+    rows: usize,
+    rest: u8,
+    greys: (u8, u8),
+    margin: u8,
+) -> ImageAudit {
     let w = 64;
     let split = rows * w;
     let truth: Vec<u8> = (0..w * w)
@@ -187,7 +198,7 @@ fn relabel_case(claim: u8, pred: u8, rows: usize, rest: u8, greys: (u8, u8)) -> 
     let grey: Vec<u8> = (0..w * w)
         .map(|i| if i < split { greys.0 } else { greys.1 })
         .collect();
-    ImageAudit::compute_with_grey(&truth, &p, &vec![220; w * w], Some(&grey), w, 10)
+    ImageAudit::compute_with_grey(&truth, &p, &vec![margin; w * w], Some(&grey), w, 10)
 }
 
 /// Issue 13's two cases in small: image 1 has pyroxene relabelled plagioclase (the region is
@@ -233,7 +244,9 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
     assert!((first.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
     assert!((first.score - 1280.0 * (1.0 + 1280.0 / 4096.0) * 2.0).abs() < 1e-6);
     assert!(
-        first.reason.contains("19.0 σ from its Pl (112)"),
+        first
+            .reason
+            .contains("19.0 σ from its site's Pl (112) and 2.5 σ from its site's Py (145)"),
         "{}",
         first.reason
     );
@@ -289,4 +302,48 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         "unlabelled; mean margin 0.60; predicts at-risk Ol"
     );
     assert_eq!(q[1].reason, "unlabelled; mean margin 0.60");
+}
+
+/// A whole mask relabelled Py → Pl that the model disputes with margin 0.39 only: no region
+/// at margin ≥ 0.5, but above the 0.24 the model usually has on right pyroxene, so the
+/// disputed pixels count; the image's own "agreeing" plagioclase is absent, so the site's
+/// other images give the references.
+#[test]
+fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
+    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let audits = [
+        relabel_case_at(5, 4, 64, 5, (150, 150), 100),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+    ];
+    assert_eq!(audits[0].region.pixels, 0);
+    let labelled: Vec<LabelledInput<'_>> = rows
+        .iter()
+        .zip(&audits)
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &[],
+        at_risk: &[],
+        class_names: &names,
+        class_share: &[],
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::LabelSuspect, 5);
+    assert_eq!(q.len(), 1);
+    let it = &q[0];
+    assert_eq!(it.image_id, 1);
+    assert!((it.numbers["disputed_pixels"] - 4096.0).abs() < 1e-9);
+    assert!((it.numbers["disputed_grey"] - 150.0).abs() < 1e-9);
+    assert!((it.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
+    assert!((it.numbers["grey_evidence"] - 1.0).abs() < 1e-9);
+    assert!(
+        it.reason.starts_with(
+            "4096 px labelled Pl are predicted Py with margin ≥ 0.24, Py's usual margin when right"
+        ),
+        "{}",
+        it.reason
+    );
 }

@@ -209,6 +209,23 @@ fn data_bars_of_real_files() {
     let (zeiss, meta) = read("test_tiff_Zeiss_SEM_1k.tif");
     assert_eq!(detect(&zeiss), Some(77));
     assert_eq!(auto(&zeiss, meta.as_ref()), (77, DatabarSource::Detected));
+    // Read as a dataset image, the Zeiss file loses the same 77 rows the import cuts.
+    let notes = &meta.as_ref().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("a 77-row data bar was found in the pixels")),
+        "{notes:?}"
+    );
+    let specimen = semcurate::dataset::raster::read_specimen(
+        &dir.join("test_tiff_Zeiss_SEM_1k.tif"),
+        DecodeLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        (specimen.width, specimen.height),
+        (zeiss.width, zeiss.height - 77)
+    );
     let (navcam, meta) = read("FEI-Helios-navcam-with-no-IRBeam-bad-floats.tif");
     assert_eq!(auto(&navcam, meta.as_ref()), (39, DatabarSource::Metadata));
     assert_eq!(detect(&navcam), None, "a blank image shows no bar");

@@ -225,9 +225,10 @@ fn read_settings(opts: &IndexOptions) -> String {
         .map(|(v, c)| format!("{v}={c}"))
         .collect();
     // `reader:2`: images are read without a data bar their metadata names (2026-11-30);
-    // workspaces indexed before re-read every file once.
+    // `reader:3`: nor one found in the pixels of a microscope file whose tag gives none.
+    // Workspaces indexed before re-read every file once.
     format!(
-        "{}|map:{}|default_px:{:?}|reader:2",
+        "{}|map:{}|default_px:{:?}|reader:3",
         opts.schema.identity(),
         map.join(","),
         opts.default_pixel_size

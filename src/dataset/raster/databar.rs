@@ -82,10 +82,16 @@ fn text_like(row: &[u8]) -> bool {
 /// Rows to crop from the bottom of `img`: the vendor tag's bar when it gives one, else the bar
 /// found in the pixels.
 pub fn auto(img: &Grey8, vendor: Option<&VendorMeta>) -> (u32, DatabarSource) {
-    if let Some(rows) = vendor.and_then(|v| v.data_rows)
+    if let Some(v) = vendor
+        && let Some(rows) = v.data_rows
         && rows < img.height
     {
-        return (img.height - rows, DatabarSource::Metadata);
+        let source = if v.bar_detected {
+            DatabarSource::Detected
+        } else {
+            DatabarSource::Metadata
+        };
+        return (img.height - rows, source);
     }
     match detect(img) {
         Some(n) => (n, DatabarSource::Detected),
@@ -156,6 +162,7 @@ mod tests {
     fn the_tag_wins_when_it_gives_a_bar() {
         let img = with_bar(200, 160, 20);
         let meta = VendorMeta {
+            bar_detected: false,
             vendor: "FEI",
             pixel_size_um: None,
             data_rows: Some(150),
@@ -163,6 +170,7 @@ mod tests {
         };
         assert_eq!(auto(&img, Some(&meta)), (10, DatabarSource::Metadata));
         let none = VendorMeta {
+            bar_detected: false,
             data_rows: Some(160),
             ..meta
         };

@@ -43,7 +43,7 @@ pub(super) fn decode<R: Read + Seek>(
         let mut decoded = tiff_palette::decode(&mut dec, width, height)?;
         decoded.vendor = vendor;
         decoded.more_pages = dec.more_images();
-        return Ok(decoded);
+        return Ok(with_detected_bar(decoded));
     }
     let colour = dec.colortype().map_err(|e| err(&e))?;
     let (kind, bits) = match colour {
@@ -71,7 +71,7 @@ pub(super) fn decode<R: Read + Seek>(
         other => other,
     };
     let samples = to_samples(result, bits, white_is_zero)?;
-    Ok(Decoded {
+    Ok(with_detected_bar(Decoded {
         format: Format::Tiff,
         width,
         height,
@@ -81,7 +81,30 @@ pub(super) fn decode<R: Read + Seek>(
         palette: Vec::new(),
         vendor,
         more_pages: dec.more_images(),
-    })
+    }))
+}
+
+/// A microscope file (vendor tag present) whose tag gives no data bar may still have one drawn
+/// (`DatabarHeight=0` on some FEI instruments, Zeiss files): look for it in the pixels, so that
+/// the index, dataset reads and `import` all cut the same rows.
+fn with_detected_bar(mut d: Decoded) -> Decoded {
+    let needs = d
+        .vendor
+        .as_ref()
+        .is_some_and(|v| v.data_rows.is_none_or(|rows| rows >= d.height));
+    if !needs {
+        return d;
+    }
+    if let Some(rows) = super::databar::detect(&d.to_grey8())
+        && let Some(v) = d.vendor.as_mut()
+    {
+        v.data_rows = Some(d.height - rows);
+        v.bar_detected = true;
+        v.notes.push(format!(
+            "a {rows}-row data bar was found in the pixels; the tag gives none"
+        ));
+    }
+    d
 }
 
 fn to_samples(result: DecodingResult, bits: u8, invert: bool) -> Result<Samples, RasterError> {

@@ -25,8 +25,11 @@ pub struct VendorMeta {
     pub vendor: &'static str,
     /// Pixel size in µm/px, when the tag gives a valid one.
     pub pixel_size_um: Option<f64>,
-    /// Rows of image data above the data bar, when the tag says so.
+    /// Rows of image data above the data bar, when the tag says so or (see `bar_detected`)
+    /// when a bar was found in the pixels of a file whose tag gives none.
     pub data_rows: Option<u32>,
+    /// `data_rows` comes from the pixels, not the tag.
+    pub bar_detected: bool,
     /// What was missing or malformed, in words.
     pub notes: Vec<String>,
 }
@@ -53,6 +56,7 @@ fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
 /// Parses FEI INI text.
 pub fn parse_fei(text: &str) -> VendorMeta {
     let mut meta = VendorMeta {
+        bar_detected: false,
         vendor: "FEI",
         pixel_size_um: None,
         data_rows: None,
@@ -97,6 +101,7 @@ pub fn parse_fei(text: &str) -> VendorMeta {
 /// Parses Zeiss SmartSEM text of an image `width` px wide.
 pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
     let mut meta = VendorMeta {
+        bar_detected: false,
         vendor: "Zeiss",
         pixel_size_um: None,
         data_rows: None,

@@ -9,6 +9,7 @@ mod convert;
 mod export;
 mod import;
 mod index;
+mod merge;
 pub mod model_args;
 mod predict;
 mod progress;
@@ -62,6 +63,7 @@ enum Command {
     Show(show::Args),
     Export(export::Args),
     Import(import::Args),
+    Merge(merge::Args),
 }
 
 /// How a command that ran ended.
@@ -122,6 +124,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Show(a)) => show::run(&a),
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Import(a)) => import::run(&a),
+        Some(Command::Merge(a)) => merge::run(&a),
         None => tui_args::run(&cli.tui),
     }
 }

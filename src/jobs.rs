@@ -6,12 +6,14 @@
 pub mod audit;
 pub mod edits;
 pub mod error;
+pub mod merge;
 pub mod overview;
 pub mod predict;
 pub mod predict_all;
 pub mod progress_channel;
 pub mod report;
 pub mod service;
+pub mod shard;
 pub mod slot;
 pub mod table;
 pub mod train;

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::Context;
 
 use crate::jobs::predict::{PredictOptions, PredictSummary, predict_dataset};
+use crate::jobs::shard::{Shard, part_dir, predict_shard};
 use crate::model::MultiUNet;
 
 use super::Outcome;
@@ -43,9 +44,102 @@ pub struct Args {
     /// Predict again every image whose stored prediction is older than this command.
     #[arg(long)]
     pub redo: bool,
+    /// Predict only shard K of N (0 ≤ K < N, split by image path) into its own part of the
+    /// workspace, for job arrays on a cluster; `semcurate merge` folds the parts in. Inside a
+    /// Slurm array the task's shard is used when this is not given (docs/SLURM.md).
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct ShardJson<'a> {
+    shard: String,
+    part: String,
+    #[serde(flatten)]
+    summary: &'a PredictSummary,
+}
+
+/// The shard to predict: `--shard`, else the Slurm array task's, else none (everything).
+fn shard_of(args: &Args) -> anyhow::Result<Option<Shard>> {
+    if args.shard.is_some() {
+        return Ok(args.shard);
+    }
+    match Shard::from_slurm(|k| std::env::var(k).ok()) {
+        None => Ok(None),
+        Some(Ok(s)) => {
+            if !args.dataset.quiet {
+                eprintln!(
+                    "note: Slurm array task: predicting shard {s} into its own part (then run `semcurate merge`); pass --shard 0/1 to predict everything here"
+                );
+            }
+            Ok(Some(s))
+        }
+        Some(Err(e)) => anyhow::bail!("{e}"),
+    }
+}
+
+/// One shard, read from an immutable snapshot of the workspace, written to its part.
+fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
+    let schema = args.dataset.schema()?;
+    let info = args.model.info(&schema)?;
+    let model = MultiUNet::load(&info.dir, &args.model.backend.device())
+        .with_context(|| format!("cannot load model '{}'", show(&info.dir)))?;
+    let ws_dir = args.dataset.workspace_dir();
+    let opts = PredictOptions {
+        mc: args.mc_dropout,
+        batch: args
+            .batch
+            .unwrap_or_else(|| args.model.backend.default_batch()),
+        out: args.out.clone(),
+        redo_before: None,
+    };
+    let progress = CliProgress::new(args.dataset.quiet);
+    let s = predict_shard(
+        &model,
+        &info.hash,
+        &args.dataset.dataset,
+        &ws_dir,
+        shard,
+        &opts,
+        &progress,
+        &AtomicBool::new(false),
+    )
+    .with_context(|| {
+        format!(
+            "shard {shard}: cannot predict from the workspace '{}' (index the dataset first: `semcurate index`)",
+            show(&ws_dir)
+        )
+    })?;
+    let part = part_dir(&ws_dir, &info.hash, shard);
+    if args.json {
+        let j = ShardJson {
+            shard: shard.to_string(),
+            part: part.display().to_string(),
+            summary: &s,
+        };
+        println!("{}", serde_json::to_string_pretty(&j)?);
+    } else {
+        println!(
+            "shard {shard}, model {}: {} images, {} predicted in {:.1} s, {} already done; part {}",
+            s.model,
+            s.images,
+            s.predicted,
+            s.seconds,
+            s.skipped,
+            show(&part)
+        );
+        for p in &s.problems {
+            println!("  {}: {}: {}", p.kind, p.path, p.message);
+        }
+    }
+    Ok(if s.problems.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Problems
+    })
 }
 
 fn predict(
@@ -83,6 +177,14 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let started = crate::clock::now();
     if let Some(out) = &args.out {
         args.dataset.check_output(out)?;
+    }
+    if let Some(shard) = shard_of(args)? {
+        if args.redo {
+            anyhow::bail!(
+                "--redo does not combine with --shard: remove the shard's part under the workspace's parts/ folder to predict it again"
+            );
+        }
+        return run_shard(args, shard);
     }
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
     let s = predict(started, args, &mut ws, &schema)?;

@@ -9,6 +9,7 @@ mod edits;
 mod exports;
 mod imports;
 mod migrations;
+mod parts;
 mod predictions;
 mod rows;
 
@@ -19,6 +20,7 @@ pub use edits::{
 };
 pub use exports::{ExportRecord, ExportedImage};
 pub use imports::{ImportSource, ImportTile};
+pub use parts::MergeCount;
 pub use predictions::{PackedPrediction, PredictionKey};
 
 use std::collections::BTreeMap;

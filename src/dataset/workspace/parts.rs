@@ -1,0 +1,212 @@
+//! Shard parts. On a cluster, each task of a job array predicts into its own small workspace
+//! (its own SQLite file with a rollback journal and one writer), never into the shared one:
+//! SQLite's WAL needs shared memory, which a network file system does not give across nodes.
+//! The tasks read the shared workspace as an immutable snapshot (no locks at all), and
+//! `merge` folds the parts into it afterwards, in one process.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags, params};
+
+use super::migrations::MIGRATIONS;
+use super::rows::encode_counts;
+use super::{DB_FILE, ImageRow, Workspace, WorkspaceError, WriteTx};
+use crate::dataset::problems::Problem;
+
+/// What merging one part did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct MergeCount {
+    /// Predictions copied (inserted or replaced) into the workspace.
+    pub merged: u64,
+    /// Predictions of images that changed or left the index since the part was made.
+    pub stale: u64,
+}
+
+impl Workspace {
+    /// Opens the workspace in `dir` read-only as an immutable file: no lock, no WAL, so any
+    /// number of nodes may read it at once. Its writer must have run [`checkpoint`] last.
+    ///
+    /// [`checkpoint`]: Self::checkpoint
+    pub fn open_snapshot(dir: &Path) -> Result<Self, WorkspaceError> {
+        let path = dir.join(DB_FILE);
+        let open_err = |source| WorkspaceError::Open {
+            path: path.clone(),
+            source,
+        };
+        if !path.is_file() {
+            return Err(open_err(rusqlite::Error::InvalidPath(path.clone())));
+        }
+        // An immutable reader sees only the database file: writes still in the log would be
+        // invisible, or half visible.
+        let wal = dir.join(format!("{DB_FILE}-wal"));
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(WorkspaceError::Corrupt {
+                key: path.display().to_string(),
+                message: "it has writes not yet folded into the file (a TUI or another command has it open): close them and run `semcurate index` on the dataset, then start the shards".into(),
+            });
+        }
+        let uri = format!("file:{}?immutable=1", uri_path(&path));
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(open_err)?;
+        let ws = Self {
+            dir: dir.to_path_buf(),
+            conn,
+        };
+        let (found, known) = (ws.version()?, MIGRATIONS.len() as i64);
+        if found != known {
+            return Err(WorkspaceError::Corrupt {
+                key: path.display().to_string(),
+                message: format!(
+                    "schema version {found}, this semcurate needs {known}: run `semcurate index` on the dataset first"
+                ),
+            });
+        }
+        Ok(ws)
+    }
+
+    /// Folds the write-ahead log into the database file, so immutable readers see every
+    /// committed write.
+    pub fn checkpoint(&self) -> Result<(), WorkspaceError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Opens or creates a part workspace in `dir`: the same schema, a rollback journal.
+    pub fn open_part(dir: &Path) -> Result<Self, WorkspaceError> {
+        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let open_err = |source| WorkspaceError::Open {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_mins(1))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "DELETE")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        let mut ws = Self {
+            dir: dir.to_path_buf(),
+            conn,
+        };
+        ws.migrate(&path)?;
+        Ok(ws)
+    }
+
+    /// Copies the predictions by `model` of the part workspace in `part_dir` whose image is
+    /// still indexed here with the same path and file fingerprint, in one transaction
+    /// (inserted or replaced: merging twice changes nothing).
+    pub fn merge_part(
+        &mut self,
+        part_dir: &Path,
+        model: &str,
+    ) -> Result<MergeCount, WorkspaceError> {
+        let part = part_dir.join(DB_FILE);
+        self.conn.execute(
+            "ATTACH DATABASE ?1 AS part",
+            [format!("file:{}?mode=ro", uri_path(&part))],
+        )?;
+        let result = self.merge_attached(model);
+        let detach = self.conn.execute("DETACH DATABASE part", []);
+        let count = result?;
+        detach?;
+        Ok(count)
+    }
+
+    fn merge_attached(&mut self, model: &str) -> Result<MergeCount, WorkspaceError> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO main.models (hash, dir, config, added_at)
+             SELECT hash, dir, config, added_at FROM part.models WHERE hash = ?1
+             ON CONFLICT (hash) DO NOTHING",
+            [model],
+        )?;
+        let total: i64 = tx.query_row(
+            "SELECT count(*) FROM part.predictions WHERE model = ?1",
+            [model],
+            |r| r.get(0),
+        )?;
+        let merged = tx.execute(
+            "INSERT OR REPLACE INTO main.predictions (image_id, model, image_fp, width, height, bin,
+                used_bin, classes, margin, disagreement, mc_passes, per_class, mean_margin, created_at)
+             SELECT p.image_id, p.model, p.image_fp, p.width, p.height, p.bin, p.used_bin, p.classes,
+                p.margin, p.disagreement, p.mc_passes, p.per_class, p.mean_margin, p.created_at
+             FROM part.predictions p
+             JOIN part.images pi ON pi.id = p.image_id
+             JOIN main.images i ON i.id = p.image_id
+             WHERE p.model = ?1 AND i.image_path = pi.image_path AND i.image_fp = p.image_fp
+                AND i.missing = 0",
+            [model],
+        )? as u64;
+        tx.commit()?;
+        Ok(MergeCount {
+            merged,
+            stale: (total as u64).saturating_sub(merged),
+        })
+    }
+}
+
+impl WriteTx<'_> {
+    /// Copies an image row (keeping its id) and its problems from another workspace.
+    pub fn copy_image(
+        &self,
+        row: &ImageRow,
+        problems: &[Problem],
+        now: i64,
+    ) -> Result<(), WorkspaceError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO images (id, sample, stem, grp, image_path, mask_path, features_path, image_fp,
+                    mask_fp, features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source,
+                    bin, mask_state, class_counts, missing, indexed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                    ?19, ?20, ?21)",
+            )?
+            .execute(params![
+                row.id,
+                row.sample,
+                row.stem,
+                row.group,
+                row.image_path,
+                row.mask_path,
+                row.features_path,
+                row.image_fp,
+                row.mask_fp,
+                row.features_fp,
+                row.format,
+                row.width,
+                row.height,
+                row.bit_depth,
+                row.pixel_size,
+                row.pixel_size_source.map(super::super::item::PixelSizeSource::as_str),
+                row.bin,
+                row.mask_state.as_str(),
+                row.class_counts.as_deref().map(encode_counts),
+                row.missing,
+                now
+            ])?;
+        // A copy interrupted before the part was described is made again over itself.
+        self.tx
+            .execute("DELETE FROM problems WHERE image_id = ?1", [row.id])?;
+        for p in problems {
+            self.insert_problem(Some(row.id), p)?;
+        }
+        Ok(())
+    }
+}
+
+/// A path for an SQLite URI: `%`, `?` and `#` escaped.
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
+}

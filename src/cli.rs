@@ -15,6 +15,7 @@ mod predict;
 mod progress;
 mod queue;
 mod show;
+mod slurm;
 mod split;
 mod stats;
 mod synth;
@@ -64,6 +65,7 @@ enum Command {
     Export(export::Args),
     Import(import::Args),
     Merge(merge::Args),
+    Slurm(slurm::Args),
 }
 
 /// How a command that ran ended.
@@ -125,6 +127,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Export(a)) => export::run(&a),
         Some(Command::Import(a)) => import::run(&a),
         Some(Command::Merge(a)) => merge::run(&a),
+        Some(Command::Slurm(a)) => slurm::run(&a),
         None => tui_args::run(&cli.tui),
     }
 }

@@ -64,6 +64,8 @@ pub fn merge_parts(
             .filter_map(Result::ok)
             .filter(|e| e.path().is_dir())
             .map(|e| e.file_name().to_string_lossy().into_owned())
+            // Parts are named `predict-HASH-KofN`; `logs` and scripts live beside them.
+            .filter(|name| name.starts_with("predict-"))
             .collect(),
         Err(_) => Vec::new(),
     };

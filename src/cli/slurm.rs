@@ -30,7 +30,8 @@ pub enum SlurmCommand {
 /// workspace; print the `sbatch` command, and the `merge` to run when the array is done.
 ///
 /// Tasks are requeued when preempted and resume where they stopped; a task that failed can be
-/// resubmitted alone (`sbatch --array=K SCRIPT`).
+/// resubmitted alone (`sbatch --array=K SCRIPT`): the script names the shard count, so task K
+/// is shard K whatever the array it runs in.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  semcurate slurm predict /data/apollo --array 16 --gpus-per-task 1 --partition gpu\n  semcurate slurm predict /data/apollo --array 8 --cpus-per-task 8 --time 02:00:00\n\nThen: sbatch SCRIPT; when every task has ended: semcurate merge /data/apollo"
@@ -110,7 +111,7 @@ impl Script<'_> {
         let backend = if self.gpus > 0 { "cuda" } else { "flex" };
         let _ = write!(
             s,
-            "set -euo pipefail\nexport RAYON_NUM_THREADS=\"${{SLURM_CPUS_PER_TASK:-{}}}\"\nexec {} predict {} --workspace {} --model {} --backend {backend} --shard \"$((SLURM_ARRAY_TASK_ID - ${{SLURM_ARRAY_TASK_MIN:-0}}))/{}\" --quiet\n",
+            "set -euo pipefail\nexport RAYON_NUM_THREADS=\"${{SLURM_CPUS_PER_TASK:-{}}}\"\nexec {} predict {} --workspace {} --model {} --backend {backend} --shard \"${{SLURM_ARRAY_TASK_ID}}/{}\" --quiet\n",
             self.cpus,
             quote(self.exe),
             quote(self.dataset),
@@ -213,7 +214,7 @@ mod tests {
             assert!(s.lines().any(|l| l == line), "{line} in\n{s}");
         }
         assert!(s.contains(
-            "exec '/opt/semcurate' predict '/data/apollo'\\''s' --workspace '/data/ws' --model '/m' --backend cuda --shard \"$((SLURM_ARRAY_TASK_ID - ${SLURM_ARRAY_TASK_MIN:-0}))/4\" --quiet"
+            "exec '/opt/semcurate' predict '/data/apollo'\\''s' --workspace '/data/ws' --model '/m' --backend cuda --shard \"${SLURM_ARRAY_TASK_ID}/4\" --quiet"
         ), "{s}");
     }
 }

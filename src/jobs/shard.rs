@@ -42,30 +42,34 @@ impl Shard {
             .ok_or_else(bad)
     }
 
-    /// The shard of this Slurm array task, from `SLURM_ARRAY_TASK_ID`, `SLURM_ARRAY_TASK_MIN`
-    /// (default 0) and `SLURM_ARRAY_TASK_COUNT`; `None` outside an array.
+    /// The shard of this Slurm array task: `SLURM_ARRAY_TASK_ID` of `SLURM_ARRAY_TASK_COUNT`,
+    /// for an array submitted whole as `--array=0-(N-1)`; `None` outside an array. Any other
+    /// array (a resubmitted subset such as `--array=2`, a step, an offset) is refused: its
+    /// count is not the number of shards, so `--shard K/N` must say it.
     pub fn from_slurm(env: impl Fn(&str) -> Option<String>) -> Option<Result<Self, String>> {
         let id = env("SLURM_ARRAY_TASK_ID")?;
-        let count = env("SLURM_ARRAY_TASK_COUNT")?;
-        let min = env("SLURM_ARRAY_TASK_MIN").unwrap_or_else(|| "0".into());
-        let num = |name: &str, v: &str| {
+        let var = |name: &str| {
+            let v = env(name).unwrap_or_default();
             v.trim()
                 .parse::<u32>()
                 .map_err(|_| format!("{name}='{v}' is not a number"))
         };
         Some((|| {
-            let (id, min, count) = (
-                num("SLURM_ARRAY_TASK_ID", &id)?,
-                num("SLURM_ARRAY_TASK_MIN", &min)?,
-                num("SLURM_ARRAY_TASK_COUNT", &count)?,
+            let id = id
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| format!("SLURM_ARRAY_TASK_ID='{id}' is not a number"))?;
+            let (min, max, count) = (
+                var("SLURM_ARRAY_TASK_MIN")?,
+                var("SLURM_ARRAY_TASK_MAX")?,
+                var("SLURM_ARRAY_TASK_COUNT")?,
             );
-            let index = id.checked_sub(min).filter(|&k| k < count).ok_or_else(|| {
-                format!(
-                    "array task {id} is not one of {count} tasks from {min}: submit the array as --array=0-{}",
-                    count.saturating_sub(1)
-                )
-            })?;
-            Ok(Self { index, count })
+            if min != 0 || max.checked_add(1) != Some(count) || id >= count {
+                return Err(format!(
+                    "array task {id} of --array={min}-{max} ({count} tasks) does not say how many shards there are: pass --shard {id}/N (N = the shards of the whole array), as the script of `semcurate slurm predict` does"
+                ));
+            }
+            Ok(Self { index: id, count })
         })())
     }
 
@@ -206,24 +210,26 @@ mod tests {
         assert_eq!(
             Shard::from_slurm(env(&[
                 ("SLURM_ARRAY_TASK_ID", "5"),
+                ("SLURM_ARRAY_TASK_MIN", "0"),
+                ("SLURM_ARRAY_TASK_MAX", "7"),
                 ("SLURM_ARRAY_TASK_COUNT", "8")
             ])),
             Some(Ok(Shard { index: 5, count: 8 }))
         );
-        assert_eq!(
-            Shard::from_slurm(env(&[
-                ("SLURM_ARRAY_TASK_ID", "3"),
-                ("SLURM_ARRAY_TASK_MIN", "1"),
-                ("SLURM_ARRAY_TASK_COUNT", "4")
-            ])),
-            Some(Ok(Shard { index: 2, count: 4 }))
-        );
+        // A task resubmitted alone (--array=2): its count is 1, not the shards.
         let err = Shard::from_slurm(env(&[
-            ("SLURM_ARRAY_TASK_ID", "9"),
-            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "2"),
+            ("SLURM_ARRAY_TASK_MAX", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "1"),
         ]))
         .unwrap()
         .unwrap_err();
-        assert!(err.contains("--array=0-3"), "{err}");
+        assert!(err.contains("pass --shard 2/N"), "{err}");
+        assert!(
+            Shard::from_slurm(env(&[("SLURM_ARRAY_TASK_ID", "1")]))
+                .unwrap()
+                .is_err()
+        );
     }
 }

@@ -95,6 +95,21 @@ pub fn parse_fei(text: &str) -> VendorMeta {
         )),
         None => meta.notes.push("no [Image] ResolutionY".to_string()),
     }
+    plausible(meta)
+}
+
+/// Pixel sizes a microscope can give: 1 pm to 1 m per pixel. A value outside (a corrupt tag:
+/// metres read as nanometres, an overflow to infinity) is dropped with a note, so the file is
+/// refused for want of a pixel size instead of routed to a bin by nonsense.
+fn plausible(mut meta: VendorMeta) -> VendorMeta {
+    if let Some(v) = meta.pixel_size_um
+        && !(v.is_finite() && (1e-6..=1e6).contains(&v))
+    {
+        meta.notes.push(format!(
+            "pixel size {v} µm/px is outside 1 pm–1 m per pixel: ignored"
+        ));
+        meta.pixel_size_um = None;
+    }
     meta
 }
 
@@ -141,7 +156,7 @@ pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
                 .push("no 'Image Pixel Size' line and no pixel size in metres on line 4".into()),
         }
     }
-    meta
+    plausible(meta)
 }
 
 /// A converted value rounded to 9 significant digits, so that `3.3724e-006` m reads as
@@ -177,6 +192,23 @@ mod tests {
         assert_eq!(m.pixel_size_um, Some(3.3724));
         assert_eq!(m.data_rows, Some(442));
         assert!(m.notes.is_empty());
+    }
+
+    /// Found by tests/fuzz_parsers.rs: a finite PixelWidth of 2.4e306 m became an infinite
+    /// pixel size in µm; and a Zeiss size in pm read as 1e-9 µm.
+    #[test]
+    fn implausible_pixel_sizes_are_dropped_with_a_note() {
+        let m = parse_fei("[Scan]\nPixelWidth=2.436458054079048e306\n[Image]\nResolutionY=-0\n");
+        assert_eq!(m.pixel_size_um, None);
+        assert!(
+            m.notes.iter().any(|n| n.contains("outside 1 pm–1 m")),
+            "{:?}",
+            m.notes
+        );
+        let z = parse_zeiss("Image Pixel Size = 0.001 pm", 1024);
+        assert_eq!(z.pixel_size_um, None);
+        let ok = parse_zeiss("Image Pixel Size = 850 nm", 1024);
+        assert_eq!(ok.pixel_size_um, Some(0.85));
     }
 
     #[test]

@@ -194,7 +194,7 @@ mod tests {
         assert!(m.notes.is_empty());
     }
 
-    /// Found by tests/fuzz_parsers.rs: a finite PixelWidth of 2.4e306 m became an infinite
+    /// Found by `tests/fuzz_parsers.rs`: a finite `PixelWidth` of 2.4e306 m became an infinite
     /// pixel size in µm; and a Zeiss size in pm read as 1e-9 µm.
     #[test]
     fn implausible_pixel_sizes_are_dropped_with_a_note() {

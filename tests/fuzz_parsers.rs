@@ -6,6 +6,8 @@
 
 mod common;
 
+use std::fmt::Write as _;
+
 use proptest::prelude::*;
 use semcurate::dataset::pixel_size::parse_pixel_size_bytes;
 use semcurate::dataset::raster::vendor::{parse_fei, parse_zeiss};
@@ -104,9 +106,14 @@ proptest! {
     /// `classes.toml`: structured near-valid files and free text.
     #[test]
     fn class_schemas(free in ".{0,300}", id in any::<i64>(), name in ".{0,20}", colour in ".{0,10}", n in 0usize..40) {
-        let near = (0..n)
-            .map(|k| format!("[[class]]\nid = {}\nname = {name:?}\nshort = \"c{k}\"\ncolour = {colour:?}\nvalues = [{k}, {id}]\n", i64::try_from(k).unwrap() ^ (id & 1)))
-            .collect::<String>();
+        let mut near = String::new();
+        for k in 0..n {
+            let _ = write!(
+                near,
+                "[[class]]\nid = {}\nname = {name:?}\nshort = \"c{k}\"\ncolour = {colour:?}\nvalues = [{k}, {id}]\n",
+                i64::try_from(k).unwrap() ^ (id & 1)
+            );
+        }
         for text in [free.as_str(), near.as_str()] {
             if let Ok(s) = ClassSchema::parse(text, std::path::Path::new("fuzz/classes.toml")) {
                 prop_assert!(!s.is_empty() && s.len() <= 256);

@@ -10,6 +10,7 @@ mod exports;
 mod imports;
 mod migrations;
 mod parts;
+mod perms;
 mod predictions;
 mod rows;
 
@@ -49,6 +50,10 @@ pub enum WorkspaceError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "cannot write the workspace '{path}': {reason}; ask its owner for group write access (chmod -R g+w), or pass --workspace DIR to keep a workspace of your own"
+    )]
+    NotWritable { path: PathBuf, reason: String },
     #[error("cannot open workspace database '{path}': {source}")]
     Open {
         path: PathBuf,
@@ -66,6 +71,36 @@ pub enum WorkspaceError {
     Sql(#[from] rusqlite::Error),
     #[error("workspace value '{key}' is corrupt: {message}")]
     Corrupt { key: String, message: String },
+}
+
+impl WorkspaceError {
+    /// An error of opening `dir` that comes from not being allowed to write it, said so.
+    pub(super) fn not_writable(dir: &Path, e: Self) -> Self {
+        use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
+        let sql = match &e {
+            Self::Open { source, .. } | Self::Sql(source) => source,
+            Self::Create { source, .. }
+                if source.kind() == std::io::ErrorKind::PermissionDenied =>
+            {
+                return Self::NotWritable {
+                    path: dir.to_path_buf(),
+                    reason: source.to_string(),
+                };
+            }
+            _ => return e,
+        };
+        match sql {
+            rusqlite::Error::SqliteFailure(f, msg)
+                if matches!(f.code, ReadOnly | CannotOpen | PermissionDenied) =>
+            {
+                Self::NotWritable {
+                    path: dir.to_path_buf(),
+                    reason: msg.clone().unwrap_or_else(|| f.to_string()),
+                }
+            }
+            _ => e,
+        }
+    }
 }
 
 /// One indexed image, as stored.
@@ -123,16 +158,34 @@ impl Workspace {
 
     /// Opens or creates the workspace in `dir`, applying pending migrations.
     pub fn open(dir: &Path) -> Result<Self, WorkspaceError> {
+        Self::open_rw(dir).map_err(|e| WorkspaceError::not_writable(dir, e))
+    }
+
+    fn open_rw(dir: &Path) -> Result<Self, WorkspaceError> {
+        let fresh = !dir.exists();
         std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create {
             path: dir.to_path_buf(),
             source,
         })?;
+        if fresh {
+            perms::share_like_parent(dir).map_err(|source| WorkspaceError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
         let path = dir.join(DB_FILE);
         let open_err = |source| WorkspaceError::Open {
             path: path.clone(),
             source,
         };
+        let new_file = !path.exists();
         let conn = Connection::open(&path).map_err(open_err)?;
+        if new_file {
+            // Before SQLite makes its log files: they copy the database file's mode.
+            conn.execute_batch("PRAGMA user_version")
+                .map_err(open_err)?;
+            let _ = perms::share_file(&path, dir);
+        }
         // Several processes may share a workspace (the TUI, a headless predict, an export):
         // wait for another writer rather than fail, before anything else touches the file.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;

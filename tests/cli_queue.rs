@@ -511,7 +511,7 @@ fn thresholds<'a>(imgs: impl Iterator<Item = &'a Img>) -> Vec<u64> {
 /// Expected label-suspect item of one image: score, region pixels, confidently wrong pixels
 /// (margin ≥ the predicted class's threshold) and reason; `None` without a region. The score is
 /// region pixels · (1 + confident share) · (1 − the model's habit of predicting the region's
-/// class pair in the other images, when they hold ≥ 1000 px of the claimed class) · 2^g, g the
+/// class pair in the other images, when they hold ≥ 1000 px of the claimed class) · 4^g, g the
 /// grey evidence of the region against the image's agreeing pixels of each class (≥ 30 px).
 fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32, u64, String)> {
     let truth = img.truth();
@@ -569,7 +569,7 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
         (None, None) => 0.0,
     }
     .clamp(-1.0, 1.0);
-    let score = f64::from(pixels) * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * g.exp2();
+    let score = f64::from(pixels) * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * 4f64.powf(g);
     let (tn, pn) = (NAMES[usize::from(tc)], NAMES[usize::from(pc)]);
     let mut reason = format!(
         "a {pixels}-px region labelled {tn} is confidently predicted {pn} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",

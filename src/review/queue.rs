@@ -9,7 +9,7 @@
 //!   predicted pixel is *confidently wrong* when its margin ≥ `t_j`. Images are ranked by the
 //!   largest connected region where the model confidently disagrees with the mask (margin ≥ 0.5)
 //!   times (1 + the share of confidently wrong pixels), times (1 − how often the model makes the
-//!   same confusion in the other images), times 2^g for the grey-level evidence g ∈ [−1, 1]
+//!   same confusion in the other images), times 4^g for the grey-level evidence g ∈ [−1, 1]
 //!   (see `suspect`): a mislabelled patch stands out, a model weakness does not.
 //! - `uncertain`: unlabelled images by uncertainty u = 1 − mean margin (averaged with the mean
 //!   Monte-Carlo disagreement when stored), times (1 + 0.5 per at-risk class predicted in

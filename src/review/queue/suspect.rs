@@ -42,7 +42,7 @@ const MIN_REFERENCE_PIXELS: u64 = 30;
 ///   sits far from the claimed class and near the predicted class are suspect whatever the
 ///   model says. References are the agreeing pixels of each class in the other images of the
 ///   same site group (one session, one detector setting), else in the image itself; evidence
-///   g ∈ [−1, 1] gives a factor 2^g.
+///   g ∈ [−1, 1] gives a factor 4^g (¼ to 4).
 pub(super) fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
     let classes = input.class_names.len();
     let t = class_thresholds(input.labelled, classes);
@@ -82,7 +82,7 @@ pub(super) fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
             grey_evidence(g, site, d.in_region, claim, pred)
         });
         let g = grey.as_ref().map_or(0.0, |e| e.score);
-        let score = d.size as f64 * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * g.exp2();
+        let score = d.size as f64 * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * 4f64.powf(g);
         let mut reason = d.words(a, &names(claim), &names(pred), t[pred]);
         let _ = write!(
             reason,

@@ -242,7 +242,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
     // Region 150 against plagioclase 112 (σ floored at 2): 19 σ away → evidence +1.
     assert!((first.numbers["grey_evidence"] - 1.0).abs() < 1e-9);
     assert!((first.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
-    assert!((first.score - 1280.0 * (1.0 + 1280.0 / 4096.0) * 2.0).abs() < 1e-6);
+    assert!((first.score - 1280.0 * (1.0 + 1280.0 / 4096.0) * 4.0).abs() < 1e-6);
     assert!(
         first
             .reason

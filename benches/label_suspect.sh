@@ -53,7 +53,8 @@ print(f"audit: pixel accuracy {a['pixel_accuracy']:.3f}, mIoU {a['mean_iou']:.3f
 for it in items:
     name = f"{it['sample']}/{it['stem']}"
     n = it["numbers"]
-    ol_py = "labelled Ol is confidently predicted Py" in it["reason"]
+    ol_py = ("labelled Ol is confidently predicted Py" in it["reason"]
+             or "px labelled Ol are predicted Py" in it["reason"])
     if name == stem or ol_py or it["rank"] <= 5:
         tag = "PLANTED" if name == stem else ("Ol→Py" if ol_py else "")
         print(f"rank {it['rank']:3d} {tag:8s} {name:22s} score {it['score']:9.0f} region {n['region_pixels']:6.0f} "

@@ -62,6 +62,17 @@ struct ShardJson<'a> {
     summary: &'a PredictSummary,
 }
 
+fn options(args: &Args, redo_before: Option<i64>) -> PredictOptions {
+    PredictOptions {
+        mc: args.mc_dropout,
+        batch: args
+            .batch
+            .unwrap_or_else(|| args.model.backend.default_batch()),
+        out: args.out.clone(),
+        redo_before,
+    }
+}
+
 /// The shard to predict: `--shard`, else the Slurm array task's, else none (everything).
 fn shard_of(args: &Args) -> anyhow::Result<Option<Shard>> {
     if args.shard.is_some() {
@@ -88,14 +99,7 @@ fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
     let model = MultiUNet::load(&info.dir, &args.model.backend.device())
         .with_context(|| format!("cannot load model '{}'", show(&info.dir)))?;
     let ws_dir = args.dataset.workspace_dir();
-    let opts = PredictOptions {
-        mc: args.mc_dropout,
-        batch: args
-            .batch
-            .unwrap_or_else(|| args.model.backend.default_batch()),
-        out: args.out.clone(),
-        redo_before: None,
-    };
+    let opts = options(args, None);
     let progress = CliProgress::new(args.dataset.quiet);
     let s = predict_shard(
         &model,
@@ -153,14 +157,7 @@ fn predict(
         .with_context(|| format!("cannot load model '{}'", show(&info.dir)))?;
     let hash = info.hash;
     let _lock = args.dataset.lock(ws, "predict")?;
-    let opts = PredictOptions {
-        mc: args.mc_dropout,
-        batch: args
-            .batch
-            .unwrap_or_else(|| args.model.backend.default_batch()),
-        out: args.out.clone(),
-        redo_before: args.redo.then_some(started),
-    };
+    let opts = options(args, args.redo.then_some(started));
     let progress = CliProgress::new(args.dataset.quiet);
     Ok(predict_dataset(
         &model,

@@ -6,6 +6,7 @@
 mod audits;
 mod decisions;
 mod edits;
+mod error;
 mod exports;
 mod imports;
 mod migrations;
@@ -19,6 +20,7 @@ pub use decisions::{Decision, DecisionEntry, current_user};
 pub use edits::{
     BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
 };
+pub use error::WorkspaceError;
 pub use exports::{ExportRecord, ExportedImage};
 pub use imports::{ImportSource, ImportTile};
 pub use parts::MergeCount;
@@ -39,69 +41,6 @@ pub const WORKSPACE_DIR: &str = ".semcurate";
 const DB_FILE: &str = "index.sqlite";
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
-
-/// Why the workspace cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum WorkspaceError {
-    #[error(
-        "cannot create workspace folder '{path}': {source}; if the dataset is read-only, pass --workspace DIR"
-    )]
-    Create {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error(
-        "cannot write the workspace '{path}': {reason}; ask its owner for group write access (chmod -R g+w), or pass --workspace DIR to keep a workspace of your own"
-    )]
-    NotWritable { path: PathBuf, reason: String },
-    #[error("cannot open workspace database '{path}': {source}")]
-    Open {
-        path: PathBuf,
-        source: rusqlite::Error,
-    },
-    #[error(
-        "workspace '{path}' was written by a newer semcurate (schema version {found}, this one knows {known}): upgrade semcurate"
-    )]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
-    #[error("workspace database error: {0}")]
-    Sql(#[from] rusqlite::Error),
-    #[error("workspace value '{key}' is corrupt: {message}")]
-    Corrupt { key: String, message: String },
-}
-
-impl WorkspaceError {
-    /// An error of opening `dir` that comes from not being allowed to write it, said so.
-    pub(super) fn not_writable(dir: &Path, e: Self) -> Self {
-        use rusqlite::ErrorCode::{CannotOpen, PermissionDenied, ReadOnly};
-        let sql = match &e {
-            Self::Open { source, .. } | Self::Sql(source) => source,
-            Self::Create { source, .. }
-                if source.kind() == std::io::ErrorKind::PermissionDenied =>
-            {
-                return Self::NotWritable {
-                    path: dir.to_path_buf(),
-                    reason: source.to_string(),
-                };
-            }
-            _ => return e,
-        };
-        match sql {
-            rusqlite::Error::SqliteFailure(f, msg)
-                if matches!(f.code, ReadOnly | CannotOpen | PermissionDenied) =>
-            {
-                Self::NotWritable {
-                    path: dir.to_path_buf(),
-                    reason: msg.clone().unwrap_or_else(|| f.to_string()),
-                }
-            }
-            _ => e,
-        }
-    }
-}
 
 /// One indexed image, as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +83,15 @@ impl ImageRow {
     }
 }
 
+/// How the database keeps its journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Journal {
+    /// Write-ahead log: readers and a writer at once, on one machine (the shared workspace).
+    Wal,
+    /// Rollback journal: one writer, any file system (a shard's part).
+    Rollback,
+}
+
 /// An open workspace.
 pub struct Workspace {
     dir: PathBuf,
@@ -158,20 +106,24 @@ impl Workspace {
 
     /// Opens or creates the workspace in `dir`, applying pending migrations.
     pub fn open(dir: &Path) -> Result<Self, WorkspaceError> {
-        Self::open_rw(dir).map_err(|e| WorkspaceError::not_writable(dir, e))
+        Self::open_with(dir, Journal::Wal)
     }
 
-    fn open_rw(dir: &Path) -> Result<Self, WorkspaceError> {
+    /// Opens or creates `dir/index.sqlite` with `journal`: the folder and file take the
+    /// parent folder's group access (see `perms`), and an error of permissions says so.
+    fn open_with(dir: &Path, journal: Journal) -> Result<Self, WorkspaceError> {
+        Self::open_unmapped(dir, journal).map_err(|e| WorkspaceError::not_writable(dir, e))
+    }
+
+    fn open_unmapped(dir: &Path, journal: Journal) -> Result<Self, WorkspaceError> {
         let fresh = !dir.exists();
-        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create {
+        let create_err = |source| WorkspaceError::Create {
             path: dir.to_path_buf(),
             source,
-        })?;
+        };
+        std::fs::create_dir_all(dir).map_err(create_err)?;
         if fresh {
-            perms::share_like_parent(dir).map_err(|source| WorkspaceError::Create {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+            perms::share_like_parent(dir).map_err(create_err)?;
         }
         let path = dir.join(DB_FILE);
         let open_err = |source| WorkspaceError::Open {
@@ -189,9 +141,16 @@ impl Workspace {
         // Several processes may share a workspace (the TUI, a headless predict, an export):
         // wait for another writer rather than fail, before anything else touches the file.
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_err)?;
-        migrations::set_wal(&conn).map_err(open_err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(open_err)?;
+        match journal {
+            Journal::Wal => {
+                migrations::set_wal(&conn).map_err(open_err)?;
+                conn.pragma_update(None, "synchronous", "NORMAL")
+                    .map_err(open_err)?;
+            }
+            Journal::Rollback => conn
+                .pragma_update(None, "journal_mode", "DELETE")
+                .map_err(open_err)?,
+        }
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open_err)?;
         let mut ws = Self {

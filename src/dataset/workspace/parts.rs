@@ -77,28 +77,7 @@ impl Workspace {
 
     /// Opens or creates a part workspace in `dir`: the same schema, a rollback journal.
     pub fn open_part(dir: &Path) -> Result<Self, WorkspaceError> {
-        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Create {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let path = dir.join(DB_FILE);
-        let open_err = |source| WorkspaceError::Open {
-            path: path.clone(),
-            source,
-        };
-        let conn = Connection::open(&path).map_err(open_err)?;
-        conn.busy_timeout(std::time::Duration::from_mins(1))
-            .map_err(open_err)?;
-        conn.pragma_update(None, "journal_mode", "DELETE")
-            .map_err(open_err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(open_err)?;
-        let mut ws = Self {
-            dir: dir.to_path_buf(),
-            conn,
-        };
-        ws.migrate(&path)?;
-        Ok(ws)
+        Self::open_with(dir, super::Journal::Rollback)
     }
 
     /// Copies the predictions by `model` of the part workspace in `part_dir` whose image is

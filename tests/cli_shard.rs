@@ -98,6 +98,7 @@ fn four_shards_merged_equal_one_process() {
     tiny_model(&model, ClassSchema::default(), 3, 10.0);
     tiny_model(&other, ClassSchema::default(), 4, 10.0);
     let (single, sharded) = (t.path().join("ws1"), t.path().join("ws4"));
+    let before = common::snapshot(&root);
     json_of(
         semcurate()
             .args(["predict", "--json", "--quiet", "--model"])
@@ -170,6 +171,26 @@ fn four_shards_merged_equal_one_process() {
     // Merging again changes nothing.
     merge(&root, &sharded, &["--model", model.to_str().unwrap()]);
     assert_eq!(predictions(&sharded), want);
+    // The slurm script goes to the workspace too; the dataset's own files never change.
+    semcurate()
+        .args(["slurm", "predict", "--quiet", "--array", "4", "--model"])
+        .arg(&model)
+        .arg("--workspace")
+        .arg(&sharded)
+        .arg(&root)
+        .assert()
+        .success();
+    let scripts: Vec<_> = std::fs::read_dir(sharded.join("parts"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "sbatch"))
+        .collect();
+    assert_eq!(scripts.len(), 1);
+    assert_eq!(
+        common::snapshot(&root),
+        before,
+        "the dataset folder is untouched"
+    );
 
     // A part whose shard did not finish (its description says so) is not merged.
     let part = std::fs::read_dir(sharded.join("parts"))

@@ -155,6 +155,22 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
             it.skip_current_dir();
             continue;
         }
+        if entry.depth() > 0
+            && entry
+                .path()
+                .strip_prefix(root)
+                .ok()
+                .and_then(Path::to_str)
+                .is_none()
+        {
+            scan.problems.push(Problem::new(
+                ProblemKind::Unlistable,
+                rel(root, entry.path()),
+                "the folder name is not valid UTF-8 (the bad bytes show as �): rename it; paths are kept as text",
+            ));
+            it.skip_current_dir();
+            continue;
+        }
         if let Some(layout) = sample_layout(entry.path()) {
             let name = if entry.depth() == 0 {
                 root.file_name().map_or_else(
@@ -317,6 +333,13 @@ fn list(
             (true, true) => scan.skipped.hidden_dirs += 1,
             (true, false) => scan.skipped.other_dirs += 1,
             (false, true) => scan.skipped.hidden_files += 1,
+            (false, false) if path.file_name().and_then(|n| n.to_str()).is_none() => {
+                scan.problems.push(Problem::new(
+                    ProblemKind::Unlistable,
+                    rel(root, &path),
+                    "the file name is not valid UTF-8 (the bad bytes show as �): rename it; paths are kept as text",
+                ));
+            }
             (false, false) => match stem_if_ext(&path, exts) {
                 Some(stem) => {
                     let file = FileRef {

@@ -92,3 +92,33 @@ fn empty_root_is_an_error() {
         Err(LayoutError::Missing(_))
     ));
 }
+
+/// A file name with a byte that is not UTF-8 cannot be kept as a text path: it is a named
+/// problem saying to rename it, not an image that later "does not exist". Names with spaces
+/// and very long names are ordinary images.
+#[test]
+fn a_non_utf8_file_name_is_a_problem_with_the_fix() {
+    use std::os::unix::ffi::OsStrExt;
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    let dir = r.join("10003/input-images");
+    touch(&dir.join("a name with spaces-1.png"));
+    touch(&dir.join(format!("{}-2.png", "x".repeat(200))));
+    touch(&dir.join(std::ffi::OsStr::from_bytes(b"bad\xffbyte-3.png")));
+    touch(&r.join(std::ffi::OsStr::from_bytes(
+        b"70\xfe17/input-images/70017_s1-1.png",
+    )));
+    let s = scan(r).unwrap();
+    assert_eq!(s.items.len(), 2);
+    assert_eq!(s.problems.len(), 2);
+    assert_eq!(s.problems[1].path, "70\u{fffd}17");
+    assert!(
+        s.problems[1]
+            .message
+            .contains("folder name is not valid UTF-8")
+    );
+    let p = &s.problems[0];
+    assert_eq!(p.kind, ProblemKind::Unlistable);
+    assert_eq!(p.path, "10003/input-images/bad\u{fffd}byte-3.png");
+    assert!(p.message.contains("not valid UTF-8") && p.message.contains("rename it"));
+}

@@ -103,9 +103,10 @@ pub fn main() -> ExitCode {
         Ok(outcome) => outcome.into(),
         Err(e) => {
             anstream::eprintln!(
-                "{}semcurate: error:{} {e:#}",
+                "{}semcurate: error:{} {}",
                 table::ERROR.render(),
-                table::ERROR.render_reset()
+                table::ERROR.render_reset(),
+                error_text(&e)
             );
             ExitCode::from(2)
         }
@@ -129,5 +130,60 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Merge(a)) => merge::run(&a),
         Some(Command::Slurm(a)) => slurm::run(&a),
         None => tui_args::run(&cli.tui),
+    }
+}
+
+/// The error and its causes, joined by ": ", each cause left out when the text so far already
+/// says it (errors that name their source in their own message would otherwise say it twice).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        let last = text.rsplit(": ").next().unwrap_or_default();
+        if text.contains(&part) || (!last.is_empty() && part.ends_with(last)) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        let io = std::io::Error::other("No space left on device");
+        let lock = crate::dataset::lock::LockError::Io {
+            path: "/ws/locks/predict.lock".into(),
+            source: io,
+        };
+        let e = anyhow::Error::new(lock);
+        assert_eq!(
+            error_text(&e),
+            "cannot use lock file '/ws/locks/predict.lock': No space left on device"
+        );
+        let e = e.context("cannot predict");
+        assert_eq!(
+            error_text(&e),
+            "cannot predict: cannot use lock file '/ws/locks/predict.lock': No space left on device"
+        );
+        let plain = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(error_text(&plain), "outer: inner");
+        // rusqlite's "database or disk is full" over SQLite's "Error code 13: database or disk
+        // is full": said once, with what to do.
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(13),
+            Some("database or disk is full".into()),
+        );
+        let e = anyhow::Error::new(crate::dataset::workspace::WorkspaceError::from(full));
+        assert_eq!(
+            error_text(&e),
+            "the disk holding the workspace is full (database or disk is full): free some space, or pass --workspace DIR on another disk; the work committed so far is kept"
+        );
     }
 }

@@ -29,8 +29,12 @@ pub enum WorkspaceError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "the disk holding the workspace is full ({0}): free some space, or pass --workspace DIR on another disk; the work committed so far is kept"
+    )]
+    Full(String),
     #[error("workspace database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(rusqlite::Error),
     #[error("workspace value '{key}' is corrupt: {message}")]
     Corrupt { key: String, message: String },
 }
@@ -61,6 +65,17 @@ impl WorkspaceError {
                 }
             }
             _ => e,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for WorkspaceError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+                Self::Full(e.to_string())
+            }
+            _ => Self::Sql(e),
         }
     }
 }

@@ -211,3 +211,50 @@ fn tiff_tagged(tag: u16, text: &str) -> Vec<u8> {
     img.write_data(&[100u8; 36]).unwrap();
     out.into_inner()
 }
+
+/// A decompression bomb's header: a valid PNG (correct CRCs) that claims 100,000 × 100,000
+/// 8-bit pixels (10 GB) over a few bytes of data is refused as too large from its header,
+/// before any buffer of that size is asked for.
+#[test]
+fn a_png_bomb_header_is_refused_from_its_header() {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = 0xffff_ffffu32;
+        for &b in bytes {
+            c ^= u32::from(b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
+            }
+        }
+        !c
+    }
+    fn chunk(kind: [u8; 4], data: &[u8]) -> Vec<u8> {
+        let mut out = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+        out
+    }
+    let mut ihdr = 100_000u32.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(*b"IHDR", &ihdr));
+    // zlib stream of a few zero bytes: what a bomb's data would start with.
+    png.extend(chunk(
+        *b"IDAT",
+        &[0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01],
+    ));
+    png.extend(chunk(*b"IEND", &[]));
+    assert!(png.len() < 100);
+    match decode_bytes(&png, DecodeLimits::default()) {
+        Err(semcurate::dataset::raster::RasterError::TooLarge { width, height, .. }) => {
+            assert_eq!((width, height), (100_000, 100_000));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+}

@@ -1,0 +1,103 @@
+//! Listing one data folder: its files by stem (hidden entries, folders and other extensions
+//! counted as skipped, names that are not UTF-8 reported), with size-and-time fingerprints and
+//! paths relative to the dataset root.
+
+use std::fs;
+use std::path::Path;
+use std::time::UNIX_EPOCH;
+
+use super::{FileRef, Listing, Scan};
+use crate::dataset::problems::{Problem, ProblemKind};
+
+/// Lists one data folder's files whose extension is in `exts`, keyed by `key(stem)`.
+pub(super) fn list(
+    root: &Path,
+    dir: &Path,
+    exts: &[&str],
+    scan: &mut Scan,
+    out: &mut Listing,
+    key: impl Fn(&str) -> String,
+) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        if dir.exists() {
+            scan.problems.push(Problem::new(
+                ProblemKind::Unlistable,
+                rel(root, dir),
+                "cannot list folder: check its permissions",
+            ));
+        }
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else {
+            scan.problems.push(Problem::new(
+                ProblemKind::Unlistable,
+                rel(root, &path),
+                "cannot read file metadata",
+            ));
+            continue;
+        };
+        let hidden = is_hidden(&path);
+        match (meta.is_dir(), hidden) {
+            (true, true) => scan.skipped.hidden_dirs += 1,
+            (true, false) => scan.skipped.other_dirs += 1,
+            (false, true) => scan.skipped.hidden_files += 1,
+            (false, false) if path.file_name().and_then(|n| n.to_str()).is_none() => {
+                scan.problems.push(Problem::new(
+                    ProblemKind::Unlistable,
+                    rel(root, &path),
+                    "the file name is not valid UTF-8 (the bad bytes show as �): rename it; paths are kept as text",
+                ));
+            }
+            (false, false) => match stem_if_ext(&path, exts) {
+                Some(stem) => {
+                    let file = FileRef {
+                        path: rel(root, &path),
+                        fingerprint: fingerprint(&meta),
+                    };
+                    out.entry(key(&stem)).or_default().push(file);
+                }
+                None => scan.skipped.other_files += 1,
+            },
+        }
+    }
+}
+
+fn stem_if_ext(path: &Path, exts: &[&str]) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    exts.contains(&ext.as_str())
+        .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
+}
+
+pub(super) fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// `size:mtime_ns` of a file.
+pub fn fingerprint(meta: &fs::Metadata) -> String {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("{}:{mtime}", meta.len())
+}
+
+/// `path` relative to `root` with `/` separators.
+pub fn rel(root: &Path, path: &Path) -> String {
+    let r = path.strip_prefix(root).unwrap_or(path);
+    if std::path::MAIN_SEPARATOR == '/'
+        && let Some(s) = r.to_str()
+    {
+        return s.to_string();
+    }
+    r.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}

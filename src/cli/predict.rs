@@ -135,15 +135,9 @@ fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
             s.skipped,
             show(&part)
         );
-        for p in &s.problems {
-            println!("  {}: {}: {}", p.kind, p.path, p.message);
-        }
+        print_problems(&s);
     }
-    Ok(if s.problems.is_empty() {
-        Outcome::Clean
-    } else {
-        Outcome::Problems
-    })
+    Ok(outcome(&s))
 }
 
 fn predict(
@@ -203,13 +197,22 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         if let Some(out) = &args.out {
             println!("wrote {} masks under {}", s.written, show(out));
         }
-        for p in &s.problems {
-            println!("  {}: {}: {}", p.kind, p.path, p.message);
-        }
+        print_problems(&s);
     }
-    Ok(if s.problems.is_empty() {
+    Ok(outcome(&s))
+}
+
+fn print_problems(s: &PredictSummary) {
+    for p in &s.problems {
+        println!("  {}: {}: {}", p.kind, p.path, p.message);
+    }
+}
+
+/// Exit 1 when some image could not be predicted.
+fn outcome(s: &PredictSummary) -> Outcome {
+    if s.problems.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Problems
-    })
+    }
 }

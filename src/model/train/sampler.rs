@@ -11,6 +11,8 @@ use crate::rng::Rng;
 pub struct CropSampler {
     /// Per class: (image index, pixels of the class in it) for images that contain it.
     by_class: Vec<Vec<(usize, usize)>>,
+    /// Classes with at least one pixel.
+    present: Vec<usize>,
     balance: f64,
 }
 
@@ -31,17 +33,17 @@ impl CropSampler {
                 }
             }
         }
+        let present = (0..classes).filter(|&c| !by_class[c].is_empty()).collect();
         Self {
             by_class,
+            present,
             balance: balance.clamp(0.0, 1.0),
         }
     }
 
     /// Classes with at least one pixel.
-    pub fn present(&self) -> Vec<usize> {
-        (0..self.by_class.len())
-            .filter(|&c| !self.by_class[c].is_empty())
-            .collect()
+    pub fn present(&self) -> &[usize] {
+        &self.present
     }
 
     /// Image index and top-left corner of a `size`×`size` crop (`size` ≤ every image side).
@@ -51,7 +53,7 @@ impl CropSampler {
         size: usize,
         rng: &mut Rng,
     ) -> (usize, usize, usize) {
-        let present = self.present();
+        let present = &self.present;
         if present.is_empty() || !rng.chance(self.balance) {
             let i = rng.below(images.len());
             let (w, h) = dims(&images[i]);
@@ -72,9 +74,7 @@ impl CropSampler {
         let jy = jitter(rng);
         (i, place(at % w, w, jx), place(at / w, h, jy))
     }
-}
 
-impl CropSampler {
     /// Pixels per class over `draws` crops placed as [`origin`](Self::origin) places them:
     /// the class frequencies training really sees, for loss weights that correct only the
     /// imbalance the sampler leaves (weights from whole images would count rare classes
@@ -150,7 +150,7 @@ mod tests {
         let images = vec![image(64, 64, mask)];
         let hits = |balance: f64| {
             let sampler = CropSampler::new(&images, 3, balance);
-            assert_eq!(sampler.present(), vec![0, 1]);
+            assert_eq!(sampler.present(), [0, 1]);
             let mut rng = Rng::new(3);
             (0..2000)
                 .filter(|_| {

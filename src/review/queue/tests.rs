@@ -26,6 +26,25 @@ fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
     }
 }
 
+/// `label-suspect` over `rows` with `audits`, no at-risk classes, the first `budget` items.
+fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Vec<QueueItem> {
+    let labelled: Vec<LabelledInput<'_>> = rows
+        .iter()
+        .zip(audits)
+        .map(|(row, audit)| LabelledInput { row, audit })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &labelled,
+        unlabelled: &[],
+        at_risk: &[],
+        class_names: &names,
+        class_share: &[],
+        risk_iou: 0.5,
+    };
+    rank(&input, Strategy::LabelSuspect, budget)
+}
+
 fn names() -> Vec<String> {
     [
         "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
@@ -60,21 +79,7 @@ fn a_planted_mislabelled_region_comes_first() {
         audit(4, 0, 4, 200),  // perfect
         audit(4, 16, 7, 200), // 4×4
     ];
-    let labelled: Vec<LabelledInput<'_>> = rows
-        .iter()
-        .zip(&audits)
-        .map(|(row, audit)| LabelledInput { row, audit })
-        .collect();
-    let names = names();
-    let input = QueueInput {
-        labelled: &labelled,
-        unlabelled: &[],
-        at_risk: &[],
-        class_names: &names,
-        class_share: &[],
-        risk_iou: 0.5,
-    };
-    let q = rank(&input, Strategy::LabelSuspect, 3);
+    let q = label_suspects(&rows, &audits, 3);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
         vec![2, 5, 1]
@@ -217,21 +222,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
         // Plagioclase elsewhere, predicted right: the model's Pl → Py habit is 0.
         relabel_case(5, 5, 40, 4, (112, 145)),
     ];
-    let labelled: Vec<LabelledInput<'_>> = rows
-        .iter()
-        .zip(&audits)
-        .map(|(row, audit)| LabelledInput { row, audit })
-        .collect();
-    let names = names();
-    let input = QueueInput {
-        labelled: &labelled,
-        unlabelled: &[],
-        at_risk: &[],
-        class_names: &names,
-        class_share: &[],
-        risk_iou: 0.5,
-    };
-    let q = rank(&input, Strategy::LabelSuspect, 5);
+    let q = label_suspects(&rows, &audits, 5);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
         vec![1, 2, 3, 4]
@@ -317,21 +308,7 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
         relabel_case_at(5, 5, 32, 4, (112, 150), 60),
     ];
     assert_eq!(audits[0].region.pixels, 0);
-    let labelled: Vec<LabelledInput<'_>> = rows
-        .iter()
-        .zip(&audits)
-        .map(|(row, audit)| LabelledInput { row, audit })
-        .collect();
-    let names = names();
-    let input = QueueInput {
-        labelled: &labelled,
-        unlabelled: &[],
-        at_risk: &[],
-        class_names: &names,
-        class_share: &[],
-        risk_iou: 0.5,
-    };
-    let q = rank(&input, Strategy::LabelSuspect, 5);
+    let q = label_suspects(&rows, &audits, 5);
     assert_eq!(q.len(), 1);
     let it = &q[0];
     assert_eq!(it.image_id, 1);

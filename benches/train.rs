@@ -5,13 +5,15 @@
 //! Prints one JSON line per configuration: width, batch, crop, ms per step (median after a
 //! warm-up). Run through `benches/train.sh`, which runs `benches/train_torch.py` on the same
 //! model, loss, optimiser and input and prints the ratios. Environment: `BENCH_WIDTHS`
-//! (default "8,32"), `BENCH_BATCH` (8), `BENCH_CROP` (128), `BENCH_SECONDS` (20 per
+//! (default "8,32"), `BENCH_BACKEND` (flex; cuda when built with it), `BENCH_BATCH` (8),
+//! `BENCH_CROP` (128), `BENCH_SECONDS` (20 per
 //! configuration).
 
 use std::time::Instant;
 
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
+use semcurate::model::BackendKind;
 use semcurate::model::UNetConfig;
 use semcurate::model::train::loss::{class_weights, loss};
 
@@ -33,7 +35,11 @@ fn batch(n: usize, crop: usize) -> (Vec<f32>, Vec<i64>) {
 }
 
 fn bench(width: usize, n: usize, crop: usize, budget: f64) {
-    let device = Device::flex().autodiff();
+    let kind: BackendKind = env("BENCH_BACKEND", "flex")
+        .parse()
+        .unwrap_or_else(|e| panic!("BENCH_BACKEND: {e}"));
+    let name = kind.name();
+    let device = kind.train_device();
     device.seed(1);
     let mut net = UNetConfig::new(CLASSES).with_width(width).init(&device);
     let mut optim = AdamConfig::new().init();
@@ -60,7 +66,7 @@ fn bench(width: usize, n: usize, crop: usize, budget: f64) {
     }
     times.sort_by(f64::total_cmp);
     println!(
-        "{{\"impl\":\"burn-flex\",\"width\":{width},\"batch\":{n},\"crop\":{crop},\"ms_per_step\":{:.1},\"runs\":{}}}",
+        "{{\"impl\":\"burn-{name}\",\"width\":{width},\"batch\":{n},\"crop\":{crop},\"ms_per_step\":{:.1},\"runs\":{}}}",
         1000.0 * times[times.len() / 2],
         times.len()
     );

@@ -28,6 +28,13 @@ widths = [int(w) for w in os.environ.get("BENCH_WIDTHS", "8,32").split(",")]
 n = int(os.environ.get("BENCH_BATCH", "8"))
 crop = int(os.environ.get("BENCH_CROP", "128"))
 torch.set_num_threads(os.cpu_count())
+# BENCH_DEVICE=cuda times the GPU (benches/gpu.sh); results are synchronised before timing.
+dev = torch.device(os.environ.get("BENCH_DEVICE", "cpu"))
+
+
+def sync():
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
 
 
 def class_weights(counts):
@@ -41,12 +48,13 @@ i = torch.arange(n * crop * crop)
 x = ((i * 37) % 256).float().reshape(n, 1, crop, crop) / 255.0
 y = (((i % crop) // 8 + (i // crop) // 16) % CLASSES).reshape(n, crop, crop)
 w = torch.tensor(class_weights([9, 1, 2, 5, 40, 30, 3, 6, 8, 1]))
+x, y, w = x.to(dev), y.to(dev), w.to(dev)
 onehot = F.one_hot(y, CLASSES).permute(0, 3, 1, 2).float()
 present = (onehot.sum(dim=(0, 2, 3)) > 0).float()
 
 for width in widths:
     torch.manual_seed(1)
-    net = fixture.UNet_1(CLASSES, width).train()
+    net = fixture.UNet_1(CLASSES, width).train().to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 
     def step():
@@ -62,6 +70,7 @@ for width in widths:
         loss.backward()
         opt.step()
         assert math.isfinite(loss.item())
+        sync()
         return time.perf_counter() - t
 
     first = step()
@@ -70,7 +79,7 @@ for width in widths:
         times.append(step())
         if first > budget:
             break
-    print(json.dumps({"impl": "pytorch", "width": width, "batch": n, "crop": crop,
+    print(json.dumps({"impl": "pytorch" if dev.type == "cpu" else f"pytorch-{dev.type}", "width": width, "batch": n, "crop": crop,
                       "ms_per_step": round(1000 * statistics.median(times), 1), "runs": len(times),
                       "torch": torch.__version__, "threads": torch.get_num_threads()}))
     sys.stdout.flush()

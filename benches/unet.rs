@@ -3,12 +3,13 @@
 //! Prints one JSON line per configuration: backend, width, batch, ms per image (median over
 //! repetitions after a warm-up). Run through `benches/unet.sh`, which also runs PyTorch on the
 //! same architecture and input and prints the ratios. Environment: `BENCH_WIDTHS` (default
-//! "8,64"), `BENCH_BATCHES` ("1,8"), `BENCH_SECONDS` (time budget per configuration, 6).
+//! "8,64"), `BENCH_BATCHES` ("1,8"), `BENCH_SECONDS` (time budget per configuration, 6), `BENCH_BACKENDS` ("flex,ndarray,engine").
 
 use std::time::Instant;
 
 use burn::prelude::*;
 use semcurate::model::UNetConfig;
+use semcurate::model::engine::Engine;
 use semcurate::model::fused::FusedUNet;
 
 fn list(var: &str, default: &str) -> Vec<usize> {
@@ -28,16 +29,32 @@ fn input(batch: usize, device: &Device) -> Tensor<4> {
 
 fn bench(name: &str, device: &Device, width: usize, batch: usize, budget: f64) {
     let net = UNetConfig::new(10).with_width(width).init(device);
-    time(name, device, width, batch, budget, &|x| net.forward(x));
+    time(
+        &format!("burn-{name}"),
+        device,
+        width,
+        batch,
+        budget,
+        &|x| net.forward(x),
+    );
     let fused = FusedUNet::from_unet(&net);
     time(
-        &format!("{name}-fused-bn"),
+        &format!("burn-{name}-fused-bn"),
         device,
         width,
         batch,
         budget,
         &|x| fused.forward(x),
     );
+}
+
+/// semcurate's own inference engine, fed by the same (folded) weights as burn.
+fn bench_engine(width: usize, batch: usize, budget: f64) {
+    let device = Device::flex();
+    let net = UNetConfig::new(10).with_width(width).init(&device);
+    let engine = Engine::from_fused(&FusedUNet::from_unet(&net));
+    let name = format!("semcurate-engine-{}", engine.isa().name());
+    time(&name, &device, width, batch, budget, &|x| engine.forward(x));
 }
 
 fn time(
@@ -66,7 +83,7 @@ fn time(
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
     println!(
-        "{{\"impl\":\"burn-{name}\",\"width\":{width},\"batch\":{batch},\"ms_per_image\":{:.2},\"runs\":{}}}",
+        "{{\"impl\":\"{name}\",\"width\":{width},\"batch\":{batch},\"ms_per_image\":{:.2},\"runs\":{}}}",
         1000.0 * median / batch as f64,
         times.len()
     );
@@ -77,7 +94,7 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(6.0);
-    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "flex,ndarray".into());
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "flex,ndarray,engine".into());
     for width in list("BENCH_WIDTHS", "8,64") {
         for batch in list("BENCH_BATCHES", "1,8") {
             if backends.contains("flex") {
@@ -86,6 +103,13 @@ fn main() {
             if backends.contains("ndarray") {
                 #[allow(deprecated)] // burn 0.22 deprecates ndarray; measured while it exists
                 bench("ndarray", &Device::ndarray(), width, batch, budget);
+            }
+            #[cfg(feature = "cuda")]
+            if backends.contains("cuda") {
+                bench("cuda", &Device::cuda(0), width, batch, budget);
+            }
+            if backends.contains("engine") {
+                bench_engine(width, batch, budget);
             }
         }
     }

@@ -5,6 +5,7 @@
 pub mod backend;
 pub mod card;
 pub mod config;
+pub mod engine;
 pub mod fused;
 pub mod import;
 pub mod infer;

@@ -11,6 +11,7 @@ use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
 use super::config::{ModelConfig, Route};
+use super::engine::Engine;
 use super::fused::FusedUNet;
 use super::tiling::{BandStitcher, crop_reflect, pad_reflect, plan};
 use super::unet::UNet;
@@ -39,18 +40,21 @@ pub struct Prediction {
 }
 
 /// The networks of one bin: the U-Net (training form, used with dropout for Monte-Carlo
-/// passes) and, when available, its batch-norm-folded form for plain inference.
+/// passes) and, when available, its batch-norm-folded form for plain inference, run by
+/// semcurate's CPU engine when that is there.
 #[derive(Clone, Copy)]
 pub struct Nets<'a> {
     pub unet: &'a UNet,
     pub fused: Option<&'a FusedUNet>,
+    pub engine: Option<&'a Engine>,
 }
 
 impl Nets<'_> {
     /// Logits, with channel dropout when `dropout` (Monte-Carlo pass).
     pub fn forward(&self, x: Tensor<4>, dropout: bool) -> Tensor<4> {
-        match (dropout, self.fused) {
-            (false, Some(f)) => f.forward(x),
+        match (dropout, self.engine, self.fused) {
+            (false, Some(e), _) => e.forward(x),
+            (false, None, Some(f)) => f.forward(x),
             _ => self.unet.forward_with(x, dropout),
         }
     }

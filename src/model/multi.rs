@@ -8,6 +8,7 @@ use burn::store::{ModuleSnapshot, SafetensorsStore};
 use sha2::{Digest, Sha256};
 
 use super::config::{ModelConfig, ModelDirError, Route};
+use super::engine::{Engine, Isa};
 use super::fused::FusedUNet;
 use super::infer::{Nets, Prediction, predict};
 use super::unet::UNet;
@@ -28,6 +29,14 @@ pub enum ModelError {
     },
 }
 
+/// Whether plain inference on `device` runs on semcurate's CPU engine instead of burn: on
+/// the flex device, when the CPU has AVX2 or AVX-512, unless `SEMCURATE_ENGINE=burn`.
+pub fn use_engine(device: &Device) -> bool {
+    *device == Device::flex()
+        && Isa::best().is_fast()
+        && std::env::var("SEMCURATE_ENGINE").map_or(true, |v| v != "burn")
+}
+
 /// A model ready for inference on its device.
 pub struct MultiUNet {
     pub config: ModelConfig,
@@ -35,20 +44,32 @@ pub struct MultiUNet {
     pub nets: Vec<Option<UNet>>,
     /// The same networks with batch norm folded, for plain inference.
     fused: Vec<Option<FusedUNet>>,
+    /// The folded networks packed for semcurate's CPU engine, when it runs them
+    /// ([`use_engine`]).
+    engines: Vec<Option<Engine>>,
     pub device: Device,
 }
 
 impl MultiUNet {
     /// A model from its config and per-bin networks (`None` for untrained bins).
     pub fn new(config: ModelConfig, nets: Vec<Option<UNet>>, device: Device) -> Self {
-        let fused = nets
+        let fused: Vec<Option<FusedUNet>> = nets
             .iter()
             .map(|n| n.as_ref().map(FusedUNet::from_unet))
+            .collect();
+        let engines = fused
+            .iter()
+            .map(|f| {
+                f.as_ref()
+                    .filter(|_| use_engine(&device))
+                    .map(Engine::from_fused)
+            })
             .collect();
         Self {
             config,
             nets,
             fused,
+            engines,
             device,
         }
     }
@@ -114,6 +135,7 @@ impl MultiUNet {
             Nets {
                 unet,
                 fused: self.fused[route.used].as_ref(),
+                engine: self.engines[route.used].as_ref(),
             },
         )
     }

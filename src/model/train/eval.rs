@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::load::LabelledImage;
 use crate::metrics::Confusion;
 use crate::model::config::ModelConfig;
+use crate::model::engine::Engine;
+use crate::model::fused::FusedUNet;
 use crate::model::infer::{Nets, classify};
+use crate::model::multi::use_engine;
 use crate::model::unet::UNet;
 
 /// Headline metrics of a confusion matrix.
@@ -40,11 +43,15 @@ pub fn evaluate(
 ) -> Confusion {
     let n = cfg.schema.len();
     let mut m = Confusion::new(n);
+    // Validation runs like `predict` does: folded, on the CPU engine where that is used.
+    let fused = use_engine(device).then(|| FusedUNet::from_unet(net));
+    let engine = fused.as_ref().map(Engine::from_fused);
+    let nets = Nets {
+        unet: net,
+        fused: fused.as_ref(),
+        engine: engine.as_ref(),
+    };
     for s in images {
-        let nets = Nets {
-            unet: net,
-            fused: None,
-        };
         let pred = classify(cfg, nets, &s.image, false, device);
         m.add_masks(&s.mask, &pred.classes);
     }

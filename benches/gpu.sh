@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# GPU figures (issue 14): burn's CUDA backend against PyTorch on the same GPU, in one run.
+#
+#   benches/gpu.sh prepare   here (no GPU needed): release builds with --features cuda of
+#                            semcurate and the unet/train benches, stripped into .gpu/
+#                            (ignored by git; about 60 MiB, under the device tool's carry
+#                            limit). Needs the cuda feature to build offline (docs/BURN.md).
+#   benches/gpu.sh run       on the GPU machine (device tool: carry [".gpu"], its python3
+#                            holds PyTorch): makes a synth set with semcurate itself, times
+#                            batch predict end to end (images/s), the U-Net forward and one
+#                            training step for burn-cuda and PyTorch-cuda, and writes
+#                            $OUT/gpu.md (a table with ratios) and $OUT/gpu.jsonl.
+#
+# Environment: BENCH_WIDTHS (default "16,64"), BENCH_SECONDS (4), GPU_IMAGES (512).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-}
+case $mode in
+prepare)
+  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/semcurate-target}
+  cargo build --release --features cuda
+  cargo bench --features cuda --no-run --bench unet --bench train 2>&1 | tee /tmp/gpu-bench-build.log
+  mkdir -p .gpu
+  grep -q '^/.gpu/' .git/info/exclude 2>/dev/null || echo /.gpu/ >>.git/info/exclude
+  strip -o .gpu/semcurate "$CARGO_TARGET_DIR/release/semcurate"
+  for b in unet train; do
+    exe=$(grep -o "benches/$b.rs ([^)]*)" /tmp/gpu-bench-build.log | sed 's/.*(\(.*\))/\1/')
+    strip -o ".gpu/bench-$b" "$exe"
+  done
+  du -sh .gpu
+  ;;
+run)
+  OUT=${OUT:-/tmp/semcurate-gpu}
+  mkdir -p "$OUT"
+  jsonl=$OUT/gpu.jsonl
+  : >"$jsonl"
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+  widths=${BENCH_WIDTHS:-16,64}
+  export BENCH_SECONDS=${BENCH_SECONDS:-4} BENCH_WIDTHS=$widths BENCH_BATCHES=1,16
+  # U-Net forward, 256×256, batch 1 and 16.
+  BENCH_BACKENDS=cuda .gpu/bench-unet | grep '^{' >>"$jsonl"
+  BENCH_DEVICE=cuda python3 benches/unet_torch.py >>"$jsonl"
+  # One training step, batch 16 of 128×128 crops.
+  BENCH_BACKEND=cuda BENCH_BATCH=16 .gpu/bench-train | grep '^{' >>"$jsonl"
+  BENCH_DEVICE=cuda BENCH_BATCH=16 python3 benches/train_torch.py >>"$jsonl"
+  # Batch predict end to end (decode, tile, forward, soft-max, margins, store) with the
+  # shipped model, on a synth set made here.
+  data=/tmp/semcurate-gpu-data
+  n=${GPU_IMAGES:-512}
+  .gpu/semcurate synth "$data" --samples 8 --per-sample $((n / 8)) --seed 5 >/dev/null
+  start=$(date +%s.%N)
+  .gpu/semcurate predict "$data" --backend cuda --batch 16 --quiet
+  end=$(date +%s.%N)
+  python3 - "$start" "$end" "$n" >>"$jsonl" <<'PY'
+import json, sys
+s, e, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+print(json.dumps({"impl": "semcurate-predict-cuda", "images": n, "seconds": round(e - s, 2),
+                  "images_per_s": round(n / (e - s), 1)}))
+PY
+  python3 - "$jsonl" >"$OUT/gpu.md" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+ref = {}
+for r in rows:
+    if r["impl"].startswith("pytorch"):
+        key = ("step" if "ms_per_step" in r else "fwd", r["width"], r["batch"])
+        ref[key] = r.get("ms_per_step", r.get("ms_per_image"))
+print("| what | implementation | width | batch | ms | ratio to PyTorch |")
+print("|---|---|---|---|---|---|")
+for r in rows:
+    if "images_per_s" in r:
+        continue
+    kind = "step" if "ms_per_step" in r else "fwd"
+    ms = r.get("ms_per_step", r.get("ms_per_image"))
+    base = ref.get((kind, r["width"], r["batch"]))
+    ratio = f"{ms / base:.2f}" if base else "n/a"
+    what = "train step" if kind == "step" else "forward / image"
+    print(f"| {what} | {r['impl']} | {r['width']} | {r['batch']} | {ms:.2f} | {ratio} |")
+for r in rows:
+    if "images_per_s" in r:
+        print(f"\nBatch predict end to end: {r['images']} images in {r['seconds']} s, "
+              f"{r['images_per_s']} images/s (burn cuda, batch 16).")
+PY
+  cat "$OUT/gpu.md"
+  ;;
+*)
+  echo "usage: benches/gpu.sh prepare|run" >&2
+  exit 2
+  ;;
+esac

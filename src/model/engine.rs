@@ -80,13 +80,24 @@ impl Engine {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [n, _, h, w] = x.dims();
         let device = x.device();
-        let classes = self.0.classes();
+        let logits = self.run(x, false);
+        Tensor::<1>::from_floats(logits.as_slice(), &device).reshape([n, self.0.classes(), h, w])
+    }
+
+    /// Class probabilities `[n][classes][h][w]` for images `[n, 1, h, w]`: the soft-max of
+    /// [`Engine::forward`], computed row by row inside the engine (no tensor round trip).
+    pub fn probabilities(&self, x: Tensor<4>) -> Vec<f32> {
+        self.run(x, true)
+    }
+
+    fn run(&self, x: Tensor<4>, softmax: bool) -> Vec<f32> {
+        let [n, _, h, w] = x.dims();
         let input = values(x);
-        let mut logits = Vec::with_capacity(n * classes * h * w);
+        let mut out = Vec::with_capacity(n * self.0.classes() * h * w);
         for img in input.chunks_exact(h * w) {
-            logits.extend(self.0.forward_plane(img, h, w));
+            out.extend(self.0.forward_plane(img, h, w, softmax));
         }
-        Tensor::<1>::from_floats(logits.as_slice(), &device).reshape([n, classes, h, w])
+        out
     }
 }
 

@@ -58,6 +58,18 @@ impl Nets<'_> {
             _ => self.unet.forward_with(x, dropout),
         }
     }
+
+    /// Class probabilities `[n][classes][h][w]` (soft-max of [`Nets::forward`]).
+    pub fn probabilities(&self, x: Tensor<4>, dropout: bool) -> Vec<f32> {
+        match (dropout, self.engine) {
+            (false, Some(e)) => e.probabilities(x),
+            _ => softmax(self.forward(x, dropout), 1)
+                .into_data()
+                .convert::<f32>()
+                .try_to_vec::<f32>()
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Normalises grey levels into a `[1, 1, h, w]` tensor.
@@ -123,9 +135,8 @@ pub fn classify(
             t.h,
             device,
         );
-        let probs = softmax(net.forward(x, dropout), 1);
-        let data = probs.into_data().convert::<f32>();
-        st.add(*t, data.as_slice::<f32>().unwrap_or(&[]), &mut emit);
+        let probs = net.probabilities(x, dropout);
+        st.add(*t, &probs, &mut emit);
     }
     st.finish(p.padded_h, &mut emit);
     out
@@ -242,10 +253,8 @@ pub fn probabilities_batch(
         );
     }
     let x = Tensor::<1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
-    let probs = softmax(net.forward(x, dropout), 1)
-        .into_data()
-        .convert::<f32>();
-    let all = probs.as_slice::<f32>().unwrap_or(&[]);
+    let probs = net.probabilities(x, dropout);
+    let all = probs.as_slice();
     let classes = cfg.schema.len();
     let per_image = classes * ph * pw;
     all.chunks(per_image)

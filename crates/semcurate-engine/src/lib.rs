@@ -174,8 +174,8 @@ impl Engine {
         out
     }
 
-    /// Logits `[classes][h][w]` from the 1×1 head.
-    fn head(&self, src: &Act) -> Vec<f32> {
+    /// Logits `[classes][h][w]` from the 1×1 head, or class probabilities with `softmax`.
+    fn head(&self, src: &Act, softmax: bool) -> Vec<f32> {
         let (h, w, k) = (src.h, src.w, self.head.cout);
         let stride = w.next_multiple_of(act::ALIGN_X);
         let mut rows = vec![0.0f32; h * k * stride];
@@ -193,6 +193,9 @@ impl Engine {
                     relu: false,
                 };
                 self.isa.conv_row::<1>(&[src], &self.head, y, &mut dst);
+                if softmax {
+                    softmax_row(row, k, stride, w);
+                }
             });
         let mut out = vec![0.0f32; k * h * w];
         for (c, plane) in out.chunks_exact_mut(h * w).enumerate() {
@@ -205,8 +208,8 @@ impl Engine {
     }
 
     /// Logits `[classes][h][w]` of one normalised image `x` (`h` × `w`, row-major; both
-    /// multiples of 8).
-    pub fn forward_plane(&self, x: &[f32], h: usize, w: usize) -> Vec<f32> {
+    /// multiples of 8); with `softmax`, class probabilities instead.
+    pub fn forward_plane(&self, x: &[f32], h: usize, w: usize, softmax: bool) -> Vec<f32> {
         assert!(
             h.is_multiple_of(8) && w.is_multiple_of(8) && x.len() == h * w,
             "engine input must be h × w with h and w multiples of 8, got {h} × {w} for {} values",
@@ -220,6 +223,24 @@ impl Engine {
         let x10 = self.double(&[&x5, &self.up(&x7, &self.up[0])], &self.dec[0]);
         let x13 = self.double(&[&x3, &self.up(&x10, &self.up[1])], &self.dec[1]);
         let x16 = self.double(&[&x1, &self.up(&x13, &self.up[2])], &self.dec[2]);
-        self.head(&x16)
+        self.head(&x16, softmax)
+    }
+}
+
+/// Soft-max over the `k` channels (`stride` apart) of each of the first `w` columns of `row`.
+fn softmax_row(row: &mut [f32], k: usize, stride: usize, w: usize) {
+    for x in 0..w {
+        let max = (0..k)
+            .map(|c| row[c * stride + x])
+            .fold(f32::NEG_INFINITY, f32::max);
+        let mut sum = 0.0;
+        for c in 0..k {
+            let e = (row[c * stride + x] - max).exp();
+            row[c * stride + x] = e;
+            sum += e;
+        }
+        for c in 0..k {
+            row[c * stride + x] /= sum;
+        }
     }
 }

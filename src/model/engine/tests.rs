@@ -76,3 +76,28 @@ fn the_portable_kernels_are_always_supported() {
     assert_eq!(all[0].name(), "portable");
     assert!(all.contains(&Isa::best()));
 }
+
+#[test]
+fn engine_probabilities_are_burns_softmax() {
+    let device = Device::flex();
+    let fused = net(10, 8, &device);
+    let x = Tensor::<4>::random([1, 1, 32, 40], Distribution::Default, &device);
+    let want: Vec<f32> = burn::tensor::activation::softmax(fused.forward(x.clone()), 1)
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap_or_default();
+    let got = Engine::from_fused(&fused).probabilities(x);
+    assert_eq!(got.len(), want.len());
+    let worst = got
+        .iter()
+        .zip(&want)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-5, "probabilities differ by {worst}");
+    let hw = 32 * 40;
+    for p in [0, 17, hw - 1] {
+        let sum: f32 = (0..10).map(|c| got[c * hw + p]).sum();
+        assert!((sum - 1.0).abs() < 1e-5, "pixel {p} sums to {sum}");
+    }
+}

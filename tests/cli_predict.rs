@@ -134,8 +134,12 @@ fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
     )
     .unwrap();
     assert!(s.cancelled);
-    assert_eq!(s.predicted, 3);
-    assert_eq!(ws.prediction_keys(&hash).unwrap().len(), 3);
+    // Cancelled once 3 images were reported done; on the CPU engine images go two at a time,
+    // so the run stops after 3 or 4, and everything it reported is stored.
+    let done = progress.done.load(Ordering::Relaxed) as usize;
+    assert!((3..=4).contains(&done), "stopped after {done} of 10");
+    assert_eq!(s.predicted, done);
+    assert_eq!(ws.prediction_keys(&hash).unwrap().len(), done);
     let id = *ws.prediction_keys(&hash).unwrap().keys().next().unwrap();
     let p = ws.prediction(id, &hash).unwrap().unwrap();
     assert_eq!(p.classes.len(), 48 * 48);
@@ -150,7 +154,7 @@ fn an_interrupted_run_keeps_its_work_and_the_next_finishes() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(
         (v["predicted"].as_u64(), v["skipped"].as_u64()),
-        (Some(7), Some(3))
+        (Some(10 - done as u64), Some(done as u64))
     );
 }
 

@@ -95,6 +95,7 @@ pub fn predict_dataset(
         }
     }
     progress.begin("predict", todo.len() as u64);
+    let lanes = lanes(model, opts);
     let mut pending: Vec<(ImageRow, Prediction)> = Vec::new();
     let mut i = 0;
     while i < todo.len() {
@@ -102,25 +103,38 @@ pub fn predict_dataset(
             s.cancelled = true;
             break;
         }
-        let group = next_group(model, &todo[i..], root, opts.batch.max(1), &mut s);
-        i += group.consumed;
-        if !group.images.is_empty() {
-            let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
-            let (route, nets) = model.nets_for(group.pixel_size);
-            let preds = if refs.iter().all(|g| fits_one_tile(&model.config, g)) {
-                predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device)
-            } else {
-                // Larger than a tile: alone in its group, tiled, memory bounded by the tile.
-                refs.iter()
-                    .map(|g| predict(&model.config, nets, route, g, opts.mc, &model.device))
-                    .collect()
-            };
-            for ((row, _), p) in group.images.into_iter().zip(preds) {
-                s.fallbacks += usize::from(p.route.is_fallback());
-                pending.push((row, p));
+        let mut groups = Vec::with_capacity(lanes);
+        let mut consumed = 0;
+        while groups.len() < lanes && i < todo.len() {
+            let group = next_group(model, &todo[i..], root, opts.batch.max(1), &mut s);
+            i += group.consumed;
+            consumed += group.consumed;
+            if !group.images.is_empty() {
+                groups.push(group);
             }
         }
-        progress.advance(group.consumed as u64);
+        let small = groups.iter().all(|g| {
+            g.images
+                .iter()
+                .all(|(_, img)| fits_one_tile(&model.config, img))
+        });
+        let done: Vec<Vec<(ImageRow, Prediction)>> = if groups.len() > 1 && small {
+            use rayon::prelude::*;
+            groups
+                .into_par_iter()
+                .map(|g| run_group(model, g, opts))
+                .collect()
+        } else {
+            groups
+                .into_iter()
+                .map(|g| run_group(model, g, opts))
+                .collect()
+        };
+        for (row, p) in done.into_iter().flatten() {
+            s.fallbacks += usize::from(p.route.is_fallback());
+            pending.push((row, p));
+        }
+        progress.advance(consumed as u64);
         if pending.len() >= COMMIT_EVERY {
             commit(ws, hash, &model.config, &mut pending, root, opts, &mut s)?;
         }
@@ -156,6 +170,42 @@ fn unreadable_problems(ws: &Workspace, rows: &[ImageRow]) -> Result<Vec<Problem>
             )
         })
         .collect())
+}
+
+/// Groups predicted at once. On the CPU engine two single-tile images run side by side, so
+/// one image's single-threaded work (tensor conversions, margins, entropy, summaries) overlaps
+/// the other's parallel convolutions (docs/BENCHMARKS.md: 73–80 % of 2 cores busy with one).
+/// Large (tiled) images and GPU batches run one group at a time.
+fn lanes(model: &MultiUNet, opts: &PredictOptions) -> usize {
+    if model.uses_engine() && opts.batch <= 1 && opts.mc == 0 {
+        2
+    } else {
+        1
+    }
+}
+
+/// Predicts one group: a batch of same-size single-tile images, or one image tiled.
+fn run_group(
+    model: &MultiUNet,
+    group: Group,
+    opts: &PredictOptions,
+) -> Vec<(ImageRow, Prediction)> {
+    let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
+    let (route, nets) = model.nets_for(group.pixel_size);
+    let preds = if refs.iter().all(|g| fits_one_tile(&model.config, g)) {
+        predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device)
+    } else {
+        // Larger than a tile: alone in its group, tiled, memory bounded by the tile.
+        refs.iter()
+            .map(|g| predict(&model.config, nets, route, g, opts.mc, &model.device))
+            .collect()
+    };
+    group
+        .images
+        .into_iter()
+        .map(|(row, _)| row)
+        .zip(preds)
+        .collect()
 }
 
 /// Images that go through one forward pass.

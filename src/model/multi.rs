@@ -118,6 +118,11 @@ impl MultiUNet {
         Ok(())
     }
 
+    /// Whether plain inference runs on semcurate's CPU engine ([`use_engine`]).
+    pub fn uses_engine(&self) -> bool {
+        self.engines.iter().any(Option::is_some)
+    }
+
     /// The route and network for an image of pixel size `p` µm/px.
     pub fn net_for(&self, pixel_size: f64) -> (Route, &UNet) {
         let (route, nets) = self.nets_for(pixel_size);

@@ -502,3 +502,55 @@ fn real_folder_quirks_export_cleanly_or_are_listed() {
     );
     study_check(&out);
 }
+
+#[test]
+fn names_with_dots_spaces_and_great_length_export_to_safe_names_inside_out() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("d");
+    let s = root.join("12002");
+    let long = format!("12002_{}-01", "x".repeat(240));
+    let stems = [
+        "12002_..a-01",
+        "12002_x..y z-01",
+        "12002_.. ..-02",
+        long.as_str(),
+    ];
+    for stem in stems {
+        common::write(
+            &s.join(format!("input-images/{stem}.png")),
+            &common::grey_png(16, 16),
+        );
+        common::write(
+            &s.join(format!("output-images/{stem}.png")),
+            &common::mask_png(16, 16, 10),
+        );
+        common::write(
+            &s.join(format!("input-features/{stem}.txt")),
+            &common::features("0.5"),
+        );
+    }
+    let out = t.path().join("x");
+    let o = export(&root, &out, &[]);
+    ok(&o);
+    let m = read(&out).unwrap();
+    assert_eq!(m.images.len(), stems.len());
+    let out_real = out.canonicalize().unwrap();
+    let mut files = 0;
+    for entry in walkdir::WalkDir::new(&out) {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_str().unwrap();
+        let real = entry.path().canonicalize().unwrap();
+        assert!(
+            real.starts_with(&out_real),
+            "{} escapes OUT",
+            entry.path().display()
+        );
+        assert!(!name.contains(".."), "unsafe name {name:?}");
+        assert!(!name.contains(' '), "name with a space {name:?}");
+        assert!(name.len() <= 200, "{} bytes: {name:?}", name.len());
+        files += usize::from(entry.file_type().is_file());
+    }
+    // Image, mask and pixel-size file per image, plus manifest, classes.toml and EXPORT.md.
+    assert!(files >= 3 * stems.len() + 3, "{files} files");
+    study_check(&out);
+}

@@ -17,7 +17,6 @@ pub const GROUP: usize = 8;
 pub struct Packed {
     pub cin: usize,
     pub cout: usize,
-    pub taps: usize,
     pub w: Vec<f32>,
     pub b: Vec<f32>,
 }
@@ -42,13 +41,7 @@ impl Packed {
         }
         let mut b = bias.to_vec();
         b.resize(padded, 0.0);
-        Self {
-            cin,
-            cout,
-            taps,
-            w,
-            b,
-        }
+        Self { cin, cout, w, b }
     }
 
     #[inline(always)]
@@ -147,10 +140,11 @@ pub(super) fn store<const COB: usize, const XB: usize, const L: usize>(
     }
 }
 
-/// Every output channel of row `y` into `dst`: for each block of columns, every block of
-/// `COB` channels (the columns' inputs stay in L1 while the weights stream past).
+/// Output row `y` of a `K`×`K` convolution (K = 1 or 3) of `srcs` (concatenated) into `dst`:
+/// for each block of columns, every block of `COB` channels (the columns' inputs stay in L1
+/// while the weights stream past).
 #[inline(always)]
-fn row_blocks<
+pub fn conv_row<
     const COB: usize,
     const XB: usize,
     const L: usize,
@@ -172,23 +166,6 @@ fn row_blocks<
     }
 }
 
-/// Output row `y` of a `K`×`K` convolution (K = 1 or 3) of `srcs` (concatenated) into `dst`.
-#[inline(always)]
-pub fn conv_row<
-    const COB: usize,
-    const XB: usize,
-    const L: usize,
-    const FMA: bool,
-    const K: usize,
->(
-    srcs: &[&Act],
-    p: &Packed,
-    y: usize,
-    dst: &mut Dst<'_>,
-) {
-    row_blocks::<COB, XB, L, FMA, K>(srcs, p, y, dst);
-}
-
 /// Output row `oy` of a 2×2, stride-2 transposed convolution of `src`: input row `oy / 2`
 /// through the 1×1 weights of tap (`oy % 2`, dx), written to every second column from dx.
 /// `taps` holds the four taps `dy * 2 + dx`.
@@ -203,6 +180,6 @@ pub fn up_row<const COB: usize, const XB: usize, const L: usize, const FMA: bool
     for dx in 0..2 {
         dst.x_step = 2;
         dst.x_shift = dx;
-        row_blocks::<COB, XB, L, FMA, 1>(&[src], &taps[dy * 2 + dx], oy / 2, dst);
+        conv_row::<COB, XB, L, FMA, 1>(&[src], &taps[dy * 2 + dx], oy / 2, dst);
     }
 }

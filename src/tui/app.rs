@@ -217,7 +217,12 @@ impl App {
             Event::Overview(ov) => self.on_overview(ov),
             Event::Job(j) => self.on_job(j),
             Event::Labels(l) => self.marks.set(|m| m.labels = l),
-            Event::Tiles(t) => self.marks.set(|m| m.tiles = t),
+            Event::Tiles(t) => {
+                self.marks.tiles = t;
+                let keep = self.list.selected_row().map(|i| self.rows[i].id);
+                self.list.rebuild(&self.rows, &self.marks.tiles, keep);
+                Vec::new()
+            }
             Event::EditSaved { image_id, seq } => {
                 self.marks.labels.edit_saved(image_id, seq);
                 self.on_edit_saved(image_id)
@@ -343,7 +348,7 @@ impl App {
         rows.sort_by(|a, b| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)));
         let keep = self.list.selected_row().map(|i| self.rows[i].id);
         self.rows = rows;
-        self.list.rebuild(&self.rows, keep);
+        self.list.rebuild(&self.rows, &self.marks.tiles, keep);
         self.bins.set_rows(&self.rows);
         self.after_resize();
     }

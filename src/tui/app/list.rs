@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::dataset::workspace::ImageRow;
+use crate::labels::status::TilePos;
 
 use super::super::action::Action;
 use super::super::layout;
@@ -14,6 +15,9 @@ use super::{App, Screen};
 pub enum Entry {
     /// A sample header: index of its first row and its image count.
     Sample { first: usize, images: usize },
+    /// Inside a sample, a header over the tiles `import` cut from one raw image: index of the
+    /// first and the tile count (tiles of one raw image share its name, so they are adjacent).
+    Source { first: usize, images: usize },
     /// An image: index into `App::rows`.
     Image(usize),
 }
@@ -30,8 +34,9 @@ pub struct ListState {
 }
 
 impl ListState {
-    /// Rebuilds the entries from sorted rows, keeping the cursor on image `keep` if present.
-    pub fn rebuild(&mut self, rows: &[ImageRow], keep: Option<i64>) {
+    /// Rebuilds the entries from sorted rows, keeping the cursor on image `keep` if present;
+    /// imported tiles (in `tiles`) get a header per raw image.
+    pub fn rebuild(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, keep: Option<i64>) {
         self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         self.entries.clear();
         let mut i = 0;
@@ -43,7 +48,7 @@ impl ListState {
                 images: n,
             });
             if !self.folded.contains(sample) {
-                self.entries.extend((i..i + n).map(Entry::Image));
+                self.push_images(rows, tiles, i, i + n);
             }
             i += n;
         }
@@ -56,6 +61,32 @@ impl ListState {
                     .position(|e| matches!(e, Entry::Image(_)))
             })
             .unwrap_or(0);
+    }
+
+    /// Rows `from..to` of one sample, with a header before each run of one raw image's tiles.
+    fn push_images(
+        &mut self,
+        rows: &[ImageRow],
+        tiles: &HashMap<i64, TilePos>,
+        from: usize,
+        to: usize,
+    ) {
+        let source = |i: usize| tiles.get(&rows[i].id).map(|t| t.source.as_str());
+        let mut i = from;
+        while i < to {
+            if let Some(src) = source(i) {
+                let n = (i..to).take_while(|&j| source(j) == Some(src)).count();
+                self.entries.push(Entry::Source {
+                    first: i,
+                    images: n,
+                });
+                self.entries.extend((i..i + n).map(Entry::Image));
+                i += n;
+            } else {
+                self.entries.push(Entry::Image(i));
+                i += 1;
+            }
+        }
     }
 
     /// The row index of the image under the cursor.
@@ -78,13 +109,13 @@ impl ListState {
     }
 
     /// Puts the cursor on row `row`, unfolding its sample if needed.
-    pub fn select_row(&mut self, rows: &[ImageRow], row: usize) {
+    pub fn select_row(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, row: usize) {
         if let Some(pos) = self.entries.iter().position(|e| *e == Entry::Image(row)) {
             self.cursor = pos;
             return;
         }
         self.folded.remove(&rows[row].sample);
-        self.rebuild(rows, Some(rows[row].id));
+        self.rebuild(rows, tiles, Some(rows[row].id));
     }
 
     /// Selects the `row`-th visible line after a mouse click.
@@ -107,9 +138,9 @@ impl ListState {
     }
 
     /// Folds or unfolds the sample under the cursor (or of the image under it).
-    fn toggle(&mut self, rows: &[ImageRow]) {
+    fn toggle(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>) {
         let first = match self.entries.get(self.cursor) {
-            Some(Entry::Sample { first, .. }) => *first,
+            Some(Entry::Sample { first, .. } | Entry::Source { first, .. }) => *first,
             Some(Entry::Image(i)) => *i,
             None => return,
         };
@@ -117,7 +148,7 @@ impl ListState {
         if !self.folded.remove(&sample) {
             self.folded.insert(sample.clone());
         }
-        self.rebuild(rows, None);
+        self.rebuild(rows, tiles, None);
         if let Some(pos) = self
             .entries
             .iter()
@@ -138,10 +169,10 @@ impl App {
             Action::PageDown => self.list.step(page),
             Action::Top => self.list.cursor = 0,
             Action::Bottom => self.list.step(isize::MAX),
-            Action::ToggleSample => self.list.toggle(&self.rows),
+            Action::ToggleSample => self.list.toggle(&self.rows, &self.marks.tiles),
             Action::Open => {
                 if self.list.selected_row().is_none() {
-                    self.list.toggle(&self.rows);
+                    self.list.toggle(&self.rows, &self.marks.tiles);
                 } else {
                     self.screen = Screen::Image;
                     return self.select_from_list();
@@ -177,7 +208,7 @@ impl App {
     /// Shows image `id` (by id), moving the list cursor to it.
     pub(super) fn show_id(&mut self, id: i64) -> Vec<Command> {
         if let Some(i) = self.list.index_of(id) {
-            self.list.select_row(&self.rows, i);
+            self.list.select_row(&self.rows, &self.marks.tiles, i);
             self.list
                 .scroll_into_view(layout::table_rows(self.panes().main).max(1));
             self.show_row(i)
@@ -203,7 +234,7 @@ impl App {
         if next >= self.rows.len() {
             return Vec::new();
         }
-        self.list.select_row(&self.rows, next);
+        self.list.select_row(&self.rows, &self.marks.tiles, next);
         self.show_row(next)
     }
 }

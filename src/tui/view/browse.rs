@@ -33,6 +33,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
             let selected = l.offset + i == l.cursor;
             let row = match *e {
                 Entry::Sample { first, images } => sample_row(app, first, images),
+                Entry::Source { first, images } => source_row(app, first, images),
                 Entry::Image(r) => image_row(app, &app.rows[r]),
             };
             if selected {
@@ -71,24 +72,63 @@ fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     } else {
         "▾"
     };
-    // Tiles made by `import` are listed together (they share their raw image's name);
-    // the header says how many came from how many raw images.
+    // Tiles made by `import` are grouped under a header per raw image (see `source_row`);
+    // the sample's header counts the raw images.
     let mut sources: Vec<&str> = rows
         .iter()
         .filter_map(|r| app.marks.tiles.get(&r.id).map(|t| t.source.as_str()))
         .collect();
-    let imported = sources.len();
     sources.sort_unstable();
     sources.dedup();
-    let from = match (imported, sources.len()) {
-        (0, _) => String::new(),
-        (n, 1) => format!(", {n} tiles of 1 raw image"),
-        (n, k) => format!(", {n} tiles of {k} raw images"),
+    let from = match sources.len() {
+        0 => String::new(),
+        1 => ", 1 raw image".to_string(),
+        k => format!(", {k} raw images"),
     };
     Row::new([format!(
         "{fold} {sample}  ({labelled}/{images} labelled{from})"
     )])
     .style(app.theme.title(false))
+}
+
+/// The header over one raw image's tiles: its name and how far their review has got (tiles
+/// corrected, accepted or labelled are done). The counts sit in the mask and review columns,
+/// which stay visible when the preview pane narrows the first.
+fn source_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
+    let rows = &app.rows[first..first + images];
+    let source = app
+        .marks
+        .tiles
+        .get(&rows[0].id)
+        .map_or("?", |t| t.source.as_str());
+    let done = rows
+        .iter()
+        .filter(|r| {
+            matches!(
+                app.marks.labels.status(r, app.marks.reviews.get(&r.id)),
+                MaskStatus::Corrected | MaskStatus::Accepted | MaskStatus::Original
+            )
+        })
+        .count();
+    let t = &app.theme;
+    let open = images - done;
+    Row::new(vec![
+        Line::raw(format!("  ◇ {source}: {images} tiles")),
+        Line::raw(""),
+        Line::raw(""),
+        Line::styled(
+            format!("{done}/{images}"),
+            if open == 0 { t.ok() } else { t.text() },
+        ),
+        Line::raw(""),
+        Line::raw(""),
+        Line::raw(if open == 0 {
+            "all done".to_string()
+        } else {
+            format!("{open} to do")
+        }),
+    ])
+    .style(t.dim())
 }
 
 /// The image's current mask: original, corrected (warned while not yet exported), accepted.
@@ -115,7 +155,11 @@ fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
         _ => t.dim(),
     };
     Row::new(vec![
-        Line::raw(format!("  {}", r.stem)),
+        Line::raw(if app.marks.tiles.contains_key(&r.id) {
+            format!("    {}", r.stem)
+        } else {
+            format!("  {}", r.stem)
+        }),
         Line::raw(r.pixel_size.map_or("?".into(), |p| format!("{p:.3}"))),
         Line::raw(r.bin.map_or("?".into(), |b| b.to_string())),
         mask_cell(app, r),

@@ -242,3 +242,58 @@ fn corrected_images_are_marked_and_unexported_ones_counted() {
             .any(|l| l.contains("a-01") && l.contains("corrected"))
     );
 }
+
+#[test]
+fn imported_tiles_are_grouped_under_their_raw_image() {
+    use crate::labels::status::TilePos;
+    let mut a = sized(120, 24);
+    a.indexing = false;
+    let tile = |x| TilePos {
+        source: "run7.tif".into(),
+        x,
+        y: 0,
+    };
+    // Rows: a-01 (id 1, labelled), a-02 (id 2, unlabelled), b-01 (id 3, not imported).
+    a.handle(Event::Tiles([(1, tile(0)), (2, tile(224))].into()));
+    let (text, _) = render(&a, 120, 24);
+    let lines: Vec<&str> = text.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.contains("◇ run7.tif"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let cells: Vec<&str> = lines[header].split_whitespace().collect();
+    assert!(
+        lines[header].contains("run7.tif: 2 tiles"),
+        "{}",
+        lines[header]
+    );
+    assert!(
+        cells.windows(3).any(|w| w == ["1/2", "1", "to"]),
+        "{}",
+        lines[header]
+    );
+    // The raw image's tiles follow it, indented; b-01 was not imported and has no header.
+    assert!(lines[header + 1].contains("    a-01"), "{text}");
+    assert!(lines[header + 2].contains("    a-02"), "{text}");
+    assert_eq!(text.matches('◇').count(), 1, "{text}");
+    // A correction moves the tile to done.
+    a.handle(Event::EditSaved {
+        image_id: 2,
+        seq: 1,
+    });
+    let (text, _) = render(&a, 120, 24);
+    let line = text.lines().find(|l| l.contains("◇ run7.tif")).unwrap();
+    assert!(line.contains("2/2") && line.contains("all done"), "{line}");
+    // The cursor skips nothing: the header is a line of the list, and space on it folds the
+    // sample.
+    let pos = a
+        .list
+        .entries
+        .iter()
+        .position(|e| matches!(e, crate::tui::app::Entry::Source { .. }))
+        .unwrap();
+    a.list.cursor = pos;
+    press(&mut a, "space");
+    let (text, _) = render(&a, 120, 24);
+    assert!(!text.contains("a-01") && !text.contains('◇'), "{text}");
+}

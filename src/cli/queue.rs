@@ -28,8 +28,10 @@ use super::table::{Align, Table};
 ///   margin         1 − mean top-two margin
 ///   entropy        mean normalised entropy of the class probabilities
 ///   mc-disagreement  mean Monte-Carlo dropout disagreement (predict --mc-dropout K)
-///   rare-boost     expected area of rare / at-risk classes (summed probabilities), weighted
-///                  by how rare each is in the labelled pixels
+///   rare-boost     expected area of rare / at-risk classes, weighted by how rare each is in
+///                  the labelled pixels: the mean of the model's estimate (summed
+///                  probabilities) and the grey levels' (the tile's grey histogram against the
+///                  grey range each class occupies in the labelled images)
 ///   diverse        entropy × (1 + rare-boost), no two touching tiles of one raw image, a
 ///                  spread over raw images, samples and scale bins
 /// A tile someone corrected, accepted or rejected leaves the queue.

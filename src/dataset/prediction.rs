@@ -6,6 +6,14 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+/// Grey-level histograms have this many bins, of 256 / `GREY_BINS` levels each.
+pub const GREY_BINS: usize = 32;
+
+/// Histogram of 8-bit grey levels in [`GREY_BINS`] bins.
+pub fn grey_bin(g: u8) -> usize {
+    usize::from(g) * GREY_BINS / 256
+}
+
 /// Per-class results of one prediction.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassSummary {
@@ -23,6 +31,25 @@ pub struct ClassSummary {
     /// this class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean_entropy: Option<f32>,
+    /// Grey levels of the pixels predicted as this class ([`GREY_BINS`] bins; absent when
+    /// there are none, and in predictions made before it was stored). Summed over the classes
+    /// it is the image's histogram, which rare-boost reads against the grey range each class
+    /// occupies in the labelled images.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grey_hist: Option<Vec<u32>>,
+}
+
+/// Fills each summary's `grey_hist` from the class map and the image's grey levels.
+pub fn add_grey_hists(per_class: &mut [ClassSummary], classes: &[u8], grey: &[u8]) {
+    let mut h = vec![vec![0u32; GREY_BINS]; per_class.len()];
+    for (&c, &g) in classes.iter().zip(grey) {
+        if let Some(row) = h.get_mut(usize::from(c)) {
+            row[grey_bin(g)] += 1;
+        }
+    }
+    for (s, row) in per_class.iter_mut().zip(h) {
+        s.grey_hist = row.iter().any(|&n| n > 0).then_some(row);
+    }
 }
 
 /// One stored prediction.
@@ -93,6 +120,22 @@ pub fn unpack(bytes: &[u8], expected: usize) -> std::io::Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn grey_histograms_per_predicted_class_sum_to_the_image() {
+        let classes = [0u8, 0, 3, 3, 3, 9];
+        let grey = [0u8, 7, 8, 255, 255, 128];
+        let mut per_class = vec![ClassSummary::default(); 4];
+        add_grey_hists(&mut per_class, &classes, &grey);
+        let h0 = per_class[0].grey_hist.as_ref().unwrap();
+        assert_eq!((h0[0], h0.iter().sum::<u32>()), (2, 2), "0 and 7 share bin 0");
+        let h3 = per_class[3].grey_hist.as_ref().unwrap();
+        assert_eq!((h3[1], h3[GREY_BINS - 1]), (1, 2));
+        assert!(per_class[1].grey_hist.is_none(), "no pixel predicted as 1");
+        // A class id past the summaries (9) is left out, not a panic.
+        let all: u32 = per_class.iter().flat_map(|s| s.grey_hist.iter().flatten()).sum();
+        assert_eq!(all, 5);
+    }
 
     #[test]
     fn pack_round_trip_and_length_check() {

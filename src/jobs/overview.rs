@@ -14,7 +14,8 @@ use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 use crate::review::queue::{
-    LabelledInput, QueueInput, QueueItem, Strategy, TileRegion, UnlabelledInput, rank,
+    LabelledInput, QueueInput, QueueItem, Strategy, TileRegion, UnlabelledInput, class_given_grey,
+    rank,
 };
 
 use super::audit::load_audits;
@@ -37,6 +38,8 @@ pub struct Overview {
     pub regions: HashMap<i64, TileRegion>,
     /// Share of each class in the labelled pixels.
     pub class_share: Vec<f64>,
+    /// P(class | grey bin) over the labelled pixels (empty when none were read with grey).
+    pub grey_class: Vec<Vec<f64>>,
 }
 
 /// Images whose latest review decision is `rejected`.
@@ -150,9 +153,17 @@ pub fn load_overview(
             .map(|&n| n as f64 / total as f64)
             .collect()
     };
+    let grey_class = class_given_grey(
+        loaded
+            .audits
+            .iter()
+            .filter_map(|(_, a)| a.grey.as_ref().map(|g| g.truth_hist.as_slice())),
+        schema.len(),
+    );
     Ok(Overview {
         regions,
         class_share,
+        grey_class,
         model: model.to_string(),
         audits: loaded.audits,
         unlabelled,
@@ -213,6 +224,7 @@ impl Overview {
             class_names: &names,
             risk_iou: self.report.thresholds.iou,
             class_share: &self.class_share,
+            grey_class: &self.grey_class,
         };
         rank(&input, strategy, budget)
     }

@@ -12,6 +12,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::prediction::{GREY_BINS, grey_bin};
+
 use super::Confusion;
 
 /// Margin buckets of the wrong-pixel histogram (margin 0–255 in steps of 16).
@@ -81,6 +83,10 @@ pub struct GreyStats {
     pub agreeing: Vec<Moments>,
     pub wrong: Vec<Moments>,
     pub region: Moments,
+    /// Grey-level histogram of each true class (`GREY_BINS` bins; empty for a class absent
+    /// from the mask): the grey range each class occupies, which rare-boost scores unlabelled
+    /// tiles against. Required, so summaries cached before it was added are computed again.
+    pub truth_hist: Vec<Vec<u32>>,
 }
 
 impl Moments {
@@ -225,10 +231,22 @@ fn grey_stats(
     for &i in region {
         r.add(grey[i]);
     }
+    let mut truth_hist = vec![vec![0u32; GREY_BINS]; classes];
+    for (&g, &t) in grey.iter().zip(truth) {
+        if let Some(h) = truth_hist.get_mut(usize::from(t)) {
+            h[grey_bin(g)] += 1;
+        }
+    }
+    for h in &mut truth_hist {
+        if h.iter().all(|&n| n == 0) {
+            h.clear();
+        }
+    }
     GreyStats {
         agreeing,
         wrong,
         region: r,
+        truth_hist,
     }
 }
 
@@ -325,6 +343,13 @@ mod tests {
             }
         );
         assert_eq!(g.region.mean_sd(), Some((140.0, 0.0)));
+        // The true class's grey range (bins of 8 levels): 100 → 12, 104 → 13, 140 → 17.
+        let mut h5 = vec![0u32; GREY_BINS];
+        h5[12] = 2;
+        h5[13] = 2;
+        h5[17] = 4;
+        assert_eq!(g.truth_hist[5], h5);
+        assert!(g.truth_hist[4].is_empty(), "class 4 is not in the mask");
         let (m, sd) = g.agreeing[5].mean_sd().unwrap();
         assert!((m - 102.0).abs() < 1e-9 && (sd - 2.0).abs() < 1e-9);
         let without = ImageAudit::compute(&truth, &pred, &[255; 8], 4, 10);

@@ -191,6 +191,7 @@ pub fn predict(
             expected_pixels: Some(base.prob_sum[c]),
             mean_entropy: (base.pixels[c] > 0)
                 .then(|| (base.entropy_sum[c] / base.pixels[c] as f64) as f32),
+            grey_hist: None,
         })
         .collect();
     let disagreement = (mc > 0).then(|| {
@@ -219,6 +220,7 @@ pub fn predict(
         }
         bytes
     });
+    crate::dataset::prediction::add_grey_hists(&mut per_class, &base.classes, &image.pixels);
     Prediction {
         width: image.width,
         height: image.height,
@@ -325,6 +327,7 @@ pub fn predict_batch(
                     s.mean_entropy =
                         (s.pixels > 0).then(|| (entropy_sum[c] / s.pixels as f64) as f32);
                 }
+                crate::dataset::prediction::add_grey_hists(&mut per_class, &classes, &img.pixels);
                 Prediction {
                     width: img.width,
                     height: img.height,

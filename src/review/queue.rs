@@ -30,7 +30,7 @@ use crate::metrics::image_audit::ImageAudit;
 
 mod active;
 mod suspect;
-pub use active::TileRegion;
+pub use active::{TileRegion, class_given_grey};
 pub use suspect::class_thresholds;
 use suspect::label_suspect;
 
@@ -109,6 +109,9 @@ pub struct QueueInput<'a> {
     pub risk_iou: f64,
     /// Share of each class in the labelled pixels (rare-boost weights).
     pub class_share: &'a [f64],
+    /// P(class | grey bin) in the labelled pixels, `[class][bin]` (see `active`); empty when
+    /// unknown.
+    pub grey_class: &'a [Vec<f64>],
 }
 
 /// The `budget` first images under `strategy`.

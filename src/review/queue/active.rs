@@ -5,9 +5,13 @@
 //!   `margin` for predictions stored before entropy was).
 //! - `mc-disagreement`: mean Monte-Carlo dropout disagreement (`predict --mc-dropout K`).
 //! - `rare-boost`: expected share of the tile in rare classes, each weighted by how rare it is
-//!   in the labelled pixels (1 / share, at most 100): the expected area is the summed class
-//!   probability, so a class the model never ranks first (olivine confused with pyroxene)
-//!   still counts. Rare: at-risk classes and classes under 2 % of labelled pixels, Void aside.
+//!   in the labelled pixels (1 / share, at most 100). A class's expected area is the mean of
+//!   two estimates: the model's (its summed probability, so a class the model never ranks
+//!   first still counts) and the grey levels' (the tile's grey histogram read against how often
+//!   each grey level belongs to the class in the labelled images), which does not depend on
+//!   the model at all: a tile full of metal-bright or silica-dark pixels scores even when the
+//!   model predicts neither. Rare: at-risk classes and classes under 2 % of labelled pixels,
+//!   Void aside.
 //! - `diverse`: entropy × (1 + rare-boost scaled to 0–1), picked greedily so that no two
 //!   picked tiles of one raw image touch or overlap, at most ⌈budget / regions⌉ come from one
 //!   region (a raw image, else a site group) until every region had its turn, and each further
@@ -16,6 +20,7 @@
 use std::collections::BTreeMap;
 
 use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, item, sort};
+use crate::dataset::prediction::GREY_BINS;
 
 /// Where a tile lies in the raw image it was cut from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,23 +73,101 @@ fn rare_weights(input: &QueueInput<'_>) -> Vec<(usize, f64)> {
         .collect()
 }
 
+/// P(class | grey bin) from per-image histograms of each true class's grey levels
+/// (`[class][bin]`, [`GREY_BINS`] bins): how often a pixel of that grey belongs to each class in
+/// the labelled images. Empty when no labelled pixel was read with its grey level.
+pub fn class_given_grey<'a>(
+    hists: impl Iterator<Item = &'a [Vec<u32>]>,
+    classes: usize,
+) -> Vec<Vec<f64>> {
+    let mut n = vec![vec![0f64; GREY_BINS]; classes];
+    let mut any = false;
+    for image in hists {
+        for (c, h) in image.iter().enumerate().take(classes) {
+            for (b, &k) in h.iter().enumerate().take(GREY_BINS) {
+                n[c][b] += f64::from(k);
+                any |= k > 0;
+            }
+        }
+    }
+    if !any {
+        return Vec::new();
+    }
+    for b in 0..GREY_BINS {
+        let total: f64 = n.iter().map(|row| row[b]).sum();
+        for row in &mut n {
+            row[b] = if total > 0.0 { row[b] / total } else { 0.0 };
+        }
+    }
+    n
+}
+
+/// Expected pixels of each class from the tile's grey histogram alone, when the prediction
+/// stored one and the labelled grey ranges are known.
+fn grey_expected(u: &UnlabelledInput<'_>, grey_class: &[Vec<f64>]) -> Option<Vec<f64>> {
+    if grey_class.is_empty() || u.per_class.iter().all(|c| c.grey_hist.is_none()) {
+        return None;
+    }
+    let mut hist = [0f64; GREY_BINS];
+    for h in u.per_class.iter().filter_map(|c| c.grey_hist.as_ref()) {
+        for (t, &k) in hist.iter_mut().zip(h) {
+            *t += f64::from(k);
+        }
+    }
+    Some(
+        grey_class
+            .iter()
+            .map(|p| hist.iter().zip(p).map(|(k, p)| k * p).sum())
+            .collect(),
+    )
+}
+
+/// One rare class's expected pixels in a tile: the model's estimate and the grey levels'.
+struct RarePart {
+    class: usize,
+    model: f64,
+    grey: Option<f64>,
+}
+
 /// Expected rare-class share of a tile, weighted, with the classes that make it up.
-fn rare_score(u: &UnlabelledInput<'_>, weights: &[(usize, f64)]) -> (f64, Vec<(usize, f64)>) {
+fn rare_score(
+    u: &UnlabelledInput<'_>,
+    weights: &[(usize, f64)],
+    grey_class: &[Vec<f64>],
+) -> (f64, Vec<RarePart>) {
     let total = pixels(u);
+    let grey = grey_expected(u, grey_class);
     let mut parts = Vec::new();
     let mut score = 0.0;
     for &(c, w) in weights {
         let Some(s) = u.per_class.get(c) else {
             continue;
         };
-        let expected = s.expected_pixels.unwrap_or(s.pixels as f64);
+        let model = s.expected_pixels.unwrap_or(s.pixels as f64);
+        let by_grey = grey.as_ref().and_then(|g| g.get(c).copied());
+        let expected = by_grey.map_or(model, |g| (model + g) / 2.0);
         let share = expected / total;
         score += share * w;
         if share >= 0.001 {
-            parts.push((c, expected));
+            parts.push(RarePart {
+                class: c,
+                model,
+                grey: by_grey,
+            });
         }
     }
     (score, parts)
+}
+
+/// "Fe 12 px (grey 40)", one per part.
+fn describe_parts(parts: &[RarePart], names: &[String]) -> Vec<String> {
+    parts
+        .iter()
+        .map(|p| match p.grey {
+            Some(g) => format!("{} {:.0} px (grey {g:.0})", names[p.class], p.model),
+            None => format!("{} {:.0} px", names[p.class], p.model),
+        })
+        .collect()
 }
 
 fn numbers(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
@@ -128,11 +211,8 @@ pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> 
                     )
                 }
                 Strategy::RareBoost => {
-                    let (s, parts) = rare_score(u, &weights);
-                    let names: Vec<String> = parts
-                        .iter()
-                        .map(|(c, px)| format!("{} {px:.0} px", input.class_names[*c]))
-                        .collect();
+                    let (s, parts) = rare_score(u, &weights, input.grey_class);
+                    let names = describe_parts(&parts, input.class_names);
                     (
                         s,
                         format!(
@@ -158,10 +238,10 @@ pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> 
 /// `diverse`: see the module docs.
 pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
     let weights = rare_weights(input);
-    let rare: Vec<(f64, Vec<(usize, f64)>)> = input
+    let rare: Vec<(f64, Vec<RarePart>)> = input
         .unlabelled
         .iter()
-        .map(|u| rare_score(u, &weights))
+        .map(|u| rare_score(u, &weights, input.grey_class))
         .collect();
     let top = rare.iter().map(|r| r.0).fold(0.0f64, f64::max).max(1e-12);
     let mut pool: Vec<(QueueItem, usize)> = input
@@ -172,10 +252,7 @@ pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
         .map(|(i, (u, (r, parts)))| {
             let unc = entropy_of(u).unwrap_or(1.0 - u.mean_margin);
             let score = unc * (1.0 + r / top);
-            let names: Vec<String> = parts
-                .iter()
-                .map(|(c, px)| format!("{} {px:.0} px", input.class_names[*c]))
-                .collect();
+            let names = describe_parts(parts, input.class_names);
             let reason = format!(
                 "uncertainty {unc:.3}{}",
                 if names.is_empty() {
@@ -249,32 +326,4 @@ pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn touching_is_per_raw_image() {
-        let a = TileRegion {
-            source: "a.tif".into(),
-            x: 0,
-            y: 0,
-            w: 256,
-            h: 256,
-        };
-        let b = TileRegion {
-            x: 224,
-            ..a.clone()
-        };
-        let far = TileRegion {
-            x: 600,
-            ..a.clone()
-        };
-        let other = TileRegion {
-            source: "b.tif".into(),
-            ..b.clone()
-        };
-        assert!(a.touches(&b));
-        assert!(!a.touches(&far));
-        assert!(!a.touches(&other));
-    }
-}
+mod tests;

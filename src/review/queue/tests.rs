@@ -40,6 +40,7 @@ fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Ve
         at_risk: &[],
         class_names: &names,
         class_share: &[],
+        grey_class: &[],
         risk_iou: 0.5,
     };
     rank(&input, Strategy::LabelSuspect, budget)
@@ -120,6 +121,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
         at_risk: &[7],
         class_names: &names,
         class_share: &[],
+        grey_class: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::RareLowIou, 10);
@@ -166,6 +168,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
         at_risk: &[],
         class_names: &names,
         class_share: &[],
+        grey_class: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::Uncertain, 3);
@@ -282,6 +285,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         at_risk: &[7],
         class_names: &names,
         class_share: &[],
+        grey_class: &[],
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::Uncertain, 2);

@@ -340,6 +340,7 @@ pub fn overview(a: &App) -> Box<Overview> {
         finished: std::collections::HashSet::new(),
         regions: HashMap::new(),
         class_share: Vec::new(),
+        grey_class: Vec::new(),
     })
 }
 

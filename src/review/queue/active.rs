@@ -145,7 +145,7 @@ fn rare_score(
         };
         let model = s.expected_pixels.unwrap_or(s.pixels as f64);
         let by_grey = grey.as_ref().and_then(|g| g.get(c).copied());
-        let expected = by_grey.map_or(model, |g| (model + g) / 2.0);
+        let expected = by_grey.map_or(model, |g| f64::midpoint(model, g));
         let share = expected / total;
         score += share * w;
         if share >= 0.001 {

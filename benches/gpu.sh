@@ -13,6 +13,9 @@
 #                            $OUT/gpu.md (a table with ratios) and $OUT/gpu.jsonl.
 #
 # Environment: BENCH_WIDTHS (default "16,64"), BENCH_SECONDS (4), GPU_IMAGES (512).
+# Dry run without a GPU (checks the prepared binaries and the table, not the figures):
+#   GPU_BACKEND=flex TORCH_DEVICE=cpu BENCH_WIDTHS=8 BENCH_SECONDS=1 GPU_IMAGES=32 \
+#     OUT=/tmp/gpu-dry benches/gpu.sh run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-}
@@ -39,27 +42,33 @@ run)
   done
   jsonl=$OUT/gpu.jsonl
   : >"$jsonl"
-  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+  backend=${GPU_BACKEND:-cuda}
+  device=${TORCH_DEVICE:-cuda}
+  if [ "$backend" = cuda ]; then
+    nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/gpu.txt"
+  else
+    echo "dry run: backend $backend, PyTorch on $device" | tee "$OUT/gpu.txt"
+  fi
   widths=${BENCH_WIDTHS:-16,64}
   export BENCH_SECONDS=${BENCH_SECONDS:-4} BENCH_WIDTHS=$widths BENCH_BATCHES=1,16
   # U-Net forward, 256×256, batch 1 and 16.
-  BENCH_BACKENDS=cuda /tmp/gpu-bin/bench-unet | grep '^{' >>"$jsonl"
-  BENCH_DEVICE=cuda python3 benches/unet_torch.py >>"$jsonl"
+  BENCH_BACKENDS=$backend /tmp/gpu-bin/bench-unet | grep '^{' >>"$jsonl"
+  BENCH_DEVICE=$device python3 benches/unet_torch.py >>"$jsonl"
   # One training step, batch 16 of 128×128 crops.
-  BENCH_BACKEND=cuda BENCH_BATCH=16 /tmp/gpu-bin/bench-train | grep '^{' >>"$jsonl"
-  BENCH_DEVICE=cuda BENCH_BATCH=16 python3 benches/train_torch.py >>"$jsonl"
+  BENCH_BACKEND=$backend BENCH_BATCH=16 /tmp/gpu-bin/bench-train | grep '^{' >>"$jsonl"
+  BENCH_DEVICE=$device BENCH_BATCH=16 python3 benches/train_torch.py >>"$jsonl"
   # Batch predict end to end (decode, tile, forward, soft-max, margins, store) with the
   # shipped model, on a synth set made here.
   data=/tmp/semcurate-gpu-data
   n=${GPU_IMAGES:-512}
   /tmp/gpu-bin/semcurate synth "$data" --samples 8 --per-sample $((n / 8)) --seed 5 >/dev/null
   start=$(date +%s.%N)
-  /tmp/gpu-bin/semcurate predict "$data" --backend cuda --batch 16 --quiet
+  /tmp/gpu-bin/semcurate predict "$data" --backend "$backend" --batch 16 --quiet
   end=$(date +%s.%N)
-  python3 - "$start" "$end" "$n" >>"$jsonl" <<'PY'
+  python3 - "$start" "$end" "$n" "$backend" >>"$jsonl" <<'PY'
 import json, sys
 s, e, n = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-print(json.dumps({"impl": "semcurate-predict-cuda", "images": n, "seconds": round(e - s, 2),
+print(json.dumps({"impl": f"semcurate-predict-{sys.argv[4]}", "images": n, "seconds": round(e - s, 2),
                   "images_per_s": round(n / (e - s), 1)}))
 PY
   python3 - "$jsonl" >"$OUT/gpu.md" <<'PY'
@@ -84,7 +93,7 @@ for r in rows:
 for r in rows:
     if "images_per_s" in r:
         print(f"\nBatch predict end to end: {r['images']} images in {r['seconds']} s, "
-              f"{r['images_per_s']} images/s (burn cuda, batch 16).")
+              f"{r['images_per_s']} images/s ({r['impl']}, batch 16).")
 PY
   cat "$OUT/gpu.md"
   ;;

@@ -96,12 +96,14 @@ fn session_in(dir: &Path, w: u16, h: u16) -> Tmux {
     let model = dir.join("model");
     let exit = dir.join("exit");
     let cmd = format!(
-        "{} '{}' --model '{}' --no-mouse --colours 256 2>'{}'; echo EXIT=$? > '{}'; sleep 30",
+        // The exit line is written to a side file and renamed, so a reader never sees it
+        // created but still empty (a race that failed this test once on a loaded machine).
+        "{} '{}' --model '{}' --no-mouse --colours 256 2>'{}'; echo EXIT=$? > '{exit}.tmp'; mv '{exit}.tmp' '{exit}'; sleep 30",
         env!("CARGO_BIN_EXE_semcurate"),
         data.display(),
         model.display(),
         dir.join("stderr").display(),
-        exit.display()
+        exit = exit.display()
     );
     Tmux::start(&cmd, w, h)
 }

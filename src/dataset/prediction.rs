@@ -128,12 +128,19 @@ mod tests {
         let mut per_class = vec![ClassSummary::default(); 4];
         add_grey_hists(&mut per_class, &classes, &grey);
         let h0 = per_class[0].grey_hist.as_ref().unwrap();
-        assert_eq!((h0[0], h0.iter().sum::<u32>()), (2, 2), "0 and 7 share bin 0");
+        assert_eq!(
+            (h0[0], h0.iter().sum::<u32>()),
+            (2, 2),
+            "0 and 7 share bin 0"
+        );
         let h3 = per_class[3].grey_hist.as_ref().unwrap();
         assert_eq!((h3[1], h3[GREY_BINS - 1]), (1, 2));
         assert!(per_class[1].grey_hist.is_none(), "no pixel predicted as 1");
         // A class id past the summaries (9) is left out, not a panic.
-        let all: u32 = per_class.iter().flat_map(|s| s.grey_hist.iter().flatten()).sum();
+        let all: u32 = per_class
+            .iter()
+            .flat_map(|s| s.grey_hist.iter().flatten())
+            .sum();
         assert_eq!(all, 5);
     }
 

@@ -105,10 +105,11 @@ pub fn load_overview(
         .map(|(id, _)| id)
         .collect();
     // An unlabelled tile whose proposal was corrected is labelled now: it leaves the queue.
+    let unlabelled_ids: std::collections::HashSet<i64> = unlabelled.iter().map(|r| r.id).collect();
     finished.extend(
         ws.edit_counts()?
             .into_keys()
-            .filter(|id| unlabelled.iter().any(|r| r.id == *id)),
+            .filter(|id| unlabelled_ids.contains(id)),
     );
     let by_name: HashMap<(&str, &str), i64> = unlabelled
         .iter()

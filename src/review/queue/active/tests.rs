@@ -30,10 +30,12 @@ fn touching_is_per_raw_image() {
 }
 
 fn names() -> Vec<String> {
-    ["Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na"]
-        .iter()
-        .map(|s| (*s).to_string())
-        .collect()
+    [
+        "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+    ]
+    .iter()
+    .map(|s| (*s).to_string())
+    .collect()
 }
 
 fn row(id: i64) -> ImageRow {
@@ -135,7 +137,11 @@ fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
     let q = super::super::rank(&input, Strategy::RareBoost, 2);
     assert_eq!(q[0].image_id, 2, "{q:?}");
     // Expected Fe area: model 0, grey 20 → 10 px of 256, weight 1 / 0.01 = 100.
-    assert!((q[0].score - 10.0 / 256.0 * 100.0).abs() < 1e-9, "{}", q[0].score);
+    assert!(
+        (q[0].score - 10.0 / 256.0 * 100.0).abs() < 1e-9,
+        "{}",
+        q[0].score
+    );
     assert!(q[0].reason.contains("Fe 0 px (grey 20)"), "{}", q[0].reason);
     assert!(q[1].score.abs() < 1e-12, "{}", q[1].score);
     // Without the labelled grey ranges the two tiles tie at 0.

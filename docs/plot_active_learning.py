@@ -125,7 +125,10 @@ def write_svg(path, strategies, rows):
         parts.append(f'<rect x="{x0:.1f}" y="{y(m):.1f}" width="{bw * 0.7:.1f}" height="{h - bottom - y(m):.1f}" fill="{colour}"/>')
         for j, v in enumerate(rows[s]["risk"]):
             parts.append(f'<circle cx="{x0 + bw * 0.35 + (j - 1) * 8:.1f}" cy="{y(v):.1f}" r="3" fill="black"/>')
-        parts.append(f'<text x="{x0 + bw * 0.35:.1f}" y="{h - bottom + 16}" text-anchor="middle">{s}</text>')
+        # Long names ("rare-boost (model only)") on two lines, split before the parenthesis.
+        for i, line in enumerate(s.replace(" (", "\n(").split("\n")):
+            parts.append(f'<text x="{x0 + bw * 0.35:.1f}" y="{h - bottom + 16 + 14 * i}" '
+                         f'text-anchor="middle">{line}</text>')
     parts.append("</svg>")
     open(path, "w").write("\n".join(parts) + "\n")
 

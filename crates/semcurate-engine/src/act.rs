@@ -9,8 +9,18 @@
 /// Row width multiple: the widest block a kernel computes at once (2 vectors of 16 lanes).
 pub const ALIGN_X: usize = 32;
 
-/// Most bytes of freed activation buffers one thread keeps for reuse.
-const POOL_BYTES: usize = 128 << 20;
+/// Most bytes of freed activation buffers one thread keeps for reuse: 128 MiB, or
+/// `SEMCURATE_ENGINE_POOL_MB` (0 turns the pool off).
+fn pool_bytes() -> usize {
+    static BYTES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *BYTES.get_or_init(|| {
+        std::env::var("SEMCURATE_ENGINE_POOL_MB")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(128)
+            << 20
+    })
+}
 
 thread_local! {
     /// Buffers of dropped activations, reused by the next ones on this thread: a forward
@@ -48,7 +58,7 @@ fn recycle(b: Vec<f32>) {
     POOL.with_borrow_mut(|pool| {
         pool.push(b);
         let bytes = |p: &Vec<Vec<f32>>| p.iter().map(|b| b.capacity() * 4).sum::<usize>();
-        while bytes(pool) > POOL_BYTES {
+        while bytes(pool) > pool_bytes() {
             let largest = (0..pool.len())
                 .max_by_key(|&i| pool[i].capacity())
                 .expect("pool over its cap holds a buffer");

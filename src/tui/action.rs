@@ -78,7 +78,7 @@ actions! {
     MarkReviewed => "decision: reviewed, the mask is right",
     Flag => "decision: flag, the mask needs work",
     Skip => "decision: skip for now",
-    NextStrategy => "queue strategy: next (mixed, rare-low-iou, label-suspect, uncertain)",
+    NextStrategy => "queue strategy: next (4 review, then 5 active-learning)",
     NextBin => "next scale bin",
     PrevBin => "previous scale bin",
     EdgeUp => "move the selected bin edge up",

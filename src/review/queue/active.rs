@@ -127,9 +127,12 @@ struct RarePart {
     class: usize,
     model: f64,
     grey: Option<f64>,
+    /// Its share of the score.
+    weighted: f64,
 }
 
-/// Expected rare-class share of a tile, weighted, with the classes that make it up.
+/// Expected rare-class share of a tile, weighted, with the classes that make it up (those
+/// that weigh most first).
 fn rare_score(
     u: &UnlabelledInput<'_>,
     weights: &[(usize, f64)],
@@ -153,9 +156,12 @@ fn rare_score(
                 class: c,
                 model,
                 grey: by_grey,
+                weighted: share * w,
             });
         }
     }
+    // The classes that weigh most first: a narrow queue column shows those.
+    parts.sort_by(|a, b| b.weighted.total_cmp(&a.weighted));
     (score, parts)
 }
 
@@ -216,7 +222,7 @@ pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> 
                     (
                         s,
                         format!(
-                            "expected rare-class area: {}",
+                            "rare classes: {}",
                             if names.is_empty() {
                                 "none".into()
                             } else {
@@ -258,7 +264,7 @@ pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
                 if names.is_empty() {
                     String::new()
                 } else {
-                    format!("; expected rare classes: {}", names.join(", "))
+                    format!("; rare classes: {}", names.join(", "))
                 }
             );
             let nums = numbers(&[("uncertainty", unc), ("rare_score", *r)]);

@@ -142,7 +142,7 @@ fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
         "{}",
         q[0].score
     );
-    assert!(q[0].reason.contains("Fe 0 px (grey 20)"), "{}", q[0].reason);
+    assert_eq!(q[0].reason, "rare classes: Fe 0 px (grey 20)");
     assert!(q[1].score.abs() < 1e-12, "{}", q[1].score);
     // Without the labelled grey ranges the two tiles tie at 0.
     let input = QueueInput {

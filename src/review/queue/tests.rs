@@ -1,7 +1,7 @@
 use super::*;
 use crate::dataset::item::MaskState;
 
-fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
+pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
     ImageRow {
         id,
         sample: sample.into(),
@@ -46,7 +46,7 @@ fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Ve
     rank(&input, Strategy::LabelSuspect, budget)
 }
 
-fn names() -> Vec<String> {
+pub(super) fn names() -> Vec<String> {
     [
         "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
     ]

@@ -1,7 +1,6 @@
+use super::super::tests::{names, row};
 use super::*;
-use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
-use crate::dataset::workspace::ImageRow;
 
 #[test]
 fn touching_is_per_raw_image() {
@@ -27,40 +26,6 @@ fn touching_is_per_raw_image() {
     assert!(a.touches(&b));
     assert!(!a.touches(&far));
     assert!(!a.touches(&other));
-}
-
-fn names() -> Vec<String> {
-    [
-        "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
-    ]
-    .iter()
-    .map(|s| (*s).to_string())
-    .collect()
-}
-
-fn row(id: i64) -> ImageRow {
-    ImageRow {
-        id,
-        sample: "new".into(),
-        stem: format!("new_raw-x{id}"),
-        group: "new/new_raw".into(),
-        image_path: format!("new/input-images/{id}.png"),
-        mask_path: None,
-        features_path: None,
-        image_fp: "1:1".into(),
-        mask_fp: None,
-        features_fp: None,
-        format: Some("png".into()),
-        width: Some(16),
-        height: Some(16),
-        bit_depth: Some(8),
-        pixel_size: Some(1.0),
-        pixel_size_source: None,
-        bin: Some(1),
-        mask_state: MaskState::None,
-        class_counts: None,
-        missing: false,
-    }
 }
 
 /// A 256-px hist with `bright` pixels in the top bin and the rest in bin 16.
@@ -95,7 +60,7 @@ fn class_given_grey_is_the_share_of_each_class_at_each_grey() {
 fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
     // Both tiles are predicted all pyroxene with no metal probability; tile 2 holds 20
     // metal-bright pixels. In the labelled images the top grey bin is all Fe (1).
-    let rows = [row(1), row(2)];
+    let rows = [row(1, "new", 1), row(2, "new", 1)];
     let summary = |bright| {
         let mut s = vec![ClassSummary::default(); 10];
         s[4] = ClassSummary {

@@ -800,3 +800,59 @@ fn queue_refuses_a_bad_strategy_and_a_model_without_predictions() {
     let o = run(&["--budget", "-1"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// rare-boost's reasons give the model's and the grey levels' estimate of each rare class;
+/// `--no-grey-range` leaves the grey one out and keeps the model's numbers as they were.
+#[test]
+fn rare_boost_reads_the_grey_range_unless_told_not_to() {
+    let f = as_synthesised();
+    let unlabelled = f.imgs.iter().filter(|i| i.truth.is_none()).count();
+    let with = f.queue_json(&["--strategy", "rare-boost", "--budget", "50"]);
+    let without = f.queue_json(&[
+        "--strategy",
+        "rare-boost",
+        "--budget",
+        "50",
+        "--no-grey-range",
+    ]);
+    assert_eq!(items(&with).len(), unlabelled, "{with}");
+    assert_eq!(items(&without).len(), unlabelled, "{without}");
+    // "rare classes: Fe 12 px (grey 40), Na 3 px (grey 0)" → {Fe: (12, Some(40)), ...}
+    let parts = |it: &Value| -> std::collections::BTreeMap<String, (String, Option<String>)> {
+        let r = it["reason"].as_str().unwrap();
+        let list = r
+            .strip_prefix("rare classes: ")
+            .unwrap_or_else(|| panic!("{r}"));
+        list.split(", ")
+            .filter(|p| *p != "none")
+            .map(|p| {
+                let w: Vec<&str> = p.split_whitespace().collect();
+                let grey = w.get(4).map(|g| g.trim_end_matches(')').to_string());
+                (w[0].to_string(), (w[1].to_string(), grey))
+            })
+            .collect()
+    };
+    let by_id = |q: &Value| -> std::collections::BTreeMap<i64, Value> {
+        items(q)
+            .iter()
+            .map(|it| (it["image_id"].as_i64().unwrap(), it.clone()))
+            .collect()
+    };
+    let (w, wo) = (by_id(&with), by_id(&without));
+    let mut greys = 0;
+    for (id, it) in &w {
+        let a = parts(it);
+        let b = parts(&wo[id]);
+        assert!(b.values().all(|(_, g)| g.is_none()), "{}", wo[id]);
+        for (class, (model, grey)) in &a {
+            greys += usize::from(grey.is_some());
+            if let Some((m, _)) = b.get(class) {
+                assert_eq!(
+                    m, model,
+                    "image {id} {class}: the model's estimate is the same"
+                );
+            }
+        }
+    }
+    assert!(greys > 0, "the grey estimate shows in the default: {with}");
+}

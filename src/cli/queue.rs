@@ -58,6 +58,11 @@ pub struct Args {
     /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
     pub risk_min_pixels: u64,
+    /// rare-boost and diverse: estimate rare-class areas from the model's probabilities
+    /// alone, without the grey-range estimate (worth trying when sites differ much in gain
+    /// and offset, which blurs the grey ranges; docs/ACTIVE_LEARNING.md).
+    #[arg(long)]
+    pub no_grey_range: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -81,7 +86,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         iou: args.risk_iou,
         min_pixels: args.risk_min_pixels,
     };
-    let ov = load_overview(
+    let mut ov = load_overview(
         &mut ws,
         &args.dataset.dataset,
         &schema,
@@ -95,6 +100,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             "no prediction by model {hash} ('{}') in this workspace: run `semcurate predict` first",
             show(dir)
         );
+    }
+    if args.no_grey_range {
+        ov.grey_class.clear();
     }
     let rep = &ov.report;
     let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);

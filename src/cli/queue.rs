@@ -60,7 +60,7 @@ pub struct Args {
     pub risk_min_pixels: u64,
     /// rare-boost and diverse: estimate rare-class areas from the model's probabilities
     /// alone, without the grey-range estimate (worth trying when sites differ much in gain
-    /// and offset, which blurs the grey ranges; docs/ACTIVE_LEARNING.md).
+    /// and offset, which blurs the grey ranges; measured in the docs' active-learning page).
     #[arg(long)]
     pub no_grey_range: bool,
     /// Print JSON.

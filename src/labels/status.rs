@@ -125,14 +125,20 @@ pub struct TilePos {
     pub y: u32,
 }
 
-/// A small map of the raw image `current` was cut from: one character per tile, by row and
-/// column of the tile grid: `■` the current tile, `c` corrected, `a` accepted, `·` proposed
-/// (not yet touched). With the tiles counted by status. `None` for an image not imported.
+/// A small map of the raw image `current` was cut from: one mark per tile, by row and column
+/// of the tile grid: `■` the current tile, `c` corrected, `a` accepted, `·` proposed (not yet
+/// touched). With the tiles counted by status. `None` for an image not imported.
+///
+/// A grid wider than `max_cols` or taller than `max_rows` marks is shrunk: one mark then stands
+/// for k × k tiles (said in the title): `■` the block holding the current tile, `#` every tile
+/// done (corrected or accepted), `+` some done, `·` none.
 #[allow(clippy::implicit_hasher)]
 pub fn mosaic(
     tiles: &HashMap<i64, TilePos>,
     current: i64,
     status: impl Fn(i64) -> MaskStatus,
+    max_cols: usize,
+    max_rows: usize,
 ) -> Option<(String, Vec<String>)> {
     let source = &tiles.get(&current)?.source;
     let mine: Vec<(i64, &TilePos)> = tiles
@@ -146,30 +152,55 @@ pub fn mosaic(
     xs.dedup();
     ys.sort_unstable();
     ys.dedup();
-    let mut grid = vec![vec![' '; xs.len()]; ys.len()];
+    let k = xs
+        .len()
+        .div_ceil(max_cols.max(1))
+        .max(ys.len().div_ceil(max_rows.max(1)))
+        .max(1);
+    let (cols, rows) = (xs.len().div_ceil(k), ys.len().div_ceil(k));
+    // Per block: tiles, done, whether it holds the current tile, and the one tile's mark.
+    let mut blocks = vec![vec![(0usize, 0usize, false, ' '); cols]; rows];
     let (mut corrected, mut accepted) = (0, 0);
     for (id, t) in &mine {
         let (Ok(col), Ok(row)) = (xs.binary_search(&t.x), ys.binary_search(&t.y)) else {
             continue;
         };
         let s = status(*id);
+        let done = matches!(s, MaskStatus::Corrected | MaskStatus::Accepted);
         corrected += usize::from(s == MaskStatus::Corrected);
         accepted += usize::from(s == MaskStatus::Accepted);
-        grid[row][col] = match s {
+        let b = &mut blocks[row / k][col / k];
+        b.0 += 1;
+        b.1 += usize::from(done);
+        b.2 |= *id == current;
+        b.3 = match s {
             _ if *id == current => '■',
             MaskStatus::Corrected => 'c',
             MaskStatus::Accepted => 'a',
             _ => '·',
         };
     }
+    let mark = |&(n, done, here, one): &(usize, usize, bool, char)| match (k, n) {
+        (_, 0) => ' ',
+        (1, _) => one,
+        _ if here => '■',
+        _ if done == n => '#',
+        _ if done > 0 => '+',
+        _ => '·',
+    };
+    let scale = if k > 1 {
+        format!(" (1 mark = {k}×{k} tiles)")
+    } else {
+        String::new()
+    };
     let title = format!(
-        "{source}: {} tiles, {corrected} corrected, {accepted} accepted",
+        "{source}: {} tiles, {corrected} corrected, {accepted} accepted{scale}",
         mine.len()
     );
-    let lines = grid
-        .into_iter()
+    let lines = blocks
+        .iter()
         .map(|r| {
-            let cells: Vec<String> = r.iter().map(char::to_string).collect();
+            let cells: Vec<String> = r.iter().map(|b| mark(b).to_string()).collect();
             cells.join(" ").trim_end().to_string()
         })
         .collect();
@@ -193,14 +224,66 @@ mod mosaic_tests {
             let source = if id == 9 { "other.tif" } else { "a.tif" }.to_string();
             tiles.insert(id, TilePos { source, x, y });
         }
-        let (title, lines) = mosaic(&tiles, 1, |id| match id {
-            2 => MaskStatus::Corrected,
-            4 => MaskStatus::Accepted,
-            _ => MaskStatus::None,
-        })
+        let (title, lines) = mosaic(
+            &tiles,
+            1,
+            |id| match id {
+                2 => MaskStatus::Corrected,
+                4 => MaskStatus::Accepted,
+                _ => MaskStatus::None,
+            },
+            10,
+            10,
+        )
         .unwrap();
         assert_eq!(title, "a.tif: 4 tiles, 1 corrected, 1 accepted");
         assert_eq!(lines, vec!["■ c", "· a"]);
-        assert!(mosaic(&tiles, 77, |_| MaskStatus::None).is_none());
+        assert!(mosaic(&tiles, 77, |_| MaskStatus::None, 10, 10).is_none());
+    }
+
+    #[test]
+    fn a_large_grid_is_shrunk_to_fit() {
+        // A 16k-px mosaic: 73 × 73 tiles of 256 px every 224 px; the panel has room for 14
+        // marks across and 12 down, so one mark stands for 7 × 7 tiles (11 × 11 marks).
+        let mut tiles = HashMap::new();
+        let mut id = 0;
+        for y in 0..73u32 {
+            for x in 0..73u32 {
+                id += 1;
+                let source = "big.tif".to_string();
+                tiles.insert(
+                    id,
+                    TilePos {
+                        source,
+                        x: x * 224,
+                        y: y * 224,
+                    },
+                );
+            }
+        }
+        // The current tile is the last; the first 6 × 6 block is all corrected, tile 2 of
+        // the next block accepted.
+        let done = |id: i64| {
+            let (x, y) = ((id - 1) % 73, (id - 1) / 73);
+            if x < 6 && y < 6 {
+                MaskStatus::Corrected
+            } else if x == 7 && y == 0 {
+                MaskStatus::Accepted
+            } else {
+                MaskStatus::None
+            }
+        };
+        let (title, lines) = mosaic(&tiles, id, done, 14, 12).unwrap();
+        assert_eq!(
+            title,
+            "big.tif: 5329 tiles, 36 corrected, 1 accepted (1 mark = 7×7 tiles)"
+        );
+        assert_eq!(lines.len(), 11);
+        assert!(
+            lines.iter().all(|l| l.chars().count() < 2 * 14),
+            "{lines:?}"
+        );
+        assert!(lines[0].starts_with("+ + ·"), "{}", lines[0]);
+        assert!(lines[10].ends_with('■'), "{}", lines[10]);
     }
 }

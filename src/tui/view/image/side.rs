@@ -14,7 +14,7 @@ use super::super::{block, fmt_opt};
 pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     // Most needed first: on a short terminal the bottom of the panel is cut.
-    let mut lines = facts(app, c);
+    let mut lines = facts(app, c, area.width);
     lines.extend(editor_lines(app, c));
     lines.extend(cursor_lines(app, c));
     lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
@@ -42,7 +42,10 @@ pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
-fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
+/// Rows the raw-image map may take in the panel; a larger grid is shrunk to fit.
+const MOSAIC_ROWS: usize = 12;
+
+fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
     let t = &app.theme;
     let r = &c.row;
     let size = c.size().map_or("?".into(), |(w, h)| {
@@ -92,7 +95,9 @@ fn facts<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             labels.status(row, app.marks.reviews.get(&id))
         })
     };
-    if let Some((title, map)) = mosaic(&app.marks.tiles, r.id, status_of) {
+    // Marks are 2 columns apart, after the borders and a 2-column indent.
+    let cols = usize::from(width).saturating_sub(4).div_ceil(2);
+    if let Some((title, map)) = mosaic(&app.marks.tiles, r.id, status_of, cols, MOSAIC_ROWS) {
         lines.push(Line::styled(title, t.dim()));
         lines.extend(
             map.into_iter()

@@ -122,6 +122,66 @@ pub fn tile_prefix(sample: &str, stem: &str) -> String {
     }
 }
 
+/// Looks at earlier imports of the same file (by content): whether to import it now.
+///
+/// - Into this sample with its tiles there: nothing to add.
+/// - Into another sample with its tiles there: refused, since one raw image in two samples
+///   would put neighbouring tiles in two split groups (train and test).
+/// - Its tiles all deleted since: the old record is forgotten and the file imported again.
+fn check_earlier_imports(
+    ws: &mut Workspace,
+    opts: &ImportOptions,
+    fp: &str,
+    r: &mut FileReport,
+) -> Result<bool, String> {
+    let err = |e: crate::dataset::workspace::WorkspaceError| e.to_string();
+    for (id, prev, stems) in ws.imports_of_file(fp).map_err(err)? {
+        let images = opts.root.join(&prev.sample).join("input-images");
+        let present = stems
+            .iter()
+            .filter(|s| images.join(format!("{s}.png")).exists())
+            .count();
+        if present == 0 && !stems.is_empty() {
+            ws.forget_import(id).map_err(err)?;
+            r.notes.push(format!(
+                "the {} tiles imported before into '{}' are gone: imported again",
+                stems.len(),
+                prev.sample
+            ));
+            continue;
+        }
+        if prev.sample != opts.sample && stems.is_empty() {
+            continue; // nothing of it there (all blank): no split group to share
+        }
+        if prev.sample != opts.sample {
+            return Err(format!(
+                "already imported into sample '{}' from '{}' ({present} tiles there): the same \
+                 raw image in two samples would put its tiles in two split groups, so one \
+                 region could be in both train and test; delete that sample's tiles first to \
+                 move it",
+                prev.sample, prev.path
+            ));
+        }
+        r.already_imported = true;
+        let missing = stems.len() - present;
+        r.notes.push(if missing == 0 {
+            format!(
+                "imported before from '{}' ({} tiles): nothing added",
+                prev.path, prev.tiles
+            )
+        } else {
+            format!(
+                "imported before from '{}': {present} of its {} tiles are there, {missing} \
+                 deleted; nothing added (delete the rest to import it again)",
+                prev.path,
+                stems.len()
+            )
+        });
+        return Ok(false);
+    }
+    Ok(true)
+}
+
 /// Imports one raw file.
 pub fn import_file(ws: &mut Workspace, opts: &ImportOptions, path: &Path) -> FileReport {
     let mut r = FileReport {
@@ -141,12 +201,7 @@ fn import_into(
     r: &mut FileReport,
 ) -> Result<(), String> {
     let fp = file_fingerprint(path)?;
-    if let Some(prev) = ws.import_of(&fp, &opts.sample).map_err(|e| e.to_string())? {
-        r.already_imported = true;
-        r.notes.push(format!(
-            "imported before from '{}' ({} tiles): nothing added",
-            prev.path, prev.tiles
-        ));
+    if !check_earlier_imports(ws, opts, &fp, r)? {
         return Ok(());
     }
     let decoded = decode_file(path, DecodeLimits::default()).map_err(|e| e.to_string())?;
@@ -312,13 +367,14 @@ fn add_file(path: &Path, bytes: &[u8]) -> Result<bool, String> {
 
 /// SHA-256 of a file's bytes, streamed, 16 hex digits.
 fn file_fingerprint(path: &Path) -> Result<String, String> {
-    let mut f = fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The report names the file already: the error says what went wrong with it.
+    let mut f = fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
         let n = f
             .read(&mut buf)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+            .map_err(|e| format!("cannot read it: {e}"))?;
         if n == 0 {
             break;
         }

@@ -79,3 +79,86 @@ fn import_only_adds_files_and_nothing_twice() {
     );
     assert_eq!(common::read_grey(&tile).2, tp);
 }
+
+/// One raw image never lands in two samples (its tiles would be two split groups, so one
+/// region could be in train and test); a file whose tiles were deleted is imported again.
+#[test]
+fn one_raw_image_one_sample_and_deleted_tiles_come_back() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("d");
+    synth_small(&root);
+    let raw = t.path().join("raw");
+    let (w, h) = (300u32, 260u32);
+    let px: Vec<u8> = (0..w * h)
+        .map(|i| (((i % w) / 3 + (i / w) / 4) % 180) as u8 + 30)
+        .collect();
+    write_grey(&raw.join("scan.png"), w, h, &px);
+    let import = |sample: &str| {
+        let o = semcurate()
+            .args([
+                "import",
+                "--json",
+                "--quiet",
+                "--pixel-size",
+                "0.5",
+                "--sample",
+            ])
+            .arg(sample)
+            .arg("--into")
+            .arg(&root)
+            .arg(raw.join("scan.png"))
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code().unwrap(), v[0].clone())
+    };
+    let (code, v) = import("15555");
+    assert_eq!((code, v["tiles"].as_u64()), (0, Some(4)), "{v}");
+    // Into another sample: refused, nothing written there.
+    let (code, v) = import("15556");
+    assert_eq!(code, 1, "{v}");
+    let e = v["error"].as_str().unwrap();
+    assert!(
+        e.contains("already imported into sample '15555'") && e.contains("4 tiles there"),
+        "{e}"
+    );
+    assert!(!root.join("15556").exists());
+    // Its tiles deleted by hand: imported again, into the same or another sample.
+    fs::remove_dir_all(root.join("15555")).unwrap();
+    let (code, v) = import("15556");
+    assert_eq!((code, v["tiles"].as_u64()), (0, Some(4)), "{v}");
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("the 4 tiles imported before into '15555' are gone"),
+        "{v}"
+    );
+    assert_eq!(
+        fs::read_dir(root.join("15556/input-images"))
+            .unwrap()
+            .count(),
+        4
+    );
+    // One of them deleted: still imported, with the count said.
+    let first = fs::read_dir(root.join("15556/input-images"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::remove_file(first).unwrap();
+    let (code, v) = import("15556");
+    assert_eq!(
+        (code, v["already_imported"].as_bool()),
+        (0, Some(true)),
+        "{v}"
+    );
+    assert!(
+        v["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("3 of its 4 tiles are there"),
+        "{v}"
+    );
+}

@@ -856,3 +856,24 @@ fn rare_boost_reads_the_grey_range_unless_told_not_to() {
     }
     assert!(greys > 0, "the grey estimate shows in the default: {with}");
 }
+
+/// An empty list says why and what to do: MC disagreement needs `predict --mc-dropout K`.
+#[test]
+fn an_empty_queue_says_what_to_run() {
+    let f = as_synthesised();
+    let o = f
+        .queue(&["--strategy", "mc-disagreement"])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("(nothing to list: no Monte-Carlo disagreement stored: run `semcurate predict --mc-dropout 8`"),
+        "{out}"
+    );
+    let o = f
+        .queue(&["--strategy", "diverse", "--budget", "0"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stdout).contains("(--budget 0: nothing asked for)"));
+}

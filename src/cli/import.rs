@@ -86,6 +86,13 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             args.sample
         );
     }
+    if !args.into.exists() {
+        // Starting a dataset from raw images is allowed; said, so a mistyped path is seen.
+        eprintln!(
+            "note: '{}' does not exist: creating a new dataset there",
+            show(&args.into)
+        );
+    }
     std::fs::create_dir_all(&args.into)
         .map_err(|e| anyhow::anyhow!("cannot create dataset folder '{}': {e}", show(&args.into)))?;
     let dataset = DatasetArgs {
@@ -125,7 +132,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&reports)?);
     } else {
         println!(
-            "{added} tiles added to {}/{}",
+            "{added} {} added to {}/{}",
+            if added == 1 { "tile" } else { "tiles" },
             show(&args.into),
             args.sample
         );

@@ -160,7 +160,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         }
         anstream::println!("{}", t.render(0));
         if items.is_empty() {
-            println!("(nothing to list with this strategy)");
+            if args.budget == 0 {
+                println!("(--budget 0: nothing asked for)");
+            } else {
+                println!("(nothing to list: {})", strategy.empty_hint());
+            }
         }
     }
     Ok(Outcome::Clean)

@@ -64,6 +64,23 @@ impl Strategy {
             _ => None,
         }
     }
+
+    /// Why the strategy may list nothing, and what to do about it.
+    pub fn empty_hint(self) -> &'static str {
+        match self {
+            Self::McDisagreement => {
+                "no Monte-Carlo disagreement stored: run `semcurate predict --mc-dropout 8` (or \
+                 another K) first"
+            }
+            Self::Margin | Self::Entropy | Self::RareBoost | Self::Diverse => {
+                "no unlabelled image with a current prediction: import or add images, then \
+                 predict"
+            }
+            Self::RareLowIou => "no labelled image where an at-risk class has a low IoU",
+            Self::LabelSuspect => "no confident disagreement between a mask and its prediction",
+            Self::Uncertain | Self::Mixed => "no image with a current prediction to rank",
+        }
+    }
 }
 
 /// One ranked image.

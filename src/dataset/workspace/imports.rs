@@ -70,6 +70,45 @@ impl Workspace {
             .optional()?)
     }
 
+    /// Every import of the file with fingerprint `fp`, into any sample, with its row id and
+    /// the stems of its tiles.
+    pub fn imports_of_file(
+        &self,
+        fp: &str,
+    ) -> Result<Vec<(i64, ImportSource, Vec<String>)>, WorkspaceError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, sample FROM import_sources WHERE source_fp = ?1")?;
+        let found: Vec<(i64, String)> = stmt
+            .query_map([fp], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut out = Vec::new();
+        for (id, sample) in found {
+            let Some(source) = self.import_of(fp, &sample)? else {
+                continue;
+            };
+            let mut tiles = self.conn.prepare_cached(
+                "SELECT stem FROM import_tiles WHERE source_id = ?1 ORDER BY stem",
+            )?;
+            let stems = tiles
+                .query_map([id], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            out.push((id, source, stems));
+        }
+        Ok(out)
+    }
+
+    /// Forgets an import (by row id) and its tiles, after their files were deleted.
+    pub fn forget_import(&mut self, id: i64) -> Result<(), WorkspaceError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute("DELETE FROM import_tiles WHERE source_id = ?1", [id])?;
+        tx.execute("DELETE FROM import_sources WHERE id = ?1", [id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Records an imported file and its tiles in one transaction.
     pub fn record_import(
         &mut self,

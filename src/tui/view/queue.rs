@@ -24,8 +24,12 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
     if q.items.is_empty() {
         let why = if app.overview.is_none() {
             "the queue needs stored predictions: loading, or press P to predict the dataset"
+                .to_string()
         } else {
-            "nothing to list with this strategy (S switches strategy)"
+            format!(
+                "nothing to list: {} (S switches strategy)",
+                app.queue.strategy().empty_hint()
+            )
         };
         Paragraph::new(why)
             .style(t.dim())

@@ -159,6 +159,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             ]);
         }
         anstream::println!("{}", t.render(0));
+        if matches!(strategy, Strategy::RareBoost | Strategy::Diverse) && !items.is_empty() {
+            println!(
+                "rare classes: the model's expected pixels, (grey N) the grey levels' estimate; \
+                 the score uses their mean (docs/QUEUE.md)"
+            );
+        }
         if items.is_empty() {
             if args.budget == 0 {
                 println!("(--budget 0: nothing asked for)");

@@ -322,9 +322,18 @@ pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
                 })
                 .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
             let Some((k, _)) = best else { break };
-            let (it, i) = pool.remove(k);
+            let (mut it, i) = pool.remove(k);
             *per_region.entry(region_key(i)).or_default() += 1;
-            *per_stratum.entry((it.sample.clone(), it.bin)).or_default() += 1;
+            let before = per_stratum.entry((it.sample.clone(), it.bin)).or_default();
+            if *before > 0 {
+                // Why a lower score can rank above this one, first so a narrow column shows it.
+                it.reason = format!(
+                    "ranked at ×{:.2} ({before} picked before from its sample and bin); {}",
+                    0.7f64.powi(*before),
+                    it.reason
+                );
+            }
+            *before += 1;
             picked.push((it, i));
         }
     }

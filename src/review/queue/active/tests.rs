@@ -117,3 +117,51 @@ fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
     let q = super::super::rank(&input, Strategy::RareBoost, 2);
     assert!(q.iter().all(|i| i.score.abs() < 1e-12), "{q:?}");
 }
+
+#[test]
+fn diverse_says_when_a_pick_was_ranked_down_for_its_stratum() {
+    // Three tiles: two of sample "a" bin 1 (entropy 0.9, 0.8), one of "b" (0.7). The second
+    // "a" tile scores 0.8 × 0.7 = 0.56 after the first, below "b", and says why.
+    let rows = [row(1, "a", 1), row(2, "a", 1), row(3, "b", 1)];
+    let summary = |e: f32| {
+        vec![ClassSummary {
+            pixels: 256,
+            mean_margin: Some(0.5),
+            mean_entropy: Some(e),
+            ..ClassSummary::default()
+        }]
+    };
+    let sums = [summary(0.9), summary(0.8), summary(0.7)];
+    let unl: Vec<UnlabelledInput<'_>> = rows
+        .iter()
+        .zip(&sums)
+        .map(|(row, s)| UnlabelledInput {
+            row,
+            mean_margin: 0.5,
+            region: None,
+            per_class: s,
+        })
+        .collect();
+    let names = names();
+    let input = QueueInput {
+        labelled: &[],
+        unlabelled: &unl,
+        at_risk: &[],
+        class_names: &names,
+        class_share: &[],
+        grey_class: &[],
+        risk_iou: 0.5,
+    };
+    let q = super::super::rank(&input, Strategy::Diverse, 3);
+    let ids: Vec<i64> = q.iter().map(|i| i.image_id).collect();
+    assert_eq!(ids, vec![1, 3, 2]);
+    assert_eq!(q[0].reason, "uncertainty 0.900");
+    assert_eq!(
+        q[2].reason,
+        "ranked at ×0.70 (1 picked before from its sample and bin); uncertainty 0.800"
+    );
+    assert!(
+        (q[2].score - 0.8).abs() < 1e-6,
+        "the score itself is not scaled"
+    );
+}

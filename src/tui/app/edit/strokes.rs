@@ -25,6 +25,7 @@ impl App {
             );
             return None;
         }
+        let mut from_proposal = false;
         if let std::collections::hash_map::Entry::Vacant(e) = self.edit.sessions.entry(id) {
             let (w, h) = c.size()?;
             let model = c.prediction().map(|p| p.model.clone());
@@ -33,9 +34,14 @@ impl App {
                 (None, Some(p)) => p.classes.clone(),
                 (None, None) => return None,
             };
+            from_proposal = c.mask.is_none();
             let base = base_for(&c.row, model.as_deref(), &current_user())?;
             e.insert(EditSession::new(w, h, base_classes));
             self.edit.bases.insert(id, base);
+        }
+        if from_proposal {
+            // The class table counted no mask until now: the proposal is the mask being made.
+            self.recompute();
         }
         self.edit.sessions.get_mut(&id)
     }

@@ -313,3 +313,35 @@ fn a_mouse_drag_paints_one_stroke_ended_by_the_release() {
     let m = shown(&a);
     assert!((1..=6).all(|x| m[8 + x] == 2), "{m:?}");
 }
+
+#[test]
+fn editing_an_unlabelled_image_counts_the_proposal_as_its_mask() {
+    // Image 1 shown without a mask (an unlabelled tile), with the proposal (top half 5,
+    // bottom half 4): after one brush stamp the class table counts the mask being made.
+    let mut a = app();
+    let cmds = a.startup();
+    let (id, generation) = load_of(&cmds).unwrap();
+    let pred: Vec<u8> = (0..W * H)
+        .map(|i| if i / W < H / 2 { 5 } else { 4 })
+        .collect();
+    a.handle(Event::Loaded {
+        id,
+        generation,
+        result: Ok(Loaded {
+            image: grey(),
+            mask: None,
+            mask_error: None,
+            prediction: Some(prediction(1, pred)),
+            edits: None,
+        }),
+    });
+    assert_eq!(a.current.as_ref().unwrap().stats[5].truth_px, 0);
+    press(&mut a, "2 i 3 space");
+    let stats = &a.current.as_ref().unwrap().stats;
+    assert_eq!(stats[3].truth_px, 21, "the stamp");
+    assert_eq!(
+        stats[4].truth_px + stats[5].truth_px,
+        64 - 21,
+        "the rest is the proposal's"
+    );
+}

@@ -111,6 +111,11 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
             "mask not loaded (the image is unreadable)",
             t.warn(),
         ));
+    } else if c.mask.is_none() && app.edit.sessions.contains_key(&r.id) {
+        lines.push(Line::styled(
+            "unlabelled: its mask is being made from the proposal",
+            t.ok(),
+        ));
     } else if c.mask.is_none() {
         lines.push(Line::styled("unlabelled (no mask)", t.dim()));
     }

@@ -1,6 +1,6 @@
 //! Raw microscope files imported into the dataset and the tiles cut from them.
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Workspace, WorkspaceError};
 
@@ -37,59 +37,48 @@ pub struct ImportTile {
     pub height: u32,
 }
 
-impl Workspace {
-    /// The import of the file with fingerprint `fp` into `sample`, if it was imported.
-    pub fn import_of(
-        &self,
-        fp: &str,
-        sample: &str,
-    ) -> Result<Option<ImportSource>, WorkspaceError> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT source_fp, sample, path, width, height, crop_rows, crop_source, pixel_size,
-                    pixel_size_source, tiles, blank, user, at
-             FROM import_sources WHERE source_fp = ?1 AND sample = ?2",
-        )?;
-        Ok(stmt
-            .query_row(params![fp, sample], |r| {
-                Ok(ImportSource {
-                    source_fp: r.get(0)?,
-                    sample: r.get(1)?,
-                    path: r.get(2)?,
-                    width: r.get(3)?,
-                    height: r.get(4)?,
-                    crop_rows: r.get(5)?,
-                    crop_source: r.get(6)?,
-                    pixel_size: r.get(7)?,
-                    pixel_size_source: r.get(8)?,
-                    tiles: r.get(9)?,
-                    blank: r.get(10)?,
-                    user: r.get(11)?,
-                    at: r.get(12)?,
-                })
-            })
-            .optional()?)
-    }
+/// The columns of an [`ImportSource`], in the order [`source_of`] reads them.
+const SOURCE_COLUMNS: &str = "source_fp, sample, path, width, height, crop_rows, crop_source, \
+     pixel_size, pixel_size_source, tiles, blank, user, at";
+const SOURCE_COLUMN_COUNT: usize = 13;
 
+/// An [`ImportSource`] from a row that starts with [`SOURCE_COLUMNS`].
+fn source_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImportSource> {
+    Ok(ImportSource {
+        source_fp: r.get(0)?,
+        sample: r.get(1)?,
+        path: r.get(2)?,
+        width: r.get(3)?,
+        height: r.get(4)?,
+        crop_rows: r.get(5)?,
+        crop_source: r.get(6)?,
+        pixel_size: r.get(7)?,
+        pixel_size_source: r.get(8)?,
+        tiles: r.get(9)?,
+        blank: r.get(10)?,
+        user: r.get(11)?,
+        at: r.get(12)?,
+    })
+}
+
+impl Workspace {
     /// Every import of the file with fingerprint `fp`, into any sample, with its row id and
     /// the stems of its tiles.
     pub fn imports_of_file(
         &self,
         fp: &str,
     ) -> Result<Vec<(i64, ImportSource, Vec<String>)>, WorkspaceError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, sample FROM import_sources WHERE source_fp = ?1")?;
-        let found: Vec<(i64, String)> = stmt
-            .query_map([fp], |r| Ok((r.get(0)?, r.get(1)?)))?
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SOURCE_COLUMNS}, id FROM import_sources WHERE source_fp = ?1"
+        ))?;
+        let found: Vec<(ImportSource, i64)> = stmt
+            .query_map([fp], |r| Ok((source_of(r)?, r.get(SOURCE_COLUMN_COUNT)?)))?
             .collect::<Result<_, _>>()?;
+        let mut tiles = self
+            .conn
+            .prepare_cached("SELECT stem FROM import_tiles WHERE source_id = ?1 ORDER BY stem")?;
         let mut out = Vec::new();
-        for (id, sample) in found {
-            let Some(source) = self.import_of(fp, &sample)? else {
-                continue;
-            };
-            let mut tiles = self.conn.prepare_cached(
-                "SELECT stem FROM import_tiles WHERE source_id = ?1 ORDER BY stem",
-            )?;
+        for (source, id) in found {
             let stems = tiles
                 .query_map([id], |r| r.get(0))?
                 .collect::<Result<_, _>>()?;

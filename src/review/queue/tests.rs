@@ -46,6 +46,23 @@ fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Ve
     rank(&input, Strategy::LabelSuspect, budget)
 }
 
+/// Unlabelled inputs of `rows` with their summaries, all with mean margin `margin`.
+pub(super) fn unlabelled<'a>(
+    rows: &'a [ImageRow],
+    sums: &'a [Vec<ClassSummary>],
+    margin: f64,
+) -> Vec<UnlabelledInput<'a>> {
+    rows.iter()
+        .zip(sums)
+        .map(|(row, s)| UnlabelledInput {
+            row,
+            mean_margin: margin,
+            region: None,
+            per_class: s,
+        })
+        .collect()
+}
+
 pub(super) fn names() -> Vec<String> {
     [
         "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
@@ -268,16 +285,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         v
     };
     let sums = [with(100), with(99)];
-    let unl: Vec<UnlabelledInput<'_>> = rows
-        .iter()
-        .zip(&sums)
-        .map(|(row, s)| UnlabelledInput {
-            row,
-            mean_margin: 0.6,
-            region: None,
-            per_class: s,
-        })
-        .collect();
+    let unl = unlabelled(&rows, &sums, 0.6);
     let names = names();
     let input = QueueInput {
         labelled: &[],

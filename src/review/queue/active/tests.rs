@@ -1,4 +1,4 @@
-use super::super::tests::{names, row};
+use super::super::tests::{names, row, unlabelled};
 use super::*;
 use crate::dataset::prediction::ClassSummary;
 
@@ -74,16 +74,7 @@ fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
         s
     };
     let sums = [summary(0), summary(20)];
-    let unl: Vec<UnlabelledInput<'_>> = rows
-        .iter()
-        .zip(&sums)
-        .map(|(row, s)| UnlabelledInput {
-            row,
-            mean_margin: 0.5,
-            region: None,
-            per_class: s,
-        })
-        .collect();
+    let unl = unlabelled(&rows, &sums, 0.5);
     let mut grey_class = vec![vec![0.0; GREY_BINS]; 10];
     grey_class[1][GREY_BINS - 1] = 1.0;
     grey_class[4][16] = 1.0;
@@ -132,16 +123,7 @@ fn diverse_says_when_a_pick_was_ranked_down_for_its_stratum() {
         }]
     };
     let sums = [summary(0.9), summary(0.8), summary(0.7)];
-    let unl: Vec<UnlabelledInput<'_>> = rows
-        .iter()
-        .zip(&sums)
-        .map(|(row, s)| UnlabelledInput {
-            row,
-            mean_margin: 0.5,
-            region: None,
-            per_class: s,
-        })
-        .collect();
+    let unl = unlabelled(&rows, &sums, 0.5);
     let names = names();
     let input = QueueInput {
         labelled: &[],

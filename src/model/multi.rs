@@ -27,6 +27,46 @@ pub enum ModelError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "'{file}' is missing from the model folder '{dir}': it holds the U-Net of bin {bin} ({range}), which config.json lists as trained; pass --model with the folder that has it, or train (`semcurate train`) or convert (`semcurate convert-weights`) the model again"
+    )]
+    MissingWeights {
+        dir: PathBuf,
+        file: String,
+        bin: usize,
+        /// The bin's pixel sizes, e.g. `> 1 µm/px`.
+        range: String,
+    },
+    #[error("cannot read model file '{path}': {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl ModelError {
+    /// The weights of trained bin `bin` of the model in `dir` are not there.
+    fn missing_weights(dir: &Path, config: &ModelConfig, bin: usize) -> Self {
+        let path = ModelConfig::weights_file(dir, bin);
+        Self::MissingWeights {
+            dir: dir.to_path_buf(),
+            file: path
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            bin,
+            range: config.bins.label(bin),
+        }
+    }
+}
+
+/// The weights file of trained bin `bin`, or why it is not there.
+fn weights_of(dir: &Path, config: &ModelConfig, bin: usize) -> Result<PathBuf, ModelError> {
+    let path = ModelConfig::weights_file(dir, bin);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(ModelError::missing_weights(dir, config, bin))
+    }
 }
 
 /// Whether plain inference on `device` runs on semcurate's CPU engine instead of burn: on
@@ -91,11 +131,7 @@ impl MultiUNet {
         let mut nets = Vec::with_capacity(config.trained.len());
         for (k, &trained) in config.trained.iter().enumerate() {
             nets.push(if trained {
-                Some(load_net(
-                    &config,
-                    &ModelConfig::weights_file(dir, k),
-                    device,
-                )?)
+                Some(load_net(&config, &weights_of(dir, &config, k)?, device)?)
             } else {
                 None
             });
@@ -157,11 +193,6 @@ fn load_net(cfg: &ModelConfig, path: &Path, device: &Device) -> Result<UNet, Mod
         path: path.to_path_buf(),
         message,
     };
-    if !path.is_file() {
-        return Err(fail(
-            "file is missing; the model folder is incomplete".into(),
-        ));
-    }
     let mut net = cfg.unet.init(device);
     let mut store = SafetensorsStore::from_file(path);
     let result = net.load_from(&mut store).map_err(|e| fail(e.to_string()))?;
@@ -226,7 +257,7 @@ pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
     let config = ModelConfig::load(dir)?;
     let mut h = Sha256::new();
     let mut add = |p: &Path| -> Result<(), ModelError> {
-        let bytes = std::fs::read(p).map_err(|source| ModelError::Io {
+        let bytes = std::fs::read(p).map_err(|source| ModelError::Read {
             path: p.to_path_buf(),
             source,
         })?;
@@ -237,7 +268,7 @@ pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
     add(&dir.join(super::config::CONFIG_FILE))?;
     for (k, &t) in config.trained.iter().enumerate() {
         if t {
-            add(&ModelConfig::weights_file(dir, k))?;
+            add(&weights_of(dir, &config, k)?)?;
         }
     }
     Ok(crate::hashing::short_hex(h))

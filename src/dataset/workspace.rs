@@ -112,7 +112,9 @@ impl Workspace {
     /// Opens or creates `dir/index.sqlite` with `journal`: the folder and file take the
     /// parent folder's group access (see `perms`), and an error of permissions says so.
     fn open_with(dir: &Path, journal: Journal) -> Result<Self, WorkspaceError> {
-        Self::open_unmapped(dir, journal).map_err(|e| WorkspaceError::not_writable(dir, e))
+        Self::open_unmapped(dir, journal).map_err(|e| {
+            WorkspaceError::damaged(&dir.join(DB_FILE), WorkspaceError::not_writable(dir, e))
+        })
     }
 
     fn open_unmapped(dir: &Path, journal: Journal) -> Result<Self, WorkspaceError> {

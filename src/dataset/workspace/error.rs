@@ -33,6 +33,16 @@ pub enum WorkspaceError {
         "the disk holding the workspace is full ({0}): free some space, or pass --workspace DIR on another disk; the work committed so far is kept"
     )]
     Full(String),
+    #[error(
+        "the workspace database '{path}' is damaged ({reason}): a workspace holds only what semcurate derived from the dataset, plus your corrections and review decisions; move the folder '{}' aside (keep it: the corrections in it would be lost otherwise) and run `semcurate index` on the dataset again to make a new one",
+        .path.parent().unwrap_or(path).display()
+    )]
+    Damaged { path: PathBuf, reason: String },
+    /// [`Self::Damaged`] found by a query, where the file is not known.
+    #[error(
+        "the workspace database is damaged ({0}): a workspace holds only what semcurate derived from the dataset, plus your corrections and review decisions; move the workspace folder ('.semcurate' in the dataset, or your --workspace DIR) aside (keep it: the corrections in it would be lost otherwise) and run `semcurate index` on the dataset again to make a new one"
+    )]
+    DamagedHere(String),
     #[error("workspace database error: {0}")]
     Sql(rusqlite::Error),
     #[error("workspace value '{key}' is corrupt: {message}")]
@@ -69,8 +79,43 @@ impl WorkspaceError {
     }
 }
 
+impl WorkspaceError {
+    /// An error of opening the database file `path` that comes from the file being damaged
+    /// (not a database, or a malformed one), said so with what to do.
+    pub(super) fn damaged(path: &Path, e: Self) -> Self {
+        let reason = match &e {
+            Self::Open { source, .. } | Self::Sql(source) => damage(source),
+            Self::DamagedHere(reason) => Some(reason.clone()),
+            _ => None,
+        };
+        match reason {
+            Some(reason) => Self::Damaged {
+                path: path.to_path_buf(),
+                reason,
+            },
+            None => e,
+        }
+    }
+}
+
+/// SQLite's words for a damaged database file, when that is what `e` says.
+fn damage(e: &rusqlite::Error) -> Option<String> {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e {
+        rusqlite::Error::SqliteFailure(f, msg)
+            if matches!(f.code, DatabaseCorrupt | NotADatabase) =>
+        {
+            Some(msg.clone().unwrap_or_else(|| f.to_string()))
+        }
+        _ => None,
+    }
+}
+
 impl From<rusqlite::Error> for WorkspaceError {
     fn from(e: rusqlite::Error) -> Self {
+        if let Some(reason) = damage(&e) {
+            return Self::DamagedHere(reason);
+        }
         match &e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
                 Self::Full(e.to_string())

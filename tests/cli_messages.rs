@@ -105,3 +105,55 @@ fn a_damaged_workspace_says_which_file_and_how_to_start_again() {
         }
     }
 }
+
+/// The queue calls an image whose mask is there but unusable what it is, and counts it apart
+/// from the unlabelled ones.
+#[test]
+fn the_queue_calls_an_invalid_mask_so_and_counts_it_apart() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model) = (t.path().join("d"), t.path().join("m"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 3, 1.0);
+    let bad = root.join("10003/output-images/10003_s01-t02.png");
+    common::write_grey(&bad, 48, 48, &[200; 48 * 48]);
+    common::predict(&root, &model, None);
+    let queue = |json: bool| {
+        let mut cmd = semcurate();
+        cmd.args(["queue", "--quiet", "--strategy", "uncertain", "--model"])
+            .arg(&model)
+            .arg(&root);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd
+    };
+    let q = common::json_of(&mut queue(true));
+    assert_eq!(
+        (q["unlabelled"].as_u64(), q["mask_invalid"].as_u64()),
+        (Some(2), Some(1))
+    );
+    let items = q["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{q}");
+    for it in items {
+        let reason = it["reason"].as_str().unwrap();
+        if it["stem"] == "10003_s01-t02" {
+            let problem = it["mask_problem"].as_str().unwrap();
+            assert!(problem.contains("200"), "{problem}");
+            assert!(
+                reason.starts_with(&format!("mask invalid: {problem}; mean margin")),
+                "{reason}"
+            );
+        } else {
+            assert!(it.get("mask_problem").is_none(), "{it}");
+            assert!(reason.starts_with("unlabelled; mean margin"), "{reason}");
+        }
+    }
+    let o = queue(false).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("without a usable mask: 2 unlabelled, 1 with an invalid mask"),
+        "{text}"
+    );
+    assert!(text.contains("mask invalid: "), "{text}");
+}

@@ -74,6 +74,10 @@ struct QueueJson<'a> {
     strategy: &'a str,
     at_risk: Vec<&'a str>,
     underrepresented: Vec<&'a str>,
+    /// Present images with no mask.
+    unlabelled: usize,
+    /// Present images whose mask file cannot be used.
+    mask_invalid: usize,
     items: &'a [QueueItem],
 }
 
@@ -107,6 +111,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let rep = &ov.report;
     let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
     let items = ov.queue(&schema, strategy, args.budget);
+    let (unlabelled, mask_invalid) = ov.without_mask();
     if args.json {
         let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
         println!(
@@ -120,6 +125,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     .iter()
                     .map(|u| u.short.as_str())
                     .collect(),
+                unlabelled,
+                mask_invalid,
                 items: &items
             })?
         );
@@ -165,6 +172,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                  the score uses their mean (docs/QUEUE.md)"
             );
         }
+        print_without_mask(unlabelled, mask_invalid);
         if items.is_empty() {
             if args.budget == 0 {
                 println!("(--budget 0: nothing asked for)");
@@ -174,4 +182,18 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// How many images have no usable mask, the invalid masks counted apart from the unlabelled.
+fn print_without_mask(unlabelled: usize, mask_invalid: usize) {
+    if unlabelled + mask_invalid == 0 {
+        return;
+    }
+    print!("without a usable mask: {unlabelled} unlabelled, {mask_invalid} with an invalid mask");
+    if mask_invalid > 0 {
+        print!(
+            " (listed as 'mask invalid'; `semcurate index` lists their problems: fix or remove those masks)"
+        );
+    }
+    println!();
 }

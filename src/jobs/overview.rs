@@ -7,6 +7,7 @@ use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
+use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::problems::Problem;
 use crate::dataset::schema::ClassSchema;
@@ -25,8 +26,10 @@ pub struct Overview {
     pub model: String,
     /// Labelled images with a current prediction, and their summaries.
     pub audits: Vec<(ImageRow, ImageAudit)>,
-    /// Present rows that are not labelled.
+    /// Present rows that are not labelled: no mask, or a mask that cannot be used.
     pub unlabelled: Vec<ImageRow>,
+    /// Why the mask cannot be used, for the rows of `unlabelled` that have a mask file.
+    pub mask_problems: HashMap<i64, String>,
     /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
     pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
     pub report: AuditReport,
@@ -162,6 +165,7 @@ pub fn load_overview(
         schema.len(),
     );
     Ok(Overview {
+        mask_problems: mask_problems(ws, &unlabelled)?,
         regions,
         class_share,
         grey_class,
@@ -173,6 +177,37 @@ pub fn load_overview(
         problems: loaded.problems,
         finished,
     })
+}
+
+/// The index's problems with the mask file of each row whose mask is invalid, joined, by id.
+fn mask_problems(
+    ws: &Workspace,
+    rows: &[ImageRow],
+) -> Result<HashMap<i64, String>, WorkspaceError> {
+    let invalid: HashMap<i64, &str> = rows
+        .iter()
+        .filter(|r| r.mask_state == MaskState::Invalid)
+        .filter_map(|r| Some((r.id, r.mask_path.as_deref()?)))
+        .collect();
+    if invalid.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut out: HashMap<i64, String> = HashMap::new();
+    for (id, p) in ws.problems()? {
+        let Some(id) = id.filter(|id| invalid.get(id) == Some(&p.path.as_str())) else {
+            continue;
+        };
+        let text = out.entry(id).or_default();
+        if !text.is_empty() {
+            text.push_str("; ");
+        }
+        text.push_str(&p.message);
+    }
+    for id in invalid.keys() {
+        out.entry(*id)
+            .or_insert_with(|| "the index could not use it (see `semcurate index`)".into());
+    }
+    Ok(out)
 }
 
 /// Current image fingerprints of the audited and unlabelled rows, by id.
@@ -189,6 +224,16 @@ fn labelled_ids_fp<'a>(
 }
 
 impl Overview {
+    /// Images without a usable mask: (unlabelled, with an invalid mask).
+    pub fn without_mask(&self) -> (usize, usize) {
+        let invalid = self
+            .unlabelled
+            .iter()
+            .filter(|r| self.mask_problems.contains_key(&r.id))
+            .count();
+        (self.unlabelled.len() - invalid, invalid)
+    }
+
     /// At-risk class ids of the report.
     pub fn at_risk(&self) -> Vec<u8> {
         self.report.at_risk.iter().map(|a| a.id).collect()
@@ -213,6 +258,7 @@ impl Overview {
                     mean_margin: *m,
                     per_class: pc,
                     region: self.regions.get(&r.id),
+                    mask_problem: self.mask_problems.get(&r.id).map(String::as_str),
                 })
             })
             .collect();

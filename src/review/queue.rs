@@ -93,6 +93,9 @@ pub struct QueueItem {
     pub image_path: String,
     pub bin: Option<u32>,
     pub labelled: bool,
+    /// Why the image's mask cannot be used, for an image that has one: it is not unlabelled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mask_problem: Option<String>,
     pub strategy: Strategy,
     pub score: f64,
     /// Why, in words.
@@ -107,13 +110,26 @@ pub struct LabelledInput<'a> {
     pub audit: &'a ImageAudit,
 }
 
-/// An unlabelled image with its prediction summary.
+/// An image without a usable mask, with its prediction summary: unlabelled, or with a mask
+/// file that cannot be used (`mask_problem`).
 pub struct UnlabelledInput<'a> {
     pub row: &'a ImageRow,
     pub mean_margin: f64,
     pub per_class: &'a [ClassSummary],
     /// Where it lies in its raw image, for tiles made by `import`.
     pub region: Option<&'a TileRegion>,
+    /// Why its mask file cannot be used (the index's problem), when it has one.
+    pub mask_problem: Option<&'a str>,
+}
+
+impl UnlabelledInput<'_> {
+    /// What the image's mask is, in words: `unlabelled` or `mask invalid: <problem>`.
+    pub fn mask_words(&self) -> String {
+        self.mask_problem.map_or_else(
+            || "unlabelled".to_string(),
+            |p| format!("mask invalid: {p}"),
+        )
+    }
 }
 
 /// Everything the strategies look at.
@@ -164,10 +180,29 @@ pub(super) fn item(
         image_path: row.image_path.clone(),
         bin: row.bin,
         labelled,
+        mask_problem: None,
         strategy,
         score,
         reason,
         numbers,
+    }
+}
+
+/// The item of an image without a usable mask; one whose mask is invalid says so first.
+pub(super) fn unlabelled_item(
+    u: &UnlabelledInput<'_>,
+    strategy: Strategy,
+    score: f64,
+    reason: String,
+    numbers: BTreeMap<String, f64>,
+) -> QueueItem {
+    let reason = match u.mask_problem {
+        Some(_) => format!("{}; {reason}", u.mask_words()),
+        None => reason,
+    };
+    QueueItem {
+        mask_problem: u.mask_problem.map(str::to_string),
+        ..item(u.row, false, strategy, score, reason, numbers)
     }
 }
 
@@ -238,7 +273,7 @@ fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
                 .map(|&c| input.class_names[usize::from(c)].as_str())
                 .collect();
             let score = uncertainty * (1.0 + 0.5 * rare.len() as f64);
-            let mut reason = format!("unlabelled; mean margin {:.2}", u.mean_margin);
+            let mut reason = format!("mean margin {:.2}", u.mean_margin);
             if let Some(d) = dis {
                 let _ = write!(reason, ", Monte-Carlo disagreement {d:.2}");
             }
@@ -252,7 +287,12 @@ fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
             if let Some(d) = dis {
                 numbers.insert("mc_disagreement".into(), d);
             }
-            item(u.row, false, Strategy::Uncertain, score, reason, numbers)
+            // The strategy ranks both kinds of image: each reason says which it is.
+            let reason = format!("{}; {reason}", u.mask_words());
+            QueueItem {
+                mask_problem: u.mask_problem.map(str::to_string),
+                ..item(u.row, false, Strategy::Uncertain, score, reason, numbers)
+            }
         })
         .collect();
     sort(&mut scored);

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, item, sort};
+use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, sort, unlabelled_item};
 use crate::dataset::prediction::GREY_BINS;
 
 /// Where a tile lies in the raw image it was cut from.
@@ -234,7 +234,7 @@ pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> 
                 }
                 _ => return None,
             };
-            Some(item(u.row, false, strategy, score, reason, nums))
+            Some(unlabelled_item(u, strategy, score, reason, nums))
         })
         .collect();
     sort(&mut out);
@@ -269,7 +269,7 @@ pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
             );
             let nums = numbers(&[("uncertainty", unc), ("rare_score", *r)]);
             (
-                item(u.row, false, Strategy::Diverse, score, reason, nums),
+                unlabelled_item(u, Strategy::Diverse, score, reason, nums),
                 i,
             )
         })

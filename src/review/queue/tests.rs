@@ -58,6 +58,7 @@ pub(super) fn unlabelled<'a>(
             row,
             mean_margin: margin,
             region: None,
+            mask_problem: None,
             per_class: s,
         })
         .collect()
@@ -175,6 +176,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
             row,
             mean_margin: m,
             region: None,
+            mask_problem: None,
             per_class: s,
         })
         .collect();
@@ -305,6 +307,46 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         "unlabelled; mean margin 0.60; predicts at-risk Ol"
     );
     assert_eq!(q[1].reason, "unlabelled; mean margin 0.60");
+}
+
+/// An image whose mask file is there but unusable is not called unlabelled, by any strategy
+/// over images without a mask.
+#[test]
+fn an_invalid_mask_is_called_so_not_unlabelled() {
+    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let sums: Vec<Vec<ClassSummary>> = (0..2).map(|_| vec![ClassSummary::default(); 10]).collect();
+    let mut unl = unlabelled(&rows, &sums, 0.6);
+    unl[1].mask_problem = Some("mask is 8x12, its image is 16x12");
+    unl[1].mean_margin = 0.5;
+    let names = names();
+    let input = QueueInput {
+        labelled: &[],
+        unlabelled: &unl,
+        at_risk: &[],
+        class_names: &names,
+        class_share: &[],
+        grey_class: &[],
+        risk_iou: 0.5,
+    };
+    let q = rank(&input, Strategy::Uncertain, 2);
+    assert_eq!(
+        q[0].reason,
+        "mask invalid: mask is 8x12, its image is 16x12; mean margin 0.50"
+    );
+    assert_eq!(
+        q[0].mask_problem.as_deref(),
+        Some("mask is 8x12, its image is 16x12")
+    );
+    assert_eq!(
+        (q[1].reason.as_str(), q[1].mask_problem.as_deref()),
+        ("unlabelled; mean margin 0.60", None)
+    );
+    let m = rank(&input, Strategy::Margin, 2);
+    assert_eq!(
+        m[0].reason,
+        "mask invalid: mask is 8x12, its image is 16x12; mean margin 0.500"
+    );
+    assert_eq!(m[1].reason, "mean margin 0.600");
 }
 
 /// A whole mask relabelled Py → Pl that the model disputes with margin 0.39 only: no region

@@ -334,6 +334,7 @@ pub fn overview(a: &App) -> Box<Overview> {
         model: "abcdef0123456789".into(),
         audits,
         unlabelled: vec![a.row_by_id(2).unwrap().clone()],
+        mask_problems: HashMap::new(),
         summaries,
         report: rep,
         problems: Vec::new(),

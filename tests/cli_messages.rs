@@ -157,3 +157,84 @@ fn the_queue_calls_an_invalid_mask_so_and_counts_it_apart() {
     );
     assert!(text.contains("mask invalid: "), "{text}");
 }
+
+/// Shards of a run of 3 and of a run of 2 over the same images, merged: each image is counted
+/// once (it was counted once per part), the overlap said as superseded; merging again merges
+/// nothing and says the images are current.
+#[test]
+fn merging_overlapping_shard_runs_counts_each_image_once() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model) = (t.path().join("d"), t.path().join("m"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 3, 1.0);
+    semcurate()
+        .args(["index", "--quiet"])
+        .arg(&root)
+        .assert()
+        .success();
+    for k in ["0/3", "1/3", "2/3", "0/2", "1/2"] {
+        common::json_of(
+            semcurate()
+                .args(["predict", "--json", "--quiet", "--shard", k, "--model"])
+                .arg(&model)
+                .arg(&root),
+        );
+    }
+    let merge = |json: bool| {
+        let mut cmd = semcurate();
+        cmd.args(["merge", "--quiet"]).arg(&root);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let o = merge(true);
+    assert_eq!(o.status.code(), Some(0));
+    let m: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let per_part: u64 = m["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            ["merged", "current", "superseded"]
+                .map(|k| p[k].as_u64().unwrap())
+                .iter()
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(per_part, 20, "two runs of 10 images: {m}");
+    let counts = |m: &serde_json::Value| {
+        ["merged", "current", "superseded", "stale"].map(|k| m[k].as_u64().unwrap())
+    };
+    assert_eq!(counts(&m), [10, 0, 10, 0], "{m}");
+    let o = merge(false);
+    assert_eq!(o.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("0 images merged, 10 already current, 10 predictions superseded"),
+        "{text}"
+    );
+
+    // A newer run of the first-named part wins over the parts merged after it.
+    let part = std::fs::read_dir(root.join(".semcurate/parts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("0of2"))
+        .unwrap();
+    let c = rusqlite::Connection::open(part.join("index.sqlite")).unwrap();
+    let newer = c
+        .execute("UPDATE predictions SET created_at = created_at + 100", [])
+        .unwrap() as u64;
+    drop(c);
+    let m: serde_json::Value = serde_json::from_slice(&merge(true).stdout).unwrap();
+    assert_eq!(counts(&m), [newer, 10 - newer, 10, 0], "{m}");
+    let c = rusqlite::Connection::open(root.join(".semcurate/index.sqlite")).unwrap();
+    let kept: i64 = c
+        .query_row(
+            "SELECT count(*) FROM predictions WHERE created_at = (SELECT max(created_at) FROM predictions)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept as u64, newer);
+}

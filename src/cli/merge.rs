@@ -12,8 +12,9 @@ use super::common::{DatasetArgs, show};
 ///
 /// Only parts whose shard ran to its end are merged; a part still running or killed, one made
 /// by another model than --model, and shards of an array with no part at all are named. A
-/// prediction whose image changed or left the index since is left out and counted. Merging
-/// again changes nothing.
+/// prediction whose image changed or left the index since is left out and counted. Parts of
+/// runs with different shard counts may hold the same image: the newest prediction is kept,
+/// and each image is counted once. Merging again changes nothing.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Examples:\n  semcurate merge /data/apollo\n  semcurate merge /data/apollo --model runs/m3 --json\n\nExit codes: 0 every part merged, 1 some part or shard named, 2 could not run."
@@ -62,8 +63,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             println!("missing    shard {m}: no part; run that task");
         }
         println!(
-            "{} predictions merged, {} stale, in {:.1} s",
+            "{} images merged, {} already current, {} predictions superseded by a newer one of the same image, {} stale, in {:.1} s",
             s.merged,
+            s.current,
+            s.superseded,
             s.stale,
             started.elapsed().as_secs_f64()
         );

@@ -3,12 +3,13 @@
 //! named with the reason. Merging is idempotent (rows are inserted or replaced as they are).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::shard::{PART_META, PARTS_DIR, PartMeta};
-use crate::dataset::workspace::{Workspace, WorkspaceError};
+use crate::dataset::workspace::{MergeCount, Workspace, WorkspaceError};
 
 /// What became of one part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -31,19 +32,58 @@ pub struct PartOutcome {
     pub model: Option<String>,
     pub shard: Option<String>,
     pub status: PartStatus,
+    /// Its predictions copied in (none stored for the image, or an older one).
     pub merged: u64,
+    /// Its predictions already stored (merged before).
+    pub current: u64,
+    /// Its predictions left out for a newer one of the same image.
+    pub superseded: u64,
+    /// Its predictions of images that changed or left the index since.
     pub stale: u64,
     pub message: String,
 }
 
-/// The whole merge.
+/// The whole merge. Images are counted once per model however many parts hold them (runs of
+/// several shard counts overlap), so `merged + current` never exceeds the indexed images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MergeSummary {
     pub parts: Vec<PartOutcome>,
     /// Shards of an array with no part at all, as `MODEL K/N`.
     pub missing: Vec<String>,
+    /// Images whose prediction this merge copied in.
     pub merged: u64,
+    /// Images whose prediction in the parts was already stored, none copied in.
+    pub current: u64,
+    /// Predictions in the parts left out, or replaced in this merge, for a newer one of the
+    /// same image (another part's or one stored before).
+    pub superseded: u64,
+    /// Predictions of images that changed or left the index since their part was made.
     pub stale: u64,
+}
+
+/// Images seen so far, by (model, image id), to count each once.
+#[derive(Default)]
+struct Tally {
+    written: BTreeSet<(String, i64)>,
+    current: BTreeSet<(String, i64)>,
+    /// Predictions in the merged parts that are not stale.
+    rows: u64,
+}
+
+impl Tally {
+    fn add(&mut self, model: &str, count: &MergeCount) {
+        let key = |id: &i64| (model.to_string(), *id);
+        self.written.extend(count.written.iter().map(key));
+        self.current.extend(count.current.iter().map(key));
+        self.rows += (count.written.len() + count.current.len()) as u64 + count.superseded;
+    }
+
+    /// (merged, current, superseded) over every part.
+    fn totals(&self) -> (u64, u64, u64) {
+        let merged = self.written.len() as u64;
+        let current = self.current.difference(&self.written).count() as u64;
+        (merged, current, self.rows - merged - current)
+    }
 }
 
 impl MergeSummary {
@@ -74,16 +114,22 @@ pub fn merge_parts(
         parts: Vec::new(),
         missing: Vec::new(),
         merged: 0,
+        current: 0,
+        superseded: 0,
         stale: 0,
     };
     // Shards seen per (model, count), for the missing ones.
     let mut arrays: BTreeMap<(String, u32), BTreeSet<u32>> = BTreeMap::new();
+    let mut tally = Tally::default();
     for name in names {
-        let outcome = merge_one(ws, &dir.join(&name), &name, model, &mut arrays)?;
-        out.merged += outcome.merged;
+        let (outcome, count) = merge_one(ws, &dir.join(&name), &name, model, &mut arrays)?;
+        if let (Some(count), Some(m)) = (count, &outcome.model) {
+            tally.add(m, &count);
+        }
         out.stale += outcome.stale;
         out.parts.push(outcome);
     }
+    (out.merged, out.current, out.superseded) = tally.totals();
     for ((m, count), seen) in arrays {
         out.missing.extend(
             (0..count)
@@ -100,13 +146,15 @@ fn merge_one(
     name: &str,
     model: Option<&str>,
     arrays: &mut BTreeMap<(String, u32), BTreeSet<u32>>,
-) -> Result<PartOutcome, WorkspaceError> {
+) -> Result<(PartOutcome, Option<MergeCount>), WorkspaceError> {
     let mut o = PartOutcome {
         part: name.to_string(),
         model: None,
         shard: None,
         status: PartStatus::Unreadable,
         merged: 0,
+        current: 0,
+        superseded: 0,
         stale: 0,
         message: String::new(),
     };
@@ -114,7 +162,7 @@ fn merge_one(
         Ok(m) => m,
         Err(e) => {
             o.message = format!("not a shard part: {e}");
-            return Ok(o);
+            return Ok((o, None));
         }
     };
     o.model = Some(meta.model.clone());
@@ -122,7 +170,7 @@ fn merge_one(
     if model.is_some_and(|m| m != meta.model) {
         o.status = PartStatus::OtherModel;
         o.message = format!("made by model {}, not the one asked for", meta.model);
-        return Ok(o);
+        return Ok((o, None));
     }
     arrays
         .entry((meta.model.clone(), meta.shard.count))
@@ -134,21 +182,39 @@ fn merge_one(
             "shard {} has not finished: run `semcurate predict DATASET --shard {}` again, then merge",
             meta.shard, meta.shard
         );
-        return Ok(o);
+        return Ok((o, None));
     }
     let count = ws.merge_part(path, &meta.model)?;
     o.status = PartStatus::Merged;
-    o.merged = count.merged;
+    o.merged = count.written.len() as u64;
+    o.current = count.current.len() as u64;
+    o.superseded = count.superseded;
     o.stale = count.stale;
-    o.message = if count.stale > 0 {
-        format!(
-            "{} predictions merged; {} left out: their images changed or left the index since (predict them again)",
-            count.merged, count.stale
-        )
-    } else {
-        format!("{} predictions merged", count.merged)
-    };
-    Ok(o)
+    o.message = merged_message(&o);
+    Ok((o, Some(count)))
+}
+
+/// What merging a part did, in words.
+fn merged_message(o: &PartOutcome) -> String {
+    let mut text = format!("{} predictions merged", o.merged);
+    if o.current > 0 {
+        let _ = write!(text, ", {} already current", o.current);
+    }
+    if o.superseded > 0 {
+        let _ = write!(
+            text,
+            ", {} superseded by a newer prediction of the same image",
+            o.superseded
+        );
+    }
+    if o.stale > 0 {
+        let _ = write!(
+            text,
+            "; {} left out: their images changed or left the index since (predict them again)",
+            o.stale
+        );
+    }
+    text
 }
 
 fn read_meta(path: &Path) -> Result<PartMeta, String> {

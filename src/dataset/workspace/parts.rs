@@ -13,14 +13,33 @@ use super::rows::encode_counts;
 use super::{DB_FILE, ImageRow, Workspace, WorkspaceError, WriteTx};
 use crate::dataset::problems::Problem;
 
-/// What merging one part did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+/// What merging one part did. Every prediction of the part is in exactly one of
+/// `written`, `current`, `superseded` and `stale`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MergeCount {
-    /// Predictions copied (inserted or replaced) into the workspace.
-    pub merged: u64,
+    /// Images whose prediction was copied in: none was stored, or an older one.
+    pub written: Vec<i64>,
+    /// Images whose stored prediction already is the part's (merged before).
+    pub current: Vec<i64>,
+    /// Predictions left out because a newer one of the same image file is stored.
+    pub superseded: u64,
     /// Predictions of images that changed or left the index since the part was made.
     pub stale: u64,
 }
+
+/// What becomes of one of a part's predictions, by the stored prediction of its image.
+const FATE_SQL: &str = "
+    SELECT p.image_id,
+        CASE WHEN m.image_id IS NULL OR m.image_fp != p.image_fp OR m.created_at < p.created_at
+             THEN 0
+             WHEN m.created_at = p.created_at THEN 1
+             ELSE 2 END
+    FROM part.predictions p
+    JOIN part.images pi ON pi.id = p.image_id
+    JOIN main.images i ON i.id = p.image_id
+    LEFT JOIN main.predictions m ON m.image_id = p.image_id AND m.model = p.model
+    WHERE p.model = ?1 AND i.image_path = pi.image_path AND i.image_fp = p.image_fp
+        AND i.missing = 0";
 
 impl Workspace {
     /// Opens the workspace in `dir` read-only as an immutable file: no lock, no WAL, so any
@@ -81,8 +100,9 @@ impl Workspace {
     }
 
     /// Copies the predictions by `model` of the part workspace in `part_dir` whose image is
-    /// still indexed here with the same path and file fingerprint, in one transaction
-    /// (inserted or replaced: merging twice changes nothing).
+    /// still indexed here with the same path and file fingerprint, in one transaction. The
+    /// newest prediction of an image wins (a tie keeps the stored one), whatever order parts
+    /// of several runs are merged in; merging twice changes nothing.
     pub fn merge_part(
         &mut self,
         part_dir: &Path,
@@ -113,7 +133,20 @@ impl Workspace {
             [model],
             |r| r.get(0),
         )?;
-        let merged = tx.execute(
+        let mut count = MergeCount::default();
+        let fates: Vec<(i64, i64)> = tx
+            .prepare(FATE_SQL)?
+            .query_map([model], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for &(id, fate) in &fates {
+            match fate {
+                0 => count.written.push(id),
+                1 => count.current.push(id),
+                _ => count.superseded += 1,
+            }
+        }
+        count.stale = (total as u64).saturating_sub(fates.len() as u64);
+        tx.execute(
             "INSERT OR REPLACE INTO main.predictions (image_id, model, image_fp, width, height, bin,
                 used_bin, classes, margin, disagreement, mc_passes, per_class, mean_margin, created_at)
              SELECT p.image_id, p.model, p.image_fp, p.width, p.height, p.bin, p.used_bin, p.classes,
@@ -122,14 +155,14 @@ impl Workspace {
              JOIN part.images pi ON pi.id = p.image_id
              JOIN main.images i ON i.id = p.image_id
              WHERE p.model = ?1 AND i.image_path = pi.image_path AND i.image_fp = p.image_fp
-                AND i.missing = 0",
+                AND i.missing = 0
+                AND NOT EXISTS (SELECT 1 FROM main.predictions m WHERE m.image_id = p.image_id
+                    AND m.model = p.model AND m.image_fp = p.image_fp
+                    AND m.created_at >= p.created_at)",
             [model],
-        )? as u64;
+        )?;
         tx.commit()?;
-        Ok(MergeCount {
-            merged,
-            stale: (total as u64).saturating_sub(merged),
-        })
+        Ok(count)
     }
 }
 

@@ -16,7 +16,9 @@ this check):
   the mask is the same size as its image and its values are class ids of the schema;
 - an image goes to the large U-Net when pixel_size > 1.8 µm/px, else to the small one;
 - the split group is the file-name part before the first `-`: a group must not straddle
-  two splits.
+  two splits;
+- the U-Net pools three times and concatenates its skips, so an image whose width or height
+  is not a multiple of 8 fails in the forward pass.
 
 Only numpy and Pillow. Usage:
 
@@ -100,6 +102,11 @@ def main(root):
             if x.shape != y.shape:
                 problems.append(f"{mask}: {y.shape} is not the image's {x.shape}")
                 continue
+            if x.shape[0] % 8 or x.shape[1] % 8:
+                problems.append(
+                    f"{img}: {x.shape[1]}×{x.shape[0]} is not a multiple of 8 on each side "
+                    "(the U-Net's skip concatenation fails)"
+                )
             if y.size and int(y.max()) >= classes:
                 problems.append(f"{mask}: value {int(y.max())} outside the {classes} classes")
             row = rows.get(stem)

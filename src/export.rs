@@ -39,8 +39,25 @@ pub enum ExportError {
     OutNotFolder(PathBuf),
     #[error("'{0}' is not empty and holds no semcurate export: choose a new or empty folder")]
     NotEmpty(PathBuf),
-    #[error("'{0}' holds an earlier export of this dataset: pass --force to replace it")]
+    #[error(
+        "'{0}' holds an earlier export of this dataset: pass --force to replace the files it wrote (anything else in it is kept)"
+    )]
     EarlierExport(PathBuf),
+    #[error(
+        "'{out}' holds an earlier export whose manifest cannot be read ({error}), so what it wrote is unknown: move that folder aside or choose another OUT"
+    )]
+    UnreadableManifest { out: PathBuf, error: String },
+    #[error(
+        "'{0}' was not written by the earlier export, and the new export writes a file of that name: move it out of OUT, then export again"
+    )]
+    Clash(PathBuf),
+    #[error(
+        "cannot keep '{path}' in the new export: linking it failed ({error}); move it out of OUT, then export again"
+    )]
+    Keep {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("'{out}' holds an export of another dataset ('{dataset}'): choose another folder")]
     OtherDataset { out: PathBuf, dataset: String },
     #[error(
@@ -126,6 +143,13 @@ pub struct ExportReport {
     pub fingerprint: String,
     /// An earlier export was replaced.
     pub replaced: bool,
+    /// What OUT held that the earlier export did not write: kept as it was.
+    pub kept: Vec<out::Kept>,
+    /// Distinct image sizes (width × height) written; more than one without `--tile` means
+    /// the study's loader can batch them only one at a time.
+    pub sizes: usize,
+    /// An old export that a killed run had left beside a missing OUT, put back first.
+    pub recovered: Option<PathBuf>,
     pub seconds: f64,
 }
 
@@ -140,6 +164,9 @@ pub fn run(
         .map_err(|e| ExportError::io(&opts.root, e))?
         .display()
         .to_string();
+    let recovered = out::recover(&opts.out)
+        .map_err(|e| ExportError::io(&opts.out, e))?
+        .map(|r| r.from);
     let state = check_out(&opts.out, &dataset_id, opts.force)?;
     let map = class_map(&opts.source, &opts.target).map_err(ExportError::Schema)?;
     let sel = Selection::read(ws, opts)?;
@@ -191,8 +218,9 @@ pub fn run(
             problems: problems.join("; "),
         });
     }
-    let replaced = matches!(state, out::OutState::Replace);
-    staging.commit(&state)?;
+    let replaced = matches!(&state, out::OutState::Replace { owned } if !owned.is_empty());
+    let kept = staging.commit(&state)?;
+    crate::fault::point("export:committed");
     let mut by_source = BTreeMap::new();
     for r in &manifest.images {
         *by_source.entry(r.mask_source.clone()).or_insert(0) += 1;
@@ -217,6 +245,14 @@ pub fn run(
         not_selected: sel.counts,
         fingerprint: manifest.fingerprint,
         replaced,
+        sizes: manifest
+            .images
+            .iter()
+            .map(|r| (r.width, r.height))
+            .collect::<BTreeSet<_>>()
+            .len(),
+        kept,
+        recovered,
         seconds: started.elapsed().as_secs_f64(),
     })
 }
@@ -319,6 +355,7 @@ fn build_manifest(
             .collect(),
         bins: bins.map(|b| b.edges().to_vec()).unwrap_or_default(),
         tile: opts.tile,
+        size_rule: write::SIZE_RULE.into(),
         only,
         splits: opts
             .splits

@@ -143,6 +143,16 @@ fn import_into(
     path: &Path,
     r: &mut FileReport,
 ) -> Result<(), String> {
+    // A FIFO or a device would block or never end: refused before it is opened.
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            return Err(
+                "not a regular file (a folder, FIFO, socket or device): give image files".into(),
+            );
+        }
+        Err(e) => return Err(format!("cannot read it: {e}")),
+        Ok(_) => {}
+    }
     let fp = file_fingerprint(path)?;
     if !check_earlier_imports(ws, opts, &fp, r)? {
         return Ok(());

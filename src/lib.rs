@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod dataset;
 pub mod export;
+pub mod fault;
 pub mod fsutil;
 pub mod hashing;
 pub mod import;

@@ -170,13 +170,23 @@ fn vendor_tiffs_in_a_dataset_take_pixel_sizes_from_metadata() {
     let (code, v) = index_json(&[], &root, &t.path().join("ws"));
     assert_eq!(code, 1, "the navcam image has no usable pixel size");
     let problems = v["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0]["kind"], "missing_pixel_size");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    let message = |kind: &str| {
+        problems
+            .iter()
+            .find(|p| p["kind"] == kind && p["path"] == "s1/input-images/fei_b-1.tif")
+            .and_then(|p| p["message"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     assert!(
-        problems[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("(FEI metadata: no [Scan] PixelWidth)")
+        message("missing_pixel_size").contains("(FEI metadata: no [Scan] PixelWidth)"),
+        "{problems:?}"
+    );
+    // The navcam frame is blank (all 0): nothing to label, said so.
+    assert!(
+        message("unreadable_image").contains("every pixel has the value 0"),
+        "{problems:?}"
     );
     let stats = Command::cargo_bin("semcurate")
         .unwrap()

@@ -19,10 +19,11 @@ pub(super) fn mask_map(s: &str) -> Result<MaskMap, String> {
     parse_mask_map(s).map(MaskMap)
 }
 
+/// A `--pixel-size` value: µm/px inside 1 pm–1 m per pixel.
 pub(super) fn positive(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a pixel size above 0 µm/px")),
+        Ok(v) => crate::dataset::pixel_size::check_range(v).map_err(|e| e.to_string()),
+        Err(_) => Err(format!("'{s}' is not a number of µm per pixel")),
     }
 }
 
@@ -76,6 +77,19 @@ impl DatasetArgs {
         Ok(check_output(out, &self.dataset, &self.workspace_dir())?)
     }
 
+    /// Refuses a `--workspace` that is the dataset folder or lies inside it (a link into it
+    /// included): the workspace writes files, and the dataset is the user's.
+    pub fn check_workspace(&self) -> anyhow::Result<()> {
+        if let Some(ws) = &self.workspace {
+            crate::dataset::guard::check_workspace(
+                ws,
+                &self.dataset,
+                &Workspace::default_dir(&self.dataset),
+            )?;
+        }
+        Ok(())
+    }
+
     /// Takes the workspace's lock for `job`, waiting (and saying so on stderr) while another
     /// process holds it.
     pub fn lock(&self, ws: &Workspace, job: &str) -> anyhow::Result<JobLock> {
@@ -89,12 +103,22 @@ impl DatasetArgs {
 
     /// Opens (creating if needed) the workspace.
     pub fn open_workspace(&self) -> anyhow::Result<Workspace> {
+        if !self.dataset.exists()
+            && let Ok(Some(r)) = crate::export::out::recover(&self.dataset)
+        {
+            eprintln!(
+                "note: put '{}' back from '{}', where an export killed between its two renames had left it",
+                self.dataset.display(),
+                r.from.display()
+            );
+        }
         if !self.dataset.is_dir() {
             anyhow::bail!(
                 "dataset folder '{}' does not exist or is not a folder",
                 self.dataset.display()
             );
         }
+        self.check_workspace()?;
         let dir = self.workspace_dir();
         let readonly = std::fs::metadata(&self.dataset).is_ok_and(|m| m.permissions().readonly());
         if self.workspace.is_none() && !dir.exists() && readonly {
@@ -155,6 +179,7 @@ impl DatasetArgs {
                     let dir = ws.dir().to_path_buf();
                     drop(ws);
                     let _ = std::fs::remove_dir_all(&dir);
+            group_rule,
                 }
                 Err(anyhow::Error::new(e)
                     .context(format!("cannot index '{}'", self.dataset.display())))

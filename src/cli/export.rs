@@ -46,7 +46,9 @@ pub struct Args {
     #[arg(long, value_name = "NAME|FILE")]
     pub source_schema: Option<String>,
     /// Cut images into N×N tiles (the study trains on 256² tiles); smaller images are skipped.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(16..=8192))]
+    /// N is a multiple of 8 from 16 to 8192. Without tiles, each image is cut at its right
+    /// and bottom edges to a multiple of 8 px (at most 7 px, recorded in the manifest).
+    #[arg(long, value_name = "N", value_parser = tile_size)]
     pub tile: Option<u32>,
     /// Only these splits [default: all images, with a split or not].
     #[arg(long, value_name = "SPLIT,..", value_delimiter = ',', value_parser = ["train", "val", "test"])]
@@ -69,6 +71,20 @@ pub struct Args {
     /// No progress output on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// A `--tile` size: a multiple of 8 (the study's U-Net pools three times) in 16..=8192.
+fn tile_size(s: &str) -> Result<u32, String> {
+    let n: u32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a whole number of pixels"))?;
+    if !(16..=8192).contains(&n) || !n.is_multiple_of(crate::export::write::SIZE_MULTIPLE) {
+        return Err(format!(
+            "{n} px: tiles are 16 to 8192 px and a multiple of 8 (the study's U-Net pools three times), e.g. 256"
+        ));
+    }
+    Ok(n)
 }
 
 impl Args {
@@ -197,6 +213,19 @@ fn print_text(r: &ExportReport) {
         }
     );
     println!("fingerprint {}", r.fingerprint);
+    if let Some(from) = &r.recovered {
+        println!(
+            "put back first: the earlier export that a killed run had left at {}",
+            show(from)
+        );
+    }
+    print_kept(&r.kept);
+    if r.sizes > 1 {
+        println!(
+            "note: {} different image sizes: the study's loader can batch them only one at a time; --tile 256 makes them all 256×256",
+            r.sizes
+        );
+    }
     let n = r.not_selected;
     let not: Vec<String> = [
         (n.rejected, "rejected"),
@@ -223,4 +252,23 @@ fn print_text(r: &ExportReport) {
             println!("  {}: {}", l.image, l.reason);
         }
     }
+}
+
+/// What OUT held that the earlier export had not written, and so was kept.
+fn print_kept(kept: &[crate::export::out::Kept]) {
+    if kept.is_empty() {
+        return;
+    }
+    let names: Vec<String> = kept
+        .iter()
+        .map(|k| match (k.folder, k.files) {
+            (false, _) => k.name.clone(),
+            (true, 1) => format!("{}/ (1 file)", k.name),
+            (true, n) => format!("{}/ ({n} files)", k.name),
+        })
+        .collect();
+    println!(
+        "kept, as not written by the earlier export: {}",
+        names.join(", ")
+    );
 }

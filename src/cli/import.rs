@@ -103,6 +103,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         pixel_size: None,
         quiet: args.quiet,
     };
+    check_writable(&args.into)?;
     let mut ws = dataset.open_workspace()?;
     let _lock = dataset.lock(&ws, "import")?;
     let opts = ImportOptions {
@@ -143,6 +144,24 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Refuses, before any work, a dataset folder that import cannot add files to (a read-only
+/// folder or file system): each file would fail alike.
+fn check_writable(into: &std::path::Path) -> anyhow::Result<()> {
+    let refuse = |why: String| {
+        anyhow::anyhow!(
+            "cannot add files to the dataset folder '{}': {why}; import writes the tiles there, so it needs write access (--workspace moves only semcurate's own state)",
+            show(into)
+        )
+    };
+    if std::fs::metadata(into).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(refuse("the folder is read-only".into()));
+    }
+    let probe = into.join(format!(".semcurate-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| refuse(e.to_string()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 fn print_one(r: &FileReport) {

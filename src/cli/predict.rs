@@ -98,6 +98,7 @@ fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
     let info = args.model.info(&schema)?;
     let model = MultiUNet::load(&info.dir, &args.model.backend.device())
         .with_context(|| format!("cannot load model '{}'", show(&info.dir)))?;
+    args.dataset.check_workspace()?;
     let ws_dir = args.dataset.workspace_dir();
     let opts = options(args, None);
     let progress = CliProgress::new(args.dataset.quiet);

@@ -24,6 +24,16 @@ pub enum OutputError {
     ContainsDataset { out: PathBuf, root: PathBuf },
     #[error("refusing to write to '{out}': it is the input file itself; choose another name")]
     IsInput { out: PathBuf },
+    #[error(
+        "refusing --workspace '{workspace}': it {place} the dataset folder '{root}', whose files semcurate never changes; choose a folder outside the dataset, or leave --workspace out to use '{default}'"
+    )]
+    WorkspaceInDataset {
+        workspace: PathBuf,
+        root: PathBuf,
+        /// `is` or `lies inside`.
+        place: &'static str,
+        default: PathBuf,
+    },
     #[error("cannot resolve '{path}': {source}")]
     Resolve {
         path: PathBuf,
@@ -58,6 +68,23 @@ pub fn check_output(out: &Path, root: &Path, workspace: &Path) -> Result<(), Out
         });
     }
     Ok(())
+}
+
+/// Checks that a workspace given with `--workspace` is not the dataset folder nor inside it
+/// (links resolved), unless it is the dataset's own workspace `default`.
+pub fn check_workspace(workspace: &Path, root: &Path, default: &Path) -> Result<(), OutputError> {
+    let place = match check_output(workspace, root, default) {
+        Ok(()) | Err(OutputError::ContainsDataset { .. }) => return Ok(()),
+        Err(OutputError::IsDataset { .. }) => "is",
+        Err(OutputError::InsideDataset { .. }) => "lies inside",
+        Err(e) => return Err(e),
+    };
+    Err(OutputError::WorkspaceInDataset {
+        workspace: workspace.to_path_buf(),
+        root: root.to_path_buf(),
+        place,
+        default: default.to_path_buf(),
+    })
 }
 
 /// Checks that writing the file `out` does not replace the input file `input`.
@@ -148,6 +175,37 @@ mod tests {
     fn the_workspace_is_ours() {
         let (_t, root, ws) = setup();
         check_output(&ws.join("plots"), &root, &ws).unwrap();
+    }
+
+    #[test]
+    fn a_workspace_inside_the_dataset_is_refused_unless_it_is_its_own() {
+        let (t, root, ws) = setup();
+        let e = check_workspace(&root.join("10003/output-images"), &root, &ws).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                OutputError::WorkspaceInDataset {
+                    place: "lies inside",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(e.to_string().contains("leave --workspace out"), "{e}");
+        let e = check_workspace(&root, &root, &ws).unwrap_err();
+        assert!(
+            matches!(e, OutputError::WorkspaceInDataset { place: "is", .. }),
+            "{e}"
+        );
+        check_workspace(&ws, &root, &ws).unwrap();
+        check_workspace(&t.path().join("ws"), &root, &ws).unwrap();
+        #[cfg(unix)]
+        {
+            let link = t.path().join("ws-link");
+            std::os::unix::fs::symlink(root.join("10003"), &link).unwrap();
+            let e = check_workspace(&link, &root, &ws).unwrap_err();
+            assert!(matches!(e, OutputError::WorkspaceInDataset { .. }), "{e}");
+        }
     }
 
     #[cfg(unix)]

@@ -128,7 +128,7 @@ impl ReadContext {
 /// Reads and validates one item.
 pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
     let mut problems = Vec::new();
-    let decoded = match raster::decode_file(&ctx.abs(&files.image), ctx.limits) {
+    let mut decoded = match raster::decode_file(&ctx.abs(&files.image), ctx.limits) {
         Ok(d) => Some(d),
         Err(e) => {
             problems.push(Problem::new(
@@ -140,6 +140,16 @@ pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
         }
     };
     let (pixel_size, source) = pixel_size(ctx, &files, decoded.as_ref(), &mut problems);
+    // No signal (NaN, or one value over the frame): unreadable, so that nothing downstream
+    // (predict, export) uses it; its metadata still gave the pixel size above.
+    if let Some(why) = decoded.as_ref().and_then(raster::Decoded::no_signal) {
+        problems.push(Problem::new(
+            ProblemKind::UnreadableImage,
+            &files.image.path,
+            why,
+        ));
+        decoded = None;
+    }
     let (mask_state, class_counts) = match &files.mask {
         None => (MaskState::None, None),
         Some(m) => match read_mask(ctx, m, decoded.as_ref(), &mut problems) {

@@ -14,12 +14,27 @@ pub enum PixelSizeError {
     NoKey(String),
     #[error("pixel size '{0}' is not a number: write it in µm per pixel, e.g. 'pixel_size: 2.381'")]
     NotANumber(String),
-    #[error("pixel size {0} must be a finite number above 0 µm per pixel")]
+    #[error(
+        "pixel size {0} µm/px is outside 1 pm–1 m per pixel (1e-6 to 1e6 µm/px): write it in µm per pixel, e.g. 'pixel_size: 2.381'"
+    )]
     OutOfRange(f64),
     #[error(
         "file is UTF-16 text (what Windows Notepad saves as 'Unicode'): save it as UTF-8 or plain ASCII; the study's loader cannot read UTF-16 either"
     )]
     Utf16,
+}
+
+/// The pixel sizes taken, in µm/px: 1 pm to 1 m per pixel. Outside it a value is a typo or a
+/// unit mix-up (metres written as µm), and would print as a 30-digit number in an export.
+pub const RANGE_UM: std::ops::RangeInclusive<f64> = 1e-6..=1e6;
+
+/// `v` (µm/px) if it is finite and inside [`RANGE_UM`].
+pub fn check_range(v: f64) -> Result<f64, PixelSizeError> {
+    if v.is_finite() && RANGE_UM.contains(&v) {
+        Ok(v)
+    } else {
+        Err(PixelSizeError::OutOfRange(v))
+    }
 }
 
 /// Parses a pixel-size file's bytes: UTF-8 (a BOM is fine); UTF-16 is named as such.
@@ -63,10 +78,7 @@ pub fn parse_pixel_size(text: &str) -> Result<f64, PixelSizeError> {
     let number: f64 = value
         .parse()
         .map_err(|_| PixelSizeError::NotANumber(clip(value)))?;
-    if !number.is_finite() || number <= 0.0 {
-        return Err(PixelSizeError::OutOfRange(number));
-    }
-    Ok(number)
+    check_range(number)
 }
 
 fn strip_unit(value: &str) -> &str {
@@ -129,6 +141,27 @@ mod tests {
         assert_eq!(
             parse_pixel_size_bytes(b"\xEF\xBB\xBFpixel_size: 2.5"),
             Ok(2.5)
+        );
+    }
+
+    #[test]
+    fn sizes_outside_a_picometre_to_a_metre_are_refused_with_the_value() {
+        assert_eq!(
+            parse_pixel_size("pixel_size: 1e30"),
+            Err(PixelSizeError::OutOfRange(1e30))
+        );
+        assert_eq!(
+            parse_pixel_size("pixel_size: 1e-300"),
+            Err(PixelSizeError::OutOfRange(1e-300))
+        );
+        assert_eq!(parse_pixel_size("pixel_size: 1e-6"), Ok(1e-6));
+        assert_eq!(parse_pixel_size("pixel_size: 1000000"), Ok(1e6));
+        let e = parse_pixel_size("pixel_size: 1e30")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("1000000000000000000000000000000 µm/px is outside 1 pm–1 m"),
+            "{e}"
         );
     }
 

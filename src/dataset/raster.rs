@@ -174,6 +174,16 @@ pub enum RasterError {
     MaskFloat,
 }
 
+/// "Every pixel is V" when all samples of `v` are equal.
+fn constant<T: Copy + std::fmt::Display>(v: &[T], eq: impl Fn(T, T) -> bool) -> Option<String> {
+    let first = *v.first()?;
+    v.iter().all(|&x| eq(x, first)).then(|| {
+        format!(
+            "every pixel has the value {first}: a blank frame holds nothing to label or learn from"
+        )
+    })
+}
+
 /// Reads and decodes a PNG or TIFF file.
 pub fn decode_file(path: &Path, limits: DecodeLimits) -> Result<Decoded, RasterError> {
     let mut file = BufReader::new(File::open(path)?);
@@ -219,6 +229,31 @@ pub fn read_specimen(path: &Path, limits: DecodeLimits) -> Result<Grey8, RasterE
 }
 
 impl Decoded {
+    /// Why the pixels hold no usable image, if they do not: NaN or infinite values (a float
+    /// TIFF with missing data, which would read as black), or one value over the whole frame
+    /// (a blank or failed acquisition). `None` for an image with signal.
+    pub fn no_signal(&self) -> Option<String> {
+        let n = (self.width as usize) * (self.height as usize);
+        match &self.samples {
+            Samples::F32(v) => {
+                let bad = v.iter().filter(|x| !x.is_finite()).count();
+                if bad == v.len() {
+                    return Some(format!(
+                        "every pixel is NaN or infinite ({n} px): the file holds no image"
+                    ));
+                }
+                if bad > 0 {
+                    return Some(format!(
+                        "{bad} of {n} px are NaN or infinite (they would read as black): save the image with those pixels filled"
+                    ));
+                }
+                constant(v, |a, b| a.to_bits() == b.to_bits())
+            }
+            Samples::U16(v) => constant(v, |a, b| a == b),
+            Samples::U8(v) => constant(v, |a, b| a == b),
+        }
+    }
+
     /// Rows of data bar at the bottom by the file's metadata (0 without one).
     pub fn databar_rows(&self) -> u32 {
         self.vendor

@@ -81,6 +81,23 @@ impl ImageRow {
     pub fn is_readable(&self) -> bool {
         self.width.is_some()
     }
+
+    /// Why the image has no pixel size and what to do, for an image whose `pixel_size` is
+    /// `None`: a pixel-size file that is there but unreadable is named as such.
+    pub fn no_pixel_size(&self) -> String {
+        match &self.features_path {
+            Some(f) => format!(
+                "no pixel size: '{f}' does not give one (its first line must be 'pixel_size: <µm per pixel>', see `semcurate index` for what it holds): fix it, or pass --pixel-size"
+            ),
+            None => match self.image_path.rsplit_once("input-images/") {
+                Some((dir, _)) => format!(
+                    "no pixel size: add {dir}input-features/{}.txt with 'pixel_size: <µm per pixel>', or pass --pixel-size",
+                    self.stem
+                ),
+                None => "no pixel size: pass --pixel-size (µm per pixel)".into(),
+            },
+        }
+    }
 }
 
 /// How the database keeps its journal.

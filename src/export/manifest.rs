@@ -35,6 +35,12 @@ pub struct ManifestRow {
     pub tile_y: Option<u32>,
     pub width: u32,
     pub height: u32,
+    /// Pixels of the source image cut at its right and bottom edges so that width and height
+    /// are multiples of 8 (`size_rule`); 0 for tiles.
+    #[serde(default)]
+    pub cut_right: u32,
+    #[serde(default)]
+    pub cut_bottom: u32,
     /// µm/px as written in the pixel-size file.
     pub pixel_size: f64,
     pub pixel_size_source: String,
@@ -83,6 +89,9 @@ pub struct Manifest {
     pub class_short: Vec<String>,
     pub bins: Vec<f64>,
     pub tile: Option<u32>,
+    /// How image sizes were made trainable by the study's U-Net (`export::write::SIZE_RULE`).
+    #[serde(default)]
+    pub size_rule: String,
     pub only: Vec<String>,
     pub splits: Vec<String>,
     pub command: String,
@@ -163,6 +172,8 @@ pub fn write_csv(m: &Manifest, w: &mut impl std::io::Write) -> std::io::Result<(
         "tile_y",
         "width",
         "height",
+        "cut_right",
+        "cut_bottom",
         "pixel_size",
         "pixel_size_source",
         "scale_bin",
@@ -204,6 +215,8 @@ pub fn write_csv(m: &Manifest, w: &mut impl std::io::Write) -> std::io::Result<(
             opt(r.tile_y.as_ref()),
             r.width.to_string(),
             r.height.to_string(),
+            r.cut_right.to_string(),
+            r.cut_bottom.to_string(),
             r.pixel_size.to_string(),
             r.pixel_size_source.clone(),
             opt(r.scale_bin.as_ref()),
@@ -298,6 +311,20 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
             moved.join(", ")
         );
     }
+    let cut = m
+        .images
+        .iter()
+        .filter(|r| r.cut_right > 0 || r.cut_bottom > 0)
+        .count();
+    let _ = writeln!(
+        s,
+        "- sizes: {}; {cut} images were cut",
+        if m.size_rule.is_empty() {
+            "as the source"
+        } else {
+            &m.size_rule
+        }
+    );
     let renamed = m
         .images
         .iter()

@@ -1,13 +1,38 @@
-//! The export folder, replaced whole: files are written into a hidden staging folder beside
-//! OUT, checked, flushed, and then swapped with OUT in one step (`renameat2` with
-//! `RENAME_EXCHANGE`), so a reader or a crash sees the old export or the new one, never a mix.
+//! The export folder OUT, replaced whole. Files are written into a hidden staging folder beside
+//! OUT, checked and flushed; then the files in OUT that the earlier export did not write (its
+//! workspace `.semcurate/`, a user's notes, a model saved there) are hard-linked into the
+//! staging folder, and the two folders are swapped in one step (`renameat2` with
+//! `RENAME_EXCHANGE`). A reader or a crash sees the old export or the new one, never a mix, and
+//! a file we did not write is in OUT at every instant.
+//!
+//! Where the file system refuses the exchange (NFS, CIFS, many FUSE file systems), OUT is
+//! renamed aside and the staging folder renamed to OUT: two renames, with a moment in between
+//! when OUT is missing. A kill in that moment leaves the complete old export beside OUT
+//! (`.OUT.semcurate-export-old-PID`), and the next command that opens OUT puts it back
+//! ([`recover`]) before anything else. No complete tree is ever deleted while OUT is missing.
+//! `docs/RELIABILITY.md` says what holds where.
 
+mod carry;
+mod swap;
+
+use std::collections::BTreeSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
-use super::manifest::read_dataset_of;
+use super::manifest::{self, read_dataset_of};
+
+pub use carry::Kept;
+pub use swap::{Recovered, recover};
+
+/// The files every export writes at its top level, besides its rows' files.
+pub const META_FILES: [&str; 4] = [
+    manifest::MANIFEST_JSON,
+    manifest::MANIFEST_CSV,
+    "classes.toml",
+    "EXPORT.md",
+];
 
 /// What is at OUT before an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +40,9 @@ pub enum OutState {
     /// Nothing: the staging folder is renamed to OUT.
     Absent,
     /// An empty folder, or an earlier export of the same dataset (with `--force`): swapped.
-    Replace,
+    /// `owned` holds the paths (relative to OUT, `/`-separated) that the earlier export wrote;
+    /// everything else in OUT is kept.
+    Replace { owned: BTreeSet<String> },
 }
 
 /// Checks that OUT may receive an export of the dataset `dataset_id`.
@@ -33,10 +60,14 @@ pub fn check_out(out: &Path, dataset_id: &str, force: bool) -> Result<OutState, 
         .next()
         .is_none();
     if empty {
-        return Ok(OutState::Replace);
+        return Ok(OutState::Replace {
+            owned: BTreeSet::new(),
+        });
     }
     match read_dataset_of(out) {
-        Some(d) if d == dataset_id && force => Ok(OutState::Replace),
+        Some(d) if d == dataset_id && force => Ok(OutState::Replace {
+            owned: owned_by_earlier(out)?,
+        }),
         Some(d) if d == dataset_id => Err(ExportError::EarlierExport(out.to_path_buf())),
         Some(d) => Err(ExportError::OtherDataset {
             out: out.to_path_buf(),
@@ -44,6 +75,25 @@ pub fn check_out(out: &Path, dataset_id: &str, force: bool) -> Result<OutState, 
         }),
         None => Err(ExportError::NotEmpty(out.to_path_buf())),
     }
+}
+
+/// The paths an earlier export in OUT wrote, from its manifest: each row's image, mask and
+/// pixel-size file, and the top-level files every export writes.
+fn owned_by_earlier(out: &Path) -> Result<BTreeSet<String>, ExportError> {
+    let m = manifest::read(out).map_err(|e| ExportError::UnreadableManifest {
+        out: out.to_path_buf(),
+        error: e,
+    })?;
+    Ok(owned_paths(m))
+}
+
+/// The paths a manifest's export wrote, relative to its folder.
+fn owned_paths(m: manifest::Manifest) -> BTreeSet<String> {
+    let mut owned: BTreeSet<String> = META_FILES.iter().map(|s| (*s).to_string()).collect();
+    for r in m.images {
+        owned.extend([r.image, r.mask, r.features]);
+    }
+    owned
 }
 
 /// The hidden staging folder of an export into OUT; removed on drop unless committed.
@@ -63,13 +113,14 @@ fn staging_prefix(out: &Path) -> String {
 }
 
 impl Staging {
-    /// Creates `.OUT.semcurate-export-PID` beside OUT, after removing the staging folders of
-    /// exports into OUT whose process is gone (a crash or a kill leaves them).
+    /// Creates `.OUT.semcurate-export-PID` beside OUT, after putting back an old export that a
+    /// killed swap left beside a missing OUT, and removing the staging folders of exports into
+    /// OUT whose process is gone.
     pub fn create(out: &Path) -> Result<Self, ExportError> {
         let parent = parent_of(out);
         fs::create_dir_all(&parent).map_err(|e| ExportError::io(&parent, e))?;
-        remove_stale(&parent, &staging_prefix(out));
-        let dir = parent.join(format!("{}{}", staging_prefix(out), std::process::id()));
+        recover(out).map_err(|e| ExportError::io(out, e))?;
+        let dir = parent.join(format!("{}{}", staging_prefix(out), swap::owner_tag()));
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|e| ExportError::io(&dir, e))?;
         }
@@ -81,23 +132,31 @@ impl Staging {
         })
     }
 
-    /// Flushes the staged files to disk and puts them at OUT in one step; the old OUT (if
-    /// any) ends up in the staging path and is removed.
-    pub fn commit(mut self, state: &OutState) -> Result<(), ExportError> {
+    /// Flushes the staged files, links in what OUT holds that the earlier export did not
+    /// write, and puts the staged tree at OUT. Returns what was kept.
+    pub fn commit(mut self, state: &OutState) -> Result<Vec<Kept>, ExportError> {
+        crate::fault::point("export:staged");
+        let kept = match state {
+            OutState::Absent => Vec::new(),
+            OutState::Replace { owned } => carry::link_foreign(&self.out, &self.dir, owned)?,
+        };
         sync_fs(&self.dir);
+        crate::fault::point("export:linked");
         match state {
             OutState::Absent => {
                 fs::rename(&self.dir, &self.out).map_err(|e| ExportError::io(&self.out, e))?;
+                self.done = true;
             }
-            OutState::Replace => exchange(&self.dir, &self.out)?,
+            OutState::Replace { .. } => {
+                let old = swap::replace(&self.dir, &self.out)?;
+                self.done = true;
+                swap::retire(&old, &self.out);
+            }
         }
         if let Ok(d) = fs::File::open(parent_of(&self.out)) {
             let _ = d.sync_all();
         }
-        self.done = true;
-        // After an exchange the old export sits at the staging path.
-        let _ = fs::remove_dir_all(&self.dir);
-        Ok(())
+        Ok(kept)
     }
 }
 
@@ -116,48 +175,10 @@ fn parent_of(out: &Path) -> PathBuf {
     }
 }
 
-/// Swaps two folders atomically; where the file system cannot (no `RENAME_EXCHANGE`), moves
-/// OUT aside, renames, and removes the old one (a crash in between leaves OUT missing and
-/// the complete old export beside it, named `.OUT.semcurate-export-old-PID`).
-fn exchange(staged: &Path, out: &Path) -> Result<(), ExportError> {
-    use rustix::fs::{CWD, RenameFlags, renameat_with};
-    match renameat_with(CWD, staged, CWD, out, RenameFlags::EXCHANGE) {
-        Ok(()) => Ok(()),
-        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
-            let aside =
-                parent_of(out).join(format!("{}old-{}", staging_prefix(out), std::process::id()));
-            fs::rename(out, &aside).map_err(|e| ExportError::io(out, e))?;
-            fs::rename(staged, out).map_err(|e| ExportError::io(out, e))?;
-            fs::rename(&aside, staged).map_err(|e| ExportError::io(staged, e))
-        }
-        Err(e) => Err(ExportError::io(out, io::Error::from(e))),
-    }
-}
-
 /// Flushes the file system holding `dir` (one `syncfs`, not one `fsync` per file).
 fn sync_fs(dir: &Path) {
     if let Ok(f) = fs::File::open(dir) {
         let _ = rustix::fs::syncfs(&f);
-    }
-}
-
-/// Removes staging folders named `PREFIX<pid>` (or `PREFIXold-<pid>`) whose process is gone.
-fn remove_stale(parent: &Path, prefix: &str) {
-    let Ok(entries) = fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(prefix) else {
-            continue;
-        };
-        let pid = rest.strip_prefix("old-").unwrap_or(rest);
-        let alive = pid
-            .parse::<u32>()
-            .is_ok_and(|p| Path::new(&format!("/proc/{p}")).exists());
-        if !alive {
-            let _ = fs::remove_dir_all(e.path());
-        }
     }
 }
 
@@ -167,37 +188,4 @@ pub fn is_staging(name: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn swap_replaces_the_folder_whole() {
-        let t = tempfile::tempdir().unwrap();
-        let out = t.path().join("exp");
-        let s = Staging::create(&out).unwrap();
-        fs::write(s.dir.join("a"), "new").unwrap();
-        s.commit(&OutState::Absent).unwrap();
-        assert_eq!(fs::read_to_string(out.join("a")).unwrap(), "new");
-        let s = Staging::create(&out).unwrap();
-        fs::write(s.dir.join("b"), "newer").unwrap();
-        s.commit(&OutState::Replace).unwrap();
-        assert!(!out.join("a").exists());
-        assert_eq!(fs::read_to_string(out.join("b")).unwrap(), "newer");
-        // Only OUT is left beside it.
-        assert_eq!(fs::read_dir(t.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn stale_staging_of_a_dead_process_is_removed_and_a_dropped_one_too() {
-        let t = tempfile::tempdir().unwrap();
-        let out = t.path().join("exp");
-        let dead = t.path().join(".exp.semcurate-export-4000000000");
-        fs::create_dir(&dead).unwrap();
-        let s = Staging::create(&out).unwrap();
-        assert!(!dead.exists());
-        let dir = s.dir.clone();
-        drop(s);
-        assert!(!dir.exists());
-        assert!(is_staging(".exp.semcurate-export-12"));
-    }
-}
+mod tests;

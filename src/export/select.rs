@@ -24,7 +24,7 @@ pub(super) struct Selection {
     pub(super) problems: HashMap<i64, String>,
     /// Images left out before reading: rejected, unlabelled, not selected.
     pub(super) counts: NotSelected,
-    /// Image files the index could not take (duplicate stems).
+    /// Files the index could not take (duplicate stems, names that are not UTF-8, FIFOs).
     pub(super) unindexed: Vec<NotExported>,
     pub(super) root: PathBuf,
 }
@@ -84,8 +84,14 @@ impl Selection {
                         .entry(id)
                         .or_insert_with(|| format!("{}: {}", p.path, p.message));
                 }
-                // An image the index could not take (a second file with the same stem).
-                None if p.kind == crate::dataset::problems::ProblemKind::DuplicateStem => {
+                // A file the index could not take: a second file with the same stem, a name
+                // that is not UTF-8, a FIFO: named, so that nothing is left out unsaid.
+                None if matches!(
+                    p.kind,
+                    crate::dataset::problems::ProblemKind::DuplicateStem
+                        | crate::dataset::problems::ProblemKind::Unlistable
+                ) =>
+                {
                     unindexed.push(NotExported {
                         image: p.path.clone(),
                         reason: p.message.clone(),

@@ -18,6 +18,15 @@ use crate::labels::current::{LabelRecord, LabelSource, mean_dice, resolve};
 use super::manifest::ManifestRow;
 use super::names::{sanitize, tile_name};
 
+/// Every exported image's width and height are multiples of this: the study's U-Net pools
+/// three times (2³ = 8) and concatenates skips, which fails on any other size. Untiled images
+/// are cut at their right and bottom edges to fit (at most 7 px a side, recorded per row);
+/// tiles must be multiples already.
+pub const SIZE_MULTIPLE: u32 = 8;
+
+/// The rule [`SIZE_MULTIPLE`] applies, as the manifest and `EXPORT.md` state it.
+pub const SIZE_RULE: &str = "every image is cut at its right and bottom edges to a multiple of 8 px on each side (the study's U-Net pools three times); `cut_right` and `cut_bottom` give the pixels removed, at most 7";
+
 /// What every image of an export shares.
 pub struct WriteContext<'a> {
     pub root: &'a Path,
@@ -87,9 +96,7 @@ pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Wri
         return Written::LeftOut(format!("the mask cannot be used: {}", why()));
     }
     let Some(pixel_size) = row.pixel_size else {
-        return Written::LeftOut(
-            "no pixel size: add input-features/NAME.txt or pass --pixel-size".into(),
-        );
+        return Written::LeftOut(row.no_pixel_size());
     };
     let label = match resolve(ctx.root, row, ctx.source, &job.record, accepted) {
         Ok(Some(l)) => l,
@@ -121,8 +128,18 @@ pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Wri
         let t = ctx.tile.unwrap_or(0);
         return Written::Skipped(format!("{w}×{h} is smaller than the {t}×{t} tile"));
     };
-    let (tw, th) = ctx.tile.map_or((w, h), |t| (t, t));
-    let base = RowBase::new(job, &label, pixel_size);
+    let (tw, th) = ctx
+        .tile
+        .map_or((w - w % SIZE_MULTIPLE, h - h % SIZE_MULTIPLE), |t| (t, t));
+    if tw == 0 || th == 0 {
+        return Written::Skipped(format!(
+            "under {SIZE_MULTIPLE} px on a side, too small for the study's U-Net"
+        ));
+    }
+    let mut base = RowBase::new(job, &label, pixel_size);
+    if ctx.tile.is_none() {
+        base.cut = (w - tw, h - th);
+    }
     let mut rows = Vec::with_capacity(tiles.len());
     for (x, y) in tiles {
         let name = if ctx.tile.is_some() {
@@ -212,6 +229,8 @@ struct RowBase<'a> {
     edited_by: Vec<String>,
     edited_at: Option<String>,
     review_status: String,
+    /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`].
+    cut: (u32, u32),
 }
 
 impl<'a> RowBase<'a> {
@@ -237,6 +256,7 @@ impl<'a> RowBase<'a> {
             review_status: job
                 .decision
                 .map_or_else(String::new, |d| d.decision.as_str().to_string()),
+            cut: (0, 0),
         }
     }
 
@@ -274,6 +294,8 @@ impl<'a> RowBase<'a> {
             tile_y: tile.map(|t| t.1),
             width: w,
             height: h,
+            cut_right: self.cut.0,
+            cut_bottom: self.cut.1,
             pixel_size: self.pixel_size,
             pixel_size_source: row
                 .pixel_size_source

@@ -236,7 +236,7 @@ fn next_group(
                 s.problems.push(Problem::new(
                     ProblemKind::MissingPixelSize,
                     &row.image_path,
-                    "no pixel size, so no scale bin: add input-features or pass --pixel-size",
+                    format!("{}, so no scale bin", row.no_pixel_size()),
                 ));
                 continue;
             }

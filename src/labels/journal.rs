@@ -177,7 +177,7 @@ fn base_classes(
         BaseSource::Mask => {
             if row.mask_fp.as_deref() != Some(base.fp.as_str()) {
                 return Err(format!(
-                    "the mask file '{}' changed on disk after it was edited here; the edits were made on the earlier version and are kept in the workspace but not applied",
+                    "the mask file '{}' changed on disk after it was edited here; the edits were made on the earlier version and are kept in the workspace but not applied: put the earlier file back (from a backup or version control) to apply them; until then exports leave this image out",
                     row.mask_path.as_deref().unwrap_or("?")
                 ));
             }

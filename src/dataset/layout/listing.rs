@@ -32,11 +32,12 @@ pub(super) fn list(
     entries.sort_by_key(fs::DirEntry::file_name);
     for entry in entries {
         let path = entry.path();
-        let Ok(meta) = entry.metadata() else {
+        // Links are followed: a link to an image is the image.
+        let Ok(meta) = fs::metadata(&path) else {
             scan.problems.push(Problem::new(
                 ProblemKind::Unlistable,
                 rel(root, &path),
-                "cannot read file metadata",
+                "cannot read file metadata (a link to nothing?): fix or remove it",
             ));
             continue;
         };
@@ -45,6 +46,15 @@ pub(super) fn list(
             (true, true) => scan.skipped.hidden_dirs += 1,
             (true, false) => scan.skipped.other_dirs += 1,
             (false, true) => scan.skipped.hidden_files += 1,
+            (false, false) if !meta.is_file() && stem_if_ext(&path, exts).is_some() => {
+                // Opening a FIFO would wait for a writer forever.
+                scan.problems.push(Problem::new(
+                    ProblemKind::Unlistable,
+                    rel(root, &path),
+                    "not a regular file (a FIFO, socket or device): skipped, never opened; remove it or replace it with the image",
+                ));
+            }
+            (false, false) if !meta.is_file() => scan.skipped.other_files += 1,
             (false, false) if path.file_name().and_then(|n| n.to_str()).is_none() => {
                 scan.problems.push(Problem::new(
                     ProblemKind::Unlistable,
@@ -100,4 +110,31 @@ pub fn rel(root: &Path, path: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_named_like_an_image_is_a_problem_and_never_opened() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = t.path().join("s/input-images");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("a.png"), b"png").unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("x.png"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut scan = Scan::default();
+        let mut out = Listing::new();
+        // Would block forever if the FIFO were opened.
+        list(t.path(), &dir, &["png"], &mut scan, &mut out, str::to_string);
+        assert_eq!(out.keys().collect::<Vec<_>>(), ["a"]);
+        assert_eq!(scan.problems.len(), 1);
+        assert_eq!(scan.problems[0].path, "s/input-images/x.png");
+        assert!(scan.problems[0].message.contains("not a regular file"));
+    }
 }

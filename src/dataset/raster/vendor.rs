@@ -103,7 +103,7 @@ pub fn parse_fei(text: &str) -> VendorMeta {
 /// refused for want of a pixel size instead of routed to a bin by nonsense.
 fn plausible(mut meta: VendorMeta) -> VendorMeta {
     if let Some(v) = meta.pixel_size_um
-        && !(v.is_finite() && (1e-6..=1e6).contains(&v))
+        && crate::dataset::pixel_size::check_range(v).is_err()
     {
         meta.notes.push(format!(
             "pixel size {v} µm/px is outside 1 pm–1 m per pixel: ignored"

@@ -16,6 +16,10 @@ pub enum WorkspaceError {
         "cannot write the workspace '{path}': {reason}; ask its owner for group write access (chmod -R g+w), or pass --workspace DIR to keep a workspace of your own"
     )]
     NotWritable { path: PathBuf, reason: String },
+    #[error(
+        "cannot write the workspace '{path}': its file system is mounted read-only ({reason}); pass --workspace DIR on a writable disk to keep a workspace of your own (the dataset is read from where it is)"
+    )]
+    ReadOnlyFs { path: PathBuf, reason: String },
     #[error("cannot open workspace database '{path}': {source}")]
     Open {
         path: PathBuf,
@@ -69,14 +73,30 @@ impl WorkspaceError {
             rusqlite::Error::SqliteFailure(f, msg)
                 if matches!(f.code, ReadOnly | CannotOpen | PermissionDenied) =>
             {
-                Self::NotWritable {
-                    path: dir.to_path_buf(),
-                    reason: msg.clone().unwrap_or_else(|| f.to_string()),
+                let reason = msg.clone().unwrap_or_else(|| f.to_string());
+                if on_read_only_fs(dir) {
+                    Self::ReadOnlyFs {
+                        path: dir.to_path_buf(),
+                        reason: format!("Read-only file system; SQLite: {reason}"),
+                    }
+                } else {
+                    Self::NotWritable {
+                        path: dir.to_path_buf(),
+                        reason,
+                    }
                 }
             }
             _ => e,
         }
     }
+}
+
+/// Whether `dir` (or the nearest folder above it that exists) is on a file system mounted
+/// read-only, where no permission change helps.
+fn on_read_only_fs(dir: &Path) -> bool {
+    dir.ancestors()
+        .find_map(|d| rustix::fs::statvfs(d).ok())
+        .is_some_and(|s| s.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY))
 }
 
 impl WorkspaceError {

@@ -238,3 +238,48 @@ fn merging_overlapping_shard_runs_counts_each_image_once() {
         .unwrap();
     assert_eq!(kept as u64, newer);
 }
+
+/// A shard of a dataset not indexed yet says to index it first, in words, and leaves no
+/// workspace or part behind.
+#[test]
+fn a_shard_of_an_unindexed_dataset_says_to_index_first_and_leaves_nothing() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, model, ws) = (t.path().join("d"), t.path().join("m"), t.path().join("ws"));
+    synth_small(&root);
+    tiny_model(&model, ClassSchema::default(), 3, 1.0);
+    let shard = |ws: Option<&Path>| {
+        let mut cmd = semcurate();
+        cmd.args(["predict", "--quiet", "--shard", "1/3", "--model"])
+            .arg(&model);
+        if let Some(ws) = ws {
+            cmd.arg("--workspace").arg(ws);
+        }
+        fails(cmd.arg(&root))
+    };
+    for w in [None, Some(ws.as_path())] {
+        let (code, err) = shard(w);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains("shard 1/3: cannot predict: the dataset is not indexed yet"),
+            "{err}"
+        );
+        assert!(err.contains("run `semcurate index DATASET` first"), "{err}");
+        assert!(
+            err.contains("`semcurate slurm predict`, which indexes"),
+            "{err}"
+        );
+        assert!(!err.contains("Invalid path"), "{err}");
+        assert!(
+            !root.join(".semcurate").exists(),
+            "a workspace was left behind"
+        );
+        assert!(!ws.exists(), "a workspace was left behind");
+    }
+    // Indexed, the same shard runs.
+    semcurate()
+        .args(["index", "--quiet"])
+        .arg(&root)
+        .assert()
+        .success();
+    assert_eq!(shard(None).0, 0);
+}

@@ -112,12 +112,7 @@ fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
         &progress,
         &AtomicBool::new(false),
     )
-    .with_context(|| {
-        format!(
-            "shard {shard}: cannot predict from the workspace '{}' (index the dataset first: `semcurate index`)",
-            show(&ws_dir)
-        )
-    })?;
+    .with_context(|| format!("shard {shard}: cannot predict"))?;
     let part = part_dir(&ws_dir, &info.hash, shard);
     if args.json {
         let j = ShardJson {

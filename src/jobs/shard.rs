@@ -120,11 +120,22 @@ pub fn predict_shard(
     cancel: &AtomicBool,
 ) -> Result<PredictSummary, WorkspaceError> {
     let dir = part_dir(workspace, hash, shard);
+    // A new part starts from the index's rows: read them before making anything, so that a
+    // shard of a dataset not indexed yet fails without leaving a part behind.
+    let mut main = if dir.exists() {
+        None
+    } else {
+        Some(Workspace::open_snapshot(workspace)?)
+    };
     let mut part = Workspace::open_part(&dir)?;
     let mut meta = if let Some(m) = part.meta_json::<PartMeta>(PART_META)? {
         m
     } else {
-        let meta = copy_owned(&mut part, workspace, hash, shard)?;
+        let main = match main.take() {
+            Some(m) => m,
+            None => Workspace::open_snapshot(workspace)?,
+        };
+        let meta = copy_owned(&mut part, &main, hash, shard)?;
         part.set_meta_json(PART_META, &meta)?;
         meta
     };
@@ -138,11 +149,10 @@ pub fn predict_shard(
 
 fn copy_owned(
     part: &mut Workspace,
-    workspace: &Path,
+    main: &Workspace,
     hash: &str,
     shard: Shard,
 ) -> Result<PartMeta, WorkspaceError> {
-    let main = Workspace::open_snapshot(workspace)?;
     let rows: Vec<_> = main
         .images()?
         .into_iter()

@@ -47,6 +47,10 @@ pub enum WorkspaceError {
         "the workspace database is damaged ({0}): a workspace holds only what semcurate derived from the dataset, plus your corrections and review decisions; move the workspace folder ('.semcurate' in the dataset, or your --workspace DIR) aside (keep it: the corrections in it would be lost otherwise) and run `semcurate index` on the dataset again to make a new one"
     )]
     DamagedHere(String),
+    #[error(
+        "the dataset is not indexed yet: the workspace '{dir}' has no index.sqlite; a shard only reads the index (the array's tasks would race to write it): run `semcurate index DATASET` first (with the same --workspace, if you pass one), or submit the array with `semcurate slurm predict`, which indexes before it writes the script"
+    )]
+    NotIndexed { dir: PathBuf },
     #[error("workspace database error: {0}")]
     Sql(rusqlite::Error),
     #[error("workspace value '{key}' is corrupt: {message}")]

@@ -53,7 +53,9 @@ impl Workspace {
             source,
         };
         if !path.is_file() {
-            return Err(open_err(rusqlite::Error::InvalidPath(path.clone())));
+            return Err(WorkspaceError::NotIndexed {
+                dir: dir.to_path_buf(),
+            });
         }
         // An immutable reader sees only the database file: writes still in the log would be
         // invisible, or half visible.

@@ -4,7 +4,6 @@
 //! OUT whole. No terminal here; the CLI renders the report.
 
 pub mod manifest;
-pub mod names;
 pub mod out;
 mod select;
 pub mod verify;

@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::dataset::layout::names::sanitize;
+use crate::dataset::layout::writer::{self, Role, tile_grid};
 use crate::dataset::pixel_size::parse_pixel_size_bytes;
 use crate::dataset::raster::databar::{self, DatabarSource, crop_bottom};
 use crate::dataset::raster::{DecodeLimits, Grey8, decode_file, encode_grey8_png};
 use crate::dataset::workspace::{ImportSource, ImportTile, Workspace};
-use crate::export::names::sanitize;
 
 mod earlier;
 use earlier::check_earlier_imports;
@@ -88,30 +89,6 @@ pub fn is_blank(pixels: &[u8]) -> bool {
         .iter()
         .sum();
     near * 100 >= pixels.len() * 95
-}
-
-/// Top-left corners of `tile`-px tiles sharing `overlap` px with their neighbours over a
-/// `w`×`h` image; the last tile of a row or column ends at the edge. An image smaller than a
-/// tile is one tile of its own size.
-pub fn tile_grid(w: u32, h: u32, tile: u32, overlap: u32) -> Vec<(u32, u32, u32, u32)> {
-    let stride = tile.saturating_sub(overlap).max(1);
-    let starts = |n: u32| -> Vec<u32> {
-        if n <= tile {
-            return vec![0];
-        }
-        let mut v: Vec<u32> = (0..n)
-            .step_by(stride as usize)
-            .take_while(|&s| s + tile < n)
-            .collect();
-        v.push(n - tile);
-        v
-    };
-    let (tw, th) = (tile.min(w), tile.min(h));
-    let xs = starts(w);
-    starts(h)
-        .into_iter()
-        .flat_map(|y| xs.iter().map(move |&x| (x, y, tw, th)))
-        .collect()
 }
 
 /// The name prefix of a raw file's tiles: its stem made safe, with no `-` (the part before the
@@ -260,14 +237,6 @@ fn write_tiles(
     pixel_size: f64,
     r: &mut FileReport,
 ) -> Result<Vec<ImportTile>, String> {
-    let sample_dir = opts.root.join(&opts.sample);
-    let (images, features) = (
-        sample_dir.join("input-images"),
-        sample_dir.join("input-features"),
-    );
-    for d in [&images, &features] {
-        fs::create_dir_all(d).map_err(|e| format!("creating '{}': {e}", d.display()))?;
-    }
     let mut out = Vec::new();
     for (x, y, w, h) in tile_grid(img.width, img.height, opts.tile, opts.overlap) {
         let mut px = Vec::with_capacity((w * h) as usize);
@@ -281,9 +250,17 @@ fn write_tiles(
         }
         let stem = format!("{prefix}-x{x}_y{y}");
         let png = encode_grey8_png(w, h, &px).map_err(|e| e.to_string())?;
-        let text = format!("pixel_size: {pixel_size}\n");
-        let a = add_file(&images.join(format!("{stem}.png")), &png)?;
-        let b = add_file(&features.join(format!("{stem}.txt")), text.as_bytes())?;
+        let text = writer::pixel_size_text(pixel_size, None);
+        let a = add_file(
+            opts,
+            &writer::file_path(&opts.sample, Role::Image, &stem),
+            &png,
+        )?;
+        let b = add_file(
+            opts,
+            &writer::file_path(&opts.sample, Role::Features, &stem),
+            text.as_bytes(),
+        )?;
         if a && b {
             r.tiles += 1;
         } else {
@@ -301,21 +278,12 @@ fn write_tiles(
     Ok(out)
 }
 
-/// Adds a file atomically; `Ok(false)` when an identical one is there; an error when a
-/// different one is (import never replaces a file).
-fn add_file(path: &Path, bytes: &[u8]) -> Result<bool, String> {
-    if path.exists() {
-        return match fs::read(path) {
-            Ok(old) if old == bytes => Ok(false),
-            _ => Err(format!(
-                "'{}' exists and differs: import never replaces a file; import into another --sample or move it",
-                path.display()
-            )),
-        };
-    }
-    crate::fsutil::write_atomic(path, bytes)
-        .map_err(|e| format!("writing '{}': {e}", path.display()))?;
-    Ok(true)
+/// Adds one file under the dataset root; `Ok(false)` when an identical one is there; an
+/// error when a different one is (import never replaces a file).
+fn add_file(opts: &ImportOptions, rel: &str, bytes: &[u8]) -> Result<bool, String> {
+    writer::write_file(&opts.root, rel, bytes, writer::Mode::AddOnly)
+        .map(|o| o == writer::Outcome::Written)
+        .map_err(|e| e.to_string())
 }
 
 /// SHA-256 of a file's bytes, streamed, 16 hex digits.
@@ -339,17 +307,6 @@ fn file_fingerprint(path: &Path) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn grid_overlaps_and_ends_at_the_edge() {
-        assert_eq!(tile_grid(256, 256, 256, 32), vec![(0, 0, 256, 256)]);
-        let g = tile_grid(600, 300, 256, 32);
-        let xs: Vec<u32> = g.iter().filter(|t| t.1 == 0).map(|t| t.0).collect();
-        assert_eq!(xs, vec![0, 224, 344]);
-        let ys: Vec<u32> = g.iter().filter(|t| t.0 == 0).map(|t| t.1).collect();
-        assert_eq!(ys, vec![0, 44]);
-        assert_eq!(tile_grid(100, 80, 256, 32), vec![(0, 0, 100, 80)]);
-    }
 
     #[test]
     fn blank_rule() {

@@ -316,7 +316,9 @@ fn check_sample(dir: &Path, sample: &str, unlabelled: usize) -> [u64; 11] {
         let text = text.unwrap();
         let px = parse_pixel_size(&text).unwrap();
         assert!((0.02..=20.0).contains(&px), "{name}: {px}");
-        assert_eq!(text, format!("pixel_size: {px:.4}\n"));
+        // The layout's one format: the shortest decimal of a value drawn with 4 decimals.
+        assert_eq!(text, format!("pixel_size: {px}\n"));
+        assert_eq!((px * 1e4).round() / 1e4, px, "{name}: {px}");
     }
     let mut class_pixels = [0u64; 11];
     for name in &masks {

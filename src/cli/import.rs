@@ -79,7 +79,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             args.tile
         );
     }
-    let safe = crate::export::names::sanitize(&args.sample);
+    let safe = crate::dataset::layout::names::sanitize(&args.sample);
     if safe != args.sample || args.sample.starts_with('.') {
         anyhow::bail!(
             "sample name '{}' may hold only letters, digits, '_' and '-': try '{safe}'",

@@ -24,6 +24,8 @@ mod listing;
 pub use listing::{fingerprint, rel};
 use listing::{is_hidden, list};
 
+pub mod names;
+pub mod writer;
 /// Images of the MineralClassifier layout.
 pub const MC_IMAGES: &str = "input-images";
 /// Masks of the MineralClassifier layout.

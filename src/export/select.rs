@@ -9,7 +9,8 @@ use crate::dataset::workspace::{Decision, ImageRow, Workspace};
 use crate::labels::current::LabelRecord;
 
 use super::write::ImageJob;
-use super::{ExportError, ExportOptions, NotExported, NotSelected, names};
+use super::{ExportError, ExportOptions, NotExported, NotSelected};
+use crate::dataset::layout::names;
 
 /// The images an export considers, with what the workspace knows about them.
 pub(super) struct Selection {

@@ -3,8 +3,7 @@
 //! folder, with its manifest rows.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
@@ -16,7 +15,8 @@ use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::labels::current::{LabelRecord, LabelSource, mean_dice, resolve};
 
 use super::manifest::ManifestRow;
-use super::names::{sanitize, tile_name};
+use crate::dataset::layout::names::{sanitize, tile_name};
+use crate::dataset::layout::writer::{self, Role};
 
 /// Every exported image's width and height are multiples of this: the study's U-Net pools
 /// three times (2³ = 8) and concatenates skips, which fails on any other size. Untiled images
@@ -181,7 +181,7 @@ pub fn tile_origins(w: u32, h: u32, tile: Option<u32>) -> Option<Vec<(u32, u32)>
         return None;
     }
     Some(
-        crate::import::tile_grid(w, h, t, 0)
+        writer::tile_grid(w, h, t, 0)
             .into_iter()
             .map(|(x, y, _, _)| (x, y))
             .collect(),
@@ -212,11 +212,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The pixel-size file: `pixel_size: X` and, when known, `rock type: NAME`.
 pub fn features_text(pixel_size: f64, rock_type: Option<&str>) -> String {
-    let mut s = format!("pixel_size: {pixel_size}\n");
-    if let Some(r) = rock_type {
-        let _ = writeln!(s, "rock type: {r}");
-    }
-    s
+    writer::pixel_size_text(pixel_size, rock_type)
 }
 
 /// The per-image part of its manifest rows.
@@ -334,12 +330,8 @@ fn write_files(
     img: &[u8],
     mask: &[u8],
 ) -> Result<[String; 3], String> {
-    let rel = |folder: &str, ext: &str| format!("{}/{folder}/{name}.{ext}", base.sample_dir);
-    let paths = [
-        rel("input-images", "png"),
-        rel("output-images", "png"),
-        rel("input-features", "txt"),
-    ];
+    let rel = |role| writer::file_path(&base.sample_dir, role, name);
+    let paths = [rel(Role::Image), rel(Role::Mask), rel(Role::Features)];
     let image_png = encode_grey8_png(w, h, img).map_err(|e| format!("encoding the image: {e}"))?;
     let mask_png = encode_grey8_png(w, h, mask).map_err(|e| format!("encoding the mask: {e}"))?;
     let text = features_text(base.pixel_size, base.job.rock_type.as_deref());
@@ -348,11 +340,8 @@ fn write_files(
             .iter()
             .zip([image_png.as_slice(), mask_png.as_slice(), text.as_bytes()])
     {
-        let full: PathBuf = ctx.staging.join(path);
-        if let Some(dir) = full.parent() {
-            fs::create_dir_all(dir).map_err(|e| format!("creating '{}': {e}", dir.display()))?;
-        }
-        fs::write(&full, bytes).map_err(|e| format!("writing '{}': {e}", full.display()))?;
+        writer::write_file(ctx.staging, path, bytes, writer::Mode::Fresh)
+            .map_err(|e| e.to_string())?;
     }
     Ok(paths)
 }

@@ -16,10 +16,7 @@ use crate::progress::Progress;
 
 const EXTENDED_TOML: &str = include_str!("../../schemas/extended.toml");
 
-/// Folder names of the layout.
-pub(crate) const IMAGES: &str = "input-images";
-pub(crate) const MASKS: &str = "output-images";
-pub(crate) const FEATURES: &str = "input-features";
+use crate::dataset::layout::writer::{self, Role};
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SynthError + '_ {
     move |source| SynthError::Io {
@@ -60,9 +57,14 @@ fn encode_png(width: u32, height: u32, pixels: &[u8], path: &Path) -> Result<Vec
     })
 }
 
-/// The pixel-size file's text: `pixel_size: <µm/px with 4 decimals>`.
-pub(crate) fn pixel_size_text(pixel_size: f64) -> String {
-    format!("pixel_size: {pixel_size:.4}\n")
+/// Writes one file of a tile through the layout writer, atomically.
+fn write_layout(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), SynthError> {
+    writer::write_file(root, rel, bytes, writer::Mode::Atomic)
+        .map(|_| ())
+        .map_err(|e| SynthError::Io {
+            path: root.join(rel),
+            source: std::io::Error::other(e),
+        })
 }
 
 struct Job<'a> {
@@ -82,18 +84,23 @@ fn write_tile(root: &Path, cfg: &SynthConfig, job: &Job<'_>) -> Result<Vec<u64>,
         extended_schema: cfg.extended_schema,
     };
     let tile = render_tile(&spec);
-    let dir = root.join(&job.sample.name);
-    let file = format!("{}.png", job.tile.name);
-    let image_path = dir.join(IMAGES).join(&file);
-    let png = encode_png(cfg.size, cfg.size, &tile.image.pixels, &image_path)?;
-    write_atomic(&image_path, &png)?;
-    let features = dir.join(FEATURES).join(format!("{}.txt", job.tile.name));
-    write_atomic(&features, pixel_size_text(tile.pixel_size).as_bytes())?;
+    let rel = |role| writer::file_path(&job.sample.name, role, &job.tile.name);
+    let image_path = rel(Role::Image);
+    let png = encode_png(
+        cfg.size,
+        cfg.size,
+        &tile.image.pixels,
+        &root.join(&image_path),
+    )?;
+    write_layout(root, &image_path, &png)?;
+    // Synthetic pixel sizes are drawn with 4 decimals (`plan::pixel_sizes`).
+    let text = writer::pixel_size_text(tile.pixel_size, None);
+    write_layout(root, &rel(Role::Features), text.as_bytes())?;
     let mut counts = vec![0u64; class_count(cfg)];
     if job.site.labelled {
-        let mask_path = dir.join(MASKS).join(&file);
-        let png = encode_png(cfg.size, cfg.size, &tile.mask, &mask_path)?;
-        write_atomic(&mask_path, &png)?;
+        let mask_path = rel(Role::Mask);
+        let png = encode_png(cfg.size, cfg.size, &tile.mask, &root.join(&mask_path))?;
+        write_layout(root, &mask_path, &png)?;
         for &c in &tile.mask {
             counts[usize::from(c)] += 1;
         }
@@ -120,11 +127,11 @@ pub(crate) fn write_tiles(
 ) -> Result<Vec<u64>, SynthError> {
     for sample in plan {
         let labelled = sample.sites.iter().any(|s| s.labelled);
-        for sub in [IMAGES, FEATURES]
+        for role in [Role::Image, Role::Features]
             .into_iter()
-            .chain(labelled.then_some(MASKS))
+            .chain(labelled.then_some(Role::Mask))
         {
-            let dir = root.join(&sample.name).join(sub);
+            let dir = root.join(&sample.name).join(role.folder());
             fs::create_dir_all(&dir).map_err(io(&dir))?;
         }
     }

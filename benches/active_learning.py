@@ -101,7 +101,8 @@ def train(dataset, out):
     if (out / "config.json").exists():
         return
     run("split", dataset, "--fractions", "1,0,0", "--quiet")
-    run("train", dataset, "--init", INIT, "--out", out, "--force", "--quiet", *TRAIN)
+    # Every labelled image trains (fractions 1,0,0): no val split, on purpose.
+    run("train", dataset, "--init", INIT, "--out", out, "--force", "--quiet", "--no-val", *TRAIN)
 
 
 def score(model, test):

@@ -234,6 +234,7 @@ fn journal_and_reopen() {
         bins: None,
         full: false,
         default_pixel_size: None,
+        group_rule: None,
     };
     semcurate::dataset::index::index(&root, &mut ws, &opts, &semcurate::progress::NoProgress)
         .unwrap();

@@ -22,7 +22,7 @@ use crate::metrics::image_audit::ImageAudit;
 pub use abundance::{AbundanceRow, RockType, abundances};
 pub use risk::{
     AtRisk, DEFAULT_RARE_SHARE, DEFAULT_RISK_IOU, DEFAULT_RISK_MIN_PIXELS, RiskThresholds,
-    Underrepresented, at_risk, underrepresented,
+    Underrepresented, absent, at_risk, underrepresented,
 };
 
 /// Scores of one class in one group of images.
@@ -123,6 +123,8 @@ pub struct AuditReport {
     pub abundances: Vec<AbundanceRow>,
     pub thresholds: RiskThresholds,
     pub underrepresented: Vec<Underrepresented>,
+    /// Ids of classes with no true pixel in the audited images.
+    pub absent: Vec<u8>,
     pub at_risk: Vec<AtRisk>,
     /// Labelled images in the selection without a stored prediction by this model.
     pub unpredicted: usize,
@@ -234,6 +236,7 @@ pub fn report(input: &AuditInput<'_>) -> AuditReport {
             .collect(),
         thresholds: input.thresholds,
         underrepresented: underrepresented(&overall.m, schema, input.thresholds),
+        absent: absent(&overall.m, schema),
         at_risk,
         unpredicted: input.unpredicted,
     }

@@ -7,6 +7,7 @@ mod audit_render;
 mod common;
 mod convert;
 mod export;
+mod groups;
 mod import;
 mod index;
 mod merge;

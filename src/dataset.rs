@@ -3,6 +3,7 @@
 //! store where the tool keeps everything it derives. Nothing here writes into a dataset folder.
 
 pub mod bins;
+pub mod groups;
 pub mod guard;
 pub mod lock;
 pub mod pixel_size;

@@ -5,6 +5,7 @@
 //! means are taken over the classes that have a value.
 
 pub mod image_audit;
+pub mod representation;
 
 use serde::{Deserialize, Serialize};
 

@@ -12,9 +12,11 @@ use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
 use crate::dataset::workspace::ImageRow;
+use crate::metrics::representation::{Representation, representation};
 
-/// Default pixel-share threshold below which a class is underrepresented.
-pub const DEFAULT_RARE_THRESHOLD: f64 = 0.02;
+/// Default pixel-share threshold below which a class (with any pixels) is underrepresented;
+/// the same as `audit`'s.
+pub const DEFAULT_RARE_THRESHOLD: f64 = crate::metrics::representation::DEFAULT_RARE_SHARE;
 
 /// Everything `stats` reports.
 #[derive(Debug, Clone, Serialize)]
@@ -28,8 +30,10 @@ pub struct StatsReport {
     pub splits: Vec<SplitStats>,
     /// Pixel-share threshold used for `underrepresented`.
     pub rare_threshold: f64,
-    /// Class ids whose share of labelled pixels is below the threshold.
+    /// Class ids with labelled pixels whose share of them is below the threshold.
     pub underrepresented: Vec<u8>,
+    /// Class ids with no labelled pixel.
+    pub absent: Vec<u8>,
     /// Problem counts by kind.
     pub problems: BTreeMap<ProblemKind, usize>,
 }
@@ -71,7 +75,7 @@ pub struct ClassStats {
     pub images: usize,
     /// Flagged rare in the schema.
     pub rare: bool,
-    /// Share below the threshold (absent classes included).
+    /// Some labelled pixels, but a share below the threshold (absent classes are not).
     pub underrepresented: bool,
     /// No pixel of this class in any valid mask.
     pub absent: bool,
@@ -157,6 +161,7 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
         .filter(|c| c.underrepresented)
         .map(|c| c.id)
         .collect();
+    let absent = classes.iter().filter(|c| c.absent).map(|c| c.id).collect();
     let mut problems = BTreeMap::new();
     for (_, p) in input.problems {
         *problems.entry(p.kind).or_default() += 1;
@@ -187,6 +192,7 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
         splits: split_stats(&present, input.splits),
         rare_threshold: input.rare_threshold,
         underrepresented,
+        absent,
         problems,
     }
 }
@@ -226,6 +232,7 @@ fn class_stats(
         .map(|c| {
             let pixels = all.pixels[usize::from(c.id)];
             let share = share(pixels, total);
+            let rep = representation(pixels, total, input.rare_threshold);
             ClassStats {
                 id: c.id,
                 name: c.name.clone(),
@@ -234,8 +241,8 @@ fn class_stats(
                 share,
                 images: images_with[usize::from(c.id)],
                 rare: c.rare,
-                underrepresented: total > 0 && share < input.rare_threshold,
-                absent: pixels == 0,
+                underrepresented: rep == Representation::Underrepresented,
+                absent: rep == Representation::Absent,
             }
         })
         .collect()

@@ -7,9 +7,11 @@ use serde::Serialize;
 use super::BinMetrics;
 use crate::dataset::schema::ClassSchema;
 use crate::metrics::Confusion;
+use crate::metrics::representation::{Representation, representation};
 
-/// Default share of truth pixels below which a class is underrepresented.
-pub const DEFAULT_RARE_SHARE: f64 = 0.02;
+/// Default share of truth pixels below which a class (with any) is underrepresented; the
+/// same as `stats`'.
+pub const DEFAULT_RARE_SHARE: f64 = crate::metrics::representation::DEFAULT_RARE_SHARE;
 /// Default IoU below which a class is at risk.
 pub const DEFAULT_RISK_IOU: f64 = 0.5;
 /// Default fewest true pixels of a class, overall or in a bin, for its IoU there to count.
@@ -78,13 +80,29 @@ pub fn underrepresented(
         .filter_map(|c| {
             let support = all.support(usize::from(c.id));
             let share = support as f64 / total.max(1) as f64;
-            (support > 0 && share < t.rare_share).then(|| Underrepresented {
-                id: c.id,
-                short: c.short.clone(),
-                share,
-                support,
-            })
+            (representation(support, total, t.rare_share) == Representation::Underrepresented).then(
+                || Underrepresented {
+                    id: c.id,
+                    short: c.short.clone(),
+                    share,
+                    support,
+                },
+            )
         })
+        .collect()
+}
+
+/// Ids of the classes with no true pixel in `all`: neither underrepresented nor at risk,
+/// since nothing is known of them.
+pub fn absent(all: &Confusion, schema: &ClassSchema) -> Vec<u8> {
+    let total = all.total();
+    schema
+        .classes
+        .iter()
+        .filter(|c| {
+            representation(all.support(usize::from(c.id)), total, 0.0) == Representation::Absent
+        })
+        .map(|c| c.id)
         .collect()
 }
 
@@ -120,7 +138,8 @@ pub fn at_risk(
         if !(low_overall || low_bin) {
             continue;
         }
-        let underrepresented = share < t.rare_share;
+        let underrepresented =
+            representation(support, total, t.rare_share) == Representation::Underrepresented;
         let fmt = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.2}"));
         let reason = format!(
             "IoU {} overall over {} true px ({:.2}% of truth{}){}",

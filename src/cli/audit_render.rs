@@ -195,10 +195,18 @@ fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
 
 fn risk_text(s: &mut String, r: &AuditReport) {
     let t = r.thresholds;
+    if !r.absent.is_empty() {
+        let shorts: Vec<&str> = r
+            .absent
+            .iter()
+            .filter_map(|&id| r.classes.get(usize::from(id)).map(|c| c.short.as_str()))
+            .collect();
+        let _ = writeln!(s, "\nAbsent (no true pixels): {}", shorts.join(", "));
+    }
     if r.underrepresented.is_empty() {
         let _ = writeln!(
             s,
-            "\nNo class is underrepresented (share < {:.0}%).",
+            "\nNo class with true pixels is underrepresented (share < {:.0}%).",
             t.rare_share * 100.0
         );
     } else {

@@ -161,6 +161,16 @@ impl DatasetArgs {
         bins: Option<ScaleBins>,
         full: bool,
     ) -> anyhow::Result<(Workspace, ClassSchema, IndexSummary)> {
+        self.index_grouped(bins, full, None)
+    }
+
+    /// [`Self::index`], storing a new split-group rule when `group_rule` is given.
+    pub fn index_grouped(
+        &self,
+        bins: Option<ScaleBins>,
+        full: bool,
+        group_rule: Option<crate::dataset::groups::GroupRule>,
+    ) -> anyhow::Result<(Workspace, ClassSchema, IndexSummary)> {
         let schema = self.schema()?;
         let fresh = !self.workspace_dir().exists();
         let mut ws = self.open_workspace()?;
@@ -169,6 +179,7 @@ impl DatasetArgs {
             bins,
             full,
             default_pixel_size: self.pixel_size,
+            group_rule,
         };
         let progress = CliProgress::new(self.quiet);
         match index(&self.dataset, &mut ws, &opts, &progress) {
@@ -179,7 +190,6 @@ impl DatasetArgs {
                     let dir = ws.dir().to_path_buf();
                     drop(ws);
                     let _ = std::fs::remove_dir_all(&dir);
-            group_rule,
                 }
                 Err(anyhow::Error::new(e)
                     .context(format!("cannot index '{}'", self.dataset.display())))

@@ -11,6 +11,7 @@ use crate::stats::{self, Totals};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
+use super::groups::GroupArgs;
 use super::stats::load_report;
 use super::table::{self, Align, Table};
 
@@ -25,6 +26,8 @@ use super::table::{self, Align, Table};
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub grouping: GroupArgs,
     /// Scale-bin edges in µm/px to store in the workspace, e.g. 0.25,1.8.
     #[arg(long, value_name = "E,..")]
     pub bins: Option<ScaleBins>,
@@ -52,7 +55,9 @@ struct IndexJson<'a> {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let (ws, schema, summary) = args.dataset.index(args.bins.clone(), args.full)?;
+    let (ws, schema, summary) = args
+        .grouping
+        .index(&args.dataset, args.bins.clone(), args.full)?;
     let (report, problems) = load_report(&ws, &schema, None, stats::DEFAULT_RARE_THRESHOLD)?;
     let problems: Vec<&Problem> = problems.iter().map(|(_, p)| p).collect();
     if args.json {

@@ -261,7 +261,7 @@ fn protected_root(image: &Path) -> Option<PathBuf> {
     let layout = folder
         .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| crate::dataset::layout::IMAGE_FOLDERS.contains(&n));
+        .is_some_and(crate::dataset::layout::is_data_folder);
     layout
         .then(|| folder.parent().map(Path::to_path_buf))
         .flatten()

@@ -5,19 +5,24 @@ use crate::dataset::split::SplitFractions;
 
 use super::Outcome;
 use super::common::DatasetArgs;
+use super::groups::GroupArgs;
 
 /// Re-assign train/val/test splits. Images are grouped by sample and the file-name part
-/// before the first '-', so the tiles of one site never straddle two splits.
+/// before the first '-', so the tiles of one site never straddle two splits; datasets named
+/// otherwise give their groups with --group-by REGEX or --groups FILE.csv (stored in the
+/// workspace).
 ///
 /// Splits are stored in the workspace; `index` gives new groups a split with the same
 /// fractions and seed, and never moves existing groups.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Example:\n  semcurate split datasets/demo --fractions 0.8,0.1,0.1 --seed 7"
+    after_help = "Examples:\n  semcurate split datasets/demo --fractions 0.8,0.1,0.1 --seed 7\n  semcurate split /data/duvernay --group-by '_(\\d{3})\\d$'\n  semcurate split /data/shale --groups sites.csv"
 )]
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub grouping: GroupArgs,
     /// Target shares of labelled images: train,val,test.
     #[arg(long, default_value = "0.7,0.15,0.15", value_name = "T,V,T")]
     pub fractions: SplitFractions,
@@ -27,7 +32,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let (mut ws, _, _) = args.dataset.index(None, false)?;
+    let (mut ws, _, _) = args.grouping.index(&args.dataset, None, false)?;
     let groups = resplit(&mut ws, args.fractions, args.seed)?;
     println!(
         "assigned {groups} groups with fractions {} and seed {}",

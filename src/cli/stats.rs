@@ -12,7 +12,9 @@ use crate::stats::{self, GroupStats, StatsInput, StatsReport};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
+use super::groups::GroupArgs;
 use super::table::{self, Align, Table, percent, thousands};
+use crate::dataset::groups::GroupRule;
 
 /// Images and pixel shares per sample, per scale bin and per class; images containing each
 /// class; split sizes; underrepresented classes.
@@ -25,6 +27,8 @@ use super::table::{self, Align, Table, percent, thousands};
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub grouping: GroupArgs,
     /// Report under these scale-bin edges (µm/px) instead of the workspace's.
     #[arg(long, value_name = "E,..")]
     pub bins: Option<ScaleBins>,
@@ -41,6 +45,8 @@ struct StatsJson<'a> {
     dataset: String,
     workspace: String,
     split_seed: u64,
+    /// How images are grouped for splits, in words.
+    group_rule: String,
     #[serde(flatten)]
     report: &'a StatsReport,
 }
@@ -74,19 +80,22 @@ pub fn load_report(
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let (ws, schema, _) = args.dataset.index(None, false)?;
+    let (ws, schema, _) = args.grouping.index(&args.dataset, None, false)?;
     let (report, _) = load_report(&ws, &schema, args.bins.as_ref(), args.rare_threshold)?;
     let (fractions, seed) = split_params(&ws)?;
+    let rule: GroupRule = ws.meta_json(keys::GROUP_RULE)?.unwrap_or_default();
     if args.json {
         let out = StatsJson {
             dataset: show(&args.dataset.dataset),
             workspace: show(ws.dir()),
             split_seed: seed,
+            group_rule: rule.to_string(),
             report: &report,
         };
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        print_text(args, &report, &format!("seed {seed}, target {fractions}"));
+        let note = format!("seed {seed}, target {fractions}; grouped by {rule}");
+        print_text(args, &report, &note);
     }
     Ok(if report.totals.problems == 0 {
         Outcome::Clean
@@ -149,10 +158,7 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
     }
     anstream::println!(
         "\n{}",
-        table::styled(
-            table::HEADING,
-            &format!("Splits ({split_note}; grouped by name before the first '-')")
-        )
+        table::styled(table::HEADING, &format!("Splits ({split_note})"))
     );
     let mut tab = Table::new(&[
         ("SPLIT", Align::Left),
@@ -249,6 +255,19 @@ fn print_footer(r: &StatsReport) {
         .filter(|c| c.underrepresented)
         .map(|c| c.short.as_str())
         .collect();
+    let absent: Vec<&str> = r
+        .classes
+        .iter()
+        .filter(|c| c.absent)
+        .map(|c| c.short.as_str())
+        .collect();
+    if !absent.is_empty() {
+        anstream::println!(
+            "\n{} {}",
+            table::styled(table::WARN, "Absent (no labelled pixels):"),
+            absent.join(", ")
+        );
+    }
     if !under.is_empty() {
         anstream::println!(
             "\n{} {}",

@@ -16,6 +16,7 @@ use crate::model::{BackendKind, UNetConfig};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
+use super::groups::GroupArgs;
 
 /// Train one U-Net per pixel-scale bin on the train split (or one U-Net for all scales with
 /// --single), validating on the val split every epoch and keeping the best epoch by mean IoU;
@@ -27,6 +28,8 @@ use super::common::{DatasetArgs, show};
 pub struct Args {
     #[command(flatten)]
     pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub grouping: GroupArgs,
     /// Model folder to write.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -92,6 +95,9 @@ pub struct Args {
     /// Overwrite an existing model folder.
     #[arg(long)]
     pub force: bool,
+    /// Train even though the val split is empty (no validation: the last epoch is kept).
+    #[arg(long)]
+    pub no_val: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
@@ -102,7 +108,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             show(&args.out)
         );
     }
-    let (mut ws, schema, _) = args.dataset.index(None, false)?;
+    let (mut ws, schema, _) = args.grouping.index(&args.dataset, None, false)?;
     let _lock = args.dataset.lock(&ws, "train")?;
     // Images labelled in the editor since the last index (corrected or accepted proposals)
     // get a split like any other labelled group.
@@ -142,6 +148,15 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     };
     let root = &args.dataset.dataset;
     let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
+    let images = |by_bin: &[Vec<_>]| by_bin.iter().map(Vec::len).sum::<usize>();
+    let sizes = [
+        images(&prepared.data.train),
+        images(&prepared.data.val),
+        images(&prepared.test),
+    ];
+    if let Some(warning) = super::groups::check_splits(sizes, args.no_val)? {
+        eprintln!("{warning}");
+    }
     if prepared.unreadable > 0 {
         eprintln!(
             "note: {} labelled images could not be loaded and are left out (re-run `semcurate index`)",

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::bins::ScaleBins;
+use super::groups::{GroupError, GroupRule};
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, SkipCounts};
 use super::schema::ClassSchema;
@@ -22,7 +23,9 @@ pub const DEFAULT_SPLIT_SEED: u64 = 42;
 const CHUNK: usize = 256;
 
 /// Metadata keys.
+mod regroup;
 mod splits;
+pub use regroup::Regrouped;
 pub use splits::{assign_new_splits, assign_new_splits_with, export_splits, resplit, split_params};
 
 pub mod keys {
@@ -36,6 +39,8 @@ pub mod keys {
     pub const SAMPLES: &str = "samples";
     pub const LAST_CHANGE: &str = "last_change";
     pub const FOLDER_PROBLEMS: &str = "folder_problems";
+    /// The split-group rule (`groups::GroupRule` as JSON); absent means the study's.
+    pub const GROUP_RULE: &str = "group_rule";
 }
 
 /// Why indexing could not run.
@@ -45,8 +50,10 @@ pub enum IndexError {
     Layout(#[from] LayoutError),
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
+    #[error(transparent)]
+    Group(#[from] GroupError),
     #[error(
-        "workspace '{workspace}' belongs to dataset '{stored}', not '{given}': use another --workspace"
+        "workspace '{workspace}'' belongs to dataset '{stored}', not '{given}': use another --workspace"
     )]
     OtherDataset {
         workspace: PathBuf,
@@ -73,6 +80,8 @@ pub struct IndexOptions {
     pub full: bool,
     /// µm/px for images without one.
     pub default_pixel_size: Option<f64>,
+    /// A new split-group rule to store; `None` keeps the workspace's.
+    pub group_rule: Option<GroupRule>,
 }
 
 /// What an index run did.
@@ -87,6 +96,8 @@ pub struct IndexSummary {
     pub newly_missing: usize,
     /// Groups given a split this run.
     pub new_split_groups: usize,
+    /// The grouping rule changed this run: images moved and every split was assigned again.
+    pub regrouped: Option<Regrouped>,
     pub skipped: SkipCounts,
 }
 
@@ -98,9 +109,12 @@ pub fn index(
     progress: &dyn Progress,
 ) -> Result<IndexSummary, IndexError> {
     check_root(root, ws)?;
+    let (rule, previous_rule) = regroup::resolve_rule(ws, opts.group_rule.as_ref())?;
     progress.begin("scan", 0);
-    let scan = layout::scan(root)?;
+    let mut scan = layout::scan(root)?;
     progress.end();
+    let ungrouped = rule.compile()?.apply(&mut scan.items);
+    scan.problems.extend(ungrouped);
     if scan.items.is_empty() {
         return Err(IndexError::NoImages {
             root: root.to_path_buf(),
@@ -157,7 +171,8 @@ pub fn index(
         tx.set_meta(keys::LAST_CHANGE, &crate::clock::now().to_string())?;
         tx.commit()?;
     }
-    let new_split_groups = if dirty {
+    let regrouped = regroup::regroup(ws, &scan.items, &rule, previous_rule.as_ref(), &rows)?;
+    let new_split_groups = if dirty || regrouped.is_some() {
         assign_new_splits_with(ws, &export_splits(root))?
     } else {
         0
@@ -168,6 +183,7 @@ pub fn index(
         read: changed.len(),
         newly_missing,
         new_split_groups,
+        regrouped,
         skipped: scan.skipped,
     })
 }

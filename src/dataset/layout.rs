@@ -9,6 +9,9 @@
 //!   a mask may carry a `_MASK_` infix or a `_mask` suffix (`A_MASK_0001.tif` pairs with
 //!   `A_0001.tif`).
 //!
+//! Folder names are matched case-insensitively (`Images/`, `MASKS/`, `Input-Images/`) and
+//! read under their names on disk.
+//!
 //! Hidden entries (`.ipynb_checkpoints`, `.DS_Store`, the workspace) and files that are not
 //! images are skipped and counted, never read.
 
@@ -24,8 +27,6 @@ mod listing;
 pub use listing::{fingerprint, rel};
 use listing::{is_hidden, list};
 
-pub mod names;
-pub mod writer;
 /// Images of the MineralClassifier layout.
 pub const MC_IMAGES: &str = "input-images";
 /// Masks of the MineralClassifier layout.
@@ -72,7 +73,8 @@ pub struct ItemFiles {
     pub sample: String,
     /// File name without extension.
     pub stem: String,
-    /// Split group: the sample and the part of the stem before the first `-`.
+    /// Split group: the sample and the part of the stem before the first `-` (the study's
+    /// rule; the index applies the dataset's own rule, see `groups`).
     pub group: String,
     pub image: FileRef,
     pub mask: Option<FileRef>,
@@ -175,7 +177,7 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
             it.skip_current_dir();
             continue;
         }
-        if let Some(layout) = sample_layout(entry.path()) {
+        if let Some(dirs) = sample_dirs(entry.path()) {
             let name = if entry.depth() == 0 {
                 root.file_name().map_or_else(
                     || "sample".to_string(),
@@ -184,8 +186,11 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
             } else {
                 rel(root, entry.path())
             };
-            scan_sample(root, entry.path(), &name, layout, &mut scan);
-            scan.samples.push(SampleInfo { name, layout });
+            scan_sample(root, &dirs, &name, &mut scan);
+            scan.samples.push(SampleInfo {
+                name,
+                layout: dirs.layout,
+            });
             it.skip_current_dir();
         }
     }
@@ -195,29 +200,74 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
     Ok(scan)
 }
 
-fn sample_layout(dir: &Path) -> Option<LayoutKind> {
-    if dir.join(MC_IMAGES).is_dir() {
-        Some(LayoutKind::MineralClassifier)
-    } else if GENERIC_IMAGES.iter().any(|d| dir.join(d).is_dir()) {
-        Some(LayoutKind::ImagesMasks)
-    } else {
-        None
+/// The data folders of one sample, by their names on disk (matched case-insensitively, so
+/// `Images/` and `MASKS/` are read on case-sensitive file systems too).
+struct SampleDirs {
+    layout: LayoutKind,
+    images: Vec<PathBuf>,
+    masks: Vec<PathBuf>,
+    features: Vec<PathBuf>,
+}
+
+fn sample_dirs(dir: &Path) -> Option<SampleDirs> {
+    let children = data_folders(dir);
+    let find = |wanted: &[&str]| -> Vec<PathBuf> {
+        children
+            .iter()
+            .filter(|(lower, _)| wanted.contains(&lower.as_str()))
+            .map(|(_, path)| path.clone())
+            .collect()
+    };
+    let mc_images = find(&[MC_IMAGES]);
+    if !mc_images.is_empty() {
+        return Some(SampleDirs {
+            layout: LayoutKind::MineralClassifier,
+            images: mc_images,
+            masks: find(&[MC_MASKS]),
+            features: find(&[MC_FEATURES]),
+        });
     }
+    let images = find(&GENERIC_IMAGES);
+    (!images.is_empty()).then(|| SampleDirs {
+        layout: LayoutKind::ImagesMasks,
+        images,
+        masks: find(&GENERIC_MASKS),
+        features: Vec::new(),
+    })
+}
+
+/// Sub-folders of `dir` whose name is a data folder name in any case: (lower-case name, path
+/// as on disk), sorted by the name on disk.
+fn data_folders(dir: &Path) -> Vec<(String, PathBuf)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let lower = e.file_name().to_str()?.to_lowercase();
+            let path = e.path();
+            (IMAGE_FOLDERS.contains(&lower.as_str()) && path.is_dir()).then_some((lower, path))
+        })
+        .collect();
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out
+}
+
+/// Whether `name` is a folder of images, masks or pixel-size files, in any case.
+pub fn is_data_folder(name: &str) -> bool {
+    IMAGE_FOLDERS.contains(&name.to_lowercase().as_str())
 }
 
 /// Files of one folder by stem, with skipped entries counted.
 type Listing = BTreeMap<String, Vec<FileRef>>;
 
-fn scan_sample(root: &Path, dir: &Path, sample: &str, layout: LayoutKind, scan: &mut Scan) {
-    let (image_dirs, mask_dirs, features_dir): (Vec<&str>, Vec<&str>, Option<&str>) = match layout {
-        LayoutKind::MineralClassifier => (vec![MC_IMAGES], vec![MC_MASKS], Some(MC_FEATURES)),
-        LayoutKind::ImagesMasks => (GENERIC_IMAGES.to_vec(), GENERIC_MASKS.to_vec(), None),
-    };
+fn scan_sample(root: &Path, dir: &SampleDirs, sample: &str, scan: &mut Scan) {
     let mut images = Listing::new();
-    for d in image_dirs {
+    for d in &dir.images {
         list(
             root,
-            &dir.join(d),
+            d,
             &IMAGE_EXTENSIONS,
             scan,
             &mut images,
@@ -225,26 +275,12 @@ fn scan_sample(root: &Path, dir: &Path, sample: &str, layout: LayoutKind, scan: 
         );
     }
     let mut masks = Listing::new();
-    for d in mask_dirs {
-        list(
-            root,
-            &dir.join(d),
-            &IMAGE_EXTENSIONS,
-            scan,
-            &mut masks,
-            mask_key,
-        );
+    for d in &dir.masks {
+        list(root, d, &IMAGE_EXTENSIONS, scan, &mut masks, mask_key);
     }
     let mut features = Listing::new();
-    if let Some(d) = features_dir {
-        list(
-            root,
-            &dir.join(d),
-            &["txt"],
-            scan,
-            &mut features,
-            str::to_string,
-        );
+    for d in &dir.features {
+        list(root, d, &["txt"], scan, &mut features, str::to_string);
     }
     pair(sample, images, masks, features, scan);
 }
@@ -264,10 +300,9 @@ fn pair(sample: &str, images: Listing, mut masks: Listing, mut features: Listing
         }
         let mask = take_first(&mut masks, &stem, scan);
         let features = take_first(&mut features, &stem, scan);
-        let prefix = stem.split('-').next().unwrap_or(&stem);
         scan.items.push(ItemFiles {
             sample: sample.to_string(),
-            group: format!("{sample}/{prefix}"),
+            group: super::groups::prefix_group(sample, &stem),
             stem,
             image,
             mask,

@@ -29,11 +29,13 @@ pub enum ProblemKind {
     DuplicateStem,
     /// A file could not be listed or inspected.
     Unlistable,
+    /// A labelled image the dataset's grouping rule (`--group-by`, `--groups`) does not match.
+    Ungrouped,
 }
 
 impl ProblemKind {
     /// All kinds, in report order.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::UnreadableImage,
         Self::UnreadableMask,
         Self::MaskNotGrey,
@@ -44,6 +46,7 @@ impl ProblemKind {
         Self::OrphanMask,
         Self::DuplicateStem,
         Self::Unlistable,
+        Self::Ungrouped,
     ];
 
     /// The snake_case name used in JSON and in the workspace.
@@ -59,6 +62,7 @@ impl ProblemKind {
             Self::MaskOutOfRange => "mask_out_of_range",
             Self::DuplicateStem => "duplicate_stem",
             Self::Unlistable => "unlistable",
+            Self::Ungrouped => "ungrouped",
         }
     }
 

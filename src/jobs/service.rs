@@ -306,6 +306,7 @@ fn reindex(
         bins,
         full: false,
         default_pixel_size: paths.default_pixel_size,
+        group_rule: None,
     };
     let progress = ChannelProgress::new(tx.clone(), task);
     let summary = index(&paths.root, ws, &opts, &progress)

@@ -49,8 +49,7 @@ pub fn export_splits(root: &Path) -> BTreeMap<String, split::Split> {
         .iter()
         .filter_map(|r| {
             let s = split::Split::parse(&r.split)?;
-            let prefix = r.name.split('-').next().unwrap_or(&r.name);
-            Some((format!("{}/{prefix}", r.sample), s))
+            Some((super::super::groups::prefix_group(&r.sample, &r.name), s))
         })
         .collect()
 }

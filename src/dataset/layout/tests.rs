@@ -123,3 +123,59 @@ fn a_non_utf8_file_name_is_a_problem_with_the_fix() {
     assert_eq!(p.path, "10003/input-images/bad\u{fffd}byte-3.png");
     assert!(p.message.contains("not valid UTF-8") && p.message.contains("rename it"));
 }
+
+/// The Duvernay shale set ships `TrainData/Images` and `TrainData/Masks`; a MineralClassifier
+/// copy may come as `Input-Images/`. Folder names match in any case and the paths stored are
+/// the names on disk, so the files can be read back on a case-sensitive file system.
+#[test]
+fn folder_names_match_in_any_case_and_keep_their_spelling() {
+    let t = tempfile::tempdir().unwrap();
+    let r = t.path();
+    touch(&r.join("TrainData/Images/Tile_r1-c1_0001.tif"));
+    touch(&r.join("TrainData/MASKS/Tile_r1-c1_MASK_0001.tif"));
+    touch(&r.join("TrainData/Unlabelled/Tile_r9-c1_0002.tif"));
+    touch(&r.join("10003/Input-Images/10003_a-1.png"));
+    touch(&r.join("10003/OUTPUT-IMAGES/10003_a-1.png"));
+    touch(&r.join("10003/Input-Features/10003_a-1.txt"));
+    let s = scan(r).unwrap();
+    let layouts: Vec<(&str, LayoutKind)> = s
+        .samples
+        .iter()
+        .map(|x| (x.name.as_str(), x.layout))
+        .collect();
+    assert_eq!(
+        layouts,
+        vec![
+            ("10003", LayoutKind::MineralClassifier),
+            ("TrainData", LayoutKind::ImagesMasks)
+        ]
+    );
+    let paths: Vec<(&str, Option<&str>, Option<&str>)> = s
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.image.path.as_str(),
+                i.mask.as_ref().map(|m| m.path.as_str()),
+                i.features.as_ref().map(|f| f.path.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        vec![
+            (
+                "10003/Input-Images/10003_a-1.png",
+                Some("10003/OUTPUT-IMAGES/10003_a-1.png"),
+                Some("10003/Input-Features/10003_a-1.txt")
+            ),
+            (
+                "TrainData/Images/Tile_r1-c1_0001.tif",
+                Some("TrainData/MASKS/Tile_r1-c1_MASK_0001.tif"),
+                None
+            ),
+            ("TrainData/Unlabelled/Tile_r9-c1_0002.tif", None, None),
+        ]
+    );
+    assert!(is_data_folder("Output-Images") && !is_data_folder("TrainData"));
+}

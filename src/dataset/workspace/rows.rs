@@ -53,6 +53,14 @@ impl WriteTx<'_> {
         Ok(id)
     }
 
+    /// Moves an image to another split group (the dataset's grouping rule changed).
+    pub fn set_group(&self, id: i64, group: &str) -> Result<(), WorkspaceError> {
+        self.tx
+            .prepare_cached("UPDATE images SET grp = ?2 WHERE id = ?1")?
+            .execute(params![id, group])?;
+        Ok(())
+    }
+
     pub(super) fn insert_problem(
         &self,
         image_id: Option<i64>,

@@ -24,6 +24,8 @@ use walkdir::WalkDir;
 use super::problems::{Problem, ProblemKind};
 
 mod listing;
+pub mod names;
+pub mod writer;
 pub use listing::{fingerprint, rel};
 use listing::{is_hidden, list};
 

@@ -8,6 +8,9 @@ pub trait Progress: Sync {
     fn begin(&self, stage: &str, total: u64);
     /// `n` more units are done.
     fn advance(&self, n: u64);
+    /// Inside the unit being worked on (one large image): `done` of its `total` parts (tiles)
+    /// are done. Called once per part, so it must stay cheap; ignored unless rendered.
+    fn within(&self, _done: u64, _total: u64) {}
     /// The current stage ended.
     fn end(&self) {}
 }

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -20,6 +20,8 @@ pub struct CliProgress {
     plain: Mutex<Plain>,
     done: AtomicU64,
     total: AtomicU64,
+    /// The bar shows the tiles of an image (cleared when the image is done).
+    tiles_shown: AtomicBool,
 }
 
 struct Plain {
@@ -44,6 +46,7 @@ impl CliProgress {
             }),
             done: AtomicU64::new(0),
             total: AtomicU64::new(0),
+            tiles_shown: AtomicBool::new(false),
         }
     }
 }
@@ -67,7 +70,7 @@ impl Progress for CliProgress {
         let bar = ProgressBar::new(total).with_prefix(stage.to_string());
         bar.set_style(
             ProgressStyle::with_template(
-                "{prefix:>8} [{bar:40}] {pos}/{len} ({percent}%) eta {eta}",
+                "{prefix:>8} [{bar:40}] {pos}/{len} ({percent}%) eta {eta} {msg}",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
@@ -87,13 +90,41 @@ impl Progress for CliProgress {
                 && let Some(bar) = b.as_ref()
             {
                 bar.inc(n);
+                if self.tiles_shown.swap(false, Ordering::Relaxed) {
+                    bar.set_message("");
+                }
             }
         } else if let Ok(mut p) = self.plain.lock()
             && p.last.elapsed() >= PLAIN_EVERY
         {
             p.last = Instant::now();
             p.printed = true;
-            eprintln!("{}: {done}/{}", p.stage, self.total.load(Ordering::Relaxed));
+            let total = self.total.load(Ordering::Relaxed);
+            eprintln!("{}", plain_line(&p.stage, done, total, None));
+        }
+    }
+
+    fn within(&self, done: u64, total: u64) {
+        if self.quiet {
+            return;
+        }
+        if self.tty {
+            if let Ok(b) = self.bar.lock()
+                && let Some(bar) = b.as_ref()
+            {
+                bar.set_message(tiles_text(done, total));
+                self.tiles_shown.store(true, Ordering::Relaxed);
+            }
+        } else if let Ok(mut p) = self.plain.lock()
+            && p.last.elapsed() >= PLAIN_EVERY
+        {
+            p.last = Instant::now();
+            p.printed = true;
+            let (images, all) = (
+                self.done.load(Ordering::Relaxed),
+                self.total.load(Ordering::Relaxed),
+            );
+            eprintln!("{}", plain_line(&p.stage, images, all, Some((done, total))));
         }
     }
 
@@ -115,5 +146,33 @@ impl Progress for CliProgress {
                 p.started.elapsed().as_secs_f64()
             );
         }
+    }
+}
+
+/// Progress inside one large image.
+fn tiles_text(done: u64, total: u64) -> String {
+    format!("tiles {done}/{total} of this image")
+}
+
+/// A plain progress line: `predict: 3/10`, with the tiles of the image being worked on when
+/// it is a large one.
+fn plain_line(stage: &str, done: u64, total: u64, tiles: Option<(u64, u64)>) -> String {
+    match tiles {
+        Some((d, t)) => format!("{stage}: {done}/{total}, {}", tiles_text(d, t)),
+        None => format!("{stage}: {done}/{total}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_line_shows_the_tiles_of_a_large_image() {
+        assert_eq!(plain_line("predict", 3, 10, None), "predict: 3/10");
+        assert_eq!(
+            plain_line("predict", 0, 1, Some((120, 1500))),
+            "predict: 0/1, tiles 120/1500 of this image"
+        );
     }
 }

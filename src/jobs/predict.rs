@@ -16,7 +16,7 @@ use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::{Grey8, encode_grey8_png};
 use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
-use crate::model::infer::{Prediction, fits_one_tile, predict, predict_batch};
+use crate::model::infer::{Prediction, fits_one_tile, predict_batch, predict_reporting};
 use crate::progress::Progress;
 
 /// Images committed per transaction.
@@ -122,12 +122,12 @@ pub fn predict_dataset(
             use rayon::prelude::*;
             groups
                 .into_par_iter()
-                .map(|g| run_group(model, g, opts))
+                .map(|g| run_group(model, g, opts, progress))
                 .collect()
         } else {
             groups
                 .into_iter()
-                .map(|g| run_group(model, g, opts))
+                .map(|g| run_group(model, g, opts, progress))
                 .collect()
         };
         for (row, p) in done.into_iter().flatten() {
@@ -184,11 +184,13 @@ fn lanes(model: &MultiUNet, opts: &PredictOptions) -> usize {
     }
 }
 
-/// Predicts one group: a batch of same-size single-tile images, or one image tiled.
+/// Predicts one group: a batch of same-size single-tile images, or one image tiled, whose
+/// tiles are reported as progress within it (a large image takes minutes).
 fn run_group(
     model: &MultiUNet,
     group: Group,
     opts: &PredictOptions,
+    progress: &dyn Progress,
 ) -> Vec<(ImageRow, Prediction)> {
     let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
     let (route, nets) = model.nets_for(group.pixel_size);
@@ -197,7 +199,10 @@ fn run_group(
     } else {
         // Larger than a tile: alone in its group, tiled, memory bounded by the tile.
         refs.iter()
-            .map(|g| predict(&model.config, nets, route, g, opts.mc, &model.device))
+            .map(|g| {
+                let device = &model.device;
+                predict_reporting(&model.config, nets, route, g, opts.mc, device, progress)
+            })
             .collect()
     };
     group
@@ -382,3 +387,6 @@ fn write_png(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,8 +17,11 @@ use super::tiling::{BandStitcher, crop_reflect, pad_reflect, plan};
 use super::unet::UNet;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::raster::Grey8;
+use crate::progress::{NoProgress, Progress};
 
 mod summary;
+#[cfg(test)]
+pub(crate) mod tests;
 use summary::top_two;
 pub use summary::{argmax_margin, prob_stats, summarise, to_byte};
 
@@ -109,6 +112,18 @@ pub fn classify(
     dropout: bool,
     device: &Device,
 ) -> Classified {
+    classify_ticking(cfg, net, image, dropout, device, &mut || {})
+}
+
+/// [`classify`], calling `tick` after each tile.
+fn classify_ticking(
+    cfg: &ModelConfig,
+    net: Nets<'_>,
+    image: &Grey8,
+    dropout: bool,
+    device: &Device,
+    tick: &mut dyn FnMut(),
+) -> Classified {
     let (w, h) = (image.width as usize, image.height as usize);
     let p = plan(w, h, cfg.tile, cfg.overlap);
     let classes = cfg.schema.len();
@@ -137,6 +152,7 @@ pub fn classify(
         );
         let probs = net.probabilities(x, dropout);
         st.add(*t, &probs, &mut emit);
+        tick();
     }
     st.finish(p.padded_h, &mut emit);
     out
@@ -180,8 +196,32 @@ pub fn predict(
     mc: usize,
     device: &Device,
 ) -> Prediction {
+    predict_reporting(cfg, net, route, image, mc, device, &NoProgress)
+}
+
+/// [`predict`], saying through [`Progress::within`] after each tile how many of the image's
+/// tile passes (tiles × (1 + `mc`)) are done; nothing for an image of one tile, which is quick.
+pub fn predict_reporting(
+    cfg: &ModelConfig,
+    net: Nets<'_>,
+    route: Route,
+    image: &Grey8,
+    mc: usize,
+    device: &Device,
+    progress: &dyn Progress,
+) -> Prediction {
+    let (w, h) = (image.width as usize, image.height as usize);
+    let tiles = plan(w, h, cfg.tile, cfg.overlap).tiles.len() as u64;
+    let total = tiles * (1 + mc as u64);
+    let mut done = 0;
+    let mut tick = || {
+        done += 1;
+        if tiles > 1 {
+            progress.within(done, total);
+        }
+    };
     let n_classes = cfg.schema.len();
-    let base = classify(cfg, net, image, false, device);
+    let base = classify_ticking(cfg, net, image, false, device, &mut tick);
     let mut per_class: Vec<ClassSummary> = (0..n_classes)
         .map(|c| ClassSummary {
             pixels: base.pixels[c],
@@ -195,30 +235,9 @@ pub fn predict(
         })
         .collect();
     let disagreement = (mc > 0).then(|| {
-        let mut differ = vec![0u16; base.classes.len()];
-        for _ in 0..mc {
-            let pass = classify(cfg, net, image, true, device);
-            for (d, (&a, &b)) in differ
-                .iter_mut()
-                .zip(pass.classes.iter().zip(&base.classes))
-            {
-                *d = d.saturating_add(u16::from(a != b));
-            }
-        }
-        let mut sums = vec![0f64; n_classes];
-        let bytes: Vec<u8> = differ
-            .iter()
-            .zip(&base.classes)
-            .map(|(&k, &c)| {
-                let v = f32::from(k) / mc as f32;
-                sums[usize::from(c)] += f64::from(v);
-                to_byte(v)
-            })
-            .collect();
-        for (s, sum) in per_class.iter_mut().zip(sums) {
-            s.mc_disagreement = (s.pixels > 0).then(|| (sum / s.pixels as f64) as f32);
-        }
-        bytes
+        let passes =
+            (0..mc).map(|_| classify_ticking(cfg, net, image, true, device, &mut tick).classes);
+        disagreement_of(passes, &base.classes, mc, &mut per_class)
     });
     crate::dataset::prediction::add_grey_hists(&mut per_class, &base.classes, &image.pixels);
     Prediction {
@@ -231,6 +250,36 @@ pub fn predict(
         per_class,
         mc_passes: mc,
     }
+}
+
+/// Per-pixel disagreement bytes of `mc` dropout passes' class maps with the final `classes`;
+/// sets each class's mean disagreement in `per_class`.
+fn disagreement_of(
+    passes: impl Iterator<Item = Vec<u8>>,
+    classes: &[u8],
+    mc: usize,
+    per_class: &mut [ClassSummary],
+) -> Vec<u8> {
+    let mut differ = vec![0u16; classes.len()];
+    for pass in passes {
+        for (d, (&a, &b)) in differ.iter_mut().zip(pass.iter().zip(classes)) {
+            *d = d.saturating_add(u16::from(a != b));
+        }
+    }
+    let mut sums = vec![0f64; per_class.len()];
+    let bytes: Vec<u8> = differ
+        .iter()
+        .zip(classes)
+        .map(|(&k, &c)| {
+            let v = f32::from(k) / mc as f32;
+            sums[usize::from(c)] += f64::from(v);
+            to_byte(v)
+        })
+        .collect();
+    for (s, sum) in per_class.iter_mut().zip(sums) {
+        s.mc_disagreement = (s.pixels > 0).then(|| (sum / s.pixels as f64) as f32);
+    }
+    bytes
 }
 
 /// Class probabilities of several images of the same size that fit in one tile, in one

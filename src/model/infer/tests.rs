@@ -1,0 +1,73 @@
+use std::sync::Mutex;
+
+use super::*;
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::model::UNetConfig;
+use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};
+use crate::progress::Progress;
+
+/// Records the progress reported within an image (shared with the jobs' tests).
+#[derive(Default)]
+pub(crate) struct Within(pub(crate) Mutex<Vec<(u64, u64)>>);
+
+impl Progress for Within {
+    fn begin(&self, _stage: &str, _total: u64) {}
+    fn advance(&self, _n: u64) {}
+    fn within(&self, done: u64, total: u64) {
+        self.0.lock().unwrap().push((done, total));
+    }
+}
+
+pub(crate) fn config() -> ModelConfig {
+    let schema = ClassSchema::default();
+    ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: ModelKind::SingleUnet,
+        unet: UNetConfig::new(schema.len()).with_width(4),
+        schema,
+        bins: ScaleBins::single(),
+        input: InputNorm::default(),
+        tile: 64,
+        overlap: 16,
+        trained: vec![true],
+    }
+}
+
+pub(crate) fn grey(w: u32, h: u32) -> Grey8 {
+    Grey8 {
+        width: w,
+        height: h,
+        pixels: (0..w * h).map(|i| (i * 7 % 256) as u8).collect(),
+    }
+}
+
+/// A tiled image reports each tile pass once, in order, out of tiles × (1 + MC passes); the
+/// reported prediction is the one made without reporting. A one-tile image reports nothing.
+#[test]
+fn a_tiled_image_reports_its_tiles() {
+    let cfg = config();
+    let device = Device::flex();
+    let unet = cfg.unet.init(&device);
+    let net = Nets {
+        unet: &unet,
+        fused: None,
+        engine: None,
+    };
+    let route = Route { bin: 0, used: 0 };
+    let image = grey(150, 100);
+    let tiles = plan(150, 100, cfg.tile, cfg.overlap).tiles.len() as u64;
+    assert!(tiles > 2, "{tiles} tiles");
+    for mc in [0, 1] {
+        let rec = Within::default();
+        let p = predict_reporting(&cfg, net, route, &image, mc, &device, &rec);
+        let total = tiles * (1 + mc as u64);
+        let want: Vec<(u64, u64)> = (1..=total).map(|k| (k, total)).collect();
+        assert_eq!(*rec.0.lock().unwrap(), want, "mc {mc}");
+        if mc == 0 {
+            assert_eq!(p, predict(&cfg, net, route, &image, 0, &device));
+        }
+    }
+    let rec = Within::default();
+    predict_reporting(&cfg, net, route, &grey(40, 40), 1, &device, &rec);
+    assert!(rec.0.lock().unwrap().is_empty());
+}

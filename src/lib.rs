@@ -4,6 +4,7 @@
 //! Layers, each importing only those below it: `cli` → `jobs` → `stats` → `synth` → `dataset`.
 //! Nothing below `cli` prints or knows about terminals.
 
+pub mod assist;
 pub mod audit;
 pub mod cli;
 pub mod clock;

@@ -1,0 +1,251 @@
+//! Training rows from sparse labels: which labelled pixels the forest sees, and with what weight.
+//!
+//! Labels are one byte per pixel, [`UNLABELLED`] (255) where nothing is painted, otherwise the
+//! class id. For each class, at most `per_class_cap` rows are drawn from all images together.
+//! The cap is shared out by water-filling over the images that hold the class: the smallest
+//! groups (typically the current image's strokes) are kept whole, and what is left is split
+//! evenly among the larger ones, each sampled uniformly without replacement (Floyd's
+//! algorithm, a seed derived from the settings' seed, the image index and the class), so rows
+//! are the same for the same inputs.
+//!
+//! Each row's weight is its image's weight (the current image's strokes get more than the rest
+//! of the dataset) times a class factor that gives every class the same total weight, so rare
+//! classes count as much as common ones (scikit-learn's `class_weight="balanced"`).
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use super::AssistError;
+use super::features::{Features, check_size};
+use super::forest::{Forest, ForestSettings};
+use crate::rng::{Rng, derive};
+
+/// The label of a pixel nobody has labelled.
+pub const UNLABELLED: u8 = 255;
+
+/// One image's features and sparse labels (`width × height` bytes, [`UNLABELLED`] or a class
+/// id), and the weight of each of its rows (> 0; e.g. 4 for the image being edited, 1 for the
+/// rest of the dataset).
+#[derive(Debug, Clone, Copy)]
+pub struct LabelledImage<'a> {
+    pub features: &'a Features,
+    pub labels: &'a [u8],
+    pub weight: f32,
+}
+
+/// How rows are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamplingSettings {
+    /// Most rows per class, over all images.
+    pub per_class_cap: usize,
+    /// Weight classes so that each has the same total weight.
+    pub balance_classes: bool,
+    pub seed: u64,
+}
+
+impl Default for SamplingSettings {
+    fn default() -> Self {
+        Self {
+            per_class_cap: 3000,
+            balance_classes: true,
+            seed: 7,
+        }
+    }
+}
+
+/// Training rows: `labels.len()` rows of `n_features` f32, pixel-major, with a class id and a
+/// weight each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingSet {
+    pub rows: Vec<f32>,
+    pub labels: Vec<u8>,
+    pub weights: Vec<f32>,
+    pub n_features: usize,
+    /// Class slots of the model: the largest class id seen, plus one.
+    pub n_classes: usize,
+}
+
+impl TrainingSet {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// The set is usable for training: rows, shapes and weights agree.
+    pub(crate) fn check(&self) -> Result<(), AssistError> {
+        if self.labels.is_empty() {
+            return Err(AssistError::NoLabels);
+        }
+        let n = self.labels.len();
+        if self.rows.len() != n * self.n_features || self.weights.len() != n {
+            return Err(AssistError::RowShape {
+                rows: n,
+                values: self.rows.len(),
+                weights: self.weights.len(),
+                n_features: self.n_features,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Draws the training rows from `images`; see the module documentation.
+pub fn training_set(
+    images: &[LabelledImage<'_>],
+    settings: &SamplingSettings,
+) -> Result<TrainingSet, AssistError> {
+    let n_features = check_images(images)?;
+    let counts: Vec<[usize; 255]> = images.iter().map(|im| class_counts(im.labels)).collect();
+    let n_classes = counts
+        .iter()
+        .filter_map(|c| c.iter().rposition(|&n| n > 0))
+        .max()
+        .map_or(0, |c| c + 1);
+    if n_classes == 0 {
+        return Err(AssistError::NoLabels);
+    }
+    let quotas = quotas(&counts, n_classes, settings.per_class_cap);
+    let mut set = TrainingSet {
+        rows: Vec::new(),
+        labels: Vec::new(),
+        weights: Vec::new(),
+        n_features,
+        n_classes,
+    };
+    for (index, image) in images.iter().enumerate() {
+        let picks = picks(&counts[index], &quotas[index], settings.seed, index);
+        collect_rows(image, &picks, &mut set);
+    }
+    if settings.balance_classes {
+        balance(&mut set);
+    }
+    Ok(set)
+}
+
+/// Draws the rows and trains a forest of type `F` on them.
+pub fn fit<F: Forest>(
+    images: &[LabelledImage<'_>],
+    sampling: &SamplingSettings,
+    forest: &ForestSettings,
+) -> Result<F, AssistError> {
+    F::fit(&training_set(images, sampling)?, forest)
+}
+
+/// The shared channel count; every image's labels match its size and its weight is positive.
+fn check_images(images: &[LabelledImage<'_>]) -> Result<usize, AssistError> {
+    let Some(first) = images.first() else {
+        return Err(AssistError::NoLabels);
+    };
+    let n_features = first.features.n_channels();
+    for (index, image) in images.iter().enumerate() {
+        let f = image.features;
+        check_size("labels", image.labels.len(), f.width(), f.height())?;
+        if f.n_channels() != n_features {
+            return Err(AssistError::ChannelMismatch {
+                index,
+                channels: f.n_channels(),
+                expected: n_features,
+            });
+        }
+        if !(image.weight.is_finite() && image.weight > 0.0) {
+            return Err(AssistError::BadWeight {
+                index,
+                weight: image.weight,
+            });
+        }
+    }
+    Ok(n_features)
+}
+
+/// Labelled pixels per class id (0–254).
+fn class_counts(labels: &[u8]) -> [usize; 255] {
+    let mut counts = [0usize; 255];
+    for &l in labels {
+        if l != UNLABELLED {
+            counts[l as usize] += 1;
+        }
+    }
+    counts
+}
+
+/// Rows to draw per image and class: per class, the cap water-filled over the images.
+fn quotas(counts: &[[usize; 255]], n_classes: usize, cap: usize) -> Vec<Vec<usize>> {
+    let mut quotas = vec![vec![0usize; n_classes]; counts.len()];
+    for class in 0..n_classes {
+        let mut groups: Vec<(usize, usize)> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c[class], i))
+            .filter(|&(n, _)| n > 0)
+            .collect();
+        groups.sort_unstable();
+        let mut left = cap;
+        for (rank, &(n, image)) in groups.iter().enumerate() {
+            let share = left / (groups.len() - rank);
+            let take = n.min(share);
+            quotas[image][class] = take;
+            left -= take;
+        }
+    }
+    quotas
+}
+
+/// For one image, per class, the sorted ranks (among that class's pixels in scan order) to keep.
+fn picks(counts: &[usize; 255], quotas: &[usize], seed: u64, image: usize) -> Vec<Vec<usize>> {
+    quotas
+        .iter()
+        .enumerate()
+        .map(|(class, &k)| {
+            let n = counts[class];
+            if k >= n {
+                return (0..n).collect();
+            }
+            let mut rng = Rng::new(derive(seed, &[image as u64, class as u64]));
+            let mut chosen = BTreeSet::new();
+            for j in n - k..n {
+                let t = rng.below(j + 1);
+                if !chosen.insert(t) {
+                    chosen.insert(j);
+                }
+            }
+            chosen.into_iter().collect()
+        })
+        .collect()
+}
+
+/// Appends the picked pixels of `image` to `set`, in scan order.
+fn collect_rows(image: &LabelledImage<'_>, picks: &[Vec<usize>], set: &mut TrainingSet) {
+    let mut seen = vec![0usize; picks.len()];
+    let mut next = vec![0usize; picks.len()];
+    for (pixel, &label) in image.labels.iter().enumerate() {
+        let class = label as usize;
+        if label == UNLABELLED || class >= picks.len() {
+            continue;
+        }
+        if picks[class].get(next[class]) == Some(&seen[class]) {
+            image.features.push_row(pixel, &mut set.rows);
+            set.labels.push(label);
+            set.weights.push(image.weight);
+            next[class] += 1;
+        }
+        seen[class] += 1;
+    }
+}
+
+/// Rescales weights so that every class present has the same total, and the mean weight is 1.
+fn balance(set: &mut TrainingSet) {
+    let mut totals = vec![0.0f64; set.n_classes];
+    for (&l, &w) in set.labels.iter().zip(&set.weights) {
+        totals[l as usize] += f64::from(w);
+    }
+    let present = totals.iter().filter(|&&t| t > 0.0).count();
+    let target = set.len() as f64 / present as f64;
+    for (l, w) in set.labels.iter().zip(set.weights.iter_mut()) {
+        *w = (f64::from(*w) * target / totals[*l as usize]) as f32;
+    }
+}

@@ -6,6 +6,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -176,7 +177,7 @@ fn a_groups_csv_sets_groups_and_its_errors_name_the_line() {
         } else {
             stem
         };
-        text.push_str(&format!("{image},site {}\n", i / 4));
+        writeln!(text, "{image},site {}", i / 4).unwrap();
     }
     std::fs::write(&csv, &text).unwrap();
     let (code, _, err) = run(&["index", "--groups", csv.to_str().unwrap()], &root);

@@ -37,7 +37,8 @@ pub struct Args {
     /// Scale-bin edges for the per-bin tables [default: the model's].
     #[arg(long, value_name = "E,..")]
     pub bins: Option<ScaleBins>,
-    /// A class below this share of truth pixels is underrepresented.
+    /// A class with truth pixels below this share of them is underrepresented (classes with
+    /// none are listed as absent); the same rule as `stats --rare-threshold`.
     #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
     pub rare_share: f64,
     /// A class with IoU below this, overall or in a bin, is at risk.

@@ -32,7 +32,8 @@ pub struct Args {
     /// Report under these scale-bin edges (µm/px) instead of the workspace's.
     #[arg(long, value_name = "E,..")]
     pub bins: Option<ScaleBins>,
-    /// A class below this share of labelled pixels is flagged underrepresented.
+    /// A class with labelled pixels below this share of them is flagged underrepresented
+    /// (classes with none are listed as absent); the same rule as `audit --rare-share`.
     #[arg(long, default_value_t = stats::DEFAULT_RARE_THRESHOLD, value_name = "SHARE")]
     pub rare_threshold: f64,
     /// Print JSON instead of text.

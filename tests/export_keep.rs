@@ -7,6 +7,7 @@
 mod common;
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{decide, semcurate, synth_small, tiny_model};
@@ -103,7 +104,6 @@ fn force_replaces_only_what_the_earlier_export_wrote() {
     tiny_model(&model, semcurate::dataset::ClassSchema::default(), 3, 1.0);
     common::predict(&out, &model, None);
     let ws_mode = {
-        use std::os::unix::fs::PermissionsExt;
         let p = out.join(".semcurate");
         fs::set_permissions(&p, fs::Permissions::from_mode(0o2750)).unwrap();
         fs::metadata(&p).unwrap().permissions().mode() & 0o7777
@@ -137,7 +137,6 @@ fn force_replaces_only_what_the_earlier_export_wrote() {
         "{kept}"
     );
     // Folders made again in the new tree keep their modes (a shared workspace's group bits).
-    use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(
         mode(&out.join(".semcurate")),

@@ -131,7 +131,14 @@ mod tests {
         let mut scan = Scan::default();
         let mut out = Listing::new();
         // Would block forever if the FIFO were opened.
-        list(t.path(), &dir, &["png"], &mut scan, &mut out, str::to_string);
+        list(
+            t.path(),
+            &dir,
+            &["png"],
+            &mut scan,
+            &mut out,
+            str::to_string,
+        );
         assert_eq!(out.keys().collect::<Vec<_>>(), ["a"]);
         assert_eq!(scan.problems.len(), 1);
         assert_eq!(scan.problems[0].path, "s/input-images/x.png");

@@ -1,7 +1,7 @@
 //! Per image, what its current mask is (original, corrected, accepted) and whether its
 //! corrections have been exported since they were made: what the TUI marks and counts.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace, WorkspaceError};
 
@@ -12,6 +12,9 @@ pub struct ExportState {
     pub edits: HashMap<i64, u32>,
     /// Operations in its journal when it was last exported.
     pub exported: HashMap<i64, u32>,
+    /// Images whose journal nets to no change (every edit undone), as the editor knows
+    /// them: not corrected, whatever the journal's length.
+    pub unchanged: HashSet<i64>,
 }
 
 /// What an image's current mask is, for display.
@@ -55,7 +58,17 @@ impl ExportState {
                 .into_iter()
                 .map(|(id, e)| (id, e.edit_ops))
                 .collect(),
+            unchanged: HashSet::new(),
         })
+    }
+
+    /// Records whether `image_id`'s edits change any pixel now (the editor's session knows).
+    pub fn set_net_change(&mut self, image_id: i64, changed: bool) {
+        if changed {
+            self.unchanged.remove(&image_id);
+        } else {
+            self.unchanged.insert(image_id);
+        }
     }
 
     /// An edit of `image_id` was saved as journal entry `seq` (entries count from 1).
@@ -85,7 +98,7 @@ impl ExportState {
         if decision.is_some_and(|d| d.decision == Decision::Accepted) {
             return MaskStatus::Accepted;
         }
-        if self.edits.get(&row.id).is_some_and(|&n| n > 0) {
+        if self.edits.get(&row.id).is_some_and(|&n| n > 0) && !self.unchanged.contains(&row.id) {
             return MaskStatus::Corrected;
         }
         match (row.is_labelled(), row.mask_path.is_some()) {

@@ -104,6 +104,9 @@ pub struct App {
     pub quit: bool,
     /// How images reach the terminal.
     pub graphics: Graphics,
+    /// The key being handled is an auto-repeat of a held key (reported by the terminal, or
+    /// inferred by the input thread from its timing): only held keys accelerate the cursor.
+    key_held: bool,
     generation: u64,
     /// The image and generation of the latest load request.
     pending: Option<(i64, u64)>,
@@ -136,6 +139,7 @@ impl App {
             auto_predict: false,
             quit: false,
             graphics: Graphics::HalfBlocks,
+            key_held: false,
             generation: 0,
             pending: None,
         };
@@ -187,6 +191,7 @@ impl App {
                 }
                 // A message lasts until the next key (the key hints come back then).
                 self.message = None;
+                self.key_held = k.kind == KeyEventKind::Repeat;
                 let Some(key) = Key::from_event(k) else {
                     return Vec::new();
                 };
@@ -216,7 +221,16 @@ impl App {
             Event::Reviews(r) => self.marks.set(|m| m.reviews = r),
             Event::Overview(ov) => self.on_overview(ov),
             Event::Job(j) => self.on_job(j),
-            Event::Labels(l) => self.marks.set(|m| m.labels = l),
+            Event::Labels(l) => {
+                self.marks.labels = l;
+                // What the editor knows of net changes outlives a reload of the journal counts.
+                for (id, s) in &self.edit.sessions {
+                    self.marks
+                        .labels
+                        .set_net_change(*id, s.changed_pixels() > 0);
+                }
+                Vec::new()
+            }
             Event::Tiles(t) => {
                 self.marks.tiles = t;
                 let keep = self.list.selected_row().map(|i| self.rows[i].id);

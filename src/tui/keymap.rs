@@ -277,6 +277,33 @@ impl Keymap {
             .unwrap_or_default()
     }
 
+    /// Help lines of `layer` for a stack where `above` is tried first: each bound action's
+    /// keys, each with whether a layer above binds it to another action (then the key does
+    /// that instead while the layer above is active), and the action's doc.
+    pub fn help_shadowed(
+        &self,
+        layer: Layer,
+        above: &[Layer],
+    ) -> Vec<(Vec<(String, bool)>, &'static str)> {
+        // The first layer above that binds the key decides; the same action there is no loss.
+        let taken = |k: &Key, a: Action| {
+            above
+                .iter()
+                .find_map(|l| self.layers.get(l).and_then(|m| m.get(k)))
+                .is_some_and(|b| *b != a)
+        };
+        Action::ALL
+            .iter()
+            .filter_map(|&a| {
+                let keys = self.keys_for(layer, a);
+                (!keys.is_empty()).then(|| {
+                    let keys = keys.iter().map(|k| (k.to_string(), taken(k, a))).collect();
+                    (keys, a.doc())
+                })
+            })
+            .collect()
+    }
+
     /// Help lines of a layer: the keys of each bound action (in `Action::ALL` order) and its doc.
     pub fn help(&self, layer: Layer) -> Vec<(String, &'static str)> {
         Action::ALL

@@ -8,11 +8,13 @@
 
 mod compose;
 mod halfblocks;
+mod marks;
 mod pixels;
 mod viewport;
 
 pub use compose::{compose, compose_into, compose_rect};
 pub use halfblocks::HalfBlocks;
+pub use marks::Marks;
 pub use pixels::{Graphics, PixelPane, crop_resize, detect_graphics};
 pub use viewport::Viewport;
 

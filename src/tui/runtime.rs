@@ -8,7 +8,7 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, mpsc::Receiver};
 
 use anyhow::Context;
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, KeyEventKind};
 use crossterm::execute;
 
 use super::app::App;
@@ -236,10 +236,46 @@ fn next_events(rx: &Receiver<Event>) -> Option<Vec<Event>> {
 }
 
 fn input_thread(tx: &Sender<Event>) {
+    let mut repeats = RepeatDetector::default();
     while let Ok(e) = crossterm::event::read() {
+        let e = repeats.mark(e, std::time::Instant::now());
         if tx.send(Event::Input(e)).is_err() {
             return;
         }
+    }
+}
+
+/// Presses of one key closer together than this are a held key's auto-repeat: terminals
+/// repeat every 25–50 ms after a 250–600 ms delay, while separate taps, even fast ones, are
+/// about 100 ms apart or more.
+const HELD_GAP: std::time::Duration = std::time::Duration::from_millis(60);
+
+/// Marks as [`KeyEventKind::Repeat`] the presses that repeat the previous key within
+/// [`HELD_GAP`]: most terminals (and tmux, mosh) report auto-repeats as plain presses.
+#[derive(Default)]
+struct RepeatDetector {
+    last: Option<(crossterm::event::KeyCode, std::time::Instant)>,
+}
+
+impl RepeatDetector {
+    fn mark(
+        &mut self,
+        e: crossterm::event::Event,
+        now: std::time::Instant,
+    ) -> crossterm::event::Event {
+        let crossterm::event::Event::Key(mut k) = e else {
+            return e;
+        };
+        if k.kind == KeyEventKind::Press {
+            if self
+                .last
+                .is_some_and(|(code, at)| code == k.code && now.duration_since(at) < HELD_GAP)
+            {
+                k.kind = KeyEventKind::Repeat;
+            }
+            self.last = Some((k.code, now));
+        }
+        crossterm::event::Event::Key(k)
     }
 }
 
@@ -257,4 +293,32 @@ fn install_panic_hook(mouse: bool) {
             previous(info);
         }
     }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+    use std::time::{Duration, Instant};
+
+    fn kind(d: &mut RepeatDetector, code: KeyCode, at: Instant) -> KeyEventKind {
+        match d.mark(TermEvent::Key(KeyEvent::new(code, KeyModifiers::NONE)), at) {
+            TermEvent::Key(k) => k.kind,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn presses_of_one_key_at_auto_repeat_pace_are_repeats_and_taps_are_not() {
+        let mut d = RepeatDetector::default();
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        assert_eq!(kind(&mut d, KeyCode::Right, ms(0)), KeyEventKind::Press);
+        // Auto-repeat every 33 ms after the first press.
+        assert_eq!(kind(&mut d, KeyCode::Right, ms(33)), KeyEventKind::Repeat);
+        assert_eq!(kind(&mut d, KeyCode::Right, ms(66)), KeyEventKind::Repeat);
+        // A tap 150 ms later, and another key at repeat pace, are presses.
+        assert_eq!(kind(&mut d, KeyCode::Right, ms(216)), KeyEventKind::Press);
+        assert_eq!(kind(&mut d, KeyCode::Left, ms(230)), KeyEventKind::Press);
+    }
 }

@@ -266,18 +266,23 @@ fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
     } else {
         &[screen_layer, Layer::Global]
     };
-    for &layer in layers {
+    let mut any_shadowed = false;
+    for (i, &layer) in layers.iter().enumerate() {
         lines.push(Line::styled(
             format!("{} keys", layer.name()),
             t.title(true),
         ));
-        for (keys, doc) in app.keymap.help(layer) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<18}"), t.key_hint()),
-                Span::styled(doc, t.text()),
-            ]));
+        for (keys, doc) in app.keymap.help_shadowed(layer, &layers[..i]) {
+            any_shadowed |= keys.iter().any(|(_, s)| *s);
+            lines.push(help_line(app, &keys, doc));
         }
         lines.push(Line::raw(""));
+    }
+    if any_shadowed {
+        lines.push(Line::styled(
+            "Keys marked * do what the layer above says while it is on (the editor's keys win over the image's).",
+            t.dim(),
+        ));
     }
     lines.push(Line::styled(
         "Keys come from the keymap: override them in ~/.config/semcurate/keymap.toml.",
@@ -295,6 +300,37 @@ fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
                 )),
         )
         .render(popup, buf);
+}
+
+/// One help line: the keys (those a layer above takes, dimmed and marked `*`), then the doc,
+/// dimmed too when no key of the action is left to reach it.
+fn help_line<'a>(app: &App, keys: &[(String, bool)], doc: &'a str) -> Line<'a> {
+    let t = &app.theme;
+    let mut spans = vec![Span::raw("  ")];
+    let mut width = 2;
+    for (i, (k, shadowed)) in keys.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw(" "));
+            width += 1;
+        }
+        let text = if *shadowed {
+            format!("{k}*")
+        } else {
+            k.clone()
+        };
+        width += text.chars().count();
+        spans.push(Span::styled(
+            text,
+            if *shadowed { t.dim() } else { t.key_hint() },
+        ));
+    }
+    spans.push(Span::raw(" ".repeat(20usize.saturating_sub(width).max(1))));
+    let reachable = keys.iter().any(|(_, s)| !s);
+    spans.push(Span::styled(
+        doc,
+        if reachable { t.text() } else { t.dim() },
+    ));
+    Line::from(spans)
 }
 
 /// A `w`×`h` rectangle centred in `area`.

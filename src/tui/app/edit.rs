@@ -54,6 +54,9 @@ pub struct EditState {
     pub broken: HashMap<i64, String>,
     /// Who edited each image before this run, and how (from its journal).
     pub provenance: HashMap<i64, crate::dataset::workspace::Provenance>,
+    /// The decision each image had before the editor marked it corrected, to return to
+    /// when every edit is undone.
+    pub before_correction: HashMap<i64, Option<crate::dataset::workspace::Decision>>,
     /// Consecutive cursor moves in one direction (for acceleration).
     streak: ((i64, i64), u32),
 }
@@ -79,6 +82,7 @@ impl Default for EditState {
             unsaved: HashMap::new(),
             broken: HashMap::new(),
             provenance: HashMap::new(),
+            before_correction: HashMap::new(),
             streak: ((0, 0), 0),
         }
     }
@@ -90,10 +94,12 @@ impl EditState {
         self.unsaved.values().sum()
     }
 
-    /// Cursor step multiplier for a move in direction `d`: 1 for the first three presses,
-    /// then doubling every three presses up to 16, so holding a key crosses a large image.
-    pub fn accelerate(&mut self, d: (i64, i64)) -> i64 {
-        if self.streak.0 == d {
+    /// Cursor step multiplier for a move in direction `d`. A press that is not an
+    /// auto-repeat (`held` false) moves one step and starts a new streak; auto-repeats of a
+    /// held key move 1 step for the first three, then doubling every three up to 16, so
+    /// holding a key crosses a large image while taps stay exact.
+    pub fn accelerate(&mut self, d: (i64, i64), held: bool) -> i64 {
+        if held && self.streak.0 == d {
             self.streak.1 += 1;
         } else {
             self.streak = (d, 0);
@@ -125,6 +131,7 @@ impl App {
         }
         match l.session {
             Ok(s) => {
+                self.marks.labels.set_net_change(id, s.changed_pixels() > 0);
                 self.edit.sessions.insert(id, s);
                 self.edit.bases.insert(id, l.base);
                 self.edit.broken.remove(&id);

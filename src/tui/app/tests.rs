@@ -359,3 +359,4 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
 mod edit;
 mod image;
 mod review;
+mod tools;

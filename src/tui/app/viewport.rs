@@ -57,9 +57,10 @@ impl App {
             return;
         };
         // One cell per key press: a cell spans `scale` pixels across, 2·scale down. In the
-        // editor, held keys accelerate (long strokes across a large image).
+        // editor, a held key accelerates (long strokes across a large image); separate taps
+        // never do, however many.
         let accel = if self.editing() {
-            self.edit.accelerate((dx, dy))
+            self.edit.accelerate((dx, dy), self.key_held)
         } else {
             1
         };

@@ -23,7 +23,9 @@ pub fn compose(
 
 /// [`compose`] into an existing frame, reusing its buffer.
 ///
-/// - `Mask`, `Prediction`: the class colour ([`Theme::class_rgb`]) over the grey image.
+/// - `Mask`, `Prediction`: the class colour ([`Theme::class_rgb`]) over the grey image,
+///   blended so that the class keeps its hue and saturation over dark and bright grey alike
+///   ([`class_blend`]): olivine over dark grey never turns into another class's colour.
 /// - `Error`: where prediction and mask differ, the mask's (true) class colour at full
 ///   strength whatever the opacity; elsewhere the image at half brightness. Mask pixels
 ///   outside the schema have no truth to be wrong about and count as agreeing.
@@ -68,7 +70,7 @@ pub fn compose_into(
             out.pixels.extend(
                 grey.iter()
                     .zip(ids)
-                    .map(|(&g, &id)| blend(g, lut[usize::from(id)])),
+                    .map(|(&g, &id)| class_blend(g, lut[usize::from(id)], a)),
             );
         }
         Overlay::Error => {
@@ -186,6 +188,29 @@ pub fn compose_rect(
     for (k, y) in (y0..y1).enumerate() {
         let s = y as usize * stride + x0 as usize;
         out.pixels[s..s + rw].copy_from_slice(&small.pixels[k * rw..(k + 1) * rw]);
+    }
+}
+
+/// A class colour `c` over grey level `g` at overlay weight `a` (0..=256). Up to half weight
+/// the grey image fades into the class's tint: the class colour scaled by a lightness from
+/// the image's texture within a narrow band, 80 % (black) to 100 % (white). A scale keeps the
+/// colour's hue and saturation (channel ratios), and the narrow band keeps its lightness
+/// nearly fixed, so the texture still shows but olivine (#ff8c00) over black stays brighter
+/// than LSMC (#8b4513, dark orange) over white. Above half weight the tint fades into the
+/// flat colour. A plain blend with grey mixed in grey's own lightness: a class over dark
+/// grey read as a darker one, olivine as LSMC.
+pub fn class_blend(g: u8, c: [u8; 3], a: u32) -> [u8; 3] {
+    let shade = 205 + u32::from(g) * 51 / 255;
+    let tint = c.map(|v| ((u32::from(v) * shade + 128) >> 8) as u8);
+    let lerp = |from: [u8; 3], to: [u8; 3], w: u32| -> [u8; 3] {
+        std::array::from_fn(|i| {
+            ((u32::from(from[i]) * (256 - w) + u32::from(to[i]) * w + 128) >> 8) as u8
+        })
+    };
+    if a <= 128 {
+        lerp([g, g, g], tint, a * 2)
+    } else {
+        lerp(tint, c, (a - 128) * 2)
     }
 }
 

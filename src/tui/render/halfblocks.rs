@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use super::{Rgb, Viewport};
+use super::{Marks, Rgb, Viewport};
 use crate::tui::theme::Theme;
 
 /// Samples per axis when a half cell covers many pixels: averaging a strided 4×4 grid keeps
@@ -22,6 +22,8 @@ pub struct HalfBlocks<'a> {
     pub view: Viewport,
     /// Image pixel under the cursor.
     pub cursor: Option<(u32, u32)>,
+    /// The editor's marks (brush outline, polygon), drawn in the cursor colour.
+    pub marks: Option<&'a Marks>,
     pub theme: &'a Theme,
     /// Zoomed out, show the most frequent colour of a half cell instead of the mean: for pure
     /// class maps (mask or prediction at full opacity), so that classes stay crisp instead of
@@ -60,7 +62,7 @@ impl Widget for HalfBlocks<'_> {
     }
 }
 
-/// One half cell's colour and whether the cursor pixel is in it.
+/// One half cell's colour and whether the cursor pixel (or a mark) is in it.
 struct Sample {
     rgb: [u8; 3],
     cursor: bool,
@@ -83,7 +85,8 @@ impl HalfBlocks<'_> {
         };
         let cursor = self
             .cursor
-            .is_some_and(|(cx, cy)| xs.contains(&cx) && ys.contains(&cy));
+            .is_some_and(|(cx, cy)| xs.contains(&cx) && ys.contains(&cy))
+            || self.marks.is_some_and(|m| m.hits(&xs, &ys));
         let rgb = if self.majority && v.scale > 1.0 {
             self.most_frequent(xs, ys)?
         } else {

@@ -46,13 +46,67 @@ fn mask_overlay_blends_the_class_colour_at_the_opacity() {
     assert_eq!((full.width, full.height), (3, 1));
     let none = compose(&layers, Overlay::Mask, 0.0, &theme, &s);
     assert_eq!(none.pixels, vec![[0; 3], [100; 3], [200; 3]]);
-    // Fe is #dc143c = (220, 20, 60); half of it over grey 0, rounded half down.
+    // At half opacity a class is its colour shaded by the grey: Fe #dc143c = (220, 20, 60)
+    // over black is 80 % of it (205/256), rounded.
     let half = compose(&layers, Overlay::Mask, 0.5, &theme, &s);
-    assert_eq!(half.pixels[0], [110, 10, 30]);
+    assert_eq!(half.pixels[0], [176, 16, 48]);
+    // Over grey 100 the shade is (205 + 100·51/255)/256 = 225/256.
     let py = s.classes[4].colour;
     assert_eq!(
         half.pixels[1],
-        py.map(|c| (u32::from(c) + 100).div_ceil(2) as u8)
+        py.map(|c| ((u32::from(c) * 225 + 128) >> 8) as u8)
+    );
+}
+
+/// Hue and saturation (HSV) of an sRGB triple, in degrees and 0–1.
+#[allow(clippy::float_cmp)]
+fn hue_sat([r, g, b]: [u8; 3]) -> (f64, f64) {
+    let (r, g, b) = (f64::from(r), f64::from(g), f64::from(b));
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let d = max - min;
+    let h = if d == 0.0 {
+        0.0
+    } else if max == r {
+        60.0 * ((g - b) / d).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((b - r) / d + 2.0)
+    } else {
+        60.0 * ((r - g) / d + 4.0)
+    };
+    (h, if max == 0.0 { 0.0 } else { d / max })
+}
+
+#[test]
+fn a_class_keeps_its_hue_over_dark_and_bright_grey() {
+    let (theme, s) = (Theme::default(), schema());
+    // Olivine (7) and LSMC (8) over the darkest and brightest grey of a BSE image.
+    let img = grey(4, 1, vec![20, 230, 20, 230]);
+    let mask = [7u8, 7, 8, 8];
+    let layers = Layers {
+        mask: Some(&mask),
+        ..Layers::image(&img)
+    };
+    let half = compose(&layers, Overlay::Mask, 0.5, &theme, &s);
+    for (i, &c) in mask.iter().enumerate() {
+        let (h, sat) = hue_sat(half.pixels[i]);
+        let (h0, s0) = hue_sat(s.classes[usize::from(c)].colour);
+        assert!(
+            (h - h0).abs() < 3.0,
+            "class {c} over grey {}: hue {h} vs {h0}",
+            img.pixels[i]
+        );
+        assert!(
+            (sat - s0).abs() < 0.03,
+            "class {c}: saturation {sat} vs {s0}"
+        );
+    }
+    // Olivine over dark grey stays brighter than LSMC over bright grey: the two never meet.
+    let value = |p: [u8; 3]| p.into_iter().max().unwrap_or(0);
+    assert!(
+        value(half.pixels[0]) > value(half.pixels[3]) + 40,
+        "Ol on dark {:?}, LSMC on bright {:?}",
+        half.pixels[0],
+        half.pixels[3]
     );
 }
 

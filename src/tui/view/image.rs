@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::super::app::{App, Current, PredState};
 use super::super::layout::{Panes, outer};
-use super::super::render::{Graphics, HalfBlocks, Overlay, PixelPane, Viewport};
+use super::super::render::{Graphics, HalfBlocks, Marks, Overlay, PixelPane, Viewport};
 use super::block;
 
 mod side;
@@ -206,6 +206,22 @@ fn editor_title(app: &App, c: &Current) -> String {
     )
 }
 
+/// What the editor's tools will touch, drawn before they act: the brush footprint around the
+/// cursor, and the polygon's corners, edges and rubber band. `None` when the editor is off.
+fn editor_marks(app: &App, size: (u32, u32)) -> Option<Marks> {
+    let e = &app.edit;
+    if !e.active {
+        return None;
+    }
+    let cursor = app.image.cursor;
+    let marks = Marks::cursor(cursor);
+    Some(if e.polygon.is_empty() {
+        marks.with_brush(size, cursor, e.brush, e.shape)
+    } else {
+        marks.with_polygon(&e.polygon, Some(cursor))
+    })
+}
+
 fn picture(
     app: &App,
     c: &Current,
@@ -231,6 +247,7 @@ fn picture(
         .view
         .unwrap_or_else(|| Viewport::fit(rgb.width, rgb.height, pane.width, pane.height));
     let cursor = (app.screen == super::super::app::Screen::Image).then_some(app.image.cursor);
+    let marks = cursor.and_then(|_| editor_marks(app, (rgb.width, rgb.height)));
     match pixels.get_mut(i) {
         Some(p) if app.graphics != Graphics::HalfBlocks => {
             p.render(rgb, c.version * 4 + i as u64, view, pane, buf);
@@ -239,6 +256,7 @@ fn picture(
             rgb,
             view,
             cursor,
+            marks: marks.as_ref(),
             theme: &app.theme,
             majority: pure_class_map(app, i),
         }

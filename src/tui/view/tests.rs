@@ -297,3 +297,5 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
     let (text, _) = render(&a, 120, 24);
     assert!(!text.contains("a-01") && !text.contains('◇'), "{text}");
 }
+
+mod editor;

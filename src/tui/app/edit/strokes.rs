@@ -67,9 +67,29 @@ impl App {
             .filter_map(|s| self.journal(JournalOp::Stroke(s)))
             .collect();
         if !cmds.is_empty() {
-            cmds.extend(self.mark_corrected_once());
+            cmds.extend(self.sync_corrected());
         }
         cmds
+    }
+
+    /// Keeps the image's status in step with its net change. Changed, it is corrected (the
+    /// decision it had before is remembered); back at the start (every edit undone), it is
+    /// not: it returns to the decision it had before its first correction.
+    pub(in crate::tui::app) fn sync_corrected(&mut self) -> Vec<Command> {
+        let Some(id) = self.current.as_ref().map(|c| c.row.id) else {
+            return Vec::new();
+        };
+        let changed = self.edit_session().is_some_and(|s| s.changed_pixels() > 0);
+        self.marks.labels.set_net_change(id, changed);
+        let status = self.marks.reviews.get(&id).map(|e| e.decision);
+        match (changed, status) {
+            (true, _) => self.mark_corrected_once(),
+            (false, Some(Decision::Corrected)) => {
+                let before = self.edit.before_correction.remove(&id).flatten();
+                self.decide_quietly(id, before.unwrap_or(Decision::Cleared))
+            }
+            (false, _) => Vec::new(),
+        }
     }
 
     /// The journal command for `op` on the shown image.
@@ -95,6 +115,7 @@ impl App {
         if matches!(status, Some(Decision::Corrected)) {
             return Vec::new();
         }
+        self.edit.before_correction.entry(id).or_insert(status);
         self.decide_quietly(id, Decision::Corrected)
     }
 
@@ -204,6 +225,7 @@ impl App {
         if undone {
             cmds.extend(self.journal(JournalOp::Undo));
             self.recount_from(&before);
+            cmds.extend(self.sync_corrected());
         } else {
             self.say("nothing to undo".into(), Severity::Info);
         }
@@ -222,8 +244,9 @@ impl App {
             self.say("nothing to redo".into(), Severity::Info);
             return Vec::new();
         }
-        let cmds: Vec<Command> = self.journal(JournalOp::Redo).into_iter().collect();
+        let mut cmds: Vec<Command> = self.journal(JournalOp::Redo).into_iter().collect();
         self.recount_from(&before);
+        cmds.extend(self.sync_corrected());
         cmds
     }
 

@@ -7,7 +7,7 @@ use crate::review::edit::{JournalOp, Tool};
 
 /// App showing image 1 (8×8, mask: left half 4, right half 6) with a prediction (top half 5,
 /// bottom half 4; confidence 200 on the left, 100 on the right), in the editor.
-fn editing() -> App {
+pub(super) fn editing() -> App {
     let mut a = app();
     let cmds = a.startup();
     let (id, generation) = load_of(&cmds).unwrap();
@@ -41,7 +41,7 @@ fn shown(a: &App) -> Vec<u8> {
         .map_or_else(mask, |s| s.mask.classes().to_vec())
 }
 
-fn journal(cmds: &[Command]) -> Vec<&JournalReq> {
+pub(super) fn journal(cmds: &[Command]) -> Vec<&JournalReq> {
     cmds.iter()
         .filter_map(|c| match c {
             Command::Journal(r) => Some(r.as_ref()),

@@ -16,6 +16,7 @@ fn draw(
         rgb: frame,
         view,
         cursor,
+        marks: None,
         theme,
         majority: false,
     }
@@ -142,6 +143,7 @@ fn half_blocks_stay_inside_the_buffer() {
         rgb: &frame,
         view: one_to_one(),
         cursor: None,
+        marks: None,
         theme: &theme,
         majority: false,
     }
@@ -178,6 +180,7 @@ fn majority_sampling_keeps_class_colours_pure_when_zoomed_out() {
             rgb: &frame,
             view,
             cursor: None,
+            marks: None,
             theme: &theme,
             majority,
         }

@@ -100,6 +100,7 @@ fn timing_compose_and_half_blocks() {
                     rgb,
                     view,
                     cursor: Some((100, 100)),
+                    marks: None,
                     theme: &theme,
                     majority: false,
                 }

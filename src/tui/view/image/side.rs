@@ -12,12 +12,51 @@ use super::super::super::app::{App, Current, PredState};
 use super::super::{block, fmt_opt};
 
 pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
+    // Most needed first: on a short terminal the bottom of the panel is cut. While editing,
+    // the legend (each class's colour and key) must stay whole: the editor's lines, then the
+    // legend, then whatever of the rest fits.
+    let mut top = facts(app, c, area.width);
+    top.extend(editor_lines(app, c));
+    top.extend(cursor_lines(app, c));
+    let mut legend = legend_lines(app, c);
+    let (width, rows) = (
+        area.width.saturating_sub(2),
+        usize::from(area.height.saturating_sub(2)),
+    );
+    let lines = if app.edit.active && height(&top, width) + height(&legend, width) > rows {
+        legend.pop(); // the footnote
+        let mut lines = editor_lines(app, c);
+        lines.extend(legend);
+        let mut rest = cursor_lines(app, c);
+        rest.extend(facts(app, c, area.width));
+        for l in rest {
+            if height(&lines, width) + height(std::slice::from_ref(&l), width) > rows {
+                break;
+            }
+            lines.push(l);
+        }
+        lines
+    } else {
+        top.extend(legend);
+        top
+    };
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .block(block(app, " legend ".into(), false))
+        .render(area, buf);
+}
+
+/// Rows `lines` take when wrapped at `width` columns.
+fn height(lines: &[Line<'_>], width: u16) -> usize {
+    let w = usize::from(width.max(1));
+    lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum()
+}
+
+/// The class legend: a header, one line per class (colour, name, mask and prediction shares,
+/// IoU), and the footnote.
+fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
-    // Most needed first: on a short terminal the bottom of the panel is cut.
-    let mut lines = facts(app, c, area.width);
-    lines.extend(editor_lines(app, c));
-    lines.extend(cursor_lines(app, c));
-    lines.push(Line::styled("class      mask%  pred%  IoU", t.header()));
+    let mut lines = vec![Line::styled("class      mask%  pred%  IoU", t.header())];
     let total = c
         .size()
         .map_or(1, |(w, h)| u64::from(w) * u64::from(h))
@@ -36,10 +75,7 @@ pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
         ]));
     }
     lines.push(Line::styled("* underrepresented class", t.dim()));
-    Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .block(block(app, " legend ".into(), false))
-        .render(area, buf);
+    lines
 }
 
 /// Rows the raw-image map may take in the panel; a larger grid is shrunk to fit.

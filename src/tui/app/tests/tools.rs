@@ -1,0 +1,90 @@
+//! Editor tools that never surprise, through the real keymap: the cursor steps once per tap
+//! and accelerates only while a key is held, and undoing every edit takes the image back to
+//! the status it had before it was corrected.
+
+use super::edit::{editing, journal};
+use super::*;
+use crate::dataset::workspace::Decision;
+use crossterm::event::KeyEventKind;
+
+/// Presses `code` as the terminal's auto-repeat of a held key would send it.
+fn held(app: &mut App, code: KeyCode, times: usize) {
+    for _ in 0..times {
+        let mut ev = KeyEvent::new(code, KeyModifiers::NONE);
+        ev.kind = KeyEventKind::Repeat;
+        app.handle(Event::Input(TermEvent::Key(ev)));
+    }
+}
+
+#[test]
+fn separate_taps_move_one_step_each_and_only_a_held_key_accelerates() {
+    let mut a = editing();
+    press(&mut a, "left left left left");
+    assert_eq!(a.image.cursor, (0, 4));
+    // Five taps, one pixel each (the old rule doubled the step after every third press).
+    press(&mut a, "right right right right right");
+    assert_eq!(a.image.cursor, (5, 4));
+    press(&mut a, "left left left left left");
+    assert_eq!(a.image.cursor.0, 0);
+    // A held key: the press and two repeats step 1 each, the next repeats 2 each.
+    press(&mut a, "right");
+    held(&mut a, KeyCode::Right, 2);
+    assert_eq!(a.image.cursor, (3, 4));
+    held(&mut a, KeyCode::Right, 1);
+    assert_eq!(a.image.cursor, (5, 4));
+    // A tap after holding starts over at one step.
+    press(&mut a, "left");
+    assert_eq!(a.image.cursor, (4, 4));
+}
+
+fn decision(a: &App) -> Option<Decision> {
+    a.marks.reviews.get(&1).map(|e| e.decision)
+}
+
+fn status(a: &App) -> crate::labels::status::MaskStatus {
+    let row = a.current.as_ref().unwrap().row.clone();
+    a.marks.labels.status(&row, a.marks.reviews.get(&1))
+}
+
+#[test]
+fn undoing_every_edit_clears_corrected_and_a_redo_sets_it_again() {
+    use crate::labels::status::MaskStatus;
+    let mut a = editing();
+    assert_eq!(decision(&a), None);
+    let cmds = press(&mut a, "3 space h space");
+    assert_eq!(journal(&cmds).len(), 2);
+    a.handle(Event::EditSaved {
+        image_id: 1,
+        seq: 2,
+    });
+    a.marks.labels.edit_saved(1, 2);
+    assert_eq!(decision(&a), Some(Decision::Corrected));
+    assert_eq!(status(&a), MaskStatus::Corrected);
+    // One undo leaves a change: still corrected.
+    press(&mut a, "u");
+    assert_eq!(decision(&a), Some(Decision::Corrected));
+    // Back at the start: the decision it had before (none: cleared), the mask its file's.
+    let cmds = press(&mut a, "u");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Decide(e) if e.decision == Decision::Cleared))
+    );
+    assert_eq!(decision(&a), Some(Decision::Cleared));
+    assert_eq!(status(&a), MaskStatus::Original);
+    // A redo changes pixels again: corrected again.
+    press(&mut a, "U");
+    assert_eq!(decision(&a), Some(Decision::Corrected));
+    assert_eq!(status(&a), MaskStatus::Corrected);
+}
+
+#[test]
+fn an_image_flagged_before_its_correction_is_flagged_again_when_it_is_undone() {
+    let mut a = editing();
+    press(&mut a, "esc f i");
+    assert!(a.editing());
+    assert_eq!(decision(&a), Some(Decision::Flagged));
+    press(&mut a, "space");
+    assert_eq!(decision(&a), Some(Decision::Corrected));
+    press(&mut a, "u");
+    assert_eq!(decision(&a), Some(Decision::Flagged));
+}

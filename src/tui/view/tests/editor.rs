@@ -1,0 +1,124 @@
+//! The editor shows what its tools will do before they act: the brush footprint around the
+//! cursor, the polygon as it is placed, the keys it takes over in help, and the whole class
+//! legend at 80×24.
+
+use super::*;
+
+/// The colour drawn for image pixel `(x, y)` of the first picture.
+fn pixel_colour(a: &App, buf: &ratatui::buffer::Buffer, (x, y): (u32, u32)) -> Color {
+    let pane = a.panes().images[0];
+    let v = a.viewport().unwrap();
+    let (col, row) = v.pixel_to_cell(x, y).unwrap();
+    let half = ((f64::from(y) + 0.5 - v.y0) / v.scale).floor() as i64;
+    let cell = &buf[(pane.x + col, pane.y + row)];
+    if half % 2 == 0 { cell.fg } else { cell.bg }
+}
+
+fn cursor_colour(a: &App) -> Color {
+    let [r, g, b] = a.theme.cursor_rgb();
+    Color::Rgb(r, g, b)
+}
+
+fn editing(w: u16, h: u16) -> App {
+    let mut a = sized(w, h);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "enter i");
+    assert!(a.editing());
+    a
+}
+
+#[test]
+fn the_brush_footprint_is_outlined_around_the_cursor() {
+    let mut a = editing(160, 48);
+    assert_eq!(a.image.cursor, (4, 4));
+    let (_, buf) = render(&a, 160, 48);
+    let mark = cursor_colour(&a);
+    // The default brush is a 5-px disk: its rim is marked, its inside is not.
+    for rim in [(2, 4), (6, 4), (4, 2), (4, 6), (3, 2)] {
+        assert_eq!(pixel_colour(&a, &buf, rim), mark, "rim pixel {rim:?}");
+    }
+    for inside in [(3, 4), (5, 4), (4, 3), (3, 3)] {
+        assert_ne!(
+            pixel_colour(&a, &buf, inside),
+            mark,
+            "inside pixel {inside:?}"
+        );
+    }
+    // A 1-px brush marks the cursor pixel alone.
+    press(&mut a, "[ [ [ [");
+    assert_eq!(a.edit.brush, 1);
+    let (_, buf) = render(&a, 160, 48);
+    assert_eq!(pixel_colour(&a, &buf, (4, 4)), mark);
+    assert_ne!(pixel_colour(&a, &buf, (2, 4)), mark);
+}
+
+#[test]
+fn polygon_corners_and_the_edge_to_the_cursor_are_drawn_as_placed() {
+    let mut a = editing(160, 48);
+    press(&mut a, "v l l l");
+    assert_eq!(a.edit.polygon, vec![(4, 4)]);
+    assert_eq!(a.image.cursor, (7, 4));
+    let (_, buf) = render(&a, 160, 48);
+    let mark = cursor_colour(&a);
+    for on_band in [(4, 4), (5, 4), (6, 4), (7, 4)] {
+        assert_eq!(pixel_colour(&a, &buf, on_band), mark, "{on_band:?}");
+    }
+    // No brush outline while a polygon is being placed.
+    assert_ne!(pixel_colour(&a, &buf, (4, 6)), mark);
+    press(&mut a, "v j j j v");
+    assert_eq!(a.edit.polygon.len(), 3);
+    let (_, buf) = render(&a, 160, 48);
+    // The edge from (7, 4) down to (7, 7) and the closing edge back along the diagonal.
+    assert_eq!(pixel_colour(&a, &buf, (7, 6)), mark);
+    assert_eq!(pixel_colour(&a, &buf, (6, 6)), mark);
+}
+
+#[test]
+fn help_marks_the_keys_the_editor_takes_over() {
+    let mut a = editing(120, 100);
+    press(&mut a, "?");
+    let (text, _) = render(&a, 120, 100);
+    // `u` shows the uncertainty overlay on the image layer; the editor takes it for undo.
+    let line = text
+        .lines()
+        .find(|l| l.contains("overlay: uncertainty"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("u*"), "{line}");
+    assert!(
+        text.contains("Keys marked * do what the layer above says"),
+        "{text}"
+    );
+    // Opacity stays reachable in the editor through < and >: listed in the editor's keys,
+    // and on the image layer `]` is marked as taken (it sizes the brush).
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("overlay more opaque"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("  >  "), "{}", lines[0]);
+    assert!(lines[1].contains("> ]*"), "{}", lines[1]);
+    press(&mut a, "esc");
+    let before = a.image.opacity;
+    press(&mut a, ">");
+    assert_eq!(
+        a.image.opacity,
+        before + 1,
+        "> raises the opacity while editing"
+    );
+}
+
+#[test]
+fn the_whole_legend_stays_visible_while_editing_at_80x24() {
+    let a = editing(80, 24);
+    let (text, _) = render(&a, 80, 24);
+    for short in [
+        "Void", "Fe", "FeS", "MO", "Py", "Pl", "Si", "Ol", "LSMC", "Na",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.contains(&format!(" {short} ")) && l.contains('█')),
+            "{short} missing:\n{text}"
+        );
+    }
+}

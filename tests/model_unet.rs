@@ -130,7 +130,8 @@ fn loading_checks_files_and_schema() {
         .err()
         .unwrap();
     assert!(
-        e.to_string().contains("bin1.safetensors': file is missing"),
+        e.to_string()
+            .contains("'bin1.safetensors' is missing from the model folder"),
         "{e}"
     );
     let err = m.config.check_schema(&ClassSchema::extended()).unwrap_err();

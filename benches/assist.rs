@@ -1,0 +1,404 @@
+//! Assist budgets (issue 23) measured in-process on synthetic four-phase BSE tiles (Voronoi
+//! grains: dark, mid, mid speckled, bright grainy; grey noise σ 8):
+//! - features of a 256² and a 2048² image (49 channels; 37 without the structure tensor);
+//! - after a stroke, with features cached: training rows (10 clicks per class × 4 classes on the
+//!   edited image, weight 4, plus rows drawn from a densely labelled dataset image), fit, and
+//!   predict the whole image; goals: ≤ 0.25 s on 256², ≤ 3 s on 2048²;
+//! - pixel accuracy of the proposal against the tile's truth.
+//!
+//! Usage: `cargo bench --bench assist` (timings); `-- --sweep` compares forest settings;
+//! `-- --export DIR` writes the training rows and test features as `.npy` and the Rust fit and
+//! predict times on them as `DIR/rust.json`, for `benches/assist_sklearn.py DIR`, which runs
+//! this export itself and prints both side by side. Wall times are medians; CPU times (all
+//! threads) show how much of a wall time was contention on a shared machine.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use semcurate::assist::{
+    FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions, RaforForest,
+    SamplingSettings, SplitFeatures, TrainingSet, UNLABELLED, propose, training_set,
+};
+
+const CLASSES: u8 = 4;
+
+/// Wall time and CPU time (all threads) of one run.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    cpu: Duration,
+}
+
+/// Prints median wall time, minimum wall time and median CPU time; returns the median wall
+/// time in ms. CPU time is the honest figure on a shared machine: wall ≥ CPU / 2 on 2 cores.
+fn stats(name: &str, runs: &[Run]) -> f64 {
+    stats_cpu(name, runs).0
+}
+
+/// As [`stats`], returning (median wall ms, median CPU ms).
+fn stats_cpu(name: &str, runs: &[Run]) -> (f64, f64) {
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    let mut wall: Vec<Duration> = runs.iter().map(|r| r.wall).collect();
+    let mut cpu: Vec<Duration> = runs.iter().map(|r| r.cpu).collect();
+    wall.sort();
+    cpu.sort();
+    println!(
+        "{name:<50} wall median {:9.2} ms  min {:9.2} ms   cpu median {:9.2} ms  (n={})",
+        ms(wall[wall.len() / 2]),
+        ms(wall[0]),
+        ms(cpu[cpu.len() / 2]),
+        wall.len()
+    );
+    (ms(wall[wall.len() / 2]), ms(cpu[cpu.len() / 2]))
+}
+
+/// CPU time of this process so far, all threads including finished ones (Linux
+/// `/proc/self/stat` utime + stime, in clock ticks of 10 ms: coarse for runs under 100 ms).
+fn cpu_now() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of stat(5), counted from the state field (3) here.
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    Duration::from_millis(ticks * 10)
+}
+
+fn time<T>(n: usize, mut f: impl FnMut() -> T) -> (Vec<Run>, T) {
+    let mut out = None;
+    let runs = (0..n)
+        .map(|_| {
+            let (t, c) = (Instant::now(), cpu_now());
+            out = Some(f());
+            Run {
+                wall: t.elapsed(),
+                cpu: cpu_now().saturating_sub(c),
+            }
+        })
+        .collect();
+    (runs, out.unwrap())
+}
+
+/// SplitMix64: a seeded stream, so every run draws the same tiles.
+struct Stream(u64);
+
+impl Stream {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.unit() * n as f64) as usize
+    }
+    /// Roughly normal (sum of four uniforms, variance 1).
+    fn normal(&mut self) -> f64 {
+        ((0..4).map(|_| self.unit()).sum::<f64>() - 2.0) * 3f64.sqrt()
+    }
+}
+
+/// A `side`² tile of jittered-grid Voronoi grains (cells of 40 px): (grey, truth).
+fn tile(side: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
+    const CELL: usize = 40;
+    let mut s = Stream(seed);
+    let cells = side.div_ceil(CELL);
+    let centres: Vec<(f64, f64, u8)> = (0..cells * cells)
+        .map(|i| {
+            let (cx, cy) = ((i % cells) as f64, (i / cells) as f64);
+            let x = (cx + s.unit()) * CELL as f64;
+            (
+                x,
+                (cy + s.unit()) * CELL as f64,
+                s.below(CLASSES as usize) as u8,
+            )
+        })
+        .collect();
+    let mut grey = Vec::with_capacity(side * side);
+    let mut truth = Vec::with_capacity(side * side);
+    for y in 0..side {
+        for x in 0..side {
+            let class = nearest(&centres, cells, CELL, x, y);
+            let base = match class {
+                0 => 60.0,
+                1 => 130.0,
+                2 => 130.0 + if s.unit() < 0.5 { 45.0 } else { -45.0 },
+                _ => 200.0 + 20.0 * s.normal(),
+            };
+            grey.push((base + 8.0 * s.normal()).clamp(0.0, 255.0) as u8);
+            truth.push(class);
+        }
+    }
+    (grey, truth)
+}
+
+fn nearest(centres: &[(f64, f64, u8)], cells: usize, cell: usize, x: usize, y: usize) -> u8 {
+    let (cx, cy) = ((x / cell) as isize, (y / cell) as isize);
+    let mut best = (f64::MAX, 0u8);
+    for gy in cy - 1..=cy + 1 {
+        for gx in cx - 1..=cx + 1 {
+            if gx < 0 || gy < 0 || gx >= cells as isize || gy >= cells as isize {
+                continue;
+            }
+            let (px, py, class) = centres[gy as usize * cells + gx as usize];
+            let d = (px - x as f64).powi(2) + (py - y as f64).powi(2);
+            if d < best.0 {
+                best = (d, class);
+            }
+        }
+    }
+    best.1
+}
+
+/// Ten clicks per class: disks of radius 3 inside grains of that class.
+fn clicks(truth: &[u8], side: usize, seed: u64) -> Vec<u8> {
+    let mut s = Stream(seed);
+    let mut labels = vec![UNLABELLED; truth.len()];
+    for class in 0..CLASSES {
+        let mut done = 0;
+        while done < 10 {
+            let c = s.below(truth.len());
+            if truth[c] != class {
+                continue;
+            }
+            let (cx, cy) = ((c % side) as isize, (c / side) as isize);
+            for (dx, dy) in (-3isize..=3).flat_map(|dy| (-3isize..=3).map(move |dx| (dx, dy))) {
+                let (x, y) = (cx + dx, cy + dy);
+                let inside = x >= 0 && y >= 0 && x < side as isize && y < side as isize;
+                if inside
+                    && dx * dx + dy * dy <= 9
+                    && truth[y as usize * side + x as usize] == class
+                {
+                    labels[y as usize * side + x as usize] = class;
+                }
+            }
+            done += 1;
+        }
+    }
+    labels
+}
+
+fn accuracy(predicted: &[u8], truth: &[u8]) -> f64 {
+    let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
+    right as f64 / truth.len() as f64
+}
+
+/// One image under test: features, truth and the edited image's clicks.
+struct Case {
+    side: usize,
+    features: Features,
+    truth: Vec<u8>,
+    clicks: Vec<u8>,
+}
+
+fn bench_features(side: usize, runs: usize) -> Case {
+    let (grey, truth) = tile(side, side as u64);
+    let lean = FeatureSettings {
+        structure_tensor: false,
+        ..FeatureSettings::default()
+    };
+    let (t, _) = time(runs, || {
+        Features::compute(&grey, side, side, &lean).unwrap()
+    });
+    stats(&format!("features {side}² (37 channels)"), &t);
+    let (t, features) = time(runs, || {
+        Features::compute(&grey, side, side, &FeatureSettings::default()).unwrap()
+    });
+    stats(&format!("features {side}² (49 channels)"), &t);
+    let clicks = clicks(&truth, side, 99);
+    Case {
+        side,
+        features,
+        truth,
+        clicks,
+    }
+}
+
+fn rows(case: &Case, dataset: &LabelledImage<'_>, cap: usize) -> TrainingSet {
+    let edited = LabelledImage {
+        features: &case.features,
+        labels: &case.clicks,
+        weight: 4.0,
+    };
+    let sampling = SamplingSettings {
+        per_class_cap: cap,
+        ..SamplingSettings::default()
+    };
+    training_set(&[edited, *dataset], &sampling).unwrap()
+}
+
+/// Rows, fit and predict after a stroke, and their total (medians).
+fn bench_stroke(
+    case: &Case,
+    dataset: &LabelledImage<'_>,
+    cap: usize,
+    name: &str,
+    forest: &ForestSettings,
+    runs: usize,
+) {
+    let side = case.side;
+    let (t_rows, set) = time(runs, || rows(case, dataset, cap));
+    let label = format!("{side}² {name}, {} rows", set.len());
+    let mut total = stats(&format!("  rows ({label})"), &t_rows);
+    let (t_fit, model) = time(runs, || RaforForest::fit(&set, forest).unwrap());
+    total += stats(&format!("  fit ({label})"), &t_fit);
+    let options = ProposeOptions::default();
+    let (t_pred, proposal) = time(runs, || propose(&model, &case.features, &options).unwrap());
+    total += stats(&format!("  predict {side}² ({name})"), &t_pred);
+    let acc = accuracy(&proposal.classes, &case.truth);
+    println!("  => stroke to overlay {total:8.1} ms   pixel accuracy {acc:.4}");
+}
+
+/// Forest settings against fit time, predict time and accuracy (`--sweep`).
+fn sweep(case: &Case, dataset: &LabelledImage<'_>, runs: usize) {
+    let base = ForestSettings::interactive();
+    let variants = [
+        ("2x16 depth 20", base.clone()),
+        (
+            "2x16 depth 12",
+            ForestSettings {
+                max_depth: Some(12),
+                ..base.clone()
+            },
+        ),
+        (
+            "2x16 leaf >= 3",
+            ForestSettings {
+                min_samples_leaf: 3,
+                ..base.clone()
+            },
+        ),
+        (
+            "2x8 depth 20",
+            ForestSettings {
+                trees_per_part: 8,
+                ..base.clone()
+            },
+        ),
+        (
+            "2x16 2 features/split",
+            ForestSettings {
+                split_features: SplitFeatures::Count(2),
+                ..base.clone()
+            },
+        ),
+        ("2x50 no cap (parity)", ForestSettings::parity()),
+    ];
+    let set = rows(case, dataset, 1000);
+    for (name, settings) in variants {
+        let (t_fit, model) = time(runs, || RaforForest::fit(&set, &settings).unwrap());
+        let fit = stats(&format!("  sweep {}² {name}: fit", case.side), &t_fit);
+        let options = ProposeOptions::default();
+        let (t, proposal) = time(runs, || propose(&model, &case.features, &options).unwrap());
+        let predict = stats(&format!("  sweep {}² {name}: predict", case.side), &t);
+        let acc = accuracy(&proposal.classes, &case.truth);
+        println!("  => {:.1} ms, accuracy {acc:.4}", fit + predict);
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let export = args.iter().position(|a| a == "--export");
+    let export = export.and_then(|i| args.get(i + 1)).map(PathBuf::from);
+    println!(
+        "assist bench: {} rayon threads",
+        rayon::current_num_threads()
+    );
+    let (dgrey, dtruth) = tile(256, 7);
+    let dfeatures = Features::compute(&dgrey, 256, 256, &FeatureSettings::default()).unwrap();
+    let dataset = LabelledImage {
+        features: &dfeatures,
+        labels: &dtruth,
+        weight: 1.0,
+    };
+    if let Some(dir) = export {
+        export_all(&dir, &dataset);
+        return;
+    }
+    let small = bench_features(256, 10);
+    let large = bench_features(2048, 2);
+    if args.iter().any(|a| a == "--sweep") {
+        sweep(&small, &dataset, 10);
+        sweep(&large, &dataset, 1);
+        return;
+    }
+    for (case, runs) in [(&small, 10), (&large, 2)] {
+        for cap in [1000, 3000] {
+            let interactive = ForestSettings::interactive();
+            bench_stroke(case, &dataset, cap, "interactive", &interactive, runs);
+        }
+        let parity = ForestSettings::parity();
+        bench_stroke(case, &dataset, 1000, "parity", &parity, runs.min(3));
+    }
+}
+
+/// Writes, per tile size, the training rows (cap 1,000 per class) and the tile's pixel-major
+/// features and truth as `.npy`, and the Rust fit and predict times and accuracy on exactly
+/// those rows to `rust.json`, for `benches/assist_sklearn.py`.
+fn export_all(dir: &Path, dataset: &LabelledImage<'_>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut json = String::from("{");
+    for (side, runs) in [(256, 5), (2048, 1)] {
+        let case = bench_features(side, 1);
+        let set = rows(&case, dataset, 1000);
+        let (n, f) = (case.features.pixels(), set.n_features);
+        let mut test = Vec::new();
+        case.features.rows(0, n, &mut test);
+        let path = |name: &str| dir.join(format!("{name}{side}.npy"));
+        write_npy(&path("train_x"), "<f4", &[set.len(), f], &f32s(&set.rows));
+        write_npy(&path("train_y"), "|u1", &[set.len()], &set.labels);
+        write_npy(&path("train_w"), "<f4", &[set.len()], &f32s(&set.weights));
+        write_npy(&path("test_x"), "<f4", &[n, f], &f32s(&test));
+        write_npy(&path("test_y"), "|u1", &[n], &case.truth);
+        drop(test);
+        for (name, settings) in [
+            ("interactive", ForestSettings::interactive()),
+            ("parity", ForestSettings::parity()),
+        ] {
+            let (t, model) = time(runs, || RaforForest::fit(&set, &settings).unwrap());
+            let (fit, fit_cpu) = stats_cpu(&format!("  rust fit {side}² {name}"), &t);
+            let options = ProposeOptions::default();
+            let (t, p) = time(runs, || propose(&model, &case.features, &options).unwrap());
+            let (predict, predict_cpu) = stats_cpu(&format!("  rust predict {side}² {name}"), &t);
+            let acc = accuracy(&p.classes, &case.truth);
+            write!(
+                json,
+                "\"{side}_{name}\": {{\"fit_ms\": {fit:.2}, \"fit_cpu_ms\": {fit_cpu:.0}, \"predict_ms\": {predict:.2}, \"predict_cpu_ms\": {predict_cpu:.0}, \"accuracy\": {acc:.5}, \"rows\": {}}}, ",
+                set.len()
+            )
+            .unwrap();
+        }
+    }
+    write!(json, "\"threads\": {}}}", rayon::current_num_threads()).unwrap();
+    std::fs::write(dir.join("rust.json"), json).unwrap();
+    println!("exported to {}", dir.display());
+}
+
+fn f32s(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// `NumPy` format 1.0: magic, header length, a dict padded to 64 bytes, then the raw data.
+fn write_npy(path: &Path, descr: &str, shape: &[usize], data: &[u8]) {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    let shape = if dims.len() == 1 {
+        format!("({},)", dims[0])
+    } else {
+        format!("({})", dims.join(", "))
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    out.extend(data);
+    std::fs::write(path, out).unwrap();
+}

@@ -19,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use semcurate::assist::{
     FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions, RaforForest,
-    SamplingSettings, SplitFeatures, TrainingSet, UNLABELLED, propose, training_set,
+    Rect, SamplingSettings, SplitFeatures, TrainingSet, UNLABELLED, propose, propose_rect,
+    training_set,
 };
 
 const CLASSES: u8 = 4;
@@ -249,9 +250,27 @@ fn bench_stroke(
     total += stats(&format!("  fit ({label})"), &t_fit);
     let options = ProposeOptions::default();
     let (t_pred, proposal) = time(runs, || propose(&model, &case.features, &options).unwrap());
-    total += stats(&format!("  predict {side}² ({name})"), &t_pred);
+    let predict_ms = stats(&format!("  predict {side}² ({name})"), &t_pred);
+    total += predict_ms;
     let acc = accuracy(&proposal.classes, &case.truth);
     println!("  => stroke to overlay {total:8.1} ms   pixel accuracy {acc:.4}");
+    if side > 512 {
+        let view = Rect {
+            x: side / 2 - 256,
+            y: side / 2 - 256,
+            width: 512,
+            height: 512,
+        };
+        let (t, _) = time(runs, || {
+            propose_rect(&model, &case.features, view, &options).unwrap()
+        });
+        let ms = stats(
+            &format!("  predict a 512² viewport of {side}² ({name})"),
+            &t,
+        );
+        let first = total - predict_ms + ms;
+        println!("  => stroke to viewport overlay {first:8.1} ms");
+    }
 }
 
 /// Forest settings against fit time, predict time and accuracy (`--sweep`).

@@ -27,7 +27,7 @@ pub use features::{
 };
 pub use forest::{Forest, ForestSettings, RaforForest, SplitFeatures};
 pub use normalise::{HIGH_PERCENTILE, LOW_PERCENTILE, Percentiles};
-pub use propose::{ConfidenceKind, Proposal, ProposeOptions, propose};
+pub use propose::{ConfidenceKind, Proposal, ProposeOptions, Rect, propose, propose_rect};
 pub use train::{LabelledImage, SamplingSettings, TrainingSet, UNLABELLED, fit, training_set};
 
 /// What can go wrong in the assist core.
@@ -71,6 +71,14 @@ pub enum AssistError {
         "the model was trained on {model} feature channels, these features have {features}: recompute them with the model's feature settings"
     )]
     ModelChannels { model: usize, features: usize },
+    #[error(
+        "rectangle {rect:?} is empty or not inside the {width}x{height} image: clip it to the image"
+    )]
+    Rect {
+        rect: Rect,
+        width: usize,
+        height: usize,
+    },
     #[error("could not encode the assist model: {0}")]
     Encode(String),
     #[error("could not read the assist model (corrupt, or from another version): {0}")]

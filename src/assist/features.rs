@@ -216,10 +216,15 @@ impl Features {
     /// Writes pixels `start..start + len` as pixel-major rows (`len × n_channels`) into `out`,
     /// which is resized to fit: the layout the forest reads.
     pub fn rows(&self, start: usize, len: usize, out: &mut Vec<f32>) {
+        out.resize(len * self.channels.len(), 0.0);
+        self.write_rows(start, len, out);
+    }
+
+    /// As [`Self::rows`], into `out` of exactly `len × n_channels` values.
+    pub fn write_rows(&self, start: usize, len: usize, out: &mut [f32]) {
         // Channel by channel (sequential reads, strided writes into a chunk that stays in L2)
         // measured 2.5× faster than pixel by pixel or in 64-pixel blocks (benches/assist.rs).
         let n = self.channels.len();
-        out.resize(len * n, 0.0);
         for (c, plane) in self.planes.iter().enumerate() {
             for (i, &v) in plane[start..start + len].iter().enumerate() {
                 out[i * n + c] = v;

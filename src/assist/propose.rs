@@ -1,7 +1,8 @@
 //! A forest's proposal for every pixel of an image: class, confidence and, on request, the
 //! class probabilities.
 //!
-//! Pixels are predicted in chunks of [`ProposeOptions::chunk_pixels`] over the rayon pool;
+//! Pixels are predicted in chunks of about [`ProposeOptions::chunk_pixels`] (whole rows of the
+//! requested rectangle) over the rayon pool;
 //! each chunk's pixel-major rows (`chunk × channels` f32, about 1.5 MB for 8,192 pixels of 49
 //! channels) are built from the channel-major features just before they are read, so they stay
 //! in cache while every tree walks them. Results do not depend on the chunk size or the number
@@ -57,27 +58,53 @@ pub struct Proposal {
     pub probabilities: Option<Vec<f32>>,
 }
 
+/// A rectangle of pixels: columns `x..x + width`, rows `y..y + height`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rect {
+    pub x: usize,
+    pub y: usize,
+    pub width: usize,
+    pub height: usize,
+}
+
 /// Predicts every pixel of `features` with `forest`.
 pub fn propose<F: Forest + ?Sized>(
     forest: &F,
     features: &Features,
     options: &ProposeOptions,
 ) -> Result<Proposal, AssistError> {
-    if features.n_channels() != forest.n_features() {
-        return Err(AssistError::ModelChannels {
-            model: forest.n_features(),
-            features: features.n_channels(),
-        });
-    }
-    let n = features.pixels();
-    let k = forest.n_classes();
-    let chunk = options.chunk_pixels.max(1);
-    let parts: Vec<(Vec<u8>, Vec<f32>, Vec<f32>)> = (0..n.div_ceil(chunk))
+    let whole = Rect {
+        x: 0,
+        y: 0,
+        width: features.width(),
+        height: features.height(),
+    };
+    propose_rect(forest, features, whole, options)
+}
+
+/// Predicts the pixels of `rect` only (e.g. the viewport first on a large image); the
+/// proposal is `rect.width × rect.height`, row-major, and equals that crop of [`propose`].
+pub fn propose_rect<F: Forest + ?Sized>(
+    forest: &F,
+    features: &Features,
+    rect: Rect,
+    options: &ProposeOptions,
+) -> Result<Proposal, AssistError> {
+    check(forest, features, rect)?;
+    let (n, k) = (rect.width * rect.height, forest.n_classes());
+    let band = (options.chunk_pixels / rect.width).max(1);
+    let parts: Vec<(Vec<u8>, Vec<f32>, Vec<f32>)> = (0..rect.height.div_ceil(band))
         .into_par_iter()
         .map_init(Vec::new, |rows, index| {
-            let start = index * chunk;
-            let len = chunk.min(n - start);
-            features.rows(start, len, rows);
+            let first = index * band;
+            let lines = band.min(rect.height - first);
+            let len = lines * rect.width;
+            rows.resize(len * features.n_channels(), 0.0);
+            let line = rect.width * features.n_channels();
+            for (dy, out) in rows.chunks_exact_mut(line).enumerate() {
+                let start = (rect.y + first + dy) * features.width() + rect.x;
+                features.write_rows(start, rect.width, out);
+            }
             let mut proba = vec![0.0f32; len * k];
             forest.predict_proba(rows, &mut proba);
             let (classes, confidence) = decide(&proba, k, options.confidence);
@@ -88,8 +115,8 @@ pub fn propose<F: Forest + ?Sized>(
         })
         .collect();
     let mut proposal = Proposal {
-        width: features.width(),
-        height: features.height(),
+        width: rect.width,
+        height: rect.height,
         n_classes: k,
         classes: Vec::with_capacity(n),
         confidence: Vec::with_capacity(n),
@@ -105,6 +132,30 @@ pub fn propose<F: Forest + ?Sized>(
         }
     }
     Ok(proposal)
+}
+
+/// The features fit the forest and `rect` is a non-empty part of the image.
+fn check<F: Forest + ?Sized>(
+    forest: &F,
+    features: &Features,
+    rect: Rect,
+) -> Result<(), AssistError> {
+    if features.n_channels() != forest.n_features() {
+        return Err(AssistError::ModelChannels {
+            model: forest.n_features(),
+            features: features.n_channels(),
+        });
+    }
+    let inside =
+        rect.x + rect.width <= features.width() && rect.y + rect.height <= features.height();
+    if rect.width == 0 || rect.height == 0 || !inside {
+        return Err(AssistError::Rect {
+            rect,
+            width: features.width(),
+            height: features.height(),
+        });
+    }
+    Ok(())
 }
 
 /// Class and confidence of each probability row of `proba` (`k` per row).

@@ -6,7 +6,7 @@
 
 use super::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
-    RaforForest, SamplingSettings, UNLABELLED, fit, propose, training_set,
+    RaforForest, Rect, SamplingSettings, UNLABELLED, fit, propose, propose_rect, training_set,
 };
 use crate::rng::Rng;
 
@@ -281,5 +281,42 @@ fn absent_classes_get_zero_probability_and_bad_inputs_are_refused() {
             model: 49,
             features: 50
         }
+    );
+}
+
+#[test]
+fn a_rectangle_proposes_the_crop_of_the_whole_image() {
+    let (features, _, labels) = tile();
+    let forest = train(&features, &labels, &ForestSettings::interactive());
+    let options = ProposeOptions {
+        keep_probabilities: true,
+        chunk_pixels: 100,
+        ..ProposeOptions::default()
+    };
+    let whole = propose(&forest, &features, &options).unwrap();
+    let rect = Rect {
+        x: 17,
+        y: 40,
+        width: 50,
+        height: 31,
+    };
+    let part = propose_rect(&forest, &features, rect, &options).unwrap();
+    assert_eq!(
+        (part.width, part.height, part.classes.len()),
+        (50, 31, 50 * 31)
+    );
+    let proba = part.probabilities.as_ref().unwrap();
+    let whole_proba = whole.probabilities.as_ref().unwrap();
+    for (i, (&class, &confidence)) in part.classes.iter().zip(&part.confidence).enumerate() {
+        let p = (rect.y + i / 50) * SIDE + rect.x + i % 50;
+        assert_eq!((class, confidence), (whole.classes[p], whole.confidence[p]));
+        assert_eq!(proba[i * 3..i * 3 + 3], whole_proba[p * 3..p * 3 + 3]);
+    }
+    let outside = Rect { x: 100, ..rect };
+    let err = propose_rect(&forest, &features, outside, &options).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rectangle Rect { x: 100, y: 40, width: 50, height: 31 } is empty or not inside the \
+         128x128 image: clip it to the image"
     );
 }

@@ -57,6 +57,7 @@ def main(root):
     if manifest.get("format") != "semcurate-export":
         return [f"{root}/manifest.json is not a semcurate export manifest"]
     classes = len(manifest["class_short"])
+    unlabelled = manifest.get("unlabelled_value")
     rows = {r["name"]: r for r in manifest["images"]}
     if len(rows) != len(manifest["images"]):
         problems.append("the manifest names a file twice")
@@ -107,8 +108,11 @@ def main(root):
                     f"{img}: {x.shape[1]}×{x.shape[0]} is not a multiple of 8 on each side "
                     "(the U-Net's skip concatenation fails)"
                 )
-            if y.size and int(y.max()) >= classes:
-                problems.append(f"{mask}: value {int(y.max())} outside the {classes} classes")
+            # `--partial` exports name the value of unlabelled pixels; the study's loader would
+            # read it as a class id, so it is allowed only where the manifest says so.
+            labels = y[y != unlabelled] if unlabelled is not None else y
+            if labels.size and int(labels.max()) >= classes:
+                problems.append(f"{mask}: value {int(labels.max())} outside the {classes} classes")
             row = rows.get(stem)
             if row is None:
                 problems.append(f"{img}: not in the manifest")
@@ -140,7 +144,10 @@ def compare(img, row, sample, ps, x, y, classes):
         out.append(f"{img}: image pixels differ from the manifest's hash")
     if hashlib.sha256(y.tobytes()).hexdigest() != row["mask_sha256"]:
         out.append(f"{img}: mask pixels differ from the manifest's hash")
-    counts = np.bincount(y.ravel(), minlength=classes)[:classes].tolist()
+    counts = np.bincount(y.ravel(), minlength=256)
+    if counts[classes:].sum() != row.get("unlabelled_pixels", 0):
+        out.append(f"{img}: {counts[classes:].sum()} unlabelled pixels, the manifest says {row.get('unlabelled_pixels', 0)}")
+    counts = counts[:classes].tolist()
     if counts != row["class_pixels"]:
         out.append(f"{img}: class pixels {counts}, the manifest says {row['class_pixels']}")
     return out

@@ -99,6 +99,8 @@ pub struct ExportOptions {
     /// `None`: every split, and images without one.
     pub splits: Option<BTreeSet<Split>>,
     pub tile: Option<u32>,
+    /// Write partially labelled masks (`--partial`), unlabelled pixels as the schema's value.
+    pub partial: bool,
     pub force: bool,
     /// The command line, recorded in the manifest.
     pub command: String,
@@ -188,6 +190,7 @@ pub fn run(
         target: &opts.target,
         map: &map,
         tile: opts.tile,
+        partial: opts.partial,
     };
     let (rows, mut left_out, skipped, exported) = write_all(ws, &ctx, &sel, opts, progress);
     left_out.extend(sel.unindexed.iter().cloned());
@@ -355,6 +358,7 @@ fn build_manifest(
         bins: bins.map(|b| b.edges().to_vec()).unwrap_or_default(),
         tile: opts.tile,
         size_rule: write::SIZE_RULE.into(),
+        unlabelled_value: opts.partial.then_some(opts.target.unlabelled),
         only,
         splits: opts
             .splits

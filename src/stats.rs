@@ -45,6 +45,11 @@ pub struct Totals {
     pub images: usize,
     /// Images with a valid mask.
     pub labelled: usize,
+    /// Of those, partial masks (some pixels unlabelled); every figure counts labelled pixels
+    /// only.
+    pub partial: usize,
+    /// Labelled share of the partial masks' pixels (0–1), 0 without any.
+    pub partial_share: f64,
     /// Images with no mask.
     pub unlabelled: usize,
     /// Images whose mask is unusable.
@@ -202,6 +207,8 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
     Totals {
         images: present.len(),
         labelled: present.iter().filter(|r| r.is_labelled()).count(),
+        partial: present.iter().filter(|r| r.is_partial()).count(),
+        partial_share: partial_share(present),
         unlabelled: present
             .iter()
             .filter(|r| r.mask_state == MaskState::None)
@@ -217,6 +224,17 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
         problems: input.problems.len(),
         skipped: input.skipped.clone(),
     }
+}
+
+/// Labelled pixels over all pixels of the partial masks.
+fn partial_share(present: &[&ImageRow]) -> f64 {
+    let (mut labelled, mut total) = (0.0, 0.0);
+    for r in present.iter().filter(|r| r.is_partial()) {
+        let px = f64::from(r.width.unwrap_or(0)) * f64::from(r.height.unwrap_or(0));
+        labelled += r.labelled_share().unwrap_or(0.0) * px;
+        total += px;
+    }
+    if total > 0.0 { labelled / total } else { 0.0 }
 }
 
 fn class_stats(

@@ -35,7 +35,7 @@ fn run(args: &[&str], paths: &[&Path]) -> (Option<i32>, String, String) {
     let o = semcurate()
         .args(args)
         .args(paths)
-        .timeout(Duration::from_secs(120))
+        .timeout(Duration::from_mins(2))
         .output()
         .unwrap();
     (

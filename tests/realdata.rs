@@ -39,16 +39,20 @@ fn index_json(args: &[&str], dataset: &std::path::Path, ws: &std::path::Path) ->
     )
 }
 
+/// The shale masks hold 0 and 255. Without a mapping, 255 is the schema's unlabelled value:
+/// the masks read as partial (class 0 where 0), and index says so and how to map 255 instead.
 #[test]
-fn shale_tiles_without_a_mapping_report_values_outside_the_schema() {
+fn shale_tiles_without_a_mapping_read_255_as_unlabelled_and_say_so() {
     let Some(real) = realdata() else { return };
     let shale = real.join("shale-sem-tiles");
     let before = common::snapshot(&shale);
     let t = tempfile::tempdir().unwrap();
     let (code, v) = index_json(&[], &shale, t.path());
-    assert_eq!(code, 1);
+    assert_eq!(code, 1, "pixel sizes are missing");
     assert_eq!(v["totals"]["images"], 23);
-    assert_eq!(v["totals"]["invalid_masks"], 20);
+    assert_eq!(v["totals"]["invalid_masks"], 0);
+    assert_eq!(v["totals"]["labelled"], 20);
+    assert_eq!(v["totals"]["partial"], 20);
     assert_eq!(v["totals"]["unlabelled"], 3);
     assert_eq!(
         v["summary"]["skipped"]["hidden_files"], 1,
@@ -56,13 +60,29 @@ fn shale_tiles_without_a_mapping_report_values_outside_the_schema() {
     );
     let problems = v["problems"].as_array().unwrap();
     let of = |k: &str| problems.iter().filter(|p| p["kind"] == k).count();
-    assert_eq!(of("mask_out_of_range"), 20);
+    assert_eq!(of("mask_out_of_range"), 0);
     assert_eq!(of("missing_pixel_size"), 23);
-    let p = problems
-        .iter()
-        .find(|p| p["path"] == "masks/Tile_r1-c1_Chenzh-P7-run1_MASK_0000.tif")
+    // The labelled share is the share of 0 bytes over the 20 masks, counted by another decoder.
+    let (mut zeros, mut all) = (0u64, 0u64);
+    for e in std::fs::read_dir(shale.join("masks")).unwrap() {
+        let m = image::open(e.unwrap().path()).unwrap().to_luma8();
+        zeros += m.pixels().filter(|p| p.0[0] == 0).count() as u64;
+        all += m.pixels().len() as u64;
+    }
+    let share = v["totals"]["partial_share"].as_f64().unwrap();
+    assert!((share - zeros as f64 / all as f64).abs() < 1e-9, "{share}");
+    let text = Command::cargo_bin("semcurate")
+        .unwrap()
+        .args(["index", "--quiet", "--workspace"])
+        .arg(t.path())
+        .arg(&shale)
+        .output()
         .unwrap();
-    assert!(p["message"].as_str().unwrap().contains("255 ("), "{p}");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("20 masks are partial") && text.contains("--mask-map 255=CLASS"),
+        "{text}"
+    );
     assert_eq!(
         common::snapshot(&shale),
         before,

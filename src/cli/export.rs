@@ -53,6 +53,11 @@ pub struct Args {
     /// Only these splits [default: all images, with a split or not].
     #[arg(long, value_name = "SPLIT,..", value_delimiter = ',', value_parser = ["train", "val", "test"])]
     pub split: Vec<String>,
+    /// Write partially labelled masks too, their unlabelled pixels as the schema's
+    /// `unlabelled` value (255 by default; recorded in the manifest and EXPORT.md). The study's
+    /// loader has no ignore value, so by default partial masks are skipped and counted.
+    #[arg(long)]
+    pub partial: bool,
     /// Replace OUT when it holds an earlier export of this dataset.
     #[arg(long)]
     pub force: bool,
@@ -131,6 +136,9 @@ impl Args {
                     .join(",")
             }),
         );
+        if self.partial {
+            c.push_str(" --partial");
+        }
         c
     }
 
@@ -169,6 +177,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         only: args.only(),
         splits,
         tile: args.tile,
+        partial: args.partial,
         force: args.force,
         command: args.canonical_command(),
     };

@@ -71,12 +71,27 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         print_text(args, &summary, &report.totals, &problems, &show(ws.dir()));
+        print_partial(&report.totals, &schema);
     }
     Ok(if problems.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Problems
     })
+}
+
+/// Partial masks are read as such, and said so: masks that use the unlabelled value (255 by
+/// default) as a class would otherwise lose it without a word.
+fn print_partial(t: &Totals, schema: &crate::dataset::ClassSchema) {
+    if t.partial == 0 {
+        return;
+    }
+    let v = schema.unlabelled;
+    anstream::println!(
+        "  {} masks are partial: {:.1} % of their pixels carry a class, the rest hold {v}, read as unlabelled; if {v} is a class in your masks, map it (--mask-map {v}=CLASS, or [mask_values] in classes.toml)",
+        t.partial,
+        100.0 * t.partial_share
+    );
 }
 
 fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], ws: &str) {

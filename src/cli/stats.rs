@@ -117,6 +117,13 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
         t.invalid_masks,
         thousands(t.labelled_pixels)
     );
+    if t.partial > 0 {
+        anstream::println!(
+            "  {} of the labelled images are partly labelled ({:.1} % of their pixels carry a class); every figure counts labelled pixels only",
+            t.partial,
+            100.0 * t.partial_share
+        );
+    }
     print_classes(r);
     let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
     anstream::println!(

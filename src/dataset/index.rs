@@ -244,9 +244,10 @@ fn read_settings(opts: &IndexOptions) -> String {
     // `reader:3`: nor one found in the pixels of a microscope file whose tag gives none.
     // Workspaces indexed before re-read every file once.
     format!(
-        "{}|map:{}|default_px:{:?}|reader:3",
+        "{}|map:{}|unlabelled:{}|default_px:{:?}|reader:3",
         opts.schema.identity(),
         map.join(","),
+        opts.schema.unlabelled,
         opts.default_pixel_size
     )
 }

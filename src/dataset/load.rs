@@ -56,7 +56,7 @@ pub fn load_labelled(
     let Some(mask) = load_mask(root, row, schema)? else {
         return Ok(None);
     };
-    if mask.len() != image.pixels.len() || mask.iter().any(|&c| usize::from(c) >= schema.len()) {
+    if mask.len() != image.pixels.len() || !schema.holds_only_classes_or_unlabelled(&mask) {
         return Ok(None);
     }
     Ok(Some(LabelledImage {

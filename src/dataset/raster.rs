@@ -127,8 +127,10 @@ pub struct ClassMask {
     pub height: u32,
     /// Class id per pixel; [`crate::dataset::schema::OUTSIDE`] where the raw value maps to no class.
     pub classes: Vec<u8>,
-    /// Pixels per class id, indexed by id.
+    /// Pixels per class id, indexed by id; unlabelled pixels are not in any.
     pub counts: Vec<u64>,
+    /// Pixels marked [`crate::dataset::schema::UNLABELLED`] (a partial mask).
+    pub unlabelled: u64,
     /// Raw values outside the schema and their pixel counts, ascending by value.
     pub outside: Vec<(u16, u64)>,
 }
@@ -280,9 +282,12 @@ impl ClassMask {
         self.classes.truncate(rows as usize * self.width as usize);
         self.height = rows;
         self.counts.iter_mut().for_each(|c| *c = 0);
+        self.unlabelled = 0;
         for &c in &self.classes {
             if let Some(n) = self.counts.get_mut(usize::from(c)) {
                 *n += 1;
+            } else if c == crate::dataset::schema::UNLABELLED {
+                self.unlabelled += 1;
             }
         }
         self

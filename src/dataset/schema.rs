@@ -46,6 +46,19 @@ pub struct ClassSchema {
     /// Raw mask value → class id, applied before validation. Empty means identity.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mask_values: BTreeMap<u16, ClassId>,
+    /// The raw mask value that means "not labelled" (partial masks, scribbles): 255 unless
+    /// `classes.toml` says `unlabelled = N`. It is read as [`UNLABELLED`], counted apart, and
+    /// left out of every figure. A `[mask_values]` entry for the same value wins (masks that
+    /// use 255 as a class map it there).
+    #[serde(default = "default_unlabelled")]
+    pub unlabelled: u16,
+}
+
+/// The study's masks never hold 255; scribble tools (ilastik, napari) write it for "no label".
+pub const DEFAULT_UNLABELLED: u16 = 255;
+
+fn default_unlabelled() -> u16 {
+    DEFAULT_UNLABELLED
 }
 
 /// Why a schema file could not be used.
@@ -81,6 +94,8 @@ struct SchemaFile {
     classes: Vec<ClassFileEntry>,
     #[serde(default)]
     mask_values: BTreeMap<String, u16>,
+    /// The raw value of unlabelled pixels (default 255).
+    unlabelled: Option<u16>,
 }
 
 #[derive(Deserialize)]
@@ -152,9 +167,9 @@ impl ClassSchema {
             path: path.to_path_buf(),
             message,
         };
-        if file.classes.is_empty() || file.classes.len() > 255 {
+        if file.classes.is_empty() || file.classes.len() > MAX_CLASSES {
             return Err(invalid(format!(
-                "needs 1 to 255 [[class]] entries, found {}",
+                "needs 1 to {MAX_CLASSES} [[class]] entries, found {}",
                 file.classes.len()
             )));
         }
@@ -202,10 +217,17 @@ impl ClassSchema {
             }
             mask_values.insert(value, class as ClassId);
         }
+        let unlabelled = file.unlabelled.unwrap_or(DEFAULT_UNLABELLED);
+        if mask_values.is_empty() && usize::from(unlabelled) < count {
+            return Err(invalid(format!(
+                "unlabelled = {unlabelled} is also the id of class {unlabelled}: choose a value the masks use for no class (default 255)"
+            )));
+        }
         Ok(Self {
             name: file.name.unwrap_or_else(|| "custom".to_string()),
             classes,
             mask_values,
+            unlabelled,
         })
     }
 
@@ -241,11 +263,15 @@ impl ClassSchema {
         None
     }
 
-    /// A 65536-entry table from raw mask value to class id (255 = outside the schema, since
-    /// a schema has at most 255 classes).
+    /// A 65536-entry table from raw mask value to class id: [`UNLABELLED`] for the schema's
+    /// unlabelled value (unless a class takes it), [`OUTSIDE`] for values of no class.
     pub fn value_table(&self) -> Vec<u8> {
         (0..=u16::MAX)
-            .map(|v| self.class_of_value(v).unwrap_or(OUTSIDE))
+            .map(|v| match self.class_of_value(v) {
+                Some(c) => c,
+                None if v == self.unlabelled => UNLABELLED,
+                None => OUTSIDE,
+            })
             .collect()
     }
 
@@ -264,6 +290,13 @@ impl ClassSchema {
             self.mask_values.insert(value, class);
         }
         Ok(self)
+    }
+
+    /// Whether every id of a class-id mask is a class of this schema or [`UNLABELLED`]: a
+    /// mask fit to train on (partial masks included).
+    pub fn holds_only_classes_or_unlabelled(&self, mask: &[u8]) -> bool {
+        mask.iter()
+            .all(|&c| usize::from(c) < self.len() || c == UNLABELLED)
     }
 
     /// Ids of the classes flagged rare.
@@ -285,8 +318,17 @@ impl ClassSchema {
     }
 }
 
-/// Marker in [`ClassSchema::value_table`] for a raw value outside the schema.
+/// Marker in [`ClassSchema::value_table`] for a raw value outside the schema. A mask holding
+/// it is invalid and is not used.
 pub const OUTSIDE: u8 = 255;
+
+/// Marker in a class-id mask for a pixel nobody has labelled (a partial mask): never a class
+/// id, so a schema has at most [`MAX_CLASSES`] classes. Counts, metrics and training leave
+/// these pixels out; files store the schema's raw `unlabelled` value instead (255 by default).
+pub const UNLABELLED: u8 = 254;
+
+/// Classes a schema may have: ids 0..=253 (254 and 255 are the markers above).
+pub const MAX_CLASSES: usize = 254;
 
 /// Parses `#rrggbb`.
 pub fn parse_hex_colour(text: &str) -> Option<[u8; 3]> {

@@ -82,6 +82,20 @@ impl ImageRow {
         self.width.is_some()
     }
 
+    /// The share (0–1) of a labelled image's pixels that carry a class: below 1 for a
+    /// partial mask (scribbles, the schema's `unlabelled` value elsewhere). `None` without a
+    /// valid mask.
+    pub fn labelled_share(&self) -> Option<f64> {
+        let counts = self.class_counts.as_ref().filter(|_| self.is_labelled())?;
+        let total = u64::from(self.width?) * u64::from(self.height?);
+        (total > 0).then(|| counts.iter().sum::<u64>() as f64 / total as f64)
+    }
+
+    /// A valid mask with unlabelled pixels.
+    pub fn is_partial(&self) -> bool {
+        self.labelled_share().is_some_and(|s| s < 1.0)
+    }
+
     /// Why the image has no pixel size and what to do, for an image whose `pixel_size` is
     /// `None`: a pixel-size file that is there but unreadable is named as such.
     pub fn no_pixel_size(&self) -> String {

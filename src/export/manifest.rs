@@ -69,6 +69,9 @@ pub struct ManifestRow {
     pub proposal_dice: Option<f64>,
     /// Pixels per target class id.
     pub class_pixels: Vec<u64>,
+    /// Pixels of the mask holding the manifest's `unlabelled_value` (`--partial` only).
+    #[serde(default)]
+    pub unlabelled_pixels: u64,
     /// SHA-256 of the decoded pixel bytes, row-major.
     pub image_sha256: String,
     pub mask_sha256: String,
@@ -92,6 +95,10 @@ pub struct Manifest {
     /// How image sizes were made trainable by the study's U-Net (`export::write::SIZE_RULE`).
     #[serde(default)]
     pub size_rule: String,
+    /// With `--partial`: the mask value of unlabelled pixels, which the study's loader does
+    /// not know (train with an ignore index). `None`: every mask is complete.
+    #[serde(default)]
+    pub unlabelled_value: Option<u16>,
     pub only: Vec<String>,
     pub splits: Vec<String>,
     pub command: String,
@@ -309,6 +316,13 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
             "- classes mapped from `{}`: {}",
             m.source_schema,
             moved.join(", ")
+        );
+    }
+    if let Some(v) = m.unlabelled_value {
+        let partial = m.images.iter().filter(|r| r.unlabelled_pixels > 0).count();
+        let _ = writeln!(
+            s,
+            "- partial masks (`--partial`): {partial} masks hold unlabelled pixels of value {v}; the study's loader reads {v} as a class id, so train with a loss that ignores it (PyTorch `CrossEntropyLoss(ignore_index={v})`, or `semcurate train`)"
         );
     }
     let cut = m

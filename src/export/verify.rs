@@ -26,7 +26,7 @@ pub fn verify(dir: &Path, m: &Manifest, progress: &dyn crate::progress::Progress
         .images
         .par_iter()
         .filter_map(|r| {
-            let p = check_row(dir, r, m.class_short.len()).err();
+            let p = check_row(dir, r, m.class_short.len(), m.unlabelled_value).err();
             progress.advance(1);
             p
         })
@@ -52,7 +52,12 @@ fn grey(dir: &Path, rel: &str, r: &ManifestRow) -> Result<Vec<u8>, String> {
     }
 }
 
-fn check_row(dir: &Path, r: &ManifestRow, classes: usize) -> Result<(), String> {
+fn check_row(
+    dir: &Path,
+    r: &ManifestRow,
+    classes: usize,
+    unlabelled: Option<u16>,
+) -> Result<(), String> {
     let img = grey(dir, &r.image, r)?;
     if sha256_hex(&img) != r.image_sha256 {
         return Err(format!("{}: pixels differ from what was meant", r.image));
@@ -62,12 +67,15 @@ fn check_row(dir: &Path, r: &ManifestRow, classes: usize) -> Result<(), String> 
         return Err(format!("{}: pixels differ from what was meant", r.mask));
     }
     let mut counts = vec![0u64; classes];
+    let mut none = 0u64;
     for &c in &mask {
-        *counts
-            .get_mut(usize::from(c))
-            .ok_or_else(|| format!("{}: value {c} is outside the schema", r.mask))? += 1;
+        match counts.get_mut(usize::from(c)) {
+            Some(n) => *n += 1,
+            None if unlabelled == Some(u16::from(c)) => none += 1,
+            None => return Err(format!("{}: value {c} is outside the schema", r.mask)),
+        }
     }
-    if counts != r.class_pixels {
+    if counts != r.class_pixels || none != r.unlabelled_pixels {
         return Err(format!("{}: class counts differ from the manifest", r.mask));
     }
     let text = std::fs::read_to_string(dir.join(&r.features))

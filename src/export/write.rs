@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::dataset::ClassSchema;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::encode_grey8_png;
+use crate::dataset::schema::UNLABELLED;
 use crate::dataset::schema::convert::ClassMap;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::labels::current::{LabelRecord, LabelSource, mean_dice, resolve};
@@ -35,6 +36,9 @@ pub struct WriteContext<'a> {
     pub target: &'a ClassSchema,
     pub map: &'a ClassMap,
     pub tile: Option<u32>,
+    /// Write partial masks, their unlabelled pixels as the target schema's `unlabelled`
+    /// value; without it they are skipped and counted.
+    pub partial: bool,
 }
 
 /// One image to export.
@@ -116,13 +120,13 @@ pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Wri
             image.width, image.height
         ));
     }
-    let Some(mask) = map_classes(&label.classes, ctx.map) else {
-        return Written::LeftOut("mask values outside the class schema".into());
+    let mask = match file_mask(ctx, &label.classes) {
+        Ok(m) => m,
+        Err(w) => return w,
     };
-    let proposal =
-        job.record.proposal.as_ref().and_then(|(m, p)| {
-            (p.len() == mask.len()).then(|| (m.clone(), map_classes(p, ctx.map)))
-        });
+    let proposal = job.record.proposal.as_ref().and_then(|(m, p)| {
+        (p.len() == mask.len()).then(|| (m.clone(), map_classes(p, ctx.map, u8::MAX)))
+    });
     let (w, h) = (image.width, image.height);
     let Some(tiles) = tile_origins(w, h, ctx.tile) else {
         let t = ctx.tile.unwrap_or(0);
@@ -162,11 +166,38 @@ pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Wri
     Written::Rows(rows)
 }
 
-/// Class ids through the map; `None` when one is outside the source schema.
-fn map_classes(classes: &[u8], map: &ClassMap) -> Option<Vec<u8>> {
+/// The mask as it is written: class ids through the map, unlabelled pixels as the target
+/// schema's raw `unlabelled` value. A partial mask without `--partial` is skipped, counted.
+fn file_mask(ctx: &WriteContext<'_>, classes: &[u8]) -> Result<Vec<u8>, Written> {
+    #[allow(clippy::naive_bytecount)] // once per image, against a dependency for it
+    let unlabelled = classes.iter().filter(|&&c| c == UNLABELLED).count();
+    let raw = ctx.target.unlabelled;
+    if unlabelled > 0 && !ctx.partial {
+        return Err(Written::Skipped(format!(
+            "partially labelled: --partial writes them, with {raw} = unlabelled"
+        )));
+    }
+    let Ok(raw) = u8::try_from(raw) else {
+        return Err(Written::LeftOut(format!(
+            "{unlabelled} px are unlabelled, and the schema's unlabelled value {raw} does not fit an 8-bit mask: set `unlabelled` below 256 in classes.toml"
+        )));
+    };
+    map_classes(classes, ctx.map, raw)
+        .ok_or_else(|| Written::LeftOut("mask values outside the class schema".into()))
+}
+
+/// Class ids through the map, [`UNLABELLED`] as `unlabelled`; `None` when one is outside
+/// the source schema.
+fn map_classes(classes: &[u8], map: &ClassMap, unlabelled: u8) -> Option<Vec<u8>> {
     classes
         .iter()
-        .map(|&c| map.map.get(usize::from(c)).copied())
+        .map(|&c| {
+            if c == UNLABELLED {
+                Some(unlabelled)
+            } else {
+                map.map.get(usize::from(c)).copied()
+            }
+        })
         .collect()
 }
 
@@ -270,8 +301,12 @@ impl<'a> RowBase<'a> {
     ) -> ManifestRow {
         let row = self.job.row;
         let mut class_pixels = vec![0u64; ctx.target.len()];
+        let mut unlabelled_pixels = 0;
         for &c in mask {
-            class_pixels[usize::from(c)] += 1;
+            match class_pixels.get_mut(usize::from(c)) {
+                Some(n) => *n += 1,
+                None => unlabelled_pixels += 1,
+            }
         }
         let [image, mask_path, features] = paths;
         ManifestRow {
@@ -315,6 +350,7 @@ impl<'a> RowBase<'a> {
             proposal_model: self.job.record.proposal.as_ref().map(|(m, _)| m.clone()),
             proposal_dice: dice,
             class_pixels,
+            unlabelled_pixels,
             image_sha256: sha256_hex(img),
             mask_sha256: sha256_hex(mask),
         }

@@ -283,10 +283,7 @@ fn load_one(
         return Loaded::Failed;
     };
     if image.pixels.len() != label.classes.len()
-        || label
-            .classes
-            .iter()
-            .any(|&c| usize::from(c) >= schema.len())
+        || !schema.holds_only_classes_or_unlabelled(&label.classes)
     {
         return Loaded::Failed;
     }

@@ -98,18 +98,18 @@ impl Decoded {
 
     /// Converts to class ids through `table` (from [`crate::dataset::schema::ClassSchema::value_table`]).
     pub fn to_mask(&self, table: &[u8], class_count: usize) -> Result<ClassMask, RasterError> {
+        use crate::dataset::schema::{OUTSIDE, UNLABELLED};
         let raw = self.raw_mask_values()?;
         let mut counts = vec![0u64; class_count];
+        let mut unlabelled = 0u64;
         let mut outside = std::collections::BTreeMap::<u16, u64>::new();
         let classes: Vec<u8> = raw
             .iter()
             .map(|&v| {
-                let c = table
-                    .get(usize::from(v))
-                    .copied()
-                    .unwrap_or(crate::dataset::schema::OUTSIDE);
+                let c = table.get(usize::from(v)).copied().unwrap_or(OUTSIDE);
                 match counts.get_mut(usize::from(c)) {
                     Some(n) => *n += 1,
+                    None if c == UNLABELLED => unlabelled += 1,
                     None => *outside.entry(v).or_default() += 1,
                 }
                 c
@@ -120,6 +120,7 @@ impl Decoded {
             height: self.height,
             classes,
             counts,
+            unlabelled,
             outside: outside.into_iter().collect(),
         })
     }

@@ -71,6 +71,9 @@ pub fn class_map(source: &ClassSchema, target: &ClassSchema) -> Result<ClassMap,
 pub fn to_toml(schema: &ClassSchema) -> String {
     let q = |s: &str| toml::Value::String(s.to_string()).to_string();
     let mut out = format!("name = {}\n", q(&schema.name));
+    if schema.unlabelled != super::DEFAULT_UNLABELLED {
+        let _ = writeln!(out, "unlabelled = {}", schema.unlabelled);
+    }
     for c in &schema.classes {
         let [r, g, b] = c.colour;
         let _ = write!(

@@ -17,8 +17,14 @@ pub struct CropSampler {
 }
 
 impl CropSampler {
-    /// Counts each class's pixels per image once (classes ≥ `classes` are ignored).
+    /// Counts each class's pixels per image once (classes ≥ `classes`, unlabelled pixels
+    /// included, are ignored). When any mask is partial (scribbles), every crop is placed on a
+    /// labelled pixel: a crop placed at random would mostly hold no label to learn from.
     pub fn new(images: &[LabelledImage], classes: usize, balance: f64) -> Self {
+        let partial = images
+            .iter()
+            .any(|s| s.mask.contains(&crate::dataset::schema::UNLABELLED));
+        let balance = if partial { 1.0 } else { balance };
         let mut by_class = vec![Vec::new(); classes];
         for (i, s) in images.iter().enumerate() {
             let mut counts = vec![0usize; classes];
@@ -179,6 +185,24 @@ mod tests {
         let balanced = CropSampler::new(&images, 2, 1.0).sampled_counts(&images, 16, 400, &mut rng);
         assert_eq!(balanced.iter().sum::<u64>(), 400 * 256);
         assert!(balanced[1] >= 180, "{balanced:?}");
+    }
+
+    #[test]
+    fn crops_of_partial_masks_always_hold_a_label() {
+        // One scribble of 3 pixels in a 64² mask that is otherwise unlabelled.
+        let mut mask = vec![crate::dataset::schema::UNLABELLED; 64 * 64];
+        for x in 40..43 {
+            mask[50 * 64 + x] = 2;
+        }
+        let images = vec![image(64, 64, mask)];
+        let s = CropSampler::new(&images, 4, 0.0);
+        let mut rng = Rng::new(3);
+        for _ in 0..200 {
+            let (_, x0, y0) = s.origin(&images, 16, &mut rng);
+            let holds =
+                (y0..y0 + 16).any(|y| (x0..x0 + 16).any(|x| images[0].mask[y * 64 + x] == 2));
+            assert!(holds, "crop at ({x0}, {y0}) holds no labelled pixel");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{Layers, Overlay, Rgb};
 use crate::dataset::raster::Grey8;
-use crate::dataset::schema::{ClassSchema, OUTSIDE};
+use crate::dataset::schema::{ClassSchema, OUTSIDE, UNLABELLED};
 use crate::tui::theme::Theme;
 
 /// The image with `overlay` blended over it at `opacity` (0 = image only, 1 = pure overlay
@@ -28,7 +28,7 @@ pub fn compose(
 ///   ([`class_blend`]): olivine over dark grey never turns into another class's colour.
 /// - `Error`: where prediction and mask differ, the mask's (true) class colour at full
 ///   strength whatever the opacity; elsewhere the image at half brightness. Mask pixels
-///   outside the schema have no truth to be wrong about and count as agreeing.
+///   outside the schema or unlabelled have no truth to be wrong about and count as agreeing.
 /// - `Uncertainty`: the theme's heat colour of u = disagreement, or 1 − margin when there is
 ///   no disagreement layer, over the grey image.
 ///
@@ -67,11 +67,14 @@ pub fn compose_into(
                 return;
             };
             let lut = class_table(theme, schema);
-            out.pixels.extend(
-                grey.iter()
-                    .zip(ids)
-                    .map(|(&g, &id)| class_blend(g, lut[usize::from(id)], a)),
-            );
+            out.pixels.extend(grey.iter().zip(ids).map(|(&g, &id)| {
+                // Unlabelled pixels of a partial mask show the image as it is.
+                if id == UNLABELLED {
+                    plain(g)
+                } else {
+                    class_blend(g, lut[usize::from(id)], a)
+                }
+            }));
         }
         Overlay::Error => {
             let (Some(mask), Some(pred)) = (fits(layers.mask, n), fits(layers.prediction, n))
@@ -82,7 +85,7 @@ pub fn compose_into(
             let lut = class_table(theme, schema);
             out.pixels
                 .extend(grey.iter().zip(mask).zip(pred).map(|((&g, &m), &p)| {
-                    if m != p && m != OUTSIDE {
+                    if m != p && m != OUTSIDE && m != UNLABELLED {
                         lut[usize::from(m)]
                     } else {
                         plain(g / 2)

@@ -77,6 +77,28 @@ fn hue_sat([r, g, b]: [u8; 3]) -> (f64, f64) {
 }
 
 #[test]
+fn unlabelled_pixels_of_a_partial_mask_show_the_plain_image() {
+    use crate::dataset::schema::UNLABELLED;
+    let (theme, s) = (Theme::default(), schema());
+    let img = grey(3, 1, vec![40, 120, 200]);
+    let mask = [UNLABELLED, 4, UNLABELLED];
+    let pred = [1u8, 4, 2];
+    let layers = Layers {
+        mask: Some(&mask),
+        prediction: Some(&pred),
+        ..Layers::image(&img)
+    };
+    let out = compose(&layers, Overlay::Mask, 0.5, &theme, &s);
+    assert_eq!(out.pixels[0], [40; 3]);
+    assert_eq!(out.pixels[2], [200; 3]);
+    assert_ne!(out.pixels[1], [120; 3]);
+    // No truth there, so no error either.
+    let err = compose(&layers, Overlay::Error, 0.5, &theme, &s);
+    assert_eq!(err.pixels[0], [20; 3]);
+    assert_eq!(err.pixels[2], [100; 3]);
+}
+
+#[test]
 fn a_class_keeps_its_hue_over_dark_and_bright_grey() {
     let (theme, s) = (Theme::default(), schema());
     // Olivine (7) and LSMC (8) over the darkest and brightest grey of a BSE image.

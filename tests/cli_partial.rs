@@ -1,7 +1,7 @@
 //! Partial masks (issue 23 §1): pixels holding the schema's unlabelled value (255) are read as
 //! not labelled, counted apart, left out of every figure, skipped by export unless
 //! `--partial`, and ignored by training's loss.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::naive_bytecount)]
 
 mod common;
 
@@ -149,4 +149,98 @@ fn training_on_partial_masks_learns_from_the_labelled_pixels_only() {
     );
     let loss = bin["training"]["final_train_loss"].as_f64().unwrap();
     assert!(loss.is_finite() && loss > 0.0, "{loss}");
+}
+
+/// Labels an unlabelled image from nothing, as the editor does on a blank mask: every pixel
+/// `pick` chooses gets `class`, journalled on a blank base.
+fn label_from_blank(root: &Path, stem: &str, pick: impl Fn(usize) -> bool, class: u8) {
+    use semcurate::dataset::schema::UNLABELLED;
+    use semcurate::dataset::workspace::{BaseSource, Workspace};
+    use semcurate::labels::journal::{JournalReq, base_for, to_row};
+    use semcurate::review::edit::{EditSession, JournalOp, Locks, Tool};
+    semcurate()
+        .args(["index", "--quiet"])
+        .arg(root)
+        .assert()
+        .code(predicates::ord::lt(2));
+    let mut ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
+    let row = ws
+        .images()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.stem == stem)
+        .unwrap();
+    let base = base_for(&row, None, "tester").unwrap();
+    assert_eq!(base.source, BaseSource::Blank);
+    let n = (W * W) as usize;
+    let mut s = EditSession::new(W, W, vec![UNLABELLED; n]);
+    let pixels: Vec<usize> = (0..n).filter(|&i| pick(i)).collect();
+    for stroke in s.apply(Tool::Brush, pixels, |_| class, &Locks::default()) {
+        let req = JournalReq {
+            image_id: row.id,
+            base: base.clone(),
+            op: JournalOp::Stroke(stroke),
+            user: "tester".into(),
+            at_ms: 1_700_000_000_000,
+        };
+        ws.append_edit(row.id, &base, &to_row(&req)).unwrap();
+    }
+}
+
+#[test]
+fn an_image_labelled_from_nothing_exports_complete_or_partial() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("data");
+    dataset(&root);
+    // Two images with no mask file at all.
+    for stem in ["s2-new1", "s2-new2"] {
+        write(
+            &root.join(format!("10003/input-images/{stem}.png")),
+            &grey_png(W, W),
+        );
+        write(
+            &root.join(format!("10003/input-features/{stem}.txt")),
+            &features("2"),
+        );
+    }
+    // new1: every pixel labelled (two strokes); new2: a scribble of 40 pixels.
+    label_from_blank(&root, "s2-new1", |i| i < 512, 5);
+    label_from_blank(&root, "s2-new1", |i| i >= 512, 6);
+    label_from_blank(&root, "s2-new2", |i| (100..140).contains(&i), 7);
+    let out = t.path().join("out");
+    let o = semcurate()
+        .args(["export", "--quiet", "--json"])
+        .arg(&root)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let m = read(&out).unwrap();
+    let new1 = m.images.iter().find(|r| r.name == "s2-new1").unwrap();
+    assert_eq!(new1.mask_source, "corrected");
+    assert_eq!(new1.class_pixels[5], 512);
+    assert_eq!(new1.class_pixels[6], 512);
+    assert!(m.images.iter().all(|r| r.name != "s2-new2"));
+    // The scribbled one and the partial file mask are skipped as partial, counted.
+    assert_eq!(
+        v["skipped"]["partially labelled: --partial writes them, with 255 = unlabelled"], 2,
+        "{v}"
+    );
+    let o = semcurate()
+        .args(["export", "--quiet", "--partial", "--force"])
+        .arg(&root)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let m = read(&out).unwrap();
+    let new2 = m.images.iter().find(|r| r.name == "s2-new2").unwrap();
+    assert_eq!(new2.class_pixels[7], 40);
+    assert_eq!(new2.unlabelled_pixels, u64::from(W * W) - 40);
 }

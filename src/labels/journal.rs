@@ -76,8 +76,9 @@ fn to_op(row: &EditRow) -> Result<JournalOp, String> {
     })
 }
 
-/// What an image's edits start from when a session begins now: its mask (labelled) or the
-/// model's proposal (unlabelled), with the fingerprint that ties the journal to it.
+/// What an image's edits start from when a session begins now: its mask (labelled), the
+/// model's proposal (unlabelled), or nothing (a blank mask, every pixel unlabelled), with the
+/// fingerprint that ties the journal to it. `None` for an image that cannot be read.
 pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
     let (source, fp, model) = match (&row.mask_fp, row.is_labelled(), proposal_model) {
         (Some(fp), true, _) => (BaseSource::Mask, fp.clone(), None),
@@ -86,6 +87,7 @@ pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Opt
             row.image_fp.clone(),
             Some(m.to_string()),
         ),
+        (_, false, None) if row.is_readable() => (BaseSource::Blank, row.image_fp.clone(), None),
         _ => return None,
     };
     Some(EditBase {
@@ -152,7 +154,7 @@ pub fn replay(
     } = journal;
     let ops = rows.len();
     let provenance = provenance(&base, &rows);
-    let session = base_classes(row, &base, mask, proposal).and_then(|classes| {
+    let session = base_classes(row, &base, mask, proposal, size).and_then(|classes| {
         let journal: Vec<JournalOp> = rows.iter().map(to_op).collect::<Result<_, _>>()?;
         EditSession::replay(size.0, size.1, classes, &journal).map_err(|e| {
             format!("{e}; the {ops} saved edits are kept in the workspace but not shown")
@@ -172,8 +174,20 @@ fn base_classes(
     base: &EditBase,
     mask: Option<&[u8]>,
     proposal: Option<(String, Vec<u8>)>,
+    (w, h): (u32, u32),
 ) -> Result<Vec<u8>, String> {
     match base.source {
+        BaseSource::Blank => {
+            if row.image_fp != base.fp {
+                return Err(
+                    "the image changed on disk after it was labelled here; the edits are kept but not applied".into(),
+                );
+            }
+            Ok(vec![
+                crate::dataset::schema::UNLABELLED;
+                w as usize * h as usize
+            ])
+        }
         BaseSource::Mask => {
             if row.mask_fp.as_deref() != Some(base.fp.as_str()) {
                 return Err(format!(

@@ -29,6 +29,8 @@ pub enum Tool {
     GreyFill,
     Polygon,
     Accept,
+    /// Back to the proposal's class (or the base's, without a proposal), pixel by pixel.
+    Restore,
 }
 
 impl Tool {
@@ -40,6 +42,7 @@ impl Tool {
             Self::GreyFill => "grey_fill",
             Self::Polygon => "polygon",
             Self::Accept => "accept",
+            Self::Restore => "restore",
         }
     }
 
@@ -51,6 +54,7 @@ impl Tool {
             Self::GreyFill,
             Self::Polygon,
             Self::Accept,
+            Self::Restore,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)

@@ -17,6 +17,9 @@ pub enum BaseSource {
     Mask,
     /// A model's proposal (unlabelled images).
     Proposal,
+    /// Nothing: every pixel unlabelled (an image with no mask and no proposal). `fp` is the
+    /// image's fingerprint.
+    Blank,
 }
 
 impl BaseSource {
@@ -24,6 +27,7 @@ impl BaseSource {
         match self {
             Self::Mask => "mask",
             Self::Proposal => "proposal",
+            Self::Blank => "blank",
         }
     }
 
@@ -31,6 +35,7 @@ impl BaseSource {
         match s {
             "mask" => Some(Self::Mask),
             "proposal" => Some(Self::Proposal),
+            "blank" => Some(Self::Blank),
             _ => None,
         }
     }

@@ -195,6 +195,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (sample, stem)
     );
     ",
+    // 8: a journal may start from a blank mask (an image with no mask file and no proposal:
+    // labelling from nothing). SQLite changes a CHECK only by rebuilding the table.
+    "
+    CREATE TABLE edit_bases_new (
+        image_id INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+        source   TEXT NOT NULL CHECK (source IN ('mask', 'proposal', 'blank')),
+        fp       TEXT NOT NULL,
+        model    TEXT,
+        user     TEXT NOT NULL,
+        started  INTEGER NOT NULL
+    );
+    INSERT INTO edit_bases_new SELECT image_id, source, fp, model, user, started FROM edit_bases;
+    DROP TABLE edit_bases;
+    ALTER TABLE edit_bases_new RENAME TO edit_bases;
+    ",
 ];
 
 /// Switches a connection to WAL. Two processes creating a workspace at the same moment both

@@ -30,9 +30,11 @@ pub struct EditState {
     pub shape: BrushShape,
     /// Cursor moves paint.
     pub paint: bool,
-    /// The brush paints the class under its centre when the stroke began.
+    /// The brush erases: its pixels become unlabelled (a partial mask).
     pub erase: bool,
-    erase_to: Option<u8>,
+    /// The brush restores: its pixels go back to the proposal's class (the base's without a
+    /// proposal).
+    pub restore: bool,
     /// Grey-level fill: ± this many grey levels around the seed pixel.
     pub tolerance: u8,
     /// Accepting by confidence: pixels whose top-two margin × 255 is at least this.
@@ -70,7 +72,7 @@ impl Default for EditState {
             shape: BrushShape::Round,
             paint: false,
             erase: false,
-            erase_to: None,
+            restore: false,
             tolerance: 12,
             min_confidence: 204,
             polygon: Vec::new(),
@@ -186,10 +188,21 @@ impl App {
             A::EraseMode => {
                 let cmds = self.end_stroke();
                 self.edit.erase = !self.edit.erase;
-                self.edit.erase_to = None;
+                self.edit.restore = false;
                 let what = if self.edit.erase { "on" } else { "off" };
                 self.say(
-                    format!("erase {what}: the brush paints the class under its centre at the start of a stroke"),
+                    format!("erase {what}: the brush makes pixels unlabelled (R restores them to the proposal)"),
+                    Severity::Info,
+                );
+                cmds
+            }
+            A::RestoreMode => {
+                let cmds = self.end_stroke();
+                self.edit.restore = !self.edit.restore;
+                self.edit.erase = false;
+                let what = if self.edit.restore { "on" } else { "off" };
+                self.say(
+                    format!("restore {what}: the brush puts back the proposal's class (the mask's without one; x erases to unlabelled)"),
                     Severity::Info,
                 );
                 cmds
@@ -257,10 +270,10 @@ impl App {
         let Some(c) = &self.current else {
             return Vec::new();
         };
-        let no_base = c.mask.is_none() && c.prediction().is_none();
-        if c.image.is_err() || no_base {
+        let blank = c.mask.is_none() && c.prediction().is_none();
+        if c.image.is_err() {
             self.say(
-                "nothing to edit: the image has no mask and no proposal yet (P predicts)".into(),
+                "nothing to edit: the image cannot be read".into(),
                 Severity::Warn,
             );
             return Vec::new();
@@ -280,10 +293,12 @@ impl App {
         }
         self.image.triptych = false;
         self.recompose();
-        self.say(
-            "editing: digits pick a class, space paints, b paint mode, g grey fill, a accept, u undo, esc leaves".into(),
-            Severity::Info,
-        );
+        let hint = if blank {
+            "editing a blank mask (no mask file, no proposal): digits pick a class, space paints, b paint mode, g grey fill, x erases to unlabelled, esc leaves"
+        } else {
+            "editing: digits pick a class, space paints, b paint mode, g grey fill, a accept, u undo, esc leaves"
+        };
+        self.say(hint.into(), Severity::Info);
         Vec::new()
     }
 

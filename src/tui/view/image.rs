@@ -188,11 +188,13 @@ fn editor_title(app: &App, c: &Current) -> String {
     if !e.active {
         return String::new();
     }
-    let mode = match (e.paint, e.erase) {
-        (true, true) => " PAINT ERASE",
-        (true, false) => " PAINT",
-        (false, true) => " erase",
-        (false, false) => "",
+    let mode = match (e.paint, e.erase, e.restore) {
+        (true, true, _) => " PAINT ERASE",
+        (true, _, true) => " PAINT RESTORE",
+        (true, false, false) => " PAINT",
+        (false, true, _) => " erase",
+        (false, _, true) => " restore",
+        (false, false, false) => "",
     };
     let saved = match e.unsaved.get(&c.row.id) {
         Some(n) if *n > 0 => format!(" · saving {n}"),

@@ -43,17 +43,6 @@ impl App {
         self.committed(strokes)
     }
 
-    /// The class of pixel `i` as shown: edited, else the mask's, else the proposal's.
-    pub(in crate::tui::app) fn shown_class(&self, i: usize) -> Option<u8> {
-        let c = self.current.as_ref()?;
-        self.edit_session()
-            .map(|s| s.mask.classes())
-            .or(c.mask.as_deref())
-            .or(c.prediction().map(|p| &p.classes[..]))
-            .and_then(|m| m.get(i))
-            .copied()
-    }
-
     pub(in crate::tui::app) fn cursor_index(&self) -> Option<usize> {
         let (w, _) = self.current.as_ref()?.size()?;
         let (x, y) = self.image.cursor;

@@ -2,6 +2,7 @@
 //! stroke into the journal, undo and redo, and the bookkeeping that keeps counts, picture and
 //! save state in step.
 
+use crate::dataset::schema::UNLABELLED;
 use crate::dataset::workspace::{Decision, current_user};
 use crate::labels::journal::{JournalReq, base_for};
 use crate::review::edit::tools;
@@ -32,7 +33,8 @@ impl App {
             let base_classes = match (&c.mask, c.prediction()) {
                 (Some(m), _) => m.clone(),
                 (None, Some(p)) => p.classes.clone(),
-                (None, None) => return None,
+                // No mask, no proposal: a blank mask, every pixel unlabelled.
+                (None, None) => vec![UNLABELLED; w as usize * h as usize],
             };
             from_proposal = c.mask.is_none();
             let base = base_for(&c.row, model.as_deref(), &current_user())?;
@@ -56,7 +58,6 @@ impl App {
             .sessions
             .get_mut(&id)
             .and_then(EditSession::finish);
-        self.edit.erase_to = None;
         self.committed(stroke.into_iter().collect())
     }
 
@@ -119,25 +120,31 @@ impl App {
         self.decide_quietly(id, Decision::Corrected)
     }
 
-    /// Paints the brush (or the erase class) on `pixels` as part of the current stroke.
+    /// Paints the brush on `pixels` as part of the current stroke: the active class, or
+    /// unlabelled (erase), or the proposal's class pixel by pixel (restore).
     pub(in crate::tui::app) fn paint_pixels(&mut self, pixels: Vec<usize>) {
-        let class = if self.edit.erase {
-            let at = self.cursor_index().and_then(|i| self.shown_class(i));
-            *self.edit.erase_to.get_or_insert(at.unwrap_or(0))
-        } else {
-            self.edit.class
-        };
-        let (tool, locks) = (
-            if self.edit.erase {
-                Tool::Erase
-            } else {
-                Tool::Brush
-            },
-            self.edit.locks.clone(),
-        );
+        let locks = self.edit.locks.clone();
+        let proposal = self
+            .edit
+            .restore
+            .then(|| {
+                self.current
+                    .as_ref()?
+                    .prediction()
+                    .map(|p| p.classes.clone())
+            })
+            .flatten();
+        let (erase, restore, class) = (self.edit.erase, self.edit.restore, self.edit.class);
         let Some(s) = self.session_mut() else { return };
         let before: Vec<(usize, u8)> = pixels.iter().map(|&i| (i, s.mask.get(i))).collect();
-        s.paint(tool, pixels, class, &locks);
+        if restore {
+            let source = proposal.unwrap_or_else(|| s.base().to_vec());
+            s.paint_with(Tool::Restore, pixels, |i| source[i], &locks);
+        } else if erase {
+            s.paint(Tool::Erase, pixels, UNLABELLED, &locks);
+        } else {
+            s.paint(Tool::Brush, pixels, class, &locks);
+        }
         self.after_paint(&before);
     }
 

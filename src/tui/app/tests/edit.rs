@@ -126,13 +126,65 @@ fn paint_mode_paints_along_the_cursor_path_as_one_stroke() {
 }
 
 #[test]
-fn erase_paints_the_class_under_the_brush_at_the_start_of_the_stroke() {
+fn erase_makes_pixels_unlabelled_and_restore_puts_back_the_proposal() {
+    use crate::dataset::schema::UNLABELLED;
     let mut a = editing();
     a.edit.brush = 1;
-    // Cursor (4, 4) is class 6 (right half); move left into class 4 while erasing from 6.
-    press(&mut a, "x b h h b");
+    // Cursor (4, 4) is class 6 (right half of the mask); erase along row 4 to (2, 4).
+    let cmds = press(&mut a, "x b h h b");
     let m = shown(&a);
-    assert_eq!((m[4 * 8 + 2], m[4 * 8 + 3], m[4 * 8 + 4]), (6, 6, 6));
+    assert_eq!(
+        (m[4 * 8 + 2], m[4 * 8 + 3], m[4 * 8 + 4]),
+        (UNLABELLED, UNLABELLED, UNLABELLED)
+    );
+    assert_eq!(stroke_of(journal(&cmds)[0]), (Tool::Erase, 3));
+    // Restore puts back the proposal (bottom half: class 4), pixel by pixel.
+    let cmds = press(&mut a, "R b l b");
+    let m = shown(&a);
+    assert_eq!(
+        (m[4 * 8 + 2], m[4 * 8 + 3], m[4 * 8 + 4]),
+        (4, 4, UNLABELLED)
+    );
+    assert_eq!(stroke_of(journal(&cmds)[0]), (Tool::Restore, 2));
+    assert!(
+        !a.edit.erase && a.edit.restore,
+        "the two modes exclude each other"
+    );
+}
+
+#[test]
+#[allow(clippy::naive_bytecount)]
+fn an_image_with_no_mask_and_no_proposal_is_edited_from_blank() {
+    use crate::dataset::schema::UNLABELLED;
+    use crate::dataset::workspace::BaseSource;
+    let mut a = app();
+    a.startup();
+    // a-02 (id 2): no mask file, and no model has proposed anything for it.
+    let (id, generation) = load_of(&press(&mut a, "j")).unwrap();
+    assert_eq!(id, 2);
+    a.handle(Event::Loaded {
+        id,
+        generation,
+        result: Ok(Loaded {
+            image: grey(),
+            mask: None,
+            mask_error: None,
+            prediction: None,
+            edits: None,
+        }),
+    });
+    press(&mut a, "2 i");
+    assert!(a.editing(), "{:?}", a.message);
+    assert!(shown(&a).iter().all(|&c| c == UNLABELLED), "starts blank");
+    let cmds = press(&mut a, "3 space");
+    let j = journal(&cmds);
+    assert_eq!(j[0].base.source, BaseSource::Blank);
+    assert_eq!(stroke_of(j[0]), (Tool::Brush, 21));
+    assert_eq!(shown(&a).iter().filter(|&&c| c == 3).count(), 21);
+    assert_eq!(
+        shown(&a).iter().filter(|&&c| c == UNLABELLED).count(),
+        64 - 21
+    );
 }
 
 #[test]

@@ -230,11 +230,13 @@ fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             crate::review::edit::tools::BrushShape::Round => "round",
             crate::review::edit::tools::BrushShape::Square => "square",
         };
-        let mode = match (e.paint, e.erase) {
-            (true, true) => " · PAINT ERASE",
-            (true, false) => " · PAINT",
-            (false, true) => " · erase",
-            (false, false) => "",
+        let mode = match (e.paint, e.erase, e.restore) {
+            (true, true, _) => " · PAINT ERASE (to unlabelled)",
+            (true, _, true) => " · PAINT RESTORE",
+            (true, false, false) => " · PAINT",
+            (false, true, _) => " · erase (to unlabelled)",
+            (false, _, true) => " · restore",
+            (false, false, false) => "",
         };
         let class = app.ctx.schema.short(e.class);
         lines.push(Line::from(vec![

@@ -17,10 +17,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use semcurate::assist::synthetic::{clicks, phase_tile};
 use semcurate::assist::{
     FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions, RaforForest,
-    Rect, SamplingSettings, SplitFeatures, TrainingSet, UNLABELLED, propose, propose_rect,
-    training_set,
+    Rect, SamplingSettings, SplitFeatures, TrainingSet, propose, propose_rect, training_set,
 };
 
 const CLASSES: u8 = 4;
@@ -81,109 +81,6 @@ fn time<T>(n: usize, mut f: impl FnMut() -> T) -> (Vec<Run>, T) {
     (runs, out.unwrap())
 }
 
-/// SplitMix64: a seeded stream, so every run draws the same tiles.
-struct Stream(u64);
-
-impl Stream {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.unit() * n as f64) as usize
-    }
-    /// Roughly normal (sum of four uniforms, variance 1).
-    fn normal(&mut self) -> f64 {
-        ((0..4).map(|_| self.unit()).sum::<f64>() - 2.0) * 3f64.sqrt()
-    }
-}
-
-/// A `side`² tile of jittered-grid Voronoi grains (cells of 40 px): (grey, truth).
-fn tile(side: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
-    const CELL: usize = 40;
-    let mut s = Stream(seed);
-    let cells = side.div_ceil(CELL);
-    let centres: Vec<(f64, f64, u8)> = (0..cells * cells)
-        .map(|i| {
-            let (cx, cy) = ((i % cells) as f64, (i / cells) as f64);
-            let x = (cx + s.unit()) * CELL as f64;
-            (
-                x,
-                (cy + s.unit()) * CELL as f64,
-                s.below(CLASSES as usize) as u8,
-            )
-        })
-        .collect();
-    let mut grey = Vec::with_capacity(side * side);
-    let mut truth = Vec::with_capacity(side * side);
-    for y in 0..side {
-        for x in 0..side {
-            let class = nearest(&centres, cells, CELL, x, y);
-            let base = match class {
-                0 => 60.0,
-                1 => 130.0,
-                2 => 130.0 + if s.unit() < 0.5 { 45.0 } else { -45.0 },
-                _ => 200.0 + 20.0 * s.normal(),
-            };
-            grey.push((base + 8.0 * s.normal()).clamp(0.0, 255.0) as u8);
-            truth.push(class);
-        }
-    }
-    (grey, truth)
-}
-
-fn nearest(centres: &[(f64, f64, u8)], cells: usize, cell: usize, x: usize, y: usize) -> u8 {
-    let (cx, cy) = ((x / cell) as isize, (y / cell) as isize);
-    let mut best = (f64::MAX, 0u8);
-    for gy in cy - 1..=cy + 1 {
-        for gx in cx - 1..=cx + 1 {
-            if gx < 0 || gy < 0 || gx >= cells as isize || gy >= cells as isize {
-                continue;
-            }
-            let (px, py, class) = centres[gy as usize * cells + gx as usize];
-            let d = (px - x as f64).powi(2) + (py - y as f64).powi(2);
-            if d < best.0 {
-                best = (d, class);
-            }
-        }
-    }
-    best.1
-}
-
-/// Ten clicks per class: disks of radius 3 inside grains of that class.
-fn clicks(truth: &[u8], side: usize, seed: u64) -> Vec<u8> {
-    let mut s = Stream(seed);
-    let mut labels = vec![UNLABELLED; truth.len()];
-    for class in 0..CLASSES {
-        let mut done = 0;
-        while done < 10 {
-            let c = s.below(truth.len());
-            if truth[c] != class {
-                continue;
-            }
-            let (cx, cy) = ((c % side) as isize, (c / side) as isize);
-            for (dx, dy) in (-3isize..=3).flat_map(|dy| (-3isize..=3).map(move |dx| (dx, dy))) {
-                let (x, y) = (cx + dx, cy + dy);
-                let inside = x >= 0 && y >= 0 && x < side as isize && y < side as isize;
-                if inside
-                    && dx * dx + dy * dy <= 9
-                    && truth[y as usize * side + x as usize] == class
-                {
-                    labels[y as usize * side + x as usize] = class;
-                }
-            }
-            done += 1;
-        }
-    }
-    labels
-}
-
 fn accuracy(predicted: &[u8], truth: &[u8]) -> f64 {
     let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
     right as f64 / truth.len() as f64
@@ -198,7 +95,7 @@ struct Case {
 }
 
 fn bench_features(side: usize, runs: usize) -> Case {
-    let (grey, truth) = tile(side, side as u64);
+    let (grey, truth) = phase_tile(side, CLASSES, 40, side as u64);
     let lean = FeatureSettings {
         structure_tensor: false,
         ..FeatureSettings::default()
@@ -211,7 +108,7 @@ fn bench_features(side: usize, runs: usize) -> Case {
         Features::compute(&grey, side, side, &FeatureSettings::default()).unwrap()
     });
     stats(&format!("features {side}² (49 channels)"), &t);
-    let clicks = clicks(&truth, side, 99);
+    let clicks = clicks(&truth, side, 10, 99);
     Case {
         side,
         features,
@@ -248,6 +145,12 @@ fn bench_stroke(
     let mut total = stats(&format!("  rows ({label})"), &t_rows);
     let (t_fit, model) = time(runs, || RaforForest::fit(&set, forest).unwrap());
     total += stats(&format!("  fit ({label})"), &t_fit);
+    let bytes = model.to_bytes().unwrap().len();
+    println!(
+        "  model: {} trees, {:.2} MB as JSON",
+        forest.trees(),
+        bytes as f64 / 1e6
+    );
     let options = ProposeOptions::default();
     let (t_pred, proposal) = time(runs, || propose(&model, &case.features, &options).unwrap());
     let predict_ms = stats(&format!("  predict {side}² ({name})"), &t_pred);
@@ -275,39 +178,31 @@ fn bench_stroke(
 
 /// Forest settings against fit time, predict time and accuracy (`--sweep`).
 fn sweep(case: &Case, dataset: &LabelledImage<'_>, runs: usize) {
-    let base = ForestSettings::interactive();
+    // (name, trees per part, depth cap, smallest leaf, features per split; 0 = √n).
     let variants = [
-        ("2x16 depth 20", base.clone()),
-        (
-            "2x16 depth 12",
-            ForestSettings {
-                max_depth: Some(12),
-                ..base.clone()
-            },
-        ),
-        (
-            "2x16 leaf >= 3",
-            ForestSettings {
-                min_samples_leaf: 3,
-                ..base.clone()
-            },
-        ),
-        (
-            "2x8 depth 20",
-            ForestSettings {
-                trees_per_part: 8,
-                ..base.clone()
-            },
-        ),
-        (
-            "2x16 2 features/split",
-            ForestSettings {
-                split_features: SplitFeatures::Count(2),
-                ..base.clone()
-            },
-        ),
-        ("2x50 no cap (parity)", ForestSettings::parity()),
-    ];
+        ("2x16 depth 20", 16, Some(20), 1, 0),
+        ("2x16 depth 12", 16, Some(12), 1, 0),
+        ("2x16 leaf >= 3", 16, Some(20), 3, 0),
+        ("2x8 depth 20", 8, Some(20), 1, 0),
+        ("2x16 2 features/split", 16, Some(20), 1, 2),
+        ("2x50 no cap (parity)", 50, None, 1, 0),
+    ]
+    .map(
+        |(name, trees_per_part, max_depth, min_samples_leaf, split)| {
+            let split_features = match split {
+                0 => SplitFeatures::Sqrt,
+                n => SplitFeatures::Count(n),
+            };
+            let settings = ForestSettings {
+                trees_per_part,
+                max_depth,
+                min_samples_leaf,
+                split_features,
+                ..ForestSettings::interactive()
+            };
+            (name, settings)
+        },
+    );
     let set = rows(case, dataset, 1000);
     for (name, settings) in variants {
         let (t_fit, model) = time(runs, || RaforForest::fit(&set, &settings).unwrap());
@@ -328,7 +223,7 @@ fn main() {
         "assist bench: {} rayon threads",
         rayon::current_num_threads()
     );
-    let (dgrey, dtruth) = tile(256, 7);
+    let (dgrey, dtruth) = phase_tile(256, CLASSES, 40, 7);
     let dfeatures = Features::compute(&dgrey, 256, 256, &FeatureSettings::default()).unwrap();
     let dataset = LabelledImage {
         features: &dfeatures,

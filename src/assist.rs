@@ -15,6 +15,7 @@ mod filters;
 mod forest;
 mod normalise;
 mod propose;
+pub mod synthetic;
 mod train;
 
 #[cfg(test)]
@@ -63,6 +64,10 @@ pub enum AssistError {
         weights: usize,
         n_features: usize,
     },
+    #[error(
+        "training label {label} is not below the set's {n_classes} classes: set n_classes to the largest label plus one"
+    )]
+    LabelRange { label: u8, n_classes: usize },
     #[error(
         "a forest of {parts} parts of {trees_per_part} trees is empty: ask for at least one tree"
     )]

@@ -1,85 +1,16 @@
-//! Training and proposal tests on a synthetic three-phase BSE tile: grains of a dark smooth
-//! phase, a bright smooth phase and a bright speckled phase (same mean grey as the bright one,
-//! so only texture tells them apart), plus noise; ten clicks per class (disks of radius 3).
+//! Training and proposal tests on a synthetic three-phase 128² BSE tile (`synthetic`): grains
+//! of a dark smooth phase, a mid-grey smooth phase and a mid-grey speckled phase (only texture
+//! tells the last two apart), plus noise; ten clicks per class (disks of radius 3).
 // Exact equality is the point where these tests compare floats: copies and round trips.
 #![allow(clippy::float_cmp, clippy::naive_bytecount)]
 
+use super::synthetic::{clicks, phase_tile};
 use super::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
     RaforForest, Rect, SamplingSettings, UNLABELLED, fit, propose, propose_rect, training_set,
 };
-use crate::rng::Rng;
 
-pub(super) const SIDE: usize = 128;
-
-/// A `side`² tile of Voronoi grains: (grey image, true class per pixel).
-pub(super) fn three_phase(side: usize, seed: u64) -> (Vec<u8>, Vec<u8>) {
-    let mut rng = Rng::new(seed);
-    let centres: Vec<(f64, f64, u8)> = (0..24)
-        .map(|i| {
-            (
-                rng.range(0.0, side as f64),
-                rng.range(0.0, side as f64),
-                i % 3,
-            )
-        })
-        .collect();
-    let mut image = Vec::with_capacity(side * side);
-    let mut truth = Vec::with_capacity(side * side);
-    for y in 0..side {
-        for x in 0..side {
-            let (px, py) = (x as f64, y as f64);
-            let nearest = centres
-                .iter()
-                .min_by(|a, b| {
-                    let da = (a.0 - px).powi(2) + (a.1 - py).powi(2);
-                    let db = (b.0 - px).powi(2) + (b.1 - py).powi(2);
-                    da.total_cmp(&db)
-                })
-                .unwrap();
-            let class = nearest.2;
-            let grey = match class {
-                0 => 70.0,
-                1 => 150.0,
-                _ => 150.0 + if rng.chance(0.5) { 45.0 } else { -45.0 },
-            } + 8.0 * rng.normal();
-            image.push(grey.clamp(0.0, 255.0) as u8);
-            truth.push(class);
-        }
-    }
-    (image, truth)
-}
-
-/// `per_class` clicks per class: disks of radius 3 around random pixels of that class, keeping
-/// only the disk's pixels of the same class (a click inside a grain).
-pub(super) fn clicks(truth: &[u8], side: usize, per_class: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Rng::new(seed);
-    let mut labels = vec![UNLABELLED; truth.len()];
-    for class in 0..3u8 {
-        let mut done = 0;
-        while done < per_class {
-            let centre = rng.below(truth.len());
-            if truth[centre] != class {
-                continue;
-            }
-            let (cx, cy) = ((centre % side) as i64, (centre / side) as i64);
-            for dy in -3i64..=3 {
-                for dx in -3i64..=3 {
-                    let (x, y) = (cx + dx, cy + dy);
-                    let inside = (0..side as i64).contains(&x) && (0..side as i64).contains(&y);
-                    if inside && dx * dx + dy * dy <= 9 {
-                        let p = (y as usize) * side + x as usize;
-                        if truth[p] == class {
-                            labels[p] = class;
-                        }
-                    }
-                }
-            }
-            done += 1;
-        }
-    }
-    labels
-}
+const SIDE: usize = 128;
 
 fn accuracy(predicted: &[u8], truth: &[u8]) -> f64 {
     let right = predicted.iter().zip(truth).filter(|(p, t)| p == t).count();
@@ -87,7 +18,7 @@ fn accuracy(predicted: &[u8], truth: &[u8]) -> f64 {
 }
 
 fn tile() -> (Features, Vec<u8>, Vec<u8>) {
-    let (image, truth) = three_phase(SIDE, 11);
+    let (image, truth) = phase_tile(SIDE, 3, 32, 11);
     let features = Features::compute(&image, SIDE, SIDE, &FeatureSettings::default()).unwrap();
     let labels = clicks(&truth, SIDE, 10, 5);
     (features, truth, labels)
@@ -319,4 +250,39 @@ fn a_rectangle_proposes_the_crop_of_the_whole_image() {
         "rectangle Rect { x: 100, y: 40, width: 50, height: 31 } is empty or not inside the \
          128x128 image: clip it to the image"
     );
+}
+
+#[test]
+fn one_class_proposes_it_everywhere_and_bad_sets_are_refused() {
+    let (features, _, labels) = tile();
+    let only_2: Vec<u8> = labels
+        .iter()
+        .map(|&l| if l == 2 { 2 } else { UNLABELLED })
+        .collect();
+    let forest = train(&features, &only_2, &ForestSettings::interactive());
+    let p = propose(&forest, &features, &ProposeOptions::default()).unwrap();
+    assert!(p.classes.iter().all(|&c| c == 2));
+    assert!(p.confidence.iter().all(|&c| c == 1.0));
+
+    let image = LabelledImage {
+        features: &features,
+        labels: &labels,
+        weight: 1.0,
+    };
+    let mut set = training_set(&[image], &SamplingSettings::default()).unwrap();
+    set.n_classes = 2;
+    let err = RaforForest::fit(&set, &ForestSettings::interactive()).unwrap_err();
+    assert_eq!(
+        err,
+        AssistError::LabelRange {
+            label: 2,
+            n_classes: 2
+        }
+    );
+    set.n_classes = 3;
+    set.weights.pop();
+    assert!(matches!(
+        RaforForest::fit(&set, &ForestSettings::interactive()),
+        Err(AssistError::RowShape { .. })
+    ));
 }

@@ -91,6 +91,16 @@ impl TrainingSet {
                 n_features: self.n_features,
             });
         }
+        if let Some(&label) = self
+            .labels
+            .iter()
+            .find(|&&l| usize::from(l) >= self.n_classes)
+        {
+            return Err(AssistError::LabelRange {
+                label,
+                n_classes: self.n_classes,
+            });
+        }
         Ok(())
     }
 }

@@ -259,3 +259,54 @@ fn train_refuses_an_empty_val_split_unless_told() {
     assert!(err.contains("grouping changed"), "{err}");
     assert!(!err.contains("split is empty"), "{err}");
 }
+
+/// An export of a dataset grouped by `--group-by` names each file with its group before the
+/// first `-`, so the export, indexed by the study's rule, keeps the groups and the splits.
+#[test]
+fn an_export_keeps_custom_groups_in_its_names_and_so_its_splits() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("duvernay");
+    duvernay(&root);
+    let (code, _, err) = run(&["index", "--group-by", r"_(\d{4})$"], &root);
+    assert_eq!(code, 0, "{err}");
+    let (source, _) = splits(&root);
+    let out = t.path().join("export");
+    let o = semcurate()
+        .args(["export", "--quiet", "--pixel-size", "0.5"])
+        .arg(&root)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m = semcurate::export::manifest::read(&out).unwrap();
+    let groups: std::collections::BTreeSet<&str> = m
+        .images
+        .iter()
+        .map(|r| semcurate::dataset::layout::names::group_of(&r.name))
+        .collect();
+    assert_eq!(groups.len(), TILES, "one group per tile: {groups:?}");
+    assert!(
+        m.images
+            .iter()
+            .any(|r| r.name == "0003-Tile_r1_c1_run1_0003"),
+        "{:?}",
+        m.images[0].name
+    );
+    // Indexed with the study's rule, the export has the source's splits.
+    let (exported, rule) = splits(&out);
+    assert_eq!(rule, "name before the first '-'");
+    assert_eq!(
+        sizes(&exported),
+        sizes(&source),
+        "{exported:?} vs {source:?}"
+    );
+    if let Some(py) = common::python() {
+        let (code, text) = common::check_export(&py, &out);
+        assert_eq!(code, 0, "{text}");
+    }
+}

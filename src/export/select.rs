@@ -71,10 +71,10 @@ impl Selection {
                 }
             })
             .collect();
-        let pairs: Vec<(String, String)> = rows
-            .iter()
-            .map(|r| (r.sample.clone(), r.stem.clone()))
-            .collect();
+        // Names carry the split group before their first '-', as the study reads it. An image
+        // grouped by --group-by or --groups gets its group in front of its stem, so that the
+        // export (and the study's loader) groups it the same way.
+        let pairs: Vec<(String, String)> = rows.iter().map(named_by_group).collect();
         let models = ws.models()?;
         let mut problems: HashMap<i64, String> = HashMap::new();
         let mut unindexed = Vec::new();
@@ -106,7 +106,13 @@ impl Selection {
             unindexed,
             problems,
             root: opts.root.clone(),
-            names: names::assign(&pairs),
+            names: {
+                let assigned = names::assign(&pairs);
+                rows.iter()
+                    .zip(&pairs)
+                    .map(|(r, p)| ((r.sample.clone(), r.stem.clone()), assigned[p].clone()))
+                    .collect()
+            },
             rock_types: rock_types(&opts.root),
             models: models.into_iter().map(|(h, _)| h).collect(),
             rows,
@@ -131,6 +137,25 @@ impl Selection {
             record,
         }
     }
+}
+
+/// `(sample, stem)` for naming: the stem as it is when the image's split group is the study's
+/// (the sample and the stem's part before its first `-`); else `GROUP-STEM`, the group made
+/// safe for a name's first part (no `-`, no `/`) and the stem's own `-` made `_`.
+fn named_by_group(r: &ImageRow) -> (String, String) {
+    let prefix = r.stem.split('-').next().unwrap_or(&r.stem);
+    if r.group == format!("{}/{prefix}", r.sample) {
+        return (r.sample.clone(), r.stem.clone());
+    }
+    let group = r
+        .group
+        .strip_prefix(&format!("{}/", r.sample))
+        .unwrap_or(&r.group);
+    let safe = |s: &str| s.replace(['-', '/'], "_");
+    (
+        r.sample.clone(),
+        format!("{}-{}", safe(group), safe(&r.stem)),
+    )
 }
 
 /// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and

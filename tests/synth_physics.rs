@@ -318,7 +318,10 @@ fn check_sample(dir: &Path, sample: &str, unlabelled: usize) -> [u64; 11] {
         assert!((0.02..=20.0).contains(&px), "{name}: {px}");
         // The layout's one format: the shortest decimal of a value drawn with 4 decimals.
         assert_eq!(text, format!("pixel_size: {px}\n"));
-        assert!(((px * 1e4).round() / 1e4 - px).abs() < 1e-12, "{name}: {px}");
+        assert!(
+            ((px * 1e4).round() / 1e4 - px).abs() < 1e-12,
+            "{name}: {px}"
+        );
     }
     let mut class_pixels = [0u64; 11];
     for name in &masks {

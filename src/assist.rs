@@ -7,8 +7,8 @@
 //! pixels) and [`propose`] on the current image's features.
 //!
 //! Invariants: images are 8-bit grey, row-major `width × height`; labels are one byte per pixel,
-//! [`UNLABELLED`] (255) or a class id; a forest only predicts features with as many channels as
-//! it was trained on. Everything is deterministic for fixed seeds, whatever the thread count.
+//! a class id (0–253) or no label ([`UNLABELLED`], 254, the project's in-memory marker; 255 is
+//! skipped too); a forest only predicts features with as many channels as it was trained on. Everything is deterministic for fixed seeds, whatever the thread count.
 
 mod features;
 mod filters;
@@ -43,7 +43,9 @@ pub enum AssistError {
     },
     #[error("feature scale {sigma} is not a positive number of pixels")]
     BadScale { sigma: f32 },
-    #[error("no labelled pixels: every label is 255 (unlabelled); paint at least one stroke")]
+    #[error(
+        "no labelled pixels: every label is unlabelled (254 or 255); paint at least one stroke"
+    )]
     NoLabels,
     #[error(
         "image {index} has {channels} feature channels, the first has {expected}: compute all with the same settings and extra channels"

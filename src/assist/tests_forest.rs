@@ -154,8 +154,21 @@ fn sampling_caps_each_class_keeping_strokes_whole_and_balances_weights() {
     let (first, last) = (set.weights[0], set.weights[70]);
     assert_eq!((set.labels[0], set.labels[70]), (0, 0));
     assert!((first / last - 4.0).abs() < 1e-5, "{first} {last}");
-    // The same inputs draw the same rows.
+    // The same inputs draw the same rows, and 255 (a raw "no label") is skipped like 254.
     assert_eq!(training_set(&images, &sampling).unwrap(), set);
+    assert_eq!(UNLABELLED, 254);
+    let raw: Vec<u8> = strokes
+        .iter()
+        .map(|&l| if l == UNLABELLED { 255 } else { l })
+        .collect();
+    let images_raw = [
+        LabelledImage {
+            labels: &raw,
+            ..images[0]
+        },
+        images[1],
+    ];
+    assert_eq!(training_set(&images_raw, &sampling).unwrap(), set);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Training rows from sparse labels: which labelled pixels the forest sees, and with what weight.
 //!
-//! Labels are one byte per pixel, [`UNLABELLED`] (255) where nothing is painted, otherwise the
-//! class id. For each class, at most `per_class_cap` rows are drawn from all images together.
+//! Labels are one byte per pixel, a class id (0–253) or no label: the project's in-memory
+//! marker [`UNLABELLED`] (254, `dataset::schema`) or 255 (`OUTSIDE`, and the raw "no label"
+//! value that scribble tools write), both skipped. For each class, at most `per_class_cap` rows are drawn from all images together.
 //! The cap is shared out by water-filling over the images that hold the class: the smallest
 //! groups (typically the current image's strokes) are kept whole, and what is left is split
 //! evenly among the larger ones, each sampled uniformly without replacement (Floyd's
@@ -21,8 +22,10 @@ use super::features::{Features, check_size};
 use super::forest::{Forest, ForestSettings};
 use crate::rng::{Rng, derive};
 
-/// The label of a pixel nobody has labelled.
-pub const UNLABELLED: u8 = 255;
+pub use crate::dataset::schema::UNLABELLED;
+
+/// Class ids are below this (254): labels at or above it are not labels.
+const LABEL_LIMIT: usize = crate::dataset::schema::MAX_CLASSES;
 
 /// One image's features and sparse labels (`width × height` bytes, [`UNLABELLED`] or a class
 /// id), and the weight of each of its rows (> 0; e.g. 4 for the image being edited, 1 for the
@@ -111,7 +114,8 @@ pub fn training_set(
     settings: &SamplingSettings,
 ) -> Result<TrainingSet, AssistError> {
     let n_features = check_images(images)?;
-    let counts: Vec<[usize; 255]> = images.iter().map(|im| class_counts(im.labels)).collect();
+    let counts: Vec<[usize; LABEL_LIMIT]> =
+        images.iter().map(|im| class_counts(im.labels)).collect();
     let n_classes = counts
         .iter()
         .filter_map(|c| c.iter().rposition(|&n| n > 0))
@@ -173,11 +177,11 @@ fn check_images(images: &[LabelledImage<'_>]) -> Result<usize, AssistError> {
     Ok(n_features)
 }
 
-/// Labelled pixels per class id (0–254).
-fn class_counts(labels: &[u8]) -> [usize; 255] {
-    let mut counts = [0usize; 255];
+/// Labelled pixels per class id (0–253).
+fn class_counts(labels: &[u8]) -> [usize; LABEL_LIMIT] {
+    let mut counts = [0usize; LABEL_LIMIT];
     for &l in labels {
-        if l != UNLABELLED {
+        if usize::from(l) < LABEL_LIMIT {
             counts[l as usize] += 1;
         }
     }
@@ -185,7 +189,7 @@ fn class_counts(labels: &[u8]) -> [usize; 255] {
 }
 
 /// Rows to draw per image and class: per class, the cap water-filled over the images.
-fn quotas(counts: &[[usize; 255]], n_classes: usize, cap: usize) -> Vec<Vec<usize>> {
+fn quotas(counts: &[[usize; LABEL_LIMIT]], n_classes: usize, cap: usize) -> Vec<Vec<usize>> {
     let mut quotas = vec![vec![0usize; n_classes]; counts.len()];
     for class in 0..n_classes {
         let mut groups: Vec<(usize, usize)> = counts
@@ -207,7 +211,12 @@ fn quotas(counts: &[[usize; 255]], n_classes: usize, cap: usize) -> Vec<Vec<usiz
 }
 
 /// For one image, per class, the sorted ranks (among that class's pixels in scan order) to keep.
-fn picks(counts: &[usize; 255], quotas: &[usize], seed: u64, image: usize) -> Vec<Vec<usize>> {
+fn picks(
+    counts: &[usize; LABEL_LIMIT],
+    quotas: &[usize],
+    seed: u64,
+    image: usize,
+) -> Vec<Vec<usize>> {
     quotas
         .iter()
         .enumerate()
@@ -235,7 +244,7 @@ fn collect_rows(image: &LabelledImage<'_>, picks: &[Vec<usize>], set: &mut Train
     let mut next = vec![0usize; picks.len()];
     for (pixel, &label) in image.labels.iter().enumerate() {
         let class = label as usize;
-        if label == UNLABELLED || class >= picks.len() {
+        if class >= picks.len() {
             continue;
         }
         if picks[class].get(next[class]) == Some(&seen[class]) {

@@ -28,7 +28,9 @@ pub use features::{
 };
 pub use forest::{Forest, ForestSettings, RaforForest, SplitFeatures};
 pub use normalise::{HIGH_PERCENTILE, LOW_PERCENTILE, Percentiles};
-pub use propose::{ConfidenceKind, Proposal, ProposeOptions, Rect, propose, propose_rect};
+pub use propose::{
+    ConfidenceKind, Proposal, ProposeOptions, Rect, propose, propose_cancellable, propose_rect,
+};
 pub use train::{LabelledImage, SamplingSettings, TrainingSet, UNLABELLED, fit, training_set};
 
 /// What can go wrong in the assist core.
@@ -86,6 +88,8 @@ pub enum AssistError {
         width: usize,
         height: usize,
     },
+    #[error("the proposal was cancelled (a newer request replaced it)")]
+    Cancelled,
     #[error("could not encode the assist model: {0}")]
     Encode(String),
     #[error("could not read the assist model (corrupt, or from another version): {0}")]

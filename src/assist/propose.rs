@@ -8,6 +8,8 @@
 //! in cache while every tree walks them. Results do not depend on the chunk size or the number
 //! of threads.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -90,30 +92,45 @@ pub fn propose_rect<F: Forest + ?Sized>(
     rect: Rect,
     options: &ProposeOptions,
 ) -> Result<Proposal, AssistError> {
+    propose_cancellable(forest, features, rect, options, &AtomicBool::new(false))
+}
+
+/// As [`propose_rect`], but gives up with [`AssistError::Cancelled`] once `cancel` is set
+/// (checked before each chunk), so a newer stroke need not wait for a stale 2048² prediction.
+pub fn propose_cancellable<F: Forest + ?Sized>(
+    forest: &F,
+    features: &Features,
+    rect: Rect,
+    options: &ProposeOptions,
+    cancel: &AtomicBool,
+) -> Result<Proposal, AssistError> {
     check(forest, features, rect)?;
     let (n, k) = (rect.width * rect.height, forest.n_classes());
     let band = (options.chunk_pixels / rect.width).max(1);
-    let parts: Vec<(Vec<u8>, Vec<f32>, Vec<f32>)> = (0..rect.height.div_ceil(band))
+    let parts: Option<Vec<Chunk>> = (0..rect.height.div_ceil(band))
         .into_par_iter()
         .map_init(Vec::new, |rows, index| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
             let first = index * band;
             let lines = band.min(rect.height - first);
-            let len = lines * rect.width;
-            rows.resize(len * features.n_channels(), 0.0);
             let line = rect.width * features.n_channels();
+            rows.resize(lines * line, 0.0);
             for (dy, out) in rows.chunks_exact_mut(line).enumerate() {
                 let start = (rect.y + first + dy) * features.width() + rect.x;
                 features.write_rows(start, rect.width, out);
             }
-            let mut proba = vec![0.0f32; len * k];
+            let mut proba = vec![0.0f32; lines * rect.width * k];
             forest.predict_proba(rows, &mut proba);
             let (classes, confidence) = decide(&proba, k, options.confidence);
             if !options.keep_probabilities {
                 proba = Vec::new();
             }
-            (classes, confidence, proba)
+            Some((classes, confidence, proba))
         })
         .collect();
+    let parts = parts.ok_or(AssistError::Cancelled)?;
     let mut proposal = Proposal {
         width: rect.width,
         height: rect.height,
@@ -133,6 +150,9 @@ pub fn propose_rect<F: Forest + ?Sized>(
     }
     Ok(proposal)
 }
+
+/// One chunk's classes, confidences and (if kept) probabilities.
+type Chunk = (Vec<u8>, Vec<f32>, Vec<f32>);
 
 /// The features fit the forest and `rect` is a non-empty part of the image.
 fn check<F: Forest + ?Sized>(

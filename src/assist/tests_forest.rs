@@ -7,7 +7,8 @@
 use super::synthetic::{clicks, phase_tile};
 use super::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
-    RaforForest, Rect, SamplingSettings, UNLABELLED, fit, propose, propose_rect, training_set,
+    RaforForest, Rect, SamplingSettings, UNLABELLED, fit, propose, propose_cancellable,
+    propose_rect, training_set,
 };
 
 const SIDE: usize = 128;
@@ -256,6 +257,12 @@ fn a_rectangle_proposes_the_crop_of_the_whole_image() {
         assert_eq!((class, confidence), (whole.classes[p], whole.confidence[p]));
         assert_eq!(proba[i * 3..i * 3 + 3], whole_proba[p * 3..p * 3 + 3]);
     }
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let err = propose_cancellable(&forest, &features, rect, &options, &cancel).unwrap_err();
+    assert_eq!(err, AssistError::Cancelled);
+    cancel.store(false, std::sync::atomic::Ordering::Relaxed);
+    let again = propose_cancellable(&forest, &features, rect, &options, &cancel).unwrap();
+    assert_eq!(again, part);
     let outside = Rect { x: 100, ..rect };
     let err = propose_rect(&forest, &features, outside, &options).unwrap_err();
     assert_eq!(

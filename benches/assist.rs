@@ -13,7 +13,6 @@
 //! threads) show how much of a wall time was contention on a shared machine.
 #![allow(clippy::unwrap_used)]
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -256,7 +255,7 @@ fn main() {
 /// those rows to `rust.json`, for `benches/assist_sklearn.py`.
 fn export_all(dir: &Path, dataset: &LabelledImage<'_>) {
     std::fs::create_dir_all(dir).unwrap();
-    let mut json = String::from("{");
+    let mut json = serde_json::Map::new();
     for (side, runs) in [(256, 5), (2048, 1)] {
         let case = bench_features(side, 1);
         let set = rows(&case, dataset, 1000);
@@ -280,15 +279,15 @@ fn export_all(dir: &Path, dataset: &LabelledImage<'_>) {
             let (t, p) = time(runs, || propose(&model, &case.features, &options).unwrap());
             let (predict, predict_cpu) = stats_cpu(&format!("  rust predict {side}² {name}"), &t);
             let acc = accuracy(&p.classes, &case.truth);
-            write!(
-                json,
-                "\"{side}_{name}\": {{\"fit_ms\": {fit:.2}, \"fit_cpu_ms\": {fit_cpu:.0}, \"predict_ms\": {predict:.2}, \"predict_cpu_ms\": {predict_cpu:.0}, \"accuracy\": {acc:.5}, \"rows\": {}}}, ",
-                set.len()
-            )
-            .unwrap();
+            let entry = serde_json::json!({
+                "fit_ms": fit, "fit_cpu_ms": fit_cpu, "predict_ms": predict,
+                "predict_cpu_ms": predict_cpu, "accuracy": acc, "rows": set.len(),
+            });
+            json.insert(format!("{side}_{name}"), entry);
         }
     }
-    write!(json, "\"threads\": {}}}", rayon::current_num_threads()).unwrap();
+    json.insert("threads".into(), rayon::current_num_threads().into());
+    let json = serde_json::to_string_pretty(&json).unwrap();
     std::fs::write(dir.join("rust.json"), json).unwrap();
     println!("exported to {}", dir.display());
 }

@@ -86,14 +86,17 @@ def main():
         for name in SETTINGS:
             r = rust[f"{side}_{name}"]
             s = sklearn_case(out_dir, side, name, runs)
-            fit_ratio = f"{s['fit_ms'] / r['fit_ms']:4.2f} ({s['fit_cpu_ms'] / r['fit_cpu_ms']:4.2f})"
+            fit_ratio = (
+                f"{s['fit_ms'] / r['fit_ms']:4.2f} ({s['fit_cpu_ms'] / r['fit_cpu_ms']:4.2f})"
+            )
             predict_ratio = (
                 f"{s['predict_ms'] / r['predict_ms']:4.2f} "
                 f"({s['predict_cpu_ms'] / r['predict_cpu_ms']:4.2f})"
             )
             print(
                 f"{f'{side}^2 {name}':<20} {r['rows']:>5} | "
-                f"{pair(r['fit_ms'], r['fit_cpu_ms']):>16} {pair(s['fit_ms'], s['fit_cpu_ms']):>16} "
+                f"{pair(r['fit_ms'], r['fit_cpu_ms']):>16} "
+                f"{pair(s['fit_ms'], s['fit_cpu_ms']):>16} "
                 f"{fit_ratio:>11} | {pair(r['predict_ms'], r['predict_cpu_ms']):>16} "
                 f"{pair(s['predict_ms'], s['predict_cpu_ms']):>16} {predict_ratio:>11} | "
                 f"{r['accuracy']:>8.4f} {s['accuracy']:>8.4f}",

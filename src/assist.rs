@@ -8,7 +8,8 @@
 //!
 //! Invariants: images are 8-bit grey, row-major `width × height`; labels are one byte per pixel,
 //! a class id (0–253) or no label ([`UNLABELLED`], 254, the project's in-memory marker; 255 is
-//! skipped too); a forest only predicts features with as many channels as it was trained on. Everything is deterministic for fixed seeds, whatever the thread count.
+//! skipped too); a forest only predicts features with as many channels as it was trained on.
+//! Everything is deterministic for fixed seeds, whatever the thread count.
 
 mod features;
 mod filters;

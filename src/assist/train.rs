@@ -2,8 +2,10 @@
 //!
 //! Labels are one byte per pixel, a class id (0–253) or no label: the project's in-memory
 //! marker [`UNLABELLED`] (254, `dataset::schema`) or 255 (`OUTSIDE`, and the raw "no label"
-//! value that scribble tools write), both skipped. For each class, at most `per_class_cap` rows are drawn from all images together.
-//! The cap is shared out by water-filling over the images that hold the class: the smallest
+//! value that scribble tools write), both skipped.
+//!
+//! For each class, at most `per_class_cap` rows are drawn from all images together. The cap
+//! is shared out by water-filling over the images that hold the class: the smallest
 //! groups (typically the current image's strokes) are kept whole, and what is left is split
 //! evenly among the larger ones, each sampled uniformly without replacement (Floyd's
 //! algorithm, a seed derived from the settings' seed, the image index and the class), so rows
@@ -40,8 +42,8 @@ pub struct LabelledImage<'a> {
 /// How rows are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SamplingSettings {
-    /// Most rows per class, over all images. The default, 1,000, keeps a 4-class fit under
-    /// 0.1 s on 2 cores (3,000 triples the rows and fit time: `benches/assist.rs`).
+    /// Most rows per class, over all images (at least 1). The default, 1,000, keeps a 4-class
+    /// fit under 0.1 s on 2 cores (3,000 makes it about 0.25 s: `benches/assist.rs`).
     pub per_class_cap: usize,
     /// Weight classes so that each has the same total weight.
     pub balance_classes: bool,
@@ -124,7 +126,7 @@ pub fn training_set(
     if n_classes == 0 {
         return Err(AssistError::NoLabels);
     }
-    let quotas = quotas(&counts, n_classes, settings.per_class_cap);
+    let quotas = quotas(&counts, n_classes, settings.per_class_cap.max(1));
     let mut set = TrainingSet {
         rows: Vec::new(),
         labels: Vec::new(),

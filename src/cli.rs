@@ -1,6 +1,7 @@
 //! Command line: one `Args` struct and one `run` per subcommand. Exit codes follow the spec:
 //! 0 success, 1 done but problems found, 2 could not run.
 
+mod assist;
 mod audit;
 mod audit_plot;
 mod audit_render;
@@ -67,6 +68,7 @@ enum Command {
     Import(import::Args),
     Merge(merge::Args),
     Slurm(slurm::Args),
+    Assist(assist::Args),
 }
 
 /// How a command that ran ended.
@@ -124,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::ConvertWeights(a)) => convert::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
+        Some(Command::Assist(a)) => assist::run(&a),
         Some(Command::Synth(a)) => synth::run(&a),
         Some(Command::Show(a)) => show::run(&a),
         Some(Command::Export(a)) => export::run(&a),

@@ -3,6 +3,7 @@
 //! background (image loader and model worker behind latest-wins slots, an ordered task thread,
 //! cancellable jobs), reporting through an [`report::Outbox`] with throttled progress.
 
+pub mod assist;
 pub mod audit;
 pub mod edits;
 pub mod error;

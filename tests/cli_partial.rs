@@ -244,3 +244,85 @@ fn an_image_labelled_from_nothing_exports_complete_or_partial() {
     assert_eq!(new2.class_pixels[7], 40);
     assert_eq!(new2.unlabelled_pixels, u64::from(W * W) - 40);
 }
+
+/// Two phases a forest tells apart by grey level: left half dark (class 1), right half bright
+/// (class 2), with a little texture.
+fn two_phase(w: u32) -> (Vec<u8>, Vec<u8>) {
+    let mut grey = Vec::new();
+    let mut truth = Vec::new();
+    for y in 0..w {
+        for x in 0..w {
+            let bright = x >= w / 2;
+            grey.push(if bright { 180 } else { 60 } + ((x * 7 + y * 13) % 9) as u8);
+            truth.push(if bright { 2 } else { 1 });
+        }
+    }
+    (grey, truth)
+}
+
+#[test]
+fn assist_proposes_every_image_from_scribbles_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("data");
+    let (grey, truth) = two_phase(W);
+    let gpng = png(W, W, png::ColorType::Grayscale, png::BitDepth::Eight, &grey);
+    // s1-a: a scribble of 2 short lines per class (255 elsewhere); s1-b: no mask at all.
+    let mut scribble = vec![255u8; (W * W) as usize];
+    for x in 2..8 {
+        scribble[(5 * W + x) as usize] = 1;
+        scribble[(5 * W + W - 1 - x) as usize] = 2;
+    }
+    write(&root.join("10003/input-images/s1-a.png"), &gpng);
+    write(
+        &root.join("10003/output-images/s1-a.png"),
+        &png(
+            W,
+            W,
+            png::ColorType::Grayscale,
+            png::BitDepth::Eight,
+            &scribble,
+        ),
+    );
+    write(&root.join("10003/input-images/s1-b.png"), &gpng);
+    for stem in ["s1-a", "s1-b"] {
+        write(
+            &root.join(format!("10003/input-features/{stem}.txt")),
+            &features("2"),
+        );
+    }
+    let out = t.path().join("proposals");
+    let v = common::json_of(
+        semcurate()
+            .args(["assist", "--quiet", "--json", "--out"])
+            .arg(&out)
+            .arg(&root),
+    );
+    assert_eq!(v["labelled_images"], 1);
+    assert_eq!(v["proposed"], 2);
+    assert_eq!(v["rows_per_class"], serde_json::json!([0, 6, 6]));
+    for stem in ["s1-a", "s1-b"] {
+        let (_, _, p) = common::read_grey(&out.join(format!("10003/output-images/{stem}.png")));
+        let right = p.iter().zip(&truth).filter(|(a, b)| a == b).count();
+        assert!(
+            right as f64 / p.len() as f64 >= 0.95,
+            "{stem}: {right} of {}",
+            p.len()
+        );
+    }
+    // Stored as the model 'assist': the editor's proposal for the image without a mask.
+    let ws = semcurate::dataset::workspace::Workspace::open(&root.join(".semcurate")).unwrap();
+    assert!(ws.models().unwrap().iter().any(|(h, _)| h == "assist"));
+    assert!(root.join(".semcurate/assist/forest.bin").is_file());
+    // Nothing labelled anywhere: exit 2, saying what to do.
+    let empty = t.path().join("empty");
+    write(&empty.join("10003/input-images/s1-b.png"), &gpng);
+    write(&empty.join("10003/input-features/s1-b.txt"), &features("2"));
+    let o = semcurate()
+        .args(["assist", "--quiet", "--out"])
+        .arg(t.path().join("p2"))
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no labelled pixel"));
+}

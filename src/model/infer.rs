@@ -19,7 +19,7 @@ use crate::dataset::prediction::ClassSummary;
 use crate::dataset::raster::Grey8;
 use crate::progress::{NoProgress, Progress};
 
-mod summary;
+pub mod summary;
 #[cfg(test)]
 pub(crate) mod tests;
 use summary::top_two;

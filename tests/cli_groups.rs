@@ -271,18 +271,7 @@ fn an_export_keeps_custom_groups_in_its_names_and_so_its_splits() {
     assert_eq!(code, 0, "{err}");
     let (source, _) = splits(&root);
     let out = t.path().join("export");
-    let o = semcurate()
-        .args(["export", "--quiet", "--pixel-size", "0.5"])
-        .arg(&root)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::export_ok(&root, &out, &["--quiet", "--pixel-size", "0.5"]);
     let m = semcurate::export::manifest::read(&out).unwrap();
     let groups: std::collections::BTreeSet<&str> = m
         .images

@@ -60,32 +60,15 @@ fn partial_masks_count_only_their_labelled_pixels_and_export_only_when_asked() {
     assert!((totals["partial_share"].as_f64().unwrap() - 0.5).abs() < 1e-12);
     // Export: the partial mask is skipped and counted by default.
     let out = t.path().join("out");
-    let o = semcurate()
-        .args(["export", "--quiet", "--json"])
-        .arg(&root)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stdout = common::export_ok(&root, &out, &["--quiet", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     assert_eq!(
         v["skipped"]["partially labelled: --partial writes them, with 255 = unlabelled"], 1,
         "{v}"
     );
     assert_eq!(read(&out).unwrap().images.len(), 2);
     // With --partial: written, 255 where unlabelled, stated in the manifest and EXPORT.md.
-    let o = semcurate()
-        .args(["export", "--quiet", "--partial", "--force"])
-        .arg(&root)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::export_ok(&root, &out, &["--quiet", "--partial", "--force"]);
     let m = read(&out).unwrap();
     assert_eq!(m.unlabelled_value, Some(255));
     let row = m.images.iter().find(|r| r.name == "s1-part1").unwrap();
@@ -208,19 +191,8 @@ fn an_image_labelled_from_nothing_exports_complete_or_partial() {
     label_from_blank(&root, "s2-new1", |i| i >= 512, 6);
     label_from_blank(&root, "s2-new2", |i| (100..140).contains(&i), 7);
     let out = t.path().join("out");
-    let o = semcurate()
-        .args(["export", "--quiet", "--json"])
-        .arg(&root)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stdout = common::export_ok(&root, &out, &["--quiet", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     let m = read(&out).unwrap();
     let new1 = m.images.iter().find(|r| r.name == "s2-new1").unwrap();
     assert_eq!(new1.mask_source, "corrected");
@@ -232,13 +204,7 @@ fn an_image_labelled_from_nothing_exports_complete_or_partial() {
         v["skipped"]["partially labelled: --partial writes them, with 255 = unlabelled"], 2,
         "{v}"
     );
-    let o = semcurate()
-        .args(["export", "--quiet", "--partial", "--force"])
-        .arg(&root)
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(0));
+    common::export_ok(&root, &out, &["--quiet", "--partial", "--force"]);
     let m = read(&out).unwrap();
     let new2 = m.images.iter().find(|r| r.name == "s2-new2").unwrap();
     assert_eq!(new2.class_pixels[7], 40);

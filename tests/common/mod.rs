@@ -234,6 +234,26 @@ pub fn semcurate() -> assert_cmd::Command {
     assert_cmd::Command::cargo_bin("semcurate").unwrap()
 }
 
+/// `semcurate export ARGS.. ROOT OUT`, asserting exit 0 (with both outputs on failure);
+/// returns stdout.
+pub fn export_ok(root: &Path, out: &Path, args: &[&str]) -> Vec<u8> {
+    let o = semcurate()
+        .arg("export")
+        .args(args)
+        .arg(root)
+        .arg(out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+}
+
 /// Runs `cmd`, asserts exit 0 and returns stdout as JSON.
 pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
     let o = cmd.output().unwrap();

@@ -148,10 +148,13 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
             t.warn(),
         ));
     } else if c.mask.is_none() && app.edit.sessions.contains_key(&r.id) {
-        lines.push(Line::styled(
-            "unlabelled: its mask is being made from the proposal",
-            t.ok(),
-        ));
+        let from = match app.edit.bases.get(&r.id).map(|b| b.source) {
+            Some(crate::dataset::workspace::BaseSource::Blank) => {
+                "unlabelled: its mask is being made from nothing (unpainted pixels stay unlabelled)"
+            }
+            _ => "unlabelled: its mask is being made from the proposal",
+        };
+        lines.push(Line::styled(from, t.ok()));
     } else if c.mask.is_none() {
         lines.push(Line::styled("unlabelled (no mask)", t.dim()));
     }

@@ -304,7 +304,12 @@ fn propose_one(
         (p, false)
     };
     let p = proposal.map_err(|e| e.to_string())?;
-    let n = opts.schema.len();
+    Ok((stored(row, &p, opts.schema.len()), used_own))
+}
+
+/// The stored form of an assist proposal of `row` with `n` classes (the model
+/// [`ASSIST_MODEL`]; confidence as the top-two margin).
+pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
     let margin: Vec<u8> = p.confidence.iter().map(|&c| to_byte(c)).collect();
     let classes: Vec<u8> = p
         .classes
@@ -312,23 +317,20 @@ fn propose_one(
         .map(|&c| if usize::from(c) < n { c } else { 0 })
         .collect();
     let per_class = summarise(&classes, &p.confidence, None, n);
-    Ok((
-        StoredPrediction {
-            image_id: row.id,
-            model: ASSIST_MODEL.into(),
-            image_fp: row.image_fp.clone(),
-            width: p.width as u32,
-            height: p.height as u32,
-            bin: row.bin.unwrap_or(0),
-            used_bin: row.bin.unwrap_or(0),
-            classes,
-            margin,
-            disagreement: None,
-            mc_passes: 0,
-            per_class,
-        },
-        used_own,
-    ))
+    StoredPrediction {
+        image_id: row.id,
+        model: ASSIST_MODEL.into(),
+        image_fp: row.image_fp.clone(),
+        width: p.width as u32,
+        height: p.height as u32,
+        bin: row.bin.unwrap_or(0),
+        used_bin: row.bin.unwrap_or(0),
+        classes,
+        margin,
+        disagreement: None,
+        mc_passes: 0,
+        per_class,
+    }
 }
 
 /// `OUT/SAMPLE/output-images/STEM.png`, as `predict --out` writes.

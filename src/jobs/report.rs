@@ -40,6 +40,12 @@ pub enum Report {
         generation: u64,
         result: Result<StoredPrediction, String>,
     },
+    /// The editor's assist proposed the image (latest request wins).
+    Assisted {
+        id: i64,
+        generation: u64,
+        result: Result<Box<super::assist_live::Assisted>, String>,
+    },
     /// The index was refreshed: all present and missing rows.
     Rows(Vec<ImageRow>),
     Reviews(HashMap<i64, DecisionEntry>),

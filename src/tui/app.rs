@@ -217,6 +217,11 @@ impl App {
                 generation,
                 result,
             } => self.on_predicted(id, generation, result),
+            Event::Assisted {
+                id,
+                generation,
+                result,
+            } => self.on_assisted(id, generation, result),
             Event::Rows(rows) => self.on_rows(rows),
             Event::Reviews(r) => self.marks.set(|m| m.reviews = r),
             Event::Overview(ov) => self.on_overview(ov),

@@ -29,6 +29,12 @@ pub enum Event {
         generation: u64,
         result: Result<StoredPrediction, String>,
     },
+    /// The assist's proposal of an image, trained on its labels.
+    Assisted {
+        id: i64,
+        generation: u64,
+        result: Result<Box<crate::jobs::assist_live::Assisted>, String>,
+    },
     /// The index was refreshed: all present and missing rows.
     Rows(Vec<ImageRow>),
     Reviews(HashMap<i64, DecisionEntry>),
@@ -66,6 +72,15 @@ impl From<Report> for Event {
                 generation,
                 result,
             },
+            Report::Assisted {
+                id,
+                generation,
+                result,
+            } => Self::Assisted {
+                id,
+                generation,
+                result,
+            },
             Report::Rows(rows) => Self::Rows(rows),
             Report::Reviews(r) => Self::Reviews(r),
             Report::Labels(l) => Self::Labels(l),
@@ -92,6 +107,8 @@ pub enum Command {
         image: Arc<Grey8>,
         generation: u64,
     },
+    /// Train the assist on an image's labels and propose it (latest request wins).
+    Assist(Box<crate::jobs::assist_live::AssistReq>),
     /// Append a review decision to the workspace.
     Decide(DecisionEntry),
     /// Append a mask edit to its image's journal (reported back as `EditSaved`).

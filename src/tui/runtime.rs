@@ -39,6 +39,7 @@ struct Runtime {
     outbox: Outbox,
     load: Arc<Slot<LoadReq>>,
     predict: Arc<Slot<PredictReq>>,
+    assist: Arc<Slot<crate::jobs::assist_live::AssistReq>>,
     tasks: Sender<Task>,
     /// Mask edits, written in order by their own thread (never behind a long task).
     journal: Sender<JournalReq>,
@@ -53,7 +54,12 @@ impl Runtime {
         let outbox = Outbox::new(tx.clone());
         let load = Arc::new(Slot::default());
         let predict = Arc::new(Slot::default());
+        let assist = Arc::new(Slot::default());
         let (task_tx, task_rx) = mpsc::channel();
+        spawn("assist", {
+            let (slot, tx) = (Arc::clone(&assist), outbox.clone());
+            move || crate::jobs::assist_live::run(&slot, &tx)
+        })?;
         let (journal_tx, journal_rx) = mpsc::channel();
         spawn("journal", {
             let (tx, dir) = (outbox.clone(), paths.workspace.clone());
@@ -86,6 +92,7 @@ impl Runtime {
             outbox,
             load,
             predict,
+            assist,
             tasks: task_tx,
             journal: journal_tx,
             paths,
@@ -109,6 +116,7 @@ impl Runtime {
                 image,
                 generation,
             }),
+            Command::Assist(req) => self.assist.put(*req),
             Command::Decide(e) => self.task(Task::Decide(e)),
             Command::Journal(req) => {
                 if self.journal.send(*req).is_err() {
@@ -129,6 +137,7 @@ impl Runtime {
             Command::Quit => {
                 self.load.close();
                 self.predict.close();
+                self.assist.close();
                 for c in self.cancels.values() {
                     c.store(true, Ordering::Relaxed);
                 }

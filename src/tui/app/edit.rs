@@ -14,6 +14,7 @@ use super::super::action::Action;
 use super::super::msg::Command;
 use super::{App, Severity};
 
+mod assist;
 mod classes;
 mod fills;
 mod strokes;
@@ -56,6 +57,10 @@ pub struct EditState {
     pub broken: HashMap<i64, String>,
     /// Who edited each image before this run, and how (from its journal).
     pub provenance: HashMap<i64, crate::dataset::workspace::Provenance>,
+    /// The assist proposes the shown image after each edit.
+    pub assist: bool,
+    /// The latest assist request's number: older answers are dropped.
+    pub assist_generation: u64,
     /// The decision each image had before the editor marked it corrected, to return to
     /// when every edit is undone.
     pub before_correction: HashMap<i64, Option<crate::dataset::workspace::Decision>>,
@@ -85,6 +90,8 @@ impl Default for EditState {
             broken: HashMap::new(),
             provenance: HashMap::new(),
             before_correction: HashMap::new(),
+            assist: false,
+            assist_generation: 0,
             streak: ((0, 0), 0),
         }
     }
@@ -196,6 +203,7 @@ impl App {
                 );
                 cmds
             }
+            A::Assist => self.toggle_assist(),
             A::RestoreMode => {
                 let cmds = self.end_stroke();
                 self.edit.restore = !self.edit.restore;

@@ -69,6 +69,7 @@ impl App {
             .collect();
         if !cmds.is_empty() {
             cmds.extend(self.sync_corrected());
+            cmds.extend(self.assist_request());
         }
         cmds
     }
@@ -233,6 +234,7 @@ impl App {
             cmds.extend(self.journal(JournalOp::Undo));
             self.recount_from(&before);
             cmds.extend(self.sync_corrected());
+            cmds.extend(self.assist_request());
         } else {
             self.say("nothing to undo".into(), Severity::Info);
         }
@@ -254,6 +256,7 @@ impl App {
         let mut cmds: Vec<Command> = self.journal(JournalOp::Redo).into_iter().collect();
         self.recount_from(&before);
         cmds.extend(self.sync_corrected());
+        cmds.extend(self.assist_request());
         cmds
     }
 

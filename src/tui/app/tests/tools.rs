@@ -88,3 +88,58 @@ fn an_image_flagged_before_its_correction_is_flagged_again_when_it_is_undone() {
     press(&mut a, "u");
     assert_eq!(decision(&a), Some(Decision::Flagged));
 }
+
+fn assist_req(cmds: &[Command]) -> Option<&crate::jobs::assist_live::AssistReq> {
+    cmds.iter().find_map(|c| match c {
+        Command::Assist(r) => Some(r.as_ref()),
+        _ => None,
+    })
+}
+
+#[test]
+#[allow(clippy::naive_bytecount)]
+fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal() {
+    let mut a = editing();
+    // On: a request with the session's labels (the mask: left 4, right 6).
+    let cmds = press(&mut a, "T");
+    let first = assist_req(&cmds).expect("a request when turned on");
+    assert_eq!(first.labels, mask());
+    assert_eq!(first.n_classes, 10);
+    let g1 = first.generation;
+    // A stroke asks again, with the stroke in the labels.
+    let cmds = press(&mut a, "3 space");
+    let second = assist_req(&cmds).expect("a request after the stroke");
+    assert!(second.generation > g1);
+    assert_eq!(second.labels.iter().filter(|&&c| c == 3).count(), 21);
+    let g2 = second.generation;
+    // The older answer is dropped; the latest becomes the image's proposal.
+    let answer = |generation, class: u8| Event::Assisted {
+        id: 1,
+        generation,
+        result: Ok(Box::new(crate::jobs::assist_live::Assisted {
+            prediction: prediction(1, vec![class; (W * H) as usize]),
+            labelled: 64,
+            millis: 12,
+        })),
+    };
+    a.handle(answer(g1, 7));
+    assert_ne!(
+        a.current.as_ref().unwrap().prediction().unwrap().classes[0],
+        7
+    );
+    a.handle(answer(g2, 8));
+    assert_eq!(
+        a.current.as_ref().unwrap().prediction().unwrap().classes[0],
+        8
+    );
+    assert!(
+        a.message
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("assist: proposal from 64 labelled px")
+    );
+    // Off: strokes ask nothing more.
+    press(&mut a, "T");
+    assert!(assist_req(&press(&mut a, "h space")).is_none());
+}

@@ -20,8 +20,10 @@
 //! together and tiles 5–19 proposed.
 //!
 //! Usage: `cargo bench --bench assist_clicks -- [--seeds N] [--only demo|synth|shale]
-//! [--demo DIR] [--demo-unet DIR] [--synth DIR] [--synth-unet DIR] [--shale DIR]`, where a
-//! `--*-unet DIR` is the output of `semcurate predict DATASET --out DIR` (models/default).
+//! [--raw-grey] [--demo DIR] [--demo-unet DIR] [--synth DIR] [--synth-unet DIR] [--shale DIR]`, where a
+//! `--*-unet DIR` is the output of `semcurate predict DATASET --out DIR` (models/default) and
+//! `--raw-grey` appends the un-normalised grey level to the features (a diagnostic: the 49
+//! channels see each tile stretched between its own 1st and 99th percentiles).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -117,6 +119,7 @@ fn main() -> Result<()> {
 
 struct Args {
     seeds: u64,
+    raw_grey: bool,
     only: Option<String>,
     demo: PathBuf,
     demo_unet: Option<PathBuf>,
@@ -129,6 +132,7 @@ impl Args {
     fn parse() -> Result<Self> {
         let mut args = Self {
             seeds: 3,
+            raw_grey: false,
             only: None,
             demo: PathBuf::from("datasets/demo"),
             demo_unet: None,
@@ -138,8 +142,13 @@ impl Args {
         };
         let mut it = std::env::args().skip(1);
         while let Some(flag) = it.next() {
-            if flag == "--bench" {
-                continue; // cargo bench passes it to harness = false benches
+            match flag.as_str() {
+                "--bench" => continue, // cargo bench passes it to harness = false benches
+                "--raw-grey" => {
+                    args.raw_grey = true;
+                    continue;
+                }
+                _ => {}
             }
             let value = it.next().with_context(|| format!("{flag} needs a value"))?;
             match flag.as_str() {
@@ -310,16 +319,14 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
         (Mean::default(), Mean::default(), Mean::default());
     let mut reach: Vec<Option<usize>> = Vec::new();
     let mut clock = Clock::default();
-    let settings = FeatureSettings::default();
+    // Pooled over runs: the forest at K = 20 on the clicked tiles and on the others, and the
+    // dense-mask forest on the others.
+    let mut pooled = [(); 3].map(|()| Confusion::new(set.classes));
     let mut cached: Option<(usize, Vec<Features>)> = None;
     for (g, protocol) in protocols {
         let tiles = &set.groups[*g];
         if cached.as_ref().is_none_or(|(c, _)| c != g) {
-            let features = tiles
-                .iter()
-                .map(|t| Features::compute(&t.grey, t.side, t.side, &settings))
-                .collect::<Result<Vec<_>, _>>()?;
-            cached = Some((*g, features));
+            cached = Some((*g, features_of(tiles, args.raw_grey)?));
         }
         let features = &cached.as_ref().expect("features were just cached").1;
         let (ut, uo) = unet_scores(set.classes, tiles, protocol);
@@ -330,11 +337,9 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
             .iter()
             .map(|&c| tiles[c].truth.clone())
             .collect();
-        dense.add(
-            run(set.classes, tiles, features, protocol, &truths, &mut clock)?
-                .others
-                .mean_iou(),
-        );
+        let out = run(set.classes, tiles, features, protocol, &truths, &mut clock)?;
+        dense.add(out.others.mean_iou());
+        pooled[2].merge(&out.others);
         for seed in 1..=args.seeds {
             let mut reached = None;
             for (k, row) in KS.iter().zip(rows.iter_mut()) {
@@ -349,6 +354,10 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
                 row.others_miou.add(out.others.mean_iou());
                 row.grey_tile.add(out.grey_tile.mean_iou());
                 row.grey_others.add(out.grey_others.mean_iou());
+                if *k == 20 {
+                    pooled[0].merge(&out.tile);
+                    pooled[1].merge(&out.others);
+                }
                 if reached.is_none() && out.tile.mean_iou().is_some_and(|m| m >= TARGET_MIOU) {
                     reached = Some(*k);
                 }
@@ -357,6 +366,12 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
         }
     }
     print_table(set, &rows, dense, (unet_tile, unet_others), &reach);
+    for (what, c) in ["K = 20, tile", "K = 20, others", "dense, others"]
+        .iter()
+        .zip(&pooled)
+    {
+        print_per_class(what, c);
+    }
     println!(
         "{} runs ({} protocol(s) × {} seeds); fit mean {:.0} ms, propose mean {:.1} ms per tile",
         reach.len(),
@@ -366,6 +381,34 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
         clock.propose_ms()
     );
     Ok(())
+}
+
+/// Features of every tile of a group (49 channels), plus the raw grey level / 255 as a 50th
+/// channel with `--raw-grey` (the 49 are computed on the per-image normalised tile).
+fn features_of(tiles: &[Tile], raw_grey: bool) -> Result<Vec<Features>> {
+    let settings = FeatureSettings::default();
+    let mut out = Vec::with_capacity(tiles.len());
+    for t in tiles {
+        let mut f = Features::compute(&t.grey, t.side, t.side, &settings)?;
+        if raw_grey {
+            f.push_extra(t.grey.iter().map(|&g| f32::from(g) / 255.0).collect())?;
+        }
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// Per-class IoU and true share of a pooled confusion, one line.
+fn print_per_class(what: &str, c: &Confusion) {
+    let total = c.total().max(1) as f64;
+    let cells: Vec<String> = (0..c.classes())
+        .filter(|&k| c.support(k) + c.predicted(k) > 0)
+        .map(|k| {
+            let iou = c.iou(k).map_or("–".into(), |v| format!("{v:.2}"));
+            format!("{k}: {iou} ({:.1} %)", 100.0 * c.support(k) as f64 / total)
+        })
+        .collect();
+    println!("per-class IoU (true share), {what}: {}", cells.join(", "));
 }
 
 /// Fit and propose time, summed.

@@ -303,3 +303,52 @@ fn strokes_committed_before_a_kill_9_are_there_after_restart() {
     t.keys(&["q"]);
     assert_eq!(exit_line(tmp.path()), "EXIT=0");
 }
+
+/// Labelling from nothing with no readable model: a blank mask, two scribbles, the live
+/// assist's proposal, accept all, saved, and an export holding the whole mask.
+#[test]
+fn a_tile_is_labelled_from_nothing_with_no_model() {
+    if !have_tmux() {
+        eprintln!("tmux is not installed: skipping the tmux-driven TUI test");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    // Left half dark (class 1), right half bright (class 2): 32×32, 2 µm/px, no mask file.
+    let (w, mut grey, mut truth) = (32u32, Vec::new(), Vec::new());
+    for y in 0..w {
+        for x in 0..w {
+            let bright = x >= w / 2;
+            grey.push(if bright { 190 } else { 50 } + ((x * 5 + y * 3) % 7) as u8);
+            truth.push(if bright { 2u8 } else { 1 });
+        }
+    }
+    let png = common::png(w, w, png::ColorType::Grayscale, png::BitDepth::Eight, &grey);
+    common::write(&data.join("10003/input-images/s1-a.png"), &png);
+    common::write(
+        &data.join("10003/input-features/s1-a.txt"),
+        &common::features("2"),
+    );
+    let s = session_in(t.path(), 120, 36);
+    s.wait_for("no model", 30);
+    s.keys(&["Enter", "i"]);
+    s.wait_for("made from nothing", 30);
+    // A stamp of class 1 on the left, one of class 2 on the right (cursor starts at 16,16).
+    s.keys(&[
+        "1", "h", "h", "h", "h", "h", "h", "h", "h", "h", "h", "Space",
+    ]);
+    s.keys(&["2"]);
+    s.keys(&vec!["l"; 20]);
+    s.keys(&["Space", "T"]);
+    s.wait_for("assist: proposal from 42 labelled px", 60);
+    s.keys(&["A"]);
+    s.wait_for("1024 px edited", 30);
+    s.wait_for("all edits saved", 30);
+    s.keys(&["Escape", "q"]);
+    assert_eq!(exit_line(t.path()), "EXIT=0");
+    let out = t.path().join("out");
+    common::export_ok(&data, &out, &["--quiet"]);
+    let (_, _, mask) = common::read_grey(&out.join("10003/output-images/s1-a.png"));
+    let right = mask.iter().zip(&truth).filter(|(a, b)| a == b).count();
+    assert!(right >= 950, "{right} of 1024 pixels as the phases are");
+}

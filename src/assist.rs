@@ -16,6 +16,7 @@ mod filters;
 mod forest;
 mod normalise;
 mod propose;
+pub mod superpixels;
 pub mod synthetic;
 mod train;
 
@@ -32,6 +33,7 @@ pub use normalise::{HIGH_PERCENTILE, LOW_PERCENTILE, Percentiles};
 pub use propose::{
     ConfidenceKind, Proposal, ProposeOptions, Rect, propose, propose_cancellable, propose_rect,
 };
+pub use superpixels::{SuperpixelError, SuperpixelSettings, Superpixels};
 pub use train::{LabelledImage, SamplingSettings, TrainingSet, UNLABELLED, fit, training_set};
 
 /// What can go wrong in the assist core.

@@ -163,9 +163,21 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
         PredState::Unavailable(w) => {
             lines.push(Line::styled(format!("no prediction: {w}"), t.dim()));
         }
-        PredState::Stored(_) => {}
+        PredState::Stored(p) => lines.push(Line::styled(proposal_source(app, &p.model), t.dim())),
     }
     lines
+}
+
+/// Where the shown proposal comes from, in words: the assist, or a model by its hash.
+fn proposal_source(app: &App, model: &str) -> String {
+    if model == crate::jobs::assist::ASSIST_MODEL {
+        return "proposal: assist forest".into();
+    }
+    let short = &model[..model.len().min(8)];
+    match &app.ctx.model {
+        Some(m) if m.hash == model => format!("proposal: U-Net {short}"),
+        _ => format!("proposal: model {short}"),
+    }
 }
 
 fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {

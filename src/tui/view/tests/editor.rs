@@ -122,3 +122,37 @@ fn the_whole_legend_stays_visible_while_editing_at_80x24() {
         );
     }
 }
+
+#[test]
+fn the_side_panel_says_where_the_proposal_comes_from() {
+    let mut a = editing(160, 48);
+    press(&mut a, "T");
+    let generation = a.edit.assist_generation;
+    let mut p = crate::dataset::prediction::StoredPrediction {
+        image_id: a.current.as_ref().unwrap().row.id,
+        model: "assist".into(),
+        image_fp: String::new(),
+        width: 8,
+        height: 8,
+        bin: 0,
+        used_bin: 0,
+        classes: vec![5; 64],
+        margin: vec![200; 64],
+        disagreement: None,
+        mc_passes: 0,
+        per_class: Vec::new(),
+    };
+    p.image_fp
+        .clone_from(&a.current.as_ref().unwrap().row.image_fp);
+    a.handle(Event::Assisted {
+        id: p.image_id,
+        generation,
+        result: Ok(Box::new(crate::jobs::assist_live::Assisted {
+            prediction: p,
+            labelled: 64,
+            millis: 3,
+        })),
+    });
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("proposal: assist forest"), "{text}");
+}

@@ -13,13 +13,17 @@
 //! can do with every label. "K to 0.9" is the smallest K of 1, 2, 5, 10, 20, 50 whose
 //! within-tile mIoU reaches 0.9, as a median over runs.
 //!
+//! "others, clicked classes" averages the other tiles' IoU over the classes the clicked tiles
+//! hold only: how well what was shown carries over, apart from classes never shown.
+//!
 //! Datasets: the demo (`datasets/demo`, the first tile of each of its 12 sites), a synthetic
 //! set of the second imaging (`--imaging other`, 2 samples × 10, seed 5, generated into a temp
 //! folder unless `--synth DIR`), and the shale tiles (`--shale DIR`, masks 0/255 read as classes
-//! 0/1): each of tiles 0–4 clicked alone, and the goal setting, tiles 0–4 clicked
-//! together and tiles 5–19 proposed.
+//! 0/1): each of tiles 0–4 clicked alone, and the goal setting, five tiles clicked
+//! together (0–4, and spread: 0, 4, 8, 12, 16) and the other 15 proposed; last the assist's own
+//! synthetic four-phase tiles (`--only phases`), where every phase has the same grey everywhere.
 //!
-//! Usage: `cargo bench --bench assist_clicks -- [--seeds N] [--only demo|synth|shale]
+//! Usage: `cargo bench --bench assist_clicks -- [--seeds N] [--only demo|synth|shale|phases]
 //! [--raw-grey] [--demo DIR] [--demo-unet DIR] [--synth DIR] [--synth-unet DIR] [--shale DIR]`, where a
 //! `--*-unet DIR` is the output of `semcurate predict DATASET --out DIR` (models/default) and
 //! `--raw-grey` appends the un-normalised grey level to the features (a diagnostic: the 49
@@ -30,7 +34,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use semcurate::assist::synthetic::clicks;
+use semcurate::assist::synthetic::{clicks, phase_tile};
 use semcurate::assist::{
     FeatureSettings, Features, ForestSettings, LabelledImage, ProposeOptions, RaforForest,
     SamplingSettings, UNLABELLED, fit, propose,
@@ -103,15 +107,19 @@ fn main() -> Result<()> {
         (table[0], table[255]) = (0, 1);
         let set = load_set("shale", &args.shale, &table, 2, None)?;
         report(&set, &one_tile_protocols(&set, 5), &args)?;
-        let five = Protocol {
-            clicked: (0..5).collect(),
-            others: (5..set.groups[0].len()).collect(),
-        };
-        println!(
-            "shale, tiles 0-4 clicked together, tiles 5-{} proposed:",
-            set.groups[0].len() - 1
-        );
-        report(&set, &[(0, five)], &args)?;
+        let n = set.groups[0].len();
+        for clicked in [vec![0, 1, 2, 3, 4], vec![0, 4, 8, 12, 16]] {
+            println!(
+                "\nshale, tiles {clicked:?} clicked together, the other {} proposed:",
+                n - 5
+            );
+            let others = (0..n).filter(|i| !clicked.contains(i)).collect();
+            report(&set, &[(0, Protocol { clicked, others })], &args)?;
+        }
+    }
+    if want("phases") {
+        let set = phase_set();
+        report(&set, &one_tile_protocols(&set, 2), &args)?;
     }
     println!("total {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())
@@ -179,6 +187,29 @@ fn synth_other(temp: &Path) -> Result<PathBuf> {
     };
     generate(&root, &cfg, &semcurate::progress::NoProgress)?;
     Ok(root)
+}
+
+/// The assist's own synthetic four-phase tiles (`assist::synthetic::phase_tile`, 256², grains
+/// of 40 px, seeds 1–5): one group whose phases have the same greys in every tile.
+fn phase_set() -> Set {
+    let tiles = (1..=5)
+        .map(|seed| {
+            let (grey, truth) = phase_tile(256, 4, 40, seed);
+            Tile {
+                stem: format!("phases-{seed}"),
+                side: 256,
+                grey,
+                truth,
+                unet: None,
+            }
+        })
+        .collect();
+    println!("\nassist::synthetic four-phase tiles: 5 tiles in 1 group");
+    Set {
+        name: "assist::synthetic four-phase",
+        classes: 4,
+        groups: vec![tiles],
+    }
 }
 
 /// Every group's first `n` tiles, each clicked alone, with the group's other tiles proposed.
@@ -299,6 +330,7 @@ struct Row {
     tile_accuracy: Mean,
     tile_miou: Mean,
     others_miou: Mean,
+    others_seen: Mean,
     grey_tile: Mean,
     grey_others: Mean,
 }
@@ -315,8 +347,8 @@ struct Outcome {
 /// Runs every protocol for every seed and K, and prints the table.
 fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()> {
     let mut rows = [Row::default(); KS.len()];
-    let (mut dense, mut unet_tile, mut unet_others) =
-        (Mean::default(), Mean::default(), Mean::default());
+    let mut dense = (Mean::default(), Mean::default());
+    let (mut unet_tile, mut unet_others) = (Mean::default(), Mean::default());
     let mut reach: Vec<Option<usize>> = Vec::new();
     let mut clock = Clock::default();
     // Pooled over runs: the forest at K = 20 on the clicked tiles and on the others, and the
@@ -332,13 +364,15 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
         let (ut, uo) = unet_scores(set.classes, tiles, protocol);
         unet_tile.add(ut);
         unet_others.add(uo);
+        let seen = present_classes(set.classes, tiles, &protocol.clicked);
         let truths: Vec<Vec<u8>> = protocol
             .clicked
             .iter()
             .map(|&c| tiles[c].truth.clone())
             .collect();
         let out = run(set.classes, tiles, features, protocol, &truths, &mut clock)?;
-        dense.add(out.others.mean_iou());
+        dense.0.add(out.others.mean_iou());
+        dense.1.add(mean_iou_over(&out.others, &seen));
         pooled[2].merge(&out.others);
         for seed in 1..=args.seeds {
             let mut reached = None;
@@ -352,6 +386,7 @@ fn report(set: &Set, protocols: &[(usize, Protocol)], args: &Args) -> Result<()>
                 row.tile_accuracy.add(out.tile.pixel_accuracy());
                 row.tile_miou.add(out.tile.mean_iou());
                 row.others_miou.add(out.others.mean_iou());
+                row.others_seen.add(mean_iou_over(&out.others, &seen));
                 row.grey_tile.add(out.grey_tile.mean_iou());
                 row.grey_others.add(out.grey_others.mean_iou());
                 if *k == 20 {
@@ -396,6 +431,23 @@ fn features_of(tiles: &[Tile], raw_grey: bool) -> Result<Vec<Features>> {
         out.push(f);
     }
     Ok(out)
+}
+
+/// The classes present in the given tiles' truth (each gets clicks).
+fn present_classes(classes: usize, tiles: &[Tile], idx: &[usize]) -> Vec<usize> {
+    let mut present = vec![false; classes];
+    for &i in idx {
+        for &t in &tiles[i].truth {
+            present[usize::from(t)] = true;
+        }
+    }
+    (0..classes).filter(|&c| present[c]).collect()
+}
+
+/// Mean IoU over `classes` only (those that have one).
+fn mean_iou_over(c: &Confusion, classes: &[usize]) -> Option<f64> {
+    let v: Vec<f64> = classes.iter().filter_map(|&k| c.iou(k)).collect();
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// Per-class IoU and true share of a pooled confusion, one line.
@@ -551,24 +603,35 @@ fn unet_scores(classes: usize, tiles: &[Tile], protocol: &Protocol) -> (Option<f
     (score(&protocol.clicked), score(&protocol.others))
 }
 
-fn print_table(set: &Set, rows: &[Row], dense: Mean, unet: (Mean, Mean), reach: &[Option<usize>]) {
+fn print_table(
+    set: &Set,
+    rows: &[Row],
+    dense: (Mean, Mean),
+    unet: (Mean, Mean),
+    reach: &[Option<usize>],
+) {
     println!("{}: {} classes", set.name, set.classes);
     println!(
-        "| K per class | tile pixel acc. | tile mIoU | other tiles mIoU | grey fill tile mIoU | grey fill others mIoU | U-Net tile / others mIoU |"
+        "| K per class | tile pixel acc. | tile mIoU | other tiles mIoU | others, clicked classes | grey fill tile mIoU | grey fill others mIoU | U-Net tile / others mIoU |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let unet = format!("{} / {}", unet.0.show(), unet.1.show());
     for (k, row) in KS.iter().zip(rows).take(TABLE_KS) {
         println!(
-            "| {k} | {} | {} | {} | {} | {} | {unet} |",
+            "| {k} | {} | {} | {} | {} | {} | {} | {unet} |",
             row.tile_accuracy.show(),
             row.tile_miou.show(),
             row.others_miou.show(),
+            row.others_seen.show(),
             row.grey_tile.show(),
             row.grey_others.show()
         );
     }
-    println!("| dense mask | – | – | {} | – | – | {unet} |", dense.show());
+    println!(
+        "| dense mask | – | – | {} | {} | – | – | {unet} |",
+        dense.0.show(),
+        dense.1.show()
+    );
     let mut sorted: Vec<usize> = reach.iter().map(|r| r.unwrap_or(usize::MAX)).collect();
     sorted.sort_unstable();
     let reached = reach.iter().filter(|r| r.is_some()).count();

@@ -131,10 +131,19 @@ fn source_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     .style(t.dim())
 }
 
-/// The image's current mask: original, corrected (warned while not yet exported), accepted.
+/// The image's current mask: original, corrected (warned while not yet exported), accepted;
+/// a mask file that is partial says its labelled share (`part 12%`).
 fn mask_cell<'a>(app: &App, r: &ImageRow) -> Line<'a> {
     let t = &app.theme;
     let status = app.marks.labels.status(r, app.marks.reviews.get(&r.id));
+    if status == MaskStatus::Original
+        && let Some(share) = r.labelled_share().filter(|s| *s < 1.0)
+    {
+        let pct = (100.0 * share)
+            .floor()
+            .max(if share > 0.0 { 1.0 } else { 0.0 });
+        return Line::styled(format!("part {pct:.0}%"), t.warn());
+    }
     let style = match status {
         MaskStatus::Original => t.text(),
         MaskStatus::Corrected if app.marks.labels.unexported(r.id) => t.warn(),

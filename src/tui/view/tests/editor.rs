@@ -156,3 +156,20 @@ fn the_side_panel_says_where_the_proposal_comes_from() {
     let (text, _) = render(&a, 160, 48);
     assert!(text.contains("proposal: assist forest"), "{text}");
 }
+
+#[test]
+fn a_partial_mask_shows_its_labelled_share_in_the_list() {
+    let mut a = sized(120, 24);
+    a.indexing = false;
+    // a-01 (id 1): a valid mask whose class counts cover 12.5 % of its 64 pixels.
+    let i = a.rows.iter().position(|r| r.id == 1).unwrap();
+    a.rows[i].class_counts = Some(vec![0, 0, 0, 0, 8]);
+    let (text, _) = render(&a, 120, 24);
+    let line = text
+        .lines()
+        .find(|l| l.contains("a-01"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(line.contains("part 12%"), "{line}");
+    let full = text.lines().find(|l| l.contains("b-01")).unwrap();
+    assert!(!full.contains("part "), "{full}");
+}

@@ -93,7 +93,7 @@ fn partial_masks_count_only_their_labelled_pixels_and_export_only_when_asked() {
 fn training_on_partial_masks_learns_from_the_labelled_pixels_only() {
     let t = tempfile::tempdir().unwrap();
     let root = t.path().join("data");
-    dataset(&root);
+    let unlabelled = dataset(&root);
     let model = t.path().join("model");
     let o = semcurate()
         .args([
@@ -129,6 +129,19 @@ fn training_on_partial_masks_learns_from_the_labelled_pixels_only() {
     assert_eq!(
         bin["images"]["train"], 3,
         "the partial image trains too: {card}"
+    );
+    // The card counts labelled pixels: the partial mask's labelled half only.
+    assert_eq!(
+        card["labelled_pixels"]["train"],
+        u64::from(3 * W * W) - unlabelled as u64
+    );
+    let md = std::fs::read_to_string(model.join("MODEL_CARD.md")).unwrap();
+    assert!(
+        md.contains(&format!(
+            "labelled pixels: {} train",
+            3 * W * W - unlabelled as u32
+        )),
+        "{md}"
     );
     let loss = bin["training"]["final_train_loss"].as_f64().unwrap();
     assert!(loss.is_finite() && loss > 0.0, "{loss}");

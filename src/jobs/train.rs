@@ -125,8 +125,10 @@ fn card(
                 .route(representative(&model.config.bins, k))
                 .used,
             training: reports.iter().find(|r| r.bin == k).cloned(),
-            test: (!job.test[k].is_empty())
-                .then(|| MetricsCard::from_confusion(&m, job.test[k].len(), schema)),
+            test: (!job.test[k].is_empty()).then(|| {
+                MetricsCard::from_confusion(&m, job.test[k].len(), schema)
+                    .over(all_pixels(&job.test[k]))
+            }),
         });
     }
     let count = |v: &ByBin| v.iter().map(Vec::len).sum::<usize>();
@@ -142,12 +144,34 @@ fn card(
             val: count(&job.data.val),
             test: count(&job.test),
         },
+        labelled_pixels: crate::model::card::SplitPixels {
+            train: labelled(&job.data.train, schema.len()),
+            val: labelled(&job.data.val, schema.len()),
+            test: labelled(&job.test, schema.len()),
+        },
         options: job.options.clone(),
         init: job.init.as_ref().map(|p| p.display().to_string()),
         training_seconds: seconds,
         bins,
-        test: (infer_images > 0).then(|| MetricsCard::from_confusion(&all, infer_images, schema)),
+        test: (infer_images > 0).then(|| {
+            let total = job.test.iter().map(|v| all_pixels(v)).sum();
+            MetricsCard::from_confusion(&all, infer_images, schema).over(total)
+        }),
         ms_per_image: (infer_images > 0).then(|| 1000.0 * infer_time / infer_images as f64),
         labels: job.labels.clone(),
     }
+}
+
+/// All pixels of `images`.
+fn all_pixels(images: &[crate::dataset::load::LabelledImage]) -> u64 {
+    images.iter().map(|i| i.mask.len() as u64).sum()
+}
+
+/// Labelled pixels (a class id below `classes`) over every bin's images.
+fn labelled(by_bin: &ByBin, classes: usize) -> u64 {
+    by_bin
+        .iter()
+        .flatten()
+        .map(|i| i.mask.iter().filter(|&&c| usize::from(c) < classes).count() as u64)
+        .sum()
 }

@@ -16,7 +16,11 @@ use crate::metrics::Confusion;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricsCard {
     pub images: usize,
+    /// Labelled pixels scored: unlabelled pixels of partial masks are not.
     pub pixels: u64,
+    /// `pixels` over all pixels of the scored images (1 with complete masks).
+    #[serde(default)]
+    pub labelled_share: Option<f64>,
     pub pixel_accuracy: Option<f64>,
     pub mean_iou: Option<f64>,
     pub per_class: Vec<ClassMetric>,
@@ -34,11 +38,19 @@ pub struct ClassMetric {
 }
 
 impl MetricsCard {
+    /// With the share of `total` pixels (all pixels of the scored images) that were labelled.
+    #[must_use]
+    pub fn over(mut self, total: u64) -> Self {
+        self.labelled_share = (total > 0).then(|| self.pixels as f64 / total as f64);
+        self
+    }
+
     /// Scores of `m` over `images` images.
     pub fn from_confusion(m: &Confusion, images: usize, schema: &ClassSchema) -> Self {
         Self {
             images,
             pixels: m.total(),
+            labelled_share: None,
             pixel_accuracy: m.pixel_accuracy(),
             mean_iou: m.mean_iou(),
             per_class: schema
@@ -93,6 +105,9 @@ pub struct ModelCard {
     /// SHA-256 over the sorted (path, fingerprint) of every image and mask used, 16 hex digits.
     pub data_fingerprint: String,
     pub images: SplitCounts,
+    /// Labelled pixels per split (partial masks count their labelled pixels only).
+    #[serde(default)]
+    pub labelled_pixels: SplitPixels,
     pub options: TrainOptions,
     pub init: Option<String>,
     pub training_seconds: f64,
@@ -103,6 +118,14 @@ pub struct ModelCard {
     /// Which labels it learnt from: an export, corrections made in the workspace.
     #[serde(default)]
     pub labels: LabelsSeen,
+}
+
+/// Pixels per split.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SplitPixels {
+    pub train: u64,
+    pub val: u64,
+    pub test: u64,
 }
 
 /// The labels a model learnt from, beyond the files: the export it was trained on and the
@@ -172,6 +195,22 @@ impl ModelCard {
             self.images.train,
             self.images.val,
             self.images.test
+        );
+        let p = &self.labelled_pixels;
+        let _ = writeln!(
+            s,
+            "- labelled pixels: {} train / {} val / {} test{}",
+            p.train,
+            p.val,
+            p.test,
+            self.test
+                .as_ref()
+                .and_then(|t| t.labelled_share)
+                .filter(|s| *s < 1.0)
+                .map_or(String::new(), |s| format!(
+                    " (test scored on labelled pixels only: {:.1} % of its pixels)",
+                    100.0 * s
+                ))
         );
         let _ = writeln!(
             s,

@@ -5,7 +5,9 @@
 //! mask (pixels whose segment's majority class is their own: 1 when no segment straddles two
 //! classes), for the default settings and a few others.
 //!
-//! Usage: `cargo bench --bench superpixels` (optimised); `-- --quick` runs 3 repeats.
+//! Usage: `cargo bench --bench superpixels` (optimised); `-- --quick` runs 3 repeats;
+//! `-- --dump DIR` also writes each image as raw grey bytes (`DIR/<name>_<side>.u8`) and its
+//! mask (`.mask`), to time or compare another implementation on the same pixels.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
@@ -44,7 +46,12 @@ fn achievable_accuracy(sp: &Superpixels, truth: &[u8]) -> f64 {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .map(|i| std::path::PathBuf::from(&args[i + 1]));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let default = SuperpixelSettings::default();
     let variants = [
@@ -67,6 +74,12 @@ fn main() {
         "image", "size", "m", "segments", "median ms", "min ms", "accuracy"
     );
     for (name, grey, truth, side) in cases() {
+        if let Some(dir) = &dump {
+            std::fs::create_dir_all(dir).unwrap();
+            let stem = name.split(' ').next().unwrap();
+            std::fs::write(dir.join(format!("{stem}_{side}.u8")), &grey).unwrap();
+            std::fs::write(dir.join(format!("{stem}_{side}.mask")), &truth).unwrap();
+        }
         for s in &variants {
             let repeats = match (quick, side) {
                 (true, _) => 3,

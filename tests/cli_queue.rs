@@ -423,6 +423,9 @@ fn uncertain_skips_the_stale_prediction_of_a_changed_image() {
         !ids(&after).contains(&changed.id),
         "ranked by a prediction of the image's old file: {after}"
     );
+    // Left out, and said so: the queue counts the unlabelled images it could not rank.
+    assert_eq!(before["unpredicted"], 0, "{before}");
+    assert_eq!(after["unpredicted"], 1, "{after}");
 }
 
 /// Mean margin of a prediction, 0–1.

@@ -78,6 +78,8 @@ struct QueueJson<'a> {
     unlabelled: usize,
     /// Present images whose mask file cannot be used.
     mask_invalid: usize,
+    /// Unlabelled images the model has not predicted: not ranked.
+    unpredicted: usize,
     items: &'a [QueueItem],
 }
 
@@ -112,6 +114,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
     let items = ov.queue(&schema, strategy, args.budget);
     let (unlabelled, mask_invalid) = ov.without_mask();
+    // Unlabelled images this model has not predicted are not ranked: said, never silent.
+    let unpredicted = ov
+        .unlabelled
+        .iter()
+        .filter(|r| !ov.summaries.contains_key(&r.id) && !ov.finished.contains(&r.id))
+        .count();
     if args.json {
         let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
         println!(
@@ -127,6 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     .collect(),
                 unlabelled,
                 mask_invalid,
+                unpredicted,
                 items: &items
             })?
         );
@@ -173,6 +182,17 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             );
         }
         print_without_mask(unlabelled, mask_invalid);
+        if unpredicted > 0 {
+            println!(
+                "{unpredicted} unlabelled {} no prediction by model {hash} and {} not ranked: run `semcurate predict` (or `semcurate assist`, then --model assist)",
+                if unpredicted == 1 {
+                    "image has"
+                } else {
+                    "images have"
+                },
+                if unpredicted == 1 { "is" } else { "are" }
+            );
+        }
         if items.is_empty() {
             if args.budget == 0 {
                 println!("(--budget 0: nothing asked for)");

@@ -3,7 +3,7 @@
 //! and 1024², and on the assist's four-phase Voronoi tiles. For each: segments, median and
 //! minimum wall time of `Superpixels::compute`, and the achievable accuracy against the tile's
 //! mask (pixels whose segment's majority class is their own: 1 when no segment straddles two
-//! classes), for the default settings and a few others.
+//! classes), for the default settings and a few others (size, compactness m, min segment size).
 //!
 //! Usage: `cargo bench --bench superpixels` (optimised); `-- --quick` runs 3 repeats;
 //! `-- --dump DIR` also writes each image as raw grey bytes (`DIR/<name>_<side>.u8`) and its
@@ -54,24 +54,21 @@ fn main() {
         .map(|i| std::path::PathBuf::from(&args[i + 1]));
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let default = SuperpixelSettings::default();
+    let with = |segment_size, compactness, min_size| SuperpixelSettings {
+        segment_size,
+        compactness,
+        min_size,
+    };
     let variants = [
         default,
-        SuperpixelSettings {
-            compactness: 0.0,
-            ..default
-        },
-        SuperpixelSettings {
-            compactness: 30.0,
-            ..default
-        },
-        SuperpixelSettings {
-            segment_size: 400,
-            ..default
-        },
+        with(150, 10.0, 0),
+        with(150, 0.0, 37),
+        with(150, 30.0, 37),
+        with(400, 10.0, 100),
     ];
     println!(
-        "{:<20} {:>5} {:>6} {:>8} {:>10} {:>10} {:>9}",
-        "image", "size", "m", "segments", "median ms", "min ms", "accuracy"
+        "{:<20} {:>5} {:>6} {:>5} {:>8} {:>10} {:>10} {:>9}",
+        "image", "size", "m", "min", "segments", "median ms", "min ms", "accuracy"
     );
     for (name, grey, truth, side) in cases() {
         if let Some(dir) = &dump {
@@ -96,9 +93,10 @@ fn main() {
             times.sort();
             let sp = sp.unwrap();
             println!(
-                "{name:<20} {:>5} {:>6} {:>8} {:>10.2} {:>10.2} {:>9.4}",
+                "{name:<20} {:>5} {:>6} {:>5} {:>8} {:>10.2} {:>10.2} {:>9.4}",
                 s.segment_size,
                 s.compactness,
+                s.min_size,
                 sp.count(),
                 ms(times[times.len() / 2]),
                 ms(times[0]),

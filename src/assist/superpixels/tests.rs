@@ -15,6 +15,7 @@ fn settings(segment_size: usize, compactness: f32) -> SuperpixelSettings {
     SuperpixelSettings {
         segment_size,
         compactness,
+        min_size: 0,
     }
 }
 
@@ -146,7 +147,7 @@ fn segment_count_is_near_the_target() {
             sp.count()
         );
     }
-    let sp = Superpixels::compute(&grey, 256, 256, &SuperpixelSettings::default()).unwrap();
+    let sp = Superpixels::compute(&grey, 256, 256, &settings(150, 10.0)).unwrap();
     assert_eq!(sp.count(), 21 * 21, "256 / √150 rounds to 21 seeds a side");
 }
 
@@ -277,4 +278,24 @@ fn bad_inputs_are_refused_with_the_facts() {
     ));
     let empty = Superpixels::compute(&[], 0, 7, &SuperpixelSettings::default()).unwrap();
     assert_eq!((empty.count(), empty.label_at(0, 0)), (0, None));
+}
+
+#[test]
+fn small_segments_are_merged_into_a_neighbour() {
+    // Four phases, one of them speckled (±45 per pixel), leave SNIC specks behind.
+    let (grey, _) = phase_tile(128, 4, 20, 8);
+    let raw = Superpixels::compute(&grey, 128, 128, &settings(150, 10.0)).unwrap();
+    let specks = (0..raw.count() as u32)
+        .filter(|&l| raw.size_of(l) < 37)
+        .count();
+    assert!(specks > 10, "{specks} specks: the test needs some");
+    let sp = Superpixels::compute(&grey, 128, 128, &SuperpixelSettings::default()).unwrap();
+    assert!((0..sp.count() as u32).all(|l| sp.size_of(l) >= 37));
+    assert!(all_connected(&sp));
+    assert!(sp.count() < raw.count() && sp.count() >= raw.count() - specks);
+    // Every merged segment is a union of SNIC segments: none is split.
+    for r in 0..raw.count() as u32 {
+        let merged = sp.segments_under(&raw.pixels_of(r).collect::<Vec<_>>());
+        assert_eq!(merged.len(), 1, "SNIC segment {r} is split into {merged:?}");
+    }
 }

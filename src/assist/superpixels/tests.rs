@@ -7,7 +7,8 @@
 
 use std::collections::VecDeque;
 
-use super::{SuperpixelError, SuperpixelSettings, Superpixels, seeds};
+use super::snic::seeds;
+use super::{SuperpixelError, SuperpixelSettings, Superpixels};
 use crate::assist::synthetic::phase_tile;
 use crate::rng::Rng;
 

@@ -31,6 +31,8 @@ pub enum Tool {
     Accept,
     /// Back to the proposal's class (or the base's, without a proposal), pixel by pixel.
     Restore,
+    /// Whole superpixels (grey SNIC segments) under the brush.
+    Superpixel,
 }
 
 impl Tool {
@@ -43,6 +45,7 @@ impl Tool {
             Self::Polygon => "polygon",
             Self::Accept => "accept",
             Self::Restore => "restore",
+            Self::Superpixel => "superpixel",
         }
     }
 
@@ -55,6 +58,7 @@ impl Tool {
             Self::Polygon,
             Self::Accept,
             Self::Restore,
+            Self::Superpixel,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)

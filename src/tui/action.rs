@@ -110,6 +110,8 @@ actions! {
     PaintMode => "editor: paint mode: cursor moves paint (toggle)",
     EraseMode => "editor: erase: the brush makes pixels unlabelled",
     RestoreMode => "editor: restore: the brush puts back the proposal's class",
+    SuperpixelFill => "editor: give the active class to the superpixels under the brush (grey SNIC, ~150 px each)",
+    SuperpixelEdges => "editor: show or hide the superpixels' edges",
     Assist => "editor: assist on/off: a pixel classifier trained on this image's labels proposes the rest, again after every stroke",
     BrushBigger => "editor: bigger brush (up to 64 px)",
     BrushSmaller => "editor: smaller brush",

@@ -18,6 +18,7 @@ mod assist;
 mod classes;
 mod fills;
 mod strokes;
+mod superpixel;
 
 /// Editor settings and sessions.
 #[derive(Debug, Clone)]
@@ -59,6 +60,10 @@ pub struct EditState {
     pub provenance: HashMap<i64, crate::dataset::workspace::Provenance>,
     /// The assist proposes the shown image after each edit.
     pub assist: bool,
+    /// The superpixels of an image (by id), computed on first use.
+    pub superpixels: Option<(i64, crate::assist::Superpixels)>,
+    /// Draw the superpixels' edges over the image.
+    pub segment_edges: bool,
     /// The latest assist request's number: older answers are dropped.
     pub assist_generation: u64,
     /// The decision each image had before the editor marked it corrected, to return to
@@ -91,6 +96,8 @@ impl Default for EditState {
             provenance: HashMap::new(),
             before_correction: HashMap::new(),
             assist: false,
+            superpixels: None,
+            segment_edges: false,
             assist_generation: 0,
             streak: ((0, 0), 0),
         }
@@ -204,6 +211,8 @@ impl App {
                 cmds
             }
             A::Assist => self.toggle_assist(),
+            A::SuperpixelFill => self.superpixel_fill(),
+            A::SuperpixelEdges => self.toggle_segment_edges(),
             A::RestoreMode => {
                 let cmds = self.end_stroke();
                 self.edit.restore = !self.edit.restore;

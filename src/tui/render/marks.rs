@@ -80,6 +80,16 @@ impl Marks {
         self
     }
 
+    /// Adds the pixels whose index (row-major in a `width`-wide image) `marked` says, e.g.
+    /// the superpixels' edges.
+    #[must_use]
+    pub fn with_pixels(mut self, width: u32, marked: impl Fn(usize) -> bool, n: usize) -> Self {
+        for i in (0..n).filter(|&i| marked(i)) {
+            self.add(((i % width as usize) as u32, (i / width as usize) as u32));
+        }
+        self
+    }
+
     fn add(&mut self, p: (u32, u32)) {
         self.pixels.insert(p);
         let b = self.bbox.get_or_insert((p.0, p.1, p.0 + 1, p.1 + 1));

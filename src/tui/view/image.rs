@@ -216,7 +216,15 @@ fn editor_marks(app: &App, size: (u32, u32)) -> Option<Marks> {
         return None;
     }
     let cursor = app.image.cursor;
-    let marks = Marks::cursor(cursor);
+    let mut marks = Marks::cursor(cursor);
+    let id = app.current.as_ref().map(|c| c.row.id);
+    if let Some((_, sp)) = e
+        .superpixels
+        .as_ref()
+        .filter(|(k, _)| e.segment_edges && Some(*k) == id)
+    {
+        marks = marks.with_pixels(size.0, |i| sp.is_boundary(i), sp.labels().len());
+    }
     Some(if e.polygon.is_empty() {
         marks.with_brush(size, cursor, e.brush, e.shape)
     } else {

@@ -143,3 +143,37 @@ fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal()
     press(&mut a, "T");
     assert!(assist_req(&press(&mut a, "h space")).is_none());
 }
+
+#[test]
+fn a_superpixel_is_painted_whole_and_its_edges_are_shown_on_demand() {
+    let mut a = editing();
+    // An 8×8 image is one superpixel (about 150 px each): S paints all of it.
+    let cmds = press(&mut a, "[ [ [ [ 3 S");
+    assert_eq!(a.edit.brush, 1);
+    let j = super::edit::journal(&cmds);
+    assert_eq!(j.len(), 1);
+    match &j[0].op {
+        crate::review::edit::JournalOp::Stroke(s) => {
+            assert_eq!(
+                (s.tool, s.changes.len()),
+                (crate::review::edit::Tool::Superpixel, 64)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        a.edit_session()
+            .unwrap()
+            .mask
+            .classes()
+            .iter()
+            .all(|&c| c == 3)
+    );
+    press(&mut a, "E");
+    assert!(a.edit.segment_edges);
+    assert!(
+        a.message.as_ref().unwrap().0.contains("1 segments"),
+        "{:?}",
+        a.message
+    );
+}

@@ -76,9 +76,9 @@ fn polygon_corners_and_the_edge_to_the_cursor_are_drawn_as_placed() {
 
 #[test]
 fn help_marks_the_keys_the_editor_takes_over() {
-    let mut a = editing(120, 100);
+    let mut a = editing(120, 140);
     press(&mut a, "?");
-    let (text, _) = render(&a, 120, 100);
+    let (text, _) = render(&a, 120, 140);
     // `u` shows the uncertainty overlay on the image layer; the editor takes it for undo.
     let line = text
         .lines()

@@ -16,6 +16,9 @@ pub struct Marks {
     pixels: HashSet<(u32, u32)>,
     /// Bounding box of `pixels`: `(x0, y0, x1, y1)`, exclusive ends.
     bbox: Option<(u32, u32, u32, u32)>,
+    /// Thin, dense lines (superpixel edges): marked only where a cell's centre pixel is one,
+    /// so that zoomed out they thin out instead of filling every cell.
+    edges: HashSet<(u32, u32)>,
 }
 
 impl Marks {
@@ -80,13 +83,15 @@ impl Marks {
         self
     }
 
-    /// Adds the pixels whose index (row-major in a `width`-wide image) `marked` says, e.g.
-    /// the superpixels' edges.
+    /// Adds edges: the pixels whose index (row-major in a `width`-wide image) `marked` says,
+    /// e.g. the superpixels' edges, drawn where a cell's centre pixel is one.
     #[must_use]
-    pub fn with_pixels(mut self, width: u32, marked: impl Fn(usize) -> bool, n: usize) -> Self {
-        for i in (0..n).filter(|&i| marked(i)) {
-            self.add(((i % width as usize) as u32, (i / width as usize) as u32));
-        }
+    pub fn with_edges(mut self, width: u32, marked: impl Fn(usize) -> bool, n: usize) -> Self {
+        let w = width as usize;
+        self.edges = (0..n)
+            .filter(|&i| marked(i))
+            .map(|i| ((i % w) as u32, (i / w) as u32))
+            .collect();
         self
     }
 
@@ -103,6 +108,13 @@ impl Marks {
 
     /// Whether a marked pixel lies in the pixel ranges `xs` × `ys` (one half cell).
     pub fn hits(&self, xs: &std::ops::Range<u32>, ys: &std::ops::Range<u32>) -> bool {
+        let centre = (
+            xs.start.midpoint(xs.end.saturating_sub(1)),
+            ys.start.midpoint(ys.end.saturating_sub(1)),
+        );
+        if !self.edges.is_empty() && self.edges.contains(&centre) {
+            return true;
+        }
         let Some((x0, y0, x1, y1)) = self.bbox else {
             return false;
         };
@@ -144,6 +156,17 @@ mod tests {
         let edge = Marks::default().with_brush((32, 32), (0, 0), 5, BrushShape::Square);
         assert!(edge.pixels.iter().all(|&(x, y)| x < 32 && y < 32));
         assert!(edge.hits(&(2..3), &(0..1)));
+    }
+
+    #[test]
+    fn edges_are_marked_at_a_cells_centre_only() {
+        // A vertical edge at x = 5 of a 16-px-wide image, 16 rows.
+        let m = Marks::default().with_edges(16, |i| i % 16 == 5, 256);
+        assert!(m.hits(&(5..6), &(3..4)), "1:1, on the edge");
+        assert!(!m.hits(&(4..5), &(3..4)));
+        // Zoomed out 4×: the cell 4..8 has its centre at 5, the cell 0..4 does not.
+        assert!(m.hits(&(4..8), &(0..4)));
+        assert!(!m.hits(&(0..4), &(0..4)));
     }
 
     #[test]

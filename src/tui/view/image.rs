@@ -223,7 +223,7 @@ fn editor_marks(app: &App, size: (u32, u32)) -> Option<Marks> {
         .as_ref()
         .filter(|(k, _)| e.segment_edges && Some(*k) == id)
     {
-        marks = marks.with_pixels(size.0, |i| sp.is_boundary(i), sp.labels().len());
+        marks = marks.with_edges(size.0, |i| sp.is_boundary(i), sp.labels().len());
     }
     Some(if e.polygon.is_empty() {
         marks.with_brush(size, cursor, e.brush, e.shape)

@@ -183,13 +183,14 @@ fn print_one(r: &FileReport) {
                 .unwrap_or_default()
         ),
     };
+    let tiles = |n: usize| format!("{n} {}", if n == 1 { "tile" } else { "tiles" });
     println!(
-        "{name}: {}×{} px, {} µm/px ({}), {crop}; {} tiles added, {} already there, {} blank skipped",
+        "{name}: {}×{} px, {} µm/px ({}), {crop}; {} added, {} already there, {} blank skipped",
         r.width,
         r.height,
         r.pixel_size.map_or("?".into(), |p| format!("{p}")),
         r.pixel_size_source,
-        r.tiles,
+        tiles(r.tiles),
         r.existing,
         r.blank
     );

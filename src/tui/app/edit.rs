@@ -240,13 +240,14 @@ impl App {
             A::PolygonPoint => {
                 let cmds = self.end_stroke();
                 self.edit.polygon.push(self.image.cursor);
-                self.say(
-                    format!(
-                        "polygon: {} corners (enter or V fills)",
-                        self.edit.polygon.len()
-                    ),
-                    Severity::Info,
-                );
+                let n = self.edit.polygon.len();
+                let corners = if n == 1 { "corner" } else { "corners" };
+                let todo = if n < 3 {
+                    "v adds the next; a polygon needs three"
+                } else {
+                    "enter or V fills"
+                };
+                self.say(format!("polygon: {n} {corners} ({todo})"), Severity::Info);
                 cmds
             }
             A::PolygonFill => self.polygon_fill(),
@@ -269,11 +270,12 @@ impl App {
                 let c = self.edit.class;
                 let locked = self.edit.locks.toggle(c);
                 let name = self.class_name(c);
-                let what = if locked { "locked" } else { "unlocked" };
-                self.say(
-                    format!("{name} {what}: no tool changes its pixels"),
-                    Severity::Info,
-                );
+                let what = if locked {
+                    "locked: no tool changes its pixels"
+                } else {
+                    "unlocked: tools change its pixels again"
+                };
+                self.say(format!("{name} {what}"), Severity::Info);
                 Vec::new()
             }
             A::Undo => self.undo(),

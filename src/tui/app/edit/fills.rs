@@ -38,7 +38,9 @@ impl App {
                 Severity::Info,
             );
         } else {
-            self.say(format!("{}: {n} pixels", tool.as_str()), Severity::Ok);
+            let what = tool.as_str().replace('_', " ");
+            let px = if n == 1 { "pixel" } else { "pixels" };
+            self.say(format!("{what}: {n} {px}"), Severity::Ok);
         }
         self.committed(strokes)
     }

@@ -177,3 +177,34 @@ fn a_superpixel_is_painted_whole_and_its_edges_are_shown_on_demand() {
         a.message
     );
 }
+
+#[test]
+fn editor_messages_count_in_words() {
+    let mut a = editing();
+    press(&mut a, "v");
+    assert_eq!(
+        a.message.as_ref().unwrap().0,
+        "polygon: 1 corner (v adds the next; a polygon needs three)"
+    );
+    press(&mut a, "l v l v");
+    assert_eq!(
+        a.message.as_ref().unwrap().0,
+        "polygon: 3 corners (enter or V fills)"
+    );
+    press(&mut a, "esc 3 #");
+    assert_eq!(
+        a.message.as_ref().unwrap().0,
+        "MO locked: no tool changes its pixels"
+    );
+    press(&mut a, "#");
+    assert_eq!(
+        a.message.as_ref().unwrap().0,
+        "MO unlocked: tools change its pixels again"
+    );
+    press(&mut a, "g enter");
+    let m = &a.message.as_ref().unwrap().0;
+    assert!(
+        m.starts_with("grey fill: ") && m.ends_with(" pixels"),
+        "{m}"
+    );
+}

@@ -421,3 +421,27 @@ fn a_mask_file_changed_under_edits_is_left_out_with_the_way_to_resolve_it() {
     );
     assert!(left[0].1.contains("put the earlier file back"), "{left:?}");
 }
+
+#[test]
+fn a_pixel_size_given_once_is_kept_for_the_commands_that_follow() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("data");
+    dataset(&root, &[("a", 16, 16), ("b", 16, 16)]);
+    for n in ["a", "b"] {
+        fs::remove_file(root.join(format!("10003/input-features/{n}.txt"))).unwrap();
+    }
+    let (code, _, err) = run(&["index", "--quiet", "--pixel-size", "0.5"], &[&root]);
+    assert_eq!(code, Some(0), "{err}");
+    // Later commands without the flag: the images keep their pixel size.
+    let (code, stdout, err) = run(&["stats", "--json", "--quiet"], &[&root]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["totals"]["no_pixel_size"], 0, "{v}");
+    let out = t.path().join("out");
+    let (code, _, err) = run(&["export", "--quiet"], &[&root, &out]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        fs::read_to_string(out.join("10003/input-features/a.txt")).unwrap(),
+        "pixel_size: 0.5\n"
+    );
+}

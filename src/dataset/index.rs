@@ -33,6 +33,8 @@ pub mod keys {
     pub const SCHEMA: &str = "schema";
     pub const READ_SETTINGS: &str = "read_settings";
     pub const BINS: &str = "bins";
+    /// The `--pixel-size` (µm/px) last given, kept for the commands that follow.
+    pub const DEFAULT_PIXEL_SIZE: &str = "default_pixel_size";
     pub const SPLIT_FRACTIONS: &str = "split_fractions";
     pub const SPLIT_SEED: &str = "split_seed";
     pub const SKIPPED: &str = "skipped";
@@ -78,7 +80,8 @@ pub struct IndexOptions {
     pub bins: Option<ScaleBins>,
     /// Re-read every file even if unchanged.
     pub full: bool,
-    /// µm/px for images without one.
+    /// µm/px for images without one; stored, so later runs without it keep it. `None` uses
+    /// the stored one.
     pub default_pixel_size: Option<f64>,
     /// A new split-group rule to store; `None` keeps the workspace's.
     pub group_rule: Option<GroupRule>,
@@ -123,7 +126,8 @@ pub fn index(
         });
     }
     let bins = resolve_bins(ws, opts.bins.as_ref())?;
-    let settings = read_settings(opts);
+    let default_px = resolve_default_pixel_size(ws, opts.default_pixel_size)?;
+    let settings = read_settings(opts, default_px);
     let reread_all =
         opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
     let rows = ws.images()?;
@@ -145,7 +149,7 @@ pub fn index(
         .cloned()
         .collect();
     let mut ctx = ReadContext::new(root, &opts.schema);
-    ctx.default_pixel_size = opts.default_pixel_size;
+    ctx.default_pixel_size = default_px;
     read_and_store(ws, &ctx, &changed, &bins, progress)?;
     let newly_missing = mark_missing(ws, &rows, &seen)?;
     // A warm re-index of an unchanged dataset writes nothing: no transaction, no fsync.
@@ -232,8 +236,24 @@ fn resolve_bins(ws: &mut Workspace, new: Option<&ScaleBins>) -> Result<ScaleBins
     }
 }
 
+/// The pixel size for images without one: `given` (then stored), else the stored one. A
+/// dataset whose images carry none (tiles from another lab) needs `--pixel-size` once, not
+/// on every command: without it a later run read every file again and lost their sizes.
+fn resolve_default_pixel_size(
+    ws: &mut Workspace,
+    given: Option<f64>,
+) -> Result<Option<f64>, WorkspaceError> {
+    match given {
+        Some(p) => {
+            ws.set_meta_json(keys::DEFAULT_PIXEL_SIZE, &p)?;
+            Ok(Some(p))
+        }
+        None => ws.meta_json(keys::DEFAULT_PIXEL_SIZE),
+    }
+}
+
 /// Everything besides the files that changes what reading produces.
-fn read_settings(opts: &IndexOptions) -> String {
+fn read_settings(opts: &IndexOptions, default_px: Option<f64>) -> String {
     let map: Vec<String> = opts
         .schema
         .mask_values
@@ -248,7 +268,7 @@ fn read_settings(opts: &IndexOptions) -> String {
         opts.schema.identity(),
         map.join(","),
         opts.schema.unlabelled,
-        opts.default_pixel_size
+        default_px
     )
 }
 

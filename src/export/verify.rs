@@ -10,7 +10,8 @@ use rayon::prelude::*;
 use crate::dataset::raster::{DecodeLimits, PixelKind, Samples, decode_file};
 
 use super::manifest::{Manifest, ManifestRow};
-use super::write::{features_text, sha256_hex};
+use super::write::sha256_hex;
+use crate::dataset::layout::writer::pixel_size_text;
 
 /// Checks a staged export; the first problem found per file, at most 20.
 pub fn verify(dir: &Path, m: &Manifest, progress: &dyn crate::progress::Progress) -> Vec<String> {
@@ -80,7 +81,7 @@ fn check_row(
     }
     let text = std::fs::read_to_string(dir.join(&r.features))
         .map_err(|e| format!("{}: {e}", r.features))?;
-    if text != features_text(r.pixel_size, r.rock_type.as_deref()) {
+    if text != pixel_size_text(r.pixel_size, r.rock_type.as_deref()) {
         return Err(format!("{}: text differs from what was meant", r.features));
     }
     Ok(())

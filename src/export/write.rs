@@ -241,11 +241,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The pixel-size file: `pixel_size: X` and, when known, `rock type: NAME`.
-pub fn features_text(pixel_size: f64, rock_type: Option<&str>) -> String {
-    writer::pixel_size_text(pixel_size, rock_type)
-}
-
 /// The per-image part of its manifest rows.
 struct RowBase<'a> {
     job: &'a ImageJob<'a>,
@@ -370,7 +365,7 @@ fn write_files(
     let paths = [rel(Role::Image), rel(Role::Mask), rel(Role::Features)];
     let image_png = encode_grey8_png(w, h, img).map_err(|e| format!("encoding the image: {e}"))?;
     let mask_png = encode_grey8_png(w, h, mask).map_err(|e| format!("encoding the mask: {e}"))?;
-    let text = features_text(base.pixel_size, base.job.rock_type.as_deref());
+    let text = writer::pixel_size_text(base.pixel_size, base.job.rock_type.as_deref());
     for (path, bytes) in
         paths
             .iter()
@@ -416,9 +411,12 @@ mod tests {
 
     #[test]
     fn features_file_has_the_study_first_line() {
-        assert_eq!(features_text(0.0238, None), "pixel_size: 0.0238\n");
         assert_eq!(
-            features_text(2.381, Some("olivine basalt")),
+            writer::pixel_size_text(0.0238, None),
+            "pixel_size: 0.0238\n"
+        );
+        assert_eq!(
+            writer::pixel_size_text(2.381, Some("olivine basalt")),
             "pixel_size: 2.381\nrock type: olivine basalt\n"
         );
     }

@@ -9,10 +9,10 @@ use anyhow::Context;
 
 use crate::dataset::ScaleBins;
 use crate::jobs::train::{TrainJob, prepare_data};
-use crate::model::config::{CONFIG_FILE, FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+use crate::model::BackendKind;
+use crate::model::config::{CONFIG_FILE, ModelConfig};
 use crate::model::train::batch::Augment;
 use crate::model::train::{TrainEvent, TrainOptions};
-use crate::model::{BackendKind, UNetConfig};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
@@ -129,23 +129,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             .unwrap_or_else(ScaleBins::single)
     };
     let width = init_cfg.as_ref().map_or(args.width, |c| c.unet.width);
-    let config = ModelConfig {
-        format_version: FORMAT_VERSION,
-        kind: if args.single {
-            ModelKind::SingleUnet
-        } else {
-            ModelKind::MultiUnet
-        },
-        unet: UNetConfig::new(schema.len())
-            .with_width(width)
-            .with_dropout(args.dropout),
-        schema: schema.clone(),
-        trained: vec![true; bins.len()],
-        bins,
-        input: InputNorm::default(),
-        tile: 256,
-        overlap: 32,
-    };
+    let config = crate::jobs::train::new_config(&schema, bins, width, args.dropout, args.single);
     let root = &args.dataset.dataset;
     let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
     let images = |by_bin: &[Vec<_>]| by_bin.iter().map(Vec::len).sum::<usize>();

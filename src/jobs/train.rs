@@ -15,7 +15,9 @@ use crate::model::multi::{ModelError, MultiUNet};
 use crate::model::train::{TrainData, TrainEvent, TrainOptions, train};
 use crate::model::{BackendKind, UNet};
 
-pub use super::train_data::{ByBin, PreparedData, TrainSetupError, prepare_data};
+pub use super::train_data::{
+    ByBin, PreparedData, TrainSetupError, prepare_data, prepare_data_pooled,
+};
 
 /// Everything a training run needs.
 pub struct TrainJob<'a> {
@@ -32,6 +34,35 @@ pub struct TrainJob<'a> {
     pub backend: BackendKind,
     pub events: Sender<TrainEvent>,
     pub cancel: &'a AtomicBool,
+}
+
+/// A fresh model's config for `schema` over `bins`: one U-Net per bin, all to be trained, or
+/// the study's single-U-Net baseline when `single` (then `bins` should be one bin).
+pub fn new_config(
+    schema: &crate::dataset::ClassSchema,
+    bins: ScaleBins,
+    width: usize,
+    dropout: f64,
+    single: bool,
+) -> ModelConfig {
+    use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};
+    ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: if single {
+            ModelKind::SingleUnet
+        } else {
+            ModelKind::MultiUnet
+        },
+        unet: crate::model::UNetConfig::new(schema.len())
+            .with_width(width)
+            .with_dropout(dropout),
+        schema: schema.clone(),
+        trained: vec![true; bins.len()],
+        bins,
+        input: InputNorm::default(),
+        tile: 256,
+        overlap: 32,
+    }
 }
 
 /// A pixel size that stands for bin `k` when routing into an initial model.

@@ -71,6 +71,28 @@ pub fn prepare_data(
     bins: &ScaleBins,
     corrected_only: bool,
 ) -> Result<PreparedData, TrainSetupError> {
+    prepare(root, ws, schema, bins, corrected_only, false)
+}
+
+/// Like [`prepare_data`], but every labelled image trains whatever its split: for a few
+/// labelled images, too few to hold any out. `val` and `test` come back empty.
+pub fn prepare_data_pooled(
+    root: &Path,
+    ws: &Workspace,
+    schema: &ClassSchema,
+    bins: &ScaleBins,
+) -> Result<PreparedData, TrainSetupError> {
+    prepare(root, ws, schema, bins, false, true)
+}
+
+fn prepare(
+    root: &Path,
+    ws: &Workspace,
+    schema: &ClassSchema,
+    bins: &ScaleBins,
+    corrected_only: bool,
+    pooled: bool,
+) -> Result<PreparedData, TrainSetupError> {
     let rows = ws.images()?;
     let splits = ws.splits()?;
     let decisions = ws.review_status()?;
@@ -93,6 +115,7 @@ pub fn prepare_data(
             continue;
         }
         let split = match (splits.get(&r.group), corrected_only || proposal_label) {
+            _ if pooled => Split::Train,
             (Some(s), _) => *s,
             (None, true) => Split::Train,
             (None, false) => continue,

@@ -16,6 +16,7 @@ pub mod model_args;
 mod predict;
 mod progress;
 mod queue;
+mod retrain;
 mod show;
 mod slurm;
 mod split;
@@ -38,6 +39,7 @@ Examples:
   semcurate synth /tmp/syn --samples 4 --per-sample 25 --seed 1
   semcurate split /data/apollo --fractions 0.7,0.15,0.15 --seed 7
   semcurate export /data/apollo /data/apollo-export  corrected labels for retraining
+  semcurate retrain /data/apollo                fine-tune on the current labels, re-predict
 
 Exit codes: 0 success, 1 done but problems found (bad files), 2 could not run.";
 
@@ -59,6 +61,7 @@ enum Command {
     Queue(queue::Args),
     Predict(predict::Args),
     Train(train::Args),
+    Retrain(retrain::Args),
     ConvertWeights(convert::Args),
     Stats(stats::Args),
     Split(split::Args),
@@ -123,6 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Queue(a)) => queue::run(&a),
         Some(Command::Predict(a)) => predict::run(&a),
         Some(Command::Train(a)) => train::run(&a),
+        Some(Command::Retrain(a)) => retrain::run(&a),
         Some(Command::ConvertWeights(a)) => convert::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),

@@ -16,6 +16,13 @@ pub fn write_durable(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_via_temp(path, bytes, true)
 }
 
+/// Flushes a folder's entries (a rename into it) to disk. Some file systems refuse to sync a
+/// folder (EINVAL): the rename has happened anyway, only its durability across a power cut is
+/// less sure there.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
 fn write_via_temp(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     let name = path
         .file_name()

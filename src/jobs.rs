@@ -14,6 +14,8 @@ pub mod predict;
 pub mod predict_all;
 pub mod progress_channel;
 pub mod report;
+pub mod retrain;
+pub mod retrain_job;
 pub mod service;
 pub mod shard;
 pub mod slot;

@@ -54,6 +54,8 @@ pub enum Report {
     /// Imported tiles' places in their raw images, by image id.
     Tiles(std::collections::HashMap<i64, crate::labels::status::TilePos>),
     Overview(Box<Overview>),
+    /// A retrain finished: the new model, for the workers to switch to.
+    Retrained(Box<super::retrain_job::NewModel>),
     Job(JobEvent),
     /// A mask edit was committed to the image's journal (its position `seq`).
     EditSaved {

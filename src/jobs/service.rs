@@ -36,7 +36,7 @@ pub struct Paths {
 }
 
 /// The model the workers use.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelRef {
     pub dir: PathBuf,
     pub hash: String,

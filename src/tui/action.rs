@@ -74,6 +74,7 @@ actions! {
     Predict => "predict this image again with the model",
     PredictAll => "predict every image without a stored prediction (background job)",
     CancelJob => "cancel the running background job",
+    Retrain => "retrain: fine-tune the model on the current labels (from nothing without one) into a new model in the workspace, re-predict, audit before/after (background job)",
     Refresh => "re-index the dataset and reload summaries",
     MarkReviewed => "decision: reviewed, the mask is right",
     Flag => "decision: flag, the mask needs work",

@@ -93,6 +93,10 @@ pub struct App {
     pub tasks: TaskTable,
     /// The batch prediction's task, while it runs.
     pub predict_task: Option<TaskId>,
+    /// The retrain's task, while it runs.
+    pub retrain_task: Option<TaskId>,
+    /// The last retrain's before/after scores, shown by the audit screen.
+    pub retrained: Option<Box<crate::jobs::retrain::Retrained>>,
     pub message: Option<(String, Severity)>,
     /// Terminal size.
     pub size: Rect,
@@ -133,6 +137,8 @@ impl App {
             bins,
             tasks: TaskTable::default(),
             predict_task: None,
+            retrain_task: None,
+            retrained: None,
             message: None,
             size: Rect::new(0, 0, 80, 24),
             indexing: true,
@@ -225,6 +231,7 @@ impl App {
             Event::Rows(rows) => self.on_rows(rows),
             Event::Reviews(r) => self.marks.set(|m| m.reviews = r),
             Event::Overview(ov) => self.on_overview(ov),
+            Event::Retrained(r) => self.on_retrained(*r),
             Event::Job(j) => self.on_job(j),
             Event::Labels(l) => {
                 self.marks.labels = l;
@@ -281,6 +288,7 @@ impl App {
             Action::ScreenBins => self.switch(Screen::Bins),
             Action::PredictAll => self.predict_all(),
             Action::CancelJob => self.cancel_job(),
+            Action::Retrain => self.retrain(),
             Action::Refresh => vec![self.refresh()],
             Action::MarkReviewed => self.decide(Decision::Reviewed),
             Action::Flag => self.decide(Decision::Flagged),

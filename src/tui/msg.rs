@@ -41,6 +41,8 @@ pub enum Event {
     Labels(crate::labels::status::ExportState),
     Tiles(HashMap<i64, crate::labels::status::TilePos>),
     Overview(Box<Overview>),
+    /// A retrain finished: its report and the new model.
+    Retrained(Box<crate::jobs::retrain_job::NewModel>),
     Job(JobEvent),
     /// A mask edit is safe in the workspace.
     EditSaved {
@@ -86,6 +88,7 @@ impl From<Report> for Event {
             Report::Labels(l) => Self::Labels(l),
             Report::Tiles(t) => Self::Tiles(t),
             Report::Overview(ov) => Self::Overview(ov),
+            Report::Retrained(r) => Self::Retrained(r),
             Report::Job(j) => Self::Job(j),
             Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },
             Report::Failed(m) => Self::Failed(m),
@@ -116,6 +119,11 @@ pub enum Command {
     /// Predict every image without a stored prediction, as a cancellable job (its entry in
     /// the task table).
     PredictAll(TaskId),
+    /// Fine-tune the model (or train one from nothing) on the current labels, then predict
+    /// the dataset with it, as a cancellable job (its entry in the task table).
+    Retrain(TaskId),
+    /// From now on, load and predict with this model (a retrain made it).
+    UseModel(Box<crate::jobs::service::ModelRef>),
     /// Ask a job to stop (it keeps what it finished).
     CancelJob(TaskId),
     /// Re-index incrementally, then reload rows, decisions and the overview (a task).

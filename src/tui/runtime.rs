@@ -52,10 +52,7 @@ struct Runtime {
 impl Runtime {
     fn start(tx: Sender<Event>, paths: Paths, model: Option<ModelRef>) -> anyhow::Result<Self> {
         let outbox = Outbox::new(tx.clone());
-        let load = Arc::new(Slot::default());
-        let predict = Arc::new(Slot::default());
         let assist = Arc::new(Slot::default());
-        let (task_tx, task_rx) = mpsc::channel();
         spawn("assist", {
             let (slot, tx) = (Arc::clone(&assist), outbox.clone());
             move || crate::jobs::assist_live::run(&slot, &tx)
@@ -65,40 +62,65 @@ impl Runtime {
             let (tx, dir) = (outbox.clone(), paths.workspace.clone());
             move || journal_writer(&journal_rx, &tx, &dir)
         })?;
-        spawn("loader", {
-            let (slot, tx, paths, model) = (
-                Arc::clone(&load),
-                outbox.clone(),
-                paths.clone(),
-                model.clone(),
-            );
-            move || service::loader(&slot, &tx, &paths, model.as_ref())
-        })?;
-        spawn("tasks", {
-            let (tx, paths, model) = (outbox.clone(), paths.clone(), model.clone());
-            move || service::tasks(&task_rx, &tx, &paths, model.as_ref())
-        })?;
-        if let Some(m) = &model {
-            let worker = ModelWorker {
-                slot: Arc::clone(&predict),
-                tx: outbox.clone(),
-                paths: paths.clone(),
-                model: m.clone(),
-            };
-            spawn("model", move || worker.run())?;
-        }
-        Ok(Self {
+        let mut rt = Self {
             tx,
             outbox,
-            load,
-            predict,
+            load: Arc::new(Slot::default()),
+            predict: Arc::new(Slot::default()),
             assist,
-            tasks: task_tx,
+            tasks: mpsc::channel().0,
             journal: journal_tx,
             paths,
             model,
             cancels: HashMap::new(),
-        })
+        };
+        rt.start_model_threads()?;
+        Ok(rt)
+    }
+
+    /// The threads that depend on the model: the loader (its stored predictions), the task
+    /// thread (its audit) and the model worker, with fresh slots and task channel.
+    fn start_model_threads(&mut self) -> anyhow::Result<()> {
+        let (task_tx, task_rx) = mpsc::channel();
+        (self.load, self.predict, self.tasks) = (
+            Arc::new(Slot::default()),
+            Arc::new(Slot::default()),
+            task_tx,
+        );
+        spawn("loader", {
+            let (slot, tx, paths, model) = (
+                Arc::clone(&self.load),
+                self.outbox.clone(),
+                self.paths.clone(),
+                self.model.clone(),
+            );
+            move || service::loader(&slot, &tx, &paths, model.as_ref())
+        })?;
+        spawn("tasks", {
+            let (tx, paths, model) = (self.outbox.clone(), self.paths.clone(), self.model.clone());
+            move || service::tasks(&task_rx, &tx, &paths, model.as_ref())
+        })?;
+        if let Some(m) = &self.model {
+            let worker = ModelWorker {
+                slot: Arc::clone(&self.predict),
+                tx: self.outbox.clone(),
+                paths: self.paths.clone(),
+                model: m.clone(),
+            };
+            spawn("model", move || worker.run())?;
+        }
+        Ok(())
+    }
+
+    /// Switches the workers to `model`: the old loader and model worker end once their slots
+    /// close, the old task thread once its queue is done.
+    fn use_model(&mut self, model: ModelRef) {
+        self.load.close();
+        self.predict.close();
+        self.model = Some(model);
+        if let Err(e) = self.start_model_threads() {
+            let _ = self.tx.send(Event::Failed(format!("{e:#}")));
+        }
     }
 
     fn exec(&mut self, cmd: Command) {
@@ -129,6 +151,8 @@ impl Runtime {
             Command::LoadOverview => self.task(Task::Overview),
             Command::ApplyBins(edges, id) => self.task(Task::ApplyBins(edges, id)),
             Command::PredictAll(task) => self.predict_all(task),
+            Command::Retrain(task) => self.retrain(task),
+            Command::UseModel(m) => self.use_model(*m),
             Command::CancelJob(task) => {
                 if let Some(c) = self.cancels.get(&task) {
                     c.store(true, Ordering::Relaxed);
@@ -149,13 +173,36 @@ impl Runtime {
         let _ = self.tasks.send(t);
     }
 
+    fn retrain(&mut self, task: TaskId) {
+        let cancel = self.cancel_token(task);
+        let job = crate::jobs::retrain_job::RetrainJob {
+            tx: self.outbox.clone(),
+            paths: self.paths.clone(),
+            base: self.model.clone(),
+            backend: crate::model::BackendKind::default(),
+            cancel,
+            task,
+        };
+        if let Err(e) = crate::jobs::retrain_job::spawn_retrain(job) {
+            let _ = self
+                .tx
+                .send(Event::Failed(format!("cannot start a thread: {e}")));
+        }
+    }
+
+    /// A cancel token for a new job, kept until the job ends.
+    fn cancel_token(&mut self, task: TaskId) -> Arc<AtomicBool> {
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.cancels.retain(|_, c| Arc::strong_count(c) > 1);
+        self.cancels.insert(task, Arc::clone(&cancel));
+        cancel
+    }
+
     fn predict_all(&mut self, task: TaskId) {
         let Some(model) = self.model.clone() else {
             return;
         };
-        let cancel = Arc::new(AtomicBool::new(false));
-        self.cancels.retain(|_, c| Arc::strong_count(c) > 1);
-        self.cancels.insert(task, Arc::clone(&cancel));
+        let cancel = self.cancel_token(task);
         let job = PredictAll {
             tx: self.outbox.clone(),
             paths: self.paths.clone(),

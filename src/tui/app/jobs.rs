@@ -104,3 +104,44 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Starts a retrain: fine-tuning the model, or from nothing without one.
+    pub(super) fn retrain(&mut self) -> Vec<Command> {
+        if self.tasks.is_running(self.retrain_task) {
+            self.say(
+                "a retrain is already running (X cancels it)".into(),
+                Severity::Warn,
+            );
+            return Vec::new();
+        }
+        let mut cmds = self.end_stroke();
+        let task = self.tasks.add("retrain");
+        self.retrain_task = Some(task);
+        let what = match &self.ctx.model {
+            Some(m) => format!("fine-tuning model {}", m.hash.get(..8).unwrap_or(&m.hash)),
+            None => "training a small U-Net from nothing".into(),
+        };
+        self.say(
+            format!("{what} on the current labels, then re-predicting (X cancels)"),
+            Severity::Info,
+        );
+        cmds.push(Command::Retrain(task));
+        cmds
+    }
+
+    /// A retrain finished: the workers switch to its model, the audit shows before/after.
+    pub(super) fn on_retrained(
+        &mut self,
+        done: crate::jobs::retrain_job::NewModel,
+    ) -> Vec<Command> {
+        self.ctx.model = Some(done.info);
+        self.ctx.model_error = None;
+        self.retrained = Some(Box::new(done.report));
+        let mut cmds = vec![Command::UseModel(Box::new(done.model))];
+        if !self.editing() {
+            cmds.extend(self.switch(Screen::Audit));
+        }
+        cmds
+    }
+}

@@ -40,7 +40,63 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
     }
     matrix(app, panes.main, buf);
     iou_table(app, panes.lower, buf);
-    cell_images(app, panes.side, buf);
+    match &app.retrained {
+        Some(r) => {
+            // Borders, the note, the header and the lines.
+            let want = u16::try_from(r.changes().len() + 5).unwrap_or(u16::MAX);
+            let [top, rest] = ratatui::layout::Layout::vertical([
+                Constraint::Length(want.min(panes.side.height / 2 + 4)),
+                Constraint::Min(0),
+            ])
+            .areas(panes.side);
+            retrained(app, r, top, buf);
+            cell_images(app, rest, buf);
+        }
+        None => cell_images(app, panes.side, buf),
+    }
+}
+
+/// The last retrain's scores, before and after, on the same labelled images.
+fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let frame = block(
+        app,
+        format!(" retrained {} · before → after ", super::short(&r.hash)),
+        false,
+    );
+    let inner = frame.inner(area);
+    frame.render(area, buf);
+    let [note, table] =
+        ratatui::layout::Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
+    Paragraph::new(format!("on {}", r.scored_on_text()))
+        .wrap(ratatui::widgets::Wrap { trim: true })
+        .style(t.dim())
+        .render(note, buf);
+    let rows = r.changes().into_iter().map(|c| {
+        let delta = c.before.zip(c.after).map(|(b, a)| a - b);
+        let style = match delta {
+            Some(d) if d > 0.005 => t.ok(),
+            Some(d) if d < -0.005 => t.error(),
+            _ => t.dim(),
+        };
+        Row::new(vec![
+            Line::styled(c.name, t.text()),
+            Line::styled(fmt_opt(c.before), t.iou(c.before)),
+            Line::styled(fmt_opt(c.after), t.iou(c.after)),
+            Line::styled(delta.map_or(String::new(), |d| format!("{d:+.3}")), style),
+        ])
+    });
+    Table::new(
+        rows,
+        [
+            Constraint::Length(10),
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Length(7),
+        ],
+    )
+    .header(Row::new(["", "before", "after", "change"]).style(t.header()))
+    .render(table, buf);
 }
 
 fn bin_name(app: &App) -> String {

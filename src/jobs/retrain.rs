@@ -1,0 +1,432 @@
+//! Retrain and refresh: fine-tune the session's model (or, with none, train a small one from
+//! nothing) on the dataset's current labels, partial masks and the workspace's edits included;
+//! save it as a new model folder under `WORKSPACE/models/` (the model it started from is never
+//! written); score the old and the new model on the same labelled images; then predict the
+//! dataset with the new model so the queue and the audit use it. Runs on the caller's thread,
+//! cancellable, with progress as stages (`retrain`: optimiser steps, `score`, `predict`).
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::channel;
+use std::time::Instant;
+
+use super::predict::{PredictOptions, PredictSummary, predict_dataset};
+use super::train::{PreparedData, TrainJob, TrainSetupError, new_config, prepare_data};
+use super::train_data::prepare_data_pooled;
+use crate::dataset::load::LabelledImage;
+use crate::dataset::lock::{JobLock, LockError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
+use crate::dataset::{ClassSchema, ScaleBins};
+use crate::metrics::Confusion;
+use crate::model::BackendKind;
+use crate::model::card::MetricsCard;
+use crate::model::config::ModelConfig;
+use crate::model::multi::{ModelError, MultiUNet, model_hash};
+use crate::model::train::{TrainEvent, TrainOptions};
+use crate::progress::Progress;
+
+/// Where retrained models go, under the workspace.
+pub const MODELS_DIR: &str = "models";
+
+/// How long and how hard to train. Two presets: fine-tuning a model that exists, and a small
+/// model from nothing (the first labels of a new microscope or schema).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recipe {
+    pub epochs: usize,
+    pub steps_per_epoch: usize,
+    /// Adam learning rate (cosine decay to lr/20).
+    pub lr: f64,
+    pub batch: usize,
+    /// Side of the square training crops, px.
+    pub crop: usize,
+    /// U-Net base width of a model from nothing (a fine-tuned model keeps its own).
+    pub width: usize,
+    pub seed: u64,
+}
+
+impl Recipe {
+    /// Fine-tuning: a few short epochs at a low rate, so the model moves towards the new
+    /// labels without forgetting what it knew. About 2–3 min on two CPU cores (width 16).
+    pub fn fine_tune() -> Self {
+        Self {
+            epochs: 4,
+            steps_per_epoch: 20,
+            lr: 2e-4,
+            batch: 4,
+            crop: 96,
+            width: 16,
+            seed: 0,
+        }
+    }
+
+    /// From nothing: a width-8 U-Net at a high rate (about 2 min on two CPU cores).
+    pub fn from_nothing() -> Self {
+        Self {
+            epochs: 6,
+            steps_per_epoch: 30,
+            lr: 2e-3,
+            batch: 4,
+            crop: 64,
+            width: 8,
+            seed: 0,
+        }
+    }
+
+    fn options(&self) -> TrainOptions {
+        TrainOptions {
+            epochs: self.epochs,
+            lr: self.lr,
+            cosine: true,
+            batch: self.batch,
+            crop: Some(self.crop),
+            steps_per_epoch: Some(self.steps_per_epoch),
+            seed: self.seed,
+            ..TrainOptions::default()
+        }
+    }
+}
+
+/// What a retrain works on.
+pub struct RetrainInput<'a> {
+    pub root: &'a Path,
+    pub workspace: &'a Path,
+    pub schema: &'a ClassSchema,
+    /// The model to fine-tune; `None` trains from nothing.
+    pub base: Option<&'a Path>,
+    pub backend: BackendKind,
+    pub recipe: Recipe,
+    /// The new model folder [default: `WORKSPACE/models/retrain-UNIXTIME`]; must not exist.
+    pub out: Option<PathBuf>,
+    /// The command line, for the model card.
+    pub command: String,
+    pub cancel: &'a AtomicBool,
+    pub progress: &'a dyn Progress,
+}
+
+/// Which images the before/after scores are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoredOn {
+    /// The val and test splits: images the new model did not train on.
+    HeldOut,
+    /// No labelled image was held out, so the scores are on the training images.
+    Training,
+}
+
+/// A finished retrain.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Retrained {
+    pub dir: PathBuf,
+    pub hash: String,
+    /// The model it started from, with its hash.
+    pub base: Option<(PathBuf, String)>,
+    pub train_images: usize,
+    /// Labelled pixels of the training images.
+    pub train_pixels: u64,
+    pub scored_on: ScoredOn,
+    /// The old model's scores; `None` when trained from nothing.
+    pub before: Option<MetricsCard>,
+    pub after: MetricsCard,
+    pub training_seconds: f64,
+    pub predicted: PredictSummary,
+}
+
+/// Why a retrain stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RetrainError {
+    #[error("{0}")]
+    Setup(#[from] TrainSetupError),
+    #[error("{0}")]
+    Model(#[from] ModelError),
+    #[error("{0}")]
+    Workspace(#[from] WorkspaceError),
+    #[error("{0}")]
+    Lock(#[from] LockError),
+    #[error("'{0}' already exists: retrain writes a new model folder, never over one")]
+    Exists(PathBuf),
+    #[error("cannot move the trained model into '{path}': {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("retraining cancelled: nothing was kept")]
+    Cancelled,
+}
+
+/// Trains, saves, scores and predicts; see the module docs.
+pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
+    let mut ws = Workspace::open(input.workspace)?;
+    let _lock = JobLock::try_acquire(ws.dir(), "train")?;
+    crate::dataset::index::assign_new_splits(&mut ws)?;
+    let base = input
+        .base
+        .map(ModelConfig::load)
+        .transpose()
+        .map_err(ModelError::from)?;
+    if let Some(b) = &base {
+        b.check_schema(input.schema).map_err(ModelError::from)?;
+    }
+    let bins = match &base {
+        Some(b) => b.bins.clone(),
+        None => crate::dataset::index::stored_bins(&ws).unwrap_or_else(|_| ScaleBins::single()),
+    };
+    let (prepared, scored_on) = prepare(input, &ws, &bins)?;
+    let scored = scored_images(&prepared, scored_on);
+    let out = match &input.out {
+        Some(p) => p.clone(),
+        None => ws
+            .dir()
+            .join(MODELS_DIR)
+            .join(format!("retrain-{}", crate::clock::now())),
+    };
+    if out.exists() {
+        return Err(RetrainError::Exists(out));
+    }
+    let config = new_config(
+        input.schema,
+        bins,
+        base.as_ref().map_or(input.recipe.width, |b| b.unet.width),
+        base.as_ref().map_or(0.1, |b| b.unet.dropout),
+        base.as_ref()
+            .is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
+    );
+    let train_images = prepared.data.train.iter().map(Vec::len).sum();
+    let train_pixels = labelled_pixels(prepared.data.train.iter().flatten(), input.schema);
+    let started = Instant::now();
+    train_into(input, config, prepared, &out)?;
+    let training_seconds = started.elapsed().as_secs_f64();
+    let hash = model_hash(&out)?;
+    let device = input.backend.device();
+    let new = MultiUNet::load(&out, &device)?;
+    let old = input
+        .base
+        .map(|d| MultiUNet::load(d, &device))
+        .transpose()?;
+    input.progress.begin(
+        "score",
+        scored.len() as u64 * (1 + u64::from(old.is_some())),
+    );
+    let after = score(&new, &scored, input.schema, input.progress);
+    let before = old
+        .as_ref()
+        .map(|m| score(m, &scored, input.schema, input.progress));
+    let predicted = predict_all(input, &new, &hash, &mut ws)?;
+    Ok(Retrained {
+        dir: out,
+        base: input
+            .base
+            .map(|d| (d.to_path_buf(), model_hash(d).unwrap_or_default())),
+        hash,
+        train_images,
+        train_pixels,
+        scored_on,
+        before,
+        after,
+        training_seconds,
+        predicted,
+    })
+}
+
+/// The labelled images by split; all of them train when none would otherwise (a few labels
+/// that all fell in val or test), and then the scores are on the training images.
+fn prepare(
+    input: &RetrainInput<'_>,
+    ws: &Workspace,
+    bins: &ScaleBins,
+) -> Result<(PreparedData, ScoredOn), RetrainError> {
+    let held = |p: &PreparedData| p.data.val.iter().chain(&p.test).any(|v| !v.is_empty());
+    match prepare_data(input.root, ws, input.schema, bins, false) {
+        Ok(p) if held(&p) => Ok((p, ScoredOn::HeldOut)),
+        Ok(p) => Ok((p, ScoredOn::Training)),
+        Err(TrainSetupError::NoTrainImages(_)) => Ok((
+            prepare_data_pooled(input.root, ws, input.schema, bins)?,
+            ScoredOn::Training,
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Copies of the images the scores are on (the training run consumes its data).
+fn scored_images(p: &PreparedData, on: ScoredOn) -> Vec<LabelledImage> {
+    match on {
+        ScoredOn::HeldOut => p
+            .data
+            .val
+            .iter()
+            .chain(&p.test)
+            .flatten()
+            .cloned()
+            .collect(),
+        ScoredOn::Training => p.data.train.iter().flatten().cloned().collect(),
+    }
+}
+
+fn labelled_pixels<'a>(
+    images: impl Iterator<Item = &'a LabelledImage>,
+    schema: &ClassSchema,
+) -> u64 {
+    images
+        .map(|i| {
+            i.mask
+                .iter()
+                .filter(|&&c| usize::from(c) < schema.len())
+                .count() as u64
+        })
+        .sum()
+}
+
+/// Trains into a staging folder beside `out` and renames it into place, so `out` is either
+/// absent or a whole model folder; a cancelled run leaves nothing.
+fn train_into(
+    input: &RetrainInput<'_>,
+    config: ModelConfig,
+    prepared: PreparedData,
+    out: &Path,
+) -> Result<(), RetrainError> {
+    let parent = out.parent().unwrap_or(Path::new("."));
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RetrainError::Io { path, source }
+    };
+    std::fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = out
+        .file_name()
+        .map_or("model".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let steps = trained_bins(&prepared) * input.recipe.epochs * input.recipe.steps_per_epoch;
+    input.progress.begin("retrain", steps as u64);
+    let (tx, rx) = channel();
+    let result = std::thread::scope(|s| {
+        s.spawn(|| {
+            for e in rx {
+                if matches!(e, TrainEvent::Step { .. }) {
+                    input.progress.advance(1);
+                }
+            }
+        });
+        TrainJob {
+            fingerprint: prepared.fingerprint,
+            labels: prepared.labels,
+            command: input.command.clone(),
+            config,
+            options: input.recipe.options(),
+            root: input.root,
+            out: &staging,
+            init: input.base.map(Path::to_path_buf),
+            data: prepared.data,
+            test: prepared.test,
+            backend: input.backend,
+            events: tx,
+            cancel: input.cancel,
+        }
+        .run()
+    });
+    if input.cancel.load(Ordering::Relaxed) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(RetrainError::Cancelled);
+    }
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e.into());
+    }
+    std::fs::rename(&staging, out).map_err(io(out))?;
+    // Durability only: the model is in place whatever this says.
+    let _ = crate::fsutil::sync_dir(parent);
+    Ok(())
+}
+
+fn trained_bins(p: &PreparedData) -> usize {
+    p.data.train.iter().filter(|v| !v.is_empty()).count()
+}
+
+/// Pixel accuracy, mIoU and per-class IoU of `model` on `images`' labelled pixels.
+fn score(
+    model: &MultiUNet,
+    images: &[LabelledImage],
+    schema: &ClassSchema,
+    progress: &dyn Progress,
+) -> MetricsCard {
+    let mut m = Confusion::new(schema.len());
+    for img in images {
+        let p = model.predict(&img.image, img.pixel_size, 0);
+        m.add_masks(&img.mask, &p.classes);
+        progress.advance(1);
+    }
+    let all = images.iter().map(|i| i.mask.len() as u64).sum();
+    MetricsCard::from_confusion(&m, images.len(), schema).over(all)
+}
+
+fn predict_all(
+    input: &RetrainInput<'_>,
+    model: &MultiUNet,
+    hash: &str,
+    ws: &mut Workspace,
+) -> Result<PredictSummary, RetrainError> {
+    let opts = PredictOptions {
+        batch: input.backend.default_batch(),
+        ..PredictOptions::default()
+    };
+    let _lock = JobLock::try_acquire(ws.dir(), "predict")?;
+    // A cancel during prediction keeps the model and what was predicted.
+    Ok(predict_dataset(
+        model,
+        hash,
+        input.root,
+        ws,
+        &opts,
+        input.progress,
+        input.cancel,
+    )?)
+}
+
+/// One line of the before/after table: a name and the two scores (`None`: undefined, e.g. a
+/// class absent from both truth and proposal, or no model before).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub name: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+impl Retrained {
+    /// Pixel accuracy, mIoU, then the IoU of each class present in the scored labels.
+    pub fn changes(&self) -> Vec<Change> {
+        let before = self.before.as_ref();
+        let mut out = vec![
+            Change {
+                name: "pixel acc.".into(),
+                before: before.and_then(|b| b.pixel_accuracy),
+                after: self.after.pixel_accuracy,
+            },
+            Change {
+                name: "mIoU".into(),
+                before: before.and_then(|b| b.mean_iou),
+                after: self.after.mean_iou,
+            },
+        ];
+        for (k, c) in self.after.per_class.iter().enumerate() {
+            if c.support == 0 {
+                continue;
+            }
+            out.push(Change {
+                name: c.short.clone(),
+                before: before.and_then(|b| b.per_class.get(k)).and_then(|m| m.iou),
+                after: c.iou,
+            });
+        }
+        out
+    }
+
+    /// Where the scores come from, in words.
+    pub fn scored_on_text(&self) -> String {
+        let n = self.after.images;
+        let images = if n == 1 { "image" } else { "images" };
+        match self.scored_on {
+            ScoredOn::HeldOut => format!("{n} held-out {images} (val and test splits)"),
+            ScoredOn::Training => format!(
+                "the {n} training {images} (none held out: label more sites to get a fair score)"
+            ),
+        }
+    }
+}

@@ -198,11 +198,12 @@ fn dataset_rows_supply_the_classes_the_strokes_do_not_show() {
 
     let mut worker = Worker::with_rows(DatasetRows::ready(gathered()));
     let a = worker.serve(&req).unwrap();
-    // Image 7's own gathered rows are left out: 3 images × 4 classes × 300 rows.
+    // Image 7's own gathered rows are left out: 3 images of 4 classes × 300 rows, capped
+    // to TOTAL_CAP shared by the 4 classes.
     assert_eq!(
         a.dataset,
         DatasetUse::Rows {
-            rows: 3 * 4 * rows::PER_IMAGE_CAP,
+            rows: rows::TOTAL_CAP,
             images: 3
         }
     );
@@ -221,21 +222,33 @@ fn the_shown_image_is_left_out_and_an_image_left_gives_its_latest_labels() {
         DatasetUse::Rows { rows, images } => (rows, images),
         other => panic!("{other:?}"),
     };
-    let per_tile = 4 * rows::PER_IMAGE_CAP;
-    // Image 7's wrong rows are one class of 300 rows.
-    assert_eq!(len(&mut rows, 7), (3 * per_tile, 3));
-    assert_eq!(len(&mut rows, 1), (2 * per_tile + rows::PER_IMAGE_CAP, 3));
+    // Each tile gives 300 rows of each of 4 classes; image 7's wrong rows are 300 of class 3.
+    // The union is thinned to TOTAL_CAP / 4 per class.
+    let capped = 4 * (rows::TOTAL_CAP / 4).min(rows::PER_CLASS_CAP);
+    assert_eq!(len(&mut rows, 7), (capped, 3));
+    assert_eq!(len(&mut rows, 1), (capped, 3));
+    // Without image 7 the rows are exactly those of tiles 1–3 alone.
+    let mut three = gathered();
+    three.remove(&7);
+    let three = DatasetRows::ready(three).without(99).0.unwrap();
+    assert_eq!(*rows.without(7).0.unwrap(), *three);
+    assert_ne!(*rows.without(1).0.unwrap(), *three);
     // The editor leaves image 7 with no label: its rows go.
     let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 1);
     rows.left(7, &features(&grey), &[UNLABELLED; SIDE * SIDE]);
-    assert_eq!(len(&mut rows, 1), (2 * per_tile, 2));
-    // The caps hold: TOTAL_CAP shared by 4 classes, PER_CLASS_CAP per class.
-    let mut big = rows::Gathered::new();
-    for id in 0..8 {
-        big.insert(id, gathered().remove(&1).unwrap());
-    }
-    let mut rows = DatasetRows::ready(big);
-    assert_eq!(len(&mut rows, 99), (4 * rows::PER_CLASS_CAP, 8));
+    assert_eq!(len(&mut rows, 1), (capped, 2));
+    // Under the caps every row is kept.
+    let mut one = rows::Gathered::new();
+    one.insert(
+        5,
+        rows::image_rows(&features(&grey), &[2; SIDE * SIDE]).unwrap(),
+    );
+    let mut rows = DatasetRows::ready(one);
+    let n = rows::PER_IMAGE_CAP
+        .min(rows::TOTAL_CAP)
+        .min(rows::PER_CLASS_CAP);
+    assert_eq!(len(&mut rows, 7), (n, 1));
+    assert_eq!(rows.without(5).1, DatasetUse::NoOtherLabels);
 }
 
 #[test]

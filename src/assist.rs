@@ -16,6 +16,7 @@ mod filters;
 mod forest;
 mod normalise;
 mod propose;
+mod rows;
 pub mod superpixels;
 pub mod synthetic;
 mod train;

@@ -4,6 +4,7 @@
 //! cancellable jobs), reporting through an [`report::Outbox`] with throttled progress.
 
 pub mod assist;
+pub mod assist_labels;
 pub mod assist_live;
 pub mod audit;
 pub mod edits;

@@ -139,7 +139,7 @@ pub fn training_set(
         collect_rows(image, &picks, &mut set);
     }
     if settings.balance_classes {
-        balance(&mut set);
+        set.balance_classes();
     }
     Ok(set)
 }
@@ -256,18 +256,5 @@ fn collect_rows(image: &LabelledImage<'_>, picks: &[Vec<usize>], set: &mut Train
             next[class] += 1;
         }
         seen[class] += 1;
-    }
-}
-
-/// Rescales weights so that every class present has the same total, and the mean weight is 1.
-fn balance(set: &mut TrainingSet) {
-    let mut totals = vec![0.0f64; set.n_classes];
-    for (&l, &w) in set.labels.iter().zip(&set.weights) {
-        totals[l as usize] += f64::from(w);
-    }
-    let present = totals.iter().filter(|&&t| t > 0.0).count();
-    let target = set.len() as f64 / present as f64;
-    for (l, w) in set.labels.iter().zip(set.weights.iter_mut()) {
-        *w = (f64::from(*w) * target / totals[*l as usize]) as f32;
     }
 }

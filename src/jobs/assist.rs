@@ -23,11 +23,11 @@ use crate::dataset::layout::writer::{self, Role};
 use crate::dataset::load::load_image;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::encode_grey8_png;
-use crate::dataset::schema::UNLABELLED;
-use crate::dataset::workspace::{Decision, ImageRow, Workspace};
-use crate::labels::current::{LabelRecord, resolve};
+use crate::dataset::workspace::{ImageRow, Workspace};
 use crate::model::infer::summary::{summarise, to_byte};
 use crate::progress::Progress;
+
+use super::assist_labels::DatasetLabels;
 
 /// The model name the assist's proposals are stored under in the workspace.
 pub const ASSIST_MODEL: &str = "assist";
@@ -77,7 +77,7 @@ pub enum AssistJobError {
     },
 }
 
-/// The labels of one image with features: every pixel's class or [`UNLABELLED`].
+/// The labels of one image with features: every pixel's class or [`crate::dataset::schema::UNLABELLED`].
 struct Labelled {
     row: ImageRow,
     features: Features,
@@ -122,32 +122,19 @@ fn dataset_rows(
     opts: &AssistOptions<'_>,
     progress: &dyn Progress,
 ) -> Result<(TrainingSet, Vec<Labelled>, usize), AssistJobError> {
-    let models = ws.models()?.into_iter().map(|(h, _)| h).collect::<Vec<_>>();
-    let decisions = ws.review_status()?;
+    let labels = DatasetLabels::new(ws, opts.root, opts.schema)?;
     let mut sets = Vec::new();
     let mut kept = Vec::new();
     progress.begin("assist: labels", rows.len() as u64);
     for row in rows {
         progress.advance(1);
-        let accepted = decisions
-            .get(&row.id)
-            .is_some_and(|d| d.decision == Decision::Accepted);
-        let Ok(record) = LabelRecord::fetch(ws, row, &models) else {
-            continue;
-        };
-        let Ok(Some(label)) = resolve(opts.root, row, opts.schema, &record, accepted) else {
-            continue;
-        };
-        if label.classes.iter().all(|&c| c == UNLABELLED) {
-            continue;
-        }
-        let Ok(image) = load_image(opts.root, row) else {
+        let Some((classes, image)) = labels.labelled(row) else {
             continue;
         };
         let features = features_of(&image)?;
         let one = [LabelledImage {
             features: &features,
-            labels: &label.classes,
+            labels: &classes,
             weight: 1.0,
         }];
         sets.push(training_set(&one, &opts.sampling)?);
@@ -155,14 +142,14 @@ fn dataset_rows(
             kept.push(Labelled {
                 row: row.clone(),
                 features,
-                labels: label.classes,
+                labels: classes,
             });
         }
     }
     progress.end();
     let n = sets.len();
-    let mut set = merge(sets).ok_or(AssistJobError::NoLabels)?;
-    cap_per_class(&mut set, DATASET_CAP_FACTOR * opts.sampling.per_class_cap);
+    let mut set = TrainingSet::merge(sets).ok_or(AssistJobError::NoLabels)?;
+    set.cap_per_class(DATASET_CAP_FACTOR * opts.sampling.per_class_cap);
     Ok((set, kept, n))
 }
 
@@ -171,35 +158,6 @@ fn dataset_rows(
 /// about a second and lose little (the rows of one class are much alike).
 const DATASET_CAP_FACTOR: usize = 3;
 
-/// Keeps at most `cap` rows of each class, evenly spread over the images they came from
-/// (every k-th row, so the same dataset gives the same rows).
-fn cap_per_class(set: &mut TrainingSet, cap: usize) {
-    let nf = set.n_features;
-    let mut counts = vec![0usize; set.n_classes];
-    for &l in &set.labels {
-        counts[usize::from(l)] += 1;
-    }
-    let mut seen = vec![0usize; set.n_classes];
-    let mut keep = Vec::with_capacity(set.labels.len());
-    for &l in &set.labels {
-        let c = usize::from(l);
-        // Row k of n is kept when it starts a new 1/cap-th of the class's rows.
-        let k = seen[c];
-        seen[c] += 1;
-        keep.push(counts[c] <= cap || (k * cap) / counts[c] != ((k + 1) * cap) / counts[c]);
-    }
-    let mut rows = Vec::new();
-    let (mut labels, mut weights) = (Vec::new(), Vec::new());
-    for (i, &k) in keep.iter().enumerate() {
-        if k {
-            rows.extend_from_slice(&set.rows[i * nf..(i + 1) * nf]);
-            labels.push(set.labels[i]);
-            weights.push(set.weights[i]);
-        }
-    }
-    (set.rows, set.labels, set.weights) = (rows, labels, weights);
-}
-
 fn features_of(image: &crate::dataset::raster::Grey8) -> Result<Features, AssistJobError> {
     Ok(Features::compute(
         &image.pixels,
@@ -207,19 +165,6 @@ fn features_of(image: &crate::dataset::raster::Grey8) -> Result<Features, Assist
         image.height as usize,
         &FeatureSettings::default(),
     )?)
-}
-
-/// One training set of all rows; `None` when there are none.
-fn merge(sets: Vec<TrainingSet>) -> Option<TrainingSet> {
-    let mut it = sets.into_iter();
-    let mut all = it.next()?;
-    for s in it {
-        all.rows.extend(s.rows);
-        all.labels.extend(s.labels);
-        all.weights.extend(s.weights);
-        all.n_classes = all.n_classes.max(s.n_classes);
-    }
-    Some(all)
 }
 
 fn save_forest(ws: &Workspace, forest: &RaforForest) -> Result<PathBuf, AssistJobError> {

@@ -1,21 +1,33 @@
 //! The assist behind the editor: after each finished stroke the editor asks for a proposal of
-//! the image it shows, trained on that image's labels alone; requests go through a
-//! latest-wins slot, so a burst of strokes costs one fit. The image's features are computed
-//! once and kept while requests are for the same image (its id and fingerprint).
+//! the image it shows; requests go through a latest-wins slot, so a burst of strokes costs one
+//! fit. The forest trains on that image's labels, weighted up ([`OWN_WEIGHT`]), and on rows of
+//! the dataset's other labelled images ([`rows`]), gathered once per editor run by a thread of
+//! their own after the first request. Until those are ready, requests are answered from the
+//! image's labels alone (no wait); once they are, the latest request is answered again.
+//! The image's features are computed once and kept while requests are for the same image (its
+//! id and fingerprint).
 
-use std::sync::Arc;
+pub mod rows;
+
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::assist::{
-    FeatureSettings, Features, ForestSettings, LabelledImage, ProposeOptions, RaforForest,
-    SamplingSettings, fit, propose,
+    AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
+    RaforForest, SamplingSettings, TrainingSet, propose, training_set,
 };
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::ImageRow;
 
 use super::report::{Outbox, Report};
+use super::service::Paths;
 use super::slot::Slot;
+pub use rows::{DatasetRows, DatasetUse};
+
+/// Weight of the shown image's rows against the dataset's (before classes are balanced): its
+/// strokes say what this image holds, the dataset fills in what they do not show.
+pub const OWN_WEIGHT: f32 = 4.0;
 
 /// A proposal wanted for `row` from `labels` (one byte a pixel: a class id or
 /// [`crate::dataset::schema::UNLABELLED`]).
@@ -33,18 +45,34 @@ pub struct AssistReq {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assisted {
     pub prediction: StoredPrediction,
-    /// Labelled pixels it was trained on.
+    /// Labelled pixels of the image it was trained on.
     pub labelled: usize,
+    /// What of the rest of the dataset it was trained on.
+    pub dataset: DatasetUse,
     /// From the request being taken to the proposal, features included when computed.
     pub millis: u64,
 }
 
-/// Serves requests until the slot closes or the UI goes away.
-pub fn run(slot: &Slot<AssistReq>, tx: &Outbox) {
-    let mut cache: Option<(i64, String, Features)> = None;
+/// Serves requests until the slot closes or the UI goes away. The dataset's rows come from
+/// `paths` (its workspace and class schema).
+pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
+    let mut worker = Worker::default();
+    let latest: Arc<Mutex<Option<AssistReq>>> = Arc::default();
     while let Some(req) = slot.take() {
+        if let Ok(mut l) = latest.lock() {
+            *l = Some(req.clone());
+        }
+        let (slot, latest) = (Arc::clone(slot), Arc::clone(&latest));
+        worker.rows.start(paths, move || {
+            let again = latest.lock().ok().and_then(|l| l.clone());
+            if let Some(req) = again {
+                slot.put_if_empty(req);
+            }
+        });
         let result = super::error::guarded("assist", || {
-            serve(&req, &mut cache).map_err(|e| super::JobError::Invalid(e.to_string()))
+            worker
+                .serve(&req)
+                .map_err(|e| super::JobError::Invalid(e.to_string()))
         });
         let event = Report::Assisted {
             id: req.row.id,
@@ -57,165 +85,106 @@ pub fn run(slot: &Slot<AssistReq>, tx: &Outbox) {
     }
 }
 
-fn serve(
-    req: &AssistReq,
-    cache: &mut Option<(i64, String, Features)>,
-) -> Result<Box<Assisted>, crate::assist::AssistError> {
-    let started = Instant::now();
-    let fresh = !matches!(cache, Some((id, fp, _)) if *id == req.row.id && *fp == req.row.image_fp);
-    if fresh {
-        let f = Features::compute(
+/// The shown image's features and latest labels.
+struct Shown {
+    id: i64,
+    fp: String,
+    features: Features,
+    labels: Vec<u8>,
+}
+
+/// What the worker keeps between requests.
+#[derive(Default)]
+pub struct Worker {
+    shown: Option<Shown>,
+    pub rows: DatasetRows,
+}
+
+impl Worker {
+    /// A worker with the dataset's rows already gathered (tests, benches).
+    pub fn with_rows(rows: DatasetRows) -> Self {
+        Self { shown: None, rows }
+    }
+
+    /// A proposal for `req`: this image's labels and the dataset's rows as far as ready.
+    pub fn serve(&mut self, req: &AssistReq) -> Result<Box<Assisted>, AssistError> {
+        let started = Instant::now();
+        self.rows.poll();
+        self.show(req)?;
+        let (dataset, used) = self.rows.without(req.row.id);
+        let Some(shown) = self.shown.as_mut() else {
+            return Err(AssistError::NoLabels);
+        };
+        shown.labels.clone_from(&req.labels);
+        let set = training_rows(&shown.features, &req.labels, dataset.as_deref())?;
+        let forest = RaforForest::fit(&set, &ForestSettings::interactive())?;
+        let p = propose(&forest, &shown.features, &ProposeOptions::default())?;
+        let labelled = req
+            .labels
+            .iter()
+            .filter(|&&c| usize::from(c) < req.n_classes)
+            .count();
+        Ok(Box::new(Assisted {
+            prediction: super::assist::stored(&req.row, &p, req.n_classes),
+            labelled,
+            dataset: used,
+            millis: started.elapsed().as_millis() as u64,
+        }))
+    }
+
+    /// Keeps the features of `req`'s image, computing them for a new image; the image left
+    /// gives its latest labels to the dataset's rows.
+    fn show(&mut self, req: &AssistReq) -> Result<(), AssistError> {
+        let same = matches!(&self.shown, Some(s) if s.id == req.row.id && s.fp == req.row.image_fp);
+        if same {
+            return Ok(());
+        }
+        if let Some(old) = self.shown.take() {
+            self.rows.left(old.id, &old.features, &old.labels);
+        }
+        let features = Features::compute(
             &req.image.pixels,
             req.image.width as usize,
             req.image.height as usize,
             &FeatureSettings::default(),
         )?;
-        *cache = Some((req.row.id, req.row.image_fp.clone(), f));
+        self.shown = Some(Shown {
+            id: req.row.id,
+            fp: req.row.image_fp.clone(),
+            features,
+            labels: Vec::new(),
+        });
+        Ok(())
     }
-    let Some((_, _, features)) = cache.as_ref() else {
-        return Err(crate::assist::AssistError::NoLabels);
-    };
+}
+
+/// The image's rows (default sampling, weight [`OWN_WEIGHT`]) and the dataset's, with classes
+/// balanced over both; the dataset's alone when the image has no label.
+pub fn training_rows(
+    features: &Features,
+    labels: &[u8],
+    dataset: Option<&TrainingSet>,
+) -> Result<TrainingSet, AssistError> {
+    let dataset = dataset.filter(|d| d.n_features == features.n_channels());
     let one = [LabelledImage {
         features,
-        labels: &req.labels,
-        weight: 1.0,
+        labels,
+        weight: OWN_WEIGHT,
     }];
-    let forest: RaforForest = fit(
-        &one,
-        &SamplingSettings::default(),
-        &ForestSettings::interactive(),
-    )?;
-    let p = propose(&forest, features, &ProposeOptions::default())?;
-    let labelled = req
-        .labels
-        .iter()
-        .filter(|&&c| usize::from(c) < req.n_classes)
-        .count();
-    Ok(Box::new(Assisted {
-        prediction: super::assist::stored(&req.row, &p, req.n_classes),
-        labelled,
-        millis: started.elapsed().as_millis() as u64,
-    }))
+    let sampling = SamplingSettings {
+        balance_classes: false,
+        ..SamplingSettings::default()
+    };
+    let own = match training_set(&one, &sampling) {
+        Ok(set) => Some(set),
+        Err(AssistError::NoLabels) if dataset.is_some() => None,
+        Err(e) => return Err(e),
+    };
+    let parts = own.into_iter().chain(dataset.cloned()).collect();
+    let mut set = TrainingSet::merge(parts).ok_or(AssistError::NoLabels)?;
+    set.balance_classes();
+    Ok(set)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dataset::schema::UNLABELLED;
-
-    /// A 32² image, dark left half (class 1) and bright right half (class 2), and a scribble
-    /// of 5 pixels per class.
-    fn request(generation: u64) -> (AssistReq, Vec<u8>) {
-        let w = 32u32;
-        let (mut pixels, mut truth) = (Vec::new(), Vec::new());
-        for y in 0..w {
-            for x in 0..w {
-                let bright = x >= w / 2;
-                pixels.push(if bright { 190 } else { 50 } + ((x * 5 + y * 3) % 7) as u8);
-                truth.push(if bright { 2u8 } else { 1 });
-            }
-        }
-        let mut labels = vec![UNLABELLED; (w * w) as usize];
-        for y in 10..15 {
-            labels[(y * w + 3) as usize] = 1;
-            labels[(y * w + 28) as usize] = 2;
-        }
-        let mut row = crate::dataset::workspace::ImageRow {
-            id: 7,
-            sample: "s".into(),
-            stem: "a".into(),
-            group: "s/a".into(),
-            image_path: "s/input-images/a.png".into(),
-            mask_path: None,
-            features_path: None,
-            image_fp: "fp".into(),
-            mask_fp: None,
-            features_fp: None,
-            format: None,
-            width: Some(w),
-            height: Some(w),
-            bit_depth: Some(8),
-            pixel_size: Some(1.0),
-            pixel_size_source: None,
-            bin: Some(1),
-            mask_state: crate::dataset::item::MaskState::None,
-            class_counts: None,
-            missing: false,
-        };
-        row.group = "s/a".into();
-        let req = AssistReq {
-            row,
-            image: Arc::new(Grey8 {
-                width: w,
-                height: w,
-                pixels,
-            }),
-            labels,
-            n_classes: 4,
-            generation,
-        };
-        (req, truth)
-    }
-
-    #[test]
-    fn a_scribble_of_each_class_proposes_the_whole_image_and_features_are_kept() {
-        let (req, truth) = request(3);
-        let mut cache = None;
-        let a = serve(&req, &mut cache).unwrap();
-        assert_eq!(a.labelled, 10);
-        assert_eq!(a.prediction.model, "assist");
-        assert_eq!(a.prediction.image_id, 7);
-        let right = a
-            .prediction
-            .classes
-            .iter()
-            .zip(&truth)
-            .filter(|(p, t)| p == t)
-            .count();
-        assert!(
-            right as f64 / truth.len() as f64 > 0.95,
-            "{right} of {}",
-            truth.len()
-        );
-        assert_eq!(a.prediction.margin.len(), truth.len());
-        // The features stay for the next request on the same image.
-        assert!(matches!(&cache, Some((7, fp, _)) if fp == "fp"));
-        let again = serve(&req, &mut cache).unwrap();
-        assert_eq!(
-            again.prediction.classes, a.prediction.classes,
-            "deterministic"
-        );
-    }
-
-    #[test]
-    fn the_worker_answers_the_latest_request_with_its_generation() {
-        let (tx, rx) = std::sync::mpsc::channel::<Report>();
-        let outbox = Outbox::new(tx);
-        let slot = Arc::new(Slot::default());
-        let worker = {
-            let slot = Arc::clone(&slot);
-            std::thread::spawn(move || run(&slot, &outbox))
-        };
-        slot.put(request(1).0);
-        slot.put(request(2).0);
-        let mut last = None;
-        while let Ok(r) = rx.recv_timeout(std::time::Duration::from_mins(1)) {
-            if let Report::Assisted {
-                id,
-                generation,
-                result,
-            } = r
-            {
-                assert_eq!(id, 7);
-                assert!(result.is_ok(), "{result:?}");
-                last = Some(generation);
-                if generation == 2 {
-                    break;
-                }
-            }
-        }
-        assert_eq!(last, Some(2), "the latest request is answered");
-        slot.close();
-        worker.join().unwrap();
-    }
-}
+mod tests;

@@ -27,6 +27,18 @@ impl<T> Slot<T> {
         }
     }
 
+    /// Puts `value` only when no request is pending and the slot is open: a worker that asks
+    /// itself to redo its latest request never replaces a newer one.
+    pub fn put_if_empty(&self, value: T) {
+        if let Ok(mut s) = self.state.lock()
+            && s.0.is_none()
+            && !s.1
+        {
+            s.0 = Some(value);
+            self.ready.notify_one();
+        }
+    }
+
     /// Waits for a request; `None` once the slot is closed.
     pub fn take(&self) -> Option<T> {
         let mut s = self.state.lock().ok()?;
@@ -63,6 +75,11 @@ mod tests {
         slot.put(2);
         slot.put(3);
         assert_eq!(slot.take(), Some(3));
+        slot.put(4);
+        slot.put_if_empty(5);
+        assert_eq!(slot.take(), Some(4), "a pending request is not replaced");
+        slot.put_if_empty(6);
+        assert_eq!(slot.take(), Some(6), "an empty slot takes it");
         let slot = Arc::new(slot);
         let worker = {
             let slot = Arc::clone(&slot);

@@ -54,8 +54,8 @@ impl Runtime {
         let outbox = Outbox::new(tx.clone());
         let assist = Arc::new(Slot::default());
         spawn("assist", {
-            let (slot, tx) = (Arc::clone(&assist), outbox.clone());
-            move || crate::jobs::assist_live::run(&slot, &tx)
+            let (slot, tx, paths) = (Arc::clone(&assist), outbox.clone(), paths.clone());
+            move || crate::jobs::assist_live::run(&slot, &tx, &paths)
         })?;
         let (journal_tx, journal_rx) = mpsc::channel();
         spawn("journal", {

@@ -1,11 +1,13 @@
 //! The editor's assist: `T` turns it on; then, after every finished stroke, undo or redo, the
 //! shown image's labels go to the assist worker (latest request wins), whose proposal, a
-//! random forest trained on those labels alone, becomes the image's proposal: `p` shows it
-//! and the accept tools (region, class, confidence, all) take it like a model's.
+//! random forest trained on those labels (weighted up) and on rows of the dataset's other
+//! labelled images once they are gathered, becomes the image's proposal: `p` shows it and the
+//! accept tools (region, class, confidence, all) take it like a model's. The message says what
+//! it was trained on.
 
 use std::sync::Arc;
 
-use crate::jobs::assist_live::{AssistReq, Assisted};
+use crate::jobs::assist_live::{AssistReq, Assisted, DatasetUse};
 
 use super::super::super::msg::Command;
 use super::super::image::PredState;
@@ -23,7 +25,7 @@ impl App {
         let msg = if cmds.is_empty() {
             "assist on: paint a few strokes of two classes or more, and it proposes the rest"
         } else {
-            "assist on: training on this image's labels…"
+            "assist on: training on this image's labels (and the dataset's, once gathered)…"
         };
         self.say(msg.into(), Severity::Info);
         cmds
@@ -60,7 +62,7 @@ impl App {
         generation: u64,
         result: Result<Box<Assisted>, String>,
     ) -> Vec<Command> {
-        if generation != self.edit.assist_generation {
+        if generation != self.edit.assist_generation || !self.edit.assist {
             return Vec::new();
         }
         let Some(c) = self.current.as_mut().filter(|c| c.row.id == id) else {
@@ -70,16 +72,44 @@ impl App {
             Ok(a) => {
                 c.prediction = PredState::Stored(Box::new(a.prediction));
                 self.recompute();
-                self.say(
-                    format!(
-                        "assist: proposal from {} labelled px in {} ms (p shows it; a, w, y, A accept)",
-                        a.labelled, a.millis
-                    ),
-                    Severity::Ok,
-                );
+                let severity = match a.dataset {
+                    DatasetUse::Unavailable(_) => Severity::Warn,
+                    _ => Severity::Ok,
+                };
+                self.say(trained_on(a.labelled, &a.dataset, a.millis), severity);
             }
             Err(e) => self.say(format!("assist failed: {e}"), Severity::Error),
         }
         Vec::new()
     }
+}
+
+/// `assist: 1,234 px of this image + 6,000 rows from 59 images in 180 ms (…)`.
+fn trained_on(labelled: usize, dataset: &DatasetUse, millis: u64) -> String {
+    let own = format!("{} px of this image", thousands(labelled));
+    let what = match dataset {
+        DatasetUse::Rows { rows, images } => format!(
+            "{own} + {} rows from {} {}",
+            thousands(*rows),
+            thousands(*images),
+            if *images == 1 { "image" } else { "images" }
+        ),
+        DatasetUse::Loading => format!("{own} (the dataset's rows are still being gathered)"),
+        DatasetUse::NoOtherLabels => format!("{own} (no other image has labels)"),
+        DatasetUse::Unavailable(why) => format!("{own} (no dataset rows: {why})"),
+    };
+    format!("assist: {what} in {millis} ms (p shows it; a, w, y, A accept)")
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

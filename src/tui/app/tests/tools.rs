@@ -119,6 +119,10 @@ fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal()
         result: Ok(Box::new(crate::jobs::assist_live::Assisted {
             prediction: prediction(1, vec![class; (W * H) as usize]),
             labelled: 64,
+            dataset: crate::jobs::assist_live::DatasetUse::Rows {
+                rows: 6000,
+                images: 59,
+            },
             millis: 12,
         })),
     };
@@ -137,7 +141,7 @@ fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal()
             .as_ref()
             .unwrap()
             .0
-            .contains("assist: proposal from 64 labelled px")
+            .contains("assist: 64 px of this image + 6,000 rows from 59 images in 12 ms")
     );
     // Off: strokes ask nothing more.
     press(&mut a, "T");

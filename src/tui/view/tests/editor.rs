@@ -150,6 +150,10 @@ fn the_side_panel_says_where_the_proposal_comes_from() {
         result: Ok(Box::new(crate::jobs::assist_live::Assisted {
             prediction: p,
             labelled: 64,
+            dataset: crate::jobs::assist_live::DatasetUse::Rows {
+                rows: 6000,
+                images: 59,
+            },
             millis: 3,
         })),
     });

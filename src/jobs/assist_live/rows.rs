@@ -1,0 +1,298 @@
+//! The dataset's rows for the editor's assist: training rows drawn from every labelled image of
+//! the dataset (the pixels `semcurate assist` trains on: [`DatasetLabels`]), so that a stroke
+//! on one image is proposed with what the other images teach, rare classes included.
+//!
+//! Gathered once per editor run, after the first request, by a thread of its own whose feature
+//! filters run in a one-thread pool (so the editor's requests keep the global pool); for each
+//! image only rows are kept (at most [`PER_IMAGE_CAP`] per class, drawn as `training_set`
+//! draws), never its 49 feature planes. The image being edited is left out when the rows are
+//! used, not when they are gathered, so moving to another image needs no new gathering.
+//!
+//! What is refreshed: an image the editor leaves gives its latest labels (those of its last
+//! request) in place of its gathered rows. What is not: labels changed by another process
+//! while the editor runs, and images indexed after the gathering started.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::thread::JoinHandle;
+
+use crate::assist::{FeatureSettings, Features, LabelledImage, SamplingSettings, TrainingSet};
+use crate::dataset::workspace::Workspace;
+use crate::jobs::assist_labels::DatasetLabels;
+use crate::jobs::service::Paths;
+
+/// Rows kept per class from one image of the dataset.
+pub const PER_IMAGE_CAP: usize = 300;
+/// Dataset rows kept per class, at most.
+pub const PER_CLASS_CAP: usize = 1000;
+/// Dataset rows kept in all, at most (shared evenly by the classes present). Fit time grows
+/// fast with rows that do not separate well: on the demo (10 classes) a 256² tile with 10
+/// clicks per class fits in 40 ms alone, 150 ms with 1,000 dataset rows, 230 ms with 2,000 and
+/// 590 ms with 6,000 (optimised build, loaded 2-core machine; docs/ASSIST.md), so 1,000 keeps
+/// fit + proposal near the 0.25 s goal.
+pub const TOTAL_CAP: usize = 1000;
+
+/// What of the dataset a proposal was trained on, besides the image's own labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatasetUse {
+    /// The dataset's rows are still being gathered: the image's labels alone.
+    Loading,
+    /// `rows` rows drawn from `images` other labelled images.
+    Rows { rows: usize, images: usize },
+    /// No other image of the dataset has labelled pixels.
+    NoOtherLabels,
+    /// The dataset's labels could not be read (why): the image's labels alone.
+    Unavailable(String),
+}
+
+/// Rows per image id, as gathered.
+pub type Gathered = BTreeMap<i64, TrainingSet>;
+
+/// Rows of several images merged and capped, and how many images they came from.
+type Merged = (Arc<TrainingSet>, usize);
+
+enum State {
+    Idle,
+    Loading {
+        rx: Receiver<Result<Gathered, String>>,
+        cancel: Arc<AtomicBool>,
+        handle: Option<JoinHandle<()>>,
+    },
+    Ready(Gathered),
+    Failed(String),
+}
+
+/// The worker's cache of dataset rows; see the module documentation.
+pub struct DatasetRows {
+    state: State,
+    /// Rows of images the editor left, from their latest labels (`None`: no label left).
+    left: BTreeMap<i64, Option<TrainingSet>>,
+    /// Bumped whenever the rows change, so the merged set is rebuilt.
+    version: u64,
+    /// The merged rows without one image: (excluded id, version, rows and images).
+    merged: Option<(i64, u64, Option<Merged>)>,
+}
+
+impl Default for DatasetRows {
+    fn default() -> Self {
+        Self {
+            state: State::Idle,
+            left: BTreeMap::new(),
+            version: 0,
+            merged: None,
+        }
+    }
+}
+
+impl DatasetRows {
+    /// Rows already gathered (tests, benches).
+    pub fn ready(gathered: Gathered) -> Self {
+        Self {
+            state: State::Ready(gathered),
+            left: BTreeMap::new(),
+            version: 0,
+            merged: None,
+        }
+    }
+
+    /// Starts gathering the rows of the dataset at `paths`, once; `wake` runs when they are
+    /// ready (the worker then answers its latest request again).
+    pub fn start(&mut self, paths: &Paths, wake: impl FnOnce() + Send + 'static) {
+        let paths = paths.clone();
+        self.start_with(move |cancel| gather(&paths, cancel), wake);
+    }
+
+    /// Starts `gather` on its own thread, once (a second call does nothing).
+    pub fn start_with(
+        &mut self,
+        gather: impl FnOnce(&AtomicBool) -> Result<Gathered, String> + Send + 'static,
+        wake: impl FnOnce() + Send + 'static,
+    ) {
+        if !matches!(self.state, State::Idle) {
+            return;
+        }
+        let (tx, rx) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&cancel);
+        let spawned = std::thread::Builder::new()
+            .name("assist-rows".into())
+            .spawn(move || {
+                let result = gather(&flag);
+                if tx.send(result).is_ok() && !flag.load(Ordering::Relaxed) {
+                    wake();
+                }
+            });
+        self.state = match spawned {
+            Ok(handle) => State::Loading {
+                rx,
+                cancel,
+                handle: Some(handle),
+            },
+            Err(e) => State::Failed(format!("cannot start a thread to gather them: {e}")),
+        };
+    }
+
+    /// Takes the gathered rows if they arrived.
+    pub fn poll(&mut self) {
+        let State::Loading { rx, .. } = &self.state else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(result) => self.finish(result),
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => {
+                self.finish(Err("the thread gathering them stopped".into()));
+            }
+        }
+    }
+
+    /// Waits for the gathered rows (tests and benches; the worker only polls).
+    pub fn wait(&mut self) {
+        let State::Loading { rx, .. } = &self.state else {
+            return;
+        };
+        let result = rx
+            .recv()
+            .unwrap_or_else(|_| Err("the thread gathering them stopped".into()));
+        self.finish(result);
+    }
+
+    fn finish(&mut self, result: Result<Gathered, String>) {
+        if let State::Loading { handle, .. } = &mut self.state
+            && let Some(h) = handle.take()
+        {
+            let _ = h.join();
+        }
+        self.state = match result {
+            Ok(g) => State::Ready(g),
+            Err(why) => State::Failed(why),
+        };
+        self.version += 1;
+    }
+
+    /// The editor left image `id` with these labels: they replace its gathered rows.
+    pub fn left(&mut self, id: i64, features: &Features, labels: &[u8]) {
+        self.left.insert(id, image_rows(features, labels));
+        self.version += 1;
+    }
+
+    /// The dataset's rows without image `id`, and what they are.
+    pub fn without(&mut self, id: i64) -> (Option<Arc<TrainingSet>>, DatasetUse) {
+        let gathered = match &self.state {
+            State::Idle | State::Loading { .. } => return (None, DatasetUse::Loading),
+            State::Failed(why) => return (None, DatasetUse::Unavailable(why.clone())),
+            State::Ready(g) => g,
+        };
+        let fresh = matches!(&self.merged, Some((x, v, _)) if *x == id && *v == self.version);
+        if !fresh {
+            let merged = merge_without(gathered, &self.left, id).map(|(s, n)| (Arc::new(s), n));
+            self.merged = Some((id, self.version, merged));
+        }
+        match self.merged.as_ref().and_then(|(_, _, m)| m.as_ref()) {
+            Some((set, images)) => (
+                Some(Arc::clone(set)),
+                DatasetUse::Rows {
+                    rows: set.len(),
+                    images: *images,
+                },
+            ),
+            None => (None, DatasetUse::NoOtherLabels),
+        }
+    }
+}
+
+impl Drop for DatasetRows {
+    fn drop(&mut self) {
+        if let State::Loading { cancel, handle, .. } = &mut self.state {
+            cancel.store(true, Ordering::Relaxed);
+            if let Some(h) = handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// The rows of every image but `exclude` (those the editor left replacing their gathered
+/// ones), thinned to the caps; `None` when no other image has rows.
+fn merge_without(
+    gathered: &Gathered,
+    left: &BTreeMap<i64, Option<TrainingSet>>,
+    exclude: i64,
+) -> Option<(TrainingSet, usize)> {
+    let ids: BTreeSet<i64> = gathered.keys().chain(left.keys()).copied().collect();
+    let parts: Vec<TrainingSet> = ids
+        .into_iter()
+        .filter(|&id| id != exclude)
+        .filter_map(|id| match left.get(&id) {
+            Some(rows) => rows.clone(),
+            None => gathered.get(&id).cloned(),
+        })
+        .collect();
+    let images = parts.len();
+    let mut set = TrainingSet::merge(parts)?;
+    let present = (0..set.n_classes)
+        .filter(|&c| set.labels.iter().any(|&l| usize::from(l) == c))
+        .count();
+    set.cap_per_class((TOTAL_CAP / present.max(1)).min(PER_CLASS_CAP));
+    Some((set, images))
+}
+
+/// One image's dataset rows: at most [`PER_IMAGE_CAP`] per class, weight 1, not balanced
+/// (classes are balanced once the image's own rows are added); `None` without labels.
+pub fn image_rows(features: &Features, labels: &[u8]) -> Option<TrainingSet> {
+    let one = [LabelledImage {
+        features,
+        labels,
+        weight: 1.0,
+    }];
+    let sampling = SamplingSettings {
+        per_class_cap: PER_IMAGE_CAP,
+        balance_classes: false,
+        ..SamplingSettings::default()
+    };
+    crate::assist::training_set(&one, &sampling).ok()
+}
+
+/// Reads the dataset's labels and draws every labelled image's rows; stops early (with the
+/// rows so far) when `cancel` is set.
+pub fn gather(paths: &Paths, cancel: &AtomicBool) -> Result<Gathered, String> {
+    let ws = Workspace::open(&paths.workspace).map_err(|e| {
+        format!(
+            "cannot open the workspace '{}': {e}",
+            paths.workspace.display()
+        )
+    })?;
+    let labels = DatasetLabels::new(&ws, &paths.root, &paths.schema)
+        .and_then(|l| Ok((l, ws.images()?)))
+        .map_err(|e| {
+            format!(
+                "cannot read the workspace '{}': {e}",
+                paths.workspace.display()
+            )
+        });
+    let (labels, rows) = labels?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| format!("cannot start a thread to gather them: {e}"))?;
+    let mut out = Gathered::new();
+    for row in rows.iter().filter(|r| !r.missing) {
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let Some((classes, image)) = labels.labelled(row) else {
+            continue;
+        };
+        let drawn = pool.install(|| {
+            let (w, h) = (image.width as usize, image.height as usize);
+            let f = Features::compute(&image.pixels, w, h, &FeatureSettings::default()).ok()?;
+            image_rows(&f, &classes)
+        });
+        if let Some(set) = drawn {
+            out.insert(row.id, set);
+        }
+    }
+    Ok(out)
+}

@@ -40,6 +40,9 @@ pub struct Options {
     pub schema: ClassSchema,
     pub default_pixel_size: Option<f64>,
     pub model_dir: PathBuf,
+    /// `model_dir` was asked for (`--model`, `$SEMCURATE_MODEL`); otherwise the workspace's
+    /// latest retrained model is used when there is one.
+    pub model_given: bool,
     pub backend: BackendKind,
     pub theme: Theme,
     pub keymap: Keymap,
@@ -53,7 +56,13 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
     // The stored index gives the first frame at once; a refresh follows in the background.
     let rows = ws.images().context("cannot read the workspace index")?;
     let bins = crate::dataset::index::stored_bins(ws)?;
-    let (model, model_error) = match load_model_info(&opts) {
+    let latest = ws
+        .meta(crate::dataset::index::keys::RETRAINED_MODEL)
+        .ok()
+        .flatten()
+        .map(PathBuf::from);
+    let (model_dir, note) = choose_model(&opts.model_dir, opts.model_given, latest);
+    let (model, model_error) = match load_model_info(&model_dir, &opts.schema) {
         Ok(m) => (Some(m), None),
         Err(e) => (None, Some(format!("{e:#}"))),
     };
@@ -82,6 +91,9 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
     };
     let mut app = App::new(ctx, opts.theme, opts.keymap, rows);
     app.auto_predict = true;
+    if let Some(note) = note {
+        app.say(note, app::Severity::Info);
+    }
     let paths = Paths {
         root: opts.root,
         workspace: opts.workspace_dir,
@@ -100,8 +112,60 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
     )
 }
 
-fn load_model_info(opts: &Options) -> anyhow::Result<ModelInfo> {
-    let dir = &opts.model_dir;
-    ModelInfo::for_dataset(dir, &opts.schema)
+fn load_model_info(dir: &std::path::Path, schema: &ClassSchema) -> anyhow::Result<ModelInfo> {
+    ModelInfo::for_dataset(dir, schema)
         .with_context(|| format!("cannot read model '{}'", dir.display()))
+}
+
+/// The model to open on: the one asked for, else the workspace's latest retrained model
+/// (`F`, `semcurate retrain`) when its folder is still there, else the default; with a note
+/// for the status bar when the choice is not the default.
+fn choose_model(
+    default: &std::path::Path,
+    given: bool,
+    latest: Option<PathBuf>,
+) -> (PathBuf, Option<String>) {
+    match (given, latest) {
+        (false, Some(dir)) if dir.join(crate::model::config::CONFIG_FILE).is_file() => {
+            let note = format!(
+                "model: this workspace's latest retrain, {} (--model DIR opens another)",
+                dir.display()
+            );
+            (dir, Some(note))
+        }
+        (false, Some(dir)) => (
+            default.to_path_buf(),
+            Some(format!(
+                "the latest retrained model '{}' is gone: using {}",
+                dir.display(),
+                default.display()
+            )),
+        ),
+        _ => (default.to_path_buf(), None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_latest_retrained_model_is_opened_unless_another_is_asked_for() {
+        let t = tempfile::tempdir().unwrap();
+        let (shipped, latest) = (t.path().join("shipped"), t.path().join("retrain-1"));
+        std::fs::create_dir(&latest).unwrap();
+        std::fs::write(latest.join(crate::model::config::CONFIG_FILE), "{}").unwrap();
+        let (dir, note) = choose_model(&shipped, false, Some(latest.clone()));
+        assert_eq!(dir, latest);
+        assert!(note.unwrap().contains("latest retrain"));
+        assert_eq!(
+            choose_model(&shipped, true, Some(latest.clone())),
+            (shipped.clone(), None)
+        );
+        assert_eq!(choose_model(&shipped, false, None), (shipped.clone(), None));
+        std::fs::remove_dir_all(&latest).unwrap();
+        let (dir, note) = choose_model(&shipped, false, Some(latest));
+        assert_eq!(dir, shipped);
+        assert!(note.unwrap().contains("is gone"), "the user is told");
+    }
 }

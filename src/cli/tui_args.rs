@@ -152,6 +152,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         schema,
         default_pixel_size: args.pixel_size,
         model_dir: model.model_dir(),
+        model_given: args.model.is_some() || std::env::var_os("SEMCURATE_MODEL").is_some(),
         backend: args.backend,
         theme,
         keymap,

@@ -43,6 +43,8 @@ pub mod keys {
     pub const FOLDER_PROBLEMS: &str = "folder_problems";
     /// The split-group rule (`groups::GroupRule` as JSON); absent means the study's.
     pub const GROUP_RULE: &str = "group_rule";
+    /// The model folder the latest `retrain` wrote; the TUI opens on it unless told otherwise.
+    pub const RETRAINED_MODEL: &str = "retrained_model";
 }
 
 /// Why indexing could not run.

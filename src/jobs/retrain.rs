@@ -195,6 +195,11 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
     let started = Instant::now();
     train_into(input, config, prepared, &out)?;
     let training_seconds = started.elapsed().as_secs_f64();
+    let out = std::fs::canonicalize(&out).unwrap_or(out);
+    ws.set_meta(
+        crate::dataset::index::keys::RETRAINED_MODEL,
+        &out.display().to_string(),
+    )?;
     let hash = model_hash(&out)?;
     let device = input.backend.device();
     let new = MultiUNet::load(&out, &device)?;

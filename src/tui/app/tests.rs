@@ -358,6 +358,6 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
 
 mod edit;
 mod image;
-mod retrain;
+pub mod retrain;
 mod review;
 mod tools;

@@ -72,6 +72,8 @@ fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &m
         .wrap(ratatui::widgets::Wrap { trim: true })
         .style(t.dim())
         .render(note, buf);
+    // Four columns need 32 cells; a narrow pane (80 columns) gets "0.76→0.86" instead.
+    let wide = table.width >= 32;
     let rows = r.changes().into_iter().map(|c| {
         let delta = c.before.zip(c.after).map(|(b, a)| a - b);
         let style = match delta {
@@ -79,24 +81,49 @@ fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &m
             Some(d) if d < -0.005 => t.error(),
             _ => t.dim(),
         };
-        Row::new(vec![
-            Line::styled(c.name, t.text()),
-            Line::styled(fmt_opt(c.before), t.iou(c.before)),
-            Line::styled(fmt_opt(c.after), t.iou(c.after)),
-            Line::styled(delta.map_or(String::new(), |d| format!("{d:+.3}")), style),
-        ])
+        let (before, after) = (
+            Span::styled(fmt_opt(c.before), t.iou(c.before)),
+            Span::styled(fmt_opt(c.after), t.iou(c.after)),
+        );
+        if wide {
+            Row::new(vec![
+                Line::styled(c.name, t.text()),
+                Line::from(before),
+                Line::from(after),
+                Line::styled(delta.map_or(String::new(), |d| format!("{d:+.3}")), style),
+            ])
+        } else {
+            let name = if c.name == "pixel acc." {
+                "acc".into()
+            } else {
+                c.name
+            };
+            let arrow = Span::styled("→", style);
+            Row::new(vec![
+                Line::styled(name, t.text()),
+                Line::from(vec![before, arrow, after]),
+            ])
+        }
     });
-    Table::new(
-        rows,
-        [
-            Constraint::Length(10),
-            Constraint::Length(6),
-            Constraint::Length(6),
-            Constraint::Length(7),
-        ],
-    )
-    .header(Row::new(["", "before", "after", "change"]).style(t.header()))
-    .render(table, buf);
+    let (widths, header) = if wide {
+        (
+            vec![
+                Constraint::Length(10),
+                Constraint::Length(6),
+                Constraint::Length(6),
+                Constraint::Length(7),
+            ],
+            vec!["", "before", "after", "change"],
+        )
+    } else {
+        (
+            vec![Constraint::Length(5), Constraint::Min(9)],
+            vec!["", "before→after"],
+        )
+    };
+    Table::new(rows, widths)
+        .header(Row::new(header).style(t.header()))
+        .render(table, buf);
 }
 
 fn bin_name(app: &App) -> String {

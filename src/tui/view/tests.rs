@@ -299,3 +299,4 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
 }
 
 mod editor;
+mod retrain;

@@ -35,7 +35,7 @@ fn card(acc: f64, miou: f64, py_iou: f64) -> MetricsCard {
     }
 }
 
-fn new_model(app: &App) -> NewModel {
+pub fn new_model(app: &App) -> NewModel {
     let mut info = app.ctx.model.clone().unwrap();
     info.dir = "/data/demo/.semcurate/models/retrain-1".into();
     info.hash = "0123456789abcdef".into();

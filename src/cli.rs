@@ -8,6 +8,7 @@ mod audit_render;
 mod common;
 mod convert;
 mod export;
+mod export_model;
 mod groups;
 mod import;
 mod index;
@@ -63,6 +64,7 @@ enum Command {
     Train(train::Args),
     Retrain(retrain::Args),
     ConvertWeights(convert::Args),
+    ExportModel(export_model::Args),
     Stats(stats::Args),
     Split(split::Args),
     Synth(synth::Args),
@@ -128,6 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Some(Command::Train(a)) => train::run(&a),
         Some(Command::Retrain(a)) => retrain::run(&a),
         Some(Command::ConvertWeights(a)) => convert::run(&a),
+        Some(Command::ExportModel(a)) => export_model::run(&a),
         Some(Command::Stats(a)) => stats::run(&a),
         Some(Command::Split(a)) => split::run(&a),
         Some(Command::Assist(a)) => assist::run(&a),

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod card;
 pub mod config;
 pub mod engine;
+pub mod export;
 pub mod fused;
 pub mod import;
 pub mod infer;

@@ -20,7 +20,7 @@ use super::common::show;
     after_help = "Example:\n  semcurate convert-weights m1-best-12800.pth --threshold 1.8 --out models/study"
 )]
 pub struct Args {
-    /// The .pth state dict.
+    /// The state dict: a .pth (`torch.save`) or a .safetensors (`semcurate export-model`).
     pub weights: PathBuf,
     /// Model folder to write.
     #[arg(long, value_name = "DIR")]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use burn::store::pytorch::PytorchReader;
-use burn::store::{ModuleSnapshot, PytorchStore};
+use burn::store::{ModuleSnapshot, ModuleStore, PytorchStore, SafetensorsStore};
 
 use super::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
 use super::multi::MultiUNet;
@@ -66,11 +66,8 @@ pub struct StateDictInfo {
 
 /// Inspects a state dict without building a model.
 pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
-    let reader = PytorchReader::new(path).map_err(|e| ImportError::Read {
-        path: path.into(),
-        message: e.to_string(),
-    })?;
-    let kind = if reader.get("small_unet.conv1.0.weight").is_some() {
+    let shapes = shapes(path)?;
+    let kind = if shapes.contains_key("small_unet.conv1.0.weight") {
         StateDictKind::UNet2
     } else {
         StateDictKind::UNet1
@@ -82,16 +79,16 @@ pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
     };
     let dims = |key: &str| -> Result<Vec<usize>, ImportError> {
         let full = format!("{prefix}{key}");
-        reader
+        shapes
             .get(&full)
-            .map(|t| t.shape.to_vec())
+            .cloned()
             .ok_or_else(|| ImportError::NotAUNet {
                 path: path.into(),
                 key: full,
-                sample: reader
+                sample: shapes
                     .keys()
-                    .into_iter()
                     .take(3)
+                    .cloned()
                     .collect::<Vec<_>>()
                     .join(", "),
             })
@@ -105,6 +102,35 @@ pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
     })
 }
 
+/// Whether `path` is a safetensors file (`semcurate export-model` writes them) rather than a
+/// PyTorch pickle (`torch.save`).
+fn is_safetensors(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("safetensors"))
+}
+
+/// Tensor shapes by key.
+fn shapes(path: &Path) -> Result<std::collections::BTreeMap<String, Vec<usize>>, ImportError> {
+    let read = |message: String| ImportError::Read {
+        path: path.into(),
+        message,
+    };
+    if is_safetensors(path) {
+        let mut store = SafetensorsStore::from_file(path);
+        let all = store.get_all_tensors().map_err(|e| read(e.to_string()))?;
+        return Ok(all
+            .iter()
+            .map(|(k, t)| (k.clone(), t.shape.to_vec()))
+            .collect());
+    }
+    let reader = PytorchReader::new(path).map_err(|e| read(e.to_string()))?;
+    Ok(reader
+        .keys()
+        .into_iter()
+        .filter_map(|k| Some((k.clone(), reader.get(&k)?.shape.to_vec())))
+        .collect())
+}
+
 /// Loads one U-Net whose keys start with `prefix` (`""`, `small_unet.` or `large_unet.`).
 pub fn load_unet(
     path: &Path,
@@ -113,18 +139,33 @@ pub fn load_unet(
     device: &Device,
 ) -> Result<UNet, ImportError> {
     let p = regex_escape(prefix);
-    let mut store = PytorchStore::from_file(path)
-        .with_key_remapping(format!("^{p}"), "")
-        .with_key_remapping(r"^conv([1-7])\.0\.", "conv$1.conv_a.")
-        .with_key_remapping(r"^conv([1-7])\.1\.", "conv$1.bn_a.")
-        .with_key_remapping(r"^conv([1-7])\.3\.", "conv$1.conv_b.")
-        .with_key_remapping(r"^conv([1-7])\.4\.", "conv$1.bn_b.")
-        .with_key_remapping(r"^conv7\.7\.", "head.")
-        .allow_partial(true);
+    let rules = [
+        (format!("^{p}"), ""),
+        (r"^conv([1-7])\.0\.".into(), "conv$1.conv_a."),
+        (r"^conv([1-7])\.1\.".into(), "conv$1.bn_a."),
+        (r"^conv([1-7])\.3\.".into(), "conv$1.conv_b."),
+        (r"^conv([1-7])\.4\.".into(), "conv$1.bn_b."),
+        (r"^conv7\.7\.".into(), "head."),
+    ];
     let mut net = cfg.init(device);
-    let result = net.load_from(&mut store).map_err(|e| ImportError::Apply {
+    let applied = if is_safetensors(path) {
+        let mut store = SafetensorsStore::from_file(path)
+            .with_from_adapter(burn::store::PyTorchToBurnAdapter)
+            .allow_partial(true);
+        for (from, to) in &rules {
+            store = store.with_key_remapping(from, *to);
+        }
+        net.load_from(&mut store).map_err(|e| e.to_string())
+    } else {
+        let mut store = PytorchStore::from_file(path).allow_partial(true);
+        for (from, to) in &rules {
+            store = store.with_key_remapping(from, *to);
+        }
+        net.load_from(&mut store).map_err(|e| e.to_string())
+    };
+    let result = applied.map_err(|message| ImportError::Apply {
         path: path.into(),
-        message: e.to_string(),
+        message,
     })?;
     if !result.missing.is_empty() || !result.errors.is_empty() {
         let missing: Vec<&str> = result

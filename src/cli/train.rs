@@ -39,9 +39,10 @@ pub struct Args {
     /// Train the study's baseline: one U-Net for all pixel sizes.
     #[arg(long)]
     pub single: bool,
-    /// U-Net base width b (64 in the paper; 8–16 keeps CPU inference interactive).
-    #[arg(long, default_value_t = 16)]
-    pub width: usize,
+    /// U-Net base width b (64 in the paper; 8–16 keeps CPU inference interactive) [default:
+    /// the --init model's, else 16].
+    #[arg(long)]
+    pub width: Option<usize>,
     #[arg(long, default_value_t = 10)]
     pub epochs: usize,
     /// Adam learning rate.
@@ -82,9 +83,9 @@ pub struct Args {
     /// Stop a bin after this many epochs without a better validation mIoU.
     #[arg(long, value_name = "EPOCHS")]
     pub patience: Option<usize>,
-    /// Channel-dropout probability (0.3 in the study).
-    #[arg(long, default_value_t = 0.3)]
-    pub dropout: f64,
+    /// Channel-dropout probability [default: the --init model's, else 0.3 as in the study].
+    #[arg(long)]
+    pub dropout: Option<f64>,
     /// Compute backend: flex or ndarray (CPU), cuda when built with --features cuda.
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: BackendKind,
@@ -128,8 +129,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             .or(stored)
             .unwrap_or_else(ScaleBins::single)
     };
-    let width = init_cfg.as_ref().map_or(args.width, |c| c.unet.width);
-    let config = crate::jobs::train::new_config(&schema, bins, width, args.dropout, args.single);
+    let (width, dropout) = architecture(args, init_cfg.as_ref())?;
+    let config = crate::jobs::train::new_config(&schema, bins, width, dropout, args.single);
     let root = &args.dataset.dataset;
     let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
     let images = |by_bin: &[Vec<_>]| by_bin.iter().map(Vec::len).sum::<usize>();
@@ -202,6 +203,21 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// Width and dropout: those given, else the --init model's, else the defaults (16, 0.3). A
+/// width other than the init model's cannot take its weights.
+fn architecture(args: &Args, init: Option<&ModelConfig>) -> anyhow::Result<(usize, f64)> {
+    let Some(init) = init else {
+        return Ok((args.width.unwrap_or(16), args.dropout.unwrap_or(0.3)));
+    };
+    if let Some(w) = args.width.filter(|&w| w != init.unet.width) {
+        anyhow::bail!(
+            "--width {w} does not fit the --init model, whose U-Nets have width {}: leave --width out",
+            init.unet.width
+        );
+    }
+    Ok((init.unet.width, args.dropout.unwrap_or(init.unet.dropout)))
 }
 
 fn print_events(rx: &Receiver<TrainEvent>) {

@@ -1,0 +1,62 @@
+//! `train --init` keeps the init model's architecture (width, dropout) unless told otherwise,
+//! and refuses a width its weights cannot take.
+
+mod common;
+
+use std::path::Path;
+
+use common::{semcurate, synth_small, tiny_model};
+use semcurate::dataset::ClassSchema;
+
+fn unet_of(model: &Path) -> serde_json::Value {
+    let c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(model.join("config.json")).unwrap()).unwrap();
+    c["unet"].clone()
+}
+
+fn fine_tune(root: &Path, init: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    semcurate()
+        .args(["train", "--quiet", "--no-val", "--epochs", "1"])
+        .args(["--steps-per-epoch", "1", "--crop", "32", "--init"])
+        .arg(init)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn fine_tuning_keeps_the_init_models_width_and_dropout_unless_given() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, init) = (t.path().join("data"), t.path().join("init"));
+    synth_small(&root);
+    tiny_model(&init, ClassSchema::mineralclassifier(), 2, 1.0);
+    // The init model was trained with dropout 0.1 (the shipped model's), not the study's 0.3.
+    let path = init.join("config.json");
+    let mut c: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    c["unet"]["dropout"] = 0.1.into();
+    std::fs::write(&path, serde_json::to_vec(&c).unwrap()).unwrap();
+
+    let kept = t.path().join("kept");
+    assert!(fine_tune(&root, &init, &kept, &[]).status.success());
+    assert_eq!(unet_of(&kept)["width"], 4);
+    assert_eq!(unet_of(&kept)["dropout"], 0.1);
+
+    let given = t.path().join("given");
+    assert!(
+        fine_tune(&root, &init, &given, &["--dropout", "0.2"])
+            .status
+            .success()
+    );
+    assert_eq!(unet_of(&given)["dropout"], 0.2);
+
+    let wrong = fine_tune(&root, &init, &t.path().join("wrong"), &["--width", "8"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("--width 8 does not fit") && err.contains("width 4"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! `train --init` keeps the init model's architecture (width, dropout) unless told otherwise,
 //! and refuses a width its weights cannot take.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 

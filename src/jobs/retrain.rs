@@ -46,7 +46,8 @@ pub struct Recipe {
 
 impl Recipe {
     /// Fine-tuning: a few short epochs at a low rate, so the model moves towards the new
-    /// labels without forgetting what it knew. About 2–3 min on two CPU cores (width 16).
+    /// labels without forgetting what it knew. The shipped width-16 model on the demo (3 bins,
+    /// 240 steps): 309 s on two CPU cores shared with other work (load 5–6).
     pub fn fine_tune() -> Self {
         Self {
             epochs: 4,
@@ -59,7 +60,8 @@ impl Recipe {
         }
     }
 
-    /// From nothing: a width-8 U-Net at a high rate (about 2 min on two CPU cores).
+    /// From nothing: a width-8 U-Net at a high rate (the demo, 3 bins, 540 steps: 106 s on two
+    /// shared CPU cores).
     pub fn from_nothing() -> Self {
         Self {
             epochs: 6,

@@ -374,7 +374,11 @@ fn predict_all(
         batch: input.backend.default_batch(),
         ..PredictOptions::default()
     };
-    let _lock = JobLock::try_acquire(ws.dir(), "predict")?;
+    // A batch prediction already running (`P`, `semcurate predict`) is waited for: the model
+    // is trained and saved by now, and its predictions follow the other job's.
+    let _lock = JobLock::acquire(ws.dir(), "predict", |_| {
+        input.progress.begin("waiting for another prediction", 0);
+    })?;
     // A cancel during prediction keeps the model and what was predicted.
     Ok(predict_dataset(
         model,

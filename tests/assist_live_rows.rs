@@ -16,7 +16,7 @@ use semcurate::dataset::ClassSchema;
 use semcurate::dataset::load::load_image;
 use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::assist_live::rows::{PER_IMAGE_CAP, TOTAL_CAP};
-use semcurate::jobs::assist_live::{AssistReq, DatasetUse, run};
+use semcurate::jobs::assist_live::{AssistReq, DatasetMix, DatasetUse, run};
 use semcurate::jobs::report::{Outbox, Report};
 use semcurate::jobs::service::Paths;
 use semcurate::jobs::slot::Slot;
@@ -87,6 +87,7 @@ fn the_live_assist_adds_the_other_images_rows_once_gathered() {
         row,
         labels,
         n_classes: paths.schema.len(),
+        dataset: DatasetMix::AllClasses,
         generation: 1,
     };
 

@@ -23,15 +23,22 @@ impl TrainingSet {
     /// Keeps at most `cap` rows of each class, evenly spread over the set (every k-th row of
     /// the class, so the same set gives the same rows); the order of the rows is kept.
     pub fn cap_per_class(&mut self, cap: usize) {
+        self.cap_classes(|_| cap);
+    }
+
+    /// Keeps at most `cap(class)` rows of each class (0 drops the class), evenly spread as
+    /// [`Self::cap_per_class`] does.
+    pub fn cap_classes(&mut self, cap: impl Fn(usize) -> usize) {
         let nf = self.n_features;
         let mut counts = vec![0usize; self.n_classes];
         for &l in &self.labels {
             counts[usize::from(l)] += 1;
         }
+        let caps: Vec<usize> = (0..self.n_classes).map(cap).collect();
         let mut seen = vec![0usize; self.n_classes];
         let mut keep = Vec::with_capacity(self.labels.len());
         for &l in &self.labels {
-            let c = usize::from(l);
+            let (c, cap) = (usize::from(l), caps[usize::from(l)]);
             // Row k of n is kept when it starts a new 1/cap-th of the class's rows.
             let k = seen[c];
             seen[c] += 1;

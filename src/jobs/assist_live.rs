@@ -1,8 +1,8 @@
 //! The assist behind the editor: after each finished stroke the editor asks for a proposal of
 //! the image it shows; requests go through a latest-wins slot, so a burst of strokes costs one
 //! fit. The forest trains on that image's labels, weighted up ([`OWN_WEIGHT`]), and on rows of
-//! the dataset's other labelled images ([`rows`]), gathered once per editor run by a thread of
-//! their own after the first request. Until those are ready, requests are answered from the
+//! the dataset's other labelled images ([`rows`]; which of them: the request's [`DatasetMix`]),
+//! gathered once per editor run by a thread of their own after the first request. Until those are ready, requests are answered from the
 //! image's labels alone (no wait); once they are, the latest request is answered again.
 //! The image's features are computed once and kept while requests are for the same image (its
 //! id and fingerprint).
@@ -23,7 +23,7 @@ use crate::dataset::workspace::ImageRow;
 use super::report::{Outbox, Report};
 use super::service::Paths;
 use super::slot::Slot;
-pub use rows::{DatasetRows, DatasetUse};
+pub use rows::{DatasetMix, DatasetRows, DatasetUse};
 
 /// Weight of the shown image's rows against the dataset's (before classes are balanced): its
 /// strokes say what this image holds, the dataset fills in what they do not show.
@@ -38,6 +38,8 @@ pub struct AssistReq {
     pub labels: Vec<u8>,
     /// Classes of the schema: proposals hold ids below it.
     pub n_classes: usize,
+    /// Which of the dataset's rows to train on besides `labels`.
+    pub dataset: DatasetMix,
     pub generation: u64,
 }
 
@@ -62,13 +64,15 @@ pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
         if let Ok(mut l) = latest.lock() {
             *l = Some(req.clone());
         }
-        let (slot, latest) = (Arc::clone(slot), Arc::clone(&latest));
-        worker.rows.start(paths, move || {
-            let again = latest.lock().ok().and_then(|l| l.clone());
-            if let Some(req) = again {
-                slot.put_if_empty(req);
-            }
-        });
+        if req.dataset != DatasetMix::Off {
+            let (slot, latest) = (Arc::clone(slot), Arc::clone(&latest));
+            worker.rows.start(paths, move || {
+                let again = latest.lock().ok().and_then(|l| l.clone());
+                if let Some(req) = again {
+                    slot.put_if_empty(req);
+                }
+            });
+        }
         let result = super::error::guarded("assist", || {
             worker
                 .serve(&req)
@@ -111,7 +115,14 @@ impl Worker {
         let started = Instant::now();
         self.rows.poll();
         self.show(req)?;
-        let (dataset, used) = self.rows.without(req.row.id);
+        let (dataset, used) = match req.dataset {
+            DatasetMix::Off => (None, DatasetUse::Off),
+            DatasetMix::DrawnClasses => match rows::classes_wanted(&req.labels, req.n_classes) {
+                Some(drawn) => self.rows.without(req.row.id, Some(&drawn)),
+                None => (None, DatasetUse::EnoughOwnLabels),
+            },
+            DatasetMix::AllClasses => self.rows.without(req.row.id, None),
+        };
         let Some(shown) = self.shown.as_mut() else {
             return Err(AssistError::NoLabels);
         };

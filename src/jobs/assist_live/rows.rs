@@ -1,6 +1,9 @@
 //! The dataset's rows for the editor's assist: training rows drawn from every labelled image of
 //! the dataset (the pixels `semcurate assist` trains on: [`DatasetLabels`]), so that a stroke
-//! on one image is proposed with what the other images teach, rare classes included.
+//! on one image is proposed with what the other images teach. Which of them a request uses is
+//! its [`DatasetMix`]: by default those of the classes drawn on the image, while it has few
+//! labels ([`DRAWN_CAP`], [`FEW_LABELS`]); rows of every class (rare classes the strokes do
+//! not show) made the demo's proposals worse.
 //!
 //! Gathered once per editor run, after the first request, by a thread of its own whose feature
 //! filters run in a one-thread pool (so the editor's requests keep the global pool); for each
@@ -27,22 +30,56 @@ use crate::jobs::service::Paths;
 pub const PER_IMAGE_CAP: usize = 300;
 /// Dataset rows kept per class, at most.
 pub const PER_CLASS_CAP: usize = 1000;
-/// Dataset rows kept in all, at most (shared evenly by the classes present). Fit time grows
+/// Dataset rows kept in all, at most, with [`DatasetMix::DrawnClasses`] (shared evenly by the
+/// classes drawn): on the demo 300 rows scored as 1,000 did (accuracy 0.73 and 0.79 at 1
+/// and 2 clicks per class, against 0.75 and 0.78) in about half the time.
+pub const DRAWN_CAP: usize = 300;
+/// Labelled pixels per class drawn from which the image's labels are enough: with
+/// [`DatasetMix::DrawnClasses`] the dataset's rows are used below it only. On the demo a
+/// click (a disk of radius 3 inside a grain) is at most 29 pixels, so 1–2 clicks per class
+/// are below; there the rows helped, and from 5 clicks (above) they hurt. Chosen on that
+/// benchmark (100 let a few 5-click tiles use rows: accuracy 0.872 against 0.881 alone).
+pub const FEW_LABELS: usize = 60;
+/// Dataset rows kept in all, at most, with [`DatasetMix::AllClasses`] (shared evenly by the
+/// classes present). Fit time grows
 /// fast with rows that do not separate well: on the demo (10 classes) a 256² tile with 10
 /// clicks per class fits in 40 ms alone, 150 ms with 1,000 dataset rows, 230 ms with 2,000 and
 /// 590 ms with 6,000 (optimised build, loaded 2-core machine; docs/ASSIST.md), so 1,000 keeps
 /// fit + proposal near the 0.25 s goal.
 pub const TOTAL_CAP: usize = 1000;
 
+/// Which of the dataset's rows a request trains on, besides the image's own labels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DatasetMix {
+    /// None: the image's labels alone.
+    Off,
+    /// Rows of the classes the image's labels show, and of no other class, so the proposal
+    /// never holds a class the person has not drawn on this image; and only while the image
+    /// has fewer than [`FEW_LABELS`] labelled pixels per class drawn (docs/ASSIST.md "Dataset
+    /// rows in the live assist": on the demo rows of every class lowered the tile's mIoU from
+    /// 0.64 to 0.27; rows of the drawn classes help at 1–2 clicks per class, hurt from 5).
+    #[default]
+    DrawnClasses,
+    /// Rows of every class, so classes the strokes do not show are proposed too.
+    AllClasses,
+}
+
 /// What of the dataset a proposal was trained on, besides the image's own labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatasetUse {
+    /// The request asked for no dataset rows ([`DatasetMix::Off`]).
+    Off,
     /// The dataset's rows are still being gathered: the image's labels alone.
     Loading,
     /// `rows` rows drawn from `images` other labelled images.
     Rows { rows: usize, images: usize },
     /// No other image of the dataset has labelled pixels.
     NoOtherLabels,
+    /// Other images have labels, none of the classes drawn on this image.
+    NoneOfTheDrawnClasses,
+    /// The image has at least [`FEW_LABELS`] labelled pixels per class drawn, enough on its
+    /// own ([`DatasetMix::DrawnClasses`]).
+    EnoughOwnLabels,
     /// The dataset's labels could not be read (why): the image's labels alone.
     Unavailable(String),
 }
@@ -50,8 +87,17 @@ pub enum DatasetUse {
 /// Rows per image id, as gathered.
 pub type Gathered = BTreeMap<i64, TrainingSet>;
 
-/// Rows of several images merged and capped, and how many images they came from.
-type Merged = (Arc<TrainingSet>, usize);
+/// Rows of several images merged, and how many images they came from.
+type Merged = (TrainingSet, usize);
+
+/// The merged rows without one image, and those rows thinned for one set of classes.
+struct Cache {
+    exclude: i64,
+    version: u64,
+    merged: Option<Merged>,
+    /// The classes kept (`None`: all) and the rows thinned to the caps.
+    thinned: Option<(Option<Vec<bool>>, Arc<TrainingSet>)>,
+}
 
 enum State {
     Idle,
@@ -71,8 +117,7 @@ pub struct DatasetRows {
     left: BTreeMap<i64, Option<TrainingSet>>,
     /// Bumped whenever the rows change, so the merged set is rebuilt.
     version: u64,
-    /// The merged rows without one image: (excluded id, version, rows and images).
-    merged: Option<(i64, u64, Option<Merged>)>,
+    cache: Option<Cache>,
 }
 
 impl Default for DatasetRows {
@@ -81,7 +126,7 @@ impl Default for DatasetRows {
             state: State::Idle,
             left: BTreeMap::new(),
             version: 0,
-            merged: None,
+            cache: None,
         }
     }
 }
@@ -93,7 +138,7 @@ impl DatasetRows {
             state: State::Ready(gathered),
             left: BTreeMap::new(),
             version: 0,
-            merged: None,
+            cache: None,
         }
     }
 
@@ -178,29 +223,97 @@ impl DatasetRows {
         self.version += 1;
     }
 
-    /// The dataset's rows without image `id`, and what they are.
-    pub fn without(&mut self, id: i64) -> (Option<Arc<TrainingSet>>, DatasetUse) {
+    /// The dataset's rows without image `id`, of the classes `drawn` marks (at most
+    /// [`DRAWN_CAP`] in all) or of all classes (`None`: at most [`TOTAL_CAP`]), and what
+    /// they are.
+    pub fn without(
+        &mut self,
+        id: i64,
+        drawn: Option<&[bool]>,
+    ) -> (Option<Arc<TrainingSet>>, DatasetUse) {
         let gathered = match &self.state {
             State::Idle | State::Loading { .. } => return (None, DatasetUse::Loading),
             State::Failed(why) => return (None, DatasetUse::Unavailable(why.clone())),
             State::Ready(g) => g,
         };
-        let fresh = matches!(&self.merged, Some((x, v, _)) if *x == id && *v == self.version);
+        let fresh = matches!(&self.cache, Some(c) if c.exclude == id && c.version == self.version);
         if !fresh {
-            let merged = merge_without(gathered, &self.left, id).map(|(s, n)| (Arc::new(s), n));
-            self.merged = Some((id, self.version, merged));
+            self.cache = Some(Cache {
+                exclude: id,
+                version: self.version,
+                merged: merge_without(gathered, &self.left, id),
+                thinned: None,
+            });
         }
-        match self.merged.as_ref().and_then(|(_, _, m)| m.as_ref()) {
-            Some((set, images)) => (
+        let Some(cache) = self.cache.as_mut() else {
+            return (None, DatasetUse::NoOtherLabels);
+        };
+        let Some((all, images)) = &cache.merged else {
+            return (None, DatasetUse::NoOtherLabels);
+        };
+        let same = matches!(&cache.thinned, Some((d, _)) if d.as_deref() == drawn);
+        if !same {
+            let total = if drawn.is_some() {
+                DRAWN_CAP
+            } else {
+                TOTAL_CAP
+            };
+            let set = Arc::new(thin(all, drawn, total));
+            cache.thinned = Some((drawn.map(<[bool]>::to_vec), set));
+        }
+        match &cache.thinned {
+            Some((_, set)) if !set.is_empty() => (
                 Some(Arc::clone(set)),
                 DatasetUse::Rows {
                     rows: set.len(),
                     images: *images,
                 },
             ),
-            None => (None, DatasetUse::NoOtherLabels),
+            _ => (None, DatasetUse::NoneOfTheDrawnClasses),
         }
     }
+}
+
+/// The classes (ids below `n_classes`) that `labels` show.
+pub fn drawn_classes(labels: &[u8], n_classes: usize) -> Vec<bool> {
+    class_counts(labels, n_classes)
+        .iter()
+        .map(|&n| n > 0)
+        .collect()
+}
+
+/// Labelled pixels of each class (ids below `n_classes`).
+pub fn class_counts(labels: &[u8], n_classes: usize) -> Vec<usize> {
+    let mut counts = vec![0; n_classes];
+    for &l in labels {
+        if let Some(n) = counts.get_mut(usize::from(l)) {
+            *n += 1;
+        }
+    }
+    counts
+}
+
+/// With [`DatasetMix::DrawnClasses`], the classes whose dataset rows a request with `labels`
+/// trains on: those drawn, while the image has fewer than [`FEW_LABELS`] labelled pixels per
+/// class drawn; `None` from there on.
+pub fn classes_wanted(labels: &[u8], n_classes: usize) -> Option<Vec<bool>> {
+    let counts = class_counts(labels, n_classes);
+    let drawn = counts.iter().filter(|&&n| n > 0).count();
+    (counts.iter().sum::<usize>() < FEW_LABELS * drawn)
+        .then(|| counts.iter().map(|&n| n > 0).collect())
+}
+
+/// The rows of `set` of the classes `drawn` marks (`None`: all), at most `total` shared
+/// evenly by the classes kept and at most [`PER_CLASS_CAP`] per class.
+pub fn thin(set: &TrainingSet, drawn: Option<&[bool]>, total: usize) -> TrainingSet {
+    let kept = |c: usize| drawn.is_none_or(|d| d.get(c).copied().unwrap_or(false));
+    let present = (0..set.n_classes)
+        .filter(|&c| kept(c) && set.labels.iter().any(|&l| usize::from(l) == c))
+        .count();
+    let cap = (total / present.max(1)).min(PER_CLASS_CAP);
+    let mut set = set.clone();
+    set.cap_classes(|c| if kept(c) { cap } else { 0 });
+    set
 }
 
 impl Drop for DatasetRows {
@@ -215,8 +328,8 @@ impl Drop for DatasetRows {
 }
 
 /// The rows of every image but `exclude` (those the editor left replacing their gathered
-/// ones), thinned to the caps; `None` when no other image has rows.
-fn merge_without(
+/// ones), and how many images gave rows; `None` when no other image has rows.
+pub fn merge_without(
     gathered: &Gathered,
     left: &BTreeMap<i64, Option<TrainingSet>>,
     exclude: i64,
@@ -231,12 +344,7 @@ fn merge_without(
         })
         .collect();
     let images = parts.len();
-    let mut set = TrainingSet::merge(parts)?;
-    let present = (0..set.n_classes)
-        .filter(|&c| set.labels.iter().any(|&l| usize::from(l) == c))
-        .count();
-    set.cap_per_class((TOTAL_CAP / present.max(1)).min(PER_CLASS_CAP));
-    Some((set, images))
+    TrainingSet::merge(parts).map(|set| (set, images))
 }
 
 /// One image's dataset rows: at most [`PER_IMAGE_CAP`] per class, weight 1, not balanced

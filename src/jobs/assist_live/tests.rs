@@ -50,6 +50,7 @@ fn request(generation: u64) -> (AssistReq, Vec<u8>) {
         }),
         labels,
         n_classes: 4,
+        dataset: DatasetMix::AllClasses,
         generation,
     };
     (req, truth)
@@ -135,8 +136,13 @@ const SIDE: usize = 64;
 /// A four-phase tile (`assist::synthetic::phase_tile`, 64², grains of 8 px) as a request for
 /// image `id`, labelled with 5 clicks per phase of `shown` phases only; and its truth.
 fn tile_request(id: i64, seed: u64, shown: &[u8]) -> (AssistReq, Vec<u8>) {
+    tile_request_clicks(id, seed, shown, 5)
+}
+
+/// [`tile_request`] with `k` clicks per phase.
+fn tile_request_clicks(id: i64, seed: u64, shown: &[u8], k: usize) -> (AssistReq, Vec<u8>) {
     let (grey, truth) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, seed);
-    let labels: Vec<u8> = crate::assist::synthetic::clicks(&truth, SIDE, 5, seed)
+    let labels: Vec<u8> = crate::assist::synthetic::clicks(&truth, SIDE, k, seed)
         .into_iter()
         .map(|l| if shown.contains(&l) { l } else { UNLABELLED })
         .collect();
@@ -218,7 +224,7 @@ fn dataset_rows_supply_the_classes_the_strokes_do_not_show() {
 #[test]
 fn the_shown_image_is_left_out_and_an_image_left_gives_its_latest_labels() {
     let mut rows = DatasetRows::ready(gathered());
-    let len = |rows: &mut DatasetRows, id| match rows.without(id).1 {
+    let len = |rows: &mut DatasetRows, id| match rows.without(id, None).1 {
         DatasetUse::Rows { rows, images } => (rows, images),
         other => panic!("{other:?}"),
     };
@@ -230,9 +236,9 @@ fn the_shown_image_is_left_out_and_an_image_left_gives_its_latest_labels() {
     // Without image 7 the rows are exactly those of tiles 1–3 alone.
     let mut three = gathered();
     three.remove(&7);
-    let three = DatasetRows::ready(three).without(99).0.unwrap();
-    assert_eq!(*rows.without(7).0.unwrap(), *three);
-    assert_ne!(*rows.without(1).0.unwrap(), *three);
+    let three = DatasetRows::ready(three).without(99, None).0.unwrap();
+    assert_eq!(*rows.without(7, None).0.unwrap(), *three);
+    assert_ne!(*rows.without(1, None).0.unwrap(), *three);
     // The editor leaves image 7 with no label: its rows go.
     let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 1);
     rows.left(7, &features(&grey), &[UNLABELLED; SIDE * SIDE]);
@@ -248,7 +254,7 @@ fn the_shown_image_is_left_out_and_an_image_left_gives_its_latest_labels() {
         .min(rows::TOTAL_CAP)
         .min(rows::PER_CLASS_CAP);
     assert_eq!(len(&mut rows, 7), (n, 1));
-    assert_eq!(rows.without(5).1, DatasetUse::NoOtherLabels);
+    assert_eq!(rows.without(5, None).1, DatasetUse::NoOtherLabels);
 }
 
 #[test]
@@ -278,4 +284,92 @@ fn before_the_rows_are_ready_the_image_alone_answers_then_the_rows_are_used() {
     let second = worker.serve(&req).unwrap();
     assert!(matches!(second.dataset, DatasetUse::Rows { images: 3, .. }));
     assert!(scores(&second.prediction.classes, &truth).0 > 0.9);
+}
+
+/// Dataset rows per class of `set`, for the 4 phases.
+fn per_class(set: &TrainingSet) -> [usize; 4] {
+    std::array::from_fn(|c| set.labels.iter().filter(|&&l| usize::from(l) == c).count())
+}
+
+#[test]
+fn with_the_drawn_classes_a_class_only_the_dataset_shows_is_never_proposed() {
+    assert_eq!(DatasetMix::default(), DatasetMix::DrawnClasses);
+    // One click on each of phases 0 and 1 (under FEW_LABELS pixels each); tiles 1–3 hold
+    // all four phases.
+    let (mut req, truth) = tile_request_clicks(7, 1, &[0, 1], 1);
+    req.dataset = DatasetMix::DrawnClasses;
+    let counts = rows::class_counts(&req.labels, 4);
+    assert!(counts[0] < rows::FEW_LABELS && counts[1] < rows::FEW_LABELS);
+    let mut worker = Worker::with_rows(DatasetRows::ready(gathered()));
+    let a = worker.serve(&req).unwrap();
+    // 3 images × 300 rows of each drawn phase, thinned to DRAWN_CAP shared by the 2 phases.
+    let half = rows::DRAWN_CAP / 2;
+    assert_eq!(half, 150);
+    assert_eq!(
+        a.dataset,
+        DatasetUse::Rows {
+            rows: 2 * half,
+            images: 3
+        }
+    );
+    let drawn = rows::drawn_classes(&req.labels, 4);
+    assert_eq!(drawn, [true, true, false, false]);
+    let used = worker.rows.without(7, Some(&drawn)).0.unwrap();
+    assert_eq!(per_class(&used), [half, half, 0, 0]);
+    assert!(a.prediction.classes.iter().all(|&c| c < 2), "only drawn");
+    let (_, recall) = scores(&a.prediction.classes, &truth);
+    assert!(recall[0] > 0.9 && recall[1] > 0.9, "recall {recall:?}");
+
+    // A click of phase 2 brings the dataset's rows of phase 2 in: 3 classes share the cap.
+    let (mut req, _) = tile_request_clicks(7, 1, &[0, 1, 2], 1);
+    req.dataset = DatasetMix::DrawnClasses;
+    let a = worker.serve(&req).unwrap();
+    let third = rows::DRAWN_CAP / 3;
+    assert_eq!(
+        a.dataset,
+        DatasetUse::Rows {
+            rows: 3 * third,
+            images: 3
+        }
+    );
+    assert!(a.prediction.classes.iter().all(|&c| c < 3));
+    assert!(a.prediction.classes.contains(&2));
+
+    // Phases 0 and 1 labelled in full: enough of the image's own, no dataset rows.
+    let mut full = req.clone();
+    full.labels = truth
+        .iter()
+        .map(|&t| if t < 2 { t } else { UNLABELLED })
+        .collect();
+    assert_eq!(rows::classes_wanted(&full.labels, 4), None);
+    let a = worker.serve(&full).unwrap();
+    assert_eq!(a.dataset, DatasetUse::EnoughOwnLabels);
+    full.dataset = DatasetMix::Off;
+    assert_eq!(a.prediction, worker.serve(&full).unwrap().prediction);
+}
+
+#[test]
+fn dataset_rows_off_answers_from_the_image_alone() {
+    let (mut req, _) = tile_request_clicks(7, 1, &[0, 1], 1);
+    req.dataset = DatasetMix::Off;
+    let alone = Worker::with_rows(DatasetRows::ready(rows::Gathered::new()))
+        .serve(&req)
+        .unwrap();
+    let mut worker = Worker::with_rows(DatasetRows::ready(gathered()));
+    let a = worker.serve(&req).unwrap();
+    assert_eq!(a.dataset, DatasetUse::Off);
+    assert_eq!(a.prediction.classes, alone.prediction.classes);
+    // Rows of none of the drawn classes: the image alone, said so.
+    let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 2);
+    let mut only_3 = rows::Gathered::new();
+    only_3.insert(
+        1,
+        rows::image_rows(&features(&grey), &[3; SIDE * SIDE]).unwrap(),
+    );
+    req.dataset = DatasetMix::DrawnClasses;
+    let a = Worker::with_rows(DatasetRows::ready(only_3))
+        .serve(&req)
+        .unwrap();
+    assert_eq!(a.dataset, DatasetUse::NoneOfTheDrawnClasses);
+    assert_eq!(a.prediction.classes, alone.prediction.classes);
 }

@@ -7,11 +7,16 @@
 
 use std::sync::Arc;
 
-use crate::jobs::assist_live::{AssistReq, Assisted, DatasetUse};
+use crate::jobs::assist_live::{AssistReq, Assisted, DatasetMix, DatasetUse};
 
 use super::super::super::msg::Command;
 use super::super::image::PredState;
 use super::super::{App, Severity};
+
+/// Which of the dataset's rows the editor's requests train on: those of the classes drawn on
+/// the image, while it has few labels (docs/ASSIST.md "Dataset rows in the live assist" has
+/// the measurements).
+const DATASET_MIX: DatasetMix = DatasetMix::DrawnClasses;
 
 impl App {
     /// Turns the assist on (asking for a proposal now) or off.
@@ -50,6 +55,7 @@ impl App {
             image,
             labels,
             n_classes,
+            dataset: DATASET_MIX,
             generation: self.edit.assist_generation,
         })))
     }
@@ -96,6 +102,11 @@ fn trained_on(labelled: usize, dataset: &DatasetUse, millis: u64) -> String {
         ),
         DatasetUse::Loading => format!("{own} (the dataset's rows are still being gathered)"),
         DatasetUse::NoOtherLabels => format!("{own} (no other image has labels)"),
+        DatasetUse::NoneOfTheDrawnClasses => {
+            format!("{own} (no other image has labels of the classes drawn)")
+        }
+        DatasetUse::EnoughOwnLabels => format!("{own} (enough of its own: no dataset rows)"),
+        DatasetUse::Off => format!("{own} (dataset rows off)"),
         DatasetUse::Unavailable(why) => format!("{own} (no dataset rows: {why})"),
     };
     format!("assist: {what} in {millis} ms (p shows it; a, w, y, A accept)")
@@ -112,4 +123,28 @@ fn thousands(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_editor_asks_for_the_drawn_classes_and_says_what_it_got() {
+        assert_eq!(DATASET_MIX, DatasetMix::DrawnClasses);
+        let said = |d: DatasetUse| trained_on(64, &d, 12);
+        assert_eq!(
+            said(DatasetUse::Rows {
+                rows: 300,
+                images: 59
+            }),
+            "assist: 64 px of this image + 300 rows from 59 images in 12 ms \
+             (p shows it; a, w, y, A accept)"
+        );
+        assert!(
+            said(DatasetUse::EnoughOwnLabels).contains("64 px of this image (enough of its own")
+        );
+        assert!(said(DatasetUse::NoneOfTheDrawnClasses).contains("of the classes drawn)"));
+        assert!(said(DatasetUse::Off).contains("(dataset rows off)"));
+    }
 }

@@ -246,18 +246,7 @@ impl ModelCard {
                 self.backend
             );
         }
-        let _ = writeln!(
-            s,
-            "- options: epochs {}, lr {}, batch {}, crop {:?}, steps/epoch {:?}, seed {}, class weights {}, Dice weight {}",
-            self.options.epochs,
-            self.options.lr,
-            self.options.batch,
-            self.options.crop,
-            self.options.steps_per_epoch,
-            self.options.seed,
-            self.options.class_weights,
-            self.options.dice_weight
-        );
+        let _ = writeln!(s, "- options: {}", options_text(&self.options));
         if let Some(t) = &self.test {
             let _ = writeln!(
                 s,
@@ -327,4 +316,64 @@ fn metrics_table(rows: &[(&str, &MetricsCard)]) -> String {
     }
     s.push('\n');
     s
+}
+
+/// The training options in words, for the card: every field that changes a run.
+fn options_text(o: &crate::model::train::TrainOptions) -> String {
+    let or_whole = |v: Option<usize>, whole: &str| v.map_or(whole.to_string(), |n| n.to_string());
+    let a = &o.augment;
+    format!(
+        "epochs {}{}, lr {}{}, batch {}, crop {}, steps/epoch {}, seed {}, class weights {}, \
+         Dice weight {}, balanced crops {}, augmentation: turns and flips {}, gain ± {}, \
+         offset ± {}, noise σ ≤ {}, blur σ ≤ {} px",
+        o.epochs,
+        o.patience
+            .map_or(String::new(), |p| format!(" (early stop after {p})")),
+        o.lr,
+        if o.cosine { " with cosine decay" } else { "" },
+        o.batch,
+        or_whole(o.crop, "whole images"),
+        or_whole(o.steps_per_epoch, "one pass over the images"),
+        o.seed,
+        o.class_weights,
+        o.dice_weight,
+        o.balance,
+        a.geometric,
+        a.gain,
+        a.offset,
+        a.noise,
+        a.blur
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::train::TrainOptions;
+
+    #[test]
+    fn the_options_line_says_every_setting_in_words() {
+        let o = TrainOptions {
+            crop: Some(96),
+            steps_per_epoch: Some(50),
+            cosine: true,
+            patience: Some(8),
+            balance: 1.0,
+            ..TrainOptions::default()
+        };
+        let text = options_text(&o);
+        assert!(!text.contains("Some("), "{text}");
+        for part in [
+            "epochs 10 (early stop after 8)",
+            "lr 0.001 with cosine decay",
+            "crop 96",
+            "steps/epoch 50",
+            "balanced crops 1",
+            "gain ± 0.2",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        let whole = options_text(&TrainOptions::default());
+        assert!(whole.contains("crop whole images") && whole.contains("steps/epoch one pass"));
+    }
 }

@@ -340,7 +340,10 @@ fn a_tile_is_labelled_from_nothing_with_no_model() {
     s.keys(&["2"]);
     s.keys(&vec!["l"; 20]);
     s.keys(&["Space", "T"]);
-    s.wait_for("assist: 42 px of this image (no other image has labels)", 60);
+    s.wait_for(
+        "assist: 42 px of this image (no other image has labels)",
+        60,
+    );
     s.keys(&["A"]);
     s.wait_for("1024 px edited", 30);
     s.wait_for("all edits saved", 30);

@@ -10,6 +10,7 @@ pub mod export;
 pub mod fused;
 pub mod import;
 pub mod infer;
+pub mod input;
 pub mod multi;
 pub mod tiling;
 pub mod train;

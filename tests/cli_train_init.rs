@@ -61,3 +61,56 @@ fn fine_tuning_keeps_the_init_models_width_and_dropout_unless_given() {
         "{err}"
     );
 }
+
+#[test]
+fn per_image_input_is_recorded_and_kept_by_fine_tuning() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("data");
+    synth_small(&root);
+    let first = t.path().join("first");
+    let out = semcurate()
+        .args([
+            "train", "--quiet", "--no-val", "--epochs", "1", "--width", "4",
+        ])
+        .args([
+            "--steps-per-epoch",
+            "1",
+            "--crop",
+            "32",
+            "--input",
+            "per-image",
+            "--out",
+        ])
+        .arg(&first)
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let input = |m: &Path| -> serde_json::Value {
+        let c: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(m.join("config.json")).unwrap()).unwrap();
+        c["input"]["percentiles"].clone()
+    };
+    assert_eq!(input(&first), serde_json::json!([1.0, 99.0]));
+    let tuned = t.path().join("tuned");
+    assert!(fine_tune(&root, &first, &tuned, &[]).status.success());
+    assert_eq!(
+        input(&tuned),
+        serde_json::json!([1.0, 99.0]),
+        "kept from --init"
+    );
+    let plain = t.path().join("plain");
+    assert!(
+        fine_tune(&root, &first, &plain, &["--input", "absolute"])
+            .status
+            .success()
+    );
+    assert!(
+        input(&plain).is_null(),
+        "absolute models keep the old config"
+    );
+}

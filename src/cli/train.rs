@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::dataset::ScaleBins;
 use crate::jobs::train::{TrainJob, prepare_data};
 use crate::model::BackendKind;
-use crate::model::config::{CONFIG_FILE, ModelConfig};
+use crate::model::config::{CONFIG_FILE, InputNorm, ModelConfig};
 use crate::model::train::batch::Augment;
 use crate::model::train::{TrainEvent, TrainOptions};
 
@@ -83,6 +83,11 @@ pub struct Args {
     /// Stop a bin after this many epochs without a better validation mIoU.
     #[arg(long, value_name = "EPOCHS")]
     pub patience: Option<usize>,
+    /// Network input: 'absolute' grey levels / 255 (the study's), or 'per-image' between the
+    /// image's 1st and 99th percentile grey levels, so that another detector gain or offset
+    /// reads the same [default: the --init model's, else absolute].
+    #[arg(long, value_enum)]
+    pub input: Option<InputArg>,
     /// Channel-dropout probability [default: the --init model's, else 0.3 as in the study].
     #[arg(long)]
     pub dropout: Option<f64>,
@@ -130,7 +135,12 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             .unwrap_or_else(ScaleBins::single)
     };
     let (width, dropout) = architecture(args, init_cfg.as_ref())?;
-    let config = crate::jobs::train::new_config(&schema, bins, width, dropout, args.single);
+    let input = match (args.input, init_cfg.as_ref()) {
+        (Some(InputArg::PerImage), _) => InputNorm::per_image(),
+        (None, Some(init)) => init.input,
+        (Some(InputArg::Absolute) | None, _) => InputNorm::default(),
+    };
+    let config = crate::jobs::train::new_config(&schema, bins, width, dropout, args.single, input);
     let root = &args.dataset.dataset;
     let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
     let images = |by_bin: &[Vec<_>]| by_bin.iter().map(Vec::len).sum::<usize>();
@@ -283,6 +293,13 @@ fn print_events(rx: &Receiver<TrainEvent>) {
             TrainEvent::Cancelled => eprintln!("cancelled"),
         }
     }
+}
+
+/// `--input`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputArg {
+    Absolute,
+    PerImage,
 }
 
 fn share(s: &str) -> Result<f64, String> {

@@ -191,6 +191,7 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         base.as_ref().map_or(0.1, |b| b.unet.dropout),
         base.as_ref()
             .is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
+        base.as_ref().map_or_else(Default::default, |b| b.input),
     );
     let train_images = prepared.data.train.iter().map(Vec::len).sum();
     let train_pixels = labelled_pixels(prepared.data.train.iter().flatten(), input.schema);

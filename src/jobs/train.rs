@@ -44,8 +44,9 @@ pub fn new_config(
     width: usize,
     dropout: f64,
     single: bool,
+    input: crate::model::config::InputNorm,
 ) -> ModelConfig {
-    use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};
+    use crate::model::config::{FORMAT_VERSION, ModelKind};
     ModelConfig {
         format_version: FORMAT_VERSION,
         kind: if single {
@@ -59,7 +60,7 @@ pub fn new_config(
         schema: schema.clone(),
         trained: vec![true; bins.len()],
         bins,
-        input: InputNorm::default(),
+        input,
         tile: 256,
         overlap: 32,
     }

@@ -25,12 +25,19 @@ pub enum ModelKind {
     SingleUnet,
 }
 
-/// How grey levels become network input: `(v · scale − mean) / std`.
+/// How grey levels become network input: `(v · scale − mean) / std` (absolute grey levels, the
+/// study's way), or with `percentiles` set, per image: `((v − lo) / (hi − lo) − mean) / std`
+/// where `lo`, `hi` are the image's own grey levels at those percentiles, so that a detector's
+/// gain and offset do not move the input (see [`super::input`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct InputNorm {
     pub scale: f64,
     pub mean: f64,
     pub std: f64,
+    /// Per-image normalisation between these percentiles (0–100) of the image's grey levels;
+    /// absent in models made before it existed, which keep reading absolute grey levels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentiles: Option<[f64; 2]>,
 }
 
 impl Default for InputNorm {
@@ -40,6 +47,7 @@ impl Default for InputNorm {
             scale: 1.0 / 255.0,
             mean: 0.0,
             std: 1.0,
+            percentiles: None,
         }
     }
 }

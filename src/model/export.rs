@@ -189,6 +189,15 @@ fn readme_text(model: &MultiUNet, files: &[ExportedFile]) -> String {
             .join(", "),
         cfg.unet.dropout,
     );
+    if let Some([lo, hi]) = cfg.input.percentiles {
+        let _ = writeln!(
+            s,
+            "**This model normalises each image on its own**: the input is `(v − lo) / (hi − lo)`\n\
+             with `v` the grey level and `lo`, `hi` the whole image's grey levels at the {lo}th and\n\
+             {hi}th percentiles (`numpy.percentile(image, [{lo}, {hi}], method=\"inverted_cdf\")`),\n\
+             not `v / 255`: do the same before the network.\n"
+        );
+    }
     for f in files {
         let name = f
             .file

@@ -75,13 +75,10 @@ impl Nets<'_> {
     }
 }
 
-/// Normalises grey levels into a `[1, 1, h, w]` tensor.
-fn input(cfg: &ModelConfig, pixels: &[u8], w: usize, h: usize, device: &Device) -> Tensor<4> {
-    let n = cfg.input;
-    let data: Vec<f32> = pixels
-        .iter()
-        .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32)
-        .collect();
+/// Grey levels through the image's input `table` ([`crate::model::config::InputNorm::table`])
+/// into a `[1, 1, h, w]` tensor.
+fn input(table: &[f32; 256], pixels: &[u8], w: usize, h: usize, device: &Device) -> Tensor<4> {
+    let data: Vec<f32> = pixels.iter().map(|&v| table[usize::from(v)]).collect();
     Tensor::<1>::from_floats(data.as_slice(), device).reshape([1, 1, h, w])
 }
 
@@ -142,9 +139,11 @@ fn classify_ticking(
         }
     };
     let mut st = BandStitcher::new(p.padded_w, band, classes, cfg.overlap / 2);
+    // From the whole image, so that every tile is normalised alike.
+    let table = cfg.input.table(&image.pixels);
     for t in &p.tiles {
         let x = input(
-            cfg,
+            &table,
             &crop_reflect(&image.pixels, w, h, *t),
             t.w,
             t.h,
@@ -296,12 +295,8 @@ pub fn probabilities_batch(
     let mut data = Vec::with_capacity(images.len() * pw * ph);
     for img in images {
         let padded = pad_reflect(&img.pixels, w, h, pw, ph);
-        let n = cfg.input;
-        data.extend(
-            padded
-                .iter()
-                .map(|&v| ((f64::from(v) * n.scale - n.mean) / n.std) as f32),
-        );
+        let table = cfg.input.table(&img.pixels);
+        data.extend(padded.iter().map(|&v| table[usize::from(v)]));
     }
     let x = Tensor::<1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
     let probs = net.probabilities(x, dropout);

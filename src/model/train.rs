@@ -208,6 +208,7 @@ fn train_bin(
         .steps_per_epoch
         .unwrap_or_else(|| area.div_ceil(batch * size * size).max(1));
     let sampler = CropSampler::new(train, config.schema.len(), opts.balance);
+    let input = batch::CropInput::new(config.input, train);
     let weights = opts.class_weights.then(|| {
         let mut rng = Rng::new(derive(opts.seed, &[bin as u64, 3]));
         loss::class_weights(&sampler.sampled_counts(train, size, 2000, &mut rng))
@@ -244,7 +245,7 @@ fn train_bin(
                 report.seconds = started.elapsed().as_secs_f64();
                 return (best, report);
             }
-            let b = draw(train, &sampler, batch, size, opts.augment, &mut rng);
+            let b = draw(train, &input, &sampler, batch, size, opts.augment, &mut rng);
             let x =
                 Tensor::<1>::from_floats(b.inputs.as_slice(), device).reshape([b.n, 1, size, size]);
             let l = loss::loss(

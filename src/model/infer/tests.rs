@@ -71,3 +71,59 @@ fn a_tiled_image_reports_its_tiles() {
     predict_reporting(&cfg, net, route, &grey(40, 40), 1, &device, &rec);
     assert!(rec.0.lock().unwrap().is_empty());
 }
+
+/// With per-image input, an image and the same scene at twice the gain plus an offset give the
+/// same class map, tiled (whole-image levels for every tile) and in a batch; with absolute
+/// input they do not.
+#[test]
+fn per_image_input_predicts_a_brighter_session_alike() {
+    let mut cfg = config();
+    cfg.input = InputNorm::per_image();
+    let device = Device::flex();
+    let mut unet = cfg.unet.init(&device);
+    // A large head makes the class depend on the features rather than on its bias.
+    unet.head.weight = unet.head.weight.map(|w| w * 40.0);
+    let net = Nets {
+        unet: &unet,
+        fused: None,
+        engine: None,
+    };
+    let dim = Grey8 {
+        width: 150,
+        height: 100,
+        pixels: (0..15_000u32).map(|i| 20 + (i * 7 % 100) as u8).collect(),
+    };
+    let bright = Grey8 {
+        pixels: dim.pixels.iter().map(|&v| 2 * v + 9).collect(),
+        ..dim.clone()
+    };
+    let a = classify(&cfg, net, &dim, false, &device);
+    let b = classify(&cfg, net, &bright, false, &device);
+    assert_eq!(a.classes, b.classes);
+    let first = a.classes[0];
+    assert!(
+        a.classes.iter().any(|&c| c != first),
+        "a class map that depends on the input"
+    );
+    let small = |g: &Grey8| Grey8 {
+        width: 48,
+        height: 40,
+        pixels: g.pixels[..48 * 40].to_vec(),
+    };
+    let (sd, sb) = (small(&dim), small(&bright));
+    let p = probabilities_batch(&cfg, net, &[&sd, &sb], false, &device);
+    let worst = p[0]
+        .iter()
+        .zip(&p[1])
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-4, "{worst}");
+    cfg.input = InputNorm::default();
+    let p = probabilities_batch(&cfg, net, &[&sd, &sb], false, &device);
+    let worst = p[0]
+        .iter()
+        .zip(&p[1])
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max);
+    assert!(worst > 1e-3, "absolute input does see the gain: {worst}");
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sampler::CropSampler;
 use crate::dataset::load::LabelledImage;
+use crate::model::config::InputNorm;
 use crate::rng::Rng;
 use crate::synth::imaging_blur;
 
@@ -72,9 +73,29 @@ pub fn crop_size(images: &[LabelledImage], crop: Option<usize>) -> usize {
     (crop.unwrap_or(smallest).min(smallest) / 8) * 8
 }
 
+/// How the crops of a set of images become input: the model's [`InputNorm`] and each image's
+/// grey levels at its percentiles (from the whole image, as at inference).
+pub(crate) struct CropInput {
+    pub norm: InputNorm,
+    pub levels: Vec<Option<(f64, f64)>>,
+}
+
+impl CropInput {
+    pub fn new(norm: InputNorm, images: &[LabelledImage]) -> Self {
+        Self {
+            norm,
+            levels: images
+                .iter()
+                .map(|s| norm.levels(&s.image.pixels))
+                .collect(),
+        }
+    }
+}
+
 /// Draws a batch of `n` augmented crops placed by `sampler`.
 pub(crate) fn draw(
     images: &[LabelledImage],
+    input: &CropInput,
     sampler: &CropSampler,
     n: usize,
     size: usize,
@@ -95,7 +116,8 @@ pub(crate) fn draw(
             img = orient(&img, size, k, flip);
             mask = orient(&mask, size, k, flip);
         }
-        inputs.extend(degrade(&img, size, aug, rng));
+        let levels = input.levels.get(i).copied().flatten();
+        inputs.extend(degrade(&img, size, aug, rng, (input.norm, levels)));
         targets.extend(mask.iter().map(|&c| i64::from(c)));
     }
     Batch {
@@ -107,8 +129,16 @@ pub(crate) fn draw(
 }
 
 /// Grey / 255 with the session changes of `aug`: blur first (the beam), then gain and offset
-/// (the detector), then noise; clipped to 0–1 like an 8-bit image.
-fn degrade(img: &[u8], size: usize, aug: Augment, rng: &mut Rng) -> Vec<f32> {
+/// (the detector), then noise; clipped to 0–1 like an 8-bit image. With per-image levels the
+/// result is normalised by the image's levels moved by the same gain and offset, as the whole
+/// augmented image's percentiles would be.
+fn degrade(
+    img: &[u8],
+    size: usize,
+    aug: Augment,
+    rng: &mut Rng,
+    (norm, levels): (InputNorm, Option<(f64, f64)>),
+) -> Vec<f32> {
     let mut x: Vec<f32> = img.iter().map(|&v| f32::from(v) / 255.0).collect();
     if aug.blur > 0.0 && rng.chance(0.5) {
         imaging_blur(&mut x, size, rng.range(0.0, aug.blur));
@@ -127,6 +157,19 @@ fn degrade(img: &[u8], size: usize, aug: Augment, rng: &mut Rng) -> Vec<f32> {
             0.0
         };
         *v = ((f64::from(*v) * gain + offset + noise).clamp(0.0, 1.0)) as f32;
+    }
+    if let Some((lo, hi)) = levels {
+        let moved = Some((
+            lo * gain + offset,
+            (hi * gain + offset).max(lo * gain + offset + 1e-3),
+        ));
+        for v in &mut x {
+            *v = norm.apply(f64::from(*v), moved);
+        }
+    } else if norm != InputNorm::default() {
+        for v in &mut x {
+            *v = norm.apply(f64::from(*v), None);
+        }
     }
     x
 }
@@ -161,6 +204,61 @@ pub fn orient(block: &[u8], size: usize, k: usize, flip: bool) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::dataset::raster::Grey8;
+
+    const ABSOLUTE: (InputNorm, Option<(f64, f64)>) = (
+        InputNorm {
+            scale: 1.0 / 255.0,
+            mean: 0.0,
+            std: 1.0,
+            percentiles: None,
+        },
+        None,
+    );
+
+    /// A 32² image of grey levels `grey(i)` and a mask of two classes.
+    fn image_of(grey: impl Fn(usize) -> u8) -> LabelledImage {
+        LabelledImage {
+            image: Grey8 {
+                width: 32,
+                height: 32,
+                pixels: (0..1024).map(&grey).collect(),
+            },
+            mask: (0..1024).map(|i| u8::from(i % 32 >= 16)).collect(),
+            pixel_size: 1.0,
+        }
+    }
+
+    #[test]
+    fn per_image_crops_of_a_brighter_session_are_the_same_input() {
+        let a = image_of(|i| 30 + (i * 13 % 90) as u8);
+        let b = image_of(|i| 2 * (30 + (i * 13 % 90) as u8) + 5);
+        // Gain and offset as augmentation too (small enough that nothing clips at white): the
+        // levels move with them.
+        let aug = Augment {
+            geometric: false,
+            gain: 0.03,
+            offset: 0.01,
+            noise: 0.0,
+            blur: 0.0,
+        };
+        let draw_one = |img: LabelledImage| {
+            let images = vec![img];
+            let input = CropInput::new(InputNorm::per_image(), &images);
+            let sampler = CropSampler::new(&images, 2, 0.0);
+            draw(&images, &input, &sampler, 4, 16, aug, &mut Rng::new(9)).inputs
+        };
+        let (xa, xb) = (draw_one(a), draw_one(b));
+        let worst = xa
+            .iter()
+            .zip(&xb)
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-5, "largest difference {worst}");
+        assert!(
+            xa.iter().any(|&v| v < 0.2) && xa.iter().any(|&v| v > 0.8),
+            "spread over 0–1"
+        );
+    }
 
     #[test]
     fn quarter_turns_compose_to_identity_and_match_a_hand_case() {
@@ -199,7 +297,8 @@ mod tests {
             ..Augment::default()
         };
         let sampler = CropSampler::new(&images, 10, 0.5);
-        let b = draw(&images, &sampler, 3, 16, aug, &mut rng);
+        let input = CropInput::new(InputNorm::default(), &images);
+        let b = draw(&images, &input, &sampler, 3, 16, aug, &mut rng);
         assert_eq!((b.inputs.len(), b.targets.len()), (3 * 256, 3 * 256));
         for (x, t) in b.inputs.iter().zip(&b.targets) {
             let v = (x * 255.0).round() as i64;
@@ -221,13 +320,13 @@ mod tests {
             blur,
         };
         for _ in 0..20 {
-            let x = degrade(&flat, 32, only(0.0, 0.0, 0.0, 2.0), &mut rng);
+            let x = degrade(&flat, 32, only(0.0, 0.0, 0.0, 2.0), &mut rng, ABSOLUTE);
             assert!(x.iter().all(|&v| (v - 128.0 / 255.0).abs() < 1e-5));
-            let x = degrade(&flat, 32, only(0.2, 0.08, 0.0, 0.0), &mut rng);
+            let x = degrade(&flat, 32, only(0.2, 0.08, 0.0, 0.0), &mut rng, ABSOLUTE);
             let v = f64::from(x[0]);
             assert!(x.iter().all(|&y| (y - x[0]).abs() < 1e-7));
             assert!((128.0 / 255.0 * 0.8 - 0.08..=128.0 / 255.0 * 1.2 + 0.08).contains(&v));
-            let x = degrade(&flat, 32, only(0.0, 0.0, 0.05, 0.0), &mut rng);
+            let x = degrade(&flat, 32, only(0.0, 0.0, 0.05, 0.0), &mut rng, ABSOLUTE);
             let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / 1024.0;
             let sd = (x
                 .iter()

@@ -73,16 +73,15 @@ fn a_tiled_image_reports_its_tiles() {
 }
 
 /// With per-image input, an image and the same scene at twice the gain plus an offset give the
-/// same class map, tiled (whole-image levels for every tile) and in a batch; with absolute
-/// input they do not.
+/// same class map and class probabilities, tiled (whole-image levels for every tile) and in a
+/// batch. (That absolute input tells them apart is tested on the input tables, `model::input`:
+/// a random net's probabilities may saturate.)
 #[test]
 fn per_image_input_predicts_a_brighter_session_alike() {
     let mut cfg = config();
     cfg.input = InputNorm::per_image();
     let device = Device::flex();
-    let mut unet = cfg.unet.init(&device);
-    // A large head makes the class depend on the features rather than on its bias.
-    unet.head.weight = unet.head.weight.map(|w| w * 40.0);
+    let unet = cfg.unet.init(&device);
     let net = Nets {
         unet: &unet,
         fused: None,
@@ -100,11 +99,11 @@ fn per_image_input_predicts_a_brighter_session_alike() {
     let a = classify(&cfg, net, &dim, false, &device);
     let b = classify(&cfg, net, &bright, false, &device);
     assert_eq!(a.classes, b.classes);
-    let first = a.classes[0];
-    assert!(
-        a.classes.iter().any(|&c| c != first),
-        "a class map that depends on the input"
-    );
+    // The expected area per class: a sum over every pixel's probabilities, so it follows the
+    // input whatever the (random) weights make of it.
+    for (x, y) in a.prob_sum.iter().zip(&b.prob_sum) {
+        assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{x} {y}");
+    }
     let small = |g: &Grey8| Grey8 {
         width: 48,
         height: 40,
@@ -118,12 +117,4 @@ fn per_image_input_predicts_a_brighter_session_alike() {
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max);
     assert!(worst < 1e-4, "{worst}");
-    cfg.input = InputNorm::default();
-    let p = probabilities_batch(&cfg, net, &[&sd, &sb], false, &device);
-    let worst = p[0]
-        .iter()
-        .zip(&p[1])
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f32::max);
-    assert!(worst > 1e-3, "absolute input does see the gain: {worst}");
 }

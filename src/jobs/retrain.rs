@@ -17,7 +17,6 @@ use crate::dataset::load::LabelledImage;
 use crate::dataset::lock::{JobLock, LockError};
 use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::dataset::{ClassSchema, ScaleBins};
-use crate::metrics::Confusion;
 use crate::model::BackendKind;
 use crate::model::card::MetricsCard;
 use crate::model::config::ModelConfig;
@@ -214,10 +213,10 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         "score",
         scored.len() as u64 * (1 + u64::from(old.is_some())),
     );
-    let after = score(&new, &scored, input.schema, input.progress);
+    let after = scores::score(&new, &scored, input.schema, input.progress);
     let before = old
         .as_ref()
-        .map(|m| score(m, &scored, input.schema, input.progress));
+        .map(|m| scores::score(m, &scored, input.schema, input.progress));
     let predicted = predict_all(input, &new, &hash, &mut ws)?;
     Ok(Retrained {
         dir: out,
@@ -348,23 +347,6 @@ fn trained_bins(p: &PreparedData) -> usize {
     p.data.train.iter().filter(|v| !v.is_empty()).count()
 }
 
-/// Pixel accuracy, mIoU and per-class IoU of `model` on `images`' labelled pixels.
-fn score(
-    model: &MultiUNet,
-    images: &[LabelledImage],
-    schema: &ClassSchema,
-    progress: &dyn Progress,
-) -> MetricsCard {
-    let mut m = Confusion::new(schema.len());
-    for img in images {
-        let p = model.predict(&img.image, img.pixel_size, 0);
-        m.add_masks(&img.mask, &p.classes);
-        progress.advance(1);
-    }
-    let all = images.iter().map(|i| i.mask.len() as u64).sum();
-    MetricsCard::from_confusion(&m, images.len(), schema).over(all)
-}
-
 fn predict_all(
     input: &RetrainInput<'_>,
     model: &MultiUNet,
@@ -392,53 +374,5 @@ fn predict_all(
     )?)
 }
 
-/// One line of the before/after table: a name and the two scores (`None`: undefined, e.g. a
-/// class absent from both truth and proposal, or no model before).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Change {
-    pub name: String,
-    pub before: Option<f64>,
-    pub after: Option<f64>,
-}
-
-impl Retrained {
-    /// Pixel accuracy, mIoU, then the IoU of each class present in the scored labels.
-    pub fn changes(&self) -> Vec<Change> {
-        let before = self.before.as_ref();
-        let mut out = vec![
-            Change {
-                name: "pixel acc.".into(),
-                before: before.and_then(|b| b.pixel_accuracy),
-                after: self.after.pixel_accuracy,
-            },
-            Change {
-                name: "mIoU".into(),
-                before: before.and_then(|b| b.mean_iou),
-                after: self.after.mean_iou,
-            },
-        ];
-        for (k, c) in self.after.per_class.iter().enumerate() {
-            if c.support == 0 {
-                continue;
-            }
-            out.push(Change {
-                name: c.short.clone(),
-                before: before.and_then(|b| b.per_class.get(k)).and_then(|m| m.iou),
-                after: c.iou,
-            });
-        }
-        out
-    }
-
-    /// Where the scores come from, in words.
-    pub fn scored_on_text(&self) -> String {
-        let n = self.after.images;
-        let images = if n == 1 { "image" } else { "images" };
-        match self.scored_on {
-            ScoredOn::HeldOut => format!("{n} held-out {images} (val and test splits)"),
-            ScoredOn::Training => format!(
-                "the {n} training {images} (none held out: label more sites to get a fair score)"
-            ),
-        }
-    }
-}
+mod scores;
+pub use scores::Change;

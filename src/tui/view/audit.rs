@@ -74,37 +74,7 @@ fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &m
         .render(note, buf);
     // Four columns need 32 cells; a narrow pane (80 columns) gets "0.76→0.86" instead.
     let wide = table.width >= 32;
-    let rows = r.changes().into_iter().map(|c| {
-        let delta = c.before.zip(c.after).map(|(b, a)| a - b);
-        let style = match delta {
-            Some(d) if d > 0.005 => t.ok(),
-            Some(d) if d < -0.005 => t.error(),
-            _ => t.dim(),
-        };
-        let (before, after) = (
-            Span::styled(fmt_opt(c.before), t.iou(c.before)),
-            Span::styled(fmt_opt(c.after), t.iou(c.after)),
-        );
-        if wide {
-            Row::new(vec![
-                Line::styled(c.name, t.text()),
-                Line::from(before),
-                Line::from(after),
-                Line::styled(delta.map_or(String::new(), |d| format!("{d:+.3}")), style),
-            ])
-        } else {
-            let name = if c.name == "pixel acc." {
-                "acc".into()
-            } else {
-                c.name
-            };
-            let arrow = Span::styled("→", style);
-            Row::new(vec![
-                Line::styled(name, t.text()),
-                Line::from(vec![before, arrow, after]),
-            ])
-        }
-    });
+    let rows = r.changes().into_iter().map(|c| change_row(t, c, wide));
     let (widths, header) = if wide {
         (
             vec![
@@ -124,6 +94,43 @@ fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &m
     Table::new(rows, widths)
         .header(Row::new(header).style(t.header()))
         .render(table, buf);
+}
+
+/// One line of the before/after table: four columns, or name and "before→after" when narrow.
+fn change_row(
+    t: &crate::tui::theme::Theme,
+    c: crate::jobs::retrain::Change,
+    wide: bool,
+) -> Row<'static> {
+    let delta = c.before.zip(c.after).map(|(b, a)| a - b);
+    let style = match delta {
+        Some(d) if d > 0.005 => t.ok(),
+        Some(d) if d < -0.005 => t.error(),
+        _ => t.dim(),
+    };
+    let (before, after) = (
+        Span::styled(fmt_opt(c.before), t.iou(c.before)),
+        Span::styled(fmt_opt(c.after), t.iou(c.after)),
+    );
+    if wide {
+        Row::new(vec![
+            Line::styled(c.name, t.text()),
+            Line::from(before),
+            Line::from(after),
+            Line::styled(delta.map_or(String::new(), |d| format!("{d:+.3}")), style),
+        ])
+    } else {
+        let name = if c.name == "pixel acc." {
+            "acc".into()
+        } else {
+            c.name
+        };
+        let arrow = Span::styled("→", style);
+        Row::new(vec![
+            Line::styled(name, t.text()),
+            Line::from(vec![before, arrow, after]),
+        ])
+    }
 }
 
 fn bin_name(app: &App) -> String {

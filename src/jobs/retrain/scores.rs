@@ -1,0 +1,78 @@
+//! The before/after scores of a retrain: both models on the same labelled images, and the
+//! lines of the table a front end shows.
+
+use super::{Retrained, ScoredOn};
+use crate::dataset::ClassSchema;
+use crate::dataset::load::LabelledImage;
+use crate::metrics::Confusion;
+use crate::model::card::MetricsCard;
+use crate::model::multi::MultiUNet;
+use crate::progress::Progress;
+
+/// Pixel accuracy, mIoU and per-class IoU of `model` on `images`' labelled pixels.
+pub(super) fn score(
+    model: &MultiUNet,
+    images: &[LabelledImage],
+    schema: &ClassSchema,
+    progress: &dyn Progress,
+) -> MetricsCard {
+    let mut m = Confusion::new(schema.len());
+    for img in images {
+        let p = model.predict(&img.image, img.pixel_size, 0);
+        m.add_masks(&img.mask, &p.classes);
+        progress.advance(1);
+    }
+    let all = images.iter().map(|i| i.mask.len() as u64).sum();
+    MetricsCard::from_confusion(&m, images.len(), schema).over(all)
+}
+
+/// One line of the before/after table: a name and the two scores (`None`: undefined, e.g. a
+/// class absent from both truth and proposal, or no model before).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub name: String,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+impl Retrained {
+    /// Pixel accuracy, mIoU, then the IoU of each class present in the scored labels.
+    pub fn changes(&self) -> Vec<Change> {
+        let before = self.before.as_ref();
+        let mut out = vec![
+            Change {
+                name: "pixel acc.".into(),
+                before: before.and_then(|b| b.pixel_accuracy),
+                after: self.after.pixel_accuracy,
+            },
+            Change {
+                name: "mIoU".into(),
+                before: before.and_then(|b| b.mean_iou),
+                after: self.after.mean_iou,
+            },
+        ];
+        for (k, c) in self.after.per_class.iter().enumerate() {
+            if c.support == 0 {
+                continue;
+            }
+            out.push(Change {
+                name: c.short.clone(),
+                before: before.and_then(|b| b.per_class.get(k)).and_then(|m| m.iou),
+                after: c.iou,
+            });
+        }
+        out
+    }
+
+    /// Where the scores come from, in words.
+    pub fn scored_on_text(&self) -> String {
+        let n = self.after.images;
+        let images = if n == 1 { "image" } else { "images" };
+        match self.scored_on {
+            ScoredOn::HeldOut => format!("{n} held-out {images} (val and test splits)"),
+            ScoredOn::Training => format!(
+                "the {n} training {images} (none held out: label more sites to get a fair score)"
+            ),
+        }
+    }
+}

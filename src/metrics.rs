@@ -4,6 +4,7 @@
 //! sets. A class absent from both truth and prediction has no IoU (`None`), never 0 or 1;
 //! means are taken over the classes that have a value.
 
+pub mod grey_odd;
 pub mod image_audit;
 pub mod representation;
 

@@ -275,7 +275,8 @@ fn rank_order(v: &mut [(f64, &Img)]) {
 
 /// Checks `queue --strategy rare-low-iou` under the thresholds against a recount: Σ over
 /// at-risk classes with image IoU below `risk_iou` of (1 − IoU)·log10(10 + pixels of the class
-/// in mask ∪ prediction). Returns whether some listed IoU is above 0.
+/// in mask ∪ prediction)·(1 − the share of the class's pixels the model misses in the other
+/// images, when they hold ≥ 1000). Returns whether some listed IoU is above 0.
 fn check_rare_low_iou(f: &Fixture, min_pixels: u64, risk_iou: f64) -> bool {
     let labelled: Vec<&Img> = f.labelled().collect();
     let risky = at_risk(&labelled, min_pixels, risk_iou);
@@ -300,6 +301,7 @@ fn check_rare_low_iou(f: &Fixture, min_pixels: u64, risk_iou: f64) -> bool {
     let mut want: Vec<(f64, &Img)> = Vec::new();
     let mut why: BTreeMap<i64, (String, BTreeMap<String, f64>)> = BTreeMap::new();
     let mut some_hits = false;
+    let all = confusion(labelled.iter().copied());
     for img in &labelled {
         let m = confusion([*img]);
         let (mut score, mut parts, mut numbers) = (0.0, Vec::new(), BTreeMap::new());
@@ -309,13 +311,26 @@ fn check_rare_low_iou(f: &Fixture, min_pixels: u64, risk_iou: f64) -> bool {
             };
             some_hits |= v > 0.0;
             let px = (support(&m, c) + predicted(&m, c) - m[c][c]) as f64;
-            score += (1.0 - v) * (10.0 + px).log10();
-            parts.push(format!(
+            let elsewhere = support(&all, c) - support(&m, c);
+            let miss = (elsewhere >= 1000)
+                .then(|| (elsewhere - (all[c][c] - m[c][c])) as f64 / elsewhere as f64);
+            score += (1.0 - v) * (10.0 + px).log10() * (1.0 - miss.unwrap_or(0.0));
+            let mut part = format!(
                 "{} IoU {v:.2} over {px} px (mask {} px, predicted {} px)",
                 NAMES[c],
                 support(&m, c),
                 predicted(&m, c)
-            ));
+            );
+            if let Some(r) = miss {
+                part += &format!(
+                    ", elsewhere the model misses {:.0}% of {} (×{:.2})",
+                    r * 100.0,
+                    NAMES[c],
+                    1.0 - r
+                );
+                numbers.insert(format!("missed_elsewhere_{}", NAMES[c]), r);
+            }
+            parts.push(part);
             numbers.insert(format!("iou_{}", NAMES[c]), v);
             numbers.insert(format!("pixels_{}", NAMES[c]), px);
         }
@@ -525,9 +540,11 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
         .filter(|((tr, p), m)| tr != p && u64::from(**m) >= t[usize::from(**p)])
         .count() as u64;
     let share = confident as f64 / truth.len() as f64;
+    let (_, _, grey) = read_grey(&root.join(&img.image_path));
+    let odd = odd_part(img, &grey);
     let (pixels, tc, pc, bbox, members) = largest_region(img);
     if pixels == 0 {
-        return None;
+        return odd.map(|(score, reason)| (score, 0, confident, reason));
     }
     let (mut support, mut habit) = (0u64, 0u64);
     for other in all.iter().filter(|o| o.id != img.id) {
@@ -546,14 +563,22 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
             .map(|i| f64::from(g[i]))
             .collect()
     };
-    let (_, _, grey) = read_grey(&root.join(&img.image_path));
     let region = members.iter().map(|&i| f64::from(grey[i])).sum::<f64>() / members.len() as f64;
-    let reference = |c: u8| {
-        let site: Vec<f64> = all
-            .iter()
+    let labelled = |other: &Img, c: u8| -> Vec<f64> {
+        let (_, _, g) = read_grey(&root.join(&other.image_path));
+        (0..g.len())
+            .filter(|&i| other.truth()[i] == c)
+            .map(|i| f64::from(g[i]))
+            .collect()
+    };
+    let site_of = |f: &dyn Fn(&Img, u8) -> Vec<f64>, c: u8| -> Vec<f64> {
+        all.iter()
             .filter(|o| o.group == img.group && o.id != img.id)
-            .flat_map(|o| agreeing(o, c))
-            .collect();
+            .flat_map(|o| f(o, c))
+            .collect()
+    };
+    let reference = |c: u8| {
+        let site = site_of(&agreeing, c);
         let stats = |v: &[f64], from_site: bool| {
             (v.len() >= 30).then(|| {
                 let m = v.iter().sum::<f64>() / v.len() as f64;
@@ -561,18 +586,28 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
                 (m, var.max(0.0).sqrt(), from_site)
             })
         };
-        stats(&site, true).or_else(|| stats(&agreeing(img, c), false))
+        stats(&site, true)
+            .or_else(|| stats(&agreeing(img, c), false))
+            .or_else(|| stats(&site_of(&labelled, c), true))
     };
     let z = |r: Option<(f64, f64, bool)>| r.map(|(m, sd, _)| (region - m).abs() / sd.max(2.0));
     let (claimed, predicted) = (reference(tc), reference(pc));
+    // Grey does not weigh in where the two references lie within one spread (≥ 2 levels).
+    let overlap = matches!((claimed, predicted), (Some(c), Some(p)) if (c.0 - p.0).abs() < c.1.max(p.1).max(2.0));
     let g = match (z(claimed), z(predicted)) {
+        _ if overlap => 0.0,
         (Some(zc), Some(zp)) => (zc - zp) / 2.0,
         (Some(zc), None) => (zc - 2.0) / 2.0,
         (None, Some(zp)) => (2.0 - zp) / 2.0,
         (None, None) => 0.0,
     }
     .clamp(-1.0, 1.0);
-    let score = f64::from(pixels) * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * 4f64.powf(g);
+    // Disputed pixels counted up to those beyond the habit: this image's pixels labelled tc
+    // and predicted pc, less rate × its pixels labelled tc.
+    let pair = truth.iter().zip(&img.pred).filter(|(tr, p)| **tr == tc && **p == pc).count() as f64;
+    let labelled_tc = truth.iter().filter(|tr| **tr == tc).count() as f64;
+    let beyond = rate.map_or(pair, |r| (pair - r * labelled_tc).max(0.0));
+    let score = f64::from(pixels).min(beyond) * (1.0 + share) * 4f64.powf(g);
     let (tn, pn) = (NAMES[usize::from(tc)], NAMES[usize::from(pc)]);
     let mut reason = format!(
         "a {pixels}-px region labelled {tn} is confidently predicted {pn} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",
@@ -581,7 +616,7 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
     if let Some(r) = rate {
         let _ = write!(
             reason,
-            "; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels",
+            "; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels, so {beyond:.0} of the {pair} px labelled {tn} and predicted {pn} here are beyond its habit",
             r * 100.0
         );
     }
@@ -612,8 +647,36 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
             "; their grey level {region:.0} is {}",
             parts.join(" and ")
         );
+        if overlap {
+            let _ = write!(
+                reason,
+                " (grey cannot tell {tn} from {pn} here: not counted)"
+            );
+        }
     }
-    Some((score, pixels, confident, reason))
+    match odd {
+        Some((s, r)) => Some((score + s, pixels, confident, format!("{reason}; {r}"))),
+        None => Some((score, pixels, confident, reason)),
+    }
+}
+
+/// The image's grey-alone part of label-suspect: its odd region (found by the library's
+/// `grey_odd`, tested on its own) with the most pixels × 4^g, g > 0.
+fn odd_part(img: &Img, grey: &[u8]) -> Option<(f64, String)> {
+    let regions = semcurate::metrics::grey_odd::odd_regions(grey, &img.truth(), W, CLASSES);
+    let score = |r: &semcurate::metrics::grey_odd::OddRegion| f64::from(r.pixels) * 4f64.powf(r.evidence);
+    let r = regions
+        .iter()
+        .filter(|r| r.evidence > 0.0)
+        .max_by(|a, b| score(a).total_cmp(&score(b)))?;
+    let (cn, kn) = (NAMES[usize::from(r.claimed)], NAMES[usize::from(r.resembles)]);
+    Some((
+        score(r),
+        format!(
+            "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, grey evidence {:+.2} whatever the model says",
+            r.pixels, r.bbox, r.grey, r.claimed_centre, r.claimed_spread, r.resembled_centre, r.resembled_spread, r.evidence
+        ),
+    ))
 }
 
 #[test]

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::prediction::{GREY_BINS, grey_bin};
 
 use super::Confusion;
+use super::grey_odd::{OddRegion, odd_regions};
 
 /// Margin buckets of the wrong-pixel histogram (margin 0–255 in steps of 16).
 pub const MARGIN_BUCKETS: usize = 16;
@@ -78,11 +79,18 @@ impl Moments {
 /// Grey levels of the pixels where mask and model agree, per class (a reference for what each
 /// class looks like), of the wrongly predicted pixels per predicted class, and of the largest
 /// confident-disagreement region.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GreyStats {
     pub agreeing: Vec<Moments>,
     pub wrong: Vec<Moments>,
     pub region: Moments,
+    /// Grey levels of all labelled pixels per class, whatever the model says: the reference
+    /// for a class the model never gets right. Required (like `odd`), so summaries cached
+    /// before they were added are computed again.
+    pub truth: Vec<Moments>,
+    /// Labelled regions whose grey level lies nearer another class's, in this image alone
+    /// (model-independent evidence of a label error; [`super::grey_odd`]).
+    pub odd: Vec<OddRegion>,
     /// Grey-level histogram of each true class (`GREY_BINS` bins; empty for a class absent
     /// from the mask): the grey range each class occupies, which rare-boost scores unlabelled
     /// tiles against. Required, so summaries cached before it was added are computed again.
@@ -142,7 +150,7 @@ impl ImageAudit {
         let (region, region_pixels) = largest_confident_region(truth, pred, margin, w, classes);
         let grey = grey
             .filter(|g| g.len() == truth.len())
-            .map(|g| grey_stats(g, truth, pred, &region_pixels, classes));
+            .map(|g| grey_stats(g, truth, pred, &region_pixels, w, classes));
         Self {
             confusion,
             wrong_margins,
@@ -214,14 +222,17 @@ fn grey_stats(
     truth: &[u8],
     pred: &[u8],
     region: &[usize],
+    w: usize,
     classes: usize,
 ) -> GreyStats {
     let mut agreeing = vec![Moments::default(); classes];
     let mut wrong = vec![Moments::default(); classes];
+    let mut labelled = vec![Moments::default(); classes];
     for ((&g, &t), &p) in grey.iter().zip(truth).zip(pred) {
         if usize::from(t) >= classes {
             continue;
         }
+        labelled[usize::from(t)].add(g);
         let into = if t == p { &mut agreeing } else { &mut wrong };
         if let Some(m) = into.get_mut(usize::from(p)) {
             m.add(g);
@@ -246,6 +257,8 @@ fn grey_stats(
         agreeing,
         wrong,
         region: r,
+        truth: labelled,
+        odd: odd_regions(grey, truth, w, classes),
         truth_hist,
     }
 }

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::workspace::ImageRow;
+use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 
 mod active;
@@ -214,7 +215,14 @@ pub(super) fn sort(items: &mut [QueueItem]) {
     });
 }
 
+/// Labelled images where an at-risk class has a low IoU, each class's term discounted by
+/// how often the model misses that class in the *other* images: a class it misses everywhere
+/// (olivine called pyroxene) makes no image stand out, so such images do not lead the queue.
 fn rare_low_iou(input: &QueueInput<'_>) -> Vec<QueueItem> {
+    let mut all = Confusion::new(input.class_names.len());
+    for l in input.labelled {
+        all.merge(&l.audit.confusion);
+    }
     let mut out = Vec::new();
     for l in input.labelled {
         let m = &l.audit.confusion;
@@ -226,17 +234,27 @@ fn rare_low_iou(input: &QueueInput<'_>) -> Vec<QueueItem> {
             let Some(iou) = m.iou(c).filter(|v| *v < input.risk_iou) else {
                 continue;
             };
+            let name = &input.class_names[c];
             let px = (m.support(c) + m.predicted(c) - m.get(c, c)) as f64;
-            score += (1.0 - iou) * (10.0 + px).log10();
-            parts.push(format!(
-                "{} IoU {iou:.2} over {} px (mask {} px, predicted {} px)",
-                input.class_names[c],
-                px,
+            let miss = miss_elsewhere(&all, m, c);
+            score += (1.0 - iou) * (10.0 + px).log10() * (1.0 - miss.unwrap_or(0.0));
+            let mut part = format!(
+                "{name} IoU {iou:.2} over {px} px (mask {} px, predicted {} px)",
                 m.support(c),
                 m.predicted(c)
-            ));
-            numbers.insert(format!("iou_{}", input.class_names[c]), iou);
-            numbers.insert(format!("pixels_{}", input.class_names[c]), px);
+            );
+            if let Some(r) = miss {
+                let _ = write!(
+                    part,
+                    ", elsewhere the model misses {:.0}% of {name} (×{:.2})",
+                    r * 100.0,
+                    1.0 - r
+                );
+                numbers.insert(format!("missed_elsewhere_{name}"), r);
+            }
+            parts.push(part);
+            numbers.insert(format!("iou_{name}"), iou);
+            numbers.insert(format!("pixels_{name}"), px);
         }
         if score > 0.0 {
             out.push(item(
@@ -251,6 +269,14 @@ fn rare_low_iou(input: &QueueInput<'_>) -> Vec<QueueItem> {
     }
     sort(&mut out);
     out
+}
+
+/// Share of the pixels labelled `c` in all images but `this` that the model predicts as
+/// another class; `None` when those images hold fewer than 1000 such pixels.
+fn miss_elsewhere(all: &Confusion, this: &Confusion, c: usize) -> Option<f64> {
+    let support = all.support(c) - this.support(c);
+    let hit = all.get(c, c) - this.get(c, c);
+    (support >= 1000).then(|| (support - hit) as f64 / support as f64)
 }
 
 fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {

@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 
 use super::{LabelledInput, QueueInput, QueueItem, Strategy, item, sort};
 use crate::metrics::Confusion;
-use crate::metrics::image_audit::{GreyStats, ImageAudit, Moments};
+use crate::metrics::image_audit::ImageAudit;
+
+mod grey;
+
+use grey::{Site, grey_evidence, odd_part};
 
 /// Per-class confidence thresholds (0–255): mean margin of correctly predicted pixels.
 pub fn class_thresholds(labelled: &[LabelledInput<'_>], classes: usize) -> Vec<u8> {
@@ -28,62 +32,117 @@ pub fn class_thresholds(labelled: &[LabelledInput<'_>], classes: usize) -> Vec<u
 
 /// Fewest pixels of a class in the other images for the model's habit with it to count.
 const MIN_HABIT_PIXELS: u64 = 1000;
-/// Fewest agreeing pixels of a class for their grey level to count as a reference.
-const MIN_REFERENCE_PIXELS: u64 = 30;
-
-/// Ranks labelled images by how much of the mask the model confidently disputes, weighed by
-/// two independent checks that tell a label error from a model weakness:
-/// - size: the largest connected region of confident disagreement (margin ≥ 0.5), or, when
-///   the model disputes a class pair with lower but still above-usual confidence (margin ≥ the
-///   predicted class's threshold) without such a region, those pixels;
-/// - the model's habit: the share of pixels labelled i that it predicts as j in the *other*
-///   images (a confusion it makes everywhere says little about this mask), as a factor 1 − rate;
-/// - the grey level: backscatter tracks mean atomic number, so disputed pixels whose grey level
-///   sits far from the claimed class and near the predicted class are suspect whatever the
-///   model says. References are the agreeing pixels of each class in the other images of the
-///   same site group (one session, one detector setting), else in the image itself; evidence
-///   g ∈ [−1, 1] gives a factor 4^g (¼ to 4).
+/// Ranks labelled images by evidence that their masks are wrong, from two sources:
+/// - the model's dispute: the largest connected region of confident disagreement (margin ≥
+///   0.5), or, when the model disputes a class pair with lower but still above-usual
+///   confidence (margin ≥ the predicted class's threshold) without such a region, those
+///   pixels; no more of them counted than lie beyond the model's habit (the share of pixels
+///   labelled i that it predicts as j in the *other* images, times this image's pixels
+///   labelled i: a confusion it makes everywhere says little about this mask), weighed by
+///   the grey level of the disputed pixels against the site's
+///   references of both classes (evidence g ∈ [−1, 1], factor 4^g, ¼ to 4; 0 where the two
+///   classes' grey levels overlap, as olivine's and pyroxene's do);
+/// - the grey level alone, whatever the model says: the image's labelled regions whose grey
+///   lies nearer another class's ([`crate::metrics::grey_odd`]), pixels × 4^g when g > 0.
+///
+/// The image's score is the sum of both parts.
 pub(super) fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
-    let classes = input.class_names.len();
-    let t = class_thresholds(input.labelled, classes);
-    let mut all = Confusion::new(classes);
-    let mut sites: BTreeMap<&str, Vec<Moments>> = BTreeMap::new();
-    for l in input.labelled {
-        all.merge(&l.audit.confusion);
-        if let Some(g) = &l.audit.grey {
-            let site = sites
-                .entry(l.row.group.as_str())
-                .or_insert_with(|| vec![Moments::default(); classes]);
-            for (acc, m) in site.iter_mut().zip(&g.agreeing) {
-                *acc = acc.plus(m);
+    let ctx = Context::new(input);
+    let mut out: Vec<QueueItem> = input.labelled.iter().filter_map(|l| ctx.judge(l)).collect();
+    sort(&mut out);
+    out
+}
+
+/// One part of an image's suspicion: its score, words and numbers.
+pub(super) struct Part {
+    pub score: f64,
+    pub reason: String,
+    pub numbers: BTreeMap<String, f64>,
+}
+
+/// What every image is judged against: the model's usual margins, its confusions over all
+/// images, and each site group's grey levels.
+struct Context<'a> {
+    input: &'a QueueInput<'a>,
+    thresholds: Vec<u8>,
+    all: Confusion,
+    sites: BTreeMap<&'a str, Site>,
+}
+
+impl<'a> Context<'a> {
+    fn new(input: &'a QueueInput<'a>) -> Self {
+        let classes = input.class_names.len();
+        let mut all = Confusion::new(classes);
+        let mut sites: BTreeMap<&str, Site> = BTreeMap::new();
+        for l in input.labelled {
+            all.merge(&l.audit.confusion);
+            if let Some(g) = &l.audit.grey {
+                sites
+                    .entry(l.row.group.as_str())
+                    .or_insert_with(|| Site::new(classes))
+                    .add(g);
             }
         }
+        Self {
+            input,
+            thresholds: class_thresholds(input.labelled, classes),
+            all,
+            sites,
+        }
     }
-    let names = |c: usize| {
-        input
+
+    fn name(&self, c: usize) -> String {
+        self.input
             .class_names
             .get(c)
             .cloned()
             .unwrap_or_else(|| format!("#{c}"))
-    };
-    let mut out = Vec::new();
-    for l in input.labelled {
-        let a = l.audit;
-        let Some(d) = Dispute::of(a, &t) else {
-            continue;
+    }
+
+    fn judge(&self, l: &LabelledInput<'_>) -> Option<QueueItem> {
+        let dispute = self.dispute(l);
+        let odd = l
+            .audit
+            .grey
+            .as_ref()
+            .and_then(|g| odd_part(g, &|c| self.name(c)));
+        let (score, reason, numbers) = match (dispute, odd) {
+            (None, None) => return None,
+            (Some(p), None) | (None, Some(p)) => (p.score, p.reason, p.numbers),
+            (Some(d), Some(o)) => {
+                let mut numbers = d.numbers;
+                numbers.extend(o.numbers);
+                (d.score + o.score, format!("{}; {}", d.reason, o.reason), numbers)
+            }
         };
+        Some(item(
+            l.row,
+            true,
+            Strategy::LabelSuspect,
+            score,
+            reason,
+            numbers,
+        ))
+    }
+
+    /// The model's dispute with the mask, weighed by its habit and the grey level.
+    fn dispute(&self, l: &LabelledInput<'_>) -> Option<Part> {
+        let (a, t) = (l.audit, &self.thresholds);
+        let d = Dispute::of(a, t)?;
         let (claim, pred) = (d.claim, d.pred);
         let total = a.confusion.total().max(1) as f64;
-        let confident: u64 = (0..classes).map(|j| a.confident_wrong(j, t[j])).sum();
+        let confident: u64 = (0..t.len()).map(|j| a.confident_wrong(j, t[j])).sum();
         let share = confident as f64 / total;
-        let rate = habit(&all, &a.confusion, claim, pred);
+        let rate = habit(&self.all, &a.confusion, claim, pred);
         let grey = a.grey.as_ref().map(|g| {
-            let site = sites.get(l.row.group.as_str());
+            let site = self.sites.get(l.row.group.as_str());
             grey_evidence(g, site, d.in_region, claim, pred)
         });
         let g = grey.as_ref().map_or(0.0, |e| e.score);
-        let score = d.size as f64 * (1.0 + share) * (1.0 - rate.unwrap_or(0.0)) * 4f64.powf(g);
-        let mut reason = d.words(a, &names(claim), &names(pred), t[pred]);
+        let beyond = beyond_habit(&a.confusion, claim, pred, rate);
+        let score = (d.size as f64).min(beyond) * (1.0 + share) * 4f64.powf(g);
+        let (cn, pn) = (self.name(claim), self.name(pred));
+        let mut reason = d.words(a, &cn, &pn, t[pred]);
         let _ = write!(
             reason,
             "; {} px ({:.1}%) confidently disagree with the mask",
@@ -93,56 +152,43 @@ pub(super) fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
         if let Some(r) = rate {
             let _ = write!(
                 reason,
-                "; elsewhere the model predicts {} for {:.0}% of {} pixels",
-                names(pred),
+                "; elsewhere the model predicts {pn} for {:.0}% of {cn} pixels, so {:.0} of the {} px labelled {cn} and predicted {pn} here are beyond its habit",
                 r * 100.0,
-                names(claim)
+                beyond,
+                a.confusion.get(claim, pred)
             );
         }
         if let Some(e) = &grey {
-            let _ = write!(reason, "; {}", e.words(&names(claim), &names(pred)));
+            let _ = write!(reason, "; {}", e.words(&cn, &pn));
         }
-        let region = &a.region;
         let mut numbers = BTreeMap::from([
             ("disputed_pixels".to_string(), d.size as f64),
-            ("region_pixels".to_string(), f64::from(region.pixels)),
+            ("region_pixels".to_string(), f64::from(a.region.pixels)),
             ("confident_wrong_pixels".to_string(), confident as f64),
             ("confident_wrong_share".to_string(), share),
             ("grey_evidence".to_string(), g),
         ]);
-        if region.pixels > 0 {
+        if a.region.pixels > 0 {
             for (k, v) in ["region_x0", "region_y0", "region_x1", "region_y1"]
                 .iter()
-                .zip(region.bbox)
+                .zip(a.region.bbox)
             {
                 numbers.insert((*k).to_string(), f64::from(v));
             }
         }
         if let Some(r) = rate {
             numbers.insert("habit_rate".to_string(), r);
+            numbers.insert("beyond_habit".to_string(), beyond);
         }
         if let Some(e) = &grey {
-            numbers.insert("disputed_grey".to_string(), e.disputed);
-            for (k, v) in [
-                ("claimed_grey", &e.claimed),
-                ("predicted_grey", &e.predicted),
-            ] {
-                if let Some(r) = v {
-                    numbers.insert(k.to_string(), r.mean);
-                }
-            }
+            e.numbers(&mut numbers);
         }
-        out.push(item(
-            l.row,
-            true,
-            Strategy::LabelSuspect,
+        Some(Part {
             score,
             reason,
             numbers,
-        ));
+        })
     }
-    sort(&mut out);
-    out
 }
 
 /// The class pair the model disputes in an image, and over how many pixels.
@@ -197,6 +243,15 @@ impl Dispute {
     }
 }
 
+/// Pixels labelled `i` and predicted `j` in this image beyond what the model's habit explains:
+/// their count less `rate` × the image's pixels labelled `i` (at least 0); all of them without
+/// a habit. A relabelled mask is disputed far beyond the habit, a correct olivine mask that
+/// the model calls pyroxene everywhere hardly at all.
+fn beyond_habit(m: &Confusion, i: usize, j: usize, rate: Option<f64>) -> f64 {
+    let pair = m.get(i, j) as f64;
+    rate.map_or(pair, |r| (pair - r * m.support(i) as f64).max(0.0))
+}
+
 /// Share of pixels labelled `i` that the model predicts as `j` in all images but `this` one;
 /// `None` when the other images hold too few pixels labelled `i`.
 fn habit(all: &Confusion, this: &Confusion, i: usize, j: usize) -> Option<f64> {
@@ -204,103 +259,3 @@ fn habit(all: &Confusion, this: &Confusion, i: usize, j: usize) -> Option<f64> {
     (support >= MIN_HABIT_PIXELS).then(|| (all.get(i, j) - this.get(i, j)) as f64 / support as f64)
 }
 
-/// A class's reference grey level.
-#[derive(Debug, Clone, PartialEq)]
-struct Reference {
-    mean: f64,
-    sd: f64,
-    /// From the other images of the site group, else from this image.
-    from_site: bool,
-}
-
-/// What the grey levels say about the disputed pixels.
-#[derive(Debug, Clone, PartialEq)]
-struct GreyEvidence {
-    disputed: f64,
-    claimed: Option<Reference>,
-    predicted: Option<Reference>,
-    /// +1: looks like the predicted class, not the claimed; −1: the reverse; 0: cannot tell.
-    score: f64,
-}
-
-impl GreyEvidence {
-    fn words(&self, claim: &str, pred: &str) -> String {
-        let parts: Vec<String> = [(&self.claimed, claim), (&self.predicted, pred)]
-            .into_iter()
-            .filter_map(|(r, name)| {
-                r.as_ref().map(|r| {
-                    let z = (self.disputed - r.mean).abs() / r.sd.max(2.0);
-                    let whose = if r.from_site {
-                        "its site's"
-                    } else {
-                        "this image's"
-                    };
-                    format!("{z:.1} σ from {whose} {name} ({:.0})", r.mean)
-                })
-            })
-            .collect();
-        if parts.is_empty() {
-            return format!(
-                "grey {:.0}, with no reference pixels of either class",
-                self.disputed
-            );
-        }
-        format!(
-            "their grey level {:.0} is {}",
-            self.disputed,
-            parts.join(" and ")
-        )
-    }
-}
-
-fn grey_evidence(
-    g: &GreyStats,
-    site: Option<&Vec<Moments>>,
-    in_region: bool,
-    claim: usize,
-    pred: usize,
-) -> GreyEvidence {
-    let pixels = if in_region {
-        g.region
-    } else {
-        g.wrong.get(pred).copied().unwrap_or_default()
-    };
-    let disputed = pixels.mean_sd().map_or(0.0, |(m, _)| m);
-    let reference = |c: usize| {
-        let own = g.agreeing.get(c).copied().unwrap_or_default();
-        let others = site
-            .and_then(|s| s.get(c))
-            .map(|m| m.minus(&own))
-            .unwrap_or_default();
-        let pick = |m: Moments, from_site: bool| {
-            (m.count >= MIN_REFERENCE_PIXELS)
-                .then(|| m.mean_sd())
-                .flatten()
-                .map(|(mean, sd)| Reference {
-                    mean,
-                    sd,
-                    from_site,
-                })
-        };
-        pick(others, true).or_else(|| pick(own, false))
-    };
-    let (claimed, predicted) = (reference(claim), reference(pred));
-    let z = |r: &Option<Reference>| {
-        r.as_ref()
-            .map(|r| (disputed - r.mean).abs() / r.sd.max(2.0))
-    };
-    let score = match (z(&claimed), z(&predicted)) {
-        _ if pixels.count == 0 => 0.0,
-        (Some(zc), Some(zp)) => (zc - zp) / 2.0,
-        (Some(zc), None) => (zc - 2.0) / 2.0,
-        (None, Some(zp)) => (2.0 - zp) / 2.0,
-        (None, None) => 0.0,
-    }
-    .clamp(-1.0, 1.0);
-    GreyEvidence {
-        disputed,
-        claimed,
-        predicted,
-        score,
-    }
-}

@@ -27,7 +27,7 @@ pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
 }
 
 /// `label-suspect` over `rows` with `audits`, no at-risk classes, the first `budget` items.
-fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Vec<QueueItem> {
+pub(super) fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Vec<QueueItem> {
     let labelled: Vec<LabelledInput<'_>> = rows
         .iter()
         .zip(audits)
@@ -206,7 +206,7 @@ fn relabel_case(claim: u8, pred: u8, rows: usize, rest: u8, greys: (u8, u8)) -> 
     relabel_case_at(claim, pred, rows, rest, greys, 220)
 }
 
-fn relabel_case_at(
+pub(super) fn relabel_case_at(
     claim: u8,
     pred: u8,
     rows: usize,
@@ -378,3 +378,5 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
         it.reason
     );
 }
+
+mod grey;

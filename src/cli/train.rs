@@ -80,6 +80,15 @@ pub struct Args {
     /// Augmentation: largest σ in px of the Gaussian blur given to half the crops (0 = off).
     #[arg(long, default_value_t = 1.2)]
     pub blur: f64,
+    /// Augmentation: contrast gain drawn from 1 ± GAIN (the detector's contrast setting).
+    #[arg(long, default_value_t = Augment::default().gain, value_name = "GAIN")]
+    pub gain: f64,
+    /// Augmentation: brightness offset drawn from ± OFFSET (grey / 255).
+    #[arg(long, default_value_t = Augment::default().offset, value_name = "OFFSET")]
+    pub offset: f64,
+    /// Augmentation: detector gamma drawn log-uniformly from e^−G..e^G (0 = off).
+    #[arg(long, default_value_t = Augment::default().gamma, value_name = "G")]
+    pub gamma: f64,
     /// Stop a bin after this many epochs without a better validation mIoU.
     #[arg(long, value_name = "EPOCHS")]
     pub patience: Option<usize>,
@@ -172,6 +181,9 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         augment: Augment {
             noise: args.noise,
             blur: args.blur,
+            gain: args.gain,
+            offset: args.offset,
+            gamma: args.gamma,
             ..Augment::default()
         },
         patience: args.patience,

@@ -325,7 +325,7 @@ fn options_text(o: &crate::model::train::TrainOptions) -> String {
     format!(
         "epochs {}{}, lr {}{}, batch {}, crop {}, steps/epoch {}, seed {}, class weights {}, \
          Dice weight {}, balanced crops {}, augmentation: turns and flips {}, gain ± {}, \
-         offset ± {}, noise σ ≤ {}, blur σ ≤ {} px",
+         offset ± {}, noise σ ≤ {}, blur σ ≤ {} px{}",
         o.epochs,
         o.patience
             .map_or(String::new(), |p| format!(" (early stop after {p})")),
@@ -342,7 +342,12 @@ fn options_text(o: &crate::model::train::TrainOptions) -> String {
         a.gain,
         a.offset,
         a.noise,
-        a.blur
+        a.blur,
+        if a.gamma > 0.0 {
+            format!(", gamma e^±{}", a.gamma)
+        } else {
+            String::new()
+        }
     )
 }
 

@@ -37,6 +37,10 @@ pub struct Augment {
     /// Gaussian blur of half the crops, σ drawn from `0..blur` px.
     #[serde(default)]
     pub blur: f64,
+    /// Detector gamma: input v (0–1) becomes v^γ after gain and offset, γ drawn
+    /// log-uniformly from `e^−gamma..e^gamma` (0 = off; absent in older configs).
+    #[serde(default)]
+    pub gamma: f64,
 }
 
 impl Default for Augment {
@@ -47,6 +51,7 @@ impl Default for Augment {
             offset: 0.08,
             noise: 0.03,
             blur: 1.2,
+            gamma: 0.0,
         }
     }
 }
@@ -145,6 +150,20 @@ fn degrade(
     }
     let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
     let offset = rng.range(-aug.offset, aug.offset);
+    let gamma = if aug.gamma > 0.0 {
+        rng.range(-aug.gamma, aug.gamma).exp()
+    } else {
+        1.0
+    };
+    // γ = 1 leaves the linear response unclipped here, bit for bit as before gamma existed.
+    let detector = |v: f64| {
+        let linear = v * gain + offset;
+        if gamma == 1.0 {
+            linear
+        } else {
+            linear.clamp(0.0, 1.0).powf(gamma)
+        }
+    };
     let sigma = if aug.noise > 0.0 {
         rng.range(0.0, aug.noise)
     } else {
@@ -156,13 +175,11 @@ fn degrade(
         } else {
             0.0
         };
-        *v = ((f64::from(*v) * gain + offset + noise).clamp(0.0, 1.0)) as f32;
+        *v = ((detector(f64::from(*v)) + noise).clamp(0.0, 1.0)) as f32;
     }
     if let Some((lo, hi)) = levels {
-        let moved = Some((
-            lo * gain + offset,
-            (hi * gain + offset).max(lo * gain + offset + 1e-3),
-        ));
+        let lo = detector(lo);
+        let moved = Some((lo, detector(hi).max(lo + 1e-3)));
         for v in &mut x {
             *v = norm.apply(f64::from(*v), moved);
         }
@@ -240,6 +257,7 @@ mod tests {
             offset: 0.01,
             noise: 0.0,
             blur: 0.0,
+            gamma: 0.0,
         };
         let draw_one = |img: LabelledImage| {
             let images = vec![img];
@@ -318,6 +336,7 @@ mod tests {
             offset,
             noise,
             blur,
+            gamma: 0.0,
         };
         for _ in 0..20 {
             let x = degrade(&flat, 32, only(0.0, 0.0, 0.0, 2.0), &mut rng, ABSOLUTE);

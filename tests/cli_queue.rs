@@ -526,11 +526,29 @@ fn thresholds<'a>(imgs: impl Iterator<Item = &'a Img>) -> Vec<u64> {
         .collect()
 }
 
+/// Prior chance of a label error in label-suspect (`PRIOR`).
+const PRIOR: f64 = 0.01;
+
+/// How far evidence of likelihood ratio e^`lr` raises the chance of an error above `PRIOR`.
+fn error_gain(lr: f64) -> f64 {
+    let odds = PRIOR / (1.0 - PRIOR) * lr.clamp(-20.0, 20.0).exp();
+    ((odds / (1.0 + odds) - PRIOR) / (1.0 - PRIOR)).max(0.0)
+}
+
+/// ln N(x; mean, sd) up to a constant, sd floored at 2 grey levels.
+fn log_likelihood(x: f64, mean: f64, sd: f64) -> f64 {
+    let sd = sd.max(2.0);
+    -0.5 * ((x - mean) / sd).powi(2) - sd.ln()
+}
+
 /// Expected label-suspect item of one image: score, region pixels, confidently wrong pixels
-/// (margin ≥ the predicted class's threshold) and reason; `None` without a region. The score is
-/// region pixels · (1 + confident share) · (1 − the model's habit of predicting the region's
-/// class pair in the other images, when they hold ≥ 1000 px of the claimed class) · 4^g, g the
-/// grey evidence of the region against the image's agreeing pixels of each class (≥ 30 px).
+/// (margin ≥ the predicted class's threshold) and reason; `None` without a region or an odd
+/// grey region. The score is region pixels × error_gain(ln(model ratio) + ln(grey ratio)):
+/// the model ratio is P(predicts pc | labelled pc) / P(predicts pc | labelled tc) over the
+/// other images, with Beta priors of 100 pixels at 50 % and 5 %; the grey ratio is the
+/// Gaussian likelihood ratio of the region's mean grey under the two classes' references
+/// (labelled pixels of the site's other images, else agreeing pixels of the image, ≥ 30 px),
+/// 1 where they overlap; plus the grey-alone part.
 fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32, u64, String)> {
     let truth = img.truth();
     let confident = truth
@@ -546,16 +564,17 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
     if pixels == 0 {
         return odd.map(|(score, reason)| (score, 0, confident, reason));
     }
-    let (mut support, mut habit) = (0u64, 0u64);
-    for other in all.iter().filter(|o| o.id != img.id) {
-        for (tr, p) in other.truth().iter().zip(&other.pred) {
-            support += u64::from(*tr == tc);
-            habit += u64::from(*tr == tc && *p == pc);
+    let rate = |from: u8, to: u8, prior: f64| {
+        let (mut n, mut k) = (0u64, 0u64);
+        for other in all.iter().filter(|o| o.id != img.id) {
+            for (tr, p) in other.truth().iter().zip(&other.pred) {
+                n += u64::from(*tr == from);
+                k += u64::from(*tr == from && *p == to);
+            }
         }
-    }
-    let rate = (support >= 1000).then(|| habit as f64 / support as f64);
-    // Grey references: agreeing pixels of the class in the other images of the site group,
-    // else in the image itself (≥ 30 px either way).
+        (k as f64 + prior * 100.0) / (n as f64 + 100.0)
+    };
+    let (habit, recall) = (rate(tc, pc, 0.05), rate(pc, pc, 0.5));
     let agreeing = |other: &Img, c: u8| -> Vec<f64> {
         let (_, _, g) = read_grey(&root.join(&other.image_path));
         (0..g.len())
@@ -564,21 +583,20 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
             .collect()
     };
     let region = members.iter().map(|&i| f64::from(grey[i])).sum::<f64>() / members.len() as f64;
-    let labelled = |other: &Img, c: u8| -> Vec<f64> {
-        let (_, _, g) = read_grey(&root.join(&other.image_path));
-        (0..g.len())
-            .filter(|&i| other.truth()[i] == c)
-            .map(|i| f64::from(g[i]))
-            .collect()
-    };
-    let site_of = |f: &dyn Fn(&Img, u8) -> Vec<f64>, c: u8| -> Vec<f64> {
+    let labelled_in_site = |c: u8| -> Vec<f64> {
         all.iter()
             .filter(|o| o.group == img.group && o.id != img.id)
-            .flat_map(|o| f(o, c))
+            .flat_map(|o| {
+                let (_, _, g) = read_grey(&root.join(&o.image_path));
+                let tr = o.truth();
+                (0..g.len())
+                    .filter(|&i| tr[i] == c)
+                    .map(|i| f64::from(g[i]))
+                    .collect::<Vec<_>>()
+            })
             .collect()
     };
     let reference = |c: u8| {
-        let site = site_of(&agreeing, c);
         let stats = |v: &[f64], from_site: bool| {
             (v.len() >= 30).then(|| {
                 let m = v.iter().sum::<f64>() / v.len() as f64;
@@ -586,40 +604,27 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
                 (m, var.max(0.0).sqrt(), from_site)
             })
         };
-        stats(&site, true)
-            .or_else(|| stats(&agreeing(img, c), false))
-            .or_else(|| stats(&site_of(&labelled, c), true))
+        stats(&labelled_in_site(c), true).or_else(|| stats(&agreeing(img, c), false))
     };
-    let z = |r: Option<(f64, f64, bool)>| r.map(|(m, sd, _)| (region - m).abs() / sd.max(2.0));
     let (claimed, predicted) = (reference(tc), reference(pc));
     // Grey does not weigh in where the two references lie within one spread (≥ 2 levels).
     let overlap = matches!((claimed, predicted), (Some(c), Some(p)) if (c.0 - p.0).abs() < c.1.max(p.1).max(2.0));
-    let g = match (z(claimed), z(predicted)) {
-        _ if overlap => 0.0,
-        (Some(zc), Some(zp)) => (zc - zp) / 2.0,
-        (Some(zc), None) => (zc - 2.0) / 2.0,
-        (None, Some(zp)) => (2.0 - zp) / 2.0,
-        (None, None) => 0.0,
-    }
-    .clamp(-1.0, 1.0);
-    // Disputed pixels counted up to those beyond the habit: this image's pixels labelled tc
-    // and predicted pc, less rate × its pixels labelled tc.
-    let pair = truth.iter().zip(&img.pred).filter(|(tr, p)| **tr == tc && **p == pc).count() as f64;
-    let labelled_tc = truth.iter().filter(|tr| **tr == tc).count() as f64;
-    let beyond = rate.map_or(pair, |r| (pair - r * labelled_tc).max(0.0));
-    let score = f64::from(pixels).min(beyond) * (1.0 + share) * 4f64.powf(g);
+    let lr = match (claimed, predicted) {
+        (Some(c), Some(p)) if !overlap => (log_likelihood(region, p.0, p.1)
+            - log_likelihood(region, c.0, c.1))
+        .clamp(-10.0, 10.0),
+        _ => 0.0,
+    };
+    let gain = error_gain((recall / habit).ln() + lr);
+    let score = f64::from(pixels) * gain;
     let (tn, pn) = (NAMES[usize::from(tc)], NAMES[usize::from(pc)]);
     let mut reason = format!(
-        "a {pixels}-px region labelled {tn} is confidently predicted {pn} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask",
-        share * 100.0
+        "a {pixels}-px region labelled {tn} is confidently predicted {pn} (margin ≥ 0.5, box {bbox:?}); {confident} px ({:.1}%) confidently disagree with the mask; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels and {:.0}% of {pn} pixels (×{:.2})",
+        share * 100.0,
+        habit * 100.0,
+        recall * 100.0,
+        recall / habit
     );
-    if let Some(r) = rate {
-        let _ = write!(
-            reason,
-            "; elsewhere the model predicts {pn} for {:.0}% of {tn} pixels, so {beyond:.0} of the {pair} px labelled {tn} and predicted {pn} here are beyond its habit",
-            r * 100.0
-        );
-    }
     let parts: Vec<String> = [(claimed, tn), (predicted, pn)]
         .into_iter()
         .filter_map(|(r, name)| {
@@ -652,8 +657,15 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
                 reason,
                 " (grey cannot tell {tn} from {pn} here: not counted)"
             );
+        } else if claimed.is_some() && predicted.is_some() {
+            let _ = write!(reason, " (×{:.2})", lr.exp());
         }
     }
+    let _ = write!(
+        reason,
+        "; chance they are mislabelled {:.1}% (prior 1%)",
+        (PRIOR + gain * (1.0 - PRIOR)) * 100.0
+    );
     match odd {
         Some((s, r)) => Some((score + s, pixels, confident, format!("{reason}; {r}"))),
         None => Some((score, pixels, confident, reason)),
@@ -661,20 +673,26 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
 }
 
 /// The image's grey-alone part of label-suspect: its odd region (found by the library's
-/// `grey_odd`, tested on its own) with the most pixels × 4^g, g > 0.
+/// `grey_odd`, tested on its own) with the most pixels × error_gain of its likelihood ratio
+/// between the image's class centres.
 fn odd_part(img: &Img, grey: &[u8]) -> Option<(f64, String)> {
     let regions = semcurate::metrics::grey_odd::odd_regions(grey, &img.truth(), W, CLASSES);
-    let score = |r: &semcurate::metrics::grey_odd::OddRegion| f64::from(r.pixels) * 4f64.powf(r.evidence);
+    let lr = |r: &semcurate::metrics::grey_odd::OddRegion| {
+        (log_likelihood(r.grey, r.resembled_centre, r.resembled_spread)
+            - log_likelihood(r.grey, r.claimed_centre, r.claimed_spread))
+        .clamp(-10.0, 10.0)
+    };
+    let score = |r: &semcurate::metrics::grey_odd::OddRegion| f64::from(r.pixels) * error_gain(lr(r));
     let r = regions
         .iter()
-        .filter(|r| r.evidence > 0.0)
+        .filter(|r| score(r) > 0.0)
         .max_by(|a, b| score(a).total_cmp(&score(b)))?;
     let (cn, kn) = (NAMES[usize::from(r.claimed)], NAMES[usize::from(r.resembles)]);
     Some((
         score(r),
         format!(
-            "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, grey evidence {:+.2} whatever the model says",
-            r.pixels, r.bbox, r.grey, r.claimed_centre, r.claimed_spread, r.resembled_centre, r.resembled_spread, r.evidence
+            "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, likelihood ratio {:.1} for an error whatever the model says",
+            r.pixels, r.bbox, r.grey, r.claimed_centre, r.claimed_spread, r.resembled_centre, r.resembled_spread, lr(r).exp()
         ),
     ))
 }
@@ -690,10 +708,12 @@ fn label_suspect_ranks_the_planted_label_errors_first() {
         .collect();
     rank_order(&mut expected);
     let labelled: Vec<&Img> = f.labelled().collect();
-    // Only the planted images disagree with their masks, in the order of the plants' sizes.
+    // Only the planted images disagree with their masks. Their order is the evidence's, not
+    // their sizes': the grey level of a plant against its new class's references decides
+    // as much as its pixels.
     assert_eq!(
-        expected.iter().map(|e| e.1.id).collect::<Vec<_>>(),
-        PLANTS.map(|(k, _)| labelled[k].id)
+        expected.iter().map(|e| e.1.id).collect::<BTreeSet<_>>(),
+        PLANTS.map(|(k, _)| labelled[k].id).into_iter().collect::<BTreeSet<_>>()
     );
 
     let q = f.queue_json(&["--strategy", "label-suspect", "--budget", "10"]);
@@ -744,11 +764,16 @@ fn label_suspect_ranks_the_planted_label_errors_first() {
         );
         near(&it["score"], *score);
     }
-    // The leading reason names the classes: the relabelled one and the model's.
-    let lead = labelled[PLANTS[0].0];
+    // The leading reason names the classes of its plant: the relabelled one and the model's.
+    let first = items(&q)[0]["image_id"].as_i64().unwrap();
+    let (k, bx) = PLANTS
+        .into_iter()
+        .find(|(k, _)| labelled[*k].id == first)
+        .unwrap();
+    let lead = labelled[k];
     let (q_class, p_class) = (
         NAMES[usize::from(relabel_class(&lead.pred))],
-        NAMES[usize::from(lead.pred[16 * W + 16])],
+        NAMES[usize::from(lead.pred[(bx[1] + bx[3]) / 2 * W + (bx[0] + bx[2]) / 2])],
     );
     let reason = items(&q)[0]["reason"].as_str().unwrap();
     assert!(

@@ -18,6 +18,10 @@
 //! grey; its evidence g = clamp((z_c − z_k) / 2, −1, 1), z being the distance of that mean to
 //! a centre in units of that class's spread: +1 when it looks like k and not like c.
 //!
+//! Regions that are lines rather than blobs (fewer than [`MIN_CORE_SHARE`] of their pixels
+//! with all 8 neighbours inside) are dropped: fractures and rims look like other classes by
+//! grey, and only their shape says they are not grains.
+//!
 //! A class needs [`MIN_INTERIOR`] interior pixels in the image to have a centre, so a grain
 //! relabelled as c in an image that holds no other pixels of its true class is not found
 //! here (the model's dispute may still find it).
@@ -33,6 +37,10 @@ pub const MAX_OVERLAP: f64 = 0.1;
 pub const MIN_CLEAR: u32 = 20;
 /// Fewest pixels for a region to be kept.
 pub const MIN_PIXELS: u32 = 50;
+/// Smallest share of a region's pixels in its core (all 8 neighbours in the region) for it to
+/// be kept: a grain is a blob, a dark fracture through olivine or a bright rim is a line of
+/// one to three pixels, which grey alone cannot tell from a mislabelled grain.
+pub const MIN_CORE_SHARE: f64 = 0.25;
 /// Regions kept per image, largest first.
 pub const KEEP: usize = 3;
 /// A pixel that leans to no other class.
@@ -96,7 +104,11 @@ pub fn odd_regions(grey: &[u8], truth: &[u8], w: usize, classes: usize) -> Vec<O
         w,
     })
     .into_iter()
-    .filter(|r| r.pixels >= MIN_PIXELS && r.clear >= MIN_CLEAR)
+    .filter(|r| {
+        r.pixels >= MIN_PIXELS
+            && r.clear >= MIN_CLEAR
+            && f64::from(r.core) >= MIN_CORE_SHARE * f64::from(r.pixels)
+    })
     .collect::<Vec<_>>();
     regions.sort_by(|a, b| b.pixels.cmp(&a.pixels).then(a.bbox.cmp(&b.bbox)));
     regions
@@ -254,6 +266,8 @@ struct Gathered {
     side: u8,
     pixels: u32,
     clear: u32,
+    /// Pixels whose 8 neighbours all lie in the region.
+    core: u32,
     grey_sum: u64,
     bbox: [u32; 4],
 }
@@ -280,12 +294,17 @@ fn regions(m: &Maps<'_>) -> Vec<Gathered> {
         };
         while let Some(i) = stack.pop() {
             r.add(m, i);
+            let mut inside = 0;
             for j in neighbours8(i, m.w, n) {
-                if !seen[j] && (m.truth[j], m.lean[j]) == key {
-                    seen[j] = true;
-                    stack.push(j);
+                if (m.truth[j], m.lean[j]) == key {
+                    inside += 1;
+                    if !seen[j] {
+                        seen[j] = true;
+                        stack.push(j);
+                    }
                 }
             }
+            r.core += u32::from(inside == 8);
         }
         out.push(r);
     }

@@ -75,3 +75,16 @@ fn box_sums_replicate_the_edges() {
     assert_eq!(s[0], 2 * (1 + 1 + 2) + (4 + 4 + 5));
     assert_eq!(s[4], (1 + 2 + 3) + 2 * (4 + 5 + 6));
 }
+
+#[test]
+fn a_thin_dark_line_through_a_class_is_not_a_region() {
+    // A 2-px-wide line of plagioclase grey across the pyroxene half, labelled Py: a fracture,
+    // not a grain (its core share is 0).
+    let (mut grey, truth) = scene(None, 110);
+    for y in 0..64 {
+        for x in 44..46 {
+            grey[y * 64 + x] = 80;
+        }
+    }
+    assert_eq!(odd_regions(&grey, &truth, 64, 10), Vec::new());
+}

@@ -30,22 +30,18 @@ pub fn class_thresholds(labelled: &[LabelledInput<'_>], classes: usize) -> Vec<u
         .collect()
 }
 
-/// Fewest pixels of a class in the other images for the model's habit with it to count.
-const MIN_HABIT_PIXELS: u64 = 1000;
-/// Ranks labelled images by evidence that their masks are wrong, from two sources:
-/// - the model's dispute: the largest connected region of confident disagreement (margin ≥
-///   0.5), or, when the model disputes a class pair with lower but still above-usual
-///   confidence (margin ≥ the predicted class's threshold) without such a region, those
-///   pixels; no more of them counted than lie beyond the model's habit (the share of pixels
-///   labelled i that it predicts as j in the *other* images, times this image's pixels
-///   labelled i: a confusion it makes everywhere says little about this mask), weighed by
-///   the grey level of the disputed pixels against the site's
-///   references of both classes (evidence g ∈ [−1, 1], factor 4^g, ¼ to 4; 0 where the two
-///   classes' grey levels overlap, as olivine's and pyroxene's do);
-/// - the grey level alone, whatever the model says: the image's labelled regions whose grey
-///   lies nearer another class's ([`crate::metrics::grey_odd`]), pixels × 4^g when g > 0.
-///
-/// The image's score is the sum of both parts.
+/// Ranks labelled images by the number of pixels that evidence says are mislabelled beyond
+/// the prior chance ([`PRIOR`]): Σ pixels × [`error_gain`] of the likelihood ratio "label
+/// wrong" against "label right", from two sources:
+/// - the model's dispute (the largest connected region of confident disagreement, margin ≥
+///   0.5, or without one the pixels of the largest confusion i → j above the model's usual
+///   margin for j): the ratio P(model says j | true j) / P(model says j | true i) from the
+///   other images ([`ModelWord`]: a confusion it makes everywhere is worth about 1), times
+///   the grey level's ratio between the site's references of j and i (1 where the two
+///   overlap, as olivine's and pyroxene's do);
+/// - the grey level alone, whatever the model says: the image's labelled region whose grey
+///   lies nearer another class's ([`crate::metrics::grey_odd`]), with the ratio between the
+///   image's own class centres.
 pub(super) fn label_suspect(input: &QueueInput<'_>) -> Vec<QueueItem> {
     let ctx = Context::new(input);
     let mut out: Vec<QueueItem> = input.labelled.iter().filter_map(|l| ctx.judge(l)).collect();
@@ -125,7 +121,9 @@ impl<'a> Context<'a> {
         ))
     }
 
-    /// The model's dispute with the mask, weighed by its habit and the grey level.
+    /// The model's dispute with the mask: its pixels × the gain in the chance that they are
+    /// mislabelled, from the model's word (how much likelier it predicts `pred` for true
+    /// `pred` than for true `claim`, in the other images) and the grey level's.
     fn dispute(&self, l: &LabelledInput<'_>) -> Option<Part> {
         let (a, t) = (l.audit, &self.thresholds);
         let d = Dispute::of(a, t)?;
@@ -133,14 +131,14 @@ impl<'a> Context<'a> {
         let total = a.confusion.total().max(1) as f64;
         let confident: u64 = (0..t.len()).map(|j| a.confident_wrong(j, t[j])).sum();
         let share = confident as f64 / total;
-        let rate = habit(&self.all, &a.confusion, claim, pred);
+        let word = ModelWord::of(&self.all, &a.confusion, claim, pred);
         let grey = a.grey.as_ref().map(|g| {
             let site = self.sites.get(l.row.group.as_str());
             grey_evidence(g, site, d.in_region, claim, pred)
         });
-        let g = grey.as_ref().map_or(0.0, |e| e.score);
-        let beyond = beyond_habit(&a.confusion, claim, pred, rate);
-        let score = (d.size as f64).min(beyond) * (1.0 + share) * 4f64.powf(g);
+        let g = grey.as_ref().map_or(0.0, |e| e.log_ratio);
+        let gain = error_gain(word.ratio().ln() + g);
+        let score = d.size as f64 * gain;
         let (cn, pn) = (self.name(claim), self.name(pred));
         let mut reason = d.words(a, &cn, &pn, t[pred]);
         let _ = write!(
@@ -149,24 +147,25 @@ impl<'a> Context<'a> {
             confident,
             share * 100.0
         );
-        if let Some(r) = rate {
-            let _ = write!(
-                reason,
-                "; elsewhere the model predicts {pn} for {:.0}% of {cn} pixels, so {:.0} of the {} px labelled {cn} and predicted {pn} here are beyond its habit",
-                r * 100.0,
-                beyond,
-                a.confusion.get(claim, pred)
-            );
-        }
+        let _ = write!(reason, "; {}", word.words(&cn, &pn));
         if let Some(e) = &grey {
             let _ = write!(reason, "; {}", e.words(&cn, &pn));
         }
+        let _ = write!(
+            reason,
+            "; chance they are mislabelled {:.1}% (prior {:.0}%)",
+            (PRIOR + gain * (1.0 - PRIOR)) * 100.0,
+            PRIOR * 100.0
+        );
         let mut numbers = BTreeMap::from([
             ("disputed_pixels".to_string(), d.size as f64),
             ("region_pixels".to_string(), f64::from(a.region.pixels)),
             ("confident_wrong_pixels".to_string(), confident as f64),
             ("confident_wrong_share".to_string(), share),
-            ("grey_evidence".to_string(), g),
+            ("grey_log_ratio".to_string(), g),
+            ("model_ratio".to_string(), word.ratio()),
+            ("habit_rate".to_string(), word.habit),
+            ("error_gain".to_string(), gain),
         ]);
         if a.region.pixels > 0 {
             for (k, v) in ["region_x0", "region_y0", "region_x1", "region_y1"]
@@ -175,10 +174,6 @@ impl<'a> Context<'a> {
             {
                 numbers.insert((*k).to_string(), f64::from(v));
             }
-        }
-        if let Some(r) = rate {
-            numbers.insert("habit_rate".to_string(), r);
-            numbers.insert("beyond_habit".to_string(), beyond);
         }
         if let Some(e) = &grey {
             e.numbers(&mut numbers);
@@ -243,19 +238,58 @@ impl Dispute {
     }
 }
 
-/// Pixels labelled `i` and predicted `j` in this image beyond what the model's habit explains:
-/// their count less `rate` × the image's pixels labelled `i` (at least 0); all of them without
-/// a habit. A relabelled mask is disputed far beyond the habit, a correct olivine mask that
-/// the model calls pyroxene everywhere hardly at all.
-fn beyond_habit(m: &Confusion, i: usize, j: usize, rate: Option<f64>) -> f64 {
-    let pair = m.get(i, j) as f64;
-    rate.map_or(pair, |r| (pair - r * m.support(i) as f64).max(0.0))
+/// Prior chance that a labelled pixel is wrong, before any evidence.
+pub(super) const PRIOR: f64 = 0.01;
+/// Pseudo-pixels of the Beta priors on the model's rates: a class pair seen in few pixels
+/// elsewhere keeps rates near [`PRIOR_CONFUSION`] and [`PRIOR_RECALL`].
+const PSEUDO: f64 = 100.0;
+const PRIOR_CONFUSION: f64 = 0.05;
+const PRIOR_RECALL: f64 = 0.5;
+
+/// How far the chance that pixels are mislabelled rises above [`PRIOR`] on evidence of
+/// likelihood ratio e^`log_ratio` (label wrong against label right): 0 for evidence that
+/// does not favour an error, towards 1 for overwhelming evidence.
+pub(super) fn error_gain(log_ratio: f64) -> f64 {
+    let odds = PRIOR / (1.0 - PRIOR) * log_ratio.clamp(-20.0, 20.0).exp();
+    let p = odds / (1.0 + odds);
+    ((p - PRIOR) / (1.0 - PRIOR)).max(0.0)
 }
 
-/// Share of pixels labelled `i` that the model predicts as `j` in all images but `this` one;
-/// `None` when the other images hold too few pixels labelled `i`.
-fn habit(all: &Confusion, this: &Confusion, i: usize, j: usize) -> Option<f64> {
-    let support = all.support(i) - this.support(i);
-    (support >= MIN_HABIT_PIXELS).then(|| (all.get(i, j) - this.get(i, j)) as f64 / support as f64)
+/// What the model's prediction `j` on pixels labelled `i` is worth, from all images but this
+/// one: P(predicts j | true j) / P(predicts j | true i), each rate with a Beta prior of
+/// [`PSEUDO`] pixels. A confusion the model makes everywhere (olivine called pyroxene) is
+/// worth about 1: no evidence against the label.
+struct ModelWord {
+    /// P(predicts j | labelled i) elsewhere: the model's habit.
+    habit: f64,
+    /// P(predicts j | labelled j) elsewhere.
+    recall: f64,
+}
+
+impl ModelWord {
+    fn of(all: &Confusion, this: &Confusion, i: usize, j: usize) -> Self {
+        let rate = |from: usize, to: usize, prior: f64| {
+            let n = (all.support(from) - this.support(from)) as f64;
+            let k = (all.get(from, to) - this.get(from, to)) as f64;
+            (k + prior * PSEUDO) / (n + PSEUDO)
+        };
+        Self {
+            habit: rate(i, j, PRIOR_CONFUSION),
+            recall: rate(j, j, PRIOR_RECALL),
+        }
+    }
+
+    fn ratio(&self) -> f64 {
+        self.recall / self.habit
+    }
+
+    fn words(&self, claim: &str, pred: &str) -> String {
+        format!(
+            "elsewhere the model predicts {pred} for {:.0}% of {claim} pixels and {:.0}% of {pred} pixels (×{:.2})",
+            self.habit * 100.0,
+            self.recall * 100.0,
+            self.ratio()
+        )
+    }
 }
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Part;
+use super::{Part, error_gain};
 use crate::metrics::grey_odd::OddRegion;
 use crate::metrics::image_audit::{GreyStats, Moments};
 
@@ -11,6 +11,16 @@ use crate::metrics::image_audit::{GreyStats, Moments};
 const MIN_REFERENCE_PIXELS: u64 = 30;
 /// Smallest spread (grey levels) a reference is given.
 const MIN_SD: f64 = 2.0;
+/// Largest |ln| of a grey likelihood ratio: a region mean far from both references says
+/// little more than one 4.5 spreads away.
+const MAX_LOG_RATIO: f64 = 10.0;
+
+/// ln of the Gaussian likelihood of a grey level `x` under a class of `mean` and `sd` (sd at
+/// least [`MIN_SD`]), up to a constant.
+fn log_likelihood(x: f64, mean: f64, sd: f64) -> f64 {
+    let sd = sd.max(MIN_SD);
+    -0.5 * ((x - mean) / sd).powi(2) - sd.ln()
+}
 
 /// Grey moments per class summed over a site group's images (one session, one detector
 /// setting): of the pixels where mask and model agree, and of all labelled pixels.
@@ -63,8 +73,9 @@ pub(super) struct GreyEvidence {
     /// The two references lie within one spread of each other: grey cannot tell the classes
     /// apart here (olivine and pyroxene), so it does not weigh in.
     pub overlap: bool,
-    /// +1: looks like the predicted class, not the claimed; −1: the reverse; 0: cannot tell.
-    pub score: f64,
+    /// ln of the likelihood ratio of the disputed grey under the predicted class against the
+    /// claimed one (±[`MAX_LOG_RATIO`]); 0 without both references, or where they overlap.
+    pub log_ratio: f64,
 }
 
 impl GreyEvidence {
@@ -90,6 +101,8 @@ impl GreyEvidence {
         }
         let tail = if self.overlap {
             format!(" (grey cannot tell {claim} from {pred} here: not counted)")
+        } else if self.claimed.is_some() && self.predicted.is_some() {
+            format!(" (×{:.2})", self.log_ratio.exp())
         } else {
             String::new()
         };
@@ -114,9 +127,10 @@ impl GreyEvidence {
 }
 
 /// The grey evidence on the disputed pixels (the confident region, else the pixels predicted
-/// `pred` wrongly). References, each needing [`MIN_REFERENCE_PIXELS`]: the agreeing pixels of
-/// the class in the site's other images, else in this image, else the labelled pixels of the
-/// class in the site's other images (a class the model never gets right).
+/// `pred` wrongly). References, each needing [`MIN_REFERENCE_PIXELS`]: the labelled pixels of
+/// the class in the site's other images (whatever the model says of them: a class the model
+/// rarely gets right has few agreeing pixels, and those few are often not typical), else the
+/// agreeing pixels of the class in this image.
 pub(super) fn grey_evidence(
     g: &GreyStats,
     site: Option<&Site>,
@@ -135,21 +149,18 @@ pub(super) fn grey_evidence(
         (Some(c), Some(p)) => (c.mean - p.mean).abs() < c.sd.max(p.sd).max(MIN_SD),
         _ => false,
     };
-    let z = |r: &Option<Reference>| r.as_ref().map(|r| r.z(disputed));
-    let score = match (z(&claimed), z(&predicted)) {
-        _ if pixels.count == 0 || overlap => 0.0,
-        (Some(zc), Some(zp)) => (zc - zp) / 2.0,
-        (Some(zc), None) => (zc - 2.0) / 2.0,
-        (None, Some(zp)) => (2.0 - zp) / 2.0,
-        (None, None) => 0.0,
-    }
-    .clamp(-1.0, 1.0);
+    let log_ratio = match (&claimed, &predicted) {
+        (Some(c), Some(p)) if pixels.count > 0 && !overlap => (log_likelihood(disputed, p.mean, p.sd)
+            - log_likelihood(disputed, c.mean, c.sd))
+            .clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO),
+        _ => 0.0,
+    };
     GreyEvidence {
         disputed,
         claimed,
         predicted,
         overlap,
-        score,
+        log_ratio,
     }
 }
 
@@ -168,24 +179,31 @@ fn reference(g: &GreyStats, site: Option<&Site>, c: usize) -> Option<Reference> 
                 from_site,
             })
     };
-    let agreeing = own(&g.agreeing);
-    pick(others(|s| s.agreeing.as_slice(), agreeing), true)
-        .or_else(|| pick(agreeing, false))
-        .or_else(|| pick(others(|s| s.labelled.as_slice(), own(&g.truth)), true))
+    pick(others(|s| s.labelled.as_slice(), own(&g.truth)), true)
+        .or_else(|| pick(own(&g.agreeing), false))
 }
 
-/// The image's strongest labelled region that looks like another class by grey alone:
-/// pixels × 4^g over its odd regions with g > 0; `None` without one.
+/// ln of the likelihood ratio of an odd region's mean grey under the class it resembles
+/// against the claimed one, from the image's own class centres and spreads.
+fn odd_log_ratio(r: &OddRegion) -> f64 {
+    (log_likelihood(r.grey, r.resembled_centre, r.resembled_spread)
+        - log_likelihood(r.grey, r.claimed_centre, r.claimed_spread))
+    .clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
+}
+
+/// The image's labelled region that looks most like another class by grey alone: its pixels
+/// × [`error_gain`]; `None` when no region's grey favours another class.
 pub(super) fn odd_part(g: &GreyStats, name: &dyn Fn(usize) -> String) -> Option<Part> {
-    let score = |r: &OddRegion| f64::from(r.pixels) * 4f64.powf(r.evidence);
+    let score = |r: &OddRegion| f64::from(r.pixels) * error_gain(odd_log_ratio(r));
     let r = g
         .odd
         .iter()
-        .filter(|r| r.evidence > 0.0)
+        .filter(|r| score(r) > 0.0)
         .max_by(|a, b| score(a).total_cmp(&score(b)))?;
     let (cn, kn) = (name(usize::from(r.claimed)), name(usize::from(r.resembles)));
+    let lr = odd_log_ratio(r);
     let reason = format!(
-        "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, grey evidence {:+.2} whatever the model says",
+        "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, likelihood ratio {:.1} for an error whatever the model says",
         r.pixels,
         r.bbox,
         r.grey,
@@ -193,14 +211,15 @@ pub(super) fn odd_part(g: &GreyStats, name: &dyn Fn(usize) -> String) -> Option<
         r.claimed_spread,
         r.resembled_centre,
         r.resembled_spread,
-        r.evidence
+        lr.exp()
     );
     let mut numbers = BTreeMap::from([
         ("odd_pixels".to_string(), f64::from(r.pixels)),
         ("odd_grey".to_string(), r.grey),
         ("odd_claimed_centre".to_string(), r.claimed_centre),
         ("odd_resembled_centre".to_string(), r.resembled_centre),
-        ("odd_evidence".to_string(), r.evidence),
+        ("odd_log_ratio".to_string(), lr),
+        ("odd_gain".to_string(), error_gain(lr)),
     ]);
     for (k, v) in ["odd_x0", "odd_y0", "odd_x1", "odd_y1"].iter().zip(r.bbox) {
         numbers.insert((*k).to_string(), f64::from(v));

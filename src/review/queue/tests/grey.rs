@@ -45,8 +45,10 @@ fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
     assert_eq!(it.image_id, 2);
     let px = it.numbers["odd_pixels"];
     assert!((130.0..=150.0).contains(&px), "{px}");
-    assert!((it.numbers["odd_evidence"] - 1.0).abs() < 1e-9);
-    assert!((it.score - px * 4.0).abs() < 1e-9, "{}", it.score);
+    // 80 against Py's 110 and Pl's 80, spreads of a few levels: far beyond the cap e^10.
+    assert!((it.numbers["odd_log_ratio"] - 10.0).abs() < 1e-9);
+    let gain = super::super::suspect::error_gain(10.0);
+    assert!((it.score - px * gain).abs() < 1e-9, "{}", it.score);
     assert!(
         it.reason.starts_with(&format!(
             "a {px}-px region labelled Py has the grey level of Pl (box [40, 20, 51, 31])"
@@ -54,12 +56,17 @@ fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
         "{}",
         it.reason
     );
-    assert!(it.reason.ends_with("grey evidence +1.00 whatever the model says"));
+    assert!(
+        it.reason
+            .ends_with("likelihood ratio 22026.5 for an error whatever the model says"),
+        "{}",
+        it.reason
+    );
     assert!(!it.numbers.contains_key("disputed_pixels"));
 }
 
-/// Olivine at nearly pyroxene's grey, disputed as Py by a model with no habit yet (one image
-/// only): the references overlap, so grey neither boosts nor clears the dispute.
+/// Olivine at nearly pyroxene's grey, disputed as Py by a model that gets olivine right
+/// elsewhere: the references overlap, so grey neither boosts nor clears the dispute.
 #[test]
 fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
     let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "12002", 1)).collect();
@@ -70,14 +77,19 @@ fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
     ];
     let q = label_suspects(&rows, &audits, 5);
     let it = q.iter().find(|i| i.image_id == 1).unwrap();
-    assert!(it.numbers["grey_evidence"].abs() < 1e-12);
+    assert!(it.numbers["grey_log_ratio"].abs() < 1e-12);
     assert!(
         it.reason
             .contains("(grey cannot tell Ol from Py here: not counted)"),
         "{}",
         it.reason
     );
-    assert!((it.score - 2560.0 * (1.0 + 2560.0 / 4096.0)).abs() < 1e-6);
+    // The model's word alone: elsewhere it calls 0 of 512 Ol pixels Py (prior 5 of 100) and
+    // 3584 of 3584 Py pixels Py (prior 50 of 100).
+    let ratio = (3634.0 / 3684.0) / (5.0 / 612.0);
+    assert!((it.numbers["model_ratio"] - ratio).abs() < 1e-9);
+    let gain = super::super::suspect::error_gain(ratio.ln());
+    assert!((it.score - 2560.0 * gain).abs() < 1e-6, "{}", it.score);
 }
 
 /// rare-low-iou: olivine missed in every image gives no image a score; an image where the

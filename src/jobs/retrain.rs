@@ -19,7 +19,7 @@ use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::BackendKind;
 use crate::model::card::MetricsCard;
-use crate::model::config::ModelConfig;
+use crate::model::config::{InputNorm, ModelConfig};
 use crate::model::multi::{ModelError, MultiUNet, model_hash};
 use crate::model::train::{TrainEvent, TrainOptions};
 use crate::progress::Progress;
@@ -190,7 +190,9 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         base.as_ref().map_or(0.1, |b| b.unet.dropout),
         base.as_ref()
             .is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
-        base.as_ref().map_or_else(Default::default, |b| b.input),
+        // From nothing: per-image input, which does not depend on the detector's gain and
+        // offset (docs/MODELS.md, "Input normalisation").
+        base.as_ref().map_or_else(InputNorm::per_image, |b| b.input),
     );
     let train_images = prepared.data.train.iter().map(Vec::len).sum();
     let train_pixels = labelled_pixels(prepared.data.train.iter().flatten(), input.schema);

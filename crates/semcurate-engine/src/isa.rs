@@ -8,6 +8,7 @@
 #![allow(unsafe_code)]
 
 use super::act::Act;
+use super::grad::dw::{self, Task};
 use super::kernels::{self, Dst, Packed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,20 @@ impl Isa {
             Level::Avx512 => unsafe { x86::up_row_avx512(src, taps, oy, dst) },
         }
     }
+
+    /// One task of a `K`×`K` convolution's weight and bias gradient; see
+    /// [`dw::weight_grad`].
+    pub fn weight_grad<const K: usize>(self, t: &Task<'_>, out: &mut [f32]) {
+        match self.0 {
+            Level::Portable => dw::weight_grad::<4, 8, false, K>(t, out),
+            // SAFETY: as in `conv_row`.
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => unsafe { x86::weight_grad_avx2::<K>(t, out) },
+            // SAFETY: as in `conv_row`.
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => unsafe { x86::weight_grad_avx512::<K>(t, out) },
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -103,7 +118,7 @@ mod x86 {
     };
 
     use super::super::act::ALIGN_X;
-    use super::{Act, Dst, Packed, kernels};
+    use super::{Act, Dst, Packed, Task, dw, kernels};
 
     /// AVX2 by hand: LLVM's vectoriser turns the generic kernel's 8-lane blocks into
     /// shuffles (it pairs the 8 adjacent weights instead of the 8 adjacent pixels), so this
@@ -192,5 +207,15 @@ mod x86 {
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub fn up_row_avx512(src: &Act, taps: &[Packed; 4], oy: usize, dst: &mut Dst<'_>) {
         kernels::up_row::<8, 2, 16, true>(src, taps, oy, dst);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub fn weight_grad_avx2<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
+        dw::weight_grad::<4, 8, true, K>(t, out);
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub fn weight_grad_avx512<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
+        dw::weight_grad::<8, 16, true, K>(t, out);
     }
 }

@@ -18,6 +18,7 @@
 #![allow(clippy::inline_always)]
 
 pub mod act;
+pub mod grad;
 pub mod isa;
 pub mod kernels;
 
@@ -56,7 +57,7 @@ pub struct UNetWeights {
     pub head: Conv,
 }
 
-fn pack(c: &Conv) -> Packed {
+pub(crate) fn pack(c: &Conv) -> Packed {
     let taps = c.k * c.k;
     let (cin, w) = (c.cin, &c.w);
     Packed::new(
@@ -68,7 +69,7 @@ fn pack(c: &Conv) -> Packed {
     )
 }
 
-fn pack_up(c: &UpConv) -> [Packed; 4] {
+pub(crate) fn pack_up(c: &UpConv) -> [Packed; 4] {
     let (cout, w) = (c.cout, &c.w);
     std::array::from_fn(|tap| {
         Packed::new(

@@ -63,21 +63,27 @@ fn dot<const COB: usize, const L: usize, const FMA: bool>(
     xs: &[&[f32]; 3],
     nv: usize,
 ) {
+    // A local copy: LLVM keeps it in registers (through `acc` it stores every sum).
+    let mut sums = *acc;
     for v in 0..nv {
         let s = v * L..v * L + L;
         let mut xv = [[0.0f32; L]; 3];
-        for (d, x) in xv.iter_mut().zip(xs) {
-            d.copy_from_slice(&x[s.clone()]);
+        for i in 0..3 {
+            xv[i].copy_from_slice(&xs[i][s.clone()]);
         }
-        for (a, d) in acc.iter_mut().zip(dy) {
-            let d: &[f32; L] = d[s.clone()].try_into().expect("L lanes");
-            for (ai, x) in a.iter_mut().zip(&xv) {
+        let mut dv = [[0.0f32; L]; COB];
+        for j in 0..COB {
+            dv[j].copy_from_slice(&dy[j][s.clone()]);
+        }
+        for j in 0..COB {
+            for i in 0..3 {
                 for l in 0..L {
-                    ai[l] = madd::<FMA>(d[l], x[l], ai[l]);
+                    sums[j][i][l] = madd::<FMA>(dv[j][l], xv[i][l], sums[j][i][l]);
                 }
             }
         }
     }
+    *acc = sums;
 }
 
 /// Image rows and `L`-vectors per row of a task (all images have the same size).

@@ -153,7 +153,7 @@ fn conv3_forward_matches_direct_loops() {
         for (n, cin, cout, h, w) in [(2, 5, 12, 8, 24), (3, 7, 8, 5, 40)] {
             let c = conv(cout, cin, 11);
             let (x, xv) = batch(n, cin, h, w, 3);
-            let got = conv_batch::<3>(isa, &pack(&c), &singles(&x), false);
+            let got = conv3_batch(isa, &pack(&c), &singles(&x), false);
             assert_close(&planes(&got), &naive_conv(&c, &xv, [n, h, w]));
         }
     }

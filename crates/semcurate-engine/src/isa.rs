@@ -99,7 +99,7 @@ impl Isa {
     /// [`dw::weight_grad`].
     pub fn weight_grad<const K: usize>(self, t: &Task<'_>, out: &mut [f32]) {
         match self.0 {
-            Level::Portable => dw::weight_grad::<4, 8, false, K>(t, out),
+            Level::Portable => dw::weight_grad::<4, 8, K>(t, &dw::Lanes::<false>, out),
             // SAFETY: as in `conv_row`.
             #[cfg(target_arch = "x86_64")]
             Level::Avx2 => unsafe { x86::weight_grad_avx2::<K>(t, out) },
@@ -177,6 +177,7 @@ mod x86 {
         acc
     }
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     fn load8(s: &[f32]) -> __m256 {
         let s: &[f32; 8] = s.first_chunk().expect("kernels slice 8 floats");
@@ -184,6 +185,7 @@ mod x86 {
         unsafe { _mm256_loadu_ps(s.as_ptr()) }
     }
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     fn store8(d: &mut [f32; 8], v: __m256) {
         // SAFETY: `d` is 8 writable floats; unaligned stores need no alignment.
@@ -211,11 +213,55 @@ mod x86 {
 
     #[target_feature(enable = "avx2,fma")]
     pub fn weight_grad_avx2<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
-        dw::weight_grad::<4, 8, true, K>(t, out);
+        dw::weight_grad::<4, 8, K>(t, &DotAvx2, out);
     }
 
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub fn weight_grad_avx512<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
-        dw::weight_grad::<8, 16, true, K>(t, out);
+        dw::weight_grad::<8, 16, K>(t, &dw::Lanes::<true>, out);
+    }
+
+    /// The AVX2 weight-gradient kernel (only made in `weight_grad_avx2`). By hand for the
+    /// same reason as `conv_row_avx2`: LLVM builds the three shifted input vectors from one
+    /// load with shuffles and spills sums (2× slower).
+    struct DotAvx2;
+
+    impl dw::Dot<4, 8> for DotAvx2 {
+        #[inline(always)]
+        fn run(&self, dy: &[f32], x: &[f32], r: &dw::Run<4>) -> [[f32; 3]; 4] {
+            // SAFETY: a `DotAvx2` is only made in `weight_grad_avx2`, which runs only where
+            // the CPU reported AVX2 and FMA.
+            unsafe { dot_avx2(dy, x, r) }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn dot_avx2(dy: &[f32], x: &[f32], r: &dw::Run<4>) -> [[f32; 3]; 4] {
+        let mut acc = [[_mm256_setzero_ps(); 3]; 4];
+        let n = r.nv * 8;
+        for row in 0..r.rows {
+            let xr = r.x.map(|o| &x[o + row * r.x_stride..][..n]);
+            let dr = r.dy.map(|o| &dy[o + row * r.dy_stride..][..n]);
+            for s in (0..n).step_by(8) {
+                let xv = [
+                    load8(&xr[0][s..s + 8]),
+                    load8(&xr[1][s..s + 8]),
+                    load8(&xr[2][s..s + 8]),
+                ];
+                for j in 0..4 {
+                    let d = load8(&dr[j][s..s + 8]);
+                    for i in 0..3 {
+                        acc[j][i] = _mm256_fmadd_ps(d, xv[i], acc[j][i]);
+                    }
+                }
+            }
+        }
+        acc.map(|a| {
+            a.map(|v| {
+                let mut lanes = [0.0f32; 8];
+                store8(&mut lanes, v);
+                lanes.iter().sum()
+            })
+        })
     }
 }

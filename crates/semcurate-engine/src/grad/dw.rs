@@ -13,10 +13,11 @@ use crate::kernels::GROUP;
 /// One task of a weight gradient: output-gradient channels `co0..co0 + GROUP` over the global
 /// rows `rows` (row `r` is row `r % h` of image `r / h`) of a batch.
 pub struct Task<'a> {
-    /// Per image, the convolution's input as a concatenation of activations.
+    /// Per image, the convolution's input as a concatenation of activations (one activation
+    /// for a 1×1 convolution).
     pub xs: &'a [Vec<&'a Act>],
-    /// Per image, the output gradient (zero border) as a concatenation of activations.
-    pub dy: &'a [Vec<&'a Act>],
+    /// Per image, the output gradient (zero border).
+    pub dy: &'a [&'a Act],
     pub co0: usize,
     pub rows: Range<usize>,
 }
@@ -27,7 +28,6 @@ pub fn channels(cat: &[&Act]) -> usize {
 }
 
 /// The activation and channel that hold channel `c` of a concatenation.
-#[inline(always)]
 fn locate<'a>(cat: &[&'a Act], mut c: usize) -> (&'a Act, usize) {
     for a in cat {
         if c < a.c {
@@ -38,16 +38,22 @@ fn locate<'a>(cat: &[&'a Act], mut c: usize) -> (&'a Act, usize) {
     panic!("channel {c} past the concatenation")
 }
 
-/// `len` values of channel `c` of `cat` from padded row `yp`, padded column `xp`, or `zero`
-/// where `c` is past the concatenation.
-#[inline(always)]
-fn row<'a>(cat: &[&'a Act], c: usize, yp: usize, xp: usize, zero: &'a [f32]) -> &'a [f32] {
-    if c >= channels(cat) {
-        return zero;
-    }
-    let (a, c) = locate(cat, c);
-    let at = a.at(yp, c) + xp;
-    &a.data[at..at + zero.len()]
+/// Rows `y0..y0 + rows` of one image for a kernel: `COB` output-gradient streams in the
+/// gradient's data and 3 input streams in the input's data, each given by the index of its
+/// first value, advancing by the strides per row; `nv` vectors of `L` columns per row.
+pub struct Run<const COB: usize> {
+    pub dy: [usize; COB],
+    pub x: [usize; 3],
+    pub dy_stride: usize,
+    pub x_stride: usize,
+    pub rows: usize,
+    pub nv: usize,
+}
+
+/// The kernel: `Σ_rows Σ_x dy[j][x] · x[i][x]` over a [`Run`], as `[j][i]` sums; each
+/// instruction set brings its own.
+pub trait Dot<const COB: usize, const L: usize> {
+    fn run(&self, dy: &[f32], x: &[f32], r: &Run<COB>) -> [[f32; 3]; COB];
 }
 
 #[inline(always)]
@@ -55,48 +61,89 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
     if FMA { a.mul_add(b, c) } else { a * b + c }
 }
 
-/// `acc[j][i] += dy[j] · xs[i]` lane-wise over the `nv` vectors of `L` columns of each row.
-#[inline(always)]
-fn dot<const COB: usize, const L: usize, const FMA: bool>(
-    acc: &mut [[[f32; L]; 3]; COB],
-    dy: &[&[f32]; COB],
-    xs: &[&[f32]; 3],
-    nv: usize,
-) {
-    // A local copy: LLVM keeps it in registers (through `acc` it stores every sum).
-    let mut sums = *acc;
-    for v in 0..nv {
-        let s = v * L..v * L + L;
-        let mut xv = [[0.0f32; L]; 3];
-        for i in 0..3 {
-            xv[i].copy_from_slice(&xs[i][s.clone()]);
-        }
-        let mut dv = [[0.0f32; L]; COB];
-        for j in 0..COB {
-            dv[j].copy_from_slice(&dy[j][s.clone()]);
-        }
-        for j in 0..COB {
-            for i in 0..3 {
-                for l in 0..L {
-                    sums[j][i][l] = madd::<FMA>(dv[j][l], xv[i][l], sums[j][i][l]);
+/// [`Dot`] in plain Rust over `L`-lane arrays (the portable and AVX-512 kernels).
+pub struct Lanes<const FMA: bool>;
+
+impl<const COB: usize, const L: usize, const FMA: bool> Dot<COB, L> for Lanes<FMA> {
+    #[inline(always)]
+    fn run(&self, dy: &[f32], x: &[f32], r: &Run<COB>) -> [[f32; 3]; COB] {
+        let mut sums = [[[0.0f32; L]; 3]; COB];
+        for row in 0..r.rows {
+            for v in 0..r.nv {
+                let mut xv = [[0.0f32; L]; 3];
+                for i in 0..3 {
+                    let at = r.x[i] + row * r.x_stride + v * L;
+                    xv[i].copy_from_slice(&x[at..at + L]);
+                }
+                let mut dv = [[0.0f32; L]; COB];
+                for j in 0..COB {
+                    let at = r.dy[j] + row * r.dy_stride + v * L;
+                    dv[j].copy_from_slice(&dy[at..at + L]);
+                }
+                for j in 0..COB {
+                    for i in 0..3 {
+                        for l in 0..L {
+                            sums[j][i][l] = madd::<FMA>(dv[j][l], xv[i][l], sums[j][i][l]);
+                        }
+                    }
                 }
             }
         }
+        sums.map(|a| a.map(|lanes| lanes.iter().sum()))
     }
-    *acc = sums;
 }
 
-/// Image rows and `L`-vectors per row of a task (all images have the same size).
-fn dims<const L: usize>(t: &Task<'_>) -> (usize, usize) {
-    let a = t.dy[0][0];
-    (a.h, a.w.div_ceil(L))
+/// The task's rows as runs within one image: `(image, first row, rows)`.
+fn segments(rows: &Range<usize>, h: usize) -> impl Iterator<Item = (usize, usize, usize)> {
+    let mut r = rows.start;
+    std::iter::from_fn(move || {
+        (r < rows.end).then(|| {
+            let (n, y0) = (r / h, r % h);
+            let k = (h - y0).min(rows.end - r);
+            r += k;
+            (n, y0, k)
+        })
+    })
 }
 
-/// `acc[j][kx]` summed over lanes into `out[j][ci][ky * 3 + kx]` of a `[GROUP][cin][taps]`
-/// partial, taps 9 (`k3`) or `out[j][ci + kx]` of a `[GROUP][cin]` one.
+/// Sums of every kernel run over the task's rows: input streams `x(image) -> (act, channel,
+/// padded row offset, column offsets)` against gradient channels `co0 + j0 + j` (the last
+/// channel stands in for those past it; their sums are dropped).
 #[inline(always)]
-fn flush<const COB: usize, const L: usize>(
-    acc: &[[[f32; L]; 3]; COB],
+fn run_task<'a, const COB: usize, const L: usize>(
+    t: &Task<'a>,
+    dot: &impl Dot<COB, L>,
+    j0: usize,
+    x: impl Fn(usize) -> (&'a Act, [usize; 3], usize),
+) -> [[f32; 3]; COB] {
+    let d0 = t.dy[0];
+    let nv = d0.w.div_ceil(L);
+    let mut acc = [[0.0f32; 3]; COB];
+    for (n, y0, rows) in segments(&t.rows, d0.h) {
+        let d = t.dy[n];
+        let (a, cols, yp) = x(n);
+        let run = Run {
+            dy: std::array::from_fn(|j| d.at(y0 + 1, (t.co0 + j0 + j).min(d.c - 1)) + 1),
+            x: cols.map(|c| a.at(y0 + yp, 0) + c),
+            dy_stride: d.row_len(),
+            x_stride: a.row_len(),
+            rows,
+            nv,
+        };
+        let s = dot.run(&d.data, &a.data, &run);
+        for (acc, s) in acc.iter_mut().zip(&s) {
+            for (a, s) in acc.iter_mut().zip(s) {
+                *a += s;
+            }
+        }
+    }
+    acc
+}
+
+/// `acc[j][kx]` added to `out[j][ci][ky * 3 + kx]` of a `[GROUP][cin][9]` partial (`k3`
+/// is `Some(ky)`) or `acc[j][i]` to `out[j][ci + i]` of a `[GROUP][cin]` one.
+fn flush<const COB: usize>(
+    acc: &[[f32; 3]; COB],
     out: &mut [f32],
     j0: usize,
     cin: usize,
@@ -104,68 +151,60 @@ fn flush<const COB: usize, const L: usize>(
     k3: Option<usize>,
 ) {
     for (j, a) in acc.iter().enumerate() {
-        for (i, lanes) in a.iter().enumerate() {
+        for (i, &sum) in a.iter().enumerate() {
             let at = match k3 {
                 Some(ky) => ((j0 + j) * cin + ci) * 9 + ky * 3 + i,
                 None if ci + i < cin => (j0 + j) * cin + ci + i,
                 None => continue,
             };
-            out[at] += lanes.iter().sum::<f32>();
+            out[at] += sum;
         }
     }
 }
 
 /// The partial weight gradient of a 3×3 convolution over one task into `out`
-/// (`[GROUP][cin][9]`, zeros in; channels past the gradient's stay zero).
+/// (`[GROUP][cin][9]`, zeros in; rows of channels past the gradient's are not meaningful).
 #[inline(always)]
-pub fn weight_grad3<const COB: usize, const L: usize, const FMA: bool>(
+pub fn weight_grad3<const COB: usize, const L: usize>(
     t: &Task<'_>,
+    dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
-    let (h, nv) = dims::<L>(t);
-    let (cin, cout) = (channels(&t.xs[0]), channels(&t.dy[0]));
-    let zero = vec![0.0f32; nv * L];
-    for j0 in (0..GROUP).step_by(COB).take_while(|j| t.co0 + j < cout) {
+    let cin = channels(&t.xs[0]);
+    for j0 in (0..GROUP)
+        .step_by(COB)
+        .take_while(|j| t.co0 + j < t.dy[0].c)
+    {
         for ci in 0..cin {
             for ky in 0..3 {
-                let mut acc = [[[0.0f32; L]; 3]; COB];
-                for r in t.rows.clone() {
-                    let (n, y) = (r / h, r % h);
-                    let dy: [&[f32]; COB] =
-                        std::array::from_fn(|j| row(&t.dy[n], t.co0 + j0 + j, y + 1, 1, &zero));
+                let acc = run_task(t, dot, j0, |n| {
                     let (a, c) = locate(&t.xs[n], ci);
-                    let at = a.at(y + ky, c);
-                    let xs: [&[f32]; 3] =
-                        std::array::from_fn(|kx| &a.data[at + kx..at + kx + nv * L]);
-                    dot::<COB, L, FMA>(&mut acc, &dy, &xs, nv);
-                }
+                    (a, [0, 1, 2].map(|kx| c * a.rs + kx), ky)
+                });
                 flush(&acc, out, j0, cin, ci, Some(ky));
             }
         }
     }
 }
 
-/// The partial weight gradient of a 1×1 convolution (`[GROUP][cin]`, zeros in); a 2×2
-/// transposed convolution is four of them, one per tap (see [`super::up_weight_grad`]).
+/// The partial weight gradient of a 1×1 convolution of one activation per image
+/// (`[GROUP][cin]`, zeros in); a 2×2 transposed convolution is four of them, one per tap.
 #[inline(always)]
-pub fn weight_grad1<const COB: usize, const L: usize, const FMA: bool>(
+pub fn weight_grad1<const COB: usize, const L: usize>(
     t: &Task<'_>,
+    dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
-    let (h, nv) = dims::<L>(t);
-    let (cin, cout) = (channels(&t.xs[0]), channels(&t.dy[0]));
-    let zero = vec![0.0f32; nv * L];
-    for j0 in (0..GROUP).step_by(COB).take_while(|j| t.co0 + j < cout) {
+    let cin = channels(&t.xs[0]);
+    for j0 in (0..GROUP)
+        .step_by(COB)
+        .take_while(|j| t.co0 + j < t.dy[0].c)
+    {
         for ci in (0..cin).step_by(3) {
-            let mut acc = [[[0.0f32; L]; 3]; COB];
-            for r in t.rows.clone() {
-                let (n, y) = (r / h, r % h);
-                let dy: [&[f32]; COB] =
-                    std::array::from_fn(|j| row(&t.dy[n], t.co0 + j0 + j, y + 1, 1, &zero));
-                let xs: [&[f32]; 3] =
-                    std::array::from_fn(|i| row(&t.xs[n], ci + i, y + 1, 1, &zero));
-                dot::<COB, L, FMA>(&mut acc, &dy, &xs, nv);
-            }
+            let acc = run_task(t, dot, j0, |n| {
+                let a = t.xs[n][0];
+                (a, [0, 1, 2].map(|i| (ci + i).min(cin - 1) * a.rs + 1), 1)
+            });
             flush(&acc, out, j0, cin, ci, None);
         }
     }
@@ -173,38 +212,33 @@ pub fn weight_grad1<const COB: usize, const L: usize, const FMA: bool>(
 
 /// Sums of the task's output-gradient channels over its rows (the bias gradient) into `out`
 /// (`[GROUP]`).
-#[inline(always)]
-pub fn bias_grad<const L: usize>(t: &Task<'_>, out: &mut [f32]) {
-    let (h, nv) = dims::<L>(t);
-    let cout = channels(&t.dy[0]);
-    let zero = vec![0.0f32; nv * L];
-    for (j, o) in out.iter_mut().enumerate().take(cout.saturating_sub(t.co0)) {
-        let mut acc = [0.0f32; L];
-        for r in t.rows.clone() {
-            let (n, y) = (r / h, r % h);
-            let d = row(&t.dy[n], t.co0 + j, y + 1, 1, &zero);
-            for v in d.chunks_exact(L) {
-                for (a, x) in acc.iter_mut().zip(v) {
-                    *a += x;
-                }
+pub fn bias_grad(t: &Task<'_>, out: &mut [f32]) {
+    let d0 = t.dy[0];
+    for (j, o) in out.iter_mut().enumerate().take(d0.c.saturating_sub(t.co0)) {
+        let mut sum = 0.0f32;
+        for (n, y0, rows) in segments(&t.rows, d0.h) {
+            for y in y0..y0 + rows {
+                let at = t.dy[n].at(y + 1, t.co0 + j) + 1;
+                sum += t.dy[n].data[at..at + d0.w].iter().sum::<f32>();
             }
         }
-        *o += acc.iter().sum::<f32>();
+        *o += sum;
     }
 }
 
-/// One task of a `K`×`K` (1 or 3) weight gradient: `out` is the `[GROUP][cin][K²]` partial
-/// followed by the `[GROUP]` bias partial.
+/// One task of a `K`×`K` (1 or 3) weight gradient with the kernel `dot`: `out` is the
+/// `[GROUP][cin][K²]` partial followed by the `[GROUP]` bias partial.
 #[inline(always)]
-pub fn weight_grad<const COB: usize, const L: usize, const FMA: bool, const K: usize>(
+pub fn weight_grad<const COB: usize, const L: usize, const K: usize>(
     t: &Task<'_>,
+    dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
     let (w, b) = out.split_at_mut(out.len() - GROUP);
     if K == 3 {
-        weight_grad3::<COB, L, FMA>(t, w);
+        weight_grad3::<COB, L>(t, dot, w);
     } else {
-        weight_grad1::<COB, L, FMA>(t, w);
+        weight_grad1::<COB, L>(t, dot, w);
     }
-    bias_grad::<L>(t, b);
+    bias_grad(t, b);
 }

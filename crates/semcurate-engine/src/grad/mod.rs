@@ -99,7 +99,8 @@ pub fn conv3_input_grad(isa: Isa, p: &Packed, dy: &[Act]) -> Vec<Act> {
 /// `dW` (`[co][ci][3][3]`) and `db` of a 3×3 convolution of inputs `xs` with output
 /// gradients `dy`.
 pub fn conv3_weight_grad(isa: Isa, xs: &[Vec<&Act>], dy: &[Act]) -> Grads {
-    let (w, b) = weight_grad::<3>(isa, xs, &singles(dy));
+    let dy: Vec<&Act> = dy.iter().collect();
+    let (w, b) = weight_grad::<3>(isa, xs, &dy);
     Grads { w, b }
 }
 
@@ -111,16 +112,12 @@ fn bands(rows: usize, groups: usize, rs: usize) -> usize {
 }
 
 /// `[cdy][cin][K²]` weight and `[cdy]` bias gradients of a `K`×`K` convolution from inputs
-/// `xs` and output gradients `dy` (both concatenations per image).
-fn weight_grad<const K: usize>(
-    isa: Isa,
-    xs: &[Vec<&Act>],
-    dy: &[Vec<&Act>],
-) -> (Vec<f32>, Vec<f32>) {
-    let (cin, cdy) = (dw::channels(&xs[0]), dw::channels(&dy[0]));
-    let rows = xs.len() * dy[0][0].h;
+/// `xs` (concatenations per image; one activation for K = 1) and output gradients `dy`.
+fn weight_grad<const K: usize>(isa: Isa, xs: &[Vec<&Act>], dy: &[&Act]) -> (Vec<f32>, Vec<f32>) {
+    let (cin, cdy) = (dw::channels(&xs[0]), dy[0].c);
+    let rows = xs.len() * dy[0].h;
     let groups = cdy.div_ceil(GROUP);
-    let nb = bands(rows, groups, dy[0][0].rs);
+    let nb = bands(rows, groups, dy[0].rs);
     let per = cin * K * K;
     let parts: Vec<Vec<f32>> = (0..groups * nb)
         .into_par_iter()
@@ -223,22 +220,20 @@ pub fn up_input_grad(isa: Isa, p: &Packed, phases: &[[Act; 4]]) -> Vec<Act> {
 }
 
 /// `dW` (`[ci][co][2][2]`) and `db` of a transposed convolution of inputs `xs` whose output
-/// gradients have the phases `phases`.
+/// gradients have the phases `phases`: the 1×1 weight gradient of each phase.
 pub fn up_weight_grad(isa: Isa, xs: &[Act], phases: &[[Act; 4]]) -> Grads {
-    let cats: Vec<Vec<&Act>> = phases.iter().map(|s| s.iter().collect()).collect();
-    let (w1, b1) = weight_grad::<1>(isa, &singles(xs), &cats);
     let (cin, cout) = (xs[0].c, phases[0][0].c);
-    let mut w = vec![0.0; cin * cout * 4];
-    for ci in 0..cin {
-        for co in 0..cout {
-            for tap in 0..4 {
-                w[(ci * cout + co) * 4 + tap] = w1[(tap * cout + co) * cin + ci];
+    let (mut w, mut b) = (vec![0.0; cin * cout * 4], vec![0.0; cout]);
+    for tap in 0..4 {
+        let dy: Vec<&Act> = phases.iter().map(|p| &p[tap]).collect();
+        let (w1, b1) = weight_grad::<1>(isa, &singles(xs), &dy);
+        for ci in 0..cin {
+            for co in 0..cout {
+                w[(ci * cout + co) * 4 + tap] = w1[co * cin + ci];
             }
         }
+        b.iter_mut().zip(&b1).for_each(|(b, s)| *b += s);
     }
-    let b = (0..cout)
-        .map(|co| (0..4).map(|tap| b1[tap * cout + co]).sum())
-        .collect();
     Grads { w, b }
 }
 

@@ -117,7 +117,6 @@ mod x86 {
         _mm256_storeu_ps,
     };
 
-    use super::super::act::ALIGN_X;
     use super::{Act, Dst, Packed, Task, dw, kernels};
 
     /// AVX2 by hand: LLVM's vectoriser turns the generic kernel's 8-lane blocks into
@@ -125,7 +124,9 @@ mod x86 {
     /// one names its vectors: 4 channels × 2 vectors of 8 pixels per block.
     #[target_feature(enable = "avx2,fma")]
     pub fn conv_row_avx2<const K: usize>(srcs: &[&Act], p: &Packed, y: usize, dst: &mut Dst<'_>) {
-        let width = srcs[0].w.next_multiple_of(ALIGN_X);
+        // Blocks of 16 columns: a 16-wide image (the bottleneck of a 128² crop) is one block,
+        // not two (rows are `ALIGN_X`-padded, so the reads stay inside them).
+        let width = srcs[0].w.next_multiple_of(16);
         for x0 in (0..width).step_by(16) {
             for co0 in (0..p.cout).step_by(4) {
                 let acc = block_avx2::<K>(srcs, p, co0, y, x0);
@@ -235,13 +236,21 @@ mod x86 {
         }
     }
 
+    /// Plain loops only: closures (`map`, `from_fn`) are not compiled with the target
+    /// features and end up as calls in the inner loop.
     #[target_feature(enable = "avx2,fma")]
     fn dot_avx2(dy: &[f32], x: &[f32], r: &dw::Run<4>) -> [[f32; 3]; 4] {
         let mut acc = [[_mm256_setzero_ps(); 3]; 4];
         let n = r.nv * 8;
         for row in 0..r.rows {
-            let xr = r.x.map(|o| &x[o + row * r.x_stride..][..n]);
-            let dr = r.dy.map(|o| &dy[o + row * r.dy_stride..][..n]);
+            let mut xr: [&[f32]; 3] = [&[]; 3];
+            for i in 0..3 {
+                xr[i] = &x[r.x[i] + row * r.x_stride..][..n];
+            }
+            let mut dr: [&[f32]; 4] = [&[]; 4];
+            for j in 0..4 {
+                dr[j] = &dy[r.dy[j] + row * r.dy_stride..][..n];
+            }
             for s in (0..n).step_by(8) {
                 let xv = [
                     load8(&xr[0][s..s + 8]),
@@ -256,12 +265,14 @@ mod x86 {
                 }
             }
         }
-        acc.map(|a| {
-            a.map(|v| {
-                let mut lanes = [0.0f32; 8];
-                store8(&mut lanes, v);
-                lanes.iter().sum()
-            })
-        })
+        let mut sums = [[0.0f32; 3]; 4];
+        let mut lanes = [0.0f32; 8];
+        for j in 0..4 {
+            for i in 0..3 {
+                store8(&mut lanes, acc[j][i]);
+                sums[j][i] = lanes.iter().sum();
+            }
+        }
+        sums
     }
 }

@@ -10,14 +10,74 @@ use std::ops::Range;
 use crate::act::Act;
 use crate::kernels::GROUP;
 
+/// One image's tensor (zero border of one pixel) as the weight-gradient kernels read it:
+/// either an [`Act`] (`[h + 2][c][rs]`) or a planar copy (`[c][h + 2][rs]`, see
+/// [`View::planar`]), whose rows of one channel are adjacent (narrow images read them
+/// with fewer cache and TLB misses).
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub data: &'a [f32],
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    /// Distance between channels and between padded rows.
+    pub ch: usize,
+    pub row: usize,
+}
+
+impl<'a> View<'a> {
+    pub fn act(a: &'a Act) -> Self {
+        Self {
+            data: &a.data,
+            c: a.c,
+            h: a.h,
+            w: a.w,
+            ch: a.rs,
+            row: a.row_len(),
+        }
+    }
+
+    /// A planar `[c][h + 2][rs]` copy of the concatenation `cat` (same sizes).
+    pub fn planar(cat: &[&Act]) -> Vec<f32> {
+        let (h, rs) = (cat[0].h, cat[0].rs);
+        let mut out = Vec::with_capacity(channels(cat) * (h + 2) * rs);
+        for a in cat {
+            for c in 0..a.c {
+                for yp in 0..h + 2 {
+                    out.extend_from_slice(&a.data[a.at(yp, c)..a.at(yp, c) + rs]);
+                }
+            }
+        }
+        out
+    }
+
+    /// A view of [`View::planar`]'s `data` copied from `cat`.
+    pub fn of_planar(data: &'a [f32], cat: &[&Act]) -> Self {
+        let (c, a) = (channels(cat), cat[0]);
+        Self {
+            data,
+            c,
+            h: a.h,
+            w: a.w,
+            ch: (a.h + 2) * a.rs,
+            row: a.rs,
+        }
+    }
+
+    /// Index of padded column 0 of channel `c` in padded row `yp`.
+    #[inline(always)]
+    pub fn at(&self, yp: usize, c: usize) -> usize {
+        yp * self.row + c * self.ch
+    }
+}
+
 /// One task of a weight gradient: output-gradient channels `co0..co0 + GROUP` over the global
 /// rows `rows` (row `r` is row `r % h` of image `r / h`) of a batch.
 pub struct Task<'a> {
-    /// Per image, the convolution's input as a concatenation of activations (one activation
-    /// for a 1×1 convolution).
-    pub xs: &'a [Vec<&'a Act>],
+    /// Per image, the convolution's input (all channels).
+    pub xs: &'a [View<'a>],
     /// Per image, the output gradient (zero border).
-    pub dy: &'a [&'a Act],
+    pub dy: &'a [View<'a>],
     pub co0: usize,
     pub rows: Range<usize>,
 }
@@ -25,17 +85,6 @@ pub struct Task<'a> {
 /// Total channels of a concatenation.
 pub fn channels(cat: &[&Act]) -> usize {
     cat.iter().map(|a| a.c).sum()
-}
-
-/// The activation and channel that hold channel `c` of a concatenation.
-fn locate<'a>(cat: &[&'a Act], mut c: usize) -> (&'a Act, usize) {
-    for a in cat {
-        if c < a.c {
-            return (a, c);
-        }
-        c -= a.c;
-    }
-    panic!("channel {c} past the concatenation")
 }
 
 /// Rows `y0..y0 + rows` of one image for a kernel: `COB` output-gradient streams in the
@@ -106,31 +155,31 @@ fn segments(rows: &Range<usize>, h: usize) -> impl Iterator<Item = (usize, usize
     })
 }
 
-/// Sums of every kernel run over the task's rows: input streams `x(image) -> (act, channel,
-/// padded row offset, column offsets)` against gradient channels `co0 + j0 + j` (the last
+/// Sums of every kernel run over the task's rows: input streams `x(image) -> (offsets from
+/// padded column 0 of channel 0, padded row offset)` against gradient channels `co0 + j0 + j` (the last
 /// channel stands in for those past it; their sums are dropped).
 #[inline(always)]
-fn run_task<'a, const COB: usize, const L: usize>(
-    t: &Task<'a>,
+fn run_task<const COB: usize, const L: usize>(
+    t: &Task<'_>,
     dot: &impl Dot<COB, L>,
     j0: usize,
-    x: impl Fn(usize) -> (&'a Act, [usize; 3], usize),
+    x: impl Fn(usize) -> ([usize; 3], usize),
 ) -> [[f32; 3]; COB] {
     let d0 = t.dy[0];
     let nv = d0.w.div_ceil(L);
     let mut acc = [[0.0f32; 3]; COB];
     for (n, y0, rows) in segments(&t.rows, d0.h) {
-        let d = t.dy[n];
-        let (a, cols, yp) = x(n);
+        let (d, a) = (t.dy[n], t.xs[n]);
+        let (cols, yp) = x(n);
         let run = Run {
             dy: std::array::from_fn(|j| d.at(y0 + 1, (t.co0 + j0 + j).min(d.c - 1)) + 1),
             x: cols.map(|c| a.at(y0 + yp, 0) + c),
-            dy_stride: d.row_len(),
-            x_stride: a.row_len(),
+            dy_stride: d.row,
+            x_stride: a.row,
             rows,
             nv,
         };
-        let s = dot.run(&d.data, &a.data, &run);
+        let s = dot.run(d.data, a.data, &run);
         for (acc, s) in acc.iter_mut().zip(&s) {
             for (a, s) in acc.iter_mut().zip(s) {
                 *a += s;
@@ -170,7 +219,7 @@ pub fn weight_grad3<const COB: usize, const L: usize>(
     dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
-    let cin = channels(&t.xs[0]);
+    let cin = t.xs[0].c;
     for j0 in (0..GROUP)
         .step_by(COB)
         .take_while(|j| t.co0 + j < t.dy[0].c)
@@ -178,8 +227,7 @@ pub fn weight_grad3<const COB: usize, const L: usize>(
         for ci in 0..cin {
             for ky in 0..3 {
                 let acc = run_task(t, dot, j0, |n| {
-                    let (a, c) = locate(&t.xs[n], ci);
-                    (a, [0, 1, 2].map(|kx| c * a.rs + kx), ky)
+                    ([0, 1, 2].map(|kx| ci * t.xs[n].ch + kx), ky)
                 });
                 flush(&acc, out, j0, cin, ci, Some(ky));
             }
@@ -187,23 +235,21 @@ pub fn weight_grad3<const COB: usize, const L: usize>(
     }
 }
 
-/// The partial weight gradient of a 1×1 convolution of one activation per image
-/// (`[GROUP][cin]`, zeros in); a 2×2 transposed convolution is four of them, one per tap.
+/// The partial weight gradient of a 1×1 convolution (`[GROUP][cin]`, zeros in); a 2×2 transposed convolution is four of them, one per tap.
 #[inline(always)]
 pub fn weight_grad1<const COB: usize, const L: usize>(
     t: &Task<'_>,
     dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
-    let cin = channels(&t.xs[0]);
+    let cin = t.xs[0].c;
     for j0 in (0..GROUP)
         .step_by(COB)
         .take_while(|j| t.co0 + j < t.dy[0].c)
     {
         for ci in (0..cin).step_by(3) {
             let acc = run_task(t, dot, j0, |n| {
-                let a = t.xs[n][0];
-                (a, [0, 1, 2].map(|i| (ci + i).min(cin - 1) * a.rs + 1), 1)
+                ([0, 1, 2].map(|i| (ci + i).min(cin - 1) * t.xs[n].ch + 1), 1)
             });
             flush(&acc, out, j0, cin, ci, None);
         }

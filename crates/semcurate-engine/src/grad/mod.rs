@@ -111,13 +111,44 @@ fn bands(rows: usize, groups: usize, rs: usize) -> usize {
     for_tasks.max(for_cache).clamp(1, rows)
 }
 
+/// Narrowest images whose activations the weight gradients read in place; narrower ones are
+/// copied planar first ([`dw::View::planar`]): in `[row][channel][column]` order one
+/// channel's rows are a whole row of channels apart, a cache and TLB miss each.
+const IN_PLACE_W: usize = 64;
+
 /// `[cdy][cin][K²]` weight and `[cdy]` bias gradients of a `K`×`K` convolution from inputs
-/// `xs` (concatenations per image; one activation for K = 1) and output gradients `dy`.
+/// `xs` (concatenations per image) and output gradients `dy`.
 fn weight_grad<const K: usize>(isa: Isa, xs: &[Vec<&Act>], dy: &[&Act]) -> (Vec<f32>, Vec<f32>) {
-    let (cin, cdy) = (dw::channels(&xs[0]), dy[0].c);
+    if dy[0].w >= IN_PLACE_W && xs[0].len() == 1 {
+        let xv: Vec<dw::View> = xs.iter().map(|x| dw::View::act(x[0])).collect();
+        let dv: Vec<dw::View> = dy.iter().map(|d| dw::View::act(d)).collect();
+        return weight_grad_views::<K>(isa, &xv, &dv);
+    }
+    let xp: Vec<Vec<f32>> = xs.par_iter().map(|x| dw::View::planar(x)).collect();
+    let dp: Vec<Vec<f32>> = dy.par_iter().map(|d| dw::View::planar(&[d])).collect();
+    let xv: Vec<dw::View> = xp
+        .iter()
+        .zip(xs)
+        .map(|(p, x)| dw::View::of_planar(p, x))
+        .collect();
+    let dv: Vec<dw::View> = dp
+        .iter()
+        .zip(dy)
+        .map(|(p, d)| dw::View::of_planar(p, &[d]))
+        .collect();
+    weight_grad_views::<K>(isa, &xv, &dv)
+}
+
+/// [`weight_grad`] over views.
+fn weight_grad_views<const K: usize>(
+    isa: Isa,
+    xs: &[dw::View],
+    dy: &[dw::View],
+) -> (Vec<f32>, Vec<f32>) {
+    let (cin, cdy) = (xs[0].c, dy[0].c);
     let rows = xs.len() * dy[0].h;
     let groups = cdy.div_ceil(GROUP);
-    let nb = bands(rows, groups, dy[0].rs);
+    let nb = bands(rows, groups, dy[0].row / dy[0].c.max(1));
     let per = cin * K * K;
     let parts: Vec<Vec<f32>> = (0..groups * nb)
         .into_par_iter()

@@ -178,11 +178,17 @@ fn conv3_weight_gradient_matches_direct_loops_over_a_concatenation() {
             (2, 3, 4, 12, 8, 24),
             (3, 5, 2, 8, 5, 40),
             (8, 9, 1, 17, 3, 20),
+            (2, 6, 0, 12, 3, 72),
         ] {
             let (x1, v1) = batch(n, c1, h, w, 1);
-            let (x2, v2) = batch(n, c2, h, w, 2);
+            let (x2, v2) = batch(n, c2.max(1), h, w, 2);
             let (dy, dyv) = batch(n, cout, h, w, 4);
-            let xs: Vec<Vec<&Act>> = x1.iter().zip(&x2).map(|(a, b)| vec![a, b]).collect();
+            // c2 = 0: one activation per image (images ≥ 64 wide are then read in place).
+            let xs: Vec<Vec<&Act>> = x1
+                .iter()
+                .zip(&x2)
+                .map(|(a, b)| if c2 == 0 { vec![a] } else { vec![a, b] })
+                .collect();
             // The reference input: both parts of each image, one after the other.
             let per =
                 |v: &[f32], c: usize, i: usize| v[i * c * h * w..(i + 1) * c * h * w].to_vec();
@@ -241,7 +247,12 @@ fn naive_up(c: &UpConv, x: &[f32], dy: &[f32], [n, h, w]: [usize; 3]) -> [Vec<f6
 #[test]
 fn transposed_conv_forward_and_gradients_match_direct_loops() {
     for isa in Isa::supported() {
-        for (n, cin, cout, h, w) in [(2, 12, 5, 4, 12), (3, 7, 9, 3, 20), (8, 16, 8, 2, 8)] {
+        for (n, cin, cout, h, w) in [
+            (2, 12, 5, 4, 12),
+            (3, 7, 9, 3, 20),
+            (8, 16, 8, 2, 8),
+            (1, 4, 3, 2, 64),
+        ] {
             let c = up_conv(cin, cout, 21);
             let (x, xv) = batch(n, cin, h, w, 6);
             let (dy, dyv) = batch(n, cout, 2 * h, 2 * w, 8);

@@ -8,7 +8,10 @@
 use std::ops::Range;
 
 use crate::act::Act;
-use crate::kernels::GROUP;
+/// Output-gradient channels per task: for each input channel (and row of taps) every block
+/// of `COB` of them meets the same input rows (in L1) while the task's gradient rows stay in
+/// L2; an input channel is then streamed once per 32 gradient channels, not per `COB`.
+pub const TASK_CO: usize = 32;
 
 /// One image's tensor (zero border of one pixel) as the weight-gradient kernels read it:
 /// either an [`Act`] (`[h + 2][c][rs]`) or a planar copy (`[c][h + 2][rs]`, see
@@ -37,9 +40,16 @@ impl<'a> View<'a> {
         }
     }
 
-    /// A planar `[c][h + 2][rs]` copy of the concatenation `cat` (same sizes).
+    /// Row length of a planar copy: the kernels read `w` rounded up to their vectors (16
+    /// lanes at most) plus the two border columns.
+    fn planar_rs(a: &Act) -> usize {
+        a.w.next_multiple_of(16) + 2
+    }
+
+    /// A planar `[c][h + 2][rs]` copy of the concatenation `cat` (same sizes; `rs` from
+    /// `planar_rs`, shorter than an [`Act`]'s for narrow images).
     pub fn planar(cat: &[&Act]) -> Vec<f32> {
-        let (h, rs) = (cat[0].h, cat[0].rs);
+        let (h, rs) = (cat[0].h, Self::planar_rs(cat[0]));
         let mut out = Vec::with_capacity(channels(cat) * (h + 2) * rs);
         for a in cat {
             for c in 0..a.c {
@@ -54,13 +64,14 @@ impl<'a> View<'a> {
     /// A view of [`View::planar`]'s `data` copied from `cat`.
     pub fn of_planar(data: &'a [f32], cat: &[&Act]) -> Self {
         let (c, a) = (channels(cat), cat[0]);
+        let rs = Self::planar_rs(a);
         Self {
             data,
             c,
             h: a.h,
             w: a.w,
-            ch: (a.h + 2) * a.rs,
-            row: a.rs,
+            ch: (a.h + 2) * rs,
+            row: rs,
         }
     }
 
@@ -71,7 +82,7 @@ impl<'a> View<'a> {
     }
 }
 
-/// One task of a weight gradient: output-gradient channels `co0..co0 + GROUP` over the global
+/// One task of a weight gradient: output-gradient channels `co0..co0 + TASK_CO` over the global
 /// rows `rows` (row `r` is row `r % h` of image `r / h`) of a batch.
 pub struct Task<'a> {
     /// Per image, the convolution's input (all channels).
@@ -189,8 +200,8 @@ fn run_task<const COB: usize, const L: usize>(
     acc
 }
 
-/// `acc[j][kx]` added to `out[j][ci][ky * 3 + kx]` of a `[GROUP][cin][9]` partial (`k3`
-/// is `Some(ky)`) or `acc[j][i]` to `out[j][ci + i]` of a `[GROUP][cin]` one.
+/// `acc[j][kx]` added to `out[j][ci][ky * 3 + kx]` of a `[TASK_CO][cin][9]` partial (`k3`
+/// is `Some(ky)`) or `acc[j][i]` to `out[j][ci + i]` of a `[TASK_CO][cin]` one.
 fn flush<const COB: usize>(
     acc: &[[f32; 3]; COB],
     out: &mut [f32],
@@ -212,7 +223,7 @@ fn flush<const COB: usize>(
 }
 
 /// The partial weight gradient of a 3×3 convolution over one task into `out`
-/// (`[GROUP][cin][9]`, zeros in; rows of channels past the gradient's are not meaningful).
+/// (`[TASK_CO][cin][9]`, zeros in; rows of channels past the gradient's are not meaningful).
 #[inline(always)]
 pub fn weight_grad3<const COB: usize, const L: usize>(
     t: &Task<'_>,
@@ -220,12 +231,12 @@ pub fn weight_grad3<const COB: usize, const L: usize>(
     out: &mut [f32],
 ) {
     let cin = t.xs[0].c;
-    for j0 in (0..GROUP)
+    let blocks = (0..TASK_CO)
         .step_by(COB)
-        .take_while(|j| t.co0 + j < t.dy[0].c)
-    {
-        for ci in 0..cin {
-            for ky in 0..3 {
+        .take_while(|j| t.co0 + j < t.dy[0].c);
+    for ci in 0..cin {
+        for ky in 0..3 {
+            for j0 in blocks.clone() {
                 let acc = run_task(t, dot, j0, |n| {
                     ([0, 1, 2].map(|kx| ci * t.xs[n].ch + kx), ky)
                 });
@@ -235,7 +246,7 @@ pub fn weight_grad3<const COB: usize, const L: usize>(
     }
 }
 
-/// The partial weight gradient of a 1×1 convolution (`[GROUP][cin]`, zeros in); a 2×2 transposed convolution is four of them, one per tap.
+/// The partial weight gradient of a 1×1 convolution (`[TASK_CO][cin]`, zeros in); a 2×2 transposed convolution is four of them, one per tap.
 #[inline(always)]
 pub fn weight_grad1<const COB: usize, const L: usize>(
     t: &Task<'_>,
@@ -243,11 +254,11 @@ pub fn weight_grad1<const COB: usize, const L: usize>(
     out: &mut [f32],
 ) {
     let cin = t.xs[0].c;
-    for j0 in (0..GROUP)
+    let blocks = (0..TASK_CO)
         .step_by(COB)
-        .take_while(|j| t.co0 + j < t.dy[0].c)
-    {
-        for ci in (0..cin).step_by(3) {
+        .take_while(|j| t.co0 + j < t.dy[0].c);
+    for ci in (0..cin).step_by(3) {
+        for j0 in blocks.clone() {
             let acc = run_task(t, dot, j0, |n| {
                 ([0, 1, 2].map(|i| (ci + i).min(cin - 1) * t.xs[n].ch + 1), 1)
             });
@@ -257,7 +268,7 @@ pub fn weight_grad1<const COB: usize, const L: usize>(
 }
 
 /// Sums of the task's output-gradient channels over its rows (the bias gradient) into `out`
-/// (`[GROUP]`).
+/// (`[TASK_CO]`).
 pub fn bias_grad(t: &Task<'_>, out: &mut [f32]) {
     let d0 = t.dy[0];
     for (j, o) in out.iter_mut().enumerate().take(d0.c.saturating_sub(t.co0)) {
@@ -273,14 +284,14 @@ pub fn bias_grad(t: &Task<'_>, out: &mut [f32]) {
 }
 
 /// One task of a `K`×`K` (1 or 3) weight gradient with the kernel `dot`: `out` is the
-/// `[GROUP][cin][K²]` partial followed by the `[GROUP]` bias partial.
+/// `[TASK_CO][cin][K²]` partial followed by the `[TASK_CO]` bias partial.
 #[inline(always)]
 pub fn weight_grad<const COB: usize, const L: usize, const K: usize>(
     t: &Task<'_>,
     dot: &impl Dot<COB, L>,
     out: &mut [f32],
 ) {
-    let (w, b) = out.split_at_mut(out.len() - GROUP);
+    let (w, b) = out.split_at_mut(out.len() - TASK_CO);
     if K == 3 {
         weight_grad3::<COB, L>(t, dot, w);
     } else {

@@ -14,16 +14,17 @@
 //! - Input gradient of a 2×2 transposed convolution: `dY` split into its four stride-2
 //!   phases ([`up_split`]), read as one 4·cout-channel concatenation by a 1×1 forward
 //!   convolution ([`pack_up_input_grad`]).
-//! - Weight gradients: [`dw`]'s register-blocked reductions, one task per group of 8
-//!   gradient channels × band of rows (bands cross images), partial sums added in task
+//! - Weight gradients: [`dw`]'s register-blocked reductions, one task per 32 gradient
+//!   channels × band of rows (bands cross images), partial sums added in task
 //!   order (the result does not depend on the thread count).
 
 pub mod dw;
 
 use rayon::prelude::*;
 
-use crate::kernels::{Dst, GROUP, Packed};
+use crate::kernels::{Dst, Packed};
 use crate::{Act, Conv, Isa, UpConv};
+use dw::TASK_CO;
 
 /// Gradients of one convolution's parameters, laid out like them.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +35,7 @@ pub struct Grads {
 
 /// Fewest tasks a weight gradient is cut into (for two cores and load balance).
 const MIN_TASKS: usize = 8;
-/// Most bytes of one band's output gradient (a group of 8 channels): an L2 share.
+/// Most bytes of one band's output gradient (`TASK_CO` channels): an L2 share.
 const BAND_BYTES: usize = 512 << 10;
 
 /// Each image of a batch as a one-activation concatenation.
@@ -99,15 +100,14 @@ pub fn conv3_input_grad(isa: Isa, p: &Packed, dy: &[Act]) -> Vec<Act> {
 /// `dW` (`[co][ci][3][3]`) and `db` of a 3×3 convolution of inputs `xs` with output
 /// gradients `dy`.
 pub fn conv3_weight_grad(isa: Isa, xs: &[Vec<&Act>], dy: &[Act]) -> Grads {
-    let dy: Vec<&Act> = dy.iter().collect();
-    let (w, b) = weight_grad::<3>(isa, xs, &dy);
+    let (w, b) = weight_grad::<3>(isa, xs, &singles(dy));
     Grads { w, b }
 }
 
 /// Bands of rows per group: at least [`MIN_TASKS`] tasks, one band's gradient rows in L2.
 fn bands(rows: usize, groups: usize, rs: usize) -> usize {
     let for_tasks = MIN_TASKS.div_ceil(groups);
-    let for_cache = (rows * GROUP * rs * 4).div_ceil(BAND_BYTES);
+    let for_cache = (rows * TASK_CO * rs * 4).div_ceil(BAND_BYTES);
     for_tasks.max(for_cache).clamp(1, rows)
 }
 
@@ -117,15 +117,19 @@ fn bands(rows: usize, groups: usize, rs: usize) -> usize {
 const IN_PLACE_W: usize = 64;
 
 /// `[cdy][cin][K²]` weight and `[cdy]` bias gradients of a `K`×`K` convolution from inputs
-/// `xs` (concatenations per image) and output gradients `dy`.
-fn weight_grad<const K: usize>(isa: Isa, xs: &[Vec<&Act>], dy: &[&Act]) -> (Vec<f32>, Vec<f32>) {
-    if dy[0].w >= IN_PLACE_W && xs[0].len() == 1 {
+/// `xs` and output gradients `dy` (both concatenations per image).
+fn weight_grad<const K: usize>(
+    isa: Isa,
+    xs: &[Vec<&Act>],
+    dy: &[Vec<&Act>],
+) -> (Vec<f32>, Vec<f32>) {
+    if dy[0][0].w >= IN_PLACE_W && xs[0].len() == 1 && dy[0].len() == 1 {
         let xv: Vec<dw::View> = xs.iter().map(|x| dw::View::act(x[0])).collect();
-        let dv: Vec<dw::View> = dy.iter().map(|d| dw::View::act(d)).collect();
+        let dv: Vec<dw::View> = dy.iter().map(|d| dw::View::act(d[0])).collect();
         return weight_grad_views::<K>(isa, &xv, &dv);
     }
     let xp: Vec<Vec<f32>> = xs.par_iter().map(|x| dw::View::planar(x)).collect();
-    let dp: Vec<Vec<f32>> = dy.par_iter().map(|d| dw::View::planar(&[d])).collect();
+    let dp: Vec<Vec<f32>> = dy.par_iter().map(|d| dw::View::planar(d)).collect();
     let xv: Vec<dw::View> = xp
         .iter()
         .zip(xs)
@@ -134,7 +138,7 @@ fn weight_grad<const K: usize>(isa: Isa, xs: &[Vec<&Act>], dy: &[&Act]) -> (Vec<
     let dv: Vec<dw::View> = dp
         .iter()
         .zip(dy)
-        .map(|(p, d)| dw::View::of_planar(p, &[d]))
+        .map(|(p, d)| dw::View::of_planar(p, d))
         .collect();
     weight_grad_views::<K>(isa, &xv, &dv)
 }
@@ -147,8 +151,8 @@ fn weight_grad_views<const K: usize>(
 ) -> (Vec<f32>, Vec<f32>) {
     let (cin, cdy) = (xs[0].c, dy[0].c);
     let rows = xs.len() * dy[0].h;
-    let groups = cdy.div_ceil(GROUP);
-    let nb = bands(rows, groups, dy[0].row / dy[0].c.max(1));
+    let groups = cdy.div_ceil(TASK_CO);
+    let nb = bands(rows, groups, dy[0].row.min(dy[0].ch));
     let per = cin * K * K;
     let parts: Vec<Vec<f32>> = (0..groups * nb)
         .into_par_iter()
@@ -157,23 +161,23 @@ fn weight_grad_views<const K: usize>(
             let task = dw::Task {
                 xs,
                 dy,
-                co0: t / nb * GROUP,
+                co0: t / nb * TASK_CO,
                 rows: rows * b / nb..rows * (b + 1) / nb,
             };
-            let mut out = vec![0.0; GROUP * per + GROUP];
+            let mut out = vec![0.0; TASK_CO * per + TASK_CO];
             isa.weight_grad::<K>(&task, &mut out);
             out
         })
         .collect();
     let (mut w, mut bias) = (vec![0.0; cdy * per], vec![0.0; cdy]);
     for (t, p) in parts.iter().enumerate() {
-        let co0 = t / nb * GROUP;
-        let n = GROUP.min(cdy - co0);
+        let co0 = t / nb * TASK_CO;
+        let n = TASK_CO.min(cdy - co0);
         let dst = &mut w[co0 * per..(co0 + n) * per];
         dst.iter_mut().zip(&p[..n * per]).for_each(|(d, s)| *d += s);
         let dst = &mut bias[co0..co0 + n];
         dst.iter_mut()
-            .zip(&p[GROUP * per..])
+            .zip(&p[TASK_CO * per..])
             .for_each(|(d, s)| *d += s);
     }
     (w, bias)
@@ -251,20 +255,23 @@ pub fn up_input_grad(isa: Isa, p: &Packed, phases: &[[Act; 4]]) -> Vec<Act> {
 }
 
 /// `dW` (`[ci][co][2][2]`) and `db` of a transposed convolution of inputs `xs` whose output
-/// gradients have the phases `phases`: the 1×1 weight gradient of each phase.
+/// gradients have the phases `phases`: the 1×1 weight gradient of the phases read as one
+/// 4·cout-channel concatenation (`tap * cout + co`).
 pub fn up_weight_grad(isa: Isa, xs: &[Act], phases: &[[Act; 4]]) -> Grads {
     let (cin, cout) = (xs[0].c, phases[0][0].c);
-    let (mut w, mut b) = (vec![0.0; cin * cout * 4], vec![0.0; cout]);
-    for tap in 0..4 {
-        let dy: Vec<&Act> = phases.iter().map(|p| &p[tap]).collect();
-        let (w1, b1) = weight_grad::<1>(isa, &singles(xs), &dy);
-        for ci in 0..cin {
-            for co in 0..cout {
-                w[(ci * cout + co) * 4 + tap] = w1[co * cin + ci];
+    let cats: Vec<Vec<&Act>> = phases.iter().map(|s| s.iter().collect()).collect();
+    let (w1, b1) = weight_grad::<1>(isa, &singles(xs), &cats);
+    let mut w = vec![0.0; cin * cout * 4];
+    for ci in 0..cin {
+        for co in 0..cout {
+            for tap in 0..4 {
+                w[(ci * cout + co) * 4 + tap] = w1[(tap * cout + co) * cin + ci];
             }
         }
-        b.iter_mut().zip(&b1).for_each(|(b, s)| *b += s);
     }
+    let b = (0..cout)
+        .map(|co| (0..4).map(|tap| b1[tap * cout + co]).sum())
+        .collect();
     Grads { w, b }
 }
 

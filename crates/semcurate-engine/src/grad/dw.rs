@@ -125,6 +125,8 @@ fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
 pub struct Lanes<const FMA: bool>;
 
 impl<const COB: usize, const L: usize, const FMA: bool> Dot<COB, L> for Lanes<FMA> {
+    // Indexed loops over fixed-size arrays: the form LLVM keeps in vector registers.
+    #[allow(clippy::needless_range_loop)]
     #[inline(always)]
     fn run(&self, dy: &[f32], x: &[f32], r: &Run<COB>) -> [[f32; 3]; COB] {
         let mut sums = [[[0.0f32; L]; 3]; COB];

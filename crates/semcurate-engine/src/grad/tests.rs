@@ -2,6 +2,14 @@
 //! this CPU runs, at sizes that are not multiples of the kernels' blocks (channels 3, 5, 7,
 //! 12; widths 20, 24, 40; odd heights). Tolerance: `|got − want| ≤ 1e-4 · max(|want|, 1)`.
 
+// Test sizes are tiny (isize index arithmetic cannot wrap); the references index like the
+// formulas they check.
+#![allow(
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::needless_range_loop
+)]
+
 use super::*;
 use crate::{pack, pack_up};
 

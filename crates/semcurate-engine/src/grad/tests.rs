@@ -1,6 +1,6 @@
 //! Every training kernel against a direct-loop reference in f64, on every instruction set
 //! this CPU runs, at sizes that are not multiples of the kernels' blocks (channels 3, 5, 7,
-//! 12; widths 20, 24, 40; odd heights). Tolerance: `|got − want| ≤ 1e-4 · max(|want|, 1)`.
+//! 12, 17; widths 8 to 72; odd heights). Tolerance: `|got − want| ≤ 1e-4 · max(|want|, 1)`.
 
 // Test sizes are tiny (isize index arithmetic cannot wrap); the references index like the
 // formulas they check.

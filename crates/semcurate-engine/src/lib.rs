@@ -21,6 +21,7 @@ pub mod act;
 pub mod grad;
 pub mod isa;
 pub mod kernels;
+pub mod train;
 
 pub use act::Act;
 pub use isa::Isa;

@@ -52,6 +52,18 @@ pub fn conv3_batch(isa: Isa, p: &Packed, xs: &[Vec<&Act>], relu: bool) -> Vec<Ac
     conv_batch::<3>(isa, p, xs, relu)
 }
 
+/// A 1×1 convolution of each image's concatenation `xs[n]`, with bias, no activation (the
+/// head); non-generic like [`conv3_batch`].
+pub fn conv1_batch(isa: Isa, p: &Packed, xs: &[Vec<&Act>]) -> Vec<Act> {
+    conv_batch::<1>(isa, p, xs, false)
+}
+
+/// `dW` (`[co][ci]`) and `db` of a 1×1 convolution of inputs `xs` with output gradients `dy`.
+pub fn conv1_weight_grad(isa: Isa, xs: &[Vec<&Act>], dy: &[Act]) -> Grads {
+    let (w, b) = weight_grad::<1>(isa, xs, &singles(dy));
+    Grads { w, b }
+}
+
 /// A `K`×`K` (1 or 3) convolution, stride 1, of each image's concatenation `xs[n]`, with
 /// bias and optional `ReLU`: `[n]` activations of `p.cout` channels.
 fn conv_batch<const K: usize>(isa: Isa, p: &Packed, xs: &[Vec<&Act>], relu: bool) -> Vec<Act> {

@@ -108,6 +108,45 @@ pub struct Norm<'a> {
 pub fn backward(dy: &mut [Act], z: &[Act], nm: &Norm<'_>, keep: Option<&[f32]>) -> [Vec<f32>; 2] {
     let m = (z.len() * z[0].h * z[0].w) as f64;
     let c = z[0].c;
+    let sums = relu_backward_sums(dy, z, nm, keep);
+    let dbeta: Vec<f32> = sums.iter().map(|s| s[0] as f32).collect();
+    let dgamma: Vec<f32> = sums
+        .iter()
+        .zip(nm.inv_std)
+        .map(|(s, &i)| (s[1] * f64::from(i)) as f32)
+        .collect();
+    let coef: Vec<[f32; 3]> = (0..c)
+        .map(|ch| {
+            let (g, i) = (f64::from(nm.gamma[ch]), f64::from(nm.inv_std[ch]));
+            let alpha = g * i;
+            let b = -alpha * i * f64::from(dgamma[ch]) / m;
+            let k = -alpha * f64::from(dbeta[ch]) / m - b * f64::from(nm.mean[ch]);
+            [alpha as f32, b as f32, k as f32]
+        })
+        .collect();
+    dy.par_iter_mut().zip(z).for_each(|(d, a)| {
+        for y in 1..=a.h {
+            for (ch, &[al, b, k]) in coef.iter().enumerate() {
+                let at = a.at(y, ch) + 1;
+                let zr = &a.data[at..at + a.w];
+                for (g, &v) in d.data[at..at + a.w].iter_mut().zip(zr) {
+                    *g = al * *g + b * v + k;
+                }
+            }
+        }
+    });
+    [dgamma, dbeta]
+}
+
+/// Pass 1 of [`backward`]: `dy ← da = dy · keep · [a > 0]` and per channel `(Σ da,
+/// Σ da · (z − μ))`.
+fn relu_backward_sums(
+    dy: &mut [Act],
+    z: &[Act],
+    nm: &Norm<'_>,
+    keep: Option<&[f32]>,
+) -> Vec<[f64; 2]> {
+    let c = z[0].c;
     let parts: Vec<Vec<[f64; 2]>> = dy
         .par_iter_mut()
         .zip(z)
@@ -142,33 +181,7 @@ pub fn backward(dy: &mut [Act], z: &[Act], nm: &Norm<'_>, keep: Option<&[f32]>) 
             t[1] += s[1];
         }
     }
-    let dbeta: Vec<f32> = sums.iter().map(|s| s[0] as f32).collect();
-    let dgamma: Vec<f32> = sums
-        .iter()
-        .zip(nm.inv_std)
-        .map(|(s, &i)| (s[1] * f64::from(i)) as f32)
-        .collect();
-    let coef: Vec<[f32; 3]> = (0..c)
-        .map(|ch| {
-            let (g, i) = (f64::from(nm.gamma[ch]), f64::from(nm.inv_std[ch]));
-            let alpha = g * i;
-            let b = -alpha * i * f64::from(dgamma[ch]) / m;
-            let k = -alpha * f64::from(dbeta[ch]) / m - b * f64::from(nm.mean[ch]);
-            [alpha as f32, b as f32, k as f32]
-        })
-        .collect();
-    dy.par_iter_mut().zip(z).for_each(|(d, a)| {
-        for y in 1..=a.h {
-            for (ch, &[al, b, k]) in coef.iter().enumerate() {
-                let at = a.at(y, ch) + 1;
-                let zr = &a.data[at..at + a.w];
-                for (g, &v) in d.data[at..at + a.w].iter_mut().zip(zr) {
-                    *g = al * *g + b * v + k;
-                }
-            }
-        }
-    });
-    [dgamma, dbeta]
+    sums
 }
 
 /// Max-pool backward: each value of `dp` (h / 2 × w / 2) added to `acc` (h × w) at the first

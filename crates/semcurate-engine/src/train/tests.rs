@@ -276,3 +276,27 @@ fn a_tiny_net_learns_a_threshold() {
     let last: f64 = losses[45..].iter().sum::<f64>() / 5.0;
     assert!(last < 0.4 * first, "loss {first} → {last}: {losses:?}");
 }
+
+#[test]
+fn a_step_does_not_depend_on_the_thread_count() {
+    let c = case();
+    let step = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a rayon pool");
+        pool.install(|| {
+            let mut w = c.w.clone();
+            let s = forward_train(Isa::best(), &c.x, [2, 16, 16], &mut w, &c.masks);
+            let (l, dl) = loss_and_grad(&s.logits, &c.targets, Some(&c.weights), 0.7);
+            let g = backward(Isa::best(), &c.w, &s, &c.masks.0, &dl);
+            let mut adam = Adam::new(&w);
+            adam_step(&mut w, &g, &mut adam, 1e-3);
+            (l, g, w)
+        })
+    };
+    assert!(
+        step(1) == step(3),
+        "1 and 3 threads give the same loss, gradients and weights"
+    );
+}

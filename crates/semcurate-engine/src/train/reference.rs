@@ -69,9 +69,9 @@ fn conv(x: &T, w: &[f64], b: &[f64], k: usize) -> T {
     o
 }
 
-/// `BatchNorm` (batch statistics, biased variance) then `ReLU`; returns the batch mean and
-/// variance too.
-fn bn_relu(z: &T, gamma: &[f64], beta: &[f64]) -> (T, Vec<f64>, Vec<f64>) {
+/// `BatchNorm` (batch statistics, biased variance, or the given `fixed` statistics) then
+/// `ReLU`; returns the statistics used too.
+fn bn_relu(z: &T, gamma: &[f64], beta: &[f64], fixed: Option<&Stats>) -> (T, Vec<f64>, Vec<f64>) {
     let m = (z.n * z.h * z.w) as f64;
     let mut o = z.clone();
     let (mut means, mut vars) = (Vec::new(), Vec::new());
@@ -85,8 +85,13 @@ fn bn_relu(z: &T, gamma: &[f64], beta: &[f64]) -> (T, Vec<f64>, Vec<f64>) {
             }
             s
         };
-        let mean = total(&|v| v) / m;
-        let var = total(&|v| (v - mean) * (v - mean)) / m;
+        let (mean, var) = match fixed {
+            Some((mu, var)) => (mu[c], var[c]),
+            None => {
+                let mean = total(&|v| v) / m;
+                (mean, total(&|v| (v - mean) * (v - mean)) / m)
+            }
+        };
         for n in 0..z.n {
             for p in 0..z.h * z.w {
                 let i = (n * z.c + c) * z.h * z.w + p;
@@ -160,8 +165,14 @@ fn cat(a: &T, b: &T) -> T {
 pub type Stats = (Vec<f64>, Vec<f64>);
 
 /// Logits and per-`BatchNorm` batch (mean, var) of the network whose trainable tensors are
-/// `p` (`TrainWeights::params` order) on images `x` (`[n][1][h][w]`).
-pub fn forward(p: &[Vec<f64>], x: &T, keep: &[Vec<f32>; 7]) -> (T, Vec<Stats>) {
+/// `p` (`TrainWeights::params` order) on images `x` (`[n][1][h][w]`); with `fixed`, the
+/// `BatchNorm`s use those statistics (inference mode; encoder then decoder, a then b).
+pub fn forward(
+    p: &[Vec<f64>],
+    x: &T,
+    keep: &[Vec<f32>; 7],
+    fixed: Option<&[Stats]>,
+) -> (T, Vec<Stats>) {
     let mut it = p.iter();
     let mut stats = Vec::new();
     let mut block = |x: &T, keep: &[f32], it: &mut std::slice::Iter<'_, Vec<f64>>| {
@@ -169,7 +180,8 @@ pub fn forward(p: &[Vec<f64>], x: &T, keep: &[Vec<f32>; 7]) -> (T, Vec<Stats>) {
         for _ in 0..2 {
             let (w, b, g, be) = (it.next(), it.next(), it.next(), it.next());
             let [w, b, g, be] = [w, b, g, be].map(|v| v.expect("a tensor"));
-            let (o, m, v) = bn_relu(&conv(&y, w, b, 3), g, be);
+            let given = fixed.map(|f| &f[stats.len()]);
+            let (o, m, v) = bn_relu(&conv(&y, w, b, 3), g, be, given);
             stats.push((m, v));
             y = o;
         }

@@ -141,7 +141,7 @@ fn forward_matches_the_reference_and_updates_running_statistics() {
     for isa in Isa::supported() {
         let mut w = c.w.clone();
         let s = forward_train(isa, &c.x, [2, 16, 16], &mut w, &c.masks);
-        let (logits, stats) = reference::forward(&params64(&c.w), &ref_input(&c), &c.masks.0);
+        let (logits, stats) = reference::forward(&params64(&c.w), &ref_input(&c), &c.masks.0, None);
         for (g, r) in s.logits_planar().iter().zip(&logits.d) {
             close(f64::from(*g), *r, 1e-4, 1e-5, "logit");
         }
@@ -181,7 +181,7 @@ fn every_gradient_matches_finite_differences_of_the_reference() {
     let x = ref_input(&c);
     let p0 = params64(&c.w);
     let loss_at = |p: &[Vec<f64>]| {
-        let (l, _) = reference::forward(p, &x, &c.masks.0);
+        let (l, _) = reference::forward(p, &x, &c.masks.0, None);
         reference::loss(&l, &c.targets, Some(&c.weights), 0.7)
     };
     let eps = 1e-5;
@@ -299,4 +299,34 @@ fn a_step_does_not_depend_on_the_thread_count() {
         step(1) == step(3),
         "1 and 3 threads give the same loss, gradients and weights"
     );
+}
+
+#[test]
+fn folded_weights_run_in_the_inference_engine_like_the_reference_in_eval_mode() {
+    let c = case();
+    let mut w = c.w.clone();
+    // Running statistics away from their start: a few training forward passes.
+    for _ in 0..3 {
+        forward_train(Isa::best(), &c.x, [2, 16, 16], &mut w, &c.masks);
+    }
+    let stats: Vec<reference::Stats> = w
+        .enc
+        .iter()
+        .chain(&w.dec)
+        .flatten()
+        .map(|cb| {
+            let f = |v: &[f32]| v.iter().map(|&v| f64::from(v)).collect();
+            (f(&cb.bn.running_mean), f(&cb.bn.running_var))
+        })
+        .collect();
+    let keep = DropMasks::none(2, 2);
+    let (want, _) = reference::forward(&params64(&w), &ref_input(&c), &keep.0, Some(&stats));
+    let engine = crate::Engine::new(&w.fold());
+    let got: Vec<f32> =
+        c.x.chunks_exact(256)
+            .flat_map(|img| engine.forward_plane(img, 16, 16, false))
+            .collect();
+    for (g, r) in got.iter().zip(&want.d) {
+        close(f64::from(*g), *r, 1e-4, 1e-5, "eval logit");
+    }
 }

@@ -85,12 +85,11 @@ fn bn_relu(z: &T, gamma: &[f64], beta: &[f64], fixed: Option<&Stats>) -> (T, Vec
             }
             s
         };
-        let (mean, var) = match fixed {
-            Some((mu, var)) => (mu[c], var[c]),
-            None => {
-                let mean = total(&|v| v) / m;
-                (mean, total(&|v| (v - mean) * (v - mean)) / m)
-            }
+        let (mean, var) = if let Some((mu, var)) = fixed {
+            (mu[c], var[c])
+        } else {
+            let mean = total(&|v| v) / m;
+            (mean, total(&|v| (v - mean) * (v - mean)) / m)
         };
         for n in 0..z.n {
             for p in 0..z.h * z.w {

@@ -277,3 +277,45 @@ fn transposed_conv_forward_and_gradients_match_direct_loops() {
         }
     }
 }
+
+#[test]
+fn conv1_forward_and_weight_gradient_match_direct_loops() {
+    // Width 72 reads the activations in place, 24 through planar copies.
+    for isa in Isa::supported() {
+        for (n, cin, cout, h, w) in [(2, 9, 5, 3, 72), (3, 4, 10, 4, 24)] {
+            let c = Conv {
+                cout,
+                cin,
+                k: 1,
+                w: values(cout * cin, 31),
+                b: values(cout, 32),
+            };
+            let (x, xv) = batch(n, cin, h, w, 33);
+            let (dy, dyv) = batch(n, cout, h, w, 34);
+            let hw = h * w;
+            let (mut y, mut dw, mut db) = (
+                vec![0.0f64; n * cout * hw],
+                vec![0.0f64; cout * cin],
+                vec![0.0f64; cout],
+            );
+            for img in 0..n {
+                for co in 0..cout {
+                    for p in 0..hw {
+                        let o = (img * cout + co) * hw + p;
+                        y[o] = f64::from(c.b[co]);
+                        db[co] += f64::from(dyv[o]);
+                        for ci in 0..cin {
+                            let xi = f64::from(xv[(img * cin + ci) * hw + p]);
+                            y[o] += f64::from(c.w[co * cin + ci]) * xi;
+                            dw[co * cin + ci] += f64::from(dyv[o]) * xi;
+                        }
+                    }
+                }
+            }
+            assert_close(&planes(&conv1_batch(isa, &pack(&c), &singles(&x))), &y);
+            let g = conv1_weight_grad(isa, &singles(&x), &dy);
+            assert_close(&g.w, &dw);
+            assert_close(&g.b, &db);
+        }
+    }
+}

@@ -81,8 +81,11 @@ fn grads_input() -> Vec<Act> {
     vec![l]
 }
 
-/// The tiny net of the gradient checks: b = 2, K = 4, batch 2 of 16 × 16.
+/// The tiny net of the gradient checks: b = 2, K = 4, batch 2 of `h` × `w` (16 × 16 from
+/// [`case`]).
 struct Case {
+    h: usize,
+    w_px: usize,
     w: TrainWeights,
     x: Vec<f32>,
     targets: Vec<i64>,
@@ -91,7 +94,11 @@ struct Case {
 }
 
 fn case() -> Case {
-    let (n, s) = (2, 16);
+    case_of(16, 16)
+}
+
+fn case_of(h: usize, s: usize) -> Case {
+    let n = 2;
     let mut w = TrainWeights::init(2, 4, 7);
     // γ, β away from 1, 0 so that their gradients and the BN backward are exercised fully.
     for (i, t) in w.params_mut().into_iter().enumerate() {
@@ -100,9 +107,9 @@ fn case() -> Case {
             t.iter_mut().zip(v).for_each(|(t, v)| *t += v - 0.5);
         }
     }
-    let x = unit(n * s * s, 1);
+    let x = unit(n * h * s, 1);
     // Classes 0–2 from the grey level and position; class 3 absent; every 5th pixel unlabelled.
-    let targets = (0..n * s * s)
+    let targets = (0..n * h * s)
         .map(|i| {
             if i % 5 == 0 {
                 254
@@ -114,6 +121,8 @@ fn case() -> Case {
     let mut masks = DropMasks::draw(n, 2, 0.3, 11);
     masks.0[0][1] = 0.0; // at least one dropped channel in the first block
     Case {
+        h,
+        w_px: s,
         w,
         x,
         targets,
@@ -123,7 +132,7 @@ fn case() -> Case {
 }
 
 fn ref_input(c: &Case) -> T {
-    let mut x = T::zeros(2, 1, 16, 16);
+    let mut x = T::zeros(2, 1, c.h, c.w_px);
     x.d = c.x.iter().map(|&v| f64::from(v)).collect();
     x
 }
@@ -167,18 +176,29 @@ fn forward_matches_the_reference_and_updates_running_statistics() {
     }
 }
 
-/// Entries of a tensor to check: all of small ones, 40 spread over large ones.
-fn picks(len: usize) -> Vec<usize> {
+/// Entries of a tensor to check: all of small ones, `spread` spread over large ones.
+fn picks(len: usize, spread: usize) -> Vec<usize> {
     if len <= 48 {
         return (0..len).collect();
     }
-    (0..40).map(|i| (i * 7919 + 3) % len).collect()
+    (0..spread).map(|i| (i * 7919 + 3) % len).collect()
 }
 
 #[test]
 fn every_gradient_matches_finite_differences_of_the_reference() {
-    let c = case();
-    let x = ref_input(&c);
+    check_gradients(&case(), 40);
+}
+
+/// Wide enough for the in-place weight-gradient path (≥ 64 columns) and several column
+/// blocks of the AVX2 kernels; a 1 × 8 bottleneck.
+#[test]
+fn every_gradient_matches_finite_differences_on_wide_images() {
+    check_gradients(&case_of(8, 64), 12);
+}
+
+fn check_gradients(c: &Case, spread: usize) {
+    let dims = [2, c.h, c.w_px];
+    let x = ref_input(c);
     let p0 = params64(&c.w);
     let loss_at = |p: &[Vec<f64>]| {
         let (l, _) = reference::forward(p, &x, &c.masks.0, None);
@@ -188,14 +208,14 @@ fn every_gradient_matches_finite_differences_of_the_reference() {
     let mut worst = 0.0f64;
     for isa in Isa::supported() {
         let mut w = c.w.clone();
-        let s = forward_train(isa, &c.x, [2, 16, 16], &mut w, &c.masks);
+        let s = forward_train(isa, &c.x, dims, &mut w, &c.masks);
         let (l, dl) = loss_and_grad(&s.logits, &c.targets, Some(&c.weights), 0.7);
         close(l.loss, loss_at(&p0), 1e-5, 0.0, "loss");
         let g = backward(isa, &c.w, &s, &c.masks.0, &dl);
         for (j, (gt, pt)) in g.params().iter().zip(&p0).enumerate() {
             assert_eq!(gt.len(), pt.len(), "tensor {j}");
             let scale = gt.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-            for i in picks(pt.len()) {
+            for i in picks(pt.len(), spread) {
                 let mut p = p0.clone();
                 p[j][i] += eps;
                 let up = loss_at(&p);

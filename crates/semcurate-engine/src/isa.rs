@@ -8,6 +8,7 @@
 #![allow(unsafe_code)]
 
 use super::act::Act;
+use super::grad::dw::{self, Task};
 use super::kernels::{self, Dst, Packed};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,20 @@ impl Isa {
             Level::Avx512 => unsafe { x86::up_row_avx512(src, taps, oy, dst) },
         }
     }
+
+    /// One task of a `K`×`K` convolution's weight and bias gradient; see
+    /// [`dw::weight_grad`].
+    pub fn weight_grad<const K: usize>(self, t: &Task<'_>, out: &mut [f32]) {
+        match self.0 {
+            Level::Portable => dw::weight_grad::<4, 8, K>(t, &dw::Lanes::<false>, out),
+            // SAFETY: as in `conv_row`.
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx2 => unsafe { x86::weight_grad_avx2::<K>(t, out) },
+            // SAFETY: as in `conv_row`.
+            #[cfg(target_arch = "x86_64")]
+            Level::Avx512 => unsafe { x86::weight_grad_avx512::<K>(t, out) },
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -102,15 +117,16 @@ mod x86 {
         _mm256_storeu_ps,
     };
 
-    use super::super::act::ALIGN_X;
-    use super::{Act, Dst, Packed, kernels};
+    use super::{Act, Dst, Packed, Task, dw, kernels};
 
     /// AVX2 by hand: LLVM's vectoriser turns the generic kernel's 8-lane blocks into
     /// shuffles (it pairs the 8 adjacent weights instead of the 8 adjacent pixels), so this
     /// one names its vectors: 4 channels × 2 vectors of 8 pixels per block.
     #[target_feature(enable = "avx2,fma")]
     pub fn conv_row_avx2<const K: usize>(srcs: &[&Act], p: &Packed, y: usize, dst: &mut Dst<'_>) {
-        let width = srcs[0].w.next_multiple_of(ALIGN_X);
+        // Blocks of 16 columns: a 16-wide image (the bottleneck of a 128² crop) is one block,
+        // not two (rows are `ALIGN_X`-padded, so the reads stay inside them).
+        let width = srcs[0].w.next_multiple_of(16);
         for x0 in (0..width).step_by(16) {
             for co0 in (0..p.cout).step_by(4) {
                 let acc = block_avx2::<K>(srcs, p, co0, y, x0);
@@ -162,6 +178,7 @@ mod x86 {
         acc
     }
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     fn load8(s: &[f32]) -> __m256 {
         let s: &[f32; 8] = s.first_chunk().expect("kernels slice 8 floats");
@@ -169,6 +186,7 @@ mod x86 {
         unsafe { _mm256_loadu_ps(s.as_ptr()) }
     }
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     fn store8(d: &mut [f32; 8], v: __m256) {
         // SAFETY: `d` is 8 writable floats; unaligned stores need no alignment.
@@ -192,5 +210,69 @@ mod x86 {
     #[target_feature(enable = "avx512f,avx2,fma")]
     pub fn up_row_avx512(src: &Act, taps: &[Packed; 4], oy: usize, dst: &mut Dst<'_>) {
         kernels::up_row::<8, 2, 16, true>(src, taps, oy, dst);
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub fn weight_grad_avx2<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
+        dw::weight_grad::<4, 8, K>(t, &DotAvx2, out);
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub fn weight_grad_avx512<const K: usize>(t: &Task<'_>, out: &mut [f32]) {
+        dw::weight_grad::<8, 16, K>(t, &dw::Lanes::<true>, out);
+    }
+
+    /// The AVX2 weight-gradient kernel (only made in `weight_grad_avx2`). By hand for the
+    /// same reason as `conv_row_avx2`: LLVM builds the three shifted input vectors from one
+    /// load with shuffles and spills sums (2× slower).
+    struct DotAvx2;
+
+    impl dw::Dot<4, 8> for DotAvx2 {
+        #[inline(always)]
+        fn run(&self, dy: &[f32], x: &[f32], r: &dw::Run<4>) -> [[f32; 3]; 4] {
+            // SAFETY: a `DotAvx2` is only made in `weight_grad_avx2`, which runs only where
+            // the CPU reported AVX2 and FMA.
+            unsafe { dot_avx2(dy, x, r) }
+        }
+    }
+
+    /// Plain loops only: closures (`map`, `from_fn`) are not compiled with the target
+    /// features and end up as calls in the inner loop.
+    #[target_feature(enable = "avx2,fma")]
+    fn dot_avx2(dy: &[f32], x: &[f32], r: &dw::Run<4>) -> [[f32; 3]; 4] {
+        let mut acc = [[_mm256_setzero_ps(); 3]; 4];
+        let n = r.nv * 8;
+        for row in 0..r.rows {
+            let mut xr: [&[f32]; 3] = [&[]; 3];
+            for i in 0..3 {
+                xr[i] = &x[r.x[i] + row * r.x_stride..][..n];
+            }
+            let mut dr: [&[f32]; 4] = [&[]; 4];
+            for j in 0..4 {
+                dr[j] = &dy[r.dy[j] + row * r.dy_stride..][..n];
+            }
+            for s in (0..n).step_by(8) {
+                let xv = [
+                    load8(&xr[0][s..s + 8]),
+                    load8(&xr[1][s..s + 8]),
+                    load8(&xr[2][s..s + 8]),
+                ];
+                for j in 0..4 {
+                    let d = load8(&dr[j][s..s + 8]);
+                    for i in 0..3 {
+                        acc[j][i] = _mm256_fmadd_ps(d, xv[i], acc[j][i]);
+                    }
+                }
+            }
+        }
+        let mut sums = [[0.0f32; 3]; 4];
+        let mut lanes = [0.0f32; 8];
+        for j in 0..4 {
+            for i in 0..3 {
+                store8(&mut lanes, acc[j][i]);
+                sums[j][i] = lanes.iter().sum();
+            }
+        }
+        sums
     }
 }

@@ -18,8 +18,10 @@
 #![allow(clippy::inline_always)]
 
 pub mod act;
+pub mod grad;
 pub mod isa;
 pub mod kernels;
+pub mod train;
 
 pub use act::Act;
 pub use isa::Isa;
@@ -56,7 +58,7 @@ pub struct UNetWeights {
     pub head: Conv,
 }
 
-fn pack(c: &Conv) -> Packed {
+pub(crate) fn pack(c: &Conv) -> Packed {
     let taps = c.k * c.k;
     let (cin, w) = (c.cin, &c.w);
     Packed::new(
@@ -68,7 +70,7 @@ fn pack(c: &Conv) -> Packed {
     )
 }
 
-fn pack_up(c: &UpConv) -> [Packed; 4] {
+pub(crate) fn pack_up(c: &UpConv) -> [Packed; 4] {
     let (cout, w) = (c.cout, &c.w);
     std::array::from_fn(|tap| {
         Packed::new(

@@ -610,9 +610,9 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
     // Grey does not weigh in where the two references lie within one spread (≥ 2 levels).
     let overlap = matches!((claimed, predicted), (Some(c), Some(p)) if (c.0 - p.0).abs() < c.1.max(p.1).max(2.0));
     let lr = match (claimed, predicted) {
-        (Some(c), Some(p)) if !overlap => (log_likelihood(region, p.0, p.1)
-            - log_likelihood(region, c.0, c.1))
-        .clamp(-10.0, 10.0),
+        (Some(c), Some(p)) if !overlap => {
+            (log_likelihood(region, p.0, p.1) - log_likelihood(region, c.0, c.1)).clamp(-10.0, 10.0)
+        }
         _ => 0.0,
     };
     let gain = error_gain((recall / habit).ln() + lr);
@@ -682,17 +682,28 @@ fn odd_part(img: &Img, grey: &[u8]) -> Option<(f64, String)> {
             - log_likelihood(r.grey, r.claimed_centre, r.claimed_spread))
         .clamp(-10.0, 10.0)
     };
-    let score = |r: &semcurate::metrics::grey_odd::OddRegion| f64::from(r.pixels) * error_gain(lr(r));
+    let score =
+        |r: &semcurate::metrics::grey_odd::OddRegion| f64::from(r.pixels) * error_gain(lr(r));
     let r = regions
         .iter()
         .filter(|r| score(r) > 0.0)
         .max_by(|a, b| score(a).total_cmp(&score(b)))?;
-    let (cn, kn) = (NAMES[usize::from(r.claimed)], NAMES[usize::from(r.resembles)]);
+    let (cn, kn) = (
+        NAMES[usize::from(r.claimed)],
+        NAMES[usize::from(r.resembles)],
+    );
     Some((
         score(r),
         format!(
             "a {}-px region labelled {cn} has the grey level of {kn} (box {:?}): {:.0} against this image's {cn} {:.0} ± {:.1} and {kn} {:.0} ± {:.1}, likelihood ratio {:.1} for an error whatever the model says",
-            r.pixels, r.bbox, r.grey, r.claimed_centre, r.claimed_spread, r.resembled_centre, r.resembled_spread, lr(r).exp()
+            r.pixels,
+            r.bbox,
+            r.grey,
+            r.claimed_centre,
+            r.claimed_spread,
+            r.resembled_centre,
+            r.resembled_spread,
+            lr(r).exp()
         ),
     ))
 }
@@ -713,7 +724,10 @@ fn label_suspect_ranks_the_planted_label_errors_first() {
     // as much as its pixels.
     assert_eq!(
         expected.iter().map(|e| e.1.id).collect::<BTreeSet<_>>(),
-        PLANTS.map(|(k, _)| labelled[k].id).into_iter().collect::<BTreeSet<_>>()
+        PLANTS
+            .map(|(k, _)| labelled[k].id)
+            .into_iter()
+            .collect::<BTreeSet<_>>()
     );
 
     let q = f.queue_json(&["--strategy", "label-suspect", "--budget", "10"]);

@@ -147,9 +147,18 @@ fn interior(truth: &[u8], w: usize, classes: usize) -> Vec<bool> {
             let i = y * w + x;
             let t = truth[i];
             out[i] = usize::from(t) < classes
-                && [i - w - 1, i - w, i - w + 1, i - 1, i + 1, i + w - 1, i + w, i + w + 1]
-                    .iter()
-                    .all(|&j| truth[j] == t);
+                && [
+                    i - w - 1,
+                    i - w,
+                    i - w + 1,
+                    i - 1,
+                    i + 1,
+                    i + w - 1,
+                    i + w,
+                    i + w + 1,
+                ]
+                .iter()
+                .all(|&j| truth[j] == t);
         }
     }
     out
@@ -216,7 +225,12 @@ fn told_apart(centres: &[Option<Centre>]) -> Vec<Vec<bool>> {
 
 /// The class told apart from `c` whose centre lies nearest `v9` (a grey level × 9), and that
 /// distance.
-fn nearest_other(c: usize, v9: f64, centres: &[Option<Centre>], apart: &[Vec<bool>]) -> Option<(usize, f64)> {
+fn nearest_other(
+    c: usize,
+    v9: f64,
+    centres: &[Option<Centre>],
+    apart: &[Vec<bool>],
+) -> Option<(usize, f64)> {
     centres
         .iter()
         .enumerate()
@@ -238,7 +252,11 @@ fn leanings(grey: &[u8], truth: &[u8], centres: &[Option<Centre>], apart: &[Vec<
             let g9 = f64::from(g) * 9.0;
             match nearest_other(c, g9, centres, apart) {
                 Some((_, d)) if d < (g9 - own.median).abs() => {
-                    if g9 < own.median { DARKER } else { BRIGHTER }
+                    if g9 < own.median {
+                        DARKER
+                    } else {
+                        BRIGHTER
+                    }
                 }
                 _ => NONE,
             }

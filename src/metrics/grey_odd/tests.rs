@@ -2,7 +2,9 @@ use super::*;
 
 /// Deterministic noise in −n..=n grey levels.
 fn noise(i: usize, n: i32) -> i32 {
-    let x = (i as u64).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let x = (i as u64)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     ((x >> 33) % (2 * n as u64 + 1)) as i32 - n
 }
 
@@ -15,8 +17,15 @@ fn scene(plant: Option<(usize, usize, usize)>, py_grey: i32) -> (Vec<u8>, Vec<u8
     let mut truth = vec![0u8; w * w];
     for i in 0..w * w {
         let (x, y) = (i % w, i / w);
-        let planted = plant.is_some_and(|(x0, y0, s)| (x0..x0 + s).contains(&x) && (y0..y0 + s).contains(&y));
-        let (t, g) = if x < 32 { (5, 80) } else if planted { (4, 80) } else { (4, py_grey) };
+        let planted =
+            plant.is_some_and(|(x0, y0, s)| (x0..x0 + s).contains(&x) && (y0..y0 + s).contains(&y));
+        let (t, g) = if x < 32 {
+            (5, 80)
+        } else if planted {
+            (4, 80)
+        } else {
+            (4, py_grey)
+        };
         truth[i] = t;
         grey[i] = (g + noise(i, 6)).clamp(0, 255) as u8;
     }
@@ -32,8 +41,16 @@ fn a_plagioclase_grey_square_labelled_pyroxene_is_found_with_its_box() {
     assert_eq!((r.claimed, r.resembles), (4, 5));
     // Noise may push a few edge pixels either way: the square is 144 px.
     assert!((130..=150).contains(&r.pixels), "{}", r.pixels);
-    assert!(r.bbox[0].abs_diff(40) <= 1 && r.bbox[1].abs_diff(20) <= 1, "{:?}", r.bbox);
-    assert!(r.bbox[2].abs_diff(51) <= 1 && r.bbox[3].abs_diff(31) <= 1, "{:?}", r.bbox);
+    assert!(
+        r.bbox[0].abs_diff(40) <= 1 && r.bbox[1].abs_diff(20) <= 1,
+        "{:?}",
+        r.bbox
+    );
+    assert!(
+        r.bbox[2].abs_diff(51) <= 1 && r.bbox[3].abs_diff(31) <= 1,
+        "{:?}",
+        r.bbox
+    );
     assert!((r.grey - 80.0).abs() < 2.0, "{}", r.grey);
     assert!((r.claimed_centre - 110.0).abs() < 2.0 && (r.resembled_centre - 80.0).abs() < 2.0);
     assert!((r.evidence - 1.0).abs() < 1e-9, "{}", r.evidence);

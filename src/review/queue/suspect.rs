@@ -108,7 +108,11 @@ impl<'a> Context<'a> {
             (Some(d), Some(o)) => {
                 let mut numbers = d.numbers;
                 numbers.extend(o.numbers);
-                (d.score + o.score, format!("{}; {}", d.reason, o.reason), numbers)
+                (
+                    d.score + o.score,
+                    format!("{}; {}", d.reason, o.reason),
+                    numbers,
+                )
             }
         };
         Some(item(
@@ -292,4 +296,3 @@ impl ModelWord {
         )
     }
 }
-

@@ -27,7 +27,11 @@ pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
 }
 
 /// `label-suspect` over `rows` with `audits`, no at-risk classes, the first `budget` items.
-pub(super) fn label_suspects(rows: &[ImageRow], audits: &[ImageAudit], budget: usize) -> Vec<QueueItem> {
+pub(super) fn label_suspects(
+    rows: &[ImageRow],
+    audits: &[ImageAudit],
+    budget: usize,
+) -> Vec<QueueItem> {
     let labelled: Vec<LabelledInput<'_>> = rows
         .iter()
         .zip(audits)

@@ -89,7 +89,11 @@ impl GreyEvidence {
                     } else {
                         "this image's"
                     };
-                    format!("{:.1} σ from {whose} {name} ({:.0})", r.z(self.disputed), r.mean)
+                    format!(
+                        "{:.1} σ from {whose} {name} ({:.0})",
+                        r.z(self.disputed),
+                        r.mean
+                    )
                 })
             })
             .collect();
@@ -150,9 +154,10 @@ pub(super) fn grey_evidence(
         _ => false,
     };
     let log_ratio = match (&claimed, &predicted) {
-        (Some(c), Some(p)) if pixels.count > 0 && !overlap => (log_likelihood(disputed, p.mean, p.sd)
-            - log_likelihood(disputed, c.mean, c.sd))
-            .clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO),
+        (Some(c), Some(p)) if pixels.count > 0 && !overlap => {
+            (log_likelihood(disputed, p.mean, p.sd) - log_likelihood(disputed, c.mean, c.sd))
+                .clamp(-MAX_LOG_RATIO, MAX_LOG_RATIO)
+        }
         _ => 0.0,
     };
     GreyEvidence {

@@ -100,7 +100,10 @@ fn rare_low_iou_discounts_a_class_the_model_misses_everywhere() {
     let ol_as = |pred: u8| {
         // 64×64: the first 40 rows olivine (2560 px), predicted `pred`; the rest pyroxene.
         let truth: Vec<u8> = (0..4096).map(|i| if i < 2560 { 7 } else { 4 }).collect();
-        let p: Vec<u8> = truth.iter().map(|&t| if t == 7 { pred } else { t }).collect();
+        let p: Vec<u8> = truth
+            .iter()
+            .map(|&t| if t == 7 { pred } else { t })
+            .collect();
         ImageAudit::compute(&truth, &p, &[200; 4096], 64, 10)
     };
     let names = names();

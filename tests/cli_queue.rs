@@ -322,7 +322,8 @@ fn check_rare_low_iou(f: &Fixture, min_pixels: u64, risk_iou: f64) -> bool {
                 predicted(&m, c)
             );
             if let Some(r) = miss {
-                part += &format!(
+                let _ = write!(
+                    part,
                     ", elsewhere the model misses {:.0}% of {} (×{:.2})",
                     r * 100.0,
                     NAMES[c],
@@ -543,7 +544,7 @@ fn log_likelihood(x: f64, mean: f64, sd: f64) -> f64 {
 
 /// Expected label-suspect item of one image: score, region pixels, confidently wrong pixels
 /// (margin ≥ the predicted class's threshold) and reason; `None` without a region or an odd
-/// grey region. The score is region pixels × error_gain(ln(model ratio) + ln(grey ratio)):
+/// grey region. The score is region pixels × `error_gain(ln(model ratio) + ln(grey ratio))`:
 /// the model ratio is P(predicts pc | labelled pc) / P(predicts pc | labelled tc) over the
 /// other images, with Beta priors of 100 pixels at 50 % and 5 %; the grey ratio is the
 /// Gaussian likelihood ratio of the region's mean grey under the two classes' references
@@ -673,10 +674,10 @@ fn suspect(img: &Img, t: &[u64], all: &[&Img], root: &Path) -> Option<(f64, u32,
 }
 
 /// The image's grey-alone part of label-suspect: its odd region (found by the library's
-/// `grey_odd`, tested on its own) with the most pixels × error_gain of its likelihood ratio
+/// `grey_odd`, tested on its own) with the most pixels × `error_gain` of its likelihood ratio
 /// between the image's class centres.
 fn odd_part(img: &Img, grey: &[u8]) -> Option<(f64, String)> {
-    let regions = semcurate::metrics::grey_odd::odd_regions(grey, &img.truth(), W, CLASSES);
+    let regions = semcurate::metrics::grey_odd::odd_regions(grey, img.truth(), W, CLASSES);
     let lr = |r: &semcurate::metrics::grey_odd::OddRegion| {
         (log_likelihood(r.grey, r.resembled_centre, r.resembled_spread)
             - log_likelihood(r.grey, r.claimed_centre, r.claimed_spread))
@@ -787,7 +788,7 @@ fn label_suspect_ranks_the_planted_label_errors_first() {
     let lead = labelled[k];
     let (q_class, p_class) = (
         NAMES[usize::from(relabel_class(&lead.pred))],
-        NAMES[usize::from(lead.pred[(bx[1] + bx[3]) / 2 * W + (bx[0] + bx[2]) / 2])],
+        NAMES[usize::from(lead.pred[bx[1].midpoint(bx[3]) * W + bx[0].midpoint(bx[2])])],
     );
     let reason = items(&q)[0]["reason"].as_str().unwrap();
     assert!(

@@ -15,7 +15,7 @@
 //! label leaning to one side form a region, kept when at least [`MIN_CLEAR`] of its interior
 //! pixels lean clearly (their 3×3 mean nearer another centre by more than c's spread, and by
 //! at least 4 levels). The region resembles the class k whose centre lies nearest its mean
-//! grey; its evidence g = clamp((z_c − z_k) / 2, −1, 1), z being the distance of that mean to
+//! grey; its evidence is `g = clamp((z_c − z_k) / 2, −1, 1)`, z being the distance of that mean to
 //! a centre in units of that class's spread: +1 when it looks like k and not like c.
 //!
 //! Regions that are lines rather than blobs (fewer than [`MIN_CORE_SHARE`] of their pixels
@@ -85,7 +85,7 @@ struct Centre {
 /// The largest ([`KEEP`]) odd regions of a `w`-wide image, largest first. `truth` values ≥
 /// `classes` (unlabelled) are never part of a region.
 pub fn odd_regions(grey: &[u8], truth: &[u8], w: usize, classes: usize) -> Vec<OddRegion> {
-    if w == 0 || grey.len() != truth.len() || truth.len() % w != 0 {
+    if w == 0 || grey.len() != truth.len() || !truth.len().is_multiple_of(w) {
         return Vec::new();
     }
     let sums = box3(grey, w);
@@ -123,9 +123,9 @@ fn box3(grey: &[u8], w: usize) -> Vec<u16> {
     let h = grey.len() / w;
     let mut rows = vec![0u16; grey.len()];
     for (src, dst) in grey.chunks_exact(w).zip(rows.chunks_exact_mut(w)) {
-        for x in 0..w {
+        for (x, d) in dst.iter_mut().enumerate() {
             let (l, r) = (x.saturating_sub(1), (x + 1).min(w - 1));
-            dst[x] = u16::from(src[l]) + u16::from(src[x]) + u16::from(src[r]);
+            *d = u16::from(src[l]) + u16::from(src[x]) + u16::from(src[r]);
         }
     }
     let mut out = vec![0u16; grey.len()];
@@ -213,7 +213,7 @@ fn told_apart(centres: &[Option<Centre>]) -> Vec<Vec<bool>> {
             centres
                 .iter()
                 .map(|b| match (a, b) {
-                    (Some(a), Some(b)) if a.median != b.median => {
+                    (Some(a), Some(b)) if (a.median - b.median).abs() >= 1.0 => {
                         nearer(a, b) <= MAX_OVERLAP && nearer(b, a) <= MAX_OVERLAP
                     }
                     _ => false,

@@ -13,23 +13,21 @@ fn noise(i: usize, n: i32) -> i32 {
 /// pyroxene half while its label stays 4.
 fn scene(plant: Option<(usize, usize, usize)>, py_grey: i32) -> (Vec<u8>, Vec<u8>) {
     let w = 64;
-    let mut grey = vec![0u8; w * w];
-    let mut truth = vec![0u8; w * w];
-    for i in 0..w * w {
-        let (x, y) = (i % w, i / w);
-        let planted =
-            plant.is_some_and(|(x0, y0, s)| (x0..x0 + s).contains(&x) && (y0..y0 + s).contains(&y));
-        let (t, g) = if x < 32 {
-            (5, 80)
-        } else if planted {
-            (4, 80)
-        } else {
-            (4, py_grey)
-        };
-        truth[i] = t;
-        grey[i] = (g + noise(i, 6)).clamp(0, 255) as u8;
-    }
-    (grey, truth)
+    (0..w * w)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let planted = plant
+                .is_some_and(|(x0, y0, s)| (x0..x0 + s).contains(&x) && (y0..y0 + s).contains(&y));
+            let (t, g) = if x < 32 {
+                (5, 80)
+            } else if planted {
+                (4, 80)
+            } else {
+                (4, py_grey)
+            };
+            ((g + noise(i, 6)).clamp(0, 255) as u8, t)
+        })
+        .unzip()
 }
 
 #[test]

@@ -150,19 +150,11 @@ fn degrade(
     }
     let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
     let offset = rng.range(-aug.offset, aug.offset);
-    let gamma = if aug.gamma > 0.0 {
-        rng.range(-aug.gamma, aug.gamma).exp()
-    } else {
-        1.0
-    };
-    // γ = 1 leaves the linear response unclipped here, bit for bit as before gamma existed.
+    let gamma = (aug.gamma > 0.0).then(|| rng.range(-aug.gamma, aug.gamma).exp());
+    // Without gamma the linear response stays unclipped here, bit for bit as before gamma.
     let detector = |v: f64| {
         let linear = v * gain + offset;
-        if gamma == 1.0 {
-            linear
-        } else {
-            linear.clamp(0.0, 1.0).powf(gamma)
-        }
+        gamma.map_or(linear, |g| linear.clamp(0.0, 1.0).powf(g))
     };
     let sigma = if aug.noise > 0.0 {
         rng.range(0.0, aug.noise)

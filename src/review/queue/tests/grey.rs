@@ -15,21 +15,20 @@ fn noise(i: usize, n: i32) -> i32 {
 /// the pyroxene half keeps the label (and prediction) Py.
 fn agreeing_scene(plant: bool) -> ImageAudit {
     let w = 64;
-    let mut grey = vec![0u8; w * w];
-    let mut truth = vec![0u8; w * w];
-    for i in 0..w * w {
-        let (x, y) = (i % w, i / w);
-        let planted = plant && (40..52).contains(&x) && (20..32).contains(&y);
-        let (t, g) = if x < 32 {
-            (5, 80)
-        } else if planted {
-            (4, 80)
-        } else {
-            (4, 110)
-        };
-        truth[i] = t;
-        grey[i] = (g + noise(i, 6)).clamp(0, 255) as u8;
-    }
+    let (grey, truth): (Vec<u8>, Vec<u8>) = (0..w * w)
+        .map(|i| {
+            let (x, y) = (i % w, i / w);
+            let planted = plant && (40..52).contains(&x) && (20..32).contains(&y);
+            let (t, g) = if x < 32 {
+                (5, 80)
+            } else if planted {
+                (4, 80)
+            } else {
+                (4, 110)
+            };
+            ((g + noise(i, 6)).clamp(0, 255) as u8, t)
+        })
+        .unzip();
     ImageAudit::compute_with_grey(&truth, &truth, &vec![200; w * w], Some(&grey), w, 10)
 }
 

@@ -373,7 +373,7 @@ fn engine_training_step_matches_burns() {
             let beta = &burn_grads[i + 2];
             let scale = beta.iter().fold(0f32, |m, v| m.max(v.abs()));
             let noise = |g: &[f32]| g.iter().fold(0f32, |m, v| m.max(v.abs())) / scale;
-            let (e, b) = (noise(&eng_grads[i]), noise(&burn_grads[i]));
+            let (e, b) = (noise(eng_grads[i]), noise(&burn_grads[i]));
             eprintln!(
                 "{:<22} (zero in exact arithmetic) max |g| / max |dβ|: engine {e:.1e} burn {b:.1e}",
                 p.name
@@ -384,7 +384,7 @@ fn engine_training_step_matches_burns() {
                 p.name
             );
         } else {
-            pairs.push((p.name.clone(), &eng_grads[i], &burn_grads[i]));
+            pairs.push((p.name.clone(), eng_grads[i], &burn_grads[i]));
         }
     }
     check_all("gradients", &pairs, 1e-4, 1e-9);
@@ -490,5 +490,5 @@ fn engine_training_step_matches_burns() {
 
 /// A double conv's convolution bias (followed by a training-mode `BatchNorm`).
 fn pre_bn_bias(name: &str) -> bool {
-    name.contains(".conv_") && name.ends_with(".bias")
+    name.contains(".conv_") && name.rsplit('.').next() == Some("bias")
 }

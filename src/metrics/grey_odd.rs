@@ -394,4 +394,4 @@ impl Gathered {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

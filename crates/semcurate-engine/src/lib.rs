@@ -58,6 +58,50 @@ pub struct UNetWeights {
     pub head: Conv,
 }
 
+/// A `K`×`K` (1 or 3) convolution, stride 1, of `srcs` (concatenated along channels), with
+/// bias and optional `ReLU`, rows spread over the rayon pool: one image, inference and
+/// training alike.
+#[inline]
+pub(crate) fn conv_act<const K: usize>(isa: Isa, srcs: &[&Act], p: &Packed, relu: bool) -> Act {
+    let mut out = Act::zeros(p.cout, srcs[0].h, srcs[0].w);
+    let (rs, w) = (out.rs, out.w);
+    out.interior_rows_mut().enumerate().for_each(|(y, row)| {
+        let mut dst = Dst {
+            row,
+            ch_stride: rs,
+            x_off: 1,
+            x_step: 1,
+            x_shift: 0,
+            w,
+            cout: p.cout,
+            relu,
+        };
+        isa.conv_row::<K>(srcs, p, y, &mut dst);
+    });
+    out
+}
+
+/// 2× up-sampling of `src` by a 2×2 stride-2 transposed convolution (`taps` from
+/// [`pack_up`]), with bias, no activation.
+pub(crate) fn up_act(isa: Isa, src: &Act, taps: &[Packed; 4]) -> Act {
+    let mut out = Act::zeros(taps[0].cout, 2 * src.h, 2 * src.w);
+    let rs = out.rs;
+    out.interior_rows_mut().enumerate().for_each(|(oy, row)| {
+        let mut dst = Dst {
+            row,
+            ch_stride: rs,
+            x_off: 1,
+            x_step: 2,
+            x_shift: 0,
+            w: src.w,
+            cout: taps[0].cout,
+            relu: false,
+        };
+        isa.up_row(src, taps, oy, &mut dst);
+    });
+    out
+}
+
 pub(crate) fn pack(c: &Conv) -> Packed {
     let taps = c.k * c.k;
     let (cin, w) = (c.cin, &c.w);
@@ -133,22 +177,7 @@ impl Engine {
 
     /// A 3×3 conv + ReLU of `srcs` (concatenated along channels).
     fn conv3(&self, srcs: &[&Act], p: &Packed) -> Act {
-        let mut out = Act::zeros(p.cout, srcs[0].h, srcs[0].w);
-        let (rs, w) = (out.rs, out.w);
-        out.interior_rows_mut().enumerate().for_each(|(y, row)| {
-            let mut dst = Dst {
-                row,
-                ch_stride: rs,
-                x_off: 1,
-                x_step: 1,
-                x_shift: 0,
-                w,
-                cout: p.cout,
-                relu: true,
-            };
-            self.isa.conv_row::<3>(srcs, p, y, &mut dst);
-        });
-        out
+        conv_act::<3>(self.isa, srcs, p, true)
     }
 
     fn double(&self, srcs: &[&Act], d: &Double) -> Act {
@@ -158,22 +187,7 @@ impl Engine {
 
     /// 2× up-sampling by a transposed conv (no activation after it).
     fn up(&self, src: &Act, taps: &[Packed; 4]) -> Act {
-        let mut out = Act::zeros(taps[0].cout, 2 * src.h, 2 * src.w);
-        let rs = out.rs;
-        out.interior_rows_mut().enumerate().for_each(|(oy, row)| {
-            let mut dst = Dst {
-                row,
-                ch_stride: rs,
-                x_off: 1,
-                x_step: 2,
-                x_shift: 0,
-                w: src.w,
-                cout: taps[0].cout,
-                relu: false,
-            };
-            self.isa.up_row(src, taps, oy, &mut dst);
-        });
-        out
+        up_act(self.isa, src, taps)
     }
 
     /// Logits `[classes][h][w]` from the 1×1 head, or class probabilities with `softmax`.

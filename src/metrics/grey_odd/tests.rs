@@ -1,7 +1,7 @@
 use super::*;
 
 /// Deterministic noise in −n..=n grey levels.
-fn noise(i: usize, n: i32) -> i32 {
+pub(crate) fn noise(i: usize, n: i32) -> i32 {
     let x = (i as u64)
         .wrapping_mul(6_364_136_223_846_793_005)
         .wrapping_add(1_442_695_040_888_963_407);
@@ -11,7 +11,7 @@ fn noise(i: usize, n: i32) -> i32 {
 /// A 64×64 image: left half plagioclase (class 5, grey 80), right half pyroxene (class 4,
 /// grey 110), both ±6 levels of noise; `plant` paints a plagioclase-grey square inside the
 /// pyroxene half while its label stays 4.
-fn scene(plant: Option<(usize, usize, usize)>, py_grey: i32) -> (Vec<u8>, Vec<u8>) {
+pub(crate) fn scene(plant: Option<(usize, usize, usize)>, py_grey: i32) -> (Vec<u8>, Vec<u8>) {
     let w = 64;
     (0..w * w)
         .map(|i| {

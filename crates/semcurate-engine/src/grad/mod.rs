@@ -22,7 +22,7 @@ pub mod dw;
 
 use rayon::prelude::*;
 
-use crate::kernels::{Dst, Packed};
+use crate::kernels::Packed;
 use crate::{Act, Conv, Isa, UpConv};
 use dw::TASK_CO;
 
@@ -68,24 +68,7 @@ pub fn conv1_weight_grad(isa: Isa, xs: &[Vec<&Act>], dy: &[Act]) -> Grads {
 /// bias and optional `ReLU`: `[n]` activations of `p.cout` channels.
 fn conv_batch<const K: usize>(isa: Isa, p: &Packed, xs: &[Vec<&Act>], relu: bool) -> Vec<Act> {
     xs.par_iter()
-        .map(|srcs| {
-            let mut out = Act::zeros(p.cout, srcs[0].h, srcs[0].w);
-            let (rs, w) = (out.rs, out.w);
-            out.interior_rows_mut().enumerate().for_each(|(y, row)| {
-                let mut dst = Dst {
-                    row,
-                    ch_stride: rs,
-                    x_off: 1,
-                    x_step: 1,
-                    x_shift: 0,
-                    w,
-                    cout: p.cout,
-                    relu,
-                };
-                isa.conv_row::<K>(srcs, p, y, &mut dst);
-            });
-            out
-        })
+        .map(|srcs| crate::conv_act::<K>(isa, srcs, p, relu))
         .collect()
 }
 
@@ -199,24 +182,7 @@ fn weight_grad_views<const K: usize>(
 /// `crate::pack_up`), with bias, no activation.
 pub fn up_batch(isa: Isa, taps: &[Packed; 4], xs: &[Act]) -> Vec<Act> {
     xs.par_iter()
-        .map(|src| {
-            let mut out = Act::zeros(taps[0].cout, 2 * src.h, 2 * src.w);
-            let rs = out.rs;
-            out.interior_rows_mut().enumerate().for_each(|(oy, row)| {
-                let mut dst = Dst {
-                    row,
-                    ch_stride: rs,
-                    x_off: 1,
-                    x_step: 2,
-                    x_shift: 0,
-                    w: src.w,
-                    cout: taps[0].cout,
-                    relu: false,
-                };
-                isa.up_row(src, taps, oy, &mut dst);
-            });
-            out
-        })
+        .map(|src| crate::up_act(isa, src, taps))
         .collect()
 }
 

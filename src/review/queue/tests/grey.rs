@@ -2,33 +2,12 @@
 
 use super::*;
 
-/// Deterministic noise in −n..=n grey levels.
-fn noise(i: usize, n: i32) -> i32 {
-    let x = (i as u64)
-        .wrapping_mul(6_364_136_223_846_793_005)
-        .wrapping_add(1_442_695_040_888_963_407);
-    ((x >> 33) % (2 * n as u64 + 1)) as i32 - n
-}
-
 /// A 64×64 image the model agrees with everywhere: left half plagioclase (grey 80), right
 /// half pyroxene (grey 110), ±6 noise; with `plant`, a 12×12 square of plagioclase grey inside
-/// the pyroxene half keeps the label (and prediction) Py.
+/// the pyroxene half keeps the label (and prediction) Py (the scene of `grey_odd`'s tests).
 fn agreeing_scene(plant: bool) -> ImageAudit {
     let w = 64;
-    let (grey, truth): (Vec<u8>, Vec<u8>) = (0..w * w)
-        .map(|i| {
-            let (x, y) = (i % w, i / w);
-            let planted = plant && (40..52).contains(&x) && (20..32).contains(&y);
-            let (t, g) = if x < 32 {
-                (5, 80)
-            } else if planted {
-                (4, 80)
-            } else {
-                (4, 110)
-            };
-            ((g + noise(i, 6)).clamp(0, 255) as u8, t)
-        })
-        .unzip();
+    let (grey, truth) = crate::metrics::grey_odd::tests::scene(plant.then_some((40, 20, 12)), 110);
     ImageAudit::compute_with_grey(&truth, &truth, &vec![200; w * w], Some(&grey), w, 10)
 }
 

@@ -9,17 +9,17 @@
 use std::fmt::Write as _;
 
 use burn::module::{Param, ParamId, RunningState};
-use burn::nn::BatchNorm;
-use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::nn::conv::ConvTranspose2d;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
+use semcurate::model::train::engine::train_weights;
 use semcurate::model::train::loss::{class_weights, loss};
 use semcurate::model::unet::DoubleConv;
 use semcurate::model::{BackendKind, UNet, UNetConfig};
+use semcurate_engine::Isa;
 use semcurate_engine::train::{
-    Adam, Bn, ConvBn, DropMasks, TrainWeights, adam_step, backward, forward_train, loss_and_grad,
+    Adam, DropMasks, TrainWeights, adam_step, backward, forward_train, loss_and_grad,
 };
-use semcurate_engine::{Conv, Isa, UpConv};
 
 const WIDTH: usize = 8;
 const CLASSES: usize = 7;
@@ -56,60 +56,6 @@ fn blocks(net: &UNet) -> [&DoubleConv; 7] {
     [
         &net.conv1, &net.conv2, &net.conv3, &net.conv4, &net.conv5, &net.conv6, &net.conv7,
     ]
-}
-
-fn conv(c: &Conv2d) -> Conv {
-    let [cout, cin, k, _] = c.weight.dims();
-    Conv {
-        cout,
-        cin,
-        k,
-        w: values(c.weight.val()),
-        b: values(c.bias.as_ref().unwrap().val()),
-    }
-}
-
-fn up(c: &ConvTranspose2d) -> UpConv {
-    let [cin, cout, _, _] = c.weight.dims();
-    UpConv {
-        cin,
-        cout,
-        w: values(c.weight.val()),
-        b: values(c.bias.as_ref().unwrap().val()),
-    }
-}
-
-fn bn(b: &BatchNorm) -> Bn {
-    Bn {
-        gamma: values(b.gamma.val()),
-        beta: values(b.beta.val()),
-        running_mean: values(b.running_mean.value_sync()),
-        running_var: values(b.running_var.value_sync()),
-    }
-}
-
-fn double(d: &DoubleConv) -> [ConvBn; 2] {
-    [
-        ConvBn {
-            conv: conv(&d.conv_a),
-            bn: bn(&d.bn_a),
-        },
-        ConvBn {
-            conv: conv(&d.conv_b),
-            bn: bn(&d.bn_b),
-        },
-    ]
-}
-
-/// burn's network copied into the engine's training weights (same layouts).
-fn train_weights(net: &UNet) -> TrainWeights {
-    let b = blocks(net);
-    TrainWeights {
-        enc: [double(b[0]), double(b[1]), double(b[2]), double(b[3])],
-        up: [up(&net.upconv3), up(&net.upconv2), up(&net.upconv1)],
-        dec: [double(b[4]), double(b[5]), double(b[6])],
-        head: conv(&net.head),
-    }
 }
 
 /// One trainable tensor of burn's network.

@@ -12,7 +12,7 @@ use crate::jobs::train::{TrainJob, prepare_data};
 use crate::model::BackendKind;
 use crate::model::config::{CONFIG_FILE, InputNorm, ModelConfig};
 use crate::model::train::batch::Augment;
-use crate::model::train::{TrainEvent, TrainOptions};
+use crate::model::train::{TrainEvent, TrainOptions, Trainer};
 
 use super::Outcome;
 use super::common::{DatasetArgs, show};
@@ -104,6 +104,11 @@ pub struct Args {
     /// Compute backend: flex or ndarray (CPU), cuda when built with --features cuda.
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: BackendKind,
+    /// Who computes the training steps: 'engine' (semcurate's CPU kernels, about PyTorch's
+    /// speed) or 'burn' (burn's autodiff on --backend) [default: engine on CPU backends, burn
+    /// on cuda].
+    #[arg(long, value_name = "NAME")]
+    pub trainer: Option<Trainer>,
     /// Train only on images whose labels were corrected or accepted in the workspace (with
     /// --init: fine-tune on the reviewed images).
     #[arg(long)]
@@ -188,6 +193,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             ..Augment::default()
         },
         patience: args.patience,
+        trainer: args.trainer.unwrap_or_else(|| args.backend.trainer()),
     };
     let (tx, rx) = channel();
     let printer = std::thread::spawn(move || print_events(&rx));

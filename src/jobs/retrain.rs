@@ -73,8 +73,10 @@ impl Recipe {
         }
     }
 
-    fn options(&self) -> TrainOptions {
+    /// The run's options; steps on the engine on CPU backends, on burn on a GPU.
+    fn options(&self, backend: BackendKind) -> TrainOptions {
         TrainOptions {
+            trainer: backend.trainer(),
             epochs: self.epochs,
             lr: self.lr,
             cosine: true,
@@ -319,7 +321,7 @@ fn train_into(
             labels: prepared.labels,
             command: input.command.clone(),
             config,
-            options: input.recipe.options(),
+            options: input.recipe.options(input.backend),
             root: input.root,
             out: &staging,
             init: input.base.map(Path::to_path_buf),

@@ -325,7 +325,7 @@ fn options_text(o: &crate::model::train::TrainOptions) -> String {
     format!(
         "epochs {}{}, lr {}{}, batch {}, crop {}, steps/epoch {}, seed {}, class weights {}, \
          Dice weight {}, balanced crops {}, augmentation: turns and flips {}, gain ± {}, \
-         offset ± {}, noise σ ≤ {}, blur σ ≤ {} px{}",
+         offset ± {}, noise σ ≤ {}, blur σ ≤ {} px{}, steps on {}",
         o.epochs,
         o.patience
             .map_or(String::new(), |p| format!(" (early stop after {p})")),
@@ -347,7 +347,8 @@ fn options_text(o: &crate::model::train::TrainOptions) -> String {
             format!(", gamma e^±{}", a.gamma)
         } else {
             String::new()
-        }
+        },
+        o.trainer.name()
     )
 }
 
@@ -375,6 +376,7 @@ mod tests {
             "steps/epoch 50",
             "balanced crops 1",
             "gain ± 0.2",
+            "steps on engine",
         ] {
             assert!(text.contains(part), "{part}: {text}");
         }

@@ -10,7 +10,7 @@ use semcurate_engine::{Conv, UNetWeights, UpConv};
 
 use super::fused::{FusedDoubleConv, FusedUNet};
 
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+pub(crate) fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
     t.into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
@@ -21,7 +21,8 @@ fn bias(b: Option<&burn::module::Param<Tensor<1>>>, n: usize) -> Vec<f32> {
     b.map_or_else(|| vec![0.0; n], |b| values(b.val()))
 }
 
-fn conv(c: &Conv2d) -> Conv {
+/// A burn convolution's weights in the engine's (same) layout; a missing bias is zeros.
+pub(crate) fn conv(c: &Conv2d) -> Conv {
     let [cout, cin, k, _] = c.weight.dims();
     Conv {
         cout,
@@ -32,7 +33,8 @@ fn conv(c: &Conv2d) -> Conv {
     }
 }
 
-fn up(c: &ConvTranspose2d) -> UpConv {
+/// A burn transposed convolution's weights in the engine's (same) layout.
+pub(crate) fn up(c: &ConvTranspose2d) -> UpConv {
     let [cin, cout, _, _] = c.weight.dims();
     UpConv {
         cin,

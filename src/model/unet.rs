@@ -144,6 +144,16 @@ impl UNet {
         self.head.forward(x16)
     }
 
+    /// The channel-dropout probability used in training.
+    pub fn dropout(&self) -> f64 {
+        self.dropout
+    }
+
+    /// Base width b (channels of the first block).
+    pub fn width(&self) -> usize {
+        self.conv1.conv_a.weight.dims()[0]
+    }
+
     /// Number of output classes.
     pub fn classes(&self) -> usize {
         self.head.weight.dims()[0]

@@ -3,7 +3,8 @@
 (train mode: batch statistics, Dropout2d on) with the loss of `semcurate train`
 (class-weighted cross-entropy + soft Dice over the classes present), backward and Adam, on the
 same deterministic batch. One JSON line per width; ms per step, median after a warm-up.
-Threads: torch.set_num_threads(os.cpu_count()). Environment as benches/train.rs.
+Threads: TORCH_THREADS (default os.cpu_count()). Environment as benches/train.rs. CPU use
+("cores_busy") is process CPU time / wall time over the timed steps.
 """
 import importlib.util
 import json
@@ -27,7 +28,7 @@ budget = float(os.environ.get("BENCH_SECONDS", "20"))
 widths = [int(w) for w in os.environ.get("BENCH_WIDTHS", "8,32").split(",")]
 n = int(os.environ.get("BENCH_BATCH", "8"))
 crop = int(os.environ.get("BENCH_CROP", "128"))
-torch.set_num_threads(os.cpu_count())
+torch.set_num_threads(int(os.environ.get("TORCH_THREADS", os.cpu_count())))
 # BENCH_DEVICE=cuda times the GPU (benches/gpu.sh); results are synchronised before timing.
 dev = torch.device(os.environ.get("BENCH_DEVICE", "cpu"))
 
@@ -74,12 +75,13 @@ for width in widths:
         return time.perf_counter() - t
 
     first = step()
-    times, start = [], time.perf_counter()
+    times, start, cpu0 = [], time.perf_counter(), time.process_time()
     while len(times) < 3 or (time.perf_counter() - start < budget and len(times) < 20):
         times.append(step())
         if first > budget:
             break
     print(json.dumps({"impl": "pytorch" if dev.type == "cpu" else f"pytorch-{dev.type}", "width": width, "batch": n, "crop": crop,
                       "ms_per_step": round(1000 * statistics.median(times), 1), "runs": len(times),
-                      "torch": torch.__version__, "threads": torch.get_num_threads()}))
+                      "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "cores_busy": round((time.process_time() - cpu0) / (time.perf_counter() - start), 2)}))
     sys.stdout.flush()

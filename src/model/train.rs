@@ -63,13 +63,13 @@ pub struct TrainOptions {
 }
 
 /// Which code computes a training step. Both run the same network, loss and Adam
-/// (tests/engine_train_burn.rs holds them to 1e-4); they differ in speed and device.
+/// (`tests/engine_train_burn.rs` holds them to 1e-4); they differ in speed and device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Trainer {
     /// burn's autodiff on the run's backend (CPU or GPU).
     Burn,
-    /// semcurate's CPU engine, about PyTorch's speed on CPU (docs/TRAIN_ENGINE.md).
+    /// semcurate's CPU engine, about PyTorch's speed on CPU (`docs/TRAIN_ENGINE.md`).
     Engine,
 }
 
@@ -308,7 +308,9 @@ impl<'a> BinRun<'a> {
     }
 }
 
-/// The network being trained, on burn's autodiff or on the engine.
+/// The network being trained, on burn's autodiff or on the engine. One per bin, built once:
+/// the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Stepper {
     Burn {
         /// Always `Some` between steps (Adam's step consumes and returns the module).

@@ -33,7 +33,6 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::progress::Progress;
-pub(crate) use imaging::blur as imaging_blur;
 pub use rock::{Modal, RockSpec, RockType, sample_rock};
 pub use scene::Focus;
 pub use tile::{Acquisition, Imaging, ImagingRanges, Tile, TileSpec, render_tile};

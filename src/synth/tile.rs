@@ -206,7 +206,7 @@ pub fn render_tile(spec: &TileSpec) -> Tile {
     }
     let (mut eta, labels) = imaging::integrate(&canvas, n);
     let sigma = spec.acquisition.beam_spot / 2.3548 / spec.pixel_size;
-    imaging::blur(&mut eta, n, sigma);
+    crate::imaging::blur(&mut eta, n, sigma);
     let mut noise_rng = Rng::new(derive(spec.seed, &[2]));
     let pixels = imaging::expose(&eta, n, &spec.acquisition, &mut noise_rng);
     let mask = labels

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::sampler::CropSampler;
 use crate::dataset::load::LabelledImage;
+use crate::imaging::blur;
 use crate::model::config::InputNorm;
 use crate::rng::Rng;
-use crate::synth::imaging_blur;
 
 /// One batch, row-major, `n` crops of `size`×`size`.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +146,7 @@ fn degrade(
 ) -> Vec<f32> {
     let mut x: Vec<f32> = img.iter().map(|&v| f32::from(v) / 255.0).collect();
     if aug.blur > 0.0 && rng.chance(0.5) {
-        imaging_blur(&mut x, size, rng.range(0.0, aug.blur));
+        blur(&mut x, size, rng.range(0.0, aug.blur));
     }
     let gain = rng.range(1.0 - aug.gain, 1.0 + aug.gain);
     let offset = rng.range(-aug.offset, aug.offset);

@@ -105,8 +105,8 @@ pub struct Args {
     #[arg(long, default_value = "flex", value_name = "NAME")]
     pub backend: BackendKind,
     /// Who computes the training steps: 'engine' (semcurate's CPU kernels, about PyTorch's
-    /// speed) or 'burn' (burn's autodiff on --backend) [default: engine on CPU backends, burn
-    /// on cuda].
+    /// speed) or 'burn' (burn's autodiff on --backend) [default: engine on CPU backends where
+    /// the CPU has AVX2 or AVX-512, burn elsewhere and on cuda].
     #[arg(long, value_name = "NAME")]
     pub trainer: Option<Trainer>,
     /// Train only on images whose labels were corrected or accepted in the workspace (with

@@ -68,13 +68,19 @@ impl BackendKind {
         }
     }
 
-    /// Who computes training steps by default: the CPU engine for the CPU backends (it runs
-    /// at about PyTorch's speed, burn's CPU autodiff at 2.4–5.5× its cost), burn on a GPU.
+    /// Who computes training steps by default: the CPU engine for the CPU backends on CPUs
+    /// with AVX2 or AVX-512 (it runs at about PyTorch's speed, burn's CPU autodiff at 3–5×
+    /// its cost, docs/BENCHMARKS.md), burn on a GPU and where the engine has only its
+    /// portable kernels (as for inference).
     pub fn trainer(self) -> crate::model::train::Trainer {
+        use crate::model::train::Trainer;
         match self {
-            Self::Flex | Self::NdArray => crate::model::train::Trainer::Engine,
+            Self::Flex | Self::NdArray if semcurate_engine::Isa::best().is_fast() => {
+                Trainer::Engine
+            }
+            Self::Flex | Self::NdArray => Trainer::Burn,
             #[cfg(feature = "cuda")]
-            Self::Cuda => crate::model::train::Trainer::Burn,
+            Self::Cuda => Trainer::Burn,
         }
     }
 

@@ -2,7 +2,7 @@
 //! audit summaries (cached), prediction summaries of unlabelled images, the audit report and
 //! the queue ranking. Shared by `semcurate queue` and the TUI so both rank identically.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
@@ -16,7 +16,7 @@ use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 use crate::review::queue::{
     LabelledInput, QueueInput, QueueItem, Strategy, TileRegion, UnlabelledInput, class_given_grey,
-    rank,
+    class_share, rank,
 };
 
 use super::audit::load_audits;
@@ -36,7 +36,7 @@ pub struct Overview {
     pub problems: Vec<Problem>,
     /// Images whose review is over (accepted or rejected, or an unlabelled tile corrected):
     /// the queue leaves them out.
-    pub finished: std::collections::HashSet<i64>,
+    pub finished: HashSet<i64>,
     /// Where imported tiles lie in their raw images, by image id.
     pub regions: HashMap<i64, TileRegion>,
     /// Share of each class in the labelled pixels.
@@ -46,7 +46,7 @@ pub struct Overview {
 }
 
 /// Images whose latest review decision is `rejected`.
-pub fn rejected_ids(ws: &Workspace) -> Result<std::collections::HashSet<i64>, WorkspaceError> {
+pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
     Ok(ws
         .review_status()?
         .into_iter()
@@ -65,26 +65,9 @@ pub fn load_overview(
     thresholds: RiskThresholds,
     progress: &dyn Progress,
 ) -> Result<Overview, WorkspaceError> {
-    // Rejected images (out of focus, wrong sample) are not judged, as they are not trained on.
-    let rejected = rejected_ids(ws)?;
-    let rows: Vec<ImageRow> = ws
-        .images()?
-        .into_iter()
-        .filter(|r| !r.missing && !rejected.contains(&r.id))
-        .collect();
-    let (labelled, unlabelled): (Vec<_>, Vec<_>) = rows
-        .into_iter()
-        .partition(super::super::dataset::workspace::ImageRow::is_labelled);
+    let (labelled, unlabelled) = judged_rows(ws)?;
     let loaded = load_audits(ws, root, schema, model, labelled, progress)?;
-    // Only predictions of the images as they are now: a changed file's old one is stale.
-    let keys = ws.prediction_keys(model)?;
-    let current: HashMap<i64, &str> = labelled_ids_fp(&loaded.audits, &unlabelled);
-    let mut summaries = ws.prediction_summaries(model)?;
-    summaries.retain(|id, _| {
-        keys.get(id)
-            .zip(current.get(id))
-            .is_some_and(|(k, fp)| k.image_fp == *fp)
-    });
+    let summaries = current_summaries(ws, model, &loaded.audits, &unlabelled)?;
     let splits = ws.splits()?;
     let audited: Vec<Audited<'_>> = loaded
         .audits
@@ -101,82 +84,98 @@ pub fn load_overview(
         unpredicted: loaded.unpredicted,
         thresholds,
     });
-    let mut finished: std::collections::HashSet<i64> = ws
-        .review_status()?
-        .into_iter()
-        .filter(|(_, e)| e.decision.is_final())
-        .map(|(id, _)| id)
-        .collect();
-    // An unlabelled tile whose proposal was corrected is labelled now: it leaves the queue.
-    let unlabelled_ids: std::collections::HashSet<i64> = unlabelled.iter().map(|r| r.id).collect();
-    finished.extend(
-        ws.edit_counts()?
-            .into_keys()
-            .filter(|id| unlabelled_ids.contains(id)),
-    );
-    let by_name: HashMap<(&str, &str), i64> = unlabelled
+    let counts = loaded
+        .audits
         .iter()
-        .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
-        .collect();
-    let regions = ws
-        .import_tiles()?
-        .into_iter()
-        .filter_map(|(t, source)| {
-            let id = *by_name.get(&(t.sample.as_str(), t.stem.as_str()))?;
-            Some((
-                id,
-                TileRegion {
-                    source,
-                    x: t.x,
-                    y: t.y,
-                    w: t.width,
-                    h: t.height,
-                },
-            ))
-        })
-        .collect();
-    let mut class_pixels = vec![0u64; schema.len()];
-    for (row, _) in &loaded.audits {
-        for (c, n) in row.class_counts.iter().flatten().enumerate() {
-            if let Some(p) = class_pixels.get_mut(c) {
-                *p += n;
-            }
-        }
-    }
-    let total = class_pixels.iter().sum::<u64>();
-    let class_share = if total == 0 {
-        // Nothing labelled yet: the schema's rare flags stand in for measured shares.
-        schema
-            .classes
-            .iter()
-            .map(|c| if c.rare { 0.005 } else { 0.2 })
-            .collect()
-    } else {
-        class_pixels
-            .iter()
-            .map(|&n| n as f64 / total as f64)
-            .collect()
-    };
-    let grey_class = class_given_grey(
-        loaded
-            .audits
-            .iter()
-            .filter_map(|(_, a)| a.grey.as_ref().map(|g| g.truth_hist.as_slice())),
-        schema.len(),
-    );
+        .filter_map(|(r, _)| r.class_counts.as_deref());
+    let greys = loaded.audits.iter().filter_map(|(_, a)| a.grey.as_ref());
     Ok(Overview {
         mask_problems: mask_problems(ws, &unlabelled)?,
-        regions,
-        class_share,
-        grey_class,
+        regions: tile_regions(ws, &unlabelled)?,
+        finished: finished_ids(ws, &unlabelled)?,
+        class_share: class_share(counts, schema),
+        grey_class: class_given_grey(greys.map(|g| g.truth_hist.as_slice()), schema.len()),
         model: model.to_string(),
         audits: loaded.audits,
         unlabelled,
         summaries,
         report: rep,
         problems: loaded.problems,
-        finished,
     })
+}
+
+/// The rows the overview judges, split into (labelled, not labelled): present and not
+/// rejected (out of focus, wrong sample: not judged, as they are not trained on).
+fn judged_rows(ws: &Workspace) -> Result<(Vec<ImageRow>, Vec<ImageRow>), WorkspaceError> {
+    let rejected = rejected_ids(ws)?;
+    Ok(ws
+        .images()?
+        .into_iter()
+        .filter(|r| !r.missing && !rejected.contains(&r.id))
+        .partition(ImageRow::is_labelled))
+}
+
+/// Stored prediction summaries of `model` for the images as they are now: a changed file's
+/// old prediction is stale and left out.
+fn current_summaries(
+    ws: &Workspace,
+    model: &str,
+    audits: &[(ImageRow, ImageAudit)],
+    unlabelled: &[ImageRow],
+) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
+    let keys = ws.prediction_keys(model)?;
+    let current: HashMap<i64, &str> = labelled_ids_fp(audits, unlabelled);
+    let mut summaries = ws.prediction_summaries(model)?;
+    summaries.retain(|id, _| {
+        keys.get(id)
+            .zip(current.get(id))
+            .is_some_and(|(k, fp)| k.image_fp == *fp)
+    });
+    Ok(summaries)
+}
+
+/// Images whose review is over: a final decision, or an unlabelled tile whose proposal was
+/// corrected (it is labelled now).
+fn finished_ids(ws: &Workspace, unlabelled: &[ImageRow]) -> Result<HashSet<i64>, WorkspaceError> {
+    let mut finished: HashSet<i64> = ws
+        .review_status()?
+        .into_iter()
+        .filter(|(_, e)| e.decision.is_final())
+        .map(|(id, _)| id)
+        .collect();
+    let unlabelled_ids: HashSet<i64> = unlabelled.iter().map(|r| r.id).collect();
+    finished.extend(
+        ws.edit_counts()?
+            .into_keys()
+            .filter(|id| unlabelled_ids.contains(id)),
+    );
+    Ok(finished)
+}
+
+/// Where each imported unlabelled tile lies in its raw image, by image id.
+fn tile_regions(
+    ws: &Workspace,
+    unlabelled: &[ImageRow],
+) -> Result<HashMap<i64, TileRegion>, WorkspaceError> {
+    let by_name: HashMap<(&str, &str), i64> = unlabelled
+        .iter()
+        .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
+        .collect();
+    Ok(ws
+        .import_tiles()?
+        .into_iter()
+        .filter_map(|(t, source)| {
+            let id = *by_name.get(&(t.sample.as_str(), t.stem.as_str()))?;
+            let region = TileRegion {
+                source,
+                x: t.x,
+                y: t.y,
+                w: t.width,
+                h: t.height,
+            };
+            Some((id, region))
+        })
+        .collect())
 }
 
 /// The index's problems with the mask file of each row whose mask is invalid, joined, by id.

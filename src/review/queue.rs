@@ -31,7 +31,7 @@ use crate::metrics::image_audit::ImageAudit;
 
 mod active;
 mod suspect;
-pub use active::{TileRegion, class_given_grey};
+pub use active::{TileRegion, class_given_grey, class_share};
 pub use suspect::class_thresholds;
 use suspect::label_suspect;
 

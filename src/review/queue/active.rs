@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, sort, unlabelled_item};
 use crate::dataset::prediction::GREY_BINS;
+use crate::dataset::schema::ClassSchema;
 
 /// Where a tile lies in the raw image it was cut from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,27 @@ fn rare_weights(input: &QueueInput<'_>) -> Vec<(usize, f64)> {
             (at_risk || share < 0.02).then(|| (c, (1.0 / share.max(0.01)).min(100.0)))
         })
         .collect()
+}
+
+/// Each class's share of the labelled pixels, from per-image pixel counts by class id (the
+/// prior that rare-boost and the expected-pixel scores use). With nothing labelled yet, the
+/// schema's rare flags stand in for measured shares: 0.5 % for a rare class, 20 % for others.
+pub fn class_share<'a>(counts: impl Iterator<Item = &'a [u64]>, schema: &ClassSchema) -> Vec<f64> {
+    let mut pixels = vec![0u64; schema.len()];
+    for image in counts {
+        for (p, n) in pixels.iter_mut().zip(image) {
+            *p += n;
+        }
+    }
+    let total = pixels.iter().sum::<u64>();
+    if total == 0 {
+        return schema
+            .classes
+            .iter()
+            .map(|c| if c.rare { 0.005 } else { 0.2 })
+            .collect();
+    }
+    pixels.iter().map(|&n| n as f64 / total as f64).collect()
 }
 
 /// P(class | grey bin) from per-image histograms of each true class's grey levels

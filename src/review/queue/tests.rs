@@ -396,3 +396,23 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
 }
 
 mod grey;
+
+#[test]
+fn class_share_is_measured_or_taken_from_the_rare_flags() {
+    let schema = crate::dataset::schema::ClassSchema::default();
+    let counts = [vec![30u64, 0, 10], vec![60, 0, 0, 0, 100]];
+    let share = super::class_share(counts.iter().map(Vec::as_slice), &schema);
+    assert_eq!(share.len(), schema.len());
+    assert!((share[0] - 0.45).abs() < 1e-12 && (share[2] - 0.05).abs() < 1e-12);
+    assert!((share[4] - 0.5).abs() < 1e-12 && share[1] == 0.0);
+    // Nothing labelled: 0.5 % for rare classes, 20 % for the others.
+    let prior = super::class_share(std::iter::empty(), &schema);
+    for (c, p) in schema.classes.iter().zip(&prior) {
+        assert!(
+            (p - if c.rare { 0.005 } else { 0.2 }).abs() < 1e-12,
+            "{}",
+            c.short
+        );
+    }
+    assert!(schema.classes.iter().any(|c| c.rare) && schema.classes.iter().any(|c| !c.rare));
+}

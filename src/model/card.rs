@@ -166,8 +166,25 @@ impl ModelCard {
 
     /// The readable card.
     pub fn markdown(&self, config: &ModelConfig) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "# Model card\n");
+        let mut s = String::from("# Model card\n\n");
+        self.write_model(&mut s, config);
+        self.write_data(&mut s);
+        self.write_labels(&mut s);
+        if let Some(ms) = self.ms_per_image {
+            let _ = writeln!(
+                s,
+                "- inference: {ms:.0} ms per 256×256 image on {} (batch 1)",
+                self.backend
+            );
+        }
+        let _ = writeln!(s, "- options: {}", options_text(&self.options));
+        self.write_tests(&mut s);
+        self.write_bins(&mut s);
+        s
+    }
+
+    /// The network: kind, width, dropout, classes, input, scale bins, command.
+    fn write_model(&self, s: &mut String, config: &ModelConfig) {
         let _ = writeln!(
             s,
             "- kind: {:?}, U-Net width b = {}, dropout {}, {} classes ({})",
@@ -177,16 +194,24 @@ impl ModelCard {
             config.schema.len(),
             config.schema.name
         );
-        let _ = writeln!(
-            s,
-            "- scale bins (µm/px): {}",
-            if config.bins.edges().is_empty() {
-                "one bin".to_string()
-            } else {
-                config.bins.to_string()
+        let input = match config.input.percentiles {
+            Some([lo, hi]) => {
+                format!("per image, grey levels between its {lo}th and {hi}th percentile to 0–1")
             }
-        );
+            None => "absolute grey levels / 255 (the study's)".to_string(),
+        };
+        let _ = writeln!(s, "- input: {input}");
+        let bins = if config.bins.edges().is_empty() {
+            "one bin".to_string()
+        } else {
+            config.bins.to_string()
+        };
+        let _ = writeln!(s, "- scale bins (µm/px): {bins}");
         let _ = writeln!(s, "- trained with: `{}`", self.command);
+    }
+
+    /// The training data: where, how much, on what, how long.
+    fn write_data(&self, s: &mut String) {
         let _ = writeln!(
             s,
             "- on: `{}` (data fingerprint `{}`), {} train / {} val / {} test images",
@@ -197,26 +222,31 @@ impl ModelCard {
             self.images.test
         );
         let p = &self.labelled_pixels;
-        let _ = writeln!(
-            s,
-            "- labelled pixels: {} train / {} val / {} test{}",
-            p.train,
-            p.val,
-            p.test,
-            self.test
-                .as_ref()
-                .and_then(|t| t.labelled_share)
-                .filter(|s| *s < 1.0)
-                .map_or(String::new(), |s| format!(
+        let partial = self
+            .test
+            .as_ref()
+            .and_then(|t| t.labelled_share)
+            .filter(|s| *s < 1.0)
+            .map_or(String::new(), |s| {
+                format!(
                     " (test scored on labelled pixels only: {:.1} % of its pixels)",
                     100.0 * s
-                ))
+                )
+            });
+        let _ = writeln!(
+            s,
+            "- labelled pixels: {} train / {} val / {} test{partial}",
+            p.train, p.val, p.test
         );
         let _ = writeln!(
             s,
             "- backend {}, {:.0} s of training, semcurate {}",
             self.backend, self.training_seconds, self.semcurate_version
         );
+    }
+
+    /// Where the labels came from: an export, workspace corrections.
+    fn write_labels(&self, s: &mut String) {
         if let Some(e) = &self.labels.export {
             let _ = writeln!(
                 s,
@@ -226,27 +256,23 @@ impl ModelCard {
         }
         let l = &self.labels;
         if l.corrected_images + l.accepted_images > 0 || l.corrected_only {
+            let only = if l.corrected_only {
+                ", trained on these only"
+            } else {
+                ""
+            };
             let _ = writeln!(
                 s,
-                "- workspace labels: {} corrected and {} accepted images (fingerprint `{}`){}",
+                "- workspace labels: {} corrected and {} accepted images (fingerprint `{}`){only}",
                 l.corrected_images,
                 l.accepted_images,
                 l.corrections_fingerprint.as_deref().unwrap_or("-"),
-                if l.corrected_only {
-                    ", trained on these only"
-                } else {
-                    ""
-                }
             );
         }
-        if let Some(ms) = self.ms_per_image {
-            let _ = writeln!(
-                s,
-                "- inference: {ms:.0} ms per 256×256 image on {} (batch 1)",
-                self.backend
-            );
-        }
-        let _ = writeln!(s, "- options: {}", options_text(&self.options));
+    }
+
+    /// The test split's tables: all bins, then per scale bin.
+    fn write_tests(&self, s: &mut String) {
         if let Some(t) = &self.test {
             let _ = writeln!(
                 s,
@@ -254,20 +280,22 @@ impl ModelCard {
                 metrics_table(&[("all", t)])
             );
         }
-        let per_bin: Vec<(String, &MetricsCard)> = self
+        let per_bin: Vec<(&str, &MetricsCard)> = self
             .bins
             .iter()
-            .filter_map(|b| b.test.as_ref().map(|t| (b.range.clone(), t)))
+            .filter_map(|b| b.test.as_ref().map(|t| (b.range.as_str(), t)))
             .collect();
         if !per_bin.is_empty() {
-            let rows: Vec<(&str, &MetricsCard)> =
-                per_bin.iter().map(|(r, t)| (r.as_str(), *t)).collect();
             let _ = writeln!(
                 s,
                 "\n## Test split per scale bin (IoU per class)\n\n{}",
-                metrics_table(&rows)
+                metrics_table(&per_bin)
             );
         }
+    }
+
+    /// One line per bin: its images, best epoch and time, or who serves it.
+    fn write_bins(&self, s: &mut String) {
         let _ = writeln!(s, "\n## Bins\n");
         for b in &self.bins {
             let best = b.training.as_ref().map_or("not trained".to_string(), |r| {
@@ -284,7 +312,6 @@ impl ModelCard {
                 b.bin, b.range, b.images.train, b.images.val, b.images.test
             );
         }
-        s
     }
 }
 
@@ -353,34 +380,4 @@ fn options_text(o: &crate::model::train::TrainOptions) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::train::TrainOptions;
-
-    #[test]
-    fn the_options_line_says_every_setting_in_words() {
-        let o = TrainOptions {
-            crop: Some(96),
-            steps_per_epoch: Some(50),
-            cosine: true,
-            patience: Some(8),
-            balance: 1.0,
-            ..TrainOptions::default()
-        };
-        let text = options_text(&o);
-        assert!(!text.contains("Some("), "{text}");
-        for part in [
-            "epochs 10 (early stop after 8)",
-            "lr 0.001 with cosine decay",
-            "crop 96",
-            "steps/epoch 50",
-            "balanced crops 1",
-            "gain ± 0.2",
-            "steps on engine",
-        ] {
-            assert!(text.contains(part), "{part}: {text}");
-        }
-        let whole = options_text(&TrainOptions::default());
-        assert!(whole.contains("crop whole images") && whole.contains("steps/epoch one pass"));
-    }
-}
+mod tests;

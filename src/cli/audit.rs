@@ -1,11 +1,13 @@
 //! `semcurate audit`: confusion matrix, IoU, precision, recall per class, per scale bin, per
 //! sample and per split; abundances and rock types; at-risk classes.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
 use crate::dataset::split::Split;
+use crate::dataset::workspace::{ImageRow, Workspace};
 use crate::jobs::audit::load_audits;
 
 use super::Outcome;
@@ -97,27 +99,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (dir, hash) = (&dir, &hash);
     let split = args.split.as_deref().and_then(Split::parse);
     let splits = ws.splits()?;
-    let rejected = crate::jobs::overview::rejected_ids(&ws)?;
-    let rows: Vec<_> = ws
-        .images()?
-        .into_iter()
-        .filter(|r| {
-            !r.missing
-                && r.is_labelled()
-                && !rejected.contains(&r.id)
-                && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
-        })
-        .collect();
-    if rows.is_empty() {
-        let what = args
-            .split
-            .as_deref()
-            .map_or(String::new(), |s| format!(" in the {s} split"));
-        anyhow::bail!(
-            "'{}' has no labelled image with a valid mask{what}: nothing to audit (see `semcurate index` for mask problems)",
-            show(&args.dataset.dataset)
-        );
-    }
+    let rows = audited_rows(args, &ws, split, &splits)?;
     let progress = CliProgress::new(args.dataset.quiet);
     let loaded = load_audits(
         &mut ws,
@@ -167,6 +149,38 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Problems
     })
+}
+
+/// The labelled images to audit: present, not rejected, in `split` when one is asked for;
+/// none is an error.
+fn audited_rows(
+    args: &Args,
+    ws: &Workspace,
+    split: Option<Split>,
+    splits: &BTreeMap<String, Split>,
+) -> anyhow::Result<Vec<ImageRow>> {
+    let rejected = crate::jobs::overview::rejected_ids(ws)?;
+    let rows: Vec<_> = ws
+        .images()?
+        .into_iter()
+        .filter(|r| {
+            !r.missing
+                && r.is_labelled()
+                && !rejected.contains(&r.id)
+                && split.is_none_or(|s| splits.get(&r.group) == Some(&s))
+        })
+        .collect();
+    if rows.is_empty() {
+        let what = args
+            .split
+            .as_deref()
+            .map_or(String::new(), |s| format!(" in the {s} split"));
+        anyhow::bail!(
+            "'{}' has no labelled image with a valid mask{what}: nothing to audit (see `semcurate index` for mask problems)",
+            show(&args.dataset.dataset)
+        );
+    }
+    Ok(rows)
 }
 
 fn emit(args: &Args, r: &AuditReport) -> anyhow::Result<()> {

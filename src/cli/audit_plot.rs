@@ -10,7 +10,9 @@ use anyhow::Context;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-use crate::audit::AuditReport;
+use plotters::coord::types::RangedCoordf64;
+
+use crate::audit::{AuditReport, BinMetrics};
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
@@ -75,91 +77,110 @@ fn heat(v: f64) -> RGBColor {
     RGBColor(lerp(255.0, 8.0), lerp(255.0, 48.0), lerp(255.0, 107.0))
 }
 
+fn font(size: u32) -> FontDesc<'static> {
+    ("sans-serif", size).into_font()
+}
+
+fn write<'s>(
+    root: &Area<'_>,
+    text: &str,
+    at: (i32, i32),
+    style: impl Into<TextStyle<'s>>,
+) -> anyhow::Result<()> {
+    root.draw(&Text::new(text, at, style)).map_err(err)
+}
+
+/// Where the heatmap stands, in pixels: its top-left corner and one cell's side.
+#[derive(Clone, Copy)]
+struct Grid {
+    left: i32,
+    top: i32,
+    cell: i32,
+}
+
 fn confusion(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
     let n = r.classes.len();
-    let (left, top, cell) = (150i32, 110i32, (720 / n.max(1)) as i32);
+    let grid = Grid {
+        left: 150,
+        top: 110,
+        cell: (720 / n.max(1)) as i32,
+    };
+    confusion_headers(root, r, grid)?;
+    for (i, row) in r.overall.confusion_normalised.iter().enumerate() {
+        let y = grid.top + i as i32 * grid.cell;
+        let support = r.overall.per_class[i].support;
+        let name = format!("{} ({})", r.classes[i].short, compact(support));
+        write(root, &name, (20, y + grid.cell / 2 - 8), font(15))?;
+        for j in 0..n {
+            confusion_cell(root, grid, (i, j), row.as_ref().map(|v| v[j]))?;
+        }
+    }
+    let y = grid.top + n as i32 * grid.cell + 14;
+    write(
+        root,
+        "grey row: class absent from the truth · number after a class: its true pixels",
+        (20, y),
+        font(14),
+    )
+}
+
+/// The title, the axis captions and the predicted classes' names over the columns.
+fn confusion_headers(root: &Area<'_>, r: &AuditReport, grid: Grid) -> anyhow::Result<()> {
     let title = format!(
         "Confusion matrix, % of each true class · model {} · {} · pixel acc. {:.3}",
         r.model,
         r.split,
         r.overall.pixel_accuracy.unwrap_or(0.0)
     );
-    root.draw(&Text::new(title, (20, 20), ("sans-serif", 20).into_font()))
-        .map_err(err)?;
-    root.draw(&Text::new(
-        "predicted class →",
-        (left, 50),
-        ("sans-serif", 16).into_font(),
-    ))
-    .map_err(err)?;
-    root.draw(&Text::new(
-        "true class ↓",
-        (20, top - 24),
-        ("sans-serif", 16).into_font(),
-    ))
-    .map_err(err)?;
+    write(root, &title, (20, 20), font(20))?;
+    write(root, "predicted class →", (grid.left, 50), font(16))?;
+    write(root, "true class ↓", (20, grid.top - 24), font(16))?;
     for (j, c) in r.classes.iter().enumerate() {
-        let x = left + j as i32 * cell + 4;
-        root.draw(&Text::new(
-            c.short.clone(),
-            (x, top - 28),
-            ("sans-serif", 15).into_font(),
-        ))
-        .map_err(err)?;
+        let x = grid.left + j as i32 * grid.cell + 4;
+        write(root, &c.short, (x, grid.top - 28), font(15))?;
     }
-    for (i, row) in r.overall.confusion_normalised.iter().enumerate() {
-        let y = top + i as i32 * cell;
-        let support = r.overall.per_class[i].support;
-        root.draw(&Text::new(
-            format!("{} ({})", r.classes[i].short, compact(support)),
-            (20, y + cell / 2 - 8),
-            ("sans-serif", 15).into_font(),
-        ))
-        .map_err(err)?;
-        for j in 0..n {
-            let v = row.as_ref().map(|v| v[j]);
-            let x = left + j as i32 * cell;
-            let fill = v.map_or(RGBColor(235, 235, 235), heat);
-            root.draw(&Rectangle::new(
-                [(x, y), (x + cell - 2, y + cell - 2)],
-                fill.filled(),
-            ))
-            .map_err(err)?;
-            if i == j {
-                root.draw(&Rectangle::new(
-                    [(x, y), (x + cell - 2, y + cell - 2)],
-                    BLACK.stroke_width(2),
-                ))
-                .map_err(err)?;
-            }
-            let label = v.map_or("–".to_string(), |v| {
-                if v < 0.0005 {
-                    String::new()
-                } else {
-                    format!("{:.0}", v * 100.0)
-                }
-            });
-            let colour = if v.unwrap_or(0.0) > 0.45 {
-                WHITE
-            } else {
-                BLACK
-            };
-            root.draw(&Text::new(
-                label,
-                (x + cell / 2 - 10, y + cell / 2 - 8),
-                ("sans-serif", 15).into_font().color(&colour),
-            ))
-            .map_err(err)?;
-        }
-    }
-    let y = top + n as i32 * cell + 14;
-    root.draw(&Text::new(
-        "grey row: class absent from the truth · number after a class: its true pixels",
-        (20, y),
-        ("sans-serif", 14).into_font(),
-    ))
-    .map_err(err)?;
     Ok(())
+}
+
+/// The cell of true class `i` predicted as `j`: `share` of the true class's pixels (0–1),
+/// `None` where the class is absent from the truth (grey, "–"); the diagonal is outlined.
+fn confusion_cell(
+    root: &Area<'_>,
+    grid: Grid,
+    (i, j): (usize, usize),
+    share: Option<f64>,
+) -> anyhow::Result<()> {
+    let (cell, x, y) = (
+        grid.cell,
+        grid.left + j as i32 * grid.cell,
+        grid.top + i as i32 * grid.cell,
+    );
+    let corners = [(x, y), (x + cell - 2, y + cell - 2)];
+    let fill = share.map_or(RGBColor(235, 235, 235), heat);
+    root.draw(&Rectangle::new(corners, fill.filled()))
+        .map_err(err)?;
+    if i == j {
+        root.draw(&Rectangle::new(corners, BLACK.stroke_width(2)))
+            .map_err(err)?;
+    }
+    let label = share.map_or("–".to_string(), |v| {
+        if v < 0.0005 {
+            String::new()
+        } else {
+            format!("{:.0}", v * 100.0)
+        }
+    });
+    let colour = if share.unwrap_or(0.0) > 0.45 {
+        WHITE
+    } else {
+        BLACK
+    };
+    write(
+        root,
+        &label,
+        (x + cell / 2 - 10, y + cell / 2 - 8),
+        font(15).color(&colour),
+    )
 }
 
 fn compact(n: u64) -> String {
@@ -179,7 +200,20 @@ const BIN_COLOURS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
+type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
 fn iou_per_bin(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
+    let mut chart = iou_axes(root, r)?;
+    let k = r.bins.len().max(1) as f64;
+    for (b, bin) in r.bins.iter().enumerate() {
+        bin_bars(&mut chart, bin, b, k)?;
+    }
+    legend(&mut chart, SeriesLabelPosition::MiddleRight)
+}
+
+/// Classes along x, each over one unit with its name at the middle; IoU 0–1 up.
+fn iou_axes<'a, 'b>(root: &'a Area<'b>, r: &AuditReport) -> anyhow::Result<Chart<'a, 'b>> {
     let n = r.classes.len();
     let mut chart = ChartBuilder::on(root)
         .caption(
@@ -211,53 +245,62 @@ fn iou_per_bin(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
         .label_style(("sans-serif", 15))
         .draw()
         .map_err(err)?;
-    let k = r.bins.len().max(1) as f64;
-    for (b, bin) in r.bins.iter().enumerate() {
-        let colour = BIN_COLOURS[b % BIN_COLOURS.len()];
-        // An IoU of 0 gets a visible tick; an undefined one (class absent) is written "n/a".
-        let bars = bin
-            .metrics
-            .per_class
-            .iter()
-            .enumerate()
-            .filter_map(|(c, s)| {
-                let x0 = c as f64 + 0.1 + 0.8 * b as f64 / k;
-                s.iou.map(|v| {
-                    Rectangle::new(
-                        [(x0, 0.0), (x0 + 0.8 / k - 0.02, v.max(0.006))],
-                        colour.filled(),
-                    )
-                })
-            });
-        let missing: Vec<(f64, f64)> = bin
-            .metrics
-            .per_class
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.iou.is_none())
-            .map(|(c, _)| (c as f64 + 0.1 + 0.8 * b as f64 / k, 0.03))
-            .collect();
-        chart
-            .draw_series(
-                missing
-                    .into_iter()
-                    .map(|p| Text::new("n/a", p, ("sans-serif", 11).into_font().color(&colour))),
-            )
-            .map_err(err)?;
-        chart
-            .draw_series(bars)
-            .map_err(err)?
-            .label(format!("{} ({} images)", bin.range, bin.metrics.images))
-            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
-    }
+    Ok(chart)
+}
+
+/// Bin `b`'s bar in each class's group of `k` (the bins' count). An IoU of 0 gets a visible
+/// tick; an undefined one (class absent) is written "n/a".
+fn bin_bars(chart: &mut Chart<'_, '_>, bin: &BinMetrics, b: usize, k: f64) -> anyhow::Result<()> {
+    let colour = BIN_COLOURS[b % BIN_COLOURS.len()];
+    let x0 = |c: usize| c as f64 + 0.1 + 0.8 * b as f64 / k;
+    let bars = bin
+        .metrics
+        .per_class
+        .iter()
+        .enumerate()
+        .filter_map(|(c, s)| {
+            s.iou.map(|v| {
+                Rectangle::new(
+                    [(x0(c), 0.0), (x0(c) + 0.8 / k - 0.02, v.max(0.006))],
+                    colour.filled(),
+                )
+            })
+        });
+    let missing: Vec<(f64, f64)> = bin
+        .metrics
+        .per_class
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.iou.is_none())
+        .map(|(c, _)| (x0(c), 0.03))
+        .collect();
+    chart
+        .draw_series(
+            missing
+                .into_iter()
+                .map(|p| Text::new("n/a", p, ("sans-serif", 11).into_font().color(&colour))),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(bars)
+        .map_err(err)?
+        .label(format!("{} ({} images)", bin.range, bin.metrics.images))
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled()));
+    Ok(())
+}
+
+fn legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()> {
     chart
         .configure_series_labels()
+        .position(position)
         .border_style(BLACK)
         .background_style(WHITE.mix(0.9))
         .label_font(("sans-serif", 14))
         .draw()
-        .map_err(err)?;
-    Ok(())
+        .map_err(err)
 }
 
 fn abundance(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
@@ -308,15 +351,7 @@ fn abundance(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
             .label(c.short.clone())
             .legend(move |(x, y)| Circle::new((x + 6, y), 5, colour.filled()));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .border_style(BLACK)
-        .background_style(WHITE.mix(0.9))
-        .label_font(("sans-serif", 14))
-        .draw()
-        .map_err(err)?;
-    Ok(())
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 /// Distinct colours for up to 12 classes (Tableau-like), readable on white.

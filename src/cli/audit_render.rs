@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::audit::{AuditReport, GroupMetrics};
+use crate::audit::{AuditReport, GroupMetrics, NamedMetrics};
 
 use super::table::{self, Align, Table, thousands};
 
@@ -17,6 +17,42 @@ fn pct(v: f64) -> String {
 /// The report as terminal tables.
 pub fn text(r: &AuditReport) -> String {
     let mut s = String::new();
+    summary_text(&mut s, r);
+    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "Per class"));
+    let _ = writeln!(s, "{}", class_table(&r.overall));
+    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
+    let sections = [
+        (
+            "IoU per scale bin",
+            "BIN",
+            r.bins
+                .iter()
+                .map(|b| (b.range.clone(), &b.metrics))
+                .collect(),
+        ),
+        ("IoU per sample", "SAMPLE", named(&r.samples)),
+        ("IoU per split", "SPLIT", named(&r.splits)),
+    ];
+    for (heading, title, rows) in sections {
+        let _ = writeln!(s, "\n{}", table::styled(table::HEADING, heading));
+        let _ = writeln!(s, "{}", groups_table(title, &shorts, rows));
+    }
+    confusion_text(&mut s, r, &shorts);
+    abundance_text(&mut s, r, &shorts);
+    risk_text(&mut s, r);
+    s
+}
+
+fn named(groups: &[NamedMetrics]) -> Vec<(String, &GroupMetrics)> {
+    groups
+        .iter()
+        .map(|g| (g.name.clone(), &g.metrics))
+        .collect()
+}
+
+/// The heading line (with the labelled images the model did not predict) and the overall
+/// scores.
+fn summary_text(s: &mut String, r: &AuditReport) {
     let o = &r.overall;
     let _ = writeln!(
         s,
@@ -42,7 +78,9 @@ pub fn text(r: &AuditReport) -> String {
         f3(o.mean_iou),
         f3(o.frequency_weighted_iou)
     );
-    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "Per class"));
+}
+
+fn class_table(o: &GroupMetrics) -> String {
     let mut t = Table::new(&[
         ("ID", Align::Right),
         ("CLASS", Align::Left),
@@ -65,73 +103,40 @@ pub fn text(r: &AuditReport) -> String {
             f3(c.f1),
         ]);
     }
-    let _ = writeln!(s, "{}", t.render(2));
-    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
-    let groups = |title: &str, rows: Vec<(String, &GroupMetrics)>| {
-        let mut cols = vec![
-            (title, Align::Left),
-            ("IMAGES", Align::Right),
-            ("ACC", Align::Right),
-            ("mIoU", Align::Right),
+    t.render(2)
+}
+
+/// One row per group (named in the `title` column): images, accuracy, mIoU and each class's
+/// IoU to two places ("-" where the class is absent).
+fn groups_table(title: &str, shorts: &[&str], rows: Vec<(String, &GroupMetrics)>) -> String {
+    let mut cols = vec![
+        (title, Align::Left),
+        ("IMAGES", Align::Right),
+        ("ACC", Align::Right),
+        ("mIoU", Align::Right),
+    ];
+    cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
+    let mut t = Table::new(&cols);
+    for (name, m) in rows {
+        let mut row = vec![
+            name,
+            m.images.to_string(),
+            f3(m.pixel_accuracy),
+            f3(m.mean_iou),
         ];
-        cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
-        let mut t = Table::new(&cols);
-        for (name, m) in rows {
-            let mut row = vec![
-                name,
-                m.images.to_string(),
-                f3(m.pixel_accuracy),
-                f3(m.mean_iou),
-            ];
-            row.extend(
-                m.per_class
-                    .iter()
-                    .map(|c| c.iou.map_or("-".into(), |v| format!("{v:.2}"))),
-            );
-            t.row(row);
-        }
-        t.render(2)
-    };
-    let _ = writeln!(
-        s,
-        "\n{}",
-        table::styled(table::HEADING, "IoU per scale bin")
-    );
-    let _ = writeln!(
-        s,
-        "{}",
-        groups(
-            "BIN",
-            r.bins
+        row.extend(
+            m.per_class
                 .iter()
-                .map(|b| (b.range.clone(), &b.metrics))
-                .collect()
-        )
-    );
-    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "IoU per sample"));
-    let _ = writeln!(
-        s,
-        "{}",
-        groups(
-            "SAMPLE",
-            r.samples
-                .iter()
-                .map(|g| (g.name.clone(), &g.metrics))
-                .collect()
-        )
-    );
-    let _ = writeln!(s, "\n{}", table::styled(table::HEADING, "IoU per split"));
-    let _ = writeln!(
-        s,
-        "{}",
-        groups(
-            "SPLIT",
-            r.splits
-                .iter()
-                .map(|g| (g.name.clone(), &g.metrics))
-                .collect()
-        )
-    );
+                .map(|c| c.iou.map_or("-".into(), |v| format!("{v:.2}"))),
+        );
+        t.row(row);
+    }
+    t.render(2)
+}
+
+/// The normalised confusion matrix in % of each true class; "·" for exactly 0, a row of "-"
+/// for a class absent from the truth.
+fn confusion_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
     let _ = writeln!(
         s,
         "\n{}",
@@ -143,7 +148,7 @@ pub fn text(r: &AuditReport) -> String {
     let mut cols = vec![("TRUE", Align::Left)];
     cols.extend(shorts.iter().map(|c| (*c, Align::Right)));
     let mut t = Table::new(&cols);
-    for (i, row) in o.confusion_normalised.iter().enumerate() {
+    for (i, row) in r.overall.confusion_normalised.iter().enumerate() {
         let mut cells = vec![shorts[i].to_string()];
         match row {
             Some(v) => cells.extend(
@@ -155,9 +160,6 @@ pub fn text(r: &AuditReport) -> String {
         t.row(cells);
     }
     let _ = writeln!(s, "{}", t.render(2));
-    abundance_text(&mut s, r, &shorts);
-    risk_text(&mut s, r);
-    s
 }
 
 fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
@@ -319,6 +321,13 @@ pub fn markdown(r: &AuditReport) -> String {
             f3(c.f1)
         );
     }
+    markdown_bins(&mut s, r);
+    markdown_risks(&mut s, r);
+    s
+}
+
+/// The per-bin table, ending its last row with a newline.
+fn markdown_bins(s: &mut String, r: &AuditReport) {
     let _ = write!(s, "\n| bin | images | accuracy | mIoU |");
     for c in &r.classes {
         let _ = write!(s, " {} |", c.short);
@@ -339,6 +348,9 @@ pub fn markdown(r: &AuditReport) -> String {
         }
     }
     s.push('\n');
+}
+
+fn markdown_risks(s: &mut String, r: &AuditReport) {
     if !r.underrepresented.is_empty() {
         let _ = writeln!(s, "\nUnderrepresented classes:\n");
         for u in &r.underrepresented {
@@ -357,5 +369,4 @@ pub fn markdown(r: &AuditReport) -> String {
             let _ = writeln!(s, "- **{}**: {}", a.short, a.reason);
         }
     }
-    s
 }

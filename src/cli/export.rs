@@ -195,9 +195,31 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     })
 }
 
+/// `n one` or `n many`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn print_text(r: &ExportReport) {
-    let plural =
-        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    print_summary(r);
+    if let Some(from) = &r.recovered {
+        println!(
+            "put back first: the earlier export that a killed run had left at {}",
+            show(from)
+        );
+    }
+    print_kept(&r.kept);
+    if r.sizes > 1 {
+        println!(
+            "note: {} different image sizes: the study's loader can batch them only one at a time; --tile 256 makes them all 256×256",
+            r.sizes
+        );
+    }
+    print_not_exported(r);
+}
+
+/// What was written where, from which label sources, and the export's fingerprint.
+fn print_summary(r: &ExportReport) {
     let sources: Vec<String> = r
         .by_source
         .iter()
@@ -222,19 +244,11 @@ fn print_text(r: &ExportReport) {
         }
     );
     println!("fingerprint {}", r.fingerprint);
-    if let Some(from) = &r.recovered {
-        println!(
-            "put back first: the earlier export that a killed run had left at {}",
-            show(from)
-        );
-    }
-    print_kept(&r.kept);
-    if r.sizes > 1 {
-        println!(
-            "note: {} different image sizes: the study's loader can batch them only one at a time; --tile 256 makes them all 256×256",
-            r.sizes
-        );
-    }
+}
+
+/// The images not exported: counts of those not selected and of those skipped, then each
+/// image left out with its problem.
+fn print_not_exported(r: &ExportReport) {
     let n = r.not_selected;
     let not: Vec<String> = [
         (n.rejected, "rejected"),

@@ -72,27 +72,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    if args.overlap >= args.tile {
-        anyhow::bail!(
-            "--overlap {} must be smaller than --tile {}",
-            args.overlap,
-            args.tile
-        );
-    }
-    let safe = crate::dataset::layout::names::sanitize(&args.sample);
-    if safe != args.sample || args.sample.starts_with('.') {
-        anyhow::bail!(
-            "sample name '{}' may hold only letters, digits, '_' and '-': try '{safe}'",
-            args.sample
-        );
-    }
-    if !args.into.exists() {
-        // Starting a dataset from raw images is allowed; said, so a mistyped path is seen.
-        eprintln!(
-            "note: '{}' does not exist: creating a new dataset there",
-            show(&args.into)
-        );
-    }
+    check_args(args)?;
     std::fs::create_dir_all(&args.into)
         .map_err(|e| anyhow::anyhow!("cannot create dataset folder '{}': {e}", show(&args.into)))?;
     let dataset = DatasetArgs {
@@ -144,6 +124,33 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Clean
     })
+}
+
+/// Refuses an overlap not smaller than the tile and a sample name that is not a safe folder
+/// name; notes a dataset folder that does not exist yet.
+fn check_args(args: &Args) -> anyhow::Result<()> {
+    if args.overlap >= args.tile {
+        anyhow::bail!(
+            "--overlap {} must be smaller than --tile {}",
+            args.overlap,
+            args.tile
+        );
+    }
+    let safe = crate::dataset::layout::names::sanitize(&args.sample);
+    if safe != args.sample || args.sample.starts_with('.') {
+        anyhow::bail!(
+            "sample name '{}' may hold only letters, digits, '_' and '-': try '{safe}'",
+            args.sample
+        );
+    }
+    if !args.into.exists() {
+        // Starting a dataset from raw images is allowed; said, so a mistyped path is seen.
+        eprintln!(
+            "note: '{}' does not exist: creating a new dataset there",
+            show(&args.into)
+        );
+    }
+    Ok(())
 }
 
 /// Refuses, before any work, a dataset folder that import cannot add files to (a read-only

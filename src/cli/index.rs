@@ -123,8 +123,13 @@ fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], 
     }
     if problems.is_empty() {
         anstream::println!("  no problems");
-        return;
+    } else {
+        print_problems(problems, args.all);
     }
+}
+
+/// The problems grouped by kind, each kind's first [`SHOWN_PER_KIND`] files unless `all`.
+fn print_problems(problems: &[&Problem], all: bool) {
     anstream::println!(
         "\n{}",
         table::styled(table::ERROR, &format!("{} problems", problems.len()))
@@ -139,7 +144,7 @@ fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], 
             table::styled(table::ERROR, kind.as_str()),
             list.len()
         );
-        let shown = if args.all {
+        let shown = if all {
             list.len()
         } else {
             SHOWN_PER_KIND.min(list.len())

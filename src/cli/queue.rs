@@ -2,8 +2,9 @@
 
 use serde::Serialize;
 
-use crate::audit::RiskThresholds;
-use crate::jobs::overview::load_overview;
+use crate::audit::{AuditReport, RiskThresholds};
+use crate::dataset::ClassSchema;
+use crate::jobs::overview::{Overview, load_overview};
 use crate::review::queue::{QueueItem, Strategy};
 
 use super::Outcome;
@@ -110,98 +111,138 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if args.no_grey_range {
         ov.grey_class.clear();
     }
-    let rep = &ov.report;
-    let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
-    let items = ov.queue(&schema, strategy, args.budget);
-    let (unlabelled, mask_invalid) = ov.without_mask();
-    // Unlabelled images this model has not predicted are not ranked: said, never silent.
-    let unpredicted = ov
-        .unlabelled
-        .iter()
-        .filter(|r| !ov.summaries.contains_key(&r.id) && !ov.finished.contains(&r.id))
-        .count();
+    let listing = Listing::new(args, &ov, &schema);
     if args.json {
-        let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&QueueJson {
-                model: hash,
-                strategy: &args.strategy,
-                at_risk: at,
-                underrepresented: rep
-                    .underrepresented
-                    .iter()
-                    .map(|u| u.short.as_str())
-                    .collect(),
-                unlabelled,
-                mask_invalid,
-                unpredicted,
-                items: &items
-            })?
-        );
+        print_json(args, hash, &ov.report, &listing)?;
     } else {
-        let list = |v: Vec<String>| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.join(", ")
-            }
-        };
-        println!(
-            "queue {} · model {hash} · at-risk classes: {} · underrepresented: {}",
-            args.strategy,
-            list(rep.at_risk.iter().map(|a| a.short.clone()).collect()),
-            list(
-                rep.underrepresented
-                    .iter()
-                    .map(|u| u.short.clone())
-                    .collect()
-            )
-        );
-        let mut t = Table::new(&[
-            ("#", Align::Right),
-            ("IMAGE", Align::Left),
-            ("BIN", Align::Right),
-            ("SCORE", Align::Right),
-            ("WHY", Align::Left),
-        ]);
-        for it in &items {
-            t.row(vec![
-                it.rank.to_string(),
-                it.image_path.clone(),
-                it.bin.map_or("-".into(), |b| b.to_string()),
-                format!("{:.2}", it.score),
-                it.reason.clone(),
-            ]);
-        }
-        anstream::println!("{}", t.render(0));
-        if matches!(strategy, Strategy::RareBoost | Strategy::Diverse) && !items.is_empty() {
-            println!(
-                "rare classes: the model's expected pixels, (grey N) the grey levels' estimate; \
-                 the score uses their mean (docs/QUEUE.md)"
-            );
-        }
-        print_without_mask(unlabelled, mask_invalid);
-        if unpredicted > 0 {
-            println!(
-                "{unpredicted} unlabelled {} no prediction by model {hash} and {} not ranked: run `semcurate predict` (or `semcurate assist`, then --model assist)",
-                if unpredicted == 1 {
-                    "image has"
-                } else {
-                    "images have"
-                },
-                if unpredicted == 1 { "is" } else { "are" }
-            );
-        }
-        if items.is_empty() {
-            if args.budget == 0 {
-                println!("(--budget 0: nothing asked for)");
-            } else {
-                println!("(nothing to list: {})", strategy.empty_hint());
-            }
-        }
+        print_text(args, hash, &ov.report, &listing);
     }
     Ok(Outcome::Clean)
+}
+
+/// The ranked images and the counts of those left out of the ranking.
+struct Listing {
+    strategy: Strategy,
+    items: Vec<QueueItem>,
+    unlabelled: usize,
+    mask_invalid: usize,
+    unpredicted: usize,
+}
+
+impl Listing {
+    fn new(args: &Args, ov: &Overview, schema: &ClassSchema) -> Self {
+        let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
+        let items = ov.queue(schema, strategy, args.budget);
+        let (unlabelled, mask_invalid) = ov.without_mask();
+        // Unlabelled images this model has not predicted are not ranked: said, never silent.
+        let unpredicted = ov
+            .unlabelled
+            .iter()
+            .filter(|r| !ov.summaries.contains_key(&r.id) && !ov.finished.contains(&r.id))
+            .count();
+        Self {
+            strategy,
+            items,
+            unlabelled,
+            mask_invalid,
+            unpredicted,
+        }
+    }
+}
+
+fn print_json(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) -> anyhow::Result<()> {
+    let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&QueueJson {
+            model: hash,
+            strategy: &args.strategy,
+            at_risk: at,
+            underrepresented: rep
+                .underrepresented
+                .iter()
+                .map(|u| u.short.as_str())
+                .collect(),
+            unlabelled: l.unlabelled,
+            mask_invalid: l.mask_invalid,
+            unpredicted: l.unpredicted,
+            items: &l.items
+        })?
+    );
+    Ok(())
+}
+
+fn print_text(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) {
+    let list = |v: Vec<String>| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    println!(
+        "queue {} · model {hash} · at-risk classes: {} · underrepresented: {}",
+        args.strategy,
+        list(rep.at_risk.iter().map(|a| a.short.clone()).collect()),
+        list(
+            rep.underrepresented
+                .iter()
+                .map(|u| u.short.clone())
+                .collect()
+        )
+    );
+    anstream::println!("{}", items_table(&l.items));
+    if matches!(l.strategy, Strategy::RareBoost | Strategy::Diverse) && !l.items.is_empty() {
+        println!(
+            "rare classes: the model's expected pixels, (grey N) the grey levels' estimate; \
+             the score uses their mean (docs/QUEUE.md)"
+        );
+    }
+    print_without_mask(l.unlabelled, l.mask_invalid);
+    print_unranked(args, hash, l);
+}
+
+fn items_table(items: &[QueueItem]) -> String {
+    let mut t = Table::new(&[
+        ("#", Align::Right),
+        ("IMAGE", Align::Left),
+        ("BIN", Align::Right),
+        ("SCORE", Align::Right),
+        ("WHY", Align::Left),
+    ]);
+    for it in items {
+        t.row(vec![
+            it.rank.to_string(),
+            it.image_path.clone(),
+            it.bin.map_or("-".into(), |b| b.to_string()),
+            format!("{:.2}", it.score),
+            it.reason.clone(),
+        ]);
+    }
+    t.render(0)
+}
+
+/// The unlabelled images the model has not predicted, and why the list is empty when it is.
+fn print_unranked(args: &Args, hash: &str, l: &Listing) {
+    let unpredicted = l.unpredicted;
+    if unpredicted > 0 {
+        println!(
+            "{unpredicted} unlabelled {} no prediction by model {hash} and {} not ranked: run `semcurate predict` (or `semcurate assist`, then --model assist)",
+            if unpredicted == 1 {
+                "image has"
+            } else {
+                "images have"
+            },
+            if unpredicted == 1 { "is" } else { "are" }
+        );
+    }
+    if l.items.is_empty() {
+        if args.budget == 0 {
+            println!("(--budget 0: nothing asked for)");
+        } else {
+            println!("(nothing to list: {})", l.strategy.empty_hint());
+        }
+    }
 }
 
 /// How many images have no usable mask, the invalid masks counted apart from the unlabelled.

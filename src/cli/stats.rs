@@ -106,6 +106,24 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
 }
 
 fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
+    print_totals(args, r);
+    print_classes(r);
+    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
+    anstream::println!(
+        "\n{}",
+        table::styled(
+            table::HEADING,
+            "Samples (class shares of labelled pixels, %)"
+        )
+    );
+    anstream::println!("{}", group_table("SAMPLE", &r.samples, &shorts));
+    print_bins(r, &shorts);
+    print_splits(r, split_note);
+    print_footer(r);
+}
+
+/// The heading line: image and labelled-pixel counts, and how partly labelled images count.
+fn print_totals(args: &Args, r: &StatsReport) {
     let t = &r.totals;
     anstream::println!(
         "{} · schema {} · {} images: {} labelled, {} unlabelled, {} invalid masks · {} labelled pixels",
@@ -124,16 +142,10 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
             100.0 * t.partial_share
         );
     }
-    print_classes(r);
-    let shorts: Vec<&str> = r.classes.iter().map(|c| c.short.as_str()).collect();
-    anstream::println!(
-        "\n{}",
-        table::styled(
-            table::HEADING,
-            "Samples (class shares of labelled pixels, %)"
-        )
-    );
-    anstream::println!("{}", group_table("SAMPLE", &r.samples, &shorts));
+}
+
+/// Class shares per scale bin (edges in µm/px), and a warning for images with no pixel size.
+fn print_bins(r: &StatsReport, shorts: &[&str]) {
     let edges: Vec<String> = r
         .bin_edges
         .iter()
@@ -154,16 +166,22 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
             ..b.stats.clone()
         })
         .collect();
-    anstream::println!("{}", group_table("BIN", &bins, &shorts));
-    if t.no_pixel_size > 0 {
+    anstream::println!("{}", group_table("BIN", &bins, shorts));
+    if r.totals.no_pixel_size > 0 {
         anstream::println!(
             "  {}",
             table::styled(
                 table::WARN,
-                &format!("{} images have no pixel size and no bin", t.no_pixel_size)
+                &format!(
+                    "{} images have no pixel size and no bin",
+                    r.totals.no_pixel_size
+                )
             )
         );
     }
+}
+
+fn print_splits(r: &StatsReport, split_note: &str) {
     anstream::println!(
         "\n{}",
         table::styled(table::HEADING, &format!("Splits ({split_note})"))
@@ -183,7 +201,6 @@ fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
         ]);
     }
     anstream::println!("{}", tab.render(2));
-    print_footer(r);
 }
 
 fn print_classes(r: &StatsReport) {

@@ -1,15 +1,16 @@
 //! `semcurate train`: train or fine-tune a multi U-Net (or the single-U-Net baseline).
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, channel};
 
 use anyhow::Context;
 
 use crate::dataset::ScaleBins;
-use crate::jobs::train::{TrainJob, prepare_data};
+use crate::jobs::train::{ConfigRequest, PreparedData, TrainJob, choose_config, prepare_data};
 use crate::model::BackendKind;
+use crate::model::card::ModelCard;
 use crate::model::config::{CONFIG_FILE, InputNorm, ModelConfig};
 use crate::model::train::batch::Augment;
 use crate::model::train::{TrainEvent, TrainOptions, Trainer};
@@ -140,31 +141,58 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .map(|d| ModelConfig::load(d))
         .transpose()?;
     let stored: Option<ScaleBins> = ws.meta_json(crate::dataset::index::keys::BINS)?;
-    let bins = if args.single {
-        ScaleBins::single()
-    } else {
-        args.bins
-            .clone()
-            .or_else(|| init_cfg.as_ref().map(|c| c.bins.clone()))
-            .or(stored)
-            .unwrap_or_else(ScaleBins::single)
-    };
-    let (width, dropout) = architecture(args, init_cfg.as_ref())?;
-    let input = match (args.input, init_cfg.as_ref()) {
-        (Some(InputArg::PerImage), _) | (None, None) => InputNorm::per_image(),
-        (None, Some(init)) => init.input,
-        (Some(InputArg::Absolute), _) => InputNorm::default(),
-    };
-    let config = crate::jobs::train::new_config(&schema, bins, width, dropout, args.single, input);
+    let config = choose_config(&schema, &config_request(args), init_cfg.as_ref(), stored)?;
     let root = &args.dataset.dataset;
     let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
+    report_data(&prepared, args.no_val)?;
+    let (tx, rx) = channel();
+    let printer = std::thread::spawn(move || print_events(&rx));
+    let job = TrainJob {
+        fingerprint: prepared.fingerprint,
+        labels: prepared.labels,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+        config,
+        options: train_options(args),
+        root,
+        out: &args.out,
+        init: args.init.clone(),
+        data: prepared.data,
+        test: prepared.test,
+        backend: args.backend,
+        events: tx,
+        cancel: &AtomicBool::new(false),
+    };
+    let card = job
+        .run()
+        .with_context(|| format!("training into '{}' failed", show(&args.out)))?;
+    let _ = printer.join();
+    print_written(&args.out, &card);
+    Ok(Outcome::Clean)
+}
+
+fn config_request(args: &Args) -> ConfigRequest {
+    ConfigRequest {
+        single: args.single,
+        bins: args.bins.clone(),
+        width: args.width,
+        dropout: args.dropout,
+        input: args.input.map(|i| match i {
+            InputArg::PerImage => InputNorm::per_image(),
+            InputArg::Absolute => InputNorm::default(),
+        }),
+    }
+}
+
+/// Refuses splits that cannot train (or validate, unless `no_val`) and warns about thin ones
+/// and about labelled images that could not be loaded.
+fn report_data(prepared: &PreparedData, no_val: bool) -> anyhow::Result<()> {
     let images = |by_bin: &[Vec<_>]| by_bin.iter().map(Vec::len).sum::<usize>();
     let sizes = [
         images(&prepared.data.train),
         images(&prepared.data.val),
         images(&prepared.test),
     ];
-    if let Some(warning) = super::groups::check_splits(sizes, args.no_val)? {
+    if let Some(warning) = super::groups::check_splits(sizes, no_val)? {
         eprintln!("{warning}");
     }
     if prepared.unreadable > 0 {
@@ -173,7 +201,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             prepared.unreadable
         );
     }
-    let options = TrainOptions {
+    Ok(())
+}
+
+fn train_options(args: &Args) -> TrainOptions {
+    TrainOptions {
         epochs: args.epochs,
         lr: args.lr,
         cosine: args.cosine,
@@ -194,33 +226,15 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         },
         patience: args.patience,
         trainer: args.trainer.unwrap_or_else(|| args.backend.trainer()),
-    };
-    let (tx, rx) = channel();
-    let printer = std::thread::spawn(move || print_events(&rx));
-    let job = TrainJob {
-        fingerprint: prepared.fingerprint,
-        labels: prepared.labels,
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        config,
-        options,
-        root,
-        out: &args.out,
-        init: args.init.clone(),
-        data: prepared.data,
-        test: prepared.test,
-        backend: args.backend,
-        events: tx,
-        cancel: &AtomicBool::new(false),
-    };
-    let card = job
-        .run()
-        .with_context(|| format!("training into '{}' failed", show(&args.out)))?;
-    let _ = printer.join();
+    }
+}
+
+fn print_written(out: &Path, card: &ModelCard) {
     println!(
         "\nmodel written to {} in {:.0} s; card: {}",
-        show(&args.out),
+        show(out),
         card.training_seconds,
-        show(&args.out.join("MODEL_CARD.md"))
+        show(&out.join("MODEL_CARD.md"))
     );
     if let Some(t) = &card.test {
         let f = |v: Option<f64>| v.map_or("n/a".into(), |x| format!("{x:.3}"));
@@ -231,24 +245,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             f(t.mean_iou)
         );
     }
-    Ok(Outcome::Clean)
 }
 
-/// Width and dropout: those given, else the --init model's, else the defaults (16, 0.3). A
-/// width other than the init model's cannot take its weights.
-fn architecture(args: &Args, init: Option<&ModelConfig>) -> anyhow::Result<(usize, f64)> {
-    let Some(init) = init else {
-        return Ok((args.width.unwrap_or(16), args.dropout.unwrap_or(0.3)));
-    };
-    if let Some(w) = args.width.filter(|&w| w != init.unet.width) {
-        anyhow::bail!(
-            "--width {w} does not fit the --init model, whose U-Nets have width {}: leave --width out",
-            init.unet.width
-        );
-    }
-    Ok((init.unet.width, args.dropout.unwrap_or(init.unet.dropout)))
-}
-
+/// Prints training progress to stderr until the job drops its sender; step counters only on
+/// a terminal, each overwriting the last in place.
 fn print_events(rx: &Receiver<TrainEvent>) {
     let tty = std::io::stderr().is_terminal();
     for e in rx {
@@ -285,33 +285,41 @@ fn print_events(rx: &Receiver<TrainEvent>) {
                 eprint!("\r  bin {bin} epoch {epoch} step {step}/{steps} loss {loss:.3}   ");
             }
             TrainEvent::Step { .. } => {}
-            TrainEvent::Epoch {
-                bin,
-                epoch,
-                epochs,
-                train_loss,
-                val,
-                best,
-                seconds,
-            } => {
-                let v = val.map_or(String::new(), |v| {
-                    format!(
-                        " val acc {:.3} mIoU {:.3}",
-                        v.pixel_accuracy.unwrap_or(0.0),
-                        v.mean_iou.unwrap_or(0.0)
-                    )
-                });
-                let mark = if best { " *" } else { "" };
+            TrainEvent::Epoch { .. } => {
                 if tty {
                     eprint!("\r");
                 }
-                eprintln!(
-                    "  bin {bin} epoch {epoch}/{epochs}: loss {train_loss:.3}{v} ({seconds:.0} s){mark}"
-                );
+                eprintln!("{}", epoch_line(&e));
             }
             TrainEvent::Cancelled => eprintln!("cancelled"),
         }
     }
+}
+
+/// An epoch's summary, e.g. `  bin 0 epoch 2/5: loss 0.412 val acc 0.871 mIoU 0.633 (12 s) *`
+/// (the star marks a new best); empty for any other event.
+fn epoch_line(e: &TrainEvent) -> String {
+    let TrainEvent::Epoch {
+        bin,
+        epoch,
+        epochs,
+        train_loss,
+        val,
+        best,
+        seconds,
+    } = e
+    else {
+        return String::new();
+    };
+    let v = val.as_ref().map_or(String::new(), |v| {
+        format!(
+            " val acc {:.3} mIoU {:.3}",
+            v.pixel_accuracy.unwrap_or(0.0),
+            v.mean_iou.unwrap_or(0.0)
+        )
+    });
+    let mark = if *best { " *" } else { "" };
+    format!("  bin {bin} epoch {epoch}/{epochs}: loss {train_loss:.3}{v} ({seconds:.0} s){mark}")
 }
 
 /// `--input`.

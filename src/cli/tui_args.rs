@@ -1,6 +1,6 @@
 //! `semcurate [DATASET]`: open the terminal UI.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -115,36 +115,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     };
     let config = config_dir();
     let user = user_config(config.as_deref())?;
-    let colours = if args.colours == "auto" {
-        user.colours.as_deref().unwrap_or("auto")
-    } else {
-        args.colours.as_str()
-    };
-    let mode = match colours {
-        "truecolor" => ColourMode::TrueColor,
-        "256" => ColourMode::Ansi256,
-        _ => ColourMode::detect(),
-    };
-    let theme_spec = args
-        .theme
-        .as_deref()
-        .or(user.theme.as_deref())
-        .unwrap_or("default");
-    let theme = Theme::resolve(theme_spec, config.as_deref())?.with_mode(mode);
+    let theme = theme(args, &user, config.as_deref())?;
     let keymap_file = config.as_ref().map(|d| d.join("keymap.toml"));
     let keymap = Keymap::load(keymap_file.as_deref())?;
-    let graphics_spec = if args.graphics == "auto" {
-        user.graphics.as_deref().unwrap_or("auto")
-    } else {
-        args.graphics.as_str()
-    };
-    let graphics = match graphics_spec {
-        "auto" => None,
-        g => Some(
-            g.parse::<Graphics>()
-                .map_err(|e| anyhow::anyhow!("--graphics '{g}': {e}"))?,
-        ),
-    };
+    let graphics = graphics(args, &user)?;
     crate::tui::open(crate::tui::Options {
         root: data.dataset.clone(),
         workspace,
@@ -161,4 +135,41 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     })
     .context("the terminal UI stopped")?;
     Ok(Outcome::Clean)
+}
+
+/// `--theme` in `--colours`, each given else from the user's config.toml, else the default
+/// theme in the colours the terminal says it has.
+fn theme(args: &Args, user: &UserConfig, config: Option<&Path>) -> anyhow::Result<Theme> {
+    let colours = if args.colours == "auto" {
+        user.colours.as_deref().unwrap_or("auto")
+    } else {
+        args.colours.as_str()
+    };
+    let mode = match colours {
+        "truecolor" => ColourMode::TrueColor,
+        "256" => ColourMode::Ansi256,
+        _ => ColourMode::detect(),
+    };
+    let theme_spec = args
+        .theme
+        .as_deref()
+        .or(user.theme.as_deref())
+        .unwrap_or("default");
+    Ok(Theme::resolve(theme_spec, config)?.with_mode(mode))
+}
+
+/// `--graphics`, else the user's config.toml; `None` (auto) lets the UI probe the terminal.
+fn graphics(args: &Args, user: &UserConfig) -> anyhow::Result<Option<Graphics>> {
+    let graphics_spec = if args.graphics == "auto" {
+        user.graphics.as_deref().unwrap_or("auto")
+    } else {
+        args.graphics.as_str()
+    };
+    Ok(match graphics_spec {
+        "auto" => None,
+        g => Some(
+            g.parse::<Graphics>()
+                .map_err(|e| anyhow::anyhow!("--graphics '{g}': {e}"))?,
+        ),
+    })
 }

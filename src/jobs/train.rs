@@ -66,6 +66,76 @@ pub fn new_config(
     }
 }
 
+/// The shape a new model is asked for; each `None` falls back to the `init` model's value,
+/// then to the default: bins to the workspace's stored edges, else one bin; width 16; dropout
+/// 0.3 (the study's); per-image input.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigRequest {
+    /// One U-Net for all pixel sizes: the bins are then always one bin.
+    pub single: bool,
+    pub bins: Option<ScaleBins>,
+    pub width: Option<usize>,
+    pub dropout: Option<f64>,
+    pub input: Option<crate::model::config::InputNorm>,
+}
+
+/// A width asked for that the `--init` model's weights cannot take.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "--width {asked} does not fit the --init model, whose U-Nets have width {init}: leave --width out"
+)]
+pub struct WidthMismatch {
+    pub asked: usize,
+    pub init: usize,
+}
+
+/// The config of a model to train as `request` asks, starting from `init`'s config when
+/// fine-tuning; `stored` is the workspace's bin edges.
+pub fn choose_config(
+    schema: &crate::dataset::ClassSchema,
+    request: &ConfigRequest,
+    init: Option<&ModelConfig>,
+    stored: Option<ScaleBins>,
+) -> Result<ModelConfig, WidthMismatch> {
+    let bins = if request.single {
+        ScaleBins::single()
+    } else {
+        request
+            .bins
+            .clone()
+            .or_else(|| init.map(|c| c.bins.clone()))
+            .or(stored)
+            .unwrap_or_else(ScaleBins::single)
+    };
+    let (width, dropout) = match init {
+        None => (request.width.unwrap_or(16), request.dropout.unwrap_or(0.3)),
+        Some(init) => {
+            if let Some(asked) = request.width.filter(|&w| w != init.unet.width) {
+                return Err(WidthMismatch {
+                    asked,
+                    init: init.unet.width,
+                });
+            }
+            (
+                init.unet.width,
+                request.dropout.unwrap_or(init.unet.dropout),
+            )
+        }
+    };
+    let input = request
+        .input
+        .or(init.map(|c| c.input))
+        .unwrap_or_else(crate::model::config::InputNorm::per_image);
+    Ok(new_config(
+        schema,
+        bins,
+        width,
+        dropout,
+        request.single,
+        input,
+    ))
+}
+
 /// A pixel size that stands for bin `k` when routing into an initial model.
 fn representative(bins: &ScaleBins, k: usize) -> f64 {
     match bins.range(k) {

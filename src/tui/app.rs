@@ -18,7 +18,7 @@ mod viewport;
 
 use std::path::PathBuf;
 
-use crossterm::event::{Event as TermEvent, KeyEventKind};
+use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 use crate::dataset::workspace::{Decision, ImageRow};
@@ -191,21 +191,7 @@ impl App {
     /// Takes one event.
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
         match event {
-            Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-                if self.editing() && self.picker_key(k.code) {
-                    return Vec::new();
-                }
-                // A message lasts until the next key (the key hints come back then).
-                self.message = None;
-                self.key_held = k.kind == KeyEventKind::Repeat;
-                let Some(key) = Key::from_event(k) else {
-                    return Vec::new();
-                };
-                match self.keymap.resolve(&self.layers(), key) {
-                    Some(a) => self.update(a),
-                    None => Vec::new(),
-                }
-            }
+            Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => self.on_key(k),
             Event::Input(TermEvent::Resize(w, h)) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.after_resize();
@@ -233,22 +219,8 @@ impl App {
             Event::Overview(ov) => self.on_overview(ov),
             Event::Retrained(r) => self.on_retrained(*r),
             Event::Job(j) => self.on_job(j),
-            Event::Labels(l) => {
-                self.marks.labels = l;
-                // What the editor knows of net changes outlives a reload of the journal counts.
-                for (id, s) in &self.edit.sessions {
-                    self.marks
-                        .labels
-                        .set_net_change(*id, s.changed_pixels() > 0);
-                }
-                Vec::new()
-            }
-            Event::Tiles(t) => {
-                self.marks.tiles = t;
-                let keep = self.list.selected_row().map(|i| self.rows[i].id);
-                self.list.rebuild(&self.rows, &self.marks.tiles, keep);
-                Vec::new()
-            }
+            Event::Labels(l) => self.on_labels(l),
+            Event::Tiles(t) => self.on_tiles(t),
             Event::EditSaved { image_id, seq } => {
                 self.marks.labels.edit_saved(image_id, seq);
                 self.on_edit_saved(image_id)
@@ -257,6 +229,24 @@ impl App {
                 self.say(message, Severity::Error);
                 Vec::new()
             }
+        }
+    }
+
+    /// A key press or auto-repeat: typed into the class picker when it is open, else resolved
+    /// through the active key layers into an action.
+    fn on_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        if self.editing() && self.picker_key(k.code) {
+            return Vec::new();
+        }
+        // A message lasts until the next key (the key hints come back then).
+        self.message = None;
+        self.key_held = k.kind == KeyEventKind::Repeat;
+        let Some(key) = Key::from_event(k) else {
+            return Vec::new();
+        };
+        match self.keymap.resolve(&self.layers(), key) {
+            Some(a) => self.update(a),
+            None => Vec::new(),
         }
     }
 

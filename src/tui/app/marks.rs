@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::dataset::workspace::DecisionEntry;
 
 use super::super::msg::Command;
+use super::App;
 
 /// Per-image marks shown in the list.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,30 @@ impl Marks {
     /// Replaces a part of the marks (a report from the workspace); nothing to do after.
     pub fn set(&mut self, f: impl FnOnce(&mut Self)) -> Vec<Command> {
         f(self);
+        Vec::new()
+    }
+}
+
+impl App {
+    /// New journal counts; what the editor knows of net changes outlives the reload.
+    pub(super) fn on_labels(&mut self, labels: crate::labels::status::ExportState) -> Vec<Command> {
+        self.marks.labels = labels;
+        for (id, s) in &self.edit.sessions {
+            self.marks
+                .labels
+                .set_net_change(*id, s.changed_pixels() > 0);
+        }
+        Vec::new()
+    }
+
+    /// New tile places; the list is rebuilt around the selected image.
+    pub(super) fn on_tiles(
+        &mut self,
+        tiles: HashMap<i64, crate::labels::status::TilePos>,
+    ) -> Vec<Command> {
+        self.marks.tiles = tiles;
+        let keep = self.list.selected_row().map(|i| self.rows[i].id);
+        self.list.rebuild(&self.rows, &self.marks.tiles, keep);
         Vec::new()
     }
 }

@@ -47,86 +47,123 @@ pub fn compose_into(
     out.height = image.height;
     out.pixels.clear();
     out.pixels.reserve(grey.len());
-    let n = grey.len();
-    // Fixed-point weight of the overlay colour, 0..=256.
-    let a = (opacity.clamp(0.0, 1.0) * 256.0).round() as u32;
-    let blend = |g: u8, c: [u8; 3]| -> [u8; 3] {
-        let g = u32::from(g) * (256 - a) + 128;
-        c.map(|c| ((g + u32::from(c) * a) >> 8) as u8)
+    let frame = Frame {
+        grey,
+        layers,
+        theme,
+        schema,
+        a: (opacity.clamp(0.0, 1.0) * 256.0).round() as u32,
     };
-    let plain = |g: u8| [g, g, g];
-    match overlay {
-        Overlay::Mask | Overlay::Prediction => {
-            let layer = if overlay == Overlay::Mask {
-                layers.mask
-            } else {
-                layers.prediction
-            };
-            let Some(ids) = fits(layer, n) else {
-                out.pixels.extend(grey.iter().map(|&g| plain(g)));
-                return;
-            };
-            let lut = class_table(theme, schema);
-            out.pixels.extend(grey.iter().zip(ids).map(|(&g, &id)| {
-                // Unlabelled pixels of a partial mask show the image as it is.
-                if id == UNLABELLED {
-                    plain(g)
-                } else {
-                    class_blend(g, lut[usize::from(id)], a)
-                }
-            }));
-        }
-        Overlay::Error => {
-            let (Some(mask), Some(pred)) = (fits(layers.mask, n), fits(layers.prediction, n))
-            else {
-                out.pixels.extend(grey.iter().map(|&g| plain(g)));
-                return;
-            };
-            let lut = class_table(theme, schema);
-            out.pixels
-                .extend(grey.iter().zip(mask).zip(pred).map(|((&g, &m), &p)| {
-                    if m != p && m != OUTSIDE && m != UNLABELLED {
-                        lut[usize::from(m)]
-                    } else {
-                        plain(g / 2)
-                    }
-                }));
-        }
-        Overlay::Uncertainty => {
-            let heat: [[u8; 3]; 256] = std::array::from_fn(|u| theme.heat_rgb(u as f32 / 255.0));
-            if let Some(dis) = fits(layers.disagreement, n) {
-                out.pixels.extend(
-                    grey.iter()
-                        .zip(dis)
-                        .map(|(&g, &u)| blend(g, heat[usize::from(u)])),
-                );
-            } else if let Some(margin) = fits(layers.margin, n) {
-                out.pixels.extend(
-                    grey.iter()
-                        .zip(margin)
-                        .map(|(&g, &m)| blend(g, heat[usize::from(255 - m)])),
-                );
-            } else {
-                out.pixels.extend(grey.iter().map(|&g| plain(g)));
-            }
-        }
-        Overlay::Edited => {
-            let (Some(mask), Some(orig)) = (fits(layers.mask, n), fits(layers.original, n)) else {
-                out.pixels.extend(grey.iter().map(|&g| plain(g)));
-                return;
-            };
-            let lut = class_table(theme, schema);
-            out.pixels
-                .extend(grey.iter().zip(mask).zip(orig).map(|((&g, &m), &o)| {
-                    if m == o {
-                        plain(g / 2)
-                    } else {
-                        lut[usize::from(m)]
-                    }
-                }));
-        }
-        Overlay::None => out.pixels.extend(grey.iter().map(|&g| plain(g))),
+    let px = &mut out.pixels;
+    let drawn = match overlay {
+        Overlay::Mask => frame.classes(px, layers.mask),
+        Overlay::Prediction => frame.classes(px, layers.prediction),
+        Overlay::Error => frame.errors(px),
+        Overlay::Uncertainty => frame.uncertainty(px),
+        Overlay::Edited => frame.edited(px),
+        Overlay::None => None,
+    };
+    if drawn.is_none() {
+        px.extend(grey.iter().map(|&g| plain(g)));
     }
+}
+
+/// What an overlay is drawn from. Each drawing pushes one colour per grey pixel, or pushes
+/// nothing and gives `None` when a layer it needs is missing or of another size.
+struct Frame<'a> {
+    grey: &'a [u8],
+    layers: &'a Layers<'a>,
+    theme: &'a Theme,
+    schema: &'a ClassSchema,
+    /// Fixed-point weight of the overlay colour, 0..=256.
+    a: u32,
+}
+
+impl<'a> Frame<'a> {
+    fn layer(&self, layer: Option<&'a [u8]>) -> Option<&'a [u8]> {
+        fits(layer, self.grey.len())
+    }
+
+    /// Class colours of `ids` (a mask or a prediction); unlabelled pixels of a partial mask
+    /// show the image as it is.
+    fn classes(&self, px: &mut Vec<[u8; 3]>, ids: Option<&'a [u8]>) -> Option<()> {
+        let ids = self.layer(ids)?;
+        let lut = class_table(self.theme, self.schema);
+        px.extend(self.grey.iter().zip(ids).map(|(&g, &id)| {
+            if id == UNLABELLED {
+                plain(g)
+            } else {
+                class_blend(g, lut[usize::from(id)], self.a)
+            }
+        }));
+        Some(())
+    }
+
+    /// Where prediction and mask differ, the mask's (true) class; unlabelled mask pixels and
+    /// those outside the schema have no truth to be wrong about.
+    fn errors(&self, px: &mut Vec<[u8; 3]>) -> Option<()> {
+        self.marked(px, self.layers.prediction, |m, p| {
+            m != p && m != OUTSIDE && m != UNLABELLED
+        })
+    }
+
+    /// The theme's heat colour of u = disagreement, else 1 − margin, blended over the grey
+    /// image at the overlay's weight.
+    fn uncertainty(&self, px: &mut Vec<[u8; 3]>) -> Option<()> {
+        let heat: [[u8; 3]; 256] = std::array::from_fn(|u| self.theme.heat_rgb(u as f32 / 255.0));
+        let blend = |g: u8, c: [u8; 3]| -> [u8; 3] {
+            let g = u32::from(g) * (256 - self.a) + 128;
+            c.map(|c| ((g + u32::from(c) * self.a) >> 8) as u8)
+        };
+        if let Some(dis) = self.layer(self.layers.disagreement) {
+            px.extend(
+                self.grey
+                    .iter()
+                    .zip(dis)
+                    .map(|(&g, &u)| blend(g, heat[usize::from(u)])),
+            );
+        } else {
+            let margin = self.layer(self.layers.margin)?;
+            px.extend(
+                self.grey
+                    .iter()
+                    .zip(margin)
+                    .map(|(&g, &m)| blend(g, heat[usize::from(255 - m)])),
+            );
+        }
+        Some(())
+    }
+
+    /// Where the mask differs from the one before hand edits, the mask's class.
+    fn edited(&self, px: &mut Vec<[u8; 3]>) -> Option<()> {
+        self.marked(px, self.layers.original, |m, o| m != o)
+    }
+
+    /// The mask's class colour at full strength where `marks(mask, other)`, whatever the
+    /// opacity; elsewhere the image at half brightness.
+    fn marked(
+        &self,
+        px: &mut Vec<[u8; 3]>,
+        other: Option<&'a [u8]>,
+        marks: impl Fn(u8, u8) -> bool,
+    ) -> Option<()> {
+        let (Some(mask), Some(other)) = (self.layer(self.layers.mask), self.layer(other)) else {
+            return None;
+        };
+        let lut = class_table(self.theme, self.schema);
+        px.extend(self.grey.iter().zip(mask).zip(other).map(|((&g, &m), &o)| {
+            if marks(m, o) {
+                lut[usize::from(m)]
+            } else {
+                plain(g / 2)
+            }
+        }));
+        Some(())
+    }
+}
+
+fn plain(g: u8) -> [u8; 3] {
+    [g, g, g]
 }
 
 /// Recomposes only the pixels of `rect` in `out` (a frame [`compose_into`] made from the

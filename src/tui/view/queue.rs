@@ -1,7 +1,7 @@
 //! The review queue: ranked images with strategy, score, review status and the reason in words.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Constraint;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table, Widget, Wrap};
 
@@ -11,7 +11,6 @@ use super::super::render::PixelPane;
 use super::{block, image, tail};
 
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
-    let t = &app.theme;
     let q = &app.queue;
     let title = format!(
         " review queue · {} · {} images (S strategy) ",
@@ -22,20 +21,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
         q.items.len()
     );
     if q.items.is_empty() {
-        let why = if app.overview.is_none() {
-            "the queue needs stored predictions: loading, or press P to predict the dataset"
-                .to_string()
-        } else {
-            format!(
-                "nothing to list: {} (S switches strategy)",
-                app.queue.strategy().empty_hint()
-            )
-        };
-        Paragraph::new(why)
-            .style(t.dim())
-            .wrap(Wrap { trim: true })
-            .block(block(app, title, true))
-            .render(panes.main, buf);
+        draw_empty(app, title, panes.main, buf);
         return;
     }
     // The table, and below it the selected item's full reason (the column truncates it).
@@ -44,9 +30,55 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
         ratatui::layout::Constraint::Length(layout::QUEUE_DETAIL),
     ])
     .areas(panes.main);
-    let height = layout::queue_rows(panes.main);
+    Table::new(
+        rows(app, layout::queue_rows(panes.main)),
+        [
+            Constraint::Length(4),
+            Constraint::Length(22),
+            Constraint::Length(3),
+            Constraint::Length(8),
+            Constraint::Length(8),
+            Constraint::Min(20),
+        ],
+    )
+    .header(Row::new(["#", "image", "bin", "score", "review", "why"]).style(app.theme.header()))
+    .block(block(app, title, true))
+    .render(table_area, buf);
+    if let Some(it) = q.selected() {
+        Paragraph::new(it.reason.clone())
+            .style(app.theme.text())
+            .wrap(Wrap { trim: true })
+            .block(block(app, format!(" #{} {} ", it.rank, it.stem), false))
+            .render(detail_area, buf);
+    }
+    if let Some(&pane) = panes.images.first() {
+        image::preview(app, pane, buf, pixels);
+    }
+}
+
+/// Why there is nothing to list: predictions still loading or missing, or none that the
+/// strategy ranks.
+fn draw_empty(app: &App, title: String, area: Rect, buf: &mut Buffer) {
+    let why = if app.overview.is_none() {
+        "the queue needs stored predictions: loading, or press P to predict the dataset".to_string()
+    } else {
+        format!(
+            "nothing to list: {} (S switches strategy)",
+            app.queue.strategy().empty_hint()
+        )
+    };
+    Paragraph::new(why)
+        .style(app.theme.dim())
+        .wrap(Wrap { trim: true })
+        .block(block(app, title, true))
+        .render(area, buf);
+}
+
+/// The `height` items from the scroll offset on, the cursor's highlighted.
+fn rows(app: &App, height: usize) -> Vec<Row<'_>> {
+    let (t, q) = (&app.theme, &app.queue);
     let end = (q.offset + height).min(q.items.len());
-    let rows: Vec<Row<'_>> = q.items[q.offset..end]
+    q.items[q.offset..end]
         .iter()
         .enumerate()
         .map(|(i, it)| {
@@ -69,29 +101,5 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
                 row
             }
         })
-        .collect();
-    Table::new(
-        rows,
-        [
-            Constraint::Length(4),
-            Constraint::Length(22),
-            Constraint::Length(3),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Min(20),
-        ],
-    )
-    .header(Row::new(["#", "image", "bin", "score", "review", "why"]).style(t.header()))
-    .block(block(app, title, true))
-    .render(table_area, buf);
-    if let Some(it) = q.selected() {
-        Paragraph::new(it.reason.clone())
-            .style(t.text())
-            .wrap(Wrap { trim: true })
-            .block(block(app, format!(" #{} {} ", it.rank, it.stem), false))
-            .render(detail_area, buf);
-    }
-    if let Some(&pane) = panes.images.first() {
-        image::preview(app, pane, buf, pixels);
-    }
+        .collect()
 }

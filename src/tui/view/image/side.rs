@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::labels::status::{MaskStatus, mosaic};
+use crate::review::edit::EditSession;
 
 use super::super::super::app::{App, Current, PredState};
 use super::super::{block, fmt_opt};
@@ -111,21 +112,43 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
             format!("{} by {}", e.decision.as_str(), e.user)
         });
     lines.push(Line::styled(review, t.dim()));
+    lines.extend(label_status(app, c));
+    lines.extend(mosaic_lines(app, c, width));
+    lines.extend(mask_note(app, c));
+    lines.push(match &c.prediction {
+        PredState::Running => Line::styled("predicting…", t.warn()),
+        PredState::Unavailable(w) => Line::styled(format!("no prediction: {w}"), t.dim()),
+        PredState::Stored(p) => Line::styled(proposal_source(app, &p.model), t.dim()),
+    });
+    lines
+}
+
+/// A corrected or accepted mask, and whether the last export holds it.
+fn label_status<'a>(app: &App, c: &Current) -> Option<Line<'a>> {
+    let t = &app.theme;
     let labels = &app.marks.labels;
-    let status = labels.status(r, app.marks.reviews.get(&r.id));
-    if matches!(status, MaskStatus::Corrected | MaskStatus::Accepted) {
-        let exported = if labels.unexported(r.id) {
-            (" · not yet exported", t.warn())
-        } else if labels.exported.contains_key(&r.id) {
-            (" · exported", t.ok())
-        } else {
-            ("", t.ok())
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("mask: {}", status.as_str()), t.ok()),
-            Span::styled(exported.0, exported.1),
-        ]));
+    let status = labels.status(&c.row, app.marks.reviews.get(&c.row.id));
+    if !matches!(status, MaskStatus::Corrected | MaskStatus::Accepted) {
+        return None;
     }
+    let exported = if labels.unexported(c.row.id) {
+        (" · not yet exported", t.warn())
+    } else if labels.exported.contains_key(&c.row.id) {
+        (" · exported", t.ok())
+    } else {
+        ("", t.ok())
+    };
+    Some(Line::from(vec![
+        Span::styled(format!("mask: {}", status.as_str()), t.ok()),
+        Span::styled(exported.0, exported.1),
+    ]))
+}
+
+/// For an imported tile, the map of its raw image's tiles by mask status, fitted to a panel
+/// `width` columns wide (borders included) and [`MOSAIC_ROWS`] high.
+fn mosaic_lines<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let labels = &app.marks.labels;
     let status_of = |id: i64| {
         app.row_by_id(id).map_or(MaskStatus::None, |row| {
             labels.status(row, app.marks.reviews.get(&id))
@@ -133,20 +156,29 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
     };
     // Marks are 2 columns apart, after the borders and a 2-column indent.
     let cols = usize::from(width).saturating_sub(4).div_ceil(2);
-    if let Some((title, map)) = mosaic(&app.marks.tiles, r.id, status_of, cols, MOSAIC_ROWS) {
-        lines.push(Line::styled(title, t.dim()));
-        lines.extend(
-            map.into_iter()
-                .map(|l| Line::styled(format!("  {l}"), t.text())),
-        );
-    }
+    let Some((title, map)) = mosaic(&app.marks.tiles, c.row.id, status_of, cols, MOSAIC_ROWS)
+    else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::styled(title, t.dim())];
+    lines.extend(
+        map.into_iter()
+            .map(|l| Line::styled(format!("  {l}"), t.text())),
+    );
+    lines
+}
+
+/// Why no mask is shown (or that it cannot be used), and what an edit makes it from.
+fn mask_note<'a>(app: &App, c: &Current) -> Option<Line<'a>> {
+    let t = &app.theme;
+    let r = &c.row;
     if let Some(e) = &c.mask_error {
-        lines.push(Line::styled(format!("mask: {e}"), t.error()));
+        Some(Line::styled(format!("mask: {e}"), t.error()))
     } else if c.mask.is_none() && r.is_labelled() {
-        lines.push(Line::styled(
+        Some(Line::styled(
             "mask not loaded (the image is unreadable)",
             t.warn(),
-        ));
+        ))
     } else if c.mask.is_none() && app.edit.sessions.contains_key(&r.id) {
         let from = match app.edit.bases.get(&r.id).map(|b| b.source) {
             Some(crate::dataset::workspace::BaseSource::Blank) => {
@@ -154,18 +186,12 @@ fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
             }
             _ => "unlabelled: its mask is being made from the proposal",
         };
-        lines.push(Line::styled(from, t.ok()));
+        Some(Line::styled(from, t.ok()))
     } else if c.mask.is_none() {
-        lines.push(Line::styled("unlabelled (no mask)", t.dim()));
+        Some(Line::styled("unlabelled (no mask)", t.dim()))
+    } else {
+        None
     }
-    match &c.prediction {
-        PredState::Running => lines.push(Line::styled("predicting…", t.warn())),
-        PredState::Unavailable(w) => {
-            lines.push(Line::styled(format!("no prediction: {w}"), t.dim()));
-        }
-        PredState::Stored(p) => lines.push(Line::styled(proposal_source(app, &p.model), t.dim())),
-    }
-    lines
 }
 
 /// Where the shown proposal comes from, in words: the assist, or a model by its hash.
@@ -231,91 +257,106 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
 /// The editor's state for the side panel: tool settings while editing, and for an image
 /// with edits how much changed, the agreement with the proposal and whether all is saved.
 fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
-    let t = &app.theme;
     let e = &app.edit;
     let mut lines = Vec::new();
     if let Some(why) = e.broken.get(&c.row.id) {
         lines.push(Line::styled(
             format!("saved edits not applied: {why}"),
-            t.error(),
+            app.theme.error(),
         ));
     }
     if e.active {
-        let shape = match e.shape {
-            crate::review::edit::tools::BrushShape::Round => "round",
-            crate::review::edit::tools::BrushShape::Square => "square",
-        };
-        let mode = match (e.paint, e.erase, e.restore) {
-            (true, true, _) => " · PAINT ERASE (to unlabelled)",
-            (true, _, true) => " · PAINT RESTORE",
-            (true, false, false) => " · PAINT",
-            (false, true, _) => " · erase (to unlabelled)",
-            (false, _, true) => " · restore",
-            (false, false, false) => "",
-        };
-        let class = app.ctx.schema.short(e.class);
-        lines.push(Line::from(vec![
-            Span::styled("edit ", t.title(false)),
-            Span::styled(
-                "██",
-                ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
-            ),
-            Span::styled(
-                format!(" {class}({}) {}px {shape}{mode}", e.class, e.brush),
-                t.text(),
-            ),
-        ]));
-        let locked: Vec<String> = e
-            .locks
-            .locked()
-            .iter()
-            .map(|&l| app.ctx.schema.short(l))
-            .collect();
-        let locked = if locked.is_empty() {
-            String::new()
-        } else {
-            format!(" · locked {}", locked.join(" "))
-        };
-        lines.push(Line::styled(
-            format!(
-                "grey ±{} · accept ≥{:.2}{locked}",
-                e.tolerance,
-                f64::from(e.min_confidence) / 255.0
-            ),
-            t.text(),
-        ));
-        if let Some(p) = &e.picker {
-            lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
-        }
+        lines.extend(tool_lines(app));
     }
     if let Some(s) = app.edit_session() {
-        let dice = c
-            .counts
-            .as_ref()
-            .and_then(crate::tui::app::stats_dice)
-            .map_or(String::new(), |d| format!(" · Dice {d:.3}"));
-        lines.push(Line::styled(
-            format!("{} px edited{dice}", s.changed_pixels()),
-            t.text(),
-        ));
-        if let Some(p) = e.provenance.get(&c.row.id) {
-            lines.push(Line::styled(
-                format!(
-                    "saved edits: {} · {:.0} min active · {}",
-                    p.users.join(", "),
-                    p.active_seconds / 60.0,
-                    p.tools.join(" ")
-                ),
-                t.dim(),
-            ));
-        }
-        let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
-        let (text, style) = if unsaved > 0 {
-            (format!("saving {unsaved} edits…"), t.warn())
-        } else {
-            ("all edits saved".to_string(), t.ok())
-        };
-        lines.push(Line::styled(text, style));
+        lines.extend(session_lines(app, c, s));
     }
+    lines
+}
+
+/// The brush (class, size, shape, mode), the fill and accept thresholds, the locked classes,
+/// and the class picker's typed prefix.
+fn tool_lines<'a>(app: &App) -> Vec<Line<'a>> {
+    let (t, e) = (&app.theme, &app.edit);
+    let shape = match e.shape {
+        crate::review::edit::tools::BrushShape::Round => "round",
+        crate::review::edit::tools::BrushShape::Square => "square",
+    };
+    let mode = match (e.paint, e.erase, e.restore) {
+        (true, true, _) => " · PAINT ERASE (to unlabelled)",
+        (true, _, true) => " · PAINT RESTORE",
+        (true, false, false) => " · PAINT",
+        (false, true, _) => " · erase (to unlabelled)",
+        (false, _, true) => " · restore",
+        (false, false, false) => "",
+    };
+    let class = app.ctx.schema.short(e.class);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("edit ", t.title(false)),
+        Span::styled(
+            "██",
+            ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
+        ),
+        Span::styled(
+            format!(" {class}({}) {}px {shape}{mode}", e.class, e.brush),
+            t.text(),
+        ),
+    ])];
+    let locked: Vec<String> = e
+        .locks
+        .locked()
+        .iter()
+        .map(|&l| app.ctx.schema.short(l))
+        .collect();
+    let locked = if locked.is_empty() {
+        String::new()
+    } else {
+        format!(" · locked {}", locked.join(" "))
+    };
+    lines.push(Line::styled(
+        format!(
+            "grey ±{} · accept ≥{:.2}{locked}",
+            e.tolerance,
+            f64::from(e.min_confidence) / 255.0
+        ),
+        t.text(),
+    ));
+    if let Some(p) = &e.picker {
+        lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
+    }
+    lines
+}
+
+/// The shown image's edits: pixels changed, Dice against the proposal, who edited before
+/// this run, and the save state.
+fn session_lines<'a>(app: &App, c: &Current, s: &EditSession) -> Vec<Line<'a>> {
+    let (t, e) = (&app.theme, &app.edit);
+    let dice = c
+        .counts
+        .as_ref()
+        .and_then(crate::tui::app::stats_dice)
+        .map_or(String::new(), |d| format!(" · Dice {d:.3}"));
+    let mut lines = vec![Line::styled(
+        format!("{} px edited{dice}", s.changed_pixels()),
+        t.text(),
+    )];
+    if let Some(p) = e.provenance.get(&c.row.id) {
+        lines.push(Line::styled(
+            format!(
+                "saved edits: {} · {:.0} min active · {}",
+                p.users.join(", "),
+                p.active_seconds / 60.0,
+                p.tools.join(" ")
+            ),
+            t.dim(),
+        ));
+    }
+    let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
+    let (text, style) = if unsaved > 0 {
+        (format!("saving {unsaved} edits…"), t.warn())
+    } else {
+        ("all edits saved".to_string(), t.ok())
+    };
+    lines.push(Line::styled(text, style));
     lines
 }

@@ -11,8 +11,11 @@
 # PYTHON needs numpy and Pillow, TORCH_PYTHON numpy and torch (may be the same). OUT (default
 # /tmp/semcurate-real-shale, never inside the repository) gets the dataset, runs and table; a run
 # whose meta.json exists is not run again, so an interrupted bench resumes. STEPS (800) =
-# EPOCHS × EPOCH_STEPS (100). ONLY=name,name runs a subset (names as in the table, seed
-# suffix included: default-s1). About 4 min a run on 2 shared cores; docs/REAL_DATA.md.
+# EPOCHS × EPOCH_STEPS (100). ONLY=name,name runs a subset (a variant name runs all its seeds,
+# name-sN one). About 4 min a run on 2 shared cores; the first 14 variants are the ones in
+# docs/REAL_DATA.md (the last three are optional: one more input variant and a third seed).
+# PyTorch runs with TORCH_THREADS=1 by default: with the cores shared, 2 OpenMP threads were
+# 11x slower per step (2.75 s against 0.25 s), semcurate's rayon pool was not.
 #
 # Split: tiles whose number is a multiple of 5 (0000, 0005, 0010, 0015) are held out; they hold
 # 20.3 % matrix, the dataset 19.7 %. The data is test data only: it is copied under OUT, never
@@ -92,6 +95,7 @@ VARIANTS=(
   "default|1|semcurate|"
   "torch-plain|1|pytorch|--dropout 0 --input absolute"
   "torch-dropout|0|pytorch|--dropout 0.3 --input absolute"
+  "all-off-but-dropout|0|semcurate|--no-class-weights --dice 0 --balance 0 --noise 0 --blur 0 --gain 0 --offset 0 --input absolute"
   "all-off-per-image|0|semcurate|--no-class-weights --dice 0 --balance 0 --noise 0 --blur 0 --dropout 0 --gain 0 --offset 0 --input per-image"
   "default|2|semcurate|"
   "torch-plain|2|pytorch|--dropout 0 --input absolute"

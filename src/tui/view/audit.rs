@@ -145,7 +145,8 @@ fn bin_name(app: &App) -> String {
             .iter()
             .find(|m| m.bin == b)
             .map_or(format!("bin {b}"), |m| {
-                format!("bin {b}: {} µm/px", m.range)
+                // The range carries its unit ("≤ 0.25 µm/px").
+                format!("bin {b}: {}", m.range)
             }),
     }
 }

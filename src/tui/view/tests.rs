@@ -300,3 +300,17 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
 
 mod editor;
 mod retrain;
+
+#[test]
+fn the_audit_title_names_a_bin_range_with_its_unit_once() {
+    let mut a = sized(160, 48);
+    a.indexing = false;
+    start(&mut a);
+    let ov = crate::tui::app::tests::overview(&a);
+    a.handle(Event::Overview(ov));
+    press(&mut a, "3 b");
+    assert_eq!(a.audit.bin, Some(0));
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("bin 0: "), "{text}");
+    assert!(!text.contains("µm/px µm/px"), "{text}");
+}

@@ -327,19 +327,32 @@ fn tool_lines<'a>(app: &App) -> Vec<Line<'a>> {
     lines
 }
 
+/// "N px edited (x %)": pixels whose class differs from the session's base, and their share
+/// of the image (fits the 28-column side panel up to 65,536 px).
+fn edited_line(s: &EditSession) -> String {
+    let total = (s.mask.width as usize * s.mask.height as usize).max(1);
+    let n = s.changed_pixels();
+    let share = 100.0 * n as f64 / total as f64;
+    let share = if n > 0 && share < 0.1 {
+        "< 0.1".to_string()
+    } else {
+        format!("{share:.1}")
+    };
+    format!("{n} px edited ({share} %)")
+}
+
 /// The shown image's edits: pixels changed, Dice against the proposal, who edited before
 /// this run, and the save state.
 fn session_lines<'a>(app: &App, c: &Current, s: &EditSession) -> Vec<Line<'a>> {
     let (t, e) = (&app.theme, &app.edit);
-    let dice = c
-        .counts
-        .as_ref()
-        .and_then(crate::tui::app::stats_dice)
-        .map_or(String::new(), |d| format!(" · Dice {d:.3}"));
-    let mut lines = vec![Line::styled(
-        format!("{} px edited{dice}", s.changed_pixels()),
-        t.text(),
-    )];
+    let mut lines = vec![Line::styled(edited_line(s), t.text())];
+    if let Some(d) = c.counts.as_ref().and_then(crate::tui::app::stats_dice) {
+        // The whole mask against the model's proposal, not the share of pixels edited.
+        lines.push(Line::styled(
+            format!("mask vs proposal: mean Dice {d:.3}"),
+            t.dim(),
+        ));
+    }
     if let Some(p) = e.provenance.get(&c.row.id) {
         lines.push(Line::styled(
             format!(

@@ -177,3 +177,19 @@ fn a_partial_mask_shows_its_labelled_share_in_the_list() {
     let full = text.lines().find(|l| l.contains("b-01")).unwrap();
     assert!(!full.contains("part "), "{full}");
 }
+
+#[test]
+fn the_edit_count_says_its_share_and_the_dice_says_what_it_compares() {
+    let mut a = editing(160, 48);
+    press(&mut a, "3 space");
+    let id = a.current.as_ref().unwrap().row.id;
+    let n = a.edit.sessions[&id].changed_pixels();
+    assert!(n > 0 && n < 64, "{n} of the 8×8 image's pixels edited");
+    let (text, _) = render(&a, 160, 48);
+    let share = 100.0 * n as f64 / 64.0;
+    let want = format!("{n} px edited ({share:.1} %)");
+    assert!(text.contains(&want), "{want}:\n{text}");
+    // No bare "Dice" next to the edit count: it is the whole mask against the proposal.
+    let line = text.lines().find(|l| l.contains("px edited")).unwrap();
+    assert!(!line.contains("Dice"), "{line}");
+}

@@ -159,87 +159,117 @@ pub struct AuditInput<'a> {
 
 /// Sums the summaries into the report.
 pub fn report(input: &AuditInput<'_>) -> AuditReport {
-    let n = input.schema.len();
-    let mut overall = Acc::new(n);
-    let mut bins: Vec<Acc> = (0..input.bins.len()).map(|_| Acc::new(n)).collect();
-    let mut samples: BTreeMap<&str, Acc> = BTreeMap::new();
-    let mut splits: BTreeMap<Split, Acc> = BTreeMap::new();
-    for a in input.images {
-        overall.add(&a.audit.confusion);
-        if let Some(p) = a.row.pixel_size {
-            bins[input.bins.bin_of(p)].add(&a.audit.confusion);
-        }
-        samples
-            .entry(&a.row.sample)
-            .or_insert_with(|| Acc::new(n))
-            .add(&a.audit.confusion);
-        if let Some(s) = input.splits.get(&a.row.group) {
-            splits
-                .entry(*s)
-                .or_insert_with(|| Acc::new(n))
-                .add(&a.audit.confusion);
-        }
-    }
     let schema = input.schema;
-    let bin_metrics: Vec<BinMetrics> = bins
-        .iter()
-        .enumerate()
-        .map(|(k, acc)| {
-            let (lower, upper) = input.bins.range(k);
-            BinMetrics {
-                bin: k,
-                range: input.bins.label(k),
-                lower,
-                upper,
-                metrics: acc.metrics(schema),
-            }
-        })
-        .collect();
+    let groups = Groups::sum(input);
+    let bin_metrics = bin_metrics(&groups.bins, input.bins, schema);
+    let overall = groups.overall;
     let at_risk = at_risk(&overall.m, &bin_metrics, schema, input.thresholds);
     AuditReport {
         model: input.model.to_string(),
         split: input
             .split
             .map_or_else(|| "all".to_string(), |s| s.to_string()),
-        classes: schema
-            .classes
-            .iter()
-            .map(|c| ClassRef {
-                id: c.id,
-                name: c.name.clone(),
-                short: c.short.clone(),
-            })
-            .collect(),
+        classes: class_refs(schema),
         bin_edges: input.bins.edges().to_vec(),
         overall: overall.metrics(schema),
         bins: bin_metrics,
         abundances: abundances(
-            &samples
+            &groups
+                .samples
                 .iter()
                 .map(|(k, v)| ((*k).to_string(), v.m.clone()))
                 .collect::<Vec<_>>(),
             schema,
         ),
-        samples: samples
-            .into_iter()
-            .map(|(name, a)| NamedMetrics {
-                name: name.to_string(),
-                metrics: a.metrics(schema),
-            })
-            .collect(),
-        splits: splits
-            .into_iter()
-            .map(|(s, a)| NamedMetrics {
-                name: s.to_string(),
-                metrics: a.metrics(schema),
-            })
-            .collect(),
+        samples: named_metrics(groups.samples, schema),
+        splits: named_metrics(groups.splits, schema),
         thresholds: input.thresholds,
         underrepresented: underrepresented(&overall.m, schema, input.thresholds),
         absent: absent(&overall.m, schema),
         at_risk,
         unpredicted: input.unpredicted,
     }
+}
+
+/// The summaries summed per group of images: all, per scale bin (by index; images without a
+/// pixel size in none), per sample, per split (images without one in none).
+struct Groups<'a> {
+    overall: Acc,
+    bins: Vec<Acc>,
+    samples: BTreeMap<&'a str, Acc>,
+    splits: BTreeMap<Split, Acc>,
+}
+
+impl<'a> Groups<'a> {
+    fn sum(input: &AuditInput<'a>) -> Self {
+        let n = input.schema.len();
+        let mut g = Self {
+            overall: Acc::new(n),
+            bins: (0..input.bins.len()).map(|_| Acc::new(n)).collect(),
+            samples: BTreeMap::new(),
+            splits: BTreeMap::new(),
+        };
+        for a in input.images {
+            g.overall.add(&a.audit.confusion);
+            if let Some(p) = a.row.pixel_size {
+                g.bins[input.bins.bin_of(p)].add(&a.audit.confusion);
+            }
+            g.samples
+                .entry(&a.row.sample)
+                .or_insert_with(|| Acc::new(n))
+                .add(&a.audit.confusion);
+            if let Some(s) = input.splits.get(&a.row.group) {
+                g.splits
+                    .entry(*s)
+                    .or_insert_with(|| Acc::new(n))
+                    .add(&a.audit.confusion);
+            }
+        }
+        g
+    }
+}
+
+/// Metrics per scale bin, with the bin's label and pixel-size range (µm/px).
+fn bin_metrics(bins: &[Acc], scale: &ScaleBins, schema: &ClassSchema) -> Vec<BinMetrics> {
+    bins.iter()
+        .enumerate()
+        .map(|(k, acc)| {
+            let (lower, upper) = scale.range(k);
+            BinMetrics {
+                bin: k,
+                range: scale.label(k),
+                lower,
+                upper,
+                metrics: acc.metrics(schema),
+            }
+        })
+        .collect()
+}
+
+fn class_refs(schema: &ClassSchema) -> Vec<ClassRef> {
+    schema
+        .classes
+        .iter()
+        .map(|c| ClassRef {
+            id: c.id,
+            name: c.name.clone(),
+            short: c.short.clone(),
+        })
+        .collect()
+}
+
+/// Metrics per named group, in the map's order.
+fn named_metrics<K: std::fmt::Display>(
+    groups: BTreeMap<K, Acc>,
+    schema: &ClassSchema,
+) -> Vec<NamedMetrics> {
+    groups
+        .into_iter()
+        .map(|(name, a)| NamedMetrics {
+            name: name.to_string(),
+            metrics: a.metrics(schema),
+        })
+        .collect()
 }
 
 struct Acc {

@@ -6,6 +6,7 @@
 pub mod manifest;
 pub mod out;
 mod select;
+mod stage;
 pub mod verify;
 pub mod write;
 
@@ -13,20 +14,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::dataset::ClassSchema;
-use crate::dataset::schema::convert::{class_map, to_toml};
+use crate::dataset::schema::convert::class_map;
 use crate::dataset::split::Split;
 use crate::dataset::workspace::{ExportRecord, ExportedImage, Workspace, WorkspaceError};
-use crate::labels::current::LabelRecord;
 use crate::progress::Progress;
 
-use manifest::{FORMAT, FORMAT_VERSION, Manifest, ManifestRow};
+use manifest::{Manifest, ManifestRow};
 use out::{Staging, check_out};
 use select::Selection;
-use write::{Only, WriteContext, Written, export_one};
+use stage::{Staged, build_manifest, write_all, write_meta};
+use write::{Only, WriteContext};
 
 /// Images whose files are read and written together (bounds memory).
 const CHUNK: usize = 64;
@@ -172,15 +172,7 @@ pub fn run(
     let map = class_map(&opts.source, &opts.target).map_err(ExportError::Schema)?;
     let sel = Selection::read(ws, opts)?;
     if sel.rows.is_empty() {
-        return Err(ExportError::Nothing(format!(
-            "no labelled, corrected or accepted image{} in '{}'",
-            if opts.splits.is_some() {
-                " in the chosen splits"
-            } else {
-                ""
-            },
-            opts.root.display()
-        )));
+        return Err(nothing_selected(opts));
     }
     let staging = Staging::create(&opts.out)?;
     let ctx = WriteContext {
@@ -192,27 +184,13 @@ pub fn run(
         tile: opts.tile,
         partial: opts.partial,
     };
-    let (rows, mut left_out, skipped, exported) = write_all(ws, &ctx, &sel, opts, progress);
-    left_out.extend(sel.unindexed.iter().cloned());
-    if rows.is_empty() {
-        let why: Vec<String> = skipped
-            .iter()
-            .map(|(k, n)| format!("{n}: {k}"))
-            .chain(
-                left_out
-                    .iter()
-                    .take(3)
-                    .map(|l| format!("{}: {}", l.image, l.reason)),
-            )
-            .collect();
-        return Err(ExportError::Nothing(format!(
-            "{} images considered, none exported ({})",
-            sel.rows.len(),
-            why.join("; ")
-        )));
+    let mut staged = write_all(ws, &ctx, &sel, opts, progress);
+    staged.left_out.extend(sel.unindexed.iter().cloned());
+    if staged.rows.is_empty() {
+        return Err(nothing_written(sel.rows.len(), &staged));
     }
-    let manifest = build_manifest(ws, opts, &dataset_id, &map, rows)?;
-    write_meta(&staging.dir, &manifest, &opts.target, left_out.len())?;
+    let manifest = build_manifest(ws, opts, &dataset_id, &map, staged.rows)?;
+    write_meta(&staging.dir, &manifest, &opts.target, staged.left_out.len())?;
     let problems = verify::verify(&staging.dir, &manifest, progress);
     if !problems.is_empty() {
         return Err(ExportError::Verify {
@@ -223,10 +201,65 @@ pub fn run(
     let replaced = matches!(&state, out::OutState::Replace { owned } if !owned.is_empty());
     let kept = staging.commit(&state)?;
     crate::fault::point("export:committed");
-    let mut by_source = BTreeMap::new();
-    for r in &manifest.images {
-        *by_source.entry(r.mask_source.clone()).or_insert(0) += 1;
-    }
+    record_export(ws, opts, &manifest, &staged.exported)?;
+    Ok(ExportReport {
+        out: opts.out.clone(),
+        files: manifest.images.len(),
+        images: staged.exported.len(),
+        by_source: by_source(&manifest.images),
+        left_out: staged.left_out,
+        skipped: staged.skipped,
+        not_selected: sel.counts,
+        fingerprint: manifest.fingerprint,
+        replaced,
+        sizes: distinct_sizes(&manifest.images),
+        kept,
+        recovered,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// No image is labelled, corrected or accepted (in the chosen splits).
+fn nothing_selected(opts: &ExportOptions) -> ExportError {
+    ExportError::Nothing(format!(
+        "no labelled, corrected or accepted image{} in '{}'",
+        if opts.splits.is_some() {
+            " in the chosen splits"
+        } else {
+            ""
+        },
+        opts.root.display()
+    ))
+}
+
+/// Of `considered` images none gave a file: the skip reasons with their counts, then the
+/// first three images left out.
+fn nothing_written(considered: usize, staged: &Staged) -> ExportError {
+    let why: Vec<String> = staged
+        .skipped
+        .iter()
+        .map(|(k, n)| format!("{n}: {k}"))
+        .chain(
+            staged
+                .left_out
+                .iter()
+                .take(3)
+                .map(|l| format!("{}: {}", l.image, l.reason)),
+        )
+        .collect();
+    ExportError::Nothing(format!(
+        "{considered} images considered, none exported ({})",
+        why.join("; ")
+    ))
+}
+
+/// Records the committed export in the workspace, with what each exported image was.
+fn record_export(
+    ws: &mut Workspace,
+    opts: &ExportOptions,
+    manifest: &Manifest,
+    exported: &[ExportedImage],
+) -> Result<(), ExportError> {
     ws.record_export(
         &ExportRecord {
             out: opts.out.display().to_string(),
@@ -235,167 +268,25 @@ pub fn run(
             user: crate::dataset::workspace::current_user(),
             at: crate::clock::now(),
         },
-        &exported,
+        exported,
     )?;
-    Ok(ExportReport {
-        out: opts.out.clone(),
-        files: manifest.images.len(),
-        images: exported.len(),
-        by_source,
-        left_out,
-        skipped,
-        not_selected: sel.counts,
-        fingerprint: manifest.fingerprint,
-        replaced,
-        sizes: manifest
-            .images
-            .iter()
-            .map(|r| (r.width, r.height))
-            .collect::<BTreeSet<_>>()
-            .len(),
-        kept,
-        recovered,
-        seconds: started.elapsed().as_secs_f64(),
-    })
+    Ok(())
 }
 
-type WriteResult = (
-    Vec<ManifestRow>,
-    Vec<NotExported>,
-    BTreeMap<String, usize>,
-    Vec<ExportedImage>,
-);
-
-/// Reads the workspace records of a chunk on this thread, then writes its images in parallel.
-fn write_all(
-    ws: &Workspace,
-    ctx: &WriteContext<'_>,
-    sel: &Selection,
-    opts: &ExportOptions,
-    progress: &dyn Progress,
-) -> WriteResult {
-    let mut rows = Vec::new();
-    let mut left_out = Vec::new();
-    let mut skipped = BTreeMap::new();
-    let mut exported = Vec::new();
-    progress.begin("export", sel.rows.len() as u64);
-    for chunk in sel.rows.chunks(CHUNK) {
-        let mut jobs = Vec::with_capacity(chunk.len());
-        for row in chunk {
-            match LabelRecord::fetch(ws, row, &sel.models) {
-                Ok(record) => jobs.push(sel.job(row, record)),
-                Err(e) => left_out.push(NotExported {
-                    image: row.image_path.clone(),
-                    reason: format!("corrections: {e}"),
-                }),
-            }
-        }
-        let results: Vec<Written> = jobs
-            .par_iter()
-            .map(|j| {
-                let w = export_one(ctx, j, opts.only);
-                progress.advance(1);
-                w
-            })
-            .collect();
-        for (job, w) in jobs.iter().zip(results) {
-            match w {
-                Written::Rows(r) => {
-                    rows.extend(r);
-                    exported.push(ExportedImage {
-                        image_id: job.row.id,
-                        edit_ops: sel.edit_ops.get(&job.row.id).copied().unwrap_or(0),
-                        mask_fp: job.row.mask_fp.clone(),
-                    });
-                }
-                Written::Skipped(why) => *skipped.entry(why).or_insert(0) += 1,
-                Written::LeftOut(reason) => left_out.push(NotExported {
-                    image: job.row.image_path.clone(),
-                    reason,
-                }),
-            }
-        }
+/// Files per mask source.
+fn by_source(images: &[ManifestRow]) -> BTreeMap<String, usize> {
+    let mut by_source = BTreeMap::new();
+    for r in images {
+        *by_source.entry(r.mask_source.clone()).or_insert(0) += 1;
     }
-    progress.end();
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    left_out.sort_by(|a, b| a.image.cmp(&b.image));
-    (rows, left_out, skipped, exported)
+    by_source
 }
 
-fn build_manifest(
-    ws: &Workspace,
-    opts: &ExportOptions,
-    dataset_id: &str,
-    map: &crate::dataset::schema::convert::ClassMap,
-    rows: Vec<ManifestRow>,
-) -> Result<Manifest, ExportError> {
-    let bins: Option<crate::dataset::ScaleBins> =
-        ws.meta_json(crate::dataset::index::keys::BINS)?;
-    let o = opts.only;
-    let only = [
-        (o.original, "original"),
-        (o.corrected, "corrected"),
-        (o.accepted, "accepted"),
-    ]
-    .iter()
-    .filter(|(on, _)| *on)
-    .map(|(_, s)| (*s).to_string())
-    .collect();
-    Ok(Manifest {
-        format: FORMAT.into(),
-        format_version: FORMAT_VERSION,
-        semcurate_version: env!("CARGO_PKG_VERSION").into(),
-        dataset: dataset_id.into(),
-        schema: opts.target.name.clone(),
-        source_schema: opts.source.name.clone(),
-        class_map: map.changed(),
-        class_short: opts
-            .target
-            .classes
-            .iter()
-            .map(|c| c.short.clone())
-            .collect(),
-        bins: bins.map(|b| b.edges().to_vec()).unwrap_or_default(),
-        tile: opts.tile,
-        size_rule: write::SIZE_RULE.into(),
-        unlabelled_value: opts.partial.then_some(opts.target.unlabelled),
-        only,
-        splits: opts
-            .splits
-            .as_ref()
-            .map(|s| s.iter().map(|x| x.as_str().to_string()).collect())
-            .unwrap_or_default(),
-        command: opts.command.clone(),
-        fingerprint: manifest::fingerprint(&rows),
-        images: rows,
-    })
-}
-
-/// Writes `manifest.json`, `manifest.csv` (both streamed), `classes.toml` and `EXPORT.md`.
-fn write_meta(
-    dir: &Path,
-    m: &Manifest,
-    target: &ClassSchema,
-    left_out: usize,
-) -> Result<(), ExportError> {
-    use std::io::Write as _;
-    let stream = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-        let p = dir.join(name);
-        let file = std::fs::File::create(&p).map_err(|e| ExportError::io(&p, e))?;
-        let mut w = std::io::BufWriter::new(file);
-        f(&mut w)
-            .and_then(|()| w.flush())
-            .map_err(|e| ExportError::io(&p, e))
-    };
-    stream(manifest::MANIFEST_JSON, &|w| {
-        serde_json::to_writer_pretty(&mut *w, m).map_err(std::io::Error::other)?;
-        writeln!(w)
-    })?;
-    stream(manifest::MANIFEST_CSV, &|mut w| {
-        manifest::write_csv(m, &mut w)
-    })?;
-    stream("classes.toml", &|w| w.write_all(to_toml(target).as_bytes()))?;
-    stream("EXPORT.md", &|w| {
-        w.write_all(manifest::readme(m, left_out).as_bytes())
-    })
+/// How many distinct (width, height) sizes the files have.
+fn distinct_sizes(images: &[ManifestRow]) -> usize {
+    images
+        .iter()
+        .map(|r| (r.width, r.height))
+        .collect::<BTreeSet<_>>()
+        .len()
 }

@@ -18,7 +18,7 @@ use crate::dataset::layout::names::sanitize;
 use crate::dataset::layout::writer::{self, Role, tile_grid};
 use crate::dataset::pixel_size::parse_pixel_size_bytes;
 use crate::dataset::raster::databar::{self, DatabarSource, crop_bottom};
-use crate::dataset::raster::{DecodeLimits, Grey8, decode_file, encode_grey8_png};
+use crate::dataset::raster::{DecodeLimits, Grey8, VendorMeta, decode_file, encode_grey8_png};
 use crate::dataset::workspace::{ImportSource, ImportTile, Workspace};
 
 mod earlier;
@@ -120,16 +120,7 @@ fn import_into(
     path: &Path,
     r: &mut FileReport,
 ) -> Result<(), String> {
-    // A FIFO or a device would block or never end: refused before it is opened.
-    match fs::metadata(path) {
-        Ok(m) if !m.is_file() => {
-            return Err(
-                "not a regular file (a folder, FIFO, socket or device): give image files".into(),
-            );
-        }
-        Err(e) => return Err(format!("cannot read it: {e}")),
-        Ok(_) => {}
-    }
+    check_regular_file(path)?;
     let fp = file_fingerprint(path)?;
     if !check_earlier_imports(ws, opts, &fp, r)? {
         return Ok(());
@@ -151,8 +142,39 @@ fn import_into(
         r.notes
             .push(format!("{} metadata: {}", v.vendor, v.notes.join("; ")));
     }
-    let (rows, crop_source) = match opts.crop {
-        CropRule::Auto => databar::auto(&grey, vendor.as_ref()),
+    let (rows, crop_source) = databar_rows(opts.crop, &grey, vendor.as_ref())?;
+    (r.crop_rows, r.crop_source) = (rows, Some(crop_source));
+    let img = crop_bottom(grey, rows);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
+    let prefix = tile_prefix(&opts.sample, &stem);
+    let tiles = write_tiles(opts, &img, &prefix, pixel_size, r)?;
+    let source = import_source(opts, path, fp, r, pixel_size, crop_source);
+    ws.record_import(&source, &tiles)
+        .map_err(|e| format!("tiles written, but the workspace could not record them: {e}"))
+}
+
+/// A FIFO or a device would block or never end: refused before it is opened.
+fn check_regular_file(path: &Path) -> Result<(), String> {
+    match fs::metadata(path) {
+        Ok(m) if !m.is_file() => {
+            Err("not a regular file (a folder, FIFO, socket or device): give image files".into())
+        }
+        Err(e) => Err(format!("cannot read it: {e}")),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Rows of data bar to crop from the image's bottom under `rule`, and where that number came
+/// from; an error when they would leave no row.
+fn databar_rows(
+    rule: CropRule,
+    grey: &Grey8,
+    vendor: Option<&VendorMeta>,
+) -> Result<(u32, DatabarSource), String> {
+    let (rows, crop_source) = match rule {
+        CropRule::Auto => databar::auto(grey, vendor),
         CropRule::Rows(n) => (n, DatabarSource::Given),
         CropRule::None => (0, DatabarSource::None),
     };
@@ -162,20 +184,26 @@ fn import_into(
             grey.height
         ));
     }
-    (r.crop_rows, r.crop_source) = (rows, Some(crop_source));
-    let img = crop_bottom(grey, rows);
-    let stem = path
-        .file_stem()
-        .map_or_else(|| "image".into(), |s| s.to_string_lossy().into_owned());
-    let prefix = tile_prefix(&opts.sample, &stem);
-    let tiles = write_tiles(opts, &img, &prefix, pixel_size, r)?;
-    let source = ImportSource {
+    Ok((rows, crop_source))
+}
+
+/// The workspace's record of an imported file (content fingerprint `fp`), from its report
+/// once its tiles are written.
+fn import_source(
+    opts: &ImportOptions,
+    path: &Path,
+    fp: String,
+    r: &FileReport,
+    pixel_size: f64,
+    crop_source: DatabarSource,
+) -> ImportSource {
+    ImportSource {
         source_fp: fp,
         sample: opts.sample.clone(),
         path: path.display().to_string(),
         width: r.width,
         height: r.height,
-        crop_rows: rows,
+        crop_rows: r.crop_rows,
         crop_source: crop_name(crop_source).into(),
         pixel_size,
         pixel_size_source: r.pixel_size_source.clone(),
@@ -183,9 +211,7 @@ fn import_into(
         blank: r.blank as u32,
         user: crate::dataset::workspace::current_user(),
         at: crate::clock::now(),
-    };
-    ws.record_import(&source, &tiles)
-        .map_err(|e| format!("tiles written, but the workspace could not record them: {e}"))
+    }
 }
 
 fn crop_name(s: DatabarSource) -> &'static str {
@@ -201,7 +227,7 @@ fn crop_name(s: DatabarSource) -> &'static str {
 fn pixel_size(
     path: &Path,
     opts: &ImportOptions,
-    vendor: Option<&crate::dataset::raster::VendorMeta>,
+    vendor: Option<&VendorMeta>,
 ) -> Result<(f64, String), String> {
     if let Some(p) = opts.pixel_size {
         return Ok((p, "given".into()));

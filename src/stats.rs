@@ -140,66 +140,94 @@ pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     let n = input.schema.len();
     let present: Vec<&ImageRow> = input.rows.iter().filter(|r| !r.missing).collect();
     let mut totals = totals(&present, input);
-    let mut samples: BTreeMap<&str, Acc> = BTreeMap::new();
-    let mut bins: Vec<Acc> = (0..input.bins.len()).map(|_| Acc::new(n)).collect();
-    let mut images_with = vec![0usize; n];
-    for r in &present {
-        samples
-            .entry(&r.sample)
-            .or_insert_with(|| Acc::new(n))
-            .add(r);
-        if let Some(p) = r.pixel_size {
-            bins[input.bins.bin_of(p)].add(r);
-        }
-        for (c, &px) in r.class_counts.iter().flatten().enumerate().take(n) {
-            images_with[c] += usize::from(px > 0);
-        }
-    }
+    let groups = Groups::sum(&present, input);
     let all = present.iter().fold(Acc::new(n), |mut a, r| {
         a.add(r);
         a
     });
     totals.labelled_pixels = all.pixels.iter().sum();
-    let classes = class_stats(input, &all, &images_with, totals.labelled_pixels);
+    let classes = class_stats(input, &all, &groups.images_with, totals.labelled_pixels);
     let underrepresented = classes
         .iter()
         .filter(|c| c.underrepresented)
         .map(|c| c.id)
         .collect();
     let absent = classes.iter().filter(|c| c.absent).map(|c| c.id).collect();
-    let mut problems = BTreeMap::new();
-    for (_, p) in input.problems {
-        *problems.entry(p.kind).or_default() += 1;
-    }
     StatsReport {
         schema: input.schema.name.clone(),
         classes,
         bin_edges: input.bins.edges().to_vec(),
         totals,
-        samples: samples
+        samples: groups
+            .samples
             .into_iter()
             .map(|(name, a)| a.finish(name))
             .collect(),
-        bins: bins
-            .into_iter()
-            .enumerate()
-            .map(|(k, a)| {
-                let (lower, upper) = input.bins.range(k);
-                BinStats {
-                    bin: k,
-                    range: input.bins.label(k),
-                    lower,
-                    upper,
-                    stats: a.finish(&input.bins.interval(k)),
-                }
-            })
-            .collect(),
+        bins: bin_stats(groups.bins, input.bins),
         splits: split_stats(&present, input.splits),
         rare_threshold: input.rare_threshold,
         underrepresented,
         absent,
-        problems,
+        problems: problem_counts(input.problems),
     }
+}
+
+/// The present rows summed per sample and per scale bin (rows without a pixel size in none),
+/// and per class how many images hold any of its pixels.
+struct Groups<'a> {
+    samples: BTreeMap<&'a str, Acc>,
+    bins: Vec<Acc>,
+    images_with: Vec<usize>,
+}
+
+impl<'a> Groups<'a> {
+    fn sum(present: &[&'a ImageRow], input: &StatsInput<'_>) -> Self {
+        let n = input.schema.len();
+        let mut g = Self {
+            samples: BTreeMap::new(),
+            bins: (0..input.bins.len()).map(|_| Acc::new(n)).collect(),
+            images_with: vec![0usize; n],
+        };
+        for r in present {
+            g.samples
+                .entry(&r.sample)
+                .or_insert_with(|| Acc::new(n))
+                .add(r);
+            if let Some(p) = r.pixel_size {
+                g.bins[input.bins.bin_of(p)].add(r);
+            }
+            for (c, &px) in r.class_counts.iter().flatten().enumerate().take(n) {
+                g.images_with[c] += usize::from(px > 0);
+            }
+        }
+        g
+    }
+}
+
+/// Stats per scale bin, with the bin's label and pixel-size range (µm/px).
+fn bin_stats(bins: Vec<Acc>, scale: &ScaleBins) -> Vec<BinStats> {
+    bins.into_iter()
+        .enumerate()
+        .map(|(k, a)| {
+            let (lower, upper) = scale.range(k);
+            BinStats {
+                bin: k,
+                range: scale.label(k),
+                lower,
+                upper,
+                stats: a.finish(&scale.interval(k)),
+            }
+        })
+        .collect()
+}
+
+/// Index problems counted by kind.
+fn problem_counts(problems: &[(Option<i64>, Problem)]) -> BTreeMap<ProblemKind, usize> {
+    let mut counts = BTreeMap::new();
+    for (_, p) in problems {
+        *counts.entry(p.kind).or_default() += 1;
+    }
+    counts
 }
 
 fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::bins::ScaleBins;
 use super::groups::{GroupError, GroupRule};
 use super::item::{ReadContext, read_item};
-use super::layout::{self, ItemFiles, LayoutError, SampleInfo, SkipCounts};
+use super::layout::{self, ItemFiles, LayoutError, SampleInfo, Scan, SkipCounts};
 use super::schema::ClassSchema;
 use super::workspace::{ImageRow, Workspace, WorkspaceError};
 use crate::progress::Progress;
@@ -115,6 +115,45 @@ pub fn index(
 ) -> Result<IndexSummary, IndexError> {
     check_root(root, ws)?;
     let (rule, previous_rule) = regroup::resolve_rule(ws, opts.group_rule.as_ref())?;
+    let scan = scan_grouped(root, &rule, progress)?;
+    let bins = resolve_bins(ws, opts.bins.as_ref())?;
+    let default_px = resolve_default_pixel_size(ws, opts.default_pixel_size)?;
+    let settings = read_settings(opts, default_px);
+    let reread_all =
+        opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
+    let rows = ws.images()?;
+    let (changed, seen) = changed_items(&scan.items, &rows, reread_all);
+    let mut ctx = ReadContext::new(root, &opts.schema);
+    ctx.default_pixel_size = default_px;
+    read_and_store(ws, &ctx, &changed, &bins, progress)?;
+    let newly_missing = mark_missing(ws, &rows, &seen)?;
+    // A warm re-index of an unchanged dataset writes nothing: no transaction, no fsync.
+    let dirty = !changed.is_empty() || newly_missing > 0;
+    store_scan(ws, &scan, settings, dirty)?;
+    let regrouped = regroup::regroup(ws, &scan.items, &rule, previous_rule.as_ref(), &rows)?;
+    let new_split_groups = if dirty || regrouped.is_some() {
+        assign_new_splits_with(ws, &export_splits(root))?
+    } else {
+        0
+    };
+    Ok(IndexSummary {
+        samples: scan.samples,
+        found: scan.items.len(),
+        read: changed.len(),
+        newly_missing,
+        new_split_groups,
+        regrouped,
+        skipped: scan.skipped,
+    })
+}
+
+/// The folders scanned and their images grouped by `rule` (images it cannot group become
+/// folder problems); an error when no image was found.
+fn scan_grouped(
+    root: &Path,
+    rule: &GroupRule,
+    progress: &dyn Progress,
+) -> Result<Scan, IndexError> {
     progress.begin("scan", 0);
     let mut scan = layout::scan(root)?;
     progress.end();
@@ -127,19 +166,22 @@ pub fn index(
             problems: scan.problems.len(),
         });
     }
-    let bins = resolve_bins(ws, opts.bins.as_ref())?;
-    let default_px = resolve_default_pixel_size(ws, opts.default_pixel_size)?;
-    let settings = read_settings(opts, default_px);
-    let reread_all =
-        opts.full || ws.meta(keys::READ_SETTINGS)?.as_deref() != Some(settings.as_str());
-    let rows = ws.images()?;
+    Ok(scan)
+}
+
+/// The scanned items to read (new, changed, or all when `reread_all`), and the ids of the
+/// stored rows that are still on disk.
+fn changed_items(
+    items: &[ItemFiles],
+    rows: &[ImageRow],
+    reread_all: bool,
+) -> (Vec<ItemFiles>, HashSet<i64>) {
     let existing: HashMap<(&str, &str), &ImageRow> = rows
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r))
         .collect();
-    let mut seen = HashSet::with_capacity(scan.items.len());
-    let changed: Vec<ItemFiles> = scan
-        .items
+    let mut seen = HashSet::with_capacity(items.len());
+    let changed = items
         .iter()
         .filter(|f| {
             let row = existing.get(&(f.sample.as_str(), f.stem.as_str()));
@@ -150,12 +192,18 @@ pub fn index(
         })
         .cloned()
         .collect();
-    let mut ctx = ReadContext::new(root, &opts.schema);
-    ctx.default_pixel_size = default_px;
-    read_and_store(ws, &ctx, &changed, &bins, progress)?;
-    let newly_missing = mark_missing(ws, &rows, &seen)?;
-    // A warm re-index of an unchanged dataset writes nothing: no transaction, no fsync.
-    let dirty = !changed.is_empty() || newly_missing > 0;
+    (changed, seen)
+}
+
+/// Stores what the scan found besides the images (folder problems, skip counts, samples) and
+/// the read settings, in one transaction that also stamps the last change; only when the
+/// images changed (`dirty`) or one of those values did.
+fn store_scan(
+    ws: &mut Workspace,
+    scan: &Scan,
+    settings: String,
+    dirty: bool,
+) -> Result<(), IndexError> {
     let meta = [
         (keys::READ_SETTINGS, settings),
         (keys::FOLDER_PROBLEMS, to_json(&scan.problems)),
@@ -177,21 +225,7 @@ pub fn index(
         tx.set_meta(keys::LAST_CHANGE, &crate::clock::now().to_string())?;
         tx.commit()?;
     }
-    let regrouped = regroup::regroup(ws, &scan.items, &rule, previous_rule.as_ref(), &rows)?;
-    let new_split_groups = if dirty || regrouped.is_some() {
-        assign_new_splits_with(ws, &export_splits(root))?
-    } else {
-        0
-    };
-    Ok(IndexSummary {
-        samples: scan.samples,
-        found: scan.items.len(),
-        read: changed.len(),
-        newly_missing,
-        new_split_groups,
-        regrouped,
-        skipped: scan.skipped,
-    })
+    Ok(())
 }
 
 fn check_root(root: &Path, ws: &Workspace) -> Result<(), IndexError> {

@@ -155,44 +155,7 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
                 continue;
             }
         };
-        if !entry.file_type().is_dir() {
-            continue;
-        }
-        if entry.depth() > 0 && is_hidden(entry.path()) {
-            scan.skipped.hidden_dirs += 1;
-            it.skip_current_dir();
-            continue;
-        }
-        if entry.depth() > 0
-            && entry
-                .path()
-                .strip_prefix(root)
-                .ok()
-                .and_then(Path::to_str)
-                .is_none()
-        {
-            scan.problems.push(Problem::new(
-                ProblemKind::Unlistable,
-                rel(root, entry.path()),
-                "the folder name is not valid UTF-8 (the bad bytes show as �): rename it; paths are kept as text",
-            ));
-            it.skip_current_dir();
-            continue;
-        }
-        if let Some(dirs) = sample_dirs(entry.path()) {
-            let name = if entry.depth() == 0 {
-                root.file_name().map_or_else(
-                    || "sample".to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                )
-            } else {
-                rel(root, entry.path())
-            };
-            scan_sample(root, &dirs, &name, &mut scan);
-            scan.samples.push(SampleInfo {
-                name,
-                layout: dirs.layout,
-            });
+        if entry.file_type().is_dir() && !visit_dir(root, &entry, &mut scan) {
             it.skip_current_dir();
         }
     }
@@ -200,6 +163,48 @@ pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
         return Err(LayoutError::NoSamples(root.to_path_buf()));
     }
     Ok(scan)
+}
+
+/// Takes one folder of the walk into `scan`: a hidden one is counted, one whose name is not
+/// UTF-8 becomes a problem, a sample folder is scanned whole. False where the walk must not
+/// go inside it (all three); true for any other folder.
+fn visit_dir(root: &Path, entry: &walkdir::DirEntry, scan: &mut Scan) -> bool {
+    if entry.depth() > 0 && is_hidden(entry.path()) {
+        scan.skipped.hidden_dirs += 1;
+        return false;
+    }
+    if entry.depth() > 0
+        && entry
+            .path()
+            .strip_prefix(root)
+            .ok()
+            .and_then(Path::to_str)
+            .is_none()
+    {
+        scan.problems.push(Problem::new(
+            ProblemKind::Unlistable,
+            rel(root, entry.path()),
+            "the folder name is not valid UTF-8 (the bad bytes show as �): rename it; paths are kept as text",
+        ));
+        return false;
+    }
+    let Some(dirs) = sample_dirs(entry.path()) else {
+        return true;
+    };
+    let name = if entry.depth() == 0 {
+        root.file_name().map_or_else(
+            || "sample".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    } else {
+        rel(root, entry.path())
+    };
+    scan_sample(root, &dirs, &name, scan);
+    scan.samples.push(SampleInfo {
+        name,
+        layout: dirs.layout,
+    });
+    false
 }
 
 /// The data folders of one sample, by their names on disk (matched case-insensitively, so

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use file::{SchemaFile, class_defs, invalid, mask_values};
+
 /// A mask pixel value that names a class.
 pub type ClassId = u8;
 
@@ -86,29 +88,6 @@ pub enum SchemaError {
     Unknown(String),
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SchemaFile {
-    name: Option<String>,
-    #[serde(rename = "class")]
-    classes: Vec<ClassFileEntry>,
-    #[serde(default)]
-    mask_values: BTreeMap<String, u16>,
-    /// The raw value of unlabelled pixels (default 255).
-    unlabelled: Option<u16>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClassFileEntry {
-    id: u16,
-    name: String,
-    short: Option<String>,
-    colour: Option<String>,
-    #[serde(default)]
-    rare: bool,
-}
-
 impl Default for ClassSchema {
     fn default() -> Self {
         Self::parse(DEFAULT_TOML, Path::new("<built-in default>"))
@@ -163,65 +142,26 @@ impl ClassSchema {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        let invalid = |message: String| SchemaError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
         if file.classes.is_empty() || file.classes.len() > MAX_CLASSES {
-            return Err(invalid(format!(
-                "needs 1 to {MAX_CLASSES} [[class]] entries, found {}",
-                file.classes.len()
-            )));
+            return Err(invalid(
+                path,
+                format!(
+                    "needs 1 to {MAX_CLASSES} [[class]] entries, found {}",
+                    file.classes.len()
+                ),
+            ));
         }
         let count = file.classes.len();
-        let mut classes = Vec::with_capacity(count);
-        for (position, entry) in file.classes.into_iter().enumerate() {
-            if usize::from(entry.id) != position {
-                return Err(SchemaError::Ids {
-                    path: path.to_path_buf(),
-                    count,
-                    found: entry.id,
-                    position,
-                });
-            }
-            let colour = match &entry.colour {
-                Some(hex) => parse_hex_colour(hex).ok_or_else(|| {
-                    invalid(format!(
-                        "class {} colour '{hex}' is not '#rrggbb'",
-                        entry.id
-                    ))
-                })?,
-                None => fallback_colour(position),
-            };
-            let short = entry.short.unwrap_or_else(|| entry.name.clone());
-            classes.push(ClassDef {
-                id: position as ClassId,
-                name: entry.name,
-                short,
-                colour,
-                rare: entry.rare,
-            });
-        }
-        let mut mask_values = BTreeMap::new();
-        for (raw, class) in file.mask_values {
-            let value: u16 = raw.trim().parse().map_err(|_| {
-                invalid(format!(
-                    "[mask_values] key '{raw}' is not a pixel value 0..65535"
-                ))
-            })?;
-            if usize::from(class) >= count {
-                return Err(invalid(format!(
-                    "[mask_values] maps {value} to class {class}, but the schema has classes 0..{}",
-                    count - 1
-                )));
-            }
-            mask_values.insert(value, class as ClassId);
-        }
+        let classes = class_defs(file.classes, path)?;
+        let mask_values = mask_values(file.mask_values, count, path)?;
         let unlabelled = file.unlabelled.unwrap_or(DEFAULT_UNLABELLED);
         if mask_values.is_empty() && usize::from(unlabelled) < count {
-            return Err(invalid(format!(
-                "unlabelled = {unlabelled} is also the id of class {unlabelled}: choose a value the masks use for no class (default 255)"
-            )));
+            return Err(invalid(
+                path,
+                format!(
+                    "unlabelled = {unlabelled} is also the id of class {unlabelled}: choose a value the masks use for no class (default 255)"
+                ),
+            ));
         }
         Ok(Self {
             name: file.name.unwrap_or_else(|| "custom".to_string()),
@@ -394,6 +334,7 @@ fn hsv_to_rgb(h: f64, s: f64, v: f64) -> (u8, u8, u8) {
 }
 
 pub mod convert;
+mod file;
 
 #[cfg(test)]
 mod tests;

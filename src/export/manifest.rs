@@ -162,94 +162,74 @@ fn opt<T: ToString>(v: Option<&T>) -> String {
     v.map_or_else(String::new, ToString::to_string)
 }
 
+/// A `manifest.csv` column: its header and the row's field, unquoted.
+type CsvColumn = (&'static str, fn(&ManifestRow) -> String);
+
+/// The fixed columns of `manifest.csv`, in order. The class pixel counts (`px_SHORT`) and the
+/// two hashes follow them.
+const CSV_COLUMNS: &[CsvColumn] = &[
+    ("name", |r| r.name.clone()),
+    ("sample", |r| r.sample.clone()),
+    ("image", |r| r.image.clone()),
+    ("mask", |r| r.mask.clone()),
+    ("features", |r| r.features.clone()),
+    ("source_image", |r| r.source_image.clone()),
+    ("source_mask", |r| opt(r.source_mask.as_ref())),
+    ("source_features", |r| opt(r.source_features.as_ref())),
+    ("renamed", |r| r.renamed.to_string()),
+    ("tile_x", |r| opt(r.tile_x.as_ref())),
+    ("tile_y", |r| opt(r.tile_y.as_ref())),
+    ("width", |r| r.width.to_string()),
+    ("height", |r| r.height.to_string()),
+    ("cut_right", |r| r.cut_right.to_string()),
+    ("cut_bottom", |r| r.cut_bottom.to_string()),
+    ("pixel_size", |r| r.pixel_size.to_string()),
+    ("pixel_size_source", |r| r.pixel_size_source.clone()),
+    ("scale_bin", |r| opt(r.scale_bin.as_ref())),
+    ("study_unet", |r| r.study_unet.clone()),
+    ("split", |r| r.split.clone()),
+    ("rock_type", |r| opt(r.rock_type.as_ref())),
+    ("mask_source", |r| r.mask_source.clone()),
+    ("review_status", |r| r.review_status.clone()),
+    ("decided_by", |r| opt(r.decided_by.as_ref())),
+    ("decided_at", |r| opt(r.decided_at.as_ref())),
+    ("edited_by", |r| r.edited_by.join(";")),
+    ("edited_at", |r| opt(r.edited_at.as_ref())),
+    ("changed_pixels", |r| r.changed_pixels.to_string()),
+    ("proposal_model", |r| opt(r.proposal_model.as_ref())),
+    ("proposal_dice", |r| {
+        r.proposal_dice
+            .map_or_else(String::new, |d| format!("{d:.6}"))
+    }),
+];
+
 /// `manifest.csv`: one row per file, class pixel counts as `px_SHORT` columns; streamed, so a
 /// 64,000-tile export does not hold its text in memory.
 pub fn write_csv(m: &Manifest, w: &mut impl std::io::Write) -> std::io::Result<()> {
-    let mut head = vec![
-        "name",
-        "sample",
-        "image",
-        "mask",
-        "features",
-        "source_image",
-        "source_mask",
-        "source_features",
-        "renamed",
-        "tile_x",
-        "tile_y",
-        "width",
-        "height",
-        "cut_right",
-        "cut_bottom",
-        "pixel_size",
-        "pixel_size_source",
-        "scale_bin",
-        "study_unet",
-        "split",
-        "rock_type",
-        "mask_source",
-        "review_status",
-        "decided_by",
-        "decided_at",
-        "edited_by",
-        "edited_at",
-        "changed_pixels",
-        "proposal_model",
-        "proposal_dice",
-    ]
-    .into_iter()
-    .map(str::to_string)
-    .collect::<Vec<_>>();
+    let mut head: Vec<String> = CSV_COLUMNS.iter().map(|(h, _)| (*h).to_string()).collect();
     head.extend(m.class_short.iter().map(|s| format!("px_{s}")));
     head.extend(["image_sha256".into(), "mask_sha256".into()]);
+    write_record(w, &head)?;
+    for r in &m.images {
+        let mut f: Vec<String> = CSV_COLUMNS.iter().map(|(_, value)| value(r)).collect();
+        f.extend(r.class_pixels.iter().map(ToString::to_string));
+        f.extend([r.image_sha256.clone(), r.mask_sha256.clone()]);
+        write_record(w, &f)?;
+    }
+    Ok(())
+}
+
+/// One CSV line: the fields quoted where needed, joined by commas, ended by `\n`.
+fn write_record(w: &mut impl std::io::Write, fields: &[String]) -> std::io::Result<()> {
     writeln!(
         w,
         "{}",
-        head.iter().map(|h| field(h)).collect::<Vec<_>>().join(",")
-    )?;
-    for r in &m.images {
-        let mut f = vec![
-            r.name.clone(),
-            r.sample.clone(),
-            r.image.clone(),
-            r.mask.clone(),
-            r.features.clone(),
-            r.source_image.clone(),
-            opt(r.source_mask.as_ref()),
-            opt(r.source_features.as_ref()),
-            r.renamed.to_string(),
-            opt(r.tile_x.as_ref()),
-            opt(r.tile_y.as_ref()),
-            r.width.to_string(),
-            r.height.to_string(),
-            r.cut_right.to_string(),
-            r.cut_bottom.to_string(),
-            r.pixel_size.to_string(),
-            r.pixel_size_source.clone(),
-            opt(r.scale_bin.as_ref()),
-            r.study_unet.clone(),
-            r.split.clone(),
-            opt(r.rock_type.as_ref()),
-            r.mask_source.clone(),
-            r.review_status.clone(),
-            opt(r.decided_by.as_ref()),
-            opt(r.decided_at.as_ref()),
-            r.edited_by.join(";"),
-            opt(r.edited_at.as_ref()),
-            r.changed_pixels.to_string(),
-            opt(r.proposal_model.as_ref()),
-            r.proposal_dice
-                .map_or_else(String::new, |d| format!("{d:.6}")),
-        ];
-        f.extend(r.class_pixels.iter().map(ToString::to_string));
-        f.extend([r.image_sha256.clone(), r.mask_sha256.clone()]);
-        writeln!(
-            w,
-            "{}",
-            f.iter().map(|x| field(x)).collect::<Vec<_>>().join(",")
-        )?;
-    }
-    Ok(())
+        fields
+            .iter()
+            .map(|x| field(x))
+            .collect::<Vec<_>>()
+            .join(",")
+    )
 }
 
 /// Counts of rows by a key, sorted.
@@ -275,6 +255,34 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
          (`SAMPLE/input-images`, `output-images`, `input-features`), for retraining.\n",
         m.dataset
     );
+    counts_lines(&mut s, m);
+    class_lines(&mut s, m);
+    size_lines(&mut s, m, left_out);
+    let _ = writeln!(s, "- fingerprint `{}`\n", m.fingerprint);
+    let _ = writeln!(
+        s,
+        "Each row of `manifest.csv` / `manifest.json` gives the source files, pixel size, scale \
+         bin, split, review status, who corrected the mask and when, pixels per class, and \
+         `proposal_model`: the model whose prediction stands for the image (the one a \
+         correction started from, else the latest with a current prediction), with \
+         `proposal_dice`, the mean over the classes present in either of the Dice between that \
+         prediction and the exported mask. `image_sha256` and `mask_sha256` hash the decoded \
+         pixels (row-major bytes), not the PNG files.\n"
+    );
+    let _ = writeln!(
+        s,
+        "Made with semcurate {} by:\n\n```\n{}\n```",
+        m.semcurate_version, m.command
+    );
+    s
+}
+
+/// A row's value to count rows by.
+type RowKey = fn(&ManifestRow) -> &str;
+
+/// The readme's counts: images, samples and tiling, then images by mask source, review
+/// status, split and study U-Net.
+fn counts_lines(s: &mut String, m: &Manifest) {
     let samples = counts(m.images.iter().map(|r| r.sample.as_str()));
     let _ = writeln!(
         s,
@@ -284,24 +292,21 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
         m.tile
             .map_or(String::new(), |t| format!(", cut into {t}×{t} tiles"))
     );
-    for (title, c) in [
-        (
-            "mask source",
-            counts(m.images.iter().map(|r| r.mask_source.as_str())),
-        ),
-        (
-            "review status",
-            counts(m.images.iter().map(|r| r.review_status.as_str())),
-        ),
-        ("split", counts(m.images.iter().map(|r| r.split.as_str()))),
-        (
-            "study U-Net",
-            counts(m.images.iter().map(|r| r.study_unet.as_str())),
-        ),
-    ] {
+    let by: [(&str, RowKey); 4] = [
+        ("mask source", |r| r.mask_source.as_str()),
+        ("review status", |r| r.review_status.as_str()),
+        ("split", |r| r.split.as_str()),
+        ("study U-Net", |r| r.study_unet.as_str()),
+    ];
+    for (title, key) in by {
+        let c = counts(m.images.iter().map(key));
         let list: Vec<String> = c.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(s, "- {title}: {}", list.join(", "));
     }
+}
+
+/// The readme's class lines: the schema, how source classes were mapped, and partial masks.
+fn class_lines(s: &mut String, m: &Manifest) {
     let _ = writeln!(s, "- class schema: `{}` (see `classes.toml`)", m.schema);
     if m.class_map.is_empty() {
         let _ = writeln!(s, "- masks hold the source class ids unchanged");
@@ -325,6 +330,11 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
             "- partial masks (`--partial`): {partial} masks hold unlabelled pixels of value {v}; the study's loader reads {v} as a class id, so train with a loss that ignores it (PyTorch `CrossEntropyLoss(ignore_index={v})`, or `semcurate train`)"
         );
     }
+}
+
+/// The readme's file lines: the size rule and images cut by it, images renamed (whole
+/// images only, not tiles), and images left out.
+fn size_lines(s: &mut String, m: &Manifest, left_out: usize) {
     let cut = m
         .images
         .iter()
@@ -351,23 +361,6 @@ pub fn readme(m: &Manifest, left_out: usize) -> String {
     if left_out > 0 {
         let _ = writeln!(s, "- {left_out} images left out (listed by the command)");
     }
-    let _ = writeln!(s, "- fingerprint `{}`\n", m.fingerprint);
-    let _ = writeln!(
-        s,
-        "Each row of `manifest.csv` / `manifest.json` gives the source files, pixel size, scale \
-         bin, split, review status, who corrected the mask and when, pixels per class, and \
-         `proposal_model`: the model whose prediction stands for the image (the one a \
-         correction started from, else the latest with a current prediction), with \
-         `proposal_dice`, the mean over the classes present in either of the Dice between that \
-         prediction and the exported mask. `image_sha256` and `mask_sha256` hash the decoded \
-         pixels (row-major bytes), not the PNG files.\n"
-    );
-    let _ = writeln!(
-        s,
-        "Made with semcurate {} by:\n\n```\n{}\n```",
-        m.semcurate_version, m.command
-    );
-    s
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::dataset::problems::ProblemKind;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{Decision, ImageRow, Workspace};
+use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace};
 use crate::labels::current::LabelRecord;
 
 use super::write::ImageJob;
@@ -16,7 +17,7 @@ use crate::dataset::layout::names;
 pub(super) struct Selection {
     pub(super) rows: Vec<ImageRow>,
     pub(super) names: HashMap<(String, String), String>,
-    pub(super) decisions: HashMap<i64, crate::dataset::workspace::DecisionEntry>,
+    pub(super) decisions: HashMap<i64, DecisionEntry>,
     pub(super) splits: BTreeMap<String, Split>,
     pub(super) edit_ops: HashMap<i64, u32>,
     pub(super) models: Vec<String>,
@@ -43,76 +44,16 @@ impl Selection {
         let rows: Vec<ImageRow> = ws
             .images()?
             .into_iter()
-            .filter(|r| {
-                let decision = decisions.get(&r.id).map(|d| d.decision);
-                let accepted = decision == Some(Decision::Accepted);
-                let edited = edit_ops.contains_key(&r.id);
-                let split_ok = opts
-                    .splits
-                    .as_ref()
-                    .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
-                let labelled = r.mask_path.is_some() || edited || accepted;
-                if r.missing {
-                    false
-                } else if decision == Some(Decision::Rejected) {
-                    counts.rejected += 1;
-                    false
-                } else if !labelled {
-                    counts.unlabelled += 1;
-                    false
-                } else if !split_ok {
-                    counts.other_splits += 1;
-                    false
-                } else if !(opts.only.original || edited || accepted) {
-                    counts.not_in_only += 1;
-                    false
-                } else {
-                    true
-                }
-            })
+            .filter(|r| selects(r, opts, &decisions, &splits, &edit_ops, &mut counts))
             .collect();
-        // Names carry the split group before their first '-', as the study reads it. An image
-        // grouped by --group-by or --groups gets its group in front of its stem, so that the
-        // export (and the study's loader) groups it the same way.
-        let pairs: Vec<(String, String)> = rows.iter().map(named_by_group).collect();
         let models = ws.models()?;
-        let mut problems: HashMap<i64, String> = HashMap::new();
-        let mut unindexed = Vec::new();
-        for (id, p) in ws.problems()? {
-            match id {
-                Some(id) => {
-                    problems
-                        .entry(id)
-                        .or_insert_with(|| format!("{}: {}", p.path, p.message));
-                }
-                // A file the index could not take: a second file with the same stem, a name
-                // that is not UTF-8, a FIFO: named, so that nothing is left out unsaid.
-                None if matches!(
-                    p.kind,
-                    crate::dataset::problems::ProblemKind::DuplicateStem
-                        | crate::dataset::problems::ProblemKind::Unlistable
-                ) =>
-                {
-                    unindexed.push(NotExported {
-                        image: p.path.clone(),
-                        reason: p.message.clone(),
-                    });
-                }
-                None => {}
-            }
-        }
+        let (problems, unindexed) = index_problems(ws)?;
         Ok(Self {
             counts,
             unindexed,
             problems,
             root: opts.root.clone(),
-            names: {
-                let assigned = names::assign(&pairs);
-                rows.iter()
-                    .zip(&pairs)
-                    .map(|(r, p)| ((r.sample.clone(), r.stem.clone()), assigned[p].clone()))
-                    .collect()
-            },
+            names: export_names(&rows),
             rock_types: rock_types(&opts.root),
             models: models.into_iter().map(|(h, _)| h).collect(),
             rows,
@@ -137,6 +78,82 @@ impl Selection {
             record,
         }
     }
+}
+
+/// Whether the export considers `r`: its files are there, it is not rejected, it is
+/// labelled (mask file, corrections or accepted proposal), in a chosen split, and allowed by
+/// `--only`. An image left out for one of these reasons (the first that applies) is counted in
+/// `counts`; a missing one is not counted.
+fn selects(
+    r: &ImageRow,
+    opts: &ExportOptions,
+    decisions: &HashMap<i64, DecisionEntry>,
+    splits: &BTreeMap<String, Split>,
+    edit_ops: &HashMap<i64, u32>,
+    counts: &mut NotSelected,
+) -> bool {
+    let decision = decisions.get(&r.id).map(|d| d.decision);
+    let accepted = decision == Some(Decision::Accepted);
+    let edited = edit_ops.contains_key(&r.id);
+    let split_ok = opts
+        .splits
+        .as_ref()
+        .is_none_or(|want| splits.get(&r.group).is_some_and(|s| want.contains(s)));
+    let labelled = r.mask_path.is_some() || edited || accepted;
+    if r.missing {
+        false
+    } else if decision == Some(Decision::Rejected) {
+        counts.rejected += 1;
+        false
+    } else if !labelled {
+        counts.unlabelled += 1;
+        false
+    } else if !split_ok {
+        counts.other_splits += 1;
+        false
+    } else if !(opts.only.original || edited || accepted) {
+        counts.not_in_only += 1;
+        false
+    } else {
+        true
+    }
+}
+
+/// The index's problems: the first per image id as `path: message`, and the files the index
+/// could not take at all (a second file with the same stem, a name that is not UTF-8, a
+/// FIFO), named so that nothing is left out unsaid.
+fn index_problems(ws: &Workspace) -> Result<(HashMap<i64, String>, Vec<NotExported>), ExportError> {
+    let mut problems: HashMap<i64, String> = HashMap::new();
+    let mut unindexed = Vec::new();
+    for (id, p) in ws.problems()? {
+        match id {
+            Some(id) => {
+                problems
+                    .entry(id)
+                    .or_insert_with(|| format!("{}: {}", p.path, p.message));
+            }
+            None if matches!(p.kind, ProblemKind::DuplicateStem | ProblemKind::Unlistable) => {
+                unindexed.push(NotExported {
+                    image: p.path.clone(),
+                    reason: p.message.clone(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok((problems, unindexed))
+}
+
+/// Export name per `(sample, stem)`. Names carry the split group before their first '-', as
+/// the study reads it. An image grouped by --group-by or --groups gets its group in front of
+/// its stem, so that the export (and the study's loader) groups it the same way.
+fn export_names(rows: &[ImageRow]) -> HashMap<(String, String), String> {
+    let pairs: Vec<(String, String)> = rows.iter().map(named_by_group).collect();
+    let assigned = names::assign(&pairs);
+    rows.iter()
+        .zip(&pairs)
+        .map(|(r, p)| ((r.sample.clone(), r.stem.clone()), assigned[p].clone()))
+        .collect()
 }
 
 /// `(sample, stem)` for naming: the stem as it is when the image's split group is the study's

@@ -9,15 +9,17 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::ClassSchema;
 use crate::dataset::load::load_image;
+use crate::dataset::raster::Grey8;
 use crate::dataset::raster::encode_grey8_png;
 use crate::dataset::schema::UNLABELLED;
 use crate::dataset::schema::convert::ClassMap;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
-use crate::labels::current::{LabelRecord, LabelSource, mean_dice, resolve};
+use crate::labels::current::{CurrentLabel, LabelRecord, LabelSource, mean_dice, resolve};
 
 use super::manifest::ManifestRow;
-use crate::dataset::layout::names::{sanitize, tile_name};
+use crate::dataset::layout::names::tile_name;
 use crate::dataset::layout::writer::{self, Role};
+use row::RowBase;
 
 /// Every exported image's width and height are multiples of this: the study's U-Net pools
 /// three times (2³ = 8) and concatenates skips, which fails on any other size. Untiled images
@@ -88,82 +90,163 @@ impl Only {
 
 /// Exports one image. Never panics on bad input: problems come back as `LeftOut`.
 pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Written {
+    match write_image(ctx, job, only) {
+        Ok(rows) => Written::Rows(rows),
+        Err(w) => w,
+    }
+}
+
+/// The image's files written, one manifest row per file; `Err` says why not, as `Skipped` or
+/// `LeftOut`. Checks run in order: the label, the image, the mask, the size.
+fn write_image(
+    ctx: &WriteContext<'_>,
+    job: &ImageJob<'_>,
+    only: Only,
+) -> Result<Vec<ManifestRow>, Written> {
+    let (label, pixel_size) = selected_label(ctx, job, only)?;
+    let image = matching_image(ctx, job.row, label.classes.len())?;
+    let mask = file_mask(ctx, &label.classes)?;
+    // The proposal in the target schema, when it has the mask's size and maps.
+    let proposal = job
+        .record
+        .proposal
+        .as_ref()
+        .and_then(|(_, p)| (p.len() == mask.len()).then(|| map_classes(p, ctx.map, u8::MAX)))
+        .flatten();
+    let (w, h) = (image.width, image.height);
+    let layout = FileLayout::of(w, h, ctx.tile)?;
+    let size = layout.size;
+    let mut base = RowBase::new(job, &label, pixel_size);
+    if ctx.tile.is_none() {
+        base.cut = (w - size.0, h - size.1);
+    }
+    let planes = Planes {
+        width: w,
+        image: &image.pixels,
+        mask: &mask,
+        proposal: proposal.as_deref(),
+    };
+    layout
+        .origins
+        .into_iter()
+        .map(|origin| write_file_set(ctx, &base, &planes, origin, size))
+        .collect()
+}
+
+/// The image's current label when the export takes it, with its pixel size (µm/px): its
+/// files are usable, it has a pixel size and a label, and `--only` keeps its source.
+fn selected_label(
+    ctx: &WriteContext<'_>,
+    job: &ImageJob<'_>,
+    only: Only,
+) -> Result<(CurrentLabel, f64), Written> {
     let row = job.row;
     let accepted = job
         .decision
         .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
     let why = || job.problem.clone().unwrap_or_default();
     if !row.is_readable() {
-        return Written::LeftOut(format!("the image cannot be read: {}", why()));
+        return Err(Written::LeftOut(format!(
+            "the image cannot be read: {}",
+            why()
+        )));
     }
     if row.mask_path.is_some() && !row.is_labelled() {
-        return Written::LeftOut(format!("the mask cannot be used: {}", why()));
+        return Err(Written::LeftOut(format!(
+            "the mask cannot be used: {}",
+            why()
+        )));
     }
     let Some(pixel_size) = row.pixel_size else {
-        return Written::LeftOut(row.no_pixel_size());
+        return Err(Written::LeftOut(row.no_pixel_size()));
     };
     let label = match resolve(ctx.root, row, ctx.source, &job.record, accepted) {
         Ok(Some(l)) => l,
-        Ok(None) => return Written::Skipped("no label".into()),
-        Err(e) => return Written::LeftOut(e),
+        Ok(None) => return Err(Written::Skipped("no label".into())),
+        Err(e) => return Err(Written::LeftOut(e)),
     };
     if !only.keeps(label.source, accepted) {
-        return Written::Skipped("not selected by --only".into());
+        return Err(Written::Skipped("not selected by --only".into()));
     }
-    let image = match load_image(ctx.root, row) {
-        Ok(i) => i,
-        Err(e) => return Written::LeftOut(format!("image: {e}")),
-    };
-    if image.pixels.len() != label.classes.len() {
-        return Written::LeftOut(format!(
+    Ok((label, pixel_size))
+}
+
+/// The image, read again, when it still has the label's `pixels` (width × height).
+fn matching_image(ctx: &WriteContext<'_>, row: &ImageRow, pixels: usize) -> Result<Grey8, Written> {
+    let image = load_image(ctx.root, row).map_err(|e| Written::LeftOut(format!("image: {e}")))?;
+    if image.pixels.len() != pixels {
+        return Err(Written::LeftOut(format!(
             "the image is {}×{} now but its mask is not: it changed since indexing; run `semcurate index`",
             image.width, image.height
-        ));
+        )));
     }
-    let mask = match file_mask(ctx, &label.classes) {
-        Ok(m) => m,
-        Err(w) => return w,
-    };
-    let proposal = job.record.proposal.as_ref().and_then(|(m, p)| {
-        (p.len() == mask.len()).then(|| (m.clone(), map_classes(p, ctx.map, u8::MAX)))
-    });
-    let (w, h) = (image.width, image.height);
-    let Some(tiles) = tile_origins(w, h, ctx.tile) else {
-        let t = ctx.tile.unwrap_or(0);
-        return Written::Skipped(format!("{w}×{h} is smaller than the {t}×{t} tile"));
-    };
-    let (tw, th) = ctx
-        .tile
-        .map_or((w - w % SIZE_MULTIPLE, h - h % SIZE_MULTIPLE), |t| (t, t));
-    if tw == 0 || th == 0 {
-        return Written::Skipped(format!(
-            "under {SIZE_MULTIPLE} px on a side, too small for the study's U-Net"
-        ));
-    }
-    let mut base = RowBase::new(job, &label, pixel_size);
-    if ctx.tile.is_none() {
-        base.cut = (w - tw, h - th);
-    }
-    let mut rows = Vec::with_capacity(tiles.len());
-    for (x, y) in tiles {
-        let name = if ctx.tile.is_some() {
-            tile_name(&job.name, x, y)
-        } else {
-            job.name.clone()
+    Ok(image)
+}
+
+/// The files cut from one image: their top-left corners, and their size (px) — the tile's,
+/// or without tiling the image cut to multiples of [`SIZE_MULTIPLE`].
+struct FileLayout {
+    origins: Vec<(u32, u32)>,
+    size: (u32, u32),
+}
+
+impl FileLayout {
+    /// The layout for a `w`×`h` image; `Err(Skipped)` when it is smaller than the tile or
+    /// under [`SIZE_MULTIPLE`] px on a side.
+    fn of(w: u32, h: u32, tile: Option<u32>) -> Result<Self, Written> {
+        let Some(origins) = tile_origins(w, h, tile) else {
+            let t = tile.unwrap_or(0);
+            return Err(Written::Skipped(format!(
+                "{w}×{h} is smaller than the {t}×{t} tile"
+            )));
         };
-        let img = crop(&image.pixels, w, x, y, tw, th);
-        let msk = crop(&mask, w, x, y, tw, th);
-        let dice = proposal.as_ref().and_then(|(_, p)| {
-            let p = crop(p.as_ref()?, w, x, y, tw, th);
-            mean_dice(&p, &msk, ctx.target.len())
-        });
-        let tiled = ctx.tile.map(|_| (x, y));
-        match write_files(ctx, &base, &name, (tw, th), &img, &msk) {
-            Ok(paths) => rows.push(base.row(&name, paths, tiled, (tw, th), &img, &msk, dice, ctx)),
-            Err(e) => return Written::LeftOut(e),
+        let (tw, th) = tile.map_or((w - w % SIZE_MULTIPLE, h - h % SIZE_MULTIPLE), |t| (t, t));
+        if tw == 0 || th == 0 {
+            return Err(Written::Skipped(format!(
+                "under {SIZE_MULTIPLE} px on a side, too small for the study's U-Net"
+            )));
         }
+        Ok(Self {
+            origins,
+            size: (tw, th),
+        })
     }
-    Written::Rows(rows)
+}
+
+/// The whole image's pixel planes, row-major, `width` px a row, one byte a pixel: grey,
+/// mask in the target schema, and the proposal mapped likewise (`u8::MAX` where unlabelled).
+struct Planes<'a> {
+    width: u32,
+    image: &'a [u8],
+    mask: &'a [u8],
+    proposal: Option<&'a [u8]>,
+}
+
+/// Writes the files of the image, or of its tile at `(x, y)`, all `(tw, th)` px; gives the
+/// manifest row.
+fn write_file_set(
+    ctx: &WriteContext<'_>,
+    base: &RowBase<'_>,
+    planes: &Planes<'_>,
+    (x, y): (u32, u32),
+    (tw, th): (u32, u32),
+) -> Result<ManifestRow, Written> {
+    let job = base.job;
+    let name = if ctx.tile.is_some() {
+        tile_name(&job.name, x, y)
+    } else {
+        job.name.clone()
+    };
+    let w = planes.width;
+    let img = crop(planes.image, w, x, y, tw, th);
+    let msk = crop(planes.mask, w, x, y, tw, th);
+    let dice = planes.proposal.and_then(|p| {
+        let p = crop(p, w, x, y, tw, th);
+        mean_dice(&p, &msk, ctx.target.len())
+    });
+    let tiled = ctx.tile.map(|_| (x, y));
+    let paths = write_files(ctx, base, &name, (tw, th), &img, &msk).map_err(Written::LeftOut)?;
+    Ok(base.row(&name, paths, tiled, (tw, th), &img, &msk, dice, ctx))
 }
 
 /// The mask as it is written: class ids through the map, unlabelled pixels as the target
@@ -241,117 +324,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         })
 }
 
-/// The per-image part of its manifest rows.
-struct RowBase<'a> {
-    job: &'a ImageJob<'a>,
-    sample_dir: String,
-    pixel_size: f64,
-    source: LabelSource,
-    changed: u64,
-    edited_by: Vec<String>,
-    edited_at: Option<String>,
-    review_status: String,
-    /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`].
-    cut: (u32, u32),
-}
-
-impl<'a> RowBase<'a> {
-    fn new(
-        job: &'a ImageJob<'a>,
-        label: &crate::labels::current::CurrentLabel,
-        pixel_size: f64,
-    ) -> Self {
-        let (edited_by, edited_at) = label.provenance.as_ref().map_or((Vec::new(), None), |p| {
-            (
-                p.users.clone(),
-                Some(crate::clock::utc(p.ended_ms.div_euclid(1000))),
-            )
-        });
-        Self {
-            job,
-            sample_dir: sanitize(&job.row.sample),
-            pixel_size,
-            source: label.source,
-            changed: label.changed_pixels as u64,
-            edited_by,
-            edited_at,
-            review_status: job
-                .decision
-                .map_or_else(String::new, |d| d.decision.as_str().to_string()),
-            cut: (0, 0),
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn row(
-        &self,
-        name: &str,
-        paths: [String; 3],
-        tile: Option<(u32, u32)>,
-        (w, h): (u32, u32),
-        img: &[u8],
-        mask: &[u8],
-        dice: Option<f64>,
-        ctx: &WriteContext<'_>,
-    ) -> ManifestRow {
-        let row = self.job.row;
-        let mut class_pixels = vec![0u64; ctx.target.len()];
-        let mut unlabelled_pixels = 0;
-        for &c in mask {
-            match class_pixels.get_mut(usize::from(c)) {
-                Some(n) => *n += 1,
-                None => unlabelled_pixels += 1,
-            }
-        }
-        let [image, mask_path, features] = paths;
-        ManifestRow {
-            name: name.to_string(),
-            sample: self.sample_dir.clone(),
-            image,
-            mask: mask_path,
-            features,
-            source_image: row.image_path.clone(),
-            source_mask: row.mask_path.clone(),
-            source_features: row.features_path.clone(),
-            renamed: std::path::Path::new(&row.image_path)
-                .file_name()
-                .is_none_or(|f| f.to_string_lossy() != format!("{name}.png")),
-            tile_x: tile.map(|t| t.0),
-            tile_y: tile.map(|t| t.1),
-            width: w,
-            height: h,
-            cut_right: self.cut.0,
-            cut_bottom: self.cut.1,
-            pixel_size: self.pixel_size,
-            pixel_size_source: row
-                .pixel_size_source
-                .map_or_else(String::new, |s| s.as_str().to_string()),
-            scale_bin: row.bin,
-            study_unet: if self.pixel_size > 1.8 {
-                "large"
-            } else {
-                "small"
-            }
-            .into(),
-            split: self.job.split.clone(),
-            rock_type: self.job.rock_type.clone(),
-            mask_source: self.source.as_str().into(),
-            review_status: self.review_status.clone(),
-            decided_by: self.job.decision.map(|d| d.user.clone()),
-            decided_at: self.job.decision.map(|d| crate::clock::utc(d.at)),
-            edited_by: self.edited_by.clone(),
-            edited_at: self.edited_at.clone(),
-            changed_pixels: self.changed,
-            proposal_model: self.job.record.proposal.as_ref().map(|(m, _)| m.clone()),
-            proposal_dice: dice,
-            class_pixels,
-            unlabelled_pixels,
-            image_sha256: sha256_hex(img),
-            mask_sha256: sha256_hex(mask),
-        }
-    }
-}
-
 /// Writes the three files of one exported image; returns their paths inside the export.
 fn write_files(
     ctx: &WriteContext<'_>,
@@ -377,47 +349,6 @@ fn write_files(
     Ok(paths)
 }
 
+mod row;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tiles_cover_the_image_and_end_at_the_edge() {
-        assert_eq!(tile_origins(256, 256, None), Some(vec![(0, 0)]));
-        assert_eq!(
-            tile_origins(512, 256, Some(256)),
-            Some(vec![(0, 0), (256, 0)])
-        );
-        assert_eq!(
-            tile_origins(600, 300, Some(256)),
-            Some(vec![
-                (0, 0),
-                (256, 0),
-                (344, 0),
-                (0, 44),
-                (256, 44),
-                (344, 44)
-            ])
-        );
-        assert_eq!(tile_origins(200, 300, Some(256)), None);
-    }
-
-    #[test]
-    fn crop_takes_the_rectangle() {
-        let px: Vec<u8> = (0..12).collect(); // 4×3
-        assert_eq!(crop(&px, 4, 1, 1, 2, 2), vec![5, 6, 9, 10]);
-        assert_eq!(crop(&px, 4, 0, 0, 4, 3), px);
-    }
-
-    #[test]
-    fn features_file_has_the_study_first_line() {
-        assert_eq!(
-            writer::pixel_size_text(0.0238, None),
-            "pixel_size: 0.0238\n"
-        );
-        assert_eq!(
-            writer::pixel_size_text(2.381, Some("olivine basalt")),
-            "pixel_size: 2.381\nrock type: olivine basalt\n"
-        );
-    }
-}
+mod tests;

@@ -13,7 +13,7 @@ use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{
-    CachedAudit, ImageRow, PackedPrediction, Workspace, WorkspaceError,
+    CachedAudit, ImageRow, PackedPrediction, PredictionKey, Workspace, WorkspaceError,
 };
 use crate::labels::current::{LabelRecord, resolve};
 use crate::metrics::image_audit::ImageAudit;
@@ -41,26 +41,70 @@ pub fn load_audits(
     progress: &dyn Progress,
 ) -> Result<LoadedAudits, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
-    // The same mask file read with another value mapping is another mask.
-    let mapping = {
-        use sha2::Digest;
-        let mut h = sha2::Sha256::new();
-        h.update(schema.value_table());
-        crate::hashing::short_hex(h)
-    };
+    let masks = MaskKeys::load(ws, schema)?;
     let mut cache = ws.cached_audits(model)?;
-    let edits: HashMap<i64, u32> = ws
-        .edit_counts()?
-        .into_iter()
-        .map(|(id, c)| (id, c.ops))
-        .collect();
-    let key = |row: &ImageRow| mask_key(row, &mapping, edits.get(&row.id).copied());
     let mut out = LoadedAudits {
         audits: Vec::with_capacity(rows.len()),
         unpredicted: 0,
         computed: 0,
         problems: Vec::new(),
     };
+    let todo = reuse_cached(&mut out, rows, &keys, &mut cache, &masks);
+    progress.begin("audit", todo.len() as u64);
+    for chunk in todo.chunks(CHUNK) {
+        let results = compute_chunk(ws, root, schema, model, &masks, chunk, progress)?;
+        store_chunk(ws, model, &masks, chunk, results, &mut out)?;
+    }
+    progress.end();
+    sort_by_image(&mut out.audits);
+    Ok(out)
+}
+
+/// What a row's cache key is made of besides the row itself.
+struct MaskKeys {
+    /// Short hex digest of the schema's value table: the same mask file read with another
+    /// value mapping is another mask.
+    mapping: String,
+    /// Length of each image's correction journal (operations), by image id; images without
+    /// corrections are absent.
+    edits: HashMap<i64, u32>,
+}
+
+impl MaskKeys {
+    fn load(ws: &Workspace, schema: &ClassSchema) -> Result<Self, WorkspaceError> {
+        let mapping = {
+            use sha2::Digest;
+            let mut h = sha2::Sha256::new();
+            h.update(schema.value_table());
+            crate::hashing::short_hex(h)
+        };
+        let edits = ws
+            .edit_counts()?
+            .into_iter()
+            .map(|(id, c)| (id, c.ops))
+            .collect();
+        Ok(Self { mapping, edits })
+    }
+
+    fn of(&self, row: &ImageRow) -> String {
+        mask_key(row, &self.mapping, self.edits.get(&row.id).copied())
+    }
+
+    fn corrected(&self, row: &ImageRow) -> bool {
+        self.edits.contains_key(&row.id)
+    }
+}
+
+/// Sorts `rows` out: those without a current prediction are counted in `out.unpredicted`,
+/// those with a valid cached summary (same image and mask key) go to `out.audits`; the rest
+/// are returned, in order, to be computed. Consumed cache entries are removed from `cache`.
+fn reuse_cached(
+    out: &mut LoadedAudits,
+    rows: Vec<ImageRow>,
+    keys: &HashMap<i64, PredictionKey>,
+    cache: &mut HashMap<i64, CachedAudit>,
+    masks: &MaskKeys,
+) -> Vec<ImageRow> {
     let mut todo = Vec::new();
     for row in rows {
         let current = keys
@@ -72,7 +116,7 @@ pub fn load_audits(
         }
         match cache
             .remove(&row.id)
-            .filter(|c| c.mask_fp == key(&row) && c.image_fp == row.image_fp)
+            .filter(|c| c.mask_fp == masks.of(&row) && c.image_fp == row.image_fp)
         {
             Some(c) => match serde_json::from_str::<ImageAudit>(&c.summary) {
                 Ok(a) => out.audits.push((row, a)),
@@ -81,67 +125,87 @@ pub fn load_audits(
             None => todo.push(row),
         }
     }
-    progress.begin("audit", todo.len() as u64);
-    for chunk in todo.chunks(CHUNK) {
-        let packed: Vec<Option<PackedPrediction>> = chunk
-            .iter()
-            .map(|r| ws.packed_prediction(r.id, model))
-            .collect::<Result<_, _>>()?;
-        let labels: Vec<Option<Result<LabelRecord, String>>> = chunk
-            .iter()
-            .map(|r| {
-                edits
-                    .contains_key(&r.id)
-                    .then(|| LabelRecord::fetch(ws, r, &[]))
-            })
-            .collect();
-        let results: Vec<Result<ImageAudit, String>> = chunk
-            .par_iter()
-            .zip(packed)
-            .zip(labels)
-            .map(|((row, p), label)| {
-                let r = compute(root, schema, row, p, label);
-                progress.advance(1);
-                r
-            })
-            .collect();
-        let tx = ws.transaction()?;
-        for (row, r) in chunk.iter().zip(results) {
-            match r {
-                Ok(a) => {
-                    let summary = serde_json::to_string(&a).unwrap_or_default();
-                    let mask_fp = key(row);
-                    tx.put_audit(
-                        row.id,
-                        model,
-                        &CachedAudit {
-                            image_fp: row.image_fp.clone(),
-                            mask_fp,
-                            summary,
-                        },
-                    )?;
-                    out.audits.push((row.clone(), a));
-                    out.computed += 1;
-                }
-                Err(message) => out.problems.push(Problem::new(
-                    ProblemKind::UnreadableMask,
-                    row.mask_path.clone().unwrap_or_default(),
-                    message,
-                )),
+    todo
+}
+
+/// Summaries of one chunk, one per row in order: the predictions and correction journals are
+/// read here, the decoding and comparison run in parallel (one progress step per row).
+fn compute_chunk(
+    ws: &Workspace,
+    root: &Path,
+    schema: &ClassSchema,
+    model: &str,
+    masks: &MaskKeys,
+    chunk: &[ImageRow],
+    progress: &dyn Progress,
+) -> Result<Vec<Result<ImageAudit, String>>, WorkspaceError> {
+    let packed: Vec<Option<PackedPrediction>> = chunk
+        .iter()
+        .map(|r| ws.packed_prediction(r.id, model))
+        .collect::<Result<_, _>>()?;
+    let labels: Vec<Option<Result<LabelRecord, String>>> = chunk
+        .iter()
+        .map(|r| masks.corrected(r).then(|| LabelRecord::fetch(ws, r, &[])))
+        .collect();
+    Ok(chunk
+        .par_iter()
+        .zip(packed)
+        .zip(labels)
+        .map(|((row, p), label)| {
+            let r = compute(root, schema, row, p, label);
+            progress.advance(1);
+            r
+        })
+        .collect())
+}
+
+/// Caches the chunk's computed summaries in one transaction and adds them to `out`; a row
+/// whose label could not be read becomes an unreadable-mask problem instead.
+fn store_chunk(
+    ws: &mut Workspace,
+    model: &str,
+    masks: &MaskKeys,
+    chunk: &[ImageRow],
+    results: Vec<Result<ImageAudit, String>>,
+    out: &mut LoadedAudits,
+) -> Result<(), WorkspaceError> {
+    let tx = ws.transaction()?;
+    for (row, r) in chunk.iter().zip(results) {
+        match r {
+            Ok(a) => {
+                let summary = serde_json::to_string(&a).unwrap_or_default();
+                let mask_fp = masks.of(row);
+                tx.put_audit(
+                    row.id,
+                    model,
+                    &CachedAudit {
+                        image_fp: row.image_fp.clone(),
+                        mask_fp,
+                        summary,
+                    },
+                )?;
+                out.audits.push((row.clone(), a));
+                out.computed += 1;
             }
+            Err(message) => out.problems.push(Problem::new(
+                ProblemKind::UnreadableMask,
+                row.mask_path.clone().unwrap_or_default(),
+                message,
+            )),
         }
-        tx.commit()?;
     }
-    progress.end();
-    let order: HashMap<i64, usize> = out
-        .audits
+    tx.commit()?;
+    Ok(())
+}
+
+/// Orders by sample, then stem; rows equal on both keep their current relative order.
+fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
+    let order: HashMap<i64, usize> = audits
         .iter()
         .enumerate()
         .map(|(i, (r, _))| (r.id, i))
         .collect();
-    out.audits
-        .sort_by_key(|(r, _)| (r.sample.clone(), r.stem.clone(), order[&r.id]));
-    Ok(out)
+    audits.sort_by_key(|(r, _)| (r.sample.clone(), r.stem.clone(), order[&r.id]));
 }
 
 fn compute(

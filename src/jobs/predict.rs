@@ -3,21 +3,22 @@
 //! images so an interrupted run keeps what it finished and the store stays consistent. A
 //! second run skips images whose stored prediction was made from the same image file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::dataset::layout::MC_MASKS;
 use crate::dataset::load::load_image;
-use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::problems::{Problem, ProblemKind};
-use crate::dataset::raster::{Grey8, encode_grey8_png};
-use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::dataset::raster::Grey8;
+use crate::dataset::workspace::{ImageRow, PredictionKey, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
 use crate::model::infer::{Prediction, fits_one_tile, predict_batch, predict_reporting};
 use crate::progress::Progress;
+use store::{commit, write_stored};
+pub use store::{put_all, stored};
 
 /// Images committed per transaction.
 const COMMIT_EVERY: usize = 8;
@@ -66,6 +67,13 @@ pub fn predict_dataset(
     cancel: &AtomicBool,
 ) -> Result<PredictSummary, WorkspaceError> {
     let started = Instant::now();
+    let job = Job {
+        model,
+        hash,
+        root,
+        opts,
+        progress,
+    };
     let keys = ws.prediction_keys(hash)?;
     let (rows, unreadable): (Vec<ImageRow>, Vec<ImageRow>) = ws
         .images()?
@@ -78,22 +86,7 @@ pub fn predict_dataset(
         ..PredictSummary::default()
     };
     s.problems.extend(unreadable_problems(ws, &unreadable)?);
-    let mut todo = Vec::new();
-    for row in rows {
-        let done = keys.get(&row.id).is_some_and(|k| {
-            k.image_fp == row.image_fp
-                && k.mc_passes as usize >= opts.mc
-                && opts.redo_before.is_none_or(|t| k.created_at >= t)
-        });
-        if done {
-            s.skipped += 1;
-            if let Some(out) = &opts.out {
-                write_stored(ws, &row, hash, root, out, &mut s)?;
-            }
-        } else {
-            todo.push(row);
-        }
-    }
+    let todo = job.not_done(ws, rows, &keys, &mut s)?;
     progress.begin("predict", todo.len() as u64);
     let lanes = lanes(model, opts);
     let mut pending: Vec<(ImageRow, Prediction)> = Vec::new();
@@ -103,34 +96,8 @@ pub fn predict_dataset(
             s.cancelled = true;
             break;
         }
-        let mut groups = Vec::with_capacity(lanes);
-        let mut consumed = 0;
-        while groups.len() < lanes && i < todo.len() {
-            let group = next_group(model, &todo[i..], root, opts.batch.max(1), &mut s);
-            i += group.consumed;
-            consumed += group.consumed;
-            if !group.images.is_empty() {
-                groups.push(group);
-            }
-        }
-        let small = groups.iter().all(|g| {
-            g.images
-                .iter()
-                .all(|(_, img)| fits_one_tile(&model.config, img))
-        });
-        let done: Vec<Vec<(ImageRow, Prediction)>> = if groups.len() > 1 && small {
-            use rayon::prelude::*;
-            groups
-                .into_par_iter()
-                .map(|g| run_group(model, g, opts, progress))
-                .collect()
-        } else {
-            groups
-                .into_iter()
-                .map(|g| run_group(model, g, opts, progress))
-                .collect()
-        };
-        for (row, p) in done.into_iter().flatten() {
+        let (groups, consumed) = job.next_groups(&todo, &mut i, lanes, &mut s);
+        for (row, p) in job.run_groups(groups).into_iter().flatten() {
             s.fallbacks += usize::from(p.route.is_fallback());
             pending.push((row, p));
         }
@@ -143,6 +110,100 @@ pub fn predict_dataset(
     progress.end();
     s.seconds = started.elapsed().as_secs_f64();
     Ok(s)
+}
+
+/// What every step of a prediction run shares.
+struct Job<'a> {
+    model: &'a MultiUNet,
+    /// The model's hash, the key of its stored predictions.
+    hash: &'a str,
+    root: &'a Path,
+    opts: &'a PredictOptions,
+    progress: &'a dyn Progress,
+}
+
+impl Job<'_> {
+    /// The rows still to predict, in order. A row is done when its stored prediction was made
+    /// from the same image file, with at least the asked Monte-Carlo passes, and not before
+    /// `redo_before`; done rows are counted as skipped and, under `--out`, their stored
+    /// prediction is written.
+    fn not_done(
+        &self,
+        ws: &Workspace,
+        rows: Vec<ImageRow>,
+        keys: &HashMap<i64, PredictionKey>,
+        s: &mut PredictSummary,
+    ) -> Result<Vec<ImageRow>, WorkspaceError> {
+        let opts = self.opts;
+        let mut todo = Vec::new();
+        for row in rows {
+            let done = keys.get(&row.id).is_some_and(|k| {
+                k.image_fp == row.image_fp
+                    && k.mc_passes as usize >= opts.mc
+                    && opts.redo_before.is_none_or(|t| k.created_at >= t)
+            });
+            if done {
+                s.skipped += 1;
+                if let Some(out) = &opts.out {
+                    write_stored(ws, &row, self.hash, self.root, out, s)?;
+                }
+            } else {
+                todo.push(row);
+            }
+        }
+        Ok(todo)
+    }
+
+    /// Up to `lanes` non-empty groups from `todo[*i..]`, advancing `*i`; with the number of
+    /// rows consumed (rows that could not be loaded included, as problems in `s`).
+    fn next_groups(
+        &self,
+        todo: &[ImageRow],
+        i: &mut usize,
+        lanes: usize,
+        s: &mut PredictSummary,
+    ) -> (Vec<Group>, usize) {
+        let mut groups = Vec::with_capacity(lanes);
+        let mut consumed = 0;
+        while groups.len() < lanes && *i < todo.len() {
+            let group = next_group(
+                self.model,
+                &todo[*i..],
+                self.root,
+                self.opts.batch.max(1),
+                s,
+            );
+            *i += group.consumed;
+            consumed += group.consumed;
+            if !group.images.is_empty() {
+                groups.push(group);
+            }
+        }
+        (groups, consumed)
+    }
+
+    /// Predicts the groups, side by side when there are several and all their images fit one
+    /// tile; results per group, in order.
+    fn run_groups(&self, groups: Vec<Group>) -> Vec<Vec<(ImageRow, Prediction)>> {
+        let (model, opts, progress) = (self.model, self.opts, self.progress);
+        let small = groups.iter().all(|g| {
+            g.images
+                .iter()
+                .all(|(_, img)| fits_one_tile(&model.config, img))
+        });
+        if groups.len() > 1 && small {
+            use rayon::prelude::*;
+            groups
+                .into_par_iter()
+                .map(|g| run_group(model, g, opts, progress))
+                .collect()
+        } else {
+            groups
+                .into_iter()
+                .map(|g| run_group(model, g, opts, progress))
+                .collect()
+        }
+    }
 }
 
 /// Images the index could not decode, with the index's reason: they are problems of the run,
@@ -280,113 +341,6 @@ fn next_group(
     g
 }
 
-fn commit(
-    ws: &mut Workspace,
-    hash: &str,
-    config: &crate::model::ModelConfig,
-    pending: &mut Vec<(ImageRow, Prediction)>,
-    root: &Path,
-    opts: &PredictOptions,
-    s: &mut PredictSummary,
-) -> Result<(), WorkspaceError> {
-    if pending.is_empty() {
-        return Ok(());
-    }
-    // Moved, not copied: a 16384² prediction is 0.5 GB of classes and margins.
-    let (rows, stored): (Vec<ImageRow>, Vec<StoredPrediction>) = pending
-        .drain(..)
-        .map(|(row, p)| {
-            let st = stored(&row, hash, p);
-            (row, st)
-        })
-        .unzip();
-    put_all(ws, hash, config, &stored)?;
-    for (row, p) in rows.iter().zip(&stored) {
-        s.predicted += 1;
-        if let Some(out) = &opts.out {
-            write_png(out, row, p.width, p.height, &p.classes, root, s);
-        }
-    }
-    Ok(())
-}
-
-/// Stores predictions by model `hash` in one transaction, registering the model.
-pub fn put_all(
-    ws: &mut Workspace,
-    hash: &str,
-    config: &crate::model::ModelConfig,
-    stored: &[StoredPrediction],
-) -> Result<(), WorkspaceError> {
-    let now = crate::clock::now();
-    let tx = ws.transaction()?;
-    tx.register_model(
-        hash,
-        &config.schema.name,
-        &serde_json::to_string(config).unwrap_or_default(),
-        now,
-    )?;
-    for p in stored {
-        tx.put_prediction(p, now)?;
-    }
-    tx.commit()
-}
-
-/// The stored form of `p`, a prediction of `row` by model `hash`.
-pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
-    StoredPrediction {
-        image_id: row.id,
-        model: hash.to_string(),
-        image_fp: row.image_fp.clone(),
-        width: p.width,
-        height: p.height,
-        bin: p.route.bin as u32,
-        used_bin: p.route.used as u32,
-        classes: p.classes,
-        margin: p.margin,
-        disagreement: p.disagreement,
-        mc_passes: p.mc_passes as u32,
-        per_class: p.per_class,
-    }
-}
-
-fn write_stored(
-    ws: &Workspace,
-    row: &ImageRow,
-    hash: &str,
-    root: &Path,
-    out: &Path,
-    s: &mut PredictSummary,
-) -> Result<(), WorkspaceError> {
-    if let Some(p) = ws.prediction(row.id, hash)? {
-        write_png(out, row, p.width, p.height, &p.classes, root, s);
-    }
-    Ok(())
-}
-
-/// `OUT/SAMPLE/output-images/STEM.png`; failures become problems, not aborts.
-fn write_png(
-    out: &Path,
-    row: &ImageRow,
-    w: u32,
-    h: u32,
-    classes: &[u8],
-    _root: &Path,
-    s: &mut PredictSummary,
-) {
-    let dir = out.join(&row.sample).join(MC_MASKS);
-    let path = dir.join(format!("{}.png", row.stem));
-    let result = std::fs::create_dir_all(&dir)
-        .and_then(|()| encode_grey8_png(w, h, classes).map_err(std::io::Error::other))
-        .and_then(|bytes| crate::fsutil::write_atomic(&path, &bytes));
-    match result {
-        Ok(()) => s.written += 1,
-        Err(e) => s.problems.push(Problem::new(
-            ProblemKind::Unlistable,
-            path.display().to_string(),
-            format!("cannot write predicted mask: {e}"),
-        )),
-    }
-}
-
+mod store;
 #[cfg(test)]
 mod tests;

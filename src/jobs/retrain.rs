@@ -161,41 +161,15 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
     let mut ws = Workspace::open(input.workspace)?;
     let _lock = JobLock::try_acquire(ws.dir(), "train")?;
     crate::dataset::index::assign_new_splits(&mut ws)?;
-    let base = input
-        .base
-        .map(ModelConfig::load)
-        .transpose()
-        .map_err(ModelError::from)?;
-    if let Some(b) = &base {
-        b.check_schema(input.schema).map_err(ModelError::from)?;
-    }
+    let base = load_base(input)?;
     let bins = match &base {
         Some(b) => b.bins.clone(),
         None => crate::dataset::index::stored_bins(&ws).unwrap_or_else(|_| ScaleBins::single()),
     };
     let (prepared, scored_on) = prepare(input, &ws, &bins)?;
-    let scored = scored_images(&prepared, scored_on);
-    let out = match &input.out {
-        Some(p) => p.clone(),
-        None => ws
-            .dir()
-            .join(MODELS_DIR)
-            .join(format!("retrain-{}", crate::clock::now())),
-    };
-    if out.exists() {
-        return Err(RetrainError::Exists(out));
-    }
-    let config = new_config(
-        input.schema,
-        bins,
-        base.as_ref().map_or(input.recipe.width, |b| b.unet.width),
-        base.as_ref().map_or(0.1, |b| b.unet.dropout),
-        base.as_ref()
-            .is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
-        // From nothing: per-image input, which does not depend on the detector's gain and
-        // offset (docs/MODELS.md, "Input normalisation").
-        base.as_ref().map_or_else(InputNorm::per_image, |b| b.input),
-    );
+    let scored = scores::scored_images(&prepared, scored_on);
+    let out = new_model_dir(input, &ws)?;
+    let config = retrain_config(input, bins, base.as_ref());
     let train_images = prepared.data.train.iter().map(Vec::len).sum();
     let train_pixels = labelled_pixels(prepared.data.train.iter().flatten(), input.schema);
     let started = Instant::now();
@@ -213,14 +187,7 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         .base
         .map(|d| MultiUNet::load(d, &device))
         .transpose()?;
-    input.progress.begin(
-        "score",
-        scored.len() as u64 * (1 + u64::from(old.is_some())),
-    );
-    let after = scores::score(&new, &scored, input.schema, input.progress);
-    let before = old
-        .as_ref()
-        .map(|m| scores::score(m, &scored, input.schema, input.progress));
+    let (before, after) = scores::score_both(input, old.as_ref(), &new, &scored);
     let predicted = predict_all(input, &new, &hash, &mut ws)?;
     Ok(Retrained {
         dir: out,
@@ -236,6 +203,55 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         training_seconds,
         predicted,
     })
+}
+
+/// The configuration of the model retraining starts from, when there is one; it must use
+/// the dataset's schema.
+fn load_base(input: &RetrainInput<'_>) -> Result<Option<ModelConfig>, RetrainError> {
+    let base = input
+        .base
+        .map(ModelConfig::load)
+        .transpose()
+        .map_err(ModelError::from)?;
+    if let Some(b) = &base {
+        b.check_schema(input.schema).map_err(ModelError::from)?;
+    }
+    Ok(base)
+}
+
+/// The folder the new model goes to (`--out`, else `WORKSPACE/models/retrain-UNIXTIME`),
+/// which must not exist yet.
+fn new_model_dir(input: &RetrainInput<'_>, ws: &Workspace) -> Result<PathBuf, RetrainError> {
+    let out = match &input.out {
+        Some(p) => p.clone(),
+        None => ws
+            .dir()
+            .join(MODELS_DIR)
+            .join(format!("retrain-{}", crate::clock::now())),
+    };
+    if out.exists() {
+        return Err(RetrainError::Exists(out));
+    }
+    Ok(out)
+}
+
+/// The new model's configuration: the base's width, dropout, kind and input normalisation,
+/// or from nothing the recipe's width, dropout 0.1, one U-Net per bin and per-image input.
+fn retrain_config(
+    input: &RetrainInput<'_>,
+    bins: ScaleBins,
+    base: Option<&ModelConfig>,
+) -> ModelConfig {
+    new_config(
+        input.schema,
+        bins,
+        base.map_or(input.recipe.width, |b| b.unet.width),
+        base.map_or(0.1, |b| b.unet.dropout),
+        base.is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
+        // From nothing: per-image input, which does not depend on the detector's gain and
+        // offset (docs/MODELS.md, "Input normalisation").
+        base.map_or_else(InputNorm::per_image, |b| b.input),
+    )
 }
 
 /// The labelled images by split; all of them train when none would otherwise (a few labels
@@ -254,21 +270,6 @@ fn prepare(
             ScoredOn::Training,
         )),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Copies of the images the scores are on (the training run consumes its data).
-fn scored_images(p: &PreparedData, on: ScoredOn) -> Vec<LabelledImage> {
-    match on {
-        ScoredOn::HeldOut => p
-            .data
-            .val
-            .iter()
-            .chain(&p.test)
-            .flatten()
-            .cloned()
-            .collect(),
-        ScoredOn::Training => p.data.train.iter().flatten().cloned().collect(),
     }
 }
 

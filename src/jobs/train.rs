@@ -190,6 +190,8 @@ fn initial_nets(
         .collect())
 }
 
+/// The model card: the run's data, options and time, and the model's scores on the test
+/// images, per bin and overall.
 fn card(
     job: &TrainJob<'_>,
     model: &MultiUNet,
@@ -197,42 +199,13 @@ fn card(
     seconds: f64,
 ) -> ModelCard {
     let schema = &model.config.schema;
-    let n = schema.len();
-    let mut all = Confusion::new(n);
-    let mut infer_time = 0.0;
-    let mut infer_images = 0usize;
-    let mut bins = Vec::new();
-    for k in 0..model.config.bins.len() {
-        let mut m = Confusion::new(n);
-        for img in &job.test[k] {
-            let t = Instant::now();
-            let p = model.predict(&img.image, img.pixel_size, 0);
-            infer_time += t.elapsed().as_secs_f64();
-            infer_images += 1;
-            m.add_masks(&img.mask, &p.classes);
-        }
-        all.merge(&m);
-        let counts = SplitCounts {
-            train: job.data.train[k].len(),
-            val: job.data.val[k].len(),
-            test: job.test[k].len(),
-        };
-        bins.push(BinCard {
-            bin: k,
-            range: model.config.bins.label(k),
-            images: counts,
-            trained: model.config.trained[k],
-            served_by: model
-                .config
-                .route(representative(&model.config.bins, k))
-                .used,
-            training: reports.iter().find(|r| r.bin == k).cloned(),
-            test: (!job.test[k].is_empty()).then(|| {
-                MetricsCard::from_confusion(&m, job.test[k].len(), schema)
-                    .over(all_pixels(&job.test[k]))
-            }),
-        });
-    }
+    let tested = TestRun::of(model, &job.test);
+    let bins = tested
+        .per_bin
+        .iter()
+        .enumerate()
+        .map(|(k, m)| bin_card(job, model, reports, k, m))
+        .collect();
     let count = |v: &ByBin| v.iter().map(Vec::len).sum::<usize>();
     ModelCard {
         semcurate_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -255,12 +228,79 @@ fn card(
         init: job.init.as_ref().map(|p| p.display().to_string()),
         training_seconds: seconds,
         bins,
-        test: (infer_images > 0).then(|| {
+        test: (tested.images > 0).then(|| {
             let total = job.test.iter().map(|v| all_pixels(v)).sum();
-            MetricsCard::from_confusion(&all, infer_images, schema).over(total)
+            MetricsCard::from_confusion(&tested.all, tested.images, schema).over(total)
         }),
-        ms_per_image: (infer_images > 0).then(|| 1000.0 * infer_time / infer_images as f64),
+        ms_per_image: (tested.images > 0).then(|| 1000.0 * tested.seconds / tested.images as f64),
         labels: job.labels.clone(),
+    }
+}
+
+/// The trained model run on the test images of every bin.
+struct TestRun {
+    /// Truth against prediction over all test images.
+    all: Confusion,
+    /// The same per bin, indexed by bin.
+    per_bin: Vec<Confusion>,
+    /// Images predicted, and the seconds spent predicting them.
+    images: usize,
+    seconds: f64,
+}
+
+impl TestRun {
+    fn of(model: &MultiUNet, test: &ByBin) -> Self {
+        let n = model.config.schema.len();
+        let mut run = Self {
+            all: Confusion::new(n),
+            per_bin: Vec::new(),
+            images: 0,
+            seconds: 0.0,
+        };
+        for images in &test[..model.config.bins.len()] {
+            let mut m = Confusion::new(n);
+            for img in images {
+                let t = Instant::now();
+                let p = model.predict(&img.image, img.pixel_size, 0);
+                run.seconds += t.elapsed().as_secs_f64();
+                run.images += 1;
+                m.add_masks(&img.mask, &p.classes);
+            }
+            run.all.merge(&m);
+            run.per_bin.push(m);
+        }
+        run
+    }
+}
+
+/// Bin `k`'s part of the card: its images per split, which U-Net serves it, its training
+/// report and its test scores (`m`: its test confusion).
+fn bin_card(
+    job: &TrainJob<'_>,
+    model: &MultiUNet,
+    reports: &[crate::model::train::BinReport],
+    k: usize,
+    m: &Confusion,
+) -> BinCard {
+    let counts = SplitCounts {
+        train: job.data.train[k].len(),
+        val: job.data.val[k].len(),
+        test: job.test[k].len(),
+    };
+    BinCard {
+        bin: k,
+        range: model.config.bins.label(k),
+        images: counts,
+        trained: model.config.trained[k],
+        served_by: model
+            .config
+            .route(representative(&model.config.bins, k))
+            .used,
+        training: reports.iter().find(|r| r.bin == k).cloned(),
+        test: (!job.test[k].is_empty()).then(|| {
+            MetricsCard::from_confusion(m, job.test[k].len(), &model.config.schema)
+                .over(all_pixels(&job.test[k]))
+        }),
     }
 }
 

@@ -94,6 +94,49 @@ fn prepare(
     pooled: bool,
 ) -> Result<PreparedData, TrainSetupError> {
     let rows = ws.images()?;
+    let (by_split, labels) = select_rows(ws, &rows, corrected_only, pooled)?;
+    let [train_rows, val_rows, test_rows] = by_split;
+    let loader = Loader {
+        root,
+        schema,
+        bins,
+        labels: &labels,
+        corrected_only,
+    };
+    let mut seen = Seen::default();
+    let (train, f1) = loader.load_by_bin(&train_rows, &mut seen);
+    let (val, f2) = loader.load_by_bin(&val_rows, &mut seen);
+    let (test, f3) = loader.load_by_bin(&test_rows, &mut seen);
+    if train.iter().all(Vec::is_empty) {
+        return Err(if corrected_only {
+            TrainSetupError::NoCorrections(root.to_path_buf())
+        } else {
+            TrainSetupError::NoTrainImages(root.to_path_buf())
+        });
+    }
+    let (fingerprint, labels) = seen.finish(root, corrected_only);
+    Ok(PreparedData {
+        data: TrainData { train, val },
+        test,
+        fingerprint,
+        unreadable: f1 + f2 + f3,
+        labels,
+    })
+}
+
+/// Rows by split, indexed by [`Split::index`] (train, val, test).
+type BySplit<'r> = [Vec<&'r ImageRow>; 3];
+
+/// The rows a run learns from, by split, with the label records of those corrected or
+/// accepted. Left out: missing files, no pixel size, rejected, unlabelled, and under
+/// `corrected_only` those neither corrected nor accepted. A row without a split trains when
+/// `pooled`, under `corrected_only`, or when its label is a proposal; else it is left out.
+fn select_rows<'r>(
+    ws: &Workspace,
+    rows: &'r [ImageRow],
+    corrected_only: bool,
+    pooled: bool,
+) -> Result<(BySplit<'r>, Labels), TrainSetupError> {
     let splits = ws.splits()?;
     let decisions = ws.review_status()?;
     let edited = ws.edit_counts()?;
@@ -103,7 +146,7 @@ fn prepare(
         records: HashMap::new(),
         accepted: HashMap::new(),
     };
-    let mut by_split: [Vec<&ImageRow>; 3] = Default::default();
+    let mut by_split: BySplit<'r> = Default::default();
     for r in rows.iter().filter(|r| !r.missing && r.pixel_size.is_some()) {
         let accepted = decision(r) == Some(Decision::Accepted);
         let has_journal = edited.contains_key(&r.id);
@@ -131,50 +174,7 @@ fn prepare(
         }
         by_split[split.index()].push(r);
     }
-    let [train_rows, val_rows, test_rows] = by_split;
-    let mut seen = Seen::default();
-    let (train, f1) = load_by_bin(
-        root,
-        &train_rows,
-        schema,
-        bins,
-        &labels,
-        corrected_only,
-        &mut seen,
-    );
-    let (val, f2) = load_by_bin(
-        root,
-        &val_rows,
-        schema,
-        bins,
-        &labels,
-        corrected_only,
-        &mut seen,
-    );
-    let (test, f3) = load_by_bin(
-        root,
-        &test_rows,
-        schema,
-        bins,
-        &labels,
-        corrected_only,
-        &mut seen,
-    );
-    if train.iter().all(Vec::is_empty) {
-        return Err(if corrected_only {
-            TrainSetupError::NoCorrections(root.to_path_buf())
-        } else {
-            TrainSetupError::NoTrainImages(root.to_path_buf())
-        });
-    }
-    let (fingerprint, labels) = seen.finish(root, corrected_only);
-    Ok(PreparedData {
-        data: TrainData { train, val },
-        test,
-        fingerprint,
-        unreadable: f1 + f2 + f3,
-        labels,
-    })
+    Ok((by_split, labels))
 }
 
 /// What was loaded, for the fingerprint and the card.
@@ -249,35 +249,38 @@ fn export_seen(root: &Path) -> Option<ExportSeen> {
     })
 }
 
-/// Loads the given rows in parallel, grouped by bin; rows that cannot be loaded are skipped
-/// and counted.
-fn load_by_bin(
-    root: &Path,
-    rows: &[&ImageRow],
-    schema: &ClassSchema,
-    bins: &ScaleBins,
-    labels: &Labels,
+/// What loading a row needs besides the row.
+struct Loader<'a> {
+    root: &'a Path,
+    schema: &'a ClassSchema,
+    bins: &'a ScaleBins,
+    labels: &'a Labels,
     corrected_only: bool,
-    seen: &mut Seen,
-) -> (ByBin, usize) {
-    let loaded: Vec<Loaded> = rows
-        .par_iter()
-        .map(|r| load_one(root, r, schema, labels, corrected_only))
-        .collect();
-    let mut out: ByBin = (0..bins.len()).map(|_| Vec::new()).collect();
-    let mut failed = 0;
-    for (row, l) in rows.iter().zip(loaded) {
-        match l {
-            Loaded::Image(img, source, accepted, hash) => {
-                seen.add(row, source, accepted, hash);
-                let k = bins.bin_of(img.pixel_size);
-                out[k].push(*img);
+}
+
+impl Loader<'_> {
+    /// Loads the given rows in parallel, grouped by bin; rows that cannot be loaded are
+    /// skipped and counted.
+    fn load_by_bin(&self, rows: &[&ImageRow], seen: &mut Seen) -> (ByBin, usize) {
+        let loaded: Vec<Loaded> = rows
+            .par_iter()
+            .map(|r| load_one(self.root, r, self.schema, self.labels, self.corrected_only))
+            .collect();
+        let mut out: ByBin = (0..self.bins.len()).map(|_| Vec::new()).collect();
+        let mut failed = 0;
+        for (row, l) in rows.iter().zip(loaded) {
+            match l {
+                Loaded::Image(img, source, accepted, hash) => {
+                    seen.add(row, source, accepted, hash);
+                    let k = self.bins.bin_of(img.pixel_size);
+                    out[k].push(*img);
+                }
+                Loaded::NotSelected => {}
+                Loaded::Failed => failed += 1,
             }
-            Loaded::NotSelected => {}
-            Loaded::Failed => failed += 1,
         }
+        (out, failed)
     }
-    (out, failed)
 }
 
 fn load_one(

@@ -159,48 +159,24 @@ pub fn mosaic(
         .filter(|(_, t)| &t.source == source)
         .map(|(id, t)| (*id, t))
         .collect();
-    let mut xs: Vec<u32> = mine.iter().map(|(_, t)| t.x).collect();
-    let mut ys: Vec<u32> = mine.iter().map(|(_, t)| t.y).collect();
-    xs.sort_unstable();
-    xs.dedup();
-    ys.sort_unstable();
-    ys.dedup();
+    let (xs, ys) = grid_axes(&mine);
     let k = xs
         .len()
         .div_ceil(max_cols.max(1))
         .max(ys.len().div_ceil(max_rows.max(1)))
         .max(1);
     let (cols, rows) = (xs.len().div_ceil(k), ys.len().div_ceil(k));
-    // Per block: tiles, done, whether it holds the current tile, and the one tile's mark.
-    let mut blocks = vec![vec![(0usize, 0usize, false, ' '); cols]; rows];
+    let mut blocks = vec![vec![Block::EMPTY; cols]; rows];
     let (mut corrected, mut accepted) = (0, 0);
     for (id, t) in &mine {
         let (Ok(col), Ok(row)) = (xs.binary_search(&t.x), ys.binary_search(&t.y)) else {
             continue;
         };
         let s = status(*id);
-        let done = matches!(s, MaskStatus::Corrected | MaskStatus::Accepted);
         corrected += usize::from(s == MaskStatus::Corrected);
         accepted += usize::from(s == MaskStatus::Accepted);
-        let b = &mut blocks[row / k][col / k];
-        b.0 += 1;
-        b.1 += usize::from(done);
-        b.2 |= *id == current;
-        b.3 = match s {
-            _ if *id == current => '■',
-            MaskStatus::Corrected => 'c',
-            MaskStatus::Accepted => 'a',
-            _ => '·',
-        };
+        blocks[row / k][col / k].add(s, *id == current);
     }
-    let mark = |&(n, done, here, one): &(usize, usize, bool, char)| match (k, n) {
-        (_, 0) => ' ',
-        (1, _) => one,
-        _ if here => '■',
-        _ if done == n => '#',
-        _ if done > 0 => '+',
-        _ => '·',
-    };
     let scale = if k > 1 {
         format!(" (1 mark = {k}×{k} tiles)")
     } else {
@@ -213,11 +189,67 @@ pub fn mosaic(
     let lines = blocks
         .iter()
         .map(|r| {
-            let cells: Vec<String> = r.iter().map(|b| mark(b).to_string()).collect();
+            let cells: Vec<String> = r.iter().map(|b| b.mark(k).to_string()).collect();
             cells.join(" ").trim_end().to_string()
         })
         .collect();
     Some((title, lines))
+}
+
+/// The tile grid's distinct column and row origins (px), ascending.
+fn grid_axes(tiles: &[(i64, &TilePos)]) -> (Vec<u32>, Vec<u32>) {
+    let mut xs: Vec<u32> = tiles.iter().map(|(_, t)| t.x).collect();
+    let mut ys: Vec<u32> = tiles.iter().map(|(_, t)| t.y).collect();
+    xs.sort_unstable();
+    xs.dedup();
+    ys.sort_unstable();
+    ys.dedup();
+    (xs, ys)
+}
+
+/// One mark of the mosaic: a block of k × k tiles of the grid.
+#[derive(Clone, Copy)]
+struct Block {
+    tiles: usize,
+    /// Tiles corrected or accepted.
+    done: usize,
+    /// The block holds the current tile.
+    here: bool,
+    /// The mark of the block's last tile, which stands alone when k = 1.
+    one: char,
+}
+
+impl Block {
+    const EMPTY: Self = Self {
+        tiles: 0,
+        done: 0,
+        here: false,
+        one: ' ',
+    };
+
+    fn add(&mut self, s: MaskStatus, current: bool) {
+        self.tiles += 1;
+        self.done += usize::from(matches!(s, MaskStatus::Corrected | MaskStatus::Accepted));
+        self.here |= current;
+        self.one = match s {
+            _ if current => '■',
+            MaskStatus::Corrected => 'c',
+            MaskStatus::Accepted => 'a',
+            _ => '·',
+        };
+    }
+
+    /// The block's mark when one mark stands for `k` × `k` tiles.
+    fn mark(&self, k: usize) -> char {
+        match (k, self.tiles) {
+            (_, 0) => ' ',
+            (1, _) => self.one,
+            _ if self.here => '■',
+            _ if self.done == self.tiles => '#',
+            _ if self.done > 0 => '+',
+            _ => '·',
+        }
+    }
 }
 
 #[cfg(test)]

@@ -42,17 +42,37 @@ pub(super) fn decode<R: BufRead + Seek>(
         .as_ref()
         .map(|p| p.chunks_exact(3).map(|c| [c[0], c[1], c[2]]).collect())
         .unwrap_or_default();
-    let kind = match colour {
+    let kind = pixel_kind(colour);
+    let samples = samples(&buf, &frame, kind.channels(), depth);
+    Ok(Decoded {
+        format: Format::Png,
+        width,
+        height,
+        kind,
+        bit_depth: depth as u8,
+        samples,
+        palette,
+        vendor: None,
+        more_pages: false,
+    })
+}
+
+fn pixel_kind(colour: ColorType) -> PixelKind {
+    match colour {
         ColorType::Grayscale => PixelKind::Grey,
         ColorType::GrayscaleAlpha => PixelKind::GreyAlpha,
         ColorType::Rgb => PixelKind::Rgb,
         ColorType::Rgba => PixelKind::Rgba,
         ColorType::Indexed => PixelKind::Palette,
-    };
-    let channels = kind.channels();
-    let line = frame.line_size;
-    let bits = depth as u8;
-    let samples = match depth {
+    }
+}
+
+/// The frame's samples, row-major without row padding: 16-bit ones from big-endian byte
+/// pairs, 1/2/4-bit ones unpacked to a byte each. `buf` holds the frame's rows of
+/// `frame.line_size` bytes; `channels` samples per pixel.
+fn samples(buf: &[u8], frame: &png::OutputInfo, channels: usize, depth: BitDepth) -> Samples {
+    let (width, height, line) = (frame.width, frame.height, frame.line_size);
+    match depth {
         BitDepth::Sixteen => Samples::U16(
             buf[..line * height as usize]
                 .chunks_exact(line)
@@ -70,20 +90,9 @@ pub(super) fn decode<R: BufRead + Seek>(
                 .collect(),
         ),
         BitDepth::One | BitDepth::Two | BitDepth::Four => {
-            Samples::U8(unpack_bits(&buf, line, width, height, bits))
+            Samples::U8(unpack_bits(buf, line, width, height, depth as u8))
         }
-    };
-    Ok(Decoded {
-        format: Format::Png,
-        width,
-        height,
-        kind,
-        bit_depth: bits,
-        samples,
-        palette,
-        vendor: None,
-        more_pages: false,
-    })
+    }
 }
 
 /// Unpacks 1/2/4-bit single-channel rows (MSB first) into one byte per pixel.

@@ -22,14 +22,8 @@ pub(super) fn decode<R: Read + Seek>(
     width: u32,
     height: u32,
 ) -> Result<Decoded, RasterError> {
-    let bits: u16 = dec
-        .find_tag_unsigned(Tag::BitsPerSample)
-        .map_err(|e| err(&e))?
-        .unwrap_or(1);
-    let float: u16 = dec
-        .find_tag_unsigned(Tag::SampleFormat)
-        .map_err(|e| err(&e))?
-        .unwrap_or(1);
+    let bits = tag_or_one(dec, Tag::BitsPerSample)?;
+    let float = tag_or_one(dec, Tag::SampleFormat)?;
     let float_grey = bits == 32 && float == 3;
     if !float_grey && !matches!(bits, 1 | 2 | 4 | 8) {
         return Err(unsupported(format!("palette with {bits}-bit indices")));
@@ -37,75 +31,25 @@ pub(super) fn decode<R: Read + Seek>(
     if dec.find_tag(Tag::TileWidth).map_err(|e| err(&e))?.is_some() {
         return Err(unsupported("tiled palette image; save it in strips".into()));
     }
-    let compression: u16 = dec
-        .find_tag_unsigned(Tag::Compression)
-        .map_err(|e| err(&e))?
-        .unwrap_or(1);
-    let predictor: u16 = dec
-        .find_tag_unsigned(Tag::Predictor)
-        .map_err(|e| err(&e))?
-        .unwrap_or(1);
-    let offsets = dec
-        .get_tag_u64_vec(Tag::StripOffsets)
-        .map_err(|e| err(&e))?;
-    let counts = dec
-        .get_tag_u64_vec(Tag::StripByteCounts)
-        .map_err(|e| err(&e))?;
+    let compression = tag_or_one(dec, Tag::Compression)?;
+    let predictor = tag_or_one(dec, Tag::Predictor)?;
+    let strips = Strips {
+        offsets: dec
+            .get_tag_u64_vec(Tag::StripOffsets)
+            .map_err(|e| err(&e))?,
+        counts: dec
+            .get_tag_u64_vec(Tag::StripByteCounts)
+            .map_err(|e| err(&e))?,
+        compression,
+    };
     if float_grey {
-        // Aphelion writes 32-bit float images marked as palette: the values are the grey.
-        let expected = width as usize * 4 * height as usize;
-        let data = read_strips(dec, &offsets, &counts, compression, expected)?;
-        let big = dec.byte_order() == tiff::tags::ByteOrder::BigEndian;
-        let values = data
-            .chunks_exact(4)
-            .map(|b| {
-                let b = [b[0], b[1], b[2], b[3]];
-                if big {
-                    f32::from_be_bytes(b)
-                } else {
-                    f32::from_le_bytes(b)
-                }
-            })
-            .collect();
-        return Ok(Decoded {
-            format: Format::Tiff,
-            width,
-            height,
-            kind: PixelKind::Grey,
-            bit_depth: 32,
-            samples: Samples::F32(values),
-            palette: Vec::new(),
-            vendor: None,
-            more_pages: false,
-        });
+        return decode_float_grey(dec, &strips, width, height);
     }
-    let map = dec.get_tag_u16_vec(Tag::ColorMap).map_err(|e| err(&e))?;
-    let entries = 1usize << bits;
-    if map.len() < 3 * entries {
-        return Err(RasterError::Decode {
-            format: "tiff",
-            message: format!(
-                "colour map has {} values, {} expected",
-                map.len(),
-                3 * entries
-            ),
-        });
-    }
-    let palette: Vec<[u8; 3]> = (0..entries)
-        .map(|i| {
-            let c = |k: usize| (u32::from(map[k * entries + i]) / 257) as u8;
-            [c(0), c(1), c(2)]
-        })
-        .collect();
+    let palette = read_palette(dec, bits)?;
     let line = (width as usize * usize::from(bits)).div_ceil(8);
-    let expected = line * height as usize;
-    let mut data = read_strips(dec, &offsets, &counts, compression, expected)?;
+    let mut data = strips.read(dec, line * height as usize)?;
     if predictor == 2 && bits == 8 {
-        for row in data.chunks_mut(line) {
-            for x in 1..row.len() {
-                row[x] = row[x].wrapping_add(row[x - 1]);
-            }
-        }
+        undo_horizontal_differencing(&mut data, line);
     }
     let indices = if bits == 8 {
         data
@@ -125,42 +69,128 @@ pub(super) fn decode<R: Read + Seek>(
     })
 }
 
-/// The image's strips, decompressed and joined: exactly `expected` bytes.
-fn read_strips<R: Read + Seek>(
+/// An unsigned tag's value, 1 where the tag is absent (the TIFF default of the tags read here).
+fn tag_or_one<R: Read + Seek>(dec: &mut Decoder<R>, tag: Tag) -> Result<u16, RasterError> {
+    Ok(dec
+        .find_tag_unsigned(tag)
+        .map_err(|e| err(&e))?
+        .unwrap_or(1))
+}
+
+/// Aphelion writes 32-bit float images marked as palette: the values are the grey, one `f32`
+/// per pixel in the file's byte order.
+fn decode_float_grey<R: Read + Seek>(
     dec: &mut Decoder<R>,
-    offsets: &[u64],
-    counts: &[u64],
-    compression: u16,
-    expected: usize,
-) -> Result<Vec<u8>, RasterError> {
-    let mut data = Vec::with_capacity(expected);
-    for (&offset, &count) in offsets.iter().zip(counts) {
-        let mut raw = vec![
-            0u8;
-            usize::try_from(count)
-                .unwrap_or(usize::MAX)
-                .min(expected * 2 + 1024)
-        ];
-        let r = dec.inner();
-        r.seek(SeekFrom::Start(offset))?;
-        r.read_exact(&mut raw)?;
-        data.extend(decompress(
-            compression,
-            &raw,
-            expected - data.len().min(expected),
-        )?);
-        if data.len() >= expected {
-            break;
-        }
-    }
-    if data.len() < expected {
+    strips: &Strips,
+    width: u32,
+    height: u32,
+) -> Result<Decoded, RasterError> {
+    let expected = width as usize * 4 * height as usize;
+    let data = strips.read(dec, expected)?;
+    let big = dec.byte_order() == tiff::tags::ByteOrder::BigEndian;
+    let values = data
+        .chunks_exact(4)
+        .map(|b| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if big {
+                f32::from_be_bytes(b)
+            } else {
+                f32::from_le_bytes(b)
+            }
+        })
+        .collect();
+    Ok(Decoded {
+        format: Format::Tiff,
+        width,
+        height,
+        kind: PixelKind::Grey,
+        bit_depth: 32,
+        samples: Samples::F32(values),
+        palette: Vec::new(),
+        vendor: None,
+        more_pages: false,
+    })
+}
+
+/// The colour map's `2^bits` entries as 8-bit RGB (the file stores three 16-bit planes: all
+/// reds, then greens, then blues).
+fn read_palette<R: Read + Seek>(
+    dec: &mut Decoder<R>,
+    bits: u16,
+) -> Result<Vec<[u8; 3]>, RasterError> {
+    let map = dec.get_tag_u16_vec(Tag::ColorMap).map_err(|e| err(&e))?;
+    let entries = 1usize << bits;
+    if map.len() < 3 * entries {
         return Err(RasterError::Decode {
             format: "tiff",
-            message: format!("strips hold {} bytes, {expected} expected", data.len()),
+            message: format!(
+                "colour map has {} values, {} expected",
+                map.len(),
+                3 * entries
+            ),
         });
     }
-    data.truncate(expected);
-    Ok(data)
+    Ok((0..entries)
+        .map(|i| {
+            let c = |k: usize| (u32::from(map[k * entries + i]) / 257) as u8;
+            [c(0), c(1), c(2)]
+        })
+        .collect())
+}
+
+/// Undoes predictor 2 on 8-bit rows of `line` bytes: each byte was stored as the difference
+/// from its left neighbour.
+fn undo_horizontal_differencing(data: &mut [u8], line: usize) {
+    for row in data.chunks_mut(line) {
+        for x in 1..row.len() {
+            row[x] = row[x].wrapping_add(row[x - 1]);
+        }
+    }
+}
+
+/// Where the image's strips are and how they are compressed (the TIFF compression code).
+struct Strips {
+    offsets: Vec<u64>,
+    counts: Vec<u64>,
+    compression: u16,
+}
+
+impl Strips {
+    /// The image's strips, decompressed and joined: exactly `expected` bytes.
+    fn read<R: Read + Seek>(
+        &self,
+        dec: &mut Decoder<R>,
+        expected: usize,
+    ) -> Result<Vec<u8>, RasterError> {
+        let mut data = Vec::with_capacity(expected);
+        for (&offset, &count) in self.offsets.iter().zip(&self.counts) {
+            let mut raw = vec![
+                0u8;
+                usize::try_from(count)
+                    .unwrap_or(usize::MAX)
+                    .min(expected * 2 + 1024)
+            ];
+            let r = dec.inner();
+            r.seek(SeekFrom::Start(offset))?;
+            r.read_exact(&mut raw)?;
+            data.extend(decompress(
+                self.compression,
+                &raw,
+                expected - data.len().min(expected),
+            )?);
+            if data.len() >= expected {
+                break;
+            }
+        }
+        if data.len() < expected {
+            return Err(RasterError::Decode {
+                format: "tiff",
+                message: format!("strips hold {} bytes, {expected} expected", data.len()),
+            });
+        }
+        data.truncate(expected);
+        Ok(data)
+    }
 }
 
 fn decompress(method: u16, raw: &[u8], want: usize) -> Result<Vec<u8>, RasterError> {

@@ -1,13 +1,46 @@
 //! The before/after scores of a retrain: both models on the same labelled images, and the
 //! lines of the table a front end shows.
 
-use super::{Retrained, ScoredOn};
+use super::{RetrainInput, Retrained, ScoredOn};
 use crate::dataset::ClassSchema;
 use crate::dataset::load::LabelledImage;
+use crate::jobs::train::PreparedData;
 use crate::metrics::Confusion;
 use crate::model::card::MetricsCard;
 use crate::model::multi::MultiUNet;
 use crate::progress::Progress;
+
+/// Copies of the images the scores are on (the training run consumes its data).
+pub(super) fn scored_images(p: &PreparedData, on: ScoredOn) -> Vec<LabelledImage> {
+    match on {
+        ScoredOn::HeldOut => p
+            .data
+            .val
+            .iter()
+            .chain(&p.test)
+            .flatten()
+            .cloned()
+            .collect(),
+        ScoredOn::Training => p.data.train.iter().flatten().cloned().collect(),
+    }
+}
+
+/// Scores of the old model (when there is one) and the new on the same images, as one
+/// `score` progress stage: `(before, after)`.
+pub(super) fn score_both(
+    input: &RetrainInput<'_>,
+    old: Option<&MultiUNet>,
+    new: &MultiUNet,
+    scored: &[LabelledImage],
+) -> (Option<MetricsCard>, MetricsCard) {
+    input.progress.begin(
+        "score",
+        scored.len() as u64 * (1 + u64::from(old.is_some())),
+    );
+    let after = score(new, scored, input.schema, input.progress);
+    let before = old.map(|m| score(m, scored, input.schema, input.progress));
+    (before, after)
+}
 
 /// Pixel accuracy, mIoU and per-class IoU of `model` on `images`' labelled pixels.
 pub(super) fn score(

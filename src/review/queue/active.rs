@@ -19,6 +19,10 @@
 
 use std::collections::BTreeMap;
 
+mod diverse;
+
+pub use diverse::diverse;
+
 use super::{QueueInput, QueueItem, Strategy, UnlabelledInput, sort, unlabelled_item};
 use crate::dataset::prediction::GREY_BINS;
 use crate::dataset::schema::ClassSchema;
@@ -261,105 +265,6 @@ pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> 
         .collect();
     sort(&mut out);
     out
-}
-
-/// `diverse`: see the module docs.
-pub fn diverse(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
-    let weights = rare_weights(input);
-    let rare: Vec<(f64, Vec<RarePart>)> = input
-        .unlabelled
-        .iter()
-        .map(|u| rare_score(u, &weights, input.grey_class))
-        .collect();
-    let top = rare.iter().map(|r| r.0).fold(0.0f64, f64::max).max(1e-12);
-    let mut pool: Vec<(QueueItem, usize)> = input
-        .unlabelled
-        .iter()
-        .zip(&rare)
-        .enumerate()
-        .map(|(i, (u, (r, parts)))| {
-            let unc = entropy_of(u).unwrap_or(1.0 - u.mean_margin);
-            let score = unc * (1.0 + r / top);
-            let names = describe_parts(parts, input.class_names);
-            let reason = format!(
-                "uncertainty {unc:.3}{}",
-                if names.is_empty() {
-                    String::new()
-                } else {
-                    format!("; rare classes: {}", names.join(", "))
-                }
-            );
-            let nums = numbers(&[("uncertainty", unc), ("rare_score", *r)]);
-            (
-                unlabelled_item(u, Strategy::Diverse, score, reason, nums),
-                i,
-            )
-        })
-        .collect();
-    pool.sort_by(|a, b| {
-        b.0.score
-            .total_cmp(&a.0.score)
-            .then_with(|| (&a.0.sample, &a.0.stem).cmp(&(&b.0.sample, &b.0.stem)))
-    });
-    let region_key = |i: usize| -> String {
-        let u = &input.unlabelled[i];
-        u.region.as_ref().map_or_else(
-            || format!("{}/{}", u.row.sample, u.row.group),
-            |r| r.source.clone(),
-        )
-    };
-    let regions: std::collections::BTreeSet<String> =
-        (0..input.unlabelled.len()).map(region_key).collect();
-    let cap = budget.div_ceil(regions.len().max(1)).max(1);
-    let mut picked: Vec<(QueueItem, usize)> = Vec::new();
-    let mut per_region: BTreeMap<String, usize> = BTreeMap::new();
-    let mut per_stratum: BTreeMap<(String, Option<u32>), i32> = BTreeMap::new();
-    for relax in [false, true] {
-        loop {
-            if picked.len() >= budget {
-                break;
-            }
-            let best = pool
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, i))| {
-                    let u = &input.unlabelled[*i];
-                    let touching = u.region.as_ref().is_some_and(|r| {
-                        picked.iter().any(|(_, j)| {
-                            input.unlabelled[*j]
-                                .region
-                                .as_ref()
-                                .is_some_and(|p| p.touches(r))
-                        })
-                    });
-                    let full = per_region.get(&region_key(*i)).copied().unwrap_or(0) >= cap;
-                    !touching && (relax || !full)
-                })
-                .map(|(k, (it, _))| {
-                    let n = per_stratum
-                        .get(&(it.sample.clone(), it.bin))
-                        .copied()
-                        .unwrap_or(0);
-                    (k, it.score * 0.7f64.powi(n))
-                })
-                .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)));
-            let Some((k, _)) = best else { break };
-            let (mut it, i) = pool.remove(k);
-            *per_region.entry(region_key(i)).or_default() += 1;
-            let before = per_stratum.entry((it.sample.clone(), it.bin)).or_default();
-            if *before > 0 {
-                // Why a lower score can rank above this one, first so a narrow column shows it.
-                it.reason = format!(
-                    "ranked at ×{:.2} ({before} picked before from its sample and bin); {}",
-                    0.7f64.powi(*before),
-                    it.reason
-                );
-            }
-            *before += 1;
-            picked.push((it, i));
-        }
-    }
-    picked.into_iter().map(|(it, _)| it).collect()
 }
 
 #[cfg(test)]

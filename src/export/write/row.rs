@@ -1,0 +1,114 @@
+//! The manifest rows of one exported image: what its files share, and each file's own.
+
+use crate::dataset::layout::names::sanitize;
+use crate::labels::current::{CurrentLabel, LabelSource};
+
+use super::super::manifest::ManifestRow;
+use super::{ImageJob, WriteContext, sha256_hex};
+
+/// The per-image part of its manifest rows.
+pub(super) struct RowBase<'a> {
+    pub(super) job: &'a ImageJob<'a>,
+    pub(super) sample_dir: String,
+    pub(super) pixel_size: f64,
+    source: LabelSource,
+    changed: u64,
+    edited_by: Vec<String>,
+    edited_at: Option<String>,
+    review_status: String,
+    /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`].
+    pub(super) cut: (u32, u32),
+}
+
+impl<'a> RowBase<'a> {
+    pub(super) fn new(job: &'a ImageJob<'a>, label: &CurrentLabel, pixel_size: f64) -> Self {
+        let (edited_by, edited_at) = label.provenance.as_ref().map_or((Vec::new(), None), |p| {
+            (
+                p.users.clone(),
+                Some(crate::clock::utc(p.ended_ms.div_euclid(1000))),
+            )
+        });
+        Self {
+            job,
+            sample_dir: sanitize(&job.row.sample),
+            pixel_size,
+            source: label.source,
+            changed: label.changed_pixels as u64,
+            edited_by,
+            edited_at,
+            review_status: job
+                .decision
+                .map_or_else(String::new, |d| d.decision.as_str().to_string()),
+            cut: (0, 0),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn row(
+        &self,
+        name: &str,
+        paths: [String; 3],
+        tile: Option<(u32, u32)>,
+        (w, h): (u32, u32),
+        img: &[u8],
+        mask: &[u8],
+        dice: Option<f64>,
+        ctx: &WriteContext<'_>,
+    ) -> ManifestRow {
+        let row = self.job.row;
+        let mut class_pixels = vec![0u64; ctx.target.len()];
+        let mut unlabelled_pixels = 0;
+        for &c in mask {
+            match class_pixels.get_mut(usize::from(c)) {
+                Some(n) => *n += 1,
+                None => unlabelled_pixels += 1,
+            }
+        }
+        let [image, mask_path, features] = paths;
+        ManifestRow {
+            name: name.to_string(),
+            sample: self.sample_dir.clone(),
+            image,
+            mask: mask_path,
+            features,
+            source_image: row.image_path.clone(),
+            source_mask: row.mask_path.clone(),
+            source_features: row.features_path.clone(),
+            renamed: std::path::Path::new(&row.image_path)
+                .file_name()
+                .is_none_or(|f| f.to_string_lossy() != format!("{name}.png")),
+            tile_x: tile.map(|t| t.0),
+            tile_y: tile.map(|t| t.1),
+            width: w,
+            height: h,
+            cut_right: self.cut.0,
+            cut_bottom: self.cut.1,
+            pixel_size: self.pixel_size,
+            pixel_size_source: row
+                .pixel_size_source
+                .map_or_else(String::new, |s| s.as_str().to_string()),
+            scale_bin: row.bin,
+            study_unet: if self.pixel_size > 1.8 {
+                "large"
+            } else {
+                "small"
+            }
+            .into(),
+            split: self.job.split.clone(),
+            rock_type: self.job.rock_type.clone(),
+            mask_source: self.source.as_str().into(),
+            review_status: self.review_status.clone(),
+            decided_by: self.job.decision.map(|d| d.user.clone()),
+            decided_at: self.job.decision.map(|d| crate::clock::utc(d.at)),
+            edited_by: self.edited_by.clone(),
+            edited_at: self.edited_at.clone(),
+            changed_pixels: self.changed,
+            proposal_model: self.job.record.proposal.as_ref().map(|(m, _)| m.clone()),
+            proposal_dice: dice,
+            class_pixels,
+            unlabelled_pixels,
+            image_sha256: sha256_hex(img),
+            mask_sha256: sha256_hex(mask),
+        }
+    }
+}

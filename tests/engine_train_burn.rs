@@ -225,15 +225,7 @@ fn engine_training_step_matches_burns() {
         .init(&device);
     // BatchNorm away from its initial γ = 1, β = 0, running mean 0 / variance 1.
     let mut seed = 100;
-    for d in [
-        &mut net.conv1,
-        &mut net.conv2,
-        &mut net.conv3,
-        &mut net.conv4,
-        &mut net.conv5,
-        &mut net.conv6,
-        &mut net.conv7,
-    ] {
+    for d in net.blocks_mut() {
         for b in [&mut d.bn_a, &mut d.bn_b] {
             let c = b.gamma.dims()[0];
             let r: Vec<Vec<f32>> = (0..4)

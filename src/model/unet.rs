@@ -144,6 +144,19 @@ impl UNet {
         self.head.forward(x16)
     }
 
+    /// The seven double convs, encoder `conv1`–`conv4` then decoder `conv5`–`conv7`.
+    pub fn blocks_mut(&mut self) -> [&mut DoubleConv; 7] {
+        [
+            &mut self.conv1,
+            &mut self.conv2,
+            &mut self.conv3,
+            &mut self.conv4,
+            &mut self.conv5,
+            &mut self.conv6,
+            &mut self.conv7,
+        ]
+    }
+
     /// The channel-dropout probability used in training.
     pub fn dropout(&self) -> f64 {
         self.dropout

@@ -10,15 +10,7 @@ use crate::model::fused::FusedUNet;
 /// folding changes every convolution.
 fn net(classes: usize, width: usize, device: &Device) -> FusedUNet {
     let mut net = UNetConfig::new(classes).with_width(width).init(device);
-    for block in [
-        &mut net.conv1,
-        &mut net.conv2,
-        &mut net.conv3,
-        &mut net.conv4,
-        &mut net.conv5,
-        &mut net.conv6,
-        &mut net.conv7,
-    ] {
+    for block in net.blocks_mut() {
         for bn in [&mut block.bn_a, &mut block.bn_b] {
             let n = bn.gamma.dims()[0];
             let pos = Distribution::Uniform(0.5, 2.0);

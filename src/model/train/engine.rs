@@ -97,15 +97,7 @@ pub fn write_weights(mut net: UNet, w: &TrainWeights, device: &Device) -> UNet {
         (w.width(), w.classes()),
         "engine weights of another shape"
     );
-    let blocks = [
-        &mut net.conv1,
-        &mut net.conv2,
-        &mut net.conv3,
-        &mut net.conv4,
-        &mut net.conv5,
-        &mut net.conv6,
-        &mut net.conv7,
-    ];
+    let blocks = net.blocks_mut();
     for (d, wd) in blocks.into_iter().zip(w.enc.iter().chain(&w.dec)) {
         set_double(d, wd, device);
     }

@@ -318,3 +318,50 @@ fn assist_proposes_every_image_from_scribbles_alone() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no labelled pixel"));
 }
+
+/// Binary masks (0 = matrix, 255 = grains, as the published shale tiles store them) read
+/// without a mask map: every labelled pixel is class 0 and 255 reads as "not labelled".
+/// `stats` says so on stderr, names the fix, and does not exit clean; mapped, it is quiet.
+#[test]
+fn binary_masks_read_without_a_map_are_named_and_the_fix_is_given() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("data");
+    for name in ["s1-a", "s1-b", "s1-c"] {
+        let m: Vec<u8> = (0..W * W)
+            .map(|i| if i % 5 == 0 { 0 } else { 255 })
+            .collect();
+        let mask = png(W, W, png::ColorType::Grayscale, png::BitDepth::Eight, &m);
+        write(
+            &root.join(format!("10003/input-images/{name}.png")),
+            &grey_png(W, W),
+        );
+        write(&root.join(format!("10003/output-images/{name}.png")), &mask);
+        write(
+            &root.join(format!("10003/input-features/{name}.txt")),
+            &features("2"),
+        );
+    }
+    let out = semcurate()
+        .args(["stats", "--quiet"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "a one-class reading is not clean: {err}"
+    );
+    assert!(
+        err.contains("every labelled pixel is class 0 (Void)")
+            && err.contains("3 of 3 masks")
+            && err.contains("--mask-map 0=0,255=<class id>"),
+        "{err}"
+    );
+    let mapped = semcurate()
+        .args(["stats", "--quiet", "--mask-map", "0=0,255=1"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&mapped.stderr);
+    assert!(mapped.status.success() && !err.contains("warning"), "{err}");
+}

@@ -85,6 +85,10 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (report, _) = load_report(&ws, &schema, args.bins.as_ref(), args.rare_threshold)?;
     let (fractions, seed) = split_params(&ws)?;
     let rule: GroupRule = ws.meta_json(keys::GROUP_RULE)?.unwrap_or_default();
+    let warning = report.mask_value_warning(schema.unlabelled);
+    if let Some(w) = &warning {
+        eprintln!("warning: {w}");
+    }
     if args.json {
         let out = StatsJson {
             dataset: show(&args.dataset.dataset),
@@ -98,7 +102,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         let note = format!("seed {seed}, target {fractions}; grouped by {rule}");
         print_text(args, &report, &note);
     }
-    Ok(if report.totals.problems == 0 {
+    Ok(if report.totals.problems == 0 && warning.is_none() {
         Outcome::Clean
     } else {
         Outcome::Problems

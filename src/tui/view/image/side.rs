@@ -348,10 +348,7 @@ fn session_lines<'a>(app: &App, c: &Current, s: &EditSession) -> Vec<Line<'a>> {
     let mut lines = vec![Line::styled(edited_line(s), t.text())];
     if let Some(d) = c.counts.as_ref().and_then(crate::tui::app::stats_dice) {
         // The whole mask against the model's proposal, not the share of pixels edited.
-        lines.push(Line::styled(
-            format!("mask vs proposal: mean Dice {d:.3}"),
-            t.dim(),
-        ));
+        lines.push(Line::styled(format!("mask vs model: Dice {d:.3}"), t.dim()));
     }
     if let Some(p) = e.provenance.get(&c.row.id) {
         lines.push(Line::styled(

@@ -45,7 +45,7 @@ pub struct Args {
     pub dataset: DatasetArgs,
     #[command(flatten)]
     pub model: ModelArgs,
-    #[arg(long, default_value = "mixed", value_parser = ["rare-low-iou", "label-suspect", "uncertain", "mixed", "margin", "entropy", "mc-disagreement", "rare-boost", "diverse"])]
+    #[arg(long, default_value = "mixed", value_parser = clap::builder::PossibleValuesParser::new(Strategy::ALL.map(Strategy::name)))]
     pub strategy: String,
     /// Images to list.
     #[arg(long, default_value_t = 20)]

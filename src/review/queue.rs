@@ -51,19 +51,37 @@ pub enum Strategy {
 }
 
 impl Strategy {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "rare-low-iou" => Some(Self::RareLowIou),
-            "label-suspect" => Some(Self::LabelSuspect),
-            "uncertain" => Some(Self::Uncertain),
-            "mixed" => Some(Self::Mixed),
-            "margin" => Some(Self::Margin),
-            "entropy" => Some(Self::Entropy),
-            "mc-disagreement" => Some(Self::McDisagreement),
-            "rare-boost" => Some(Self::RareBoost),
-            "diverse" => Some(Self::Diverse),
-            _ => None,
+    /// Every strategy, in the order `queue --help` lists them.
+    pub const ALL: [Self; 9] = [
+        Self::RareLowIou,
+        Self::LabelSuspect,
+        Self::Uncertain,
+        Self::Mixed,
+        Self::Margin,
+        Self::Entropy,
+        Self::McDisagreement,
+        Self::RareBoost,
+        Self::Diverse,
+    ];
+
+    /// The strategy's name on the command line and in JSON (kebab-case): the one list of
+    /// names, which `parse`, `queue --strategy` and the TUI's help read.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::RareLowIou => "rare-low-iou",
+            Self::LabelSuspect => "label-suspect",
+            Self::Uncertain => "uncertain",
+            Self::Mixed => "mixed",
+            Self::Margin => "margin",
+            Self::Entropy => "entropy",
+            Self::McDisagreement => "mc-disagreement",
+            Self::RareBoost => "rare-boost",
+            Self::Diverse => "diverse",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == s)
     }
 
     /// Why the strategy may list nothing, and what to do about it.

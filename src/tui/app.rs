@@ -11,6 +11,7 @@ mod list;
 mod marks;
 mod mouse;
 mod queue;
+pub(crate) use queue::flag_code;
 mod screen;
 mod stats;
 mod status;

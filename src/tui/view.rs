@@ -278,6 +278,20 @@ fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
         }
         lines.push(Line::raw(""));
     }
+    if screen_layer == Layer::Browse {
+        lines.push(Line::styled("The list's flag column", t.title(true)));
+        lines.push(Line::raw(
+            "A letter: the review queue's strategy that ranks the image.",
+        ));
+        let codes: Vec<String> = crate::review::queue::Strategy::ALL
+            .iter()
+            .map(|&s| format!("{} {:<16}", crate::tui::app::flag_code(s), s.name()))
+            .collect();
+        for three in codes.chunks(3) {
+            lines.push(Line::raw(format!("  {}", three.join(" "))));
+        }
+        lines.push(Line::raw(""));
+    }
     if any_shadowed {
         lines.push(Line::styled(
             "Keys marked * do what the layer above says while it is on (the editor's keys win over the image's).",

@@ -416,3 +416,13 @@ fn class_share_is_measured_or_taken_from_the_rare_flags() {
     }
     assert!(schema.classes.iter().any(|c| c.rare) && schema.classes.iter().any(|c| !c.rare));
 }
+
+#[test]
+fn strategy_names_round_trip_and_are_unique() {
+    let names: std::collections::BTreeSet<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+    assert_eq!(names.len(), Strategy::ALL.len());
+    for s in Strategy::ALL {
+        assert_eq!(Strategy::parse(s.name()), Some(s));
+    }
+    assert_eq!(Strategy::parse("fastest"), None);
+}

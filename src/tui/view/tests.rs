@@ -314,3 +314,17 @@ fn the_audit_title_names_a_bin_range_with_its_unit_once() {
     assert!(text.contains("bin 0: "), "{text}");
     assert!(!text.contains("µm/px µm/px"), "{text}");
 }
+
+#[test]
+fn help_on_the_list_explains_the_flag_letters() {
+    let mut a = sized(100, 60);
+    a.indexing = false;
+    start(&mut a);
+    press(&mut a, "?");
+    let (text, _) = render(&a, 100, 60);
+    assert!(text.contains("The list's flag column"), "{text}");
+    for s in crate::review::queue::Strategy::ALL {
+        let want = format!("{} {}", crate::tui::app::flag_code(s), s.name());
+        assert!(text.contains(&want), "{want}:\n{text}");
+    }
+}

@@ -30,18 +30,23 @@ fn dataset(root: &Path) -> usize {
                 unlabelled += 1;
             }
         }
-        let mask = png(W, W, png::ColorType::Grayscale, png::BitDepth::Eight, &m);
-        write(
-            &root.join(format!("10003/input-images/{name}.png")),
-            &grey_png(W, W),
-        );
-        write(&root.join(format!("10003/output-images/{name}.png")), &mask);
-        write(
-            &root.join(format!("10003/input-features/{name}.txt")),
-            &features("2"),
-        );
+        tile(root, name, &m);
     }
     unlabelled
+}
+
+/// A grey image, its 8-bit mask `m` and a 2 µm/px features file in sample 10003.
+fn tile(root: &Path, name: &str, m: &[u8]) {
+    let mask = png(W, W, png::ColorType::Grayscale, png::BitDepth::Eight, m);
+    write(
+        &root.join(format!("10003/input-images/{name}.png")),
+        &grey_png(W, W),
+    );
+    write(&root.join(format!("10003/output-images/{name}.png")), &mask);
+    write(
+        &root.join(format!("10003/input-features/{name}.txt")),
+        &features("2"),
+    );
 }
 
 fn json(args: &[&str], root: &Path) -> serde_json::Value {
@@ -330,16 +335,7 @@ fn binary_masks_read_without_a_map_are_named_and_the_fix_is_given() {
         let m: Vec<u8> = (0..W * W)
             .map(|i| if i % 5 == 0 { 0 } else { 255 })
             .collect();
-        let mask = png(W, W, png::ColorType::Grayscale, png::BitDepth::Eight, &m);
-        write(
-            &root.join(format!("10003/input-images/{name}.png")),
-            &grey_png(W, W),
-        );
-        write(&root.join(format!("10003/output-images/{name}.png")), &mask);
-        write(
-            &root.join(format!("10003/input-features/{name}.txt")),
-            &features("2"),
-        );
+        tile(&root, name, &m);
     }
     let out = semcurate()
         .args(["stats", "--quiet"])

@@ -164,11 +164,6 @@ impl EngineTrainer {
     pub fn to_unet(&self, device: &Device) -> UNet {
         write_weights(self.template.clone(), &self.weights, device)
     }
-
-    /// The current weights.
-    pub fn weights(&self) -> &TrainWeights {
-        &self.weights
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Absolute against per-image input (issue 24 §1): a width-8 single U-Net trained three ways on
+# Absolute against per-image and per-site input (issue 24 §1): a width-8 single U-Net trained three ways on
 # the same synthetic set, audited on its test split and on a second instrument.
-#   B=path/to/semcurate benches/input_norm.sh   (writes into /tmp/pn; about 15 min on 2 cores)
+#   B=path/to/semcurate benches/input_norm.sh   (writes into /tmp/pn; about 20 min on 2 cores)
 set -euo pipefail
 B=${B:-${CARGO_TARGET_DIR:-target}/release/semcurate}
 B=$(realpath "$B")
@@ -27,7 +27,10 @@ for s in ("test","other"):
     print(f"{n:14s} {s:6s} acc {a['pixel_accuracy']:.3f} mIoU {a['mean_iou']:.3f}")
 PY
 }
-run absolute --input absolute
-run per-image --input per-image
-run per-image-wide --input per-image --gain 0.4 --offset 0.15 --gamma 0.3 --noise 0.06 --blur 2.0
+# RUNS="per-image per-site" runs only those.
+want() { [ -z "${RUNS:-}" ] || [[ " $RUNS " == *" $1 "* ]]; }
+want absolute && run absolute --input absolute
+want per-image && run per-image --input per-image
+want per-image-wide && run per-image-wide --input per-image --gain 0.4 --offset 0.15 --gamma 0.3 --noise 0.06 --blur 2.0
+want per-site && run per-site --input per-site
 grep -h " train " log-*.txt /dev/null || true

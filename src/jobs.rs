@@ -19,6 +19,7 @@ pub mod retrain;
 pub mod retrain_job;
 pub mod service;
 pub mod shard;
+pub mod sites;
 pub mod slot;
 pub mod table;
 pub mod train;

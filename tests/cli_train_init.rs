@@ -114,3 +114,35 @@ fn per_image_input_is_recorded_and_kept_by_fine_tuning() {
         "absolute models keep the old config"
     );
 }
+
+/// `--input per-site` is recorded (scope "site"), kept by fine-tuning, written on the card,
+/// and a model made with it predicts a dataset end to end.
+#[test]
+fn per_site_input_is_recorded_kept_and_predicts() {
+    let t = tempfile::tempdir().unwrap();
+    let (root, init) = (t.path().join("data"), t.path().join("init"));
+    synth_small(&root);
+    tiny_model(&init, ClassSchema::mineralclassifier(), 2, 1.0);
+    let site = t.path().join("site");
+    let out = fine_tune(&root, &init, &site, &["--input", "per-site"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let input = |m: &Path| -> serde_json::Value {
+        let c: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(m.join("config.json")).unwrap()).unwrap();
+        c["input"].clone()
+    };
+    assert_eq!(input(&site)["scope"], "site");
+    assert_eq!(input(&site)["percentiles"], serde_json::json!([1.0, 99.0]));
+    let card = std::fs::read_to_string(site.join("MODEL_CARD.md")).unwrap();
+    assert!(card.contains("per site, grey levels between"), "{card}");
+    let tuned = t.path().join("tuned");
+    assert!(fine_tune(&root, &site, &tuned, &[]).status.success());
+    assert_eq!(input(&tuned)["scope"], "site", "kept from --init");
+    let v = common::predict(&root, &site, None);
+    assert!(v["predicted"].as_u64().unwrap() > 0, "{v}");
+    assert_eq!(v["problems"], serde_json::json!([]), "{v}");
+}

@@ -47,6 +47,7 @@ fn toy(seed: u32) -> LabelledImage {
         },
         mask,
         pixel_size: 1.0,
+        site: None,
     }
 }
 

@@ -143,7 +143,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let stored: Option<ScaleBins> = ws.meta_json(crate::dataset::index::keys::BINS)?;
     let config = choose_config(&schema, &config_request(args), init_cfg.as_ref(), stored)?;
     let root = &args.dataset.dataset;
-    let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only)?;
+    let sites = config.input.wants_site();
+    let prepared = prepare_data(root, &ws, &schema, &config.bins, args.corrected_only, sites)?;
     report_data(&prepared, args.no_val)?;
     let (tx, rx) = channel();
     let printer = std::thread::spawn(move || print_events(&rx));
@@ -178,6 +179,7 @@ fn config_request(args: &Args) -> ConfigRequest {
         dropout: args.dropout,
         input: args.input.map(|i| match i {
             InputArg::PerImage => InputNorm::per_image(),
+            InputArg::PerSite => InputNorm::per_site(),
             InputArg::Absolute => InputNorm::default(),
         }),
     }
@@ -327,6 +329,8 @@ fn epoch_line(e: &TrainEvent) -> String {
 pub enum InputArg {
     Absolute,
     PerImage,
+    /// Percentiles over every image of the image's site (split group).
+    PerSite,
 }
 
 fn share(s: &str) -> Result<f64, String> {

@@ -14,6 +14,9 @@ pub struct LabelledImage {
     pub mask: Vec<u8>,
     /// µm/px.
     pub pixel_size: f64,
+    /// Grey histogram of every image of this image's site (sample and split group), for
+    /// models with per-site input; `None` when not gathered (the image's own levels are used).
+    pub site: Option<std::sync::Arc<super::raster::GreyHistogram>>,
 }
 
 /// Decodes a row's image as 8-bit grey, without a data bar its metadata names.
@@ -63,5 +66,6 @@ pub fn load_labelled(
         image,
         mask,
         pixel_size,
+        site: None,
     }))
 }

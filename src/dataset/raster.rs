@@ -17,6 +17,7 @@
 
 mod convert;
 pub mod databar;
+mod histogram;
 mod png_reader;
 mod tiff_palette;
 mod tiff_reader;
@@ -27,6 +28,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 pub use convert::luma;
+pub use histogram::GreyHistogram;
 pub use vendor::VendorMeta;
 
 /// Bounds on what a decoder may allocate, against decompression bombs.

@@ -10,12 +10,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::sites::Sites;
 use crate::dataset::load::load_image;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{ImageRow, PredictionKey, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
 use crate::model::infer::{Prediction, fits_one_tile, predict_batch, predict_reporting};
+use crate::model::input::Specimen;
 use crate::progress::Progress;
 use store::{commit, write_stored};
 pub use store::{put_all, stored};
@@ -67,18 +69,20 @@ pub fn predict_dataset(
     cancel: &AtomicBool,
 ) -> Result<PredictSummary, WorkspaceError> {
     let started = Instant::now();
-    let job = Job {
+    let mut job = Job {
         model,
         hash,
         root,
         opts,
         progress,
+        sites: Sites::default(),
     };
     let keys = ws.prediction_keys(hash)?;
-    let (rows, unreadable): (Vec<ImageRow>, Vec<ImageRow>) = ws
-        .images()?
-        .into_iter()
+    let all = ws.images()?;
+    let (rows, unreadable): (Vec<ImageRow>, Vec<ImageRow>) = all
+        .iter()
         .filter(|r| !r.missing)
+        .cloned()
         .partition(ImageRow::is_readable);
     let mut s = PredictSummary {
         model: hash.to_string(),
@@ -87,6 +91,9 @@ pub fn predict_dataset(
     };
     s.problems.extend(unreadable_problems(ws, &unreadable)?);
     let todo = job.not_done(ws, rows, &keys, &mut s)?;
+    if model.config.input.wants_site() {
+        job.sites = Sites::gather(root, &all, &todo);
+    }
     progress.begin("predict", todo.len() as u64);
     let lanes = lanes(model, opts);
     let mut pending: Vec<(ImageRow, Prediction)> = Vec::new();
@@ -120,6 +127,8 @@ struct Job<'a> {
     root: &'a Path,
     opts: &'a PredictOptions,
     progress: &'a dyn Progress,
+    /// Site histograms of the rows to predict, for a model with per-site input.
+    sites: Sites,
 }
 
 impl Job<'_> {
@@ -185,7 +194,7 @@ impl Job<'_> {
     /// Predicts the groups, side by side when there are several and all their images fit one
     /// tile; results per group, in order.
     fn run_groups(&self, groups: Vec<Group>) -> Vec<Vec<(ImageRow, Prediction)>> {
-        let (model, opts, progress) = (self.model, self.opts, self.progress);
+        let (model, opts, progress, sites) = (self.model, self.opts, self.progress, &self.sites);
         let small = groups.iter().all(|g| {
             g.images
                 .iter()
@@ -195,12 +204,12 @@ impl Job<'_> {
             use rayon::prelude::*;
             groups
                 .into_par_iter()
-                .map(|g| run_group(model, g, opts, progress))
+                .map(|g| run_group(model, g, opts, progress, sites))
                 .collect()
         } else {
             groups
                 .into_iter()
-                .map(|g| run_group(model, g, opts, progress))
+                .map(|g| run_group(model, g, opts, progress, sites))
                 .collect()
         }
     }
@@ -252,17 +261,27 @@ fn run_group(
     group: Group,
     opts: &PredictOptions,
     progress: &dyn Progress,
+    sites: &Sites,
 ) -> Vec<(ImageRow, Prediction)> {
-    let refs: Vec<&Grey8> = group.images.iter().map(|(_, g)| g).collect();
+    let site_of: Vec<_> = group.images.iter().map(|(r, _)| sites.of(r)).collect();
+    let refs: Vec<Specimen<'_>> = group
+        .images
+        .iter()
+        .zip(&site_of)
+        .map(|((_, image), site)| Specimen {
+            image,
+            site: site.as_deref(),
+        })
+        .collect();
     let (route, nets) = model.nets_for(group.pixel_size);
-    let preds = if refs.iter().all(|g| fits_one_tile(&model.config, g)) {
+    let preds = if refs.iter().all(|g| fits_one_tile(&model.config, g.image)) {
         predict_batch(&model.config, nets, route, &refs, opts.mc, &model.device)
     } else {
         // Larger than a tile: alone in its group, tiled, memory bounded by the tile.
         refs.iter()
             .map(|g| {
                 let device = &model.device;
-                predict_reporting(&model.config, nets, route, g, opts.mc, device, progress)
+                predict_reporting(&model.config, nets, route, *g, opts.mc, device, progress)
             })
             .collect()
     };

@@ -166,10 +166,10 @@ pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
         Some(b) => b.bins.clone(),
         None => crate::dataset::index::stored_bins(&ws).unwrap_or_else(|_| ScaleBins::single()),
     };
-    let (prepared, scored_on) = prepare(input, &ws, &bins)?;
+    let config = retrain_config(input, bins, base.as_ref());
+    let (prepared, scored_on) = prepare(input, &ws, &config)?;
     let scored = scores::scored_images(&prepared, scored_on);
     let out = new_model_dir(input, &ws)?;
-    let config = retrain_config(input, bins, base.as_ref());
     let train_images = prepared.data.train.iter().map(Vec::len).sum();
     let train_pixels = labelled_pixels(prepared.data.train.iter().flatten(), input.schema);
     let started = Instant::now();
@@ -259,14 +259,15 @@ fn retrain_config(
 fn prepare(
     input: &RetrainInput<'_>,
     ws: &Workspace,
-    bins: &ScaleBins,
+    config: &ModelConfig,
 ) -> Result<(PreparedData, ScoredOn), RetrainError> {
+    let (bins, site_levels) = (&config.bins, config.input.wants_site());
     let held = |p: &PreparedData| p.data.val.iter().chain(&p.test).any(|v| !v.is_empty());
-    match prepare_data(input.root, ws, input.schema, bins, false) {
+    match prepare_data(input.root, ws, input.schema, bins, false, site_levels) {
         Ok(p) if held(&p) => Ok((p, ScoredOn::HeldOut)),
         Ok(p) => Ok((p, ScoredOn::Training)),
         Err(TrainSetupError::NoTrainImages(_)) => Ok((
-            prepare_data_pooled(input.root, ws, input.schema, bins)?,
+            prepare_data_pooled(input.root, ws, input.schema, bins, site_levels)?,
             ScoredOn::Training,
         )),
         Err(e) => Err(e.into()),

@@ -161,7 +161,8 @@ impl ModelWorker {
         while let Some(req) = self.slot.take() {
             let result = match &loaded {
                 Ok(model) => guarded("prediction", || {
-                    predict_one(model, &self.model.hash, &req, ws.as_mut())
+                    let site = site_of(model, &self.paths.root, &req.row, ws.as_ref());
+                    predict_one(model, &self.model.hash, &req, site.as_deref(), ws.as_mut())
                 }),
                 Err(e) => Err(format!("{e} ('{}')", self.model.dir.display())),
             };
@@ -177,16 +178,36 @@ impl ModelWorker {
     }
 }
 
+/// The histogram of `row`'s site when the model reads per-site levels (its site's images are
+/// decoded for it; an image proposed in the TUI is seldom re-proposed, so nothing is kept).
+fn site_of(
+    model: &MultiUNet,
+    root: &std::path::Path,
+    row: &ImageRow,
+    ws: Option<&Workspace>,
+) -> Option<Arc<crate::dataset::raster::GreyHistogram>> {
+    if !model.config.input.wants_site() {
+        return None;
+    }
+    let all = ws?.images().ok()?;
+    super::sites::Sites::gather(root, &all, [row]).of(row)
+}
+
 fn predict_one(
     model: &MultiUNet,
     hash: &str,
     req: &PredictReq,
+    site: Option<&crate::dataset::raster::GreyHistogram>,
     ws: Option<&mut Workspace>,
 ) -> Result<crate::dataset::prediction::StoredPrediction, JobError> {
     let Some(pixel_size) = req.row.pixel_size else {
         return Err(JobError::Invalid("the image has no pixel size, so no U-Net can be chosen: add its input-features file or start with --pixel-size".into()));
     };
-    let p = model.predict(&req.image, pixel_size, 0);
+    let specimen = crate::model::input::Specimen {
+        image: &req.image,
+        site,
+    };
+    let p = model.predict(specimen, pixel_size, 0);
     let s = stored(&req.row, hash, p);
     if let Some(ws) = ws {
         // Keep it: the next visit, the audit and the queue use it.

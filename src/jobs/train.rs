@@ -261,7 +261,7 @@ impl TestRun {
             let mut m = Confusion::new(n);
             for img in images {
                 let t = Instant::now();
-                let p = model.predict(&img.image, img.pixel_size, 0);
+                let p = model.predict(img, img.pixel_size, 0);
                 run.seconds += t.elapsed().as_secs_f64();
                 run.images += 1;
                 m.add_masks(&img.mask, &p.classes);

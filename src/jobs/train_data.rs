@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use super::sites::Sites;
 use crate::dataset::load::{LabelledImage, load_image, load_labelled};
 use crate::dataset::split::Split;
 use crate::dataset::workspace::{Decision, ImageRow, Workspace};
@@ -63,15 +64,22 @@ enum Loaded {
 
 /// Loads the train, val and test images of the dataset at `root` (indexed in `ws`), grouped by
 /// scale bin under `bins`. `corrected_only`: only images whose label was corrected or accepted
-/// in the workspace (with no split yet, they train).
+/// in the workspace (with no split yet, they train). `site_levels`: also gather each image's
+/// site histogram ([`super::sites`]), for a model with per-site input.
 pub fn prepare_data(
     root: &Path,
     ws: &Workspace,
     schema: &ClassSchema,
     bins: &ScaleBins,
     corrected_only: bool,
+    site_levels: bool,
 ) -> Result<PreparedData, TrainSetupError> {
-    prepare(root, ws, schema, bins, corrected_only, false)
+    let how = How {
+        corrected_only,
+        pooled: false,
+        site_levels,
+    };
+    prepare(root, ws, schema, bins, how)
 }
 
 /// Like [`prepare_data`], but every labelled image trains whatever its split: for a few
@@ -81,8 +89,22 @@ pub fn prepare_data_pooled(
     ws: &Workspace,
     schema: &ClassSchema,
     bins: &ScaleBins,
+    site_levels: bool,
 ) -> Result<PreparedData, TrainSetupError> {
-    prepare(root, ws, schema, bins, false, true)
+    let how = How {
+        corrected_only: false,
+        pooled: true,
+        site_levels,
+    };
+    prepare(root, ws, schema, bins, how)
+}
+
+/// Which images and what with them.
+#[derive(Clone, Copy)]
+struct How {
+    corrected_only: bool,
+    pooled: bool,
+    site_levels: bool,
 }
 
 fn prepare(
@@ -90,18 +112,23 @@ fn prepare(
     ws: &Workspace,
     schema: &ClassSchema,
     bins: &ScaleBins,
-    corrected_only: bool,
-    pooled: bool,
+    how: How,
 ) -> Result<PreparedData, TrainSetupError> {
+    let corrected_only = how.corrected_only;
     let rows = ws.images()?;
-    let (by_split, labels) = select_rows(ws, &rows, corrected_only, pooled)?;
+    let (by_split, labels) = select_rows(ws, &rows, corrected_only, how.pooled)?;
     let [train_rows, val_rows, test_rows] = by_split;
+    let sites = how.site_levels.then(|| {
+        let wanted = train_rows.iter().chain(&val_rows).chain(&test_rows);
+        Sites::gather(root, &rows, wanted.copied())
+    });
     let loader = Loader {
         root,
         schema,
         bins,
         labels: &labels,
         corrected_only,
+        sites: sites.as_ref(),
     };
     let mut seen = Seen::default();
     let (train, f1) = loader.load_by_bin(&train_rows, &mut seen);
@@ -256,6 +283,7 @@ struct Loader<'a> {
     bins: &'a ScaleBins,
     labels: &'a Labels,
     corrected_only: bool,
+    sites: Option<&'a Sites>,
 }
 
 impl Loader<'_> {
@@ -270,8 +298,9 @@ impl Loader<'_> {
         let mut failed = 0;
         for (row, l) in rows.iter().zip(loaded) {
             match l {
-                Loaded::Image(img, source, accepted, hash) => {
+                Loaded::Image(mut img, source, accepted, hash) => {
                     seen.add(row, source, accepted, hash);
+                    img.site = self.sites.and_then(|s| s.of(row));
                     let k = self.bins.bin_of(img.pixel_size);
                     out[k].push(*img);
                 }
@@ -319,6 +348,7 @@ fn load_one(
             image,
             mask: label.classes,
             pixel_size,
+            site: None,
         }),
         label.source,
         accepted,

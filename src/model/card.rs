@@ -194,11 +194,14 @@ impl ModelCard {
             config.schema.len(),
             config.schema.name
         );
-        let input = match config.input.percentiles {
-            Some([lo, hi]) => {
+        let input = match (config.input.percentiles, config.input.wants_site()) {
+            (Some([lo, hi]), false) => {
                 format!("per image, grey levels between its {lo}th and {hi}th percentile to 0–1")
             }
-            None => "absolute grey levels / 255 (the study's)".to_string(),
+            (Some([lo, hi]), true) => format!(
+                "per site, grey levels between the {lo}th and {hi}th percentile of all the images of the image's site (split group) to 0–1"
+            ),
+            (None, _) => "absolute grey levels / 255 (the study's)".to_string(),
         };
         let _ = writeln!(s, "- input: {input}");
         let bins = if config.bins.edges().is_empty() {

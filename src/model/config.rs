@@ -28,16 +28,43 @@ pub enum ModelKind {
 /// How grey levels become network input: `(v · scale − mean) / std` (absolute grey levels, the
 /// study's way), or with `percentiles` set, per image: `((v − lo) / (hi − lo) − mean) / std`
 /// where `lo`, `hi` are the image's own grey levels at those percentiles, so that a detector's
-/// gain and offset do not move the input (see [`super::input`]).
+/// gain and offset do not move the input (see [`super::input`]). With `scope` [`LevelScope::Site`]
+/// `lo` and `hi` come from every image of the image's site instead (its split group: the tiles
+/// of one raw image or one acquisition), which keeps the contrast between the phases a tile
+/// happens to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct InputNorm {
     pub scale: f64,
     pub mean: f64,
     pub std: f64,
-    /// Per-image normalisation between these percentiles (0–100) of the image's grey levels;
-    /// absent in models made before it existed, which keep reading absolute grey levels.
+    /// Normalisation between these percentiles (0–100) of the grey levels; absent in models
+    /// made before it existed, which keep reading absolute grey levels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentiles: Option<[f64; 2]>,
+    /// Over which pixels the percentiles are taken; absent (per image) in models made before
+    /// per-site levels existed.
+    #[serde(default, skip_serializing_if = "LevelScope::is_image")]
+    pub scope: LevelScope,
+}
+
+/// Where per-image input levels come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelScope {
+    /// The image's own pixels (all its tiles share them).
+    #[default]
+    Image,
+    /// All the pixels of the image's site (split group, within its sample); an image
+    /// predicted with no site known falls back to its own pixels.
+    Site,
+}
+
+impl LevelScope {
+    // By reference: serde's `skip_serializing_if` calls it with `&LevelScope`.
+    #[allow(clippy::trivially_copy_pass_by_ref)]
+    fn is_image(&self) -> bool {
+        *self == Self::Image
+    }
 }
 
 impl Default for InputNorm {
@@ -48,6 +75,7 @@ impl Default for InputNorm {
             mean: 0.0,
             std: 1.0,
             percentiles: None,
+            scope: LevelScope::Image,
         }
     }
 }

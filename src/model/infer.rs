@@ -13,6 +13,7 @@ use burn::tensor::activation::softmax;
 use super::config::{ModelConfig, Route};
 use super::engine::Engine;
 use super::fused::FusedUNet;
+use super::input::Specimen;
 use super::tiling::{BandStitcher, crop_reflect, pad_reflect, plan};
 use super::unet::UNet;
 use crate::dataset::prediction::ClassSummary;
@@ -102,25 +103,26 @@ pub struct Classified {
 /// The class map of the whole image through `net`, tile by tile. Probabilities are stitched
 /// one band of rows at a time ([`BandStitcher`]) and reduced to class and margin as rows
 /// finish, so memory follows the tile and the image width, not the image area.
-pub fn classify(
+pub fn classify<'a>(
     cfg: &ModelConfig,
     net: Nets<'_>,
-    image: &Grey8,
+    image: impl Into<Specimen<'a>>,
     dropout: bool,
     device: &Device,
 ) -> Classified {
-    classify_ticking(cfg, net, image, dropout, device, &mut || {})
+    classify_ticking(cfg, net, image.into(), dropout, device, &mut || {})
 }
 
 /// [`classify`], calling `tick` after each tile.
 fn classify_ticking(
     cfg: &ModelConfig,
     net: Nets<'_>,
-    image: &Grey8,
+    specimen: Specimen<'_>,
     dropout: bool,
     device: &Device,
     tick: &mut dyn FnMut(),
 ) -> Classified {
+    let image = specimen.image;
     let (w, h) = (image.width as usize, image.height as usize);
     let p = plan(w, h, cfg.tile, cfg.overlap);
     let classes = cfg.schema.len();
@@ -139,8 +141,8 @@ fn classify_ticking(
         }
     };
     let mut st = BandStitcher::new(p.padded_w, band, classes, cfg.overlap / 2);
-    // From the whole image, so that every tile is normalised alike.
-    let table = cfg.input.table(&image.pixels);
+    // From the whole image (or its site), so that every tile is normalised alike.
+    let table = specimen.table(&cfg.input);
     for t in &p.tiles {
         let x = input(
             &table,
@@ -187,15 +189,15 @@ impl Classified {
 /// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
 /// Memory: the class map, margins and (with MC passes) a count per pixel, plus one band of
 /// probabilities; never a probability plane of the whole image.
-pub fn predict(
+pub fn predict<'a>(
     cfg: &ModelConfig,
     net: Nets<'_>,
     route: Route,
-    image: &Grey8,
+    image: impl Into<Specimen<'a>>,
     mc: usize,
     device: &Device,
 ) -> Prediction {
-    predict_reporting(cfg, net, route, image, mc, device, &NoProgress)
+    predict_reporting(cfg, net, route, image.into(), mc, device, &NoProgress)
 }
 
 /// [`predict`], saying through [`Progress::within`] after each tile how many of the image's
@@ -204,11 +206,12 @@ pub fn predict_reporting(
     cfg: &ModelConfig,
     net: Nets<'_>,
     route: Route,
-    image: &Grey8,
+    specimen: Specimen<'_>,
     mc: usize,
     device: &Device,
     progress: &dyn Progress,
 ) -> Prediction {
+    let image = specimen.image;
     let (w, h) = (image.width as usize, image.height as usize);
     let tiles = plan(w, h, cfg.tile, cfg.overlap).tiles.len() as u64;
     let total = tiles * (1 + mc as u64);
@@ -220,7 +223,7 @@ pub fn predict_reporting(
         }
     };
     let n_classes = cfg.schema.len();
-    let base = classify_ticking(cfg, net, image, false, device, &mut tick);
+    let base = classify_ticking(cfg, net, specimen, false, device, &mut tick);
     let mut per_class: Vec<ClassSummary> = (0..n_classes)
         .map(|c| ClassSummary {
             pixels: base.pixels[c],
@@ -235,7 +238,7 @@ pub fn predict_reporting(
         .collect();
     let disagreement = (mc > 0).then(|| {
         let passes =
-            (0..mc).map(|_| classify_ticking(cfg, net, image, true, device, &mut tick).classes);
+            (0..mc).map(|_| classify_ticking(cfg, net, specimen, true, device, &mut tick).classes);
         disagreement_of(passes, &base.classes, mc, &mut per_class)
     });
     crate::dataset::prediction::add_grey_hists(&mut per_class, &base.classes, &image.pixels);
@@ -286,16 +289,19 @@ fn disagreement_of(
 pub fn probabilities_batch(
     cfg: &ModelConfig,
     net: Nets<'_>,
-    images: &[&Grey8],
+    images: &[Specimen<'_>],
     dropout: bool,
     device: &Device,
 ) -> Vec<Vec<f32>> {
-    let (w, h) = (images[0].width as usize, images[0].height as usize);
+    let (w, h) = (
+        images[0].image.width as usize,
+        images[0].image.height as usize,
+    );
     let (pw, ph) = (super::tiling::up8(w), super::tiling::up8(h));
     let mut data = Vec::with_capacity(images.len() * pw * ph);
-    for img in images {
-        let padded = pad_reflect(&img.pixels, w, h, pw, ph);
-        let table = cfg.input.table(&img.pixels);
+    for s in images {
+        let padded = pad_reflect(&s.image.pixels, w, h, pw, ph);
+        let table = s.table(&cfg.input);
         data.extend(padded.iter().map(|&v| table[usize::from(v)]));
     }
     let x = Tensor::<1>::from_floats(data.as_slice(), device).reshape([images.len(), 1, ph, pw]);
@@ -327,13 +333,16 @@ pub fn predict_batch(
     cfg: &ModelConfig,
     net: Nets<'_>,
     route: Route,
-    images: &[&Grey8],
+    images: &[Specimen<'_>],
     mc: usize,
     device: &Device,
 ) -> Vec<Prediction> {
     let n_classes = cfg.schema.len();
     let base = probabilities_batch(cfg, net, images, false, device);
-    let mut differ: Vec<Vec<u32>> = images.iter().map(|i| vec![0; i.pixels.len()]).collect();
+    let mut differ: Vec<Vec<u32>> = images
+        .iter()
+        .map(|i| vec![0; i.image.pixels.len()])
+        .collect();
     let finals: Vec<(Vec<u8>, Vec<f32>)> =
         base.iter().map(|p| argmax_margin(p, n_classes)).collect();
     for _ in 0..mc {
@@ -355,7 +364,7 @@ pub fn predict_batch(
     finals
         .into_iter()
         .zip(differ)
-        .zip(images)
+        .zip(images.iter().map(|s| s.image))
         .zip(stats)
         .map(
             |((((classes, margin), differ), img), (prob_sum, entropy_sum))| {

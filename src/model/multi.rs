@@ -13,7 +13,6 @@ use super::fused::FusedUNet;
 use super::infer::{Nets, Prediction, predict};
 use super::unet::UNet;
 use crate::dataset::ClassSchema;
-use crate::dataset::raster::Grey8;
 
 /// Why a model cannot be loaded or saved.
 #[derive(Debug, thiserror::Error)]
@@ -182,7 +181,14 @@ impl MultiUNet {
     }
 
     /// Predicts one image; `mc` Monte-Carlo dropout passes (0 for none).
-    pub fn predict(&self, image: &Grey8, pixel_size: f64, mc: usize) -> Prediction {
+    /// `image` may carry its site's histogram ([`crate::model::input::Specimen`]) for per-site
+    /// input.
+    pub fn predict<'a>(
+        &self,
+        image: impl Into<crate::model::input::Specimen<'a>>,
+        pixel_size: f64,
+        mc: usize,
+    ) -> Prediction {
         let (route, nets) = self.nets_for(pixel_size);
         predict(&self.config, nets, route, image, mc, &self.device)
     }

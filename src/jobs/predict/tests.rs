@@ -42,7 +42,7 @@ fn a_large_image_reports_its_tiles_to_the_run() {
     };
     let rec = Within::default();
     let opts = PredictOptions::default();
-    let done = run_group(&model, group, &opts, &rec);
+    let done = run_group(&model, group, &opts, &rec, &Sites::default());
     assert_eq!(done.len(), 1);
     let tiles = plan(150, 100, model.config.tile, model.config.overlap)
         .tiles

@@ -51,7 +51,7 @@ pub(super) fn score(
 ) -> MetricsCard {
     let mut m = Confusion::new(schema.len());
     for img in images {
-        let p = model.predict(&img.image, img.pixel_size, 0);
+        let p = model.predict(img, img.pixel_size, 0);
         m.add_masks(&img.mask, &p.classes);
         progress.advance(1);
     }

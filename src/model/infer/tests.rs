@@ -59,7 +59,7 @@ fn a_tiled_image_reports_its_tiles() {
     assert!(tiles > 2, "{tiles} tiles");
     for mc in [0, 1] {
         let rec = Within::default();
-        let p = predict_reporting(&cfg, net, route, &image, mc, &device, &rec);
+        let p = predict_reporting(&cfg, net, route, (&image).into(), mc, &device, &rec);
         let total = tiles * (1 + mc as u64);
         let want: Vec<(u64, u64)> = (1..=total).map(|k| (k, total)).collect();
         assert_eq!(*rec.0.lock().unwrap(), want, "mc {mc}");
@@ -68,7 +68,7 @@ fn a_tiled_image_reports_its_tiles() {
         }
     }
     let rec = Within::default();
-    predict_reporting(&cfg, net, route, &grey(40, 40), 1, &device, &rec);
+    predict_reporting(&cfg, net, route, (&grey(40, 40)).into(), 1, &device, &rec);
     assert!(rec.0.lock().unwrap().is_empty());
 }
 
@@ -110,11 +110,61 @@ fn per_image_input_predicts_a_brighter_session_alike() {
         pixels: g.pixels[..48 * 40].to_vec(),
     };
     let (sd, sb) = (small(&dim), small(&bright));
-    let p = probabilities_batch(&cfg, net, &[&sd, &sb], false, &device);
+    let p = probabilities_batch(&cfg, net, &[(&sd).into(), (&sb).into()], false, &device);
     let worst = p[0]
         .iter()
         .zip(&p[1])
         .map(|(x, y)| (x - y).abs())
         .fold(0.0, f32::max);
     assert!(worst < 1e-4, "{worst}");
+}
+
+/// With per-site input a tile is read through its site's levels: the same tile and site at
+/// twice the gain plus an offset predict alike, and the tile's own narrow range does not
+/// stretch it (it predicts as the site-wide table says, not as per-image input would).
+#[test]
+fn per_site_input_reads_a_tile_through_its_sites_levels() {
+    use crate::dataset::raster::GreyHistogram;
+    use crate::model::input::Specimen;
+    fn at<'a>(image: &'a Grey8, site: &'a GreyHistogram) -> Specimen<'a> {
+        Specimen {
+            image,
+            site: Some(site),
+        }
+    }
+    let mut cfg = config();
+    cfg.input = InputNorm::per_site();
+    let device = Device::flex();
+    let unet = cfg.unet.init(&device);
+    let net = Nets {
+        unet: &unet,
+        fused: None,
+        engine: None,
+    };
+    // One phase, grey 60–69, in a site spanning 20–119.
+    let tile = Grey8 {
+        width: 40,
+        height: 32,
+        pixels: (0..1280u32).map(|i| 60 + (i * 7 % 10) as u8).collect(),
+    };
+    let site_pixels: Vec<u8> = (0..4000u32).map(|i| 20 + (i % 100) as u8).collect();
+    let bright = |v: u8| 2 * v + 9;
+    let tile_b = Grey8 {
+        pixels: tile.pixels.iter().map(|&v| bright(v)).collect(),
+        ..tile.clone()
+    };
+    let (site, site_b) = (
+        GreyHistogram::of(&site_pixels),
+        GreyHistogram::of(&site_pixels.iter().map(|&v| bright(v)).collect::<Vec<_>>()),
+    );
+    let a = classify(&cfg, net, at(&tile, &site), false, &device);
+    let b = classify(&cfg, net, at(&tile_b, &site_b), false, &device);
+    for (x, y) in a.prob_sum.iter().zip(&b.prob_sum) {
+        assert!((x - y).abs() <= 1e-6 * x.abs().max(1.0), "{x} {y}");
+    }
+    // The input table is the site's: grey 60 sits at (60 − 20) / (118 − 20), not at the
+    // bottom of the tile's own range.
+    let t = at(&tile, &site).table(&cfg.input);
+    assert!((t[60] - 40.0 / 98.0).abs() < 1e-5, "{}", t[60]);
+    assert!(Specimen::from(&tile).table(&cfg.input)[60].abs() < 1e-5);
 }

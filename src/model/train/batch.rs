@@ -91,7 +91,7 @@ impl CropInput {
             norm,
             levels: images
                 .iter()
-                .map(|s| norm.levels(&s.image.pixels))
+                .map(|s| norm.levels(&s.image.pixels, s.site.as_deref()))
                 .collect(),
         }
     }
@@ -220,6 +220,7 @@ mod tests {
             mean: 0.0,
             std: 1.0,
             percentiles: None,
+            scope: crate::model::config::LevelScope::Image,
         },
         None,
     );
@@ -234,6 +235,7 @@ mod tests {
             },
             mask: (0..1024).map(|i| u8::from(i % 32 >= 16)).collect(),
             pixel_size: 1.0,
+            site: None,
         }
     }
 
@@ -294,6 +296,7 @@ mod tests {
             },
             mask,
             pixel_size: 1.0,
+            site: None,
         };
         let images = vec![s];
         assert_eq!(crop_size(&images, Some(20)), 16);

@@ -52,7 +52,7 @@ pub fn evaluate(
         engine: engine.as_ref(),
     };
     for s in images {
-        let pred = classify(cfg, nets, &s.image, false, device);
+        let pred = classify(cfg, nets, s, false, device);
         m.add_masks(&s.mask, &pred.classes);
     }
     m

@@ -143,6 +143,7 @@ mod tests {
             },
             mask,
             pixel_size: 1.0,
+            site: None,
         }
     }
 

@@ -1,0 +1,133 @@
+//! Grey histograms of sites, for models with per-site input
+//! ([`crate::model::config::LevelScope::Site`]).
+//!
+//! A site is a sample's split group: the tiles of one raw image, or (in the study's naming,
+//! `SITE-tile`) the images of one acquisition, which share the detector's gain and offset.
+//! Its histogram counts the grey levels of every present, readable image of the group, so
+//! every tile of a site is normalised alike whichever phases it happens to hold.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::dataset::load::load_image;
+use crate::dataset::raster::GreyHistogram;
+use crate::dataset::workspace::ImageRow;
+
+/// A site's key: (sample, split group).
+type SiteKey = (String, String);
+
+fn key(row: &ImageRow) -> SiteKey {
+    (row.sample.clone(), row.group.clone())
+}
+
+/// The histograms of some sites.
+#[derive(Debug, Default)]
+pub struct Sites {
+    by_site: HashMap<SiteKey, Arc<GreyHistogram>>,
+}
+
+impl Sites {
+    /// Histograms of the sites of `wanted`, each over every present image of `all` in that
+    /// site (decoded here; an image that cannot be decoded is left out of its site).
+    pub fn gather<'r>(
+        root: &Path,
+        all: &[ImageRow],
+        wanted: impl IntoIterator<Item = &'r ImageRow>,
+    ) -> Self {
+        let keys: HashSet<SiteKey> = wanted.into_iter().map(key).collect();
+        let members: Vec<&ImageRow> = all
+            .iter()
+            .filter(|r| !r.missing && keys.contains(&key(r)))
+            .collect();
+        let hists: Vec<(SiteKey, GreyHistogram)> = members
+            .par_iter()
+            .filter_map(|r| {
+                let image = load_image(root, r).ok()?;
+                Some((key(r), GreyHistogram::of(&image.pixels)))
+            })
+            .collect();
+        let mut by_site: HashMap<SiteKey, GreyHistogram> = HashMap::new();
+        for (k, h) in hists {
+            by_site.entry(k).or_default().merge(&h);
+        }
+        Self {
+            by_site: by_site.into_iter().map(|(k, h)| (k, Arc::new(h))).collect(),
+        }
+    }
+
+    /// The histogram of `row`'s site, if gathered.
+    pub fn of(&self, row: &ImageRow) -> Option<Arc<GreyHistogram>> {
+        self.by_site.get(&key(row)).cloned()
+    }
+
+    /// Sites gathered.
+    pub fn len(&self) -> usize {
+        self.by_site.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_site.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::raster::encode_grey8_png;
+
+    fn row(id: i64, sample: &str, group: &str, missing: bool) -> ImageRow {
+        ImageRow {
+            id,
+            sample: sample.into(),
+            stem: format!("{group}-t{id}"),
+            group: group.into(),
+            image_path: format!("{sample}/{id}.png"),
+            mask_path: None,
+            features_path: None,
+            image_fp: "1:1".into(),
+            mask_fp: None,
+            features_fp: None,
+            format: Some("png".into()),
+            width: Some(4),
+            height: Some(4),
+            bit_depth: Some(8),
+            pixel_size: Some(1.0),
+            pixel_size_source: None,
+            bin: Some(0),
+            mask_state: crate::dataset::item::MaskState::None,
+            class_counts: None,
+            missing,
+        }
+    }
+
+    /// A site's histogram counts every present image of its group, in its sample only, and
+    /// only the sites asked for are gathered.
+    #[test]
+    fn a_sites_histogram_holds_all_its_images_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = [
+            row(1, "a", "a_s01", false),
+            row(2, "a", "a_s01", false),
+            row(3, "a", "a_s02", false),
+            row(4, "b", "a_s01", false),
+            row(5, "a", "a_s01", true),
+        ];
+        for r in &rows {
+            let grey = (r.id * 10) as u8;
+            let png = encode_grey8_png(4, 4, &[grey; 16]).unwrap();
+            let path = dir.path().join(&r.image_path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, png).unwrap();
+        }
+        let sites = Sites::gather(dir.path(), &rows, [&rows[0], &rows[3]]);
+        assert_eq!(sites.len(), 2, "a_s01 of a and of b; a_s02 not asked for");
+        let h = sites.of(&rows[1]).unwrap();
+        assert_eq!(h.total(), 32, "images 1 and 2, not the missing 5 nor b's 4");
+        assert_eq!((h.percentile(1.0), h.percentile(99.0)), (10, 20));
+        assert_eq!(sites.of(&rows[3]).unwrap().percentile(50.0), 40);
+        assert!(sites.of(&rows[2]).is_none());
+    }
+}

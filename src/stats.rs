@@ -64,6 +64,21 @@ pub struct Totals {
     pub labelled_pixels: u64,
     pub problems: usize,
     pub skipped: SkipCounts,
+    /// What review in the workspace changed: the figures above count mask files only.
+    pub review: ReviewCounts,
+}
+
+/// Images whose current label differs from their mask file because of review in the
+/// workspace (counted by the caller, who reads the workspace: see `StatsInput::review`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ReviewCounts {
+    /// Images with corrections that change pixels.
+    pub corrected: usize,
+    /// Images accepted by a reviewer.
+    pub accepted: usize,
+    /// Of the images with no valid mask file, those that now have a label (a corrected or
+    /// accepted proposal): labelled as training and export see them.
+    pub newly_labelled: usize,
 }
 
 /// Per class.
@@ -133,6 +148,8 @@ pub struct StatsInput<'a> {
     pub splits: &'a BTreeMap<String, Split>,
     pub skipped: SkipCounts,
     pub rare_threshold: f64,
+    /// Review counts from the workspace ([`ReviewCounts`]), copied into the totals.
+    pub review: ReviewCounts,
 }
 
 /// Computes the report.
@@ -281,6 +298,7 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
         labelled_pixels: 0,
         problems: input.problems.len(),
         skipped: input.skipped.clone(),
+        review: input.review,
     }
 }
 

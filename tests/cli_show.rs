@@ -299,3 +299,59 @@ fn prediction_overlays_use_the_stored_prediction() {
     let (_, _, errors) = rgb_pixels(&t.path().join("error.png"));
     assert_eq!(errors[wrong], schema.classes[mask[wrong] as usize].colour);
 }
+
+/// `--overlay mask` shows the current label: a tile corrected in the workspace shows its
+/// corrections, not the mask file; and `stats` says what review changed.
+#[test]
+fn mask_overlay_shows_workspace_corrections_and_stats_counts_them() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("d");
+    demo_sample(&root);
+    let stem = "10003_s02-t01";
+    let image = root.join(format!("10003/input-images/{stem}.png"));
+    // Every pixel of the first 32 rows becomes class 9 (Other, magenta).
+    let corrected = common::correct(&root, "10003", stem, |i, _| i < 256 * 32, 9);
+    let file: Vec<u8> = image::open(root.join(format!("10003/output-images/{stem}.png")))
+        .unwrap()
+        .to_luma8()
+        .into_raw();
+    assert_ne!(corrected, file, "the correction changes pixels");
+    let out = t.path().join("mask.png");
+    semcurate()
+        .arg("show")
+        .arg(&image)
+        .args(["--overlay", "mask", "--opacity", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (_, _, got) = rgb_pixels(&out);
+    let (grey, _) = read_grey8(&image, DecodeLimits::default()).unwrap();
+    let schema = ClassSchema::for_dataset(&root).unwrap();
+    let layers = Layers {
+        mask: Some(&corrected),
+        ..Layers::image(&grey)
+    };
+    let expected = compose(&layers, Overlay::Mask, 1.0, &Theme::default(), &schema);
+    assert_eq!(got, expected.pixels, "the corrected label, not the file");
+    // Stats counts the corrected tile and an unlabelled one accepted.
+    common::decide(&root, "10003", "10003_s04-t01", "accepted");
+    let o = semcurate().arg("stats").arg(&root).output().unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("review in the workspace: 1 image corrected, 1 accepted"),
+        "{text}"
+    );
+    let o = semcurate()
+        .args(["stats", "--json"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let review = &v["totals"]["review"];
+    assert_eq!(review["corrected"], 1, "{review}");
+    assert_eq!(review["accepted"], 1, "{review}");
+    assert_eq!(
+        review["newly_labelled"], 1,
+        "accepted counts as labelled: {review}"
+    );
+}

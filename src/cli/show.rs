@@ -1,6 +1,7 @@
 //! `semcurate show IMAGE`: print one image with an overlay to the terminal and exit.
 //!
-//! The overlays come from the indexed dataset the image lies in: its mask through the index,
+//! The overlays come from the indexed dataset the image lies in: its current label (the mask
+//! file with the workspace's corrections replayed, or an accepted proposal),
 //! its prediction from the workspace's store. The picture is composed exactly as the TUI
 //! composes it (`tui::render::compose`), so `--out` gives the TUI's pixels as a PNG.
 
@@ -11,10 +12,10 @@ use anyhow::Context;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::guard::{check_not_input, check_output};
-use crate::dataset::load::load_mask;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::{DecodeLimits, Grey8, read_grey8};
 use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::labels::current::current_of;
 use crate::model::multi::model_hash;
 use crate::tui::render::{Layers, Overlay, Rgb, compose};
 use crate::tui::theme::Theme;
@@ -156,16 +157,18 @@ fn compose_overlay(
     let name = show(&args.image);
     let schema = ClassSchema::for_dataset(&found.root)?;
     let mask = if matches!(overlay, Overlay::Mask | Overlay::Error) {
-        let mask = load_mask(&found.root, &found.row, &schema)
-            .with_context(|| format!("cannot read the mask of '{name}'"))?
+        // The current label: the mask file with the workspace's corrections, or an accepted
+        // proposal, as training and export see it.
+        let label = current_of(&found.ws, &found.root, &found.row, &schema)
+            .map_err(|e| anyhow::anyhow!("cannot read the mask of '{name}': {e}"))?
             .with_context(|| {
                 format!(
-                    "'{name}' has no mask in dataset '{}': choose --overlay none or pred",
+                    "'{name}' has no mask in dataset '{}' (no file, nothing corrected or accepted): choose --overlay none or pred",
                     show(&found.root)
                 )
             })?;
-        check_size("mask", &name, image, mask.len())?;
-        Some(mask)
+        check_size("mask", &name, image, label.classes.len())?;
+        Some(label.classes)
     } else {
         None
     };

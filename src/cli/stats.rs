@@ -68,6 +68,7 @@ pub fn load_report(
     let problems = ws.problems()?;
     let splits = ws.splits()?;
     let skipped = ws.meta_json(keys::SKIPPED)?.unwrap_or_default();
+    let review = crate::labels::status::review_counts(ws, &rows)?;
     let report = stats::compute(&StatsInput {
         schema,
         bins: &bins,
@@ -76,6 +77,7 @@ pub fn load_report(
         splits: &splits,
         skipped,
         rare_threshold,
+        review,
     });
     Ok((report, problems))
 }
@@ -146,6 +148,27 @@ fn print_totals(args: &Args, r: &StatsReport) {
             100.0 * t.partial_share
         );
     }
+    if let Some(line) = review_line(t) {
+        anstream::println!("  {line}");
+    }
+}
+
+/// What review changed, when it changed anything: the counts above are of mask files.
+fn review_line(t: &stats::Totals) -> Option<String> {
+    let r = &t.review;
+    if *r == stats::ReviewCounts::default() {
+        return None;
+    }
+    let images = |n: usize| if n == 1 { "image" } else { "images" };
+    Some(format!(
+        "review in the workspace: {} {} corrected, {} accepted, {} more {} labelled by it ({} labelled in all); the figures here count mask files only, `semcurate export` writes the current labels",
+        r.corrected,
+        images(r.corrected),
+        r.accepted,
+        r.newly_labelled,
+        images(r.newly_labelled),
+        t.labelled + r.newly_labelled,
+    ))
 }
 
 /// Class shares per scale bin (edges in µm/px), and a warning for images with no pixel size.

@@ -142,6 +142,29 @@ pub fn resolve(
     }))
 }
 
+/// The current label of one image as training and export see it: its record with the
+/// workspace's models in order, accepted when its latest decision says so.
+pub fn current_of(
+    ws: &Workspace,
+    root: &Path,
+    row: &ImageRow,
+    schema: &ClassSchema,
+) -> Result<Option<CurrentLabel>, String> {
+    let models: Vec<String> = ws
+        .models()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|(h, _)| h)
+        .collect();
+    let record = LabelRecord::fetch(ws, row, &models)?;
+    let accepted = ws
+        .review_status()
+        .map_err(|e| e.to_string())?
+        .get(&row.id)
+        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+    resolve(root, row, schema, &record, accepted)
+}
+
 /// Mean Dice over the classes present in either mask (`None` when both are empty or the sizes
 /// differ): how much of a proposal survived review.
 pub fn mean_dice(proposal: &[u8], truth: &[u8], classes: usize) -> Option<f64> {

@@ -33,6 +33,12 @@ pub enum MaskStatus {
 }
 
 impl MaskStatus {
+    /// Whether the image has a current label (what training and export use): its mask file,
+    /// corrections, or an accepted proposal.
+    pub fn has_label(self) -> bool {
+        matches!(self, Self::Original | Self::Corrected | Self::Accepted)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "–",
@@ -107,6 +113,24 @@ impl ExportState {
             (false, false) => MaskStatus::None,
         }
     }
+}
+
+/// What review in the workspace changed about the present images of `rows`: corrected,
+/// accepted, and labelled now though they have no valid mask file.
+pub fn review_counts(
+    ws: &Workspace,
+    rows: &[ImageRow],
+) -> Result<crate::stats::ReviewCounts, WorkspaceError> {
+    let state = ExportState::read(ws)?;
+    let decisions = ws.review_status()?;
+    let mut c = crate::stats::ReviewCounts::default();
+    for r in rows.iter().filter(|r| !r.missing) {
+        let status = state.status(r, decisions.get(&r.id));
+        c.accepted += usize::from(status == MaskStatus::Accepted);
+        c.corrected += usize::from(state.edits.get(&r.id).is_some_and(|&n| n > 0));
+        c.newly_labelled += usize::from(!r.is_labelled() && status.has_label());
+    }
+    Ok(c)
 }
 
 #[cfg(test)]

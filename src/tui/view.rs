@@ -67,7 +67,7 @@ fn header(app: &App, area: Rect, buf: &mut Buffer) {
         Some(m) => format!("model {}", short(&m.hash)),
         None => "no model".into(),
     };
-    let labelled = app.rows.iter().filter(|r| r.is_labelled()).count();
+    let labelled = app.rows.iter().filter(|r| app.marks.has_label(r)).count();
     spans.push(Span::styled(
         format!(
             "  {} · {} images ({labelled} labelled) · {model}",

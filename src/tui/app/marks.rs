@@ -24,6 +24,14 @@ pub struct Marks {
 }
 
 impl Marks {
+    /// Whether `row` has a current label: a mask file, corrections, or an accepted proposal
+    /// (so the header's count follows review, not only the files on disk).
+    pub fn has_label(&self, row: &crate::dataset::workspace::ImageRow) -> bool {
+        self.labels
+            .status(row, self.reviews.get(&row.id))
+            .has_label()
+    }
+
     /// Replaces a part of the marks (a report from the workspace); nothing to do after.
     pub fn set(&mut self, f: impl FnOnce(&mut Self)) -> Vec<Command> {
         f(self);

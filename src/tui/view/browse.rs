@@ -65,7 +65,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
 
 fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     let rows = &app.rows[first..first + images];
-    let labelled = rows.iter().filter(|r| r.is_labelled()).count();
+    let labelled = rows.iter().filter(|r| app.marks.has_label(r)).count();
     let sample = &rows[0].sample;
     let fold = if app.list.folded.contains(sample) {
         "▸"

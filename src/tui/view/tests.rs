@@ -328,3 +328,28 @@ fn help_on_the_list_explains_the_flag_letters() {
         assert!(text.contains(&want), "{want}:\n{text}");
     }
 }
+
+/// The header and the sample row count current labels: accepting the unlabelled `a-02` makes
+/// "2 labelled" "3 labelled" and sample a "2/2 labelled" (they counted mask files only).
+#[test]
+fn header_and_sample_counts_follow_review() {
+    use crate::dataset::workspace::{Decision, DecisionEntry};
+    let mut a = sized(160, 48);
+    a.indexing = false;
+    let (before, _) = render(&a, 160, 48);
+    assert!(before.contains("3 images (2 labelled)"), "{before}");
+    assert!(before.contains("(1/2 labelled"), "{before}");
+    a.marks.reviews.insert(
+        2,
+        DecisionEntry {
+            image_id: 2,
+            decision: Decision::Accepted,
+            note: String::new(),
+            user: "t".into(),
+            at: 0,
+        },
+    );
+    let (after, _) = render(&a, 160, 48);
+    assert!(after.contains("3 images (3 labelled)"), "{after}");
+    assert!(after.contains("(2/2 labelled"), "{after}");
+}

@@ -254,6 +254,19 @@ fn pixel_size(
     ))
 }
 
+/// What to tell when the image (after its data bar) is narrower or lower than `tile` px: its
+/// tiles are then cut to the image and come out smaller than asked.
+fn small_tile_note(img: &Grey8, tile: u32) -> Option<String> {
+    if img.width >= tile && img.height >= tile {
+        return None;
+    }
+    let (w, h) = (tile.min(img.width), tile.min(img.height));
+    Some(format!(
+        "tiles are {w}×{h} px, smaller than --tile {tile}: the image is {}×{} px after its data bar",
+        img.width, img.height
+    ))
+}
+
 /// Writes the tiles of `img` (PNG + pixel-size file), skipping blank ones and leaving
 /// identical existing files; refuses to replace a different one.
 fn write_tiles(
@@ -264,6 +277,9 @@ fn write_tiles(
     r: &mut FileReport,
 ) -> Result<Vec<ImportTile>, String> {
     let mut out = Vec::new();
+    if let Some(note) = small_tile_note(img, opts.tile) {
+        r.notes.push(note);
+    }
     for (x, y, w, h) in tile_grid(img.width, img.height, opts.tile, opts.overlap) {
         let mut px = Vec::with_capacity((w * h) as usize);
         for row in y..y + h {

@@ -165,3 +165,82 @@ fn one_raw_image_one_sample_and_deleted_tiles_come_back() {
         "{v}"
     );
 }
+
+/// An image smaller than the tile gives smaller tiles, and says so; an imported tile's place
+/// in its raw image reaches the export manifest (`tile_x`, `tile_y`, `raw_image`).
+#[test]
+fn small_images_say_so_and_the_manifest_knows_where_tiles_came_from() {
+    let t = tempfile::tempdir().unwrap();
+    let root = t.path().join("d");
+    synth_small(&root);
+    let raw = t.path().join("raw");
+    let (w, h) = (600u32, 200u32);
+    let px: Vec<u8> = (0..w * h)
+        .map(|i| (((i % w) / 7 + (i / w) / 5) % 200) as u8 + 20)
+        .collect();
+    write_grey(&raw.join("strip.png"), w, h, &px);
+    let o = semcurate()
+        .args([
+            "import",
+            "--pixel-size",
+            "0.8",
+            "--sample",
+            "15555",
+            "--into",
+        ])
+        .arg(&root)
+        .arg(raw.join("strip.png"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "note: tiles are 256×200 px, smaller than --tile 256: the image is 600×200 px"
+        ),
+        "{text}"
+    );
+    // Propose with a model, accept the tile at x 344, export: its row says where it lies.
+    let model = t.path().join("m");
+    common::tiny_model(
+        &model,
+        semcurate::dataset::ClassSchema::mineralclassifier(),
+        1,
+        1.0,
+    );
+    common::predict(&root, &model, None);
+    common::decide(&root, "15555", "15555_strip-x344_y0", "accepted");
+    let out = t.path().join("out");
+    let o = semcurate()
+        .args(["export", "--quiet", "--only", "accepted"])
+        .arg(&root)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().unwrap() <= 1,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let rows = m["images"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{m}");
+    assert_eq!(
+        (rows[0]["tile_x"].as_u64(), rows[0]["tile_y"].as_u64()),
+        (Some(344), Some(0))
+    );
+    assert!(
+        rows[0]["raw_image"]
+            .as_str()
+            .unwrap()
+            .ends_with("strip.png"),
+        "{}",
+        rows[0]
+    );
+    let csv = fs::read_to_string(out.join("manifest.csv")).unwrap();
+    assert!(
+        csv.lines().next().unwrap().contains(",tile_y,raw_image,"),
+        "{csv}"
+    );
+}

@@ -30,9 +30,14 @@ pub struct ManifestRow {
     /// The exported file name differs from the source image's (tiles, `.tif` and `.PNG`
     /// sources included).
     pub renamed: bool,
-    /// Top-left corner of a tile in the source image (px).
+    /// Top-left corner (px) of the exported file in the source image when `--tile` cut it;
+    /// for a tile made by `import`, in its raw image (`raw_image`), the export's own cut
+    /// added.
     pub tile_x: Option<u32>,
     pub tile_y: Option<u32>,
+    /// The raw image (path as imported) a tile made by `import` was cut from.
+    #[serde(default)]
+    pub raw_image: Option<String>,
     pub width: u32,
     pub height: u32,
     /// Pixels of the source image cut at its right and bottom edges so that width and height
@@ -179,6 +184,7 @@ const CSV_COLUMNS: &[CsvColumn] = &[
     ("renamed", |r| r.renamed.to_string()),
     ("tile_x", |r| opt(r.tile_x.as_ref())),
     ("tile_y", |r| opt(r.tile_y.as_ref())),
+    ("raw_image", |r| opt(r.raw_image.as_ref())),
     ("width", |r| r.width.to_string()),
     ("height", |r| r.height.to_string()),
     ("cut_right", |r| r.cut_right.to_string()),

@@ -22,6 +22,8 @@ pub(super) struct Selection {
     pub(super) edit_ops: HashMap<i64, u32>,
     pub(super) models: Vec<String>,
     pub(super) rock_types: HashMap<String, String>,
+    /// Tiles made by `import`: (sample, stem) → raw image path and the tile's corner (px).
+    pub(super) raw: HashMap<(String, String), (String, u32, u32)>,
     /// The index's problems per image: `path: message`.
     pub(super) problems: HashMap<i64, String>,
     /// Images left out before reading: rejected, unlabelled, not selected.
@@ -48,7 +50,13 @@ impl Selection {
             .collect();
         let models = ws.models()?;
         let (problems, unindexed) = index_problems(ws)?;
+        let raw = ws
+            .import_tiles()?
+            .into_iter()
+            .map(|(t, path)| ((t.sample, t.stem), (path, t.x, t.y)))
+            .collect();
         Ok(Self {
+            raw,
             counts,
             unindexed,
             problems,
@@ -75,6 +83,10 @@ impl Selection {
             rock_type: features_rock_type(&self.root, row)
                 .or_else(|| self.rock_types.get(&row.sample).cloned()),
             problem: self.problems.get(&row.id).cloned(),
+            raw: self
+                .raw
+                .get(&(row.sample.clone(), row.stem.clone()))
+                .cloned(),
             record,
         }
     }

@@ -53,6 +53,8 @@ pub struct ImageJob<'a> {
     pub rock_type: Option<String>,
     /// What the index found wrong with its files, if anything.
     pub problem: Option<String>,
+    /// For a tile made by `import`: its raw image and top-left corner there (px).
+    pub raw: Option<(String, u32, u32)>,
 }
 
 /// What became of one image.
@@ -244,7 +246,11 @@ fn write_file_set(
         let p = crop(p, w, x, y, tw, th);
         mean_dice(&p, &msk, ctx.target.len())
     });
-    let tiled = ctx.tile.map(|_| (x, y));
+    let tiled = match (&job.raw, ctx.tile) {
+        (Some((_, rx, ry)), _) => Some((rx + x, ry + y)),
+        (None, Some(_)) => Some((x, y)),
+        (None, None) => None,
+    };
     let paths = write_files(ctx, base, &name, (tw, th), &img, &msk).map_err(Written::LeftOut)?;
     Ok(base.row(&name, paths, tiled, (tw, th), &img, &msk, dice, ctx))
 }

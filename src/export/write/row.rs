@@ -79,6 +79,7 @@ impl<'a> RowBase<'a> {
                 .is_none_or(|f| f.to_string_lossy() != format!("{name}.png")),
             tile_x: tile.map(|t| t.0),
             tile_y: tile.map(|t| t.1),
+            raw_image: self.job.raw.as_ref().map(|(path, _, _)| path.clone()),
             width: w,
             height: h,
             cut_right: self.cut.0,

@@ -39,16 +39,8 @@ pub struct Args {
     /// Scale-bin edges for the per-bin tables [default: the model's].
     #[arg(long, value_name = "E,..")]
     pub bins: Option<ScaleBins>,
-    /// A class with truth pixels below this share of them is underrepresented (classes with
-    /// none are listed as absent); the same rule as `stats --rare-threshold`.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
-    pub rare_share: f64,
-    /// A class with IoU below this, overall or in a bin, is at risk.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
-    pub risk_iou: f64,
-    /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
-    pub risk_min_pixels: u64,
+    #[command(flatten)]
+    pub risk: RiskArgs,
     /// Print JSON.
     #[arg(long, conflicts_with_all = ["csv", "md"])]
     pub json: bool,
@@ -130,11 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         split,
         images: &images,
         unpredicted: loaded.unpredicted,
-        thresholds: RiskThresholds {
-            rare_share: args.rare_share,
-            iou: args.risk_iou,
-            min_pixels: args.risk_min_pixels,
-        },
+        thresholds: args.risk.thresholds(),
     });
     emit(args, &r)?;
     if let Some(plot_dir) = &args.plot {
@@ -194,4 +182,30 @@ fn emit(args: &Args, r: &AuditReport) -> anyhow::Result<()> {
         anstream::print!("{}", text(r));
     }
     Ok(())
+}
+
+/// The flags of the at-risk and underrepresented rules, shared by `audit` and `queue` (the
+/// rules themselves and their defaults live in [`crate::audit`]).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RiskArgs {
+    /// A class with truth pixels below this share of them is underrepresented (classes with
+    /// none are listed as absent); the same rule as `stats --rare-threshold`.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
+    pub rare_share: f64,
+    /// A class with IoU below this, overall or in a bin, is at risk.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
+    pub risk_iou: f64,
+    /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
+    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
+    pub risk_min_pixels: u64,
+}
+
+impl RiskArgs {
+    pub fn thresholds(&self) -> RiskThresholds {
+        RiskThresholds {
+            rare_share: self.rare_share,
+            iou: self.risk_iou,
+            min_pixels: self.risk_min_pixels,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::audit::{AuditReport, RiskThresholds};
+use crate::audit::AuditReport;
 use crate::dataset::ClassSchema;
 use crate::jobs::overview::{Overview, load_overview};
 use crate::review::queue::{QueueItem, Strategy};
@@ -50,15 +50,8 @@ pub struct Args {
     /// Images to list.
     #[arg(long, default_value_t = 20)]
     pub budget: usize,
-    /// A class below this share of truth pixels is underrepresented.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RARE_SHARE, value_name = "SHARE")]
-    pub rare_share: f64,
-    /// A class with IoU below this, overall or in a bin, is at risk.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_IOU, value_name = "IOU")]
-    pub risk_iou: f64,
-    /// Fewest true pixels of a class, overall or in a bin, for its IoU there to count.
-    #[arg(long, default_value_t = crate::audit::DEFAULT_RISK_MIN_PIXELS, value_name = "PX")]
-    pub risk_min_pixels: u64,
+    #[command(flatten)]
+    pub risk: super::audit::RiskArgs,
     /// rare-boost and diverse: estimate rare-class areas from the model's probabilities
     /// alone, without the grey-range estimate (worth trying when sites differ much in gain
     /// and offset, which blurs the grey ranges; measured in the docs' active-learning page).
@@ -88,11 +81,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
     let info = args.model.info(&schema)?;
     let (dir, hash, config) = (&info.dir, &info.hash, &info.config);
-    let thresholds = RiskThresholds {
-        rare_share: args.rare_share,
-        iou: args.risk_iou,
-        min_pixels: args.risk_min_pixels,
-    };
+    let thresholds = args.risk.thresholds();
     let mut ov = load_overview(
         &mut ws,
         &args.dataset.dataset,

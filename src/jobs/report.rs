@@ -64,6 +64,9 @@ pub enum Report {
     },
     /// A background task failed.
     Failed(String),
+    /// Another process (`semcurate import` or `index` in a second shell) added or lost
+    /// images in the index since it was last read: the rows should be read again.
+    DatasetChanged,
 }
 
 /// Progress of a background job, by its task id (see [`super::table::TaskTable`]).

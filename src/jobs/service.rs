@@ -218,7 +218,12 @@ fn predict_one(
     Ok(s)
 }
 
-/// The task thread: runs tasks in order, coalescing repeated refresh and overview requests.
+/// How often the task thread, when idle, looks whether another process changed the index.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The task thread: runs tasks in order, coalescing repeated refresh and overview requests;
+/// when idle, it watches the index ([`Workspace::index_stamp`]) and reports
+/// [`Report::DatasetChanged`] when another process added or lost images.
 pub fn tasks(rx: &Receiver<Task>, tx: &Outbox, paths: &Paths, model: Option<&ModelRef>) {
     let mut ws = match Workspace::open(&paths.workspace) {
         Ok(ws) => ws,
@@ -227,53 +232,78 @@ pub fn tasks(rx: &Receiver<Task>, tx: &Outbox, paths: &Paths, model: Option<&Mod
             return;
         }
     };
-    while let Ok(first) = rx.recv() {
+    let mut seen = ws.index_stamp().ok();
+    loop {
+        let first = match rx.recv_timeout(WATCH_EVERY) {
+            Ok(task) => task,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let now = ws.index_stamp().ok();
+                if now.is_some() && now != seen {
+                    seen = now;
+                    tx.send(Report::DatasetChanged);
+                }
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
-        let (mut refresh, mut overview) = (Vec::new(), false);
-        for task in batch {
-            match task {
-                Task::Refresh(id) => refresh.push(id),
-                Task::Overview => overview = true,
-                Task::Decide(e) => {
-                    if let Err(err) = ws.record_decision(&e) {
-                        tx.send(Report::Failed(format!("cannot store the decision: {err}")));
-                    }
-                }
-                Task::ApplyBins(edges, id) => {
-                    let r = guarded("re-binning", || {
-                        reindex(&mut ws, paths, Some(edges), tx, id)
-                    });
-                    end_task(tx, &[id], r);
-                    overview = true;
+        run_batch(&mut ws, batch, tx, paths, model);
+        // Our own re-index changed the stamp: only another process's change is news.
+        seen = ws.index_stamp().ok();
+    }
+}
+
+/// Runs a batch of tasks: decisions and re-binning in order, then one re-index for all the
+/// refreshes asked and one audit overview.
+fn run_batch(
+    ws: &mut Workspace,
+    batch: Vec<Task>,
+    tx: &Outbox,
+    paths: &Paths,
+    model: Option<&ModelRef>,
+) {
+    let (mut refresh, mut overview) = (Vec::new(), false);
+    for task in batch {
+        match task {
+            Task::Refresh(id) => refresh.push(id),
+            Task::Overview => overview = true,
+            Task::Decide(e) => {
+                if let Err(err) = ws.record_decision(&e) {
+                    tx.send(Report::Failed(format!("cannot store the decision: {err}")));
                 }
             }
-        }
-        if let Some(&first) = refresh.first() {
-            let r = guarded("indexing", || reindex(&mut ws, paths, None, tx, first));
-            end_task(tx, &refresh, r);
-        }
-        if overview && let Some(m) = model {
-            let r = guarded("the audit", || {
-                // The workspace's bins as they are now (re-binning changes them), not the
-                // ones the session started with.
-                let bins =
-                    crate::dataset::index::stored_bins(&ws).unwrap_or_else(|_| m.bins.clone());
-                load_overview(
-                    &mut ws,
-                    &paths.root,
-                    &paths.schema,
-                    &m.hash,
-                    &bins,
-                    RiskThresholds::default(),
-                    &NoProgress,
-                )
-                .map(|ov| vec![Report::Overview(Box::new(ov))])
-                .map_err(JobError::from)
-            });
-            send_result(tx, r);
+            Task::ApplyBins(edges, id) => {
+                let r = guarded("re-binning", || reindex(ws, paths, Some(edges), tx, id));
+                end_task(tx, &[id], r);
+                overview = true;
+            }
         }
     }
+    if let Some(&first) = refresh.first() {
+        let r = guarded("indexing", || reindex(ws, paths, None, tx, first));
+        end_task(tx, &refresh, r);
+    }
+    if overview && let Some(m) = model {
+        send_result(tx, guarded("the audit", || overview_of(ws, paths, m)));
+    }
+}
+
+/// The audit overview of the model `m`, under the workspace's bins as they are now
+/// (re-binning changes them), not the ones the session started with.
+fn overview_of(ws: &mut Workspace, paths: &Paths, m: &ModelRef) -> Result<Vec<Report>, JobError> {
+    let bins = crate::dataset::index::stored_bins(ws).unwrap_or_else(|_| m.bins.clone());
+    load_overview(
+        ws,
+        &paths.root,
+        &paths.schema,
+        &m.hash,
+        &bins,
+        RiskThresholds::default(),
+        &NoProgress,
+    )
+    .map(|ov| vec![Report::Overview(Box::new(ov))])
+    .map_err(JobError::from)
 }
 
 /// Sends a task's results and ends its table entries (`ids`: the task and any coalesced into

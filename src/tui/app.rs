@@ -230,6 +230,7 @@ impl App {
                 self.say(message, Severity::Error);
                 Vec::new()
             }
+            Event::DatasetChanged => vec![self.refresh()],
         }
     }
 

@@ -51,6 +51,8 @@ pub enum Event {
     },
     /// A background task failed; shown in the status bar.
     Failed(String),
+    /// Images were added or lost by another process: re-index ([`Report::DatasetChanged`]).
+    DatasetChanged,
 }
 
 impl From<Report> for Event {
@@ -92,6 +94,7 @@ impl From<Report> for Event {
             Report::Job(j) => Self::Job(j),
             Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },
             Report::Failed(m) => Self::Failed(m),
+            Report::DatasetChanged => Self::DatasetChanged,
         }
     }
 }

@@ -141,6 +141,18 @@ impl Workspace {
         Ok(())
     }
 
+    /// A stamp of the index's image rows: (rows, highest id, rows marked missing). Another
+    /// process's `import` or `index` that adds or loses images changes it; reading the rows
+    /// again does not. Cheap: one aggregate query.
+    pub fn index_stamp(&self) -> Result<[i64; 3], WorkspaceError> {
+        let stamp = self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(missing), 0) FROM images",
+            [],
+            |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?]),
+        )?;
+        Ok(stamp)
+    }
+
     /// Every imported tile with the path of its raw file, by sample and stem.
     pub fn import_tiles(&self) -> Result<Vec<(ImportTile, String)>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(

@@ -35,6 +35,19 @@ fn a_reindex_task_ends_with_its_message_and_leaves_the_status_bar() {
     );
 }
 
+/// Images another process imported while the TUI is open: the task thread's report starts a
+/// re-index, which the status bar shows like `g`'s.
+#[test]
+fn a_dataset_changed_elsewhere_is_reindexed() {
+    let mut a = app();
+    let cmds = a.handle(Event::DatasetChanged);
+    assert!(matches!(cmds.as_slice(), [Command::Refresh(_)]), "{cmds:?}");
+    assert_eq!(
+        a.tasks.newest().map(|t| t.name.as_str()),
+        Some("re-indexing")
+    );
+}
+
 #[test]
 fn levels_stretch_the_displayed_grey_only() {
     let mut a = app();

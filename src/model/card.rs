@@ -196,10 +196,10 @@ impl ModelCard {
         );
         let input = match (config.input.percentiles, config.input.wants_site()) {
             (Some([lo, hi]), false) => {
-                format!("per image, grey levels between its {lo}th and {hi}th percentile to 0–1")
+                format!("per image, grey levels between its percentiles {lo} and {hi} to 0–1")
             }
             (Some([lo, hi]), true) => format!(
-                "per site, grey levels between the {lo}th and {hi}th percentile of all the images of the image's site (split group) to 0–1"
+                "per site, grey levels between percentiles {lo} and {hi} of all the images of the image's site (split group) to 0–1"
             ),
             (None, _) => "absolute grey levels / 255 (the study's)".to_string(),
         };

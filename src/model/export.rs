@@ -189,15 +189,7 @@ fn readme_text(model: &MultiUNet, files: &[ExportedFile]) -> String {
             .join(", "),
         cfg.unet.dropout,
     );
-    if let Some([lo, hi]) = cfg.input.percentiles {
-        let _ = writeln!(
-            s,
-            "**This model normalises each image on its own**: the input is `(v − lo) / (hi − lo)`\n\
-             with `v` the grey level and `lo`, `hi` the whole image's grey levels at the {lo}th and\n\
-             {hi}th percentiles (`numpy.percentile(image, [{lo}, {hi}], method=\"inverted_cdf\")`),\n\
-             not `v / 255`: do the same before the network.\n"
-        );
-    }
+    s += &input_note(&cfg.input);
     for f in files {
         let name = f
             .file
@@ -223,5 +215,34 @@ net.eval(); net2.eval()\n```\n\n\
 `num_batches_tracked` is not stored: PyTorch fills it in on loading. Route each image to the\n\
 network of its pixel size's bin (the table above); `semcurate convert-weights FILE` reads\n\
 these files back (`--threshold` for `unet2.safetensors`).\n";
+    s
+}
+
+/// How the model wants its input, for a reader of the README: nothing for absolute grey
+/// levels / 255 (the study's), the per-image or per-site percentile rule otherwise.
+fn input_note(input: &super::config::InputNorm) -> String {
+    let cfg_input = input;
+    let mut s = String::new();
+    if let Some([lo, hi]) = cfg_input.percentiles
+        && cfg_input.wants_site()
+    {
+        let _ = writeln!(
+            s,
+            "**This model normalises each site on its own**: the input is `(v − lo) / (hi − lo)`\n\
+             with `v` the grey level and `lo`, `hi` the grey levels at the {lo}th and {hi}th\n\
+             percentiles of all the pixels of every image of the image's site (its split group,\n\
+             the part of the name before the first `-`: the tiles of one acquisition), e.g.\n\
+             `numpy.percentile(np.concatenate([i.ravel() for i in site]), [{lo}, {hi}],\n\
+             method=\"inverted_cdf\")`, not `v / 255`: do the same before the network.\n"
+        );
+    } else if let Some([lo, hi]) = cfg_input.percentiles {
+        let _ = writeln!(
+            s,
+            "**This model normalises each image on its own**: the input is `(v − lo) / (hi − lo)`\n\
+             with `v` the grey level and `lo`, `hi` the whole image's grey levels at the {lo}th and\n\
+             {hi}th percentiles (`numpy.percentile(image, [{lo}, {hi}], method=\"inverted_cdf\")`),\n\
+             not `v / 255`: do the same before the network.\n"
+        );
+    }
     s
 }

@@ -37,6 +37,9 @@ pub struct ImageState {
     pub highlight: Option<crate::review::edit::Rect>,
     /// Where `esc` goes back to.
     pub came_from: Option<super::Screen>,
+    /// The terminal cell (column, row) a mouse drag over an image pane last reached, while
+    /// the button is down outside the editor (the drag pans).
+    pub drag: Option<(u16, u16)>,
 }
 
 impl Default for ImageState {
@@ -50,6 +53,7 @@ impl Default for ImageState {
             cursor: (0, 0),
             highlight: None,
             came_from: None,
+            drag: None,
         }
     }
 }

@@ -71,3 +71,114 @@ fn percentiles_ignore_a_few_outliers() {
     px.extend(std::iter::repeat_n(160, 500));
     assert_eq!(super::super::image::percentile_range(&px), (100, 160));
 }
+
+/// The Image screen at 160×48 showing image 1 as a 256×256 ramp, zoomed in three steps (the
+/// view shows about 105 px across, centred on the cursor at (128, 128)).
+fn zoomed() -> App {
+    let mut a = app();
+    let cmds = a.startup();
+    let (id, generation) = load_of(&cmds).unwrap();
+    let n = 256u32;
+    a.handle(Event::Loaded {
+        id,
+        generation,
+        result: Ok(Loaded {
+            image: Arc::new(Grey8 {
+                width: n,
+                height: n,
+                pixels: (0..n * n).map(|i| (i % n) as u8).collect(),
+            }),
+            mask: None,
+            mask_error: None,
+            prediction: None,
+            edits: None,
+        }),
+    });
+    press(&mut a, "2 + + +");
+    assert_eq!(a.image.cursor, (128, 128));
+    a
+}
+
+fn cursor_on_screen(a: &App) -> bool {
+    let pane = a.panes().images[0];
+    let (x, y) = a.image.cursor;
+    a.viewport()
+        .and_then(|v| v.pixel_to_cell(x, y))
+        .is_some_and(|(c, r)| c < pane.width && r < pane.height)
+}
+
+#[test]
+fn a_cursor_key_after_panning_moves_on_from_what_is_shown() {
+    let mut a = zoomed();
+    let start = a.viewport().unwrap();
+    assert!(cursor_on_screen(&a));
+    // Right, far enough that a cursor left behind would be off screen.
+    press(&mut a, "L L L L L L");
+    let panned = a.viewport().unwrap();
+    assert!(panned.x0 > start.x0 + 50.0, "{start:?} -> {panned:?}");
+    assert!(
+        cursor_on_screen(&a),
+        "the cursor moved along: {:?}",
+        a.image.cursor
+    );
+    let (x, y) = a.image.cursor;
+    press(&mut a, "l");
+    assert_eq!(
+        a.viewport().unwrap(),
+        panned,
+        "the view stays where it was panned"
+    );
+    assert_eq!(a.image.cursor, (x + 1, y));
+    // Up, then a cursor move down: the same.
+    press(&mut a, "K K K K K K");
+    let panned = a.viewport().unwrap();
+    assert!(panned.y0 < start.y0 - 50.0, "{start:?} -> {panned:?}");
+    assert!(cursor_on_screen(&a), "{:?}", a.image.cursor);
+    press(&mut a, "j h");
+    assert_eq!(a.viewport().unwrap(), panned);
+    assert!(cursor_on_screen(&a));
+}
+
+#[test]
+fn a_mouse_drag_pans_the_view_and_the_cursor_follows_the_pointer() {
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind as K};
+    let mut a = zoomed();
+    let pane = a.panes().images[0];
+    let start = a.viewport().unwrap();
+    let mouse = |kind, column, row| {
+        Event::Input(TermEvent::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    let (col, row) = (pane.x + pane.width - 5, pane.y + 5);
+    a.handle(mouse(K::Down(MouseButton::Left), col, row));
+    for step in 1..=60 {
+        a.handle(mouse(
+            K::Drag(MouseButton::Left),
+            col - step,
+            row + step / 3,
+        ));
+    }
+    a.handle(mouse(K::Up(MouseButton::Left), col - 60, row + 20));
+    let panned = a.viewport().unwrap();
+    // Dragged 60 columns left and 20 rows down: the image follows the pointer.
+    assert!(
+        (panned.x0 - (start.x0 + 60.0 * start.scale)).abs() < 1e-9,
+        "{panned:?}"
+    );
+    assert!(
+        (panned.y0 - (start.y0 - 40.0 * start.scale)).abs() < 1e-9,
+        "{panned:?}"
+    );
+    let under = panned.cell_to_pixel(col - 60 - pane.x, row + 20 - pane.y, true);
+    assert_eq!(a.image.cursor, (under.0 as u32, under.1 as u32));
+    press(&mut a, "l k");
+    assert_eq!(
+        a.viewport().unwrap(),
+        panned,
+        "the next cursor keys move from there"
+    );
+}

@@ -275,7 +275,7 @@ fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
 }
 
 /// The brush (class, size, shape, mode), the fill and accept thresholds, the locked classes,
-/// and the class picker's typed prefix.
+/// and the class picker's typed text with the class it names.
 fn tool_lines<'a>(app: &App) -> Vec<Line<'a>> {
     let (t, e) = (&app.theme, &app.edit);
     let shape = match e.shape {
@@ -322,7 +322,12 @@ fn tool_lines<'a>(app: &App) -> Vec<Line<'a>> {
         t.text(),
     ));
     if let Some(p) = &e.picker {
-        lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
+        let named = match app.picker_match() {
+            Some(id) => format!(" → {}({id})", app.ctx.schema.short(id)),
+            None if p.is_empty() => String::new(),
+            None => " (no class)".into(),
+        };
+        lines.push(Line::styled(format!("class: {p}▏{named}"), t.warn()));
     }
     lines
 }

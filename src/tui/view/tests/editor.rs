@@ -193,3 +193,14 @@ fn the_edit_count_says_its_share_and_the_dice_says_what_it_compares() {
     let line = text.lines().find(|l| l.contains("px edited")).unwrap();
     assert!(!line.contains("Dice"), "{line}");
 }
+
+#[test]
+fn the_side_panel_echoes_the_class_picker_with_the_class_it_names() {
+    let mut a = editing(80, 24);
+    press(&mut a, "/ o");
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("class: o▏ → Ol(7)"), "{text}");
+    press(&mut a, "q");
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("class: oq▏ (no class)"), "{text}");
+}

@@ -54,7 +54,7 @@ fn height(lines: &[Line<'_>], width: u16) -> usize {
 }
 
 /// The class legend: a header, one line per class (colour, name, mask and prediction shares,
-/// IoU), and the footnote.
+/// IoU, and `#` when the editor's lock keeps every tool off its pixels), and the footnote.
 fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = vec![Line::styled("class      mask%  pred%  IoU", t.header())];
@@ -72,10 +72,23 @@ fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             ),
             Span::styled(format!(" {:<5}{rare}", class.short), t.text()),
             Span::styled(format!("{} {} ", pct(s.truth_px), pct(s.pred_px)), t.text()),
-            Span::styled(fmt_opt(s.iou), t.iou(s.iou)),
+            Span::styled(format!("{:<4}", fmt_opt(s.iou)), t.iou(s.iou)),
+            Span::styled(
+                if app.edit.locks.is_locked(class.id) {
+                    " #"
+                } else {
+                    ""
+                },
+                t.warn(),
+            ),
         ]));
     }
-    lines.push(Line::styled("* underrepresented class", t.dim()));
+    let note = if app.edit.locks.locked().is_empty() {
+        "* underrepresented class"
+    } else {
+        "* underrepresented  # locked"
+    };
+    lines.push(Line::styled(note, t.dim()));
     lines
 }
 

@@ -204,3 +204,33 @@ fn the_side_panel_echoes_the_class_picker_with_the_class_it_names() {
     let (text, _) = render(&a, 80, 24);
     assert!(text.contains("class: oq▏ (no class)"), "{text}");
 }
+
+#[test]
+fn locked_classes_are_marked_in_the_legend() {
+    let mut a = editing(80, 24);
+    press(&mut a, "3 # 7 #");
+    let (text, _) = render(&a, 80, 24);
+    let legend = |text: &str, short: &str| {
+        text.lines()
+            .find(|l| l.contains('█') && l.contains(&format!(" {short} ")))
+            .map_or_else(
+                || panic!("{short}:\n{text}"),
+                |l| l.trim_end_matches([' ', '│']).to_string(),
+            )
+    };
+    for short in ["MO", "Ol"] {
+        let line = legend(&text, short);
+        assert!(line.ends_with(" #"), "{short} is locked: {line}");
+    }
+    for short in ["Void", "Py", "Pl", "Si"] {
+        let line = legend(&text, short);
+        assert!(!line.ends_with('#'), "{short} is not locked: {line}");
+    }
+    // Unlocked again: the mark goes; on a tall terminal the footnote explains it.
+    press(&mut a, "#");
+    a.handle(Event::Input(crossterm::event::Event::Resize(80, 40)));
+    let (text, _) = render(&a, 80, 40);
+    assert!(!legend(&text, "Ol").ends_with('#'), "{text}");
+    assert!(legend(&text, "MO").ends_with(" #"), "{text}");
+    assert!(text.contains("* underrepresented  # locked"), "{text}");
+}

@@ -47,8 +47,8 @@ fn levels_stretch_the_displayed_grey_only() {
     assert_eq!(c.composed[0].get(7, 7), Some([189; 3]));
     press(&mut a, "c");
     let c = a.current.as_ref().unwrap();
-    let (_, (lo, hi)) = c.stretched.clone().unwrap();
-    assert!(lo <= 3 && hi >= 186, "({lo}, {hi})");
+    let (_, w) = c.stretched.clone().unwrap();
+    assert!(w.lo() <= 3 && w.hi() >= 186, "{w:?}");
     assert_eq!(
         c.composed[0].get(7, 7),
         Some([255; 3]),
@@ -64,12 +64,50 @@ fn levels_stretch_the_displayed_grey_only() {
 }
 
 #[test]
-fn percentiles_ignore_a_few_outliers() {
-    let mut px = vec![100u8; 1000];
-    px[0] = 0;
-    px[1] = 255;
-    px.extend(std::iter::repeat_n(160, 500));
-    assert_eq!(super::super::image::percentile_range(&px), (100, 160));
+fn the_window_keys_move_and_size_the_window_in_effect() {
+    use crate::imaging::window::GreyWindow;
+    let mut a = app();
+    let cmds = a.startup();
+    let (id, generation) = load_of(&cmds).unwrap();
+    loaded(&mut a, id, generation, true);
+    press(&mut a, "2 0");
+    let window = |a: &App| a.grey_window().map(|w| (w.lo(), w.hi()));
+    // From the stored 0–255: narrower (:), up (') and down (;), 16 and 8 grey levels a step.
+    press(&mut a, ":");
+    assert_eq!(window(&a), Some((8, 247)));
+    assert_eq!(a.image.levels, Levels::Manual(GreyWindow::new(8, 247)));
+    press(&mut a, "'");
+    assert_eq!(window(&a), Some((16, 255)));
+    press(&mut a, "; ; ;");
+    assert_eq!(window(&a), Some((0, 239)), "stops at 0");
+    press(&mut a, "\"");
+    assert_eq!(window(&a), Some((0, 255)));
+    // From the automatic stretch (grey 3·i: 0–189), narrower by 16 about its centre.
+    press(&mut a, "c");
+    assert_eq!(window(&a), Some((0, 189)));
+    press(&mut a, ":");
+    assert_eq!(window(&a), Some((8, 181)));
+    assert_eq!(
+        a.message.as_ref().unwrap().0,
+        "window 8–181 (grey levels) shown black to white; the data is unchanged"
+    );
+    let c = a.current.as_ref().unwrap();
+    // Grey 9 (pixel 3) is 1 level into the 173-wide window; grey 186 and up are white.
+    assert_eq!(c.composed[0].get(3, 0), Some([1; 3]));
+    assert_eq!(c.composed[0].get(6, 7), Some([255; 3]));
+    assert_eq!(
+        c.image.as_ref().unwrap().pixels[3],
+        9,
+        "the data is unchanged"
+    );
+    // The window is kept in the editor (its keys fall through) and reset by W.
+    press(&mut a, "i ' esc");
+    assert!(!a.editing());
+    assert_eq!(window(&a), Some((16, 189)));
+    press(&mut a, "W 0");
+    assert_eq!((window(&a), a.image.levels), (None, Levels::Stored));
+    let c = a.current.as_ref().unwrap();
+    assert_eq!(c.composed[0].get(7, 7), Some([189; 3]));
 }
 
 /// The Image screen at 160×48 showing image 1 as a 256×256 ramp, zoomed in three steps (the

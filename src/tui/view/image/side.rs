@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use crate::labels::status::{MaskStatus, mosaic};
 use crate::review::edit::EditSession;
 
-use super::super::super::app::{App, Current, PredState};
+use super::super::super::app::{App, Current, Levels, PredState};
 use super::super::{block, fmt_opt};
 
 pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
@@ -252,6 +252,14 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             t.text(),
         ),
     ];
+    // How the grey above is shown (display only): the stretch's or the manual window.
+    lines.extend(app.grey_window().map(|w| {
+        let text = match app.image.levels {
+            Levels::Manual(_) => format!("window {}–{} (grey levels)", w.lo(), w.hi()),
+            _ => format!("auto stretch: grey {}–{}", w.lo(), w.hi()),
+        };
+        Line::styled(text, t.text())
+    }));
     if let Some(p) = pred {
         let conf = p.margin.get(i).map_or(0.0, |&m| f64::from(m) / 255.0);
         let mc = p

@@ -234,3 +234,25 @@ fn locked_classes_are_marked_in_the_legend() {
     assert!(legend(&text, "MO").ends_with(" #"), "{text}");
     assert!(text.contains("* underrepresented  # locked"), "{text}");
 }
+
+#[test]
+fn the_side_panel_and_title_say_which_grey_window_is_shown() {
+    let mut a = sized(160, 48);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "enter");
+    let (text, _) = render(&a, 160, 48);
+    assert!(!text.contains("window") && !text.contains("auto"), "{text}");
+    // Grey 4·i: 0–252.
+    press(&mut a, "c");
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("auto stretch: grey 0–252"), "{text}");
+    assert!(text.contains(" · auto 0–252"), "{text}");
+    press(&mut a, ":");
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("window 8–244 (grey levels)"), "{text}");
+    assert!(text.contains(" · window 8–244"), "{text}");
+    press(&mut a, "W");
+    let (text, _) = render(&a, 160, 48);
+    assert!(!text.contains("window 8–244"), "{text}");
+}

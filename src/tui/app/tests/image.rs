@@ -220,3 +220,17 @@ fn a_mouse_drag_pans_the_view_and_the_cursor_follows_the_pointer() {
         "the next cursor keys move from there"
     );
 }
+
+#[test]
+fn tool_counts_are_read_with_thousands_separators() {
+    let mut a = zoomed();
+    // Grey = x: ±12 around grey 128 is columns 116–140 of 256 rows.
+    press(&mut a, "i g");
+    let m = &a.message.as_ref().unwrap().0;
+    assert!(
+        m.starts_with("grey fill: 6,400 px within ±12 of grey 128 ("),
+        "{m}"
+    );
+    press(&mut a, "enter");
+    assert_eq!(a.message.as_ref().unwrap().0, "grey fill: 6,400 px");
+}

@@ -3,6 +3,11 @@
 //!
 //! Images are square `n × n` planes of `f32`, row-major; values keep their units (η, or grey
 //! / 255), the filters only mix neighbours.
+//!
+//! `window` maps stored grey levels to displayed ones (the TUI's contrast stretch and manual
+//! window/level).
+
+pub mod window;
 
 /// 1-D Gaussian taps for `sigma` px, summing to 1: radius ⌈3σ⌉, at least 1 and at most `n`.
 fn gaussian_kernel(sigma: f64, n: usize) -> Vec<f32> {

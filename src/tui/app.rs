@@ -37,7 +37,7 @@ use super::theme::Theme;
 pub use audit::{AuditFocus, AuditState};
 pub use bins::BinsState;
 pub use edit::EditState;
-pub use image::{Current, ImageState, PredState};
+pub use image::{Current, ImageState, Levels, PredState};
 pub use list::{Entry, ListState};
 pub use marks::Marks;
 pub use queue::QueueState;

@@ -12,10 +12,10 @@ use super::super::msg::{Command, Loaded};
 use super::super::render::{Overlay, Rgb, Viewport};
 use super::stats::{ClassStat, ImageCounts};
 
+mod levels;
 mod picture;
 use super::{App, Severity};
-#[cfg(test)]
-pub use picture::percentile_range;
+pub use levels::Levels;
 
 /// Opacity steps of overlays (tenths).
 const OPACITY_STEPS: u8 = 10;
@@ -27,8 +27,8 @@ pub struct ImageState {
     /// Tenths, 0–10.
     pub opacity: u8,
     pub triptych: bool,
-    /// Grey levels stretched to the image's own range (0.5–99.5th percentile).
-    pub levels: bool,
+    /// How grey levels are shown: as stored, stretched, or through a manual window.
+    pub levels: Levels,
     /// `None` fits the whole image.
     pub view: Option<Viewport>,
     /// The pixel under the cursor.
@@ -37,6 +37,9 @@ pub struct ImageState {
     pub highlight: Option<crate::review::edit::Rect>,
     /// Where `esc` goes back to.
     pub came_from: Option<super::Screen>,
+    /// The terminal cell (column, row) a mouse drag over an image pane last reached, while
+    /// the button is down outside the editor (the drag pans).
+    pub drag: Option<(u16, u16)>,
 }
 
 impl Default for ImageState {
@@ -45,11 +48,12 @@ impl Default for ImageState {
             overlay: Overlay::Prediction,
             opacity: 5,
             triptych: false,
-            levels: false,
+            levels: Levels::Stored,
             view: None,
             cursor: (0, 0),
             highlight: None,
             came_from: None,
+            drag: None,
         }
     }
 }
@@ -86,9 +90,10 @@ pub struct Current {
     pub composed: Vec<Rgb>,
     /// Bumped whenever `composed` changes (pixel-graphics panes re-encode on change only).
     pub version: u64,
-    /// The image with its grey levels stretched, when levels are on (for display only; tools
-    /// and the read-out use the real grey levels).
-    pub stretched: Option<(Arc<Grey8>, (u8, u8))>,
+    /// The image through the grey-level window in effect, with that window, unless grey
+    /// levels are shown as stored (for display only; tools and the read-out use the real
+    /// grey levels).
+    pub stretched: Option<(Arc<Grey8>, crate::imaging::window::GreyWindow)>,
     /// A newer image was requested and is loading.
     pub loading: bool,
 }
@@ -98,7 +103,7 @@ impl Current {
         self.image.as_ref().ok().map(|g| (g.width, g.height))
     }
 
-    /// The grey image as displayed: stretched when levels are on.
+    /// The grey image as displayed: through the window when one is set.
     pub fn display(&self) -> Option<&Grey8> {
         match (&self.stretched, &self.image) {
             (Some((s, _)), _) => Some(s),
@@ -259,18 +264,12 @@ impl App {
             Action::OverlayEdited => self.set_overlay(Overlay::Edited),
             Action::OpacityUp => self.set_opacity(self.image.opacity.saturating_add(1)),
             Action::OpacityDown => self.set_opacity(self.image.opacity.saturating_sub(1)),
-            Action::Levels => {
-                self.image.levels = !self.image.levels;
-                self.apply_levels();
-                self.recompose();
-                if let Some((_, (lo, hi))) = self.current.as_ref().and_then(|c| c.stretched.clone())
-                {
-                    self.say(
-                        format!("levels: grey {lo}–{hi} shown as 0–255 (c again: off)"),
-                        Severity::Info,
-                    );
-                }
-            }
+            Action::Levels
+            | Action::WindowUp
+            | Action::WindowDown
+            | Action::WindowWider
+            | Action::WindowNarrower
+            | Action::WindowReset => self.levels_action(action),
             Action::Triptych => {
                 self.image.triptych = !self.image.triptych;
                 self.image.view = None;

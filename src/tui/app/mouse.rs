@@ -1,6 +1,7 @@
 //! Mouse: optional, never required. A click selects in the list and moves the pixel cursor;
-//! the wheel zooms over an image and scrolls elsewhere; in the editor a drag paints one
-//! stroke, ended when the button is released.
+//! the wheel zooms over an image and scrolls elsewhere; a drag over the image pans it (the
+//! cursor under the pointer), except in the editor, where a drag paints one stroke, ended
+//! when the button is released.
 
 use crossterm::event::MouseEvent;
 use ratatui::layout::Rect;
@@ -22,6 +23,8 @@ impl App {
             }
             K::Down(_) if self.screen == Screen::Image => {
                 self.click_image(&panes, m.column, m.row);
+                let on_image = panes.images.iter().any(|r| inside(*r));
+                self.image.drag = on_image.then_some((m.column, m.row));
                 Vec::new()
             }
             K::Drag(_) if self.editing() => {
@@ -30,7 +33,20 @@ impl App {
                 self.drag_paint(from);
                 Vec::new()
             }
-            K::Up(_) if self.editing() => self.end_stroke(),
+            K::Drag(_) if self.screen == Screen::Image => {
+                if let Some(from) = self.image.drag.replace((m.column, m.row)) {
+                    self.drag_view(from, (m.column, m.row));
+                }
+                Vec::new()
+            }
+            K::Up(_) if self.editing() => {
+                self.image.drag = None;
+                self.end_stroke()
+            }
+            K::Up(_) => {
+                self.image.drag = None;
+                Vec::new()
+            }
             K::ScrollUp if panes.images.iter().any(|r| inside(*r)) => self.update(Action::ZoomIn),
             K::ScrollDown if panes.images.iter().any(|r| inside(*r)) => {
                 self.update(Action::ZoomOut)

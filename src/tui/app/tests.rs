@@ -100,6 +100,7 @@ pub fn press(app: &mut App, keys: &str) -> Vec<Command> {
         let code = match k {
             "enter" => KeyCode::Enter,
             "esc" => KeyCode::Esc,
+            "backspace" => KeyCode::Backspace,
             "tab" => KeyCode::Tab,
             "up" => KeyCode::Up,
             "down" => KeyCode::Down,

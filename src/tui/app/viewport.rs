@@ -1,5 +1,8 @@
 //! Zoom, pan and the pixel cursor of the image screen: the viewport is kept in image pixels
-//! (`None` = fit), clamped to the image pane, and follows the cursor.
+//! (`None` = fit), clamped to the image pane. View and cursor are one model: the cursor is
+//! always on screen. A cursor move that leaves the view pans it; a pan (keys or a mouse drag)
+//! carries the cursor along at its place on screen, so the next cursor move starts from what
+//! is shown and never jumps the view back.
 
 use super::super::layout::Panes;
 use super::super::render::Viewport;
@@ -32,6 +35,8 @@ impl App {
             Some(f) if z.scale >= f.scale => None,
             _ => Some(self.clamp(z, w, h)),
         };
+        // The clamp may have moved the view off a cursor near the image's edge.
+        self.cursor_into_view((f64::from(cx), f64::from(cy)));
     }
 
     pub(super) fn pan(&mut self, dx: f64, dy: f64) {
@@ -44,12 +49,58 @@ impl App {
         };
         let step_x = f64::from(pane.width) * v.scale / 4.0;
         let step_y = f64::from(pane.height) * 2.0 * v.scale / 4.0;
-        let moved = Viewport {
-            x0: v.x0 + dx * step_x,
-            y0: v.y0 + dy * step_y,
-            scale: v.scale,
+        let moved = self.clamp(v.pan(dx * step_x, dy * step_y), w, h);
+        self.pan_to(v, moved);
+    }
+
+    /// Shows `to` instead of `from` (the same scale, moved): the cursor moves by as many
+    /// pixels as the view did, keeping its place on screen, and stays inside what is shown.
+    fn pan_to(&mut self, from: Viewport, to: Viewport) {
+        let (x, y) = self.image.cursor;
+        let moved = (
+            f64::from(x) + (to.x0 - from.x0),
+            f64::from(y) + (to.y0 - from.y0),
+        );
+        self.image.view = Some(to);
+        self.cursor_into_view(moved);
+    }
+
+    /// Puts the cursor at image point `(x, y)` (pixels, rounded), or at the nearest pixel
+    /// whose centre is shown when that point is off screen or off the image.
+    fn cursor_into_view(&mut self, (x, y): (f64, f64)) {
+        let (Some(v), Some((w, h)), Some(pane)) = (
+            self.viewport(),
+            self.current_size(),
+            self.panes().images.first().copied(),
+        ) else {
+            return;
         };
-        self.image.view = Some(self.clamp(moved, w, h));
+        // Pixel p is shown when its centre p + 0.5 lies in [origin, origin + span).
+        let shown = |origin: f64, span: f64, len: u32, p: f64| {
+            let first = (origin - 0.5).ceil().max(0.0);
+            let last = ((origin + span - 0.5).ceil() - 1.0).min(f64::from(len) - 1.0);
+            if first > last {
+                return p.round().clamp(0.0, f64::from(len) - 1.0);
+            }
+            p.round().clamp(first, last)
+        };
+        let nx = shown(v.x0, f64::from(pane.width) * v.scale, w, x);
+        let ny = shown(v.y0, 2.0 * f64::from(pane.height) * v.scale, h, y);
+        self.image.cursor = (nx as u32, ny as u32);
+    }
+
+    /// A mouse drag outside the editor from cell `from` to cell `to` (terminal columns and
+    /// rows): the image moves with the pointer and the cursor is the pixel under it.
+    pub(super) fn drag_view(&mut self, from: (u16, u16), to: (u16, u16)) {
+        let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
+            return;
+        };
+        let dx = (f64::from(from.0) - f64::from(to.0)) * v.scale;
+        let dy = (f64::from(from.1) - f64::from(to.1)) * 2.0 * v.scale;
+        let moved = self.clamp(v.pan(dx, dy), w, h);
+        self.pan_to(v, moved);
+        let panes = self.panes();
+        self.click_image(&panes, to.0, to.1);
     }
 
     pub(super) fn move_cursor(&mut self, dx: i64, dy: i64) {
@@ -109,9 +160,15 @@ impl App {
         }
     }
 
+    /// Keeps the view on the image after a resize or a layout change, and the cursor in it.
     pub(super) fn clamp_view(&mut self) {
         if let (Some(v), Some((w, h))) = (self.image.view, self.current_size()) {
             self.image.view = Some(self.clamp(v, w, h));
+        }
+        // Only the Image screen's panes show the cursor (a list's preview pane is smaller).
+        if self.screen == super::Screen::Image {
+            let (x, y) = self.image.cursor;
+            self.cursor_into_view((f64::from(x), f64::from(y)));
         }
     }
 

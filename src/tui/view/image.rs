@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::super::app::{App, Current, PredState};
+use super::super::app::{App, Current, Levels, PredState};
 use super::super::layout::{Panes, outer};
 use super::super::render::{Graphics, HalfBlocks, Marks, Overlay, PixelPane, Viewport};
 use super::block;
@@ -68,12 +68,15 @@ fn picture_title(app: &App, c: &Current) -> String {
     } else {
         format!(" {}%", u32::from(app.image.opacity) * 10)
     };
-    let levels = match &c.stretched {
-        Some((_, (lo, hi))) => format!(" · levels {lo}–{hi}"),
-        None => String::new(),
+    let levels = match (app.image.levels, app.grey_window()) {
+        (Levels::Manual(_), Some(w)) => format!(" · window {}–{}", w.lo(), w.hi()),
+        (_, Some(w)) => format!(" · auto {}–{}", w.lo(), w.hi()),
+        (_, None) => String::new(),
     };
+    // The window last: a narrow pane cuts the title's end, and the editor's essentials
+    // matter more (the side panel says the window too).
     format!(
-        " {} · {}{opacity}{levels}{state}{loading}{} ",
+        " {} · {}{opacity}{state}{loading}{}{levels} ",
         c.row.stem,
         overlay.label(),
         editor_title(app, c)

@@ -150,10 +150,7 @@ impl App {
 
     fn open_picker(&mut self) -> Vec<Command> {
         self.edit.picker = Some(String::new());
-        self.say(
-            "class: type its short name (e.g. Ol), enter picks, esc cancels".into(),
-            Severity::Info,
-        );
+        self.echo_picker();
         Vec::new()
     }
 

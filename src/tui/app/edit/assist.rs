@@ -113,7 +113,7 @@ fn trained_on(labelled: usize, dataset: &DatasetUse, millis: u64) -> String {
 }
 
 /// `1234567` → `1,234,567`.
-fn thousands(n: usize) -> String {
+pub(super) fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {

@@ -29,6 +29,58 @@ impl App {
         self.pick_class(c as u8)
     }
 
+    /// The class the picker's typed text names: the class whose short name it is (case
+    /// ignored), else the first whose short name starts with it; `None` while nothing is
+    /// typed or nothing matches.
+    pub fn picker_match(&self) -> Option<u8> {
+        let typed = self.edit.picker.as_deref()?.to_lowercase();
+        if typed.is_empty() {
+            return None;
+        }
+        let classes = &self.ctx.schema.classes;
+        classes
+            .iter()
+            .find(|k| k.short.to_lowercase() == typed)
+            .or_else(|| {
+                classes
+                    .iter()
+                    .find(|k| k.short.to_lowercase().starts_with(&typed))
+            })
+            .map(|k| k.id)
+    }
+
+    /// Echoes the picker's typed text in the status bar, with the class it names.
+    pub(in crate::tui::app) fn echo_picker(&mut self) {
+        let Some(typed) = self.edit.picker.clone() else {
+            return;
+        };
+        let (text, severity) = match self.picker_match() {
+            _ if typed.is_empty() => (
+                "class: type its short name (e.g. Ol), enter picks, esc cancels".to_string(),
+                Severity::Info,
+            ),
+            Some(id) => {
+                let name = self
+                    .ctx
+                    .schema
+                    .class(id)
+                    .map_or_else(String::new, |k| format!(" {}", k.name));
+                (
+                    format!(
+                        "class: {typed}▏ → {} ({id}){name} · enter picks, esc cancels",
+                        self.class_name(id)
+                    ),
+                    Severity::Info,
+                )
+            }
+            None => (
+                format!("class: {typed}▏ names no class (backspace deletes, esc cancels)"),
+                Severity::Warn,
+            ),
+        };
+        self.say(text, severity);
+    }
+
     /// A typed character or key while the class picker is open; true when it was taken.
     pub(in crate::tui::app) fn picker_key(&mut self, key: crossterm::event::KeyCode) -> bool {
         use crossterm::event::KeyCode as K;
@@ -40,30 +92,27 @@ impl App {
             K::Backspace => {
                 text.pop();
             }
-            K::Esc => self.edit.picker = None,
-            K::Enter => {
-                let typed = self.edit.picker.take().unwrap_or_default().to_lowercase();
-                let found = self
-                    .ctx
-                    .schema
-                    .classes
-                    .iter()
-                    .find(|k| k.short.to_lowercase() == typed)
-                    .or_else(|| {
-                        self.ctx
-                            .schema
-                            .classes
-                            .iter()
-                            .find(|k| k.short.to_lowercase().starts_with(&typed))
-                    })
-                    .map(|k| k.id);
-                match found {
-                    Some(id) if !typed.is_empty() => self.edit.class = id,
-                    _ => self.say(format!("no class named '{typed}'"), Severity::Warn),
-                }
+            K::Esc => {
+                self.edit.picker = None;
+                self.say("class unchanged".into(), Severity::Info);
+                return true;
             }
-            _ => {}
+            K::Enter => {
+                let found = self.picker_match();
+                let typed = self.edit.picker.take().unwrap_or_default();
+                match found {
+                    Some(id) => {
+                        self.edit.class = id;
+                        let name = self.class_name(id);
+                        self.say(format!("class {name} ({id})"), Severity::Info);
+                    }
+                    None => self.say(format!("no class named '{typed}'"), Severity::Warn),
+                }
+                return true;
+            }
+            _ => return true,
         }
+        self.echo_picker();
         true
     }
 }

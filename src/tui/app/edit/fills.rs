@@ -6,6 +6,7 @@ use crate::review::edit::tools;
 
 use super::super::super::msg::Command;
 use super::super::{App, Current, Severity};
+use super::assist::thousands;
 use super::{Accept, bounds};
 
 impl App {
@@ -32,15 +33,12 @@ impl App {
         }
         self.recompose_dirty();
         let n: usize = strokes.last().map_or(0, |s| s.changes.len());
+        // The tool's name in words ("grey fill", not the journal's "grey_fill").
+        let what = tool.as_str().replace('_', " ");
         if strokes.iter().all(|s| s.tool != tool) {
-            self.say(
-                format!("{}: nothing changed", tool.as_str().replace('_', " ")),
-                Severity::Info,
-            );
+            self.say(format!("{what}: nothing changed"), Severity::Info);
         } else {
-            let what = tool.as_str().replace('_', " ");
-            let px = if n == 1 { "pixel" } else { "pixels" };
-            self.say(format!("{what}: {n} {px}"), Severity::Ok);
+            self.say(format!("{what}: {} px", thousands(n)), Severity::Ok);
         }
         self.committed(strokes)
     }
@@ -85,8 +83,8 @@ impl App {
         );
         self.say(
             format!(
-                "grey fill: {} pixels within ±{} of grey {} (enter applies, ( ) change the tolerance, esc cancels)",
-                region.len(),
+                "grey fill: {} px within ±{} of grey {} (enter applies, ( ) change the tolerance, esc cancels)",
+                thousands(region.len()),
                 self.edit.tolerance,
                 image.pixels[seed]
             ),

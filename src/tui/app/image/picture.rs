@@ -1,7 +1,5 @@
 //! The pictures of the shown image: per-class counts, full and partial recomposition after
-//! overlay changes and edits, contrast levels, and the editor's pending marks.
-
-use std::sync::Arc;
+//! overlay changes and edits, and the editor's pending marks.
 
 use crate::dataset::raster::Grey8;
 use crate::review::edit::EditSession;
@@ -102,21 +100,6 @@ impl App {
         }
     }
 
-    /// Makes (or drops) the stretched display image of the shown image.
-    pub(in crate::tui::app) fn apply_levels(&mut self) {
-        let on = self.image.levels;
-        let Some(c) = self.current.as_mut() else {
-            return;
-        };
-        c.stretched = match (&c.image, on) {
-            (Ok(img), true) => {
-                let range = percentile_range(&img.pixels);
-                Some((Arc::new(stretch(img, range)), range))
-            }
-            _ => None,
-        };
-    }
-
     /// Recomposes the pictures after an overlay, opacity or layout change.
     pub(in crate::tui::app) fn recompose(&mut self) {
         let Some(c) = self.current.as_mut() else {
@@ -187,41 +170,5 @@ fn mark_pending(frame: &mut Rgb, edit: &super::super::EditState, colour: [u8; 3]
         if let Some(p) = frame.pixels.get_mut(y as usize * w + x as usize) {
             *p = [255, 255, 255];
         }
-    }
-}
-
-/// Grey levels at the 0.5th and 99.5th percentiles.
-pub fn percentile_range(pixels: &[u8]) -> (u8, u8) {
-    let mut hist = [0u64; 256];
-    for &p in pixels {
-        hist[usize::from(p)] += 1;
-    }
-    let n = pixels.len() as u64;
-    let cut = n / 200;
-    let (mut lo, mut acc) = (0usize, 0u64);
-    while lo < 255 && acc + hist[lo] <= cut {
-        acc += hist[lo];
-        lo += 1;
-    }
-    let (mut hi, mut acc) = (255usize, 0u64);
-    while hi > 0 && acc + hist[hi] <= cut {
-        acc += hist[hi];
-        hi -= 1;
-    }
-    (lo as u8, hi.max(lo) as u8)
-}
-
-/// `image` with `lo..=hi` stretched to 0–255.
-pub fn stretch(image: &Grey8, (lo, hi): (u8, u8)) -> Grey8 {
-    let span = f32::from(hi.saturating_sub(lo)).max(1.0);
-    let lut: [u8; 256] = std::array::from_fn(|v| {
-        ((v as f32 - f32::from(lo)) * 255.0 / span)
-            .round()
-            .clamp(0.0, 255.0) as u8
-    });
-    Grey8 {
-        width: image.width,
-        height: image.height,
-        pixels: image.pixels.iter().map(|&p| lut[usize::from(p)]).collect(),
     }
 }

@@ -207,8 +207,33 @@ fn editor_messages_count_in_words() {
     );
     press(&mut a, "g enter");
     let m = &a.message.as_ref().unwrap().0;
-    assert!(
-        m.starts_with("grey fill: ") && m.ends_with(" pixels"),
-        "{m}"
+    let n = m
+        .strip_prefix("grey fill: ")
+        .and_then(|m| m.strip_suffix(" px"));
+    assert!(n.is_some_and(|n| n.parse::<usize>().is_ok()), "{m}");
+}
+
+#[test]
+fn the_class_picker_echoes_what_is_typed_and_the_class_it_names() {
+    let mut a = editing();
+    let said = |a: &App| a.message.clone().unwrap();
+    press(&mut a, "/ p");
+    let (m, _) = said(&a);
+    assert!(m.starts_with("class: p▏ → Py (4) "), "{m}");
+    press(&mut a, "l");
+    let (m, _) = said(&a);
+    assert!(m.starts_with("class: pl▏ → Pl (5) "), "{m}");
+    press(&mut a, "x");
+    assert_eq!(
+        said(&a),
+        (
+            "class: plx▏ names no class (backspace deletes, esc cancels)".into(),
+            Severity::Warn
+        )
     );
+    press(&mut a, "backspace enter");
+    assert_eq!(a.edit.class, 5);
+    assert_eq!(said(&a).0, "class Pl (5)");
+    press(&mut a, "/ o esc");
+    assert_eq!((a.edit.class, said(&a).0.as_str()), (5, "class unchanged"));
 }

@@ -7,10 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::labels::status::{MaskStatus, mosaic};
-use crate::review::edit::EditSession;
 
-use super::super::super::app::{App, Current, PredState};
+use super::super::super::app::{App, Current, Levels, PredState};
 use super::super::{block, fmt_opt};
+
+mod editor;
+use editor::editor_lines;
 
 pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     // Most needed first: on a short terminal the bottom of the panel is cut. While editing,
@@ -54,7 +56,7 @@ fn height(lines: &[Line<'_>], width: u16) -> usize {
 }
 
 /// The class legend: a header, one line per class (colour, name, mask and prediction shares,
-/// IoU), and the footnote.
+/// IoU, and `#` when the editor's lock keeps every tool off its pixels), and the footnote.
 fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = vec![Line::styled("class      mask%  pred%  IoU", t.header())];
@@ -72,10 +74,23 @@ fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             ),
             Span::styled(format!(" {:<5}{rare}", class.short), t.text()),
             Span::styled(format!("{} {} ", pct(s.truth_px), pct(s.pred_px)), t.text()),
-            Span::styled(fmt_opt(s.iou), t.iou(s.iou)),
+            Span::styled(format!("{:<4}", fmt_opt(s.iou)), t.iou(s.iou)),
+            Span::styled(
+                if app.edit.locks.is_locked(class.id) {
+                    " #"
+                } else {
+                    ""
+                },
+                t.warn(),
+            ),
         ]));
     }
-    lines.push(Line::styled("* underrepresented class", t.dim()));
+    let note = if app.edit.locks.locked().is_empty() {
+        "* underrepresented class"
+    } else {
+        "* underrepresented  # locked"
+    };
+    lines.push(Line::styled(note, t.dim()));
     lines
 }
 
@@ -239,6 +254,14 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
             t.text(),
         ),
     ];
+    // How the grey above is shown (display only): the stretch's or the manual window.
+    lines.extend(app.grey_window().map(|w| {
+        let text = match app.image.levels {
+            Levels::Manual(_) => format!("window {}–{} (grey levels)", w.lo(), w.hi()),
+            _ => format!("auto stretch: grey {}–{}", w.lo(), w.hi()),
+        };
+        Line::styled(text, t.text())
+    }));
     if let Some(p) = pred {
         let conf = p.margin.get(i).map_or(0.0, |&m| f64::from(m) / 255.0);
         let mc = p
@@ -251,122 +274,5 @@ fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
         let text = format!("confidence {conf:.2}{mc}");
         lines.push(Line::styled(text, t.text()));
     }
-    lines
-}
-
-/// The editor's state for the side panel: tool settings while editing, and for an image
-/// with edits how much changed, the agreement with the proposal and whether all is saved.
-fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
-    let e = &app.edit;
-    let mut lines = Vec::new();
-    if let Some(why) = e.broken.get(&c.row.id) {
-        lines.push(Line::styled(
-            format!("saved edits not applied: {why}"),
-            app.theme.error(),
-        ));
-    }
-    if e.active {
-        lines.extend(tool_lines(app));
-    }
-    if let Some(s) = app.edit_session() {
-        lines.extend(session_lines(app, c, s));
-    }
-    lines
-}
-
-/// The brush (class, size, shape, mode), the fill and accept thresholds, the locked classes,
-/// and the class picker's typed prefix.
-fn tool_lines<'a>(app: &App) -> Vec<Line<'a>> {
-    let (t, e) = (&app.theme, &app.edit);
-    let shape = match e.shape {
-        crate::review::edit::tools::BrushShape::Round => "round",
-        crate::review::edit::tools::BrushShape::Square => "square",
-    };
-    let mode = match (e.paint, e.erase, e.restore) {
-        (true, true, _) => " · PAINT ERASE (to unlabelled)",
-        (true, _, true) => " · PAINT RESTORE",
-        (true, false, false) => " · PAINT",
-        (false, true, _) => " · erase (to unlabelled)",
-        (false, _, true) => " · restore",
-        (false, false, false) => "",
-    };
-    let class = app.ctx.schema.short(e.class);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("edit ", t.title(false)),
-        Span::styled(
-            "██",
-            ratatui::style::Style::default().fg(t.class_colour(&app.ctx.schema, e.class)),
-        ),
-        Span::styled(
-            format!(" {class}({}) {}px {shape}{mode}", e.class, e.brush),
-            t.text(),
-        ),
-    ])];
-    let locked: Vec<String> = e
-        .locks
-        .locked()
-        .iter()
-        .map(|&l| app.ctx.schema.short(l))
-        .collect();
-    let locked = if locked.is_empty() {
-        String::new()
-    } else {
-        format!(" · locked {}", locked.join(" "))
-    };
-    lines.push(Line::styled(
-        format!(
-            "grey ±{} · accept ≥{:.2}{locked}",
-            e.tolerance,
-            f64::from(e.min_confidence) / 255.0
-        ),
-        t.text(),
-    ));
-    if let Some(p) = &e.picker {
-        lines.push(Line::styled(format!("class: {p}▏"), t.warn()));
-    }
-    lines
-}
-
-/// "N px edited (x %)": pixels whose class differs from the session's base, and their share
-/// of the image (fits the 28-column side panel up to 65,536 px).
-fn edited_line(s: &EditSession) -> String {
-    let total = (s.mask.width as usize * s.mask.height as usize).max(1);
-    let n = s.changed_pixels();
-    let share = 100.0 * n as f64 / total as f64;
-    let share = if n > 0 && share < 0.1 {
-        "< 0.1".to_string()
-    } else {
-        format!("{share:.1}")
-    };
-    format!("{n} px edited ({share} %)")
-}
-
-/// The shown image's edits: pixels changed, Dice against the proposal, who edited before
-/// this run, and the save state.
-fn session_lines<'a>(app: &App, c: &Current, s: &EditSession) -> Vec<Line<'a>> {
-    let (t, e) = (&app.theme, &app.edit);
-    let mut lines = vec![Line::styled(edited_line(s), t.text())];
-    if let Some(d) = c.counts.as_ref().and_then(crate::tui::app::stats_dice) {
-        // The whole mask against the model's proposal, not the share of pixels edited.
-        lines.push(Line::styled(format!("mask vs model: Dice {d:.3}"), t.dim()));
-    }
-    if let Some(p) = e.provenance.get(&c.row.id) {
-        lines.push(Line::styled(
-            format!(
-                "saved edits: {} · {:.0} min active · {}",
-                p.users.join(", "),
-                p.active_seconds / 60.0,
-                p.tools.join(" ")
-            ),
-            t.dim(),
-        ));
-    }
-    let unsaved = e.unsaved.get(&c.row.id).copied().unwrap_or(0);
-    let (text, style) = if unsaved > 0 {
-        (format!("saving {unsaved} edits…"), t.warn())
-    } else {
-        ("all edits saved".to_string(), t.ok())
-    };
-    lines.push(Line::styled(text, style));
     lines
 }

@@ -193,3 +193,66 @@ fn the_edit_count_says_its_share_and_the_dice_says_what_it_compares() {
     let line = text.lines().find(|l| l.contains("px edited")).unwrap();
     assert!(!line.contains("Dice"), "{line}");
 }
+
+#[test]
+fn the_side_panel_echoes_the_class_picker_with_the_class_it_names() {
+    let mut a = editing(80, 24);
+    press(&mut a, "/ o");
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("class: o▏ → Ol(7)"), "{text}");
+    press(&mut a, "q");
+    let (text, _) = render(&a, 80, 24);
+    assert!(text.contains("class: oq▏ (no class)"), "{text}");
+}
+
+#[test]
+fn locked_classes_are_marked_in_the_legend() {
+    let mut a = editing(80, 24);
+    press(&mut a, "3 # 7 #");
+    let (text, _) = render(&a, 80, 24);
+    let legend = |text: &str, short: &str| {
+        text.lines()
+            .find(|l| l.contains('█') && l.contains(&format!(" {short} ")))
+            .map_or_else(
+                || panic!("{short}:\n{text}"),
+                |l| l.trim_end_matches([' ', '│']).to_string(),
+            )
+    };
+    for short in ["MO", "Ol"] {
+        let line = legend(&text, short);
+        assert!(line.ends_with(" #"), "{short} is locked: {line}");
+    }
+    for short in ["Void", "Py", "Pl", "Si"] {
+        let line = legend(&text, short);
+        assert!(!line.ends_with('#'), "{short} is not locked: {line}");
+    }
+    // Unlocked again: the mark goes; on a tall terminal the footnote explains it.
+    press(&mut a, "#");
+    a.handle(Event::Input(crossterm::event::Event::Resize(80, 40)));
+    let (text, _) = render(&a, 80, 40);
+    assert!(!legend(&text, "Ol").ends_with('#'), "{text}");
+    assert!(legend(&text, "MO").ends_with(" #"), "{text}");
+    assert!(text.contains("* underrepresented  # locked"), "{text}");
+}
+
+#[test]
+fn the_side_panel_and_title_say_which_grey_window_is_shown() {
+    let mut a = sized(160, 48);
+    a.indexing = false;
+    with_image(&mut a);
+    press(&mut a, "enter");
+    let (text, _) = render(&a, 160, 48);
+    assert!(!text.contains("window") && !text.contains("auto"), "{text}");
+    // Grey 4·i: 0–252.
+    press(&mut a, "c");
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("auto stretch: grey 0–252"), "{text}");
+    assert!(text.contains(" · auto 0–252"), "{text}");
+    press(&mut a, ":");
+    let (text, _) = render(&a, 160, 48);
+    assert!(text.contains("window 8–244 (grey levels)"), "{text}");
+    assert!(text.contains(" · window 8–244"), "{text}");
+    press(&mut a, "W");
+    let (text, _) = render(&a, 160, 48);
+    assert!(!text.contains("window 8–244"), "{text}");
+}

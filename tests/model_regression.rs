@@ -1,6 +1,6 @@
-//! The shipped model's masks on the demo images, against masks stored by an earlier burn
-//! (0.21.0, before the move to 0.22): a change of burn version, backend or fused inference
-//! must not change what users get. `SEMCURATE_BLESS=1 cargo test --test model_regression`
+//! The shipped model's masks on the demo images, against masks stored when it was shipped:
+//! a change of burn version, backend, fused inference or input levels must not change what
+//! users get. `SEMCURATE_BLESS=1 cargo test --test model_regression`
 //! rewrites the fixture (only when the change of masks is intended and explained).
 //!
 //! Fixture `tests/fixtures/default_masks.bin.gz`: for each image, sorted by path, a line
@@ -50,13 +50,44 @@ fn demo_images() -> Vec<(PathBuf, f64)> {
     out
 }
 
+/// Every demo image through the shipped model as `predict` runs it: a per-site model reads
+/// each image through its site's levels (all the images of its sample's split group, the
+/// part of the name before the first `-`).
 fn predict_all() -> Vec<(String, u32, u32, Vec<u8>)> {
+    use semcurate::dataset::raster::GreyHistogram;
+    use semcurate::model::input::Specimen;
     let model = MultiUNet::load(Path::new("models/default"), &Device::flex()).unwrap();
-    demo_images()
+    let images: Vec<(PathBuf, f64, semcurate::dataset::raster::Grey8)> = demo_images()
         .into_iter()
         .map(|(path, px)| {
-            let (grey, _) = read_grey8(&path, DecodeLimits::default()).unwrap();
-            let p = model.predict(&grey, px, 0);
+            (
+                path.clone(),
+                px,
+                read_grey8(&path, DecodeLimits::default()).unwrap().0,
+            )
+        })
+        .collect();
+    let site_of = |p: &Path| {
+        let stem = p.file_stem().unwrap().to_str().unwrap();
+        (
+            p.parent().unwrap().to_path_buf(),
+            stem.split('-').next().unwrap().to_string(),
+        )
+    };
+    let mut sites: std::collections::HashMap<(PathBuf, String), GreyHistogram> =
+        std::collections::HashMap::new();
+    for (path, _, grey) in &images {
+        sites.entry(site_of(path)).or_default().add(&grey.pixels);
+    }
+    images
+        .iter()
+        .map(|(path, px, grey)| {
+            let site = model
+                .config
+                .input
+                .wants_site()
+                .then(|| &sites[&site_of(path)]);
+            let p = model.predict(Specimen { image: grey, site }, *px, 0);
             (path.display().to_string(), p.width, p.height, p.classes)
         })
         .collect()

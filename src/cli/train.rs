@@ -93,10 +93,11 @@ pub struct Args {
     /// Stop a bin after this many epochs without a better validation mIoU.
     #[arg(long, value_name = "EPOCHS")]
     pub patience: Option<usize>,
-    /// Network input: 'absolute' grey levels / 255 (the study's), or 'per-image' between the
-    /// image's 1st and 99th percentile grey levels, so that another detector gain or offset
-    /// reads the same [default: the --init model's, else per-image: on a second instrument it
-    /// kept pixel accuracy 0.64 where absolute input fell to 0.32 (docs/MODELS.md)].
+    /// Network input: 'absolute' grey levels / 255 (the study's), 'per-image' between the
+    /// image's 1st and 99th percentile grey levels, or 'per-site' between those of all the
+    /// images of its site (split group), so that another detector gain or offset reads the
+    /// same [default: the --init model's, else per-site: on a second instrument it kept pixel
+    /// accuracy 0.69 where per-image input kept 0.63 and absolute input 0.57 (docs/MODELS.md)].
     #[arg(long, value_enum)]
     pub input: Option<InputArg>,
     /// Channel-dropout probability [default: the --init model's, else 0.3 as in the study].

@@ -236,7 +236,7 @@ fn new_model_dir(input: &RetrainInput<'_>, ws: &Workspace) -> Result<PathBuf, Re
 }
 
 /// The new model's configuration: the base's width, dropout, kind and input normalisation,
-/// or from nothing the recipe's width, dropout 0.1, one U-Net per bin and per-image input.
+/// or from nothing the recipe's width, dropout 0.1, one U-Net per bin and per-site input.
 fn retrain_config(
     input: &RetrainInput<'_>,
     bins: ScaleBins,
@@ -248,9 +248,9 @@ fn retrain_config(
         base.map_or(input.recipe.width, |b| b.unet.width),
         base.map_or(0.1, |b| b.unet.dropout),
         base.is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
-        // From nothing: per-image input, which does not depend on the detector's gain and
-        // offset (docs/MODELS.md, "Input normalisation").
-        base.map_or_else(InputNorm::per_image, |b| b.input),
+        // From nothing: per-site input, which does not depend on the detector's gain and
+        // offset and keeps the contrast between a tile's phases (docs/MODELS.md).
+        base.map_or_else(InputNorm::per_site, |b| b.input),
     )
 }
 

@@ -68,7 +68,7 @@ pub fn new_config(
 
 /// The shape a new model is asked for; each `None` falls back to the `init` model's value,
 /// then to the default: bins to the workspace's stored edges, else one bin; width 16; dropout
-/// 0.3 (the study's); per-image input.
+/// 0.3 (the study's); per-site input.
 #[derive(Debug, Clone, Default)]
 pub struct ConfigRequest {
     /// One U-Net for all pixel sizes: the bins are then always one bin.
@@ -125,7 +125,7 @@ pub fn choose_config(
     let input = request
         .input
         .or(init.map(|c| c.input))
-        .unwrap_or_else(crate::model::config::InputNorm::per_image);
+        .unwrap_or_else(crate::model::config::InputNorm::per_site);
     Ok(new_config(
         schema,
         bins,

@@ -330,7 +330,8 @@ impl App {
     fn after_resize(&mut self) {
         let panes = self.panes();
         self.list.scroll_into_view(layout::table_rows(panes.main));
-        self.queue.scroll_into_view(layout::queue_rows(panes.main));
+        let queue_rows = self.queue_rows();
+        self.queue.scroll_into_view(queue_rows);
         self.clamp_view();
     }
 

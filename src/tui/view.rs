@@ -6,6 +6,7 @@ mod bins;
 mod browse;
 mod help;
 mod image;
+mod legend;
 mod queue;
 
 use ratatui::Frame;
@@ -35,6 +36,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, pixels: &mut [PixelPane]) {
         Screen::Queue => queue::draw(app, &panes, f.buffer_mut(), pixels),
         Screen::Bins => bins::draw(app, &panes, f.buffer_mut()),
     }
+    legend::overlay(app, &panes, f.buffer_mut());
     status(app, &panes, f.buffer_mut());
     if let Some(scroll) = app.help {
         help::help(app, area, scroll, f.buffer_mut());

@@ -299,6 +299,7 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
 }
 
 mod editor;
+mod legend;
 mod queue;
 mod retrain;
 mod wrapped;

@@ -97,8 +97,9 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
         width: area.width.saturating_sub(right_w + 1),
         ..area
     };
-    let left: Line<'_> = match &app.message {
-        Some((text, sev)) => Line::styled(
+    let left: Line<'_> = match (&app.confirm, &app.message) {
+        (Some(c), _) => Line::styled(format!(" {}", c.question), t.warn()),
+        (None, Some((text, sev))) => Line::styled(
             format!(" {text}"),
             match sev {
                 Severity::Info => t.status_bar(),
@@ -107,7 +108,7 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
                 Severity::Error => t.error(),
             },
         ),
-        None => hints(app),
+        (None, None) => hints(app),
     };
     left.render(left_area, buf);
     Line::from(right)

@@ -4,6 +4,7 @@
 
 mod audit;
 mod bins;
+mod confirm;
 mod edit;
 mod image;
 mod jobs;
@@ -17,6 +18,7 @@ mod stats;
 mod status;
 mod viewport;
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
@@ -36,6 +38,7 @@ use super::theme::Theme;
 
 pub use audit::{AuditFocus, AuditState};
 pub use bins::BinsState;
+pub use confirm::Confirm;
 pub use edit::EditState;
 pub use image::{Current, ImageState, Levels, PredState};
 pub use list::{Entry, ListState};
@@ -99,6 +102,11 @@ pub struct App {
     /// The last retrain's before/after scores, shown by the audit screen.
     pub retrained: Option<Box<crate::jobs::retrain::Retrained>>,
     pub message: Option<(String, Severity)>,
+    /// A decision waiting for the user's yes; while it waits, keys answer it.
+    pub confirm: Option<Confirm>,
+    /// Images whose proposal was on the image screen in this session (accepting one of
+    /// them asks nothing).
+    pub opened: HashSet<i64>,
     /// Terminal size.
     pub size: Rect,
     /// Waiting for the first index refresh.
@@ -141,6 +149,8 @@ impl App {
             retrain_task: None,
             retrained: None,
             message: None,
+            confirm: None,
+            opened: HashSet::new(),
             size: Rect::new(0, 0, 80, 24),
             indexing: true,
             auto_predict: false,
@@ -191,6 +201,12 @@ impl App {
 
     /// Takes one event.
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        let cmds = self.dispatch(event);
+        self.note_opened();
+        cmds
+    }
+
+    fn dispatch(&mut self, event: Event) -> Vec<Command> {
         match event {
             Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => self.on_key(k),
             Event::Input(TermEvent::Resize(w, h)) => {
@@ -234,9 +250,12 @@ impl App {
         }
     }
 
-    /// A key press or auto-repeat: typed into the class picker when it is open, else resolved
-    /// through the active key layers into an action.
+    /// A key press or auto-repeat: the answer to an open question, typed into the class
+    /// picker when it is open, else resolved through the active key layers into an action.
     fn on_key(&mut self, k: KeyEvent) -> Vec<Command> {
+        if self.confirm.is_some() {
+            return self.answer(k);
+        }
         if self.editing() && self.picker_key(k.code) {
             return Vec::new();
         }
@@ -286,7 +305,7 @@ impl App {
             Action::Flag => self.decide(Decision::Flagged),
             Action::Skip => self.decide(Decision::Skipped),
             Action::MarkCorrected => self.decide(Decision::Corrected),
-            Action::MarkAccepted => self.decide(Decision::Accepted),
+            Action::MarkAccepted => self.mark_accepted(),
             Action::MarkRejected => self.decide(Decision::Rejected),
             Action::NextFlagged => self.step_flagged(1),
             Action::PrevFlagged => self.step_flagged(-1),
@@ -331,7 +350,8 @@ impl App {
     fn after_resize(&mut self) {
         let panes = self.panes();
         self.list.scroll_into_view(layout::table_rows(panes.main));
-        self.queue.scroll_into_view(layout::queue_rows(panes.main));
+        let queue_rows = self.queue_rows();
+        self.queue.scroll_into_view(queue_rows);
         self.clamp_view();
     }
 
@@ -370,39 +390,6 @@ impl App {
         self.list.rebuild(&self.rows, &self.marks.tiles, keep);
         self.bins.set_rows(&self.rows);
         self.after_resize();
-    }
-
-    fn on_overview(&mut self, ov: Box<Overview>) -> Vec<Command> {
-        self.marks.miou = ov
-            .audits
-            .iter()
-            .filter_map(|(r, a)| a.confusion.mean_iou().map(|m| (r.id, m)))
-            .collect();
-        let nothing_predicted = ov.summaries.is_empty();
-        self.overview = Some(ov);
-        self.rank_queue();
-        self.refresh_cell_images();
-        let mut cmds = Vec::new();
-        let small = self.rows.len() <= AUTO_PREDICT_MAX;
-        if nothing_predicted && small && self.auto_predict && self.ctx.model.is_some() {
-            self.auto_predict = false;
-            self.say(
-                "no stored predictions yet: predicting the dataset in the background (X cancels)"
-                    .into(),
-                Severity::Info,
-            );
-            cmds.extend(self.predict_all());
-        } else if nothing_predicted && self.auto_predict && self.ctx.model.is_some() {
-            self.auto_predict = false;
-            self.say(
-                format!(
-                    "no stored predictions by this model: press P to predict the {} images",
-                    self.rows.len()
-                ),
-                Severity::Info,
-            );
-        }
-        cmds
     }
 }
 

@@ -5,6 +5,8 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
 use super::app::Screen;
 
+pub mod wrap;
+
 /// Smallest usable terminal.
 pub const MIN_SIZE: (u16, u16) = (60, 16);
 /// Width of the side panel of the image screen.
@@ -119,12 +121,30 @@ pub fn outer(r: Rect) -> Rect {
     }
 }
 
-/// Lines of the reason box under the queue table.
+/// Height of the reason box under the queue table at least (borders included).
 pub const QUEUE_DETAIL: u16 = 4;
+/// Height the queue table keeps at least: borders, header and three rows.
+const QUEUE_TABLE_MIN: u16 = 6;
 
-/// Rows of the queue table (the pane less the reason box).
-pub fn queue_rows(main: Rect) -> usize {
-    table_rows(main).saturating_sub(usize::from(QUEUE_DETAIL))
+/// The queue pane `main` split into the table and, under it, the box with the selected
+/// item's whole `reason` wrapped: as tall as the reason needs (borders included), at least
+/// [`QUEUE_DETAIL`], at most what leaves the table [`QUEUE_TABLE_MIN`] rows of the pane.
+pub fn queue_split(main: Rect, reason: Option<&str>) -> [Rect; 2] {
+    let need = reason.map_or(0, |r| {
+        wrap::words(r, usize::from(main.width.saturating_sub(2))).len()
+    });
+    let need = u16::try_from(need).unwrap_or(u16::MAX).saturating_add(2);
+    let most = main
+        .height
+        .saturating_sub(QUEUE_TABLE_MIN)
+        .max(QUEUE_DETAIL);
+    let detail = need.clamp(QUEUE_DETAIL, most).min(main.height);
+    Layout::vertical([Constraint::Min(0), Constraint::Length(detail)]).areas(main)
+}
+
+/// Rows of the queue table (the pane less the reason box, see [`queue_split`]).
+pub fn queue_rows(main: Rect, reason: Option<&str>) -> usize {
+    table_rows(queue_split(main, reason)[0])
 }
 
 /// Rows of a bordered table with a header line.

@@ -6,19 +6,26 @@
 //! in truecolour terminals and in 256-colour ones (tmux, mosh).
 
 mod colour;
+mod distinct;
 mod file;
 #[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use ratatui::style::{Color, Modifier, Style};
 
 pub use colour::{Colormap, ColourMode, contrast_text, mix, relative_luminance, to_ansi256};
+pub use distinct::{MIN_CLASS_DELTA_E, ansi256_rgb, delta_e, distinct_ansi256, lab};
 pub use file::ThemeError;
 
 use crate::dataset::schema::ClassSchema;
+
+/// A schema's class colours, in schema order, and the sRGB of the 256-colour palette entries
+/// they are drawn in.
+type AnsiClasses = (Vec<[u8; 3]>, Vec<[u8; 3]>);
 
 /// Colours of the UI, the class overlays and the heat maps, in one terminal colour mode.
 #[derive(Debug, Clone)]
@@ -30,6 +37,9 @@ pub struct Theme {
     cursor: [u8; 3],
     ui: file::Ui,
     classes: BTreeMap<u8, [u8; 3]>,
+    /// For [`ColourMode::Ansi256`]: a schema's class colours (in schema order) and the sRGB of
+    /// the palette entries [`distinct_ansi256`] gives them; the first schema asked for.
+    ansi_classes: OnceLock<AnsiClasses>,
 }
 
 impl Default for Theme {
@@ -103,6 +113,7 @@ impl Theme {
             cursor: r.cursor,
             ui: r.ui,
             classes: r.classes,
+            ansi_classes: OnceLock::new(),
         })
     }
 
@@ -130,12 +141,43 @@ impl Theme {
 
     /// Display colour of class `id`: the theme's override if it has one, else the schema's;
     /// ids outside the schema (and [`crate::dataset::schema::OUTSIDE`]) get the theme's
-    /// "invalid" colour.
+    /// "invalid" colour. In [`ColourMode::Ansi256`] it is the palette entry the class is
+    /// drawn in, chosen with the other classes' so that every two stay at least
+    /// [`MIN_CLASS_DELTA_E`] apart ([`distinct_ansi256`]); overlays blend from it.
     pub fn class_rgb(&self, schema: &ClassSchema, id: u8) -> [u8; 3] {
-        match schema.class(id) {
-            Some(def) => self.classes.get(&id).copied().unwrap_or(def.colour),
-            None => self.invalid,
+        let Some(def) = schema.class(id) else {
+            return self.invalid;
+        };
+        let rgb = self.classes.get(&id).copied().unwrap_or(def.colour);
+        match self.mode {
+            ColourMode::TrueColor => rgb,
+            ColourMode::Ansi256 => self
+                .ansi_class_rgbs(schema)
+                .get(usize::from(id))
+                .copied()
+                .unwrap_or(rgb),
         }
+    }
+
+    /// The sRGB of the palette entries the schema's classes are drawn in, in schema order.
+    fn ansi_class_rgbs(&self, schema: &ClassSchema) -> Vec<[u8; 3]> {
+        let own: Vec<[u8; 3]> = schema
+            .classes
+            .iter()
+            .map(|c| self.classes.get(&c.id).copied().unwrap_or(c.colour))
+            .collect();
+        if let Some((key, drawn)) = self.ansi_classes.get()
+            && *key == own
+        {
+            return drawn.clone();
+        }
+        let drawn: Vec<[u8; 3]> = distinct_ansi256(&own)
+            .into_iter()
+            .map(ansi256_rgb)
+            .collect();
+        // Only the first schema is kept: another one is worked out again on every call.
+        let _ = self.ansi_classes.set((own, drawn.clone()));
+        drawn
     }
 
     /// The theme's colormap at `v` (0..1, clamped): uncertainty, confusion-matrix cells.

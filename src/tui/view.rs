@@ -4,14 +4,16 @@
 mod audit;
 mod bins;
 mod browse;
+mod help;
 mod image;
+mod legend;
 mod queue;
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
 use super::app::{App, Screen, Severity};
 use super::keymap::Layer;
@@ -34,9 +36,10 @@ pub fn draw(f: &mut Frame<'_>, app: &App, pixels: &mut [PixelPane]) {
         Screen::Queue => queue::draw(app, &panes, f.buffer_mut(), pixels),
         Screen::Bins => bins::draw(app, &panes, f.buffer_mut()),
     }
+    legend::overlay(app, &panes, f.buffer_mut());
     status(app, &panes, f.buffer_mut());
     if let Some(scroll) = app.help {
-        help(app, area, scroll, f.buffer_mut());
+        help::help(app, area, scroll, f.buffer_mut());
     }
 }
 
@@ -94,8 +97,9 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
         width: area.width.saturating_sub(right_w + 1),
         ..area
     };
-    let left: Line<'_> = match &app.message {
-        Some((text, sev)) => Line::styled(
+    let left: Line<'_> = match (&app.confirm, &app.message) {
+        (Some(c), _) => Line::styled(format!(" {}", c.question), t.warn()),
+        (None, Some((text, sev))) => Line::styled(
             format!(" {text}"),
             match sev {
                 Severity::Info => t.status_bar(),
@@ -104,7 +108,7 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
                 Severity::Error => t.error(),
             },
         ),
-        None => hints(app),
+        (None, None) => hints(app),
     };
     left.render(left_area, buf);
     Line::from(right)
@@ -255,98 +259,6 @@ fn hint_word(a: super::action::Action) -> &'static str {
     }
 }
 
-fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
-    let t = &app.theme;
-    let popup = centred(area, 78, area.height.saturating_sub(4));
-    Clear.render(popup, buf);
-    let screen_layer = app.screen.layer();
-    let mut lines = Vec::new();
-    let layers: &[Layer] = if app.edit.active && screen_layer == Layer::Image {
-        &[Layer::Edit, Layer::Image, Layer::Global]
-    } else {
-        &[screen_layer, Layer::Global]
-    };
-    let mut any_shadowed = false;
-    for (i, &layer) in layers.iter().enumerate() {
-        lines.push(Line::styled(
-            format!("{} keys", layer.name()),
-            t.title(true),
-        ));
-        for (keys, doc) in app.keymap.help_shadowed(layer, &layers[..i]) {
-            any_shadowed |= keys.iter().any(|(_, s)| *s);
-            lines.push(help_line(app, &keys, doc));
-        }
-        lines.push(Line::raw(""));
-    }
-    if screen_layer == Layer::Browse {
-        lines.push(Line::styled("The list's flag column", t.title(true)));
-        lines.push(Line::raw(
-            "A letter: the review queue's strategy that ranks the image.",
-        ));
-        let codes: Vec<String> = crate::review::queue::Strategy::ALL
-            .iter()
-            .map(|&s| format!("{} {:<16}", crate::tui::app::flag_code(s), s.name()))
-            .collect();
-        for three in codes.chunks(3) {
-            lines.push(Line::raw(format!("  {}", three.join(" "))));
-        }
-        lines.push(Line::raw(""));
-    }
-    if any_shadowed {
-        lines.push(Line::styled(
-            "Keys marked * do what the layer above says while it is on (the editor's keys win over the image's).",
-            t.dim(),
-        ));
-    }
-    lines.push(Line::styled(
-        "Keys come from the keymap: override them in ~/.config/semcurate/keymap.toml.",
-        t.dim(),
-    ));
-    Paragraph::new(lines)
-        .scroll((scroll, 0))
-        .block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(t.border(true))
-                .title(Span::styled(
-                    " help (esc closes, j/k scroll) ",
-                    t.title(true),
-                )),
-        )
-        .render(popup, buf);
-}
-
-/// One help line: the keys (those a layer above takes, dimmed and marked `*`), then the doc,
-/// dimmed too when no key of the action is left to reach it.
-fn help_line<'a>(app: &App, keys: &[(String, bool)], doc: &'a str) -> Line<'a> {
-    let t = &app.theme;
-    let mut spans = vec![Span::raw("  ")];
-    let mut width = 2;
-    for (i, (k, shadowed)) in keys.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw(" "));
-            width += 1;
-        }
-        let text = if *shadowed {
-            format!("{k}*")
-        } else {
-            k.clone()
-        };
-        width += text.chars().count();
-        spans.push(Span::styled(
-            text,
-            if *shadowed { t.dim() } else { t.key_hint() },
-        ));
-    }
-    spans.push(Span::raw(" ".repeat(20usize.saturating_sub(width).max(1))));
-    let reachable = keys.iter().any(|(_, s)| !s);
-    spans.push(Span::styled(
-        doc,
-        if reachable { t.text() } else { t.dim() },
-    ));
-    Line::from(spans)
-}
-
 /// A `w`×`h` rectangle centred in `area`.
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
@@ -365,6 +277,32 @@ fn block<'a>(app: &App, title: String, focused: bool) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(app.theme.border(focused))
         .title(Span::styled(title, app.theme.title(focused)))
+}
+
+/// Draws a bordered block whose `title` shows whole however narrow `area` is: the words that
+/// fit on the top border, the rest wrapped on the first lines inside, in the title's style.
+/// Returns what is left inside the block under the title.
+fn titled(app: &App, title: &str, focused: bool, area: Rect, buf: &mut Buffer) -> Rect {
+    // One space either side of the words, on the border and inside alike.
+    let room = usize::from(area.width.saturating_sub(4));
+    let mut lines = layout::wrap::words(title, room).into_iter();
+    let first = lines.next().unwrap_or_default();
+    let frame = block(app, format!(" {first} "), focused);
+    let inner = frame.inner(area);
+    frame.render(area, buf);
+    let rest: Vec<Line<'_>> = lines
+        .map(|l| Line::styled(format!(" {l}"), app.theme.title(focused)))
+        .collect();
+    let used = u16::try_from(rest.len())
+        .unwrap_or(u16::MAX)
+        .min(inner.height);
+    let [head, below] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(used),
+        ratatui::layout::Constraint::Min(0),
+    ])
+    .areas(inner);
+    Paragraph::new(rest).render(head, buf);
+    below
 }
 
 /// `name` cut to `width` characters from the left (`…` first), keeping the end that tells

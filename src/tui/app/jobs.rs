@@ -4,12 +4,13 @@
 use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
 
 use super::super::msg::{Command, JobEvent};
-use super::{App, Screen, Severity};
+use super::{AUTO_PREDICT_MAX, App, Screen, Severity};
+use crate::jobs::overview::Overview;
 use crate::jobs::table::Ended;
 
 impl App {
     /// The image the decision keys act on in the current screen.
-    fn decision_target(&self) -> Option<i64> {
+    pub(super) fn decision_target(&self) -> Option<i64> {
         match self.screen {
             Screen::Queue => self.queue.selected().map(|it| it.image_id),
             Screen::Browse => self.list.selected_row().map(|i| self.rows[i].id),
@@ -22,6 +23,12 @@ impl App {
             self.say("no image selected".into(), Severity::Warn);
             return Vec::new();
         };
+        self.decide_on(image_id, decision)
+    }
+
+    /// Records `decision` for `image_id` and says so; a final one takes the image out of the
+    /// queue (the queue's cursor lands on the next), another moves the queue's cursor on.
+    pub(super) fn decide_on(&mut self, image_id: i64, decision: Decision) -> Vec<Command> {
         let mut cmds = self.end_stroke();
         cmds.extend(self.decide_quietly(image_id, decision));
         let name = self
@@ -141,6 +148,43 @@ impl App {
         let mut cmds = vec![Command::UseModel(Box::new(done.model))];
         if !self.editing() {
             cmds.extend(self.switch(Screen::Audit));
+        }
+        cmds
+    }
+}
+
+impl App {
+    /// A new overview: per-image mIoU, the queue ranked again, and the automatic batch
+    /// prediction of a small dataset that has none stored.
+    pub(super) fn on_overview(&mut self, ov: Box<Overview>) -> Vec<Command> {
+        self.marks.miou = ov
+            .audits
+            .iter()
+            .filter_map(|(r, a)| a.confusion.mean_iou().map(|m| (r.id, m)))
+            .collect();
+        let nothing_predicted = ov.summaries.is_empty();
+        self.overview = Some(ov);
+        self.rank_queue();
+        self.refresh_cell_images();
+        let mut cmds = Vec::new();
+        let small = self.rows.len() <= AUTO_PREDICT_MAX;
+        if nothing_predicted && small && self.auto_predict && self.ctx.model.is_some() {
+            self.auto_predict = false;
+            self.say(
+                "no stored predictions yet: predicting the dataset in the background (X cancels)"
+                    .into(),
+                Severity::Info,
+            );
+            cmds.extend(self.predict_all());
+        } else if nothing_predicted && self.auto_predict && self.ctx.model.is_some() {
+            self.auto_predict = false;
+            self.say(
+                format!(
+                    "no stored predictions by this model: press P to predict the {} images",
+                    self.rows.len()
+                ),
+                Severity::Info,
+            );
         }
         cmds
     }

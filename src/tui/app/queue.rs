@@ -94,7 +94,7 @@ impl App {
     }
 
     pub(super) fn queue_action(&mut self, action: Action) -> Vec<Command> {
-        let page = layout::queue_rows(self.panes().main).max(1) as isize;
+        let page = self.queue_rows().max(1) as isize;
         match action {
             Action::Up => self.queue_move(-1),
             Action::Down => self.queue_move(1),
@@ -149,11 +149,17 @@ impl App {
         }
     }
 
+    /// Rows of the queue table now: the reason box under it grows with the selected reason.
+    pub fn queue_rows(&self) -> usize {
+        let reason = self.queue.selected().map(|it| it.reason.as_str());
+        layout::queue_rows(self.panes().main, reason)
+    }
+
     pub(super) fn queue_move(&mut self, delta: isize) -> Vec<Command> {
         let last = self.queue.items.len().saturating_sub(1);
         self.queue.cursor = self.queue.cursor.saturating_add_signed(delta).min(last);
-        self.queue
-            .scroll_into_view(layout::queue_rows(self.panes().main).max(1));
+        let rows = self.queue_rows().max(1);
+        self.queue.scroll_into_view(rows);
         self.preview_selection()
     }
 

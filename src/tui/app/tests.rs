@@ -357,6 +357,7 @@ fn resize_to_tiny_and_back_keeps_state_valid() {
     assert!(a.list.cursor < a.list.entries.len());
 }
 
+mod confirm;
 mod edit;
 mod image;
 pub mod retrain;

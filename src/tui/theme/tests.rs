@@ -286,3 +286,42 @@ fn iou_buckets_and_heat_contrast() {
     let cb = Theme::builtin("colorblind").unwrap();
     assert_eq!(cb.heat_rgb(0.5), [125, 124, 120]);
 }
+
+#[test]
+fn class_colours_stay_apart_in_256_colours() {
+    for name in Theme::builtin_names() {
+        let theme = Theme::builtin(name).unwrap().with_mode(ColourMode::Ansi256);
+        for s in [ClassSchema::mineralclassifier(), ClassSchema::extended()] {
+            let drawn: Vec<u8> = s
+                .classes
+                .iter()
+                .map(|c| match theme.class_colour(&s, c.id) {
+                    Color::Indexed(i) => i,
+                    other => panic!("{name}: {} is {other:?}", c.short),
+                })
+                .collect();
+            for (i, a) in s.classes.iter().enumerate() {
+                for (j, b) in s.classes.iter().enumerate().skip(i + 1) {
+                    let d = delta_e(
+                        super::lab(ansi256_rgb(drawn[i])),
+                        super::lab(ansi256_rgb(drawn[j])),
+                    );
+                    assert!(
+                        d >= MIN_CLASS_DELTA_E,
+                        "theme {name}, schema {}: {} and {} are drawn in {} and {}, only ΔE {d:.1} apart",
+                        s.name,
+                        a.short,
+                        b.short,
+                        drawn[i],
+                        drawn[j]
+                    );
+                }
+                // Overlays blend from the same entry the legend shows.
+                assert_eq!(
+                    theme.colour(theme.class_rgb(&s, a.id)),
+                    Color::Indexed(drawn[i])
+                );
+            }
+        }
+    }
+}

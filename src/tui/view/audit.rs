@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, Widget};
 
 use super::super::app::{App, AuditFocus};
-use super::super::layout::Panes;
+use super::super::layout::{Panes, wrap};
 use super::{block, fmt_opt, tail};
 
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
@@ -42,8 +42,10 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
     iou_table(app, panes.lower, buf);
     match &app.retrained {
         Some(r) => {
-            // Borders, the note, the header and the lines.
-            let want = u16::try_from(r.changes().len() + 5).unwrap_or(u16::MAX);
+            // Borders, the title's lines under the border, the note, the header and the lines.
+            let title = retrained_title(r);
+            let title_lines = wrap::words(&title, usize::from(panes.side.width.saturating_sub(4)));
+            let want = u16::try_from(r.changes().len() + 4 + title_lines.len()).unwrap_or(u16::MAX);
             let [top, rest] = ratatui::layout::Layout::vertical([
                 Constraint::Length(want.min(panes.side.height / 2 + 4)),
                 Constraint::Min(0),
@@ -59,13 +61,7 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
 /// The last retrain's scores, before and after, on the same labelled images.
 fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let frame = block(
-        app,
-        format!(" retrained {} · before → after ", super::short(&r.hash)),
-        false,
-    );
-    let inner = frame.inner(area);
-    frame.render(area, buf);
+    let inner = super::titled(app, &retrained_title(r), false, area, buf);
     let [note, table] =
         ratatui::layout::Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(inner);
     Paragraph::new(format!("on {}", r.scored_on_text()))
@@ -133,6 +129,11 @@ fn change_row(
     }
 }
 
+/// The before/after table's title.
+pub(super) fn retrained_title(r: &crate::jobs::retrain::Retrained) -> String {
+    format!("retrained {} · before → after", super::short(&r.hash))
+}
+
 fn bin_name(app: &App) -> String {
     let Some(ov) = &app.overview else {
         return String::new();
@@ -182,24 +183,32 @@ fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     let mut widths = vec![Constraint::Length(5)];
     widths.extend(std::iter::repeat_n(Constraint::Length(4), n));
-    let title = format!(
-        " confusion % of true class (rows true, columns predicted) · {} · {} images · acc {} · mIoU {} (b/B bin) ",
-        bin_name(app),
-        m.images,
-        fmt_opt(m.pixel_accuracy),
-        fmt_opt(m.mean_iou)
-    );
+    let focused = app.audit.focus == AuditFocus::Matrix;
+    let inner = super::titled(app, &matrix_title(app), focused, area, buf);
     // A fresh state with the selected row: the table scrolls so that the cursor's row shows.
     let mut state = ratatui::widgets::TableState::default().with_selected(Some(ct));
     ratatui::widgets::StatefulWidget::render(
         Table::new(rows, widths)
             .header(Row::new(header))
-            .column_spacing(1)
-            .block(block(app, title, app.audit.focus == AuditFocus::Matrix)),
-        area,
+            .column_spacing(1),
+        inner,
         buf,
         &mut state,
     );
+}
+
+/// The matrix's title: what it shows, of which bin, and the bin's summary figures.
+pub(super) fn matrix_title(app: &App) -> String {
+    let Some(m) = app.audit_metrics() else {
+        return String::new();
+    };
+    format!(
+        "confusion % of true class (rows true, columns predicted) · {} · {} images · acc {} · mIoU {} (b/B bin)",
+        bin_name(app),
+        m.images,
+        fmt_opt(m.pixel_accuracy),
+        fmt_opt(m.mean_iou)
+    )
 }
 
 fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
@@ -248,25 +257,33 @@ fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
     widths.push(Constraint::Length(10));
     // Scrolls with the matrix cursor's true class, so a short terminal still shows it.
     let mut state = ratatui::widgets::TableState::default().with_selected(Some(app.audit.cell.0));
+    let inner = super::titled(app, IOU_TITLE, false, area, buf);
     ratatui::widgets::StatefulWidget::render(
         Table::new(rows, widths)
             .header(Row::new(header))
-            .row_highlight_style(t.header())
-            .block(block(
-                app,
-                " IoU per class per bin (! at risk, u underrepresented) ".into(),
-                false,
-            )),
-        area,
+            .row_highlight_style(t.header()),
+        inner,
         buf,
         &mut state,
     );
 }
 
-fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+/// The IoU table's title.
+pub(super) const IOU_TITLE: &str = "IoU per class per bin (! at risk, u underrepresented)";
+
+/// The title of the list of images behind the selected matrix cell.
+pub(super) fn cell_title(app: &App) -> String {
     let schema = &app.ctx.schema;
     let (ct, cp) = app.audit.cell;
+    format!(
+        "true {} → pred {} · top images (tab, enter)",
+        schema.short(ct as u8),
+        schema.short(cp as u8)
+    )
+}
+
+fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
     let focused = app.audit.focus == AuditFocus::Images;
     // The pixel column takes 8 and the borders 2; the name gets the rest.
     let name_width = usize::from(area.width.saturating_sub(11)).max(6);
@@ -287,13 +304,8 @@ fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
             }
         })
         .collect();
-    let title = format!(
-        " true {} → pred {} · top images (tab, enter) ",
-        schema.short(ct as u8),
-        schema.short(cp as u8)
-    );
+    let inner = super::titled(app, &cell_title(app), focused, area, buf);
     Table::new(rows, [Constraint::Min(10), Constraint::Length(8)])
         .header(Row::new(["image", "pixels"]).style(t.header()))
-        .block(block(app, title, focused))
-        .render(area, buf);
+        .render(inner, buf);
 }

@@ -24,14 +24,11 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
         draw_empty(app, title, panes.main, buf);
         return;
     }
-    // The table, and below it the selected item's full reason (the column truncates it).
-    let [table_area, detail_area] = ratatui::layout::Layout::vertical([
-        ratatui::layout::Constraint::Min(4),
-        ratatui::layout::Constraint::Length(layout::QUEUE_DETAIL),
-    ])
-    .areas(panes.main);
+    // The table, and below it the selected item's whole reason (the column truncates it).
+    let reason = q.selected().map(|it| it.reason.as_str());
+    let [table_area, detail_area] = layout::queue_split(panes.main, reason);
     Table::new(
-        rows(app, layout::queue_rows(panes.main)),
+        rows(app, layout::table_rows(table_area)),
         [
             Constraint::Length(4),
             Constraint::Length(22),
@@ -45,9 +42,14 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
     .block(block(app, title, true))
     .render(table_area, buf);
     if let Some(it) = q.selected() {
-        Paragraph::new(it.reason.clone())
+        // Wrapped as `queue_split` sized the box, so every word of the reason shows.
+        let width = usize::from(detail_area.width.saturating_sub(2));
+        let lines: Vec<Line<'_>> = layout::wrap::words(&it.reason, width)
+            .into_iter()
+            .map(Line::raw)
+            .collect();
+        Paragraph::new(lines)
             .style(app.theme.text())
-            .wrap(Wrap { trim: true })
             .block(block(app, format!(" #{} {} ", it.rank, it.stem), false))
             .render(detail_area, buf);
     }

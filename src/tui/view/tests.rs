@@ -299,7 +299,10 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
 }
 
 mod editor;
+mod legend;
+mod queue;
 mod retrain;
+mod wrapped;
 
 #[test]
 fn the_audit_title_names_a_bin_range_with_its_unit_once() {

@@ -127,7 +127,8 @@ fn accepted_and_rejected_images_leave_the_queue() {
     press(&mut a, "4");
     let before: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
     assert!(before.len() >= 2, "{before:?}");
-    let cmds = press(&mut a, "Y");
+    // Never opened: `Y` asks first, `y` answers.
+    let cmds = press(&mut a, "Y y");
     assert!(cmds.iter().any(
         |c| matches!(c, Command::Decide(e) if e.image_id == before[0] && e.decision == Decision::Accepted)
     ));

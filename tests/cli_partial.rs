@@ -353,6 +353,28 @@ fn binary_masks_read_without_a_map_are_named_and_the_fix_is_given() {
             && err.contains("--mask-map 0=0,255=<class id>"),
         "{err}"
     );
+    // `train` says the same before it starts (it may still train: the user may mean it).
+    let trained = semcurate()
+        .args(["train", "--quiet", "--single", "--no-val", "--epochs", "1"])
+        .args([
+            "--steps-per-epoch",
+            "1",
+            "--width",
+            "4",
+            "--crop",
+            "32",
+            "--out",
+        ])
+        .arg(t.path().join("m"))
+        .arg(&root)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&trained.stderr);
+    assert!(
+        err.contains("warning: every labelled pixel is class 0 (Void)")
+            && err.contains("--mask-map 0=0,255=<class id>"),
+        "{err}"
+    );
     let mapped = semcurate()
         .args(["stats", "--quiet", "--mask-map", "0=0,255=1"])
         .arg(&root)

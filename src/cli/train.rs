@@ -141,6 +141,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         .as_ref()
         .map(|d| ModelConfig::load(d))
         .transpose()?;
+    warn_two_value_masks(&ws, &schema)?;
     let stored: Option<ScaleBins> = ws.meta_json(crate::dataset::index::keys::BINS)?;
     let config = choose_config(&schema, &config_request(args), init_cfg.as_ref(), stored)?;
     let root = &args.dataset.dataset;
@@ -184,6 +185,20 @@ fn config_request(args: &Args) -> ConfigRequest {
             InputArg::Absolute => InputNorm::default(),
         }),
     }
+}
+
+/// The `stats` warning for two-value masks read without a map (every labelled pixel one
+/// class): a model trained on them learns one class, so say it before the hours of training.
+fn warn_two_value_masks(
+    ws: &crate::dataset::workspace::Workspace,
+    schema: &crate::dataset::ClassSchema,
+) -> anyhow::Result<()> {
+    let (report, _) =
+        super::stats::load_report(ws, schema, None, crate::stats::DEFAULT_RARE_THRESHOLD)?;
+    if let Some(w) = report.mask_value_warning(schema.unlabelled) {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
 }
 
 /// Refuses splits that cannot train (or validate, unless `no_val`) and warns about thin ones

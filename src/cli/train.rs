@@ -315,7 +315,8 @@ fn print_events(rx: &Receiver<TrainEvent>) {
 }
 
 /// An epoch's summary, e.g. `  bin 0 epoch 2/5: loss 0.412 val acc 0.871 mIoU 0.633 (12 s) *`
-/// (the star marks a new best); empty for any other event.
+/// (the star marks a new best validation mIoU; without a val split every epoch replaces the
+/// last and none is starred); empty for any other event.
 fn epoch_line(e: &TrainEvent) -> String {
     let TrainEvent::Epoch {
         bin,
@@ -336,7 +337,7 @@ fn epoch_line(e: &TrainEvent) -> String {
             v.mean_iou.unwrap_or(0.0)
         )
     });
-    let mark = if *best { " *" } else { "" };
+    let mark = if *best && val.is_some() { " *" } else { "" };
     format!("  bin {bin} epoch {epoch}/{epochs}: loss {train_loss:.3}{v} ({seconds:.0} s){mark}")
 }
 
@@ -353,5 +354,34 @@ fn share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
         _ => Err(format!("'{s}' is not a share between 0 and 1")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_new_best_validation_score_is_starred() {
+        use crate::model::train::eval::EvalSummary;
+        let epoch = |val: Option<EvalSummary>, best| TrainEvent::Epoch {
+            bin: 0,
+            epoch: 2,
+            epochs: 5,
+            train_loss: 0.5,
+            val,
+            best,
+            seconds: 1.0,
+        };
+        let no_val = epoch_line(&epoch(None, true));
+        assert_eq!(no_val, "  bin 0 epoch 2/5: loss 0.500 (1 s)");
+        let v = EvalSummary {
+            pixels: 10,
+            pixel_accuracy: Some(0.9),
+            mean_iou: Some(0.6),
+            per_class_iou: Vec::new(),
+        };
+        assert!(epoch_line(&epoch(Some(v.clone()), true)).ends_with("mIoU 0.600 (1 s) *"));
+        assert!(epoch_line(&epoch(Some(v), false)).ends_with("mIoU 0.600 (1 s)"));
     }
 }

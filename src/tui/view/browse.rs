@@ -25,6 +25,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let height = layout::table_rows(area);
     let l = &app.list;
+    let name_w = usize::from(area.width).saturating_sub(NOT_NAME);
     let end = (l.offset + height).min(l.entries.len());
     let rows: Vec<Row<'_>> = l.entries[l.offset..end]
         .iter()
@@ -34,7 +35,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
             let row = match *e {
                 Entry::Sample { first, images } => sample_row(app, first, images),
                 Entry::Source { first, images } => source_row(app, first, images),
-                Entry::Image(r) => image_row(app, &app.rows[r]),
+                Entry::Image(r) => image_row(app, &app.rows[r], name_w),
             };
             if selected {
                 row.style(t.selected(true))
@@ -154,7 +155,26 @@ fn mask_cell<'a>(app: &App, r: &ImageRow) -> Line<'a> {
     Line::styled(status.as_str(), style)
 }
 
-fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
+/// Cells of a list row that are not the image column: 2 borders, the six fixed columns
+/// (6 + 3 + 9 + 5 + 4 + 9) and the 6 one-cell gaps between the seven columns.
+const NOT_NAME: usize = 2 + 36 + 6;
+
+/// `name` in at most `w` cells, cut in the middle (`…`) so that its end stays: the end of an
+/// imported tile's name (`-x344_y44`) is what tells its tiles apart.
+fn keep_end(name: &str, w: usize) -> String {
+    let n = name.chars().count();
+    if n <= w || w < 4 {
+        return name.to_string();
+    }
+    let tail = name.rfind('-').map_or(w / 2, |i| name[i..].chars().count());
+    let tail = tail.min(w - 2);
+    let head = w - 1 - tail;
+    let start: String = name.chars().take(head).collect();
+    let end: String = name.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
+fn image_row<'a>(app: &App, r: &ImageRow, name_w: usize) -> Row<'a> {
     let t = &app.theme;
     let miou = app.marks.miou.get(&r.id).copied();
     let review = app.marks.reviews.get(&r.id).map(|e| e.decision);
@@ -165,9 +185,9 @@ fn image_row<'a>(app: &App, r: &ImageRow) -> Row<'a> {
     };
     Row::new(vec![
         Line::raw(if app.marks.tiles.contains_key(&r.id) {
-            format!("    {}", r.stem)
+            format!("    {}", keep_end(&r.stem, name_w.saturating_sub(4)))
         } else {
-            format!("  {}", r.stem)
+            format!("  {}", keep_end(&r.stem, name_w.saturating_sub(2)))
         }),
         Line::raw(r.pixel_size.map_or("?".into(), |p| format!("{p:.3}"))),
         Line::raw(r.bin.map_or("?".into(), |b| b.to_string())),

@@ -356,3 +356,34 @@ fn header_and_sample_counts_follow_review() {
     assert!(after.contains("3 images (3 labelled)"), "{after}");
     assert!(after.contains("(2/2 labelled"), "{after}");
 }
+
+/// At 80×24 an imported tile's long name is cut in the middle, so its `-xX_yY` end, which
+/// tells the tiles of one raw image apart, stays visible.
+#[test]
+fn long_tile_names_keep_their_end_at_80x24() {
+    use crate::labels::status::TilePos;
+    let mut a = sized(80, 24);
+    a.indexing = false;
+    for r in &mut a.rows {
+        r.stem = format!(
+            "{}_a_long_raw_image_name_from_the_fei_run7-x{}_y44",
+            r.sample,
+            r.id * 224
+        );
+    }
+    let tile = |x| TilePos {
+        source: "run7.tif".into(),
+        x,
+        y: 44,
+    };
+    a.handle(Event::Tiles([(1, tile(224)), (2, tile(448))].into()));
+    let (text, _) = render(&a, 80, 24);
+    assert!(
+        text.contains("…-x224_y44") && text.contains("…-x448_y44"),
+        "{text}"
+    );
+    assert!(
+        text.contains("…-x672_y44"),
+        "not imported, cut the same way: {text}"
+    );
+}

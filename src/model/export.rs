@@ -221,10 +221,9 @@ these files back (`--threshold` for `unet2.safetensors`).\n";
 /// How the model wants its input, for a reader of the README: nothing for absolute grey
 /// levels / 255 (the study's), the per-image or per-site percentile rule otherwise.
 fn input_note(input: &super::config::InputNorm) -> String {
-    let cfg_input = input;
     let mut s = String::new();
-    if let Some([lo, hi]) = cfg_input.percentiles
-        && cfg_input.wants_site()
+    if let Some([lo, hi]) = input.percentiles
+        && input.wants_site()
     {
         let _ = writeln!(
             s,
@@ -235,7 +234,7 @@ fn input_note(input: &super::config::InputNorm) -> String {
              `numpy.percentile(np.concatenate([i.ravel() for i in site]), [{lo}, {hi}],\n\
              method=\"inverted_cdf\")`, not `v / 255`: do the same before the network.\n"
         );
-    } else if let Some([lo, hi]) = cfg_input.percentiles {
+    } else if let Some([lo, hi]) = input.percentiles {
         let _ = writeln!(
             s,
             "**This model normalises each image on its own**: the input is `(v − lo) / (hi − lo)`\n\

@@ -37,7 +37,7 @@ impl ColourMode {
 }
 
 /// Channel levels of the xterm 6×6×6 colour cube (indices 16–231).
-const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
+pub(super) const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
 
 /// The xterm palette index (16–255) nearest to `rgb` by Euclidean distance in sRGB.
 ///
@@ -76,17 +76,20 @@ pub fn distance2(a: [u8; 3], b: [u8; 3]) -> u32 {
         .sum()
 }
 
+/// An sRGB channel (0–255) as linear light, 0–1 (the sRGB transfer function undone).
+pub(super) fn srgb_linear(c: u8) -> f64 {
+    let c = f64::from(c) / 255.0;
+    if c <= 0.040_45 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
+}
+
 /// WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white).
 pub fn relative_luminance(rgb: [u8; 3]) -> f64 {
-    let lin = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.040_45 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2])
+    let [r, g, b] = rgb.map(srgb_linear);
+    0.2126 * r + 0.7152 * g + 0.0722 * b
 }
 
 /// Black or white, whichever contrasts more with `bg` (the WCAG crossover is at luminance

@@ -9,13 +9,10 @@
 
 use std::sync::OnceLock;
 
-use super::colour::to_ansi256;
+use super::colour::{CUBE, srgb_linear, to_ansi256};
 
 /// Least CIEDE2000 difference between any two classes' colours in the 256-colour palette.
 pub const MIN_CLASS_DELTA_E: f64 = 20.0;
-
-/// Channel levels of the xterm 6×6×6 colour cube (indices 16–231).
-const CUBE: [u8; 6] = [0, 95, 135, 175, 215, 255];
 
 /// sRGB of xterm palette entry `index`: the cube for 16–231, the grey ramp (8, 18, .., 238)
 /// for 232–255; indices below 16 (which terminals redefine) read as 16.
@@ -31,15 +28,7 @@ pub fn ansi256_rgb(index: u8) -> [u8; 3] {
 
 /// CIELAB (L* 0–100, a*, b*) of an sRGB colour, D65 white.
 pub fn lab(rgb: [u8; 3]) -> [f64; 3] {
-    let lin = |c: u8| {
-        let c = f64::from(c) / 255.0;
-        if c <= 0.040_45 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let [r, g, b] = rgb.map(lin);
+    let [r, g, b] = rgb.map(srgb_linear);
     let xyz = [
         (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.950_47,
         0.2126 * r + 0.7152 * g + 0.0722 * b,

@@ -98,7 +98,9 @@ fn four_shards_merged_equal_one_process() {
         .arg(&root)
         .assert()
         .success();
-    tiny_model(&model, ClassSchema::default(), 3, 10.0);
+    // Per-site input: a shard holds only its share of each site, yet must see the same levels.
+    let per_site = semcurate::model::config::InputNorm::per_site();
+    common::tiny_model_with(&model, ClassSchema::default(), 3, 10.0, per_site);
     tiny_model(&other, ClassSchema::default(), 4, 10.0);
     let (single, sharded) = (t.path().join("ws1"), t.path().join("ws4"));
     let before = common::snapshot(&root);

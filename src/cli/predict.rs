@@ -70,6 +70,7 @@ fn options(args: &Args, redo_before: Option<i64>) -> PredictOptions {
             .unwrap_or_else(|| args.model.backend.default_batch()),
         out: args.out.clone(),
         redo_before,
+        sites: None,
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -38,6 +39,9 @@ pub struct PredictOptions {
     /// the moment the command was given). A second `--redo` started while the first runs
     /// waits for its lock and then keeps what the first made instead of doing it again.
     pub redo_before: Option<i64>,
+    /// Site histograms to use, for a model with per-site input, instead of gathering them
+    /// from the workspace's own images: a shard's part holds only its share of each site.
+    pub sites: Option<Arc<Sites>>,
 }
 
 /// What a prediction run did.
@@ -75,7 +79,7 @@ pub fn predict_dataset(
         root,
         opts,
         progress,
-        sites: Sites::default(),
+        sites: Arc::default(),
     };
     let keys = ws.prediction_keys(hash)?;
     let all = ws.images()?;
@@ -92,7 +96,10 @@ pub fn predict_dataset(
     s.problems.extend(unreadable_problems(ws, &unreadable)?);
     let todo = job.not_done(ws, rows, &keys, &mut s)?;
     if model.config.input.wants_site() {
-        job.sites = Sites::gather(root, &all, &todo);
+        job.sites = match &opts.sites {
+            Some(given) => Arc::clone(given),
+            None => Arc::new(Sites::gather(root, &all, &todo)),
+        };
     }
     progress.begin("predict", todo.len() as u64);
     let lanes = lanes(model, opts);
@@ -128,7 +135,7 @@ struct Job<'a> {
     opts: &'a PredictOptions,
     progress: &'a dyn Progress,
     /// Site histograms of the rows to predict, for a model with per-site input.
-    sites: Sites,
+    sites: Arc<Sites>,
 }
 
 impl Job<'_> {

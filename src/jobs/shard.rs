@@ -5,12 +5,14 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::predict::{PredictOptions, PredictSummary, predict_dataset};
+use super::sites::{Sites, StoredSite};
 use crate::dataset::problems::Problem;
 use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::model::MultiUNet;
@@ -20,6 +22,8 @@ use crate::progress::Progress;
 pub const PARTS_DIR: &str = "parts";
 /// Meta key of a part's description.
 pub const PART_META: &str = "shard";
+/// Meta key of a part's site histograms ([`StoredSite`]s), for models with per-site input.
+const PART_SITES: &str = "sites";
 
 /// One task's share of a job array: shard `index` of `count` (0 ≤ index < count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,12 +143,40 @@ pub fn predict_shard(
         part.set_meta_json(PART_META, &meta)?;
         meta
     };
-    let s = predict_dataset(model, hash, root, &mut part, opts, progress, cancel)?;
+    let mut opts = opts.clone();
+    if model.config.input.wants_site() {
+        opts.sites = Some(Arc::new(part_sites(&mut part, workspace, root, progress)?));
+    }
+    let s = predict_dataset(model, hash, root, &mut part, &opts, progress, cancel)?;
     if !s.cancelled && !meta.complete {
         meta.complete = true;
         part.set_meta_json(PART_META, &meta)?;
     }
     Ok(s)
+}
+
+/// The grey histograms of the sites of a part's images, over every image of each site in the
+/// snapshot (a part holds only its share of a site, and per-site input levels must not depend
+/// on how the dataset was sharded). Gathered on the part's first run with a per-site model and
+/// kept in the part, so a resubmitted task needs no snapshot and sees the same levels.
+fn part_sites(
+    part: &mut Workspace,
+    workspace: &Path,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<Sites, WorkspaceError> {
+    if let Some(stored) = part.meta_json::<Vec<StoredSite>>(PART_SITES)? {
+        if let Some(sites) = Sites::from_stored(stored) {
+            return Ok(sites);
+        }
+    }
+    progress.begin("site grey levels", 0);
+    let all = Workspace::open_snapshot(workspace)?.images()?;
+    let owned = part.images()?;
+    let sites = Sites::gather(root, &all, &owned);
+    part.set_meta_json(PART_SITES, &sites.to_stored())?;
+    progress.end();
+    Ok(sites)
 }
 
 fn copy_owned(

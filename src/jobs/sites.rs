@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::dataset::load::load_image;
 use crate::dataset::raster::GreyHistogram;
@@ -71,6 +72,43 @@ impl Sites {
     pub fn is_empty(&self) -> bool {
         self.by_site.is_empty()
     }
+
+    /// The histograms as stored (a shard's part keeps those of its sites), sorted by site.
+    pub fn to_stored(&self) -> Vec<StoredSite> {
+        let mut out: Vec<StoredSite> = self
+            .by_site
+            .iter()
+            .map(|((sample, group), h)| StoredSite {
+                sample: sample.clone(),
+                group: group.clone(),
+                counts: h.counts().to_vec(),
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.sample, &a.group).cmp(&(&b.sample, &b.group)));
+        out
+    }
+
+    /// Histograms read back from [`Sites::to_stored`]; `None` if a site's counts are not 256
+    /// grey levels (a part written by something else).
+    pub fn from_stored(stored: Vec<StoredSite>) -> Option<Self> {
+        let mut by_site = HashMap::new();
+        for s in stored {
+            let counts: [u64; 256] = s.counts.try_into().ok()?;
+            by_site.insert(
+                (s.sample, s.group),
+                Arc::new(GreyHistogram::from_counts(counts)),
+            );
+        }
+        Some(Self { by_site })
+    }
+}
+
+/// One site's grey histogram as stored: the counts of grey levels 0–255 over its images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredSite {
+    pub sample: String,
+    pub group: String,
+    pub counts: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -129,5 +167,19 @@ mod tests {
         assert_eq!((h.percentile(1.0), h.percentile(99.0)), (10, 20));
         assert_eq!(sites.of(&rows[3]).unwrap().percentile(50.0), 40);
         assert!(sites.of(&rows[2]).is_none());
+        let stored = sites.to_stored();
+        assert_eq!(
+            stored.iter().map(|s| s.sample.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        let back = Sites::from_stored(stored.clone()).unwrap();
+        assert_eq!(back.of(&rows[1]), sites.of(&rows[1]));
+        assert_eq!(back.to_stored(), stored);
+        let mut short = stored;
+        short[0].counts.pop();
+        assert!(
+            Sites::from_stored(short).is_none(),
+            "255 levels are refused"
+        );
     }
 }

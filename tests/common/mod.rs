@@ -305,7 +305,19 @@ static MODEL_INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// top-two margins grow, so a large scale makes a confident (if wrong) model. Such a model
 /// predicts one or two classes over most of a tile, which class depending on the seed.
 pub fn tiny_model(dir: &Path, schema: semcurate::dataset::ClassSchema, seed: u64, head_scale: f32) {
-    use semcurate::model::config::{FORMAT_VERSION, InputNorm, ModelConfig, ModelKind};
+    let input = semcurate::model::config::InputNorm::default();
+    tiny_model_with(dir, schema, seed, head_scale, input);
+}
+
+/// [`tiny_model`] with the given input levels (per-site, per-image …).
+pub fn tiny_model_with(
+    dir: &Path,
+    schema: semcurate::dataset::ClassSchema,
+    seed: u64,
+    head_scale: f32,
+    input: semcurate::model::config::InputNorm,
+) {
+    use semcurate::model::config::{FORMAT_VERSION, ModelConfig, ModelKind};
     use semcurate::model::{MultiUNet, UNetConfig};
     let config = ModelConfig {
         format_version: FORMAT_VERSION,
@@ -313,7 +325,7 @@ pub fn tiny_model(dir: &Path, schema: semcurate::dataset::ClassSchema, seed: u64
         unet: UNetConfig::new(schema.len()).with_width(4),
         schema,
         bins: "1".parse().unwrap(),
-        input: InputNorm::default(),
+        input,
         tile: 64,
         overlap: 16,
         trained: vec![true, true],

@@ -36,6 +36,16 @@ impl GreyHistogram {
         }
     }
 
+    /// The count of each grey level 0–255.
+    pub fn counts(&self) -> &[u64; 256] {
+        &self.counts
+    }
+
+    /// A histogram from the count of each grey level 0–255.
+    pub fn from_counts(counts: [u64; 256]) -> Self {
+        Self { counts }
+    }
+
     /// Pixels counted.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()

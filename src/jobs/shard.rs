@@ -165,10 +165,9 @@ fn part_sites(
     root: &Path,
     progress: &dyn Progress,
 ) -> Result<Sites, WorkspaceError> {
-    if let Some(stored) = part.meta_json::<Vec<StoredSite>>(PART_SITES)? {
-        if let Some(sites) = Sites::from_stored(stored) {
-            return Ok(sites);
-        }
+    let stored = part.meta_json::<Vec<StoredSite>>(PART_SITES)?;
+    if let Some(sites) = stored.and_then(Sites::from_stored) {
+        return Ok(sites);
     }
     progress.begin("site grey levels", 0);
     let all = Workspace::open_snapshot(workspace)?.images()?;

@@ -33,4 +33,9 @@ want absolute && run absolute --input absolute
 want per-image && run per-image --input per-image
 want per-image-wide && run per-image-wide --input per-image --gain 0.4 --offset 0.15 --gamma 0.3 --noise 0.06 --blur 2.0
 want per-site && run per-site --input per-site
+# Dropout on top of per-site input (issue 24 §3: dropout 0 won on real tiles); a second seed
+# of each for the spread.
+want per-site-dropout-0 && run per-site-dropout-0 --input per-site --dropout 0
+want per-site-s2 && run per-site-s2 --input per-site --seed 2
+want per-site-dropout-0-s2 && run per-site-dropout-0-s2 --input per-site --dropout 0 --seed 2
 grep -h " train " log-*.txt /dev/null || true

@@ -99,6 +99,12 @@ VARIANTS=(
   "all-off-per-image|0|semcurate|--no-class-weights --dice 0 --balance 0 --noise 0 --blur 0 --dropout 0 --gain 0 --offset 0 --input per-image"
   "default|2|semcurate|"
   "torch-plain|2|pytorch|--dropout 0 --input absolute"
+  "site-default|0|semcurate|--input per-site"
+  "site-dropout-0|0|semcurate|--input per-site --dropout 0"
+  "site-default|1|semcurate|--input per-site"
+  "site-dropout-0|1|semcurate|--input per-site --dropout 0"
+  "site-default|2|semcurate|--input per-site"
+  "site-dropout-0|2|semcurate|--input per-site --dropout 0"
 )
 
 meta() { # run dir, variant, seed, options, order, load; adds them to RUN/meta.json

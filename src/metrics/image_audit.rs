@@ -169,6 +169,21 @@ impl ImageAudit {
             .map(|&c| u64::from(c))
             .sum()
     }
+
+    /// Wrong pixels predicted as `class`, each weighed by how sure the model is of it
+    /// against `threshold` (0–255): min(1, margin / threshold), the margin taken at its
+    /// bucket's centre. A hesitant prediction counts in part, a confident one in full.
+    pub fn weighed_wrong(&self, class: usize, threshold: u8) -> f64 {
+        let t = f64::from(threshold.max(1));
+        self.wrong_margins[class]
+            .iter()
+            .enumerate()
+            .map(|(b, &c)| {
+                let centre = (b as f64 + 0.5) * 256.0 / MARGIN_BUCKETS as f64;
+                f64::from(c) * (centre / t).min(1.0)
+            })
+            .sum()
+    }
 }
 
 fn largest_confident_region(
@@ -326,6 +341,11 @@ mod tests {
         );
         assert_eq!(a.confident_wrong(5, 128), 4);
         assert_eq!(a.confident_wrong(5, 0), 5);
+        // Margin 200 (bucket 12, centre 200) counts in full against 128; margin 40 (bucket 2,
+        // centre 40) by 40 / 128 = 0.3125; against 255, all by centre / 255.
+        assert!((a.weighed_wrong(5, 128) - 4.3125).abs() < 1e-9);
+        assert!((a.weighed_wrong(5, 255) - (4.0 * 200.0 + 40.0) / 255.0).abs() < 1e-9);
+        assert_eq!(a.weighed_wrong(7, 128), 1.0);
         assert_eq!(a.correct_margin_sum[4], 18 * 200);
     }
 

@@ -33,11 +33,11 @@ pub fn class_thresholds(labelled: &[LabelledInput<'_>], classes: usize) -> Vec<u
 /// Ranks labelled images by the number of pixels that evidence says are mislabelled beyond
 /// the prior chance ([`PRIOR`]): Σ pixels × [`error_gain`] of the likelihood ratio "label
 /// wrong" against "label right", from two sources:
-/// - the model's dispute (the largest connected region of confident disagreement, margin ≥
-///   0.5, or without one the pixels of the largest confusion i → j above the model's usual
-///   margin for j): the ratio P(model says j | true j) / P(model says j | true i) from the
-///   other images ([`ModelWord`]: a confusion it makes everywhere is worth about 1), times
-///   the grey level's ratio between the site's references of j and i (1 where the two
+/// - the model's dispute, the stronger of the largest connected region of confident
+///   disagreement (margin ≥ 0.5) and the largest confusion i → j, each of its pixels
+///   weighed by min(1, its margin / the model's usual margin for j): the ratio P(model
+///   says j | true j) / P(model says j | true i) from the other images ([`ModelWord`]: a
+///   confusion it makes everywhere is worth about 1), times the grey level's ratio between the site's references of j and i (1 where the two
 ///   overlap, as olivine's and pyroxene's do);
 /// - the grey level alone, whatever the model says: the image's labelled region whose grey
 ///   lies nearer another class's ([`crate::metrics::grey_odd`]), with the ratio between the
@@ -128,9 +128,21 @@ impl<'a> Context<'a> {
     /// The model's dispute with the mask: its pixels × the gain in the chance that they are
     /// mislabelled, from the model's word (how much likelier it predicts `pred` for true
     /// `pred` than for true `claim`, in the other images) and the grey level's.
+    /// The stronger of the image's two disputes: its connected region of confident
+    /// disagreement, and its largest confusion weighed by margin. A grain relabelled on a tile
+    /// whose model is hesitant there leaves only a few confident pixels elsewhere as a region.
     fn dispute(&self, l: &LabelledInput<'_>) -> Option<Part> {
+        let t = &self.thresholds;
+        // On a tie the region is kept (max_by keeps the last): it says where to look.
+        [Dispute::weighed(l.audit, t), Dispute::region(l.audit)]
+            .into_iter()
+            .flatten()
+            .map(|d| self.dispute_part(l, &d))
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+    }
+
+    fn dispute_part(&self, l: &LabelledInput<'_>, d: &Dispute) -> Part {
         let (a, t) = (l.audit, &self.thresholds);
-        let d = Dispute::of(a, t)?;
         let (claim, pred) = (d.claim, d.pred);
         let total = a.confusion.total().max(1) as f64;
         let confident: u64 = (0..t.len()).map(|j| a.confident_wrong(j, t[j])).sum();
@@ -182,11 +194,11 @@ impl<'a> Context<'a> {
         if let Some(e) = &grey {
             e.numbers(&mut numbers);
         }
-        Some(Part {
+        Part {
             score,
             reason,
             numbers,
-        })
+        }
     }
 }
 
@@ -200,24 +212,29 @@ struct Dispute {
 }
 
 impl Dispute {
-    fn of(a: &ImageAudit, t: &[u8]) -> Option<Self> {
-        if a.region.pixels > 0 {
-            let (claim, pred) = (usize::from(a.region.truth), usize::from(a.region.predicted));
-            return Some(Self {
-                claim,
-                pred,
-                size: u64::from(a.region.pixels),
-                in_region: true,
-            });
-        }
-        // No confident region: the largest off-diagonal confusion, if the model is more sure
-        // of those pixels than it usually is of its correct ones.
+    /// The largest connected region where the model disagrees with margin ≥ 0.5, if any.
+    fn region(a: &ImageAudit) -> Option<Self> {
+        (a.region.pixels > 0).then(|| Self {
+            claim: usize::from(a.region.truth),
+            pred: usize::from(a.region.predicted),
+            size: u64::from(a.region.pixels),
+            in_region: true,
+        })
+    }
+
+    /// The largest off-diagonal confusion, its pixels weighed by how sure the model is of
+    /// them against its usual margin on correct `pred` pixels (`t`, 0–255). A whole mask
+    /// relabelled on a tile the model finds hard is disputed everywhere, but hesitantly: it
+    /// counts in part rather than not at all.
+    fn weighed(a: &ImageAudit, t: &[u8]) -> Option<Self> {
         let m = &a.confusion;
         let n = t.len();
         let (claim, pred) = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
             .max_by_key(|&(i, j)| (m.get(i, j), std::cmp::Reverse((i, j))))?;
-        let size = a.confident_wrong(pred, t[pred]).min(m.get(claim, pred));
+        let wrong = a.confident_wrong(pred, 0).max(1) as f64;
+        let weight = a.weighed_wrong(pred, t[pred]) / wrong;
+        let size = (m.get(claim, pred) as f64 * weight).round() as u64;
         (size > 0).then_some(Self {
             claim,
             pred,
@@ -234,7 +251,7 @@ impl Dispute {
             )
         } else {
             format!(
-                "{} px labelled {claim} are predicted {pred} with margin ≥ {:.2}, {pred}'s usual margin when right (no region at margin ≥ 0.5)",
+                "{} px labelled {claim} are predicted {pred}, weighed by their margin against {:.2}, {pred}'s usual margin when right",
                 self.size,
                 f64::from(threshold) / 255.0
             )

@@ -98,16 +98,19 @@ fn a_planted_mislabelled_region_comes_first() {
     let audits = vec![
         audit(4, 4, 5, 200),  // small confident error
         audit(4, 64, 5, 200), // the planted 8×8 region
-        audit(4, 36, 5, 60),  // bigger but unsure: not a region of confident disagreement
+        // Bigger but unsure: no region of confident disagreement, so its 36 px count by
+        // their margin (bucket centre 24) against Pl's usual 128 (no Pl predicted right): 7.
+        audit(4, 36, 5, 30),
         audit(4, 0, 4, 200),  // perfect
         audit(4, 16, 5, 200), // 4×4, the same confusion
     ];
     // All disputes are Py → Pl with the same history, so size decides.
-    let q = label_suspects(&rows, &audits, 3);
+    let q = label_suspects(&rows, &audits, 4);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
-        vec![2, 5, 1]
+        vec![2, 5, 3, 1]
     );
+    assert_eq!(q[2].numbers["disputed_pixels"], 7.0);
     assert_eq!(q[0].rank, 1);
     assert!(
         q[0].reason
@@ -388,8 +391,61 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
     assert!((it.numbers["grey_log_ratio"] - 10.0).abs() < 1e-9);
     assert!(
         it.reason.starts_with(
-            "4096 px labelled Pl are predicted Py with margin ≥ 0.24, Py's usual margin when right"
+            "4096 px labelled Pl are predicted Py, weighed by their margin against 0.24, Py's usual margin when right"
         ),
+        "{}",
+        it.reason
+    );
+}
+
+/// The same whole-mask relabelling disputed more hesitantly than the model's usual margin on
+/// right pyroxene (40 against 60 of 255): its pixels count by 40 / 60, not at all as before,
+/// and it still ranks (the per-site default model disputed the demo's plant at 0.38 against
+/// 0.47 and the plant fell from rank 1 to 17).
+#[test]
+fn label_suspect_weighs_a_dispute_below_the_usual_margin() {
+    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let audits = [
+        relabel_case_at(5, 4, 64, 5, (150, 150), 40),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+    ];
+    let q = label_suspects(&rows, &audits, 5);
+    assert_eq!(q.len(), 1);
+    assert_eq!(
+        q[0].numbers["disputed_pixels"],
+        (4096.0f64 * 40.0 / 60.0).round()
+    );
+    assert!(q[0].numbers["error_gain"] > 0.9, "{:?}", q[0].numbers);
+}
+
+/// A grain relabelled Py on a tile where the model calls it Pl hesitantly (margin 100 of 255,
+/// under 0.5), beside a 2-px confident Py → MO speck: the speck is the only region, but the
+/// weighed grain is the stronger dispute and is the one scored (the demo's 33,404-px grain
+/// plant ranked 19–21 on its speck).
+#[test]
+fn label_suspect_scores_the_stronger_of_region_and_weighed_confusion() {
+    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let w = 64;
+    let truth = vec![4u8; w * w];
+    let mut pred: Vec<u8> = (0..w * w).map(|i| if i < 2048 { 5 } else { 4 }).collect();
+    let mut margin = vec![100u8; w * w];
+    for i in [4000, 4001] {
+        pred[i] = 3;
+        margin[i] = 250;
+    }
+    let audits = [
+        ImageAudit::compute(&truth, &pred, &margin, w, 10),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+        relabel_case_at(5, 5, 32, 4, (112, 150), 60),
+    ];
+    assert_eq!(audits[0].region.pixels, 2);
+    let q = label_suspects(&rows, &audits, 5);
+    let it = q.iter().find(|i| i.image_id == 1).unwrap();
+    assert_eq!(it.numbers["disputed_pixels"], 2048.0, "{}", it.reason);
+    assert!(
+        it.reason
+            .starts_with("2048 px labelled Py are predicted Pl"),
         "{}",
         it.reason
     );

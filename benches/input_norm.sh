@@ -12,7 +12,7 @@ cd /tmp/pn
 run() { # name, extra train args
   local name=$1; shift
   if [ ! -f m-$name/config.json ]; then
-    /usr/bin/time -f "$name train %e s" $B train train --single --width 8 --epochs 12 --steps-per-epoch 40 --crop 96 --seed 1 --out m-$name "$@" > log-$name.txt 2>&1 || { echo "$name failed"; tail log-$name.txt; return; }
+    /usr/bin/time -f "$name train %e s" $B train train --single --width 8 --epochs 12 --steps-per-epoch 40 --crop 96 --seed "${SEED:-1}" --out m-$name "$@" > log-$name.txt 2>&1 || { echo "$name failed"; tail log-$name.txt; return; }
   fi
   $B predict train --model m-$name --quiet > /dev/null
   $B audit train --model m-$name --split test --json --quiet > audit-$name-test.json
@@ -36,6 +36,6 @@ want per-site && run per-site --input per-site
 # Dropout on top of per-site input (issue 24 §3: dropout 0 won on real tiles); a second seed
 # of each for the spread.
 want per-site-dropout-0 && run per-site-dropout-0 --input per-site --dropout 0
-want per-site-s2 && run per-site-s2 --input per-site --seed 2
-want per-site-dropout-0-s2 && run per-site-dropout-0-s2 --input per-site --dropout 0 --seed 2
+want per-site-s2 && SEED=2 run per-site-s2 --input per-site
+want per-site-dropout-0-s2 && SEED=2 run per-site-dropout-0-s2 --input per-site --dropout 0
 grep -h " train " log-*.txt /dev/null || true

@@ -128,13 +128,7 @@ impl ListState {
 
     /// Adjusts the offset so that the cursor is inside a window of `height` lines.
     pub fn scroll_into_view(&mut self, height: usize) {
-        let h = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + h {
-            self.offset = self.cursor + 1 - h;
-        }
-        self.offset = self.offset.min(self.entries.len().saturating_sub(1));
+        self.offset = scrolled(self.offset, self.cursor, self.entries.len(), height);
     }
 
     /// Folds or unfolds the sample under the cursor (or of the image under it).
@@ -236,5 +230,39 @@ impl App {
         }
         self.list.select_row(&self.rows, &self.marks.tiles, next);
         self.show_row(next)
+    }
+}
+
+/// The first line to show of a list of `len` lines in a window of `height` (at least 1), from
+/// the current `offset`: the least move that shows `cursor`, and never past the point where
+/// the window would hold fewer lines than it can (a window grown by a resize fills up rather
+/// than showing blank lines below the last entry).
+pub(super) fn scrolled(offset: usize, cursor: usize, len: usize, height: usize) -> usize {
+    let h = height.max(1);
+    let offset = if cursor < offset {
+        cursor
+    } else if cursor >= offset + h {
+        cursor + 1 - h
+    } else {
+        offset
+    };
+    offset.min(len.saturating_sub(h))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrolled;
+
+    /// At the end of 74 lines in a 20-line window the offset is 54; grown to 45 lines the
+    /// window shows the last 45, not 20 lines and 25 blank ones (issue 25: the list was
+    /// half blank after a resize until `g`).
+    #[test]
+    fn a_window_grown_by_a_resize_fills_up() {
+        assert_eq!(scrolled(0, 73, 74, 20), 54);
+        assert_eq!(scrolled(54, 73, 74, 45), 29);
+        assert_eq!(scrolled(54, 60, 74, 100), 0, "all fit");
+        assert_eq!(scrolled(10, 5, 74, 20), 5, "up to the cursor");
+        assert_eq!(scrolled(10, 12, 74, 20), 10, "cursor in view: no move");
+        assert_eq!(scrolled(3, 0, 0, 20), 0, "empty list");
     }
 }

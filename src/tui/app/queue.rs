@@ -44,13 +44,9 @@ impl QueueState {
         self.items.get(self.cursor)
     }
 
+    /// Adjusts the offset so that the cursor is inside a window of `height` lines.
     pub fn scroll_into_view(&mut self, height: usize) {
-        let h = height.max(1);
-        if self.cursor < self.offset {
-            self.offset = self.cursor;
-        } else if self.cursor >= self.offset + h {
-            self.offset = self.cursor + 1 - h;
-        }
+        self.offset = super::list::scrolled(self.offset, self.cursor, self.items.len(), height);
     }
 }
 

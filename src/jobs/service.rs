@@ -16,6 +16,7 @@ use crate::model::{BackendKind, MultiUNet};
 
 use super::error::{JobError, guarded};
 use super::report::{Loaded, Outbox, Report};
+use super::sites::SiteCache;
 use super::slot::Slot;
 use super::table::TaskId;
 
@@ -152,10 +153,11 @@ impl ModelWorker {
             Ok(MultiUNet::load(&self.model.dir, &device)?)
         });
         let mut ws = Workspace::open(&self.paths.workspace).ok();
+        let mut sites = SiteCache::default();
         while let Some(req) = self.slot.take() {
             let result = match &loaded {
                 Ok(model) => guarded("prediction", || {
-                    let site = site_of(model, &self.paths.root, &req.row, ws.as_ref());
+                    let site = site_of(model, &self.paths.root, &req.row, ws.as_ref(), &mut sites);
                     predict_one(model, &self.model.hash, &req, site.as_deref(), ws.as_mut())
                 }),
                 Err(e) => Err(format!("{e} ('{}')", self.model.dir.display())),
@@ -172,19 +174,21 @@ impl ModelWorker {
     }
 }
 
-/// The histogram of `row`'s site when the model reads per-site levels (its site's images are
-/// decoded for it; an image proposed in the TUI is seldom re-proposed, so nothing is kept).
+/// The histogram of `row`'s site when the model reads per-site levels: its site's images are
+/// decoded for it, or taken from `cache` when they are unchanged (the next image proposed is
+/// often a neighbour tile of the same site).
 fn site_of(
     model: &MultiUNet,
     root: &std::path::Path,
     row: &ImageRow,
     ws: Option<&Workspace>,
+    cache: &mut SiteCache,
 ) -> Option<Arc<crate::dataset::raster::GreyHistogram>> {
     if !model.config.input.wants_site() {
         return None;
     }
     let all = ws?.images().ok()?;
-    super::sites::Sites::gather(root, &all, [row]).of(row)
+    cache.get(root, &all, row)
 }
 
 fn predict_one(

@@ -103,6 +103,56 @@ impl Sites {
     }
 }
 
+/// The last few sites' histograms, for proposing one image at a time (the TUI's worker):
+/// the next image proposed is often a neighbour tile of the same site, whose images need not
+/// be decoded again. A site is gathered again when any of its members' image fingerprints
+/// changed, or images joined or left it.
+#[derive(Debug, Default)]
+pub struct SiteCache {
+    /// (site, its members' (image path, fingerprint) sorted, histogram); most recently used
+    /// last; at most [`SiteCache::KEEP`].
+    entries: Vec<(SiteKey, Vec<(String, String)>, Arc<GreyHistogram>)>,
+}
+
+impl SiteCache {
+    /// Sites kept.
+    pub const KEEP: usize = 8;
+
+    /// The histogram of `row`'s site over the present images of `all`, from the cache when
+    /// its members are unchanged.
+    pub fn get(
+        &mut self,
+        root: &Path,
+        all: &[ImageRow],
+        row: &ImageRow,
+    ) -> Option<Arc<GreyHistogram>> {
+        let k = key(row);
+        let mut members: Vec<(String, String)> = all
+            .iter()
+            .filter(|r| !r.missing && key(r) == k)
+            .map(|r| (r.image_path.clone(), r.image_fp.clone()))
+            .collect();
+        members.sort();
+        let hit = self
+            .entries
+            .iter()
+            .position(|(ek, m, _)| *ek == k && *m == members);
+        if let Some(i) = hit {
+            let e = self.entries.remove(i);
+            let h = Arc::clone(&e.2);
+            self.entries.push(e);
+            return Some(h);
+        }
+        let h = Sites::gather(root, all, [row]).of(row)?;
+        self.entries.retain(|(ek, _, _)| *ek != k);
+        if self.entries.len() >= Self::KEEP {
+            self.entries.remove(0);
+        }
+        self.entries.push((k, members, Arc::clone(&h)));
+        Some(h)
+    }
+}
+
 /// One site's grey histogram as stored: the counts of grey levels 0–255 over its images.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredSite {
@@ -181,5 +231,32 @@ mod tests {
             Sites::from_stored(short).is_none(),
             "255 levels are refused"
         );
+    }
+
+    /// A site asked for again is served from the cache (the same histogram, not decoded
+    /// again) until one of its images changes.
+    #[test]
+    fn the_cache_serves_a_site_again_until_an_image_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut rows = vec![row(1, "a", "a_s01", false), row(2, "a", "a_s01", false)];
+        let write = |r: &ImageRow, grey: u8| {
+            let png = encode_grey8_png(4, 4, &[grey; 16]).unwrap();
+            let path = dir.path().join(&r.image_path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, png).unwrap();
+        };
+        write(&rows[0], 10);
+        write(&rows[1], 20);
+        let mut cache = SiteCache::default();
+        let first = cache.get(dir.path(), &rows, &rows[0]).unwrap();
+        assert_eq!(first.percentile(99.0), 20);
+        // A file changed on disk with the same fingerprint: the cached one is served.
+        write(&rows[1], 30);
+        let again = cache.get(dir.path(), &rows, &rows[1]).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        rows[1].image_fp = "2:2".into();
+        let changed = cache.get(dir.path(), &rows, &rows[1]).unwrap();
+        assert_eq!(changed.percentile(99.0), 30);
+        assert_eq!(cache.entries.len(), 1, "the stale entry is replaced");
     }
 }

@@ -109,10 +109,13 @@ impl Sites {
 /// changed, or images joined or left it.
 #[derive(Debug, Default)]
 pub struct SiteCache {
-    /// (site, its members' (image path, fingerprint) sorted, histogram); most recently used
-    /// last; at most [`SiteCache::KEEP`].
-    entries: Vec<(SiteKey, Vec<(String, String)>, Arc<GreyHistogram>)>,
+    /// Most recently used last; at most [`SiteCache::KEEP`].
+    entries: Vec<(SiteKey, Members, Arc<GreyHistogram>)>,
 }
+
+/// A site's present images as (image path, fingerprint), sorted: what its histogram was
+/// gathered from.
+type Members = Vec<(String, String)>;
 
 impl SiteCache {
     /// Sites kept.
@@ -127,7 +130,7 @@ impl SiteCache {
         row: &ImageRow,
     ) -> Option<Arc<GreyHistogram>> {
         let k = key(row);
-        let mut members: Vec<(String, String)> = all
+        let mut members: Members = all
             .iter()
             .filter(|r| !r.missing && key(r) == k)
             .map(|r| (r.image_path.clone(), r.image_fp.clone()))

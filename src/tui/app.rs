@@ -210,14 +210,14 @@ impl App {
 
     fn dispatch(&mut self, event: Event) -> Vec<Command> {
         match event {
-            Event::Input(e) => self.on_input(e),
+            Event::Input(e) => self.on_input(&e),
             Event::Report(r) => self.on_report(r),
         }
     }
 
     /// Terminal input: a key press or repeat, a resize, the mouse.
-    fn on_input(&mut self, e: TermEvent) -> Vec<Command> {
-        match e {
+    fn on_input(&mut self, e: &TermEvent) -> Vec<Command> {
+        match *e {
             TermEvent::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
             TermEvent::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);

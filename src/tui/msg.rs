@@ -14,6 +14,9 @@ use crate::labels::journal::JournalReq;
 
 /// Something happened: the user did something, or a worker reported (its [`Report`] as is,
 /// so a new kind of report needs no change here).
+// A report is as large as the mirrored variants it replaces (a stored prediction inline);
+// boxing it would allocate for every report.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {
     /// A key, mouse or resize event from the terminal.

@@ -27,7 +27,7 @@ use semcurate::review::edit::tools::{BrushShape, brush};
 use semcurate::review::edit::{EditSession, JournalOp, Locks, Tool};
 use semcurate::tui::app::{App, Context};
 use semcurate::tui::keymap::Keymap;
-use semcurate::tui::msg::{Command, Event, Loaded};
+use semcurate::tui::msg::{Command, Event, Loaded, Report};
 use semcurate::tui::theme::Theme;
 
 fn key(k: &str) -> Event {
@@ -131,7 +131,7 @@ fn editing(side: u32, block: u32) -> App {
         })
         .unwrap();
     let (grey, mask) = image(side, block);
-    app.handle(Event::Loaded {
+    app.handle(Report::Loaded {
         id: 1,
         generation,
         result: Ok(Loaded {

@@ -30,7 +30,7 @@ use semcurate::jobs::service::{Paths, load};
 use semcurate::model::ModelConfig;
 use semcurate::tui::app::{App, Context, ModelInfo};
 use semcurate::tui::keymap::Keymap;
-use semcurate::tui::msg::{Command, Event};
+use semcurate::tui::msg::{Command, Event, Report};
 use semcurate::tui::theme::Theme;
 
 const STEPS: usize = 40;
@@ -197,7 +197,7 @@ fn main() {
             if let Command::Load { row, generation } = c {
                 let result =
                     load(&paths, Some(&ws), Some(&model_ref), &row).map_err(|e| e.to_string());
-                app.handle(Event::Loaded {
+                app.handle(Report::Loaded {
                     id: row.id,
                     generation,
                     result,

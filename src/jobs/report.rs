@@ -1,7 +1,7 @@
 //! What the background workers report: results about images (each with the image id and the
 //! generation it was requested for, so a stale one is recognised and dropped), index and
-//! overview refreshes, and job progress. A front end (the TUI) turns them into its own
-//! events through an [`Outbox`].
+//! overview refreshes, and job progress. A front end (the TUI) receives them through an
+//! [`Outbox`], as they are or wrapped in its own event type.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -12,6 +12,7 @@ mod list;
 mod marks;
 mod mouse;
 mod queue;
+mod report;
 pub(crate) use queue::flag_code;
 mod screen;
 mod stats;
@@ -199,54 +200,32 @@ impl App {
         layout::panes(self.size, self.screen, self.image.triptych)
     }
 
-    /// Takes one event.
-    pub fn handle(&mut self, event: Event) -> Vec<Command> {
-        let cmds = self.dispatch(event);
+    /// Takes one event: an [`Event`], or a bare [`Report`](super::msg::Report) or terminal
+    /// event, which it wraps.
+    pub fn handle(&mut self, event: impl Into<Event>) -> Vec<Command> {
+        let cmds = self.dispatch(event.into());
         self.note_opened();
         cmds
     }
 
     fn dispatch(&mut self, event: Event) -> Vec<Command> {
         match event {
-            Event::Input(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => self.on_key(k),
-            Event::Input(TermEvent::Resize(w, h)) => {
+            Event::Input(e) => self.on_input(&e),
+            Event::Report(r) => self.on_report(r),
+        }
+    }
+
+    /// Terminal input: a key press or repeat, a resize, the mouse.
+    fn on_input(&mut self, e: &TermEvent) -> Vec<Command> {
+        match *e {
+            TermEvent::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            TermEvent::Resize(w, h) => {
                 self.size = Rect::new(0, 0, w, h);
                 self.after_resize();
                 Vec::new()
             }
-            Event::Input(TermEvent::Mouse(m)) => self.mouse(m),
-            Event::Input(_) => Vec::new(),
-            Event::Loaded {
-                id,
-                generation,
-                result,
-            } => self.on_loaded(id, generation, result),
-            Event::Predicted {
-                id,
-                generation,
-                result,
-            } => self.on_predicted(id, generation, result),
-            Event::Assisted {
-                id,
-                generation,
-                result,
-            } => self.on_assisted(id, generation, result),
-            Event::Rows(rows) => self.on_rows(rows),
-            Event::Reviews(r) => self.marks.set(|m| m.reviews = r),
-            Event::Overview(ov) => self.on_overview(ov),
-            Event::Retrained(r) => self.on_retrained(*r),
-            Event::Job(j) => self.on_job(j),
-            Event::Labels(l) => self.on_labels(l),
-            Event::Tiles(t) => self.on_tiles(t),
-            Event::EditSaved { image_id, seq } => {
-                self.marks.labels.edit_saved(image_id, seq);
-                self.on_edit_saved(image_id)
-            }
-            Event::Failed(message) => {
-                self.say(message, Severity::Error);
-                Vec::new()
-            }
-            Event::DatasetChanged => vec![self.refresh()],
+            TermEvent::Mouse(m) => self.mouse(m),
+            _ => Vec::new(),
         }
     }
 

@@ -1,101 +1,39 @@
-//! What flows between the UI state and the runtime: events in (input, worker results, job
-//! progress) and commands out (load, predict, record a decision, start a job). Every result
-//! about an image carries the image id and the generation it was requested for, so that a
-//! result for an image the user already left is recognised and dropped.
+//! What flows between the UI state and the runtime: events in (terminal input, and the
+//! workers' [`Report`]s: results, job progress) and commands out (load, predict, record a
+//! decision, start a job). Every result about an image carries the image id and the
+//! generation it was requested for, so that a result for an image the user already left is
+//! recognised and dropped.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::{DecisionEntry, ImageRow};
-use crate::jobs::overview::Overview;
-use crate::jobs::report::Report;
-pub use crate::jobs::report::{JobEvent, Loaded};
+pub use crate::jobs::report::{JobEvent, Loaded, Report};
 use crate::jobs::table::TaskId;
 use crate::labels::journal::JournalReq;
 
-/// Something happened.
+/// Something happened: the user did something, or a worker reported (its [`Report`] as is,
+/// so a new kind of report needs no change here).
+// A report is as large as the mirrored variants it replaces (a stored prediction inline);
+// boxing it would allocate for every report.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Event {
+    /// A key, mouse or resize event from the terminal.
     Input(crossterm::event::Event),
-    Loaded {
-        id: i64,
-        generation: u64,
-        result: Result<Loaded, String>,
-    },
-    Predicted {
-        id: i64,
-        generation: u64,
-        result: Result<StoredPrediction, String>,
-    },
-    /// The assist's proposal of an image, trained on its labels.
-    Assisted {
-        id: i64,
-        generation: u64,
-        result: Result<Box<crate::jobs::assist_live::Assisted>, String>,
-    },
-    /// The index was refreshed: all present and missing rows.
-    Rows(Vec<ImageRow>),
-    Reviews(HashMap<i64, DecisionEntry>),
-    Labels(crate::labels::status::ExportState),
-    Tiles(HashMap<i64, crate::labels::status::TilePos>),
-    Overview(Box<Overview>),
-    /// A retrain finished: its report and the new model.
-    Retrained(Box<crate::jobs::retrain_job::NewModel>),
-    Job(JobEvent),
-    /// A mask edit is safe in the workspace.
-    EditSaved {
-        image_id: i64,
-        seq: i64,
-    },
-    /// A background task failed; shown in the status bar.
-    Failed(String),
-    /// Images were added or lost by another process: re-index ([`Report::DatasetChanged`]).
-    DatasetChanged,
+    /// A worker's result or news.
+    Report(Report),
 }
 
 impl From<Report> for Event {
     fn from(r: Report) -> Self {
-        match r {
-            Report::Loaded {
-                id,
-                generation,
-                result,
-            } => Self::Loaded {
-                id,
-                generation,
-                result,
-            },
-            Report::Predicted {
-                id,
-                generation,
-                result,
-            } => Self::Predicted {
-                id,
-                generation,
-                result,
-            },
-            Report::Assisted {
-                id,
-                generation,
-                result,
-            } => Self::Assisted {
-                id,
-                generation,
-                result,
-            },
-            Report::Rows(rows) => Self::Rows(rows),
-            Report::Reviews(r) => Self::Reviews(r),
-            Report::Labels(l) => Self::Labels(l),
-            Report::Tiles(t) => Self::Tiles(t),
-            Report::Overview(ov) => Self::Overview(ov),
-            Report::Retrained(r) => Self::Retrained(r),
-            Report::Job(j) => Self::Job(j),
-            Report::EditSaved { image_id, seq } => Self::EditSaved { image_id, seq },
-            Report::Failed(m) => Self::Failed(m),
-            Report::DatasetChanged => Self::DatasetChanged,
-        }
+        Self::Report(r)
+    }
+}
+
+impl From<crossterm::event::Event> for Event {
+    fn from(e: crossterm::event::Event) -> Self {
+        Self::Input(e)
     }
 }
 
@@ -136,4 +74,29 @@ pub enum Command {
     /// Re-bin the workspace with these edges (µm/px), then refresh (a task).
     ApplyBins(Vec<f64>, TaskId),
     Quit,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::report::Outbox;
+
+    #[test]
+    fn the_workers_outbox_delivers_their_reports_as_they_are() {
+        let (tx, rx) = std::sync::mpsc::channel::<Event>();
+        let outbox = Outbox::new(tx);
+        assert!(outbox.send(Report::EditSaved {
+            image_id: 3,
+            seq: 7
+        }));
+        assert!(matches!(
+            rx.try_recv(),
+            Ok(Event::Report(Report::EditSaved {
+                image_id: 3,
+                seq: 7
+            }))
+        ));
+        drop(rx);
+        assert!(!outbox.send(Report::DatasetChanged), "nobody listens");
+    }
 }

@@ -17,7 +17,7 @@ use super::render::{Graphics, PixelPane, detect_graphics};
 use super::view;
 use crate::jobs::edits::journal_writer;
 use crate::jobs::predict_all::{PredictAll, spawn_predict_all};
-use crate::jobs::report::Outbox;
+use crate::jobs::report::{Outbox, Report};
 use crate::jobs::service::{self, LoadReq, ModelRef, ModelWorker, Paths, PredictReq, Task};
 use crate::jobs::slot::Slot;
 use crate::jobs::table::TaskId;
@@ -34,8 +34,7 @@ pub struct TermOptions {
 
 /// The threads and channels behind the UI.
 struct Runtime {
-    tx: Sender<Event>,
-    /// The same channel, for the workers in `jobs`.
+    /// The event channel, for the workers in `jobs` and the runtime's own failures.
     outbox: Outbox,
     load: Arc<Slot<LoadReq>>,
     predict: Arc<Slot<PredictReq>>,
@@ -51,7 +50,7 @@ struct Runtime {
 
 impl Runtime {
     fn start(tx: Sender<Event>, paths: Paths, model: Option<ModelRef>) -> anyhow::Result<Self> {
-        let outbox = Outbox::new(tx.clone());
+        let outbox = Outbox::new(tx);
         let assist = Arc::new(Slot::default());
         spawn("assist", {
             let (slot, tx, paths) = (Arc::clone(&assist), outbox.clone(), paths.clone());
@@ -63,7 +62,6 @@ impl Runtime {
             move || journal_writer(&journal_rx, &tx, &dir)
         })?;
         let mut rt = Self {
-            tx,
             outbox,
             load: Arc::new(Slot::default()),
             predict: Arc::new(Slot::default()),
@@ -119,7 +117,7 @@ impl Runtime {
         self.predict.close();
         self.model = Some(model);
         if let Err(e) = self.start_model_threads() {
-            let _ = self.tx.send(Event::Failed(format!("{e:#}")));
+            let _ = self.outbox.send(Report::Failed(format!("{e:#}")));
         }
     }
 
@@ -142,7 +140,7 @@ impl Runtime {
             Command::Decide(e) => self.task(Task::Decide(e)),
             Command::Journal(req) => {
                 if self.journal.send(*req).is_err() {
-                    let _ = self.tx.send(Event::Failed(
+                    let _ = self.outbox.send(Report::Failed(
                         "the edit journal has stopped: edits are no longer saved".into(),
                     ));
                 }
@@ -185,8 +183,8 @@ impl Runtime {
         };
         if let Err(e) = crate::jobs::retrain_job::spawn_retrain(job) {
             let _ = self
-                .tx
-                .send(Event::Failed(format!("cannot start a thread: {e}")));
+                .outbox
+                .send(Report::Failed(format!("cannot start a thread: {e}")));
         }
     }
 
@@ -212,8 +210,8 @@ impl Runtime {
         };
         if let Err(e) = spawn_predict_all(job) {
             let _ = self
-                .tx
-                .send(Event::Failed(format!("cannot start a thread: {e}")));
+                .outbox
+                .send(Report::Failed(format!("cannot start a thread: {e}")));
         }
     }
 }

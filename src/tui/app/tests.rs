@@ -15,7 +15,7 @@ use crate::metrics::image_audit::ImageAudit;
 use crate::model::ModelConfig;
 use crate::model::UNetConfig;
 use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};
-use crate::tui::msg::Loaded;
+use crate::tui::msg::{Loaded, Report};
 use crate::tui::render::Overlay;
 
 const W: u32 = 8;
@@ -164,7 +164,7 @@ fn prediction(id: i64, classes: Vec<u8>) -> StoredPrediction {
 }
 
 fn loaded(app: &mut App, id: i64, generation: u64, with_mask: bool) -> Vec<Command> {
-    app.handle(Event::Loaded {
+    app.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {
@@ -217,14 +217,14 @@ fn prediction_results_carry_their_generation() {
     let (id, g) = load_of(&a.startup()).unwrap();
     loaded(&mut a, id, g, true);
     // Stale generation: ignored.
-    a.handle(Event::Predicted {
+    a.handle(Report::Predicted {
         id,
         generation: g + 7,
         result: Ok(prediction(id, mask())),
     });
     assert_eq!(a.current.as_ref().unwrap().prediction, PredState::Running);
     // Prediction: everything class 4, so class 4 has IoU 0.5 and class 6 IoU 0.
-    a.handle(Event::Predicted {
+    a.handle(Report::Predicted {
         id,
         generation: g,
         result: Ok(prediction(id, vec![4; (W * H) as usize])),

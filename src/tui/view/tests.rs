@@ -7,7 +7,7 @@ use ratatui::style::Color;
 
 use crate::tui::app::App;
 use crate::tui::app::tests::{app, press};
-use crate::tui::msg::{Event, Loaded};
+use crate::tui::msg::{Event, Loaded, Report};
 
 fn render(app: &App, w: u16, h: u16) -> (String, ratatui::buffer::Buffer) {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -37,7 +37,7 @@ fn start(a: &mut App) -> Vec<crate::tui::msg::Command> {
     let cmds = a.startup();
     for c in &cmds {
         if let crate::tui::msg::Command::Refresh(task) = c {
-            a.handle(Event::Job(crate::tui::msg::JobEvent::Finished {
+            a.handle(Report::Job(crate::tui::msg::JobEvent::Finished {
                 task: *task,
                 message: String::new(),
             }));
@@ -57,7 +57,7 @@ fn with_image(a: &mut App) {
         })
         .unwrap();
     let pixels: Vec<u8> = (0..64u32).map(|i| (i * 4) as u8).collect();
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {
@@ -146,7 +146,7 @@ fn audit_80x24_fits_the_matrix_and_lists_cell_images() {
     a.indexing = false;
     start(&mut a);
     let ov = crate::tui::app::tests::overview(&a);
-    a.handle(Event::Overview(ov));
+    a.handle(Report::Overview(ov));
     press(&mut a, "3 j j j j j j l l l l");
     let (text, _) = render(&a, 80, 24);
     // Every class column header is whole, and the cell (Si → Py) lists image a-01.
@@ -167,7 +167,7 @@ fn a_broken_image_shows_an_explained_placeholder() {
     let Some(crate::tui::msg::Command::Load { row, generation }) = cmds.first() else {
         panic!("{cmds:?}")
     };
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id: row.id,
         generation: *generation,
         result: Err("cannot read image 'a/input-images/a-01.png': not a PNG or TIFF file".into()),
@@ -218,7 +218,7 @@ fn corrected_images_are_marked_and_unexported_ones_counted() {
     let mut a = sized(100, 24);
     a.indexing = false;
     let first = a.rows[0].id;
-    a.handle(Event::EditSaved {
+    a.handle(Report::EditSaved {
         image_id: first,
         seq: 2,
     });
@@ -234,7 +234,7 @@ fn corrected_images_are_marked_and_unexported_ones_counted() {
     // After an export that included it, the count is gone and the mark is calm.
     let mut labels = a.marks.labels.clone();
     labels.exported.insert(first, 2);
-    a.handle(Event::Labels(labels));
+    a.handle(Report::Labels(labels));
     let (text, _) = render(&a, 100, 24);
     assert!(!text.contains("not exported"), "{text}");
     assert!(
@@ -254,7 +254,7 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
         y: 0,
     };
     // Rows: a-01 (id 1, labelled), a-02 (id 2, unlabelled), b-01 (id 3, not imported).
-    a.handle(Event::Tiles([(1, tile(0)), (2, tile(224))].into()));
+    a.handle(Report::Tiles([(1, tile(0)), (2, tile(224))].into()));
     let (text, _) = render(&a, 120, 24);
     let lines: Vec<&str> = text.lines().collect();
     let header = lines
@@ -277,7 +277,7 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
     assert!(lines[header + 2].contains("    a-02"), "{text}");
     assert_eq!(text.matches('◇').count(), 1, "{text}");
     // A correction moves the tile to done.
-    a.handle(Event::EditSaved {
+    a.handle(Report::EditSaved {
         image_id: 2,
         seq: 1,
     });
@@ -310,7 +310,7 @@ fn the_audit_title_names_a_bin_range_with_its_unit_once() {
     a.indexing = false;
     start(&mut a);
     let ov = crate::tui::app::tests::overview(&a);
-    a.handle(Event::Overview(ov));
+    a.handle(Report::Overview(ov));
     press(&mut a, "3 b");
     assert_eq!(a.audit.bin, Some(0));
     let (text, _) = render(&a, 160, 48);
@@ -376,7 +376,7 @@ fn long_tile_names_keep_their_end_at_80x24() {
         x,
         y: 44,
     };
-    a.handle(Event::Tiles([(1, tile(224)), (2, tile(448))].into()));
+    a.handle(Report::Tiles([(1, tile(224)), (2, tile(448))].into()));
     let (text, _) = render(&a, 80, 24);
     assert!(
         text.contains("…-x224_y44") && text.contains("…-x448_y44"),

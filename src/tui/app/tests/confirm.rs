@@ -13,7 +13,7 @@ fn accepts(cmds: &[Command], id: i64) -> bool {
 fn queue() -> App {
     let mut a = app();
     a.startup();
-    a.handle(Event::Overview(overview(&a)));
+    a.handle(Report::Overview(overview(&a)));
     press(&mut a, "4");
     a
 }
@@ -55,7 +55,7 @@ fn a_proposal_opened_in_this_session_is_accepted_at_once() {
     let (id, generation) = a.pending.expect("the image is loading");
     assert_eq!(id, item.image_id);
     assert!(!a.opened.contains(&id), "not before its proposal is shown");
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {

@@ -19,7 +19,7 @@ pub(super) fn editing() -> App {
     p.margin = (0..W * H)
         .map(|i| if i % W < W / 2 { 200 } else { 100 })
         .collect();
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {
@@ -83,7 +83,7 @@ fn a_brush_stamp_paints_the_active_class_and_is_journalled_once() {
     ));
     assert_eq!(a.current.as_ref().unwrap().stats[3].truth_px, 21);
     assert_eq!(a.edit.unsaved_total(), 1);
-    a.handle(Event::EditSaved {
+    a.handle(Report::EditSaved {
         image_id: 1,
         seq: 1,
     });
@@ -162,7 +162,7 @@ fn an_image_with_no_mask_and_no_proposal_is_edited_from_blank() {
     // a-02 (id 2): no mask file, and no model has proposed anything for it.
     let (id, generation) = load_of(&press(&mut a, "j")).unwrap();
     assert_eq!(id, 2);
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {
@@ -376,7 +376,7 @@ fn editing_an_unlabelled_image_counts_the_proposal_as_its_mask() {
     let pred: Vec<u8> = (0..W * H)
         .map(|i| if i / W < H / 2 { 5 } else { 4 })
         .collect();
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {

@@ -10,7 +10,7 @@ fn a_reindex_task_ends_with_its_message_and_leaves_the_status_bar() {
     let Some(Command::Refresh(task)) = cmds.last().cloned() else {
         panic!("{cmds:?}")
     };
-    a.handle(Event::Job(JobEvent::Started {
+    a.handle(Report::Job(JobEvent::Started {
         task,
         name: "scan".into(),
         total: 3,
@@ -23,7 +23,7 @@ fn a_reindex_task_ends_with_its_message_and_leaves_the_status_bar() {
     };
     assert_eq!(a.tasks.running().len(), 2);
     for t in [task, second] {
-        a.handle(Event::Job(JobEvent::Finished {
+        a.handle(Report::Job(JobEvent::Finished {
             task: t,
             message: "indexed: 3 images found, 0 read".into(),
         }));
@@ -40,7 +40,7 @@ fn a_reindex_task_ends_with_its_message_and_leaves_the_status_bar() {
 #[test]
 fn a_dataset_changed_elsewhere_is_reindexed() {
     let mut a = app();
-    let cmds = a.handle(Event::DatasetChanged);
+    let cmds = a.handle(Report::DatasetChanged);
     assert!(matches!(cmds.as_slice(), [Command::Refresh(_)]), "{cmds:?}");
     assert_eq!(
         a.tasks.newest().map(|t| t.name.as_str()),
@@ -130,7 +130,7 @@ fn zoomed() -> App {
     let cmds = a.startup();
     let (id, generation) = load_of(&cmds).unwrap();
     let n = 256u32;
-    a.handle(Event::Loaded {
+    a.handle(Report::Loaded {
         id,
         generation,
         result: Ok(Loaded {

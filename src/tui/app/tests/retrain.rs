@@ -81,7 +81,7 @@ fn f_starts_one_retrain_and_its_model_replaces_the_sessions() {
         a.message
     );
     let done = new_model(&a);
-    let cmds = a.handle(Event::Retrained(Box::new(done.clone())));
+    let cmds = a.handle(Report::Retrained(Box::new(done.clone())));
     assert!(
         cmds.contains(&Command::UseModel(Box::new(done.model.clone()))),
         "{cmds:?}"
@@ -95,7 +95,7 @@ fn f_starts_one_retrain_and_its_model_replaces_the_sessions() {
         !changes.iter().any(|c| c.name == "Void"),
         "classes with no support are left out: {changes:?}"
     );
-    let cmds = a.handle(Event::Job(JobEvent::Finished {
+    let cmds = a.handle(Report::Job(JobEvent::Finished {
         task,
         message: "retrained".into(),
     }));
@@ -115,7 +115,7 @@ fn a_retrain_that_ends_while_editing_keeps_the_editor_open() {
     a.screen = Screen::Image;
     a.edit.active = true;
     let done = new_model(&a);
-    a.handle(Event::Retrained(Box::new(done)));
+    a.handle(Report::Retrained(Box::new(done)));
     assert_eq!(a.screen, Screen::Image);
     assert!(a.editing());
 }

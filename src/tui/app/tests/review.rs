@@ -8,7 +8,7 @@ fn an_audit_cell_leads_to_its_images() {
     let mut a = app();
     a.startup();
     let ov = overview(&a);
-    a.handle(Event::Overview(ov));
+    a.handle(Report::Overview(ov));
     assert_eq!(a.marks.miou.get(&3).copied(), Some(1.0));
     press(&mut a, "3");
     assert_eq!(a.screen, Screen::Audit);
@@ -32,7 +32,7 @@ fn an_audit_cell_leads_to_its_images() {
 fn the_queue_ranks_like_the_cli_and_decisions_advance() {
     let mut a = app();
     a.startup();
-    a.handle(Event::Overview(overview(&a)));
+    a.handle(Report::Overview(overview(&a)));
     press(&mut a, "4");
     assert_eq!(a.screen, Screen::Queue);
     let ov = a.overview.as_ref().unwrap();
@@ -91,7 +91,7 @@ fn only_small_datasets_are_predicted_automatically() {
     a.startup();
     let mut ov = overview(&a);
     ov.summaries.clear();
-    let cmds = a.handle(Event::Overview(ov));
+    let cmds = a.handle(Report::Overview(ov));
     assert!(
         cmds.iter().any(|c| matches!(c, Command::PredictAll(_))),
         "{cmds:?}"
@@ -102,10 +102,10 @@ fn only_small_datasets_are_predicted_automatically() {
     let rows: Vec<ImageRow> = (1..=600)
         .map(|i| row(i, "s", &format!("t{i:04}"), true))
         .collect();
-    big.handle(Event::Rows(rows));
+    big.handle(Report::Rows(rows));
     let mut ov = overview(&big);
     ov.summaries.clear();
-    let cmds = big.handle(Event::Overview(ov));
+    let cmds = big.handle(Report::Overview(ov));
     assert!(
         !cmds.iter().any(|c| matches!(c, Command::PredictAll(_))),
         "{cmds:?}"
@@ -123,7 +123,7 @@ fn only_small_datasets_are_predicted_automatically() {
 fn accepted_and_rejected_images_leave_the_queue() {
     let mut a = app();
     a.startup();
-    a.handle(Event::Overview(overview(&a)));
+    a.handle(Report::Overview(overview(&a)));
     press(&mut a, "4");
     let before: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
     assert!(before.len() >= 2, "{before:?}");
@@ -152,7 +152,7 @@ fn accepted_and_rejected_images_leave_the_queue() {
 fn opening_from_the_queue_keeps_the_context_and_esc_goes_back() {
     let mut a = app();
     a.startup();
-    a.handle(Event::Overview(overview(&a)));
+    a.handle(Report::Overview(overview(&a)));
     press(&mut a, "4");
     let item = a.queue.selected().cloned().unwrap();
     press(&mut a, "enter");

@@ -53,7 +53,7 @@ fn undoing_every_edit_clears_corrected_and_a_redo_sets_it_again() {
     assert_eq!(decision(&a), None);
     let cmds = press(&mut a, "3 space h space");
     assert_eq!(journal(&cmds).len(), 2);
-    a.handle(Event::EditSaved {
+    a.handle(Report::EditSaved {
         image_id: 1,
         seq: 2,
     });
@@ -113,7 +113,7 @@ fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal()
     assert_eq!(second.labels.iter().filter(|&&c| c == 3).count(), 21);
     let g2 = second.generation;
     // The older answer is dropped; the latest becomes the image's proposal.
-    let answer = |generation, class: u8| Event::Assisted {
+    let answer = |generation, class: u8| Report::Assisted {
         id: 1,
         generation,
         result: Ok(Box::new(crate::jobs::assist_live::Assisted {

@@ -144,7 +144,7 @@ fn the_side_panel_says_where_the_proposal_comes_from() {
     };
     p.image_fp
         .clone_from(&a.current.as_ref().unwrap().row.image_fp);
-    a.handle(Event::Assisted {
+    a.handle(Report::Assisted {
         id: p.image_id,
         generation,
         result: Ok(Box::new(crate::jobs::assist_live::Assisted {

@@ -2,7 +2,7 @@
 
 use super::{render, sized, start};
 use crate::tui::app::tests::{overview, press};
-use crate::tui::msg::Event;
+use crate::tui::msg::Report;
 
 /// 60 numbered words and a last one: far more than the "why" column or two lines hold.
 fn long_reason() -> String {
@@ -24,7 +24,7 @@ fn the_detail_pane_shows_the_whole_reason_wide_and_at_80x24() {
     for (w, h) in [(160, 48), (80, 24)] {
         let mut a = sized(w, h);
         start(&mut a);
-        a.handle(Event::Overview(overview(&a)));
+        a.handle(Report::Overview(overview(&a)));
         assert!(a.queue.items.len() >= 2);
         let reason = long_reason();
         a.queue.items[0].reason.clone_from(&reason);

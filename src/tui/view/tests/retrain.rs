@@ -2,15 +2,15 @@
 
 use super::{render, sized, start};
 use crate::tui::app::tests::retrain::new_model;
-use crate::tui::msg::Event;
+use crate::tui::msg::Report;
 
 fn retrained(w: u16, h: u16) -> String {
     let mut a = sized(w, h);
     start(&mut a);
     let ov = crate::tui::app::tests::overview(&a);
-    a.handle(Event::Overview(ov));
+    a.handle(Report::Overview(ov));
     let done = new_model(&a);
-    a.handle(Event::Retrained(Box::new(done)));
+    a.handle(Report::Retrained(Box::new(done)));
     render(&a, w, h).0
 }
 

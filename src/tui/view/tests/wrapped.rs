@@ -7,7 +7,7 @@ use super::{render, sized, start, with_image};
 use crate::tui::app::tests::retrain::new_model;
 use crate::tui::app::tests::{overview, press};
 use crate::tui::keymap::Layer;
-use crate::tui::msg::Event;
+use crate::tui::msg::Report;
 
 /// The text inside `r` of a rendered screen, row by row, box-drawing characters as spaces.
 fn crop(text: &str, r: Rect) -> String {
@@ -103,10 +103,10 @@ fn audit_titles_wrap_at_160_and_80_columns() {
     for (w, h) in [(160, 48), (80, 24)] {
         let mut a = sized(w, h);
         start(&mut a);
-        a.handle(Event::Overview(overview(&a)));
+        a.handle(Report::Overview(overview(&a)));
         let done = new_model(&a);
         let title = super::super::audit::retrained_title(&done.report);
-        a.handle(Event::Retrained(Box::new(done)));
+        a.handle(Report::Retrained(Box::new(done)));
         // A bin's title is the longest: it names the bin's range.
         press(&mut a, "3 b");
         let (text, _) = render(&a, w, h);

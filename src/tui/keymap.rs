@@ -2,13 +2,14 @@
 //! file, resolved per layer (the active layer first, then global).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 
 use super::action::Action;
+
+mod key;
+pub use key::Key;
 
 const DEFAULT_TOML: &str = include_str!("keymap-default.toml");
 
@@ -49,102 +50,6 @@ impl Layer {
             Layer::Queue => "queue",
             Layer::Bins => "bins",
             Layer::Edit => "edit",
-        }
-    }
-}
-
-/// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key {
-    code: KeyCodeOrd,
-    ctrl: bool,
-    alt: bool,
-}
-
-/// `KeyCode` subset we bind, with an order for stable help output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum KeyCodeOrd {
-    Char(char),
-    F(u8),
-    Named(&'static str),
-}
-
-const NAMED: [(&str, KeyCode); 14] = [
-    ("up", KeyCode::Up),
-    ("down", KeyCode::Down),
-    ("left", KeyCode::Left),
-    ("right", KeyCode::Right),
-    ("enter", KeyCode::Enter),
-    ("esc", KeyCode::Esc),
-    ("tab", KeyCode::Tab),
-    ("backtab", KeyCode::BackTab),
-    ("backspace", KeyCode::Backspace),
-    ("home", KeyCode::Home),
-    ("end", KeyCode::End),
-    ("pageup", KeyCode::PageUp),
-    ("pagedown", KeyCode::PageDown),
-    ("delete", KeyCode::Delete),
-];
-
-impl Key {
-    /// The key of a terminal event; `None` for keys we never bind.
-    pub fn from_event(e: KeyEvent) -> Option<Self> {
-        let code = match e.code {
-            KeyCode::Char(' ') => KeyCodeOrd::Named("space"),
-            KeyCode::Char(c) => KeyCodeOrd::Char(c),
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            other => KeyCodeOrd::Named(NAMED.iter().find(|(_, k)| *k == other)?.0),
-        };
-        Some(Self {
-            code,
-            ctrl: e.modifiers.contains(KeyModifiers::CONTROL),
-            alt: e.modifiers.contains(KeyModifiers::ALT),
-        })
-    }
-
-    /// Parses `q`, `G`, `?`, `ctrl-c`, `alt-enter`, `pagedown`, `f1`.
-    pub fn parse(text: &str) -> Option<Self> {
-        let mut rest = text;
-        let (mut ctrl, mut alt) = (false, false);
-        loop {
-            if let Some(r) = rest.strip_prefix("ctrl-").filter(|r| !r.is_empty()) {
-                ctrl = true;
-                rest = r;
-            } else if let Some(r) = rest.strip_prefix("alt-").filter(|r| !r.is_empty()) {
-                alt = true;
-                rest = r;
-            } else {
-                break;
-            }
-        }
-        let mut chars = rest.chars();
-        let code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCodeOrd::Char(c),
-            _ if rest == "space" => KeyCodeOrd::Named("space"),
-            _ => {
-                if let Some(n) = rest.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
-                    KeyCodeOrd::F(n)
-                } else {
-                    KeyCodeOrd::Named(NAMED.iter().find(|(name, _)| *name == rest)?.0)
-                }
-            }
-        };
-        Some(Self { code, ctrl, alt })
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("ctrl-")?;
-        }
-        if self.alt {
-            f.write_str("alt-")?;
-        }
-        match self.code {
-            KeyCodeOrd::Char(c) => write!(f, "{c}"),
-            KeyCodeOrd::F(n) => write!(f, "f{n}"),
-            KeyCodeOrd::Named(n) => f.write_str(n),
         }
     }
 }
@@ -271,7 +176,7 @@ impl Keymap {
                     .map(|(k, _)| *k)
                     .collect();
                 // Plain keys first: they are the ones worth showing in hints.
-                keys.sort_by_key(|k| k.ctrl || k.alt);
+                keys.sort_by_key(Key::has_modifier);
                 keys
             })
             .unwrap_or_default()
@@ -327,6 +232,7 @@ pub fn config_dir() -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn key(s: &str) -> Key {
         Key::parse(s).unwrap()

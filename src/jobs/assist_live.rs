@@ -129,8 +129,8 @@ impl Worker {
     ///
     /// `DrawnClasses` takes dataset rows only of the classes drawn, while the image has few
     /// labels per class ([`rows::classes_wanted`]; past that its own labels are enough); rows
-    /// of the image itself are always left out of the dataset's. Fails with `NoLabels` when neither the image nor the dataset
-    /// has a labelled pixel.
+    /// of the image itself are always left out of the dataset's. Fails with `NoLabels` when
+    /// neither the image nor the dataset has a labelled pixel.
     pub fn serve(&mut self, req: &AssistReq) -> Result<Box<Assisted>, AssistError> {
         let started = Instant::now();
         self.rows.poll();

@@ -16,7 +16,7 @@ use super::scene::Focus;
 use super::tile::Acquisition;
 use crate::rng::{Rng, derive};
 
-/// First element of the [`derive`] path of a sample's own choices (sites, pixel sizes, foci):
+/// First element of the [`derive()`] path of a sample's own choices (sites, pixel sizes, foci):
 /// distinct streams keep a sample's, a site's and a tile's random draws independent.
 const STREAM_SAMPLE: u64 = 1;
 /// Stream of a site's detector settings ([`Acquisition::draw`]).

@@ -3,7 +3,7 @@
 //!
 //! Pixels are row-major indices `y · w + x` into a `w`×`h` image, x to the right and y down.
 //! The functions that return indices clip to the image and return each index at most once,
-//! which [`crate::review::edit::EditSession::apply`] relies on; [`line`] returns (x, y)
+//! which [`crate::review::edit::EditSession::apply`] relies on; [`line()`] returns (x, y)
 //! points, unclipped.
 
 /// Brush footprint.

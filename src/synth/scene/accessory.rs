@@ -68,8 +68,8 @@ fn solid(class: u8, z: f64) -> Fill {
     }
 }
 
-/// E[r²] for a diameter ratio r uniform over [`SATELLITE_RATIO`]: the metal area a troilite
-/// bleb brings along, relative to its own.
+/// The mean of r² for a diameter ratio r uniform over [`SATELLITE_RATIO`]: the metal area
+/// a troilite bleb brings along, relative to its own.
 fn satellite_ratio_sq() -> f64 {
     let (a, b) = SATELLITE_RATIO;
     (b.powi(3) - a.powi(3)) / (3.0 * (b - a))

@@ -4,6 +4,11 @@
 //!
 //! Definitions: IoU = |truth = c ∧ pred = c| / |truth = c ∨ pred = c| over pixels; a class in
 //! neither truth nor prediction has no value (`null`), never 0 or 1. Means skip such classes.
+//!
+//! Every group is a sum of per-image confusion matrices (rows = true class id, columns =
+//! predicted class id, pixels), so a group's IoU weighs its images by their labelled pixels,
+//! not one vote per image. Unlabelled mask pixels (254) never enter a matrix. Pixel sizes are
+//! µm/px; all scores and shares are fractions 0–1.
 
 pub mod abundance;
 pub mod risk;
@@ -28,11 +33,18 @@ pub use risk::{
 /// Scores of one class in one group of images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassScores {
+    /// Class id (the mask pixel value).
     pub id: u8,
+    /// The class's short name from the schema, for table headers.
     pub short: String,
+    /// Intersection over union (module header); `None` when the class is in neither truth nor
+    /// prediction.
     pub iou: Option<f64>,
+    /// Correct pixels of the class over pixels predicted as it; `None` when none is predicted.
     pub precision: Option<f64>,
+    /// Correct pixels of the class over its true pixels; `None` when it is not in the truth.
     pub recall: Option<f64>,
+    /// Dice, `2·TP / (support + predicted)`; `None` when the class is in neither.
     pub f1: Option<f64>,
     /// True pixels of the class.
     pub support: u64,
@@ -43,11 +55,17 @@ pub struct ClassScores {
 /// Metrics of a group of images (all, a bin, a sample, a split).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GroupMetrics {
+    /// Audited images summed into the group.
     pub images: usize,
+    /// Pixels in the group's matrix: labelled pixels whose truth and prediction are both class ids.
     pub pixels: u64,
+    /// Diagonal over all pixels; `None` for an empty group.
     pub pixel_accuracy: Option<f64>,
+    /// Mean of the classes' IoUs that have a value (absent classes skipped, not counted as 0).
     pub mean_iou: Option<f64>,
+    /// IoU of each class weighted by its share of the true pixels.
     pub frequency_weighted_iou: Option<f64>,
+    /// One entry per schema class, in id order.
     pub per_class: Vec<ClassScores>,
     /// Rows = true class id, columns = predicted class id, pixel counts.
     pub confusion: Vec<Vec<u64>>,
@@ -91,8 +109,11 @@ impl GroupMetrics {
 /// One scale bin's metrics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BinMetrics {
+    /// Bin index, 0 for the smallest pixel sizes.
     pub bin: usize,
+    /// Human label of the bin, e.g. `0.25–1.8 µm/px`.
     pub range: String,
+    /// Exclusive lower and inclusive upper bound in µm/px; `None` for an open end.
     pub lower: Option<f64>,
     pub upper: Option<f64>,
     #[serde(flatten)]
@@ -102,6 +123,7 @@ pub struct BinMetrics {
 /// A named group's metrics (sample or split).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedMetrics {
+    /// The sample folder's name, or the split's (`train`, `val`, `test`).
     pub name: String,
     #[serde(flatten)]
     pub metrics: GroupMetrics,
@@ -110,17 +132,26 @@ pub struct NamedMetrics {
 /// The audit report (`audit --json`; schema in `docs/AUDIT_JSON.md`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
+    /// Hash of the model whose stored predictions were audited.
     pub model: String,
     /// `all` or a split name.
     pub split: String,
+    /// The schema's classes in id order: the index of every per-class vector in the report.
     pub classes: Vec<ClassRef>,
+    /// Scale-bin edges in µm/px, ascending; `bins` has one entry more.
     pub bin_edges: Vec<f64>,
     #[serde(flatten)]
     pub overall: GroupMetrics,
+    /// One entry per scale bin, empty ones included; images without a pixel size are in none.
     pub bins: Vec<BinMetrics>,
+    /// One entry per sample with an audited image, sorted by name.
     pub samples: Vec<NamedMetrics>,
+    /// One entry per split holding an audited image, in train/val/test order; images whose
+    /// group has no split are in none.
     pub splits: Vec<NamedMetrics>,
+    /// Modal abundances per sample, same order as `samples`.
     pub abundances: Vec<AbundanceRow>,
+    /// The thresholds `underrepresented` and `at_risk` were judged with.
     pub thresholds: RiskThresholds,
     pub underrepresented: Vec<Underrepresented>,
     /// Ids of classes with no true pixel in the audited images.
@@ -140,24 +171,34 @@ pub struct ClassRef {
 
 /// An audited image: its row and its summary.
 pub struct Audited<'a> {
+    /// The image's index row: its sample, split group and pixel size place it in groups.
     pub row: &'a ImageRow,
+    /// Its summary against this model's prediction (confusion matrix, margins, grey statistics).
     pub audit: &'a ImageAudit,
 }
 
 /// What to aggregate.
 pub struct AuditInput<'a> {
+    /// Hash of the audited model, copied into the report.
     pub model: &'a str,
     pub schema: &'a ClassSchema,
+    /// The workspace's scale bins (µm/px edges).
     pub bins: &'a ScaleBins,
+    /// Split of each split group, keyed by [`ImageRow::group`].
     pub splits: &'a BTreeMap<String, Split>,
     /// `None` = all labelled images.
     pub split: Option<Split>,
+    /// The images to sum: the caller has already kept only those of `split`.
     pub images: &'a [Audited<'a>],
+    /// Labelled images left out for want of a prediction, copied into the report.
     pub unpredicted: usize,
     pub thresholds: RiskThresholds,
 }
 
 /// Sums the summaries into the report.
+///
+/// Pure: the caller (`jobs::audit`) reads masks and predictions and builds the per-image
+/// summaries. Samples come out sorted by name and splits in train/val/test order.
 pub fn report(input: &AuditInput<'_>) -> AuditReport {
     let schema = input.schema;
     let groups = Groups::sum(input);

@@ -1,5 +1,9 @@
 //! Command line: one `Args` struct and one `run` per subcommand. Exit codes follow the spec:
 //! 0 success, 1 done but problems found, 2 could not run.
+//!
+//! Every `run` returns `Ok(Outcome)` when the command did its work (exit 0 or 1) and `Err` only
+//! when it could not run (exit 2); batch commands count bad files and go on rather than stop
+//! at the first. Output for people goes to stdout, progress and warnings to stderr.
 
 mod assist;
 mod audit;
@@ -31,6 +35,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// The examples and exit codes printed after `semcurate --help`.
 const EXAMPLES: &str = "\
 Examples:
   semcurate                                     open the terminal UI on the bundled demo
@@ -86,6 +91,7 @@ pub enum Outcome {
 }
 
 impl From<Outcome> for ExitCode {
+    /// `Clean` exits 0, `Problems` 1 (a failure to run, 2, never reaches here).
     fn from(o: Outcome) -> Self {
         match o {
             Outcome::Clean => Self::SUCCESS,
@@ -121,6 +127,7 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Dispatches to the subcommand's `run`; no subcommand opens the terminal UI.
 fn run(cli: Cli) -> anyhow::Result<Outcome> {
     match cli.command {
         Some(Command::Index(a)) => index::run(&a),

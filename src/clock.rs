@@ -1,7 +1,12 @@
 //! Wall-clock times as people read them: seconds since the Unix epoch, shown in UTC (the
 //! servers our users share span time zones) and as an age.
+//!
+//! Times are plain `i64` counts, not `SystemTime`, so they go into SQLite rows and JSON as is.
+//! A clock set before 1970 reads as 0 rather than failing.
 
 /// Seconds since the Unix epoch, now.
+///
+/// 0 if the system clock is before the epoch; never panics.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -28,6 +33,9 @@ pub fn utc(secs: i64) -> String {
 }
 
 /// `5 s ago`, `12 min ago`, `3 h ago`, `2 days ago` for `secs` since the Unix epoch.
+///
+/// A time in the future (clock skew between machines) reads `0 s ago`. Units are floored: 119 s
+/// is `1 min ago`.
 pub fn ago(secs: i64) -> String {
     let age = (now() - secs).max(0);
     match age {

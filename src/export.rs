@@ -2,6 +2,13 @@
 //! accepted proposals) written in the MineralClassifier layout for retraining, with a manifest
 //! of where every mask came from. Written into a staging folder, verified, then swapped with
 //! OUT whole. No terminal here; the CLI renders the report.
+//!
+//! What OUT holds afterwards: per sample the image PNGs (8-bit grey), masks (8-bit class ids
+//! in the target schema, the target's raw `unlabelled` value for unlabelled pixels when
+//! `--partial`) and pixel-size text files (µm/px, never rescaled), plus `manifest.json`,
+//! `manifest.csv`, `classes.toml` (the target schema) and `EXPORT.md`. Every written image is
+//! a multiple of 8 px on each side ([`write::SIZE_MULTIPLE`]).
+//! A failure at any step before the swap leaves OUT exactly as it was.
 
 pub mod manifest;
 pub mod out;
@@ -79,6 +86,7 @@ pub enum ExportError {
 }
 
 impl ExportError {
+    /// An I/O failure on `path`, with the advice to check the folder is writable.
     pub fn io(path: &Path, error: std::io::Error) -> Self {
         Self::Io {
             path: path.to_path_buf(),
@@ -90,17 +98,25 @@ impl ExportError {
 /// What to export and where.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
+    /// The dataset root (the folder holding the sample folders).
     pub root: PathBuf,
+    /// The export folder: new, empty, or holding an earlier export of this dataset (`force`).
     pub out: PathBuf,
     /// The schema the dataset's masks are read with, and the one written.
     pub source: ClassSchema,
+    /// The schema written: each source class goes to the target class of the same name, or to
+    /// its "Other" class ([`crate::dataset::schema::convert::class_map`]).
     pub target: ClassSchema,
+    /// Which review states to export (`--only`): original masks, corrected, accepted.
     pub only: Only,
     /// `None`: every split, and images without one.
     pub splits: Option<BTreeSet<Split>>,
+    /// `--tile N`: cut every image into N×N px tiles (the last row and column end at the edge);
+    /// images smaller than a tile are skipped. `None` writes whole images, cut to multiples of 8.
     pub tile: Option<u32>,
     /// Write partially labelled masks (`--partial`), unlabelled pixels as the schema's value.
     pub partial: bool,
+    /// Replace the files an earlier export of the same dataset wrote in OUT (others are kept).
     pub force: bool,
     /// The command line, recorded in the manifest.
     pub command: String,
@@ -109,14 +125,18 @@ pub struct ExportOptions {
 /// An image that was not exported, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotExported {
+    /// The image's path relative to the dataset root.
     pub image: String,
+    /// Why, in words, with what to do where that is not obvious.
     pub reason: String,
 }
 
 /// Images an export did not consider, by why.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct NotSelected {
+    /// Images whose latest review decision is a rejection: never exported.
     pub rejected: usize,
+    /// Images with no mask file, no edits in the workspace and no acceptance.
     pub unlabelled: usize,
     /// In splits not asked for (`--split`), or in none.
     pub other_splits: usize,
@@ -127,6 +147,7 @@ pub struct NotSelected {
 /// What an export did.
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportReport {
+    /// The export folder as given.
     pub out: PathBuf,
     /// Files (images or tiles) written.
     pub files: usize,
@@ -141,6 +162,8 @@ pub struct ExportReport {
     pub skipped: BTreeMap<String, usize>,
     /// Images not considered: rejected, unlabelled, other splits, not selected by `--only`.
     pub not_selected: NotSelected,
+    /// Short hash of the manifest's rows (names, pixel sizes, image and mask hashes): equal
+    /// fingerprints mean the same training data.
     pub fingerprint: String,
     /// An earlier export was replaced.
     pub replaced: bool,
@@ -151,10 +174,17 @@ pub struct ExportReport {
     pub sizes: usize,
     /// An old export that a killed run had left beside a missing OUT, put back first.
     pub recovered: Option<PathBuf>,
+    /// Wall-clock duration of the whole export, in seconds.
     pub seconds: f64,
 }
 
 /// Runs an export of the dataset indexed in `ws`.
+///
+/// Order: recover an interrupted earlier run, check OUT, map the schemas, select images, write
+/// every file into a staging folder beside OUT (in chunks of 64 images, to bound memory),
+/// build and write the manifest, verify every file by reading it back, swap the staging folder
+/// in, then record the export in the workspace. Images with problems are left out and listed;
+/// the export fails only when nothing can be written or verification fails.
 pub fn run(
     ws: &mut Workspace,
     opts: &ExportOptions,

@@ -7,6 +7,11 @@
 //! with `overlap` px shared by neighbours (the last row and column end at the edge), blank tiles
 //! skipped, and the file, the tiles and the crop recorded in the workspace. A file whose content
 //! was imported before adds nothing, and never goes into a second sample (`earlier`).
+//!
+//! Tile `PREFIX-xX_yY` (see [`tile_prefix`]) is the `tile`×`tile` px window whose top-left
+//! corner is at column X, row Y of the raw image after its data bar is cropped; its grey
+//! levels are the decoded image converted to 8 bits as `dataset::raster` describes. Every
+//! tile carries the raw file's pixel size (µm/px): import never rescales.
 
 use std::fs;
 use std::io::Read;
@@ -30,18 +35,27 @@ pub enum CropRule {
     /// From the vendor tag, else from the pixels.
     Auto,
     /// This many rows from the bottom.
+    /// `--crop-databar N`; N must leave at least one row of the image.
     Rows(u32),
+    /// Keep every row: the image has no data bar.
     None,
 }
 
 /// How files are imported.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
+    /// The dataset root, the folder that holds the sample folders.
     pub root: PathBuf,
+    /// The sample folder the tiles go into (e.g. `12002`), created if needed; its sanitised name
+    /// also leads each tile name.
     pub sample: String,
+    /// Tile side in pixels; an image smaller than that gives one smaller tile.
     pub tile: u32,
+    /// Pixels shared by neighbouring tiles: tiles start every `tile − overlap` px (at least 1).
     pub overlap: u32,
+    /// `--pixel-size` in µm/px: when set it wins over a sidecar file and the vendor tag.
     pub pixel_size: Option<f64>,
+    /// How many bottom rows of data bar to drop before tiling.
     pub crop: CropRule,
     /// Keep tiles that the blank rule would skip.
     pub keep_blank: bool,
@@ -50,13 +64,19 @@ pub struct ImportOptions {
 /// What happened to one raw file.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct FileReport {
+    /// The raw file as given on the command line.
     pub source: PathBuf,
+    /// Size in pixels of the decoded raw image, before the data bar is cropped; 0 when the file
+    /// was refused before it was decoded.
     pub width: u32,
     pub height: u32,
+    /// µm/px given to every tile; `None` when the file was refused before it was known.
     pub pixel_size: Option<f64>,
     /// `given`, `sidecar`, `FEI metadata`, `Zeiss metadata`.
     pub pixel_size_source: String,
+    /// Rows removed from the bottom as data bar.
     pub crop_rows: u32,
+    /// Where `crop_rows` came from; `None` when the file was refused before cropping.
     pub crop_source: Option<DatabarSource>,
     /// Tiles written now, tiles found already there (identical), blank tiles skipped.
     pub tiles: usize,
@@ -66,11 +86,16 @@ pub struct FileReport {
     pub already_imported: bool,
     /// Why the file was not imported.
     pub error: Option<String>,
+    /// What the user should know that did not stop the import: a multi-page TIFF cut to its first
+    /// page, vendor metadata remarks, tiles smaller than asked, an earlier import forgotten.
     pub notes: Vec<String>,
 }
 
 /// The rule for a blank tile (epoxy, outside the section, an empty stage): 95 % or more of its
 /// pixels within ±6 grey levels of its median.
+///
+/// `pixels` are one tile's 8-bit grey levels in any order; an empty tile is blank. The
+/// median comes from a 256-bin histogram, so the rule costs one pass.
 pub fn is_blank(pixels: &[u8]) -> bool {
     let mut hist = [0usize; 256];
     for &v in pixels {
@@ -103,6 +128,11 @@ pub fn tile_prefix(sample: &str, stem: &str) -> String {
 }
 
 /// Imports one raw file.
+///
+/// Never returns an error: a refused file has [`FileReport::error`] set, so a batch goes on to
+/// the next file. Each tile is a PNG in the sample's image folder with a `pixel_size: X` text
+/// file of the same stem in its features folder; an existing file with other bytes is never
+/// replaced (the file is refused). Blank tiles are skipped unless `keep_blank`.
 pub fn import_file(ws: &mut Workspace, opts: &ImportOptions, path: &Path) -> FileReport {
     let mut r = FileReport {
         source: path.to_path_buf(),

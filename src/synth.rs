@@ -50,6 +50,7 @@ pub struct SynthConfig {
     pub per_sample: usize,
     /// Images without a mask, spread round-robin over the samples as extra sites.
     pub unlabelled: usize,
+    /// Seed of every random choice; the same seed and settings give byte-identical files.
     pub seed: u64,
     /// Tile width = height in pixels.
     pub size: u32,
@@ -122,6 +123,10 @@ const MAX_WINDOW_UM: f64 = 100_000.0;
 
 impl SynthConfig {
     /// Checks the values [`generate`] relies on.
+    ///
+    /// Limits: at least one sample and one image; tiles 1–1024 px; pixel sizes from 0.001 to
+    /// 100 µm/px with min ≤ max; a field of view (`size × pixel_size_max`) of at most 100 mm.
+    /// The first failing setting is named in [`SynthError::Config`].
     pub fn validate(&self) -> Result<(), SynthError> {
         let (lo, hi, size) = (self.pixel_size_min, self.pixel_size_max, self.size);
         // (setting, its value, whether it is fine, what is expected)
@@ -175,6 +180,10 @@ impl SynthConfig {
 }
 
 /// Generates a synthetic dataset into `out` (created if missing, refused if not empty).
+///
+/// Validates the config first, renders tiles in parallel (rayon), and writes `synth.json`
+/// last, so a folder without it is an interrupted run. Masks are written only for labelled
+/// sites; every site's images get a pixel-size file.
 pub fn generate(
     out: &Path,
     cfg: &SynthConfig,

@@ -5,6 +5,12 @@
 //! - `view`: draws a frame from a borrowed `App`;
 //! - `runtime`: the terminal, the event loop and the worker threads that run commands;
 //! - `keymap` + `action`: keys as data; `theme`: colours as data; `render`: pixels to cells.
+//!
+//! Threads: the UI thread owns the `App` and the terminal; an input thread reads keys; the
+//! loader, the model worker, the assist worker, the task thread and the journal writer each
+//! hold their own workspace connection and answer through one channel. Answers about an image
+//! (loaded, predicted, assisted) carry its id and the request's generation, so a stale one is
+//! dropped.
 
 pub mod action;
 pub mod app;
@@ -34,23 +40,38 @@ use theme::Theme;
 
 /// Everything the TUI needs to start.
 pub struct Options {
+    /// The dataset root (a folder of sample folders, or one sample).
     pub root: PathBuf,
+    /// The workspace, already open: its stored index draws the first frame before any refresh.
     pub workspace: Workspace,
+    /// Its folder, which each worker thread opens again.
     pub workspace_dir: PathBuf,
+    /// The class schema masks are read with (names, colours, ids).
     pub schema: ClassSchema,
+    /// µm/px for images that have none (`--pixel-size`).
     pub default_pixel_size: Option<f64>,
+    /// The model folder to open on, unless the workspace's latest retrain replaces it.
     pub model_dir: PathBuf,
     /// `model_dir` was asked for (`--model`, `$SEMCURATE_MODEL`); otherwise the workspace's
     /// latest retrained model is used when there is one.
     pub model_given: bool,
+    /// The burn backend the model runs on.
     pub backend: BackendKind,
+    /// Colours, already resolved for the terminal's colour mode.
     pub theme: Theme,
+    /// Key bindings: the defaults with the user's `keymap.toml` over them.
     pub keymap: Keymap,
+    /// How images are drawn (a terminal graphics protocol or half blocks); `None` probes the
+    /// terminal.
     pub graphics: Option<Graphics>,
+    /// Whether mouse events are captured (clicks, drags, wheel).
     pub mouse: bool,
 }
 
 /// Opens the TUI on a dataset and runs it until the user quits.
+///
+/// The model is loaded by its own worker: a model that cannot be read leaves the UI usable
+/// (browse, label, review) and says why wherever a prediction is wanted.
 pub fn open(opts: Options) -> anyhow::Result<()> {
     let ws = &opts.workspace;
     // The stored index gives the first frame at once; a refresh follows in the background.
@@ -112,6 +133,7 @@ pub fn open(opts: Options) -> anyhow::Result<()> {
     )
 }
 
+/// The model folder's config and hash, checked against the dataset's schema.
 fn load_model_info(dir: &std::path::Path, schema: &ClassSchema) -> anyhow::Result<ModelInfo> {
     ModelInfo::for_dataset(dir, schema)
         .with_context(|| format!("cannot read model '{}'", dir.display()))

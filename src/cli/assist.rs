@@ -1,4 +1,8 @@
 //! `semcurate assist`: a random forest on the dataset's labelled pixels proposes every image.
+//!
+//! Writes the proposals as PNG class maps under OUT, stores them in the workspace as the
+//! predictions of the model `assist`, and keeps the forest in `WORKSPACE/assist/forest.bin`.
+//! Exit codes: 0 every image proposed, 1 some could not be (listed), 2 could not run.
 
 use std::path::PathBuf;
 
@@ -40,6 +44,10 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Trains the assist forest on every labelled pixel of the indexed dataset and writes a
+/// proposal for every readable image under OUT (also stored in the workspace); exit 1 when
+/// some image could not be proposed. `--parity` grows ilastik's and scikit-learn's default
+/// forest (100 trees to purity) instead of the interactive one.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     args.dataset.check_output(&args.out)?;
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
@@ -69,6 +77,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     })
 }
 
+/// One summary line (labelled images, training rows per class, times, images proposed),
+/// then the images that failed.
 fn print_text(r: &AssistReport, args: &Args, schema: &crate::dataset::ClassSchema) {
     let rows: Vec<String> = r
         .rows_per_class

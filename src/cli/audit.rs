@@ -1,5 +1,9 @@
 //! `semcurate audit`: confusion matrix, IoU, precision, recall per class, per scale bin, per
 //! sample and per split; abundances and rock types; at-risk classes.
+//!
+//! Reads the model's stored predictions (run `predict` first) and the images' current labels;
+//! writes only the workspace's audit cache, and PNG plots with `--plot DIR`. Exit codes: 0
+//! done, 1 some masks could not be read, 2 could not run.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -82,6 +86,10 @@ fn audited_model(
     Ok((info.dir, info.hash, info.config.bins))
 }
 
+/// Indexes, picks the model (`--model`, `$SEMCURATE_MODEL`, else `models/default`; `assist`
+/// for the assist's proposals), audits every labelled image it has a current prediction for,
+/// prints the report and writes plots when asked. Fails (exit 2) when no audited image has a
+/// prediction; exit 1 when some image's label or prediction could not be read.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if let Some(dir) = &args.plot {
         args.dataset.check_output(dir)?;
@@ -171,6 +179,7 @@ fn audited_rows(
     Ok(rows)
 }
 
+/// Prints the report as JSON, CSV, Markdown or text tables, in that order of precedence.
 fn emit(args: &Args, r: &AuditReport) -> anyhow::Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(r)?);
@@ -201,6 +210,7 @@ pub struct RiskArgs {
 }
 
 impl RiskArgs {
+    /// The flags as the audit's thresholds.
     pub fn thresholds(&self) -> RiskThresholds {
         RiskThresholds {
             rare_share: self.rare_share,

@@ -14,9 +14,12 @@ use plotters::coord::types::RangedCoordf64;
 
 use crate::audit::{AuditReport, BinMetrics};
 
+/// `DejaVu` Sans, compiled in so plots look the same on a machine with no fonts installed.
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// Registers the font with plotters once per process.
 static REGISTER: Once = Once::new();
 
+/// Makes the embedded font plotters' `sans-serif`; harmless to call again.
 fn register() {
     REGISTER.call_once(|| {
         // The embedded font is a valid TTF; registration fails only for a broken file.
@@ -53,6 +56,7 @@ pub fn write_plots(dir: &Path, r: &AuditReport) -> anyhow::Result<Vec<PathBuf>> 
     Ok(written)
 }
 
+/// An 8-bit RGB PNG of a `w`×`h` buffer, 3 bytes a pixel, row-major.
 fn encode_rgb(w: u32, h: u32, rgb: &[u8]) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut enc = png::Encoder::new(&mut out, w, h);
@@ -64,8 +68,10 @@ fn encode_rgb(w: u32, h: u32, rgb: &[u8]) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
+/// A whole plot's drawing area on the bitmap backend, in pixels.
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
+/// A plotters error as an `anyhow` error prefixed `plot:`.
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("plot: {e}")
 }
@@ -77,10 +83,12 @@ fn heat(v: f64) -> RGBColor {
     RGBColor(lerp(255.0, 8.0), lerp(255.0, 48.0), lerp(255.0, 107.0))
 }
 
+/// The embedded sans-serif at `size` px.
 fn font(size: u32) -> FontDesc<'static> {
     ("sans-serif", size).into_font()
 }
 
+/// Draws `text` with its top-left at `at` (pixels from the image's top-left).
 fn write<'s>(
     root: &Area<'_>,
     text: &str,
@@ -93,11 +101,16 @@ fn write<'s>(
 /// Where the heatmap stands, in pixels: its top-left corner and one cell's side.
 #[derive(Clone, Copy)]
 struct Grid {
+    /// Left edge of the first column, px.
     left: i32,
+    /// Top edge of the first row, px.
     top: i32,
+    /// Side of every cell: 720 px shared among the classes.
     cell: i32,
 }
 
+/// `confusion.png`: one row per true class (named with its true pixels), one column per
+/// predicted class, each cell's shade its share of the row.
 fn confusion(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
     let n = r.classes.len();
     let grid = Grid {
@@ -183,6 +196,7 @@ fn confusion_cell(
     )
 }
 
+/// `950`, `12k`, `3.4M`: a pixel count short enough for a row label.
 fn compact(n: u64) -> String {
     match n {
         0..1_000 => n.to_string(),
@@ -191,6 +205,7 @@ fn compact(n: u64) -> String {
     }
 }
 
+/// Bar colours of the scale bins, in bin order (repeating past six).
 const BIN_COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -200,9 +215,12 @@ const BIN_COLOURS: [RGBColor; 6] = [
     RGBColor(140, 86, 75),
 ];
 
+/// A chart with f64 axes on the bitmap backend.
 type Chart<'a, 'b> =
     ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
+/// `iou_per_bin.png`: per class a group of bars, one per scale bin, IoU 0–1 up, with a legend
+/// naming the bins.
 fn iou_per_bin(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
     let mut chart = iou_axes(root, r)?;
     let k = r.bins.len().max(1) as f64;
@@ -289,6 +307,7 @@ fn bin_bars(chart: &mut Chart<'_, '_>, bin: &BinMetrics, b: usize, k: f64) -> an
     Ok(())
 }
 
+/// Draws the series legend at `position`, boxed on a translucent white background.
 fn legend<'a, 'b: 'a>(
     chart: &mut Chart<'a, 'b>,
     position: SeriesLabelPosition,
@@ -303,6 +322,8 @@ fn legend<'a, 'b: 'a>(
         .map_err(err)
 }
 
+/// `abundance.png`: each sample's share of each class, true (x) against predicted (y) in %,
+/// one colour per class, with the 1:1 line where a perfect model's points would lie.
 fn abundance(root: &Area<'_>, r: &AuditReport) -> anyhow::Result<()> {
     let max = r
         .abundances

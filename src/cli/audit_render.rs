@@ -1,4 +1,9 @@
 //! Text, CSV and Markdown renderings of an [`AuditReport`].
+//!
+//! Scores print to three places (`0.912`), `n/a` where undefined (a class in neither truth
+//! nor prediction, an empty group); shares print as percent with one decimal. Pixel counts are
+//! grouped by thousands in text. The text form is for people and may change; the CSV columns
+//! and the JSON of `audit --json` (`docs/AUDIT_JSON.md`) are for programs.
 
 use std::fmt::Write as _;
 
@@ -6,15 +11,21 @@ use crate::audit::{AuditReport, GroupMetrics, NamedMetrics};
 
 use super::table::{self, Align, Table, thousands};
 
+/// A score to three decimals, `n/a` when undefined.
 fn f3(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".to_string(), |x| format!("{x:.3}"))
 }
 
+/// A 0–1 share as percent with one decimal (`0.1234` → `12.3`).
 fn pct(v: f64) -> String {
     format!("{:.1}", v * 100.0)
 }
 
 /// The report as terminal tables.
+///
+/// Sections in order: summary, per class, IoU per scale bin, per sample, per split, the
+/// row-normalised confusion matrix, modal abundances with rock types, then absent,
+/// underrepresented and at-risk classes.
 pub fn text(r: &AuditReport) -> String {
     let mut s = String::new();
     summary_text(&mut s, r);
@@ -43,6 +54,7 @@ pub fn text(r: &AuditReport) -> String {
     s
 }
 
+/// (name, metrics) rows of named groups (samples or splits), in report order.
 fn named(groups: &[NamedMetrics]) -> Vec<(String, &GroupMetrics)> {
     groups
         .iter()
@@ -80,6 +92,8 @@ fn summary_text(s: &mut String, r: &AuditReport) {
     );
 }
 
+/// The overall per-class table: id, short name, true and predicted pixels, IoU, precision,
+/// recall and F1.
 fn class_table(o: &GroupMetrics) -> String {
     let mut t = Table::new(&[
         ("ID", Align::Right),
@@ -162,6 +176,8 @@ fn confusion_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
     let _ = writeln!(s, "{}", t.render(2));
 }
 
+/// Per sample, each class's share of true and of predicted pixels (`true→predicted`, %), and
+/// the study's rock type from each.
 fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
     let _ = writeln!(
         s,
@@ -195,6 +211,8 @@ fn abundance_text(s: &mut String, r: &AuditReport, shorts: &[&str]) {
     let _ = writeln!(s, "{}", t.render(2));
 }
 
+/// Absent classes, underrepresented ones (share of true pixels under the threshold) and
+/// at-risk ones with the reason, under the report's thresholds.
 fn risk_text(s: &mut String, r: &AuditReport) {
     let t = r.thresholds;
     if !r.absent.is_empty() {
@@ -248,6 +266,10 @@ fn risk_text(s: &mut String, r: &AuditReport) {
 }
 
 /// Long-format CSV: one row per group and class.
+///
+/// Columns: `group_type` (`overall`, `bin`, `sample`, `split`), `group` (`all`, the bin's
+/// range, the sample or split name), class id and short name, IoU, precision, recall, F1 (six
+/// decimals, empty where undefined), true and predicted pixels, and the group's images.
 pub fn csv(r: &AuditReport) -> String {
     let mut s = String::from(
         "group_type,group,class_id,class,iou,precision,recall,f1,support,predicted,images\n",
@@ -284,6 +306,7 @@ pub fn csv(r: &AuditReport) -> String {
     s
 }
 
+/// A CSV field, quoted (inner quotes doubled) when it holds a comma, quote or newline.
 fn quote(v: &str) -> String {
     if v.contains([',', '"', '\n']) {
         format!("\"{}\"", v.replace('"', "\"\""))
@@ -350,6 +373,7 @@ fn markdown_bins(s: &mut String, r: &AuditReport) {
     s.push('\n');
 }
 
+/// Bullet lists of the underrepresented classes (share and pixels) and the at-risk ones.
 fn markdown_risks(s: &mut String, r: &AuditReport) {
     if !r.underrepresented.is_empty() {
         let _ = writeln!(s, "\nUnderrepresented classes:\n");

@@ -15,6 +15,7 @@ use super::progress::CliProgress;
 #[derive(Debug, Clone)]
 pub struct MaskMap(pub Vec<(u16, ClassId)>);
 
+/// Parses `--mask-map` (`VALUE=CLASS,...`, raw mask values to class ids) for clap.
 pub(super) fn mask_map(s: &str) -> Result<MaskMap, String> {
     parse_mask_map(s).map(MaskMap)
 }
@@ -52,6 +53,9 @@ pub struct DatasetArgs {
 
 impl DatasetArgs {
     /// The class schema to read masks with.
+    ///
+    /// `--schema`, else `DATASET/classes.toml`, else the study's ten classes; `--mask-map` pairs
+    /// are added on top.
     pub fn schema(&self) -> anyhow::Result<ClassSchema> {
         let schema = match &self.schema {
             Some(spec) => ClassSchema::by_name_or_path(spec)?,
@@ -64,6 +68,8 @@ impl DatasetArgs {
     }
 
     /// The workspace folder.
+    ///
+    /// `--workspace`, else `DATASET/.semcurate`.
     pub fn workspace_dir(&self) -> PathBuf {
         self.workspace
             .clone()
@@ -102,6 +108,10 @@ impl DatasetArgs {
     }
 
     /// Opens (creating if needed) the workspace.
+    ///
+    /// First puts DATASET back when a killed export left it renamed. Refuses a missing dataset
+    /// folder, a `--workspace` inside it, and a read-only dataset folder without `--workspace`;
+    /// notes (unless quiet) when DATASET is a sample of a dataset that has its own workspace.
     pub fn open_workspace(&self) -> anyhow::Result<Workspace> {
         if !self.dataset.exists()
             && let Ok(Some(r)) = crate::export::out::recover(&self.dataset)

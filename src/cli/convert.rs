@@ -1,4 +1,7 @@
 //! `semcurate convert-weights`: turn the study's PyTorch state dict into a model folder.
+//!
+//! Writes the model folder: `config.json` and one `bin{k}.safetensors` per U-Net (one for
+//! `UNet_1`, two for `UNet_2`).
 
 use std::path::PathBuf;
 
@@ -33,6 +36,9 @@ pub struct Args {
     pub schema: String,
 }
 
+/// Reads the study's PyTorch state dict (or a safetensors export), builds the model under the
+/// schema (a `UNet_2` needs `--threshold`), writes it as a semcurate model folder and prints
+/// what it found.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let info = inspect(&args.weights)?;
     let schema = ClassSchema::by_name_or_path(&args.schema)?;

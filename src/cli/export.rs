@@ -1,5 +1,8 @@
 //! `semcurate export`: the dataset's current labels, corrections included, in the
 //! MineralClassifier layout with a manifest, for retraining.
+//!
+//! Exit codes: 0 exported, 1 exported but some images were left out (each listed with why),
+//! 2 could not run (OUT refused, nothing to export, verification failed: OUT unchanged).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -93,6 +96,7 @@ fn tile_size(s: &str) -> Result<u32, String> {
 }
 
 impl Args {
+    /// The dataset flags as the shared [`DatasetArgs`]; masks are read with `--source-schema`.
     fn dataset_args(&self) -> DatasetArgs {
         DatasetArgs {
             dataset: self.dataset.clone(),
@@ -142,6 +146,7 @@ impl Args {
         c
     }
 
+    /// `--only` as flags; empty means every review state.
     fn only(&self) -> Only {
         if self.only.is_empty() {
             return Only::ALL;
@@ -155,6 +160,9 @@ impl Args {
     }
 }
 
+/// Indexes, takes the workspace's `export` lock, gives new labelled groups a split, and
+/// exports into OUT (masks mapped into `--schema` when given); exit 1 when some image was left
+/// out for a problem with its files.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let dataset = args.dataset_args();
     dataset.check_output(&args.out)?;
@@ -200,6 +208,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The summary, an earlier export put back, what OUT kept, a note on mixed image sizes, then
+/// the images not exported and why.
 fn print_text(r: &ExportReport) {
     print_summary(r);
     if let Some(from) = &r.recovered {

@@ -1,4 +1,7 @@
 //! `semcurate export-model`: a model folder out to the study's PyTorch classes.
+//!
+//! Writes `bin{k}.safetensors` per trained bin, `unet2.safetensors` for a model of exactly two
+//! trained bins, and a `README.md` saying how the study's code loads them.
 
 use std::path::PathBuf;
 
@@ -31,6 +34,9 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Loads the model on the CPU and writes its networks as the study's PyTorch state dicts
+/// under OUT; refuses a folder that already holds safetensors files or a README unless
+/// `--force`.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let model = MultiUNet::load(&args.model, &crate::model::BackendKind::Flex.device())
         .with_context(|| format!("cannot read model '{}'", show(&args.model)))?;

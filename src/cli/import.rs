@@ -1,4 +1,8 @@
 //! `semcurate import`: raw SEM images into a dataset sample as unlabelled tiles.
+//!
+//! The one command that writes into a dataset folder, and it only adds files: tile PNGs and
+//! pixel-size files under `DATASET/SAMPLE/`, never replacing one with other bytes. Exit codes:
+//! 0 imported, 1 some files were refused (each is listed), 2 could not run.
 
 use std::path::PathBuf;
 
@@ -7,6 +11,7 @@ use crate::import::{CropRule, FileReport, ImportOptions, import_file};
 use super::Outcome;
 use super::common::{DatasetArgs, positive, show};
 
+/// Parses `--crop-databar`: `auto`, `none`, or a number of rows to cut from the bottom.
 fn crop_rule(s: &str) -> Result<CropRule, String> {
     match s {
         "auto" => Ok(CropRule::Auto),
@@ -71,6 +76,9 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// Checks the flags and that the dataset folder is writable, takes the workspace's `import`
+/// lock, imports each raw file in turn (a refused file does not stop the others), then
+/// indexes so the tiles become unlabelled images. Exit 1 when some file was refused.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     check_args(args)?;
     std::fs::create_dir_all(&args.into)
@@ -171,6 +179,8 @@ fn check_writable(into: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One line per raw file: refused and why, already imported, or its size, pixel size and
+/// source, data-bar crop, and tiles added, already there and skipped as blank.
 fn print_one(r: &FileReport) {
     let name = show(&r.source);
     if let Some(e) = &r.error {

@@ -1,4 +1,7 @@
 //! `semcurate index`: scan, validate and cache a dataset; list every problem per file.
+//!
+//! Writes only the workspace (`DATASET/.semcurate`, or `--workspace`); the dataset folder is
+//! never written. Exit codes: 0 clean, 1 indexed with problems, 2 could not run.
 
 use std::collections::BTreeMap;
 
@@ -45,15 +48,24 @@ pub struct Args {
 /// Problems of one kind listed in text output unless `--all`.
 const SHOWN_PER_KIND: usize = 20;
 
+/// The JSON of `index --json`: where the data is, what this run did, the index's totals and
+/// every problem.
 #[derive(Serialize)]
 struct IndexJson<'a> {
+    /// The dataset folder as given.
     dataset: String,
+    /// The workspace folder used.
     workspace: String,
+    /// What this run found and read.
     summary: &'a IndexSummary,
+    /// Image and pixel counts of the whole index after the run.
     totals: &'a Totals,
+    /// Every stored problem, in path order.
     problems: Vec<&'a Problem>,
 }
 
+/// Indexes the dataset (only new or changed files are read unless `--full`) and prints what
+/// it holds and every problem; `Problems` (exit 1) when there is any.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (ws, schema, summary) = args
         .grouping
@@ -94,6 +106,7 @@ fn print_partial(t: &Totals, schema: &crate::dataset::ClassSchema) {
     );
 }
 
+/// The text report: counts, what was read and skipped, then the problems by kind.
 fn print_text(args: &Args, s: &IndexSummary, t: &Totals, problems: &[&Problem], ws: &str) {
     anstream::println!(
         "Indexed {}: {} samples, {} images ({} labelled, {} unlabelled, {} invalid masks, {} unreadable)",

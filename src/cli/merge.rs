@@ -1,4 +1,7 @@
 //! `semcurate merge`: fold the parts of a sharded predict into the workspace.
+//!
+//! Exit codes: 0 every part merged, 1 some part was not merged or a shard has no part, 2 could
+//! not run.
 
 use std::path::PathBuf;
 
@@ -30,6 +33,9 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Takes the workspace's `merge` lock and folds every finished shard part into the workspace
+/// (only `--model`'s, when given); lists each part and every missing shard. Exit 1 when a part
+/// was not merged or a shard has no part.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let hash = match &args.model {
         Some(dir) => Some(

@@ -1,4 +1,9 @@
 //! `semcurate predict`: propose masks and uncertainty for every image, resumable.
+//!
+//! Writes into the workspace (maps deflated, keyed by image and model hash), plus PNG class
+//! maps under `--out`; a shard writes into its own part under `WORKSPACE/parts/` instead, for
+//! `merge` to fold in. Exit codes: 0 every image predicted, 1 some could not be, 2 could not
+//! run.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -54,6 +59,7 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The JSON of a shard run: its `K/N`, its part folder, then the run's summary flattened in.
 #[derive(serde::Serialize)]
 struct ShardJson<'a> {
     shard: String,
@@ -62,6 +68,8 @@ struct ShardJson<'a> {
     summary: &'a PredictSummary,
 }
 
+/// The run's options from the flags; `redo_before` is the command's start time with `--redo`
+/// (stored predictions older than it are made again), else `None`.
 fn options(args: &Args, redo_before: Option<i64>) -> PredictOptions {
     PredictOptions {
         mc: args.mc_dropout,
@@ -137,6 +145,9 @@ fn run_shard(args: &Args, shard: Shard) -> anyhow::Result<Outcome> {
     Ok(outcome(&s))
 }
 
+/// Loads the model and predicts every image of the indexed dataset under the workspace's
+/// `predict` lock (waiting for a running one), skipping images already predicted from the
+/// same file.
 fn predict(
     started: i64,
     args: &Args,
@@ -161,6 +172,8 @@ fn predict(
     )?)
 }
 
+/// Predicts one shard into its own part (`--shard` or a Slurm array task), or the whole
+/// dataset into the workspace; prints a summary line or JSON. Exit 1 when an image failed.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let started = crate::clock::now();
     if let Some(out) = &args.out {
@@ -199,6 +212,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(outcome(&s))
 }
 
+/// One line per image that could not be predicted: kind, path and why.
 fn print_problems(s: &PredictSummary) {
     for p in &s.problems {
         println!("  {}: {}: {}", p.kind, p.path, p.message);

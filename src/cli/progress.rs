@@ -10,28 +10,41 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::progress::Progress;
 
+/// Least time between two plain lines when stderr is not a terminal (a log file, a batch job).
 const PLAIN_EVERY: Duration = Duration::from_secs(5);
 
 /// Renders [`Progress`] for the command line.
 pub struct CliProgress {
+    /// `--quiet`: nothing is printed, counts are still kept.
     quiet: bool,
+    /// Whether stderr is a terminal (decided once, at creation).
     tty: bool,
+    /// The current stage's bar, terminal only; `None` between stages or for a stage of unknown
+    /// length.
     bar: Mutex<Option<ProgressBar>>,
+    /// The current stage's plain-line state, used when stderr is not a terminal.
     plain: Mutex<Plain>,
+    /// Steps done and the stage's total (0 when unknown).
     done: AtomicU64,
     total: AtomicU64,
     /// The bar shows the tiles of an image (cleared when the image is done).
     tiles_shown: AtomicBool,
 }
 
+/// Plain-line state of one stage.
 struct Plain {
+    /// The stage's name, as given to `begin`.
     stage: String,
+    /// When the stage began, for the closing line's duration.
     started: Instant,
+    /// When the last plain line went out.
     last: Instant,
+    /// Whether any line was printed for the stage: only then is a closing line printed.
     printed: bool,
 }
 
 impl CliProgress {
+    /// Progress on this process's stderr; `quiet` prints nothing.
     pub fn new(quiet: bool) -> Self {
         let now = Instant::now();
         Self {
@@ -52,6 +65,8 @@ impl CliProgress {
 }
 
 impl Progress for CliProgress {
+    /// Starts stage `stage` of `total` steps: a bar on a terminal (none for an unknown total, 0),
+    /// else resets the plain-line state.
     fn begin(&self, stage: &str, total: u64) {
         self.done.store(0, Ordering::Relaxed);
         self.total.store(total, Ordering::Relaxed);
@@ -80,6 +95,7 @@ impl Progress for CliProgress {
         }
     }
 
+    /// Counts `n` steps: moves the bar, or prints a plain line when [`PLAIN_EVERY`] has passed.
     fn advance(&self, n: u64) {
         let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
         if self.quiet {
@@ -104,6 +120,8 @@ impl Progress for CliProgress {
         }
     }
 
+    /// Shows the tile count inside the current image (`done` of `total` tiles) next to the bar,
+    /// or in a plain line; cleared at the next image.
     fn within(&self, done: u64, total: u64) {
         if self.quiet {
             return;
@@ -128,6 +146,7 @@ impl Progress for CliProgress {
         }
     }
 
+    /// Clears the bar; without a terminal, ends a stage that printed with `STAGE: N done in S s`.
     fn end(&self) {
         if let Ok(mut b) = self.bar.lock()
             && let Some(bar) = b.take()

@@ -1,4 +1,7 @@
 //! `semcurate queue`: images to review or label first, ranked, with reasons.
+//!
+//! Reads the workspace (stored predictions, review decisions, audit cache) and the labels;
+//! writes only the audit cache. Exits 0 whenever it ran, even with an empty list.
 
 use serde::Serialize;
 
@@ -62,6 +65,8 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The JSON of `queue --json`: model hash, strategy, at-risk and underrepresented classes by
+/// short name, counts of what was not ranked, then the ranked items.
 #[derive(Serialize)]
 struct QueueJson<'a> {
     model: &'a str,
@@ -77,6 +82,9 @@ struct QueueJson<'a> {
     items: &'a [QueueItem],
 }
 
+/// Indexes, loads the model's overview (audit and prediction summaries) and prints the first
+/// `--budget` images under `--strategy`. Fails when the model has no prediction in this
+/// workspace; `--no-grey-range` drops the grey-level estimate from rare-boost.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, schema, _) = args.dataset.index(None, false)?;
     let info = args.model.info(&schema)?;
@@ -111,14 +119,19 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
 
 /// The ranked images and the counts of those left out of the ranking.
 struct Listing {
+    /// The strategy ranked by (mixed when the name is unknown).
     strategy: Strategy,
+    /// The ranked images, best first.
     items: Vec<QueueItem>,
+    /// Present images with no mask, and with a mask that cannot be used.
     unlabelled: usize,
     mask_invalid: usize,
+    /// Unlabelled images not yet finished that the model has no prediction for: not ranked.
     unpredicted: usize,
 }
 
 impl Listing {
+    /// Ranks the overview's images under the strategy asked for and counts those left out.
     fn new(args: &Args, ov: &Overview, schema: &ClassSchema) -> Self {
         let strategy = Strategy::parse(&args.strategy).unwrap_or(Strategy::Mixed);
         let items = ov.queue(schema, strategy, args.budget);
@@ -139,6 +152,7 @@ impl Listing {
     }
 }
 
+/// Prints the listing as [`QueueJson`].
 fn print_json(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) -> anyhow::Result<()> {
     let at: Vec<&str> = rep.at_risk.iter().map(|a| a.short.as_str()).collect();
     println!(
@@ -161,6 +175,8 @@ fn print_json(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) -> anyhow
     Ok(())
 }
 
+/// The heading (strategy, model, at-risk and underrepresented classes), the ranked table, a
+/// note on rare-class figures, then what was not ranked and why.
 fn print_text(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) {
     let list = |v: Vec<String>| {
         if v.is_empty() {
@@ -191,6 +207,7 @@ fn print_text(args: &Args, hash: &str, rep: &AuditReport, l: &Listing) {
     print_unranked(args, hash, l);
 }
 
+/// Rank, image path, scale bin, score to two places and the reason in words.
 fn items_table(items: &[QueueItem]) -> String {
     let mut t = Table::new(&[
         ("#", Align::Right),

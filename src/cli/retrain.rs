@@ -1,4 +1,7 @@
 //! `semcurate retrain`: the TUI's retrain-and-refresh (`F`) as a command.
+//!
+//! Writes a new model folder (`WORKSPACE/models/retrain-UNIXTIME` unless `--out`) and its
+//! predictions into the workspace; the model it starts from is never written.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -44,6 +47,10 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Indexes, then retrains: fine-tunes the model of `--model` (or trains a small one with
+/// `--from-nothing`) with the recipe's settings, `--epochs`, `--steps-per-epoch` and `--crop`
+/// overriding them; then scores, saves and predicts (see `jobs::retrain`). Not cancellable
+/// from the command line except by killing it, which leaves no model folder behind.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     if let Some(out) = &args.out {
         args.dataset.check_output(out)?;
@@ -84,6 +91,8 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// Where the new model is and what it started from, the training time, the before/after
+/// table (score, and change to three places), how many images it predicted, and how to use it.
 fn print_report(r: &Retrained) {
     let from = r
         .base

@@ -80,6 +80,7 @@ pub enum OverlayArg {
 }
 
 impl From<OverlayArg> for Overlay {
+    /// The flag's overlay as the renderer's (`pred` is the prediction).
     fn from(o: OverlayArg) -> Self {
         match o {
             OverlayArg::None => Self::None,
@@ -91,6 +92,7 @@ impl From<OverlayArg> for Overlay {
     }
 }
 
+/// Parses `--opacity`: a number from 0 to 1.
 fn unit_interval(s: &str) -> Result<f32, String> {
     match s.trim().parse::<f32>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),
@@ -98,6 +100,10 @@ fn unit_interval(s: &str) -> Result<f32, String> {
     }
 }
 
+/// Decodes the image as 8-bit grey, composes it with the overlay under the theme, then either
+/// writes a PNG to `--out` (refused inside the image's dataset) or prints it to the terminal
+/// with viuer (graphics where the terminal has them, else coloured half blocks). Overlays
+/// other than `none` need the image to be indexed.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (image, _) = read_grey8(&args.image, DecodeLimits::default())
         .with_context(|| format!("cannot read image '{}'", show(&args.image)))?;
@@ -228,6 +234,8 @@ fn stored_prediction(
     Ok(p)
 }
 
+/// Refuses a mask or prediction whose pixel count is not the image's: the files changed since
+/// indexing.
 fn check_size(what: &str, name: &str, image: &Grey8, len: usize) -> anyhow::Result<()> {
     if len != image.pixels.len() {
         anyhow::bail!(
@@ -242,12 +250,14 @@ fn check_size(what: &str, name: &str, image: &Grey8, len: usize) -> anyhow::Resu
 
 /// An indexed image: its dataset root, the open workspace and its index row.
 struct Found {
+    /// The dataset root whose workspace indexes the image.
     root: PathBuf,
+    /// That workspace, open.
     ws: Workspace,
+    /// The image's index row.
     row: ImageRow,
 }
 
-/// Walks up from `image` to the nearest dataset root with a workspace that indexes it.
 /// The folder `show --out` must not write into: the indexed dataset that holds the image,
 /// else the image's sample folder (`SAMPLE/input-images/NAME`); `None` for an image outside
 /// any dataset layout (only the image itself is then protected).
@@ -270,6 +280,8 @@ fn protected_root(image: &Path) -> Option<PathBuf> {
         .flatten()
 }
 
+/// Walks up from `image` to the nearest dataset root with a workspace that indexes it; an
+/// error names the nearest workspace found when none indexes the image.
 fn find_in_dataset(image: &Path) -> anyhow::Result<Found> {
     let name = show(image);
     let canonical = image
@@ -322,6 +334,7 @@ fn find_row(ws: &Workspace, root: &Path, canonical: &Path) -> anyhow::Result<Opt
     }))
 }
 
+/// The composed RGB picture as an `image` crate buffer for encoding or printing.
 fn to_image(rgb: Rgb) -> anyhow::Result<image::DynamicImage> {
     let (w, h) = (rgb.width, rgb.height);
     let bytes: Vec<u8> = rgb.pixels.into_iter().flatten().collect();

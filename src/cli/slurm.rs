@@ -1,5 +1,9 @@
 //! `semcurate slurm predict`: index the dataset, then write a ready sbatch script for a job
 //! array whose tasks run `semcurate predict --shard`.
+//!
+//! Writes the script and creates `WORKSPACE/parts/logs/`; submits nothing. The tasks read the
+//! workspace as an immutable snapshot, so it is checkpointed here first. Exit 0 when the
+//! script was written, 2 otherwise.
 
 use std::path::{Path, PathBuf};
 
@@ -65,20 +69,31 @@ pub struct PredictArgs {
 /// What goes into a script.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script<'a> {
+    /// The semcurate executable each task runs (absolute: this one).
     pub exe: &'a Path,
+    /// Dataset root, workspace and model folder, absolute so the script works from any folder.
     pub dataset: &'a Path,
     pub workspace: &'a Path,
     pub model: &'a Path,
+    /// The model's hash; its first 8 hex digits name the job.
     pub hash: &'a str,
+    /// Shards, one array task each (`--array=0-(N-1)`); task K runs `--shard K/N`.
     pub array: u32,
+    /// GPUs per task; any GPU switches the backend to `cuda`, none runs `flex` on the CPUs.
     pub gpus: u32,
+    /// CPUs per task, and the rayon threads when Slurm does not say.
     pub cpus: u32,
+    /// `--partition`, when given.
     pub partition: Option<&'a str>,
+    /// `--time` limit per task, Slurm's format (e.g. `01:00:00`).
     pub time: &'a str,
+    /// More `#SBATCH` options, each written as given.
     pub extra: &'a [String],
 }
 
 impl Script<'_> {
+    /// The sbatch script: `#SBATCH` lines (requeue on preemption, logs appended under
+    /// `WORKSPACE/parts/logs/JOB_TASK.out`), then one `semcurate predict --shard` per task.
     pub fn render(&self) -> String {
         let logs = self.workspace.join(PARTS_DIR).join("logs");
         let mut s = String::from(
@@ -128,12 +143,16 @@ fn quote(p: &Path) -> String {
     format!("'{}'", p.to_string_lossy().replace('\'', "'\\''"))
 }
 
+/// Runs the `slurm` subcommand given.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     match &args.command {
         SlurmCommand::Predict(a) => predict(a),
     }
 }
 
+/// Indexes and checkpoints the workspace (tasks read it as an immutable snapshot), writes
+/// the script (default `WORKSPACE/parts/predict-HASH-N.sbatch`) and prints how to submit and
+/// merge. Submits nothing itself.
 fn predict(a: &PredictArgs) -> anyhow::Result<Outcome> {
     let (ws, schema, _) = a.dataset.index(None, false)?;
     // Tasks read the workspace as an immutable file: everything must be in it.

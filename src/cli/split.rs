@@ -1,4 +1,7 @@
 //! `semcurate split`: re-assign train/val/test splits by group with new fractions and seed.
+//!
+//! Changes only the workspace: every group's split is replaced, and the fractions and seed
+//! are stored for the groups later indexing adds.
 
 use crate::dataset::index::resplit;
 use crate::dataset::split::SplitFractions;
@@ -31,6 +34,8 @@ pub struct Args {
     pub seed: u64,
 }
 
+/// Indexes, then assigns every split group a split again with `--fractions` and `--seed`
+/// (stored for later indexing); prints how many groups got one.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (mut ws, _, _) = args.grouping.index(&args.dataset, None, false)?;
     let groups = resplit(&mut ws, args.fractions, args.seed)?;

@@ -1,5 +1,9 @@
 //! `semcurate stats`: images and pixel shares per sample, scale bin and class; splits; rare
 //! classes.
+//!
+//! Indexes first (only changed files are read), so its figures are the index's; writes only
+//! the workspace. Exit codes: 0 clean, 1 the dataset has problems or its masks look like
+//! two-value masks read without a mapping, 2 could not run.
 
 use serde::Serialize;
 
@@ -41,10 +45,15 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The JSON of `stats --json`: where the data is, how splits were made, then the report's
+/// fields flattened in.
 #[derive(Serialize)]
 struct StatsJson<'a> {
+    /// The dataset folder as given.
     dataset: String,
+    /// The workspace folder used.
     workspace: String,
+    /// Seed of the split assignment.
     split_seed: u64,
     /// How images are grouped for splits, in words.
     group_rule: String,
@@ -56,6 +65,9 @@ struct StatsJson<'a> {
 pub type ImageProblem = (Option<i64>, Problem);
 
 /// Loads rows and computes the report; `bins` overrides the workspace's.
+///
+/// Bins: `bins`, else the workspace's stored ones, else a single bin. Reads only the
+/// workspace; the caller has indexed first.
 pub fn load_report(
     ws: &Workspace,
     schema: &ClassSchema,
@@ -82,6 +94,9 @@ pub fn load_report(
     Ok((report, problems))
 }
 
+/// Indexes the dataset (only changed files are read), then prints the report as text or JSON.
+/// `Problems` when the index has problems or the masks look like two-value (0/255) masks read
+/// without a mask mapping.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (ws, schema, _) = args.grouping.index(&args.dataset, None, false)?;
     let (report, _) = load_report(&ws, &schema, args.bins.as_ref(), args.rare_threshold)?;
@@ -111,6 +126,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     })
 }
 
+/// The text report: totals, classes, samples, scale bins, splits, then warnings.
 fn print_text(args: &Args, r: &StatsReport, split_note: &str) {
     print_totals(args, r);
     print_classes(r);
@@ -208,6 +224,8 @@ fn print_bins(r: &StatsReport, shorts: &[&str]) {
     }
 }
 
+/// Per split: groups assigned, labelled images and labelled pixels; `split_note` gives the
+/// seed, the target fractions and the grouping rule.
 fn print_splits(r: &StatsReport, split_note: &str) {
     anstream::println!(
         "\n{}",
@@ -230,6 +248,8 @@ fn print_splits(r: &StatsReport, split_note: &str) {
     anstream::println!("{}", tab.render(2));
 }
 
+/// One row per class: pixels and share of the labelled pixels, images holding it, and flags
+/// (`absent`, `under` for underrepresented, `rare` from the schema).
 fn print_classes(r: &StatsReport) {
     anstream::println!("\n{}", table::styled(table::HEADING, "Classes"));
     let mut tab = Table::new(&[
@@ -264,6 +284,8 @@ fn print_classes(r: &StatsReport) {
     anstream::println!("{}", tab.render(2));
 }
 
+/// Samples or scale bins (named in column `first`): images, labelled images, the pixel-size
+/// range in µm/px, and each class's share of the group's labelled pixels in %.
 fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
     let mut cols: Vec<(&str, Align)> = vec![
         (first, Align::Left),
@@ -290,6 +312,7 @@ fn group_table(first: &str, groups: &[GroupStats], shorts: &[&str]) -> String {
     tab.render(2)
 }
 
+/// A pixel size with 1 decimal from 10 up, 2 from 0.1, 3 below.
 fn short_num(x: f64) -> String {
     if x >= 10.0 {
         format!("{x:.1}")
@@ -300,6 +323,7 @@ fn short_num(x: f64) -> String {
     }
 }
 
+/// Absent and underrepresented classes, and the problem count by kind.
 fn print_footer(r: &StatsReport) {
     let under: Vec<&str> = r
         .classes

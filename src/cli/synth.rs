@@ -1,4 +1,7 @@
 //! `semcurate synth`: write a synthetic BSE dataset (see `crate::synth`).
+//!
+//! Writes a new dataset folder (refused when it exists and is not empty); the same flags
+//! write byte-identical files.
 
 use std::path::PathBuf;
 
@@ -52,6 +55,7 @@ pub struct Args {
     pub quiet: bool,
 }
 
+/// Parses `--pixel-size-range MIN,MAX` in µm/px: finite, MIN above 0 and not above MAX.
 fn range(s: &str) -> Result<(f64, f64), String> {
     let (a, b) = s
         .split_once(',')
@@ -68,6 +72,8 @@ fn range(s: &str) -> Result<(f64, f64), String> {
     Ok((a, b))
 }
 
+/// Generates the synthetic dataset (`extended` schema and `other` imaging when asked) and
+/// prints how many images went into which samples.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let cfg = SynthConfig {
         samples: args.samples,

@@ -13,15 +13,20 @@ pub const WARN: Style = AnsiColor::Yellow.on_default();
 /// Column alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
+    /// Text starts at the column's left; the last column is not padded.
     Left,
+    /// Text ends at the column's right (numbers).
     Right,
 }
 
 /// A table of text cells, rendered with two spaces between columns.
 #[derive(Debug, Default)]
 pub struct Table {
+    /// Column headers, drawn in the heading style.
     headers: Vec<String>,
+    /// One alignment per column.
     aligns: Vec<Align>,
+    /// The cells, row by row; a short row leaves its last columns blank, extra cells are ignored.
     rows: Vec<Vec<String>>,
 }
 
@@ -119,6 +124,8 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// A share as a percentage with one decimal; `-` for zero.
+///
+/// Shares under 0.05 % (that would print as `0.0`) print as `<0.1`.
 pub fn percent(share: f64) -> String {
     if share == 0.0 {
         "-".to_string()
@@ -130,6 +137,9 @@ pub fn percent(share: f64) -> String {
 }
 
 /// `text` in `style`.
+///
+/// Print it through `anstream`, which drops the escape codes when the output is not a
+/// terminal.
 pub fn styled(style: Style, text: &str) -> String {
     format!("{}{text}{}", style.render(), style.render_reset())
 }

@@ -1,4 +1,7 @@
 //! `semcurate train`: train or fine-tune a multi U-Net (or the single-U-Net baseline).
+//!
+//! Writes only the model folder `--out`: `config.json`, one `bin{k}.safetensors` per trained
+//! bin, `model_card.json` and `MODEL_CARD.md`. Exit codes: 0 trained, 2 could not run.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -123,6 +126,9 @@ pub struct Args {
     pub no_val: bool,
 }
 
+/// Refuses an OUT that holds a model (unless `--force`), indexes, takes the workspace's
+/// `train` lock, gives new labelled groups a split, loads the images per split and bin,
+/// trains every bin with progress on stderr, and writes the model folder and its card.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     args.dataset.check_output(&args.out)?;
     if args.out.join(CONFIG_FILE).exists() && !args.force {
@@ -173,6 +179,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
+/// The model shape the flags ask for; what they leave out comes from `--init` or defaults.
 fn config_request(args: &Args) -> ConfigRequest {
     ConfigRequest {
         single: args.single,
@@ -222,6 +229,8 @@ fn report_data(prepared: &PreparedData, no_val: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The training options from the flags; the trainer defaults to the backend's (the CPU engine
+/// on CPU backends whose CPU has fast SIMD, else burn).
 fn train_options(args: &Args) -> TrainOptions {
     TrainOptions {
         epochs: args.epochs,
@@ -247,6 +256,8 @@ fn train_options(args: &Args) -> TrainOptions {
     }
 }
 
+/// Where the model went, the training time, and the test split's headline scores when there
+/// was one.
 fn print_written(out: &Path, card: &ModelCard) {
     println!(
         "\nmodel written to {} in {:.0} s; card: {}",
@@ -350,6 +361,7 @@ pub enum InputArg {
     PerSite,
 }
 
+/// Parses a 0–1 share (`--balance`).
 fn share(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(v) if (0.0..=1.0).contains(&v) => Ok(v),

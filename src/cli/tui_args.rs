@@ -1,4 +1,8 @@
 //! `semcurate [DATASET]`: open the terminal UI.
+//!
+//! The flags are the subcommand-less form of the command line; `~/.config/semcurate/` may
+//! hold `config.toml` (theme, graphics, colours, mouse), `keymap.toml` and `themes/`. Refused
+//! when stdin or stdout is not a terminal (scripts use the subcommands).
 
 use std::path::{Path, PathBuf};
 
@@ -68,6 +72,8 @@ struct UserConfig {
     mouse: Option<bool>,
 }
 
+/// `CONFIG_DIR/config.toml` (usually `~/.config/semcurate/`), or defaults when there is none;
+/// an unreadable or invalid file is an error naming its allowed keys.
 fn user_config(dir: Option<&std::path::Path>) -> anyhow::Result<UserConfig> {
     let Some(path) = dir.map(|d| d.join("config.toml")).filter(|p| p.is_file()) else {
         return Ok(UserConfig::default());
@@ -92,6 +98,9 @@ fn demo_dir() -> PathBuf {
     }
 }
 
+/// Opens the terminal UI on the dataset (the bundled demo without one). Refused when stdin or
+/// stdout is not a terminal. The theme, graphics and mouse come from the flags, then
+/// `config.toml`; keys from `keymap.toml` in the same folder, over the defaults.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {

@@ -32,7 +32,9 @@ pub enum GroupRule {
     Regex { pattern: String },
     /// Image (path relative to the root, or stem) → group, from a CSV file.
     Csv {
+        /// The CSV file as given to `--groups` (kept for messages only).
         file: String,
+        /// Its rows: image key (path relative to the root with `/`, or stem) → group, as written.
         groups: BTreeMap<String, String>,
     },
 }
@@ -40,10 +42,13 @@ pub enum GroupRule {
 /// Why a grouping rule cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum GroupError {
+    /// `--group-by` does not compile as a regex.
     #[error("--group-by '{pattern}' is not a valid regex: {message}")]
     Regex { pattern: String, message: String },
+    /// The groups file could not be read.
     #[error("cannot read the groups file '{file}': {message}")]
     Read { file: String, message: String },
+    /// A line of the groups file is malformed; `line` counts from 1.
     #[error("groups file '{file}', line {line}: {message}")]
     Csv {
         file: String,
@@ -99,6 +104,9 @@ impl fmt::Display for GroupRule {
 }
 
 /// The study's group of an image: its sample and the stem before the first `-`.
+///
+/// `10003_s01-t02` in sample `10003` is in group `10003/10003_s01`; a stem without `-` is its
+/// own group.
 pub fn prefix_group(sample: &str, stem: &str) -> String {
     let prefix = stem.split('-').next().unwrap_or(stem);
     format!("{sample}/{prefix}")

@@ -20,6 +20,7 @@ use crate::progress::Progress;
 pub const DEFAULT_BINS: &str = "0.25,1.8";
 /// Seed of the default split.
 pub const DEFAULT_SPLIT_SEED: u64 = 42;
+/// Images read and committed per transaction: an interrupted index loses at most one chunk.
 const CHUNK: usize = 256;
 
 /// Metadata keys.
@@ -28,18 +29,34 @@ mod splits;
 pub use regroup::Regrouped;
 pub use splits::{assign_new_splits, assign_new_splits_with, export_splits, resplit, split_params};
 
+/// Keys of the workspace's `meta` table (see [`Workspace::meta`]); values are JSON unless
+/// said otherwise.
 pub mod keys {
+    /// The dataset root this workspace belongs to, canonical path as text: indexing another root
+    /// into it is refused.
     pub const ROOT: &str = "dataset_root";
+    /// Not written by anything at present: the schema's identity is part of
+    /// [`READ_SETTINGS`].
     pub const SCHEMA: &str = "schema";
+    /// Everything besides the files that changes what reading gives (schema identity, mask map,
+    /// unlabelled value, default pixel size, reader version), as text: when it changes, every
+    /// file is read again.
     pub const READ_SETTINGS: &str = "read_settings";
+    /// The scale-bin edges (µm/px) images are binned under.
     pub const BINS: &str = "bins";
     /// The `--pixel-size` (µm/px) last given, kept for the commands that follow.
     pub const DEFAULT_PIXEL_SIZE: &str = "default_pixel_size";
+    /// Target train/val/test shares of labelled images.
     pub const SPLIT_FRACTIONS: &str = "split_fractions";
+    /// Seed of the split assignment's group order.
     pub const SPLIT_SEED: &str = "split_seed";
+    /// Counts of entries the last scan skipped (hidden, not images).
     pub const SKIPPED: &str = "skipped";
+    /// The sample folders the last scan found, with their layout.
     pub const SAMPLES: &str = "samples";
+    /// When the index last changed anything, seconds since the Unix epoch (as text).
     pub const LAST_CHANGE: &str = "last_change";
+    /// Problems that belong to no image (orphan masks, unlistable folders), from the last scan.
     pub const FOLDER_PROBLEMS: &str = "folder_problems";
     /// The split-group rule (`groups::GroupRule` as JSON); absent means the study's.
     pub const GROUP_RULE: &str = "group_rule";
@@ -77,6 +94,7 @@ pub enum IndexError {
 /// How to index.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
+    /// The schema masks are read with (ids, raw-value map, unlabelled value).
     pub schema: ClassSchema,
     /// New bins to store; `None` keeps the workspace's.
     pub bins: Option<ScaleBins>,
@@ -92,6 +110,7 @@ pub struct IndexOptions {
 /// What an index run did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct IndexSummary {
+    /// Every sample folder found, with its layout (MineralClassifier or images/masks).
     pub samples: Vec<SampleInfo>,
     /// Images found on disk.
     pub found: usize,
@@ -103,10 +122,17 @@ pub struct IndexSummary {
     pub new_split_groups: usize,
     /// The grouping rule changed this run: images moved and every split was assigned again.
     pub regrouped: Option<Regrouped>,
+    /// Entries the scan skipped (hidden folders and files, non-image files).
     pub skipped: SkipCounts,
 }
 
 /// Indexes `root` into `ws`.
+///
+/// Refuses a workspace that belongs to another dataset root ([`IndexError::OtherDataset`])
+/// and a root with no image. Images whose files are gone are marked missing, never deleted,
+/// so their edits and decisions survive until the files come back. Groups that get labelled
+/// images for the first time are given a split; existing splits never change here (a changed
+/// grouping rule aside).
 pub fn index(
     root: &Path,
     ws: &mut Workspace,
@@ -308,6 +334,8 @@ fn read_settings(opts: &IndexOptions, default_px: Option<f64>) -> String {
     )
 }
 
+/// Whether a stored row no longer matches its files: another path or fingerprint (size and
+/// modification time) for the image, mask or pixel-size file.
 fn is_changed(row: &ImageRow, f: &ItemFiles) -> bool {
     let fp =
         |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));

@@ -25,6 +25,7 @@ pub enum PixelSizeSource {
 }
 
 impl PixelSizeSource {
+    /// The snake-case name stored in the workspace (`features`, `metadata`, `default`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Features => "features",
@@ -33,6 +34,7 @@ impl PixelSizeSource {
         }
     }
 
+    /// The source named exactly `s` by [`PixelSizeSource::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Features, Self::Metadata, Self::Default]
             .into_iter()
@@ -53,6 +55,7 @@ pub enum MaskState {
 }
 
 impl MaskState {
+    /// The snake-case name stored in the workspace (`none`, `valid`, `invalid`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
@@ -61,6 +64,7 @@ impl MaskState {
         }
     }
 
+    /// The state named exactly `s` by [`MaskState::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         [Self::None, Self::Valid, Self::Invalid]
             .into_iter()
@@ -71,44 +75,56 @@ impl MaskState {
 /// What the image file is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImageInfo {
+    /// Container format, `png` or `tiff`.
     pub format: &'static str,
+    /// Width in pixels, and height without a data bar the file's metadata names.
     pub width: u32,
     pub height: u32,
+    /// Bits per sample as stored (1–16, or 32 for float).
     pub bit_depth: u8,
+    /// Sample layout as stored (grey, palette, RGB, with or without alpha).
     pub colour: PixelKind,
 }
 
 /// One image after reading: facts, mask statistics and problems.
 #[derive(Debug, Clone)]
 pub struct ItemRecord {
+    /// The files found for the image, with their change fingerprints.
     pub files: ItemFiles,
     /// `None` when the image cannot be decoded.
     pub image: Option<ImageInfo>,
     /// µm/px.
     pub pixel_size: Option<f64>,
+    /// Where `pixel_size` came from.
     pub pixel_size_source: Option<PixelSizeSource>,
     pub mask_state: MaskState,
     /// Pixels per class id; `Some` only for a valid mask.
     pub class_counts: Option<Vec<u64>>,
+    /// Everything wrong with the image's files; an image with problems is still recorded.
     pub problems: Vec<Problem>,
 }
 
 /// What reading needs besides the files.
 #[derive(Debug, Clone)]
 pub struct ReadContext {
+    /// The dataset root the files' relative paths start from.
     pub root: PathBuf,
     /// [`ClassSchema::value_table`].
     pub table: Vec<u8>,
+    /// Classes in the schema: decoded class ids must lie below it.
     pub class_count: usize,
     /// Raw mask values go through an explicit map (`--mask-map`, `[mask_values]`): values
     /// outside it are unmapped, not out of the class range.
     pub mapped: bool,
+    /// Allocation bounds for decoding (against decompression bombs).
     pub limits: DecodeLimits,
     /// µm/px for images that have no pixel size of their own.
     pub default_pixel_size: Option<f64>,
 }
 
 impl ReadContext {
+    /// The context for reading under `schema`, with default decode limits and no default pixel
+    /// size.
     pub fn new(root: &Path, schema: &ClassSchema) -> Self {
         Self {
             root: root.to_path_buf(),
@@ -126,6 +142,12 @@ impl ReadContext {
 }
 
 /// Reads and validates one item.
+///
+/// Order of the pixel size: the pixel-size file, then vendor metadata, then the context's
+/// default; an unreadable pixel-size file is a problem and the next source is tried. An image
+/// with no signal (NaN, or one value everywhere) counts as unreadable. A mask is valid only
+/// when the image decodes, it has the image's size (a full-frame mask of an image with a data
+/// bar is cut like the image), and every value maps to a class or to the unlabelled value.
 pub fn read_item(ctx: &ReadContext, files: ItemFiles) -> ItemRecord {
     let mut problems = Vec::new();
     let mut decoded = match raster::decode_file(&ctx.abs(&files.image), ctx.limits) {

@@ -35,8 +35,12 @@ pub const MC_IMAGES: &str = "input-images";
 pub const MC_MASKS: &str = "output-images";
 /// Pixel-size files of the MineralClassifier layout.
 pub const MC_FEATURES: &str = "input-features";
+/// Image folder names of the images/masks layout (lower case; `unlabelled` holds images with
+/// no mask by intent).
 const GENERIC_IMAGES: [&str; 3] = ["images", "unlabelled", "unlabeled"];
+/// Mask folder names of the images/masks layout (lower case).
 const GENERIC_MASKS: [&str; 2] = ["masks", "labels"];
+/// Extensions read as images or masks, compared case-insensitively; anything else is skipped.
 const IMAGE_EXTENSIONS: [&str; 3] = ["png", "tif", "tiff"];
 /// Every folder name that holds a sample's images, masks or pixel-size files.
 pub const IMAGE_FOLDERS: [&str; 8] = [
@@ -49,13 +53,16 @@ pub const IMAGE_FOLDERS: [&str; 8] = [
     "masks",
     "labels",
 ];
+/// How deep under the root sample folders are looked for (`ROOT/mission/sample/...` nests).
 const MAX_DEPTH: usize = 6;
 
 /// Which layout a sample folder uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LayoutKind {
+    /// `input-images/`, `output-images/`, `input-features/`: the study's layout.
     MineralClassifier,
+    /// `images/` (or `unlabelled/`) with `masks/` (or `labels/`), no pixel-size files.
     ImagesMasks,
 }
 
@@ -78,8 +85,11 @@ pub struct ItemFiles {
     /// Split group: the sample and the part of the stem before the first `-` (the study's
     /// rule; the index applies the dataset's own rule, see `groups`).
     pub group: String,
+    /// The image file (PNG or TIFF).
     pub image: FileRef,
+    /// Its mask, paired by stem (and the `_MASK_`/`_mask` forms of the images/masks layout).
     pub mask: Option<FileRef>,
+    /// Its pixel-size file (MineralClassifier layout only).
     pub features: Option<FileRef>,
 }
 
@@ -106,16 +116,23 @@ impl SkipCounts {
 /// A sample folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SampleInfo {
+    /// Sample folder path relative to the root (`10003`, or `apollo11/10003`); the root's own
+    /// name when the root is a single sample.
     pub name: String,
+    /// Which of the two layouts its folders follow.
     pub layout: LayoutKind,
 }
 
 /// Everything found under a root.
 #[derive(Debug, Default)]
 pub struct Scan {
+    /// Sample folders in walk order (sorted by name).
     pub samples: Vec<SampleInfo>,
+    /// Every image paired with its mask and pixel-size file, if any.
     pub items: Vec<ItemFiles>,
+    /// Problems of the layout itself: duplicate stems, orphan masks, unlistable folders.
     pub problems: Vec<Problem>,
+    /// What the walk skipped, counted by kind.
     pub skipped: SkipCounts,
 }
 
@@ -133,6 +150,11 @@ pub enum LayoutError {
 }
 
 /// Finds and pairs every image under `root`.
+///
+/// `root` may be the dataset root or one sample folder. A folder holding a data folder is a
+/// sample and is not walked further; hidden folders are skipped. Fails only when `root` is
+/// missing, not a folder, or holds no sample within six levels; everything else becomes a
+/// [`Problem`] in the scan.
 pub fn scan(root: &Path) -> Result<Scan, LayoutError> {
     if !root.exists() {
         return Err(LayoutError::Missing(root.to_path_buf()));

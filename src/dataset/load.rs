@@ -9,6 +9,7 @@ use super::workspace::ImageRow;
 /// An image with its class-id mask, both row-major and the same size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabelledImage {
+    /// The BSE image as 8-bit grey, without a data bar its metadata names.
     pub image: Grey8,
     /// Class id per pixel.
     pub mask: Vec<u8>,

@@ -16,11 +16,16 @@ const LOCKS_DIR: &str = "locks";
 /// Who holds a lock.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holder {
+    /// Process id on `host`.
     pub pid: u32,
+    /// The holder's command line, arguments joined by spaces.
     pub command: String,
     /// Seconds since the Unix epoch.
     pub started: i64,
+    /// Who ran it ([`super::workspace::current_user`]).
     pub user: String,
+    /// Host name from `/proc/sys/kernel/hostname`; empty when unknown (the workspace may be on a
+    /// shared file system, so the pid alone does not say which machine).
     pub host: String,
 }
 
@@ -73,6 +78,8 @@ pub enum LockError {
 }
 
 /// A held lock; released when dropped (or when the process ends, however it ends).
+///
+/// Locks are per job name: an export and a predict may run at once, two predicts may not.
 #[derive(Debug)]
 pub struct JobLock {
     file: File,
@@ -81,6 +88,9 @@ pub struct JobLock {
 
 impl JobLock {
     /// Takes the lock for `job` in workspace `dir` if it is free; otherwise says who holds it.
+    ///
+    /// Never waits. When taken, the file is rewritten with this process as holder; a holder whose
+    /// file cannot be parsed is reported as unknown rather than failing.
     pub fn try_acquire(dir: &Path, job: &str) -> Result<Self, LockError> {
         let (mut file, path) = open(dir, job)?;
         match file.try_lock() {
@@ -114,6 +124,7 @@ impl JobLock {
         }
     }
 
+    /// Writes this process into the locked file as its holder (JSON), replacing the last one's.
     fn claim(mut file: File, path: PathBuf) -> Result<Self, LockError> {
         let me = serde_json::to_vec(&Holder::this_process()).unwrap_or_default();
         let io = |source| LockError::Io {
@@ -139,6 +150,8 @@ impl Drop for JobLock {
     }
 }
 
+/// Opens (creating if needed) `DIR/locks/JOB.lock` without truncating it, so the holder's
+/// record survives until the lock is taken.
 fn open(dir: &Path, job: &str) -> Result<(File, PathBuf), LockError> {
     let folder = dir.join(LOCKS_DIR);
     let path = folder.join(format!("{job}.lock"));
@@ -157,6 +170,7 @@ fn open(dir: &Path, job: &str) -> Result<(File, PathBuf), LockError> {
     Ok((file, path))
 }
 
+/// The holder recorded in a lock file; `None` when the file is empty or not our JSON.
 fn read_holder(file: &mut File) -> Option<Holder> {
     let mut text = String::new();
     file.seek(SeekFrom::Start(0)).ok()?;

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// Grey-level histograms have this many bins, of 256 / `GREY_BINS` levels each.
 pub const GREY_BINS: usize = 32;
 
-/// Histogram of 8-bit grey levels in [`GREY_BINS`] bins.
+/// The histogram bin of 8-bit grey level `g`: bin `k` of [`GREY_BINS`] holds levels
+/// `8k ..= 8k + 7`.
 pub fn grey_bin(g: u8) -> usize {
     usize::from(g) * GREY_BINS / 256
 }
@@ -40,6 +41,9 @@ pub struct ClassSummary {
 }
 
 /// Fills each summary's `grey_hist` from the class map and the image's grey levels.
+///
+/// `classes` and `grey` are the same image's class map and 8-bit grey levels, row-major;
+/// class ids at or above `per_class.len()` are skipped. A class with no pixel keeps `None`.
 pub fn add_grey_hists(per_class: &mut [ClassSummary], classes: &[u8], grey: &[u8]) {
     let mut h = vec![vec![0u32; GREY_BINS]; per_class.len()];
     for (&c, &g) in classes.iter().zip(grey) {
@@ -55,11 +59,13 @@ pub fn add_grey_hists(per_class: &mut [ClassSummary], classes: &[u8], grey: &[u8
 /// One stored prediction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredPrediction {
+    /// Row id of the predicted image.
     pub image_id: i64,
     /// Model hash.
     pub model: String,
     /// The image's fingerprint when predicted: a different one means the prediction is stale.
     pub image_fp: String,
+    /// Size in pixels of every map (`width × height` values, row-major).
     pub width: u32,
     pub height: u32,
     /// The image's own scale bin and the bin whose U-Net ran (they differ on fallback).
@@ -71,7 +77,9 @@ pub struct StoredPrediction {
     pub margin: Vec<u8>,
     /// `round(255 · disagreement)` per pixel, with MC dropout.
     pub disagreement: Option<Vec<u8>>,
+    /// Monte-Carlo dropout passes run; 0 means no `disagreement` map.
     pub mc_passes: u32,
+    /// One summary per class id of the model's schema.
     pub per_class: Vec<ClassSummary>,
 }
 
@@ -87,6 +95,7 @@ impl StoredPrediction {
     }
 }
 
+/// Mean of a byte map scaled back to 0–1 (0 for an empty map).
 fn mean_byte(v: &[u8]) -> f64 {
     if v.is_empty() {
         return 0.0;

@@ -81,6 +81,7 @@ impl fmt::Display for ProblemKind {
 /// One problem with one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
+    /// What kind of fault: decides how reports group and count it.
     pub kind: ProblemKind,
     /// Path relative to the dataset root, with `/` separators.
     pub path: String,

@@ -35,8 +35,12 @@ pub use vendor::VendorMeta;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
     /// Largest accepted width × height.
+    ///
+    /// The default is 400 million pixels (a 20,000 × 20,000 mosaic).
     pub max_pixels: u64,
     /// Largest decoded buffer in bytes.
+    ///
+    /// The default is 1 GiB.
     pub max_bytes: usize,
 }
 
@@ -52,7 +56,9 @@ impl Default for DecodeLimits {
 /// Container formats we read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Recognised by the 8-byte PNG signature.
     Png,
+    /// Recognised by `II*\0`, `MM\0*` (classic) or `II+\0`, `MM\0+` (big TIFF).
     Tiff,
 }
 
@@ -69,15 +75,20 @@ impl Format {
 /// Layout of the decoded samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PixelKind {
+    /// One grey sample per pixel.
     Grey,
+    /// Grey and alpha; alpha is ignored.
     GreyAlpha,
+    /// Three colour samples per pixel.
     Rgb,
+    /// Colour and alpha; alpha is ignored.
     Rgba,
     /// One index per pixel into [`Decoded::palette`].
     Palette,
 }
 
 impl PixelKind {
+    /// Interleaved samples per pixel.
     fn channels(self) -> usize {
         match self {
             Self::Grey | Self::Palette => 1,
@@ -91,20 +102,27 @@ impl PixelKind {
 /// Interleaved samples in their stored precision.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Samples {
+    /// 1- to 8-bit samples, sub-byte depths unpacked to one value per byte (not stretched).
     U8(Vec<u8>),
+    /// 16-bit samples (signed TIFF samples shifted by 32768).
     U16(Vec<u16>),
+    /// 32-bit float samples (64-bit TIFF floats narrowed).
     F32(Vec<f32>),
 }
 
 /// A decoded file before conversion to a BSE image or a mask.
 #[derive(Debug, Clone)]
 pub struct Decoded {
+    /// The container the bytes were in.
     pub format: Format,
+    /// Size in pixels of the whole frame as stored, data bar included.
     pub width: u32,
     pub height: u32,
+    /// Sample layout (grey, palette, colour, alpha).
     pub kind: PixelKind,
     /// Bits per sample as stored (1–16, or 32 for float).
     pub bit_depth: u8,
+    /// `width × height × channels` samples, row-major, channels interleaved.
     pub samples: Samples,
     /// Colour map for [`PixelKind::Palette`], 8 bits per channel.
     pub palette: Vec<[u8; 3]>,
@@ -117,14 +135,18 @@ pub struct Decoded {
 /// An 8-bit grey BSE image, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grey8 {
+    /// Size in pixels.
     pub width: u32,
     pub height: u32,
+    /// Grey level 0–255 per pixel, `width × height`, row-major; brighter means a higher mean
+    /// atomic number.
     pub pixels: Vec<u8>,
 }
 
 /// A mask as class ids, row-major, with per-class pixel counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassMask {
+    /// Size in pixels of the mask as decoded.
     pub width: u32,
     pub height: u32,
     /// Class id per pixel; [`crate::dataset::schema::OUTSIDE`] where the raw value maps to no class.
@@ -140,8 +162,10 @@ pub struct ClassMask {
 /// Why a file could not be decoded or converted.
 #[derive(Debug, thiserror::Error)]
 pub enum RasterError {
+    /// The file could not be opened or read.
     #[error("cannot read file: {0}")]
     Io(#[from] std::io::Error),
+    /// Neither signature matched; holds the first bytes in hex.
     #[error("not a PNG or TIFF file (first bytes {0}): only PNG and TIFF images are read")]
     UnknownFormat(String),
     #[error(
@@ -157,6 +181,7 @@ pub enum RasterError {
         height: u32,
         max_pixels: u64,
     },
+    /// A zero width or height.
     #[error("image has zero width or height")]
     Empty,
     #[error("unsupported {format} layout: {message}")]
@@ -189,6 +214,9 @@ fn constant<T: Copy + std::fmt::Display>(v: &[T], eq: impl Fn(T, T) -> bool) -> 
 }
 
 /// Reads and decodes a PNG or TIFF file.
+///
+/// The format comes from the first 8 bytes, whatever the extension. Samples keep their
+/// stored precision; convert with [`Decoded::to_grey8`] or [`Decoded::to_mask`].
 pub fn decode_file(path: &Path, limits: DecodeLimits) -> Result<Decoded, RasterError> {
     let mut file = BufReader::new(File::open(path)?);
     let mut magic = [0u8; 8];
@@ -296,6 +324,7 @@ impl ClassMask {
     }
 }
 
+/// Fills `buf` from `r` until it is full or the reader ends; returns the bytes read.
 fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
@@ -307,6 +336,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// The container by its signature; `None` for anything else.
 fn sniff(bytes: &[u8]) -> Option<Format> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some(Format::Png)
@@ -321,6 +351,7 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     }
 }
 
+/// The bytes as spaced hex for an error message, or a note that the file is empty.
 fn hex(bytes: &[u8]) -> String {
     if bytes.is_empty() {
         return "none: the file is empty".to_string();
@@ -332,6 +363,7 @@ fn hex(bytes: &[u8]) -> String {
         .join(" ")
 }
 
+/// Refuses empty images and images over `limits.max_pixels` before anything is allocated.
 pub(crate) fn check_size(width: u32, height: u32, limits: DecodeLimits) -> Result<(), RasterError> {
     if width == 0 || height == 0 {
         return Err(RasterError::Empty);

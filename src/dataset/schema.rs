@@ -66,24 +66,29 @@ fn default_unlabelled() -> u16 {
 /// Why a schema file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum SchemaError {
+    /// The schema file could not be read.
     #[error("cannot read schema '{path}': {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is not TOML of the schema's shape (an unknown key included).
     #[error("schema '{path}' is not valid TOML for a class schema: {message}")]
     Parse { path: PathBuf, message: String },
     #[error(
         "schema '{path}': class ids must be 0..{count} in order without gaps, found id {found} at position {position}"
     )]
+    /// Class ids are not `0, 1, 2, …` in file order: ids are mask values and must be contiguous.
     Ids {
         path: PathBuf,
         count: usize,
         found: u16,
         position: usize,
     },
+    /// Any other bad value: a colour that is not `#rrggbb`, a mask value mapped past the classes.
     #[error("schema '{path}': {message}")]
     Invalid { path: PathBuf, message: String },
+    /// `--schema` named neither a built-in schema nor an existing file.
     #[error("unknown schema '{0}': use 'default', 'extended' or a path to a classes.toml")]
     Unknown(String),
 }

@@ -20,14 +20,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Split {
+    /// Fits the weights.
     Train,
+    /// Picks the best epoch during training.
     Val,
+    /// Held out: scored in the model card, never trained or validated on.
     Test,
 }
 
 impl Split {
+    /// Train, val, test: the order of every per-split list and of [`Split::index`].
     pub const ALL: [Self; 3] = [Self::Train, Self::Val, Self::Test];
 
+    /// Lower-case name as stored in the workspace and shown (`train`, `val`, `test`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Train => "train",
@@ -36,10 +41,12 @@ impl Split {
         }
     }
 
+    /// The split named exactly `s` by [`Split::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// 0, 1, 2 for train, val, test.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -54,6 +61,7 @@ impl fmt::Display for Split {
 /// Target shares of labelled images, summing to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SplitFractions {
+    /// Share of labelled images meant for each split (0–1); parsing normalises the three.
     pub train: f64,
     pub val: f64,
     pub test: f64,
@@ -115,11 +123,16 @@ impl fmt::Display for SplitFractions {
 /// A group to split: its labelled images and its stratum (scale bin, `None` without one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupInfo {
+    /// Labelled images in the group: groups with none get no split yet.
     pub labelled: u64,
+    /// Scale bin of the group's images; `None` when they have no pixel size (a stratum of its own).
     pub stratum: Option<usize>,
 }
 
 /// [`assign`] within each stratum separately.
+///
+/// Returns only the new assignments, like [`assign`]; `existing` is split by stratum so that
+/// each stratum's own balance counts.
 pub fn assign_stratified(
     groups: &BTreeMap<String, GroupInfo>,
     existing: &BTreeMap<String, Split>,
@@ -147,6 +160,10 @@ pub fn assign_stratified(
 
 /// Assigns a split to every group in `sizes` (group → labelled images) that has none in
 /// `existing`. Returns only the new assignments.
+///
+/// Groups with no labelled image are left without a split, so they can still be placed when
+/// they get labels. The order of the new groups is a seeded hash of their names, so the result
+/// does not depend on the map's order or on the platform.
 pub fn assign(
     sizes: &BTreeMap<String, u64>,
     existing: &BTreeMap<String, Split>,

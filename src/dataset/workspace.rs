@@ -2,6 +2,10 @@
 //! (`ROOT/.semcurate/index.sqlite` by default, anywhere with `--workspace`). Writes go through
 //! transactions in WAL mode, so a killed process leaves the last committed state intact.
 //! The dataset folder itself is never written.
+//!
+//! Rows refer to images by their integer row id ([`ImageRow::id`]), stable across re-indexing
+//! as long as the image keeps its sample and stem; predictions, edits, decisions and exports
+//! hang off that id. Paths are stored relative to the dataset root with `/` separators.
 
 mod audits;
 mod decisions;
@@ -38,6 +42,7 @@ use super::split::Split;
 
 /// Folder name of the default workspace inside a dataset root.
 pub const WORKSPACE_DIR: &str = ".semcurate";
+/// The SQLite file inside the workspace folder.
 const DB_FILE: &str = "index.sqlite";
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
@@ -45,25 +50,43 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
 /// One indexed image, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageRow {
+    /// Row id: the key every other table uses for this image.
     pub id: i64,
+    /// Sample folder path relative to the root (`10003`, or `apollo11/10003`).
     pub sample: String,
+    /// File name without extension; unique within the sample.
     pub stem: String,
+    /// Split group (`SAMPLE/` + site key by the study's rule, or the dataset's own rule): all
+    /// images of a group go to one split.
     pub group: String,
+    /// Image file, relative to the dataset root, `/`-separated.
     pub image_path: String,
+    /// Mask file, if the image has one (whatever its state).
     pub mask_path: Option<String>,
+    /// Pixel-size text file (`input-features/NAME.txt`), if present.
     pub features_path: Option<String>,
+    /// Change fingerprint of the image file, `size:mtime_ns`: a rewrite changes it.
     pub image_fp: String,
+    /// Change fingerprint of the mask file; edit journals made on a mask record it.
     pub mask_fp: Option<String>,
+    /// Change fingerprint of the pixel-size file.
     pub features_fp: Option<String>,
+    /// Container format, `png` or `tiff`; `None` when the image could not be decoded.
     pub format: Option<String>,
+    /// Size in pixels of the image as read: for TIFFs whose metadata names a data bar, the height
+    /// without it. `None` when unreadable.
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Bits per sample as stored (1–16, or 32 for float); images are converted to 8 bits when
+    /// read.
     pub bit_depth: Option<u8>,
     /// µm/px.
     pub pixel_size: Option<f64>,
+    /// Where `pixel_size` came from (pixel-size file, vendor metadata, `--pixel-size`).
     pub pixel_size_source: Option<PixelSizeSource>,
     /// Scale bin under the workspace's bins.
     pub bin: Option<u32>,
+    /// Whether the mask is absent, usable, or unusable (see the index's problems for why).
     pub mask_state: MaskState,
     /// Pixels per class id, for valid masks.
     pub class_counts: Option<Vec<u64>>,
@@ -207,6 +230,9 @@ impl Workspace {
     }
 
     /// A metadata value.
+    ///
+    /// Keys are the constants of [`crate::dataset::index::keys`]; values are free text, mostly
+    /// JSON (see [`Workspace::meta_json`]).
     pub fn meta(&self, key: &str) -> Result<Option<String>, WorkspaceError> {
         Ok(self
             .conn
@@ -284,6 +310,8 @@ impl Workspace {
     }
 
     /// Starts a write transaction.
+    ///
+    /// Nothing is visible to other processes until [`WriteTx::commit`]; dropping it rolls back.
     pub fn transaction(&mut self) -> Result<WriteTx<'_>, WorkspaceError> {
         Ok(WriteTx {
             tx: self.conn.transaction()?,

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 /// `format` of `manifest.json`.
 pub const FORMAT: &str = "semcurate-export";
+/// `format_version` written into `manifest.json`.
 pub const FORMAT_VERSION: u32 = 1;
+/// File name of the JSON manifest at the export's root.
 pub const MANIFEST_JSON: &str = "manifest.json";
+/// File name of the CSV manifest at the export's root: the same rows, one per file set.
 pub const MANIFEST_CSV: &str = "manifest.csv";
 
 /// One exported image (or tile).
@@ -18,14 +21,20 @@ pub const MANIFEST_CSV: &str = "manifest.csv";
 pub struct ManifestRow {
     /// File stem in the export (`NAME.png`, `NAME.txt`).
     pub name: String,
+    /// The sample folder in the export (the source sample's name, sanitised).
     pub sample: String,
     /// Paths inside the export.
     pub image: String,
+    /// The mask PNG (8-bit class ids in the target schema).
     pub mask: String,
+    /// The pixel-size text file (`pixel_size: X`, then `rock type: NAME` when known).
     pub features: String,
     /// Paths in the source dataset, relative to its root.
     pub source_image: String,
+    /// The source mask file; `None` when the image has none (its label is an accepted or
+    /// corrected proposal, or was drawn from blank).
     pub source_mask: Option<String>,
+    /// The source pixel-size file; `None` when the source image has none.
     pub source_features: Option<String>,
     /// The exported file name differs from the source image's (tiles, `.tif` and `.PNG`
     /// sources included).
@@ -38,6 +47,7 @@ pub struct ManifestRow {
     /// The raw image (path as imported) a tile made by `import` was cut from.
     #[serde(default)]
     pub raw_image: Option<String>,
+    /// Size in pixels of the exported file (after any cut or tiling).
     pub width: u32,
     pub height: u32,
     /// Pixels of the source image cut at its right and bottom edges so that width and height
@@ -48,6 +58,7 @@ pub struct ManifestRow {
     pub cut_bottom: u32,
     /// µm/px as written in the pixel-size file.
     pub pixel_size: f64,
+    /// Where the source image's pixel size came from (`features`, `metadata`, `default`).
     pub pixel_size_source: String,
     /// Scale bin under the workspace's bins.
     pub scale_bin: Option<u32>,
@@ -55,16 +66,19 @@ pub struct ManifestRow {
     pub study_unet: String,
     /// train / val / test, empty without one.
     pub split: String,
+    /// Rock type as written in the pixel-size file, when the source states one.
     pub rock_type: Option<String>,
     /// `file`, `corrected` or `proposal`.
     pub mask_source: String,
     /// The latest review decision, empty without one.
     pub review_status: String,
+    /// Who made the latest review decision.
     pub decided_by: Option<String>,
     /// UTC, `YYYY-MM-DD HH:MM:SS`.
     pub decided_at: Option<String>,
     /// Who corrected the mask, in order.
     pub edited_by: Vec<String>,
+    /// When the last correction ended, UTC `YYYY-MM-DD HH:MM:SS`.
     pub edited_at: Option<String>,
     /// Pixels of the source image whose class was changed by hand.
     pub changed_pixels: u64,
@@ -79,23 +93,32 @@ pub struct ManifestRow {
     pub unlabelled_pixels: u64,
     /// SHA-256 of the decoded pixel bytes, row-major.
     pub image_sha256: String,
+    /// SHA-256 of the decoded mask bytes (target class ids), row-major.
     pub mask_sha256: String,
 }
 
 /// `manifest.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Always [`FORMAT`]: how readers tell a semcurate manifest from another JSON file.
     pub format: String,
+    /// [`FORMAT_VERSION`] of the writer.
     pub format_version: u32,
+    /// Version of semcurate that wrote the export.
     pub semcurate_version: String,
     /// The source dataset's root, canonical.
     pub dataset: String,
     /// Class schema of the masks, and how the source classes were mapped into it.
     pub schema: String,
+    /// Name of the schema the dataset's masks were read with.
     pub source_schema: String,
+    /// `(source id, target id)` for every class whose id changed; empty when none did.
     pub class_map: Vec<(u8, u8)>,
+    /// Short names of the target classes, indexed by class id (`class_pixels` follows it).
     pub class_short: Vec<String>,
+    /// The workspace's scale-bin edges (µm/px), empty when none were stored.
     pub bins: Vec<f64>,
+    /// `--tile N` in pixels, `None` for whole images.
     pub tile: Option<u32>,
     /// How image sizes were made trainable by the study's U-Net (`export::write::SIZE_RULE`).
     #[serde(default)]
@@ -104,11 +127,15 @@ pub struct Manifest {
     /// not know (train with an ignore index). `None`: every mask is complete.
     #[serde(default)]
     pub unlabelled_value: Option<u16>,
+    /// The review states exported (`original`, `corrected`, `accepted`).
     pub only: Vec<String>,
+    /// The splits asked for with `--split`; empty means all (and images without one).
     pub splits: Vec<String>,
+    /// The command line that made the export.
     pub command: String,
     /// SHA-256 over names, pixel sizes and pixel hashes of all rows.
     pub fingerprint: String,
+    /// One row per written file set, sorted by name.
     pub images: Vec<ManifestRow>,
 }
 

@@ -14,6 +14,11 @@ use super::write::sha256_hex;
 use crate::dataset::layout::writer::pixel_size_text;
 
 /// Checks a staged export; the first problem found per file, at most 20.
+///
+/// Runs the file checks in parallel (rayon). An empty list means every file decoded as 8-bit
+/// grey of the manifest's size with the pixels the manifest hashed, every mask value is a
+/// target class id or the target's unlabelled value, and every pixel-size file says exactly
+/// what the row does. `dir` is the staging folder, paths in the manifest relative to it.
 pub fn verify(dir: &Path, m: &Manifest, progress: &dyn crate::progress::Progress) -> Vec<String> {
     let mut problems = Vec::new();
     let mut names = HashSet::new();

@@ -32,11 +32,17 @@ pub const SIZE_RULE: &str = "every image is cut at its right and bottom edges to
 
 /// What every image of an export shares.
 pub struct WriteContext<'a> {
+    /// The dataset root the source files are read from.
     pub root: &'a Path,
+    /// The staging folder the files are written into (swapped in for OUT once verified).
     pub staging: &'a Path,
+    /// The schema the dataset's masks are read with.
     pub source: &'a ClassSchema,
+    /// The schema written; `map` takes source ids to its ids.
     pub target: &'a ClassSchema,
+    /// `map.map[source id] = target id`.
     pub map: &'a ClassMap,
+    /// Tile side in pixels, or `None` for whole images.
     pub tile: Option<u32>,
     /// Write partial masks, their unlabelled pixels as the target schema's `unlabelled`
     /// value; without it they are skipped and counted.
@@ -45,11 +51,17 @@ pub struct WriteContext<'a> {
 
 /// One image to export.
 pub struct ImageJob<'a> {
+    /// The image's index row.
     pub row: &'a ImageRow,
+    /// Its journal and proposal, from which [`resolve`] builds its current label.
     pub record: LabelRecord,
+    /// File stem in the export (unique over the export; tiles add `-xX_yY`).
     pub name: String,
+    /// Its latest review decision, if any (an acceptance makes a proposal its label).
     pub decision: Option<&'a DecisionEntry>,
+    /// Its split's name (`train`, `val`, `test`), or empty without one, for the manifest.
     pub split: String,
+    /// Rock type written as `rock type: NAME` in the pixel-size file, when known.
     pub rock_type: Option<String>,
     /// What the index found wrong with its files, if anything.
     pub problem: Option<String>,
@@ -71,12 +83,16 @@ pub enum Written {
 /// Which review states `--only` keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Only {
+    /// Mask files as they are on disk (not corrected, not accepted).
     pub original: bool,
+    /// Masks the workspace's corrections change.
     pub corrected: bool,
+    /// Images a reviewer accepted, corrected or not.
     pub accepted: bool,
 }
 
 impl Only {
+    /// Everything: the default without `--only`.
     pub const ALL: Self = Self {
         original: true,
         corrected: true,
@@ -91,6 +107,9 @@ impl Only {
 }
 
 /// Exports one image. Never panics on bad input: problems come back as `LeftOut`.
+///
+/// `only` decides which label sources go out; the caller has already filtered rejected
+/// images, unlabelled ones and other splits.
 pub fn export_one(ctx: &WriteContext<'_>, job: &ImageJob<'_>, only: Only) -> Written {
     match write_image(ctx, job, only) {
         Ok(rows) => Written::Rows(rows),
@@ -321,6 +340,8 @@ fn crop(pixels: &[u8], w: u32, x: u32, y: u32, tw: u32, th: u32) -> Vec<u8> {
 }
 
 /// Full SHA-256 hex of bytes.
+///
+/// 64 lower-case hex digits; the manifest records this of the decoded pixels of each file.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()

@@ -34,11 +34,18 @@ pub const ASSIST_MODEL: &str = "assist";
 
 /// What to do.
 pub struct AssistOptions<'a> {
+    /// The dataset root.
     pub root: &'a Path,
+    /// Where the proposal PNGs go (8-bit class ids, one per readable image).
     pub out: &'a Path,
+    /// The class schema: proposals hold its ids only (a forest id past it is written as 0).
     pub schema: &'a ClassSchema,
+    /// Propose an image that has labels of its own with a forest of those pixels alone.
     pub per_image: bool,
+    /// Trees, depth and the forest's other settings.
     pub forest: ForestSettings,
+    /// Per-class row cap and class balancing of each image's training rows (the dataset's
+    /// union is capped again at three times the cap).
     pub sampling: SamplingSettings,
 }
 
@@ -49,12 +56,15 @@ pub struct AssistReport {
     pub labelled_images: usize,
     /// Training rows per class id (after the per-class cap).
     pub rows_per_class: Vec<usize>,
+    /// Images proposed and stored.
     pub proposed: usize,
     /// Images proposed by a forest of their own pixels (`--per-image`).
     pub own_forest: usize,
     /// Images that could not be read or proposed, with why.
     pub failed: Vec<(String, String)>,
+    /// Where the dataset forest was saved (`WORKSPACE/assist/forest.bin`).
     pub forest_file: PathBuf,
+    /// Seconds to gather the rows and fit the dataset forest, and for the whole run.
     pub seconds_training: f64,
     pub seconds_total: f64,
 }
@@ -67,9 +77,11 @@ pub enum AssistJobError {
     #[error(
         "no labelled pixel in the dataset: label a few pixels per class first (the editor on any image, or partial masks with 255 = unlabelled)"
     )]
+    /// No image has a labelled pixel to train on.
     NoLabels,
     #[error("{0}")]
     Assist(#[from] crate::assist::AssistError),
+    /// A proposal PNG or the forest file could not be written.
     #[error("cannot write '{path}': {error}")]
     Io {
         path: PathBuf,
@@ -79,7 +91,9 @@ pub enum AssistJobError {
 
 /// The labels of one image with features: every pixel's class or [`crate::dataset::schema::UNLABELLED`].
 struct Labelled {
+    /// The image's index row.
     row: ImageRow,
+    /// Its per-pixel features, computed once for its own forest.
     features: Features,
     labels: Vec<u8>,
 }
@@ -158,6 +172,7 @@ fn dataset_rows(
 /// about a second and lose little (the rows of one class are much alike).
 const DATASET_CAP_FACTOR: usize = 3;
 
+/// The default ilastik-style feature stack of an 8-bit grey image.
 fn features_of(image: &crate::dataset::raster::Grey8) -> Result<Features, AssistJobError> {
     Ok(Features::compute(
         &image.pixels,
@@ -167,6 +182,7 @@ fn features_of(image: &crate::dataset::raster::Grey8) -> Result<Features, Assist
     )?)
 }
 
+/// Writes the dataset forest to `WORKSPACE/assist/forest.bin`, durably.
 fn save_forest(ws: &Workspace, forest: &RaforForest) -> Result<PathBuf, AssistJobError> {
     let path = ws.dir().join("assist").join("forest.bin");
     let io = |error| AssistJobError::Io {
@@ -208,6 +224,8 @@ fn propose_all(
     Ok(())
 }
 
+/// Registers [`ASSIST_MODEL`] in the workspace with its forest and sampling settings as its
+/// config, so its predictions have a model row.
 fn register(ws: &mut Workspace, opts: &AssistOptions<'_>) -> Result<(), AssistJobError> {
     let config = serde_json::json!({
         "kind": "assist",
@@ -254,6 +272,8 @@ fn propose_one(
 
 /// The stored form of an assist proposal of `row` with `n` classes (the model
 /// [`ASSIST_MODEL`]; confidence as the top-two margin).
+///
+/// `bin` and `used_bin` are the image's scale bin (0 without one): the forest has no bins.
 pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
     let margin: Vec<u8> = p.confidence.iter().map(|&c| to_byte(c)).collect();
     let classes: Vec<u8> = p

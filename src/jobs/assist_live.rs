@@ -33,19 +33,24 @@ pub const OWN_WEIGHT: f32 = 4.0;
 /// [`crate::dataset::schema::UNLABELLED`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistReq {
+    /// The shown image's index row (its id and fingerprint key the kept features).
     pub row: ImageRow,
+    /// Its 8-bit grey pixels, shared with the editor.
     pub image: Arc<Grey8>,
+    /// The editor's current mask of the image, `width × height`, row-major.
     pub labels: Vec<u8>,
     /// Classes of the schema: proposals hold ids below it.
     pub n_classes: usize,
     /// Which of the dataset's rows to train on besides `labels`.
     pub dataset: DatasetMix,
+    /// The editor's request counter, returned with the answer so stale answers are dropped.
     pub generation: u64,
 }
 
 /// What the worker sends back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assisted {
+    /// The proposal in stored form (model `assist`): class ids and top-two margins per pixel.
     pub prediction: StoredPrediction,
     /// Labelled pixels of the image it was trained on.
     pub labelled: usize,
@@ -57,6 +62,10 @@ pub struct Assisted {
 
 /// Serves requests until the slot closes or the UI goes away. The dataset's rows come from
 /// `paths` (its workspace and class schema).
+///
+/// Asking for dataset rows (any mix but `Off`) starts their gathering once; when it finishes,
+/// the latest request is put back in the slot (unless a newer one waits) so it is answered
+/// again with them.
 pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
     let mut worker = Worker::default();
     let latest: Arc<Mutex<Option<AssistReq>>> = Arc::default();
@@ -91,9 +100,14 @@ pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
 
 /// The shown image's features and latest labels.
 struct Shown {
+    /// Row id of the shown image.
     id: i64,
+    /// Its change fingerprint: a rewritten file gets its features computed again.
     fp: String,
+    /// Its per-pixel feature stack.
     features: Features,
+    /// The labels of its latest request, handed to the dataset's rows when another image is
+    /// shown.
     labels: Vec<u8>,
 }
 
@@ -101,6 +115,7 @@ struct Shown {
 #[derive(Default)]
 pub struct Worker {
     shown: Option<Shown>,
+    /// The other images' training rows, gathered on a thread of their own.
     pub rows: DatasetRows,
 }
 
@@ -111,6 +126,11 @@ impl Worker {
     }
 
     /// A proposal for `req`: this image's labels and the dataset's rows as far as ready.
+    ///
+    /// `DrawnClasses` takes dataset rows only of the classes drawn, while the image has few
+    /// labels per class ([`rows::classes_wanted`]; past that its own labels are enough); rows
+    /// of the image itself are always left out of the dataset's. Fails with `NoLabels` when
+    /// neither the image nor the dataset has a labelled pixel.
     pub fn serve(&mut self, req: &AssistReq) -> Result<Box<Assisted>, AssistError> {
         let started = Instant::now();
         self.rows.poll();

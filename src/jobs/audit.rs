@@ -19,19 +19,29 @@ use crate::labels::current::{LabelRecord, resolve};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 
+/// Rows computed and cached per transaction: memory and lost work stay bounded.
 const CHUNK: usize = 512;
 
 /// Summaries of the audited images, in the order of the rows given.
+///
+/// `audits` is sorted by sample, then stem.
 pub struct LoadedAudits {
+    /// Each audited row with its summary.
     pub audits: Vec<(ImageRow, ImageAudit)>,
     /// Labelled rows without a current prediction by the model.
     pub unpredicted: usize,
     /// Summaries computed this time (not from the cache).
     pub computed: usize,
+    /// Rows whose label or prediction could not be read (as unreadable-mask problems).
     pub problems: Vec<Problem>,
 }
 
 /// Summaries of `rows` (labelled images) for `model`.
+///
+/// A row counts as unpredicted unless the model's stored prediction was made from the image
+/// file as it is now. A cached summary is reused while the image's fingerprint and its mask
+/// key (mask file, schema mapping, journal length) are unchanged; the others are computed in
+/// parallel, chunk by chunk, and cached.
 pub fn load_audits(
     ws: &mut Workspace,
     root: &Path,
@@ -208,6 +218,8 @@ fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
     audits.sort_by_key(|(r, _)| (r.sample.clone(), r.stem.clone(), order[&r.id]));
 }
 
+/// One image's summary: its current label against the stored prediction (classes, margins),
+/// with its grey levels when the image can still be read.
 fn compute(
     root: &Path,
     schema: &ClassSchema,
@@ -251,6 +263,8 @@ fn compute(
 /// The cache key of a row's label: its mask file's fingerprint, the value mapping it is read
 /// with, and the length of its correction journal (which only grows). `g1`: summaries with
 /// grey statistics (older ones are recomputed once).
+/// The cache key of a row's label: a format tag, the mask file's fingerprint, the schema's
+/// value-mapping digest and, for a corrected image, its journal's length.
 fn mask_key(row: &ImageRow, mapping: &str, edit_ops: Option<u32>) -> String {
     let fp = row.mask_fp.as_deref().unwrap_or_default();
     match edit_ops {

@@ -10,6 +10,9 @@ use super::report::{Outbox, Report};
 
 /// Appends journal requests in order until the channel closes; each is reported saved
 /// (`Report::EditSaved`) only after its transaction committed.
+///
+/// Runs on its own thread with its own workspace connection, so saving an edit never waits
+/// on the UI; a failed save is reported and the writer goes on with the next request.
 pub fn journal_writer(rx: &Receiver<JournalReq>, tx: &Outbox, workspace: &std::path::Path) {
     let mut ws = match Workspace::open(workspace) {
         Ok(ws) => ws,

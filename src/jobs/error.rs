@@ -11,18 +11,25 @@ use crate::model::multi::ModelError;
 /// A failed job.
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    /// The workspace could not be opened, read or written.
     #[error(transparent)]
     Workspace(#[from] WorkspaceError),
+    /// Re-indexing the dataset failed.
     #[error(transparent)]
     Index(#[from] IndexError),
+    /// The model folder could not be loaded.
     #[error("cannot load the model: {0}")]
     Model(#[from] ModelError),
+    /// Another process holds the job's lock (its holder is named).
     #[error(transparent)]
     Lock(#[from] LockError),
+    /// The image file at `path` (relative to the dataset root) could not be decoded.
     #[error("cannot read image '{path}': {source}")]
     Image { path: String, source: RasterError },
+    /// Anything else, already in words.
     #[error("{0}")]
     Invalid(String),
+    /// The work panicked: a bug, reported instead of unwinding through the front end.
     #[error("{what} failed unexpectedly: {message}")]
     Panicked { what: String, message: String },
 }
@@ -33,6 +40,7 @@ impl From<super::train::TrainSetupError> for JobError {
     }
 }
 
+/// The panic's message when it is text, else `unknown panic`.
 fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| (*s).to_string())

@@ -15,6 +15,7 @@ use crate::dataset::workspace::{MergeCount, Workspace, WorkspaceError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PartStatus {
+    /// Complete, made by the model asked for, and folded in.
     Merged,
     /// Its shard has not finished (still running, or killed): run it again, then merge.
     Incomplete,
@@ -29,8 +30,11 @@ pub enum PartStatus {
 pub struct PartOutcome {
     /// Folder name under `parts/`.
     pub part: String,
+    /// Hash of the model that made it, from its metadata (`None` when unreadable).
     pub model: Option<String>,
+    /// Its shard as `K/N` (0-based index K of N shards).
     pub shard: Option<String>,
+    /// Whether it was merged, and why not.
     pub status: PartStatus,
     /// Its predictions copied in (none stored for the image, or an older one).
     pub merged: u64,
@@ -40,6 +44,7 @@ pub struct PartOutcome {
     pub superseded: u64,
     /// Its predictions of images that changed or left the index since.
     pub stale: u64,
+    /// What happened, in words, with what to do for a part that was not merged.
     pub message: String,
 }
 
@@ -47,6 +52,7 @@ pub struct PartOutcome {
 /// several shard counts overlap), so `merged + current` never exceeds the indexed images.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MergeSummary {
+    /// Every part folder found, by name.
     pub parts: Vec<PartOutcome>,
     /// Shards of an array with no part at all, as `MODEL K/N`.
     pub missing: Vec<String>,
@@ -64,13 +70,16 @@ pub struct MergeSummary {
 /// Images seen so far, by (model, image id), to count each once.
 #[derive(Default)]
 struct Tally {
+    /// Images whose prediction some part copied in.
     written: BTreeSet<(String, i64)>,
+    /// Images whose prediction some part already had stored.
     current: BTreeSet<(String, i64)>,
     /// Predictions in the merged parts that are not stale.
     rows: u64,
 }
 
 impl Tally {
+    /// Adds one merged part's counts for `model`.
     fn add(&mut self, model: &str, count: &MergeCount) {
         let key = |id: &i64| (model.to_string(), *id);
         self.written.extend(count.written.iter().map(key));
@@ -94,6 +103,10 @@ impl MergeSummary {
 }
 
 /// Merges the parts under `ws`'s folder (only `model`'s, when given).
+///
+/// Parts are the `predict-*` folders under `WORKSPACE/parts/`, merged in name order; the
+/// stored newest-wins rule makes the order irrelevant to the result. Shards of an array (one
+/// model and shard count) with no part folder at all are listed as missing.
 pub fn merge_parts(
     ws: &mut Workspace,
     model: Option<&str>,
@@ -140,6 +153,8 @@ pub fn merge_parts(
     Ok(out)
 }
 
+/// Checks one part's metadata and merges it when complete and of the right model; records
+/// its shard in `arrays` (model, shard count → indices seen) for the missing-shard check.
 fn merge_one(
     ws: &mut Workspace,
     path: &Path,

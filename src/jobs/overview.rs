@@ -23,6 +23,7 @@ use super::audit::load_audits;
 
 /// Audit and queue inputs of one model over a dataset.
 pub struct Overview {
+    /// Hash of the model whose stored predictions were read.
     pub model: String,
     /// Labelled images with a current prediction, and their summaries.
     pub audits: Vec<(ImageRow, ImageAudit)>,
@@ -32,7 +33,10 @@ pub struct Overview {
     pub mask_problems: HashMap<i64, String>,
     /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
     pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
+    /// The audit of every judged labelled image, under the bins given.
     pub report: AuditReport,
+    /// Labelled images whose label or prediction could not be read for the audit (as
+    /// unreadable-mask problems, with why).
     pub problems: Vec<Problem>,
     /// Images whose review is over (accepted or rejected, or an unlabelled tile corrected):
     /// the queue leaves them out.
@@ -46,6 +50,8 @@ pub struct Overview {
 }
 
 /// Images whose latest review decision is `rejected`.
+///
+/// Rejected images are never judged, trained on or exported.
 pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
     Ok(ws
         .review_status()?
@@ -56,6 +62,11 @@ pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
 }
 
 /// Loads the overview of `model` (a model hash) with scale bins `bins`.
+///
+/// Judges the present, non-rejected images: labelled ones through their cached or recomputed
+/// audit summaries, unlabelled ones through their stored prediction summaries (stale ones,
+/// made from another version of the file, left out). Per-image audits are computed only for
+/// images whose cache entry is stale, so a second call is cheap.
 pub fn load_overview(
     ws: &mut Workspace,
     root: &Path,
@@ -239,6 +250,9 @@ impl Overview {
     }
 
     /// The first `budget` images under `strategy` (the `queue` command's ranking).
+    ///
+    /// Finished images (accepted, rejected, or an unlabelled tile already corrected) are left
+    /// out; unlabelled images enter only with a current prediction.
     pub fn queue(&self, schema: &ClassSchema, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
         let open = |r: &ImageRow| !self.finished.contains(&r.id);
         let labelled: Vec<LabelledInput<'_>> = self

@@ -16,9 +16,13 @@ use crate::model::MultiUNet;
 
 /// Batch prediction of every image without a current prediction.
 pub struct PredictAll {
+    /// Where the finished, failed and progress events go.
     pub tx: Outbox,
+    /// Dataset root, workspace and schema.
     pub paths: Paths,
+    /// The model to predict with (loaded on the job's thread).
     pub model: ModelRef,
+    /// Set by the front end to stop; what was predicted so far is kept.
     pub cancel: Arc<AtomicBool>,
     /// Its entry in the front end's task table.
     pub task: TaskId,
@@ -26,6 +30,8 @@ pub struct PredictAll {
 
 impl PredictAll {
     /// Predicts until done or cancelled, then reports on the channel.
+    ///
+    /// Refused (a failed event) when another prediction holds the workspace's `predict` lock.
     pub fn run(self) {
         let progress = ChannelProgress::new(self.tx.clone(), self.task);
         let r = guarded("batch prediction", || {
@@ -73,6 +79,8 @@ impl PredictAll {
 }
 
 /// Starts the batch prediction on its own thread.
+///
+/// The thread is named `predict-all`; an error only when the thread could not be spawned.
 pub fn spawn_predict_all(job: PredictAll) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("predict-all".into())

@@ -12,13 +12,18 @@ use super::table::TaskId;
 
 /// Progress sent to the UI as job events, at most ten a second.
 pub struct ChannelProgress {
+    /// Where the events go.
     tx: Outbox,
+    /// The task-table entry the events update.
     task: TaskId,
+    /// Steps done in the current stage (reset by `begin`).
     done: AtomicU64,
+    /// When the last progress event went out: the next waits 100 ms.
     last: Mutex<Instant>,
 }
 
 impl ChannelProgress {
+    /// Progress for task `task`, sending on `tx`.
     pub fn new(tx: Outbox, task: TaskId) -> Self {
         Self {
             tx,
@@ -28,12 +33,14 @@ impl ChannelProgress {
         }
     }
 
+    /// Sends one job event; a closed front end is ignored.
     fn send(&self, e: JobEvent) {
         self.tx.send(Report::Job(e));
     }
 }
 
 impl Progress for ChannelProgress {
+    /// Starts stage `stage` of `total` steps; a stage of unknown length (0) sends nothing.
     fn begin(&self, stage: &str, total: u64) {
         self.done.store(0, Ordering::Relaxed);
         if total > 0 {
@@ -45,6 +52,7 @@ impl Progress for ChannelProgress {
         }
     }
 
+    /// Counts `n` steps and sends the running total when 100 ms have passed since the last.
     fn advance(&self, n: u64) {
         let done = self.done.fetch_add(n, Ordering::Relaxed) + n;
         let Ok(mut last) = self.last.lock() else {

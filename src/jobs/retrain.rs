@@ -31,15 +31,19 @@ pub const MODELS_DIR: &str = "models";
 /// model from nothing (the first labels of a new microscope or schema).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipe {
+    /// Epochs per bin.
     pub epochs: usize,
+    /// Optimiser steps per epoch (fixed, so the run's length does not grow with the dataset).
     pub steps_per_epoch: usize,
     /// Adam learning rate (cosine decay to lr/20).
     pub lr: f64,
+    /// Crops per step.
     pub batch: usize,
     /// Side of the square training crops, px.
     pub crop: usize,
     /// U-Net base width of a model from nothing (a fine-tuned model keeps its own).
     pub width: usize,
+    /// Seed of weights, crops, augmentation and dropout.
     pub seed: u64,
 }
 
@@ -91,18 +95,26 @@ impl Recipe {
 
 /// What a retrain works on.
 pub struct RetrainInput<'a> {
+    /// The dataset root.
     pub root: &'a Path,
+    /// The workspace folder: the lock, the splits, the labels, and where the model goes.
     pub workspace: &'a Path,
+    /// The dataset's class schema; a base model must have the same classes.
     pub schema: &'a ClassSchema,
     /// The model to fine-tune; `None` trains from nothing.
     pub base: Option<&'a Path>,
+    /// Backend for training, scoring and prediction.
     pub backend: BackendKind,
+    /// Epochs, steps, rate, crop and width.
     pub recipe: Recipe,
     /// The new model folder [default: `WORKSPACE/models/retrain-UNIXTIME`]; must not exist.
     pub out: Option<PathBuf>,
     /// The command line, for the model card.
     pub command: String,
+    /// Set to stop: during training nothing is kept; during the final prediction the new
+    /// model and the predictions made so far are kept.
     pub cancel: &'a AtomicBool,
+    /// Receives the stages `retrain` (steps), `score` and `predict`.
     pub progress: &'a dyn Progress,
 }
 
@@ -119,18 +131,25 @@ pub enum ScoredOn {
 /// A finished retrain.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Retrained {
+    /// The new model folder (canonical when it resolves).
     pub dir: PathBuf,
+    /// The new model's hash, which keys its predictions.
     pub hash: String,
     /// The model it started from, with its hash.
     pub base: Option<(PathBuf, String)>,
+    /// Images trained on, all bins.
     pub train_images: usize,
     /// Labelled pixels of the training images.
     pub train_pixels: u64,
+    /// Whether `before` and `after` are on held-out or training images.
     pub scored_on: ScoredOn,
     /// The old model's scores; `None` when trained from nothing.
     pub before: Option<MetricsCard>,
+    /// The new model's scores on the same images.
     pub after: MetricsCard,
+    /// Wall-clock time of the training itself.
     pub training_seconds: f64,
+    /// What predicting the dataset with the new model did.
     pub predicted: PredictSummary,
 }
 
@@ -145,18 +164,24 @@ pub enum RetrainError {
     Workspace(#[from] WorkspaceError),
     #[error("{0}")]
     Lock(#[from] LockError),
+    /// The output folder exists already.
     #[error("'{0}' already exists: retrain writes a new model folder, never over one")]
     Exists(PathBuf),
+    /// The staging folder could not be made or renamed into place.
     #[error("cannot move the trained model into '{path}': {source}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The cancel flag was set during training; the staging folder was removed.
     #[error("retraining cancelled: nothing was kept")]
     Cancelled,
 }
 
 /// Trains, saves, scores and predicts; see the module docs.
+///
+/// Holds the workspace's `train` lock throughout; gives new labelled groups a split first. The
+/// new folder's path is stored in the workspace (`retrained_model`) for the TUI to open next.
 pub fn retrain(input: &RetrainInput<'_>) -> Result<Retrained, RetrainError> {
     let mut ws = Workspace::open(input.workspace)?;
     let _lock = JobLock::try_acquire(ws.dir(), "train")?;
@@ -274,6 +299,7 @@ fn prepare(
     }
 }
 
+/// Pixels of `images` whose mask holds a class id of `schema` (unlabelled ones left out).
 fn labelled_pixels<'a>(
     images: impl Iterator<Item = &'a LabelledImage>,
     schema: &ClassSchema,

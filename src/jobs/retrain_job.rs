@@ -17,18 +17,25 @@ use crate::model::multi::ModelInfo;
 /// A finished retrain and the model the workers should use from now on.
 #[derive(Debug, Clone)]
 pub struct NewModel {
+    /// Scores before and after, times, and what the prediction did.
     pub report: Retrained,
+    /// The new model folder as dataset commands see it (config checked against the schema, hash).
     pub info: ModelInfo,
+    /// What the workers load from now on.
     pub model: ModelRef,
 }
 
 /// Fine-tunes `base` (or trains from nothing without one) on the current labels.
 pub struct RetrainJob {
+    /// Where progress, the new model and the end of the task go.
     pub tx: Outbox,
+    /// Dataset root, workspace and schema.
     pub paths: Paths,
+    /// The session's model, fine-tuned; `None` trains a small model from nothing.
     pub base: Option<ModelRef>,
     /// For a model from nothing (a fine-tuned one keeps its base's backend).
     pub backend: BackendKind,
+    /// Set by the front end to stop (see [`RetrainInput::cancel`]).
     pub cancel: Arc<AtomicBool>,
     /// Its entry in the front end's task table.
     pub task: TaskId,
@@ -89,6 +96,9 @@ impl RetrainJob {
 }
 
 /// One line for the status bar.
+///
+/// Time, `mIoU before → after` and what it was scored on, how many images were predicted,
+/// and a hint at the audit screen.
 fn summary(r: &Retrained) -> String {
     let f = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{x:.3}"));
     let miou = match &r.before {

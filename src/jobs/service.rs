@@ -23,8 +23,11 @@ use super::table::TaskId;
 /// What every worker needs to find the data.
 #[derive(Debug, Clone)]
 pub struct Paths {
+    /// The dataset root image paths are relative to.
     pub root: PathBuf,
+    /// The workspace folder each worker opens its own connection to.
     pub workspace: PathBuf,
+    /// The class schema masks are decoded with.
     pub schema: ClassSchema,
     /// µm/px for images without one.
     pub default_pixel_size: Option<f64>,
@@ -33,29 +36,46 @@ pub struct Paths {
 /// The model the workers use.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelRef {
+    /// The model folder the worker loads.
     pub dir: PathBuf,
+    /// Its identity ([`crate::model::multi::model_hash`]): the key of its stored predictions.
     pub hash: String,
+    /// Its scale-bin edges (µm/px): the audit overview falls back to them when the
+    /// workspace's stored bins cannot be read.
     pub bins: ScaleBins,
+    /// The burn backend inference runs on.
     pub backend: BackendKind,
 }
 
+/// A request for the loader: the image to load, and the generation the front end will match
+/// the answer against (an answer for an older generation is dropped).
 pub struct LoadReq {
+    /// The image's index row.
     pub row: ImageRow,
+    /// Increases with every request; the answer carries it back.
     pub generation: u64,
 }
 
+/// A request for the model worker: predict this already-loaded image now.
 pub struct PredictReq {
+    /// The image's index row (its pixel size picks the U-Net).
     pub row: ImageRow,
+    /// Its 8-bit grey pixels, shared with the front end rather than read again.
     pub image: Arc<Grey8>,
+    /// As in [`LoadReq`]: stale answers are dropped by the front end.
     pub generation: u64,
 }
 
 /// Work for the task thread. Index work carries its entry in the front end's task table,
 /// which is always ended (finished or failed), also when several refreshes are coalesced.
 pub enum Task {
+    /// Re-index the dataset (new or changed files); ends task `TaskId` in the table.
     Refresh(TaskId),
+    /// Recompute the audit overview and queues of the current model.
     Overview,
+    /// Append a review decision to the log.
     Decide(DecisionEntry),
+    /// Store new scale-bin edges (µm/px) and re-bin every image; ends task `TaskId`.
     ApplyBins(Vec<f64>, TaskId),
 }
 
@@ -76,6 +96,10 @@ pub fn loader(slot: &Slot<LoadReq>, tx: &Outbox, paths: &Paths, model: Option<&M
 }
 
 /// Reads an image, its mask and its stored prediction by `model`.
+///
+/// A mask is returned only when valid and of the image's size (otherwise `mask_error` says
+/// why); a stored prediction only when it was made from this image file at this size. The
+/// image's saved edits are replayed on their base.
 pub fn load(
     paths: &Paths,
     ws: Option<&Workspace>,
@@ -139,9 +163,13 @@ pub fn load(
 
 /// The model worker: owns the loaded model for the whole session.
 pub struct ModelWorker {
+    /// Where requests arrive; a newer request replaces one not yet taken.
     pub slot: Arc<Slot<PredictReq>>,
+    /// Where results go.
     pub tx: Outbox,
+    /// Where the data and workspace are.
     pub paths: Paths,
+    /// The model to load once and serve with.
     pub model: ModelRef,
 }
 
@@ -191,6 +219,8 @@ fn site_of(
     cache.get(root, &all, row)
 }
 
+/// Predicts one image without MC passes and stores the result in the workspace (when one is
+/// open), so the next visit, the audit and the queue find it.
 fn predict_one(
     model: &MultiUNet,
     hash: &str,

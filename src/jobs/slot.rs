@@ -5,7 +5,9 @@ use std::sync::{Condvar, Mutex};
 
 /// One pending request at most.
 pub struct Slot<T> {
+    /// The pending request, and whether the slot is closed.
     state: Mutex<(Option<T>, bool)>,
+    /// Signalled when a request arrives or the slot closes.
     ready: Condvar,
 }
 
@@ -20,6 +22,8 @@ impl<T> Default for Slot<T> {
 
 impl<T> Slot<T> {
     /// Replaces any pending request with `value`.
+    ///
+    /// Does nothing on a poisoned lock (a worker panicked while holding it): never panics.
     pub fn put(&self, value: T) {
         if let Ok(mut s) = self.state.lock() {
             s.0 = Some(value);

@@ -12,12 +12,15 @@ pub type TaskId = u64;
 /// A running job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskEntry {
+    /// Its id, from 1 in order of creation; never reused within a session.
     pub id: TaskId,
     /// What runs: the job's current stage (`predict`, `scan`, …).
     pub name: String,
     /// Units of work; 0 while unknown.
     pub total: u64,
+    /// Units done in the current stage.
     pub done: u64,
+    /// When the job was added (stages do not reset it).
     pub started: Instant,
 }
 
@@ -31,14 +34,18 @@ impl TaskEntry {
 /// How a job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
+    /// Ended normally; `message` is its summary line.
     Finished { name: String, message: String },
+    /// Ended with an error; `message` says what went wrong.
     Failed { name: String, message: String },
 }
 
 /// The jobs of a session that have not ended, oldest first.
 #[derive(Debug, Default)]
 pub struct TaskTable {
+    /// The last id handed out.
     next: TaskId,
+    /// The jobs not yet ended, in order of creation.
     running: Vec<TaskEntry>,
 }
 
@@ -97,11 +104,12 @@ impl TaskTable {
         self.running.last()
     }
 
-    /// Whether a job of this kind (its first stage name) is running.
+    /// Whether job `id` is still running; false for `None` (no such job was started).
     pub fn is_running(&self, id: Option<TaskId>) -> bool {
         id.is_some_and(|id| self.running.iter().any(|t| t.id == id))
     }
 
+    /// Whether no job is running.
     pub fn is_empty(&self) -> bool {
         self.running.is_empty()
     }

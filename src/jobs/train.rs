@@ -21,18 +21,32 @@ pub use super::train_data::{
 
 /// Everything a training run needs.
 pub struct TrainJob<'a> {
+    /// The model to train: schema, scale bins, U-Net width, input scaling.
     pub config: ModelConfig,
+    /// Epochs, crop, batch, learning rate, seed…, recorded in the card.
     pub options: TrainOptions,
+    /// The dataset root trained on (recorded in the card).
     pub root: &'a Path,
+    /// The model folder to write (`config.json`, one `bin{k}.safetensors` per trained bin, card).
     pub out: &'a Path,
+    /// A model folder to fine-tune from; each bin starts from the network that model routes a
+    /// representative pixel size of the bin to. `None` starts from fresh weights.
     pub init: Option<PathBuf>,
+    /// Train and val images per bin.
     pub data: TrainData,
+    /// Test images per bin: never trained on, scored in the card with the routed model.
     pub test: ByBin,
+    /// Fingerprint of every image and label used, for the card.
     pub fingerprint: String,
+    /// Which export and workspace corrections the labels came from, for the card.
     pub labels: crate::model::card::LabelsSeen,
+    /// The command line, for the card.
     pub command: String,
+    /// Which burn backend trains (and runs the test predictions).
     pub backend: BackendKind,
+    /// Where progress goes; the receiver may be gone.
     pub events: Sender<TrainEvent>,
+    /// Set from another thread to stop before the next step; trained bins are still saved.
     pub cancel: &'a AtomicBool,
 }
 
@@ -73,9 +87,13 @@ pub fn new_config(
 pub struct ConfigRequest {
     /// One U-Net for all pixel sizes: the bins are then always one bin.
     pub single: bool,
+    /// Scale-bin edges in µm/px (`--bins`).
     pub bins: Option<ScaleBins>,
+    /// U-Net base width `b` (`--width`); must match an `init` model's.
     pub width: Option<usize>,
+    /// Channel-dropout probability (`--dropout`).
     pub dropout: Option<f64>,
+    /// How grey levels become input; defaults to per-site percentile levels for a new model.
     pub input: Option<crate::model::config::InputNorm>,
 }
 
@@ -85,7 +103,9 @@ pub struct ConfigRequest {
     "--width {asked} does not fit the --init model, whose U-Nets have width {init}: leave --width out"
 )]
 pub struct WidthMismatch {
+    /// The width asked for.
     pub asked: usize,
+    /// The `--init` model's width.
     pub init: usize,
 }
 
@@ -137,6 +157,9 @@ pub fn choose_config(
 }
 
 /// A pixel size that stands for bin `k` when routing into an initial model.
+///
+/// The geometric middle of a closed bin, half the upper edge of the first bin, twice the lower
+/// edge of the last, 1 µm/px for the single bin.
 fn representative(bins: &ScaleBins, k: usize) -> f64 {
     match bins.range(k) {
         (None, None) => 1.0,
@@ -148,6 +171,9 @@ fn representative(bins: &ScaleBins, k: usize) -> f64 {
 
 impl TrainJob<'_> {
     /// Trains on the job's backend, saves the model folder and its card.
+    ///
+    /// On cancel the bins trained so far are saved with a card like any other run; a bin with no
+    /// weights falls back to its nearest trained neighbour at inference.
     pub fn run(self) -> Result<ModelCard, ModelError> {
         let device = self.backend.train_device();
         let started = Instant::now();
@@ -173,6 +199,8 @@ impl TrainJob<'_> {
     }
 }
 
+/// The starting network of each bin: `None` everywhere without `init`; otherwise the `init`
+/// model's network for the bin's representative pixel size (its schema must match).
 fn initial_nets(
     job: &TrainJob<'_>,
     device: &burn::tensor::Device,

@@ -22,7 +22,9 @@ pub type ByBin = Vec<Vec<LabelledImage>>;
 
 /// A dataset's labelled images, loaded and grouped for a training run.
 pub struct PreparedData {
+    /// Train and val images per scale bin (index = bin), with their current labels.
     pub data: TrainData,
+    /// Test images per scale bin, for the card's scores.
     pub test: ByBin,
     /// Of every image used (train, val, test), corrections included: see [`data_fingerprint`].
     pub fingerprint: String,
@@ -38,11 +40,14 @@ pub enum TrainSetupError {
     #[error(
         "no labelled images with a pixel size in the train split of '{0}': check `semcurate stats`"
     )]
+    /// No bin has a labelled train image with a pixel size.
     NoTrainImages(PathBuf),
     #[error(
         "no corrected or accepted images with a pixel size in '{0}': correct some in the TUI first, or train without --corrected-only"
     )]
+    /// `--corrected-only` found no corrected or accepted image with a pixel size.
     NoCorrections(PathBuf),
+    /// A corrected or accepted image's journal or proposal could not be read.
     #[error("cannot read the corrections of '{image}': {message}")]
     Journal { image: String, message: String },
     #[error(transparent)]
@@ -51,14 +56,21 @@ pub enum TrainSetupError {
 
 /// The label state of the candidate rows, read from the workspace on this thread.
 struct Labels {
+    /// Journal and proposal of each corrected or accepted row, by row id.
     records: HashMap<i64, LabelRecord>,
+    /// Whether each of those rows' latest decision is an acceptance.
     accepted: HashMap<i64, bool>,
 }
 
 /// One loaded row, or why not.
 enum Loaded {
+    /// Loaded: the image with its current label, where the label came from, whether it was
+    /// accepted, and the SHA-256 of the label's classes when it is not the untouched file.
     Image(Box<LabelledImage>, LabelSource, bool, Option<[u8; 32]>),
+    /// Under `--corrected-only`, a row whose label turned out to be its untouched file and
+    /// that is not accepted.
     NotSelected,
+    /// Could not be loaded (unreadable file, label no longer fits); counted, left out.
     Failed,
 }
 
@@ -102,11 +114,16 @@ pub fn prepare_data_pooled(
 /// Which images and what with them.
 #[derive(Clone, Copy)]
 struct How {
+    /// Only images corrected or accepted in the workspace.
     corrected_only: bool,
+    /// Every selected image trains, whatever its split.
     pooled: bool,
+    /// Gather each image's site histogram for per-site input levels.
     site_levels: bool,
 }
 
+/// [`prepare_data`] and [`prepare_data_pooled`]: select rows by split, load them per bin in
+/// parallel, fingerprint what was loaded. Fails when no train image could be loaded.
 fn prepare(
     root: &Path,
     ws: &Workspace,
@@ -211,6 +228,7 @@ struct Seen {
     files: Vec<String>,
     /// `(image path, SHA-256 of the classes)` of every corrected or accepted label.
     corrections: Vec<(String, [u8; 32])>,
+    /// Loaded images whose corrections change their label.
     corrected: usize,
     accepted: usize,
 }

@@ -23,6 +23,7 @@ pub enum LabelSource {
 }
 
 impl LabelSource {
+    /// The snake-case name used in JSON and in tables (`file`, `corrected`, `proposal`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::File => "file",
@@ -37,6 +38,7 @@ impl LabelSource {
 pub struct CurrentLabel {
     /// Class id per pixel, row-major, the image's size.
     pub classes: Vec<u8>,
+    /// Where `classes` comes from; `Corrected` only when the corrections change some pixel.
     pub source: LabelSource,
     /// Pixels that differ from the base (mask file or proposal) the corrections started on.
     pub changed_pixels: usize,
@@ -49,6 +51,7 @@ pub struct CurrentLabel {
 /// What the workspace holds for one image's label: its journal and a proposal.
 #[derive(Debug, Clone, Default)]
 pub struct LabelRecord {
+    /// The image's edit journal, `None` when it was never edited.
     pub journal: Option<StoredJournal>,
     /// `(model hash, classes)` of the proposal that stands for the image's prediction: the one
     /// its corrections started from, else the first of `models` with a current prediction.
@@ -85,6 +88,10 @@ impl LabelRecord {
 /// accepted the image, so an uncorrected proposal counts as its label. `Ok(None)`: the image
 /// has no label (unlabelled, nothing corrected or accepted). `Err`: why its label cannot be
 /// read (a bad mask file, a journal that no longer fits).
+///
+/// The mask file must decode to exactly `width × height` of `row`; a journal, if any, is
+/// replayed on its base first, and a journal that nets to no change leaves the file (or, when
+/// accepted, the proposal) as the label. An accepted proposal of the wrong length is ignored.
 pub fn resolve(
     root: &Path,
     row: &ImageRow,
@@ -167,6 +174,9 @@ pub fn current_of(
 
 /// Mean Dice over the classes present in either mask (`None` when both are empty or the sizes
 /// differ): how much of a proposal survived review.
+///
+/// Both masks are class ids, row-major, of the same image; `classes` is the schema's class
+/// count (ids at or above it, such as the unlabelled 254, are skipped).
 pub fn mean_dice(proposal: &[u8], truth: &[u8], classes: usize) -> Option<f64> {
     if proposal.len() != truth.len() || proposal.is_empty() {
         return None;

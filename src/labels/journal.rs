@@ -11,10 +11,13 @@ use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
 /// One operation to append to an image's journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalReq {
+    /// Workspace row id of the image ([`ImageRow::id`]).
     pub image_id: i64,
     /// The base the image's edits start from (recorded with the first operation).
     pub base: EditBase,
+    /// The stroke, undo or redo to record.
     pub op: JournalOp,
+    /// Who made the edit (`current_user()`: `$SEMCURATE_USER`, `$USER`, … ), kept for provenance.
     pub user: String,
     /// Unix milliseconds.
     pub at_ms: i64,
@@ -23,6 +26,7 @@ pub struct JournalReq {
 /// The journal as the editor gets it back when an image is opened.
 #[derive(Debug, Clone)]
 pub struct LoadedEdits {
+    /// The base the journal starts from, as recorded with its first operation.
     pub base: EditBase,
     /// The session rebuilt from the journal, or why it could not be (the journal is kept).
     pub session: Result<EditSession, String>,
@@ -33,6 +37,9 @@ pub struct LoadedEdits {
 }
 
 /// The row of a journal operation.
+///
+/// A stroke's changes are packed (`dataset::prediction::pack`) and its pixel count stored so
+/// that reading can check the unpacked length; `seq` is left 0 for the workspace to number.
 pub fn to_row(req: &JournalReq) -> EditRow {
     let (op, tool, changes, pixels) = match &req.op {
         JournalOp::Stroke(s) => (
@@ -79,6 +86,9 @@ fn to_op(row: &EditRow) -> Result<JournalOp, String> {
 /// What an image's edits start from when a session begins now: its mask (labelled), the
 /// model's proposal (unlabelled), or nothing (a blank mask, every pixel unlabelled), with the
 /// fingerprint that ties the journal to it. `None` for an image that cannot be read.
+///
+/// The fingerprint is the mask file's for a mask base and the image file's for a proposal or
+/// blank base: a later change of that file on disk is what makes [`replay`] refuse the journal.
 pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
     let (source, fp, model) = match (&row.mask_fp, row.is_labelled(), proposal_model) {
         (Some(fp), true, _) => (BaseSource::Mask, fp.clone(), None),
@@ -103,13 +113,18 @@ pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Opt
 /// journal on a proposal, when that proposal is still stored).
 #[derive(Debug, Clone)]
 pub struct StoredJournal {
+    /// The base recorded with the journal's first operation.
     pub base: EditBase,
+    /// Journal rows in sequence order, undo and redo rows included.
     pub rows: Vec<EditRow>,
     /// `(image fingerprint, classes)` of the proposal a proposal-based journal started from.
     pub proposal: Option<(String, Vec<u8>)>,
 }
 
 /// Reads `row`'s journal (`None` when the image has no edits).
+///
+/// Errors are workspace read errors as text; a proposal that is no longer stored is not an
+/// error here (`proposal` is `None`, and [`replay`] says why the journal cannot apply).
 pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJournal>, String> {
     let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
         return Ok(None);
@@ -131,6 +146,9 @@ pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJour
 
 /// Reads `row`'s journal and replays it on its base: `mask` (the image's mask as loaded) or
 /// the proposal the journal started from. `None` when the image has no edits.
+///
+/// `mask` must be the decoded mask of `row` (class ids, row-major) when it is labelled;
+/// `size` is the image's width and height in pixels.
 pub fn load_edits(
     ws: &Workspace,
     row: &ImageRow,
@@ -141,6 +159,10 @@ pub fn load_edits(
 }
 
 /// Replays a stored journal on the base it was made on.
+///
+/// Never fails as a whole: when the base changed on disk (fingerprint differs), is gone, or a
+/// row is corrupt, [`LoadedEdits::session`] holds the reason and the journal stays untouched.
+/// `size` is the image's (width, height) in pixels; a blank base is every pixel unlabelled.
 pub fn replay(
     row: &ImageRow,
     journal: StoredJournal,

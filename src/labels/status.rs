@@ -39,6 +39,7 @@ impl MaskStatus {
         matches!(self, Self::Original | Self::Corrected | Self::Accepted)
     }
 
+    /// The word the TUI's list shows; `–` (an en dash) for an image with no label.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "–",
@@ -117,6 +118,9 @@ impl ExportState {
 
 /// What review in the workspace changed about the present images of `rows`: corrected,
 /// accepted, and labelled now though they have no valid mask file.
+///
+/// An image counts as corrected when its journal has any operation, even one that nets to no
+/// change; accepted images count whether or not they were corrected.
 pub fn review_counts(
     ws: &Workspace,
     rows: &[ImageRow],
@@ -158,7 +162,9 @@ mod tests {
 pub struct TilePos {
     /// The raw file's name.
     pub source: String,
+    /// Left edge of the tile in the raw image, in pixels.
     pub x: u32,
+    /// Top edge of the tile in the raw image, in pixels.
     pub y: u32,
 }
 

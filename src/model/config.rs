@@ -14,14 +14,18 @@ use crate::dataset::{ClassSchema, ScaleBins};
 pub const FORMAT_VERSION: u32 = 1;
 /// File names inside a model directory.
 pub const CONFIG_FILE: &str = "config.json";
+/// The model card as JSON (training data, metrics, provenance).
 pub const CARD_JSON: &str = "model_card.json";
+/// The model card rendered for people.
 pub const CARD_MD: &str = "MODEL_CARD.md";
 
 /// Whether one U-Net serves all scales (the study's baseline) or one per bin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
+    /// One U-Net per scale bin, each image routed by its pixel size (the study's multi U-Net).
     MultiUnet,
+    /// One U-Net for every pixel size: a single bin with no edges.
     SingleUnet,
 }
 
@@ -34,8 +38,11 @@ pub enum ModelKind {
 /// happens to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct InputNorm {
+    /// Multiplier of the grey level (0–255) in the absolute form; `1/255` by default.
     pub scale: f64,
+    /// Subtracted after scaling (absolute form) or after the percentile stretch to 0–1.
     pub mean: f64,
+    /// Divides the result; 1 by default.
     pub std: f64,
     /// Normalisation between these percentiles (0–100) of the grey levels; absent in models
     /// made before it existed, which keep reading absolute grey levels.
@@ -83,18 +90,24 @@ impl Default for InputNorm {
 /// `config.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
+    /// [`FORMAT_VERSION`] of the writer; [`ModelConfig::load`] refuses any other.
     pub format_version: u32,
+    /// Multi or single U-Net.
     pub kind: ModelKind,
+    /// The classes the network outputs, in id order (output channel `c` is class id `c`).
     pub schema: ClassSchema,
     /// Scale-bin edges in µm/px; a single U-Net has none.
     pub bins: ScaleBins,
+    /// Width, depth and class count shared by every bin's U-Net.
     pub unet: UNetConfig,
+    /// How grey levels become network input.
     pub input: InputNorm,
     /// Tile size in px for inference on large images (multiple of 8).
     pub tile: usize,
     /// Overlap between tiles in px.
     pub overlap: usize,
     /// Which bins have weights; the others fall back to the nearest trained bin.
+    /// One flag per scale bin (`bins.len()` of them), at least one true.
     pub trained: Vec<bool>,
 }
 
@@ -208,6 +221,8 @@ impl ModelConfig {
     }
 
     /// Weights file of bin `k`.
+    ///
+    /// Bin indices count from 0, ascending pixel size; untrained bins have no file.
     pub fn weights_file(dir: &Path, k: usize) -> PathBuf {
         dir.join(format!("bin{k}.safetensors"))
     }

@@ -19,6 +19,8 @@ use super::unet::UNet;
 /// One written state dict.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ExportedFile {
+    /// Where it was written: `bin{k}.safetensors` per trained bin, `unet2.safetensors` for the
+    /// two-bin pair.
     pub file: PathBuf,
     /// `UNet_1` or `UNet_2`.
     pub class: &'static str,
@@ -27,6 +29,10 @@ pub struct ExportedFile {
 }
 
 /// Writes `model`'s networks under `out` (which must hold none of the files yet).
+///
+/// Bins without a trained U-Net write nothing; `unet2.safetensors` is added only when the
+/// model has exactly two bins and both are trained. `README.md` is written last. Each file is
+/// written under a temporary name and renamed into place, so a crash leaves no half file.
 pub fn export_model(model: &MultiUNet, out: &Path) -> Result<Vec<ExportedFile>, ModelError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -112,6 +118,7 @@ fn write_pair(small: &UNet, large: &UNet, file: &Path) -> Result<(), ModelError>
     })
 }
 
+/// `.NAME.tmp` beside `file`: hidden, and in the same folder so the rename is atomic.
 fn temp_of(file: &Path) -> PathBuf {
     let name = file
         .file_name()
@@ -120,6 +127,11 @@ fn temp_of(file: &Path) -> PathBuf {
 }
 
 /// One safetensors file holding every tensor of `files` (keys must not collide).
+///
+/// Layout of the result (the safetensors format): 8 bytes little-endian header length, the
+/// JSON header (tensor name → dtype, shape, `data_offsets` into the data section), then the
+/// tensors' bytes back to back. Offsets are rewritten for the merged data; the last file's
+/// `__metadata__` wins.
 fn merge_safetensors(files: &[Vec<u8>]) -> Result<Vec<u8>, String> {
     let mut header = serde_json::Map::new();
     let mut data = Vec::new();
@@ -172,6 +184,7 @@ fn split(bytes: &[u8]) -> Result<(serde_json::Map<String, serde_json::Value>, &[
     Ok((map, &bytes[8 + n..]))
 }
 
+/// `README.md` of an export: which file holds which bins, and how the study's code loads them.
 fn readme_text(model: &MultiUNet, files: &[ExportedFile]) -> String {
     let cfg = &model.config;
     let mut s = format!(

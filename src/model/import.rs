@@ -59,12 +59,20 @@ pub enum StateDictKind {
 /// Width, class count and layout read from the tensor shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StateDictInfo {
+    /// One U-Net or the study's pair.
     pub kind: StateDictKind,
+    /// Base channel width `b`: output channels of the first convolution (`conv1.0.weight`'s
+    /// first dimension).
     pub width: usize,
+    /// Output classes: the head's (`conv7.7.weight`'s) first dimension.
     pub classes: usize,
 }
 
 /// Inspects a state dict without building a model.
+///
+/// Reads only tensor shapes, from a PyTorch pickle or a safetensors file (chosen by the
+/// `.safetensors` extension). A `UNet_2` file is recognised by `small_unet.conv1.0.weight`;
+/// its width and classes are read from the small network.
 pub fn inspect(path: &Path) -> Result<StateDictInfo, ImportError> {
     let shapes = shapes(path)?;
     let kind = if shapes.contains_key("small_unet.conv1.0.weight") {
@@ -132,6 +140,10 @@ fn shapes(path: &Path) -> Result<std::collections::BTreeMap<String, Vec<usize>>,
 }
 
 /// Loads one U-Net whose keys start with `prefix` (`""`, `small_unet.` or `large_unet.`).
+///
+/// Every tensor of the network must be found under the study's key names; a missing one is an
+/// [`ImportError::Apply`] naming the first six. Keys of the file that the network does not
+/// use (the other U-Net of a pair) are ignored.
 pub fn load_unet(
     path: &Path,
     prefix: &str,
@@ -188,6 +200,7 @@ pub fn load_unet(
     Ok(net)
 }
 
+/// `s` with every character but ASCII letters, digits and `_` backslash-escaped for a regex.
 fn regex_escape(s: &str) -> String {
     s.chars()
         .flat_map(|c| {
@@ -202,6 +215,10 @@ fn regex_escape(s: &str) -> String {
 
 /// Imports a state dict as a model: `UNet_1` becomes a single U-Net, `UNet_2` a two-bin multi
 /// U-Net split at `threshold` µm/px.
+///
+/// The file's class count must equal the schema's ([`ImportError::Classes`] otherwise); the
+/// schema's class order is taken to be the study's output order. Input scaling is the
+/// study's (grey level / 255); inference tiles are 256 px with a 32-px overlap.
 pub fn import(
     path: &Path,
     schema: &ClassSchema,

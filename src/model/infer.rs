@@ -6,6 +6,15 @@
 //! certain), stored as `round(255 · margin)`. With Monte-Carlo dropout (K passes with channel
 //! dropout on), a pixel's disagreement is the share of passes whose class differs from the
 //! final class.
+//!
+//! # Shapes
+//! - network input: `[batch, 1, H, W]` f32, grey levels through the model's input table, H and
+//!   W multiples of 8 (tiles are padded by reflection);
+//! - probabilities: `[batch, classes, H, W]`, soft-max over the class axis, row-major planes;
+//! - outputs: `classes`, `margin` and `disagreement` are `width × height` bytes, row-major.
+//!
+//! Class ids are `0..classes` of the model's schema; a prediction never holds the unlabelled
+//! marker.
 
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -29,6 +38,7 @@ pub use summary::{argmax_margin, prob_stats, summarise, to_byte};
 /// One image's prediction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
+    /// Size in pixels of the predicted image (the image as decoded: no padding remains).
     pub width: u32,
     pub height: u32,
     /// Class id per pixel, row-major.
@@ -37,7 +47,10 @@ pub struct Prediction {
     pub margin: Vec<u8>,
     /// `round(255 · disagreement)` per pixel, with MC dropout.
     pub disagreement: Option<Vec<u8>>,
+    /// Which scale bin's U-Net made it, and whether that was a fallback.
     pub route: Route,
+    /// One summary per class id (pixels, mean margin, expected pixels, entropy, grey histogram,
+    /// MC disagreement when run), all classes present even with no pixel.
     pub per_class: Vec<ClassSummary>,
     /// MC passes run (0 = none).
     pub mc_passes: usize,
@@ -48,13 +61,19 @@ pub struct Prediction {
 /// semcurate's CPU engine when that is there.
 #[derive(Clone, Copy)]
 pub struct Nets<'a> {
+    /// The trained network: used for dropout passes, and for plain passes when neither faster
+    /// form is given.
     pub unet: &'a UNet,
+    /// The same network with batch norm folded into the convolutions (burn).
     pub fused: Option<&'a FusedUNet>,
+    /// The same network on semcurate's CPU engine, preferred for plain passes when present.
     pub engine: Option<&'a Engine>,
 }
 
 impl Nets<'_> {
     /// Logits, with channel dropout when `dropout` (Monte-Carlo pass).
+    ///
+    /// `x` is `[n, 1, H, W]` (H, W multiples of 8); the result is `[n, classes, H, W]` logits.
     pub fn forward(&self, x: Tensor<4>, dropout: bool) -> Tensor<4> {
         match (dropout, self.engine, self.fused) {
             (false, Some(e), _) => e.forward(x),
@@ -103,6 +122,9 @@ pub struct Classified {
 /// The class map of the whole image through `net`, tile by tile. Probabilities are stitched
 /// one band of rows at a time ([`BandStitcher`]) and reduced to class and margin as rows
 /// finish, so memory follows the tile and the image width, not the image area.
+///
+/// `classes` and `margin` cover the image (width × height, row-major); with `dropout` (an MC
+/// pass) only `classes` is filled and the per-class sums stay zero.
 pub fn classify<'a>(
     cfg: &ModelConfig,
     net: Nets<'_>,
@@ -189,6 +211,9 @@ impl Classified {
 /// Predicts one image with `net` (chosen by `route`), optionally with `mc` dropout passes.
 /// Memory: the class map, margins and (with MC passes) a count per pixel, plus one band of
 /// probabilities; never a probability plane of the whole image.
+///
+/// With `mc > 0` the image is classified `mc` more times with dropout and `disagreement`
+/// holds, per pixel, the share of passes whose class differs from the plain pass's.
 pub fn predict<'a>(
     cfg: &ModelConfig,
     net: Nets<'_>,
@@ -286,6 +311,10 @@ fn disagreement_of(
 
 /// Class probabilities of several images of the same size that fit in one tile, in one
 /// forward pass of batch `images.len()`: `[image][classes][h][w]`.
+///
+/// Every image must have the first one's width and height and fit one tile
+/// ([`fits_one_tile`]); each is padded by reflection to multiples of 8 and cropped back, so
+/// every returned plane is the image's own `h × w`. Panics on an empty slice.
 pub fn probabilities_batch(
     cfg: &ModelConfig,
     net: Nets<'_>,
@@ -329,6 +358,9 @@ pub fn fits_one_tile(cfg: &ModelConfig, image: &Grey8) -> bool {
 }
 
 /// Like [`predict`] for several same-size single-tile images routed to the same network.
+///
+/// Same results as [`predict`] on each image; `images` obey [`probabilities_batch`]'s
+/// conditions.
 pub fn predict_batch(
     cfg: &ModelConfig,
     net: Nets<'_>,

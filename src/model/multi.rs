@@ -78,6 +78,7 @@ pub fn use_engine(device: &Device) -> bool {
 
 /// A model ready for inference on its device.
 pub struct MultiUNet {
+    /// The model's `config.json`: schema, scale bins, U-Net shape, input scaling, tiling.
     pub config: ModelConfig,
     /// One network per bin; `None` for bins without trained weights.
     pub nets: Vec<Option<UNet>>,
@@ -86,6 +87,7 @@ pub struct MultiUNet {
     /// The folded networks packed for semcurate's CPU engine, when it runs them
     /// ([`use_engine`]).
     engines: Vec<Option<Engine>>,
+    /// Where the networks live and inference runs.
     pub device: Device,
 }
 
@@ -194,6 +196,8 @@ impl MultiUNet {
     }
 }
 
+/// One bin's U-Net from a safetensors file of semcurate's key names; every tensor of a
+/// network of the config's width and class count must be there.
 fn load_net(cfg: &ModelConfig, path: &Path, device: &Device) -> Result<UNet, ModelError> {
     let fail = |message: String| ModelError::Weights {
         path: path.to_path_buf(),
@@ -240,8 +244,12 @@ pub fn save_net(net: &UNet, path: &Path) -> Result<(), ModelError> {
 /// and hashes the weights; does not build the networks.
 #[derive(Debug, Clone)]
 pub struct ModelInfo {
+    /// The model folder as given.
     pub dir: PathBuf,
+    /// [`model_hash`] of the folder: 16 hex digits that change with any byte of the config or
+    /// of a trained bin's weights (the model card does not count).
     pub hash: String,
+    /// Its config, checked against the dataset's schema.
     pub config: ModelConfig,
 }
 
@@ -259,6 +267,9 @@ impl ModelInfo {
 }
 
 /// SHA-256 of a model folder's config and weights, as 16 hex digits: the model's identity.
+///
+/// Hashes `config.json`, then each trained bin's weights in bin order, each prefixed by its
+/// length; the card files are left out, so rewriting a card keeps the identity.
 pub fn model_hash(dir: &Path) -> Result<String, ModelError> {
     let config = ModelConfig::load(dir)?;
     let mut h = Sha256::new();

@@ -30,16 +30,21 @@ use crate::rng::derive;
 /// Settings of a training run (recorded in the model card).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainOptions {
+    /// Passes over the train data per bin (an epoch is `steps_per_epoch` optimiser steps).
     pub epochs: usize,
+    /// Adam's learning rate (peak rate when `cosine`).
     pub lr: f64,
     /// Cosine decay of the learning rate to `lr / 20` over all steps (constant when false).
     #[serde(default)]
     pub cosine: bool,
+    /// Crops (or whole images) per optimiser step.
     pub batch: usize,
     /// Square crop side in px; `None` trains on whole images.
     pub crop: Option<usize>,
     /// Optimiser steps per epoch; `None`: enough crops to cover each train image's area once.
     pub steps_per_epoch: Option<usize>,
+    /// Seed of initial weights, crop sampling, augmentation and dropout; per bin it is derived
+    /// from this, so bins do not share draws.
     pub seed: u64,
     /// Weight cross-entropy by `sqrt(median / count)` per class, counts as the crop sampler
     /// delivers them.
@@ -56,6 +61,7 @@ pub struct TrainOptions {
     #[serde(default)]
     pub patience: Option<usize>,
     /// Which code computes the steps (absent in cards from before the engine trained: burn).
+    /// Which code computes the steps.
     #[serde(default = "Trainer::burn")]
     pub trainer: Trainer,
 }
@@ -119,6 +125,7 @@ impl Default for TrainOptions {
 /// Progress of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum TrainEvent {
+    /// Training of bin `bin` begins: `steps` optimiser steps per epoch, `epochs` epochs at most.
     BinStart {
         bin: usize,
         label: String,
@@ -128,15 +135,10 @@ pub enum TrainEvent {
         epochs: usize,
     },
     /// A bin with no train images when fine-tuning: it keeps the weights it started from.
-    BinKept {
-        bin: usize,
-        label: String,
-    },
+    BinKept { bin: usize, label: String },
     /// A bin with no train images: it will fall back to a neighbour at inference.
-    BinSkipped {
-        bin: usize,
-        label: String,
-    },
+    BinSkipped { bin: usize, label: String },
+    /// One optimiser step done; `epoch` and `step` count from 1, `loss` is the batch's loss.
     Step {
         bin: usize,
         epoch: usize,
@@ -144,6 +146,8 @@ pub enum TrainEvent {
         steps: usize,
         loss: f32,
     },
+    /// An epoch done: mean train loss, validation scores (none without val images), whether
+    /// its weights are the best so far (kept), and its wall-clock seconds.
     Epoch {
         bin: usize,
         epoch: usize,
@@ -153,25 +157,34 @@ pub enum TrainEvent {
         best: bool,
         seconds: f64,
     },
+    /// The cancel flag was seen mid-epoch: the bin keeps its best epoch so far, later bins are
+    /// not trained.
     Cancelled,
 }
 
 /// What happened to one bin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BinReport {
+    /// The scale bin, 0 for the smallest pixel sizes.
     pub bin: usize,
+    /// Images the bin trained and validated on.
     pub train_images: usize,
     pub val_images: usize,
     /// Epoch whose weights were kept (0 = none trained).
     pub best_epoch: usize,
+    /// Validation scores of the kept epoch; `None` without val images.
     pub best_val: Option<EvalSummary>,
+    /// Mean train loss of the last epoch run.
     pub final_train_loss: Option<f32>,
+    /// Wall-clock time of the bin's training, validation included.
     pub seconds: f64,
 }
 
 /// Labelled images per bin.
 pub struct TrainData {
+    /// Train-split images, one list per scale bin (index = bin).
     pub train: Vec<Vec<LabelledImage>>,
+    /// Val-split images, one list per scale bin.
     pub val: Vec<Vec<LabelledImage>>,
 }
 
@@ -229,6 +242,9 @@ pub fn learning_rate(opts: &TrainOptions, done: f64) -> f64 {
 }
 
 /// Pixels per class over the images' masks.
+///
+/// `classes` entries, indexed by class id; mask values at or above it (the unlabelled 254)
+/// are not counted.
 pub fn pixel_counts(images: &[LabelledImage], classes: usize) -> Vec<u64> {
     let mut counts = vec![0u64; classes];
     for s in images {

@@ -23,11 +23,20 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tool {
+    /// Paints the chosen class under a round or square brush dragged by the user.
     Brush,
+    /// Paints [`crate::dataset::schema::UNLABELLED`] (254): the pixels become unlabelled, not a
+    /// class.
     Erase,
+    /// Flood fill: the 4-connected region of one class around the clicked pixel.
     Fill,
+    /// Grey-level fill (magic wand): the 4-connected pixels within ± a tolerance of the clicked
+    /// pixel's grey level, which follows grain boundaries in BSE.
     GreyFill,
+    /// The pixels whose centres lie inside a clicked polygon (even-odd rule), outline included.
     Polygon,
+    /// Takes the model's predicted class for each chosen pixel (all of them, one predicted
+    /// region, one predicted class, or those above a margin).
     Accept,
     /// Back to the proposal's class (or the base's, without a proposal), pixel by pixel.
     Restore,
@@ -36,6 +45,7 @@ pub enum Tool {
 }
 
 impl Tool {
+    /// The snake-case name stored in the journal's `tool` column; [`Tool::parse`] reads it back.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Brush => "brush",
@@ -49,6 +59,8 @@ impl Tool {
         }
     }
 
+    /// The tool named `s` by [`Tool::as_str`]; `None` for an unknown name (a journal row written
+    /// by a newer version), which replay reports as an error.
     pub fn parse(s: &str) -> Option<Self> {
         [
             Self::Brush,

@@ -18,6 +18,11 @@
 //! - `mixed`: label-suspect, rare-low-iou and uncertain in turn, each image once.
 //! - Active learning over unlabelled tiles: `margin`, `entropy`, `mc-disagreement`,
 //!   `rare-boost`, `diverse` (see `active`).
+//!
+//! Inputs are the stored summaries only (per-image confusion matrices, margins, per-class
+//! prediction summaries), never pixels: ranking a dataset of thousands of tiles reads no image.
+//! Margins are top-two probability margins in 0–1 (0 = a tie, 1 = certain); IoUs and shares are
+//! fractions 0–1; class ids index every per-class slice.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
@@ -36,6 +41,10 @@ pub use suspect::class_thresholds;
 use suspect::label_suspect;
 
 /// How to rank.
+///
+/// Labelled-image strategies (`rare-low-iou`, `label-suspect`) look for wrong masks;
+/// unlabelled-image ones (`uncertain` and the active-learning five) pick what to label next;
+/// `mixed` interleaves both kinds. The module header defines each score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
@@ -80,6 +89,7 @@ impl Strategy {
         }
     }
 
+    /// The strategy whose [`Strategy::name`] is `s` exactly (kebab-case); `None` otherwise.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == s)
     }
@@ -105,17 +115,26 @@ impl Strategy {
 /// One ranked image.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueItem {
+    /// Position in the queue, from 1.
     pub rank: usize,
+    /// Workspace row id of the image.
     pub image_id: i64,
+    /// Sample folder and file stem: with `stem`, the tie-break order of equal scores.
     pub sample: String,
     pub stem: String,
+    /// Image path relative to the dataset root, as the index stores it.
     pub image_path: String,
+    /// Scale bin of the image's pixel size; `None` without a pixel size.
     pub bin: Option<u32>,
+    /// Whether the image has a valid mask (the labelled-image strategies rank only those).
     pub labelled: bool,
     /// Why the image's mask cannot be used, for an image that has one: it is not unlabelled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mask_problem: Option<String>,
+    /// The strategy that ranked it; under `mixed`, the one whose list it came from.
     pub strategy: Strategy,
+    /// The strategy's score: higher means look sooner. Scales differ between strategies, so
+    /// scores compare only within one strategy.
     pub score: f64,
     /// Why, in words.
     pub reason: String,
@@ -125,15 +144,21 @@ pub struct QueueItem {
 
 /// A labelled image with its audit summary.
 pub struct LabelledInput<'a> {
+    /// The image's index row.
     pub row: &'a ImageRow,
+    /// Its mask against the current prediction: confusion matrix, margins, grey statistics.
     pub audit: &'a ImageAudit,
 }
 
 /// An image without a usable mask, with its prediction summary: unlabelled, or with a mask
 /// file that cannot be used (`mask_problem`).
 pub struct UnlabelledInput<'a> {
+    /// The image's index row.
     pub row: &'a ImageRow,
+    /// Mean top-two margin (0–1) over the image's pixels.
     pub mean_margin: f64,
+    /// The prediction's summary per predicted class id (pixels, margins, MC disagreement,
+    /// expected pixels, grey histograms).
     pub per_class: &'a [ClassSummary],
     /// Where it lies in its raw image, for tiles made by `import`.
     pub region: Option<&'a TileRegion>,
@@ -153,11 +178,16 @@ impl UnlabelledInput<'_> {
 
 /// Everything the strategies look at.
 pub struct QueueInput<'a> {
+    /// Labelled images audited against the model's current predictions.
     pub labelled: &'a [LabelledInput<'a>],
+    /// Images without a usable mask that have a current prediction.
     pub unlabelled: &'a [UnlabelledInput<'a>],
     /// At-risk class ids.
     pub at_risk: &'a [u8],
+    /// Short class names indexed by class id; their count is the number of classes. A class named
+    /// `Void` (any case) is never rare to rare-boost.
     pub class_names: &'a [String],
+    /// IoU below which an at-risk class counts against an image in `rare-low-iou`.
     pub risk_iou: f64,
     /// Share of each class in the labelled pixels (rare-boost weights).
     pub class_share: &'a [f64],
@@ -167,6 +197,9 @@ pub struct QueueInput<'a> {
 }
 
 /// The `budget` first images under `strategy`.
+///
+/// Items come back with `rank` set from 1; fewer than `budget` when fewer images qualify
+/// (then [`Strategy::empty_hint`] says why a list is empty).
 pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
     let mut items = match strategy {
         Strategy::RareLowIou => rare_low_iou(input),

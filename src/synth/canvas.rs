@@ -5,6 +5,10 @@
 //! by `a` and takes the subsample's label when `a ≥ 0.5`. Thin laths, cracks and grains smaller
 //! than a subsample use box-filtered coverage, so that their area (and hence their share of
 //! grey) is kept even when they are far below one pixel. The painting itself is in `paint`.
+//!
+//! Coordinates are µm from the tile's top-left corner, x right and y down; subsample `(i, j)`
+//! has its centre at `((i + ½)·s, (j + ½)·s)`. A fresh canvas is all epoxy (class Void, η of
+//! epoxy), so whatever no primitive covers reads as a hole.
 
 use super::cells::{CellField, Site, nearest};
 use super::phase::{class, reuter_eta, zbar};
@@ -23,11 +27,14 @@ const BLOCK: usize = 16;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Fill {
     /// One phase.
+    /// `class` is the id painted (extended schema), `eta` the phase's backscatter coefficient.
     Solid { class: u8, eta: f32 },
     /// A zoned grain: Z̄ goes from `z_rim` at the outline to `z_core` at `depth` µm inside.
     Zoned {
         class: u8,
+        /// Z̄ reached `depth` µm inside the outline and kept inward (the core).
         z_core: f64,
+        /// Z̄ at the outline; between rim and core Z̄ follows a smoothstep in depth.
         z_rim: f64,
         depth: f64,
     },
@@ -39,9 +46,13 @@ pub(crate) enum Fill {
 /// `dir` and stretched by `stretch` along it, each one a phase drawn by `weights`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Texture {
+    /// The crystallite cells: one Voronoi site per cell of the field's spacing (µm).
     pub field: CellField,
+    /// Point (µm) the rotated, stretched frame is centred on.
     pub origin: Pt,
+    /// Unit vector of the stretch axis.
     pub dir: Pt,
+    /// Elongation of crystallites along `dir` (≥ 1: cells stretched by this factor).
     pub stretch: f64,
     /// (cumulative probability, η) per phase, the last cumulative probability 1.
     pub phases: Vec<(f64, f32)>,
@@ -62,23 +73,33 @@ pub(crate) enum Lookup<'a> {
 /// One grain, crack or hole: outline, fill, and optionally a parent outline it stays inside.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Primitive {
+    /// Outline in µm.
     pub shape: Shape,
+    /// What it paints inside the outline.
     pub fill: Fill,
+    /// The parent grain the primitive is cut to (fractures stay inside their olivine).
     pub clip: Option<Shape>,
 }
 
 /// The supersampled label and η buffers, `n × n` subsamples of `s` µm, row-major.
 pub(crate) struct Canvas {
+    /// Subsamples per side: the canvas covers `n · s` µm square.
     pub n: usize,
+    /// Side of one subsample in µm (the pixel size over the 3 subsamples per pixel side).
     pub s: f64,
+    /// Class id per subsample, `n × n`, row-major.
     pub label: Vec<u8>,
+    /// Backscatter coefficient η per subsample, `n × n`, row-major (0–1; about 0.08 for epoxy).
     pub eta: Vec<f32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Coverage {
+    /// Coverage from the outline's signed distance over one subsample (outlines wider than one).
     Area,
+    /// Exact box-filtered coverage of a rectangle thinner than a subsample (laths, cracks).
     Strip { half_len: f64, half_wid: f64 },
+    /// A grain smaller than a subsample, as a square of the same area.
     Tiny { half_side: f64 },
 }
 

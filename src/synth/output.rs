@@ -14,6 +14,7 @@ use super::tile::{TileSpec, render_tile};
 use super::{GENERATOR_VERSION, SynthConfig, SynthError};
 use crate::progress::Progress;
 
+/// The extended schema (zircon and phosphate apart), copied to `classes.toml` when used.
 const EXTENDED_TOML: &str = include_str!("../../schemas/extended.toml");
 
 use crate::dataset::layout::writer::{self, Role};
@@ -67,12 +68,15 @@ fn write_layout(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), SynthError> 
         })
 }
 
+/// One tile to render and write, with the sample and site it belongs to.
 struct Job<'a> {
     sample: &'a SamplePlan,
     site: &'a SitePlan,
     tile: &'a TilePlan,
 }
 
+/// Renders one tile and writes its image, pixel-size file and (labelled sites only) mask;
+/// returns its per-class pixel counts (all zero for an unlabelled tile).
 fn write_tile(root: &Path, cfg: &SynthConfig, job: &Job<'_>) -> Result<Vec<u64>, SynthError> {
     let spec = TileSpec {
         seed: job.tile.seed,
@@ -161,6 +165,8 @@ pub(crate) fn write_tiles(
         )
 }
 
+/// `synth.json`: the generator and its version, the schema name, the config, and every
+/// sample's rock and sites, so the dataset can be regenerated or explained.
 #[derive(Serialize)]
 struct Manifest<'a> {
     generator: &'static str,

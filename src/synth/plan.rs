@@ -16,8 +16,12 @@ use super::scene::Focus;
 use super::tile::Acquisition;
 use crate::rng::{Rng, derive};
 
+/// First element of the [`derive()`] path of a sample's own choices (sites, pixel sizes, foci):
+/// distinct streams keep a sample's, a site's and a tile's random draws independent.
 const STREAM_SAMPLE: u64 = 1;
+/// Stream of a site's detector settings ([`Acquisition::draw`]).
 const STREAM_SITE: u64 = 2;
+/// Stream of a tile's own seed, from which everything inside the tile is drawn.
 const STREAM_TILE: u64 = 3;
 
 /// One tile to render.
@@ -25,19 +29,28 @@ const STREAM_TILE: u64 = 3;
 pub(crate) struct TilePlan {
     /// File stem, `{sample}_s{site:02}-t{tile:02}`.
     pub name: String,
+    /// The constituent the operator centred the field on; labelled tiles take theirs from the
+    /// stratified list, unlabelled ones draw it from the same modal weights.
     pub focus: Option<Focus>,
+    /// Seed of the tile's scene and noise, derived from the config's seed and the path
+    /// (tile stream, sample, site, tile).
     pub seed: u64,
 }
 
 /// One SEM session: tiles sharing pixel size and detector settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SitePlan {
+    /// Site number within the sample, from 1; labelled sites come first.
     pub site: usize,
     /// µm per pixel, rounded to the 4 decimals written in the pixel-size files.
     pub pixel_size: f64,
+    /// Whether the site's tiles get masks written (unlabelled sites get images only).
     pub labelled: bool,
+    /// Tiles in the site: 4–7, or all of them when the sample has fewer than 4 of the kind.
     pub tile_count: usize,
+    /// The session's detector settings (gain, offset, blur, noise), shared by its tiles.
     pub acquisition: Acquisition,
+    /// The site's tiles in file order (not written to `synth.json`).
     #[serde(skip)]
     pub tiles: Vec<TilePlan>,
 }
@@ -45,9 +58,12 @@ pub(crate) struct SitePlan {
 /// One sample folder.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct SamplePlan {
+    /// Sample folder name, from the sample's rock (`sample_rock(index)`).
     pub name: String,
+    /// The sample's rock type, modal composition and grain-size factor.
     #[serde(flatten)]
     pub rock: RockSpec,
+    /// Labelled sites first, then the sample's share of the unlabelled images as extra sites.
     pub sites: Vec<SitePlan>,
 }
 
@@ -85,6 +101,7 @@ fn pixel_sizes(rng: &mut Rng, k: usize, cfg: &SynthConfig) -> Vec<f64> {
         .collect()
 }
 
+/// The focus whose cumulative share of `weights` (normalised) first exceeds `u` ∈ [0, 1).
 fn pick(weights: &[f64; 6], u: f64) -> Focus {
     let total: f64 = weights.iter().sum();
     let mut acc = 0.0;
@@ -139,6 +156,9 @@ fn site_plan(
 }
 
 /// The plan of sample `index`.
+///
+/// Unlabelled images are dealt round-robin: sample `index` gets `unlabelled / samples`, one
+/// more when `index < unlabelled % samples`.
 pub(crate) fn sample_plan(cfg: &SynthConfig, index: usize) -> SamplePlan {
     let (name, rock) = sample_rock(index);
     let mut rng = Rng::new(derive(cfg.seed, &[STREAM_SAMPLE, index as u64]));

@@ -11,7 +11,9 @@ pub(crate) enum Shape {
     /// Rectangle centred at `c`, long axis along the unit vector `dir`.
     Rect {
         c: Pt,
+        /// Half the length along `dir`, µm.
         half_len: f64,
+        /// Half the width across `dir`, µm.
         half_wid: f64,
         dir: Pt,
     },
@@ -21,8 +23,11 @@ pub(crate) enum Shape {
     /// the harmonics' amplitudes summing to at most 0.5.
     Blob {
         c: Pt,
+        /// Mean radius in µm.
         r: f64,
+        /// `amplitude · cos(phase)` per harmonic k = 2, 3, 5 (amplitudes scaled to sum ≤ 0.5).
         cos_k: [f64; 3],
+        /// `amplitude · sin(phase)` per harmonic.
         sin_k: [f64; 3],
     },
 }
@@ -52,6 +57,9 @@ pub(crate) fn unit_dir(theta: f64) -> Pt {
 
 impl Shape {
     /// A blob with harmonic amplitudes `amp` (k = 2, 3, 5) and phases `phase`.
+    ///
+    /// Amplitudes are fractions of `r`; when their absolute values sum above 0.5 they are scaled
+    /// down together so the radius stays positive (at least `r / 2`). Phases are in radians.
     pub(crate) fn blob(c: Pt, r: f64, amp: [f64; 3], phase: [f64; 3]) -> Self {
         let total: f64 = amp.iter().map(|a| a.abs()).sum();
         let scale = if total > 0.5 { 0.5 / total } else { 1.0 };
@@ -64,12 +72,14 @@ impl Shape {
         Self::Blob { c, r, cos_k, sin_k }
     }
 
+    /// The shape's centre `c`, µm.
     pub(crate) fn centre(&self) -> Pt {
         match *self {
             Self::Rect { c, .. } | Self::Ellipse { c, .. } | Self::Blob { c, .. } => c,
         }
     }
 
+    /// Moves the shape by `d` µm (its orientation and size are unchanged).
     pub(crate) fn translate(&mut self, d: Pt) {
         let c = match self {
             Self::Rect { c, .. } | Self::Ellipse { c, .. } | Self::Blob { c, .. } => c,

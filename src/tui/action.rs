@@ -1,8 +1,14 @@
 //! What a key can do: one `Action` per user intent, named in snake_case in the keymap TOML,
 //! each with the one-line description that the help screen shows.
+//!
+//! The `actions!` macro writes each description once: it becomes the variant's rustdoc and
+//! [`Action::doc`], so the help screen and the API docs cannot drift apart. The snake-case
+//! names are the keymap's vocabulary: renaming a variant breaks users' `keymap.toml` files.
 
 use serde::{Deserialize, Serialize};
 
+/// Declares [`Action`] from `Name => "description"` pairs, with [`Action::ALL`] in the order
+/// given (the help screen's) and [`Action::doc`].
 macro_rules! actions {
     ($($name:ident => $doc:literal,)*) => {
         /// A user intent, bound to keys per layer in the keymap.
@@ -141,6 +147,7 @@ actions! {
 }
 
 impl std::fmt::Display for Action {
+    /// The action's keymap name (`screen_browse`), as serde spells it.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // serde gives the snake_case name used in the keymap.
         let name = serde_json::to_value(self)

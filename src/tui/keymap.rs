@@ -1,5 +1,10 @@
 //! Keys as data: the embedded default keymap, overridden key by key from the user's config
 //! file, resolved per layer (the active layer first, then global).
+//!
+//! The TOML has one table per layer (`[browse]`, `[edit]`, …) mapping a key (`q`, `G`,
+//! `ctrl-c`, `pagedown`, `space`, `f1`) to an action's snake-case name, or to `none` to unbind
+//! it. A user file changes only the keys it names. The layer stack in effect is derived from
+//! the UI's state (`App::layers`), never kept by hand.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,24 +16,33 @@ use super::action::Action;
 mod key;
 pub use key::Key;
 
+/// The shipped bindings (`keymap-default.toml`), compiled in.
 const DEFAULT_TOML: &str = include_str!("keymap-default.toml");
 
 /// A group of bindings that is active in some state of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Layer {
+    /// Keys that work everywhere unless a layer above binds them (quit, help, screens, jobs).
     Global,
+    /// The help popup.
     Help,
+    /// The dataset list.
     Browse,
+    /// The image screen, editor off.
     Image,
+    /// The audit screen.
     Audit,
+    /// The review queue.
     Queue,
+    /// The scale-bin editor.
     Bins,
     /// The mask editor, over the Image screen.
     Edit,
 }
 
 impl Layer {
+    /// Every layer, in the order help lists them.
     pub const ALL: [Layer; 8] = [
         Layer::Global,
         Layer::Help,
@@ -40,6 +54,7 @@ impl Layer {
         Layer::Edit,
     ];
 
+    /// The layer's table name in the keymap TOML.
     pub fn name(self) -> &'static str {
         match self {
             Layer::Global => "global",
@@ -57,20 +72,24 @@ impl Layer {
 /// Why a keymap file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum KeymapError {
+    /// The user's keymap file could not be read.
     #[error("cannot read keymap '{path}': {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is not a TOML table of tables of strings.
     #[error("keymap '{origin}' is not valid TOML: {message}")]
     Toml { origin: String, message: String },
     #[error(
         "keymap '{origin}': unknown layer '{layer}' (layers: global, help, browse, image, audit, queue, bins)"
     )]
+    /// A table names no layer.
     Layer { origin: String, layer: String },
     #[error(
         "keymap '{origin}' [{layer}]: '{key}' is not a key (try 'q', 'G', 'ctrl-c', 'pagedown', 'f1')"
     )]
+    /// A binding's key cannot be parsed.
     Key {
         origin: String,
         layer: String,
@@ -79,6 +98,7 @@ pub enum KeymapError {
     #[error(
         "keymap '{origin}' [{layer}] {key}: unknown action '{action}' (press ? in semcurate for the list, or \"none\" to unbind)"
     )]
+    /// A binding names no action (nor `none`).
     Action {
         origin: String,
         layer: String,
@@ -90,6 +110,7 @@ pub enum KeymapError {
 /// Bindings per layer.
 #[derive(Debug, Clone)]
 pub struct Keymap {
+    /// Per layer, the action of each bound key.
     layers: BTreeMap<Layer, BTreeMap<Key, Action>>,
 }
 
@@ -118,6 +139,9 @@ impl Keymap {
     }
 
     /// Applies TOML bindings over this map, key by key.
+    ///
+    /// `origin` names the source in errors. The first error stops the whole file: bindings
+    /// applied before it stay, so callers discard the map on error.
     pub fn apply(&mut self, text: &str, origin: &str) -> Result<(), KeymapError> {
         let table: BTreeMap<String, BTreeMap<String, String>> =
             toml::from_str(text).map_err(|e| KeymapError::Toml {
@@ -159,6 +183,9 @@ impl Keymap {
     }
 
     /// The action of `key` in the first of `layers` that binds it.
+    ///
+    /// `layers` is the stack in effect, most specific first (`App::layers`: help, or the
+    /// editor over the image screen, or the screen's layer; global last).
     pub fn resolve(&self, layers: &[Layer], key: Key) -> Option<Action> {
         layers
             .iter()

@@ -1,5 +1,14 @@
 //! Where each pane goes, as a pure function of the terminal size and the screen. Both the views
 //! (to draw) and the state (to size pages, viewports and mouse hits) use it, so they agree.
+//!
+//! Every screen has the header row on top and the status row at the bottom. Between them:
+//! - browse, queue: the list, and from 110 columns on a preview pane taking 42 % of the width;
+//! - image: the picture (or three for the triptych) and, from 64 columns on, a 30-column side
+//!   panel;
+//! - audit: the matrix over the IoU table (55 % / 45 %) and the side list, 18–40 columns wide;
+//! - bins: the histogram over the bin table (60 % / 40 %).
+//!
+//! Image panes are given inside their border (see [`inner`]); other panes include it.
 
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 
@@ -17,7 +26,9 @@ const PREVIEW_FROM: u16 = 110;
 /// The panes of one screen.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Panes {
+    /// The top row: screens, dataset and model.
     pub header: Rect,
+    /// The bottom row: messages, hints and jobs.
     pub status: Rect,
     /// The list (browse, queue) or the matrix (audit) or the histogram (bins).
     pub main: Rect,
@@ -35,6 +46,9 @@ pub fn too_small(size: Rect) -> bool {
 }
 
 /// The panes of `screen` in a terminal of `size`.
+///
+/// `triptych` splits the image screen's picture into three equal panes. A terminal under
+/// [`MIN_SIZE`] still gets panes; the view draws a message instead.
 pub fn panes(size: Rect, screen: Screen, triptych: bool) -> Panes {
     let [header, body, status] = Layout::vertical([
         Constraint::Length(1),

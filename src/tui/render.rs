@@ -23,6 +23,7 @@ use crate::dataset::raster::Grey8;
 /// An sRGB frame, row-major.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rgb {
+    /// Size in pixels: the image's (a triptych pane is one image, not three).
     pub width: u32,
     pub height: u32,
     /// `width * height` pixels.
@@ -94,6 +95,7 @@ impl Overlay {
 /// image's size. A layer of the wrong length counts as missing.
 #[derive(Debug, Clone, Copy)]
 pub struct Layers<'a> {
+    /// The grey image as displayed (through the grey window when one is set), 8-bit levels.
     pub image: &'a Grey8,
     /// Class id per pixel ([`crate::dataset::schema::OUTSIDE`] = value outside the schema).
     pub mask: Option<&'a [u8]>,

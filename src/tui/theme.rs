@@ -30,12 +30,19 @@ type AnsiClasses = (Vec<[u8; 3]>, Vec<[u8; 3]>);
 /// Colours of the UI, the class overlays and the heat maps, in one terminal colour mode.
 #[derive(Debug, Clone)]
 pub struct Theme {
+    /// The theme's name (`default`, `colorblind`, `light`, or the file's).
     name: String,
+    /// Truecolour or the 256-colour palette: how every colour reaches the terminal.
     mode: ColourMode,
+    /// Colormap of 0–1 values.
     heat: Colormap,
+    /// sRGB of mask values outside the schema.
     invalid: [u8; 3],
+    /// sRGB of the image cursor and the editor's marks.
     cursor: [u8; 3],
+    /// The interface colours (sRGB).
     ui: file::Ui,
+    /// Class id → sRGB overriding the schema's colour.
     classes: BTreeMap<u8, [u8; 3]>,
     /// For [`ColourMode::Ansi256`]: a schema's class colours (in schema order) and the sRGB of
     /// the palette entries [`distinct_ansi256`] gives them; the first schema asked for.
@@ -124,10 +131,12 @@ impl Theme {
         self
     }
 
+    /// The theme's name, as the UI shows it.
     pub fn name(&self) -> &str {
         &self.name
     }
 
+    /// The colour mode terminal colours are drawn in.
     pub fn mode(&self) -> ColourMode {
         self.mode
     }
@@ -215,6 +224,7 @@ impl Theme {
         self.ui.bg.map_or(Color::Reset, |c| self.colour(c))
     }
 
+    /// Foreground `rgb` in this theme's mode, nothing else set.
     fn fg(&self, rgb: [u8; 3]) -> Style {
         Style::new().fg(self.colour(rgb))
     }
@@ -282,14 +292,17 @@ impl Theme {
         self.fg(self.ui.key).add_modifier(Modifier::BOLD)
     }
 
+    /// Good values and finished jobs.
     pub fn ok(&self) -> Style {
         self.fg(self.ui.ok)
     }
 
+    /// Middling values and warnings.
     pub fn warn(&self) -> Style {
         self.fg(self.ui.warn)
     }
 
+    /// Bad values and errors.
     pub fn error(&self) -> Style {
         self.fg(self.ui.error)
     }

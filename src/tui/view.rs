@@ -1,5 +1,10 @@
 //! Views: functions and widgets that borrow the state for one frame and draw it. Nothing here
 //! changes the state; pixel-graphics panes keep only their own encoding cache.
+//!
+//! Every frame is drawn whole from the state: there is no retained widget tree, only the
+//! pixel panes' encodings and the state's composed pictures, which change when their inputs
+//! do. Colours come from the theme's semantic methods, sizes from `layout::panes`, so views,
+//! mouse hits and page sizes agree.
 
 mod audit;
 mod bins;
@@ -21,6 +26,11 @@ use super::layout::{self, Panes};
 use super::render::PixelPane;
 
 /// Draws the whole frame.
+///
+/// Order: the header row, the screen's panes, the class legend over them, the status bar,
+/// then the help popup on top. A terminal under [`layout::MIN_SIZE`] gets one message instead.
+/// `pixels` are the panes that draw real image pixels (one per image pane), which keep their
+/// encodings between frames.
 pub fn draw(f: &mut Frame<'_>, app: &App, pixels: &mut [PixelPane]) {
     let area = f.area();
     if layout::too_small(area) {
@@ -43,6 +53,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, pixels: &mut [PixelPane]) {
     }
 }
 
+/// The message for a terminal under the minimum size, with its size and the one needed.
 fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
     let (w, h) = layout::MIN_SIZE;
     let text = format!(
@@ -55,6 +66,8 @@ fn too_small(app: &App, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
 }
 
+/// The top row: the screens by number with the current one highlighted, then the dataset's
+/// name, image and labelled counts, and the model's short hash.
 fn header(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let mut spans = vec![Span::styled(" semcurate ", t.title(true))];
@@ -87,6 +100,9 @@ pub fn short(hash: &str) -> &str {
     hash.get(..8).unwrap_or(hash)
 }
 
+/// The bottom row: a confirmation question, else the last message in its severity's colour,
+/// else the key hints of the active layer; on the right, unexported corrections and the
+/// newest background job.
 fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
     let t = &app.theme;
     let area = panes.status;
@@ -117,6 +133,8 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
         .render(area, buf);
 }
 
+/// The right of the status bar: corrections (and accepted images) not yet exported, rejected
+/// images aside, then the running job.
 fn job_text(app: &App) -> String {
     let rejected = |id: i64| {
         app.marks
@@ -148,6 +166,8 @@ fn job_text(app: &App) -> String {
     }
 }
 
+/// `indexing…`, or the newest job's stage with done/total, a ten-cell bar and seconds so far
+/// (or `…` when its total is unknown), and how many more jobs run.
 fn task_text(app: &App) -> String {
     if app.indexing {
         return "indexing… ".into();
@@ -226,6 +246,7 @@ fn hints(app: &App) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The short word a hint shows after its key; empty for actions that have none.
 fn hint_word(a: super::action::Action) -> &'static str {
     use super::action::Action as A;
     match a {

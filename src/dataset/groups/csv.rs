@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 use super::GroupError;
 
 /// Image key (path relative to the root with `/`, or stem) → group.
+///
+/// A UTF-8 byte-order mark and Windows line ends are accepted; the header's case is not
+/// checked. Backslashes in image keys become `/` and a leading `./` is dropped. The same image
+/// twice with the same group is fine, with different groups an error; a file with no data row
+/// is an error. `file` only names the file in messages.
 pub(super) fn parse(text: &str, file: &str) -> Result<BTreeMap<String, String>, GroupError> {
     let err = |line: usize, message: String| GroupError::Csv {
         file: file.to_string(),
@@ -60,6 +65,8 @@ pub(super) fn parse(text: &str, file: &str) -> Result<BTreeMap<String, String>, 
 }
 
 /// One data row: the image key (normalised) and the group.
+///
+/// Exactly two fields, both non-empty.
 fn row(line: &str) -> Result<(String, String), String> {
     let f = fields(line)?;
     if f.len() != 2 {
@@ -80,6 +87,9 @@ fn row(line: &str) -> Result<(String, String), String> {
 }
 
 /// The comma-separated fields of a line, trimmed, with CSV quoting undone.
+///
+/// A field starting with `"` (after blanks) is quoted until the closing `"`; an unclosed quote
+/// is an error.
 fn fields(line: &str) -> Result<Vec<String>, String> {
     let mut out = Vec::new();
     let mut field = String::new();

@@ -18,6 +18,10 @@ pub fn split_params(ws: &Workspace) -> Result<(SplitFractions, u64), WorkspaceEr
 }
 
 /// Gives a split to every group with labelled images that has none yet.
+///
+/// An image counts as labelled with a valid mask, with any edit in the workspace, or once
+/// accepted; missing images are left out. Groups are stratified by scale bin (the largest bin
+/// among their images). Returns how many groups got a split; existing ones never change.
 pub fn assign_new_splits(ws: &mut Workspace) -> Result<usize, WorkspaceError> {
     assign_new_splits_with(ws, &BTreeMap::new())
 }
@@ -55,6 +59,9 @@ pub fn export_splits(root: &Path) -> BTreeMap<String, split::Split> {
 }
 
 /// [`assign_new_splits`], giving groups that have a split in `preset` that one.
+///
+/// A preset split is taken only by a group that has labelled images and no split yet; the
+/// rest are assigned as usual, counting the preset ones towards the fractions.
 pub fn assign_new_splits_with(
     ws: &mut Workspace,
     preset: &BTreeMap<String, split::Split>,
@@ -99,6 +106,9 @@ pub fn assign_new_splits_with(
 }
 
 /// Re-splits every group with new fractions and seed.
+///
+/// The fractions and seed are stored first, so later indexing assigns new groups the same
+/// way. Returns how many groups got a split.
 pub fn resplit(
     ws: &mut Workspace,
     fractions: SplitFractions,

@@ -76,12 +76,14 @@ pub(super) fn list(
     }
 }
 
+/// The file's stem when its extension (any case) is one of `exts`, which are lower case.
 fn stem_if_ext(path: &Path, exts: &[&str]) -> Option<String> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
     exts.contains(&ext.as_str())
         .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))?
 }
 
+/// Whether the entry's name starts with `.` (`.DS_Store`, `.ipynb_checkpoints`, `.semcurate`).
 pub(super) fn is_hidden(path: &Path) -> bool {
     path.file_name()
         .and_then(|n| n.to_str())
@@ -89,6 +91,10 @@ pub(super) fn is_hidden(path: &Path) -> bool {
 }
 
 /// `size:mtime_ns` of a file.
+///
+/// Not a content hash: cheap enough to take for every file of a large dataset on each index,
+/// and it changes whenever a file is rewritten (size or modification time). A clock before
+/// 1970 reads as mtime 0.
 pub fn fingerprint(meta: &fs::Metadata) -> String {
     let mtime = meta
         .modified()
@@ -99,6 +105,9 @@ pub fn fingerprint(meta: &fs::Metadata) -> String {
 }
 
 /// `path` relative to `root` with `/` separators.
+///
+/// A path outside `root` comes back whole; on Unix a UTF-8 path is used as is, otherwise each
+/// component is converted lossily (invalid bytes as `�`).
 pub fn rel(root: &Path, path: &Path) -> String {
     let r = path.strip_prefix(root).unwrap_or(path);
     if std::path::MAIN_SEPARATOR == '/'

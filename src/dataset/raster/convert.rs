@@ -157,6 +157,9 @@ impl Decoded {
     }
 }
 
+/// 32-bit float samples to grey levels: values already in [0, 1] times 255; otherwise the
+/// finite minimum to maximum stretched over 0–255 (a constant image becomes all 0); NaN and
+/// infinities become 0.
 fn float_to_levels(v: &[f32]) -> Vec<u8> {
     let finite = v.iter().copied().filter(|x| x.is_finite());
     let (lo, hi) = finite.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), x| {

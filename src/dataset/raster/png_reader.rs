@@ -6,6 +6,7 @@ use png::{BitDepth, ColorType, Transformations};
 
 use super::{DecodeLimits, Decoded, Format, PixelKind, RasterError, Samples, check_size};
 
+/// A PNG decoder error as a [`RasterError::Decode`].
 fn err(e: &png::DecodingError) -> RasterError {
     RasterError::Decode {
         format: "png",
@@ -13,6 +14,9 @@ fn err(e: &png::DecodingError) -> RasterError {
     }
 }
 
+/// Decodes the first frame with no transformation: 16-bit samples stay 16-bit, palette images
+/// keep their indices and colour map, sub-byte depths are unpacked. The byte limit of
+/// `limits` bounds the decoder's allocations; the pixel limit is checked on the header.
 pub(super) fn decode<R: BufRead + Seek>(
     reader: R,
     limits: DecodeLimits,
@@ -57,6 +61,7 @@ pub(super) fn decode<R: BufRead + Seek>(
     })
 }
 
+/// The PNG colour type as our sample layout (PNG indexed colour is [`PixelKind::Palette`]).
 fn pixel_kind(colour: ColorType) -> PixelKind {
     match colour {
         ColorType::Grayscale => PixelKind::Grey,

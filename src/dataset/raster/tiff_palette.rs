@@ -17,6 +17,9 @@ fn unsupported(message: String) -> RasterError {
     }
 }
 
+/// Decodes the first page of a palette TIFF: 1/2/4/8-bit indices into a colour map
+/// ([`PixelKind::Palette`], samples one index per pixel, row-major), or a 32-bit float grey
+/// image mislabelled as palette. Tiled palette images and other depths are refused.
 pub(super) fn decode<R: Read + Seek>(
     dec: &mut Decoder<R>,
     width: u32,
@@ -150,8 +153,11 @@ fn undo_horizontal_differencing(data: &mut [u8], line: usize) {
 
 /// Where the image's strips are and how they are compressed (the TIFF compression code).
 struct Strips {
+    /// Byte offset of each strip in the file.
     offsets: Vec<u64>,
+    /// Stored (compressed) byte count of each strip.
     counts: Vec<u64>,
+    /// 1 none, 5 LZW, 8 or 32946 Deflate, 32773 `PackBits`.
     compression: u16,
 }
 
@@ -193,6 +199,8 @@ impl Strips {
     }
 }
 
+/// One strip's bytes decompressed by TIFF compression code `method`, at most about `want`
+/// bytes for Deflate (against bombs); unknown codes are refused.
 fn decompress(method: u16, raw: &[u8], want: usize) -> Result<Vec<u8>, RasterError> {
     let fail = |m: String| RasterError::Decode {
         format: "tiff",
@@ -224,6 +232,9 @@ fn decompress(method: u16, raw: &[u8], want: usize) -> Result<Vec<u8>, RasterErr
     }
 }
 
+/// `PackBits` run-length decoding: a header byte n ≥ 0 copies n + 1 literal bytes, n < 0
+/// (but not −128, a no-op) repeats the next byte 1 − n times; stops once it has `want`
+/// bytes (the last run may pass it).
 fn unpack_packbits(raw: &[u8], want: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(want);
     let mut i = 0;

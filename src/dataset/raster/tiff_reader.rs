@@ -12,6 +12,8 @@ use super::{
     vendor,
 };
 
+/// A `tiff` crate error as ours: unsupported features as [`RasterError::Unsupported`],
+/// everything else as [`RasterError::Decode`].
 pub(super) fn err(e: &tiff::TiffError) -> RasterError {
     match e {
         tiff::TiffError::UnsupportedError(u) => RasterError::Unsupported {
@@ -25,6 +27,9 @@ pub(super) fn err(e: &tiff::TiffError) -> RasterError {
     }
 }
 
+/// Decodes the first page of a TIFF with its vendor metadata (FEI, Zeiss). Palette images go
+/// to `tiff_palette`; `WhiteIsZero` grey is inverted so bright is always high; signed integer
+/// samples are shifted to unsigned; 32/64-bit integer and 16-bit float samples are refused.
 pub(super) fn decode<R: Read + Seek>(
     reader: R,
     limits: DecodeLimits,
@@ -107,6 +112,7 @@ fn with_detected_bar(mut d: Decoded) -> Decoded {
     d
 }
 
+/// The decoder's result in our sample types, inverted when `invert` (`WhiteIsZero`).
 fn to_samples(result: DecodingResult, bits: u8, invert: bool) -> Result<Samples, RasterError> {
     let unsupported = |what: &str| RasterError::Unsupported {
         format: "tiff",
@@ -140,6 +146,7 @@ fn to_samples(result: DecodingResult, bits: u8, invert: bool) -> Result<Samples,
     })
 }
 
+/// Inverts samples of `bits` bits: `max − v` for integers, `1 − v` for floats.
 fn invert_samples(samples: Samples, bits: u8) -> Samples {
     match samples {
         Samples::U8(v) => {

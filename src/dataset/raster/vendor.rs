@@ -14,8 +14,11 @@ use std::io::{Read, Seek};
 use tiff::decoder::Decoder;
 use tiff::tags::Tag;
 
+/// Private TIFF tag holding FEI/Thermo Fisher metadata (INI text).
 const FEI_TAG: u16 = 34682;
+/// Private TIFF tag holding Zeiss SmartSEM metadata.
 const ZEISS_TAG: u16 = 34118;
+/// Longest tag text read (1 MiB): longer tags are cut, never allocated whole.
 const MAX_TAG_BYTES: usize = 1 << 20;
 
 /// What a vendor tag says about the image.
@@ -42,6 +45,8 @@ pub(super) fn read<R: Read + Seek>(dec: &mut Decoder<R>, width: u32) -> Option<V
     tag_text(dec, ZEISS_TAG).map(|text| parse_zeiss(&text, width))
 }
 
+/// The text of private tag `tag` in the current directory, read as Latin-1; `None` when the
+/// file has no such tag.
 fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
     let mut buf = vec![0u8; MAX_TAG_BYTES];
     let len = dec
@@ -54,6 +59,10 @@ fn tag_text<R: Read + Seek>(dec: &mut Decoder<R>, tag: u16) -> Option<String> {
 }
 
 /// Parses FEI INI text.
+///
+/// Pixel size from `[Scan] PixelWidth` (metres, converted to µm/px); `data_rows` from
+/// `[Image] ResolutionY`. Keys are matched within their section; missing or malformed ones
+/// leave the field `None` with a note.
 pub fn parse_fei(text: &str) -> VendorMeta {
     let mut meta = VendorMeta {
         bar_detected: false,
@@ -114,6 +123,9 @@ fn plausible(mut meta: VendorMeta) -> VendorMeta {
 }
 
 /// Parses Zeiss SmartSEM text of an image `width` px wide.
+///
+/// Zeiss tags give no data-bar height, so `data_rows` stays `None` (the reader may then find
+/// the bar in the pixels).
 pub fn parse_zeiss(text: &str, width: u32) -> VendorMeta {
     let mut meta = VendorMeta {
         bar_detected: false,

@@ -8,6 +8,7 @@ use super::{ClassDef, ClassId, ClassSchema};
 /// How each source class id maps into the target schema; `map[source id] = target id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClassMap {
+    /// Indexed by source class id; one entry per source class.
     pub map: Vec<ClassId>,
 }
 

@@ -8,29 +8,40 @@ use serde::Deserialize;
 
 use super::{ClassDef, ClassId, SchemaError, fallback_colour, parse_hex_colour};
 
+/// A whole `classes.toml`; unknown keys are refused so a typo is not silently ignored.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SchemaFile {
+    /// `name = "…"`: the schema's human name.
     pub(super) name: Option<String>,
+    /// The `[[class]]` tables, in id order.
     #[serde(rename = "class")]
     pub(super) classes: Vec<ClassFileEntry>,
+    /// `[mask_values]`: raw pixel value (as a TOML key, so text) → class id.
     #[serde(default)]
     pub(super) mask_values: BTreeMap<String, u16>,
     /// The raw value of unlabelled pixels (default 255).
     pub(super) unlabelled: Option<u16>,
 }
 
+/// One `[[class]]` table.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct ClassFileEntry {
+    /// The mask value of the class; must equal the table's position (0, 1, 2, …).
     id: u16,
+    /// Full name, e.g. "Metallic Fe: kamacite, martensite".
     name: String,
+    /// Short name for tables; the full name when absent.
     short: Option<String>,
+    /// Display colour as `#rrggbb`; a fallback colour by position when absent.
     colour: Option<String>,
+    /// Underrepresented in typical datasets (queues and audits put it first); false by default.
     #[serde(default)]
     rare: bool,
 }
 
+/// A [`SchemaError::Invalid`] naming the schema file.
 pub(super) fn invalid(path: &Path, message: String) -> SchemaError {
     SchemaError::Invalid {
         path: path.to_path_buf(),

@@ -10,7 +10,11 @@ use super::{Workspace, WorkspaceError, WriteTx};
 /// A cached summary and the fingerprints it was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CachedAudit {
+    /// The image's change fingerprint when the summary was computed.
     pub image_fp: String,
+    /// The caller's key for the mask it was computed against (`jobs::audit` folds in the mask
+    /// file's fingerprint, the schema's value mapping and the correction journal's length); a
+    /// different key now makes the entry stale.
     pub mask_fp: String,
     /// JSON of `metrics::image_audit::ImageAudit`.
     pub summary: String,
@@ -38,6 +42,8 @@ impl Workspace {
 
 impl WriteTx<'_> {
     /// Stores a summary.
+    ///
+    /// One entry per (image, model): a new one replaces the old.
     pub fn put_audit(
         &self,
         image_id: i64,

@@ -29,6 +29,7 @@ pub enum Decision {
 }
 
 impl Decision {
+    /// The snake-case name stored in the log and shown in tables and JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Reviewed => "reviewed",
@@ -41,6 +42,8 @@ impl Decision {
         }
     }
 
+    /// The decision named exactly `s` by [`Decision::as_str`]; reading the log takes an unknown
+    /// name as `cleared`.
     pub fn parse(s: &str) -> Option<Self> {
         [
             Self::Reviewed,
@@ -64,9 +67,12 @@ impl Decision {
 /// One logged decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionEntry {
+    /// Row id of the image decided on.
     pub image_id: i64,
     pub decision: Decision,
+    /// Free text the reviewer gave (empty when none).
     pub note: String,
+    /// Who decided ([`current_user`]).
     pub user: String,
     /// Unix seconds.
     pub at: i64,

@@ -23,6 +23,7 @@ pub enum BaseSource {
 }
 
 impl BaseSource {
+    /// The name stored in the `edit_bases` table: `mask`, `proposal` or `blank`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Mask => "mask",
@@ -44,11 +45,13 @@ impl BaseSource {
 /// The base of an image's journal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EditBase {
+    /// What the first operation was made on.
     pub source: BaseSource,
     /// The mask file's fingerprint, or the proposal's image fingerprint.
     pub fp: String,
     /// The model hash of a proposal.
     pub model: Option<String>,
+    /// Who started the journal.
     pub user: String,
     /// Unix seconds.
     pub started: i64,
@@ -57,12 +60,16 @@ pub struct EditBase {
 /// One journal operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditOp {
+    /// A finished stroke: `changes` holds its pixels' old and new class ids.
     Stroke,
+    /// The user undid the last stroke in effect (no changes stored).
     Undo,
+    /// The user redid the last undone stroke (no changes stored).
     Redo,
 }
 
 impl EditOp {
+    /// The name stored in the `edits` table: `stroke`, `undo` or `redo`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Stroke => "stroke",
@@ -86,6 +93,7 @@ impl EditOp {
 pub struct EditRow {
     /// Position in the image's journal, from 1.
     pub seq: i64,
+    /// Stroke, undo or redo.
     pub op: EditOp,
     /// The tool of a stroke.
     pub tool: Option<String>,
@@ -93,6 +101,7 @@ pub struct EditRow {
     pub changes: Vec<u8>,
     /// Pixels the stroke changed.
     pub pixels: u32,
+    /// Who made this operation (journals can have several editors).
     pub user: String,
     /// Unix milliseconds.
     pub at_ms: i64,
@@ -101,6 +110,7 @@ pub struct EditRow {
 /// Journal size of an image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EditCount {
+    /// Operations in the journal, undo and redo included.
     pub ops: u32,
     /// Unix milliseconds of the last operation.
     pub last_ms: i64,
@@ -120,6 +130,7 @@ pub struct Provenance {
     /// Tools of the strokes, sorted.
     pub tools: Vec<String>,
     /// Operations (strokes, undos, redos).
+    /// Operations in the journal (strokes, undos, redos).
     pub ops: usize,
     /// The proposal's model hash, when the edits started from a proposal.
     pub model: Option<String>,

@@ -8,6 +8,7 @@ pub enum WorkspaceError {
     #[error(
         "cannot create workspace folder '{path}': {source}; if the dataset is read-only, pass --workspace DIR"
     )]
+    /// The workspace folder could not be made (often: the dataset folder is read-only).
     Create {
         path: PathBuf,
         source: std::io::Error,
@@ -15,11 +16,14 @@ pub enum WorkspaceError {
     #[error(
         "cannot write the workspace '{path}': {reason}; ask its owner for group write access (chmod -R g+w), or pass --workspace DIR to keep a workspace of your own"
     )]
+    /// The workspace exists but this user may not write it (a colleague's shared workspace).
     NotWritable { path: PathBuf, reason: String },
     #[error(
         "cannot write the workspace '{path}': its file system is mounted read-only ({reason}); pass --workspace DIR on a writable disk to keep a workspace of your own (the dataset is read from where it is)"
     )]
+    /// The workspace lies on a read-only mount: only another `--workspace` helps.
     ReadOnlyFs { path: PathBuf, reason: String },
+    /// SQLite could not open the database file for another reason.
     #[error("cannot open workspace database '{path}': {source}")]
     Open {
         path: PathBuf,
@@ -28,6 +32,7 @@ pub enum WorkspaceError {
     #[error(
         "workspace '{path}' was written by a newer semcurate (schema version {found}, this one knows {known}): upgrade semcurate"
     )]
+    /// The database has more migrations applied than this build knows.
     TooNew {
         path: PathBuf,
         found: i64,
@@ -36,11 +41,13 @@ pub enum WorkspaceError {
     #[error(
         "the disk holding the workspace is full ({0}): free some space, or pass --workspace DIR on another disk; the work committed so far is kept"
     )]
+    /// SQLite reported a full disk; what was committed before is intact.
     Full(String),
     #[error(
         "the workspace database '{path}' is damaged ({reason}): a workspace holds only what semcurate derived from the dataset, plus your corrections and review decisions; move the folder '{}' aside (keep it: the corrections in it would be lost otherwise) and run `semcurate index` on the dataset again to make a new one",
         .path.parent().unwrap_or(path).display()
     )]
+    /// The database file is corrupt or not a database.
     Damaged { path: PathBuf, reason: String },
     /// [`Self::Damaged`] found by a query, where the file is not known.
     #[error(
@@ -50,9 +57,12 @@ pub enum WorkspaceError {
     #[error(
         "the dataset is not indexed yet: the workspace '{dir}' has no index.sqlite; a shard only reads the index (the array's tasks would race to write it): run `semcurate index DATASET` first (with the same --workspace, if you pass one), or submit the array with `semcurate slurm predict`, which indexes before it writes the script"
     )]
+    /// A read-only user (a shard task) found no database to read.
     NotIndexed { dir: PathBuf },
+    /// Any other SQLite error.
     #[error("workspace database error: {0}")]
     Sql(rusqlite::Error),
+    /// A stored value (metadata JSON, a packed map, a summary) does not parse; `key` says which.
     #[error("workspace value '{key}' is corrupt: {message}")]
     Corrupt { key: String, message: String },
 }

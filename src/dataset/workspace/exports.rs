@@ -10,10 +10,13 @@ use super::{Workspace, WorkspaceError};
 /// One finished export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportRecord {
+    /// The export folder as given.
     pub out: String,
+    /// The export manifest's fingerprint.
     pub fingerprint: String,
     /// Images (or tiles) written.
     pub files: u64,
+    /// Who exported.
     pub user: String,
     /// Unix seconds.
     pub at: i64,
@@ -22,6 +25,7 @@ pub struct ExportRecord {
 /// An image's label as last exported.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedImage {
+    /// Row id of the exported image.
     pub image_id: i64,
     /// Operations in its edit journal then.
     pub edit_ops: u32,
@@ -31,6 +35,9 @@ pub struct ExportedImage {
 
 impl Workspace {
     /// Records a finished export and its images in one transaction.
+    ///
+    /// Per image only the latest export is kept, so comparing `edit_ops` with the journal's
+    /// length now says whether corrections were made since.
     pub fn record_export(
         &mut self,
         record: &ExportRecord,

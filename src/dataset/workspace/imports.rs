@@ -1,4 +1,8 @@
 //! Raw microscope files imported into the dataset and the tiles cut from them.
+//!
+//! A raw file is known by its content (SHA-256, 16 hex digits), not its path, so the same scan
+//! copied under another name is still recognised; tiles are known by sample and stem, as the
+//! index knows them.
 
 use rusqlite::params;
 
@@ -9,26 +13,37 @@ use super::{Workspace, WorkspaceError};
 pub struct ImportSource {
     /// Content fingerprint of the raw file.
     pub source_fp: String,
+    /// The sample folder its tiles went into.
     pub sample: String,
     /// The path it was imported from, as given.
     pub path: String,
     /// Size of the raw image (before the data-bar crop).
     pub width: u32,
     pub height: u32,
+    /// Rows of data bar cut from the bottom before tiling.
     pub crop_rows: u32,
+    /// Where that number came from: `given`, `metadata`, `detected` or `none`.
     pub crop_source: String,
+    /// µm/px given to every tile.
     pub pixel_size: f64,
+    /// `given`, `sidecar`, or `<vendor> metadata` (FEI, Zeiss).
     pub pixel_size_source: String,
+    /// Tiles of the file now in the dataset (written now or found identical).
     pub tiles: u32,
+    /// Tiles skipped as blank (epoxy, outside the section).
     pub blank: u32,
+    /// Who imported it.
     pub user: String,
+    /// When, seconds since the Unix epoch.
     pub at: i64,
 }
 
 /// One tile written from an imported file.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ImportTile {
+    /// Sample folder of the tile.
     pub sample: String,
+    /// Its file stem, `PREFIX-xX_yY`: with `sample`, the key to its image row.
     pub stem: String,
     /// Top-left corner in the raw image (px) and size.
     pub x: u32,
@@ -40,6 +55,7 @@ pub struct ImportTile {
 /// The columns of an [`ImportSource`], in the order [`source_of`] reads them.
 const SOURCE_COLUMNS: &str = "source_fp, sample, path, width, height, crop_rows, crop_source, \
      pixel_size, pixel_size_source, tiles, blank, user, at";
+/// How many columns [`SOURCE_COLUMNS`] names: the index of the next column of a row.
 const SOURCE_COLUMN_COUNT: usize = 13;
 
 /// An [`ImportSource`] from a row that starts with [`SOURCE_COLUMNS`].

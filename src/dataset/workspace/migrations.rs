@@ -7,6 +7,15 @@ use rusqlite::Connection;
 
 use super::{BUSY_TIMEOUT, Workspace, WorkspaceError};
 
+/// The SQL of each migration; migration `k` (from 1) is `MIGRATIONS[k - 1]`, and a database
+/// at `user_version = n` has the first `n` applied.
+///
+/// Tables, by the migration that made them: 1 `meta`, `images` (one row per (sample, stem)),
+/// `problems`, `splits` (per split group); 2 `models`, `predictions` (per image and model
+/// hash, maps deflated); 3 `audits` (cached per-image audit summaries); 4 `decisions`
+/// (append-only); 5 `edit_bases`, `edits` (the append-only journal), `edit_cache`, and
+/// `decisions` rebuilt; 6 `exports`, `exported`; 7 `import_sources`, `import_tiles`;
+/// 8 `edit_bases` rebuilt to allow a blank base.
 pub(super) const MIGRATIONS: &[&str] = &[
     // 1: the index.
     "

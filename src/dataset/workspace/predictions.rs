@@ -11,7 +11,10 @@ use crate::dataset::prediction::{ClassSummary, StoredPrediction, pack, unpack};
 /// What is stored for an image and model, without the maps.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PredictionKey {
+    /// The image's change fingerprint when predicted: differing from the row's now, the
+    /// prediction is stale.
     pub image_fp: String,
+    /// Monte-Carlo dropout passes run (0 = none, no disagreement map).
     pub mc_passes: u32,
     /// When it was stored, Unix seconds.
     pub created_at: i64,
@@ -19,6 +22,8 @@ pub struct PredictionKey {
 
 impl Workspace {
     /// Prediction keys of every image predicted by `model`.
+    ///
+    /// Cheap: reads no map. Keys are image row ids.
     pub fn prediction_keys(
         &self,
         model: &str,
@@ -109,6 +114,10 @@ impl Workspace {
     }
 
     /// Hashes of the models that have predictions, most recent first.
+    ///
+    /// Each entry is `(hash, dir column)`; whatever stores predictions registers its model
+    /// first, and what goes in `dir` is its choice: `predict` stores the model's schema name
+    /// there, the assist forest `assist`. Callers use the hashes.
     pub fn models(&self) -> Result<Vec<(String, String)>, WorkspaceError> {
         let mut stmt = self
             .conn
@@ -121,22 +130,33 @@ impl Workspace {
 /// A stored prediction as read from the database, maps compressed.
 #[derive(Debug, Clone)]
 pub struct PackedPrediction {
+    /// Row id of the predicted image.
     pub image_id: i64,
+    /// Hash of the model that predicted it.
     pub model: String,
+    /// The image's change fingerprint when predicted.
     pub image_fp: String,
+    /// Size in pixels of the maps (the image's).
     pub width: u32,
     pub height: u32,
+    /// The image's scale bin, and the bin whose U-Net ran (they differ on fallback).
     pub bin: u32,
     pub used_bin: u32,
+    /// Deflate-compressed maps: class ids, margin bytes, disagreement bytes (`width × height`
+    /// each once unpacked).
     classes: Vec<u8>,
     margin: Vec<u8>,
     disagreement: Option<Vec<u8>>,
     pub mc_passes: u32,
+    /// Per-class summaries as JSON.
     per_class: String,
 }
 
 impl PackedPrediction {
     /// Decompresses the maps and parses the summaries.
+    ///
+    /// Fails with [`WorkspaceError::Corrupt`] when a map does not unpack to exactly
+    /// `width × height` bytes or the summary JSON does not parse.
     pub fn unpack(self) -> Result<StoredPrediction, WorkspaceError> {
         let n = self.width as usize * self.height as usize;
         let id = self.image_id;
@@ -184,6 +204,9 @@ impl WriteTx<'_> {
     }
 
     /// Inserts or replaces a prediction.
+    ///
+    /// One prediction per (image, model): a new one replaces the old. Maps are deflated; the
+    /// image's mean margin is stored apart so queues rank without unpacking.
     pub fn put_prediction(&self, p: &StoredPrediction, now: i64) -> Result<(), WorkspaceError> {
         let per_class =
             serde_json::to_string(&p.per_class).map_err(|e| WorkspaceError::Corrupt {

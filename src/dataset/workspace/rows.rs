@@ -9,6 +9,10 @@ use super::{ImageRow, WorkspaceError, WriteTx};
 
 impl WriteTx<'_> {
     /// Inserts or updates one indexed image and replaces its problems.
+    ///
+    /// The row is keyed by (sample, stem): an image seen before keeps its id, so everything
+    /// attached to it survives a re-read. Its bin is computed under `bins`, `missing` is cleared
+    /// and `now` (Unix seconds) stamped as its index time. Returns the row id.
     pub fn upsert(
         &self,
         rec: &ItemRecord,
@@ -61,6 +65,7 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// Stores one problem, attached to image `image_id` or to none (folder-level problems).
     pub(super) fn insert_problem(
         &self,
         image_id: Option<i64>,
@@ -75,6 +80,8 @@ impl WriteTx<'_> {
     }
 }
 
+/// An [`ImageRow`] from a row of the `SELECT` in [`super::Workspace::images`] (columns in
+/// that order). An unknown mask state reads as invalid, an unknown pixel-size source as none.
 pub(super) fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRow> {
     let source: Option<String> = r.get(15)?;
     let state: String = r.get(17)?;
@@ -108,6 +115,7 @@ pub(super) fn encode_counts(counts: &[u64]) -> Vec<u8> {
     counts.iter().flat_map(|c| c.to_le_bytes()).collect()
 }
 
+/// Inverse of [`encode_counts`]; a trailing partial chunk is dropped.
 pub(super) fn decode_counts(bytes: &[u8]) -> Vec<u64> {
     bytes
         .chunks_exact(8)

@@ -1,4 +1,7 @@
 //! The manifest rows of one exported image: what its files share, and each file's own.
+//!
+//! Hashes are of the decoded 8-bit pixels written (row-major, one byte each), not of the PNG
+//! bytes, so `verify` can compare what it reads back whatever the encoder's compression.
 
 use crate::dataset::layout::names::sanitize;
 use crate::labels::current::{CurrentLabel, LabelSource};
@@ -8,13 +11,20 @@ use super::{ImageJob, WriteContext, sha256_hex};
 
 /// The per-image part of its manifest rows.
 pub(super) struct RowBase<'a> {
+    /// The image being exported, with its label record, decision and split.
     pub(super) job: &'a ImageJob<'a>,
+    /// The sample folder's name in the export: the source sample, sanitised.
     pub(super) sample_dir: String,
+    /// µm/px of the source image, copied to every file of it (export never rescales).
     pub(super) pixel_size: f64,
+    /// Where the exported mask came from (file, corrected, proposal).
     source: LabelSource,
+    /// Pixels the workspace's corrections changed from the base they started on.
     changed: u64,
+    /// Who corrected the mask, and when the last correction ended (UTC text).
     edited_by: Vec<String>,
     edited_at: Option<String>,
+    /// The latest review decision's name, empty without one.
     review_status: String,
     /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`].
     pub(super) cut: (u32, u32),
@@ -43,6 +53,13 @@ impl<'a> RowBase<'a> {
         }
     }
 
+    /// The manifest row of one written file set.
+    ///
+    /// `img` and `mask` are the file's pixels (`w`×`h`, row-major), the mask already in the
+    /// target schema. `tile` is the file's top-left corner in the raw image (or in the source
+    /// image for tiles cut by export); `None` for an untiled export of a non-imported image. Mask
+    /// values outside the target's ids are counted as unlabelled pixels. `study_unet` names which
+    /// of the study's two U-Nets serves the scale: `large` above 1.8 µm/px, else `small`.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn row(
         &self,

@@ -44,6 +44,9 @@ pub(super) fn commit(
 }
 
 /// Stores predictions by model `hash` in one transaction, registering the model.
+///
+/// The model row is registered (or refreshed) with its schema name and its `config.json`
+/// text; each prediction replaces the image's earlier one by the same model. All or nothing.
 pub fn put_all(
     ws: &mut Workspace,
     hash: &str,
@@ -65,6 +68,9 @@ pub fn put_all(
 }
 
 /// The stored form of `p`, a prediction of `row` by model `hash`.
+///
+/// Keyed to the image file as indexed now (`row.image_fp`), so a later change of the file
+/// makes it stale. Moves the maps, no copy.
 pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
     StoredPrediction {
         image_id: row.id,
@@ -98,6 +104,8 @@ pub(super) fn write_stored(
 }
 
 /// `OUT/SAMPLE/output-images/STEM.png`; failures become problems, not aborts.
+///
+/// The PNG holds the class ids as 8-bit grey; parent folders are created as needed.
 fn write_png(
     out: &Path,
     row: &ImageRow,

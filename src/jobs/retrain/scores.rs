@@ -11,6 +11,8 @@ use crate::model::multi::MultiUNet;
 use crate::progress::Progress;
 
 /// Copies of the images the scores are on (the training run consumes its data).
+///
+/// Held out: the val and test images of every bin; otherwise the training images.
 pub(super) fn scored_images(p: &PreparedData, on: ScoredOn) -> Vec<LabelledImage> {
     match on {
         ScoredOn::HeldOut => p
@@ -43,6 +45,9 @@ pub(super) fn score_both(
 }
 
 /// Pixel accuracy, mIoU and per-class IoU of `model` on `images`' labelled pixels.
+///
+/// Each image is routed by its pixel size and predicted without MC passes; unlabelled mask
+/// pixels are not scored (the card's `labelled_share` says how many were).
 pub(super) fn score(
     model: &MultiUNet,
     images: &[LabelledImage],
@@ -63,8 +68,11 @@ pub(super) fn score(
 /// class absent from both truth and proposal, or no model before).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
+    /// `pixel acc.`, `mIoU`, or a class's short name (its IoU).
     pub name: String,
+    /// The old model's score, 0–1.
     pub before: Option<f64>,
+    /// The new model's score on the same images, 0–1.
     pub after: Option<f64>,
 }
 

@@ -127,6 +127,7 @@ fn end_task(tx: &Outbox, ids: &[TaskId], r: Result<(Vec<Report>, String), String
     }
 }
 
+/// Sends a task's reports, or its error as a failure message.
 fn send_result(tx: &Outbox, r: Result<Vec<Report>, String>) {
     match r {
         Ok(events) => events.into_iter().for_each(|e| {
@@ -138,6 +139,9 @@ fn send_result(tx: &Outbox, r: Result<Vec<Report>, String>) {
     }
 }
 
+/// Indexes the dataset incrementally (with new bin edges for re-binning) and gathers what the
+/// front end refreshes from it: rows, review decisions, export state and imported tiles'
+/// places; the summary line ends the task.
 fn reindex(
     ws: &mut Workspace,
     paths: &Paths,

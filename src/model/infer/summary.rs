@@ -1,5 +1,9 @@
 //! Per-pixel and per-class reductions of class probabilities: argmax and top-two margin,
 //! expected class areas and entropy, per-class summaries, and the byte form of [0, 1] maps.
+//!
+//! Probabilities are class-major planes, `[classes][n]` with `n` pixels each (pixel `i` of
+//! class `c` at `c · n + i`), as one image's slice of the network's `[batch, classes, H, W]`
+//! output. Ties go to the lower class id.
 
 use crate::dataset::prediction::ClassSummary;
 
@@ -25,6 +29,8 @@ pub(super) fn top_two(prob: impl Fn(usize) -> f32, classes: usize) -> (usize, f3
 }
 
 /// Argmax and top-two margin per pixel of `[classes][n]` probabilities.
+///
+/// Classes come back as `u8` (at most 256 classes); margins are in [0, 1].
 pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
     let n = probs.len() / classes.max(1);
     (0..n)
@@ -37,6 +43,9 @@ pub fn argmax_margin(probs: &[f32], classes: usize) -> (Vec<u8>, Vec<f32>) {
 
 /// Per class, the summed probability over all pixels of `[classes][n]` probabilities, and the
 /// summed normalised entropy of the pixels predicted as it.
+///
+/// Normalised entropy is `−Σ p ln p / ln(classes)`, 0 for a certain pixel and 1 for a uniform
+/// one. `argmax` must hold the class of each of the `n` pixels.
 pub fn prob_stats(probs: &[f32], argmax: &[u8], classes: usize) -> (Vec<f64>, Vec<f64>) {
     let n = argmax.len();
     let mut sum = vec![0f64; classes];
@@ -61,6 +70,10 @@ pub fn prob_stats(probs: &[f32], argmax: &[u8], classes: usize) -> (Vec<f64>, Ve
 }
 
 /// Per-class pixel counts and mean margin / disagreement.
+///
+/// `classes`, `margin` and `disagreement` are per pixel (same length); class ids must be below
+/// `n_classes`. Means are `None` for classes with no pixel; expected pixels, entropy and grey
+/// histograms are left for the caller to fill.
 pub fn summarise(
     classes: &[u8],
     margin: &[f32],

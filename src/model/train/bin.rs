@@ -23,19 +23,29 @@ use crate::rng::{Rng, derive};
 
 /// What every step of one bin's run shares.
 pub(super) struct BinRun<'a> {
+    /// The model's config: schema (class count), bins (for labels) and input normalisation.
     config: &'a ModelConfig,
+    /// The scale bin being trained, 0 for the smallest pixel sizes.
     bin: usize,
+    /// The bin's train-split images with their masks (class ids, row-major, 254 unlabelled).
     train: &'a [LabelledImage],
     opts: &'a TrainOptions,
     /// Crop side in px.
     size: usize,
+    /// Crops per step (at least 1).
     batch: usize,
+    /// Steps per epoch: the option, else enough crops to cover the train images' area once.
     steps: usize,
+    /// Where crops are centred: uniformly, or near a pixel of a class drawn uniformly (`balance`).
     sampler: CropSampler,
+    /// How a crop's grey levels become network input: the model's `InputNorm`, with each
+    /// image's percentile levels taken once from the whole image (or its site).
     input: batch::CropInput,
     /// Per-class cross-entropy weights, when asked for.
     weights: Option<Vec<f32>>,
+    /// Where progress goes; a closed receiver is ignored (sends are not checked).
     events: &'a Sender<TrainEvent>,
+    /// Checked before every step; set, the epoch ends with `None`.
     cancel: &'a AtomicBool,
 }
 
@@ -112,12 +122,14 @@ impl<'a> BinRun<'a> {
 /// the variants' size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
 enum Stepper {
+    /// burn's autodiff network and its Adam state, on the run's device.
     Burn {
         /// Always `Some` between steps (Adam's step consumes and returns the module).
         net: Option<UNet>,
         optim: burn::optim::ModuleOptimizer,
         device: Device,
     },
+    /// semcurate's CPU engine with its own Adam state; `to_unet` copies the weights back.
     Engine {
         trainer: Box<EngineTrainer>,
         /// Seeds of the dropout masks, one draw per step.
@@ -168,6 +180,9 @@ impl Stepper {
     }
 }
 
+/// Trains one bin from `net`: up to `epochs` epochs (fewer on cancel or with `patience`),
+/// validating after each. Returns the best epoch's network (`None` when no epoch finished)
+/// and the bin's report.
 pub(super) fn train_bin(
     run: &BinRun<'_>,
     net: UNet,

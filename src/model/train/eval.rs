@@ -16,8 +16,11 @@ use crate::model::unet::UNet;
 /// Headline metrics of a confusion matrix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvalSummary {
+    /// Labelled pixels scored.
     pub pixels: u64,
+    /// Correct over scored pixels; `None` when nothing was scored.
     pub pixel_accuracy: Option<f64>,
+    /// Mean of the defined per-class IoUs: the score that picks the best epoch.
     pub mean_iou: Option<f64>,
     /// IoU per class id; `None` for classes absent from truth and prediction.
     pub per_class_iou: Vec<Option<f64>>,
@@ -35,6 +38,10 @@ impl From<&Confusion> for EvalSummary {
 }
 
 /// Confusion matrix of `net` (inference mode) on `images`.
+///
+/// Each image is classified whole, tile by tile, as `predict` does (folded network, CPU
+/// engine where `predict` would use it), and its mask added pixel by pixel; unlabelled mask
+/// pixels are not counted.
 pub fn evaluate(
     cfg: &ModelConfig,
     net: &UNet,

@@ -9,14 +9,18 @@ use super::mask::LabelMask;
 pub struct Change {
     /// Row-major pixel index.
     pub index: u32,
+    /// Class id before the stroke.
     pub old: u8,
+    /// Class id after the stroke; never equal to `old` in a finished stroke.
     pub new: u8,
 }
 
 /// A finished edit: every pixel it changed, each once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stroke {
+    /// The tool that made it, stored in the journal with the changes.
     pub tool: Tool,
+    /// The changed pixels, each index once, in the order first touched.
     pub changes: Vec<Change>,
 }
 
@@ -117,10 +121,12 @@ impl History {
         &self.done
     }
 
+    /// Whether some stroke is in effect.
     pub fn can_undo(&self) -> bool {
         !self.done.is_empty()
     }
 
+    /// Whether some undone stroke can be applied again (a new stroke clears them).
     pub fn can_redo(&self) -> bool {
         !self.undone.is_empty()
     }

@@ -4,8 +4,10 @@
 /// A pixel rectangle, `x0..x1` × `y0..y1` (exclusive ends).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rect {
+    /// Left column and top row, in pixels.
     pub x0: u32,
     pub y0: u32,
+    /// One past the right column and one past the bottom row.
     pub x1: u32,
     pub y1: u32,
 }
@@ -32,10 +34,12 @@ impl Rect {
         }
     }
 
+    /// Columns covered, `x1 − x0`.
     pub fn width(self) -> u32 {
         self.x1 - self.x0
     }
 
+    /// Rows covered, `y1 − y0`.
     pub fn height(self) -> u32 {
         self.y1 - self.y0
     }
@@ -45,6 +49,7 @@ impl Rect {
 /// [`LabelMask::take_dirty`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelMask {
+    /// Size in pixels; the mask holds `width × height` class ids.
     pub width: u32,
     pub height: u32,
     classes: Vec<u8>,
@@ -67,10 +72,12 @@ impl LabelMask {
         }
     }
 
+    /// Every pixel's class id, row-major, `width × height` long.
     pub fn classes(&self) -> &[u8] {
         &self.classes
     }
 
+    /// The class id at row-major index `i`; panics when `i` is outside the mask.
     pub fn get(&self, i: usize) -> u8 {
         self.classes[i]
     }

@@ -19,6 +19,7 @@ impl Default for Locks {
 }
 
 impl Locks {
+    /// Whether `class` is locked; every id 0–255 can be, the unlabelled 254 included.
     pub fn is_locked(&self, class: u8) -> bool {
         self.0[usize::from(class)]
     }
@@ -46,10 +47,16 @@ pub enum ReplayError {
 }
 
 /// A replayable operation of the journal.
+///
+/// The journal stores the user's undo and redo as entries of their own rather than deleting
+/// strokes, so replaying it in order rebuilds the same history, redo list included.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalOp {
+    /// A finished stroke, applied.
     Stroke(Stroke),
+    /// The user undid the last stroke in effect.
     Undo,
+    /// The user redid the last undone stroke.
     Redo,
 }
 
@@ -65,6 +72,7 @@ struct Pending {
 #[derive(Debug, Clone)]
 pub struct EditSession {
     base: Vec<u8>,
+    /// The current mask; change it only through the session so the history stays exact.
     pub mask: LabelMask,
     history: History,
     pending: Option<Pending>,
@@ -145,6 +153,7 @@ impl EditSession {
         &self.base
     }
 
+    /// Strokes done and undone, for the journal and the undo keys.
     pub fn history(&self) -> &History {
         &self.history
     }

@@ -1,11 +1,18 @@
 //! Which pixels a tool touches. Pure functions over row-major buffers; the session decides
 //! what they become (and skips locked classes).
+//!
+//! Pixels are row-major indices `y · w + x` into a `w`×`h` image, x to the right and y down.
+//! The functions that return indices clip to the image and return each index at most once,
+//! which [`crate::review::edit::EditSession::apply`] relies on; [`line()`] returns (x, y)
+//! points, unclipped.
 
 /// Brush footprint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BrushShape {
+    /// The pixels of the brush's square whose centres lie within half its diameter.
     #[default]
     Round,
+    /// The whole `size`×`size` square.
     Square,
 }
 
@@ -42,6 +49,9 @@ pub fn brush(w: u32, h: u32, cx: u32, cy: u32, size: u32, shape: BrushShape) -> 
 }
 
 /// The pixels of a straight line from `a` to `b`, both included (Bresenham).
+///
+/// Points are (x, y) in pixels; the line is 8-connected, one pixel per step along its longer
+/// axis, and not clipped.
 pub fn line(a: (u32, u32), b: (u32, u32)) -> Vec<(u32, u32)> {
     let (mut x, mut y) = (i64::from(a.0), i64::from(a.1));
     let (x1, y1) = (i64::from(b.0), i64::from(b.1));

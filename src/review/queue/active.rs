@@ -30,7 +30,10 @@ use crate::dataset::schema::ClassSchema;
 /// Where a tile lies in the raw image it was cut from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TileRegion {
+    /// Path of the raw file the tile was cut from, as recorded at import.
     pub source: String,
+    /// Left edge, top edge, width and height of the tile in the raw image's pixels (after the
+    /// data bar was cropped).
     pub x: u32,
     pub y: u32,
     pub w: u32,
@@ -207,6 +210,9 @@ fn numbers(pairs: &[(&str, f64)]) -> BTreeMap<String, f64> {
 }
 
 /// `margin`, `entropy`, `mc-disagreement` or `rare-boost` over the unlabelled tiles.
+///
+/// Scores are 0–1 for `margin`, `entropy` and `mc-disagreement`; rare-boost's is a weighted
+/// share and can exceed 1. `mc-disagreement` leaves out tiles predicted without MC dropout.
 pub fn score_each(input: &QueueInput<'_>, strategy: Strategy) -> Vec<QueueItem> {
     let weights = rare_weights(input);
     let mut out: Vec<QueueItem> = input

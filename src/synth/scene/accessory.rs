@@ -16,6 +16,7 @@ use crate::synth::size::SizeDist;
 
 /// Chance that a troilite bleb carries a metal bleb, and that bleb's diameter ratio range.
 const METAL_SATELLITE: f64 = 0.45;
+/// Diameter of a satellite metal bleb over its troilite bleb's, uniform in 0.25–0.6.
 const SATELLITE_RATIO: (f64, f64) = (0.25, 0.6);
 /// Shares of troilite and metal blebs in mesostasis, at oxide margins, at plagioclase margins.
 const SULFIDE_HOSTS: [f64; 3] = [0.35, 0.35, 0.3];
@@ -23,16 +24,23 @@ const SULFIDE_HOSTS: [f64; 3] = [0.35, 0.35, 0.3];
 const HUNTED: SizeDist = SizeDist::log(6.0, 30.0);
 /// Share of phosphate grains that are apatite needles (the rest merrillite).
 const APATITE_SHARE: f64 = 0.65;
+/// Width of an apatite needle in µm, uniform in 0.5–2.5 (its length follows the size law).
 const APATITE_WIDTH: (f64, f64) = (0.5, 2.5);
+/// Length over width of a zircon prism, uniform in 1.5–3.
 const ZIRCON_ASPECT: (f64, f64) = (1.5, 3.0);
 
+/// The accessory grains placed per parent, each with its own size law ([`Kind::size`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// Troilite, sometimes with a metal bleb on its margin.
     Sulfide,
+    /// A kamacite (Fe metal) bleb on its own.
     Metal,
+    /// A zircon prism (class Zircon).
     Zircon,
+    /// An apatite needle (class Phosphate).
     Apatite,
+    /// A merrillite bleb (class Phosphate).
     Merrillite,
 }
 
@@ -47,7 +55,9 @@ const KINDS: [Kind; 5] = [
 /// An accessory an operator framed a field on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Hunt {
+    /// A field framed on a zircon grain.
     Zircon,
+    /// A field framed on a phosphate grain (apatite or merrillite).
     Phosphate,
 }
 
@@ -58,6 +68,8 @@ fn solid(class: u8, z: f64) -> Fill {
     }
 }
 
+/// The mean of r² for a diameter ratio r uniform over [`SATELLITE_RATIO`]: the metal area
+/// a troilite bleb brings along, relative to its own.
 fn satellite_ratio_sq() -> f64 {
     let (a, b) = SATELLITE_RATIO;
     (b.powi(3) - a.powi(3)) / (3.0 * (b - a))
@@ -124,6 +136,7 @@ impl Kind {
     }
 }
 
+/// An elliptical bleb of mean diameter `d` µm (aspect 1–1.6, random orientation) at `c`.
 fn bleb(rng: &mut Rng, c: Pt, d: f64, fill: Fill) -> Primitive {
     let aspect = rng.range(1.0, 1.6);
     let r = 0.5 * d;
@@ -139,6 +152,7 @@ fn bleb(rng: &mut Rng, c: Pt, d: f64, fill: Fill) -> Primitive {
     }
 }
 
+/// A rectangle `len` × `wid` µm centred on `c`, randomly oriented.
 fn prism(rng: &mut Rng, c: Pt, len: f64, wid: f64, fill: Fill) -> Primitive {
     Primitive {
         shape: Shape::Rect {
@@ -167,8 +181,11 @@ fn point_inside(rng: &mut Rng, outline: &Shape) -> Pt {
 /// Parent grains per µm²: mesostasis pockets, oxide grains, plagioclase laths.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Parents {
+    /// Mesostasis pockets per µm² of the plane.
     pub pockets: f64,
+    /// Oxide grains (ilmenite, spinel) per µm².
     pub oxides: f64,
+    /// Plagioclase laths per µm².
     pub plagioclase: f64,
 }
 

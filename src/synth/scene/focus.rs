@@ -18,11 +18,18 @@ use crate::synth::shape::{Pt, Shape, unit_dir};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Focus {
+    /// The pyroxene groundmass: every grain covering the window centre is removed, so the
+    /// centre shows groundmass.
     Pyroxene,
+    /// A plagioclase lath moved under the window centre.
     Plagioclase,
+    /// An oxide grain (ilmenite lath or spinel) moved under the window centre.
     Oxide,
+    /// A mesostasis pocket moved under the window centre.
     Mesostasis,
+    /// A silica or glass pocket moved under the window centre.
     Silica,
+    /// An olivine phenocryst moved under the window centre.
     Olivine,
     /// A zircon grain in a mesostasis pocket.
     Zircon,
@@ -69,7 +76,9 @@ impl Focus {
 /// The scene's layer order and where accessories sit in the list of layers.
 #[derive(Clone, Copy)]
 pub(crate) struct Slots<'a> {
+    /// The layers in painter's order.
     pub order: &'a [Kind],
+    /// Index in `order` before which the accessories' own layer is inserted.
     pub accessory: usize,
 }
 

@@ -1,6 +1,11 @@
 //! Makers for the grains of each layer, with the sizes of `reference/BSE_PHYSICS.md`
 //! (multiplied by the sample's grain-size factor) and the mean areas the scene needs to reach
 //! the modal targets.
+//!
+//! All lengths are µm of the specimen, log-uniform between the table's bounds unless said
+//! otherwise, and (cracks aside) multiplied by the sample's `grain_scale` before sampling.
+//! Fills carry a mean atomic number Z̄ turned into a backscatter coefficient η (Reuter), so
+//! the grey level of every grain follows its mineral's chemistry, not a hand-set value.
 
 use std::f64::consts::PI;
 
@@ -12,18 +17,31 @@ use crate::synth::rock::{RockSpec, RockType};
 use crate::synth::shape::{Pt, Shape, unit_dir};
 use crate::synth::size::SizeDist;
 
+/// Plagioclase lath length, 100–1000 µm.
 const PLAG_LEN: SizeDist = SizeDist::log(100.0, 1000.0);
+/// Plagioclase lath length over width, 3–10 (not scaled: a shape, not a size).
 const PLAG_ASPECT: SizeDist = SizeDist::log(3.0, 10.0);
+/// Ilmenite lath length, 50–500 µm.
 const ILM_LEN: SizeDist = SizeDist::log(50.0, 500.0);
+/// Ilmenite lath width, 10–50 µm, capped at half the lath's length.
 const ILM_WID: SizeDist = SizeDist::log(10.0, 50.0);
+/// Side of a spinel (ulvöspinel or chromite) grain, 10–80 µm.
 const SPINEL: SizeDist = SizeDist::log(10.0, 80.0);
+/// Diameter of a mesostasis pocket, 20–300 µm.
 const MESO_D: SizeDist = SizeDist::log(20.0, 300.0);
+/// Cell spacing of the mesostasis intergrowth texture, 1.5–5 µm (not scaled).
 const MESO_CELL: SizeDist = SizeDist::log(1.5, 5.0);
+/// Diameter of a silica or glass pocket, 10–200 µm.
 const SILICA_D: SizeDist = SizeDist::log(10.0, 200.0);
+/// Diameter of an olivine phenocryst, 200–2000 µm.
 const OLIVINE_D: SizeDist = SizeDist::log(200.0, 2000.0);
+/// Diameter of a vesicle or plucked hole, 50–1000 µm.
 const HOLE_D: SizeDist = SizeDist::log(50.0, 1000.0);
+/// Length of one straight crack segment, 30–300 µm (not scaled).
 const CRACK_SEG: SizeDist = SizeDist::log(30.0, 300.0);
+/// Crack width, 0.5–5 µm (not scaled); each segment varies it by ±20 % within these bounds.
 const CRACK_WID: SizeDist = SizeDist::log(0.5, 5.0);
+/// Width of an epoxy-filled fracture across an olivine grain, 0.5–4 µm (not scaled).
 const FRACTURE_WID: SizeDist = SizeDist::log(0.5, 4.0);
 /// Segments per crack: 3..=10.
 const CRACK_SEGMENTS: (usize, usize) = (3, 10);
@@ -34,18 +52,29 @@ const ROUNDED: [f64; 3] = [0.2, 0.06, 0.03];
 /// The layers of the rock, in painter's order above the pyroxene groundmass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
+    /// Plagioclase laths (An90), Z̄ jittered by ±0.1 per grain.
     Plagioclase,
+    /// Ilmenite laths, and spinel (ulvöspinel or chromite) grains: 30 % of oxide grains in an
+    /// olivine basalt, 8 % otherwise.
     Oxide,
+    /// Pockets of fine intergrowth: glass, silica, fayalite and Fe-pyroxene cells in one texture.
     Mesostasis,
+    /// Silica-class pockets: 60 % glass (K-glass Z̄), the rest cristobalite with 2–5 short
+    /// shrinkage cracks.
     Silica,
+    /// Rounded olivine phenocrysts zoned from an Fo70 core to an Fo50 rim, with 2–7 fractures.
     Olivine,
+    /// Vesicles and plucked holes, filled with epoxy (class Void).
     Hole,
+    /// Cracks: a random walk of 3–10 thin epoxy segments.
     Crack,
 }
 
 /// One generated grain: its outline and what to paint (the grain, then its fractures).
 pub(crate) struct Grain {
+    /// The grain's outer boundary, in µm: where later grains may not overlap and fractures clip.
     pub outline: Shape,
+    /// What to paint, in order: the grain's body first, then any fractures across it.
     pub prims: Vec<Primitive>,
 }
 

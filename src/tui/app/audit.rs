@@ -1,5 +1,9 @@
 //! The audit screen's state: which bin, which confusion cell, and the images that contribute
 //! most pixels to that cell.
+//!
+//! A cell is (true class id, predicted class id). Its images come from the overview's
+//! per-image confusion matrices, filtered to the chosen bin under the report's own bin edges
+//! (the model's, which may differ from the workspace's).
 
 use crate::audit::GroupMetrics;
 use crate::dataset::ScaleBins;
@@ -10,13 +14,16 @@ use super::super::msg::Command;
 use super::{App, Screen};
 
 /// Images listed for a cell.
+/// At most this many images are listed for a cell, those with the most pixels in it first.
 const CELL_IMAGES: usize = 50;
 
 /// Which part of the audit screen has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AuditFocus {
+    /// Arrows move the selected confusion cell.
     #[default]
     Matrix,
+    /// Arrows move in the list of the cell's images; enter opens one.
     Images,
 }
 
@@ -27,14 +34,18 @@ pub struct AuditState {
     pub bin: Option<usize>,
     /// (true class, predicted class).
     pub cell: (usize, usize),
+    /// Which part takes the arrow keys.
     pub focus: AuditFocus,
     /// Images with the most pixels in the cell: (image id, pixels).
     pub images: Vec<(i64, u64)>,
+    /// Index of the selected image in `images`.
     pub image_cursor: usize,
 }
 
 impl App {
     /// The metrics of the selected bin (or of everything).
+    ///
+    /// `None` before the first overview, or for a bin the report does not hold.
     pub fn audit_metrics(&self) -> Option<&GroupMetrics> {
         let rep = &self.overview.as_ref()?.report;
         match self.audit.bin {
@@ -43,6 +54,9 @@ impl App {
         }
     }
 
+    /// Handles a key on the audit screen: tab switches focus, `b`/`B` step the bin (all, 0, 1, …,
+    /// all), arrows move the cell or the image cursor, enter on an image opens it on the image
+    /// screen with the error overlay. Returns the commands to load that image, if one was opened.
     pub(super) fn audit_action(&mut self, action: Action) -> Vec<Command> {
         let n = self.ctx.schema.len();
         let (t, p) = self.audit.cell;

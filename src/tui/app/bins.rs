@@ -8,9 +8,13 @@ use super::super::action::Action;
 use super::super::msg::Command;
 use super::{App, Severity};
 
+/// Factor by which `EdgeUp` moves the selected edge (and `EdgeDown` by its inverse): ±5 %.
 const EDGE_STEP: f64 = 1.05;
 
 /// Bin editor state.
+///
+/// Counts follow [`ScaleBins::bin_of`]: upper edges inclusive. Images without a pixel size
+/// are in no bin and counted apart.
 #[derive(Debug, Clone, Default)]
 pub struct BinsState {
     /// Edited edges, µm/px, strictly increasing.
@@ -30,6 +34,8 @@ pub struct BinsState {
 }
 
 impl BinsState {
+    /// The editor on the workspace's `bins`, nothing edited yet; pixel sizes come with
+    /// [`BinsState::set_rows`].
     pub fn new(bins: &ScaleBins) -> Self {
         let mut s = Self {
             edges: bins.edges().to_vec(),
@@ -40,10 +46,12 @@ impl BinsState {
         s
     }
 
+    /// Whether the edited edges differ from the workspace's.
     pub fn dirty(&self) -> bool {
         self.edges != self.saved
     }
 
+    /// Takes the pixel sizes of `rows` (images without one counted apart) and recounts the bins.
     pub fn set_rows(&mut self, rows: &[ImageRow]) {
         self.sizes = rows.iter().filter_map(|r| r.pixel_size).collect();
         self.sizes.sort_by(f64::total_cmp);
@@ -79,6 +87,8 @@ impl BinsState {
         }
     }
 
+    /// Adds an edge after the selected one: their geometric mean, twice the last edge after the
+    /// last, 1 µm/px when there is none; rounded to three digits, skipped when it already exists.
     fn add(&mut self) {
         let e = match (
             self.edges.get(self.selected),
@@ -111,6 +121,8 @@ fn round_edge(e: f64) -> f64 {
 }
 
 impl App {
+    /// Handles a key on the bins screen: select an edge, move it ±5 % (never past its
+    /// neighbours), add or delete one, reset to the saved edges, or apply them.
     pub(super) fn bins_action(&mut self, action: Action) -> Vec<Command> {
         let b = &mut self.bins;
         match action {
@@ -135,6 +147,8 @@ impl App {
         Vec::new()
     }
 
+    /// Makes the edited edges the session's and asks the task thread to store them and
+    /// re-bin every image (a job in the task table); nothing when unchanged.
     fn apply_bins(&mut self) -> Vec<Command> {
         if !self.bins.dirty() {
             self.say("the edges are unchanged".into(), Severity::Info);

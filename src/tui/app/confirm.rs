@@ -1,6 +1,10 @@
 //! Questions that must be answered before a decision is recorded: accepting a proposal that
 //! was never looked at. Images count as looked at once they were on the image screen with
 //! their proposal loaded, in this session.
+//!
+//! While a question is open every key answers it: `y` (Shift alone allowed) records the
+//! decision, anything else drops it with a note; auto-repeats are ignored (the question
+//! stays), so a held `Y` cannot accept by itself.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -12,7 +16,9 @@ use super::{App, Screen, Severity};
 /// A decision waiting for a yes: `y` records it, any other key drops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
+    /// Row id of the image the decision is for.
     pub image_id: i64,
+    /// The decision recorded on `y`.
     pub decision: Decision,
     /// The question, naming the image, for the status bar.
     pub question: String,

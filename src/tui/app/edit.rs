@@ -2,6 +2,11 @@
 //! moving between images), and the journal commands every finished stroke produces. The
 //! pixel work is `review::edit`'s; this file decides what an action means here and keeps the
 //! picture, the per-class figures and the save state in step with the session.
+//!
+//! Lifetimes: a session lives for the whole run once an image is edited (moving to another
+//! image and back keeps its history); its base and journal come from the workspace when the
+//! image is loaded (`adopt_edits`). A journal that no longer fits its base is kept in the
+//! workspace, marked broken here, and the image's edits are not shown.
 
 use std::collections::HashMap;
 
@@ -21,6 +26,9 @@ mod strokes;
 mod superpixel;
 
 /// Editor settings and sessions.
+///
+/// The tool settings (class, brush, modes, thresholds, locks) are one set for the whole run,
+/// kept from image to image; sessions, bases and save counts are per image, by row id.
 #[derive(Debug, Clone)]
 pub struct EditState {
     /// The editor is on (its key layer is active on the Image screen).
@@ -29,6 +37,7 @@ pub struct EditState {
     pub class: u8,
     /// Brush diameter in pixels, 1–64.
     pub brush: u32,
+    /// Round or square brush footprint.
     pub shape: BrushShape,
     /// Cursor moves paint.
     pub paint: bool,
@@ -45,6 +54,7 @@ pub struct EditState {
     pub polygon: Vec<(u32, u32)>,
     /// A grey-level fill waiting for `apply`: its pixels.
     pub preview: Option<Vec<usize>>,
+    /// Classes no tool may change (`LockClass`).
     pub locks: Locks,
     /// Typed short-name prefix while the class picker is open.
     pub picker: Option<String>,
@@ -123,6 +133,7 @@ impl EditState {
         1 << (self.streak.1 / 3).min(4)
     }
 
+    /// Forgets the held-key streak: the next cursor move is a single step.
     fn reset_streak(&mut self) {
         self.streak = ((0, 0), 0);
     }
@@ -159,6 +170,9 @@ impl App {
         }
     }
 
+    /// Turns the editor on for the shown image: starts its session at once (so the first stroke
+    /// on a large image draws within a frame) and switches to a mask overlay; refused for an
+    /// image that cannot be read.
     fn enter_editor(&mut self) -> Vec<Command> {
         let Some(c) = &self.current else {
             return Vec::new();
@@ -195,6 +209,8 @@ impl App {
         Vec::new()
     }
 
+    /// Esc in the editor, innermost first: cancels a grey-fill preview, else the polygon, else
+    /// ends any stroke and leaves the editor (paint mode off).
     fn leave_editor(&mut self) -> Vec<Command> {
         if let Some(old) = self.edit.preview.take() {
             self.redraw_preview(Some(&old));
@@ -214,6 +230,8 @@ impl App {
         cmds
     }
 
+    /// Grows the brush by a quarter (at least 1 px, at most 64) or shrinks it by a fifth (at
+    /// least 1 px).
     fn resize_brush(&mut self, bigger: bool) -> Vec<Command> {
         let b = self.edit.brush;
         self.edit.brush = if bigger {
@@ -228,9 +246,13 @@ impl App {
 /// What "accept the proposal" takes.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Accept {
+    /// Every pixel of the image.
     All,
+    /// The 4-connected region of the predicted class under the cursor.
     Region,
+    /// Every pixel the proposal gives the class under the cursor.
     Class,
+    /// Every pixel whose top-two margin is at least the set threshold.
     Confident,
 }
 

@@ -1,5 +1,14 @@
 //! The image on screen: loading (latest request wins), on-demand prediction, overlays,
 //! opacity, triptych, zoom, pan and the pixel cursor.
+//!
+//! Coordinates: the cursor and any highlight are in image pixels (x right, y down, from the
+//! top-left); the viewport maps them to terminal cells. Grey levels are the decoded 8-bit
+//! levels; class ids are the schema's (254 = unlabelled in an edited mask).
+//!
+//! Requests and answers: every load gets a new generation, remembered with the image id as
+//! the pending request; the loader's and the model worker's answers are taken only when they
+//! match it, so after scrolling fast through the list only the last image is drawn and a late
+//! prediction of an image left behind is dropped.
 
 use std::sync::Arc;
 
@@ -21,11 +30,16 @@ pub use levels::Levels;
 const OPACITY_STEPS: u8 = 10;
 
 /// How the image is shown.
+///
+/// Overlay, opacity, triptych and grey levels stay as they are from image to image; the
+/// view (zoom and pan) and the cursor start again (fit, centre) for each new image.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageState {
+    /// What is drawn over the grey image (prediction by default).
     pub overlay: Overlay,
     /// Tenths, 0–10.
     pub opacity: u8,
+    /// Image, mask and prediction side by side instead of one picture.
     pub triptych: bool,
     /// How grey levels are shown: as stored, stretched, or through a manual window.
     pub levels: Levels,
@@ -59,6 +73,7 @@ impl Default for ImageState {
 }
 
 impl ImageState {
+    /// The overlay's opacity as 0–1.
     pub fn opacity(&self) -> f32 {
         f32::from(self.opacity) / f32::from(OPACITY_STEPS)
     }
@@ -67,6 +82,7 @@ impl ImageState {
 /// Where the prediction of the shown image stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PredState {
+    /// The prediction made from this image file, by the session's model.
     Stored(Box<StoredPrediction>),
     /// The model worker is on it.
     Running,
@@ -77,12 +93,17 @@ pub enum PredState {
 /// The image on screen and everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Current {
+    /// The image's index row (the key of every request about it).
     pub row: ImageRow,
     /// The decoded image, or why it could not be read.
     pub image: Result<Arc<Grey8>, String>,
+    /// The mask file's class ids (row-major, the image's size), when it has a valid one.
     pub mask: Option<Vec<u8>>,
+    /// Why the mask file cannot be shown, when it has one that is unusable.
     pub mask_error: Option<String>,
+    /// The model's proposal, or where that stands.
     pub prediction: PredState,
+    /// Per class, pixels in the current mask and the prediction, for the side panel.
     pub stats: Vec<ClassStat>,
     /// What `stats` is computed from; updated pixel by pixel by mask edits.
     pub counts: Option<ImageCounts>,
@@ -99,6 +120,7 @@ pub struct Current {
 }
 
 impl Current {
+    /// Width and height in pixels; `None` when the image could not be read.
     pub fn size(&self) -> Option<(u32, u32)> {
         self.image.as_ref().ok().map(|g| (g.width, g.height))
     }
@@ -112,6 +134,7 @@ impl Current {
         }
     }
 
+    /// The stored prediction, when there is one.
     pub fn prediction(&self) -> Option<&StoredPrediction> {
         match &self.prediction {
             PredState::Stored(p) => Some(p),
@@ -122,6 +145,10 @@ impl Current {
 
 impl App {
     /// Requests row `i` unless it is already shown.
+    ///
+    /// A newer request replaces the pending one (its answer is dropped by generation); asking
+    /// again for the image being loaded sends nothing, and so does the image already shown from
+    /// the same file.
     pub(super) fn show_row(&mut self, i: usize) -> Vec<Command> {
         let row = self.rows[i].clone();
         let loading_it = self.pending.is_some_and(|(id, _)| id == row.id);
@@ -155,6 +182,9 @@ impl App {
         }]
     }
 
+    /// Takes the loader's answer for `id` if it is the pending request: adopts its saved edits,
+    /// asks the model worker for a prediction when none is stored (and a model is loaded), resets
+    /// zoom and cursor (to the centre) for a new image, and composes the picture.
     pub(super) fn on_loaded(
         &mut self,
         id: i64,
@@ -216,6 +246,8 @@ impl App {
         cmds
     }
 
+    /// Takes the model worker's answer when it is for the shown image and the pending
+    /// generation; a failure is said in the status bar.
     pub(super) fn on_predicted(
         &mut self,
         id: i64,
@@ -239,6 +271,8 @@ impl App {
         Vec::new()
     }
 
+    /// Handles a key on the image screen: back, next/previous image, overlays and opacity, grey
+    /// levels, triptych, zoom, pan, cursor, predict. Returns the commands to load or predict.
     pub(super) fn image_action(&mut self, action: Action) -> Vec<Command> {
         match action {
             Action::Back => {
@@ -292,6 +326,7 @@ impl App {
         Vec::new()
     }
 
+    /// Shows overlay `o` (leaving the triptych) and says why when its layer is missing.
     fn set_overlay(&mut self, o: Overlay) {
         self.image.overlay = o;
         if self.image.triptych {
@@ -303,6 +338,9 @@ impl App {
     }
 
     /// Says why an overlay shows only the grey image.
+    ///
+    /// The reasons: no hand edits yet (edited overlay), no mask (its error when it has an
+    /// unusable one), a prediction still running or unavailable; as a status-bar warning.
     fn explain_missing_layer(&mut self) {
         let Some(c) = &self.current else { return };
         let need_mask = matches!(self.image.overlay, Overlay::Mask | Overlay::Error);
@@ -333,11 +371,14 @@ impl App {
         }
     }
 
+    /// Sets the overlay opacity in tenths, at most 10.
     fn set_opacity(&mut self, v: u8) {
         self.image.opacity = v.min(OPACITY_STEPS);
         self.recompose();
     }
 
+    /// Asks the model worker to predict the shown image again (no MC passes); refused with a
+    /// warning without an image or a model.
     fn predict_current(&mut self) -> Vec<Command> {
         let Some(c) = &mut self.current else {
             return Vec::new();

@@ -1,5 +1,9 @@
 //! Review decisions and background jobs: what the decision keys act on, the batch prediction
 //! and its progress.
+//!
+//! Decisions are recorded in the session at once (`Marks::reviews`) and sent to the task
+//! thread to append to the workspace's log; jobs are entries of the task table, updated by the
+//! events their threads send and ended by their last one.
 
 use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
 
@@ -18,6 +22,8 @@ impl App {
         }
     }
 
+    /// Records `decision` for the image the decision keys act on; a warning when none is
+    /// selected.
     pub(super) fn decide(&mut self, decision: Decision) -> Vec<Command> {
         let Some(image_id) = self.decision_target() else {
             self.say("no image selected".into(), Severity::Warn);
@@ -66,6 +72,8 @@ impl App {
         vec![Command::Decide(entry)]
     }
 
+    /// Starts the batch prediction of every image without a current one as a background job;
+    /// refused without a model or while one already runs.
     pub(super) fn predict_all(&mut self) -> Vec<Command> {
         if self.ctx.model.is_none() {
             let why = self.ctx.model_error.clone().unwrap_or_default();
@@ -85,6 +93,8 @@ impl App {
     }
 
     /// Cancels the newest running job.
+    ///
+    /// Only asks: the job stops at its next check and ends the task with its own event.
     pub(super) fn cancel_job(&mut self) -> Vec<Command> {
         let Some(task) = self.tasks.newest().map(|t| t.id) else {
             self.say("no job is running".into(), Severity::Info);
@@ -94,6 +104,8 @@ impl App {
         vec![Command::CancelJob(task)]
     }
 
+    /// Applies a job's event to the task table; a job that finished reloads the overview and the
+    /// shown image (to pick up new predictions), a failed one says why.
     pub(super) fn on_job(&mut self, e: JobEvent) -> Vec<Command> {
         match self.tasks.apply(e) {
             Some(Ended::Finished { message, .. }) => {
@@ -114,6 +126,9 @@ impl App {
 
 impl App {
     /// Starts a retrain: fine-tuning the model, or from nothing without one.
+    ///
+    /// Ends any stroke first, so its journal entry is sent before the retrain starts, and adds
+    /// a `retrain` job to the task table; refused while one runs.
     pub(super) fn retrain(&mut self) -> Vec<Command> {
         if self.tasks.is_running(self.retrain_task) {
             self.say(

@@ -1,4 +1,8 @@
 //! The dataset list: samples with their images, foldable, with a cursor and a scroll offset.
+//!
+//! Rows are `App::rows` sorted by sample and stem; entries index into them, so the list is
+//! rebuilt (cheaply) whenever rows change or a sample is folded. The cursor is kept on the
+//! same image across rebuilds.
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,9 +29,13 @@ pub enum Entry {
 /// Entries, cursor and scroll.
 #[derive(Debug, Clone, Default)]
 pub struct ListState {
+    /// The lines of the list in order; folded samples contribute only their header.
     pub entries: Vec<Entry>,
+    /// Index of the selected entry.
     pub cursor: usize,
+    /// Index of the first entry the table shows.
     pub offset: usize,
+    /// Samples (by folder name) whose images are hidden; kept across rebuilds.
     pub folded: HashSet<String>,
     /// Row index by image id.
     by_id: HashMap<i64, usize>,
@@ -154,6 +162,8 @@ impl ListState {
 }
 
 impl App {
+    /// Handles a key on the list screen: moves (the preview follows), folds, enter opens the
+    /// image under the cursor on the image screen (or folds a header), and cycles the overlay.
     pub(super) fn browse_action(&mut self, action: Action) -> Vec<Command> {
         let page = layout::table_rows(self.panes().main).max(1) as isize;
         match action {
@@ -200,6 +210,8 @@ impl App {
     }
 
     /// Shows image `id` (by id), moving the list cursor to it.
+    ///
+    /// An id the session's rows do not hold is said in the status bar instead.
     pub(super) fn show_id(&mut self, id: i64) -> Vec<Command> {
         if let Some(i) = self.list.index_of(id) {
             self.list.select_row(&self.rows, &self.marks.tiles, i);
@@ -216,6 +228,10 @@ impl App {
     }
 
     /// Moves to the next (`delta` 1) or previous (-1) image in list order.
+    ///
+    /// Row order is sample then stem, across samples and through folded ones (a folded
+    /// sample opens to show the image); nothing past either end. Without a shown image it
+    /// loads the list's selection.
     pub(super) fn step_image(&mut self, delta: isize) -> Vec<Command> {
         let Some(cur) = self
             .current

@@ -8,12 +8,14 @@ use crate::dataset::workspace::DecisionEntry;
 use super::super::msg::Command;
 use super::App;
 
-/// Per-image marks shown in the list.
+/// Per-image marks shown in the list. Every map is keyed by image row id; an image absent
+/// from a map has no such mark.
 #[derive(Debug, Clone, Default)]
 pub struct Marks {
-    /// Mean IoU of the stored prediction against the mask.
+    /// Mean IoU (0–1) of the stored prediction against the current label, from the overview's
+    /// per-image audit; labelled images with a current prediction only.
     pub miou: HashMap<i64, f64>,
-    /// Queue membership: a short reason code per queued image.
+    /// Queue membership: the letter of the strategy that ranked the image (`flag_code`).
     pub flags: HashMap<i64, &'static str>,
     /// Latest review decision.
     pub reviews: HashMap<i64, DecisionEntry>,

@@ -11,6 +11,10 @@ use super::super::msg::Command;
 use super::{App, Screen};
 
 impl App {
+    /// Handles one mouse event at terminal cell (`m.column`, `m.row`). A click in the list selects
+    /// the row under it (the table's border and header rows skipped); on the image screen it moves
+    /// the cursor to the pixel under it. The wheel over an image pane zooms, elsewhere it moves
+    /// like up/down. Returns the commands of what it did (a preview to load, a finished stroke).
     pub(super) fn mouse(&mut self, m: MouseEvent) -> Vec<Command> {
         use crossterm::event::MouseEventKind as K;
         let panes = self.panes();

@@ -1,5 +1,9 @@
 //! The review queue screen: the `queue` command's ranking, a cursor, and stepping through
 //! queued images from any screen.
+//!
+//! The queue is ranked from the overview (audit and prediction summaries) whenever one
+//! arrives or the strategy changes, at most [`QUEUE_BUDGET`] images; each queued image gets
+//! its strategy's letter in the list's flag column.
 
 use crate::review::queue::{QueueItem, Strategy};
 
@@ -30,27 +34,34 @@ pub const STRATEGIES: [Strategy; 9] = [
 pub struct QueueState {
     /// Index into [`STRATEGIES`].
     pub strategy: usize,
+    /// The ranked images, best first; images whose review is over are left out.
     pub items: Vec<QueueItem>,
+    /// Index of the selected item.
     pub cursor: usize,
+    /// Index of the first item the table shows.
     pub offset: usize,
 }
 
 impl QueueState {
+    /// The strategy the queue is ranked by.
     pub fn strategy(&self) -> Strategy {
         STRATEGIES[self.strategy % STRATEGIES.len()]
     }
 
+    /// The item under the cursor.
     pub fn selected(&self) -> Option<&QueueItem> {
         self.items.get(self.cursor)
     }
 
-    /// Adjusts the offset so that the cursor is inside a window of `height` lines.
+    /// Moves the table's first row so that the cursor's row shows among `height` rows.
     pub fn scroll_into_view(&mut self, height: usize) {
         self.offset = super::list::scrolled(self.offset, self.cursor, self.items.len(), height);
     }
 }
 
 /// Short code of a strategy for the list's flag column.
+///
+/// One distinct capital letter per strategy, as help's flag table lists them.
 pub fn flag_code(s: Strategy) -> &'static str {
     match s {
         Strategy::RareLowIou => "R",
@@ -67,6 +78,9 @@ pub fn flag_code(s: Strategy) -> &'static str {
 
 impl App {
     /// Ranks the queue with the current strategy and refreshes the list's flags.
+    ///
+    /// Decisions of this session count at once (a final one drops the image); the cursor
+    /// stays on the image it was on when that is still queued.
     pub(super) fn rank_queue(&mut self) {
         let Some(ov) = &self.overview else { return };
         let keep = self.queue.selected().map(|it| it.image_id);
@@ -89,6 +103,9 @@ impl App {
             .collect();
     }
 
+    /// Handles a key on the queue screen: moves (the preview follows), `S` ranks by the next
+    /// strategy, enter opens the image with the overlay that shows why it is queued (errors for a
+    /// labelled image, uncertainty otherwise) and the entry's region boxed, when it names one.
     pub(super) fn queue_action(&mut self, action: Action) -> Vec<Command> {
         let page = self.queue_rows().max(1) as isize;
         match action {
@@ -151,6 +168,7 @@ impl App {
         layout::queue_rows(self.panes().main, reason)
     }
 
+    /// Moves the cursor by `delta` items (clamped), scrolls it into view and previews the item.
     pub(super) fn queue_move(&mut self, delta: isize) -> Vec<Command> {
         let last = self.queue.items.len().saturating_sub(1);
         self.queue.cursor = self.queue.cursor.saturating_add_signed(delta).min(last);

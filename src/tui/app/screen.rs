@@ -5,14 +5,20 @@ use super::super::keymap::Layer;
 /// The screens, in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
+    /// The dataset list with a preview (key `1`).
     Browse,
+    /// One image with overlays, the side panel and the editor (`2`).
     Image,
+    /// The confusion matrix and IoU per bin of the session's model (`3`).
     Audit,
+    /// The review queue (`4`).
     Queue,
+    /// The scale-bin edges and a histogram of pixel sizes (`5`).
     Bins,
 }
 
 impl Screen {
+    /// Every screen, in the header's order (and its number keys').
     pub const ALL: [Screen; 5] = [
         Screen::Browse,
         Screen::Image,
@@ -21,6 +27,7 @@ impl Screen {
         Screen::Bins,
     ];
 
+    /// The screen's name in the header row.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Browse => "Browse",

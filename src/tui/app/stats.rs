@@ -7,8 +7,12 @@ use crate::metrics::Confusion;
 /// Area and IoU of one class in the shown image.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct ClassStat {
+    /// Pixels of the class in the current mask (edits included); unlabelled pixels are in no
+    /// class.
     pub truth_px: u64,
+    /// Pixels the prediction gives the class.
     pub pred_px: u64,
+    /// IoU of mask against prediction; `None` without both, or when the class is in neither.
     pub iou: Option<f64>,
 }
 
@@ -16,13 +20,19 @@ pub struct ClassStat {
 /// class areas of whichever exists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageCounts {
+    /// The schema's class count: ids at or above it are not counted.
     classes: usize,
+    /// Mask against prediction, when both exist and have the same size.
     conf: Option<Confusion>,
+    /// Class areas of the mask when there is no confusion to read them from.
     truth: Vec<u64>,
+    /// Class areas of the prediction, likewise.
     pred: Vec<u64>,
 }
 
 impl ImageCounts {
+    /// Counts for one image: `mask` and `pred` are class ids per pixel, row-major, of the same
+    /// image.
     pub fn new(mask: Option<&[u8]>, pred: Option<&[u8]>, classes: usize) -> Self {
         let mut out = Self {
             classes,
@@ -83,6 +93,7 @@ impl ImageCounts {
     }
 }
 
+/// Adds one to `into[id]` for every id of `ids` that indexes it (unlabelled ones do not).
 fn count(into: &mut [u64], ids: &[u8]) {
     for &v in ids {
         if let Some(n) = into.get_mut(usize::from(v)) {

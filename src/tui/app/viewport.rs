@@ -23,6 +23,8 @@ impl App {
         )
     }
 
+    /// Zooms by `factor` (above 1 zooms in) about the cursor's pixel; zooming out past the fit
+    /// goes back to the fit (`view` = `None`).
     pub(super) fn zoom(&mut self, factor: f64) {
         let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
             return;
@@ -39,6 +41,8 @@ impl App {
         self.cursor_into_view((f64::from(cx), f64::from(cy)));
     }
 
+    /// Pans by a quarter of the pane per step in direction (`dx`, `dy`) (−1, 0 or 1 each),
+    /// clamped to the image; the cursor moves along.
     pub(super) fn pan(&mut self, dx: f64, dy: f64) {
         let (Some(v), Some((w, h)), Some(pane)) = (
             self.viewport(),
@@ -103,6 +107,9 @@ impl App {
         self.click_image(&panes, to.0, to.1);
     }
 
+    /// Moves the cursor by (`dx`, `dy`) cells' worth of pixels (a cell is `scale` pixels wide
+    /// and `2·scale` high, at least one pixel), accelerated while a key is held in the editor,
+    /// clamped to the image; the view follows, and in paint mode the move paints.
     pub(super) fn move_cursor(&mut self, dx: i64, dy: i64) {
         let (Some(v), Some((w, h))) = (self.viewport(), self.current_size()) else {
             return;
@@ -126,6 +133,9 @@ impl App {
     }
 
     /// Pans so that the cursor stays visible.
+    ///
+    /// A cursor still inside the pane leaves the view alone; one outside it re-centres the
+    /// view on the cursor at the same scale, clamped to the image.
     fn follow_cursor(&mut self, v: Viewport, w: u32, h: u32) {
         let Some(pane) = self.panes().images.first().copied() else {
             return;
@@ -145,6 +155,8 @@ impl App {
         self.image.view = Some(self.clamp(centred, w, h));
     }
 
+    /// Puts the cursor on the image pixel under terminal cell (`col`, `row`), when that cell is
+    /// in an image pane and over the image.
     pub(super) fn click_image(&mut self, panes: &Panes, col: u16, row: u16) {
         let Some(v) = self.viewport() else { return };
         let Some((w, h)) = self.current_size() else {
@@ -172,6 +184,7 @@ impl App {
         }
     }
 
+    /// `v` kept over the image in the first image pane (no pane: unchanged).
     fn clamp(&self, v: Viewport, w: u32, h: u32) -> Viewport {
         match self.panes().images.first() {
             Some(p) => v.clamp(w, h, p.width, p.height),
@@ -179,12 +192,14 @@ impl App {
         }
     }
 
+    /// The viewport that fits the whole image in the first image pane.
     fn fit_view(&self) -> Option<Viewport> {
         let (w, h) = self.current_size()?;
         let pane = *self.panes().images.first()?;
         Some(Viewport::fit(w, h, pane.width, pane.height))
     }
 
+    /// Width and height in pixels of the shown image.
     fn current_size(&self) -> Option<(u32, u32)> {
         self.current.as_ref()?.size()
     }

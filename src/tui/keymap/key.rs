@@ -8,19 +8,26 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// A key with its modifiers, normalised so that `G` and `shift-g` are the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
+    /// The key itself; a shifted letter is its upper-case character, not a shift flag.
     code: KeyCodeOrd,
+    /// Held with Ctrl.
     ctrl: bool,
+    /// Held with Alt.
     alt: bool,
 }
 
 /// `KeyCode` subset we bind, with an order for stable help output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum KeyCodeOrd {
+    /// A character key (case matters).
     Char(char),
+    /// Function key F1–F255.
     F(u8),
+    /// A named key (`enter`, `pagedown`, `space`, …), by its keymap name.
     Named(&'static str),
 }
 
+/// The named keys the keymap can bind, with their keymap names (`space` is handled apart).
 const NAMED: [(&str, KeyCode); 14] = [
     ("up", KeyCode::Up),
     ("down", KeyCode::Down),
@@ -91,6 +98,7 @@ impl Key {
 }
 
 impl fmt::Display for Key {
+    /// The key as the keymap writes it (`ctrl-c`, `G`, `pagedown`): what help shows.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.ctrl {
             f.write_str("ctrl-")?;

@@ -71,15 +71,20 @@ pub fn compose_into(
 /// What an overlay is drawn from. Each drawing pushes one colour per grey pixel, or pushes
 /// nothing and gives `None` when a layer it needs is missing or of another size.
 struct Frame<'a> {
+    /// The displayed grey levels, row-major: one output pixel each.
     grey: &'a [u8],
+    /// The class, confidence and edit layers.
     layers: &'a Layers<'a>,
+    /// Class, heat and invalid colours.
     theme: &'a Theme,
+    /// The classes, for their default colours.
     schema: &'a ClassSchema,
     /// Fixed-point weight of the overlay colour, 0..=256.
     a: u32,
 }
 
 impl<'a> Frame<'a> {
+    /// `layer` when it has one value per grey pixel, else `None`.
     fn layer(&self, layer: Option<&'a [u8]>) -> Option<&'a [u8]> {
         fits(layer, self.grey.len())
     }
@@ -162,6 +167,7 @@ impl<'a> Frame<'a> {
     }
 }
 
+/// Grey level `g` as an sRGB grey.
 fn plain(g: u8) -> [u8; 3] {
     [g, g, g]
 }

@@ -18,12 +18,15 @@ const MAX_TAPS: u32 = 4;
 /// off the image get the theme's background; the cursor pixel is drawn in the theme's cursor
 /// colour.
 pub struct HalfBlocks<'a> {
+    /// The composed frame: one sRGB triple per image pixel, row-major.
     pub rgb: &'a Rgb,
+    /// The region of the frame shown, and its scale (image pixels per half cell).
     pub view: Viewport,
     /// Image pixel under the cursor.
     pub cursor: Option<(u32, u32)>,
     /// The editor's marks (brush outline, polygon), drawn in the cursor colour.
     pub marks: Option<&'a Marks>,
+    /// Background, cursor colour, and the terminal's colour mode.
     pub theme: &'a Theme,
     /// Zoomed out, show the most frequent colour of a half cell instead of the mean: for pure
     /// class maps (mask or prediction at full opacity), so that classes stay crisp instead of
@@ -32,6 +35,9 @@ pub struct HalfBlocks<'a> {
 }
 
 impl Widget for HalfBlocks<'_> {
+    /// Writes every cell of `area` (clipped to the buffer): `▀` with the upper sample as
+    /// foreground and the lower as background, `▄` when only the lower half shows image, a
+    /// blank in the background colour where neither does.
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(buf.area);
         let bg = self.theme.bg();
@@ -64,7 +70,9 @@ impl Widget for HalfBlocks<'_> {
 
 /// One half cell's colour and whether the cursor pixel (or a mark) is in it.
 struct Sample {
+    /// The mean (or most frequent) colour of the pixels in the half cell.
     rgb: [u8; 3],
+    /// Drawn in the cursor colour instead: the cursor or an editor mark covers it.
     cursor: bool,
 }
 

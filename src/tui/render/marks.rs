@@ -95,6 +95,7 @@ impl Marks {
         self
     }
 
+    /// Marks pixel `p` and grows the bounding box to hold it.
     fn add(&mut self, p: (u32, u32)) {
         self.pixels.insert(p);
         let b = self.bbox.get_or_insert((p.0, p.1, p.0 + 1, p.1 + 1));

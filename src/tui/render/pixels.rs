@@ -1,5 +1,9 @@
 //! Real pixels through ratatui-image (kitty, sixel, iTerm2), for terminals that can show
 //! them, and the detection of which one the terminal speaks.
+//!
+//! A frame is resampled to the pane's size in screen pixels (the terminal's cell size times
+//! the cells), nearest neighbour so class colours stay exact, and encoded once per content
+//! generation, view and area; an unchanged frame is never sent again.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -44,6 +48,7 @@ impl Graphics {
         }
     }
 
+    /// The `ratatui-image` protocol of this choice.
     fn protocol(self) -> ProtocolType {
         match self {
             Self::HalfBlocks => ProtocolType::Halfblocks,
@@ -53,6 +58,7 @@ impl Graphics {
         }
     }
 
+    /// Our name for a protocol `ratatui-image` detected.
     fn from_protocol(p: ProtocolType) -> Self {
         match p {
             ProtocolType::Halfblocks => Self::HalfBlocks,
@@ -121,6 +127,8 @@ pub fn detect_graphics(force: Option<Graphics>) -> (Graphics, Option<Picker>) {
 }
 
 /// Inside tmux, GNU screen or mosh.
+///
+/// Decided from `TMUX`, `TERM` and `STY`, and for mosh from the process tree.
 fn multiplexed() -> bool {
     let env = |k: &str| std::env::var(k).unwrap_or_default();
     let term = env("TERM");
@@ -194,8 +202,11 @@ pub fn crop_resize(
 /// The key an encoded image was made for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Key {
+    /// The frame's content generation (`Current::version` and the pane's index).
     generation: u64,
+    /// The image region shown.
     view: Viewport,
+    /// The terminal cells it fills.
     area: Rect,
 }
 
@@ -203,14 +214,18 @@ struct Key {
 /// generation, viewport, area), so a redraw with nothing changed re-encodes and re-sends
 /// nothing; bump the generation whenever the frame's pixels change.
 pub struct PixelPane {
+    /// Encodes frames for the detected protocol at the terminal's cell size.
     picker: Picker,
+    /// The last encoding and what it was made for; `None` inside when encoding failed.
     cached: Option<(Key, Option<Protocol>)>,
+    /// Why the last encoding failed.
     error: Option<String>,
     /// Images encoded so far (each one a full re-send to the terminal).
     encodes: u64,
 }
 
 impl PixelPane {
+    /// A pane that encodes with `picker`; nothing is encoded until the first `render`.
     pub fn new(picker: Picker) -> Self {
         Self {
             picker,
@@ -237,6 +252,9 @@ impl PixelPane {
     }
 
     /// Draws the `view` of `rgb` filling `area`.
+    ///
+    /// `generation` must change whenever `rgb`'s pixels do: an unchanged (generation, view, area)
+    /// reuses the last encoding without re-sending anything.
     pub fn render(
         &mut self,
         rgb: &Rgb,

@@ -26,6 +26,7 @@ impl ColourMode {
         Self::from_env(&colorterm, &term)
     }
 
+    /// The mode for these values of `COLORTERM` and `TERM` (a testable [`ColourMode::detect`]).
     fn from_env(colorterm: &str, term: &str) -> Self {
         let colorterm = colorterm.trim().to_ascii_lowercase();
         if colorterm == "truecolor" || colorterm == "24bit" || term.ends_with("-direct") {
@@ -112,7 +113,9 @@ pub fn mix(a: [u8; 3], b: [u8; 3], t: f32) -> [u8; 3] {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Colormap {
+    /// matplotlib's default: dark purple (0) through green to yellow (1).
     Viridis,
+    /// Black (0) through purple and orange to pale yellow (1).
     Magma,
     /// Designed to read the same under red-green colour blindness.
     Cividis,
@@ -138,6 +141,7 @@ impl Colormap {
 // matplotlib 3.11, CC0 / public domain) sampled at v = 0, 1/32, .., 1 and rounded to 8 bits.
 // Linear interpolation between them stays within 3 (viridis, magma) and 5 (cividis) levels of
 // the full 256-entry tables.
+/// `viridis` at v = 0, 1/32, …, 1.
 const VIRIDIS: [[u8; 3]; 33] = [
     [68, 1, 84],
     [71, 13, 96],
@@ -174,6 +178,7 @@ const VIRIDIS: [[u8; 3]; 33] = [
     [253, 231, 37],
 ];
 
+/// `magma` at v = 0, 1/32, …, 1.
 const MAGMA: [[u8; 3]; 33] = [
     [0, 0, 4],
     [3, 3, 18],
@@ -210,6 +215,7 @@ const MAGMA: [[u8; 3]; 33] = [
     [252, 253, 191],
 ];
 
+/// `cividis` at v = 0, 1/32, …, 1.
 const CIVIDIS: [[u8; 3]; 33] = [
     [0, 34, 78],
     [0, 40, 91],

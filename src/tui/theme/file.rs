@@ -22,13 +22,17 @@ pub(super) const BUILTIN: [(&str, &str); 3] = [
 /// Why a theme could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ThemeError {
+    /// A theme file could not be read.
     #[error("cannot read theme file '{path}': {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file is not TOML of a theme's shape (unknown keys included); the message gives the
+    /// line.
     #[error("theme '{origin}' is not a valid theme file: {message}")]
     Parse { origin: String, message: String },
+    /// A value is not `#rrggbb`.
     #[error("theme '{origin}': `{key}` = '{value}' is not a colour: write it as \"#rrggbb\"")]
     Colour {
         origin: String,
@@ -38,21 +42,27 @@ pub enum ThemeError {
     #[error(
         "theme '{origin}' has no `{key}`: add it, or put `extends = \"default\"` at the top to take the missing keys from a builtin theme"
     )]
+    /// A required key is missing and no `extends` supplies it.
     Missing { origin: String, key: String },
+    /// A `[classes]` key is not a class id 0–254.
     #[error("theme '{origin}': [classes] key '{key}' is not a class id 0..254")]
     ClassId { origin: String, key: String },
     #[error(
         "theme '{origin}': extends '{base}', which is not a builtin theme (use one of: {builtins})"
     )]
+    /// `extends` names no builtin theme.
     Extends {
         origin: String,
         base: String,
         builtins: String,
     },
+    /// `--theme` names neither a builtin, a theme in the config folder, nor a file.
     #[error("unknown theme '{spec}': use {choices}")]
     Unknown { spec: String, choices: String },
 }
 
+/// Declares the `[ui]` keys once: the file form `UiFile` (each key optional) and the resolved
+/// `Ui` (each required but `bg`), with the merge and the resolution between them.
 macro_rules! ui_colours {
     ($($(#[doc = $doc:literal])* $key:ident,)*) => {
         /// `[ui]` as written; every key optional so that `extends` can fill the gaps.
@@ -74,10 +84,12 @@ macro_rules! ui_colours {
         }
 
         impl UiFile {
+            /// Keys of `self` win; the rest come from `base`.
             fn or(self, base: Self) -> Self {
                 Self { bg: self.bg.or(base.bg), $($key: self.$key.or(base.$key),)* }
             }
 
+            /// Every key as a colour; a missing required key is an error naming it.
             fn resolve(&self, origin: &str) -> Result<Ui, ThemeError> {
                 Ok(Ui {
                     bg: self.bg.as_deref().map(|v| colour(origin, "ui.bg", v)).transpose()?,
@@ -123,18 +135,26 @@ ui_colours! {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
+    /// The theme's name as shown; `custom` when absent.
     name: Option<String>,
+    /// A builtin theme whose keys fill the ones this file leaves out.
     extends: Option<String>,
+    /// Colormap of 0–1 values (uncertainty, confusion cells); viridis when absent.
     heat: Option<Colormap>,
+    /// Colour of mask values outside the schema.
     invalid: Option<String>,
+    /// Colour of the pixel cursor and the editor's marks.
     cursor: Option<String>,
+    /// `[ui]`: the interface colours.
     #[serde(default)]
     ui: UiFile,
+    /// Class id (as text) → `#rrggbb`, over the schema's own colours.
     #[serde(default)]
     classes: BTreeMap<String, String>,
 }
 
 impl ThemeFile {
+    /// Parses the file as written, errors naming the line.
     fn parse(text: &str, origin: &str) -> Result<Self, ThemeError> {
         toml::from_str(text).map_err(|e| {
             let line = e
@@ -170,11 +190,17 @@ impl ThemeFile {
 /// A theme file with every key resolved to a colour.
 #[derive(Debug, Clone)]
 pub(super) struct Resolved {
+    /// The theme's name.
     pub name: String,
+    /// Colormap of 0–1 values.
     pub heat: Colormap,
+    /// Colour of mask values outside the schema (sRGB).
     pub invalid: [u8; 3],
+    /// Colour of the cursor and the editor's marks (sRGB).
     pub cursor: [u8; 3],
+    /// The interface colours.
     pub ui: Ui,
+    /// Class id → colour overriding the schema's (sRGB).
     pub classes: BTreeMap<u8, [u8; 3]>,
 }
 
@@ -220,6 +246,7 @@ pub(super) fn builtin_list() -> String {
     BUILTIN.map(|(n, _)| n).join(", ")
 }
 
+/// The colour of a required key, or [`ThemeError::Missing`].
 fn required(origin: &str, key: &str, value: Option<&str>) -> Result<[u8; 3], ThemeError> {
     let value = value.ok_or_else(|| ThemeError::Missing {
         origin: origin.to_string(),
@@ -228,6 +255,7 @@ fn required(origin: &str, key: &str, value: Option<&str>) -> Result<[u8; 3], The
     colour(origin, key, value)
 }
 
+/// Parses `#rrggbb`, or [`ThemeError::Colour`] naming the key.
 fn colour(origin: &str, key: &str, value: &str) -> Result<[u8; 3], ThemeError> {
     parse_hex_colour(value).ok_or_else(|| ThemeError::Colour {
         origin: origin.to_string(),

@@ -1,5 +1,14 @@
 //! The audit screen: the confusion matrix (row-normalised, heat-coloured) of all images or of
 //! one scale bin, IoU per class per bin, and the images behind the selected cell.
+//!
+//! All figures come from the overview the task thread computed for the session's model;
+//! nothing here reads files. Shares print as whole percent in the matrix and IoUs to two
+//! places (`–` where undefined); a `·` cell is a class absent from the truth.
+//!
+//! Keys (default keymap): arrows move the selected cell, `b`/`B` step the bin (all bins, then
+//! each bin, then all again), tab moves between the matrix and the image list, enter opens the
+//! selected image with the error overlay. The side pane shows the last retrain's before/after
+//! scores above the image list when there was one this session.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -10,6 +19,8 @@ use super::super::app::{App, AuditFocus};
 use super::super::layout::{Panes, wrap};
 use super::{block, fmt_opt, tail};
 
+/// Draws the screen over the main, lower and side panes; without an overview (no model, still
+/// loading, nothing predicted) one message says why and what to press.
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
     let whole = panes.main.union(panes.lower).union(panes.side);
     let Some(ov) = &app.overview else {
@@ -59,6 +70,9 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
 }
 
 /// The last retrain's scores, before and after, on the same labelled images.
+///
+/// Four columns (name, before, after, change) from 32 cells on, else name and
+/// `before→after`; a change beyond ±0.005 shows in the ok or error colour.
 fn retrained(app: &App, r: &crate::jobs::retrain::Retrained, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let inner = super::titled(app, &retrained_title(r), false, area, buf);
@@ -134,6 +148,7 @@ pub(super) fn retrained_title(r: &crate::jobs::retrain::Retrained) -> String {
     format!("retrained {} · before → after", super::short(&r.hash))
 }
 
+/// `all bins`, or `bin K: RANGE` (µm/px) of the bin the matrix shows.
 fn bin_name(app: &App) -> String {
     let Some(ov) = &app.overview else {
         return String::new();
@@ -152,6 +167,9 @@ fn bin_name(app: &App) -> String {
     }
 }
 
+/// The confusion matrix of the chosen bin (or all): rows true class, columns predicted, each
+/// cell the percent of the row's true pixels, heat-coloured; the selected cell is highlighted
+/// and its row kept in view.
 fn matrix(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let Some(m) = app.audit_metrics() else { return };
@@ -211,6 +229,8 @@ pub(super) fn matrix_title(app: &App) -> String {
     )
 }
 
+/// One row per class: IoU overall and per scale bin, coloured by value, and true pixels;
+/// marks `!` for at risk and `u` for underrepresented. Scrolls with the matrix's true class.
 fn iou_table(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let Some(ov) = &app.overview else { return };
@@ -282,6 +302,8 @@ pub(super) fn cell_title(app: &App) -> String {
     )
 }
 
+/// The images with the most pixels of the selected (true, predicted) pair, name and pixel
+/// count, the cursor's row highlighted.
 fn cell_images(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let focused = app.audit.focus == AuditFocus::Images;

@@ -1,5 +1,10 @@
 //! The scale-bin screen: a histogram of pixel sizes on a log axis with the bin edges marked,
 //! and the images per bin under the edited edges next to the saved ones.
+//!
+//! Keys (default keymap): ←/→ select an edge, ↑/↓ move it by ±5 %, `a` adds one, `d` deletes
+//! it, enter applies the edges (re-binning the workspace as a background job), `x` drops the
+//! edits. The histogram's x axis is log10 of the pixel size over every size and edge, padded
+//! by a tenth of a decade each side; bars count images, not pixels.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -13,12 +18,17 @@ use super::super::app::App;
 use super::super::layout::{Panes, inner};
 use super::block;
 
+/// Draws the screen: the histogram in the main pane, the bin table below it.
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer) {
     histogram(app, panes.main, buf);
     table(app, panes.lower, buf);
 }
 
 /// Log10 range of the axis: the sizes and the edges, padded.
+///
+/// Units are decades of µm/px: 0 is 1 µm/px, −1 is 0.1.
+///
+/// Only positive sizes and edges count; `None` when there are none.
 fn axis(app: &App) -> Option<(f64, f64)> {
     let b = &app.bins;
     let values = b.sizes.iter().chain(&b.edges).copied().filter(|v| *v > 0.0);
@@ -28,6 +38,9 @@ fn axis(app: &App) -> Option<(f64, f64)> {
     lo.is_finite().then_some((lo - 0.1, hi + 0.1))
 }
 
+/// One column per terminal cell along log10 of the pixel size; bar heights are image counts
+/// scaled to the tallest; each edge is a vertical line labelled with its value at the bottom,
+/// the selected edge in the selection style.
 fn histogram(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let title = format!(
@@ -81,6 +94,8 @@ fn histogram(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Per bin under the edited edges: its interval (µm/px), its images now and under the saved
+/// edges, and whether the edges differ from the saved ones (with the keys that edit them).
 fn table(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let b = &app.bins;

@@ -1,5 +1,10 @@
 //! The dataset list: samples and their images with pixel size, bin, label state, mIoU, queue
 //! flag and review status; only the visible window is built, so 16,000 rows cost nothing.
+//!
+//! Keys (default keymap): arrows, `j`/`k`, page keys and `g`/`G` move; enter or `l` opens the
+//! image (or folds a header), space folds the sample, `.`/`,` jump to the next or previous
+//! queued image, `r`/`f`/`s` record reviewed, flag, skip. Imported tiles sit under a header
+//! per raw image with their review progress.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -14,6 +19,7 @@ use super::super::layout::{self, Panes};
 use super::super::render::PixelPane;
 use super::{block, image};
 
+/// Draws the list in the main pane and the shown image's preview in the first image pane.
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
     list(app, panes.main, buf);
     if let Some(&pane) = panes.images.first() {
@@ -21,6 +27,8 @@ pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]
     }
 }
 
+/// The visible window of list entries (sample headers, raw-image headers, images) from the
+/// scroll offset, the cursor's highlighted; the title counts position and entries.
 fn list(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     let height = layout::table_rows(area);
@@ -64,6 +72,8 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
     .render(area, buf);
 }
 
+/// A sample's header: fold mark (`▸` folded, `▾` open), name, labelled images of all, and
+/// how many raw images its imported tiles come from.
 fn sample_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
     let rows = &app.rows[first..first + images];
     let labelled = rows.iter().filter(|r| app.marks.has_label(r)).count();
@@ -174,6 +184,9 @@ fn keep_end(name: &str, w: usize) -> String {
     format!("{start}…{end}")
 }
 
+/// One image: name (indented under a raw-image header, cut in the middle to fit), pixel size
+/// in µm/px, scale bin, mask status, the image's mIoU against the model, the queue's flag and
+/// the latest decision.
 fn image_row<'a>(app: &App, r: &ImageRow, name_w: usize) -> Row<'a> {
     let t = &app.theme;
     let miou = app.marks.miou.get(&r.id).copied();

@@ -21,6 +21,8 @@ const MAX_WIDTH: u16 = 100;
 /// 16, and a space.
 const FLAG_CELL: usize = 19;
 
+/// Draws the popup centred over `area` (at most [`MAX_WIDTH`] cells wide), cleared
+/// underneath, its lines scrolled down by `scroll` rows.
 pub(super) fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
     let t = &app.theme;
     let popup = centred(
@@ -45,6 +47,10 @@ pub(super) fn help(app: &App, area: Rect, scroll: u16, buf: &mut Buffer) {
 }
 
 /// Every line of the help, each at most `width` cells.
+///
+/// The layers shown are the current screen's (the editor's first when it is on) and the
+/// global ones, each with its bound actions in help order; the list screen adds the flag
+/// letters; then the notes.
 pub(super) fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     let t = &app.theme;
     let screen_layer = app.screen.layer();

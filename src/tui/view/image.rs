@@ -1,5 +1,11 @@
 //! The image screen: one picture or the image | mask | prediction triptych, and the side panel
 //! with the image's facts, the class legend with per-class area and IoU, and the cursor pixel.
+//!
+//! A picture is drawn from `Current::composed`, the frame the state composed (grey image,
+//! overlay, grey window), through the view's `Viewport`: fitted to the pane by default, else
+//! zoomed and panned by hand. Real pixels go out through a `PixelPane` when the terminal has a
+//! graphics protocol; only half blocks draw the cursor and the editor's marks (the graphics
+//! path draws neither).
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -13,8 +19,11 @@ use super::block;
 mod side;
 use side::side;
 
+/// Titles of the triptych's three panes, left to right.
 const TRIPTYCH_TITLES: [&str; 3] = ["image", "mask", "prediction"];
 
+/// Draws every image pane (the first framed as focused, with the queue's region box and the
+/// bottom border's scale bar), then the side panel when the layout gives it room.
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
     let Some(c) = &app.current else {
         let area = panes.images.first().copied().unwrap_or(panes.main);
@@ -54,6 +63,8 @@ pub fn preview(app: &App, pane: Rect, buf: &mut Buffer, pixels: &mut [PixelPane]
     picture(app, c, 0, pane, buf, pixels);
 }
 
+/// `stem · overlay opacity% · state · editor essentials · grey window`, the parts that do not
+/// apply left out.
 fn picture_title(app: &App, c: &Current) -> String {
     let overlay = app.image.overlay;
     let state = match (&c.prediction, overlay) {
@@ -235,6 +246,9 @@ fn editor_marks(app: &App, size: (u32, u32)) -> Option<Marks> {
     })
 }
 
+/// Draws composed picture `i` into `pane` (already inside its border) through the fitted or
+/// zoomed viewport: as real pixels when the terminal has a graphics protocol, else as half
+/// blocks with the cursor and the editor's marks (on the image screen only).
 fn picture(
     app: &App,
     c: &Current,
@@ -286,6 +300,7 @@ fn pure_class_map(app: &App, i: usize) -> bool {
     matches!(app.image.overlay, Overlay::Mask | Overlay::Prediction) && app.image.opacity >= 10
 }
 
+/// A framed warning in place of a picture (no image selected, or none loaded).
 fn placeholder(app: &App, area: Rect, text: &str, buf: &mut Buffer) {
     Paragraph::new(text.to_string())
         .style(app.theme.warn())

@@ -1,4 +1,9 @@
 //! The review queue: ranked images with strategy, score, review status and the reason in words.
+//!
+//! Keys (default keymap): arrows, page keys and `g`/`G` move, enter opens the image (errors or
+//! uncertainty overlay, the entry's region boxed), `r` reviewed, `f` flag, `s` skip, `Y`
+//! accept, `D` reject, `S` ranks by the next strategy. The list comes from the overview the
+//! task thread computed; decisions taken this session drop finished images at once.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -10,6 +15,10 @@ use super::super::layout::{self, Panes};
 use super::super::render::PixelPane;
 use super::{block, image, tail};
 
+/// Draws the queue table in the main pane (rank, `sample/stem` cut from the left to 22 cells,
+/// bin, score, latest decision, reason), the selected item's whole reason in a box below it,
+/// and the shown image's preview in the first image pane (through `pixels`, the panes that
+/// draw real pixels when the terminal has a graphics protocol).
 pub fn draw(app: &App, panes: &Panes, buf: &mut Buffer, pixels: &mut [PixelPane]) {
     let q = &app.queue;
     let title = format!(
@@ -77,6 +86,9 @@ fn draw_empty(app: &App, title: String, area: Rect, buf: &mut Buffer) {
 }
 
 /// The `height` items from the scroll offset on, the cursor's highlighted.
+///
+/// Scores print to two places; the review column is the session's latest decision, `–`
+/// without one.
 fn rows(app: &App, height: usize) -> Vec<Row<'_>> {
     let (t, q) = (&app.theme, &app.queue);
     let end = (q.offset + height).min(q.items.len());

@@ -1,5 +1,9 @@
 //! What each editor action does, by key group: the editor itself, the brush, the class,
 //! the fills and the proposal.
+//!
+//! Each handler returns `Some(commands)` when the action is its own (the journal entries of
+//! strokes it finished, possibly none) and `None` to pass it on. Any action other than cursor
+//! moves, paint mode and undo/redo resets the held-key cursor acceleration.
 
 use crate::review::edit::tools::BrushShape;
 
@@ -122,6 +126,8 @@ impl App {
         })
     }
 
+    /// Erase mode on or off (ending any stroke): the brush then paints pixels unlabelled (254);
+    /// it turns restore off.
     fn toggle_erase(&mut self) -> Vec<Command> {
         let cmds = self.end_stroke();
         self.edit.erase = !self.edit.erase;
@@ -136,6 +142,8 @@ impl App {
         cmds
     }
 
+    /// Restore mode on or off (ending any stroke): the brush puts back the proposal's class, or
+    /// the base mask's without a proposal; it turns erase off.
     fn toggle_restore(&mut self) -> Vec<Command> {
         let cmds = self.end_stroke();
         self.edit.restore = !self.edit.restore;
@@ -148,12 +156,14 @@ impl App {
         cmds
     }
 
+    /// Opens the class picker, which takes a short class name typed letter by letter.
     fn open_picker(&mut self) -> Vec<Command> {
         self.edit.picker = Some(String::new());
         self.echo_picker();
         Vec::new()
     }
 
+    /// Locks or unlocks the active class: while locked, no tool changes a pixel of that class.
     fn toggle_lock(&mut self) -> Vec<Command> {
         let c = self.edit.class;
         let locked = self.edit.locks.toggle(c);
@@ -183,6 +193,7 @@ impl App {
     }
 }
 
+/// The class id a `class_N` action names (0–9).
 fn class_digit(a: Action) -> u8 {
     use Action as A;
     match a {

@@ -38,6 +38,9 @@ impl App {
 
     /// A request for the shown image, when the assist is on and the image has a session
     /// with labelled pixels.
+    ///
+    /// The labels sent are the session's whole mask (class ids, 254 where unlabelled); each
+    /// request gets a new assist generation, so only the answer to the latest one is taken.
     pub(in crate::tui::app) fn assist_request(&mut self) -> Option<Command> {
         if !self.edit.assist {
             return None;
@@ -62,6 +65,9 @@ impl App {
 
     /// A proposal from the assist: kept as the image's proposal if it answers the latest
     /// request for the image still shown.
+    ///
+    /// It replaces the shown prediction (the overlays and accept tools use it) until the
+    /// image is loaded or predicted again; it is not stored in the workspace.
     pub(in crate::tui::app) fn on_assisted(
         &mut self,
         id: i64,

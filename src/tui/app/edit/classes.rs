@@ -1,9 +1,14 @@
 //! The editor's active class: by digit, by stepping, and by short name in the picker.
+//!
+//! Digits `0`–`9` pick a class by id, tab and shift-tab step through the schema, `/` opens the
+//! picker (a short name typed letter by letter, enter picks, esc cancels). A digit or a step
+//! ends the stroke in progress before the class changes.
 
 use super::super::super::msg::Command;
 use super::super::{App, Severity};
 
 impl App {
+    /// The short name of class id `c`, or `class N` for an id the schema lacks.
     pub(in crate::tui::app) fn class_name(&self, c: u8) -> String {
         self.ctx
             .schema
@@ -13,6 +18,8 @@ impl App {
             .map_or_else(|| format!("class {c}"), |k| k.short.clone())
     }
 
+    /// Makes `c` the painted class (ending any stroke); an id past the schema is refused with a
+    /// warning.
     pub(in crate::tui::app) fn pick_class(&mut self, c: u8) -> Vec<Command> {
         if usize::from(c) >= self.ctx.schema.len() {
             self.say(format!("no class {c} in this schema"), Severity::Warn);
@@ -23,6 +30,7 @@ impl App {
         cmds
     }
 
+    /// The next (`d` = 1) or previous (−1) class, wrapping round the schema.
     pub(in crate::tui::app) fn step_class(&mut self, d: i64) -> Vec<Command> {
         let n = self.ctx.schema.len() as i64;
         let c = (i64::from(self.edit.class) + d).rem_euclid(n.max(1));

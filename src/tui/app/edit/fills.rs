@@ -1,5 +1,9 @@
 //! One-shot tools of the editor: flood fill, grey-level fill (with its preview), polygon,
 //! and accepting the proposal.
+//!
+//! Every function here returns the commands the runtime must run: the journal entries of the
+//! strokes finished (a stroke in progress is ended first), nothing when no pixel changed.
+//! Pixels are row-major indices into the shown image; the cursor is in image pixels.
 
 use crate::review::edit::Tool;
 use crate::review::edit::tools;
@@ -11,6 +15,8 @@ use super::{Accept, bounds};
 
 impl App {
     /// Applies a one-shot tool: `pixels` take `class_of(pixel)`.
+    ///
+    /// Locked classes keep their pixels; the status bar says how many pixels changed.
     pub(in crate::tui::app) fn apply_tool(
         &mut self,
         tool: Tool,
@@ -43,12 +49,15 @@ impl App {
         self.committed(strokes)
     }
 
+    /// The row-major index of the image pixel under the cursor; `None` without an image of known
+    /// size.
     pub(in crate::tui::app) fn cursor_index(&self) -> Option<usize> {
         let (w, _) = self.current.as_ref()?.size()?;
         let (x, y) = self.image.cursor;
         Some(y as usize * w as usize + x as usize)
     }
 
+    /// Flood fill: the 4-connected region of the class under the cursor takes the chosen class.
     pub(in crate::tui::app) fn flood_fill(&mut self) -> Vec<Command> {
         let mut cmds = self.end_stroke();
         let Some(seed) = self.cursor_index() else {
@@ -68,6 +77,8 @@ impl App {
         cmds
     }
 
+    /// Shows, without applying, the grey-level fill from the cursor: the 4-connected pixels within
+    /// ± the tolerance of the cursor's grey level (the preview waits for enter or esc).
     pub(in crate::tui::app) fn grey_preview(&mut self) -> Vec<Command> {
         let cmds = self.end_stroke();
         let (Some(seed), Some(c)) = (self.cursor_index(), self.current.as_ref()) else {
@@ -109,6 +120,8 @@ impl App {
         }
     }
 
+    /// Changes the grey-fill tolerance by `d` grey levels (kept within 0–255), redrawing a shown
+    /// preview with it.
     pub(in crate::tui::app) fn retune(&mut self, d: i16) -> Vec<Command> {
         self.edit.tolerance = (i16::from(self.edit.tolerance) + d).clamp(0, 255) as u8;
         if self.edit.preview.is_some() {
@@ -121,6 +134,7 @@ impl App {
         Vec::new()
     }
 
+    /// Applies the shown grey-fill preview with the chosen class; nothing without a preview.
     pub(in crate::tui::app) fn apply_preview(&mut self) -> Vec<Command> {
         let Some(region) = self.edit.preview.take() else {
             return Vec::new();
@@ -138,6 +152,8 @@ impl App {
         self.apply_tool(Tool::GreyFill, region, |_| class)
     }
 
+    /// Fills the polygon through the corners placed so far (outline included) with the chosen
+    /// class; fewer than three corners are kept and a warning shown.
     pub(in crate::tui::app) fn polygon_fill(&mut self) -> Vec<Command> {
         let mut cmds = self.end_stroke();
         let corners = std::mem::take(&mut self.edit.polygon);
@@ -157,6 +173,7 @@ impl App {
         cmds
     }
 
+    /// Sets the least top-two margin (byte 0–255, shown as 0–1) that `Accept::Confident` takes.
     pub(in crate::tui::app) fn set_confidence(&mut self, v: u8) -> Vec<Command> {
         self.edit.min_confidence = v;
         self.say(
@@ -166,6 +183,9 @@ impl App {
         Vec::new()
     }
 
+    /// Takes the proposal's class for the chosen pixels: all, the predicted region under the
+    /// cursor, every pixel of the predicted class under it, or those at least as confident as the
+    /// set margin.
     pub(in crate::tui::app) fn accept(&mut self, what: Accept) -> Vec<Command> {
         let mut cmds = self.end_stroke();
         let Some(c) = self.current.as_ref() else {

@@ -1,6 +1,12 @@
 //! Strokes and history of the editor: the session of the shown image, painting, ending a
 //! stroke into the journal, undo and redo, and the bookkeeping that keeps counts, picture and
 //! save state in step.
+//!
+//! A stroke's life: painting adds pixels to the session's stroke in progress (each pixel
+//! once, locked classes kept); `end_stroke` finishes it and `committed` turns it into a
+//! `Command::Journal` for the journal writer, counting it in `EditState::unsaved` until the
+//! writer reports it saved (`on_edit_saved`). The first change of an image also records the
+//! decision `corrected`, and undoing every edit returns it to the decision it had before.
 
 use crate::dataset::schema::UNLABELLED;
 use crate::dataset::workspace::{Decision, current_user};
@@ -15,6 +21,10 @@ use crate::clock::now_ms;
 impl App {
     /// The session of the shown image, started now if needed (from its mask, or the model's
     /// proposal for an unlabelled image).
+    ///
+    /// Without mask and proposal the base is blank (every pixel unlabelled, 254). `None`
+    /// without an image of known size, and for an image whose saved journal no longer fits
+    /// (editing it would hide those edits; the status bar says so).
     pub(in crate::tui::app) fn session_mut(&mut self) -> Option<&mut EditSession> {
         let c = self.current.as_ref()?;
         let id = c.row.id;
@@ -169,6 +179,8 @@ impl App {
         self.recompose_dirty();
     }
 
+    /// Paints the brush once at the cursor; outside paint mode that is a whole stroke, journalled
+    /// at once, in paint mode it joins the stroke in progress.
     pub(in crate::tui::app) fn stamp(&mut self) -> Vec<Command> {
         let Some((w, h)) = self.current.as_ref().and_then(Current::size) else {
             return Vec::new();
@@ -182,6 +194,8 @@ impl App {
         self.end_stroke()
     }
 
+    /// Paint mode on (stamping at the cursor: cursor moves then paint one stroke) or off (ending
+    /// that stroke into the journal).
     pub(in crate::tui::app) fn toggle_paint(&mut self) -> Vec<Command> {
         self.edit.paint = !self.edit.paint;
         if self.edit.paint {
@@ -219,6 +233,8 @@ impl App {
         }
     }
 
+    /// Undoes the last stroke of the shown image (ending one in progress first) and journals the
+    /// undo; counts, the corrected status and the assist follow.
     pub(in crate::tui::app) fn undo(&mut self) -> Vec<Command> {
         let Some(id) = self.current.as_ref().map(|c| c.row.id) else {
             return Vec::new();
@@ -241,6 +257,8 @@ impl App {
         cmds
     }
 
+    /// Redoes the last undone stroke and journals the redo; counts, the corrected status and the
+    /// assist follow.
     pub(in crate::tui::app) fn redo(&mut self) -> Vec<Command> {
         let Some(id) = self.current.as_ref().map(|c| c.row.id) else {
             return Vec::new();

@@ -1,6 +1,10 @@
 //! Superpixels as a paint unit: `S` gives the active class to every superpixel the brush
 //! covers at the cursor (one superpixel with a 1-px brush); `E` shows their edges. Superpixels
-//! (grey SNIC, about 150 px each) are computed once per image on first use and kept.
+//! (grey SNIC, about 150 px each) are computed once per image on first use and kept for
+//! that image only: showing another image and using them there computes its own.
+//!
+//! They are computed from the stored grey levels (not the display window), so the segments
+//! do not change with the contrast.
 
 use crate::assist::{SuperpixelSettings, Superpixels};
 use crate::review::edit::{Tool, tools};
@@ -10,6 +14,9 @@ use super::super::{App, Severity};
 
 impl App {
     /// The shown image's superpixels, computed on first use.
+    ///
+    /// A failure (an image too large to label with 32-bit ids) is said in the status bar and
+    /// gives `None`.
     pub(in crate::tui::app) fn superpixels(&mut self) -> Option<&Superpixels> {
         let c = self.current.as_ref()?;
         let id = c.row.id;

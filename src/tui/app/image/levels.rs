@@ -1,5 +1,9 @@
 //! The contrast of the shown image: grey levels as stored, the automatic stretch (`c`), or a
 //! window moved and sized by hand. Display only; the mapping is `imaging::window`'s.
+//!
+//! Every tool (grey fill, superpixels, the assist) and the cursor read-out use the stored grey
+//! levels; only the composed picture goes through the window. The window steps are
+//! `imaging::window`'s `CENTRE_STEP` and `WIDTH_STEP` grey levels.
 
 use std::sync::Arc;
 

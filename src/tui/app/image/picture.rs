@@ -1,5 +1,11 @@
 //! The pictures of the shown image: per-class counts, full and partial recomposition after
 //! overlay changes and edits, and the editor's pending marks.
+//!
+//! The mask drawn is the editor's session mask when the image has one (edits included), else
+//! the mask file's. The triptych holds three pictures (the grey image, the mask and the
+//! prediction, both fully opaque), the single view one; after an edit only the changed
+//! rectangle of the picture is composed again (the mask's pane in the triptych).
+//! `Current::version` goes up with every change, so pixel-graphics panes re-encode only then.
 
 use crate::dataset::raster::Grey8;
 use crate::review::edit::EditSession;
@@ -155,6 +161,9 @@ impl App {
 
 /// Draws what the editor has not applied yet over the picture: the grey-fill preview in the
 /// active class colour with the grey showing through, and the polygon's corners.
+///
+/// The preview's pixels are three quarters class colour, one quarter the picture; corners
+/// are white pixels. Only the composed frame changes, never the mask.
 fn mark_pending(frame: &mut Rgb, edit: &super::super::EditState, colour: [u8; 3]) {
     if let Some(region) = &edit.preview {
         for &i in region {

@@ -1,5 +1,9 @@
 //! The Image screen's side panel, most needed first (a short terminal cuts its bottom): the
 //! image's facts, the editor, the cursor read-out, then the class legend.
+//!
+//! Units as shown: pixel size in µm/px, areas in percent of the image's pixels, IoU and
+//! confidence 0–1 to two places, grey levels 0–255 as stored. Nothing here is computed from
+//! pixels except the read-out at the cursor; the per-class figures are the state's counts.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -14,6 +18,9 @@ use super::super::{block, fmt_opt};
 mod editor;
 use editor::editor_lines;
 
+/// Draws the panel. While editing on a short terminal the order changes so the editor's
+/// lines and the whole legend show first, then as much of the cursor read-out and facts as
+/// fits.
 pub(super) fn side(app: &App, c: &Current, area: Rect, buf: &mut Buffer) {
     // Most needed first: on a short terminal the bottom of the panel is cut. While editing,
     // the legend (each class's colour and key) must stay whole: the editor's lines, then the
@@ -57,6 +64,7 @@ fn height(lines: &[Line<'_>], width: u16) -> usize {
 
 /// The class legend: a header, one line per class (colour, name, mask and prediction shares,
 /// IoU, and `#` when the editor's lock keeps every tool off its pixels), and the footnote.
+/// Shares are percent of all the image's pixels; `*` marks a class the schema flags rare.
 fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
     let mut lines = vec![Line::styled("class      mask%  pred%  IoU", t.header())];
@@ -97,6 +105,9 @@ fn legend_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
 /// Rows the raw-image map may take in the panel; a larger grid is shrunk to fit.
 const MOSAIC_ROWS: usize = 12;
 
+/// Sample/stem, size in pixels (`256²` when square), pixel size in µm/px and scale bin (with
+/// the U-Net actually used when it fell back), the latest decision, label status, the raw
+/// image's tile map, the mask note, and where the proposal stands.
 fn facts<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
     let t = &app.theme;
     let r = &c.row;
@@ -221,6 +232,9 @@ fn proposal_source(app: &App, model: &str) -> String {
     }
 }
 
+/// The pixel under the cursor: its position, stored grey level, mask (edits included) and
+/// predicted class, the grey window in effect, and the proposal's confidence (top-two margin,
+/// 0–1) with the MC disagreement when stored.
 fn cursor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let t = &app.theme;
     let Some((w, _)) = c.size() else {

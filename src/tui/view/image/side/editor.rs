@@ -10,6 +10,9 @@ use super::super::super::super::app::{App, Current};
 
 /// The editor's state for the side panel: tool settings while editing, and for an image
 /// with edits how much changed, the agreement with the proposal and whether all is saved.
+///
+/// Lines in order: a journal that could not be replayed (in the error colour), the tool
+/// settings while the editor is on, then for an image with a session its edit figures.
 pub(super) fn editor_lines<'a>(app: &App, c: &Current) -> Vec<Line<'a>> {
     let e = &app.edit;
     let mut lines = Vec::new();
@@ -102,6 +105,9 @@ fn edited_line(s: &EditSession) -> String {
 
 /// The shown image's edits: pixels changed, Dice against the proposal, who edited before
 /// this run, and the save state.
+///
+/// Dice is the mean over classes present in either map, of the whole current mask against
+/// the proposal; "active" minutes leave out pauses of over a minute between edits.
 fn session_lines<'a>(app: &App, c: &Current, s: &EditSession) -> Vec<Line<'a>> {
     let (t, e) = (&app.theme, &app.edit);
     let mut lines = vec![Line::styled(edited_line(s), t.text())];

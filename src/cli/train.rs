@@ -103,7 +103,7 @@ pub struct Args {
     /// accuracy 0.69 where per-image input kept 0.63 and absolute input 0.57 (docs/MODELS.md)].
     #[arg(long, value_enum)]
     pub input: Option<InputArg>,
-    /// Channel-dropout probability [default: the --init model's, else 0.3 as in the study].
+    /// Channel-dropout probability [default: the --init model's, else 0, measured better than the study's 0.3 in `docs/REAL_DATA.md`].
     #[arg(long)]
     pub dropout: Option<f64>,
     /// Compute backend: flex or ndarray (CPU), cuda when built with --features cuda.

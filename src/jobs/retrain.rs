@@ -19,7 +19,7 @@ use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::BackendKind;
 use crate::model::card::MetricsCard;
-use crate::model::config::{InputNorm, ModelConfig};
+use crate::model::config::{DROPOUT_FROM_NOTHING, InputNorm, ModelConfig};
 use crate::model::multi::{ModelError, MultiUNet, model_hash};
 use crate::model::train::{TrainEvent, TrainOptions};
 use crate::progress::Progress;
@@ -261,7 +261,8 @@ fn new_model_dir(input: &RetrainInput<'_>, ws: &Workspace) -> Result<PathBuf, Re
 }
 
 /// The new model's configuration: the base's width, dropout, kind and input normalisation,
-/// or from nothing the recipe's width, dropout 0.1, one U-Net per bin and per-site input.
+/// or from nothing the recipe's width, [`DROPOUT_FROM_NOTHING`], one U-Net per bin and
+/// per-site input.
 fn retrain_config(
     input: &RetrainInput<'_>,
     bins: ScaleBins,
@@ -271,7 +272,7 @@ fn retrain_config(
         input.schema,
         bins,
         base.map_or(input.recipe.width, |b| b.unet.width),
-        base.map_or(0.1, |b| b.unet.dropout),
+        base.map_or(DROPOUT_FROM_NOTHING, |b| b.unet.dropout),
         base.is_some_and(|b| b.kind == crate::model::config::ModelKind::SingleUnet),
         // From nothing: per-site input, which does not depend on the detector's gain and
         // offset and keeps the contrast between a tile's phases (docs/MODELS.md).

@@ -10,7 +10,7 @@ use std::time::Instant;
 use crate::dataset::ScaleBins;
 use crate::metrics::Confusion;
 use crate::model::card::{BinCard, MetricsCard, ModelCard, SplitCounts};
-use crate::model::config::ModelConfig;
+use crate::model::config::{DROPOUT_FROM_NOTHING, ModelConfig};
 use crate::model::multi::{ModelError, MultiUNet};
 use crate::model::train::{TrainData, TrainEvent, TrainOptions, train};
 use crate::model::{BackendKind, UNet};
@@ -128,7 +128,10 @@ pub fn choose_config(
             .unwrap_or_else(ScaleBins::single)
     };
     let (width, dropout) = match init {
-        None => (request.width.unwrap_or(16), request.dropout.unwrap_or(0.3)),
+        None => (
+            request.width.unwrap_or(16),
+            request.dropout.unwrap_or(DROPOUT_FROM_NOTHING),
+        ),
         Some(init) => {
             if let Some(asked) = request.width.filter(|&w| w != init.unet.width) {
                 return Err(WidthMismatch {

@@ -28,9 +28,10 @@ use semcurate::assist::{
     UNLABELLED, propose,
 };
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::ImageRow;
 use semcurate::dataset::index::{IndexOptions, index};
 use semcurate::dataset::raster::Grey8;
-use semcurate::dataset::workspace::{ImageRow, Workspace};
+use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::assist_labels::DatasetLabels;
 use semcurate::jobs::assist_live::rows::{Gathered, drawn_classes, gather, merge_without, thin};
 use semcurate::jobs::assist_live::{

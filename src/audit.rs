@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
+use crate::dataset::image::ImageRow;
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 

@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
+use crate::dataset::image::ImageRow;
 use crate::dataset::layout::SkipCounts;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::representation::{Representation, representation};
 
 mod warning;

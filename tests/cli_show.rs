@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::ImageRow;
 use semcurate::dataset::raster::{DecodeLimits, read_grey8};
-use semcurate::dataset::workspace::{ImageRow, Workspace};
+use semcurate::dataset::workspace::Workspace;
 use semcurate::model::multi::model_hash;
 use semcurate::tui::render::{Layers, Overlay, compose};
 use semcurate::tui::theme::Theme;

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
+use crate::dataset::image::ImageRow;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::jobs::audit::load_audits;
 
 use super::Outcome;

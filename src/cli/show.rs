@@ -12,9 +12,10 @@ use anyhow::Context;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::guard::{check_not_input, check_output};
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::{DecodeLimits, Grey8, read_grey8};
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::labels::current::current_of;
 use crate::model::multi::model_hash;
 use crate::tui::render::{Layers, Overlay, Rgb, compose};

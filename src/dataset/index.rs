@@ -10,10 +10,11 @@ use serde::Serialize;
 
 use super::bins::ScaleBins;
 use super::groups::{GroupError, GroupRule};
+use super::image::ImageRow;
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, Scan, SkipCounts};
 use super::schema::ClassSchema;
-use super::workspace::{ImageRow, Workspace, WorkspaceError};
+use super::workspace::{Workspace, WorkspaceError};
 use crate::progress::Progress;
 
 /// Bins a new workspace starts with: the study's two thresholds, in µm/px.

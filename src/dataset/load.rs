@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
+use super::image::ImageRow;
 use super::raster::{self, DecodeLimits, Grey8, RasterError};
 use super::schema::ClassSchema;
-use super::workspace::ImageRow;
 
 /// An image with its class-id mask, both row-major and the same size.
 #[derive(Debug, Clone, PartialEq)]

@@ -16,7 +16,7 @@ mod predictions;
 mod rows;
 
 pub use audits::CachedAudit;
-pub use decisions::{Decision, DecisionEntry, current_user};
+pub use decisions::current_user;
 pub use edits::{
     BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
 };
@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::bins::ScaleBins;
-use super::item::{MaskState, PixelSizeSource};
+use super::image::ImageRow;
 use super::problems::{Problem, ProblemKind};
 use super::split::Split;
 
@@ -41,78 +41,6 @@ pub const WORKSPACE_DIR: &str = ".semcurate";
 const DB_FILE: &str = "index.sqlite";
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
-
-/// One indexed image, as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageRow {
-    pub id: i64,
-    pub sample: String,
-    pub stem: String,
-    pub group: String,
-    pub image_path: String,
-    pub mask_path: Option<String>,
-    pub features_path: Option<String>,
-    pub image_fp: String,
-    pub mask_fp: Option<String>,
-    pub features_fp: Option<String>,
-    pub format: Option<String>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub bit_depth: Option<u8>,
-    /// µm/px.
-    pub pixel_size: Option<f64>,
-    pub pixel_size_source: Option<PixelSizeSource>,
-    /// Scale bin under the workspace's bins.
-    pub bin: Option<u32>,
-    pub mask_state: MaskState,
-    /// Pixels per class id, for valid masks.
-    pub class_counts: Option<Vec<u64>>,
-    /// The files were gone at the last index; kept so that work attached to it is not lost.
-    pub missing: bool,
-}
-
-impl ImageRow {
-    /// Readable image with a valid mask.
-    pub fn is_labelled(&self) -> bool {
-        self.mask_state == MaskState::Valid
-    }
-
-    /// The image decoded at the last index.
-    pub fn is_readable(&self) -> bool {
-        self.width.is_some()
-    }
-
-    /// The share (0–1) of a labelled image's pixels that carry a class: below 1 for a
-    /// partial mask (scribbles, the schema's `unlabelled` value elsewhere). `None` without a
-    /// valid mask.
-    pub fn labelled_share(&self) -> Option<f64> {
-        let counts = self.class_counts.as_ref().filter(|_| self.is_labelled())?;
-        let total = u64::from(self.width?) * u64::from(self.height?);
-        (total > 0).then(|| counts.iter().sum::<u64>() as f64 / total as f64)
-    }
-
-    /// A valid mask with unlabelled pixels.
-    pub fn is_partial(&self) -> bool {
-        self.labelled_share().is_some_and(|s| s < 1.0)
-    }
-
-    /// Why the image has no pixel size and what to do, for an image whose `pixel_size` is
-    /// `None`: a pixel-size file that is there but unreadable is named as such.
-    pub fn no_pixel_size(&self) -> String {
-        match &self.features_path {
-            Some(f) => format!(
-                "no pixel size: '{f}' does not give one (its first line must be 'pixel_size: <µm per pixel>', see `semcurate index` for what it holds): fix it, or pass --pixel-size"
-            ),
-            None => match self.image_path.rsplit_once("input-images/") {
-                Some((dir, _)) => format!(
-                    "no pixel size: add {dir}input-features/{}.txt with 'pixel_size: <µm per pixel>', or pass --pixel-size",
-                    self.stem
-                ),
-                None => "no pixel size: pass --pixel-size (µm per pixel)".into(),
-            },
-        }
-    }
-}
 
 /// How the database keeps its journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

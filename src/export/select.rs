@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::ImageRow;
 use crate::dataset::problems::ProblemKind;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::labels::current::LabelRecord;
 
 use super::write::ImageJob;

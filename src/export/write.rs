@@ -8,12 +8,13 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::dataset::ClassSchema;
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::raster::encode_grey8_png;
 use crate::dataset::schema::UNLABELLED;
 use crate::dataset::schema::convert::ClassMap;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::labels::current::{CurrentLabel, LabelRecord, LabelSource, mean_dice, resolve};
 
 use super::manifest::ManifestRow;
@@ -145,7 +146,7 @@ fn selected_label(
     let row = job.row;
     let accepted = job
         .decision
-        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+        .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Accepted);
     let why = || job.problem.clone().unwrap_or_default();
     if !row.is_readable() {
         return Err(Written::LeftOut(format!(

@@ -19,11 +19,12 @@ use crate::assist::{
     SamplingSettings, TrainingSet, fit, propose, training_set,
 };
 use crate::dataset::ClassSchema;
+use crate::dataset::image::ImageRow;
 use crate::dataset::layout::writer::{self, Role};
 use crate::dataset::load::load_image;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::encode_grey8_png;
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::model::infer::summary::{summarise, to_byte};
 use crate::progress::Progress;
 

@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::dataset::ClassSchema;
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::schema::UNLABELLED;
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::labels::current::{LabelRecord, resolve};
 
 /// What the workspace says about every image's label, read once.

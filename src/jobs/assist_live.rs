@@ -16,9 +16,9 @@ use crate::assist::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
     RaforForest, SamplingSettings, TrainingSet, propose, training_set,
 };
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::ImageRow;
 
 use super::report::{Outbox, Report};
 use super::service::Paths;

@@ -9,11 +9,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{
-    CachedAudit, ImageRow, PackedPrediction, PredictionKey, Workspace, WorkspaceError,
+    CachedAudit, PackedPrediction, PredictionKey, Workspace, WorkspaceError,
 };
 use crate::labels::current::{LabelRecord, resolve};
 use crate::metrics::image_audit::ImageAudit;

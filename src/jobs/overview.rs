@@ -7,11 +7,12 @@ use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
+use crate::dataset::image::ImageRow;
 use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::problems::Problem;
 use crate::dataset::schema::ClassSchema;
-use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 use crate::review::queue::{
@@ -50,7 +51,7 @@ pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
     Ok(ws
         .review_status()?
         .into_iter()
-        .filter(|(_, d)| d.decision == crate::dataset::workspace::Decision::Rejected)
+        .filter(|(_, d)| d.decision == crate::dataset::decision::Decision::Rejected)
         .map(|(id, _)| id)
         .collect())
 }

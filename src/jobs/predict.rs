@@ -12,10 +12,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::sites::Sites;
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::load_image;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{ImageRow, PredictionKey, Workspace, WorkspaceError};
+use crate::dataset::workspace::{PredictionKey, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
 use crate::model::infer::{Prediction, fits_one_tile, predict_batch, predict_reporting};
 use crate::model::input::Specimen;

@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::TaskId;
 

@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::predict::{put_all, stored};
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, MultiUNet};
 

@@ -13,9 +13,9 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::GreyHistogram;
-use crate::dataset::workspace::ImageRow;
 
 /// A site's key: (sample, split group).
 type SiteKey = (String, String);

@@ -9,9 +9,11 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::sites::Sites;
+use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::{LabelledImage, load_image, load_labelled};
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{Decision, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::labels::current::{LabelRecord, LabelSource, resolve};
 use crate::model::card::{ExportSeen, LabelsSeen};

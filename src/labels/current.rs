@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::load::load_mask;
 use crate::dataset::schema::ClassSchema;
-use crate::dataset::workspace::{ImageRow, Provenance, Workspace};
+use crate::dataset::workspace::{Provenance, Workspace};
 
 use super::journal::{StoredJournal, fetch_journal, replay};
 
@@ -161,7 +162,7 @@ pub fn current_of(
         .review_status()
         .map_err(|e| e.to_string())?
         .get(&row.id)
-        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+        .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Accepted);
     resolve(root, row, schema, &record, accepted)
 }
 

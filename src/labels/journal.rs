@@ -2,9 +2,10 @@
 //! rows and back, the base a new session starts from, and a journal replayed on the base it
 //! was made on (or why it cannot be).
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::{pack, unpack};
 use crate::dataset::workspace::{
-    BaseSource, EditBase, EditOp, EditRow, ImageRow, Provenance, Workspace, provenance,
+    BaseSource, EditBase, EditOp, EditRow, Provenance, Workspace, provenance,
 };
 use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
 

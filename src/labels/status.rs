@@ -3,7 +3,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace, WorkspaceError};
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::ImageRow;
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 
 /// Journal lengths now and at the last export, per image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -24,8 +24,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::ClassSummary;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
-use crate::dataset::workspace::{Decision, ImageRow};
+use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageRow;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::{TaskId, TaskTable};

@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageRow;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 pub use crate::jobs::report::{JobEvent, Loaded, Report};
 use crate::jobs::table::TaskId;
 use crate::labels::journal::JournalReq;

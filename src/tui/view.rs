@@ -122,7 +122,7 @@ fn job_text(app: &App) -> String {
         app.marks
             .reviews
             .get(&id)
-            .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Rejected)
+            .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Rejected)
     };
     let labels = &app.marks.labels;
     // Accepted images never exported count too (an accepted proposal is a new label).
@@ -131,7 +131,7 @@ fn job_text(app: &App) -> String {
         .reviews
         .iter()
         .filter(|(id, d)| {
-            d.decision == crate::dataset::workspace::Decision::Accepted
+            d.decision == crate::dataset::decision::Decision::Accepted
                 && !labels.exported.contains_key(id)
                 && !labels.edits.contains_key(id)
         })

@@ -9,8 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::super::groups::GroupRule;
+use super::super::image::ImageRow;
 use super::super::layout::ItemFiles;
-use super::super::workspace::{ImageRow, Workspace, WorkspaceError};
+use super::super::workspace::{Workspace, WorkspaceError};
 use super::keys;
 
 /// What a change of grouping rule did.

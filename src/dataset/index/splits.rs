@@ -65,7 +65,7 @@ pub fn assign_new_splits_with(
     let accepted: std::collections::HashSet<i64> = ws
         .review_status()?
         .into_iter()
-        .filter(|(_, d)| d.decision == super::super::workspace::Decision::Accepted)
+        .filter(|(_, d)| d.decision == super::super::decision::Decision::Accepted)
         .map(|(id, _)| id)
         .collect();
     let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();

@@ -4,73 +4,9 @@
 use std::collections::HashMap;
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
+use super::super::decision::{Decision, DecisionEntry};
 use super::{Workspace, WorkspaceError};
-
-/// What a reviewer decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Looked at; mask and prediction are fine (or were corrected).
-    Reviewed,
-    /// Needs attention (a label error, a doubtful class).
-    Flagged,
-    /// Passed over for now.
-    Skipped,
-    /// Back to not reviewed.
-    Cleared,
-    /// The mask was corrected by hand.
-    Corrected,
-    /// The mask (or the proposal it started from) is right as it is: ready for export.
-    Accepted,
-    /// Not usable (out of focus, charging, wrong sample): never exported.
-    Rejected,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reviewed => "reviewed",
-            Self::Flagged => "flagged",
-            Self::Skipped => "skipped",
-            Self::Cleared => "cleared",
-            Self::Corrected => "corrected",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Reviewed,
-            Self::Flagged,
-            Self::Skipped,
-            Self::Cleared,
-            Self::Corrected,
-            Self::Accepted,
-            Self::Rejected,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
-    }
-
-    /// Whether the review of the image is over (the queue leaves it out).
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Accepted | Self::Rejected)
-    }
-}
-
-/// One logged decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionEntry {
-    pub image_id: i64,
-    pub decision: Decision,
-    pub note: String,
-    pub user: String,
-    /// Unix seconds.
-    pub at: i64,
-}
 
 /// The user name recorded with decisions and edits: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`,
 /// else the login name of this process's user id (containers and batch jobs often set no

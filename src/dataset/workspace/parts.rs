@@ -8,9 +8,10 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::super::image::ImageRow;
 use super::migrations::MIGRATIONS;
 use super::rows::encode_counts;
-use super::{DB_FILE, ImageRow, Workspace, WorkspaceError, WriteTx};
+use super::{DB_FILE, Workspace, WorkspaceError, WriteTx};
 use crate::dataset::problems::Problem;
 
 /// What merging one part did. Every prediction of the part is in exactly one of

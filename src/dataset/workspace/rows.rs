@@ -3,9 +3,10 @@
 use rusqlite::params;
 
 use super::super::bins::ScaleBins;
+use super::super::image::ImageRow;
 use super::super::item::{ItemRecord, MaskState, PixelSizeSource};
 use super::super::problems::Problem;
-use super::{ImageRow, WorkspaceError, WriteTx};
+use super::{WorkspaceError, WriteTx};
 
 impl WriteTx<'_> {
     /// Inserts or updates one indexed image and replaces its problems.

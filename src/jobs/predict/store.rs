@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::layout::MC_MASKS;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::encode_grey8_png;
-use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::model::infer::Prediction;
 
 use super::{PredictOptions, PredictSummary};

@@ -3,7 +3,7 @@
 
 use crate::audit::GroupMetrics;
 use crate::dataset::ScaleBins;
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::Command;

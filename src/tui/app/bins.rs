@@ -2,7 +2,7 @@
 //! per bin updated on every edit. Edges move by ±5 % (pixel sizes spread over decades).
 
 use crate::dataset::ScaleBins;
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::Command;

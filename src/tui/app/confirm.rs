@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::dataset::workspace::Decision;
+use crate::dataset::decision::Decision;
 
 use super::super::msg::Command;
 use super::{App, Screen, Severity};

@@ -68,7 +68,7 @@ pub struct EditState {
     pub assist_generation: u64,
     /// The decision each image had before the editor marked it corrected, to return to
     /// when every edit is undone.
-    pub before_correction: HashMap<i64, Option<crate::dataset::workspace::Decision>>,
+    pub before_correction: HashMap<i64, Option<crate::dataset::decision::Decision>>,
     /// Consecutive cursor moves in one direction (for acceleration).
     streak: ((i64, i64), u32),
 }

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::dataset::image::ImageRow;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::{Command, Loaded};

@@ -1,10 +1,11 @@
 //! Review decisions and background jobs: what the decision keys act on, the batch prediction
 //! and its progress.
 
-use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
+use crate::dataset::decision::{Decision, DecisionEntry};
 
 use super::super::msg::{Command, JobEvent};
 use super::{AUTO_PREDICT_MAX, App, Screen, Severity};
+use crate::dataset::workspace::current_user;
 use crate::jobs::overview::Overview;
 use crate::jobs::table::Ended;
 

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::ImageRow;
 use crate::labels::status::TilePos;
 
 use super::super::action::Action;

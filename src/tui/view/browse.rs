@@ -6,7 +6,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, Widget};
 
-use crate::dataset::workspace::{Decision, ImageRow};
+use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageRow;
 use crate::labels::status::MaskStatus;
 
 use super::super::app::{App, Entry};

@@ -336,7 +336,7 @@ fn help_on_the_list_explains_the_flag_letters() {
 /// "2 labelled" "3 labelled" and sample a "2/2 labelled" (they counted mask files only).
 #[test]
 fn header_and_sample_counts_follow_review() {
-    use crate::dataset::workspace::{Decision, DecisionEntry};
+    use crate::dataset::decision::{Decision, DecisionEntry};
     let mut a = sized(160, 48);
     a.indexing = false;
     let (before, _) = render(&a, 160, 48);

@@ -2,8 +2,9 @@
 //! stroke into the journal, undo and redo, and the bookkeeping that keeps counts, picture and
 //! save state in step.
 
+use crate::dataset::decision::Decision;
 use crate::dataset::schema::UNLABELLED;
-use crate::dataset::workspace::{Decision, current_user};
+use crate::dataset::workspace::current_user;
 use crate::labels::journal::{JournalReq, base_for};
 use crate::review::edit::tools;
 use crate::review::edit::{EditSession, JournalOp, Stroke, Tool};

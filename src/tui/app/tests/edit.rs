@@ -79,7 +79,7 @@ fn a_brush_stamp_paints_the_active_class_and_is_journalled_once() {
     );
     // The first stroke marks the image corrected; the side panel figures follow.
     assert!(cmds.iter().any(
-        |c| matches!(c, Command::Decide(e) if e.decision == crate::dataset::workspace::Decision::Corrected)
+        |c| matches!(c, Command::Decide(e) if e.decision == crate::dataset::decision::Decision::Corrected)
     ));
     assert_eq!(a.current.as_ref().unwrap().stats[3].truth_px, 21);
     assert_eq!(a.edit.unsaved_total(), 1);

@@ -4,7 +4,7 @@
 
 use super::edit::{editing, journal};
 use super::*;
-use crate::dataset::workspace::Decision;
+use crate::dataset::decision::Decision;
 use crossterm::event::KeyEventKind;
 
 /// Presses `code` as the terminal's auto-repeat of a held key would send it.

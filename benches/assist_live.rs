@@ -28,7 +28,7 @@ use semcurate::assist::{
     UNLABELLED, propose,
 };
 use semcurate::dataset::ClassSchema;
-use semcurate::dataset::image::ImageRow;
+use semcurate::dataset::image::IndexedImage;
 use semcurate::dataset::index::{IndexOptions, index};
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::workspace::Workspace;
@@ -43,7 +43,7 @@ use semcurate::progress::NoProgress;
 
 /// One labelled tile of the demo.
 struct Tile {
-    row: ImageRow,
+    row: IndexedImage,
     image: std::sync::Arc<Grey8>,
     truth: Vec<u8>,
     features: Features,

@@ -19,7 +19,7 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use semcurate::dataset::ClassSchema;
-use semcurate::dataset::image::ImageRow;
+use semcurate::dataset::image::IndexedImage;
 use semcurate::dataset::item::{MaskState, PixelSizeSource};
 use semcurate::dataset::raster::Grey8;
 use semcurate::dataset::workspace::{BaseSource, EditBase, Workspace};
@@ -52,8 +52,8 @@ fn stats(name: &str, mut d: Vec<Duration>) {
     );
 }
 
-fn row(side: u32) -> ImageRow {
-    ImageRow {
+fn row(side: u32) -> IndexedImage {
+    IndexedImage {
         id: 1,
         sample: "s".into(),
         stem: "s_a-01".into(),

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
 use crate::metrics::Confusion;
@@ -140,7 +140,7 @@ pub struct ClassRef {
 
 /// An audited image: its row and its summary.
 pub struct Audited<'a> {
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     pub audit: &'a ImageAudit,
 }
 

@@ -1,13 +1,13 @@
 //! Dataset statistics from the workspace index: images and class pixel shares per sample, per
 //! scale bin and per class, images containing each class, split sizes, and the classes that
-//! are underrepresented. Pure computation over [`ImageRow`]s; rendering is the CLI's job.
+//! are underrepresented. Pure computation over [`IndexedImage`]s; rendering is the CLI's job.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::layout::SkipCounts;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
@@ -145,7 +145,7 @@ pub struct SplitStats {
 pub struct StatsInput<'a> {
     pub schema: &'a ClassSchema,
     pub bins: &'a ScaleBins,
-    pub rows: &'a [ImageRow],
+    pub rows: &'a [IndexedImage],
     pub problems: &'a [(Option<i64>, Problem)],
     pub splits: &'a BTreeMap<String, Split>,
     pub skipped: SkipCounts,
@@ -156,7 +156,7 @@ pub struct StatsInput<'a> {
 
 pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     let n = input.schema.len();
-    let present: Vec<&ImageRow> = input.rows.iter().filter(|r| !r.missing).collect();
+    let present: Vec<&IndexedImage> = input.rows.iter().filter(|r| !r.missing).collect();
     let mut totals = totals(&present, input);
     let groups = Groups::sum(&present, input);
     let all = present.iter().fold(Acc::new(n), |mut a, r| {
@@ -199,7 +199,7 @@ struct Groups<'a> {
 }
 
 impl<'a> Groups<'a> {
-    fn sum(present: &[&'a ImageRow], input: &StatsInput<'_>) -> Self {
+    fn sum(present: &[&'a IndexedImage], input: &StatsInput<'_>) -> Self {
         let n = input.schema.len();
         let mut g = Self {
             samples: BTreeMap::new(),
@@ -248,7 +248,7 @@ fn problem_counts(problems: &[(Option<i64>, Problem)]) -> BTreeMap<ProblemKind, 
     counts
 }
 
-fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
+fn totals(present: &[&IndexedImage], input: &StatsInput<'_>) -> Totals {
     use crate::dataset::item::MaskState;
     Totals {
         images: present.len(),
@@ -274,7 +274,7 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
 }
 
 /// Labelled pixels over all pixels of the partial masks.
-fn partial_share(present: &[&ImageRow]) -> f64 {
+fn partial_share(present: &[&IndexedImage]) -> f64 {
     let (mut labelled, mut total) = (0.0, 0.0);
     for r in present.iter().filter(|r| r.is_partial()) {
         let px = f64::from(r.width.unwrap_or(0)) * f64::from(r.height.unwrap_or(0));
@@ -313,11 +313,11 @@ fn class_stats(
         .collect()
 }
 
-fn split_stats(present: &[&ImageRow], splits: &BTreeMap<String, Split>) -> Vec<SplitStats> {
+fn split_stats(present: &[&IndexedImage], splits: &BTreeMap<String, Split>) -> Vec<SplitStats> {
     Split::ALL
         .into_iter()
         .map(|s| {
-            let rows: Vec<&&ImageRow> = present
+            let rows: Vec<&&IndexedImage> = present
                 .iter()
                 .filter(|r| r.is_labelled() && splits.get(&r.group) == Some(&s))
                 .collect();
@@ -364,7 +364,7 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, r: &ImageRow) {
+    fn add(&mut self, r: &IndexedImage) {
         self.images += 1;
         self.labelled += usize::from(r.is_labelled());
         self.unlabelled += usize::from(r.mask_state == crate::dataset::item::MaskState::None);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::split::Split;
 use crate::dataset::workspace::Workspace;
 use crate::jobs::audit::load_audits;
@@ -147,7 +147,7 @@ fn audited_rows(
     ws: &Workspace,
     split: Option<Split>,
     splits: &BTreeMap<String, Split>,
-) -> anyhow::Result<Vec<ImageRow>> {
+) -> anyhow::Result<Vec<IndexedImage>> {
     let rejected = crate::jobs::overview::rejected_ids(ws)?;
     let rows: Vec<_> = ws
         .images()?

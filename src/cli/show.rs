@@ -12,7 +12,7 @@ use anyhow::Context;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::guard::{check_not_input, check_output};
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::{DecodeLimits, Grey8, read_grey8};
 use crate::dataset::workspace::Workspace;
@@ -245,7 +245,7 @@ fn check_size(what: &str, name: &str, image: &Grey8, len: usize) -> anyhow::Resu
 struct Found {
     root: PathBuf,
     ws: Workspace,
-    row: ImageRow,
+    row: IndexedImage,
 }
 
 /// Walks up from `image` to the nearest dataset root with a workspace that indexes it.
@@ -306,7 +306,7 @@ fn find_in_dataset(image: &Path) -> anyhow::Result<Found> {
 }
 
 /// The row whose image file is `canonical`.
-fn find_row(ws: &Workspace, root: &Path, canonical: &Path) -> anyhow::Result<Option<ImageRow>> {
+fn find_row(ws: &Workspace, root: &Path, canonical: &Path) -> anyhow::Result<Option<IndexedImage>> {
     let rows = ws.images()?;
     let rel = canonical.strip_prefix(root).ok();
     if let Some(row) = rows

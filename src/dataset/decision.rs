@@ -62,7 +62,7 @@ impl Decision {
 /// One logged decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionEntry {
-    /// The workspace id of the image decided on (`ImageRow::id`).
+    /// The workspace id of the image decided on (`IndexedImage::id`).
     pub image_id: i64,
     /// What was decided.
     pub decision: Decision,

@@ -6,7 +6,7 @@ use super::item::{MaskState, PixelSizeSource};
 
 /// One indexed image, as stored.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImageRow {
+pub struct IndexedImage {
     /// The image's id in the workspace: given at its first index, kept while its sample and
     /// stem stay the same (a re-index updates the image in place), never reused.
     pub id: i64,
@@ -58,7 +58,7 @@ pub struct ImageRow {
     pub missing: bool,
 }
 
-impl ImageRow {
+impl IndexedImage {
     /// Readable image with a valid mask.
     pub fn is_labelled(&self) -> bool {
         self.mask_state == MaskState::Valid

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::bins::ScaleBins;
 use super::groups::{GroupError, GroupRule};
-use super::image::ImageRow;
+use super::image::IndexedImage;
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, Scan, SkipCounts};
 use super::schema::ClassSchema;
@@ -174,10 +174,10 @@ fn scan_grouped(
 /// stored rows that are still on disk.
 fn changed_items(
     items: &[ItemFiles],
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     reread_all: bool,
 ) -> (Vec<ItemFiles>, HashSet<i64>) {
-    let existing: HashMap<(&str, &str), &ImageRow> = rows
+    let existing: HashMap<(&str, &str), &IndexedImage> = rows
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r))
         .collect();
@@ -309,7 +309,7 @@ fn read_settings(opts: &IndexOptions, default_px: Option<f64>) -> String {
     )
 }
 
-fn is_changed(row: &ImageRow, f: &ItemFiles) -> bool {
+fn is_changed(row: &IndexedImage, f: &ItemFiles) -> bool {
     let fp =
         |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));
     row.missing
@@ -354,7 +354,7 @@ fn read_and_store(
 /// Marks rows whose files were not found in this scan as missing.
 fn mark_missing(
     ws: &mut Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     seen: &HashSet<i64>,
 ) -> Result<usize, IndexError> {
     let gone: Vec<i64> = rows

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::bins::ScaleBins;
-use super::image::ImageRow;
+use super::image::IndexedImage;
 use super::problems::{Problem, ProblemKind};
 use super::split::Split;
 
@@ -179,7 +179,7 @@ impl Workspace {
     }
 
     /// Every image row, present or missing, ordered by sample and stem.
-    pub fn images(&self) -> Result<Vec<ImageRow>, WorkspaceError> {
+    pub fn images(&self) -> Result<Vec<IndexedImage>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sample, stem, grp, image_path, mask_path, features_path, image_fp, mask_fp,
                     features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source, bin,

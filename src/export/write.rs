@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::dataset::ClassSchema;
 use crate::dataset::decision::DecisionEntry;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::raster::encode_grey8_png;
@@ -46,7 +46,7 @@ pub struct WriteContext<'a> {
 
 /// One image to export.
 pub struct ImageJob<'a> {
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     pub record: LabelRecord,
     pub name: String,
     pub decision: Option<&'a DecisionEntry>,
@@ -175,7 +175,11 @@ fn selected_label(
 }
 
 /// The image, read again, when it still has the label's `pixels` (width × height).
-fn matching_image(ctx: &WriteContext<'_>, row: &ImageRow, pixels: usize) -> Result<Grey8, Written> {
+fn matching_image(
+    ctx: &WriteContext<'_>,
+    row: &IndexedImage,
+    pixels: usize,
+) -> Result<Grey8, Written> {
     let image = load_image(ctx.root, row).map_err(|e| Written::LeftOut(format!("image: {e}")))?;
     if image.pixels.len() != pixels {
         return Err(Written::LeftOut(format!(

@@ -19,7 +19,7 @@ use crate::assist::{
     SamplingSettings, TrainingSet, fit, propose, training_set,
 };
 use crate::dataset::ClassSchema;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::layout::writer::{self, Role};
 use crate::dataset::load::load_image;
 use crate::dataset::prediction::StoredPrediction;
@@ -80,7 +80,7 @@ pub enum AssistJobError {
 
 /// The labels of one image with features: every pixel's class or [`crate::dataset::schema::UNLABELLED`].
 struct Labelled {
-    row: ImageRow,
+    row: IndexedImage,
     features: Features,
     labels: Vec<u8>,
 }
@@ -92,7 +92,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<AssistReport, AssistJobError> {
     let started = Instant::now();
-    let rows: Vec<ImageRow> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
+    let rows: Vec<IndexedImage> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
     let (set, kept, labelled_images) = dataset_rows(ws, &rows, opts, progress)?;
     let rows_per_class = (0..set.n_classes)
         .map(|c| set.labels.iter().filter(|&&l| usize::from(l) == c).count())
@@ -119,7 +119,7 @@ pub fn run(
 /// then the union capped again by `fit`'s sampling); the images kept for `--per-image`.
 fn dataset_rows(
     ws: &Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     opts: &AssistOptions<'_>,
     progress: &dyn Progress,
 ) -> Result<(TrainingSet, Vec<Labelled>, usize), AssistJobError> {
@@ -182,7 +182,7 @@ fn save_forest(ws: &Workspace, forest: &RaforForest) -> Result<PathBuf, AssistJo
 /// Proposes every readable image, writes its PNG and stores it in one transaction per image.
 fn propose_all(
     ws: &mut Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     forest: &RaforForest,
     kept: &[Labelled],
     opts: &AssistOptions<'_>,
@@ -229,7 +229,7 @@ fn register(ws: &mut Workspace, opts: &AssistOptions<'_>) -> Result<(), AssistJo
 
 /// One image's proposal, and whether a forest of its own labels made it.
 fn propose_one(
-    row: &ImageRow,
+    row: &IndexedImage,
     dataset_forest: &RaforForest,
     kept: &[Labelled],
     opts: &AssistOptions<'_>,
@@ -255,7 +255,7 @@ fn propose_one(
 
 /// The stored form of an assist proposal of `row` with `n` classes (the model
 /// [`ASSIST_MODEL`]; confidence as the top-two margin).
-pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
+pub fn stored(row: &IndexedImage, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
     let margin: Vec<u8> = p.confidence.iter().map(|&c| to_byte(c)).collect();
     let classes: Vec<u8> = p
         .classes
@@ -280,7 +280,7 @@ pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPr
 }
 
 /// `OUT/SAMPLE/output-images/STEM.png`, as `predict --out` writes.
-fn write_png(out: &Path, row: &ImageRow, p: &StoredPrediction) -> Result<(), AssistJobError> {
+fn write_png(out: &Path, row: &IndexedImage, p: &StoredPrediction) -> Result<(), AssistJobError> {
     let rel = writer::file_path(&row.sample, Role::Mask, &row.stem);
     let io = |error| AssistJobError::Io {
         path: out.join(&rel),

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::decision::{Decision, DecisionEntry};
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::schema::UNLABELLED;
@@ -46,7 +46,7 @@ impl<'a> DatasetLabels<'a> {
     /// The labels of `row` (one byte a pixel, a class id or [`UNLABELLED`]) when it has a
     /// labelled pixel, and its grey image; `None` when it has none, or when its label or image
     /// cannot be read (the batch goes on without it).
-    pub fn labelled(&self, row: &ImageRow) -> Option<(Vec<u8>, Grey8)> {
+    pub fn labelled(&self, row: &IndexedImage) -> Option<(Vec<u8>, Grey8)> {
         let accepted = self
             .decisions
             .get(&row.id)

@@ -16,7 +16,7 @@ use crate::assist::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
     RaforForest, SamplingSettings, TrainingSet, propose, training_set,
 };
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 
@@ -33,7 +33,7 @@ pub const OWN_WEIGHT: f32 = 4.0;
 /// [`crate::dataset::schema::UNLABELLED`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistReq {
-    pub row: ImageRow,
+    pub row: IndexedImage,
     pub image: Arc<Grey8>,
     pub labels: Vec<u8>,
     /// Classes of the schema: proposals hold ids below it.

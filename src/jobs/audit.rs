@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
@@ -24,7 +24,7 @@ const CHUNK: usize = 512;
 
 /// Summaries of the audited images, in the order of the rows given.
 pub struct LoadedAudits {
-    pub audits: Vec<(ImageRow, ImageAudit)>,
+    pub audits: Vec<(IndexedImage, ImageAudit)>,
     /// Labelled rows without a current prediction by the model.
     pub unpredicted: usize,
     /// Summaries computed this time (not from the cache).
@@ -38,7 +38,7 @@ pub fn load_audits(
     root: &Path,
     schema: &ClassSchema,
     model: &str,
-    rows: Vec<ImageRow>,
+    rows: Vec<IndexedImage>,
     progress: &dyn Progress,
 ) -> Result<LoadedAudits, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
@@ -87,11 +87,11 @@ impl MaskKeys {
         Ok(Self { mapping, edits })
     }
 
-    fn of(&self, row: &ImageRow) -> String {
+    fn of(&self, row: &IndexedImage) -> String {
         mask_key(row, &self.mapping, self.edits.get(&row.id).copied())
     }
 
-    fn corrected(&self, row: &ImageRow) -> bool {
+    fn corrected(&self, row: &IndexedImage) -> bool {
         self.edits.contains_key(&row.id)
     }
 }
@@ -101,11 +101,11 @@ impl MaskKeys {
 /// are returned, in order, to be computed. Consumed cache entries are removed from `cache`.
 fn reuse_cached(
     out: &mut LoadedAudits,
-    rows: Vec<ImageRow>,
+    rows: Vec<IndexedImage>,
     keys: &HashMap<i64, PredictionKey>,
     cache: &mut HashMap<i64, CachedAudit>,
     masks: &MaskKeys,
-) -> Vec<ImageRow> {
+) -> Vec<IndexedImage> {
     let mut todo = Vec::new();
     for row in rows {
         let current = keys
@@ -137,7 +137,7 @@ fn compute_chunk(
     schema: &ClassSchema,
     model: &str,
     masks: &MaskKeys,
-    chunk: &[ImageRow],
+    chunk: &[IndexedImage],
     progress: &dyn Progress,
 ) -> Result<Vec<Result<ImageAudit, String>>, WorkspaceError> {
     let packed: Vec<Option<PackedPrediction>> = chunk
@@ -166,7 +166,7 @@ fn store_chunk(
     ws: &mut Workspace,
     model: &str,
     masks: &MaskKeys,
-    chunk: &[ImageRow],
+    chunk: &[IndexedImage],
     results: Vec<Result<ImageAudit, String>>,
     out: &mut LoadedAudits,
 ) -> Result<(), WorkspaceError> {
@@ -200,7 +200,7 @@ fn store_chunk(
 }
 
 /// Orders by sample, then stem; rows equal on both keep their current relative order.
-fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
+fn sort_by_image(audits: &mut [(IndexedImage, ImageAudit)]) {
     let order: HashMap<i64, usize> = audits
         .iter()
         .enumerate()
@@ -212,7 +212,7 @@ fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
 fn compute(
     root: &Path,
     schema: &ClassSchema,
-    row: &ImageRow,
+    row: &IndexedImage,
     packed: Option<PackedPrediction>,
     label: Option<Result<LabelRecord, String>>,
 ) -> Result<ImageAudit, String> {
@@ -252,7 +252,7 @@ fn compute(
 /// The cache key of a row's label: its mask file's fingerprint, the value mapping it is read
 /// with, and the length of its correction journal (which only grows). `g1`: summaries with
 /// grey statistics (older ones are recomputed once).
-fn mask_key(row: &ImageRow, mapping: &str, edit_ops: Option<u32>) -> String {
+fn mask_key(row: &IndexedImage, mapping: &str, edit_ops: Option<u32>) -> String {
     let fp = row.mask_fp.as_deref().unwrap_or_default();
     match edit_ops {
         Some(n) => format!("g1:{fp}#{mapping}+{n}"),

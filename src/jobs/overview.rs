@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::problems::Problem;
@@ -26,9 +26,9 @@ use super::audit::load_audits;
 pub struct Overview {
     pub model: String,
     /// Labelled images with a current prediction, and their summaries.
-    pub audits: Vec<(ImageRow, ImageAudit)>,
+    pub audits: Vec<(IndexedImage, ImageAudit)>,
     /// Present rows that are not labelled: no mask, or a mask that cannot be used.
-    pub unlabelled: Vec<ImageRow>,
+    pub unlabelled: Vec<IndexedImage>,
     /// Why the mask cannot be used, for the rows of `unlabelled` that have a mask file.
     pub mask_problems: HashMap<i64, String>,
     /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
@@ -107,13 +107,13 @@ pub fn load_overview(
 
 /// The rows the overview judges, split into (labelled, not labelled): present and not
 /// rejected (out of focus, wrong sample: not judged, as they are not trained on).
-fn judged_rows(ws: &Workspace) -> Result<(Vec<ImageRow>, Vec<ImageRow>), WorkspaceError> {
+fn judged_rows(ws: &Workspace) -> Result<(Vec<IndexedImage>, Vec<IndexedImage>), WorkspaceError> {
     let rejected = rejected_ids(ws)?;
     Ok(ws
         .images()?
         .into_iter()
         .filter(|r| !r.missing && !rejected.contains(&r.id))
-        .partition(ImageRow::is_labelled))
+        .partition(IndexedImage::is_labelled))
 }
 
 /// Stored prediction summaries of `model` for the images as they are now: a changed file's
@@ -121,8 +121,8 @@ fn judged_rows(ws: &Workspace) -> Result<(Vec<ImageRow>, Vec<ImageRow>), Workspa
 fn current_summaries(
     ws: &Workspace,
     model: &str,
-    audits: &[(ImageRow, ImageAudit)],
-    unlabelled: &[ImageRow],
+    audits: &[(IndexedImage, ImageAudit)],
+    unlabelled: &[IndexedImage],
 ) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
     let current: HashMap<i64, &str> = labelled_ids_fp(audits, unlabelled);
@@ -137,7 +137,10 @@ fn current_summaries(
 
 /// Images whose review is over: a final decision, or an unlabelled tile whose proposal was
 /// corrected (it is labelled now).
-fn finished_ids(ws: &Workspace, unlabelled: &[ImageRow]) -> Result<HashSet<i64>, WorkspaceError> {
+fn finished_ids(
+    ws: &Workspace,
+    unlabelled: &[IndexedImage],
+) -> Result<HashSet<i64>, WorkspaceError> {
     let mut finished: HashSet<i64> = ws
         .review_status()?
         .into_iter()
@@ -156,7 +159,7 @@ fn finished_ids(ws: &Workspace, unlabelled: &[ImageRow]) -> Result<HashSet<i64>,
 /// Where each imported unlabelled tile lies in its raw image, by image id.
 fn tile_regions(
     ws: &Workspace,
-    unlabelled: &[ImageRow],
+    unlabelled: &[IndexedImage],
 ) -> Result<HashMap<i64, TileRegion>, WorkspaceError> {
     let by_name: HashMap<(&str, &str), i64> = unlabelled
         .iter()
@@ -182,7 +185,7 @@ fn tile_regions(
 /// The index's problems with the mask file of each row whose mask is invalid, joined, by id.
 fn mask_problems(
     ws: &Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
 ) -> Result<HashMap<i64, String>, WorkspaceError> {
     let invalid: HashMap<i64, &str> = rows
         .iter()
@@ -212,8 +215,8 @@ fn mask_problems(
 
 /// Current image fingerprints of the audited and unlabelled rows, by id.
 fn labelled_ids_fp<'a>(
-    audits: &'a [(ImageRow, ImageAudit)],
-    unlabelled: &'a [ImageRow],
+    audits: &'a [(IndexedImage, ImageAudit)],
+    unlabelled: &'a [IndexedImage],
 ) -> HashMap<i64, &'a str> {
     audits
         .iter()
@@ -241,7 +244,7 @@ impl Overview {
 
     /// The first `budget` images under `strategy` (the `queue` command's ranking).
     pub fn queue(&self, schema: &ClassSchema, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
-        let open = |r: &ImageRow| !self.finished.contains(&r.id);
+        let open = |r: &IndexedImage| !self.finished.contains(&r.id);
         let labelled: Vec<LabelledInput<'_>> = self
             .audits
             .iter()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
 use crate::dataset::decision::DecisionEntry;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::jobs::overview::Overview;
@@ -48,7 +48,7 @@ pub enum Report {
         result: Result<Box<super::assist_live::Assisted>, String>,
     },
     /// The index was refreshed: all present and missing rows.
-    Rows(Vec<ImageRow>),
+    Rows(Vec<IndexedImage>),
     Reviews(HashMap<i64, DecisionEntry>),
     /// Edit journal lengths now and at the last export, per image.
     Labels(crate::labels::status::ExportState),

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::predict::{put_all, stored};
 use crate::dataset::decision::DecisionEntry;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::raster::Grey8;
 use crate::dataset::workspace::Workspace;
@@ -42,12 +42,12 @@ pub struct ModelRef {
 }
 
 pub struct LoadReq {
-    pub row: ImageRow,
+    pub row: IndexedImage,
     pub generation: u64,
 }
 
 pub struct PredictReq {
-    pub row: ImageRow,
+    pub row: IndexedImage,
     pub image: Arc<Grey8>,
     pub generation: u64,
 }
@@ -82,7 +82,7 @@ pub fn load(
     paths: &Paths,
     ws: Option<&Workspace>,
     model: Option<&ModelRef>,
-    row: &ImageRow,
+    row: &IndexedImage,
 ) -> Result<Loaded, JobError> {
     let image = load_image(&paths.root, row).map_err(|source| JobError::Image {
         path: row.image_path.clone(),
@@ -182,7 +182,7 @@ impl ModelWorker {
 fn site_of(
     model: &MultiUNet,
     root: &std::path::Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     ws: Option<&Workspace>,
     cache: &mut SiteCache,
 ) -> Option<Arc<crate::dataset::raster::GreyHistogram>> {

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::sites::Sites;
 use crate::dataset::decision::Decision;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::{LabelledImage, load_image, load_labelled};
 use crate::dataset::split::Split;
 use crate::dataset::workspace::Workspace;
@@ -154,7 +154,7 @@ fn prepare(
 }
 
 /// Rows by split, indexed by [`Split::index`] (train, val, test).
-type BySplit<'r> = [Vec<&'r ImageRow>; 3];
+type BySplit<'r> = [Vec<&'r IndexedImage>; 3];
 
 /// The rows a run learns from, by split, with the label records of those corrected or
 /// accepted. Left out: missing files, no pixel size, rejected, unlabelled, and under
@@ -162,7 +162,7 @@ type BySplit<'r> = [Vec<&'r ImageRow>; 3];
 /// `pooled`, under `corrected_only`, or when its label is a proposal; else it is left out.
 fn select_rows<'r>(
     ws: &Workspace,
-    rows: &'r [ImageRow],
+    rows: &'r [IndexedImage],
     corrected_only: bool,
     pooled: bool,
 ) -> Result<(BySplit<'r>, Labels), TrainSetupError> {
@@ -170,7 +170,7 @@ fn select_rows<'r>(
     let decisions = ws.review_status()?;
     let edited = ws.edit_counts()?;
     let models: Vec<String> = ws.models()?.into_iter().map(|(h, _)| h).collect();
-    let decision = |r: &ImageRow| decisions.get(&r.id).map(|d| d.decision);
+    let decision = |r: &IndexedImage| decisions.get(&r.id).map(|d| d.decision);
     let mut labels = Labels {
         records: HashMap::new(),
         accepted: HashMap::new(),
@@ -218,7 +218,13 @@ struct Seen {
 }
 
 impl Seen {
-    fn add(&mut self, row: &ImageRow, source: LabelSource, accepted: bool, hash: Option<[u8; 32]>) {
+    fn add(
+        &mut self,
+        row: &IndexedImage,
+        source: LabelSource,
+        accepted: bool,
+        hash: Option<[u8; 32]>,
+    ) {
         self.files.push(format!(
             "{}\t{}\t{}\t{}\n",
             row.image_path,
@@ -291,7 +297,7 @@ struct Loader<'a> {
 impl Loader<'_> {
     /// Loads the given rows in parallel, grouped by bin; rows that cannot be loaded are
     /// skipped and counted.
-    fn load_by_bin(&self, rows: &[&ImageRow], seen: &mut Seen) -> (ByBin, usize) {
+    fn load_by_bin(&self, rows: &[&IndexedImage], seen: &mut Seen) -> (ByBin, usize) {
         let loaded: Vec<Loaded> = rows
             .par_iter()
             .map(|r| load_one(self.root, r, self.schema, self.labels, self.corrected_only))
@@ -316,7 +322,7 @@ impl Loader<'_> {
 
 fn load_one(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
     labels: &Labels,
     corrected_only: bool,

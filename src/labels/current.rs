@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_mask;
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{Provenance, Workspace};
@@ -58,7 +58,7 @@ pub struct LabelRecord {
 
 impl LabelRecord {
     /// Reads the record of `row`; `models` are model hashes in order of preference.
-    pub fn fetch(ws: &Workspace, row: &ImageRow, models: &[String]) -> Result<Self, String> {
+    pub fn fetch(ws: &Workspace, row: &IndexedImage, models: &[String]) -> Result<Self, String> {
         let journal = fetch_journal(ws, row)?;
         let from_journal = journal.as_ref().and_then(|j| {
             let model = j.base.model.clone()?;
@@ -88,7 +88,7 @@ impl LabelRecord {
 /// read (a bad mask file, a journal that no longer fits).
 pub fn resolve(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
     record: &LabelRecord,
     accepted: bool,
@@ -148,7 +148,7 @@ pub fn resolve(
 pub fn current_of(
     ws: &Workspace,
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
 ) -> Result<Option<CurrentLabel>, String> {
     let models: Vec<String> = ws

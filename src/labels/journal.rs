@@ -2,7 +2,7 @@
 //! rows and back, the base a new session starts from, and a journal replayed on the base it
 //! was made on (or why it cannot be).
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::{pack, unpack};
 use crate::dataset::workspace::{
     BaseSource, EditBase, EditOp, EditRow, Provenance, Workspace, provenance,
@@ -80,7 +80,7 @@ fn to_op(row: &EditRow) -> Result<JournalOp, String> {
 /// What an image's edits start from when a session begins now: its mask (labelled), the
 /// model's proposal (unlabelled), or nothing (a blank mask, every pixel unlabelled), with the
 /// fingerprint that ties the journal to it. `None` for an image that cannot be read.
-pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
+pub fn base_for(row: &IndexedImage, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
     let (source, fp, model) = match (&row.mask_fp, row.is_labelled(), proposal_model) {
         (Some(fp), true, _) => (BaseSource::Mask, fp.clone(), None),
         (_, false, Some(m)) => (
@@ -111,7 +111,7 @@ pub struct StoredJournal {
 }
 
 /// Reads `row`'s journal (`None` when the image has no edits).
-pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJournal>, String> {
+pub fn fetch_journal(ws: &Workspace, row: &IndexedImage) -> Result<Option<StoredJournal>, String> {
     let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
@@ -134,7 +134,7 @@ pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJour
 /// the proposal the journal started from. `None` when the image has no edits.
 pub fn load_edits(
     ws: &Workspace,
-    row: &ImageRow,
+    row: &IndexedImage,
     mask: Option<&[u8]>,
     size: (u32, u32),
 ) -> Result<Option<LoadedEdits>, String> {
@@ -143,7 +143,7 @@ pub fn load_edits(
 
 /// Replays a stored journal on the base it was made on.
 pub fn replay(
-    row: &ImageRow,
+    row: &IndexedImage,
     journal: StoredJournal,
     mask: Option<&[u8]>,
     size: (u32, u32),
@@ -171,7 +171,7 @@ pub fn replay(
 
 /// The classes the journal was made on, checked against the fingerprint it recorded.
 fn base_classes(
-    row: &ImageRow,
+    row: &IndexedImage,
     base: &EditBase,
     mask: Option<&[u8]>,
     proposal: Option<(String, Vec<u8>)>,

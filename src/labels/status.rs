@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::dataset::decision::{Decision, DecisionEntry};
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::workspace::{Workspace, WorkspaceError};
 
 /// Journal lengths now and at the last export, per image.
@@ -102,7 +102,7 @@ impl ExportState {
     }
 
     /// The status of `row`'s current mask given its latest decision.
-    pub fn status(&self, row: &ImageRow, decision: Option<&DecisionEntry>) -> MaskStatus {
+    pub fn status(&self, row: &IndexedImage, decision: Option<&DecisionEntry>) -> MaskStatus {
         if decision.is_some_and(|d| d.decision == Decision::Accepted) {
             return MaskStatus::Accepted;
         }
@@ -121,7 +121,7 @@ impl ExportState {
 /// accepted, and labelled now though they have no valid mask file.
 pub fn review_counts(
     ws: &Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
 ) -> Result<crate::stats::ReviewCounts, WorkspaceError> {
     let state = ExportState::read(ws)?;
     let decisions = ws.review_status()?;

@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::ClassSummary;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
@@ -125,14 +125,14 @@ pub struct QueueItem {
 
 /// A labelled image with its audit summary.
 pub struct LabelledInput<'a> {
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     pub audit: &'a ImageAudit,
 }
 
 /// An image without a usable mask, with its prediction summary: unlabelled, or with a mask
 /// file that cannot be used (`mask_problem`).
 pub struct UnlabelledInput<'a> {
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     pub mean_margin: f64,
     pub per_class: &'a [ClassSummary],
     /// Where it lies in its raw image, for tiles made by `import`.
@@ -184,7 +184,7 @@ pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<Qu
 }
 
 pub(super) fn item(
-    row: &ImageRow,
+    row: &IndexedImage,
     labelled: bool,
     strategy: Strategy,
     score: f64,

@@ -26,7 +26,7 @@ use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 use crate::dataset::decision::Decision;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::{TaskId, TaskTable};
@@ -84,7 +84,7 @@ pub struct App {
     /// Help scroll offset while help is open.
     pub help: Option<u16>,
     /// Present rows, by sample then name.
-    pub rows: Vec<ImageRow>,
+    pub rows: Vec<IndexedImage>,
     pub list: ListState,
     pub image: ImageState,
     /// The mask editor: settings and per-image sessions.
@@ -128,7 +128,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(ctx: Context, theme: Theme, keymap: Keymap, rows: Vec<ImageRow>) -> Self {
+    pub fn new(ctx: Context, theme: Theme, keymap: Keymap, rows: Vec<IndexedImage>) -> Self {
         let bins = BinsState::new(&ctx.bins);
         let mut app = Self {
             ctx,
@@ -346,11 +346,11 @@ impl App {
     }
 
     /// The row with this id.
-    pub fn row_by_id(&self, id: i64) -> Option<&ImageRow> {
+    pub fn row_by_id(&self, id: i64) -> Option<&IndexedImage> {
         self.list.index_of(id).map(|i| &self.rows[i])
     }
 
-    fn on_rows(&mut self, rows: Vec<ImageRow>) -> Vec<Command> {
+    fn on_rows(&mut self, rows: Vec<IndexedImage>) -> Vec<Command> {
         let first = self.indexing;
         self.indexing = false;
         self.set_rows(rows);
@@ -362,7 +362,7 @@ impl App {
         cmds
     }
 
-    fn set_rows(&mut self, mut rows: Vec<ImageRow>) {
+    fn set_rows(&mut self, mut rows: Vec<IndexedImage>) {
         rows.retain(|r| !r.missing);
         rows.sort_by(|a, b| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)));
         let keep = self.list.selected_row().map(|i| self.rows[i].id);

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::dataset::decision::DecisionEntry;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::raster::Grey8;
 pub use crate::jobs::report::{JobEvent, Loaded, Report};
 use crate::jobs::table::TaskId;
@@ -43,12 +43,12 @@ impl From<crossterm::event::Event> for Event {
 pub enum Command {
     /// Read an image, its mask and its stored prediction (latest request wins).
     Load {
-        row: Box<ImageRow>,
+        row: Box<IndexedImage>,
         generation: u64,
     },
     /// Run the model on a loaded image and store the result (latest request wins).
     Predict {
-        row: Box<ImageRow>,
+        row: Box<IndexedImage>,
         image: Arc<Grey8>,
         generation: u64,
     },

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::super::groups::GroupRule;
-use super::super::image::ImageRow;
+use super::super::image::IndexedImage;
 use super::super::layout::ItemFiles;
 use super::super::workspace::{Workspace, WorkspaceError};
 use super::keys;
@@ -48,7 +48,7 @@ pub(super) fn regroup(
     items: &[ItemFiles],
     rule: &GroupRule,
     previous: Option<&GroupRule>,
-    before: &[ImageRow],
+    before: &[IndexedImage],
 ) -> Result<Option<Regrouped>, WorkspaceError> {
     let want: HashMap<(&str, &str), &str> = items
         .iter()

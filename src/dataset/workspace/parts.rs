@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, params};
 
-use super::super::image::ImageRow;
+use super::super::image::IndexedImage;
 use super::migrations::MIGRATIONS;
 use super::rows::encode_counts;
 use super::{DB_FILE, Workspace, WorkspaceError, WriteTx};
@@ -173,7 +173,7 @@ impl WriteTx<'_> {
     /// Copies an image row (keeping its id) and its problems from another workspace.
     pub fn copy_image(
         &self,
-        row: &ImageRow,
+        row: &IndexedImage,
         problems: &[Problem],
         now: i64,
     ) -> Result<(), WorkspaceError> {

@@ -3,7 +3,7 @@
 use rusqlite::params;
 
 use super::super::bins::ScaleBins;
-use super::super::image::ImageRow;
+use super::super::image::IndexedImage;
 use super::super::item::{ItemRecord, MaskState, PixelSizeSource};
 use super::super::problems::Problem;
 use super::{WorkspaceError, WriteTx};
@@ -76,11 +76,11 @@ impl WriteTx<'_> {
     }
 }
 
-pub(super) fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRow> {
+pub(super) fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedImage> {
     let source: Option<String> = r.get(15)?;
     let state: String = r.get(17)?;
     let counts: Option<Vec<u8>> = r.get(18)?;
-    Ok(ImageRow {
+    Ok(IndexedImage {
         id: r.get(0)?,
         sample: r.get(1)?,
         stem: r.get(2)?,

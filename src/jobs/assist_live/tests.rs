@@ -18,7 +18,7 @@ fn request(generation: u64) -> (AssistReq, Vec<u8>) {
         labels[(y * w + 3) as usize] = 1;
         labels[(y * w + 28) as usize] = 2;
     }
-    let mut row = crate::dataset::image::ImageRow {
+    let mut row = crate::dataset::image::IndexedImage {
         id: 7,
         sample: "s".into(),
         stem: "a".into(),

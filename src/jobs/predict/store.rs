@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::layout::MC_MASKS;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::problems::{Problem, ProblemKind};
@@ -18,7 +18,7 @@ pub(super) fn commit(
     ws: &mut Workspace,
     hash: &str,
     config: &crate::model::ModelConfig,
-    pending: &mut Vec<(ImageRow, Prediction)>,
+    pending: &mut Vec<(IndexedImage, Prediction)>,
     root: &Path,
     opts: &PredictOptions,
     s: &mut PredictSummary,
@@ -27,7 +27,7 @@ pub(super) fn commit(
         return Ok(());
     }
     // Moved, not copied: a 16384² prediction is 0.5 GB of classes and margins.
-    let (rows, stored): (Vec<ImageRow>, Vec<StoredPrediction>) = pending
+    let (rows, stored): (Vec<IndexedImage>, Vec<StoredPrediction>) = pending
         .drain(..)
         .map(|(row, p)| {
             let st = stored(&row, hash, p);
@@ -66,7 +66,7 @@ pub fn put_all(
 }
 
 /// The stored form of `p`, a prediction of `row` by model `hash`.
-pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
+pub fn stored(row: &IndexedImage, hash: &str, p: Prediction) -> StoredPrediction {
     StoredPrediction {
         image_id: row.id,
         model: hash.to_string(),
@@ -86,7 +86,7 @@ pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
 /// Writes the stored prediction of a row under `out`, if there is one.
 pub(super) fn write_stored(
     ws: &Workspace,
-    row: &ImageRow,
+    row: &IndexedImage,
     hash: &str,
     root: &Path,
     out: &Path,
@@ -101,7 +101,7 @@ pub(super) fn write_stored(
 /// `OUT/SAMPLE/output-images/STEM.png`; failures become problems, not aborts.
 fn write_png(
     out: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     w: u32,
     h: u32,
     classes: &[u8],

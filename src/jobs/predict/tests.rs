@@ -3,8 +3,8 @@ use crate::dataset::item::MaskState;
 use crate::model::infer::tests::{Within, config, grey};
 use crate::model::tiling::plan;
 
-fn row(id: i64, w: u32, h: u32) -> ImageRow {
-    ImageRow {
+fn row(id: i64, w: u32, h: u32) -> IndexedImage {
+    IndexedImage {
         id,
         sample: "10003".into(),
         stem: format!("10003_s01-t{id:02}"),

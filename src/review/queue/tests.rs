@@ -1,8 +1,8 @@
 use super::*;
 use crate::dataset::item::MaskState;
 
-pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
-    ImageRow {
+pub(super) fn row(id: i64, sample: &str, bin: u32) -> IndexedImage {
+    IndexedImage {
         id,
         sample: sample.into(),
         stem: format!("{sample}_s01-t{id:02}"),
@@ -28,7 +28,7 @@ pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
 
 /// `label-suspect` over `rows` with `audits`, no at-risk classes, the first `budget` items.
 pub(super) fn label_suspects(
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     audits: &[ImageAudit],
     budget: usize,
 ) -> Vec<QueueItem> {
@@ -52,7 +52,7 @@ pub(super) fn label_suspects(
 
 /// Unlabelled inputs of `rows` with their summaries, all with mean margin `margin`.
 pub(super) fn unlabelled<'a>(
-    rows: &'a [ImageRow],
+    rows: &'a [IndexedImage],
     sums: &'a [Vec<ClassSummary>],
     margin: f64,
 ) -> Vec<UnlabelledInput<'a>> {
@@ -94,7 +94,7 @@ fn audit(truth_class: u8, wrong: usize, as_class: u8, margin: u8) -> ImageAudit 
 
 #[test]
 fn a_planted_mislabelled_region_comes_first() {
-    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "10003", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=5).map(|i| row(i, "10003", 1)).collect();
     let audits = vec![
         audit(4, 4, 5, 200),  // small confident error
         audit(4, 64, 5, 200), // the planted 8×8 region
@@ -123,7 +123,7 @@ fn a_planted_mislabelled_region_comes_first() {
 
 #[test]
 fn a_rare_class_with_iou_zero_is_flagged() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "12002", 2)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "12002", 2)).collect();
     // Image 1: olivine (7) in the mask, predicted as pyroxene everywhere → Ol IoU 0.
     let a1 = {
         let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
@@ -163,7 +163,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
 
 #[test]
 fn uncertain_picks_spread_over_samples_and_bins() {
-    let rows: Vec<ImageRow> = (1..=6)
+    let rows: Vec<IndexedImage> = (1..=6)
         .map(|i| row(i, if i <= 4 { "10003" } else { "70017" }, 0))
         .collect();
     let summary = |px: u64| {
@@ -243,7 +243,7 @@ pub(super) fn relabel_case_at(
 /// confusion is discounted to the bottom.
 #[test]
 fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
-    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "12002", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=5).map(|i| row(i, "12002", 1)).collect();
     let audits = [
         relabel_case(5, 4, 20, 5, (150, 112)),
         relabel_case(7, 4, 40, 4, (146, 145)),
@@ -298,7 +298,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
 /// so; 99 px is not enough.
 #[test]
 fn uncertain_boosts_images_predicting_an_at_risk_class() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let with = |ol: u64| {
         let mut v = vec![ClassSummary::default(); 10];
         v[4].pixels = 256 - ol;
@@ -332,7 +332,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
 /// over images without a mask.
 #[test]
 fn an_invalid_mask_is_called_so_not_unlabelled() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let sums: Vec<Vec<ClassSummary>> = (0..2).map(|_| vec![ClassSummary::default(); 10]).collect();
     let mut unl = unlabelled(&rows, &sums, 0.6);
     unl[1].mask_problem = Some("mask is 8x12, its image is 16x12");
@@ -374,7 +374,7 @@ fn an_invalid_mask_is_called_so_not_unlabelled() {
 /// other images give the references.
 #[test]
 fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let audits = [
         relabel_case_at(5, 4, 64, 5, (150, 150), 100),
         relabel_case_at(5, 5, 32, 4, (112, 150), 60),
@@ -404,7 +404,7 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
 /// 0.47 and the plant fell from rank 1 to 17).
 #[test]
 fn label_suspect_weighs_a_dispute_below_the_usual_margin() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let audits = [
         relabel_case_at(5, 4, 64, 5, (150, 150), 40),
         relabel_case_at(5, 5, 32, 4, (112, 150), 60),
@@ -423,7 +423,7 @@ fn label_suspect_weighs_a_dispute_below_the_usual_margin() {
 /// plant ranked 19–21 on its speck).
 #[test]
 fn label_suspect_scores_the_stronger_of_region_and_weighed_confusion() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let w = 64;
     let truth = vec![4u8; w * w];
     let mut pred: Vec<u8> = (0..w * w).map(|i| if i < 2048 { 5 } else { 4 }).collect();

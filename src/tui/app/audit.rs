@@ -3,7 +3,7 @@
 
 use crate::audit::GroupMetrics;
 use crate::dataset::ScaleBins;
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 
 use super::super::action::Action;
 use super::super::msg::Command;
@@ -102,7 +102,7 @@ impl App {
         let (t, p) = self.audit.cell;
         // The report's bins are the model's, not necessarily the workspace's.
         let bins = ScaleBins::new(ov.report.bin_edges.clone()).ok();
-        let in_bin = |row: &ImageRow| match (self.audit.bin, &bins) {
+        let in_bin = |row: &IndexedImage| match (self.audit.bin, &bins) {
             (None, _) => true,
             (Some(b), Some(bins)) => row.pixel_size.is_some_and(|p| bins.bin_of(p) == b),
             (Some(_), None) => false,

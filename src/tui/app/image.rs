@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 
@@ -77,7 +77,7 @@ pub enum PredState {
 /// The image on screen and everything derived from it.
 #[derive(Debug, Clone)]
 pub struct Current {
-    pub row: ImageRow,
+    pub row: IndexedImage,
     /// The decoded image, or why it could not be read.
     pub image: Result<Arc<Grey8>, String>,
     pub mask: Option<Vec<u8>>,

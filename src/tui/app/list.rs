@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::image::ImageRow;
+use crate::dataset::image::IndexedImage;
 use crate::labels::status::TilePos;
 
 use super::super::action::Action;
@@ -36,7 +36,12 @@ pub struct ListState {
 impl ListState {
     /// Rebuilds the entries from sorted rows, keeping the cursor on image `keep` if present;
     /// imported tiles (in `tiles`) get a header per raw image.
-    pub fn rebuild(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, keep: Option<i64>) {
+    pub fn rebuild(
+        &mut self,
+        rows: &[IndexedImage],
+        tiles: &HashMap<i64, TilePos>,
+        keep: Option<i64>,
+    ) {
         self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         self.entries.clear();
         let mut i = 0;
@@ -66,7 +71,7 @@ impl ListState {
     /// Rows `from..to` of one sample, with a header before each run of one raw image's tiles.
     fn push_images(
         &mut self,
-        rows: &[ImageRow],
+        rows: &[IndexedImage],
         tiles: &HashMap<i64, TilePos>,
         from: usize,
         to: usize,
@@ -109,7 +114,7 @@ impl ListState {
     }
 
     /// Puts the cursor on row `row`, unfolding its sample if needed.
-    pub fn select_row(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, row: usize) {
+    pub fn select_row(&mut self, rows: &[IndexedImage], tiles: &HashMap<i64, TilePos>, row: usize) {
         if let Some(pos) = self.entries.iter().position(|e| *e == Entry::Image(row)) {
             self.cursor = pos;
             return;
@@ -132,7 +137,7 @@ impl ListState {
     }
 
     /// Folds or unfolds the sample under the cursor (or of the image under it).
-    fn toggle(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>) {
+    fn toggle(&mut self, rows: &[IndexedImage], tiles: &HashMap<i64, TilePos>) {
         let first = match self.entries.get(self.cursor) {
             Some(Entry::Sample { first, .. } | Entry::Source { first, .. }) => *first,
             Some(Entry::Image(i)) => *i,

@@ -26,7 +26,7 @@ pub struct Marks {
 impl Marks {
     /// Whether `row` has a current label: a mask file, corrections, or an accepted proposal
     /// (so the header's count follows review, not only the files on disk).
-    pub fn has_label(&self, row: &crate::dataset::image::ImageRow) -> bool {
+    pub fn has_label(&self, row: &crate::dataset::image::IndexedImage) -> bool {
         self.labels
             .status(row, self.reviews.get(&row.id))
             .has_label()

@@ -21,8 +21,8 @@ use crate::tui::render::Overlay;
 const W: u32 = 8;
 const H: u32 = 8;
 
-pub fn row(id: i64, sample: &str, stem: &str, labelled: bool) -> ImageRow {
-    ImageRow {
+pub fn row(id: i64, sample: &str, stem: &str, labelled: bool) -> IndexedImage {
+    IndexedImage {
         id,
         sample: sample.into(),
         stem: stem.into(),
@@ -310,7 +310,7 @@ pub fn overview(a: &App) -> Box<Overview> {
     let margin = vec![230u8; truth.len()];
     let audit1 = ImageAudit::compute(&truth, &wrong, &margin, W as usize, schema.len());
     let audit3 = ImageAudit::compute(&truth, &truth, &margin, W as usize, schema.len());
-    let rows: Vec<ImageRow> = [1, 3]
+    let rows: Vec<IndexedImage> = [1, 3]
         .iter()
         .map(|&id| a.row_by_id(id).unwrap().clone())
         .collect();

@@ -15,7 +15,7 @@ fn agreeing_scene(plant: bool) -> ImageAudit {
 /// the grey level finds it: listed with its region and evidence, the clean image not at all.
 #[test]
 fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let audits = [agreeing_scene(false), agreeing_scene(true)];
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(q.len(), 1, "{q:?}");
@@ -47,7 +47,7 @@ fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
 /// elsewhere: the references overlap, so grey neither boosts nor clears the dispute.
 #[test]
 fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "12002", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "12002", 1)).collect();
     let audits = [
         relabel_case_at(7, 4, 40, 4, (146, 145), 220),
         // The site's labelled olivine, at 146 too; predicted Ol here (agreeing pixels).
@@ -74,7 +74,7 @@ fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
 /// model misses olivine while it finds it elsewhere leads, discounted by the misses elsewhere.
 #[test]
 fn rare_low_iou_discounts_a_class_the_model_misses_everywhere() {
-    let rows: Vec<ImageRow> = (1..=4).map(|i| row(i, "12002", 2)).collect();
+    let rows: Vec<IndexedImage> = (1..=4).map(|i| row(i, "12002", 2)).collect();
     let ol_as = |pred: u8| {
         // 64×64: the first 40 rows olivine (2560 px), predicted `pred`; the rest pyroxene.
         let truth: Vec<u8> = (0..4096).map(|i| if i < 2560 { 7 } else { 4 }).collect();

@@ -99,7 +99,7 @@ fn only_small_datasets_are_predicted_automatically() {
 
     let mut big = app();
     big.auto_predict = true;
-    let rows: Vec<ImageRow> = (1..=600)
+    let rows: Vec<IndexedImage> = (1..=600)
         .map(|i| row(i, "s", &format!("t{i:04}"), true))
         .collect();
     big.handle(Report::Rows(rows));

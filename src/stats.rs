@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::layout::SkipCounts;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
@@ -146,7 +146,7 @@ pub struct StatsInput<'a> {
     pub schema: &'a ClassSchema,
     pub bins: &'a ScaleBins,
     pub rows: &'a [IndexedImage],
-    pub problems: &'a [(Option<i64>, Problem)],
+    pub problems: &'a [(Option<ImageId>, Problem)],
     pub splits: &'a BTreeMap<String, Split>,
     pub skipped: SkipCounts,
     pub rare_threshold: f64,
@@ -240,7 +240,7 @@ fn bin_stats(bins: Vec<Acc>, scale: &ScaleBins) -> Vec<BinStats> {
 }
 
 /// Index problems counted by kind.
-fn problem_counts(problems: &[(Option<i64>, Problem)]) -> BTreeMap<ProblemKind, usize> {
+fn problem_counts(problems: &[(Option<ImageId>, Problem)]) -> BTreeMap<ProblemKind, usize> {
     let mut counts = BTreeMap::new();
     for (_, p) in problems {
         *counts.entry(p.kind).or_default() += 1;

@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::image::ImageId;
+
 /// What a reviewer decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,7 +65,7 @@ impl Decision {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DecisionEntry {
     /// The workspace id of the image decided on (`IndexedImage::id`).
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// What was decided.
     pub decision: Decision,
     /// Free text the reviewer gave with it; empty when none.

@@ -2,14 +2,31 @@
 //! The workspace stores one per image (SQLite rows, see `workspace`); everything above the
 //! dataset layer reads images through this type.
 
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
 use super::item::{MaskState, PixelSizeSource};
+
+/// An image's id in the workspace (the `images` table's integer key): given at its first
+/// index, kept while its sample and stem stay the same, never reused. Written as the bare
+/// number in JSON and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ImageId(pub i64);
+
+impl fmt::Display for ImageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// One indexed image, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexedImage {
     /// The image's id in the workspace: given at its first index, kept while its sample and
     /// stem stay the same (a re-index updates the image in place), never reused.
-    pub id: i64,
+    pub id: ImageId,
     /// Sample folder path relative to the dataset root, `/`-separated (`10003`, or
     /// `apollo11/10003`).
     pub sample: String,

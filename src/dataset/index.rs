@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::bins::ScaleBins;
 use super::groups::{GroupError, GroupRule};
-use super::image::IndexedImage;
+use super::image::{ImageId, IndexedImage};
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, Scan, SkipCounts};
 use super::schema::ClassSchema;
@@ -176,7 +176,7 @@ fn changed_items(
     items: &[ItemFiles],
     rows: &[IndexedImage],
     reread_all: bool,
-) -> (Vec<ItemFiles>, HashSet<i64>) {
+) -> (Vec<ItemFiles>, HashSet<ImageId>) {
     let existing: HashMap<(&str, &str), &IndexedImage> = rows
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r))
@@ -355,9 +355,9 @@ fn read_and_store(
 fn mark_missing(
     ws: &mut Workspace,
     rows: &[IndexedImage],
-    seen: &HashSet<i64>,
+    seen: &HashSet<ImageId>,
 ) -> Result<usize, IndexError> {
-    let gone: Vec<i64> = rows
+    let gone: Vec<ImageId> = rows
         .iter()
         .filter(|r| !r.missing && !seen.contains(&r.id))
         .map(|r| r.id)

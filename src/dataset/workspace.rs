@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::bins::ScaleBins;
-use super::image::IndexedImage;
+use super::image::{ImageId, IndexedImage};
 use super::problems::{Problem, ProblemKind};
 use super::split::Split;
 
@@ -191,7 +191,7 @@ impl Workspace {
     }
 
     /// All stored problems with the image they belong to (`None` for folder-level ones).
-    pub fn problems(&self) -> Result<Vec<(Option<i64>, Problem)>, WorkspaceError> {
+    pub fn problems(&self) -> Result<Vec<(Option<ImageId>, Problem)>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.image_id, p.path, p.kind, p.message FROM problems p
              LEFT JOIN images i ON i.id = p.image_id
@@ -242,7 +242,7 @@ pub struct WriteTx<'a> {
 
 impl WriteTx<'_> {
     /// Marks a row missing (its files are gone) or present again.
-    pub fn set_missing(&self, id: i64, missing: bool) -> Result<(), WorkspaceError> {
+    pub fn set_missing(&self, id: ImageId, missing: bool) -> Result<(), WorkspaceError> {
         self.tx.execute(
             "UPDATE images SET missing = ?2 WHERE id = ?1",
             params![id, missing],
@@ -265,7 +265,7 @@ impl WriteTx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached("SELECT id, pixel_size FROM images WHERE pixel_size IS NOT NULL")?;
-        let rows: Vec<(i64, f64)> = stmt
+        let rows: Vec<(ImageId, f64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut update = self

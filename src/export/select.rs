@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::dataset::decision::{Decision, DecisionEntry};
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::problems::ProblemKind;
 use crate::dataset::split::Split;
 use crate::dataset::workspace::Workspace;
@@ -19,15 +19,15 @@ use crate::dataset::layout::names;
 pub(super) struct Selection {
     pub(super) rows: Vec<IndexedImage>,
     pub(super) names: HashMap<(String, String), String>,
-    pub(super) decisions: HashMap<i64, DecisionEntry>,
+    pub(super) decisions: HashMap<ImageId, DecisionEntry>,
     pub(super) splits: BTreeMap<String, Split>,
-    pub(super) edit_ops: HashMap<i64, u32>,
+    pub(super) edit_ops: HashMap<ImageId, u32>,
     pub(super) models: Vec<String>,
     pub(super) rock_types: HashMap<String, String>,
     /// Tiles made by `import`: (sample, stem) → raw image path and the tile's corner (px).
     pub(super) raw: HashMap<(String, String), (String, u32, u32)>,
     /// The index's problems per image: `path: message`.
-    pub(super) problems: HashMap<i64, String>,
+    pub(super) problems: HashMap<ImageId, String>,
     /// Images left out before reading: rejected, unlabelled, not selected.
     pub(super) counts: NotSelected,
     /// Files the index could not take (duplicate stems, names that are not UTF-8, FIFOs).
@@ -39,7 +39,7 @@ impl Selection {
     pub(super) fn read(ws: &Workspace, opts: &ExportOptions) -> Result<Self, ExportError> {
         let decisions = ws.review_status()?;
         let splits = ws.splits()?;
-        let edit_ops: HashMap<i64, u32> = ws
+        let edit_ops: HashMap<ImageId, u32> = ws
             .edit_counts()?
             .into_iter()
             .map(|(id, c)| (id, c.ops))
@@ -101,9 +101,9 @@ impl Selection {
 fn selects(
     r: &IndexedImage,
     opts: &ExportOptions,
-    decisions: &HashMap<i64, DecisionEntry>,
+    decisions: &HashMap<ImageId, DecisionEntry>,
     splits: &BTreeMap<String, Split>,
-    edit_ops: &HashMap<i64, u32>,
+    edit_ops: &HashMap<ImageId, u32>,
     counts: &mut NotSelected,
 ) -> bool {
     let decision = decisions.get(&r.id).map(|d| d.decision);
@@ -136,8 +136,10 @@ fn selects(
 /// The index's problems: the first per image id as `path: message`, and the files the index
 /// could not take at all (a second file with the same stem, a name that is not UTF-8, a
 /// FIFO), named so that nothing is left out unsaid.
-fn index_problems(ws: &Workspace) -> Result<(HashMap<i64, String>, Vec<NotExported>), ExportError> {
-    let mut problems: HashMap<i64, String> = HashMap::new();
+fn index_problems(
+    ws: &Workspace,
+) -> Result<(HashMap<ImageId, String>, Vec<NotExported>), ExportError> {
+    let mut problems: HashMap<ImageId, String> = HashMap::new();
     let mut unindexed = Vec::new();
     for (id, p) in ws.problems()? {
         match id {

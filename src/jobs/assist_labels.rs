@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::decision::{Decision, DecisionEntry};
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::schema::UNLABELLED;
@@ -22,7 +22,7 @@ pub struct DatasetLabels<'a> {
     root: &'a Path,
     schema: &'a ClassSchema,
     models: Vec<String>,
-    decisions: HashMap<i64, DecisionEntry>,
+    decisions: HashMap<ImageId, DecisionEntry>,
 }
 
 impl<'a> DatasetLabels<'a> {

@@ -16,7 +16,7 @@ use crate::assist::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
     RaforForest, SamplingSettings, TrainingSet, propose, training_set,
 };
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 
@@ -91,7 +91,7 @@ pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
 
 /// The shown image's features and latest labels.
 struct Shown {
-    id: i64,
+    id: ImageId,
     fp: String,
     features: Features,
     labels: Vec<u8>,

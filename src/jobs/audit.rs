@@ -9,7 +9,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
@@ -68,7 +68,7 @@ struct MaskKeys {
     mapping: String,
     /// Length of each image's correction journal (operations), by image id; images without
     /// corrections are absent.
-    edits: HashMap<i64, u32>,
+    edits: HashMap<ImageId, u32>,
 }
 
 impl MaskKeys {
@@ -102,8 +102,8 @@ impl MaskKeys {
 fn reuse_cached(
     out: &mut LoadedAudits,
     rows: Vec<IndexedImage>,
-    keys: &HashMap<i64, PredictionKey>,
-    cache: &mut HashMap<i64, CachedAudit>,
+    keys: &HashMap<ImageId, PredictionKey>,
+    cache: &mut HashMap<ImageId, CachedAudit>,
     masks: &MaskKeys,
 ) -> Vec<IndexedImage> {
     let mut todo = Vec::new();
@@ -201,7 +201,7 @@ fn store_chunk(
 
 /// Orders by sample, then stem; rows equal on both keep their current relative order.
 fn sort_by_image(audits: &mut [(IndexedImage, ImageAudit)]) {
-    let order: HashMap<i64, usize> = audits
+    let order: HashMap<ImageId, usize> = audits
         .iter()
         .enumerate()
         .map(|(i, (r, _))| (r.id, i))

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::problems::Problem;
@@ -30,16 +30,16 @@ pub struct Overview {
     /// Present rows that are not labelled: no mask, or a mask that cannot be used.
     pub unlabelled: Vec<IndexedImage>,
     /// Why the mask cannot be used, for the rows of `unlabelled` that have a mask file.
-    pub mask_problems: HashMap<i64, String>,
+    pub mask_problems: HashMap<ImageId, String>,
     /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
-    pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
+    pub summaries: HashMap<ImageId, (f64, Vec<ClassSummary>)>,
     pub report: AuditReport,
     pub problems: Vec<Problem>,
     /// Images whose review is over (accepted or rejected, or an unlabelled tile corrected):
     /// the queue leaves them out.
-    pub finished: HashSet<i64>,
+    pub finished: HashSet<ImageId>,
     /// Where imported tiles lie in their raw images, by image id.
-    pub regions: HashMap<i64, TileRegion>,
+    pub regions: HashMap<ImageId, TileRegion>,
     /// Share of each class in the labelled pixels.
     pub class_share: Vec<f64>,
     /// P(class | grey bin) over the labelled pixels (empty when none were read with grey).
@@ -47,7 +47,7 @@ pub struct Overview {
 }
 
 /// Images whose latest review decision is `rejected`.
-pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
+pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<ImageId>, WorkspaceError> {
     Ok(ws
         .review_status()?
         .into_iter()
@@ -123,9 +123,9 @@ fn current_summaries(
     model: &str,
     audits: &[(IndexedImage, ImageAudit)],
     unlabelled: &[IndexedImage],
-) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
+) -> Result<HashMap<ImageId, (f64, Vec<ClassSummary>)>, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
-    let current: HashMap<i64, &str> = labelled_ids_fp(audits, unlabelled);
+    let current: HashMap<ImageId, &str> = labelled_ids_fp(audits, unlabelled);
     let mut summaries = ws.prediction_summaries(model)?;
     summaries.retain(|id, _| {
         keys.get(id)
@@ -140,14 +140,14 @@ fn current_summaries(
 fn finished_ids(
     ws: &Workspace,
     unlabelled: &[IndexedImage],
-) -> Result<HashSet<i64>, WorkspaceError> {
-    let mut finished: HashSet<i64> = ws
+) -> Result<HashSet<ImageId>, WorkspaceError> {
+    let mut finished: HashSet<ImageId> = ws
         .review_status()?
         .into_iter()
         .filter(|(_, e)| e.decision.is_final())
         .map(|(id, _)| id)
         .collect();
-    let unlabelled_ids: HashSet<i64> = unlabelled.iter().map(|r| r.id).collect();
+    let unlabelled_ids: HashSet<ImageId> = unlabelled.iter().map(|r| r.id).collect();
     finished.extend(
         ws.edit_counts()?
             .into_keys()
@@ -160,8 +160,8 @@ fn finished_ids(
 fn tile_regions(
     ws: &Workspace,
     unlabelled: &[IndexedImage],
-) -> Result<HashMap<i64, TileRegion>, WorkspaceError> {
-    let by_name: HashMap<(&str, &str), i64> = unlabelled
+) -> Result<HashMap<ImageId, TileRegion>, WorkspaceError> {
+    let by_name: HashMap<(&str, &str), ImageId> = unlabelled
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
         .collect();
@@ -186,8 +186,8 @@ fn tile_regions(
 fn mask_problems(
     ws: &Workspace,
     rows: &[IndexedImage],
-) -> Result<HashMap<i64, String>, WorkspaceError> {
-    let invalid: HashMap<i64, &str> = rows
+) -> Result<HashMap<ImageId, String>, WorkspaceError> {
+    let invalid: HashMap<ImageId, &str> = rows
         .iter()
         .filter(|r| r.mask_state == MaskState::Invalid)
         .filter_map(|r| Some((r.id, r.mask_path.as_deref()?)))
@@ -195,7 +195,7 @@ fn mask_problems(
     if invalid.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut out: HashMap<i64, String> = HashMap::new();
+    let mut out: HashMap<ImageId, String> = HashMap::new();
     for (id, p) in ws.problems()? {
         let Some(id) = id.filter(|id| invalid.get(id) == Some(&p.path.as_str())) else {
             continue;
@@ -217,7 +217,7 @@ fn mask_problems(
 fn labelled_ids_fp<'a>(
     audits: &'a [(IndexedImage, ImageAudit)],
     unlabelled: &'a [IndexedImage],
-) -> HashMap<i64, &'a str> {
+) -> HashMap<ImageId, &'a str> {
     audits
         .iter()
         .map(|(r, _)| r)

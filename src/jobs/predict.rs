@@ -12,7 +12,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::sites::Sites;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::load_image;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::Grey8;
@@ -148,7 +148,7 @@ impl Job<'_> {
         &self,
         ws: &Workspace,
         rows: Vec<IndexedImage>,
-        keys: &HashMap<i64, PredictionKey>,
+        keys: &HashMap<ImageId, PredictionKey>,
         s: &mut PredictSummary,
     ) -> Result<Vec<IndexedImage>, WorkspaceError> {
         let opts = self.opts;
@@ -232,7 +232,7 @@ fn unreadable_problems(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let reasons: std::collections::HashMap<i64, String> = ws
+    let reasons: std::collections::HashMap<ImageId, String> = ws
         .problems()?
         .into_iter()
         .filter(|(_, p)| p.kind == ProblemKind::UnreadableImage)

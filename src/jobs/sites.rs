@@ -167,11 +167,12 @@ pub struct StoredSite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::image::ImageId;
     use crate::dataset::raster::encode_grey8_png;
 
     fn row(id: i64, sample: &str, group: &str, missing: bool) -> IndexedImage {
         IndexedImage {
-            id,
+            id: ImageId(id),
             sample: sample.into(),
             stem: format!("{group}-t{id}"),
             group: group.into(),
@@ -207,7 +208,7 @@ mod tests {
             row(5, "a", "a_s01", true),
         ];
         for r in &rows {
-            let grey = (r.id * 10) as u8;
+            let grey = (r.id.0 * 10) as u8;
             let png = encode_grey8_png(4, 4, &[grey; 16]).unwrap();
             let path = dir.path().join(&r.image_path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

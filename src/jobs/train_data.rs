@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::sites::Sites;
 use crate::dataset::decision::Decision;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::{LabelledImage, load_image, load_labelled};
 use crate::dataset::split::Split;
 use crate::dataset::workspace::Workspace;
@@ -53,8 +53,8 @@ pub enum TrainSetupError {
 
 /// The label state of the candidate rows, read from the workspace on this thread.
 struct Labels {
-    records: HashMap<i64, LabelRecord>,
-    accepted: HashMap<i64, bool>,
+    records: HashMap<ImageId, LabelRecord>,
+    accepted: HashMap<ImageId, bool>,
 }
 
 /// One loaded row, or why not.

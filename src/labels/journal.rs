@@ -2,7 +2,7 @@
 //! rows and back, the base a new session starts from, and a journal replayed on the base it
 //! was made on (or why it cannot be).
 
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::{pack, unpack};
 use crate::dataset::workspace::{
     BaseSource, EditBase, EditOp, EditRow, Provenance, Workspace, provenance,
@@ -12,7 +12,7 @@ use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
 /// One operation to append to an image's journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalReq {
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// The base the image's edits start from (recorded with the first operation).
     pub base: EditBase,
     pub op: JournalOp,
@@ -226,7 +226,7 @@ mod tests {
             .apply(Tool::GreyFill, [1, 5, 9], |_| 7, &Locks::default())
             .remove(0);
         let req = JournalReq {
-            image_id: 1,
+            image_id: ImageId(1),
             base: EditBase {
                 source: BaseSource::Mask,
                 fp: "f".into(),

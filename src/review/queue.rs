@@ -24,7 +24,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::ClassSummary;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
@@ -106,7 +106,7 @@ impl Strategy {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct QueueItem {
     pub rank: usize,
-    pub image_id: i64,
+    pub image_id: ImageId,
     pub sample: String,
     pub stem: String,
     pub image_path: String,

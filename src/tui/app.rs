@@ -26,7 +26,7 @@ use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
 use crate::dataset::decision::Decision;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::{TaskId, TaskTable};
@@ -108,7 +108,7 @@ pub struct App {
     pub confirm: Option<Confirm>,
     /// Images whose proposal was on the image screen in this session (accepting one of
     /// them asks nothing).
-    pub opened: HashSet<i64>,
+    pub opened: HashSet<ImageId>,
     /// Terminal size.
     pub size: Rect,
     /// Waiting for the first index refresh.
@@ -124,7 +124,7 @@ pub struct App {
     key_held: bool,
     generation: u64,
     /// The image and generation of the latest load request.
-    pending: Option<(i64, u64)>,
+    pending: Option<(ImageId, u64)>,
 }
 
 impl App {
@@ -346,7 +346,7 @@ impl App {
     }
 
     /// The row with this id.
-    pub fn row_by_id(&self, id: i64) -> Option<&IndexedImage> {
+    pub fn row_by_id(&self, id: ImageId) -> Option<&IndexedImage> {
         self.list.index_of(id).map(|i| &self.rows[i])
     }
 

@@ -80,6 +80,7 @@ pub enum Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::image::ImageId;
     use crate::jobs::report::Outbox;
 
     #[test]
@@ -87,13 +88,13 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel::<Event>();
         let outbox = Outbox::new(tx);
         assert!(outbox.send(Report::EditSaved {
-            image_id: 3,
+            image_id: ImageId(3),
             seq: 7
         }));
         assert!(matches!(
             rx.try_recv(),
             Ok(Event::Report(Report::EditSaved {
-                image_id: 3,
+                image_id: ImageId(3),
                 seq: 7
             }))
         ));

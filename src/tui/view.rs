@@ -15,6 +15,8 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use crate::dataset::image::ImageId;
+
 use super::app::{App, Screen, Severity};
 use super::keymap::Layer;
 use super::layout::{self, Panes};
@@ -118,7 +120,7 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
 }
 
 fn job_text(app: &App) -> String {
-    let rejected = |id: i64| {
+    let rejected = |id: ImageId| {
         app.marks
             .reviews
             .get(&id)

@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::super::groups::GroupRule;
-use super::super::image::IndexedImage;
+use super::super::image::{ImageId, IndexedImage};
 use super::super::layout::ItemFiles;
 use super::super::workspace::{Workspace, WorkspaceError};
 use super::keys;
@@ -55,7 +55,7 @@ pub(super) fn regroup(
         .map(|f| ((f.sample.as_str(), f.stem.as_str()), f.group.as_str()))
         .collect();
     let rows = ws.images()?;
-    let moves: Vec<(i64, &str)> = rows
+    let moves: Vec<(ImageId, &str)> = rows
         .iter()
         .filter_map(|r| {
             let g = *want.get(&(r.sample.as_str(), r.stem.as_str()))?;

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use rusqlite::params;
 
 use super::super::decision::{Decision, DecisionEntry};
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError};
 
 /// The user name recorded with decisions and edits: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`,
@@ -103,7 +104,7 @@ impl Workspace {
     }
 
     /// The current status of every image that has one (`cleared` images are left out).
-    pub fn review_status(&self) -> Result<HashMap<i64, DecisionEntry>, WorkspaceError> {
+    pub fn review_status(&self) -> Result<HashMap<ImageId, DecisionEntry>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.image_id, d.decision, d.note, d.user, d.at FROM decisions d
              JOIN (SELECT image_id, MAX(id) AS id FROM decisions GROUP BY image_id) last ON last.id = d.id",
@@ -129,7 +130,10 @@ impl Workspace {
     }
 
     /// The full history of one image, oldest first.
-    pub fn decision_history(&self, image_id: i64) -> Result<Vec<DecisionEntry>, WorkspaceError> {
+    pub fn decision_history(
+        &self,
+        image_id: ImageId,
+    ) -> Result<Vec<DecisionEntry>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT decision, note, user, at FROM decisions WHERE image_id = ?1 ORDER BY id",
         )?;

@@ -1,9 +1,10 @@
 use super::*;
+use crate::dataset::image::ImageId;
 use crate::dataset::item::MaskState;
 
 pub(super) fn row(id: i64, sample: &str, bin: u32) -> IndexedImage {
     IndexedImage {
-        id,
+        id: ImageId(id),
         sample: sample.into(),
         stem: format!("{sample}_s01-t{id:02}"),
         group: format!("{sample}/{sample}_s01"),
@@ -108,7 +109,7 @@ fn a_planted_mislabelled_region_comes_first() {
     let q = label_suspects(&rows, &audits, 4);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
-        vec![2, 5, 3, 1]
+        [2, 5, 3, 1].map(ImageId)
     );
     assert!((q[2].numbers["disputed_pixels"] - 7.0).abs() < 1e-9);
     assert_eq!(q[0].rank, 1);
@@ -152,7 +153,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
     };
     let q = rank(&input, Strategy::RareLowIou, 10);
     assert_eq!(q.len(), 1, "only the image where olivine fails: {q:?}");
-    assert_eq!(q[0].image_id, 1);
+    assert_eq!(q[0].image_id, ImageId(1));
     assert!(q[0].numbers["iou_Ol"].abs() < 1e-12);
     assert!(
         q[0].reason.contains("Ol IoU 0.00 over 40 px"),
@@ -205,7 +206,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
         vec!["10003", "70017", "10003"],
         "the second pick comes from the other sample"
     );
-    assert_eq!(q[0].image_id, 1, "the least confident first");
+    assert_eq!(q[0].image_id, ImageId(1), "the least confident first");
 }
 
 /// A 64×64 image: truth `claim` on the first `rows` rows (predicted `pred` there, grey
@@ -255,7 +256,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
+        [1, 2, 3, 4].map(ImageId)
     );
     let first = &q[0];
     assert!((first.numbers["region_pixels"] - 1280.0).abs() < 1e-9);
@@ -318,7 +319,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::Uncertain, 2);
-    assert_eq!(q[0].image_id, 1);
+    assert_eq!(q[0].image_id, ImageId(1));
     assert!((q[0].score - 0.4 * 1.5).abs() < 1e-12, "{}", q[0].score);
     assert!((q[1].score - 0.4).abs() < 1e-12, "{}", q[1].score);
     assert_eq!(
@@ -384,7 +385,7 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(q.len(), 1);
     let it = &q[0];
-    assert_eq!(it.image_id, 1);
+    assert_eq!(it.image_id, ImageId(1));
     assert!((it.numbers["disputed_pixels"] - 4096.0).abs() < 1e-9);
     assert!((it.numbers["disputed_grey"] - 150.0).abs() < 1e-9);
     assert!((it.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
@@ -439,7 +440,7 @@ fn label_suspect_scores_the_stronger_of_region_and_weighed_confusion() {
     ];
     assert_eq!(audits[0].region.pixels, 2);
     let q = label_suspects(&rows, &audits, 5);
-    let it = q.iter().find(|i| i.image_id == 1).unwrap();
+    let it = q.iter().find(|i| i.image_id == ImageId(1)).unwrap();
     assert!(
         (it.numbers["disputed_pixels"] - 2048.0).abs() < 1e-9,
         "{}",

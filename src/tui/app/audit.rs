@@ -3,7 +3,7 @@
 
 use crate::audit::GroupMetrics;
 use crate::dataset::ScaleBins;
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 
 use super::super::action::Action;
 use super::super::msg::Command;
@@ -29,7 +29,7 @@ pub struct AuditState {
     pub cell: (usize, usize),
     pub focus: AuditFocus,
     /// Images with the most pixels in the cell: (image id, pixels).
-    pub images: Vec<(i64, u64)>,
+    pub images: Vec<(ImageId, u64)>,
     pub image_cursor: usize,
 }
 
@@ -107,7 +107,7 @@ impl App {
             (Some(b), Some(bins)) => row.pixel_size.is_some_and(|p| bins.bin_of(p) == b),
             (Some(_), None) => false,
         };
-        let mut images: Vec<(i64, u64)> = ov
+        let mut images: Vec<(ImageId, u64)> = ov
             .audits
             .iter()
             .filter(|(row, _)| in_bin(row))

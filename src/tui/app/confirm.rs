@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageId;
 
 use super::super::msg::Command;
 use super::{App, Screen, Severity};
@@ -12,7 +13,7 @@ use super::{App, Screen, Severity};
 /// A decision waiting for a yes: `y` records it, any other key drops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub image_id: i64,
+    pub image_id: ImageId,
     pub decision: Decision,
     /// The question, naming the image, for the status bar.
     pub question: String,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 
@@ -157,7 +157,7 @@ impl App {
 
     pub(super) fn on_loaded(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Loaded, String>,
     ) -> Vec<Command> {
@@ -218,7 +218,7 @@ impl App {
 
     pub(super) fn on_predicted(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<StoredPrediction, String>,
     ) -> Vec<Command> {

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::image::IndexedImage;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::labels::status::TilePos;
 
 use super::super::action::Action;
@@ -30,7 +30,7 @@ pub struct ListState {
     pub offset: usize,
     pub folded: HashSet<String>,
     /// Row index by image id.
-    by_id: HashMap<i64, usize>,
+    by_id: HashMap<ImageId, usize>,
 }
 
 impl ListState {
@@ -39,8 +39,8 @@ impl ListState {
     pub fn rebuild(
         &mut self,
         rows: &[IndexedImage],
-        tiles: &HashMap<i64, TilePos>,
-        keep: Option<i64>,
+        tiles: &HashMap<ImageId, TilePos>,
+        keep: Option<ImageId>,
     ) {
         self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         self.entries.clear();
@@ -72,7 +72,7 @@ impl ListState {
     fn push_images(
         &mut self,
         rows: &[IndexedImage],
-        tiles: &HashMap<i64, TilePos>,
+        tiles: &HashMap<ImageId, TilePos>,
         from: usize,
         to: usize,
     ) {
@@ -103,7 +103,7 @@ impl ListState {
     }
 
     /// The row index of image `id`.
-    pub fn index_of(&self, id: i64) -> Option<usize> {
+    pub fn index_of(&self, id: ImageId) -> Option<usize> {
         self.by_id.get(&id).copied()
     }
 
@@ -114,7 +114,12 @@ impl ListState {
     }
 
     /// Puts the cursor on row `row`, unfolding its sample if needed.
-    pub fn select_row(&mut self, rows: &[IndexedImage], tiles: &HashMap<i64, TilePos>, row: usize) {
+    pub fn select_row(
+        &mut self,
+        rows: &[IndexedImage],
+        tiles: &HashMap<ImageId, TilePos>,
+        row: usize,
+    ) {
         if let Some(pos) = self.entries.iter().position(|e| *e == Entry::Image(row)) {
             self.cursor = pos;
             return;
@@ -137,7 +142,7 @@ impl ListState {
     }
 
     /// Folds or unfolds the sample under the cursor (or of the image under it).
-    fn toggle(&mut self, rows: &[IndexedImage], tiles: &HashMap<i64, TilePos>) {
+    fn toggle(&mut self, rows: &[IndexedImage], tiles: &HashMap<ImageId, TilePos>) {
         let first = match self.entries.get(self.cursor) {
             Some(Entry::Sample { first, .. } | Entry::Source { first, .. }) => *first,
             Some(Entry::Image(i)) => *i,
@@ -205,7 +210,7 @@ impl App {
     }
 
     /// Shows image `id` (by id), moving the list cursor to it.
-    pub(super) fn show_id(&mut self, id: i64) -> Vec<Command> {
+    pub(super) fn show_id(&mut self, id: ImageId) -> Vec<Command> {
         if let Some(i) = self.list.index_of(id) {
             self.list.select_row(&self.rows, &self.marks.tiles, i);
             self.list

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageId;
 
 use super::super::msg::Command;
 use super::App;
@@ -12,15 +13,15 @@ use super::App;
 #[derive(Debug, Clone, Default)]
 pub struct Marks {
     /// Mean IoU of the stored prediction against the mask.
-    pub miou: HashMap<i64, f64>,
+    pub miou: HashMap<ImageId, f64>,
     /// Queue membership: a short reason code per queued image.
-    pub flags: HashMap<i64, &'static str>,
+    pub flags: HashMap<ImageId, &'static str>,
     /// Latest review decision.
-    pub reviews: HashMap<i64, DecisionEntry>,
+    pub reviews: HashMap<ImageId, DecisionEntry>,
     /// Edit journals now and at the last export.
     pub labels: crate::labels::status::ExportState,
     /// Imported tiles' places in their raw images.
-    pub tiles: HashMap<i64, crate::labels::status::TilePos>,
+    pub tiles: HashMap<ImageId, crate::labels::status::TilePos>,
 }
 
 impl Marks {
@@ -54,7 +55,7 @@ impl App {
     /// New tile places; the list is rebuilt around the selected image.
     pub(super) fn on_tiles(
         &mut self,
-        tiles: HashMap<i64, crate::labels::status::TilePos>,
+        tiles: HashMap<ImageId, crate::labels::status::TilePos>,
     ) -> Vec<Command> {
         self.marks.tiles = tiles;
         let keep = self.list.selected_row().map(|i| self.rows[i].id);

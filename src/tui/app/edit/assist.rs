@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::dataset::image::ImageId;
 use crate::jobs::assist_live::{AssistReq, Assisted, DatasetMix, DatasetUse};
 
 use super::super::super::msg::Command;
@@ -64,7 +65,7 @@ impl App {
     /// request for the image still shown.
     pub(in crate::tui::app) fn on_assisted(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Box<Assisted>, String>,
     ) -> Vec<Command> {

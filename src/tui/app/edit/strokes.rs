@@ -3,6 +3,7 @@
 //! save state in step.
 
 use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageId;
 use crate::dataset::schema::UNLABELLED;
 use crate::dataset::workspace::current_user;
 use crate::labels::journal::{JournalReq, base_for};
@@ -280,7 +281,7 @@ impl App {
     }
 
     /// A journal operation of image `id` is safe in the workspace.
-    pub(in crate::tui::app) fn on_edit_saved(&mut self, id: i64) -> Vec<Command> {
+    pub(in crate::tui::app) fn on_edit_saved(&mut self, id: ImageId) -> Vec<Command> {
         if let Some(n) = self.edit.unsaved.get_mut(&id) {
             *n = n.saturating_sub(1);
             if *n == 0 {

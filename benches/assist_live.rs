@@ -28,9 +28,10 @@ use semcurate::assist::{
     UNLABELLED, propose,
 };
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::{ImageId, IndexedImage};
 use semcurate::dataset::index::{IndexOptions, index};
 use semcurate::dataset::raster::Grey8;
-use semcurate::dataset::workspace::{ImageRow, Workspace};
+use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::assist_labels::DatasetLabels;
 use semcurate::jobs::assist_live::rows::{Gathered, drawn_classes, gather, merge_without, thin};
 use semcurate::jobs::assist_live::{
@@ -42,7 +43,7 @@ use semcurate::progress::NoProgress;
 
 /// One labelled tile of the demo.
 struct Tile {
-    row: ImageRow,
+    row: IndexedImage,
     image: std::sync::Arc<Grey8>,
     truth: Vec<u8>,
     features: Features,
@@ -344,7 +345,7 @@ fn accuracy(sites: &[Vec<Tile>], gathered: &Gathered, n: usize, k: usize) {
 /// Fit and proposal times against the number of dataset rows (10 clicks per class on each
 /// site's first tile, features kept), to choose `TOTAL_CAP`.
 fn sweep(sites: &[Vec<Tile>], gathered: &Gathered) {
-    let full = merge_without(gathered, &BTreeMap::new(), i64::MIN)
+    let full = merge_without(gathered, &BTreeMap::new(), ImageId(i64::MIN))
         .unwrap()
         .0;
     let present = (0..full.n_classes)

@@ -19,9 +19,10 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::{ImageId, IndexedImage};
 use semcurate::dataset::item::{MaskState, PixelSizeSource};
 use semcurate::dataset::raster::Grey8;
-use semcurate::dataset::workspace::{BaseSource, EditBase, ImageRow, Workspace};
+use semcurate::dataset::workspace::{BaseSource, EditBase, Workspace};
 use semcurate::labels::journal::{JournalReq, load_edits};
 use semcurate::review::edit::tools::{BrushShape, brush};
 use semcurate::review::edit::{EditSession, JournalOp, Locks, Tool};
@@ -51,9 +52,9 @@ fn stats(name: &str, mut d: Vec<Duration>) {
     );
 }
 
-fn row(side: u32) -> ImageRow {
-    ImageRow {
-        id: 1,
+fn row(side: u32) -> IndexedImage {
+    IndexedImage {
+        id: ImageId(1),
         sample: "s".into(),
         stem: "s_a-01".into(),
         group: "s_a".into(),
@@ -132,7 +133,7 @@ fn editing(side: u32, block: u32) -> App {
         .unwrap();
     let (grey, mask) = image(side, block);
     app.handle(Report::Loaded {
-        id: 1,
+        id: ImageId(1),
         generation,
         result: Ok(Loaded {
             image: Arc::new(grey),

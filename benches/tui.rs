@@ -76,7 +76,7 @@ fn seed_predictions(root: &Path, ws_dir: &Path, schema: &ClassSchema, model: &Mo
         .images()
         .unwrap()
         .into_iter()
-        .filter(semcurate::dataset::workspace::ImageRow::is_labelled)
+        .filter(semcurate::dataset::image::IndexedImage::is_labelled)
         .take(n)
         .collect();
     let preds: Vec<StoredPrediction> = rows

@@ -18,9 +18,9 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 
@@ -172,7 +172,7 @@ pub struct ClassRef {
 /// An audited image: its row and its summary.
 pub struct Audited<'a> {
     /// The image's index row: its sample, split group and pixel size place it in groups.
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     /// Its summary against this model's prediction (confusion matrix, margins, grey statistics).
     pub audit: &'a ImageAudit,
 }
@@ -184,7 +184,7 @@ pub struct AuditInput<'a> {
     pub schema: &'a ClassSchema,
     /// The workspace's scale bins (µm/px edges).
     pub bins: &'a ScaleBins,
-    /// Split of each split group, keyed by [`ImageRow::group`].
+    /// Split of each split group, keyed by [`IndexedImage::group`].
     pub splits: &'a BTreeMap<String, Split>,
     /// `None` = all labelled images.
     pub split: Option<Split>,

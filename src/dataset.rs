@@ -12,6 +12,8 @@ pub mod schema;
 
 pub use bins::ScaleBins;
 pub use schema::{ClassId, ClassSchema};
+pub mod decision;
+pub mod image;
 pub mod index;
 pub mod item;
 pub mod layout;

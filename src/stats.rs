@@ -1,23 +1,23 @@
 //! Dataset statistics from the workspace index: images and class pixel shares per sample, per
 //! scale bin and per class, images containing each class, split sizes, and the classes that
-//! are underrepresented. Pure computation over [`ImageRow`]s; rendering is the CLI's job.
+//! are underrepresented. Pure computation over [`IndexedImage`]s; rendering is the CLI's job.
 //!
 //! Conventions of every figure here: pixel counts are per class id, indexed by id (the schema's
 //! ids run `0..N`, and mask counts beyond `N` are ignored); pixel figures count images with a
 //! valid mask only (a partial mask contributes only its labelled pixels); pixel sizes are in
 //! µm/px; shares are fractions 0–1, not percent. Images whose files were gone at the last index
-//! (`ImageRow::missing`) count only in [`Totals::missing`].
+//! (`IndexedImage::missing`) count only in [`Totals::missing`].
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::dataset::bins::ScaleBins;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::layout::SkipCounts;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::representation::{Representation, representation};
 
 mod warning;
@@ -184,10 +184,10 @@ pub struct StatsInput<'a> {
     /// The workspace's scale bins (µm/px edges).
     pub bins: &'a ScaleBins,
     /// Every indexed image, missing ones included (they only count in [`Totals::missing`]).
-    pub rows: &'a [ImageRow],
+    pub rows: &'a [IndexedImage],
     /// Index problems with the image row id they concern, if any; only their kinds are counted.
-    pub problems: &'a [(Option<i64>, Problem)],
-    /// The split of each split group, keyed by group name ([`ImageRow::group`]); labelled images
+    pub problems: &'a [(Option<ImageId>, Problem)],
+    /// The split of each split group, keyed by group name ([`IndexedImage::group`]); labelled images
     /// whose group has no entry count in no split.
     pub splits: &'a BTreeMap<String, Split>,
     /// Skipped-entry counts from the last scan, copied into the totals.
@@ -205,7 +205,7 @@ pub struct StatsInput<'a> {
 /// train/val/test order. A dataset with no labelled pixel gives shares of 0, never NaN.
 pub fn compute(input: &StatsInput<'_>) -> StatsReport {
     let n = input.schema.len();
-    let present: Vec<&ImageRow> = input.rows.iter().filter(|r| !r.missing).collect();
+    let present: Vec<&IndexedImage> = input.rows.iter().filter(|r| !r.missing).collect();
     let mut totals = totals(&present, input);
     let groups = Groups::sum(&present, input);
     let all = present.iter().fold(Acc::new(n), |mut a, r| {
@@ -248,7 +248,7 @@ struct Groups<'a> {
 }
 
 impl<'a> Groups<'a> {
-    fn sum(present: &[&'a ImageRow], input: &StatsInput<'_>) -> Self {
+    fn sum(present: &[&'a IndexedImage], input: &StatsInput<'_>) -> Self {
         let n = input.schema.len();
         let mut g = Self {
             samples: BTreeMap::new(),
@@ -289,7 +289,7 @@ fn bin_stats(bins: Vec<Acc>, scale: &ScaleBins) -> Vec<BinStats> {
 }
 
 /// Index problems counted by kind.
-fn problem_counts(problems: &[(Option<i64>, Problem)]) -> BTreeMap<ProblemKind, usize> {
+fn problem_counts(problems: &[(Option<ImageId>, Problem)]) -> BTreeMap<ProblemKind, usize> {
     let mut counts = BTreeMap::new();
     for (_, p) in problems {
         *counts.entry(p.kind).or_default() += 1;
@@ -297,7 +297,7 @@ fn problem_counts(problems: &[(Option<i64>, Problem)]) -> BTreeMap<ProblemKind, 
     counts
 }
 
-fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
+fn totals(present: &[&IndexedImage], input: &StatsInput<'_>) -> Totals {
     use crate::dataset::item::MaskState;
     Totals {
         images: present.len(),
@@ -323,7 +323,7 @@ fn totals(present: &[&ImageRow], input: &StatsInput<'_>) -> Totals {
 }
 
 /// Labelled pixels over all pixels of the partial masks.
-fn partial_share(present: &[&ImageRow]) -> f64 {
+fn partial_share(present: &[&IndexedImage]) -> f64 {
     let (mut labelled, mut total) = (0.0, 0.0);
     for r in present.iter().filter(|r| r.is_partial()) {
         let px = f64::from(r.width.unwrap_or(0)) * f64::from(r.height.unwrap_or(0));
@@ -362,11 +362,11 @@ fn class_stats(
         .collect()
 }
 
-fn split_stats(present: &[&ImageRow], splits: &BTreeMap<String, Split>) -> Vec<SplitStats> {
+fn split_stats(present: &[&IndexedImage], splits: &BTreeMap<String, Split>) -> Vec<SplitStats> {
     Split::ALL
         .into_iter()
         .map(|s| {
-            let rows: Vec<&&ImageRow> = present
+            let rows: Vec<&&IndexedImage> = present
                 .iter()
                 .filter(|r| r.is_labelled() && splits.get(&r.group) == Some(&s))
                 .collect();
@@ -413,7 +413,7 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, r: &ImageRow) {
+    fn add(&mut self, r: &IndexedImage) {
         self.images += 1;
         self.labelled += usize::from(r.is_labelled());
         self.unlabelled += usize::from(r.mask_state == crate::dataset::item::MaskState::None);

@@ -15,6 +15,7 @@ use common::{
     json_of, predict, read_grey, semcurate, synth_small, synth_small_with, tiny_model, write_grey,
 };
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::ImageId;
 use semcurate::dataset::workspace::Workspace;
 use serde_json::Value;
 
@@ -670,7 +671,7 @@ fn the_audit_cache_is_stable_and_follows_a_changed_mask() {
         .unwrap()
         .cached_audits(&hash)
         .unwrap();
-    let moved: Vec<i64> = cached
+    let moved: Vec<ImageId> = cached
         .iter()
         .filter(|(id, c)| recached[*id].mask_fp != c.mask_fp)
         .map(|(id, _)| *id)

@@ -73,7 +73,7 @@ fn stored(root: &Path, model: &Path) -> Vec<Img> {
             let p = ws.prediction(r.id, &hash).unwrap().unwrap();
             assert_eq!((p.width, p.height), (W as u32, W as u32));
             Img {
-                id: r.id,
+                id: r.id.0,
                 sample: r.sample,
                 stem: r.stem,
                 image_path: r.image_path,

@@ -12,8 +12,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use semcurate::dataset::ClassSchema;
+use semcurate::dataset::image::IndexedImage;
 use semcurate::dataset::raster::{DecodeLimits, read_grey8};
-use semcurate::dataset::workspace::{ImageRow, Workspace};
+use semcurate::dataset::workspace::Workspace;
 use semcurate::model::multi::model_hash;
 use semcurate::tui::render::{Layers, Overlay, compose};
 use semcurate::tui::theme::Theme;
@@ -190,13 +191,13 @@ fn mask_overlay_outside_a_dataset_exits_2_and_says_what_to_do() {
 }
 
 /// The first labelled row and its image path.
-fn labelled(root: &Path) -> (ImageRow, PathBuf) {
+fn labelled(root: &Path) -> (IndexedImage, PathBuf) {
     let ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
     let row = ws
         .images()
         .unwrap()
         .into_iter()
-        .find(ImageRow::is_labelled)
+        .find(IndexedImage::is_labelled)
         .unwrap();
     let path = root.join(&row.image_path);
     (row, path)

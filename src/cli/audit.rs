@@ -10,8 +10,9 @@ use std::path::PathBuf;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::jobs::audit::load_audits;
 
 use super::Outcome;
@@ -154,7 +155,7 @@ fn audited_rows(
     ws: &Workspace,
     split: Option<Split>,
     splits: &BTreeMap<String, Split>,
-) -> anyhow::Result<Vec<ImageRow>> {
+) -> anyhow::Result<Vec<IndexedImage>> {
     let rejected = crate::jobs::overview::rejected_ids(ws)?;
     let rows: Vec<_> = ws
         .images()?

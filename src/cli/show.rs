@@ -12,9 +12,10 @@ use anyhow::Context;
 
 use crate::dataset::ClassSchema;
 use crate::dataset::guard::{check_not_input, check_output};
+use crate::dataset::image::IndexedImage;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::{DecodeLimits, Grey8, read_grey8};
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::labels::current::current_of;
 use crate::model::multi::model_hash;
 use crate::tui::render::{Layers, Overlay, Rgb, compose};
@@ -255,7 +256,7 @@ struct Found {
     /// That workspace, open.
     ws: Workspace,
     /// The image's index row.
-    row: ImageRow,
+    row: IndexedImage,
 }
 
 /// The folder `show --out` must not write into: the indexed dataset that holds the image,
@@ -317,7 +318,7 @@ fn find_in_dataset(image: &Path) -> anyhow::Result<Found> {
 }
 
 /// The row whose image file is `canonical`.
-fn find_row(ws: &Workspace, root: &Path, canonical: &Path) -> anyhow::Result<Option<ImageRow>> {
+fn find_row(ws: &Workspace, root: &Path, canonical: &Path) -> anyhow::Result<Option<IndexedImage>> {
     let rows = ws.images()?;
     let rel = canonical.strip_prefix(root).ok();
     if let Some(row) = rows

@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+use crate::dataset::image::ImageId;
 use crate::dataset::index::keys;
 use crate::dataset::index::split_params;
 use crate::dataset::problems::Problem;
@@ -62,7 +63,7 @@ struct StatsJson<'a> {
 }
 
 /// A problem and the image row it belongs to (`None` for folder-level problems).
-pub type ImageProblem = (Option<i64>, Problem);
+pub type ImageProblem = (Option<ImageId>, Problem);
 
 /// Loads rows and computes the report; `bins` overrides the workspace's.
 ///

@@ -10,10 +10,11 @@ use serde::Serialize;
 
 use super::bins::ScaleBins;
 use super::groups::{GroupError, GroupRule};
+use super::image::{ImageId, IndexedImage};
 use super::item::{ReadContext, read_item};
 use super::layout::{self, ItemFiles, LayoutError, SampleInfo, Scan, SkipCounts};
 use super::schema::ClassSchema;
-use super::workspace::{ImageRow, Workspace, WorkspaceError};
+use super::workspace::{Workspace, WorkspaceError};
 use crate::progress::Progress;
 
 /// Bins a new workspace starts with: the study's two thresholds, in µm/px.
@@ -199,10 +200,10 @@ fn scan_grouped(
 /// stored rows that are still on disk.
 fn changed_items(
     items: &[ItemFiles],
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     reread_all: bool,
-) -> (Vec<ItemFiles>, HashSet<i64>) {
-    let existing: HashMap<(&str, &str), &ImageRow> = rows
+) -> (Vec<ItemFiles>, HashSet<ImageId>) {
+    let existing: HashMap<(&str, &str), &IndexedImage> = rows
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r))
         .collect();
@@ -336,7 +337,7 @@ fn read_settings(opts: &IndexOptions, default_px: Option<f64>) -> String {
 
 /// Whether a stored row no longer matches its files: another path or fingerprint (size and
 /// modification time) for the image, mask or pixel-size file.
-fn is_changed(row: &ImageRow, f: &ItemFiles) -> bool {
+fn is_changed(row: &IndexedImage, f: &ItemFiles) -> bool {
     let fp =
         |r: &Option<layout::FileRef>| r.as_ref().map(|x| (x.path.clone(), x.fingerprint.clone()));
     row.missing
@@ -381,10 +382,10 @@ fn read_and_store(
 /// Marks rows whose files were not found in this scan as missing.
 fn mark_missing(
     ws: &mut Workspace,
-    rows: &[ImageRow],
-    seen: &HashSet<i64>,
+    rows: &[IndexedImage],
+    seen: &HashSet<ImageId>,
 ) -> Result<usize, IndexError> {
-    let gone: Vec<i64> = rows
+    let gone: Vec<ImageId> = rows
         .iter()
         .filter(|r| !r.missing && !seen.contains(&r.id))
         .map(|r| r.id)

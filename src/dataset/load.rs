@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
+use super::image::IndexedImage;
 use super::raster::{self, DecodeLimits, Grey8, RasterError};
 use super::schema::ClassSchema;
-use super::workspace::ImageRow;
 
 /// An image with its class-id mask, both row-major and the same size.
 #[derive(Debug, Clone, PartialEq)]
@@ -21,14 +21,14 @@ pub struct LabelledImage {
 }
 
 /// Decodes a row's image as 8-bit grey, without a data bar its metadata names.
-pub fn load_image(root: &Path, row: &ImageRow) -> Result<Grey8, RasterError> {
+pub fn load_image(root: &Path, row: &IndexedImage) -> Result<Grey8, RasterError> {
     raster::read_specimen(&root.join(&row.image_path), DecodeLimits::default())
 }
 
 /// Decodes a row's mask as class ids (`None` when the image has no mask).
 pub fn load_mask(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
 ) -> Result<Option<Vec<u8>>, RasterError> {
     let Some(path) = &row.mask_path else {
@@ -50,7 +50,7 @@ pub fn load_mask(
 /// why), or when its files changed since indexing and no longer agree.
 pub fn load_labelled(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
 ) -> Result<Option<LabelledImage>, RasterError> {
     let (Some(pixel_size), true) = (row.pixel_size, row.is_labelled()) else {

@@ -6,6 +6,8 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
+use super::image::ImageId;
+
 /// Grey-level histograms have this many bins, of 256 / `GREY_BINS` levels each.
 pub const GREY_BINS: usize = 32;
 
@@ -60,7 +62,7 @@ pub fn add_grey_hists(per_class: &mut [ClassSummary], classes: &[u8], grey: &[u8
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredPrediction {
     /// Row id of the predicted image.
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// Model hash.
     pub model: String,
     /// The image's fingerprint when predicted: a different one means the prediction is stale.

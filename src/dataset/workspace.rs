@@ -3,7 +3,7 @@
 //! transactions in WAL mode, so a killed process leaves the last committed state intact.
 //! The dataset folder itself is never written.
 //!
-//! Rows refer to images by their integer row id ([`ImageRow::id`]), stable across re-indexing
+//! Rows refer to images by their integer row id ([`IndexedImage::id`]), stable across re-indexing
 //! as long as the image keeps its sample and stem; predictions, edits, decisions and exports
 //! hang off that id. Paths are stored relative to the dataset root with `/` separators.
 
@@ -20,7 +20,7 @@ mod predictions;
 mod rows;
 
 pub use audits::CachedAudit;
-pub use decisions::{Decision, DecisionEntry, current_user};
+pub use decisions::current_user;
 pub use edits::{
     BaseSource, EditBase, EditCount, EditOp, EditRow, IDLE_GAP_MS, Provenance, provenance,
 };
@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::bins::ScaleBins;
-use super::item::{MaskState, PixelSizeSource};
+use super::image::{ImageId, IndexedImage};
 use super::problems::{Problem, ProblemKind};
 use super::split::Split;
 
@@ -46,96 +46,6 @@ pub const WORKSPACE_DIR: &str = ".semcurate";
 const DB_FILE: &str = "index.sqlite";
 /// How long a write waits for another process's write transaction before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_mins(1);
-
-/// One indexed image, as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ImageRow {
-    /// Row id: the key every other table uses for this image.
-    pub id: i64,
-    /// Sample folder path relative to the root (`10003`, or `apollo11/10003`).
-    pub sample: String,
-    /// File name without extension; unique within the sample.
-    pub stem: String,
-    /// Split group (`SAMPLE/` + site key by the study's rule, or the dataset's own rule): all
-    /// images of a group go to one split.
-    pub group: String,
-    /// Image file, relative to the dataset root, `/`-separated.
-    pub image_path: String,
-    /// Mask file, if the image has one (whatever its state).
-    pub mask_path: Option<String>,
-    /// Pixel-size text file (`input-features/NAME.txt`), if present.
-    pub features_path: Option<String>,
-    /// Change fingerprint of the image file, `size:mtime_ns`: a rewrite changes it.
-    pub image_fp: String,
-    /// Change fingerprint of the mask file; edit journals made on a mask record it.
-    pub mask_fp: Option<String>,
-    /// Change fingerprint of the pixel-size file.
-    pub features_fp: Option<String>,
-    /// Container format, `png` or `tiff`; `None` when the image could not be decoded.
-    pub format: Option<String>,
-    /// Size in pixels of the image as read: for TIFFs whose metadata names a data bar, the height
-    /// without it. `None` when unreadable.
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    /// Bits per sample as stored (1–16, or 32 for float); images are converted to 8 bits when
-    /// read.
-    pub bit_depth: Option<u8>,
-    /// µm/px.
-    pub pixel_size: Option<f64>,
-    /// Where `pixel_size` came from (pixel-size file, vendor metadata, `--pixel-size`).
-    pub pixel_size_source: Option<PixelSizeSource>,
-    /// Scale bin under the workspace's bins.
-    pub bin: Option<u32>,
-    /// Whether the mask is absent, usable, or unusable (see the index's problems for why).
-    pub mask_state: MaskState,
-    /// Pixels per class id, for valid masks.
-    pub class_counts: Option<Vec<u64>>,
-    /// The files were gone at the last index; kept so that work attached to it is not lost.
-    pub missing: bool,
-}
-
-impl ImageRow {
-    /// Readable image with a valid mask.
-    pub fn is_labelled(&self) -> bool {
-        self.mask_state == MaskState::Valid
-    }
-
-    /// The image decoded at the last index.
-    pub fn is_readable(&self) -> bool {
-        self.width.is_some()
-    }
-
-    /// The share (0–1) of a labelled image's pixels that carry a class: below 1 for a
-    /// partial mask (scribbles, the schema's `unlabelled` value elsewhere). `None` without a
-    /// valid mask.
-    pub fn labelled_share(&self) -> Option<f64> {
-        let counts = self.class_counts.as_ref().filter(|_| self.is_labelled())?;
-        let total = u64::from(self.width?) * u64::from(self.height?);
-        (total > 0).then(|| counts.iter().sum::<u64>() as f64 / total as f64)
-    }
-
-    /// A valid mask with unlabelled pixels.
-    pub fn is_partial(&self) -> bool {
-        self.labelled_share().is_some_and(|s| s < 1.0)
-    }
-
-    /// Why the image has no pixel size and what to do, for an image whose `pixel_size` is
-    /// `None`: a pixel-size file that is there but unreadable is named as such.
-    pub fn no_pixel_size(&self) -> String {
-        match &self.features_path {
-            Some(f) => format!(
-                "no pixel size: '{f}' does not give one (its first line must be 'pixel_size: <µm per pixel>', see `semcurate index` for what it holds): fix it, or pass --pixel-size"
-            ),
-            None => match self.image_path.rsplit_once("input-images/") {
-                Some((dir, _)) => format!(
-                    "no pixel size: add {dir}input-features/{}.txt with 'pixel_size: <µm per pixel>', or pass --pixel-size",
-                    self.stem
-                ),
-                None => "no pixel size: pass --pixel-size (µm per pixel)".into(),
-            },
-        }
-    }
-}
 
 /// How the database keeps its journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,7 +187,7 @@ impl Workspace {
     }
 
     /// Every image row, present or missing, ordered by sample and stem.
-    pub fn images(&self) -> Result<Vec<ImageRow>, WorkspaceError> {
+    pub fn images(&self) -> Result<Vec<IndexedImage>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, sample, stem, grp, image_path, mask_path, features_path, image_fp, mask_fp,
                     features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source, bin,
@@ -289,7 +199,7 @@ impl Workspace {
     }
 
     /// All stored problems with the image they belong to (`None` for folder-level ones).
-    pub fn problems(&self) -> Result<Vec<(Option<i64>, Problem)>, WorkspaceError> {
+    pub fn problems(&self) -> Result<Vec<(Option<ImageId>, Problem)>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT p.image_id, p.path, p.kind, p.message FROM problems p
              LEFT JOIN images i ON i.id = p.image_id
@@ -342,7 +252,7 @@ pub struct WriteTx<'a> {
 
 impl WriteTx<'_> {
     /// Marks a row missing (its files are gone) or present again.
-    pub fn set_missing(&self, id: i64, missing: bool) -> Result<(), WorkspaceError> {
+    pub fn set_missing(&self, id: ImageId, missing: bool) -> Result<(), WorkspaceError> {
         self.tx.execute(
             "UPDATE images SET missing = ?2 WHERE id = ?1",
             params![id, missing],
@@ -365,7 +275,7 @@ impl WriteTx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached("SELECT id, pixel_size FROM images WHERE pixel_size IS NOT NULL")?;
-        let rows: Vec<(i64, f64)> = stmt
+        let rows: Vec<(ImageId, f64)> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         let mut update = self

@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::problems::ProblemKind;
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::labels::current::LabelRecord;
 
 use super::write::ImageJob;
@@ -15,17 +17,17 @@ use crate::dataset::layout::names;
 
 /// The images an export considers, with what the workspace knows about them.
 pub(super) struct Selection {
-    pub(super) rows: Vec<ImageRow>,
+    pub(super) rows: Vec<IndexedImage>,
     pub(super) names: HashMap<(String, String), String>,
-    pub(super) decisions: HashMap<i64, DecisionEntry>,
+    pub(super) decisions: HashMap<ImageId, DecisionEntry>,
     pub(super) splits: BTreeMap<String, Split>,
-    pub(super) edit_ops: HashMap<i64, u32>,
+    pub(super) edit_ops: HashMap<ImageId, u32>,
     pub(super) models: Vec<String>,
     pub(super) rock_types: HashMap<String, String>,
     /// Tiles made by `import`: (sample, stem) → raw image path and the tile's corner (px).
     pub(super) raw: HashMap<(String, String), (String, u32, u32)>,
     /// The index's problems per image: `path: message`.
-    pub(super) problems: HashMap<i64, String>,
+    pub(super) problems: HashMap<ImageId, String>,
     /// Images left out before reading: rejected, unlabelled, not selected.
     pub(super) counts: NotSelected,
     /// Files the index could not take (duplicate stems, names that are not UTF-8, FIFOs).
@@ -37,13 +39,13 @@ impl Selection {
     pub(super) fn read(ws: &Workspace, opts: &ExportOptions) -> Result<Self, ExportError> {
         let decisions = ws.review_status()?;
         let splits = ws.splits()?;
-        let edit_ops: HashMap<i64, u32> = ws
+        let edit_ops: HashMap<ImageId, u32> = ws
             .edit_counts()?
             .into_iter()
             .map(|(id, c)| (id, c.ops))
             .collect();
         let mut counts = NotSelected::default();
-        let rows: Vec<ImageRow> = ws
+        let rows: Vec<IndexedImage> = ws
             .images()?
             .into_iter()
             .filter(|r| selects(r, opts, &decisions, &splits, &edit_ops, &mut counts))
@@ -71,7 +73,7 @@ impl Selection {
         })
     }
 
-    pub(super) fn job<'a>(&'a self, row: &'a ImageRow, record: LabelRecord) -> ImageJob<'a> {
+    pub(super) fn job<'a>(&'a self, row: &'a IndexedImage, record: LabelRecord) -> ImageJob<'a> {
         ImageJob {
             row,
             name: self.names[&(row.sample.clone(), row.stem.clone())].clone(),
@@ -97,11 +99,11 @@ impl Selection {
 /// `--only`. An image left out for one of these reasons (the first that applies) is counted in
 /// `counts`; a missing one is not counted.
 fn selects(
-    r: &ImageRow,
+    r: &IndexedImage,
     opts: &ExportOptions,
-    decisions: &HashMap<i64, DecisionEntry>,
+    decisions: &HashMap<ImageId, DecisionEntry>,
     splits: &BTreeMap<String, Split>,
-    edit_ops: &HashMap<i64, u32>,
+    edit_ops: &HashMap<ImageId, u32>,
     counts: &mut NotSelected,
 ) -> bool {
     let decision = decisions.get(&r.id).map(|d| d.decision);
@@ -134,8 +136,10 @@ fn selects(
 /// The index's problems: the first per image id as `path: message`, and the files the index
 /// could not take at all (a second file with the same stem, a name that is not UTF-8, a
 /// FIFO), named so that nothing is left out unsaid.
-fn index_problems(ws: &Workspace) -> Result<(HashMap<i64, String>, Vec<NotExported>), ExportError> {
-    let mut problems: HashMap<i64, String> = HashMap::new();
+fn index_problems(
+    ws: &Workspace,
+) -> Result<(HashMap<ImageId, String>, Vec<NotExported>), ExportError> {
+    let mut problems: HashMap<ImageId, String> = HashMap::new();
     let mut unindexed = Vec::new();
     for (id, p) in ws.problems()? {
         match id {
@@ -159,7 +163,7 @@ fn index_problems(ws: &Workspace) -> Result<(HashMap<i64, String>, Vec<NotExport
 /// Export name per `(sample, stem)`. Names carry the split group before their first '-', as
 /// the study reads it. An image grouped by --group-by or --groups gets its group in front of
 /// its stem, so that the export (and the study's loader) groups it the same way.
-fn export_names(rows: &[ImageRow]) -> HashMap<(String, String), String> {
+fn export_names(rows: &[IndexedImage]) -> HashMap<(String, String), String> {
     let pairs: Vec<(String, String)> = rows.iter().map(named_by_group).collect();
     let assigned = names::assign(&pairs);
     rows.iter()
@@ -171,7 +175,7 @@ fn export_names(rows: &[ImageRow]) -> HashMap<(String, String), String> {
 /// `(sample, stem)` for naming: the stem as it is when the image's split group is the study's
 /// (the sample and the stem's part before its first `-`); else `GROUP-STEM`, the group made
 /// safe for a name's first part (no `-`, no `/`) and the stem's own `-` made `_`.
-fn named_by_group(r: &ImageRow) -> (String, String) {
+fn named_by_group(r: &IndexedImage) -> (String, String) {
     let prefix = r.stem.split('-').next().unwrap_or(&r.stem);
     if r.group == format!("{}/{prefix}", r.sample) {
         return (r.sample.clone(), r.stem.clone());
@@ -189,7 +193,7 @@ fn named_by_group(r: &ImageRow) -> (String, String) {
 
 /// The rock type a pixel-size file names on a later line (`rock type: NAME`), as exports and
 /// some study files carry it.
-fn features_rock_type(root: &Path, row: &ImageRow) -> Option<String> {
+fn features_rock_type(root: &Path, row: &IndexedImage) -> Option<String> {
     let text = std::fs::read_to_string(root.join(row.features_path.as_ref()?)).ok()?;
     text.lines().skip(1).find_map(|l| {
         let (k, v) = l.split_once(':')?;

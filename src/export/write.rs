@@ -8,12 +8,13 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use crate::dataset::ClassSchema;
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::raster::encode_grey8_png;
 use crate::dataset::schema::UNLABELLED;
 use crate::dataset::schema::convert::ClassMap;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::labels::current::{CurrentLabel, LabelRecord, LabelSource, mean_dice, resolve};
 
 use super::manifest::ManifestRow;
@@ -52,7 +53,7 @@ pub struct WriteContext<'a> {
 /// One image to export.
 pub struct ImageJob<'a> {
     /// The image's index row.
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     /// Its journal and proposal, from which [`resolve`] builds its current label.
     pub record: LabelRecord,
     /// File stem in the export (unique over the export; tiles add `-xX_yY`).
@@ -164,7 +165,7 @@ fn selected_label(
     let row = job.row;
     let accepted = job
         .decision
-        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+        .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Accepted);
     let why = || job.problem.clone().unwrap_or_default();
     if !row.is_readable() {
         return Err(Written::LeftOut(format!(
@@ -193,7 +194,11 @@ fn selected_label(
 }
 
 /// The image, read again, when it still has the label's `pixels` (width × height).
-fn matching_image(ctx: &WriteContext<'_>, row: &ImageRow, pixels: usize) -> Result<Grey8, Written> {
+fn matching_image(
+    ctx: &WriteContext<'_>,
+    row: &IndexedImage,
+    pixels: usize,
+) -> Result<Grey8, Written> {
     let image = load_image(ctx.root, row).map_err(|e| Written::LeftOut(format!("image: {e}")))?;
     if image.pixels.len() != pixels {
         return Err(Written::LeftOut(format!(

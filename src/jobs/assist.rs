@@ -19,11 +19,12 @@ use crate::assist::{
     SamplingSettings, TrainingSet, fit, propose, training_set,
 };
 use crate::dataset::ClassSchema;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::layout::writer::{self, Role};
 use crate::dataset::load::load_image;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::encode_grey8_png;
-use crate::dataset::workspace::{ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::model::infer::summary::{summarise, to_byte};
 use crate::progress::Progress;
 
@@ -92,7 +93,7 @@ pub enum AssistJobError {
 /// The labels of one image with features: every pixel's class or [`crate::dataset::schema::UNLABELLED`].
 struct Labelled {
     /// The image's index row.
-    row: ImageRow,
+    row: IndexedImage,
     /// Its per-pixel features, computed once for its own forest.
     features: Features,
     labels: Vec<u8>,
@@ -105,7 +106,7 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<AssistReport, AssistJobError> {
     let started = Instant::now();
-    let rows: Vec<ImageRow> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
+    let rows: Vec<IndexedImage> = ws.images()?.into_iter().filter(|r| !r.missing).collect();
     let (set, kept, labelled_images) = dataset_rows(ws, &rows, opts, progress)?;
     let rows_per_class = (0..set.n_classes)
         .map(|c| set.labels.iter().filter(|&&l| usize::from(l) == c).count())
@@ -132,7 +133,7 @@ pub fn run(
 /// then the union capped again by `fit`'s sampling); the images kept for `--per-image`.
 fn dataset_rows(
     ws: &Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     opts: &AssistOptions<'_>,
     progress: &dyn Progress,
 ) -> Result<(TrainingSet, Vec<Labelled>, usize), AssistJobError> {
@@ -197,7 +198,7 @@ fn save_forest(ws: &Workspace, forest: &RaforForest) -> Result<PathBuf, AssistJo
 /// Proposes every readable image, writes its PNG and stores it in one transaction per image.
 fn propose_all(
     ws: &mut Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     forest: &RaforForest,
     kept: &[Labelled],
     opts: &AssistOptions<'_>,
@@ -246,7 +247,7 @@ fn register(ws: &mut Workspace, opts: &AssistOptions<'_>) -> Result<(), AssistJo
 
 /// One image's proposal, and whether a forest of its own labels made it.
 fn propose_one(
-    row: &ImageRow,
+    row: &IndexedImage,
     dataset_forest: &RaforForest,
     kept: &[Labelled],
     opts: &AssistOptions<'_>,
@@ -274,7 +275,7 @@ fn propose_one(
 /// [`ASSIST_MODEL`]; confidence as the top-two margin).
 ///
 /// `bin` and `used_bin` are the image's scale bin (0 without one): the forest has no bins.
-pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
+pub fn stored(row: &IndexedImage, p: &crate::assist::Proposal, n: usize) -> StoredPrediction {
     let margin: Vec<u8> = p.confidence.iter().map(|&c| to_byte(c)).collect();
     let classes: Vec<u8> = p
         .classes
@@ -299,7 +300,7 @@ pub fn stored(row: &ImageRow, p: &crate::assist::Proposal, n: usize) -> StoredPr
 }
 
 /// `OUT/SAMPLE/output-images/STEM.png`, as `predict --out` writes.
-fn write_png(out: &Path, row: &ImageRow, p: &StoredPrediction) -> Result<(), AssistJobError> {
+fn write_png(out: &Path, row: &IndexedImage, p: &StoredPrediction) -> Result<(), AssistJobError> {
     let rel = writer::file_path(&row.sample, Role::Mask, &row.stem);
     let io = |error| AssistJobError::Io {
         path: out.join(&rel),

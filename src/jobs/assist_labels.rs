@@ -8,10 +8,12 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::dataset::ClassSchema;
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::load_image;
 use crate::dataset::raster::Grey8;
 use crate::dataset::schema::UNLABELLED;
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::labels::current::{LabelRecord, resolve};
 
 /// What the workspace says about every image's label, read once.
@@ -20,7 +22,7 @@ pub struct DatasetLabels<'a> {
     root: &'a Path,
     schema: &'a ClassSchema,
     models: Vec<String>,
-    decisions: HashMap<i64, DecisionEntry>,
+    decisions: HashMap<ImageId, DecisionEntry>,
 }
 
 impl<'a> DatasetLabels<'a> {
@@ -44,7 +46,7 @@ impl<'a> DatasetLabels<'a> {
     /// The labels of `row` (one byte a pixel, a class id or [`UNLABELLED`]) when it has a
     /// labelled pixel, and its grey image; `None` when it has none, or when its label or image
     /// cannot be read (the batch goes on without it).
-    pub fn labelled(&self, row: &ImageRow) -> Option<(Vec<u8>, Grey8)> {
+    pub fn labelled(&self, row: &IndexedImage) -> Option<(Vec<u8>, Grey8)> {
         let accepted = self
             .decisions
             .get(&row.id)

@@ -16,9 +16,9 @@ use crate::assist::{
     AssistError, FeatureSettings, Features, Forest, ForestSettings, LabelledImage, ProposeOptions,
     RaforForest, SamplingSettings, TrainingSet, propose, training_set,
 };
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::ImageRow;
 
 use super::report::{Outbox, Report};
 use super::service::Paths;
@@ -34,7 +34,7 @@ pub const OWN_WEIGHT: f32 = 4.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssistReq {
     /// The shown image's index row (its id and fingerprint key the kept features).
-    pub row: ImageRow,
+    pub row: IndexedImage,
     /// Its 8-bit grey pixels, shared with the editor.
     pub image: Arc<Grey8>,
     /// The editor's current mask of the image, `width × height`, row-major.
@@ -101,7 +101,7 @@ pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
 /// The shown image's features and latest labels.
 struct Shown {
     /// Row id of the shown image.
-    id: i64,
+    id: ImageId,
     /// Its change fingerprint: a rewritten file gets its features computed again.
     fp: String,
     /// Its per-pixel feature stack.

@@ -9,11 +9,12 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::schema::ClassSchema;
 use crate::dataset::workspace::{
-    CachedAudit, ImageRow, PackedPrediction, PredictionKey, Workspace, WorkspaceError,
+    CachedAudit, PackedPrediction, PredictionKey, Workspace, WorkspaceError,
 };
 use crate::labels::current::{LabelRecord, resolve};
 use crate::metrics::image_audit::ImageAudit;
@@ -27,7 +28,7 @@ const CHUNK: usize = 512;
 /// `audits` is sorted by sample, then stem.
 pub struct LoadedAudits {
     /// Each audited row with its summary.
-    pub audits: Vec<(ImageRow, ImageAudit)>,
+    pub audits: Vec<(IndexedImage, ImageAudit)>,
     /// Labelled rows without a current prediction by the model.
     pub unpredicted: usize,
     /// Summaries computed this time (not from the cache).
@@ -47,7 +48,7 @@ pub fn load_audits(
     root: &Path,
     schema: &ClassSchema,
     model: &str,
-    rows: Vec<ImageRow>,
+    rows: Vec<IndexedImage>,
     progress: &dyn Progress,
 ) -> Result<LoadedAudits, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
@@ -77,7 +78,7 @@ struct MaskKeys {
     mapping: String,
     /// Length of each image's correction journal (operations), by image id; images without
     /// corrections are absent.
-    edits: HashMap<i64, u32>,
+    edits: HashMap<ImageId, u32>,
 }
 
 impl MaskKeys {
@@ -96,11 +97,11 @@ impl MaskKeys {
         Ok(Self { mapping, edits })
     }
 
-    fn of(&self, row: &ImageRow) -> String {
+    fn of(&self, row: &IndexedImage) -> String {
         mask_key(row, &self.mapping, self.edits.get(&row.id).copied())
     }
 
-    fn corrected(&self, row: &ImageRow) -> bool {
+    fn corrected(&self, row: &IndexedImage) -> bool {
         self.edits.contains_key(&row.id)
     }
 }
@@ -110,11 +111,11 @@ impl MaskKeys {
 /// are returned, in order, to be computed. Consumed cache entries are removed from `cache`.
 fn reuse_cached(
     out: &mut LoadedAudits,
-    rows: Vec<ImageRow>,
-    keys: &HashMap<i64, PredictionKey>,
-    cache: &mut HashMap<i64, CachedAudit>,
+    rows: Vec<IndexedImage>,
+    keys: &HashMap<ImageId, PredictionKey>,
+    cache: &mut HashMap<ImageId, CachedAudit>,
     masks: &MaskKeys,
-) -> Vec<ImageRow> {
+) -> Vec<IndexedImage> {
     let mut todo = Vec::new();
     for row in rows {
         let current = keys
@@ -146,7 +147,7 @@ fn compute_chunk(
     schema: &ClassSchema,
     model: &str,
     masks: &MaskKeys,
-    chunk: &[ImageRow],
+    chunk: &[IndexedImage],
     progress: &dyn Progress,
 ) -> Result<Vec<Result<ImageAudit, String>>, WorkspaceError> {
     let packed: Vec<Option<PackedPrediction>> = chunk
@@ -175,7 +176,7 @@ fn store_chunk(
     ws: &mut Workspace,
     model: &str,
     masks: &MaskKeys,
-    chunk: &[ImageRow],
+    chunk: &[IndexedImage],
     results: Vec<Result<ImageAudit, String>>,
     out: &mut LoadedAudits,
 ) -> Result<(), WorkspaceError> {
@@ -209,8 +210,8 @@ fn store_chunk(
 }
 
 /// Orders by sample, then stem; rows equal on both keep their current relative order.
-fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
-    let order: HashMap<i64, usize> = audits
+fn sort_by_image(audits: &mut [(IndexedImage, ImageAudit)]) {
+    let order: HashMap<ImageId, usize> = audits
         .iter()
         .enumerate()
         .map(|(i, (r, _))| (r.id, i))
@@ -223,7 +224,7 @@ fn sort_by_image(audits: &mut [(ImageRow, ImageAudit)]) {
 fn compute(
     root: &Path,
     schema: &ClassSchema,
-    row: &ImageRow,
+    row: &IndexedImage,
     packed: Option<PackedPrediction>,
     label: Option<Result<LabelRecord, String>>,
 ) -> Result<ImageAudit, String> {
@@ -265,7 +266,7 @@ fn compute(
 /// grey statistics (older ones are recomputed once).
 /// The cache key of a row's label: a format tag, the mask file's fingerprint, the schema's
 /// value-mapping digest and, for a corrected image, its journal's length.
-fn mask_key(row: &ImageRow, mapping: &str, edit_ops: Option<u32>) -> String {
+fn mask_key(row: &IndexedImage, mapping: &str, edit_ops: Option<u32>) -> String {
     let fp = row.mask_fp.as_deref().unwrap_or_default();
     match edit_ops {
         Some(n) => format!("g1:{fp}#{mapping}+{n}"),

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::shard::{PART_META, PARTS_DIR, PartMeta};
+use crate::dataset::image::ImageId;
 use crate::dataset::workspace::{MergeCount, Workspace, WorkspaceError};
 
 /// What became of one part.
@@ -71,9 +72,9 @@ pub struct MergeSummary {
 #[derive(Default)]
 struct Tally {
     /// Images whose prediction some part copied in.
-    written: BTreeSet<(String, i64)>,
+    written: BTreeSet<(String, ImageId)>,
     /// Images whose prediction some part already had stored.
-    current: BTreeSet<(String, i64)>,
+    current: BTreeSet<(String, ImageId)>,
     /// Predictions in the merged parts that are not stale.
     rows: u64,
 }
@@ -81,7 +82,7 @@ struct Tally {
 impl Tally {
     /// Adds one merged part's counts for `model`.
     fn add(&mut self, model: &str, count: &MergeCount) {
-        let key = |id: &i64| (model.to_string(), *id);
+        let key = |id: &ImageId| (model.to_string(), *id);
         self.written.extend(count.written.iter().map(key));
         self.current.extend(count.current.iter().map(key));
         self.rows += (count.written.len() + count.current.len()) as u64 + count.superseded;

@@ -7,11 +7,12 @@ use std::path::Path;
 
 use crate::audit::{AuditInput, AuditReport, Audited, RiskThresholds, report};
 use crate::dataset::ScaleBins;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::item::MaskState;
 use crate::dataset::prediction::ClassSummary;
 use crate::dataset::problems::Problem;
 use crate::dataset::schema::ClassSchema;
-use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::metrics::image_audit::ImageAudit;
 use crate::progress::Progress;
 use crate::review::queue::{
@@ -26,13 +27,13 @@ pub struct Overview {
     /// Hash of the model whose stored predictions were read.
     pub model: String,
     /// Labelled images with a current prediction, and their summaries.
-    pub audits: Vec<(ImageRow, ImageAudit)>,
+    pub audits: Vec<(IndexedImage, ImageAudit)>,
     /// Present rows that are not labelled: no mask, or a mask that cannot be used.
-    pub unlabelled: Vec<ImageRow>,
+    pub unlabelled: Vec<IndexedImage>,
     /// Why the mask cannot be used, for the rows of `unlabelled` that have a mask file.
-    pub mask_problems: HashMap<i64, String>,
+    pub mask_problems: HashMap<ImageId, String>,
     /// Mean margin (0–1) and per-class summary of every stored prediction, by image id.
-    pub summaries: HashMap<i64, (f64, Vec<ClassSummary>)>,
+    pub summaries: HashMap<ImageId, (f64, Vec<ClassSummary>)>,
     /// The audit of every judged labelled image, under the bins given.
     pub report: AuditReport,
     /// Labelled images whose label or prediction could not be read for the audit (as
@@ -40,9 +41,9 @@ pub struct Overview {
     pub problems: Vec<Problem>,
     /// Images whose review is over (accepted or rejected, or an unlabelled tile corrected):
     /// the queue leaves them out.
-    pub finished: HashSet<i64>,
+    pub finished: HashSet<ImageId>,
     /// Where imported tiles lie in their raw images, by image id.
-    pub regions: HashMap<i64, TileRegion>,
+    pub regions: HashMap<ImageId, TileRegion>,
     /// Share of each class in the labelled pixels.
     pub class_share: Vec<f64>,
     /// P(class | grey bin) over the labelled pixels (empty when none were read with grey).
@@ -52,11 +53,11 @@ pub struct Overview {
 /// Images whose latest review decision is `rejected`.
 ///
 /// Rejected images are never judged, trained on or exported.
-pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<i64>, WorkspaceError> {
+pub fn rejected_ids(ws: &Workspace) -> Result<HashSet<ImageId>, WorkspaceError> {
     Ok(ws
         .review_status()?
         .into_iter()
-        .filter(|(_, d)| d.decision == crate::dataset::workspace::Decision::Rejected)
+        .filter(|(_, d)| d.decision == crate::dataset::decision::Decision::Rejected)
         .map(|(id, _)| id)
         .collect())
 }
@@ -117,13 +118,13 @@ pub fn load_overview(
 
 /// The rows the overview judges, split into (labelled, not labelled): present and not
 /// rejected (out of focus, wrong sample: not judged, as they are not trained on).
-fn judged_rows(ws: &Workspace) -> Result<(Vec<ImageRow>, Vec<ImageRow>), WorkspaceError> {
+fn judged_rows(ws: &Workspace) -> Result<(Vec<IndexedImage>, Vec<IndexedImage>), WorkspaceError> {
     let rejected = rejected_ids(ws)?;
     Ok(ws
         .images()?
         .into_iter()
         .filter(|r| !r.missing && !rejected.contains(&r.id))
-        .partition(ImageRow::is_labelled))
+        .partition(IndexedImage::is_labelled))
 }
 
 /// Stored prediction summaries of `model` for the images as they are now: a changed file's
@@ -131,11 +132,11 @@ fn judged_rows(ws: &Workspace) -> Result<(Vec<ImageRow>, Vec<ImageRow>), Workspa
 fn current_summaries(
     ws: &Workspace,
     model: &str,
-    audits: &[(ImageRow, ImageAudit)],
-    unlabelled: &[ImageRow],
-) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
+    audits: &[(IndexedImage, ImageAudit)],
+    unlabelled: &[IndexedImage],
+) -> Result<HashMap<ImageId, (f64, Vec<ClassSummary>)>, WorkspaceError> {
     let keys = ws.prediction_keys(model)?;
-    let current: HashMap<i64, &str> = labelled_ids_fp(audits, unlabelled);
+    let current: HashMap<ImageId, &str> = labelled_ids_fp(audits, unlabelled);
     let mut summaries = ws.prediction_summaries(model)?;
     summaries.retain(|id, _| {
         keys.get(id)
@@ -147,14 +148,17 @@ fn current_summaries(
 
 /// Images whose review is over: a final decision, or an unlabelled tile whose proposal was
 /// corrected (it is labelled now).
-fn finished_ids(ws: &Workspace, unlabelled: &[ImageRow]) -> Result<HashSet<i64>, WorkspaceError> {
-    let mut finished: HashSet<i64> = ws
+fn finished_ids(
+    ws: &Workspace,
+    unlabelled: &[IndexedImage],
+) -> Result<HashSet<ImageId>, WorkspaceError> {
+    let mut finished: HashSet<ImageId> = ws
         .review_status()?
         .into_iter()
         .filter(|(_, e)| e.decision.is_final())
         .map(|(id, _)| id)
         .collect();
-    let unlabelled_ids: HashSet<i64> = unlabelled.iter().map(|r| r.id).collect();
+    let unlabelled_ids: HashSet<ImageId> = unlabelled.iter().map(|r| r.id).collect();
     finished.extend(
         ws.edit_counts()?
             .into_keys()
@@ -166,9 +170,9 @@ fn finished_ids(ws: &Workspace, unlabelled: &[ImageRow]) -> Result<HashSet<i64>,
 /// Where each imported unlabelled tile lies in its raw image, by image id.
 fn tile_regions(
     ws: &Workspace,
-    unlabelled: &[ImageRow],
-) -> Result<HashMap<i64, TileRegion>, WorkspaceError> {
-    let by_name: HashMap<(&str, &str), i64> = unlabelled
+    unlabelled: &[IndexedImage],
+) -> Result<HashMap<ImageId, TileRegion>, WorkspaceError> {
+    let by_name: HashMap<(&str, &str), ImageId> = unlabelled
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
         .collect();
@@ -192,9 +196,9 @@ fn tile_regions(
 /// The index's problems with the mask file of each row whose mask is invalid, joined, by id.
 fn mask_problems(
     ws: &Workspace,
-    rows: &[ImageRow],
-) -> Result<HashMap<i64, String>, WorkspaceError> {
-    let invalid: HashMap<i64, &str> = rows
+    rows: &[IndexedImage],
+) -> Result<HashMap<ImageId, String>, WorkspaceError> {
+    let invalid: HashMap<ImageId, &str> = rows
         .iter()
         .filter(|r| r.mask_state == MaskState::Invalid)
         .filter_map(|r| Some((r.id, r.mask_path.as_deref()?)))
@@ -202,7 +206,7 @@ fn mask_problems(
     if invalid.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut out: HashMap<i64, String> = HashMap::new();
+    let mut out: HashMap<ImageId, String> = HashMap::new();
     for (id, p) in ws.problems()? {
         let Some(id) = id.filter(|id| invalid.get(id) == Some(&p.path.as_str())) else {
             continue;
@@ -222,9 +226,9 @@ fn mask_problems(
 
 /// Current image fingerprints of the audited and unlabelled rows, by id.
 fn labelled_ids_fp<'a>(
-    audits: &'a [(ImageRow, ImageAudit)],
-    unlabelled: &'a [ImageRow],
-) -> HashMap<i64, &'a str> {
+    audits: &'a [(IndexedImage, ImageAudit)],
+    unlabelled: &'a [IndexedImage],
+) -> HashMap<ImageId, &'a str> {
     audits
         .iter()
         .map(|(r, _)| r)
@@ -254,7 +258,7 @@ impl Overview {
     /// Finished images (accepted, rejected, or an unlabelled tile already corrected) are left
     /// out; unlabelled images enter only with a current prediction.
     pub fn queue(&self, schema: &ClassSchema, strategy: Strategy, budget: usize) -> Vec<QueueItem> {
-        let open = |r: &ImageRow| !self.finished.contains(&r.id);
+        let open = |r: &IndexedImage| !self.finished.contains(&r.id);
         let labelled: Vec<LabelledInput<'_>> = self
             .audits
             .iter()

@@ -12,10 +12,11 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::sites::Sites;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::load_image;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{ImageRow, PredictionKey, Workspace, WorkspaceError};
+use crate::dataset::workspace::{PredictionKey, Workspace, WorkspaceError};
 use crate::model::MultiUNet;
 use crate::model::infer::{Prediction, fits_one_tile, predict_batch, predict_reporting};
 use crate::model::input::Specimen;
@@ -83,11 +84,11 @@ pub fn predict_dataset(
     };
     let keys = ws.prediction_keys(hash)?;
     let all = ws.images()?;
-    let (rows, unreadable): (Vec<ImageRow>, Vec<ImageRow>) = all
+    let (rows, unreadable): (Vec<IndexedImage>, Vec<IndexedImage>) = all
         .iter()
         .filter(|r| !r.missing)
         .cloned()
-        .partition(ImageRow::is_readable);
+        .partition(IndexedImage::is_readable);
     let mut s = PredictSummary {
         model: hash.to_string(),
         images: rows.len() + unreadable.len(),
@@ -103,7 +104,7 @@ pub fn predict_dataset(
     }
     progress.begin("predict", todo.len() as u64);
     let lanes = lanes(model, opts);
-    let mut pending: Vec<(ImageRow, Prediction)> = Vec::new();
+    let mut pending: Vec<(IndexedImage, Prediction)> = Vec::new();
     let mut i = 0;
     while i < todo.len() {
         if cancel.load(Ordering::Relaxed) {
@@ -146,10 +147,10 @@ impl Job<'_> {
     fn not_done(
         &self,
         ws: &Workspace,
-        rows: Vec<ImageRow>,
-        keys: &HashMap<i64, PredictionKey>,
+        rows: Vec<IndexedImage>,
+        keys: &HashMap<ImageId, PredictionKey>,
         s: &mut PredictSummary,
-    ) -> Result<Vec<ImageRow>, WorkspaceError> {
+    ) -> Result<Vec<IndexedImage>, WorkspaceError> {
         let opts = self.opts;
         let mut todo = Vec::new();
         for row in rows {
@@ -174,7 +175,7 @@ impl Job<'_> {
     /// rows consumed (rows that could not be loaded included, as problems in `s`).
     fn next_groups(
         &self,
-        todo: &[ImageRow],
+        todo: &[IndexedImage],
         i: &mut usize,
         lanes: usize,
         s: &mut PredictSummary,
@@ -200,7 +201,7 @@ impl Job<'_> {
 
     /// Predicts the groups, side by side when there are several and all their images fit one
     /// tile; results per group, in order.
-    fn run_groups(&self, groups: Vec<Group>) -> Vec<Vec<(ImageRow, Prediction)>> {
+    fn run_groups(&self, groups: Vec<Group>) -> Vec<Vec<(IndexedImage, Prediction)>> {
         let (model, opts, progress, sites) = (self.model, self.opts, self.progress, &self.sites);
         let small = groups.iter().all(|g| {
             g.images
@@ -224,11 +225,14 @@ impl Job<'_> {
 
 /// Images the index could not decode, with the index's reason: they are problems of the run,
 /// not silently skipped.
-fn unreadable_problems(ws: &Workspace, rows: &[ImageRow]) -> Result<Vec<Problem>, WorkspaceError> {
+fn unreadable_problems(
+    ws: &Workspace,
+    rows: &[IndexedImage],
+) -> Result<Vec<Problem>, WorkspaceError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let reasons: std::collections::HashMap<i64, String> = ws
+    let reasons: std::collections::HashMap<ImageId, String> = ws
         .problems()?
         .into_iter()
         .filter(|(_, p)| p.kind == ProblemKind::UnreadableImage)
@@ -269,7 +273,7 @@ fn run_group(
     opts: &PredictOptions,
     progress: &dyn Progress,
     sites: &Sites,
-) -> Vec<(ImageRow, Prediction)> {
+) -> Vec<(IndexedImage, Prediction)> {
     let site_of: Vec<_> = group.images.iter().map(|(r, _)| sites.of(r)).collect();
     let refs: Vec<Specimen<'_>> = group
         .images
@@ -304,13 +308,13 @@ fn run_group(
 struct Group {
     consumed: usize,
     pixel_size: f64,
-    images: Vec<(ImageRow, Grey8)>,
+    images: Vec<(IndexedImage, Grey8)>,
 }
 
 /// Takes the next image and, with `batch` > 1, following ones of the same size and route.
 fn next_group(
     model: &MultiUNet,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     root: &Path,
     batch: usize,
     s: &mut PredictSummary,

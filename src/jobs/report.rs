@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::TaskId;
 
@@ -31,35 +32,35 @@ pub struct Loaded {
 #[derive(Debug)]
 pub enum Report {
     Loaded {
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Loaded, String>,
     },
     Predicted {
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<StoredPrediction, String>,
     },
     /// The editor's assist proposed the image (latest request wins).
     Assisted {
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Box<super::assist_live::Assisted>, String>,
     },
     /// The index was refreshed: all present and missing rows.
-    Rows(Vec<ImageRow>),
-    Reviews(HashMap<i64, DecisionEntry>),
+    Rows(Vec<IndexedImage>),
+    Reviews(HashMap<ImageId, DecisionEntry>),
     /// Edit journal lengths now and at the last export, per image.
     Labels(crate::labels::status::ExportState),
     /// Imported tiles' places in their raw images, by image id.
-    Tiles(std::collections::HashMap<i64, crate::labels::status::TilePos>),
+    Tiles(std::collections::HashMap<ImageId, crate::labels::status::TilePos>),
     Overview(Box<Overview>),
     /// A retrain finished: the new model, for the workers to switch to.
     Retrained(Box<super::retrain_job::NewModel>),
     Job(JobEvent),
     /// A mask edit was committed to the image's journal (its position `seq`).
     EditSaved {
-        image_id: i64,
+        image_id: ImageId,
         seq: i64,
     },
     /// A background task failed.

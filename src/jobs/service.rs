@@ -8,9 +8,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::predict::{put_all, stored};
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::{load_image, load_mask};
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, MultiUNet};
 
@@ -51,7 +53,7 @@ pub struct ModelRef {
 /// the answer against (an answer for an older generation is dropped).
 pub struct LoadReq {
     /// The image's index row.
-    pub row: ImageRow,
+    pub row: IndexedImage,
     /// Increases with every request; the answer carries it back.
     pub generation: u64,
 }
@@ -59,7 +61,7 @@ pub struct LoadReq {
 /// A request for the model worker: predict this already-loaded image now.
 pub struct PredictReq {
     /// The image's index row (its pixel size picks the U-Net).
-    pub row: ImageRow,
+    pub row: IndexedImage,
     /// Its 8-bit grey pixels, shared with the front end rather than read again.
     pub image: Arc<Grey8>,
     /// As in [`LoadReq`]: stale answers are dropped by the front end.
@@ -104,7 +106,7 @@ pub fn load(
     paths: &Paths,
     ws: Option<&Workspace>,
     model: Option<&ModelRef>,
-    row: &ImageRow,
+    row: &IndexedImage,
 ) -> Result<Loaded, JobError> {
     let image = load_image(&paths.root, row).map_err(|source| JobError::Image {
         path: row.image_path.clone(),
@@ -208,7 +210,7 @@ impl ModelWorker {
 fn site_of(
     model: &MultiUNet,
     root: &std::path::Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     ws: Option<&Workspace>,
     cache: &mut SiteCache,
 ) -> Option<Arc<crate::dataset::raster::GreyHistogram>> {

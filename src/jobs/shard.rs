@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::predict::{PredictOptions, PredictSummary, predict_dataset};
 use super::sites::{Sites, StoredSite};
+use crate::dataset::image::ImageId;
 use crate::dataset::problems::Problem;
 use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::model::MultiUNet;
@@ -189,7 +190,7 @@ fn copy_owned(
         .into_iter()
         .filter(|r| shard.owns(&r.image_path))
         .collect();
-    let mut problems: HashMap<i64, Vec<Problem>> = HashMap::new();
+    let mut problems: HashMap<ImageId, Vec<Problem>> = HashMap::new();
     for (id, p) in main.problems()? {
         if let Some(id) = id {
             problems.entry(id).or_default().push(p);

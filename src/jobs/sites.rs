@@ -13,14 +13,14 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_image;
 use crate::dataset::raster::GreyHistogram;
-use crate::dataset::workspace::ImageRow;
 
 /// A site's key: (sample, split group).
 type SiteKey = (String, String);
 
-fn key(row: &ImageRow) -> SiteKey {
+fn key(row: &IndexedImage) -> SiteKey {
     (row.sample.clone(), row.group.clone())
 }
 
@@ -35,11 +35,11 @@ impl Sites {
     /// site (decoded here; an image that cannot be decoded is left out of its site).
     pub fn gather<'r>(
         root: &Path,
-        all: &[ImageRow],
-        wanted: impl IntoIterator<Item = &'r ImageRow>,
+        all: &[IndexedImage],
+        wanted: impl IntoIterator<Item = &'r IndexedImage>,
     ) -> Self {
         let keys: HashSet<SiteKey> = wanted.into_iter().map(key).collect();
-        let members: Vec<&ImageRow> = all
+        let members: Vec<&IndexedImage> = all
             .iter()
             .filter(|r| !r.missing && keys.contains(&key(r)))
             .collect();
@@ -60,7 +60,7 @@ impl Sites {
     }
 
     /// The histogram of `row`'s site, if gathered.
-    pub fn of(&self, row: &ImageRow) -> Option<Arc<GreyHistogram>> {
+    pub fn of(&self, row: &IndexedImage) -> Option<Arc<GreyHistogram>> {
         self.by_site.get(&key(row)).cloned()
     }
 
@@ -126,8 +126,8 @@ impl SiteCache {
     pub fn get(
         &mut self,
         root: &Path,
-        all: &[ImageRow],
-        row: &ImageRow,
+        all: &[IndexedImage],
+        row: &IndexedImage,
     ) -> Option<Arc<GreyHistogram>> {
         let k = key(row);
         let mut members: Members = all
@@ -167,11 +167,12 @@ pub struct StoredSite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::image::ImageId;
     use crate::dataset::raster::encode_grey8_png;
 
-    fn row(id: i64, sample: &str, group: &str, missing: bool) -> ImageRow {
-        ImageRow {
-            id,
+    fn row(id: i64, sample: &str, group: &str, missing: bool) -> IndexedImage {
+        IndexedImage {
+            id: ImageId(id),
             sample: sample.into(),
             stem: format!("{group}-t{id}"),
             group: group.into(),
@@ -207,7 +208,7 @@ mod tests {
             row(5, "a", "a_s01", true),
         ];
         for r in &rows {
-            let grey = (r.id * 10) as u8;
+            let grey = (r.id.0 * 10) as u8;
             let png = encode_grey8_png(4, 4, &[grey; 16]).unwrap();
             let path = dir.path().join(&r.image_path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -242,7 +243,7 @@ mod tests {
     fn the_cache_serves_a_site_again_until_an_image_changes() {
         let dir = tempfile::tempdir().unwrap();
         let mut rows = vec![row(1, "a", "a_s01", false), row(2, "a", "a_s01", false)];
-        let write = |r: &ImageRow, grey: u8| {
+        let write = |r: &IndexedImage, grey: u8| {
             let png = encode_grey8_png(4, 4, &[grey; 16]).unwrap();
             let path = dir.path().join(&r.image_path);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();

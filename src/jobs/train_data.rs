@@ -9,9 +9,11 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::sites::Sites;
+use crate::dataset::decision::Decision;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::load::{LabelledImage, load_image, load_labelled};
 use crate::dataset::split::Split;
-use crate::dataset::workspace::{Decision, ImageRow, Workspace};
+use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::labels::current::{LabelRecord, LabelSource, resolve};
 use crate::model::card::{ExportSeen, LabelsSeen};
@@ -57,9 +59,9 @@ pub enum TrainSetupError {
 /// The label state of the candidate rows, read from the workspace on this thread.
 struct Labels {
     /// Journal and proposal of each corrected or accepted row, by row id.
-    records: HashMap<i64, LabelRecord>,
+    records: HashMap<ImageId, LabelRecord>,
     /// Whether each of those rows' latest decision is an acceptance.
-    accepted: HashMap<i64, bool>,
+    accepted: HashMap<ImageId, bool>,
 }
 
 /// One loaded row, or why not.
@@ -169,7 +171,7 @@ fn prepare(
 }
 
 /// Rows by split, indexed by [`Split::index`] (train, val, test).
-type BySplit<'r> = [Vec<&'r ImageRow>; 3];
+type BySplit<'r> = [Vec<&'r IndexedImage>; 3];
 
 /// The rows a run learns from, by split, with the label records of those corrected or
 /// accepted. Left out: missing files, no pixel size, rejected, unlabelled, and under
@@ -177,7 +179,7 @@ type BySplit<'r> = [Vec<&'r ImageRow>; 3];
 /// `pooled`, under `corrected_only`, or when its label is a proposal; else it is left out.
 fn select_rows<'r>(
     ws: &Workspace,
-    rows: &'r [ImageRow],
+    rows: &'r [IndexedImage],
     corrected_only: bool,
     pooled: bool,
 ) -> Result<(BySplit<'r>, Labels), TrainSetupError> {
@@ -185,7 +187,7 @@ fn select_rows<'r>(
     let decisions = ws.review_status()?;
     let edited = ws.edit_counts()?;
     let models: Vec<String> = ws.models()?.into_iter().map(|(h, _)| h).collect();
-    let decision = |r: &ImageRow| decisions.get(&r.id).map(|d| d.decision);
+    let decision = |r: &IndexedImage| decisions.get(&r.id).map(|d| d.decision);
     let mut labels = Labels {
         records: HashMap::new(),
         accepted: HashMap::new(),
@@ -234,7 +236,13 @@ struct Seen {
 }
 
 impl Seen {
-    fn add(&mut self, row: &ImageRow, source: LabelSource, accepted: bool, hash: Option<[u8; 32]>) {
+    fn add(
+        &mut self,
+        row: &IndexedImage,
+        source: LabelSource,
+        accepted: bool,
+        hash: Option<[u8; 32]>,
+    ) {
         self.files.push(format!(
             "{}\t{}\t{}\t{}\n",
             row.image_path,
@@ -307,7 +315,7 @@ struct Loader<'a> {
 impl Loader<'_> {
     /// Loads the given rows in parallel, grouped by bin; rows that cannot be loaded are
     /// skipped and counted.
-    fn load_by_bin(&self, rows: &[&ImageRow], seen: &mut Seen) -> (ByBin, usize) {
+    fn load_by_bin(&self, rows: &[&IndexedImage], seen: &mut Seen) -> (ByBin, usize) {
         let loaded: Vec<Loaded> = rows
             .par_iter()
             .map(|r| load_one(self.root, r, self.schema, self.labels, self.corrected_only))
@@ -332,7 +340,7 @@ impl Loader<'_> {
 
 fn load_one(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
     labels: &Labels,
     corrected_only: bool,

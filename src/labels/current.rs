@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use crate::dataset::image::IndexedImage;
 use crate::dataset::load::load_mask;
 use crate::dataset::schema::ClassSchema;
-use crate::dataset::workspace::{ImageRow, Provenance, Workspace};
+use crate::dataset::workspace::{Provenance, Workspace};
 
 use super::journal::{StoredJournal, fetch_journal, replay};
 
@@ -60,7 +61,7 @@ pub struct LabelRecord {
 
 impl LabelRecord {
     /// Reads the record of `row`; `models` are model hashes in order of preference.
-    pub fn fetch(ws: &Workspace, row: &ImageRow, models: &[String]) -> Result<Self, String> {
+    pub fn fetch(ws: &Workspace, row: &IndexedImage, models: &[String]) -> Result<Self, String> {
         let journal = fetch_journal(ws, row)?;
         let from_journal = journal.as_ref().and_then(|j| {
             let model = j.base.model.clone()?;
@@ -94,7 +95,7 @@ impl LabelRecord {
 /// accepted, the proposal) as the label. An accepted proposal of the wrong length is ignored.
 pub fn resolve(
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
     record: &LabelRecord,
     accepted: bool,
@@ -154,7 +155,7 @@ pub fn resolve(
 pub fn current_of(
     ws: &Workspace,
     root: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     schema: &ClassSchema,
 ) -> Result<Option<CurrentLabel>, String> {
     let models: Vec<String> = ws
@@ -168,7 +169,7 @@ pub fn current_of(
         .review_status()
         .map_err(|e| e.to_string())?
         .get(&row.id)
-        .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Accepted);
+        .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Accepted);
     resolve(root, row, schema, &record, accepted)
 }
 

@@ -2,17 +2,18 @@
 //! rows and back, the base a new session starts from, and a journal replayed on the base it
 //! was made on (or why it cannot be).
 
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::{pack, unpack};
 use crate::dataset::workspace::{
-    BaseSource, EditBase, EditOp, EditRow, ImageRow, Provenance, Workspace, provenance,
+    BaseSource, EditBase, EditOp, EditRow, Provenance, Workspace, provenance,
 };
 use crate::review::edit::{CHANGE_BYTES, EditSession, JournalOp, Stroke, Tool};
 
 /// One operation to append to an image's journal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalReq {
-    /// Workspace row id of the image ([`ImageRow::id`]).
-    pub image_id: i64,
+    /// Workspace row id of the image ([`IndexedImage::id`]).
+    pub image_id: ImageId,
     /// The base the image's edits start from (recorded with the first operation).
     pub base: EditBase,
     /// The stroke, undo or redo to record.
@@ -89,7 +90,7 @@ fn to_op(row: &EditRow) -> Result<JournalOp, String> {
 ///
 /// The fingerprint is the mask file's for a mask base and the image file's for a proposal or
 /// blank base: a later change of that file on disk is what makes [`replay`] refuse the journal.
-pub fn base_for(row: &ImageRow, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
+pub fn base_for(row: &IndexedImage, proposal_model: Option<&str>, user: &str) -> Option<EditBase> {
     let (source, fp, model) = match (&row.mask_fp, row.is_labelled(), proposal_model) {
         (Some(fp), true, _) => (BaseSource::Mask, fp.clone(), None),
         (_, false, Some(m)) => (
@@ -125,7 +126,7 @@ pub struct StoredJournal {
 ///
 /// Errors are workspace read errors as text; a proposal that is no longer stored is not an
 /// error here (`proposal` is `None`, and [`replay`] says why the journal cannot apply).
-pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJournal>, String> {
+pub fn fetch_journal(ws: &Workspace, row: &IndexedImage) -> Result<Option<StoredJournal>, String> {
     let Some(base) = ws.edit_base(row.id).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
@@ -151,7 +152,7 @@ pub fn fetch_journal(ws: &Workspace, row: &ImageRow) -> Result<Option<StoredJour
 /// `size` is the image's width and height in pixels.
 pub fn load_edits(
     ws: &Workspace,
-    row: &ImageRow,
+    row: &IndexedImage,
     mask: Option<&[u8]>,
     size: (u32, u32),
 ) -> Result<Option<LoadedEdits>, String> {
@@ -164,7 +165,7 @@ pub fn load_edits(
 /// row is corrupt, [`LoadedEdits::session`] holds the reason and the journal stays untouched.
 /// `size` is the image's (width, height) in pixels; a blank base is every pixel unlabelled.
 pub fn replay(
-    row: &ImageRow,
+    row: &IndexedImage,
     journal: StoredJournal,
     mask: Option<&[u8]>,
     size: (u32, u32),
@@ -192,7 +193,7 @@ pub fn replay(
 
 /// The classes the journal was made on, checked against the fingerprint it recorded.
 fn base_classes(
-    row: &ImageRow,
+    row: &IndexedImage,
     base: &EditBase,
     mask: Option<&[u8]>,
     proposal: Option<(String, Vec<u8>)>,
@@ -247,7 +248,7 @@ mod tests {
             .apply(Tool::GreyFill, [1, 5, 9], |_| 7, &Locks::default())
             .remove(0);
         let req = JournalReq {
-            image_id: 1,
+            image_id: ImageId(1),
             base: EditBase {
                 source: BaseSource::Mask,
                 fp: "f".into(),

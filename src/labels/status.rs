@@ -3,18 +3,20 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::workspace::{Decision, DecisionEntry, ImageRow, Workspace, WorkspaceError};
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::{ImageId, IndexedImage};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 
 /// Journal lengths now and at the last export, per image.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportState {
     /// Operations in each image's edit journal.
-    pub edits: HashMap<i64, u32>,
+    pub edits: HashMap<ImageId, u32>,
     /// Operations in its journal when it was last exported.
-    pub exported: HashMap<i64, u32>,
+    pub exported: HashMap<ImageId, u32>,
     /// Images whose journal nets to no change (every edit undone), as the editor knows
     /// them: not corrected, whatever the journal's length.
-    pub unchanged: HashSet<i64>,
+    pub unchanged: HashSet<ImageId>,
 }
 
 /// What an image's current mask is, for display.
@@ -70,7 +72,7 @@ impl ExportState {
     }
 
     /// Records whether `image_id`'s edits change any pixel now (the editor's session knows).
-    pub fn set_net_change(&mut self, image_id: i64, changed: bool) {
+    pub fn set_net_change(&mut self, image_id: ImageId, changed: bool) {
         if changed {
             self.unchanged.remove(&image_id);
         } else {
@@ -79,13 +81,13 @@ impl ExportState {
     }
 
     /// An edit of `image_id` was saved as journal entry `seq` (entries count from 1).
-    pub fn edit_saved(&mut self, image_id: i64, seq: i64) {
+    pub fn edit_saved(&mut self, image_id: ImageId, seq: i64) {
         let e = self.edits.entry(image_id).or_insert(0);
         *e = (*e).max(seq.max(0) as u32);
     }
 
     /// Whether `image_id` has edits made after its last export (or never exported).
-    pub fn unexported(&self, image_id: i64) -> bool {
+    pub fn unexported(&self, image_id: ImageId) -> bool {
         self.edits
             .get(&image_id)
             .is_some_and(|&n| n > self.exported.get(&image_id).copied().unwrap_or(0))
@@ -93,7 +95,7 @@ impl ExportState {
 
     /// Images with edits not yet exported, leaving out those `skip` names (rejected images,
     /// which export never writes).
-    pub fn unexported_count(&self, skip: impl Fn(i64) -> bool) -> usize {
+    pub fn unexported_count(&self, skip: impl Fn(ImageId) -> bool) -> usize {
         self.edits
             .keys()
             .filter(|&&id| self.unexported(id) && !skip(id))
@@ -101,7 +103,7 @@ impl ExportState {
     }
 
     /// The status of `row`'s current mask given its latest decision.
-    pub fn status(&self, row: &ImageRow, decision: Option<&DecisionEntry>) -> MaskStatus {
+    pub fn status(&self, row: &IndexedImage, decision: Option<&DecisionEntry>) -> MaskStatus {
         if decision.is_some_and(|d| d.decision == Decision::Accepted) {
             return MaskStatus::Accepted;
         }
@@ -123,7 +125,7 @@ impl ExportState {
 /// change; accepted images count whether or not they were corrected.
 pub fn review_counts(
     ws: &Workspace,
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
 ) -> Result<crate::stats::ReviewCounts, WorkspaceError> {
     let state = ExportState::read(ws)?;
     let decisions = ws.review_status()?;
@@ -144,16 +146,16 @@ mod tests {
     #[test]
     fn edits_after_an_export_count_as_unexported() {
         let mut s = ExportState::default();
-        s.edit_saved(1, 3);
-        s.edit_saved(2, 1);
+        s.edit_saved(ImageId(1), 3);
+        s.edit_saved(ImageId(2), 1);
         assert_eq!(s.unexported_count(|_| false), 2);
-        assert_eq!(s.unexported_count(|id| id == 2), 1);
-        s.exported.insert(1, 3);
+        assert_eq!(s.unexported_count(|id| id == ImageId(2)), 1);
+        s.exported.insert(ImageId(1), 3);
         assert_eq!(s.unexported_count(|_| false), 1);
-        s.edit_saved(1, 4);
-        assert!(s.unexported(1));
-        s.edit_saved(1, 2); // a late report never lowers the count
-        assert_eq!(s.edits[&1], 4);
+        s.edit_saved(ImageId(1), 4);
+        assert!(s.unexported(ImageId(1)));
+        s.edit_saved(ImageId(1), 2); // a late report never lowers the count
+        assert_eq!(s.edits[&ImageId(1)], 4);
     }
 }
 
@@ -177,14 +179,14 @@ pub struct TilePos {
 /// done (corrected or accepted), `+` some done, `·` none.
 #[allow(clippy::implicit_hasher)]
 pub fn mosaic(
-    tiles: &HashMap<i64, TilePos>,
-    current: i64,
-    status: impl Fn(i64) -> MaskStatus,
+    tiles: &HashMap<ImageId, TilePos>,
+    current: ImageId,
+    status: impl Fn(ImageId) -> MaskStatus,
     max_cols: usize,
     max_rows: usize,
 ) -> Option<(String, Vec<String>)> {
     let source = &tiles.get(&current)?.source;
-    let mine: Vec<(i64, &TilePos)> = tiles
+    let mine: Vec<(ImageId, &TilePos)> = tiles
         .iter()
         .filter(|(_, t)| &t.source == source)
         .map(|(id, t)| (*id, t))
@@ -227,7 +229,7 @@ pub fn mosaic(
 }
 
 /// The tile grid's distinct column and row origins (px), ascending.
-fn grid_axes(tiles: &[(i64, &TilePos)]) -> (Vec<u32>, Vec<u32>) {
+fn grid_axes(tiles: &[(ImageId, &TilePos)]) -> (Vec<u32>, Vec<u32>) {
     let mut xs: Vec<u32> = tiles.iter().map(|(_, t)| t.x).collect();
     let mut ys: Vec<u32> = tiles.iter().map(|(_, t)| t.y).collect();
     xs.sort_unstable();
@@ -297,14 +299,14 @@ mod mosaic_tests {
             (9, 0, 0),
         ] {
             let source = if id == 9 { "other.tif" } else { "a.tif" }.to_string();
-            tiles.insert(id, TilePos { source, x, y });
+            tiles.insert(ImageId(id), TilePos { source, x, y });
         }
         let (title, lines) = mosaic(
             &tiles,
-            1,
+            ImageId(1),
             |id| match id {
-                2 => MaskStatus::Corrected,
-                4 => MaskStatus::Accepted,
+                ImageId(2) => MaskStatus::Corrected,
+                ImageId(4) => MaskStatus::Accepted,
                 _ => MaskStatus::None,
             },
             10,
@@ -313,7 +315,7 @@ mod mosaic_tests {
         .unwrap();
         assert_eq!(title, "a.tif: 4 tiles, 1 corrected, 1 accepted");
         assert_eq!(lines, vec!["■ c", "· a"]);
-        assert!(mosaic(&tiles, 77, |_| MaskStatus::None, 10, 10).is_none());
+        assert!(mosaic(&tiles, ImageId(77), |_| MaskStatus::None, 10, 10).is_none());
     }
 
     #[test]
@@ -327,7 +329,7 @@ mod mosaic_tests {
                 id += 1;
                 let source = "big.tif".to_string();
                 tiles.insert(
-                    id,
+                    ImageId(id),
                     TilePos {
                         source,
                         x: x * 224,
@@ -338,8 +340,8 @@ mod mosaic_tests {
         }
         // The current tile is the last; the first 6 × 6 block is all corrected, tile 2 of
         // the next block accepted.
-        let done = |id: i64| {
-            let (x, y) = ((id - 1) % 73, (id - 1) / 73);
+        let done = |id: ImageId| {
+            let (x, y) = ((id.0 - 1) % 73, (id.0 - 1) / 73);
             if x < 6 && y < 6 {
                 MaskStatus::Corrected
             } else if x == 7 && y == 0 {
@@ -348,7 +350,7 @@ mod mosaic_tests {
                 MaskStatus::None
             }
         };
-        let (title, lines) = mosaic(&tiles, id, done, 14, 12).unwrap();
+        let (title, lines) = mosaic(&tiles, ImageId(id), done, 14, 12).unwrap();
         assert_eq!(
             title,
             "big.tif: 5329 tiles, 36 corrected, 1 accepted (1 mark = 7×7 tiles)"

@@ -29,8 +29,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::ClassSummary;
-use crate::dataset::workspace::ImageRow;
 use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 
@@ -118,7 +118,7 @@ pub struct QueueItem {
     /// Position in the queue, from 1.
     pub rank: usize,
     /// Workspace row id of the image.
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// Sample folder and file stem: with `stem`, the tie-break order of equal scores.
     pub sample: String,
     pub stem: String,
@@ -145,7 +145,7 @@ pub struct QueueItem {
 /// A labelled image with its audit summary.
 pub struct LabelledInput<'a> {
     /// The image's index row.
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     /// Its mask against the current prediction: confusion matrix, margins, grey statistics.
     pub audit: &'a ImageAudit,
 }
@@ -154,7 +154,7 @@ pub struct LabelledInput<'a> {
 /// file that cannot be used (`mask_problem`).
 pub struct UnlabelledInput<'a> {
     /// The image's index row.
-    pub row: &'a ImageRow,
+    pub row: &'a IndexedImage,
     /// Mean top-two margin (0–1) over the image's pixels.
     pub mean_margin: f64,
     /// The prediction's summary per predicted class id (pixels, margins, MC disagreement,
@@ -217,7 +217,7 @@ pub fn rank(input: &QueueInput<'_>, strategy: Strategy, budget: usize) -> Vec<Qu
 }
 
 pub(super) fn item(
-    row: &ImageRow,
+    row: &IndexedImage,
     labelled: bool,
     strategy: Strategy,
     score: f64,

@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use crossterm::event::{Event as TermEvent, KeyEvent, KeyEventKind};
 use ratatui::layout::Rect;
 
-use crate::dataset::workspace::{Decision, ImageRow};
+use crate::dataset::decision::Decision;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
 use crate::jobs::table::{TaskId, TaskTable};
@@ -83,7 +84,7 @@ pub struct App {
     /// Help scroll offset while help is open.
     pub help: Option<u16>,
     /// Present rows, by sample then name.
-    pub rows: Vec<ImageRow>,
+    pub rows: Vec<IndexedImage>,
     pub list: ListState,
     pub image: ImageState,
     /// The mask editor: settings and per-image sessions.
@@ -107,7 +108,7 @@ pub struct App {
     pub confirm: Option<Confirm>,
     /// Images whose proposal was on the image screen in this session (accepting one of
     /// them asks nothing).
-    pub opened: HashSet<i64>,
+    pub opened: HashSet<ImageId>,
     /// Terminal size.
     pub size: Rect,
     /// Waiting for the first index refresh.
@@ -123,11 +124,11 @@ pub struct App {
     key_held: bool,
     generation: u64,
     /// The image and generation of the latest load request.
-    pending: Option<(i64, u64)>,
+    pending: Option<(ImageId, u64)>,
 }
 
 impl App {
-    pub fn new(ctx: Context, theme: Theme, keymap: Keymap, rows: Vec<ImageRow>) -> Self {
+    pub fn new(ctx: Context, theme: Theme, keymap: Keymap, rows: Vec<IndexedImage>) -> Self {
         let bins = BinsState::new(&ctx.bins);
         let mut app = Self {
             ctx,
@@ -345,11 +346,11 @@ impl App {
     }
 
     /// The row with this id.
-    pub fn row_by_id(&self, id: i64) -> Option<&ImageRow> {
+    pub fn row_by_id(&self, id: ImageId) -> Option<&IndexedImage> {
         self.list.index_of(id).map(|i| &self.rows[i])
     }
 
-    fn on_rows(&mut self, rows: Vec<ImageRow>) -> Vec<Command> {
+    fn on_rows(&mut self, rows: Vec<IndexedImage>) -> Vec<Command> {
         let first = self.indexing;
         self.indexing = false;
         self.set_rows(rows);
@@ -361,7 +362,7 @@ impl App {
         cmds
     }
 
-    fn set_rows(&mut self, mut rows: Vec<ImageRow>) {
+    fn set_rows(&mut self, mut rows: Vec<IndexedImage>) {
         rows.retain(|r| !r.missing);
         rows.sort_by(|a, b| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)));
         let keep = self.list.selected_row().map(|i| self.rows[i].id);

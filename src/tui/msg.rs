@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::IndexedImage;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::{DecisionEntry, ImageRow};
 pub use crate::jobs::report::{JobEvent, Loaded, Report};
 use crate::jobs::table::TaskId;
 use crate::labels::journal::JournalReq;
@@ -42,12 +43,12 @@ impl From<crossterm::event::Event> for Event {
 pub enum Command {
     /// Read an image, its mask and its stored prediction (latest request wins).
     Load {
-        row: Box<ImageRow>,
+        row: Box<IndexedImage>,
         generation: u64,
     },
     /// Run the model on a loaded image and store the result (latest request wins).
     Predict {
-        row: Box<ImageRow>,
+        row: Box<IndexedImage>,
         image: Arc<Grey8>,
         generation: u64,
     },
@@ -79,6 +80,7 @@ pub enum Command {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dataset::image::ImageId;
     use crate::jobs::report::Outbox;
 
     #[test]
@@ -86,13 +88,13 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel::<Event>();
         let outbox = Outbox::new(tx);
         assert!(outbox.send(Report::EditSaved {
-            image_id: 3,
+            image_id: ImageId(3),
             seq: 7
         }));
         assert!(matches!(
             rx.try_recv(),
             Ok(Event::Report(Report::EditSaved {
-                image_id: 3,
+                image_id: ImageId(3),
                 seq: 7
             }))
         ));

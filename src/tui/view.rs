@@ -20,6 +20,8 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
 
+use crate::dataset::image::ImageId;
+
 use super::app::{App, Screen, Severity};
 use super::keymap::Layer;
 use super::layout::{self, Panes};
@@ -136,11 +138,11 @@ fn status(app: &App, panes: &Panes, buf: &mut Buffer) {
 /// The right of the status bar: corrections (and accepted images) not yet exported, rejected
 /// images aside, then the running job.
 fn job_text(app: &App) -> String {
-    let rejected = |id: i64| {
+    let rejected = |id: ImageId| {
         app.marks
             .reviews
             .get(&id)
-            .is_some_and(|d| d.decision == crate::dataset::workspace::Decision::Rejected)
+            .is_some_and(|d| d.decision == crate::dataset::decision::Decision::Rejected)
     };
     let labels = &app.marks.labels;
     // Accepted images never exported count too (an accepted proposal is a new label).
@@ -149,7 +151,7 @@ fn job_text(app: &App) -> String {
         .reviews
         .iter()
         .filter(|(id, d)| {
-            d.decision == crate::dataset::workspace::Decision::Accepted
+            d.decision == crate::dataset::decision::Decision::Accepted
                 && !labels.exported.contains_key(id)
                 && !labels.edits.contains_key(id)
         })

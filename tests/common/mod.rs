@@ -432,7 +432,8 @@ pub fn correct(
 
 /// Records a review decision for `sample`/`stem` (`accepted`, `rejected`, …).
 pub fn decide(root: &Path, sample: &str, stem: &str, decision: &str) {
-    use semcurate::dataset::workspace::{Decision, DecisionEntry, Workspace};
+    use semcurate::dataset::decision::{Decision, DecisionEntry};
+    use semcurate::dataset::workspace::Workspace;
     let ws = Workspace::open(&Workspace::default_dir(root)).unwrap();
     let row = ws
         .images()

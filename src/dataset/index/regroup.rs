@@ -9,8 +9,9 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::super::groups::GroupRule;
+use super::super::image::{ImageId, IndexedImage};
 use super::super::layout::ItemFiles;
-use super::super::workspace::{ImageRow, Workspace, WorkspaceError};
+use super::super::workspace::{Workspace, WorkspaceError};
 use super::keys;
 
 /// What a change of grouping rule did.
@@ -47,14 +48,14 @@ pub(super) fn regroup(
     items: &[ItemFiles],
     rule: &GroupRule,
     previous: Option<&GroupRule>,
-    before: &[ImageRow],
+    before: &[IndexedImage],
 ) -> Result<Option<Regrouped>, WorkspaceError> {
     let want: HashMap<(&str, &str), &str> = items
         .iter()
         .map(|f| ((f.sample.as_str(), f.stem.as_str()), f.group.as_str()))
         .collect();
     let rows = ws.images()?;
-    let moves: Vec<(i64, &str)> = rows
+    let moves: Vec<(ImageId, &str)> = rows
         .iter()
         .filter_map(|r| {
             let g = *want.get(&(r.sample.as_str(), r.stem.as_str()))?;

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::super::image::ImageId;
 use super::super::split::{self, GroupInfo, SplitFractions};
 use super::super::workspace::{Workspace, WorkspaceError};
 use super::{DEFAULT_SPLIT_SEED, keys};
@@ -69,10 +70,10 @@ pub fn assign_new_splits_with(
     let (fractions, seed) = split_params(ws)?;
     // Unlabelled images whose proposal a person corrected or accepted are labelled now.
     let edited = ws.edit_counts()?;
-    let accepted: std::collections::HashSet<i64> = ws
+    let accepted: std::collections::HashSet<ImageId> = ws
         .review_status()?
         .into_iter()
-        .filter(|(_, d)| d.decision == super::super::workspace::Decision::Accepted)
+        .filter(|(_, d)| d.decision == super::super::decision::Decision::Accepted)
         .map(|(id, _)| id)
         .collect();
     let mut groups: BTreeMap<String, GroupInfo> = BTreeMap::new();

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError, WriteTx};
 
 /// A cached summary and the fingerprints it was computed from.
@@ -22,7 +23,10 @@ pub struct CachedAudit {
 
 impl Workspace {
     /// Every cached summary of `model`, by image id.
-    pub fn cached_audits(&self, model: &str) -> Result<HashMap<i64, CachedAudit>, WorkspaceError> {
+    pub fn cached_audits(
+        &self,
+        model: &str,
+    ) -> Result<HashMap<ImageId, CachedAudit>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT image_id, image_fp, mask_fp, summary FROM audits WHERE model = ?1",
         )?;
@@ -46,7 +50,7 @@ impl WriteTx<'_> {
     /// One entry per (image, model): a new one replaces the old.
     pub fn put_audit(
         &self,
-        image_id: i64,
+        image_id: ImageId,
         model: &str,
         a: &CachedAudit,
     ) -> Result<(), WorkspaceError> {

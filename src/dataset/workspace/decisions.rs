@@ -4,79 +4,10 @@
 use std::collections::HashMap;
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
+use super::super::decision::{Decision, DecisionEntry};
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError};
-
-/// What a reviewer decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Decision {
-    /// Looked at; mask and prediction are fine (or were corrected).
-    Reviewed,
-    /// Needs attention (a label error, a doubtful class).
-    Flagged,
-    /// Passed over for now.
-    Skipped,
-    /// Back to not reviewed.
-    Cleared,
-    /// The mask was corrected by hand.
-    Corrected,
-    /// The mask (or the proposal it started from) is right as it is: ready for export.
-    Accepted,
-    /// Not usable (out of focus, charging, wrong sample): never exported.
-    Rejected,
-}
-
-impl Decision {
-    /// The snake-case name stored in the log and shown in tables and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reviewed => "reviewed",
-            Self::Flagged => "flagged",
-            Self::Skipped => "skipped",
-            Self::Cleared => "cleared",
-            Self::Corrected => "corrected",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-        }
-    }
-
-    /// The decision named exactly `s` by [`Decision::as_str`]; reading the log takes an unknown
-    /// name as `cleared`.
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Reviewed,
-            Self::Flagged,
-            Self::Skipped,
-            Self::Cleared,
-            Self::Corrected,
-            Self::Accepted,
-            Self::Rejected,
-        ]
-        .into_iter()
-        .find(|d| d.as_str() == s)
-    }
-
-    /// Whether the review of the image is over (the queue leaves it out).
-    pub fn is_final(self) -> bool {
-        matches!(self, Self::Accepted | Self::Rejected)
-    }
-}
-
-/// One logged decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DecisionEntry {
-    /// Row id of the image decided on.
-    pub image_id: i64,
-    pub decision: Decision,
-    /// Free text the reviewer gave (empty when none).
-    pub note: String,
-    /// Who decided ([`current_user`]).
-    pub user: String,
-    /// Unix seconds.
-    pub at: i64,
-}
 
 /// The user name recorded with decisions and edits: `$SEMCURATE_USER`, `$USER`, `$LOGNAME`,
 /// else the login name of this process's user id (containers and batch jobs often set no
@@ -173,7 +104,7 @@ impl Workspace {
     }
 
     /// The current status of every image that has one (`cleared` images are left out).
-    pub fn review_status(&self) -> Result<HashMap<i64, DecisionEntry>, WorkspaceError> {
+    pub fn review_status(&self) -> Result<HashMap<ImageId, DecisionEntry>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT d.image_id, d.decision, d.note, d.user, d.at FROM decisions d
              JOIN (SELECT image_id, MAX(id) AS id FROM decisions GROUP BY image_id) last ON last.id = d.id",
@@ -199,7 +130,10 @@ impl Workspace {
     }
 
     /// The full history of one image, oldest first.
-    pub fn decision_history(&self, image_id: i64) -> Result<Vec<DecisionEntry>, WorkspaceError> {
+    pub fn decision_history(
+        &self,
+        image_id: ImageId,
+    ) -> Result<Vec<DecisionEntry>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT decision, note, user, at FROM decisions WHERE image_id = ?1 ORDER BY id",
         )?;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError};
 
 /// What an image's edits start from.
@@ -175,7 +176,7 @@ pub fn provenance(base: &EditBase, rows: &[EditRow]) -> Option<Provenance> {
 
 impl Workspace {
     /// The base of an image's journal, if it has one.
-    pub fn edit_base(&self, image_id: i64) -> Result<Option<EditBase>, WorkspaceError> {
+    pub fn edit_base(&self, image_id: ImageId) -> Result<Option<EditBase>, WorkspaceError> {
         let row = self
             .conn
             .query_row(
@@ -212,7 +213,7 @@ impl Workspace {
     /// journal is new; committed before returning. Returns the operation's `seq`.
     pub fn append_edit(
         &mut self,
-        image_id: i64,
+        image_id: ImageId,
         base: &EditBase,
         row: &EditRow,
     ) -> Result<i64, WorkspaceError> {
@@ -255,7 +256,7 @@ impl Workspace {
     }
 
     /// An image's journal, in order.
-    pub fn edits(&self, image_id: i64) -> Result<Vec<EditRow>, WorkspaceError> {
+    pub fn edits(&self, image_id: ImageId) -> Result<Vec<EditRow>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, op, tool, changes, pixels, user, at_ms FROM edits
              WHERE image_id = ?1 ORDER BY seq",
@@ -291,7 +292,7 @@ impl Workspace {
     }
 
     /// Journal sizes of every image that has edits.
-    pub fn edit_counts(&self) -> Result<HashMap<i64, EditCount>, WorkspaceError> {
+    pub fn edit_counts(&self) -> Result<HashMap<ImageId, EditCount>, WorkspaceError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT image_id, COUNT(*), MAX(at_ms) FROM edits GROUP BY image_id")?;
@@ -310,7 +311,7 @@ impl Workspace {
     /// Caches the materialised mask after journal entry `upto` (packed ids).
     pub fn put_edit_cache(
         &self,
-        image_id: i64,
+        image_id: ImageId,
         upto: i64,
         packed: &[u8],
     ) -> Result<(), WorkspaceError> {
@@ -322,7 +323,7 @@ impl Workspace {
     }
 
     /// The cached materialised mask: the last journal entry it includes, and the packed ids.
-    pub fn edit_cache(&self, image_id: i64) -> Result<Option<(i64, Vec<u8>)>, WorkspaceError> {
+    pub fn edit_cache(&self, image_id: ImageId) -> Result<Option<(i64, Vec<u8>)>, WorkspaceError> {
         Ok(self
             .conn
             .query_row(

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError};
 
 /// One finished export.
@@ -26,7 +27,7 @@ pub struct ExportRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExportedImage {
     /// Row id of the exported image.
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// Operations in its edit journal then.
     pub edit_ops: u32,
     /// Its mask file's fingerprint then.
@@ -70,7 +71,7 @@ impl Workspace {
     }
 
     /// Per image, its label as last exported.
-    pub fn exported(&self) -> Result<HashMap<i64, ExportedImage>, WorkspaceError> {
+    pub fn exported(&self) -> Result<HashMap<ImageId, ExportedImage>, WorkspaceError> {
         let mut stmt = self
             .conn
             .prepare_cached("SELECT image_id, edit_ops, mask_fp FROM exported")?;
@@ -127,7 +128,7 @@ mod tests {
             at: 5,
         };
         let img = ExportedImage {
-            image_id: 1,
+            image_id: ImageId(1),
             edit_ops: 3,
             mask_fp: Some("m".into()),
         };
@@ -144,7 +145,7 @@ mod tests {
             std::slice::from_ref(&again),
         )
         .unwrap();
-        assert_eq!(ws.exported().unwrap()[&1], again);
+        assert_eq!(ws.exported().unwrap()[&ImageId(1)], again);
         assert_eq!(ws.last_export().unwrap().unwrap().fingerprint, "f2");
     }
 }

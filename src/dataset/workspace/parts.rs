@@ -8,9 +8,10 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags, params};
 
+use super::super::image::{ImageId, IndexedImage};
 use super::migrations::MIGRATIONS;
 use super::rows::encode_counts;
-use super::{DB_FILE, ImageRow, Workspace, WorkspaceError, WriteTx};
+use super::{DB_FILE, Workspace, WorkspaceError, WriteTx};
 use crate::dataset::problems::Problem;
 
 /// What merging one part did. Every prediction of the part is in exactly one of
@@ -18,9 +19,9 @@ use crate::dataset::problems::Problem;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MergeCount {
     /// Images whose prediction was copied in: none was stored, or an older one.
-    pub written: Vec<i64>,
+    pub written: Vec<ImageId>,
     /// Images whose stored prediction already is the part's (merged before).
-    pub current: Vec<i64>,
+    pub current: Vec<ImageId>,
     /// Predictions left out because a newer one of the same image file is stored.
     pub superseded: u64,
     /// Predictions of images that changed or left the index since the part was made.
@@ -136,7 +137,7 @@ impl Workspace {
             |r| r.get(0),
         )?;
         let mut count = MergeCount::default();
-        let fates: Vec<(i64, i64)> = tx
+        let fates: Vec<(ImageId, i64)> = tx
             .prepare(FATE_SQL)?
             .query_map([model], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
@@ -172,7 +173,7 @@ impl WriteTx<'_> {
     /// Copies an image row (keeping its id) and its problems from another workspace.
     pub fn copy_image(
         &self,
-        row: &ImageRow,
+        row: &IndexedImage,
         problems: &[Problem],
         now: i64,
     ) -> Result<(), WorkspaceError> {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::super::image::ImageId;
 use super::{Workspace, WorkspaceError, WriteTx};
 use crate::dataset::prediction::{ClassSummary, StoredPrediction, pack, unpack};
 
@@ -27,7 +28,7 @@ impl Workspace {
     pub fn prediction_keys(
         &self,
         model: &str,
-    ) -> Result<HashMap<i64, PredictionKey>, WorkspaceError> {
+    ) -> Result<HashMap<ImageId, PredictionKey>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT image_id, image_fp, mc_passes, created_at FROM predictions WHERE model = ?1",
         )?;
@@ -47,7 +48,7 @@ impl Workspace {
     /// The stored prediction of an image by a model.
     pub fn prediction(
         &self,
-        image_id: i64,
+        image_id: ImageId,
         model: &str,
     ) -> Result<Option<StoredPrediction>, WorkspaceError> {
         self.packed_prediction(image_id, model)?
@@ -58,7 +59,7 @@ impl Workspace {
     /// The stored prediction with its maps still compressed (unpack it on any thread).
     pub fn packed_prediction(
         &self,
-        image_id: i64,
+        image_id: ImageId,
         model: &str,
     ) -> Result<Option<PackedPrediction>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
@@ -90,13 +91,13 @@ impl Workspace {
     pub fn prediction_summaries(
         &self,
         model: &str,
-    ) -> Result<HashMap<i64, (f64, Vec<ClassSummary>)>, WorkspaceError> {
+    ) -> Result<HashMap<ImageId, (f64, Vec<ClassSummary>)>, WorkspaceError> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT image_id, mean_margin, per_class FROM predictions WHERE model = ?1",
         )?;
         let rows = stmt.query_map([model], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<_, ImageId>(0)?,
                 r.get::<_, f64>(1)?,
                 r.get::<_, String>(2)?,
             ))
@@ -131,7 +132,7 @@ impl Workspace {
 #[derive(Debug, Clone)]
 pub struct PackedPrediction {
     /// Row id of the predicted image.
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// Hash of the model that predicted it.
     pub model: String,
     /// The image's change fingerprint when predicted.

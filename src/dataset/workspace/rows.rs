@@ -1,11 +1,13 @@
 //! Image rows in SQLite: writing an indexed item (with its problems) and reading a row back.
 
 use rusqlite::params;
+use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 use super::super::bins::ScaleBins;
+use super::super::image::{ImageId, IndexedImage};
 use super::super::item::{ItemRecord, MaskState, PixelSizeSource};
 use super::super::problems::Problem;
-use super::{ImageRow, WorkspaceError, WriteTx};
+use super::{WorkspaceError, WriteTx};
 
 impl WriteTx<'_> {
     /// Inserts or updates one indexed image and replaces its problems.
@@ -18,12 +20,12 @@ impl WriteTx<'_> {
         rec: &ItemRecord,
         bins: &ScaleBins,
         now: i64,
-    ) -> Result<i64, WorkspaceError> {
+    ) -> Result<ImageId, WorkspaceError> {
         let f = &rec.files;
         let img = rec.image.as_ref();
         let counts = rec.class_counts.as_deref().map(encode_counts);
         let bin = rec.pixel_size.map(|p| bins.bin_of(p) as i64);
-        let id: i64 = self.tx.prepare_cached(
+        let id: ImageId = self.tx.prepare_cached(
             "INSERT INTO images (sample, stem, grp, image_path, mask_path, features_path, image_fp, mask_fp,
                 features_fp, format, width, height, bit_depth, pixel_size, pixel_size_source, bin, mask_state,
                 class_counts, missing, indexed_at)
@@ -58,7 +60,7 @@ impl WriteTx<'_> {
     }
 
     /// Moves an image to another split group (the dataset's grouping rule changed).
-    pub fn set_group(&self, id: i64, group: &str) -> Result<(), WorkspaceError> {
+    pub fn set_group(&self, id: ImageId, group: &str) -> Result<(), WorkspaceError> {
         self.tx
             .prepare_cached("UPDATE images SET grp = ?2 WHERE id = ?1")?
             .execute(params![id, group])?;
@@ -68,7 +70,7 @@ impl WriteTx<'_> {
     /// Stores one problem, attached to image `image_id` or to none (folder-level problems).
     pub(super) fn insert_problem(
         &self,
-        image_id: Option<i64>,
+        image_id: Option<ImageId>,
         p: &Problem,
     ) -> Result<(), WorkspaceError> {
         self.tx
@@ -80,13 +82,26 @@ impl WriteTx<'_> {
     }
 }
 
-/// An [`ImageRow`] from a row of the `SELECT` in [`super::Workspace::images`] (columns in
+/// An image id is stored as the integer key of `images`.
+impl ToSql for ImageId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for ImageId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        i64::column_result(value).map(ImageId)
+    }
+}
+
+/// An [`IndexedImage`] from a row of the `SELECT` in [`super::Workspace::images`] (columns in
 /// that order). An unknown mask state reads as invalid, an unknown pixel-size source as none.
-pub(super) fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<ImageRow> {
+pub(super) fn row_to_image(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexedImage> {
     let source: Option<String> = r.get(15)?;
     let state: String = r.get(17)?;
     let counts: Option<Vec<u8>> = r.get(18)?;
-    Ok(ImageRow {
+    Ok(IndexedImage {
         id: r.get(0)?,
         sample: r.get(1)?,
         stem: r.get(2)?,

@@ -22,6 +22,7 @@ use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::thread::JoinHandle;
 
 use crate::assist::{FeatureSettings, Features, LabelledImage, SamplingSettings, TrainingSet};
+use crate::dataset::image::ImageId;
 use crate::dataset::workspace::Workspace;
 use crate::jobs::assist_labels::DatasetLabels;
 use crate::jobs::service::Paths;
@@ -85,14 +86,14 @@ pub enum DatasetUse {
 }
 
 /// Rows per image id, as gathered.
-pub type Gathered = BTreeMap<i64, TrainingSet>;
+pub type Gathered = BTreeMap<ImageId, TrainingSet>;
 
 /// Rows of several images merged, and how many images they came from.
 type Merged = (TrainingSet, usize);
 
 /// The merged rows without one image, and those rows thinned for one set of classes.
 struct Cache {
-    exclude: i64,
+    exclude: ImageId,
     version: u64,
     merged: Option<Merged>,
     /// The classes kept (`None`: all) and the rows thinned to the caps.
@@ -114,7 +115,7 @@ enum State {
 pub struct DatasetRows {
     state: State,
     /// Rows of images the editor left, from their latest labels (`None`: no label left).
-    left: BTreeMap<i64, Option<TrainingSet>>,
+    left: BTreeMap<ImageId, Option<TrainingSet>>,
     /// Bumped whenever the rows change, so the merged set is rebuilt.
     version: u64,
     cache: Option<Cache>,
@@ -218,7 +219,7 @@ impl DatasetRows {
     }
 
     /// The editor left image `id` with these labels: they replace its gathered rows.
-    pub fn left(&mut self, id: i64, features: &Features, labels: &[u8]) {
+    pub fn left(&mut self, id: ImageId, features: &Features, labels: &[u8]) {
         self.left.insert(id, image_rows(features, labels));
         self.version += 1;
     }
@@ -228,7 +229,7 @@ impl DatasetRows {
     /// they are.
     pub fn without(
         &mut self,
-        id: i64,
+        id: ImageId,
         drawn: Option<&[bool]>,
     ) -> (Option<Arc<TrainingSet>>, DatasetUse) {
         let gathered = match &self.state {
@@ -331,10 +332,10 @@ impl Drop for DatasetRows {
 /// ones), and how many images gave rows; `None` when no other image has rows.
 pub fn merge_without(
     gathered: &Gathered,
-    left: &BTreeMap<i64, Option<TrainingSet>>,
-    exclude: i64,
+    left: &BTreeMap<ImageId, Option<TrainingSet>>,
+    exclude: ImageId,
 ) -> Option<(TrainingSet, usize)> {
-    let ids: BTreeSet<i64> = gathered.keys().chain(left.keys()).copied().collect();
+    let ids: BTreeSet<ImageId> = gathered.keys().chain(left.keys()).copied().collect();
     let parts: Vec<TrainingSet> = ids
         .into_iter()
         .filter(|&id| id != exclude)

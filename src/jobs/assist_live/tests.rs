@@ -1,4 +1,5 @@
 use super::*;
+use crate::dataset::image::ImageId;
 use crate::dataset::schema::UNLABELLED;
 
 /// A 32² image, dark left half (class 1) and bright right half (class 2), and a scribble
@@ -18,8 +19,8 @@ fn request(generation: u64) -> (AssistReq, Vec<u8>) {
         labels[(y * w + 3) as usize] = 1;
         labels[(y * w + 28) as usize] = 2;
     }
-    let mut row = crate::dataset::workspace::ImageRow {
-        id: 7,
+    let mut row = crate::dataset::image::IndexedImage {
+        id: ImageId(7),
         sample: "s".into(),
         stem: "a".into(),
         group: "s/a".into(),
@@ -68,7 +69,7 @@ fn a_scribble_of_each_class_proposes_the_whole_image_and_features_are_kept() {
         "no dataset rows were gathered"
     );
     assert_eq!(a.prediction.model, "assist");
-    assert_eq!(a.prediction.image_id, 7);
+    assert_eq!(a.prediction.image_id, ImageId(7));
     let right = a
         .prediction
         .classes
@@ -83,7 +84,7 @@ fn a_scribble_of_each_class_proposes_the_whole_image_and_features_are_kept() {
     );
     assert_eq!(a.prediction.margin.len(), truth.len());
     // The features stay for the next request on the same image.
-    assert!(matches!(&worker.shown, Some(s) if s.id == 7 && s.fp == "fp"));
+    assert!(matches!(&worker.shown, Some(s) if s.id == ImageId(7) && s.fp == "fp"));
     let again = worker.serve(&req).unwrap();
     assert_eq!(
         again.prediction.classes, a.prediction.classes,
@@ -118,7 +119,7 @@ fn the_worker_answers_the_latest_request_with_its_generation() {
             result,
         } = r
         {
-            assert_eq!(id, 7);
+            assert_eq!(id, ImageId(7));
             let a = result.unwrap();
             last = Some(generation);
             if a.dataset == DatasetUse::NoOtherLabels {
@@ -135,12 +136,12 @@ const SIDE: usize = 64;
 
 /// A four-phase tile (`assist::synthetic::phase_tile`, 64², grains of 8 px) as a request for
 /// image `id`, labelled with 5 clicks per phase of `shown` phases only; and its truth.
-fn tile_request(id: i64, seed: u64, shown: &[u8]) -> (AssistReq, Vec<u8>) {
+fn tile_request(id: ImageId, seed: u64, shown: &[u8]) -> (AssistReq, Vec<u8>) {
     tile_request_clicks(id, seed, shown, 5)
 }
 
 /// [`tile_request`] with `k` clicks per phase.
-fn tile_request_clicks(id: i64, seed: u64, shown: &[u8], k: usize) -> (AssistReq, Vec<u8>) {
+fn tile_request_clicks(id: ImageId, seed: u64, shown: &[u8], k: usize) -> (AssistReq, Vec<u8>) {
     let (grey, truth) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, seed);
     let labels: Vec<u8> = crate::assist::synthetic::clicks(&truth, SIDE, k, seed)
         .into_iter()
@@ -164,11 +165,14 @@ fn gathered() -> rows::Gathered {
     let mut g = rows::Gathered::new();
     for id in 1..=3 {
         let (grey, truth) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 10 + id as u64);
-        g.insert(id, rows::image_rows(&features(&grey), &truth).unwrap());
+        g.insert(
+            ImageId(id),
+            rows::image_rows(&features(&grey), &truth).unwrap(),
+        );
     }
     let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 1);
     g.insert(
-        7,
+        ImageId(7),
         rows::image_rows(&features(&grey), &[3; SIDE * SIDE]).unwrap(),
     );
     g
@@ -196,7 +200,7 @@ fn scores(proposal: &[u8], truth: &[u8]) -> (f64, [f64; 4]) {
 #[test]
 fn dataset_rows_supply_the_classes_the_strokes_do_not_show() {
     // The strokes show phases 0 and 1 only; tiles 1–3 hold all four.
-    let (req, truth) = tile_request(7, 1, &[0, 1]);
+    let (req, truth) = tile_request(ImageId(7), 1, &[0, 1]);
     let alone = Worker::default().serve(&req).unwrap();
     let (acc, recall) = scores(&alone.prediction.classes, &truth);
     assert!(acc < 0.6, "image alone: accuracy {acc}");
@@ -231,35 +235,38 @@ fn the_shown_image_is_left_out_and_an_image_left_gives_its_latest_labels() {
     // Each tile gives 300 rows of each of 4 classes; image 7's wrong rows are 300 of class 3.
     // The union is thinned to TOTAL_CAP / 4 per class.
     let capped = 4 * (rows::TOTAL_CAP / 4).min(rows::PER_CLASS_CAP);
-    assert_eq!(len(&mut rows, 7), (capped, 3));
-    assert_eq!(len(&mut rows, 1), (capped, 3));
+    assert_eq!(len(&mut rows, ImageId(7)), (capped, 3));
+    assert_eq!(len(&mut rows, ImageId(1)), (capped, 3));
     // Without image 7 the rows are exactly those of tiles 1–3 alone.
     let mut three = gathered();
-    three.remove(&7);
-    let three = DatasetRows::ready(three).without(99, None).0.unwrap();
-    assert_eq!(*rows.without(7, None).0.unwrap(), *three);
-    assert_ne!(*rows.without(1, None).0.unwrap(), *three);
+    three.remove(&ImageId(7));
+    let three = DatasetRows::ready(three)
+        .without(ImageId(99), None)
+        .0
+        .unwrap();
+    assert_eq!(*rows.without(ImageId(7), None).0.unwrap(), *three);
+    assert_ne!(*rows.without(ImageId(1), None).0.unwrap(), *three);
     // The editor leaves image 7 with no label: its rows go.
     let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 1);
-    rows.left(7, &features(&grey), &[UNLABELLED; SIDE * SIDE]);
-    assert_eq!(len(&mut rows, 1), (capped, 2));
+    rows.left(ImageId(7), &features(&grey), &[UNLABELLED; SIDE * SIDE]);
+    assert_eq!(len(&mut rows, ImageId(1)), (capped, 2));
     // Under the caps every row is kept.
     let mut one = rows::Gathered::new();
     one.insert(
-        5,
+        ImageId(5),
         rows::image_rows(&features(&grey), &[2; SIDE * SIDE]).unwrap(),
     );
     let mut rows = DatasetRows::ready(one);
     let n = rows::PER_IMAGE_CAP
         .min(rows::TOTAL_CAP)
         .min(rows::PER_CLASS_CAP);
-    assert_eq!(len(&mut rows, 7), (n, 1));
-    assert_eq!(rows.without(5, None).1, DatasetUse::NoOtherLabels);
+    assert_eq!(len(&mut rows, ImageId(7)), (n, 1));
+    assert_eq!(rows.without(ImageId(5), None).1, DatasetUse::NoOtherLabels);
 }
 
 #[test]
 fn before_the_rows_are_ready_the_image_alone_answers_then_the_rows_are_used() {
-    let (req, truth) = tile_request(7, 1, &[0, 1]);
+    let (req, truth) = tile_request(ImageId(7), 1, &[0, 1]);
     let (gate, wait) = std::sync::mpsc::channel::<()>();
     let (woke, was_woken) = std::sync::mpsc::channel::<()>();
     let mut worker = Worker::default();
@@ -296,7 +303,7 @@ fn with_the_drawn_classes_a_class_only_the_dataset_shows_is_never_proposed() {
     assert_eq!(DatasetMix::default(), DatasetMix::DrawnClasses);
     // One click on each of phases 0 and 1 (under FEW_LABELS pixels each); tiles 1–3 hold
     // all four phases.
-    let (mut req, truth) = tile_request_clicks(7, 1, &[0, 1], 1);
+    let (mut req, truth) = tile_request_clicks(ImageId(7), 1, &[0, 1], 1);
     req.dataset = DatasetMix::DrawnClasses;
     let counts = rows::class_counts(&req.labels, 4);
     assert!(counts[0] < rows::FEW_LABELS && counts[1] < rows::FEW_LABELS);
@@ -314,14 +321,14 @@ fn with_the_drawn_classes_a_class_only_the_dataset_shows_is_never_proposed() {
     );
     let drawn = rows::drawn_classes(&req.labels, 4);
     assert_eq!(drawn, [true, true, false, false]);
-    let used = worker.rows.without(7, Some(&drawn)).0.unwrap();
+    let used = worker.rows.without(ImageId(7), Some(&drawn)).0.unwrap();
     assert_eq!(per_class(&used), [half, half, 0, 0]);
     assert!(a.prediction.classes.iter().all(|&c| c < 2), "only drawn");
     let (_, recall) = scores(&a.prediction.classes, &truth);
     assert!(recall[0] > 0.9 && recall[1] > 0.9, "recall {recall:?}");
 
     // A click of phase 2 brings the dataset's rows of phase 2 in: 3 classes share the cap.
-    let (mut req, _) = tile_request_clicks(7, 1, &[0, 1, 2], 1);
+    let (mut req, _) = tile_request_clicks(ImageId(7), 1, &[0, 1, 2], 1);
     req.dataset = DatasetMix::DrawnClasses;
     let a = worker.serve(&req).unwrap();
     let third = rows::DRAWN_CAP / 3;
@@ -350,7 +357,7 @@ fn with_the_drawn_classes_a_class_only_the_dataset_shows_is_never_proposed() {
 
 #[test]
 fn dataset_rows_off_answers_from_the_image_alone() {
-    let (mut req, _) = tile_request_clicks(7, 1, &[0, 1], 1);
+    let (mut req, _) = tile_request_clicks(ImageId(7), 1, &[0, 1], 1);
     req.dataset = DatasetMix::Off;
     let alone = Worker::with_rows(DatasetRows::ready(rows::Gathered::new()))
         .serve(&req)
@@ -363,7 +370,7 @@ fn dataset_rows_off_answers_from_the_image_alone() {
     let (grey, _) = crate::assist::synthetic::phase_tile(SIDE, 4, 8, 2);
     let mut only_3 = rows::Gathered::new();
     only_3.insert(
-        1,
+        ImageId(1),
         rows::image_rows(&features(&grey), &[3; SIDE * SIDE]).unwrap(),
     );
     req.dataset = DatasetMix::DrawnClasses;

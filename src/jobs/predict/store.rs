@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
+use crate::dataset::image::IndexedImage;
 use crate::dataset::layout::MC_MASKS;
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::problems::{Problem, ProblemKind};
 use crate::dataset::raster::encode_grey8_png;
-use crate::dataset::workspace::{ImageRow, Workspace, WorkspaceError};
+use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::model::infer::Prediction;
 
 use super::{PredictOptions, PredictSummary};
@@ -17,7 +18,7 @@ pub(super) fn commit(
     ws: &mut Workspace,
     hash: &str,
     config: &crate::model::ModelConfig,
-    pending: &mut Vec<(ImageRow, Prediction)>,
+    pending: &mut Vec<(IndexedImage, Prediction)>,
     root: &Path,
     opts: &PredictOptions,
     s: &mut PredictSummary,
@@ -26,7 +27,7 @@ pub(super) fn commit(
         return Ok(());
     }
     // Moved, not copied: a 16384² prediction is 0.5 GB of classes and margins.
-    let (rows, stored): (Vec<ImageRow>, Vec<StoredPrediction>) = pending
+    let (rows, stored): (Vec<IndexedImage>, Vec<StoredPrediction>) = pending
         .drain(..)
         .map(|(row, p)| {
             let st = stored(&row, hash, p);
@@ -71,7 +72,7 @@ pub fn put_all(
 ///
 /// Keyed to the image file as indexed now (`row.image_fp`), so a later change of the file
 /// makes it stale. Moves the maps, no copy.
-pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
+pub fn stored(row: &IndexedImage, hash: &str, p: Prediction) -> StoredPrediction {
     StoredPrediction {
         image_id: row.id,
         model: hash.to_string(),
@@ -91,7 +92,7 @@ pub fn stored(row: &ImageRow, hash: &str, p: Prediction) -> StoredPrediction {
 /// Writes the stored prediction of a row under `out`, if there is one.
 pub(super) fn write_stored(
     ws: &Workspace,
-    row: &ImageRow,
+    row: &IndexedImage,
     hash: &str,
     root: &Path,
     out: &Path,
@@ -108,7 +109,7 @@ pub(super) fn write_stored(
 /// The PNG holds the class ids as 8-bit grey; parent folders are created as needed.
 fn write_png(
     out: &Path,
-    row: &ImageRow,
+    row: &IndexedImage,
     w: u32,
     h: u32,
     classes: &[u8],

@@ -1,11 +1,12 @@
 use super::*;
+use crate::dataset::image::ImageId;
 use crate::dataset::item::MaskState;
 use crate::model::infer::tests::{Within, config, grey};
 use crate::model::tiling::plan;
 
-fn row(id: i64, w: u32, h: u32) -> ImageRow {
-    ImageRow {
-        id,
+fn row(id: i64, w: u32, h: u32) -> IndexedImage {
+    IndexedImage {
+        id: ImageId(id),
         sample: "10003".into(),
         stem: format!("10003_s01-t{id:02}"),
         group: "10003/10003_s01".into(),

@@ -6,6 +6,7 @@ use std::sync::mpsc::Receiver;
 use super::{ModelRef, Paths, Task};
 use crate::audit::RiskThresholds;
 use crate::dataset::ScaleBins;
+use crate::dataset::image::ImageId;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::workspace::Workspace;
 use crate::jobs::error::{JobError, guarded};
@@ -166,7 +167,7 @@ fn reindex(
     let rows = ws.images()?;
     let reviews = ws.review_status()?;
     let labels = crate::labels::status::ExportState::read(ws)?;
-    let ids: std::collections::HashMap<(&str, &str), i64> = rows
+    let ids: std::collections::HashMap<(&str, &str), ImageId> = rows
         .iter()
         .map(|r| ((r.sample.as_str(), r.stem.as_str()), r.id))
         .collect();

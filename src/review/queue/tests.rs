@@ -1,9 +1,10 @@
 use super::*;
+use crate::dataset::image::ImageId;
 use crate::dataset::item::MaskState;
 
-pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
-    ImageRow {
-        id,
+pub(super) fn row(id: i64, sample: &str, bin: u32) -> IndexedImage {
+    IndexedImage {
+        id: ImageId(id),
         sample: sample.into(),
         stem: format!("{sample}_s01-t{id:02}"),
         group: format!("{sample}/{sample}_s01"),
@@ -28,7 +29,7 @@ pub(super) fn row(id: i64, sample: &str, bin: u32) -> ImageRow {
 
 /// `label-suspect` over `rows` with `audits`, no at-risk classes, the first `budget` items.
 pub(super) fn label_suspects(
-    rows: &[ImageRow],
+    rows: &[IndexedImage],
     audits: &[ImageAudit],
     budget: usize,
 ) -> Vec<QueueItem> {
@@ -52,7 +53,7 @@ pub(super) fn label_suspects(
 
 /// Unlabelled inputs of `rows` with their summaries, all with mean margin `margin`.
 pub(super) fn unlabelled<'a>(
-    rows: &'a [ImageRow],
+    rows: &'a [IndexedImage],
     sums: &'a [Vec<ClassSummary>],
     margin: f64,
 ) -> Vec<UnlabelledInput<'a>> {
@@ -94,7 +95,7 @@ fn audit(truth_class: u8, wrong: usize, as_class: u8, margin: u8) -> ImageAudit 
 
 #[test]
 fn a_planted_mislabelled_region_comes_first() {
-    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "10003", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=5).map(|i| row(i, "10003", 1)).collect();
     let audits = vec![
         audit(4, 4, 5, 200),  // small confident error
         audit(4, 64, 5, 200), // the planted 8×8 region
@@ -108,7 +109,7 @@ fn a_planted_mislabelled_region_comes_first() {
     let q = label_suspects(&rows, &audits, 4);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
-        vec![2, 5, 3, 1]
+        [2, 5, 3, 1].map(ImageId)
     );
     assert!((q[2].numbers["disputed_pixels"] - 7.0).abs() < 1e-9);
     assert_eq!(q[0].rank, 1);
@@ -123,7 +124,7 @@ fn a_planted_mislabelled_region_comes_first() {
 
 #[test]
 fn a_rare_class_with_iou_zero_is_flagged() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "12002", 2)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "12002", 2)).collect();
     // Image 1: olivine (7) in the mask, predicted as pyroxene everywhere → Ol IoU 0.
     let a1 = {
         let truth: Vec<u8> = (0..256).map(|i| if i < 40 { 7 } else { 4 }).collect();
@@ -152,7 +153,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
     };
     let q = rank(&input, Strategy::RareLowIou, 10);
     assert_eq!(q.len(), 1, "only the image where olivine fails: {q:?}");
-    assert_eq!(q[0].image_id, 1);
+    assert_eq!(q[0].image_id, ImageId(1));
     assert!(q[0].numbers["iou_Ol"].abs() < 1e-12);
     assert!(
         q[0].reason.contains("Ol IoU 0.00 over 40 px"),
@@ -163,7 +164,7 @@ fn a_rare_class_with_iou_zero_is_flagged() {
 
 #[test]
 fn uncertain_picks_spread_over_samples_and_bins() {
-    let rows: Vec<ImageRow> = (1..=6)
+    let rows: Vec<IndexedImage> = (1..=6)
         .map(|i| row(i, if i <= 4 { "10003" } else { "70017" }, 0))
         .collect();
     let summary = |px: u64| {
@@ -205,7 +206,7 @@ fn uncertain_picks_spread_over_samples_and_bins() {
         vec!["10003", "70017", "10003"],
         "the second pick comes from the other sample"
     );
-    assert_eq!(q[0].image_id, 1, "the least confident first");
+    assert_eq!(q[0].image_id, ImageId(1), "the least confident first");
 }
 
 /// A 64×64 image: truth `claim` on the first `rows` rows (predicted `pred` there, grey
@@ -243,7 +244,7 @@ pub(super) fn relabel_case_at(
 /// confusion is discounted to the bottom.
 #[test]
 fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
-    let rows: Vec<ImageRow> = (1..=5).map(|i| row(i, "12002", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=5).map(|i| row(i, "12002", 1)).collect();
     let audits = [
         relabel_case(5, 4, 20, 5, (150, 112)),
         relabel_case(7, 4, 40, 4, (146, 145)),
@@ -255,7 +256,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(
         q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
-        vec![1, 2, 3, 4]
+        [1, 2, 3, 4].map(ImageId)
     );
     let first = &q[0];
     assert!((first.numbers["region_pixels"] - 1280.0).abs() < 1e-9);
@@ -298,7 +299,7 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
 /// so; 99 px is not enough.
 #[test]
 fn uncertain_boosts_images_predicting_an_at_risk_class() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let with = |ol: u64| {
         let mut v = vec![ClassSummary::default(); 10];
         v[4].pixels = 256 - ol;
@@ -318,7 +319,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
         risk_iou: 0.5,
     };
     let q = rank(&input, Strategy::Uncertain, 2);
-    assert_eq!(q[0].image_id, 1);
+    assert_eq!(q[0].image_id, ImageId(1));
     assert!((q[0].score - 0.4 * 1.5).abs() < 1e-12, "{}", q[0].score);
     assert!((q[1].score - 0.4).abs() < 1e-12, "{}", q[1].score);
     assert_eq!(
@@ -332,7 +333,7 @@ fn uncertain_boosts_images_predicting_an_at_risk_class() {
 /// over images without a mask.
 #[test]
 fn an_invalid_mask_is_called_so_not_unlabelled() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let sums: Vec<Vec<ClassSummary>> = (0..2).map(|_| vec![ClassSummary::default(); 10]).collect();
     let mut unl = unlabelled(&rows, &sums, 0.6);
     unl[1].mask_problem = Some("mask is 8x12, its image is 16x12");
@@ -374,7 +375,7 @@ fn an_invalid_mask_is_called_so_not_unlabelled() {
 /// other images give the references.
 #[test]
 fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let audits = [
         relabel_case_at(5, 4, 64, 5, (150, 150), 100),
         relabel_case_at(5, 5, 32, 4, (112, 150), 60),
@@ -384,7 +385,7 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(q.len(), 1);
     let it = &q[0];
-    assert_eq!(it.image_id, 1);
+    assert_eq!(it.image_id, ImageId(1));
     assert!((it.numbers["disputed_pixels"] - 4096.0).abs() < 1e-9);
     assert!((it.numbers["disputed_grey"] - 150.0).abs() < 1e-9);
     assert!((it.numbers["claimed_grey"] - 112.0).abs() < 1e-9);
@@ -404,7 +405,7 @@ fn label_suspect_counts_a_low_margin_whole_mask_dispute() {
 /// 0.47 and the plant fell from rank 1 to 17).
 #[test]
 fn label_suspect_weighs_a_dispute_below_the_usual_margin() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let audits = [
         relabel_case_at(5, 4, 64, 5, (150, 150), 40),
         relabel_case_at(5, 5, 32, 4, (112, 150), 60),
@@ -423,7 +424,7 @@ fn label_suspect_weighs_a_dispute_below_the_usual_margin() {
 /// plant ranked 19–21 on its speck).
 #[test]
 fn label_suspect_scores_the_stronger_of_region_and_weighed_confusion() {
-    let rows: Vec<ImageRow> = (1..=3).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=3).map(|i| row(i, "10003", 0)).collect();
     let w = 64;
     let truth = vec![4u8; w * w];
     let mut pred: Vec<u8> = (0..w * w).map(|i| if i < 2048 { 5 } else { 4 }).collect();
@@ -439,7 +440,7 @@ fn label_suspect_scores_the_stronger_of_region_and_weighed_confusion() {
     ];
     assert_eq!(audits[0].region.pixels, 2);
     let q = label_suspects(&rows, &audits, 5);
-    let it = q.iter().find(|i| i.image_id == 1).unwrap();
+    let it = q.iter().find(|i| i.image_id == ImageId(1)).unwrap();
     assert!(
         (it.numbers["disputed_pixels"] - 2048.0).abs() < 1e-9,
         "{}",

@@ -7,7 +7,7 @@
 
 use crate::audit::GroupMetrics;
 use crate::dataset::ScaleBins;
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::{ImageId, IndexedImage};
 
 use super::super::action::Action;
 use super::super::msg::Command;
@@ -37,7 +37,7 @@ pub struct AuditState {
     /// Which part takes the arrow keys.
     pub focus: AuditFocus,
     /// Images with the most pixels in the cell: (image id, pixels).
-    pub images: Vec<(i64, u64)>,
+    pub images: Vec<(ImageId, u64)>,
     /// Index of the selected image in `images`.
     pub image_cursor: usize,
 }
@@ -116,12 +116,12 @@ impl App {
         let (t, p) = self.audit.cell;
         // The report's bins are the model's, not necessarily the workspace's.
         let bins = ScaleBins::new(ov.report.bin_edges.clone()).ok();
-        let in_bin = |row: &ImageRow| match (self.audit.bin, &bins) {
+        let in_bin = |row: &IndexedImage| match (self.audit.bin, &bins) {
             (None, _) => true,
             (Some(b), Some(bins)) => row.pixel_size.is_some_and(|p| bins.bin_of(p) == b),
             (Some(_), None) => false,
         };
-        let mut images: Vec<(i64, u64)> = ov
+        let mut images: Vec<(ImageId, u64)> = ov
             .audits
             .iter()
             .filter(|(row, _)| in_bin(row))

@@ -2,7 +2,7 @@
 //! per bin updated on every edit. Edges move by ±5 % (pixel sizes spread over decades).
 
 use crate::dataset::ScaleBins;
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::IndexedImage;
 
 use super::super::action::Action;
 use super::super::msg::Command;
@@ -52,7 +52,7 @@ impl BinsState {
     }
 
     /// Takes the pixel sizes of `rows` (images without one counted apart) and recounts the bins.
-    pub fn set_rows(&mut self, rows: &[ImageRow]) {
+    pub fn set_rows(&mut self, rows: &[IndexedImage]) {
         self.sizes = rows.iter().filter_map(|r| r.pixel_size).collect();
         self.sizes.sort_by(f64::total_cmp);
         self.unknown = rows.len() - self.sizes.len();

@@ -8,7 +8,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::dataset::workspace::Decision;
+use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageId;
 
 use super::super::msg::Command;
 use super::{App, Screen, Severity};
@@ -17,7 +18,7 @@ use super::{App, Screen, Severity};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     /// Row id of the image the decision is for.
-    pub image_id: i64,
+    pub image_id: ImageId,
     /// The decision recorded on `y`.
     pub decision: Decision,
     /// The question, naming the image, for the status bar.

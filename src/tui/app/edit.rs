@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use crate::dataset::image::ImageId;
 use crate::dataset::workspace::EditBase;
 use crate::labels::journal::LoadedEdits;
 use crate::review::edit::tools::{BrushShape, MAX_BRUSH};
@@ -59,26 +60,26 @@ pub struct EditState {
     /// Typed short-name prefix while the class picker is open.
     pub picker: Option<String>,
     /// One session per image edited in this run.
-    pub sessions: HashMap<i64, EditSession>,
+    pub sessions: HashMap<ImageId, EditSession>,
     /// The base each session's journal starts from.
-    pub bases: HashMap<i64, EditBase>,
+    pub bases: HashMap<ImageId, EditBase>,
     /// Journal operations sent and not yet reported saved, per image.
-    pub unsaved: HashMap<i64, u32>,
+    pub unsaved: HashMap<ImageId, u32>,
     /// Images whose journal could not be replayed, with why (their edits are kept).
-    pub broken: HashMap<i64, String>,
+    pub broken: HashMap<ImageId, String>,
     /// Who edited each image before this run, and how (from its journal).
-    pub provenance: HashMap<i64, crate::dataset::workspace::Provenance>,
+    pub provenance: HashMap<ImageId, crate::dataset::workspace::Provenance>,
     /// The assist proposes the shown image after each edit.
     pub assist: bool,
     /// The superpixels of an image (by id), computed on first use.
-    pub superpixels: Option<(i64, crate::assist::Superpixels)>,
+    pub superpixels: Option<(ImageId, crate::assist::Superpixels)>,
     /// Draw the superpixels' edges over the image.
     pub segment_edges: bool,
     /// The latest assist request's number: older answers are dropped.
     pub assist_generation: u64,
     /// The decision each image had before the editor marked it corrected, to return to
     /// when every edit is undone.
-    pub before_correction: HashMap<i64, Option<crate::dataset::workspace::Decision>>,
+    pub before_correction: HashMap<ImageId, Option<crate::dataset::decision::Decision>>,
     /// Consecutive cursor moves in one direction (for acceleration).
     streak: ((i64, i64), u32),
 }
@@ -147,7 +148,7 @@ impl App {
     }
 
     /// Takes the journal an image was loaded with (unless this run already edits it).
-    pub(super) fn adopt_edits(&mut self, id: i64, loaded: Option<Box<LoadedEdits>>) {
+    pub(super) fn adopt_edits(&mut self, id: ImageId, loaded: Option<Box<LoadedEdits>>) {
         let Some(l) = loaded else { return };
         let l = *l;
         if let Some(p) = l.provenance {

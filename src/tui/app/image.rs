@@ -12,9 +12,9 @@
 
 use std::sync::Arc;
 
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
-use crate::dataset::workspace::ImageRow;
 
 use super::super::action::Action;
 use super::super::msg::{Command, Loaded};
@@ -94,7 +94,7 @@ pub enum PredState {
 #[derive(Debug, Clone)]
 pub struct Current {
     /// The image's index row (the key of every request about it).
-    pub row: ImageRow,
+    pub row: IndexedImage,
     /// The decoded image, or why it could not be read.
     pub image: Result<Arc<Grey8>, String>,
     /// The mask file's class ids (row-major, the image's size), when it has a valid one.
@@ -187,7 +187,7 @@ impl App {
     /// zoom and cursor (to the centre) for a new image, and composes the picture.
     pub(super) fn on_loaded(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Loaded, String>,
     ) -> Vec<Command> {
@@ -250,7 +250,7 @@ impl App {
     /// generation; a failure is said in the status bar.
     pub(super) fn on_predicted(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<StoredPrediction, String>,
     ) -> Vec<Command> {

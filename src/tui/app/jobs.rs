@@ -5,16 +5,18 @@
 //! thread to append to the workspace's log; jobs are entries of the task table, updated by the
 //! events their threads send and ended by their last one.
 
-use crate::dataset::workspace::{Decision, DecisionEntry, current_user};
+use crate::dataset::decision::{Decision, DecisionEntry};
+use crate::dataset::image::ImageId;
 
 use super::super::msg::{Command, JobEvent};
 use super::{AUTO_PREDICT_MAX, App, Screen, Severity};
+use crate::dataset::workspace::current_user;
 use crate::jobs::overview::Overview;
 use crate::jobs::table::Ended;
 
 impl App {
     /// The image the decision keys act on in the current screen.
-    pub(super) fn decision_target(&self) -> Option<i64> {
+    pub(super) fn decision_target(&self) -> Option<ImageId> {
         match self.screen {
             Screen::Queue => self.queue.selected().map(|it| it.image_id),
             Screen::Browse => self.list.selected_row().map(|i| self.rows[i].id),
@@ -34,7 +36,7 @@ impl App {
 
     /// Records `decision` for `image_id` and says so; a final one takes the image out of the
     /// queue (the queue's cursor lands on the next), another moves the queue's cursor on.
-    pub(super) fn decide_on(&mut self, image_id: i64, decision: Decision) -> Vec<Command> {
+    pub(super) fn decide_on(&mut self, image_id: ImageId, decision: Decision) -> Vec<Command> {
         let mut cmds = self.end_stroke();
         cmds.extend(self.decide_quietly(image_id, decision));
         let name = self
@@ -60,7 +62,7 @@ impl App {
     }
 
     /// Records a decision for `image_id` without a message or a move.
-    pub(super) fn decide_quietly(&mut self, image_id: i64, decision: Decision) -> Vec<Command> {
+    pub(super) fn decide_quietly(&mut self, image_id: ImageId, decision: Decision) -> Vec<Command> {
         let entry = DecisionEntry {
             image_id,
             decision,

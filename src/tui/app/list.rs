@@ -6,7 +6,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::dataset::workspace::ImageRow;
+use crate::dataset::image::{ImageId, IndexedImage};
 use crate::labels::status::TilePos;
 
 use super::super::action::Action;
@@ -38,13 +38,18 @@ pub struct ListState {
     /// Samples (by folder name) whose images are hidden; kept across rebuilds.
     pub folded: HashSet<String>,
     /// Row index by image id.
-    by_id: HashMap<i64, usize>,
+    by_id: HashMap<ImageId, usize>,
 }
 
 impl ListState {
     /// Rebuilds the entries from sorted rows, keeping the cursor on image `keep` if present;
     /// imported tiles (in `tiles`) get a header per raw image.
-    pub fn rebuild(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, keep: Option<i64>) {
+    pub fn rebuild(
+        &mut self,
+        rows: &[IndexedImage],
+        tiles: &HashMap<ImageId, TilePos>,
+        keep: Option<ImageId>,
+    ) {
         self.by_id = rows.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
         self.entries.clear();
         let mut i = 0;
@@ -74,8 +79,8 @@ impl ListState {
     /// Rows `from..to` of one sample, with a header before each run of one raw image's tiles.
     fn push_images(
         &mut self,
-        rows: &[ImageRow],
-        tiles: &HashMap<i64, TilePos>,
+        rows: &[IndexedImage],
+        tiles: &HashMap<ImageId, TilePos>,
         from: usize,
         to: usize,
     ) {
@@ -106,7 +111,7 @@ impl ListState {
     }
 
     /// The row index of image `id`.
-    pub fn index_of(&self, id: i64) -> Option<usize> {
+    pub fn index_of(&self, id: ImageId) -> Option<usize> {
         self.by_id.get(&id).copied()
     }
 
@@ -117,7 +122,12 @@ impl ListState {
     }
 
     /// Puts the cursor on row `row`, unfolding its sample if needed.
-    pub fn select_row(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>, row: usize) {
+    pub fn select_row(
+        &mut self,
+        rows: &[IndexedImage],
+        tiles: &HashMap<ImageId, TilePos>,
+        row: usize,
+    ) {
         if let Some(pos) = self.entries.iter().position(|e| *e == Entry::Image(row)) {
             self.cursor = pos;
             return;
@@ -140,7 +150,7 @@ impl ListState {
     }
 
     /// Folds or unfolds the sample under the cursor (or of the image under it).
-    fn toggle(&mut self, rows: &[ImageRow], tiles: &HashMap<i64, TilePos>) {
+    fn toggle(&mut self, rows: &[IndexedImage], tiles: &HashMap<ImageId, TilePos>) {
         let first = match self.entries.get(self.cursor) {
             Some(Entry::Sample { first, .. } | Entry::Source { first, .. }) => *first,
             Some(Entry::Image(i)) => *i,
@@ -212,7 +222,7 @@ impl App {
     /// Shows image `id` (by id), moving the list cursor to it.
     ///
     /// An id the session's rows do not hold is said in the status bar instead.
-    pub(super) fn show_id(&mut self, id: i64) -> Vec<Command> {
+    pub(super) fn show_id(&mut self, id: ImageId) -> Vec<Command> {
         if let Some(i) = self.list.index_of(id) {
             self.list.select_row(&self.rows, &self.marks.tiles, i);
             self.list

@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use crate::dataset::workspace::DecisionEntry;
+use crate::dataset::decision::DecisionEntry;
+use crate::dataset::image::ImageId;
 
 use super::super::msg::Command;
 use super::App;
@@ -14,21 +15,21 @@ use super::App;
 pub struct Marks {
     /// Mean IoU (0–1) of the stored prediction against the current label, from the overview's
     /// per-image audit; labelled images with a current prediction only.
-    pub miou: HashMap<i64, f64>,
+    pub miou: HashMap<ImageId, f64>,
     /// Queue membership: the letter of the strategy that ranked the image (`flag_code`).
-    pub flags: HashMap<i64, &'static str>,
+    pub flags: HashMap<ImageId, &'static str>,
     /// Latest review decision.
-    pub reviews: HashMap<i64, DecisionEntry>,
+    pub reviews: HashMap<ImageId, DecisionEntry>,
     /// Edit journals now and at the last export.
     pub labels: crate::labels::status::ExportState,
     /// Imported tiles' places in their raw images.
-    pub tiles: HashMap<i64, crate::labels::status::TilePos>,
+    pub tiles: HashMap<ImageId, crate::labels::status::TilePos>,
 }
 
 impl Marks {
     /// Whether `row` has a current label: a mask file, corrections, or an accepted proposal
     /// (so the header's count follows review, not only the files on disk).
-    pub fn has_label(&self, row: &crate::dataset::workspace::ImageRow) -> bool {
+    pub fn has_label(&self, row: &crate::dataset::image::IndexedImage) -> bool {
         self.labels
             .status(row, self.reviews.get(&row.id))
             .has_label()
@@ -56,7 +57,7 @@ impl App {
     /// New tile places; the list is rebuilt around the selected image.
     pub(super) fn on_tiles(
         &mut self,
-        tiles: HashMap<i64, crate::labels::status::TilePos>,
+        tiles: HashMap<ImageId, crate::labels::status::TilePos>,
     ) -> Vec<Command> {
         self.marks.tiles = tiles;
         let keep = self.list.selected_row().map(|i| self.rows[i].id);

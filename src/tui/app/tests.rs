@@ -8,6 +8,7 @@ use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
 use crate::audit::{AuditInput, Audited, RiskThresholds, report};
+use crate::dataset::image::ImageId;
 use crate::dataset::item::{MaskState, PixelSizeSource};
 use crate::dataset::prediction::{ClassSummary, StoredPrediction};
 use crate::dataset::raster::Grey8;
@@ -21,9 +22,9 @@ use crate::tui::render::Overlay;
 const W: u32 = 8;
 const H: u32 = 8;
 
-pub fn row(id: i64, sample: &str, stem: &str, labelled: bool) -> ImageRow {
-    ImageRow {
-        id,
+pub fn row(id: i64, sample: &str, stem: &str, labelled: bool) -> IndexedImage {
+    IndexedImage {
+        id: ImageId(id),
         sample: sample.into(),
         stem: stem.into(),
         group: format!("{sample}/{stem}"),
@@ -116,7 +117,7 @@ pub fn press(app: &mut App, keys: &str) -> Vec<Command> {
     cmds
 }
 
-fn load_of(cmds: &[Command]) -> Option<(i64, u64)> {
+fn load_of(cmds: &[Command]) -> Option<(ImageId, u64)> {
     cmds.iter().find_map(|c| match c {
         Command::Load { row, generation } => Some((row.id, *generation)),
         _ => None,
@@ -138,7 +139,7 @@ fn mask() -> Vec<u8> {
         .collect()
 }
 
-fn prediction(id: i64, classes: Vec<u8>) -> StoredPrediction {
+fn prediction(id: ImageId, classes: Vec<u8>) -> StoredPrediction {
     StoredPrediction {
         image_id: id,
         model: "abcdef0123456789".into(),
@@ -163,7 +164,7 @@ fn prediction(id: i64, classes: Vec<u8>) -> StoredPrediction {
     }
 }
 
-fn loaded(app: &mut App, id: i64, generation: u64, with_mask: bool) -> Vec<Command> {
+fn loaded(app: &mut App, id: ImageId, generation: u64, with_mask: bool) -> Vec<Command> {
     app.handle(Report::Loaded {
         id,
         generation,
@@ -181,7 +182,11 @@ fn loaded(app: &mut App, id: i64, generation: u64, with_mask: bool) -> Vec<Comma
 fn startup_shows_the_first_image_of_the_sorted_list_then_refreshes() {
     let mut a = app();
     let cmds = a.startup();
-    assert_eq!(load_of(&cmds).map(|l| l.0), Some(1), "a-01 sorts first");
+    assert_eq!(
+        load_of(&cmds).map(|l| l.0),
+        Some(ImageId(1)),
+        "a-01 sorts first"
+    );
     assert!(matches!(cmds.last(), Some(Command::Refresh(_))), "{cmds:?}");
     assert_eq!(a.tasks.running().len(), 1, "the re-index shows as a task");
     // Sample header, two images of a, header, one of b.
@@ -194,14 +199,14 @@ fn moving_the_cursor_loads_latest_and_drops_stale_results() {
     let mut a = app();
     let (_, g1) = load_of(&a.startup()).unwrap();
     let (id2, g2) = load_of(&press(&mut a, "j")).unwrap();
-    assert_eq!(id2, 2);
+    assert_eq!(id2, ImageId(2));
     assert!(g2 > g1);
     // The result for the image we left arrives late: dropped.
-    assert!(loaded(&mut a, 1, g1, true).is_empty());
+    assert!(loaded(&mut a, ImageId(1), g1, true).is_empty());
     assert!(a.current.is_none());
     // The current one is shown; it has no stored prediction, so the model is asked.
-    let cmds = loaded(&mut a, 2, g2, false);
-    assert_eq!(a.current.as_ref().unwrap().row.id, 2);
+    let cmds = loaded(&mut a, ImageId(2), g2, false);
+    assert_eq!(a.current.as_ref().unwrap().row.id, ImageId(2));
     assert!(matches!(cmds[..], [Command::Predict { generation, .. }] if generation == g2));
     assert_eq!(a.current.as_ref().unwrap().prediction, PredState::Running);
     // Moving onto a sample header loads nothing; `space` folds it.
@@ -280,10 +285,10 @@ fn decisions_are_commands_with_image_user_and_time() {
     let Some(Command::Decide(e)) = cmds.first() else {
         panic!("{cmds:?}")
     };
-    assert_eq!(e.image_id, 1);
+    assert_eq!(e.image_id, ImageId(1));
     assert_eq!(e.decision, Decision::Flagged);
     assert!(e.at > 1_700_000_000);
-    assert_eq!(a.marks.reviews[&1].decision, Decision::Flagged);
+    assert_eq!(a.marks.reviews[&ImageId(1)].decision, Decision::Flagged);
 }
 
 #[test]
@@ -310,9 +315,9 @@ pub fn overview(a: &App) -> Box<Overview> {
     let margin = vec![230u8; truth.len()];
     let audit1 = ImageAudit::compute(&truth, &wrong, &margin, W as usize, schema.len());
     let audit3 = ImageAudit::compute(&truth, &truth, &margin, W as usize, schema.len());
-    let rows: Vec<ImageRow> = [1, 3]
+    let rows: Vec<IndexedImage> = [1, 3]
         .iter()
-        .map(|&id| a.row_by_id(id).unwrap().clone())
+        .map(|&id| a.row_by_id(ImageId(id)).unwrap().clone())
         .collect();
     let audits = vec![(rows[0].clone(), audit1), (rows[1].clone(), audit3)];
     let audited: Vec<Audited<'_>> = audits
@@ -330,11 +335,11 @@ pub fn overview(a: &App) -> Box<Overview> {
         thresholds: RiskThresholds::default(),
     });
     let mut summaries = HashMap::new();
-    summaries.insert(2, (0.1, Vec::new()));
+    summaries.insert(ImageId(2), (0.1, Vec::new()));
     Box::new(Overview {
         model: "abcdef0123456789".into(),
         audits,
-        unlabelled: vec![a.row_by_id(2).unwrap().clone()],
+        unlabelled: vec![a.row_by_id(ImageId(2)).unwrap().clone()],
         mask_problems: HashMap::new(),
         summaries,
         report: rep,

@@ -11,7 +11,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Row, Table, Widget};
 
-use crate::dataset::workspace::{Decision, ImageRow};
+use crate::dataset::decision::Decision;
+use crate::dataset::image::IndexedImage;
 use crate::labels::status::MaskStatus;
 
 use super::super::app::{App, Entry};
@@ -144,7 +145,7 @@ fn source_row<'a>(app: &App, first: usize, images: usize) -> Row<'a> {
 
 /// The image's current mask: original, corrected (warned while not yet exported), accepted;
 /// a mask file that is partial says its labelled share (`part 12%`).
-fn mask_cell<'a>(app: &App, r: &ImageRow) -> Line<'a> {
+fn mask_cell<'a>(app: &App, r: &IndexedImage) -> Line<'a> {
     let t = &app.theme;
     let status = app.marks.labels.status(r, app.marks.reviews.get(&r.id));
     if status == MaskStatus::Original
@@ -187,7 +188,7 @@ fn keep_end(name: &str, w: usize) -> String {
 /// One image: name (indented under a raw-image header, cut in the middle to fit), pixel size
 /// in µm/px, scale bin, mask status, the image's mIoU against the model, the queue's flag and
 /// the latest decision.
-fn image_row<'a>(app: &App, r: &ImageRow, name_w: usize) -> Row<'a> {
+fn image_row<'a>(app: &App, r: &IndexedImage, name_w: usize) -> Row<'a> {
     let t = &app.theme;
     let miou = app.marks.miou.get(&r.id).copied();
     let review = app.marks.reviews.get(&r.id).map(|e| e.decision);

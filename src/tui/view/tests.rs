@@ -5,6 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::style::Color;
 
+use crate::dataset::image::ImageId;
 use crate::tui::app::App;
 use crate::tui::app::tests::{app, press};
 use crate::tui::msg::{Event, Loaded, Report};
@@ -254,7 +255,9 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
         y: 0,
     };
     // Rows: a-01 (id 1, labelled), a-02 (id 2, unlabelled), b-01 (id 3, not imported).
-    a.handle(Report::Tiles([(1, tile(0)), (2, tile(224))].into()));
+    a.handle(Report::Tiles(
+        [(ImageId(1), tile(0)), (ImageId(2), tile(224))].into(),
+    ));
     let (text, _) = render(&a, 120, 24);
     let lines: Vec<&str> = text.lines().collect();
     let header = lines
@@ -278,7 +281,7 @@ fn imported_tiles_are_grouped_under_their_raw_image() {
     assert_eq!(text.matches('◇').count(), 1, "{text}");
     // A correction moves the tile to done.
     a.handle(Report::EditSaved {
-        image_id: 2,
+        image_id: ImageId(2),
         seq: 1,
     });
     let (text, _) = render(&a, 120, 24);
@@ -336,16 +339,16 @@ fn help_on_the_list_explains_the_flag_letters() {
 /// "2 labelled" "3 labelled" and sample a "2/2 labelled" (they counted mask files only).
 #[test]
 fn header_and_sample_counts_follow_review() {
-    use crate::dataset::workspace::{Decision, DecisionEntry};
+    use crate::dataset::decision::{Decision, DecisionEntry};
     let mut a = sized(160, 48);
     a.indexing = false;
     let (before, _) = render(&a, 160, 48);
     assert!(before.contains("3 images (2 labelled)"), "{before}");
     assert!(before.contains("(1/2 labelled"), "{before}");
     a.marks.reviews.insert(
-        2,
+        ImageId(2),
         DecisionEntry {
-            image_id: 2,
+            image_id: ImageId(2),
             decision: Decision::Accepted,
             note: String::new(),
             user: "t".into(),
@@ -368,7 +371,7 @@ fn long_tile_names_keep_their_end_at_80x24() {
         r.stem = format!(
             "{}_a_long_raw_image_name_from_the_fei_run7-x{}_y44",
             r.sample,
-            r.id * 224
+            r.id.0 * 224
         );
     }
     let tile = |x| TilePos {
@@ -376,7 +379,9 @@ fn long_tile_names_keep_their_end_at_80x24() {
         x,
         y: 44,
     };
-    a.handle(Report::Tiles([(1, tile(224)), (2, tile(448))].into()));
+    a.handle(Report::Tiles(
+        [(ImageId(1), tile(224)), (ImageId(2), tile(448))].into(),
+    ));
     let (text, _) = render(&a, 80, 24);
     assert!(
         text.contains("…-x224_y44") && text.contains("…-x448_y44"),

@@ -1,6 +1,6 @@
 use super::*;
 
-fn ws_with_image() -> (tempfile::TempDir, Workspace, i64) {
+fn ws_with_image() -> (tempfile::TempDir, Workspace, ImageId) {
     let t = tempfile::tempdir().unwrap();
     let ws = Workspace::open(t.path()).unwrap();
     ws.conn
@@ -10,7 +10,7 @@ fn ws_with_image() -> (tempfile::TempDir, Workspace, i64) {
             [],
         )
         .unwrap();
-    let id = ws.conn.last_insert_rowid();
+    let id = ImageId(ws.conn.last_insert_rowid());
     (t, ws, id)
 }
 

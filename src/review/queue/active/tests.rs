@@ -1,5 +1,6 @@
 use super::super::tests::{names, row, unlabelled};
 use super::*;
+use crate::dataset::image::ImageId;
 use crate::dataset::prediction::ClassSummary;
 
 #[test]
@@ -91,7 +92,7 @@ fn rare_boost_finds_a_rare_grey_range_the_model_does_not_predict() {
         risk_iou: 0.5,
     };
     let q = super::super::rank(&input, Strategy::RareBoost, 2);
-    assert_eq!(q[0].image_id, 2, "{q:?}");
+    assert_eq!(q[0].image_id, ImageId(2), "{q:?}");
     // Expected Fe area: model 0, grey 20 → 10 px of 256, weight 1 / 0.01 = 100.
     assert!(
         (q[0].score - 10.0 / 256.0 * 100.0).abs() < 1e-9,
@@ -135,8 +136,8 @@ fn diverse_says_when_a_pick_was_ranked_down_for_its_stratum() {
         risk_iou: 0.5,
     };
     let q = super::super::rank(&input, Strategy::Diverse, 3);
-    let ids: Vec<i64> = q.iter().map(|i| i.image_id).collect();
-    assert_eq!(ids, vec![1, 3, 2]);
+    let ids: Vec<ImageId> = q.iter().map(|i| i.image_id).collect();
+    assert_eq!(ids, [1, 3, 2].map(ImageId));
     assert_eq!(q[0].reason, "uncertainty 0.900");
     assert_eq!(
         q[2].reason,

@@ -15,12 +15,12 @@ fn agreeing_scene(plant: bool) -> ImageAudit {
 /// the grey level finds it: listed with its region and evidence, the clean image not at all.
 #[test]
 fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "10003", 0)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();
     let audits = [agreeing_scene(false), agreeing_scene(true)];
     let q = label_suspects(&rows, &audits, 5);
     assert_eq!(q.len(), 1, "{q:?}");
     let it = &q[0];
-    assert_eq!(it.image_id, 2);
+    assert_eq!(it.image_id, ImageId(2));
     let px = it.numbers["odd_pixels"];
     assert!((130.0..=150.0).contains(&px), "{px}");
     // 80 against Py's 110 and Pl's 80, spreads of a few levels: far beyond the cap e^10.
@@ -47,14 +47,14 @@ fn a_grain_the_model_agrees_with_is_found_by_grey_alone() {
 /// elsewhere: the references overlap, so grey neither boosts nor clears the dispute.
 #[test]
 fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
-    let rows: Vec<ImageRow> = (1..=2).map(|i| row(i, "12002", 1)).collect();
+    let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "12002", 1)).collect();
     let audits = [
         relabel_case_at(7, 4, 40, 4, (146, 145), 220),
         // The site's labelled olivine, at 146 too; predicted Ol here (agreeing pixels).
         relabel_case_at(7, 7, 8, 4, (146, 145), 220),
     ];
     let q = label_suspects(&rows, &audits, 5);
-    let it = q.iter().find(|i| i.image_id == 1).unwrap();
+    let it = q.iter().find(|i| i.image_id == ImageId(1)).unwrap();
     assert!(it.numbers["grey_log_ratio"].abs() < 1e-12);
     assert!(
         it.reason
@@ -74,7 +74,7 @@ fn grey_does_not_weigh_in_between_classes_of_the_same_grey() {
 /// model misses olivine while it finds it elsewhere leads, discounted by the misses elsewhere.
 #[test]
 fn rare_low_iou_discounts_a_class_the_model_misses_everywhere() {
-    let rows: Vec<ImageRow> = (1..=4).map(|i| row(i, "12002", 2)).collect();
+    let rows: Vec<IndexedImage> = (1..=4).map(|i| row(i, "12002", 2)).collect();
     let ol_as = |pred: u8| {
         // 64×64: the first 40 rows olivine (2560 px), predicted `pred`; the rest pyroxene.
         let truth: Vec<u8> = (0..4096).map(|i| if i < 2560 { 7 } else { 4 }).collect();
@@ -107,7 +107,10 @@ fn rare_low_iou_discounts_a_class_the_model_misses_everywhere() {
     let once = [ol_as(4), ol_as(7), ol_as(7), ol_as(4)];
     let q = rank_with(&once);
     // Images 1 and 4 each miss Ol; elsewhere the model misses 1 of 3 images' olivine.
-    assert_eq!(q.iter().map(|i| i.image_id).collect::<Vec<_>>(), vec![1, 4]);
+    assert_eq!(
+        q.iter().map(|i| i.image_id).collect::<Vec<_>>(),
+        [1, 4].map(ImageId)
+    );
     let miss = 2560.0 / 7680.0;
     assert!((q[0].numbers["missed_elsewhere_Ol"] - miss).abs() < 1e-12);
     let want = (10.0f64 + 2560.0).log10() * (1.0 - miss);

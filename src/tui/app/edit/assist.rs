@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use crate::dataset::image::ImageId;
 use crate::jobs::assist_live::{AssistReq, Assisted, DatasetMix, DatasetUse};
 
 use super::super::super::msg::Command;
@@ -70,7 +71,7 @@ impl App {
     /// image is loaded or predicted again; it is not stored in the workspace.
     pub(in crate::tui::app) fn on_assisted(
         &mut self,
-        id: i64,
+        id: ImageId,
         generation: u64,
         result: Result<Box<Assisted>, String>,
     ) -> Vec<Command> {

@@ -8,8 +8,10 @@
 //! writer reports it saved (`on_edit_saved`). The first change of an image also records the
 //! decision `corrected`, and undoing every edit returns it to the decision it had before.
 
+use crate::dataset::decision::Decision;
+use crate::dataset::image::ImageId;
 use crate::dataset::schema::UNLABELLED;
-use crate::dataset::workspace::{Decision, current_user};
+use crate::dataset::workspace::current_user;
 use crate::labels::journal::{JournalReq, base_for};
 use crate::review::edit::tools;
 use crate::review::edit::{EditSession, JournalOp, Stroke, Tool};
@@ -297,7 +299,7 @@ impl App {
     }
 
     /// A journal operation of image `id` is safe in the workspace.
-    pub(in crate::tui::app) fn on_edit_saved(&mut self, id: i64) -> Vec<Command> {
+    pub(in crate::tui::app) fn on_edit_saved(&mut self, id: ImageId) -> Vec<Command> {
         if let Some(n) = self.edit.unsaved.get_mut(&id) {
             *n = n.saturating_sub(1);
             if *n == 0 {

@@ -1,9 +1,11 @@
 //! Accepting a proposal that was never opened asks first, naming the image; one opened in
 //! this session is accepted at once.
 
+use crate::dataset::image::ImageId;
+
 use super::*;
 
-fn accepts(cmds: &[Command], id: i64) -> bool {
+fn accepts(cmds: &[Command], id: ImageId) -> bool {
     cmds.iter().any(
         |c| matches!(c, Command::Decide(e) if e.image_id == id && e.decision == Decision::Accepted),
     )

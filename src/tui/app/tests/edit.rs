@@ -11,11 +11,11 @@ pub(super) fn editing() -> App {
     let mut a = app();
     let cmds = a.startup();
     let (id, generation) = load_of(&cmds).unwrap();
-    assert_eq!(id, 1);
+    assert_eq!(id, ImageId(1));
     let pred: Vec<u8> = (0..W * H)
         .map(|i| if i / W < H / 2 { 5 } else { 4 })
         .collect();
-    let mut p = prediction(1, pred);
+    let mut p = prediction(ImageId(1), pred);
     p.margin = (0..W * H)
         .map(|i| if i % W < W / 2 { 200 } else { 100 })
         .collect();
@@ -79,12 +79,12 @@ fn a_brush_stamp_paints_the_active_class_and_is_journalled_once() {
     );
     // The first stroke marks the image corrected; the side panel figures follow.
     assert!(cmds.iter().any(
-        |c| matches!(c, Command::Decide(e) if e.decision == crate::dataset::workspace::Decision::Corrected)
+        |c| matches!(c, Command::Decide(e) if e.decision == crate::dataset::decision::Decision::Corrected)
     ));
     assert_eq!(a.current.as_ref().unwrap().stats[3].truth_px, 21);
     assert_eq!(a.edit.unsaved_total(), 1);
     a.handle(Report::EditSaved {
-        image_id: 1,
+        image_id: ImageId(1),
         seq: 1,
     });
     assert_eq!(a.edit.unsaved_total(), 0);
@@ -161,7 +161,7 @@ fn an_image_with_no_mask_and_no_proposal_is_edited_from_blank() {
     a.startup();
     // a-02 (id 2): no mask file, and no model has proposed anything for it.
     let (id, generation) = load_of(&press(&mut a, "j")).unwrap();
-    assert_eq!(id, 2);
+    assert_eq!(id, ImageId(2));
     a.handle(Report::Loaded {
         id,
         generation,
@@ -306,7 +306,7 @@ fn leaving_ends_the_stroke_and_sessions_survive_moving_between_images() {
     // Another image and back: the session (and its undo history) is still there.
     press(&mut a, "n");
     let generation = a.pending.unwrap().1;
-    loaded(&mut a, 1, generation, true);
+    loaded(&mut a, ImageId(1), generation, true);
     assert_eq!(shown(&a), painted);
     press(&mut a, "i u");
     assert_eq!(shown(&a), mask());
@@ -383,7 +383,7 @@ fn editing_an_unlabelled_image_counts_the_proposal_as_its_mask() {
             image: grey(),
             mask: None,
             mask_error: None,
-            prediction: Some(prediction(1, pred)),
+            prediction: Some(prediction(ImageId(1), pred)),
             edits: None,
         }),
     });

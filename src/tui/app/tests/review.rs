@@ -9,19 +9,19 @@ fn an_audit_cell_leads_to_its_images() {
     a.startup();
     let ov = overview(&a);
     a.handle(Report::Overview(ov));
-    assert_eq!(a.marks.miou.get(&3).copied(), Some(1.0));
+    assert_eq!(a.marks.miou.get(&ImageId(3)).copied(), Some(1.0));
     press(&mut a, "3");
     assert_eq!(a.screen, Screen::Audit);
     // Go to (true Pyx = 6, predicted Plag = 4).
     press(&mut a, "j j j j j j l l l l");
     assert_eq!(a.audit.cell, (6, 4));
-    assert_eq!(a.audit.images, vec![(1, 32)]);
+    assert_eq!(a.audit.images, vec![(ImageId(1), 32)]);
     press(&mut a, "enter");
     assert_eq!(a.audit.focus, AuditFocus::Images);
     let cmds = press(&mut a, "enter");
     assert_eq!(a.screen, Screen::Image);
     // Image 1 is already the current selection of the list, so it may already be loading.
-    assert!(load_of(&cmds).is_none_or(|(id, _)| id == 1));
+    assert!(load_of(&cmds).is_none_or(|(id, _)| id == ImageId(1)));
     // Switching to bin 0 of the model's single edge keeps the matrix defined.
     press(&mut a, "3 b");
     assert_eq!(a.audit.bin, Some(0));
@@ -99,7 +99,7 @@ fn only_small_datasets_are_predicted_automatically() {
 
     let mut big = app();
     big.auto_predict = true;
-    let rows: Vec<ImageRow> = (1..=600)
+    let rows: Vec<IndexedImage> = (1..=600)
         .map(|i| row(i, "s", &format!("t{i:04}"), true))
         .collect();
     big.handle(Report::Rows(rows));
@@ -125,14 +125,14 @@ fn accepted_and_rejected_images_leave_the_queue() {
     a.startup();
     a.handle(Report::Overview(overview(&a)));
     press(&mut a, "4");
-    let before: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
+    let before: Vec<ImageId> = a.queue.items.iter().map(|it| it.image_id).collect();
     assert!(before.len() >= 2, "{before:?}");
     // Never opened: `Y` asks first, `y` answers.
     let cmds = press(&mut a, "Y y");
     assert!(cmds.iter().any(
         |c| matches!(c, Command::Decide(e) if e.image_id == before[0] && e.decision == Decision::Accepted)
     ));
-    let after: Vec<i64> = a.queue.items.iter().map(|it| it.image_id).collect();
+    let after: Vec<ImageId> = a.queue.items.iter().map(|it| it.image_id).collect();
     assert_eq!(after, before[1..].to_vec());
     assert_eq!(a.queue.selected().map(|it| it.image_id), Some(before[1]));
     press(&mut a, "D");

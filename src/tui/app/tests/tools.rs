@@ -4,7 +4,7 @@
 
 use super::edit::{editing, journal};
 use super::*;
-use crate::dataset::workspace::Decision;
+use crate::dataset::decision::Decision;
 use crossterm::event::KeyEventKind;
 
 /// Presses `code` as the terminal's auto-repeat of a held key would send it.
@@ -38,12 +38,14 @@ fn separate_taps_move_one_step_each_and_only_a_held_key_accelerates() {
 }
 
 fn decision(a: &App) -> Option<Decision> {
-    a.marks.reviews.get(&1).map(|e| e.decision)
+    a.marks.reviews.get(&ImageId(1)).map(|e| e.decision)
 }
 
 fn status(a: &App) -> crate::labels::status::MaskStatus {
     let row = a.current.as_ref().unwrap().row.clone();
-    a.marks.labels.status(&row, a.marks.reviews.get(&1))
+    a.marks
+        .labels
+        .status(&row, a.marks.reviews.get(&ImageId(1)))
 }
 
 #[test]
@@ -54,10 +56,10 @@ fn undoing_every_edit_clears_corrected_and_a_redo_sets_it_again() {
     let cmds = press(&mut a, "3 space h space");
     assert_eq!(journal(&cmds).len(), 2);
     a.handle(Report::EditSaved {
-        image_id: 1,
+        image_id: ImageId(1),
         seq: 2,
     });
-    a.marks.labels.edit_saved(1, 2);
+    a.marks.labels.edit_saved(ImageId(1), 2);
     assert_eq!(decision(&a), Some(Decision::Corrected));
     assert_eq!(status(&a), MaskStatus::Corrected);
     // One undo leaves a change: still corrected.
@@ -114,10 +116,10 @@ fn the_assist_proposes_after_each_stroke_and_its_latest_answer_is_the_proposal()
     let g2 = second.generation;
     // The older answer is dropped; the latest becomes the image's proposal.
     let answer = |generation, class: u8| Report::Assisted {
-        id: 1,
+        id: ImageId(1),
         generation,
         result: Ok(Box::new(crate::jobs::assist_live::Assisted {
-            prediction: prediction(1, vec![class; (W * H) as usize]),
+            prediction: prediction(ImageId(1), vec![class; (W * H) as usize]),
             labelled: 64,
             dataset: crate::jobs::assist_live::DatasetUse::Rows {
                 rows: 6000,

@@ -10,6 +10,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::dataset::image::ImageId;
 use crate::labels::status::{MaskStatus, mosaic};
 
 use super::super::super::app::{App, Current, Levels, PredState};
@@ -175,7 +176,7 @@ fn label_status<'a>(app: &App, c: &Current) -> Option<Line<'a>> {
 fn mosaic_lines<'a>(app: &App, c: &Current, width: u16) -> Vec<Line<'a>> {
     let t = &app.theme;
     let labels = &app.marks.labels;
-    let status_of = |id: i64| {
+    let status_of = |id: ImageId| {
         app.row_by_id(id).map_or(MaskStatus::None, |row| {
             labels.status(row, app.marks.reviews.get(&id))
         })

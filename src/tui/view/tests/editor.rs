@@ -166,7 +166,7 @@ fn a_partial_mask_shows_its_labelled_share_in_the_list() {
     let mut a = sized(120, 24);
     a.indexing = false;
     // a-01 (id 1): a valid mask whose class counts cover 12.5 % of its 64 pixels.
-    let i = a.rows.iter().position(|r| r.id == 1).unwrap();
+    let i = a.rows.iter().position(|r| r.id == ImageId(1)).unwrap();
     a.rows[i].class_counts = Some(vec![0, 0, 0, 0, 8]);
     let (text, _) = render(&a, 120, 24);
     let line = text

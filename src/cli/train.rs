@@ -11,10 +11,11 @@ use std::sync::mpsc::{Receiver, channel};
 use anyhow::Context;
 
 use crate::dataset::ScaleBins;
-use crate::jobs::train::{ConfigRequest, PreparedData, TrainJob, choose_config, prepare_data};
+use crate::jobs::train::{PreparedData, TrainJob, prepare_data};
 use crate::model::BackendKind;
 use crate::model::card::ModelCard;
 use crate::model::config::{CONFIG_FILE, InputNorm, ModelConfig};
+use crate::model::config::{ConfigRequest, choose_config};
 use crate::model::train::batch::Augment;
 use crate::model::train::{TrainEvent, TrainOptions, Trainer};
 

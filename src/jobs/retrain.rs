@@ -11,7 +11,7 @@ use std::sync::mpsc::channel;
 use std::time::Instant;
 
 use super::predict::{PredictOptions, PredictSummary, predict_dataset};
-use super::train::{PreparedData, TrainJob, TrainSetupError, new_config, prepare_data};
+use super::train::{PreparedData, TrainJob, TrainSetupError, prepare_data};
 use super::train_data::prepare_data_pooled;
 use crate::dataset::load::LabelledImage;
 use crate::dataset::lock::{JobLock, LockError};
@@ -19,7 +19,7 @@ use crate::dataset::workspace::{Workspace, WorkspaceError};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::BackendKind;
 use crate::model::card::MetricsCard;
-use crate::model::config::{DROPOUT_FROM_NOTHING, InputNorm, ModelConfig};
+use crate::model::config::{DROPOUT_FROM_NOTHING, InputNorm, ModelConfig, new_config};
 use crate::model::multi::{ModelError, MultiUNet, model_hash};
 use crate::model::train::{TrainEvent, TrainOptions};
 use crate::progress::Progress;

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use super::unet::UNetConfig;
 use crate::dataset::{ClassSchema, ScaleBins};
 
+mod choose;
+pub use choose::{ConfigRequest, WidthMismatch, choose_config, new_config};
+
 /// Version of the model-directory format this build writes and reads.
 pub const FORMAT_VERSION: u32 = 1;
 /// File names inside a model directory.

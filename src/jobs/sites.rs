@@ -132,7 +132,7 @@ impl SiteCache {
         let k = key(row);
         let mut members: Members = all
             .iter()
-            .filter(|r| !r.missing && key(r) == k)
+            .filter(|r| !r.missing && r.sample == k.0 && r.group == k.1)
             .map(|r| (r.image_path.clone(), r.image_fp.clone()))
             .collect();
         members.sort();

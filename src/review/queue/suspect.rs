@@ -125,9 +125,6 @@ impl<'a> Context<'a> {
         ))
     }
 
-    /// The model's dispute with the mask: its pixels × the gain in the chance that they are
-    /// mislabelled, from the model's word (how much likelier it predicts `pred` for true
-    /// `pred` than for true `claim`, in the other images) and the grey level's.
     /// The stronger of the image's two disputes: its connected region of confident
     /// disagreement, and its largest confusion weighed by margin. A grain relabelled on a tile
     /// whose model is hesitant there leaves only a few confident pixels elsewhere as a region.
@@ -141,6 +138,9 @@ impl<'a> Context<'a> {
             .max_by(|a, b| a.score.total_cmp(&b.score))
     }
 
+    /// A dispute scored: its pixels × the gain in the chance that they are mislabelled, from
+    /// the model's word (how much likelier it predicts `pred` for true `pred` than for true
+    /// `claim`, in the other images) and the grey level's.
     fn dispute_part(&self, l: &LabelledInput<'_>, d: &Dispute) -> Part {
         let (a, t) = (l.audit, &self.thresholds);
         let (claim, pred) = (d.claim, d.pred);
@@ -232,6 +232,7 @@ impl Dispute {
         let (claim, pred) = (0..n)
             .flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j)))
             .max_by_key(|&(i, j)| (m.get(i, j), std::cmp::Reverse((i, j))))?;
+        // Every wrong pixel predicted `pred` (margin ≥ 0), whatever its true class.
         let wrong = a.confident_wrong(pred, 0).max(1) as f64;
         let weight = a.weighed_wrong(pred, t[pred]) / wrong;
         let size = (m.get(claim, pred) as f64 * weight).round() as u64;

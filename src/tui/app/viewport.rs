@@ -7,6 +7,7 @@
 use super::super::layout::Panes;
 use super::super::render::Viewport;
 use super::App;
+use ratatui::layout::Rect;
 
 /// Zoom factor per key press.
 pub const ZOOM_STEP: f64 = 1.5;
@@ -41,14 +42,20 @@ impl App {
         self.cursor_into_view((f64::from(cx), f64::from(cy)));
     }
 
+    /// The shown image's viewport, its size in pixels and the pane it is drawn in, when an
+    /// image is shown.
+    fn view_geometry(&self) -> Option<(Viewport, (u32, u32), Rect)> {
+        Some((
+            self.viewport()?,
+            self.current_size()?,
+            self.panes().images.first().copied()?,
+        ))
+    }
+
     /// Pans by a quarter of the pane per step in direction (`dx`, `dy`) (−1, 0 or 1 each),
     /// clamped to the image; the cursor moves along.
     pub(super) fn pan(&mut self, dx: f64, dy: f64) {
-        let (Some(v), Some((w, h)), Some(pane)) = (
-            self.viewport(),
-            self.current_size(),
-            self.panes().images.first().copied(),
-        ) else {
+        let Some((v, (w, h), pane)) = self.view_geometry() else {
             return;
         };
         let step_x = f64::from(pane.width) * v.scale / 4.0;
@@ -72,11 +79,7 @@ impl App {
     /// Puts the cursor at image point `(x, y)` (pixels, rounded), or at the nearest pixel
     /// whose centre is shown when that point is off screen or off the image.
     fn cursor_into_view(&mut self, (x, y): (f64, f64)) {
-        let (Some(v), Some((w, h)), Some(pane)) = (
-            self.viewport(),
-            self.current_size(),
-            self.panes().images.first().copied(),
-        ) else {
+        let Some((v, (w, h), pane)) = self.view_geometry() else {
             return;
         };
         // Pixel p is shown when its centre p + 0.5 lies in [origin, origin + span).

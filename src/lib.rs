@@ -18,7 +18,8 @@
 //!    (the queue), `stats`;
 //! 5. `labels`: label states and the journal of corrections;
 //! 6. what writes datasets: `export`, `import`, `synth`;
-//! 7. `jobs`: long work on threads (predict, train, retrain, audit, assist refreshes);
+//! 7. `jobs`: long work on threads: the workflows (predict, train, retrain, audit, assist
+//!    refreshes) over `jobs::runtime`, the thread plumbing that knows none of them;
 //! 8. `tui`: the terminal UI, a state machine over the core and jobs;
 //! 9. `cli`: argument parsing and output.
 //!

@@ -21,8 +21,8 @@ use semcurate::dataset::workspace::Workspace;
 use semcurate::jobs::assist_live::rows::{PER_IMAGE_CAP, TOTAL_CAP};
 use semcurate::jobs::assist_live::{AssistReq, DatasetMix, DatasetUse, run};
 use semcurate::jobs::report::{Outbox, Report};
+use semcurate::jobs::runtime::slot::Slot;
 use semcurate::jobs::service::Paths;
-use semcurate::jobs::slot::Slot;
 
 const SIDE: u32 = 64;
 

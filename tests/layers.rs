@@ -182,3 +182,39 @@ fn the_parser_reads_groups_and_paths() {
     let got: Vec<String> = used_modules(text).into_iter().collect();
     assert_eq!(got, ["clock", "dataset", "fsutil", "metrics", "model"]);
 }
+
+/// `jobs` in two layers: the thread runtime (`src/jobs/runtime.rs` and `src/jobs/runtime/`)
+/// and the workflows beside it. The runtime may name no other `jobs` module: not by
+/// `crate::jobs::X` (X other than `runtime`), and not by `super::` out of its own folder.
+#[test]
+fn the_jobs_runtime_knows_no_workflow() {
+    let jobs = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/jobs");
+    let mut files = vec![jobs.join("runtime.rs")];
+    rust_files(&jobs.join("runtime"), &mut files);
+    assert!(files.len() >= 4, "runtime files: {files:?}");
+    let mut broken = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        // In runtime.rs `super` is `jobs`; in runtime/x.rs `super::super` is.
+        let outward = if f.ends_with("runtime.rs") {
+            "super::"
+        } else {
+            "super::super"
+        };
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let via_crate = code
+                .match_indices("crate::jobs::")
+                .any(|(i, _)| !code[i + "crate::jobs::".len()..].starts_with("runtime"));
+            if via_crate || code.contains(outward) {
+                broken.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "the jobs runtime uses a workflow module (move the shared type into the runtime, or \
+         take it as a parameter):\n  {}",
+        broken.join("\n  ")
+    );
+}

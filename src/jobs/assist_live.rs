@@ -21,8 +21,8 @@ use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 
 use super::report::{Outbox, Report};
+use super::runtime::slot::Slot;
 use super::service::Paths;
-use super::slot::Slot;
 pub use rows::{DatasetMix, DatasetRows, DatasetUse};
 
 /// Weight of the shown image's rows against the dataset's (before classes are balanced): its
@@ -82,7 +82,7 @@ pub fn run(slot: &Arc<Slot<AssistReq>>, tx: &Outbox, paths: &Paths) {
                 }
             });
         }
-        let result = super::error::guarded("assist", || {
+        let result = super::runtime::guarded("assist", || {
             worker
                 .serve(&req)
                 .map_err(|e| super::JobError::Invalid(e.to_string()))

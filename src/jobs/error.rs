@@ -29,36 +29,12 @@ pub enum JobError {
     /// Anything else, already in words.
     #[error("{0}")]
     Invalid(String),
-    /// The work panicked: a bug, reported instead of unwinding through the front end.
-    #[error("{what} failed unexpectedly: {message}")]
-    Panicked { what: String, message: String },
 }
 
 impl From<super::train::TrainSetupError> for JobError {
     fn from(e: super::train::TrainSetupError) -> Self {
         Self::Invalid(e.to_string())
     }
-}
-
-/// The panic's message when it is text, else `unknown panic`.
-fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
-    p.downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| p.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
-}
-
-/// Runs `f`, turning a panic into a job error; the error, whatever it was, becomes the
-/// message the front end shows.
-pub fn guarded<T>(what: &str, f: impl FnOnce() -> Result<T, JobError>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|p| {
-            Err(JobError::Panicked {
-                what: what.to_string(),
-                message: panic_text(&*p),
-            })
-        })
-        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -75,14 +51,6 @@ mod tests {
             e.to_string()
                 .starts_with("cannot read image '10003/input-images/a.png': "),
             "{e}"
-        );
-        let p = JobError::Panicked {
-            what: "prediction".into(),
-            message: "index out of bounds".into(),
-        };
-        assert_eq!(
-            p.to_string(),
-            "prediction failed unexpectedly: index out of bounds"
         );
     }
 }

@@ -4,12 +4,11 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::error::{JobError, guarded};
+use super::error::JobError;
 use super::predict::{PredictOptions, predict_dataset};
-use super::progress_channel::ChannelProgress;
-use super::report::{JobEvent, Outbox, Report};
+use super::report::{Outbox, Report};
+use super::runtime::{ChannelProgress, JobEvent, TaskId, guarded};
 use super::service::{ModelRef, Paths};
-use super::table::TaskId;
 use crate::dataset::lock::JobLock;
 use crate::dataset::workspace::Workspace;
 use crate::model::MultiUNet;
@@ -33,7 +32,7 @@ impl PredictAll {
     ///
     /// Refused (a failed event) when another prediction holds the workspace's `predict` lock.
     pub fn run(self) {
-        let progress = ChannelProgress::new(self.tx.clone(), self.task);
+        let progress = ChannelProgress::new(self.tx.jobs(), self.task);
         let r = guarded("batch prediction", || {
             let model = MultiUNet::load(&self.model.dir, &self.model.backend.device())?;
             let mut ws = Workspace::open(&self.paths.workspace)?;

@@ -12,7 +12,8 @@ use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::StoredPrediction;
 use crate::dataset::raster::Grey8;
 use crate::jobs::overview::Overview;
-use crate::jobs::table::TaskId;
+use crate::jobs::runtime::progress::JobSink;
+use crate::jobs::runtime::table::JobEvent;
 
 /// An image with what is stored about it, as the loader read it.
 #[derive(Debug, Clone)]
@@ -70,40 +71,6 @@ pub enum Report {
     DatasetChanged,
 }
 
-/// Progress of a background job, by its task id (see [`super::table::TaskTable`]).
-#[derive(Debug, Clone, PartialEq)]
-pub enum JobEvent {
-    Started {
-        task: TaskId,
-        name: String,
-        total: u64,
-    },
-    Progress {
-        task: TaskId,
-        done: u64,
-    },
-    Finished {
-        task: TaskId,
-        message: String,
-    },
-    Failed {
-        task: TaskId,
-        message: String,
-    },
-}
-
-impl JobEvent {
-    /// The job it is about.
-    pub fn task(&self) -> TaskId {
-        match self {
-            Self::Started { task, .. }
-            | Self::Progress { task, .. }
-            | Self::Finished { task, .. }
-            | Self::Failed { task, .. } => *task,
-        }
-    }
-}
-
 /// Where workers send their reports: any channel whose messages can be made from a
 /// [`Report`]. `send` is false once the receiver is gone (the front end quit).
 #[derive(Clone)]
@@ -117,5 +84,11 @@ impl Outbox {
     /// Sends a report; false when nobody listens any more.
     pub fn send(&self, r: Report) -> bool {
         (self.0)(r)
+    }
+
+    /// A sink for the runtime's job events, sending each as [`Report::Job`].
+    pub fn jobs(&self) -> JobSink {
+        let out = self.clone();
+        Arc::new(move |e| out.send(Report::Job(e)))
     }
 }

@@ -5,12 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::error::{JobError, guarded};
-use super::progress_channel::ChannelProgress;
-use super::report::{JobEvent, Outbox, Report};
+use super::error::JobError;
+use super::report::{Outbox, Report};
 use super::retrain::{Recipe, RetrainInput, Retrained, retrain};
+use super::runtime::{ChannelProgress, JobEvent, TaskId, guarded};
 use super::service::{ModelRef, Paths};
-use super::table::TaskId;
 use crate::model::BackendKind;
 use crate::model::multi::ModelInfo;
 
@@ -44,7 +43,7 @@ pub struct RetrainJob {
 impl RetrainJob {
     /// Trains, scores and predicts, then reports the new model and ends the task.
     pub fn run(self) {
-        let progress = ChannelProgress::new(self.tx.clone(), self.task);
+        let progress = ChannelProgress::new(self.tx.jobs(), self.task);
         let backend = self.base.as_ref().map_or(self.backend, |b| b.backend);
         let recipe = match self.base {
             Some(_) => Recipe::fine_tune(),
@@ -71,7 +70,7 @@ impl RetrainJob {
                 bins: info.config.bins.clone(),
                 backend,
             };
-            Ok(NewModel {
+            Ok::<_, JobError>(NewModel {
                 report,
                 info,
                 model,

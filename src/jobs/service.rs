@@ -16,11 +16,12 @@ use crate::dataset::workspace::Workspace;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::{BackendKind, MultiUNet};
 
-use super::error::{JobError, guarded};
+use super::error::JobError;
 use super::report::{Loaded, Outbox, Report};
+use super::runtime::TaskId;
+use super::runtime::guarded;
+use super::runtime::slot::Slot;
 use super::sites::SiteCache;
-use super::slot::Slot;
-use super::table::TaskId;
 
 /// What every worker needs to find the data.
 #[derive(Debug, Clone)]
@@ -180,7 +181,7 @@ impl ModelWorker {
     pub fn run(self) {
         let device = self.model.backend.device();
         let loaded = guarded("loading the model", || {
-            Ok(MultiUNet::load(&self.model.dir, &device)?)
+            Ok::<_, JobError>(MultiUNet::load(&self.model.dir, &device)?)
         });
         let mut ws = Workspace::open(&self.paths.workspace).ok();
         let mut sites = SiteCache::default();

@@ -29,7 +29,7 @@ use crate::dataset::decision::Decision;
 use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::jobs::overview::Overview;
-use crate::jobs::table::{TaskId, TaskTable};
+use crate::jobs::runtime::{TaskId, TaskTable};
 
 use super::action::Action;
 use super::keymap::{Key, Keymap, Layer};

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use crate::dataset::decision::DecisionEntry;
 use crate::dataset::image::IndexedImage;
 use crate::dataset::raster::Grey8;
-pub use crate::jobs::report::{JobEvent, Loaded, Report};
-use crate::jobs::table::TaskId;
+pub use crate::jobs::report::{Loaded, Report};
+pub use crate::jobs::runtime::JobEvent;
+use crate::jobs::runtime::TaskId;
 use crate::labels::journal::JournalReq;
 
 /// Something happened: the user did something, or a worker reported (its [`Report`] as is,

@@ -18,9 +18,9 @@ use super::view;
 use crate::jobs::edits::journal_writer;
 use crate::jobs::predict_all::{PredictAll, spawn_predict_all};
 use crate::jobs::report::{Outbox, Report};
+use crate::jobs::runtime::TaskId;
+use crate::jobs::runtime::slot::Slot;
 use crate::jobs::service::{self, LoadReq, ModelRef, ModelWorker, Paths, PredictReq, Task};
-use crate::jobs::slot::Slot;
-use crate::jobs::table::TaskId;
 use crate::labels::journal::JournalReq;
 use std::collections::HashMap;
 

@@ -9,11 +9,10 @@ use crate::dataset::ScaleBins;
 use crate::dataset::image::ImageId;
 use crate::dataset::index::{IndexOptions, index};
 use crate::dataset::workspace::Workspace;
-use crate::jobs::error::{JobError, guarded};
+use crate::jobs::error::JobError;
 use crate::jobs::overview::load_overview;
-use crate::jobs::progress_channel::ChannelProgress;
-use crate::jobs::report::{JobEvent, Outbox, Report};
-use crate::jobs::table::TaskId;
+use crate::jobs::report::{Outbox, Report};
+use crate::jobs::runtime::{ChannelProgress, JobEvent, TaskId, guarded};
 use crate::progress::NoProgress;
 
 /// How often the task thread, when idle, looks whether another process changed the index.
@@ -161,7 +160,7 @@ fn reindex(
         default_pixel_size: paths.default_pixel_size,
         group_rule: None,
     };
-    let progress = ChannelProgress::new(tx.clone(), task);
+    let progress = ChannelProgress::new(tx.jobs(), task);
     let summary = index(&paths.root, ws, &opts, &progress)
         .map_err(|e| JobError::Invalid(format!("cannot index '{}': {e}", paths.root.display())))?;
     let rows = ws.images()?;

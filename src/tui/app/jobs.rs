@@ -12,7 +12,7 @@ use super::super::msg::{Command, JobEvent};
 use super::{AUTO_PREDICT_MAX, App, Screen, Severity};
 use crate::dataset::workspace::current_user;
 use crate::jobs::overview::Overview;
-use crate::jobs::table::Ended;
+use crate::jobs::runtime::table::Ended;
 
 impl App {
     /// The image the decision keys act on in the current screen.

@@ -4,10 +4,42 @@
 
 use std::time::Instant;
 
-use super::report::JobEvent;
-
 /// Identifies one job of a session.
 pub type TaskId = u64;
+
+/// Progress of a background job, by its task id (see [`TaskTable`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Started {
+        task: TaskId,
+        name: String,
+        total: u64,
+    },
+    Progress {
+        task: TaskId,
+        done: u64,
+    },
+    Finished {
+        task: TaskId,
+        message: String,
+    },
+    Failed {
+        task: TaskId,
+        message: String,
+    },
+}
+
+impl JobEvent {
+    /// The job it is about.
+    pub fn task(&self) -> TaskId {
+        match self {
+            Self::Started { task, .. }
+            | Self::Progress { task, .. }
+            | Self::Finished { task, .. }
+            | Self::Failed { task, .. } => *task,
+        }
+    }
+}
 
 /// A running job.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,19 +1,22 @@
 //! Progress of background work as job events for the status bar, throttled so that a fast
 //! loop does not flood the UI channel.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::progress::Progress;
 
-use super::report::{JobEvent, Outbox, Report};
-use super::table::TaskId;
+use super::table::{JobEvent, TaskId};
+
+/// Where job events go: false once nobody listens (the front end quit). A front end wraps
+/// its own channel; `jobs::report::Outbox::jobs` makes one that sends `Report::Job`.
+pub type JobSink = Arc<dyn Fn(JobEvent) -> bool + Send + Sync>;
 
 /// Progress sent to the UI as job events, at most ten a second.
 pub struct ChannelProgress {
     /// Where the events go.
-    tx: Outbox,
+    sink: JobSink,
     /// The task-table entry the events update.
     task: TaskId,
     /// Steps done in the current stage (reset by `begin`).
@@ -23,10 +26,10 @@ pub struct ChannelProgress {
 }
 
 impl ChannelProgress {
-    /// Progress for task `task`, sending on `tx`.
-    pub fn new(tx: Outbox, task: TaskId) -> Self {
+    /// Progress for task `task`, sending to `sink`.
+    pub fn new(sink: JobSink, task: TaskId) -> Self {
         Self {
-            tx,
+            sink,
             task,
             done: AtomicU64::new(0),
             last: Mutex::new(Instant::now()),
@@ -35,7 +38,7 @@ impl ChannelProgress {
 
     /// Sends one job event; a closed front end is ignored.
     fn send(&self, e: JobEvent) {
-        self.tx.send(Report::Job(e));
+        (self.sink)(e);
     }
 }
 

@@ -28,7 +28,8 @@ pub struct PreparedData {
     pub data: TrainData,
     /// Test images per scale bin, for the card's scores.
     pub test: ByBin,
-    /// Of every image used (train, val, test), corrections included: see [`data_fingerprint`].
+    /// Of every image used (train, val, test), corrections included: SHA-256 of every image's and mask's path and size-and-time
+    /// fingerprint, plus one of the corrected labels' classes when there are any.
     pub fingerprint: String,
     /// Labelled images that could not be loaded and were left out.
     pub unreadable: usize,

@@ -142,7 +142,7 @@ const QUEUE_TABLE_MIN: u16 = 6;
 
 /// The queue pane `main` split into the table and, under it, the box with the selected
 /// item's whole `reason` wrapped: as tall as the reason needs (borders included), at least
-/// [`QUEUE_DETAIL`], at most what leaves the table [`QUEUE_TABLE_MIN`] rows of the pane.
+/// [`QUEUE_DETAIL`], at most what leaves the table `QUEUE_TABLE_MIN` rows of the pane.
 pub fn queue_split(main: Rect, reason: Option<&str>) -> [Rect; 2] {
     let need = reason.map_or(0, |r| {
         wrap::words(r, usize::from(main.width.saturating_sub(2))).len()

@@ -30,7 +30,7 @@ pub fn class_weights(counts: &[u64]) -> Vec<f32> {
 /// Cross-entropy + `dice_weight` · (1 − mean Dice of present classes), over labelled pixels.
 ///
 /// The cross-entropy is the weighted mean PyTorch's `CrossEntropyLoss(weight, ignore_index)`
-/// computes: Σ −w[t]·log p[t] / Σ w[t] over the labelled pixels. With every pixel labelled it
+/// computes: `Σ −w[t]·log p[t] / Σ w[t]` over the labelled pixels. With every pixel labelled it
 /// equals burn's `CrossEntropyLoss` (tested). A batch with no labelled pixel gives 0.
 ///
 /// # Shapes

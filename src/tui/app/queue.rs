@@ -32,7 +32,7 @@ pub const STRATEGIES: [Strategy; 9] = [
 /// Queue screen state.
 #[derive(Debug, Clone, Default)]
 pub struct QueueState {
-    /// Index into [`STRATEGIES`].
+    /// Index into `STRATEGIES`.
     pub strategy: usize,
     /// The ranked images, best first; images whose review is over are left out.
     pub items: Vec<QueueItem>,

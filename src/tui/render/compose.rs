@@ -25,7 +25,7 @@ pub fn compose(
 ///
 /// - `Mask`, `Prediction`: the class colour ([`Theme::class_rgb`]) over the grey image,
 ///   blended so that the class keeps its hue and saturation over dark and bright grey alike
-///   ([`class_blend`]): olivine over dark grey never turns into another class's colour.
+///   (`class_blend`): olivine over dark grey never turns into another class's colour.
 /// - `Error`: where prediction and mask differ, the mask's (true) class colour at full
 ///   strength whatever the opacity; elsewhere the image at half brightness. Mask pixels
 ///   outside the schema or unlabelled have no truth to be wrong about and count as agreeing.

@@ -63,7 +63,7 @@ impl Viewport {
         }
     }
 
-    /// Within sensible bounds: scale between [`MIN_SCALE`] and the fit scale (zooming out
+    /// Within sensible bounds: scale between `MIN_SCALE` and the fit scale (zooming out
     /// past the whole image only adds margin); along an axis where the image is smaller than
     /// the area it is centred, otherwise the area stays on the image.
     #[must_use]

@@ -16,7 +16,7 @@
 //! statistics; running mean / variance `← (1 − 0.1) · running + 0.1 · batch` (the biased
 //! variance, as burn does; PyTorch would use the unbiased one).
 //!
-//! Layouts: activations are the engine's bordered [`Act`]s, one per image (`[h + 2][c][rs]`,
+//! Layouts: activations are the engine's bordered [`Act`](crate::act::Act)s, one per image (`[h + 2][c][rs]`,
 //! zero border, zero columns past `w`); parameters and their gradients are in burn / PyTorch
 //! layouts ([`Conv`]: `[co][ci][ky][kx]`, [`UpConv`]: `[ci][co][dy][dx]`, `BatchNorm` vectors
 //! `[c]`), so they copy to and from semcurate's burn model tensor by tensor.

@@ -25,20 +25,22 @@
 //! fractions 0–1; class ids index every per-class slice.
 
 use std::collections::{BTreeMap, HashSet};
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::dataset::image::{ImageId, IndexedImage};
 use crate::dataset::prediction::ClassSummary;
-use crate::metrics::Confusion;
 use crate::metrics::image_audit::ImageAudit;
 
 mod active;
+mod rare;
 mod suspect;
+mod uncertain;
 pub use active::{TileRegion, class_given_grey, class_share};
+use rare::rare_low_iou;
 pub use suspect::class_thresholds;
 use suspect::label_suspect;
+use uncertain::{mc_mean, uncertain};
 
 /// How to rank.
 ///
@@ -264,150 +266,6 @@ pub(super) fn sort(items: &mut [QueueItem]) {
             .total_cmp(&a.score)
             .then_with(|| (&a.sample, &a.stem).cmp(&(&b.sample, &b.stem)))
     });
-}
-
-/// Labelled images where an at-risk class has a low IoU, each class's term discounted by
-/// how often the model misses that class in the *other* images: a class it misses everywhere
-/// (olivine called pyroxene) makes no image stand out, so such images do not lead the queue.
-fn rare_low_iou(input: &QueueInput<'_>) -> Vec<QueueItem> {
-    let mut all = Confusion::new(input.class_names.len());
-    for l in input.labelled {
-        all.merge(&l.audit.confusion);
-    }
-    let mut out = Vec::new();
-    for l in input.labelled {
-        let m = &l.audit.confusion;
-        let mut score = 0.0;
-        let mut parts = Vec::new();
-        let mut numbers = BTreeMap::new();
-        for &c in input.at_risk {
-            let c = usize::from(c);
-            let Some(iou) = m.iou(c).filter(|v| *v < input.risk_iou) else {
-                continue;
-            };
-            let name = &input.class_names[c];
-            let px = (m.support(c) + m.predicted(c) - m.get(c, c)) as f64;
-            let miss = miss_elsewhere(&all, m, c);
-            score += (1.0 - iou) * (10.0 + px).log10() * (1.0 - miss.unwrap_or(0.0));
-            let mut part = format!(
-                "{name} IoU {iou:.2} over {px} px (mask {} px, predicted {} px)",
-                m.support(c),
-                m.predicted(c)
-            );
-            if let Some(r) = miss {
-                let _ = write!(
-                    part,
-                    ", elsewhere the model misses {:.0}% of {name} (×{:.2})",
-                    r * 100.0,
-                    1.0 - r
-                );
-                numbers.insert(format!("missed_elsewhere_{name}"), r);
-            }
-            parts.push(part);
-            numbers.insert(format!("iou_{name}"), iou);
-            numbers.insert(format!("pixels_{name}"), px);
-        }
-        if score > 0.0 {
-            out.push(item(
-                l.row,
-                true,
-                Strategy::RareLowIou,
-                score,
-                format!("at-risk class with low IoU here: {}", parts.join("; ")),
-                numbers,
-            ));
-        }
-    }
-    sort(&mut out);
-    out
-}
-
-/// Share of the pixels labelled `c` in all images but `this` that the model predicts as
-/// another class; `None` when those images hold fewer than 1000 such pixels.
-fn miss_elsewhere(all: &Confusion, this: &Confusion, c: usize) -> Option<f64> {
-    let support = all.support(c) - this.support(c);
-    let hit = all.get(c, c) - this.get(c, c);
-    (support >= 1000).then(|| (support - hit) as f64 / support as f64)
-}
-
-fn uncertain(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {
-    let mut scored: Vec<QueueItem> = input
-        .unlabelled
-        .iter()
-        .map(|u| {
-            let pixels: u64 = u.per_class.iter().map(|c| c.pixels).sum();
-            let dis: Option<f64> = mc_mean(u.per_class, pixels);
-            let base = 1.0 - u.mean_margin;
-            let uncertainty = dis.map_or(base, |d| 0.5 * (base + d));
-            let rare: Vec<&str> = input
-                .at_risk
-                .iter()
-                .filter(|&&c| {
-                    u.per_class
-                        .get(usize::from(c))
-                        .is_some_and(|s| s.pixels >= 100)
-                })
-                .map(|&c| input.class_names[usize::from(c)].as_str())
-                .collect();
-            let score = uncertainty * (1.0 + 0.5 * rare.len() as f64);
-            let mut reason = format!("mean margin {:.2}", u.mean_margin);
-            if let Some(d) = dis {
-                let _ = write!(reason, ", Monte-Carlo disagreement {d:.2}");
-            }
-            if !rare.is_empty() {
-                let _ = write!(reason, "; predicts at-risk {}", rare.join(", "));
-            }
-            let mut numbers = BTreeMap::from([
-                ("mean_margin".to_string(), u.mean_margin),
-                ("uncertainty".to_string(), uncertainty),
-            ]);
-            if let Some(d) = dis {
-                numbers.insert("mc_disagreement".into(), d);
-            }
-            // The strategy ranks both kinds of image: each reason says which it is.
-            let reason = format!("{}; {reason}", u.mask_words());
-            QueueItem {
-                mask_problem: u.mask_problem.map(str::to_string),
-                ..item(u.row, false, Strategy::Uncertain, score, reason, numbers)
-            }
-        })
-        .collect();
-    sort(&mut scored);
-    spread(scored, budget)
-}
-
-pub(super) fn mc_mean(per_class: &[ClassSummary], pixels: u64) -> Option<f64> {
-    if pixels == 0 || per_class.iter().all(|c| c.mc_disagreement.is_none()) {
-        return None;
-    }
-    let s: f64 = per_class
-        .iter()
-        .map(|c| f64::from(c.mc_disagreement.unwrap_or(0.0)) * c.pixels as f64)
-        .sum();
-    Some(s / pixels as f64)
-}
-
-/// Greedy picks with a 0.7 penalty per earlier pick from the same sample and scale bin.
-fn spread(mut pool: Vec<QueueItem>, budget: usize) -> Vec<QueueItem> {
-    let mut picked = Vec::new();
-    let mut counts: BTreeMap<(String, Option<u32>), i32> = BTreeMap::new();
-    while picked.len() < budget && !pool.is_empty() {
-        let best = (0..pool.len())
-            .max_by(|&a, &b| {
-                let eff = |i: usize| {
-                    let it = &pool[i];
-                    it.score * 0.7f64.powi(*counts.get(&(it.sample.clone(), it.bin)).unwrap_or(&0))
-                };
-                eff(a).total_cmp(&eff(b)).then_with(|| {
-                    (&pool[b].sample, &pool[b].stem).cmp(&(&pool[a].sample, &pool[a].stem))
-                })
-            })
-            .unwrap_or(0);
-        let it = pool.swap_remove(best);
-        *counts.entry((it.sample.clone(), it.bin)).or_default() += 1;
-        picked.push(it);
-    }
-    picked
 }
 
 fn mixed(input: &QueueInput<'_>, budget: usize) -> Vec<QueueItem> {

@@ -1,6 +1,7 @@
 use std::sync::Mutex;
 
 use super::*;
+use crate::dataset::raster::Grey8;
 use crate::dataset::{ClassSchema, ScaleBins};
 use crate::model::UNetConfig;
 use crate::model::config::{FORMAT_VERSION, InputNorm, ModelKind};

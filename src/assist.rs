@@ -4,7 +4,7 @@
 //! No terminal, no workspace, no files: callers hand in bytes and get values back. The flow:
 //! [`Features::compute`] once per image (kept while the image is open), then after each stroke
 //! [`fit`] on [`LabelledImage`]s (the current image weighted up against the dataset's labelled
-//! pixels) and [`propose`] on the current image's features.
+//! pixels) and [`propose()`] on the current image's features.
 //!
 //! Invariants: images are 8-bit grey, row-major `width × height`; labels are one byte per pixel,
 //! a class id (0–253) or no label ([`UNLABELLED`], 254, the project's in-memory marker; 255 is

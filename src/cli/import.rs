@@ -31,9 +31,9 @@ fn crop_rule(s: &str) -> Result<CropRule, String> {
 /// --strategy diverse` chooses which to label first.
 ///
 /// Pixel size, in this order: --pixel-size; a sidecar NAME.txt beside the raw file in the
-/// study's format; the FEI/Thermo tag ([Scan] PixelWidth); the Zeiss tag (Image Pixel Size;
+/// study's format; the FEI/Thermo tag (`[Scan] PixelWidth`); the Zeiss tag (Image Pixel Size;
 /// else Pixel Size or line 4, scaled by 1024 / width); otherwise the file is refused.
-/// Data bar: FEI [Image] ResolutionY, else a text band found at the bottom of the image.
+/// Data bar: FEI `[Image] ResolutionY`, else a text band found at the bottom of the image.
 /// Blank tiles (95 % of pixels within ±6 grey levels of the median: epoxy, outside the
 /// section) are skipped. Import only adds files; a file imported before adds nothing.
 #[allow(clippy::doc_markdown)] // the doc is the --help text: no backticks there

@@ -1,4 +1,4 @@
-//! Pixels to terminal cells, with no terminal I/O: [`compose`] blends an image with one of
+//! Pixels to terminal cells, with no terminal I/O: [`compose()`] blends an image with one of
 //! its overlays into an [`Rgb`] frame; [`HalfBlocks`] draws a [`Viewport`] of that frame into
 //! a ratatui buffer two pixels per cell (works over SSH, tmux and mosh); [`PixelPane`] draws
 //! it with real pixels through ratatui-image (kitty, sixel, iTerm2) where the terminal can.
@@ -122,7 +122,7 @@ impl<'a> Layers<'a> {
         }
     }
 
-    /// Whether `overlay` can be drawn from the layers present (else [`compose`] draws the
+    /// Whether `overlay` can be drawn from the layers present (else [`compose()`] draws the
     /// image alone, and the caller should say why).
     pub fn has(&self, overlay: Overlay) -> bool {
         let n = self.image.pixels.len();

@@ -26,7 +26,7 @@ pub(super) struct RowBase<'a> {
     edited_at: Option<String>,
     /// The latest review decision's name, empty without one.
     review_status: String,
-    /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`].
+    /// Pixels cut at the right and bottom edges to reach [`SIZE_MULTIPLE`](super::SIZE_MULTIPLE).
     pub(super) cut: (u32, u32),
 }
 

@@ -62,9 +62,9 @@ pub fn fits_one_tile(cfg: &ModelConfig, image: &Grey8) -> bool {
     tiling::up8(image.width as usize) <= cfg.tile && tiling::up8(image.height as usize) <= cfg.tile
 }
 
-/// Like [`predict`] for several same-size single-tile images routed to the same network.
+/// Like [`predict`](super::predict) for several same-size single-tile images routed to the same network.
 ///
-/// Same results as [`predict`] on each image; `images` obey [`probabilities_batch`]'s
+/// Same results as [`predict`](super::predict) on each image; `images` obey [`probabilities_batch`]'s
 /// conditions.
 pub fn predict_batch(
     cfg: &ModelConfig,

@@ -1,7 +1,7 @@
 //! The engine's training step for the fixed U-Net (issue 24 §2): a forward pass in training
 //! mode that keeps what the backward pass needs ([`forward_train`]), the loss of semcurate's
 //! `loss()` and its gradient ([`loss_and_grad`]), the backward pass to every parameter
-//! ([`backward`]) and burn's Adam ([`adam_step`]).
+//! ([`backward()`]) and burn's Adam ([`adam_step`]).
 //!
 //! The network is semcurate's `UNet` (src/model/unet.rs) exactly: 1 grey input channel;
 //! double-conv blocks (3×3 conv, padding 1, bias → `BatchNorm` in training mode → `ReLU`, twice)
@@ -73,7 +73,7 @@ pub struct ConvBn {
 
 /// The trainable U-Net: encoder blocks `conv1`–`conv4`, up-convs `upconv3`, `upconv2`,
 /// `upconv1` (deepest first), decoder blocks `conv5`–`conv7`, the head. Gradients
-/// ([`backward`]) come in the same type, with empty running statistics.
+/// ([`backward()`]) come in the same type, with empty running statistics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainWeights {
     pub enc: [[ConvBn; 2]; 4],

@@ -13,13 +13,16 @@
 //! marked `#[cfg(test)]`. Such an item ends on its own line when it is a declaration (`mod
 //! tests;`); otherwise it ends at the first later line that is `}` at the attribute's
 //! indentation, which rustfmt guarantees. Test modules usually come last, but not always
-//! (`src/model/infer.rs` declares `mod tests;` at line 25, `src/labels/status.rs` has a test
+//! (`src/model/infer.rs` declares `mod tests;` near its top, `src/labels/status.rs` has a test
 //! module between two halves of its code), so "from `#[cfg(test)]` to the end of the file" would
 //! drop real code.
 //!
 //! Run `cargo test --test doc_density -- --nocapture` for the table and the whole-library
 //! figure.
 #![allow(clippy::unwrap_used)]
+
+mod house;
+use house::rust_files;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -108,17 +111,6 @@ fn skip_test_item(lines: &[&str], at: usize, test_mods: &mut Vec<String>) -> usi
         .iter()
         .position(|l| *l == close || *l == format!("{close};"))
         .map_or(lines.len(), |k| item + k + 1)
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The folder that holds a file's child modules: `src/a/b.rs` → `src/a/b`, `src/lib.rs` → `src`.

@@ -5,21 +5,13 @@
 //! tests and benches (`tests/`, `benches/`) are not held to it.
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
+mod house;
+use house::rust_files;
+
+use std::path::Path;
 
 /// The most lines a library source file may have.
 const MAX_LINES: usize = 400;
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn no_library_file_is_over_the_limit() {

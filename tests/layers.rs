@@ -4,11 +4,15 @@
 //! finds each `crate::MODULE` path (in `use` lines and inline paths, `crate::{a, b::c}` groups
 //! included) and fails on an import that breaks it, naming the file and both modules. It also
 //! fails when src/lib.rs declares a module the table does not rank, or the table ranks one
-//! that no longer exists.
+//! that no longer exists. Inside `jobs`, a second rule keeps the thread runtime
+//! (`jobs::runtime`) below the workflows: see `the_jobs_runtime_knows_no_workflow`.
 #![allow(clippy::unwrap_used)]
 
+mod house;
+use house::rust_files;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Ranks, lowest first. A module may import modules of strictly lower rank only.
 const LAYERS: &[(&str, &[&str])] = &[
@@ -37,17 +41,6 @@ const LAYERS: &[(&str, &[&str])] = &[
 
 fn rank(module: &str) -> Option<usize> {
     LAYERS.iter().position(|(_, ms)| ms.contains(&module))
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            rust_files(&p, out);
-        } else if p.extension().is_some_and(|x| x == "rs") {
-            out.push(p);
-        }
-    }
 }
 
 /// The top-level module a file under src/ belongs to (`src/model/train.rs` → `model`).
@@ -184,31 +177,36 @@ fn the_parser_reads_groups_and_paths() {
 }
 
 /// `jobs` in two layers: the thread runtime (`src/jobs/runtime.rs` and `src/jobs/runtime/`)
-/// and the workflows beside it. The runtime may name no other `jobs` module: not by
-/// `crate::jobs::X` (X other than `runtime`), and not by `super::` out of its own folder.
+/// and the workflows beside it. The runtime may name no other `jobs` module. Read on the
+/// file's text with line comments stripped and lines joined (so `use` groups that rustfmt
+/// splits over lines count), a runtime file breaks the rule when it has:
+/// - `jobs::` followed by anything but `runtime` (`crate::jobs::report`,
+///   `crate::{jobs::report}`, `crate::jobs::{report}`), or imports `crate::jobs` itself;
+/// - a path segment `W::` or a `W` in a `super::{..}` group, W a workflow module of `jobs`
+///   (the file names under `src/jobs/`) that is not also a top-level module of the crate
+///   (`assist`, `audit`), since `crate::assist::` is allowed;
+/// - one `super::` too many for its depth: in `runtime.rs` any `super::` other than
+///   `super::*` (a test module's glob), in `runtime/x.rs` a `super::super`.
 #[test]
 fn the_jobs_runtime_knows_no_workflow() {
-    let jobs = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/jobs");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let jobs = src.join("jobs");
     let mut files = vec![jobs.join("runtime.rs")];
     rust_files(&jobs.join("runtime"), &mut files);
     assert!(files.len() >= 4, "runtime files: {files:?}");
+    let workflows = workflow_modules(&src, &jobs);
+    assert!(workflows.len() > 10, "workflows found: {workflows:?}");
     let mut broken = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
-        // In runtime.rs `super` is `jobs`; in runtime/x.rs `super::super` is.
-        let outward = if f.ends_with("runtime.rs") {
-            "super::"
-        } else {
-            "super::super"
-        };
-        for (n, line) in text.lines().enumerate() {
-            let code = line.split("//").next().unwrap_or("");
-            let via_crate = code
-                .match_indices("crate::jobs::")
-                .any(|(i, _)| !code[i + "crate::jobs::".len()..].starts_with("runtime"));
-            if via_crate || code.contains(outward) {
-                broken.push(format!("{}:{}: {}", f.display(), n + 1, line.trim()));
-            }
+        let depth = f
+            .strip_prefix(jobs.join("runtime"))
+            .map_or(0, |r| r.components().count());
+        for why in runtime_breaks(&text, &workflows, depth) {
+            broken.push(format!(
+                "{}: {why}",
+                f.strip_prefix(&src).unwrap().display()
+            ));
         }
     }
     assert!(
@@ -217,4 +215,119 @@ fn the_jobs_runtime_knows_no_workflow() {
          take it as a parameter):\n  {}",
         broken.join("\n  ")
     );
+}
+
+/// Names of `jobs`'s modules other than `runtime`, less those that are also top-level modules.
+fn workflow_modules(src: &Path, jobs: &Path) -> BTreeSet<String> {
+    let top: BTreeSet<String> = declared(&std::fs::read_to_string(src.join("lib.rs")).unwrap());
+    std::fs::read_dir(jobs)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".rs").unwrap_or(&name).to_string();
+            (stem != "runtime" && !top.contains(&stem)).then_some(stem)
+        })
+        .collect()
+}
+
+/// Why `text`, a runtime file `depth` folders below `src/jobs/runtime/` (0: `runtime.rs`
+/// itself, 1: `runtime/x.rs`), breaks the rule; empty when it does not.
+fn runtime_breaks(text: &str, workflows: &BTreeSet<String>, depth: usize) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let squeezed: String = code.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut why = Vec::new();
+    for (i, _) in squeezed.match_indices("jobs::") {
+        let rest = &squeezed[i + "jobs::".len()..];
+        let runtime = rest
+            .strip_prefix("runtime")
+            .is_some_and(|r| r.starts_with("::") || r.starts_with([';', ',', '}', ' ']));
+        if !runtime {
+            why.push(format!("`jobs::{}`", &rest[..rest.len().min(30)]));
+        }
+    }
+    for end in [";", " as", ",", "}"] {
+        if squeezed.contains(&format!("crate::jobs{end}")) {
+            why.push("imports `crate::jobs` itself".into());
+        }
+    }
+    let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    for w in workflows {
+        for (i, _) in squeezed.match_indices(w.as_str()) {
+            let before = squeezed[..i].chars().next_back();
+            let after = &squeezed[i + w.len()..];
+            let whole = !before.is_some_and(ident) && !after.starts_with(ident);
+            // `W::` at a path's start or after `super::`; `std::error::` is another module.
+            let head = &squeezed[..i];
+            let as_path =
+                after.starts_with("::") && (!head.ends_with("::") || head.ends_with("super::"));
+            let in_super_group = head
+                .rfind("super::{")
+                .is_some_and(|g| !squeezed[g..i].contains('}'));
+            if whole && (as_path || in_super_group) {
+                why.push(format!("names the workflow module `{w}`"));
+            }
+        }
+    }
+    let outward = "super::".repeat(depth + 1);
+    let glob = format!("{outward}*");
+    if squeezed
+        .match_indices(&outward)
+        .any(|(i, _)| !squeezed[i..].starts_with(&glob) || depth > 0)
+    {
+        why.push(format!("`{outward}` leaves the runtime"));
+    }
+    why
+}
+
+#[test]
+fn the_runtime_rule_catches_each_way_of_naming_a_workflow() {
+    let workflows: BTreeSet<String> = ["report", "service", "overview"]
+        .iter()
+        .map(|s| (*s).to_string())
+        .collect();
+    let bad = |text: &str, depth: usize| !runtime_breaks(text, &workflows, depth).is_empty();
+    // Each of these names a workflow module from a runtime file.
+    assert!(bad("use crate::jobs::report::Report;", 1));
+    assert!(bad(
+        "use crate::{jobs::report::Report, progress::Progress};",
+        1
+    ));
+    assert!(bad(
+        "use crate::{\n    jobs::report::Report,\n    progress::Progress,\n};",
+        1
+    ));
+    assert!(bad("use crate::jobs::{report, runtime};", 1));
+    assert!(bad("use crate::jobs;\nfn f() { jobs::report::x() }", 1));
+    assert!(bad("use crate::jobs as j;", 1));
+    assert!(bad(
+        "use super::{super::report::Report, table::JobEvent};",
+        1
+    ));
+    assert!(bad("use super::{table::JobEvent, service};", 1));
+    assert!(bad("use super::super::slot::Slot;", 1));
+    assert!(bad("use super::report::Report;", 0));
+    assert!(bad("use crate::jobs::runtime_extra::X;", 1));
+    // And these do not.
+    assert!(!bad(
+        "use super::table::{JobEvent, TaskId};\nuse crate::progress::Progress;",
+        1
+    ));
+    assert!(!bad(
+        "use crate::jobs::runtime::slot::Slot; // crate::jobs::report in a comment",
+        1
+    ));
+    assert!(!bad(
+        "use crate::assist::Features; use crate::reporting::x;",
+        1
+    ));
+    assert!(!bad(
+        "pub mod slot;\npub use table::{JobEvent, TaskId};\nmod t { use super::*; }",
+        0
+    ));
+    assert!(!bad("fn service_time() {} let report = 1;", 1));
+    assert!(!bad("impl std::report::Termination for X {}", 1));
 }

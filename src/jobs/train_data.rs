@@ -28,8 +28,9 @@ pub struct PreparedData {
     pub data: TrainData,
     /// Test images per scale bin, for the card's scores.
     pub test: ByBin,
-    /// Of every image used (train, val, test), corrections included: SHA-256 of every image's and mask's path and size-and-time
-    /// fingerprint, plus one of the corrected labels' classes when there are any.
+    /// Of every image used (train, val, test), corrections included: SHA-256 of every
+    /// image's and mask's path and size-and-time fingerprint, plus one of the classes of the
+    /// corrected or accepted labels when there are any.
     pub fingerprint: String,
     /// Labelled images that could not be loaded and were left out.
     pub unreadable: usize,

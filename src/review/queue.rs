@@ -1,23 +1,20 @@
 //! Review queues: ranked images with the reason in words and the numbers behind it.
 //!
-//! Strategies (all deterministic; ties broken by sample and name):
-//! - `rare-low-iou`: labelled images where an at-risk class (underrepresented, low IoU) is in
-//!   the mask or the prediction and its IoU in that image is below the risk threshold. Score:
-//!   Σ over such classes of (1 − image IoU) · log10(10 + pixels of the class in mask ∪ prediction).
-//! - `label-suspect`: confident-learning style. Each class j gets a confidence threshold `t_j`,
-//!   the mean margin of the pixels correctly predicted as j over the audited images; a wrongly
-//!   predicted pixel is *confidently wrong* when its margin ≥ `t_j`. Images are ranked by the
-//!   largest connected region where the model confidently disagrees with the mask (margin ≥ 0.5)
-//!   times (1 + the share of confidently wrong pixels), times (1 − how often the model makes the
-//!   same confusion in the other images), times 4^g for the grey-level evidence g ∈ [−1, 1]
-//!   (see `suspect`): a mislabelled patch stands out, a model weakness does not.
-//! - `uncertain`: unlabelled images by uncertainty u = 1 − mean margin (averaged with the mean
-//!   Monte-Carlo disagreement when stored), times (1 + 0.5 per at-risk class predicted in
-//!   ≥ 100 px), picked greedily so that each further pick from the same sample and scale bin
-//!   has its score multiplied by 0.7: one site does not fill the budget.
-//! - `mixed`: label-suspect, rare-low-iou and uncertain in turn, each image once.
-//! - Active learning over unlabelled tiles: `margin`, `entropy`, `mc-disagreement`,
-//!   `rare-boost`, `diverse` (see `active`).
+//! Strategies (all deterministic; ties broken by sample and name); each file holds its
+//! score and the reason it writes:
+//! - `rare-low-iou` (`rare`): labelled images where an at-risk class (underrepresented, low
+//!   IoU) scores below the risk threshold, weighed by its pixels and by how much of the class
+//!   the model misses in the other images;
+//! - `label-suspect` (`suspect`): confident-learning style, ranked by the model's strongest
+//!   dispute with the mask (a confident region, or the largest confusion weighed by its margin
+//!   against the class's usual margin), the confusion's rarity elsewhere and the grey-level
+//!   evidence: a mislabelled patch stands out, a model weakness does not;
+//! - `uncertain` (`uncertain`): unlabelled images by 1 − mean margin (with the Monte-Carlo
+//!   disagreement when stored) and the at-risk classes predicted, spread over samples and
+//!   scale bins so that one site does not fill the budget;
+//! - `mixed`: label-suspect, rare-low-iou and uncertain in turn, each image once (here);
+//! - active learning over unlabelled tiles: `margin`, `entropy`, `mc-disagreement`,
+//!   `rare-boost`, `diverse` (`active`).
 //!
 //! Inputs are the stored summaries only (per-image confusion matrices, margins, per-class
 //! prediction summaries), never pixels: ranking a dataset of thousands of tiles reads no image.

@@ -18,9 +18,7 @@ use crate::model::{BackendKind, MultiUNet};
 
 use super::error::JobError;
 use super::report::{Loaded, Outbox, Report};
-use super::runtime::TaskId;
-use super::runtime::guarded;
-use super::runtime::slot::Slot;
+use super::runtime::{TaskId, guarded, slot::Slot};
 use super::sites::SiteCache;
 
 /// What every worker needs to find the data.

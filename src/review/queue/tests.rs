@@ -237,6 +237,8 @@ pub(super) fn relabel_case_at(
     ImageAudit::compute_with_grey(&truth, &p, &vec![margin; w * w], Some(&grey), w, 10)
 }
 
+/// An unlabelled image predicting an at-risk class in ≥ 100 px gets a 1.5× boost and says
+/// so; 99 px is not enough.
 #[test]
 fn uncertain_boosts_images_predicting_an_at_risk_class() {
     let rows: Vec<IndexedImage> = (1..=2).map(|i| row(i, "10003", 0)).collect();

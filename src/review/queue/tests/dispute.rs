@@ -62,8 +62,6 @@ fn label_suspect_tells_a_relabelled_mask_from_a_model_habit() {
     }
 }
 
-/// An unlabelled image predicting an at-risk class in ≥ 100 px gets a 1.5× boost and says
-/// so; 99 px is not enough.
 /// A whole mask relabelled Py → Pl that the model disputes with margin 0.39 only: no region
 /// at margin ≥ 0.5, but above the 0.24 the model usually has on right pyroxene, so the
 /// disputed pixels count; the image's own "agreeing" plagioclase is absent, so the site's
